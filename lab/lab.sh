@@ -1,0 +1,323 @@
+#!/usr/bin/env bash
+# Two real Docker Engines on one machine, standing in for two clusters (clustera, clusterb).
+# Each host is a network namespace on a private bridge, with its own dockerd serving the API over TLS.
+#
+#   lab.sh up      start the lab (harmless when it is already up); prints the two credentials bundles
+#   lab.sh down    remove every trace: engines, containers, namespaces, bridge, iptables rules, files
+#   lab.sh status  say whether the lab is up
+#   lab.sh env     print shell variables describing the lab
+#
+# AMBASSADOR_LAB_ID (0-99, default 0) lets several labs run side by side.
+set -euo pipefail
+
+LAB_ID=${AMBASSADOR_LAB_ID:-0}
+[[ $LAB_ID =~ ^[0-9]{1,2}$ ]] || { echo "lab: AMBASSADOR_LAB_ID must be a number from 0 to 99, got '$LAB_ID'" >&2; exit 2; }
+SUBNET=10.213.$LAB_ID
+BRIDGE=ambbr$LAB_ID
+LAB_DIR=${AMBASSADOR_LAB_DIR:-/var/lib/ambassador-lab/$LAB_ID}
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+HOSTS=(clustera clusterb)
+DEB_PACKAGES=(docker.io iproute2 openssl busybox-static socat iptables)
+
+host_ip() { case $1 in clustera) echo "$SUBNET.2" ;; clusterb) echo "$SUBNET.3" ;; esac; }
+host_short() { echo "${1: -1}"; }
+netns_name() { echo "amb$LAB_ID-$1"; }
+exec_root() { echo "/run/amb$LAB_ID-$(host_short "$1")"; }
+socket_path() { echo "$(exec_root "$1")/docker.sock"; }
+cgroup_parent() { echo "amb$LAB_ID-$(host_short "$1")"; }
+bundle_dir() { echo "$LAB_DIR/$1/bundle"; }
+pidfile() { echo "$LAB_DIR/$1/dockerd.pid"; }
+
+file_is_static() { ! ldd "$1" >/dev/null 2>&1; }
+log() { echo "lab: $*" >&2; }
+die() { echo "lab: $*" >&2; exit 1; }
+
+require_host() {
+  [[ $(id -u) -eq 0 ]] || die "must run as root (it creates network namespaces and starts dockerd); try: sudo npm run lab:up"
+  [[ -e /proc/self/ns/net ]] || die "this kernel has no network namespaces; the lab needs Linux with CONFIG_NET_NS"
+  local missing=()
+  command -v dockerd >/dev/null || missing+=(docker.io)
+  command -v ip >/dev/null || missing+=(iproute2)
+  command -v openssl >/dev/null || missing+=(openssl)
+  [[ -x /bin/busybox ]] && file_is_static /bin/busybox || missing+=(busybox-static)
+  command -v socat >/dev/null || missing+=(socat)
+  command -v xtables-nft-multi >/dev/null || missing+=(iptables)
+  command -v docker >/dev/null || missing+=(docker.io)
+  if ((${#missing[@]})); then
+    log "installing missing Debian packages: ${missing[*]}"
+    command -v apt-get >/dev/null || die "missing ${missing[*]} and no apt-get to install them; install: ${DEB_PACKAGES[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null 2>&1 ||
+      { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null; } ||
+      die "could not install ${missing[*]} with apt-get"
+  fi
+  ip netns add "amb$LAB_ID-probe" 2>/dev/null && ip netns del "amb$LAB_ID-probe" ||
+    die "cannot create a network namespace here (needs CAP_SYS_ADMIN and CAP_NET_ADMIN)"
+}
+
+docker_on() { local h=$1; shift; DOCKER_HOST=unix://$(socket_path "$h") DOCKER_TLS_VERIFY= DOCKER_CERT_PATH= docker "$@"; }
+
+engine_up() { [[ -S $(socket_path "$1") ]] && docker_on "$1" version --format '{{.Server.Version}}' >/dev/null 2>&1; }
+
+make_certs() {
+  local h=$1 ip dir tmp
+  ip=$(host_ip "$h")
+  dir=$LAB_DIR/$h
+  tmp=$dir/pki
+  mkdir -p "$tmp" "$(bundle_dir "$h")"
+  chmod 700 "$dir" "$tmp" "$(bundle_dir "$h")"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj "/CN=$h lab CA" \
+    -keyout "$tmp/ca-key.pem" -out "$tmp/ca.pem" 2>/dev/null
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$h" \
+    -keyout "$tmp/server-key.pem" -out "$tmp/server.csr" 2>/dev/null
+  printf 'subjectAltName=IP:%s,IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' "$ip" >"$tmp/server.ext"
+  openssl x509 -req -in "$tmp/server.csr" -CA "$tmp/ca.pem" -CAkey "$tmp/ca-key.pem" -CAcreateserial -days 30 \
+    -extfile "$tmp/server.ext" -out "$tmp/server.pem" 2>/dev/null
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=ambassador client" \
+    -keyout "$(bundle_dir "$h")/key.pem" -out "$tmp/client.csr" 2>/dev/null
+  printf 'extendedKeyUsage=clientAuth\n' >"$tmp/client.ext"
+  openssl x509 -req -in "$tmp/client.csr" -CA "$tmp/ca.pem" -CAkey "$tmp/ca-key.pem" -CAcreateserial -days 30 \
+    -extfile "$tmp/client.ext" -out "$(bundle_dir "$h")/cert.pem" 2>/dev/null
+  cp "$tmp/ca.pem" "$(bundle_dir "$h")/ca.pem"
+  cat >"$(bundle_dir "$h")/docker.env" <<EOF
+export DOCKER_HOST=tcp://$ip:2376
+export DOCKER_TLS_VERIFY=1
+export DOCKER_CERT_PATH=$(bundle_dir "$h")
+EOF
+  chmod 600 "$(bundle_dir "$h")"/*.pem "$(bundle_dir "$h")/docker.env"
+}
+
+make_network() {
+  ip link show "$BRIDGE" >/dev/null 2>&1 || {
+    ip link add "$BRIDGE" type bridge
+    ip addr add "$SUBNET.1/24" dev "$BRIDGE"
+  }
+  ip link set "$BRIDGE" up
+  iptables -C FORWARD -i "$BRIDGE" -o "$BRIDGE" -j ACCEPT 2>/dev/null ||
+    iptables -I FORWARD -i "$BRIDGE" -o "$BRIDGE" -j ACCEPT
+  local h ns veth
+  for h in "${HOSTS[@]}"; do
+    ns=$(netns_name "$h")
+    veth=vamb$LAB_ID$(host_short "$h")
+    [[ -e /run/netns/$ns ]] || ip netns add "$ns"
+    if ! ip link show "$veth" >/dev/null 2>&1; then
+      ip link add "$veth" type veth peer name eth0 netns "$ns"
+      ip link set "$veth" master "$BRIDGE" up
+      ip -n "$ns" addr add "$(host_ip "$h")/24" dev eth0
+      ip -n "$ns" link set eth0 up
+      ip -n "$ns" link set lo up
+      ip -n "$ns" route add default via "$SUBNET.1"
+    fi
+  done
+}
+
+start_engine() {
+  local h=$1 dir=$LAB_DIR/$1 pki=$LAB_DIR/$1/pki
+  engine_up "$h" && return 0
+  mkdir -p "$dir/data" "$(exec_root "$h")"
+  nsenter --net="/run/netns/$(netns_name "$h")" \
+    dockerd --data-root "$dir/data" --exec-root "$(exec_root "$h")" --pidfile "$(pidfile "$h")" \
+    --host "unix://$(socket_path "$h")" --host "tcp://$(host_ip "$h"):2376" \
+    --tlsverify --tlscacert "$pki/ca.pem" --tlscert "$pki/server.pem" --tlskey "$pki/server-key.pem" \
+    --cgroup-parent "/$(cgroup_parent "$h")" --shutdown-timeout 3 --storage-driver overlay2 \
+    --log-level warn >"$dir/dockerd.log" 2>&1 </dev/null &
+  disown
+}
+
+wait_engine() {
+  local h=$1 i
+  for ((i = 0; i < 150; i++)); do
+    engine_up "$h" && return 0
+    sleep 0.1
+  done
+  tail -20 "$LAB_DIR/$h/dockerd.log" >&2 || true
+  die "dockerd for $h did not answer within 15 s (log: $LAB_DIR/$h/dockerd.log)"
+}
+
+copy_with_libs() {
+  local root=$1 bin=$2 lib
+  mkdir -p "$root$(dirname "$bin")"
+  cp -L "$bin" "$root$bin"
+  for lib in $(ldd "$bin" | grep -o '/[^ ]*'); do
+    mkdir -p "$root$(dirname "$lib")"
+    cp -L "$lib" "$root$lib"
+  done
+}
+
+# One root filesystem serves every lab image: busybox, socat and iptables, plus the demo apps and the
+# ambassador entrypoints. Each image is the same filesystem with its own config.
+build_rootfs() {
+  local root=$LAB_DIR/rootfs applet
+  rm -rf "$root"
+  mkdir -p "$root"/{bin,sbin,etc,tmp,proc,sys,dev,run,var/run,srv/app,srv/web/cgi-bin,usr/lib/x86_64-linux-gnu}
+  cp /bin/busybox "$root/bin/busybox"
+  for applet in sh ash cat echo env grep sed awk sleep wget nc httpd ls ps kill mkdir rm printf tr cut head \
+    tail date hostname ip true false test expr seq time timeout dd wc sort uniq ping nslookup; do
+    ln -sf busybox "$root/bin/$applet"
+  done
+  copy_with_libs "$root" "$(command -v socat)"
+  copy_with_libs "$root" /usr/sbin/xtables-nft-multi
+  cp -a /usr/lib/x86_64-linux-gnu/xtables "$root/usr/lib/x86_64-linux-gnu/"
+  for applet in iptables iptables-save iptables-restore; do ln -sf xtables-nft-multi "$root/usr/sbin/$applet"; done
+  mkdir -p "$root/usr/bin" && mv "$root$(command -v socat)" "$root/usr/bin/socat" 2>/dev/null || true
+  printf 'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$root/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+  printf 'hosts: files dns\n' >"$root/etc/nsswitch.conf"
+  echo 'Hello World!' >"$root/srv/app/index.html"
+  cat >"$root/srv/web/cgi-bin/index.cgi" <<'EOF'
+#!/bin/sh
+reply=$(timeout 5 wget -q -O - "http://helloapp:5000/" 2>&1) || reply="(helloapp did not answer)"
+printf 'Content-Type: text/plain\r\n\r\n'
+printf 'The linked container says ... "%s"\n' "$reply"
+EOF
+  chmod 755 "$root/srv/web/cgi-bin/index.cgi"
+  install -m 755 "$HERE/../ambassador/entrypoint.sh" "$root/bin/ambassador"
+  install -m 755 "$HERE/seed-ambassador.sh" "$root/bin/seed-ambassador"
+  tar -C "$root" -cf "$LAB_DIR/rootfs.tar" .
+}
+
+# name|config changes
+IMAGES=(
+  "hello-app:latest|EXPOSE 5000|CMD [\"httpd\", \"-f\", \"-p\", \"5000\", \"-h\", \"/srv/app\"]"
+  "hello-web:latest|EXPOSE 5000|CMD [\"httpd\", \"-f\", \"-p\", \"5000\", \"-h\", \"/srv/web\"]"
+  "ambassador-bot/ambassador:latest|ENTRYPOINT [\"/bin/ambassador\"]"
+  "svendowideit/ambassador:latest|ENTRYPOINT [\"/bin/seed-ambassador\"]"
+  "ambassador-lab/toolbox:latest|CMD [\"sleep\", \"86400\"]"
+)
+
+load_images() {
+  local h=$1 spec name changes part
+  docker_on "$h" import "$LAB_DIR/rootfs.tar" ambassador-lab/rootfs:latest >/dev/null
+  for spec in "${IMAGES[@]}"; do
+    IFS='|' read -ra part <<<"$spec"
+    name=${part[0]}
+    changes=()
+    for c in "${part[@]:1}"; do changes+=(--change "$c"); done
+    local cid
+    cid=$(docker_on "$h" create ambassador-lab/rootfs:latest /bin/true)
+    docker_on "$h" commit "${changes[@]}" "$cid" "$name" >/dev/null
+    docker_on "$h" rm "$cid" >/dev/null
+  done
+}
+
+images_loaded() {
+  local stamp
+  stamp=$(cat "$HERE/../ambassador/entrypoint.sh" "$HERE/seed-ambassador.sh" "$0" | sha256sum | cut -c1-16)
+  [[ -f $LAB_DIR/$1/images.$stamp ]] && return 0
+  rm -f "$LAB_DIR/$1"/images.*
+  return 1
+}
+
+mark_images() {
+  local stamp
+  stamp=$(cat "$HERE/../ambassador/entrypoint.sh" "$HERE/seed-ambassador.sh" "$0" | sha256sum | cut -c1-16)
+  touch "$LAB_DIR/$1/images.$stamp"
+}
+
+write_env() {
+  {
+    echo "AMBASSADOR_LAB_ID=$LAB_ID"
+    echo "LAB_DIR=$LAB_DIR"
+    echo "LAB_BRIDGE_IP=$SUBNET.1"
+    local h u
+    for h in "${HOSTS[@]}"; do
+      u=$(echo "$h" | tr a-z A-Z)
+      echo "LAB_${u}_IP=$(host_ip "$h")"
+      echo "LAB_${u}_ENV=$(bundle_dir "$h")/docker.env"
+      echo "LAB_${u}_SOCKET=$(socket_path "$h")"
+      echo "LAB_${u}_NETNS=$(netns_name "$h")"
+      echo "LAB_${u}_PIDFILE=$(pidfile "$h")"
+    done
+  } >"$LAB_DIR/lab.env"
+}
+
+up() {
+  require_host
+  local start=$SECONDS h
+  mkdir -p "$LAB_DIR"
+  chmod 700 "$LAB_DIR"
+  make_network
+  for h in "${HOSTS[@]}"; do
+    [[ -f $(bundle_dir "$h")/docker.env && -f $LAB_DIR/$h/pki/server.pem ]] || make_certs "$h"
+    start_engine "$h"
+  done
+  local need_images=()
+  for h in "${HOSTS[@]}"; do wait_engine "$h"; images_loaded "$h" || need_images+=("$h"); done
+  if ((${#need_images[@]})); then
+    build_rootfs
+    local pids=()
+    for h in "${need_images[@]}"; do
+      load_images "$h" &
+      pids+=($!)
+    done
+    for p in "${pids[@]}"; do wait "$p" || die "loading images failed"; done
+    for h in "${need_images[@]}"; do mark_images "$h"; done
+    rm -rf "$LAB_DIR/rootfs" "$LAB_DIR/rootfs.tar"
+  fi
+  write_env
+  log "up in $((SECONDS - start)) s"
+  for h in "${HOSTS[@]}"; do
+    echo "$h: $(bundle_dir "$h")/docker.env (docker at tcp://$(host_ip "$h"):2376)"
+  done
+}
+
+kill_cgroup() {
+  local name=$1 ctl procs pid
+  for ctl in /sys/fs/cgroup/*/"$name" /sys/fs/cgroup/"$name"; do
+    [[ -d $ctl ]] || continue
+    while read -r procs; do
+      while read -r pid; do kill -9 "$pid" 2>/dev/null || true; done <"$procs"
+    done < <(find "$ctl" -name cgroup.procs 2>/dev/null)
+  done
+  sleep 0.2
+  for ctl in /sys/fs/cgroup/*/"$name" /sys/fs/cgroup/"$name"; do
+    [[ -d $ctl ]] && find "$ctl" -depth -type d -exec rmdir {} \; 2>/dev/null || true
+  done
+}
+
+stop_engine() {
+  local h=$1 pid i
+  pid=$(cat "$(pidfile "$h")" 2>/dev/null || true)
+  if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 200; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
+  fi
+  # Whatever a crashed engine left: containerd, shims, container processes.
+  pkill -9 -f -- "$(exec_root "$h")/" 2>/dev/null || true
+  kill_cgroup "$(cgroup_parent "$h")"
+  local mnt
+  while read -r mnt; do umount -l "$mnt" 2>/dev/null || true; done < <(awk -v d="$LAB_DIR/$h/" -v e="$(exec_root "$h")/" \
+    'index($2, d) == 1 || index($2, e) == 1 { print $2 }' /proc/mounts | sort -r)
+  rm -rf "$(exec_root "$h")"
+}
+
+down() {
+  [[ $(id -u) -eq 0 ]] || die "must run as root; try: sudo npm run lab:down"
+  local h
+  for h in "${HOSTS[@]}"; do stop_engine "$h" & done
+  wait
+  for h in "${HOSTS[@]}"; do
+    ip netns del "$(netns_name "$h")" 2>/dev/null || true
+    ip link del "vamb$LAB_ID$(host_short "$h")" 2>/dev/null || true
+  done
+  ip link del "$BRIDGE" 2>/dev/null || true
+  while iptables -D FORWARD -i "$BRIDGE" -o "$BRIDGE" -j ACCEPT 2>/dev/null; do :; done
+  rm -rf "$LAB_DIR"
+  log "down"
+}
+
+status() {
+  local h ok=0
+  for h in "${HOSTS[@]}"; do
+    if engine_up "$h"; then echo "$h: up at tcp://$(host_ip "$h"):2376"; else echo "$h: down"; ok=1; fi
+  done
+  return $ok
+}
+
+case ${1:-} in
+  up) up ;;
+  down) down ;;
+  status) status ;;
+  env) cat "$LAB_DIR/lab.env" ;;
+  *) echo "usage: lab.sh up|down|status|env" >&2; exit 2 ;;
+esac

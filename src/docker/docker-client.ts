@@ -1,0 +1,77 @@
+import Docker from "dockerode";
+
+/** Where a Docker Engine listens and the TLS material to reach it (private key in plain text, in memory only). */
+export interface DockerEndpoint {
+  host: string;
+  tls?: { ca: string; cert: string; key: string };
+}
+
+export interface DockerClientOptions {
+  /** Deadline for every call, in milliseconds. */
+  timeoutMs?: number;
+}
+
+const dockerEnvironment = [
+  "DOCKER_HOST",
+  "DOCKER_TLS_VERIFY",
+  "DOCKER_CERT_PATH",
+  "DOCKER_CLIENT_TIMEOUT",
+  "DOCKER_PATH_PREFIX",
+];
+
+/**
+ * A dockerode client for exactly this endpoint. docker-modem fills unset options from the process's own
+ * DOCKER_* variables, so every option is set here and those variables are hidden while it is built.
+ */
+export function createDockerClient(endpoint: DockerEndpoint, options: DockerClientOptions = {}): Docker {
+  const url = new URL(endpoint.host);
+  const common = {
+    timeout: options.timeoutMs ?? 10_000,
+    ca: endpoint.tls?.ca,
+    cert: endpoint.tls?.cert,
+    key: endpoint.tls?.key,
+    pathPrefix: undefined,
+    version: "v1.41",
+  };
+  let modemOptions: Docker.DockerOptions;
+  switch (url.protocol) {
+    case "unix:":
+      modemOptions = {
+        ...common,
+        socketPath: url.pathname,
+        host: undefined,
+        port: undefined,
+        protocol: undefined,
+      };
+      break;
+    case "tcp:":
+      modemOptions = {
+        ...common,
+        socketPath: undefined,
+        host: url.hostname.replace(/^\[|\]$/g, ""),
+        port: url.port || (endpoint.tls ? "2376" : "2375"),
+        protocol: endpoint.tls ? "https" : "http",
+      };
+      break;
+    case "ssh:":
+      modemOptions = {
+        ...common,
+        socketPath: undefined,
+        host: url.hostname,
+        port: url.port || "22",
+        username: url.username || undefined,
+        protocol: "ssh",
+        sshOptions: { agent: process.env.SSH_AUTH_SOCK },
+      };
+      break;
+    default:
+      throw new Error(`unsupported Docker URL scheme ${url.protocol} (use tcp://, unix:// or ssh://)`);
+  }
+  const saved = new Map(dockerEnvironment.map((name) => [name, process.env[name]]));
+  for (const name of dockerEnvironment) delete process.env[name];
+  try {
+    return new Docker(modemOptions);
+  } finally {
+    for (const [name, value] of saved) if (value !== undefined) process.env[name] = value;
+  }
+}

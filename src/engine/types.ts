@@ -1,0 +1,107 @@
+import type { Actor, LinkHealth, LinkRecord, LinkStatus } from "../store/schema.js";
+
+/** Who asked, and from where; recorded in labels, the store and the audit log. */
+export interface RequestContext {
+  actor: Actor;
+  /** Slack channel ID the request came from, when it came from Slack. */
+  channel?: string;
+}
+
+export type AmbassadorMode = "kernel" | "relay";
+
+export interface LinkOptions {
+  /** Name the consumer uses for the container; defaults to the container's name. */
+  alias?: string;
+  /** Container ports to carry; defaults to every TCP port the container exposes. */
+  ports?: number[];
+  /** Image to run on the target cluster as the consumer. */
+  web?: string;
+  webName?: string;
+  /** Wire with legacy `--link` as the seed tutorial does, instead of user-defined networks. */
+  legacyLinks?: boolean;
+  /** Ambassador mode; by default the fastest the host permits. */
+  mode?: AmbassadorMode;
+}
+
+export interface AmbassadorInfo {
+  cluster: string;
+  name: string;
+  id: string;
+  mode: AmbassadorMode;
+}
+
+/** One published port, as `docker port` prints it: `5000/tcp -> 10.0.0.12:32770`. */
+export interface PortMapping {
+  cluster: string;
+  container: string;
+  containerPort: number;
+  protocol: "tcp" | "udp" | "sctp";
+  hostIp: string;
+  hostPort: number;
+  /** http://host:port for TCP bindings. */
+  url?: string;
+}
+
+export interface StepTiming {
+  step: string;
+  cluster?: string;
+  ms: number;
+}
+
+export interface LinkResult {
+  link: LinkRecord;
+  /** True when an identical link already existed and was returned as it is. */
+  existing: boolean;
+  source: AmbassadorInfo;
+  target: AmbassadorInfo;
+  /** host:port the target ambassador forwards to, one per port. */
+  connections: { port: number; address: string }[];
+  mappings: PortMapping[];
+  webUrls: string[];
+  timings: StepTiming[];
+}
+
+export interface PortsResult {
+  container: string;
+  searched: string[];
+  unreachable: { cluster: string; error: string }[];
+  found: { cluster: string; container: string; id: string; mappings: PortMapping[] }[];
+}
+
+export interface TeardownResult {
+  linkId: string;
+  removed: { cluster: string; kind: string; name: string }[];
+  /** What could not be removed (its host unreachable); the link stays `partial` until a repeat finishes. */
+  left: { cluster: string; kind: string; name: string; error: string }[];
+  status: "removed" | "partial";
+}
+
+export type LiveState = "running" | "stopped" | "missing" | "unreachable";
+
+export interface LinkView {
+  link: LinkRecord;
+  status: LinkStatus;
+  containers: { cluster: string; role: string; name: string; state: LiveState }[];
+  health?: LinkHealth;
+}
+
+export interface ReconcileResult {
+  orphans: { cluster: string; kind: "container" | "network"; id: string; name: string; linkId: string }[];
+  broken: { linkId: string; missing: string[] }[];
+  removed: number;
+}
+
+/** The link engine: the ambassador pattern across two Docker hosts. Knows nothing of Slack. */
+export interface Engine {
+  link(
+    container: string,
+    sourceCluster: string,
+    targetCluster: string,
+    options: LinkOptions,
+    context: RequestContext,
+  ): Promise<LinkResult>;
+  ports(container: string, cluster?: string): Promise<PortsResult>;
+  teardown(linkIdOrContainer: string, context: RequestContext): Promise<TeardownResult>;
+  list(filter?: { channel?: string }): Promise<LinkView[]>;
+  reconcile(options: { fix: boolean }): Promise<ReconcileResult>;
+}
