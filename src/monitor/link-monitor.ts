@@ -1,0 +1,212 @@
+import type { LinkRepository } from "../docker/clusters.js";
+import { describeError } from "../errors.js";
+import type { LinkHealth, LinkRecord } from "../store/schema.js";
+
+export type ContainerState = "running" | "stopped" | "missing";
+
+/** How the monitor looks at the world; the real one talks to Docker and TCP, tests may fake it. */
+export interface LinkProbe {
+  /** State of a container on a cluster; rejects when the cluster cannot be reached. */
+  container(cluster: string, idOrName: string, deadlineMs: number): Promise<ContainerState>;
+  /** Resolves when a TCP connection to host:port succeeds. */
+  connect(address: string, deadlineMs: number): Promise<void>;
+}
+
+/** Where alerts go: the link's channel, through Slack's Web API. */
+export interface AlertSink {
+  post(channel: string, text: string): Promise<void>;
+}
+
+export interface MonitorLogger {
+  info(object: object, message: string): void;
+  warn(object: object, message: string): void;
+  error(object: object, message: string): void;
+}
+
+export interface LinkMonitorOptions {
+  links: LinkRepository;
+  probe: LinkProbe;
+  alerts: AlertSink;
+  logger: MonitorLogger;
+  intervalMs: number;
+  /** Deadline of each Docker call and TCP connection of a check. */
+  checkTimeoutMs?: number;
+  /** Docker calls in flight at once against one cluster. */
+  perClusterConcurrency?: number;
+  /** Called for a link that became broken, when automatic repair is on. */
+  repair?: (linkId: string) => Promise<void>;
+  now?: () => Date;
+}
+
+export interface LinkCheck {
+  linkId: string;
+  state: "healthy" | "broken";
+  problems: string[];
+}
+
+/** Checks every link on an interval, keeps its health, and tells the link's channel when it changes. */
+export interface LinkMonitor {
+  start(): void;
+  stop(): Promise<void>;
+  /** Checks every link now (those not already being checked) and waits for the results. */
+  checkAll(): Promise<LinkCheck[]>;
+  health(linkId: string): LinkHealth | undefined;
+}
+
+const roleNames: Record<string, string> = {
+  source: "source ambassador",
+  target: "target ambassador",
+  web: "consumer",
+};
+
+/** A counting semaphore per cluster, so one slow host never takes the slots of another. */
+function createClusterLimiter(limit: number) {
+  const active = new Map<string, number>();
+  const waiting = new Map<string, (() => void)[]>();
+  return async function withSlot<T>(cluster: string, work: () => Promise<T>): Promise<T> {
+    if ((active.get(cluster) ?? 0) >= limit) {
+      await new Promise<void>((resolve) => {
+        const queue = waiting.get(cluster) ?? [];
+        queue.push(resolve);
+        waiting.set(cluster, queue);
+      });
+    }
+    active.set(cluster, (active.get(cluster) ?? 0) + 1);
+    try {
+      return await work();
+    } finally {
+      active.set(cluster, (active.get(cluster) ?? 1) - 1);
+      waiting.get(cluster)?.shift()?.();
+    }
+  };
+}
+
+export function createLinkMonitor(options: LinkMonitorOptions): LinkMonitor {
+  const timeoutMs = options.checkTimeoutMs ?? Math.min(5_000, Math.max(500, options.intervalMs / 2));
+  const now = options.now ?? (() => new Date());
+  const withSlot = createClusterLimiter(options.perClusterConcurrency ?? 4);
+  const inFlight = new Map<string, Promise<LinkCheck>>();
+  const healthById = new Map<string, LinkHealth>();
+  let timer: NodeJS.Timeout | undefined;
+
+  async function inspect(link: LinkRecord): Promise<string[]> {
+    const containers = link.resources.filter((resource) => resource.kind === "container");
+    const unreachable = new Set<string>();
+    const problems = await Promise.all(
+      containers.map(async (resource) => {
+        const what = `${roleNames[resource.role] ?? resource.role} ${resource.name} on ${resource.cluster}`;
+        try {
+          const state = await withSlot(resource.cluster, () =>
+            options.probe.container(resource.cluster, resource.id, timeoutMs),
+          );
+          return state === "running" ? undefined : `${what} is ${state}`;
+        } catch (error) {
+          if (unreachable.has(resource.cluster)) return undefined;
+          unreachable.add(resource.cluster);
+          return `${resource.cluster} cannot be reached: ${describeError(error)}`;
+        }
+      }),
+    );
+    const connections = await Promise.all(
+      link.connections.map(async ({ port, address }) => {
+        try {
+          await options.probe.connect(address, timeoutMs);
+          return undefined;
+        } catch (error) {
+          return `port ${port}: ${address} does not accept connections (${describeError(error)})`;
+        }
+      }),
+    );
+    return [...problems, ...connections].filter((problem): problem is string => problem !== undefined);
+  }
+
+  async function record(link: LinkRecord, problems: string[]): Promise<LinkCheck> {
+    const at = now().toISOString();
+    const state = problems.length ? "broken" : "healthy";
+    const previous = healthById.get(link.id) ?? link.health;
+    const changed = previous?.state !== state;
+    const health: LinkHealth = {
+      state,
+      since: changed ? at : (previous?.since ?? at),
+      lastCheck: at,
+      problems,
+    };
+    healthById.set(link.id, health);
+    if (changed) {
+      const current = options.links.get(link.id);
+      if (current) await options.links.save({ ...current, health });
+      // A new link is taken as healthy: only a change from healthy (or from broken) is news.
+      const wasHealthy = previous === undefined || previous.state !== "broken";
+      if (state === "broken" && wasHealthy) await alert(link, brokenText(link, problems));
+      if (state === "healthy" && previous?.state === "broken") await alert(link, recoveredText(link));
+      options.logger[state === "broken" ? "warn" : "info"]({ linkId: link.id, problems }, `link ${state}`);
+      if (state === "broken" && options.repair) {
+        await options
+          .repair(link.id)
+          .catch((error) => options.logger.error({ linkId: link.id, err: error }, "automatic repair failed"));
+      }
+    }
+    return { linkId: link.id, state, problems };
+  }
+
+  async function alert(link: LinkRecord, text: string): Promise<void> {
+    if (!link.channel) return;
+    try {
+      await options.alerts.post(link.channel, text);
+    } catch (error) {
+      options.logger.error({ linkId: link.id, channel: link.channel, err: error }, "could not post an alert");
+    }
+  }
+
+  function check(link: LinkRecord): Promise<LinkCheck> {
+    const running = inFlight.get(link.id);
+    if (running) return running;
+    const pending = inspect(link)
+      .then((problems) => record(link, problems))
+      .finally(() => inFlight.delete(link.id));
+    inFlight.set(link.id, pending);
+    return pending;
+  }
+
+  function current(): LinkRecord[] {
+    const links = options.links.all();
+    const ids = new Set(links.map((link) => link.id));
+    for (const id of healthById.keys()) if (!ids.has(id)) healthById.delete(id);
+    return links;
+  }
+
+  return {
+    start() {
+      if (timer) return;
+      timer = setInterval(() => {
+        for (const link of current()) {
+          if (!inFlight.has(link.id)) void check(link);
+        }
+      }, options.intervalMs);
+      timer.unref();
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      await Promise.allSettled([...inFlight.values()]);
+    },
+    checkAll() {
+      return Promise.all(current().map(check));
+    },
+    health(linkId) {
+      return healthById.get(linkId) ?? options.links.get(linkId)?.health;
+    },
+  };
+}
+
+export function brokenText(link: LinkRecord, problems: string[]): string {
+  return [
+    `:warning: Link ${link.id} (${link.container}: ${link.sourceCluster} → ${link.targetCluster}) is broken:`,
+    ...problems.map((problem) => `• ${problem}`),
+    `Run \`/ambassador repair ${link.id}\` to recreate what is missing.`,
+  ].join("\n");
+}
+
+export function recoveredText(link: LinkRecord): string {
+  return `:white_check_mark: Link ${link.id} (${link.container}: ${link.sourceCluster} → ${link.targetCluster}) works again.`;
+}
