@@ -59,6 +59,11 @@ function parseValue(text: string, where: string): string {
         }
       }
       if (!closed) throw new UserError("bad-env-file", `${where}: a " quote is not closed`);
+    } else if (char === "$" && text[i + 1] === "(") {
+      const end = closingParen(text, i + 1);
+      if (end === -1) throw new UserError("bad-env-file", `${where}: a $( is not closed`);
+      value += text.slice(i, end + 1);
+      i = end + 1;
     } else if (char === "\\" && i + 1 < text.length) {
       value += text[i + 1];
       i += 2;
@@ -70,6 +75,16 @@ function parseValue(text: string, where: string): string {
     }
   }
   return value;
+}
+
+/** Index of the parenthesis closing the one at `open`, skipping nested ones; -1 when unclosed. */
+function closingParen(text: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < text.length; i++) {
+    if (text[i] === "(") depth++;
+    else if (text[i] === ")" && --depth === 0) return i;
+  }
+  return -1;
 }
 
 function isComputed(value: string): boolean {
