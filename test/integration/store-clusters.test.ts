@@ -188,6 +188,40 @@ describe("the store with the lab's clusters", () => {
     await runClustersCommand(["remove", "a-again"], deps);
   });
 
+  it("imports a cluster from a context made by the Docker CLI", async () => {
+    const dockerConfig = join(dir, "docker-config");
+    const certs = bundle("clusterb");
+    await run(
+      "docker",
+      [
+        "context",
+        "create",
+        "lab-b",
+        "--docker",
+        `host=tcp://${lab().clusterb.ip}:2376,ca=${certs}/ca.pem,cert=${certs}/cert.pem,key=${certs}/key.pem`,
+      ],
+      { env: { ...process.env, DOCKER_CONFIG: dockerConfig } },
+    );
+    const result = await runClustersCommand(
+      ["add", "from-context", "--context", "lab-b", "--channel", "C0123ABCD"],
+      {
+        ...deps,
+        dockerConfigDir: dockerConfig,
+      },
+    );
+    expect(result.exitCode, result.output).toBe(0);
+    expect(result.output).toContain(`Added cluster from-context: tcp://${lab().clusterb.ip}:2376 over TLS`);
+    expect(services.clusters.list().find((cluster) => cluster.name === "from-context")).toEqual({
+      name: "from-context",
+      host: `tcp://${lab().clusterb.ip}:2376`,
+      tls: true,
+      advertise: lab().clusterb.ip,
+      channels: ["C0123ABCD"],
+    });
+    expect(await grepCount("PRIVATE KEY", storePath)).toBe("0");
+    await runClustersCommand(["remove", "from-context"], deps);
+  });
+
   it("records every change in the audit log with who made it", () => {
     const changes = services.audit.entries().map((entry) => [entry.action, entry.target, entry.actor]);
     expect(changes).toEqual([
@@ -197,6 +231,8 @@ describe("the store with the lab's clusters", () => {
       ["cluster.remove", "clustera-local", actor],
       ["cluster.add", "a-again", actor],
       ["cluster.remove", "a-again", actor],
+      ["cluster.add", "from-context", actor],
+      ["cluster.remove", "from-context", actor],
     ]);
   });
 
