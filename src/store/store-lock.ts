@@ -57,7 +57,10 @@ export async function acquireStoreLock(storePath: string): Promise<StoreLock> {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       const owner = await readOwner(lockPath);
-      const stale = owner && owner.host === hostname() && !processIsAlive(owner.pid);
+      // Our own PID in a lock we do not hold is a previous run that died: in a container the bot is
+      // always PID 1 on the same host name, so "that process is alive" would otherwise lock it out forever.
+      const stale =
+        owner && owner.host === hostname() && (owner.pid === process.pid || !processIsAlive(owner.pid));
       if (stale && attempt === 0) {
         await rm(lockPath, { force: true });
         continue;

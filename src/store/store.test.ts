@@ -171,6 +171,13 @@ describe("Store", () => {
     expect(third.stdout.trim()).toBe("opened");
   }, 60_000);
 
+  it("takes over a lock left by an earlier run with this process's PID (a restarted container)", async () => {
+    await open().then((store) => store.close());
+    await writeFile(`${path}.lock`, JSON.stringify({ pid: process.pid, host: hostname(), since: "earlier" }));
+    await open();
+    expect(JSON.parse(await readFile(`${path}.lock`, "utf8")).since).not.toBe("earlier");
+  });
+
   it("takes over a lock left by a process that no longer exists", async () => {
     await open().then((store) => store.close());
     const gone = await run(process.execPath, ["-e", "console.log(process.pid)"]);
