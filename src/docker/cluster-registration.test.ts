@@ -1,4 +1,5 @@
-import { cp, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -82,7 +83,6 @@ describe("resolveClusterRequest", () => {
   it("requires TLS from an env file that does not ask for verification", async () => {
     const dir = join(root, "noverify");
     await mkdir(dir, { recursive: true });
-    const { writeFile } = await import("node:fs/promises");
     await writeFile(join(dir, "docker.env"), "export DOCKER_HOST=tcp://10.0.0.5:2376\n");
     const error = await refusal(
       resolveClusterRequest({ name: "prod", source: { kind: "env-file", path: join(dir, "docker.env") } }),
@@ -166,7 +166,74 @@ describe("resolveClusterRequest", () => {
   });
 });
 
+describe("resolveClusterRequest with a Docker context", () => {
+  async function context(name: string, endpoint: object, tlsFrom?: string): Promise<string> {
+    const config = await mkdtemp(join(tmpdir(), "amb-ctx-"));
+    const id = createHash("sha256").update(name).digest("hex");
+    await mkdir(join(config, "contexts", "meta", id), { recursive: true });
+    await writeFile(
+      join(config, "contexts", "meta", id, "meta.json"),
+      JSON.stringify({ Name: name, Metadata: {}, Endpoints: { docker: endpoint } }),
+    );
+    if (tlsFrom) await cp(tlsFrom, join(config, "contexts", "tls", id, "docker"), { recursive: true });
+    return config;
+  }
+
+  it("takes the host and TLS files of the context", async () => {
+    const config = await context("prod", { Host: "tcp://10.0.0.5:2376", SkipTLSVerify: false }, good);
+    const candidate = await resolveClusterRequest(
+      { name: "prod", source: { kind: "context", name: "prod" } },
+      { dockerConfigDir: config },
+    );
+    expect(candidate).toMatchObject({ host: "tcp://10.0.0.5:2376", advertise: "10.0.0.5" });
+    expect(candidate.tls?.cert).toBe(await readFile(join(good, "cert.pem"), "utf8"));
+  });
+
+  it("refuses a context that skips TLS verification", async () => {
+    const config = await context("lax", { Host: "tcp://10.0.0.5:2376", SkipTLSVerify: true }, good);
+    const error = await refusal(
+      resolveClusterRequest(
+        { name: "lax", source: { kind: "context", name: "lax" } },
+        { dockerConfigDir: config },
+      ),
+    );
+    expect(error.message).toBe(
+      'the Docker context "lax" skips TLS verification; ambassador always verifies the server certificate, so fix the context first',
+    );
+  });
+
+  it("refuses a tcp:// context without TLS material", async () => {
+    const config = await context("bare", { Host: "tcp://10.0.0.5:2375" });
+    const error = await refusal(
+      resolveClusterRequest(
+        { name: "bare", source: { kind: "context", name: "bare" } },
+        { dockerConfigDir: config },
+      ),
+    );
+    expect(error.message).toContain('but the Docker context "bare" has no TLS material');
+  });
+});
+
 describe("registerCluster", () => {
+  it("leaves the store unchanged for every refused request", async () => {
+    await using services = await openTestStore();
+    const before = await readFile(services.path, "utf8");
+    const requests: ClusterRequest[] = [
+      host("tcp://10.0.0.5:2376"),
+      host("tcp://10.0.0.5:2376", expired),
+      host("tcp://10.0.0.5:2376", mismatched),
+      host("tcp://10.0.0.5:2376", join(root, "does-not-exist")),
+      { name: "Not-Valid", source: { kind: "host", url: "tcp://127.0.0.1:2375" } },
+      host("http://10.0.0.5:2375"),
+    ];
+    for (const request of requests) {
+      await refusal(
+        registerCluster(request, { registry: services.registry, actor: { kind: "local", user: "t" } }),
+      );
+    }
+    expect(await readFile(services.path, "utf8")).toBe(before);
+  });
+
   it("saves nothing when nothing listens at the host", async () => {
     await using services = await openTestStore();
     const before = await readFile(services.path, "utf8");
