@@ -47,17 +47,18 @@ export async function readDockerContext(name: string, configDir: string): Promis
   }
   const id = contextId(name);
   const metaFile = join(configDir, "contexts", "meta", id, "meta.json");
-  let text: string;
-  try {
-    text = await readFile(metaFile, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") await readUserFile(metaFile, "the context file");
+  const exists = await stat(metaFile).then(
+    () => true,
+    () => false,
+  );
+  if (!exists) {
     const known = await contextNames(configDir);
     throw new UserError(
       "unknown-context",
       `no Docker context "${name}" in ${join(configDir, "contexts")}; ${known.length ? `known contexts: ${known.join(", ")}` : "it holds no contexts"}`,
     );
   }
+  const text = await readUserFile(metaFile, "the context file");
   let meta: { Name?: unknown; Endpoints?: { docker?: { Host?: unknown; SkipTLSVerify?: unknown } } };
   try {
     meta = JSON.parse(text);
