@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openStoreServices, type StoreServices } from "../src/store/store-services.js";
@@ -12,5 +12,11 @@ export async function openTestStore(): Promise<StoreServices & AsyncDisposable &
     { path, key: randomBytes(32) },
     { actor: { kind: "local", user: "tester" } },
   );
-  return Object.assign(services, { path, [Symbol.asyncDispose]: () => services.close() });
+  return Object.assign(services, {
+    path,
+    async [Symbol.asyncDispose]() {
+      await services.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  });
 }

@@ -3,7 +3,7 @@ import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { engineLikeHandler, startLoopbackServer } from "../../test/loopback-server.js";
 import { makeTlsBundle } from "../../test/pki.js";
 import { openTestStore } from "../../test/test-store.js";
@@ -46,6 +46,10 @@ beforeAll(async () => {
   await cp(join(good, "cert.pem"), join(mismatched, "cert.pem"));
   await cp(join(other, "key.pem"), join(mismatched, "key.pem"));
 }, 60_000);
+
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
 
 describe("cluster names", () => {
   it("accepts [a-z0-9][a-z0-9-]{0,62}", () => {
@@ -168,7 +172,7 @@ describe("resolveClusterRequest", () => {
 
 describe("resolveClusterRequest with a Docker context", () => {
   async function context(name: string, endpoint: object, tlsFrom?: string): Promise<string> {
-    const config = await mkdtemp(join(tmpdir(), "amb-ctx-"));
+    const config = await mkdtemp(join(root, "docker-config-"));
     const id = createHash("sha256").update(name).digest("hex");
     await mkdir(join(config, "contexts", "meta", id), { recursive: true });
     await writeFile(

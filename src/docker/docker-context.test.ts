@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { dockerConfigDir, readDockerContext } from "./docker-context.js";
 
 let config: string;
@@ -24,6 +24,10 @@ async function addContext(name: string, endpoint: object, tls = false): Promise<
 
 beforeEach(async () => {
   config = await mkdtemp(join(tmpdir(), "amb-docker-config-"));
+});
+
+afterEach(async () => {
+  await rm(config, { recursive: true, force: true });
 });
 
 describe("readDockerContext", () => {

@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -84,6 +84,7 @@ describe("readDockerEnvFile", () => {
     const bundle = await readDockerEnvFile("docker.env", dir);
     expect(bundle.envFile).toBe(join(dir, "docker.env"));
     expect(bundle.certPath).toBe(dir);
+    await rm(dir, { recursive: true, force: true });
   });
 
   it("names a missing file", async () => {

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { chmod, mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { UserError } from "../errors.js";
 import { loadSecretBox, SecretBox } from "./secret-box.js";
 
@@ -60,6 +60,9 @@ describe("loadSecretBox", () => {
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), "amb-key-"));
     storePath = join(dir, "ambassador.json");
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
   });
 
   it("uses AMBASSADOR_KEY when given, and writes no file", async () => {

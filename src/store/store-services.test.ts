@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openStoreServices } from "./store-services.js";
 
 const actor = { kind: "local" as const, user: "tester" };
@@ -12,9 +12,14 @@ const tls = {
   key: "-----BEGIN PRIVATE KEY-----\nsecret\n-----END PRIVATE KEY-----\n",
 };
 
+let dir: string;
 let path: string;
 beforeEach(async () => {
-  path = join(await mkdtemp(join(tmpdir(), "amb-services-")), "data", "ambassador.json");
+  dir = await mkdtemp(join(tmpdir(), "amb-services-"));
+  path = join(dir, "data", "ambassador.json");
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
 });
 
 async function storeWithSealedKey(key?: Buffer): Promise<void> {

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { chmod, mkdtemp, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -29,6 +29,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   for (const store of opened.splice(0)) await store.close();
+  await rm(dir, { recursive: true, force: true });
 });
 
 const local = { kind: "local" as const, user: "tester" };

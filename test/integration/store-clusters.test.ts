@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { cp, mkdir, mkdtemp, readFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
@@ -37,6 +37,7 @@ describe("the store with the lab's clusters", () => {
 
   afterAll(async () => {
     await services?.close();
+    await rm(dir, { recursive: true, force: true });
   });
 
   it("registers both clusters from their docker.env bundles, connecting over TLS first", async () => {
