@@ -1,5 +1,5 @@
 import type Docker from "dockerode";
-import type { LinkRecord } from "../store/schema.js";
+import type { Actor, LinkRecord } from "../store/schema.js";
 
 /** A registered cluster, ready to use: a reused dockerode client with a deadline on every call. */
 export interface ClusterConnection {
@@ -42,6 +42,7 @@ export interface ClusterDirectory {
 export interface LinkRepository {
   all(): LinkRecord[];
   get(id: string): LinkRecord | undefined;
-  save(link: LinkRecord): Promise<void>;
-  remove(id: string): Promise<void>;
+  /** Creates or replaces the link; `actor` (who asked) goes into the audit log. */
+  save(link: LinkRecord, actor?: Actor): Promise<void>;
+  remove(id: string, actor?: Actor): Promise<void>;
 }

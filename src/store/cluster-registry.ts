@@ -1,0 +1,136 @@
+import type { DockerEndpoint } from "../docker/docker-client.js";
+import type { TlsMaterial } from "../docker/tls-material.js";
+import { UserError } from "../errors.js";
+import { auditEntry } from "./audit.js";
+import type { Actor, ClusterRecord } from "./schema.js";
+import type { SecretBox } from "./secret-box.js";
+import type { Store } from "./store.js";
+
+/** A cluster checked and ready to be saved; its private key is still plain text. */
+export interface ClusterCandidate {
+  name: string;
+  host: string;
+  tls?: TlsMaterial;
+  advertise: string;
+  channels: string[];
+}
+
+/** The AES-GCM context a cluster's private key is sealed under. */
+export function clusterKeyContext(name: string): string {
+  return `cluster:${name}:tls-key`;
+}
+
+/** Registered clusters in the store: private keys sealed on the way in, every change audited. */
+export class ClusterRegistry {
+  constructor(
+    private readonly store: Store,
+    private readonly secrets: SecretBox,
+  ) {}
+
+  list(): ClusterRecord[] {
+    return [...this.store.data.clusters].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  get(name: string): ClusterRecord | undefined {
+    return this.store.data.clusters.find((cluster) => cluster.name === name);
+  }
+
+  /** Throws UserError("unknown-cluster") naming the registered clusters. */
+  require(name: string): ClusterRecord {
+    const record = this.get(name);
+    if (record) return record;
+    const known = this.list().map((cluster) => cluster.name);
+    throw new UserError(
+      "unknown-cluster",
+      `no cluster named "${name}"; ${known.length ? `registered: ${known.join(", ")}` : "none is registered yet (ambassador clusters add)"}`,
+    );
+  }
+
+  /** Where and how to reach a cluster, with its private key opened (keep it in memory only). */
+  endpoint(record: ClusterRecord): DockerEndpoint {
+    if (!record.tls) return { host: record.host };
+    return {
+      host: record.host,
+      tls: {
+        ca: record.tls.ca,
+        cert: record.tls.cert,
+        key: this.secrets.open(record.tls.key, clusterKeyContext(record.name)),
+      },
+    };
+  }
+
+  /** Opens every sealed key, so a wrong key is reported at start rather than at first use. */
+  verifySecrets(): void {
+    for (const record of this.store.data.clusters) {
+      if (record.tls) this.secrets.open(record.tls.key, clusterKeyContext(record.name));
+    }
+  }
+
+  /** Saves a checked cluster; refuses a name already registered. */
+  async add(candidate: ClusterCandidate, actor: Actor): Promise<ClusterRecord> {
+    return this.store.update((data) => {
+      if (data.clusters.some((cluster) => cluster.name === candidate.name)) {
+        throw new UserError(
+          "cluster-exists",
+          `a cluster named "${candidate.name}" is already registered; remove it first (ambassador clusters remove ${candidate.name})`,
+        );
+      }
+      const record: ClusterRecord = {
+        name: candidate.name,
+        host: candidate.host,
+        tls: candidate.tls && {
+          ca: candidate.tls.ca,
+          cert: candidate.tls.cert,
+          key: this.secrets.seal(candidate.tls.key, clusterKeyContext(candidate.name)),
+        },
+        advertise: candidate.advertise,
+        channels: [...candidate.channels],
+        addedAt: new Date().toISOString(),
+        addedBy: actor,
+      };
+      data.clusters.push(record);
+      data.audit.push(
+        auditEntry({
+          actor,
+          action: "cluster.add",
+          target: record.name,
+          outcome: "ok",
+          detail: `${record.host}${record.tls ? " (TLS)" : ""}, advertise ${record.advertise}`,
+        }),
+      );
+      return record;
+    });
+  }
+
+  /** Removes a cluster; refused while links use it, unless `force`. Returns the IDs of links left dangling. */
+  async remove(
+    name: string,
+    options: { force?: boolean },
+    actor: Actor,
+  ): Promise<{ danglingLinks: string[] }> {
+    return this.store.update((data) => {
+      const index = data.clusters.findIndex((cluster) => cluster.name === name);
+      if (index === -1) this.require(name);
+      const users = data.links
+        .filter((link) => link.sourceCluster === name || link.targetCluster === name)
+        .map((link) => link.id);
+      if (users.length && !options.force) {
+        throw new UserError(
+          "cluster-in-use",
+          `cluster "${name}" is used by ${users.length === 1 ? "link" : "links"} ${users.join(", ")}; tear ${users.length === 1 ? "it" : "them"} down first, or add --force`,
+        );
+      }
+      data.clusters.splice(index, 1);
+      data.audit.push(
+        auditEntry({
+          actor,
+          action: "cluster.remove",
+          target: name,
+          outcome: "ok",
+          detail: users.length ? `forced while used by ${users.join(", ")}` : undefined,
+        }),
+      );
+      return { danglingLinks: users };
+    });
+  }
+}

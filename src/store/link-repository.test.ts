@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { openTestStore } from "../../test/test-store.js";
+import type { LinkRecord } from "./schema.js";
+
+const alice = { kind: "slack" as const, team: "T1", user: "U1" };
+
+function link(id: string, status: LinkRecord["status"] = "active"): LinkRecord {
+  return {
+    id,
+    container: "app",
+    alias: "helloapp",
+    sourceCluster: "clustera",
+    targetCluster: "clusterb",
+    ports: [5000],
+    wiring: "networks",
+    connections: [{ port: 5000, address: "10.0.0.2:32770" }],
+    status,
+    resources: [],
+    createdAt: "2026-01-01T00:00:00.000Z",
+    createdBy: alice,
+    channel: "C0123ABCD",
+  };
+}
+
+describe("StoreLinkRepository", () => {
+  it("saves, replaces and removes links, auditing each change with its actor", async () => {
+    await using services = await openTestStore();
+    await services.links.save(link("l1"), alice);
+    await services.links.save(link("l1", "partial"), alice);
+    await services.links.save(link("l2"));
+    expect(services.links.all().map((saved) => [saved.id, saved.status])).toEqual([
+      ["l1", "partial"],
+      ["l2", "active"],
+    ]);
+    expect(services.links.get("l1")?.status).toBe("partial");
+    await services.links.remove("l1", alice);
+    await services.links.remove("missing", alice);
+    expect(services.links.get("l1")).toBeUndefined();
+    expect(
+      services.audit.entries().map((entry) => [entry.action, entry.target, entry.actor, entry.channel]),
+    ).toEqual([
+      ["link.create", "l1", alice, "C0123ABCD"],
+      ["link.update", "l1", alice, "C0123ABCD"],
+      ["link.create", "l2", { kind: "local", user: "tester" }, "C0123ABCD"],
+      ["link.remove", "l1", alice, "C0123ABCD"],
+    ]);
+  });
+
+  it("keeps a copy, so changing the caller's object later changes nothing stored", async () => {
+    await using services = await openTestStore();
+    const record = link("l1");
+    await services.links.save(record);
+    record.status = "broken";
+    expect(services.links.get("l1")?.status).toBe("active");
+  });
+});

@@ -1,0 +1,70 @@
+import { mkdir, open, rename, rm, stat } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { UserError } from "../errors.js";
+
+const openToOthers = 0o077;
+
+function octal(mode: number): string {
+  return (mode & 0o777).toString(8).padStart(4, "0");
+}
+
+/** Creates the folder 0700 when missing; refuses one that other users can enter or read. */
+export async function ensurePrivateDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const info = await stat(dir);
+  if (!info.isDirectory()) throw new UserError("store-not-a-folder", `${dir} is not a folder; move it away`);
+  if (info.mode & openToOthers) {
+    throw new UserError(
+      "store-permissions",
+      `${dir} is open to other users (mode ${octal(info.mode)}) and holds cluster credentials; fix it with: chmod 700 ${dir}`,
+    );
+  }
+}
+
+/** False when the file does not exist; refuses a file that other users can read or write. */
+export async function checkPrivateFile(file: string): Promise<boolean> {
+  let info: Awaited<ReturnType<typeof stat>>;
+  try {
+    info = await stat(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw error;
+  }
+  if (!info.isFile()) throw new UserError("store-not-a-file", `${file} is not a regular file; move it away`);
+  if (info.mode & openToOthers) {
+    throw new UserError(
+      "store-permissions",
+      `${file} is open to other users (mode ${octal(info.mode)}) and holds cluster credentials; fix it with: chmod 600 ${file}`,
+    );
+  }
+  return true;
+}
+
+/**
+ * Writes a 0600 temp file beside the target, flushes it, and renames it over the target, so a reader or a
+ * crash sees either the old content or the new, never a mix. lowdb's TextFile (steno) also renames, but it
+ * creates the temp file with the process umask (0644 as a rule), which would leave the store readable by all.
+ */
+export async function writePrivateFileAtomic(file: string, text: string): Promise<void> {
+  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
+  await rm(temp, { force: true });
+  const handle = await open(temp, "wx", 0o600);
+  try {
+    await handle.writeFile(text, "utf8");
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await rename(temp, file);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+  const folder = await open(dirname(file), "r");
+  try {
+    await folder.sync();
+  } finally {
+    await folder.close();
+  }
+}

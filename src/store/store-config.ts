@@ -1,0 +1,54 @@
+import { resolve } from "node:path";
+import { z } from "zod";
+import { UserError } from "../errors.js";
+
+export const defaultStorePath = "./data/ambassador.json";
+
+/** Where the store lives and where its encryption key comes from. */
+export interface StoreConfig {
+  /** Absolute path of the store's JSON file. */
+  path: string;
+  /** The 32-byte key from AMBASSADOR_KEY, when set. */
+  key?: Buffer;
+  /** Absolute path of AMBASSADOR_KEY_FILE, when set. */
+  keyFile?: string;
+}
+
+const nonEmpty = z.string().trim().min(1).optional();
+
+const StoreEnvironment = z
+  .object({
+    AMBASSADOR_STORE: nonEmpty,
+    AMBASSADOR_KEY: nonEmpty.refine((value) => value === undefined || decodeKey(value) !== undefined, {
+      message: "must be 32 bytes in base64 (make one with: openssl rand -base64 32)",
+    }),
+    AMBASSADOR_KEY_FILE: nonEmpty,
+  })
+  .refine((env) => !(env.AMBASSADOR_KEY && env.AMBASSADOR_KEY_FILE), {
+    message: "set only one of AMBASSADOR_KEY and AMBASSADOR_KEY_FILE",
+    path: ["AMBASSADOR_KEY_FILE"],
+  });
+
+/** A base64 text that decodes to exactly 32 bytes, or undefined. */
+export function decodeKey(text: string): Buffer | undefined {
+  const trimmed = text.trim();
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(trimmed)) return undefined;
+  const key = Buffer.from(trimmed, "base64");
+  return key.length === 32 ? key : undefined;
+}
+
+/** Reads AMBASSADOR_STORE, AMBASSADOR_KEY and AMBASSADOR_KEY_FILE once; a bad value names the variable. */
+export function loadStoreConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): StoreConfig {
+  const parsed = StoreEnvironment.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const variable = issue?.path.join(".") || "environment";
+    throw new UserError("bad-config", `${variable}: ${issue?.message ?? "invalid value"}`);
+  }
+  const values = parsed.data;
+  return {
+    path: resolve(cwd, values.AMBASSADOR_STORE ?? defaultStorePath),
+    key: values.AMBASSADOR_KEY ? decodeKey(values.AMBASSADOR_KEY) : undefined,
+    keyFile: values.AMBASSADOR_KEY_FILE ? resolve(cwd, values.AMBASSADOR_KEY_FILE) : undefined,
+  };
+}

@@ -1,0 +1,64 @@
+import { StoreClusterDirectory } from "../docker/cluster-directory.js";
+import type { ClusterDirectory, LinkRepository } from "../docker/clusters.js";
+import { type AuditLog, localActor, StoreAuditLog } from "./audit.js";
+import { ClusterRegistry } from "./cluster-registry.js";
+import { StoreLinkRepository } from "./link-repository.js";
+import type { Actor } from "./schema.js";
+import { loadSecretBox, type SecretBox } from "./secret-box.js";
+import { Store } from "./store.js";
+import type { StoreConfig } from "./store-config.js";
+
+/** Everything built on the store, opened together. */
+export interface StoreServices {
+  store: Store;
+  secrets: SecretBox;
+  registry: ClusterRegistry;
+  clusters: ClusterDirectory;
+  links: LinkRepository;
+  audit: AuditLog;
+  /** Things to tell the user once (a key file was generated); print them to stderr. */
+  notices: string[];
+  close(): Promise<void>;
+}
+
+export interface StoreServicesOptions {
+  /** Recorded for changes made without a named actor; default the local user. */
+  actor?: Actor;
+  /** Deadline of every Docker call made through clusters.connect(). */
+  callTimeoutMs?: number;
+}
+
+/** Opens the store (lock, permissions, schema), its key (checked against every sealed secret) and the repositories. */
+export async function openStoreServices(
+  config: StoreConfig,
+  options: StoreServicesOptions = {},
+): Promise<StoreServices> {
+  const store = await Store.open(config.path);
+  try {
+    const sealed = store.data.clusters.some((cluster) => cluster.tls);
+    const { box, created } = await loadSecretBox(
+      { storePath: config.path, key: config.key, keyFile: config.keyFile },
+      { mustExist: sealed },
+    );
+    const registry = new ClusterRegistry(store, box);
+    registry.verifySecrets();
+    const notices = created
+      ? [
+          `ambassador: generated the store's encryption key in ${created} (mode 0600). Back it up, apart from the store: without it the saved TLS keys cannot be read. Set AMBASSADOR_KEY or AMBASSADOR_KEY_FILE to keep it elsewhere.`,
+        ]
+      : [];
+    return {
+      store,
+      secrets: box,
+      registry,
+      clusters: new StoreClusterDirectory(registry, { callTimeoutMs: options.callTimeoutMs }),
+      links: new StoreLinkRepository(store, options.actor ?? localActor()),
+      audit: new StoreAuditLog(store),
+      notices,
+      close: () => store.close(),
+    };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}

@@ -1,0 +1,145 @@
+import { readFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { type Adapter, Low } from "lowdb";
+import type { z } from "zod";
+import { UserError } from "../errors.js";
+import { checkPrivateFile, ensurePrivateDir, writePrivateFileAtomic } from "./private-files.js";
+import { emptyStoreData, StoreData } from "./schema.js";
+import { acquireStoreLock, type StoreLock } from "./store-lock.js";
+
+/** `clusters[0].tls.key` from a zod issue path. */
+export function fieldPath(path: readonly PropertyKey[]): string {
+  let text = "";
+  for (const part of path) {
+    if (typeof part === "number") text += `[${part}]`;
+    else text += text ? `.${String(part)}` : String(part);
+  }
+  return text || "(top level)";
+}
+
+function describeIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return "does not match the expected shape";
+  return `field ${fieldPath(issue.path)}: ${issue.message}`;
+}
+
+/** lowdb adapter: a private JSON file, checked with zod on every read and replaced atomically on write. */
+export class PrivateJsonFile implements Adapter<StoreData> {
+  constructor(readonly path: string) {}
+
+  async read(): Promise<StoreData | null> {
+    if (!(await checkPrivateFile(this.path))) return null;
+    const text = await readFile(this.path, "utf8");
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (error) {
+      throw new UserError(
+        "store-invalid",
+        `the store ${this.path} is not valid JSON (${(error as Error).message}); restore it from a backup (it was left as it is)`,
+      );
+    }
+    const parsed = StoreData.safeParse(json);
+    if (!parsed.success) {
+      throw new UserError(
+        "store-invalid",
+        `the store ${this.path} is not valid: ${describeIssue(parsed.error)}; fix or restore the file (it was left as it is)`,
+      );
+    }
+    return parsed.data;
+  }
+
+  async write(data: StoreData): Promise<void> {
+    await writePrivateFileAtomic(this.path, `${JSON.stringify(data, null, 2)}\n`);
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/** The store: one JSON file, one writer (a lock file), every change through one serialised, atomic write. */
+export class Store {
+  #queue: Promise<unknown> = Promise.resolve();
+  #closed = false;
+
+  private constructor(
+    readonly path: string,
+    private readonly db: Low<StoreData>,
+    private readonly lock: StoreLock,
+  ) {
+    deepFreeze(db.data);
+  }
+
+  /** Opens (or creates) the store at `path`; throws UserError when it is locked, open to others, or invalid. */
+  static async open(path: string): Promise<Store> {
+    await ensurePrivateDir(dirname(path));
+    const lock = await acquireStoreLock(path);
+    try {
+      const adapter = new PrivateJsonFile(path);
+      const db = new Low<StoreData>(adapter, emptyStoreData());
+      const existing = await adapter.read();
+      if (existing) db.data = existing;
+      else await db.write();
+      return new Store(path, db, lock);
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
+  }
+
+  /** The current content, frozen: change it only through update(). */
+  get data(): Readonly<StoreData> {
+    return this.db.data;
+  }
+
+  /**
+   * Applies `change` to a copy of the data and writes the result; changes run one at a time in call order.
+   * When `change` throws, or the result fails the schema, nothing is written and the data stays as it was.
+   */
+  update<T>(change: (draft: StoreData) => T | Promise<T>): Promise<T> {
+    const run = this.#queue.then(async () => {
+      if (this.#closed) throw new Error(`the store ${this.path} is closed`);
+      const before = this.db.data;
+      const draft = structuredClone(before) as StoreData;
+      const result = await change(draft);
+      const parsed = StoreData.safeParse(draft);
+      if (!parsed.success) {
+        throw new Error(`refused to write an invalid store ${this.path}: ${describeIssue(parsed.error)}`);
+      }
+      if (parsed.data.audit.length < before.audit.length) {
+        throw new Error(`refused to write ${this.path}: the audit log is append-only`);
+      }
+      this.db.data = parsed.data;
+      try {
+        await this.db.write();
+      } catch (error) {
+        this.db.data = before;
+        throw new Error(`could not write the store ${this.path}: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+      deepFreeze(this.db.data);
+      return result;
+    });
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Waits for pending writes, then releases the lock. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    await this.#queue;
+    this.#closed = true;
+    await this.lock.release();
+  }
+}
+
+/** Opens the store at `path` (see Store.open). */
+export function openStore(options: { path: string }): Promise<Store> {
+  return Store.open(options.path);
+}

@@ -1,0 +1,205 @@
+import { type ParseArgsConfig, parseArgs } from "node:util";
+import { type ClusterSource, registerCluster } from "../docker/cluster-registration.js";
+import type { ClusterDirectory } from "../docker/clusters.js";
+import { isUserError, UserError } from "../errors.js";
+import type { ClusterRegistry } from "../store/cluster-registry.js";
+import type { Actor } from "../store/schema.js";
+
+export const clustersUsage = [
+  "usage: ambassador clusters <command>",
+  "  add <name> --env-file <path/docker.env> [--advertise <addr>] [--channel <id>]...",
+  "  add <name> --host <tcp://|unix://|ssh://url> [--cert-path <dir>] [--advertise <addr>] [--channel <id>]...",
+  "  add <name> --context <docker context> [--advertise <addr>] [--channel <id>]...",
+  "  list",
+  "  remove <name> [--force]",
+  "  test [name]",
+].join("\n");
+
+/** What `ambassador clusters …` needs; the CLI builds it from the opened store. */
+export interface ClustersCommandDeps {
+  registry: ClusterRegistry;
+  clusters: ClusterDirectory;
+  /** Who runs the command: the local user. */
+  actor: Actor;
+  cwd?: string;
+  /** The Docker CLI configuration folder, for --context. */
+  dockerConfigDir?: string;
+  /** Deadline of the connection `add` makes before saving; default 5 s. */
+  connectTimeoutMs?: number;
+  /** Deadline per host for `test`; default 5 s. */
+  probeTimeoutMs?: number;
+}
+
+/** The text to print and the process exit code: 0 done, 1 failed, 2 bad usage. */
+export interface CommandResult {
+  exitCode: number;
+  output: string;
+}
+
+class UsageError extends UserError {
+  constructor(message: string) {
+    super("usage", message);
+  }
+}
+
+function table(rows: string[][]): string {
+  const widths =
+    rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? "").length))) ?? [];
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
+}
+
+function parse(args: string[], options: NonNullable<ParseArgsConfig["options"]>) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    const message = (error as Error).message.split(/\.\s/)[0]?.replace(/'/g, "") ?? "bad arguments";
+    throw new UsageError(message);
+  }
+}
+
+async function add(args: string[], deps: ClustersCommandDeps): Promise<CommandResult> {
+  const { values, positionals } = parse(args, {
+    "env-file": { type: "string" },
+    host: { type: "string" },
+    "cert-path": { type: "string" },
+    context: { type: "string" },
+    advertise: { type: "string" },
+    channel: { type: "string", multiple: true },
+  });
+  if (positionals.length !== 1) {
+    throw new UsageError(
+      positionals.length
+        ? `one cluster name expected, got ${positionals.join(" ")}`
+        : "give the cluster a name",
+    );
+  }
+  const name = positionals[0] as string;
+  const envFile = values["env-file"] as string | undefined;
+  const host = values.host as string | undefined;
+  const context = values.context as string | undefined;
+  const certPath = values["cert-path"] as string | undefined;
+  const given = [envFile, host, context].filter((value) => value !== undefined).length;
+  if (given !== 1) throw new UsageError("give exactly one of --env-file, --host or --context");
+  if (certPath !== undefined && host === undefined) throw new UsageError("--cert-path goes with --host");
+  const source: ClusterSource =
+    envFile !== undefined
+      ? { kind: "env-file", path: envFile }
+      : host !== undefined
+        ? { kind: "host", url: host, certPath }
+        : { kind: "context", name: context as string };
+  const { record, ping } = await registerCluster(
+    {
+      name,
+      source,
+      advertise: values.advertise as string | undefined,
+      channels: (values.channel as string[] | undefined) ?? [],
+    },
+    {
+      registry: deps.registry,
+      actor: deps.actor,
+      cwd: deps.cwd,
+      dockerConfigDir: deps.dockerConfigDir,
+      connectTimeoutMs: deps.connectTimeoutMs,
+    },
+  );
+  return {
+    exitCode: 0,
+    output: [
+      `Added cluster ${record.name}: ${record.host}${record.tls ? " over TLS (server certificate verified)" : ""}, Docker ${ping.version} (API ${ping.apiVersion}), ${Math.round(ping.rttMs)} ms.`,
+      `Advertise address: ${record.advertise}. Channels: ${record.channels.length ? record.channels.join(", ") : "any"}.`,
+    ].join("\n"),
+  };
+}
+
+function list(args: string[], deps: ClustersCommandDeps): CommandResult {
+  const { positionals } = parse(args, {});
+  if (positionals.length) throw new UsageError(`list takes no arguments, got ${positionals.join(" ")}`);
+  const clusters = deps.clusters.list();
+  if (!clusters.length) {
+    return {
+      exitCode: 0,
+      output:
+        "No clusters registered. Add one with: ambassador clusters add <name> --env-file <path/docker.env>",
+    };
+  }
+  const rows = [["NAME", "HOST", "TLS", "ADVERTISE", "CHANNELS"]];
+  for (const cluster of clusters) {
+    rows.push([
+      cluster.name,
+      cluster.host,
+      cluster.tls ? "yes" : "no",
+      cluster.advertise,
+      cluster.channels.length ? cluster.channels.join(",") : "any",
+    ]);
+  }
+  return { exitCode: 0, output: table(rows) };
+}
+
+async function remove(args: string[], deps: ClustersCommandDeps): Promise<CommandResult> {
+  const { values, positionals } = parse(args, { force: { type: "boolean" } });
+  if (positionals.length !== 1) throw new UsageError("name the one cluster to remove");
+  const name = positionals[0] as string;
+  const { danglingLinks } = await deps.registry.remove(name, { force: values.force === true }, deps.actor);
+  const lines = [`Removed cluster ${name}.`];
+  if (danglingLinks.length) {
+    lines.push(
+      `Links ${danglingLinks.join(", ")} still refer to it; their containers on it were not touched.`,
+    );
+  }
+  return { exitCode: 0, output: lines.join("\n") };
+}
+
+async function test(args: string[], deps: ClustersCommandDeps): Promise<CommandResult> {
+  const { positionals } = parse(args, {});
+  if (positionals.length > 1) throw new UsageError("test takes at most one cluster name");
+  const names = positionals.length ? [deps.registry.require(positionals[0] as string).name] : undefined;
+  const probes = await deps.clusters.probe(names, deps.probeTimeoutMs ?? 5_000);
+  if (!probes.length) return { exitCode: 0, output: "No clusters registered." };
+  const rows = [["NAME", "STATUS", "ENGINE", "ROUND TRIP"]];
+  for (const probe of probes) {
+    rows.push(
+      probe.ok
+        ? [probe.name, "ok", probe.version ?? "?", `${Math.round(probe.rttMs ?? 0)} ms`]
+        : [probe.name, `FAILED: ${probe.error ?? "unknown error"}`, "", ""],
+    );
+  }
+  return { exitCode: probes.every((probe) => probe.ok) ? 0 : 1, output: table(rows) };
+}
+
+/** Runs `ambassador clusters <args>` and returns what to print; never throws for a person's mistake. */
+export async function runClustersCommand(args: string[], deps: ClustersCommandDeps): Promise<CommandResult> {
+  const [command, ...rest] = args;
+  try {
+    switch (command) {
+      case "add":
+        return await add(rest, deps);
+      case "list":
+      case "ls":
+        return list(rest, deps);
+      case "remove":
+      case "rm":
+        return await remove(rest, deps);
+      case "test":
+        return await test(rest, deps);
+      case undefined:
+      case "help":
+      case "--help":
+      case "-h":
+        return { exitCode: command === undefined ? 2 : 0, output: clustersUsage };
+      default:
+        throw new UsageError(`unknown command "clusters ${command}"`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError)
+      return { exitCode: 2, output: `error: ${error.message}\n${clustersUsage}` };
+    if (isUserError(error)) return { exitCode: 1, output: `error: ${error.message}` };
+    throw error;
+  }
+}

@@ -1,0 +1,254 @@
+import { execFile } from "node:child_process";
+import { cp, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openStoreServices, type StoreServices } from "../../src/store/store-services.js";
+import { type ClustersCommandDeps, runClustersCommand } from "../../src/terminal/clusters-command.js";
+import { lab } from "../lab.js";
+
+const run = promisify(execFile);
+const actor = { kind: "local" as const, user: "integration" };
+const root = new URL("../..", import.meta.url).pathname;
+
+/** `grep -c PATTERN FILE` as a person would type it: prints the count even when it is 0 (exit code 1). */
+async function grepCount(pattern: string, file: string): Promise<string> {
+  const result = await run("grep", ["-c", pattern, file]).catch((error: { stdout: string; code: number }) => {
+    if (error.code !== 1) throw error;
+    return error;
+  });
+  return result.stdout.trim();
+}
+
+describe("the store with the lab's clusters", () => {
+  let dir: string;
+  let storePath: string;
+  let services: StoreServices;
+  let deps: ClustersCommandDeps;
+  const bundle = (host: "clustera" | "clusterb") => dirname(lab()[host].envFile);
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "amb-int-store-"));
+    storePath = join(dir, "data", "ambassador.json");
+    services = await openStoreServices({ path: storePath }, { actor });
+    deps = { registry: services.registry, clusters: services.clusters, actor };
+  });
+
+  afterAll(async () => {
+    await services?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("registers both clusters from their docker.env bundles, connecting over TLS first", async () => {
+    for (const name of ["clustera", "clusterb"] as const) {
+      const result = await runClustersCommand(["add", name, "--env-file", lab()[name].envFile], deps);
+      expect(result.output).toMatch(
+        new RegExp(
+          `^Added cluster ${name}: tcp://${lab()[name].ip.replace(/\./g, "\\.")}:2376 over TLS \\(server certificate verified\\), Docker 20\\.10\\.\\S+ \\(API 1\\.41\\)`,
+        ),
+      );
+      expect(result.exitCode).toBe(0);
+    }
+    const listed = await runClustersCommand(["list"], deps);
+    expect(listed.output.split("\n").slice(1)).toEqual([
+      expect.stringMatching(
+        new RegExp(`^clustera\\s+tcp://${lab().clustera.ip}:2376\\s+yes\\s+${lab().clustera.ip}\\s+any$`),
+      ),
+      expect.stringMatching(
+        new RegExp(`^clusterb\\s+tcp://${lab().clusterb.ip}:2376\\s+yes\\s+${lab().clusterb.ip}\\s+any$`),
+      ),
+    ]);
+  });
+
+  it("keeps no private key in plain text in the store file", async () => {
+    expect(Number(await grepCount("PRIVATE KEY", join(bundle("clustera"), "key.pem")))).toBeGreaterThan(0);
+    expect(await grepCount("PRIVATE KEY", storePath)).toBe("0");
+  });
+
+  it("`clusters test` reaches both hosts over TLS, with version and round trip", async () => {
+    const result = await runClustersCommand(["test"], deps);
+    expect(result.exitCode).toBe(0);
+    expect(result.output.split("\n").slice(1)).toEqual([
+      expect.stringMatching(/^clustera\s+ok\s+20\.10\.\S+\s+\d+ ms$/),
+      expect.stringMatching(/^clusterb\s+ok\s+20\.10\.\S+\s+\d+ ms$/),
+    ]);
+  });
+
+  it("connect() gives a reused client that talks to the right Engine", async () => {
+    const a = services.clusters.connect("clustera");
+    expect(services.clusters.connect("clustera").docker).toBe(a.docker);
+    expect(a.advertise).toBe(lab().clustera.ip);
+    const [infoA, infoB] = await Promise.all([
+      a.docker.info(),
+      services.clusters.connect("clusterb").docker.info(),
+    ]);
+    expect(infoA.DockerRootDir).toContain("/clustera/");
+    expect(infoB.DockerRootDir).toContain("/clusterb/");
+  });
+
+  it("refuses a cluster registered with another host's CA, saying so, and saves nothing", async () => {
+    const wrongCa = join(dir, "wrong-ca");
+    await mkdir(wrongCa, { mode: 0o700 });
+    await cp(join(bundle("clustera"), "cert.pem"), join(wrongCa, "cert.pem"));
+    await cp(join(bundle("clustera"), "key.pem"), join(wrongCa, "key.pem"));
+    await cp(join(bundle("clusterb"), "ca.pem"), join(wrongCa, "ca.pem"));
+    const before = await readFile(storePath, "utf8");
+    const result = await runClustersCommand(
+      ["add", "wrong-ca", "--host", `tcp://${lab().clustera.ip}:2376`, "--cert-path", wrongCa],
+      deps,
+    );
+    expect(result).toEqual({
+      exitCode: 1,
+      output: `error: the server certificate of tcp://${lab().clustera.ip}:2376 is not signed by the CA in ca.pem (UNABLE_TO_VERIFY_LEAF_SIGNATURE): wrong ca.pem for this host?`,
+    });
+    expect(await readFile(storePath, "utf8")).toBe(before);
+  });
+
+  it("refuses a client certificate the host does not trust, and saves nothing", async () => {
+    const foreign = join(dir, "foreign-client");
+    await mkdir(foreign, { mode: 0o700 });
+    await cp(join(bundle("clustera"), "ca.pem"), join(foreign, "ca.pem"));
+    await cp(join(bundle("clusterb"), "cert.pem"), join(foreign, "cert.pem"));
+    await cp(join(bundle("clusterb"), "key.pem"), join(foreign, "key.pem"));
+    const before = await readFile(storePath, "utf8");
+    const result = await runClustersCommand(
+      ["add", "foreign", "--host", `tcp://${lab().clustera.ip}:2376`, "--cert-path", foreign],
+      deps,
+    );
+    expect(result.exitCode).toBe(1);
+    expect(result.output).toMatch(
+      new RegExp(
+        `^error: tcp://${lab().clustera.ip}:2376 refused our client certificate \\(.*\\): cert\\.pem is not one it trusts$`,
+      ),
+    );
+    expect(await readFile(storePath, "utf8")).toBe(before);
+  });
+
+  it("refuses an address of the lab where no host answers, and saves nothing", async () => {
+    const nobody = `10.213.${lab().id}.9`;
+    const before = await readFile(storePath, "utf8");
+    const result = await runClustersCommand(
+      ["add", "nobody", "--host", `tcp://${nobody}:2376`, "--cert-path", bundle("clustera")],
+      { ...deps, connectTimeoutMs: 5_000 },
+    );
+    expect(result.exitCode).toBe(1);
+    expect(result.output).toMatch(
+      new RegExp(
+        `^error: (tcp://${nobody}:2376 is unreachable \\(EHOSTUNREACH\\)|tcp://${nobody}:2376 did not answer within 5 s)`,
+      ),
+    );
+    expect(await readFile(storePath, "utf8")).toBe(before);
+  });
+
+  it("registers a host by its unix socket, with the advertise address given", async () => {
+    const result = await runClustersCommand(
+      [
+        "add",
+        "clustera-local",
+        "--host",
+        `unix://${lab().clustera.socket}`,
+        "--advertise",
+        lab().clustera.ip,
+      ],
+      deps,
+    );
+    expect(result.exitCode, result.output).toBe(0);
+    const info = await services.clusters.connect("clustera-local").docker.info();
+    expect(info.DockerRootDir).toContain("/clustera/");
+    expect((await runClustersCommand(["remove", "clustera-local"], deps)).exitCode).toBe(0);
+  });
+
+  it("never lets the process's DOCKER_* variables redirect a cluster", async () => {
+    const saved = {
+      host: process.env.DOCKER_HOST,
+      path: process.env.DOCKER_CERT_PATH,
+      verify: process.env.DOCKER_TLS_VERIFY,
+    };
+    process.env.DOCKER_HOST = `tcp://${lab().clusterb.ip}:2376`;
+    process.env.DOCKER_CERT_PATH = bundle("clusterb");
+    process.env.DOCKER_TLS_VERIFY = "1";
+    try {
+      const result = await runClustersCommand(
+        ["add", "a-again", "--host", `tcp://${lab().clustera.ip}:2376`, "--cert-path", bundle("clustera")],
+        deps,
+      );
+      expect(result.exitCode, result.output).toBe(0);
+      const info = await services.clusters.connect("a-again").docker.info();
+      expect(info.DockerRootDir).toContain("/clustera/");
+    } finally {
+      for (const [name, value] of [
+        ["DOCKER_HOST", saved.host],
+        ["DOCKER_CERT_PATH", saved.path],
+        ["DOCKER_TLS_VERIFY", saved.verify],
+      ] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+    await runClustersCommand(["remove", "a-again"], deps);
+  });
+
+  it("imports a cluster from a context made by the Docker CLI", async () => {
+    const dockerConfig = join(dir, "docker-config");
+    const certs = bundle("clusterb");
+    await run(
+      "docker",
+      [
+        "context",
+        "create",
+        "lab-b",
+        "--docker",
+        `host=tcp://${lab().clusterb.ip}:2376,ca=${certs}/ca.pem,cert=${certs}/cert.pem,key=${certs}/key.pem`,
+      ],
+      { env: { ...process.env, DOCKER_CONFIG: dockerConfig } },
+    );
+    const result = await runClustersCommand(
+      ["add", "from-context", "--context", "lab-b", "--channel", "C0123ABCD"],
+      {
+        ...deps,
+        dockerConfigDir: dockerConfig,
+      },
+    );
+    expect(result.exitCode, result.output).toBe(0);
+    expect(result.output).toContain(`Added cluster from-context: tcp://${lab().clusterb.ip}:2376 over TLS`);
+    expect(services.clusters.list().find((cluster) => cluster.name === "from-context")).toEqual({
+      name: "from-context",
+      host: `tcp://${lab().clusterb.ip}:2376`,
+      tls: true,
+      advertise: lab().clusterb.ip,
+      channels: ["C0123ABCD"],
+    });
+    expect(await grepCount("PRIVATE KEY", storePath)).toBe("0");
+    await runClustersCommand(["remove", "from-context"], deps);
+  });
+
+  it("records every change in the audit log with who made it", () => {
+    const changes = services.audit.entries().map((entry) => [entry.action, entry.target, entry.actor]);
+    expect(changes).toEqual([
+      ["cluster.add", "clustera", actor],
+      ["cluster.add", "clusterb", actor],
+      ["cluster.add", "clustera-local", actor],
+      ["cluster.remove", "clustera-local", actor],
+      ["cluster.add", "a-again", actor],
+      ["cluster.remove", "a-again", actor],
+      ["cluster.add", "from-context", actor],
+      ["cluster.remove", "from-context", actor],
+    ]);
+  });
+
+  it("works from the command line: `ambassador clusters test` in its own process", async () => {
+    await services.close();
+    const env = { ...process.env, AMBASSADOR_STORE: storePath };
+    const { stdout } = await run(
+      join(root, "node_modules/.bin/tsx"),
+      [join(root, "src/cli.ts"), "clusters", "test"],
+      {
+        env,
+        cwd: root,
+      },
+    );
+    expect(stdout).toMatch(/clustera\s+ok\s+20\.10/);
+    expect(stdout).toMatch(/clusterb\s+ok\s+20\.10/);
+  });
+});
