@@ -1,2 +1,9 @@
 #!/usr/bin/env node
-console.log("usage: ambassador <command> [arguments]");
+import { main } from "./main.js";
+
+process.exitCode = await main(process.argv.slice(2), {
+  env: process.env,
+  stdin: process.stdin,
+  stdout: process.stdout,
+  stderr: process.stderr,
+});
