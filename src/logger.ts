@@ -36,13 +36,13 @@ function scrubValue(value: unknown, secrets: readonly string[], depth = 0): unkn
   if (typeof value === "string") return scrubText(value, secrets);
   if (depth > 8 || value === null || typeof value !== "object") return value;
   if (value instanceof Error) {
-    const code = (value as Error & { code?: unknown }).code;
-    return {
-      type: value.name,
-      message: scrubText(value.message, secrets),
-      stack: value.stack ? scrubText(value.stack, secrets) : undefined,
-      ...(typeof code === "string" ? { code } : {}),
-    };
+    const copy = new Error(scrubText(value.message, secrets));
+    copy.name = value.name;
+    copy.stack = value.stack ? scrubText(value.stack, secrets) : undefined;
+    const { code, cause } = value as Error & { code?: unknown };
+    if (typeof code === "string") Object.assign(copy, { code });
+    if (cause !== undefined) copy.cause = scrubValue(cause, secrets, depth + 1);
+    return copy;
   }
   if (Array.isArray(value)) return value.map((item) => scrubValue(item, secrets, depth + 1));
   const out: Record<string, unknown> = {};

@@ -143,7 +143,7 @@ describe("executeCommand", () => {
       target: "web",
       channel: "C1",
       actor: { user: "UBOB" },
-      err: { message: "connect ECONNREFUSED 10.0.0.13:2376" },
+      err: { type: "Error", message: "connect ECONNREFUSED 10.0.0.13:2376" },
     });
   });
 
