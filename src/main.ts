@@ -1,4 +1,5 @@
 import type { Readable, Writable } from "node:stream";
+import type { DestinationStream } from "pino";
 import { type BackendFactory, createServices, defaultBackend, type Services } from "./app-context.js";
 import { type Config, configSecrets, loadConfig } from "./config.js";
 import { describeError, isUserError } from "./errors.js";
@@ -13,6 +14,8 @@ export interface MainIo {
   stdout: Writable;
   stderr: Writable;
   backend?: BackendFactory;
+  /** Where the JSON log goes; standard error by default. */
+  log?: DestinationStream;
   /** Called when the bot should leave after a signal; the default exits the process. */
   exit?: (code: number) => void;
 }
@@ -35,7 +38,11 @@ export async function main(args: readonly string[], io: MainIo): Promise<number>
     io.stderr.write(`${describeError(error)}\n`);
     return 2;
   }
-  const logger = createLogger({ level: config.logLevel, secrets: configSecrets(config) });
+  const logger = createLogger({
+    level: config.logLevel,
+    secrets: configSecrets(config),
+    destination: io.log,
+  });
   let services: Services;
   try {
     services = await createServices(config, logger, io.backend ?? defaultBackend);
