@@ -147,6 +147,22 @@ describe("executeCommand", () => {
     });
   });
 
+  it("turns a failure while authorising into a reference, not a refusal", async () => {
+    const clusters = new FakeClusterDirectory();
+    clusters.list = () => {
+      throw new Error("store ./data/ambassador.json: unexpected end of JSON");
+    };
+    const services = testServices({ clusters });
+    const prepared = await prepareCommand("link app clustera clusterb", slack("UADMIN"), services);
+    expect(prepared).toMatchObject({
+      kind: "failed",
+      failure: { refused: false, reference: expect.any(String) },
+    });
+    if (prepared.kind === "failed") expect(prepared.failure.message).not.toContain("JSON");
+    expect(services.audit.recorded[0]).toMatchObject({ action: "link", outcome: "error" });
+    expect(services.log.text).toContain("unexpected end of JSON");
+  });
+
   it("audits a command line it could not read", async () => {
     const services = testServices();
     const outcome = await executeCommand("lnik app", slack("UBOB"), services);

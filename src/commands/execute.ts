@@ -56,19 +56,39 @@ export async function prepareCommand(
   }
   const { command, input } = parsed;
   const target = command.target?.(input);
+  const record = (outcome: AuditEntry["outcome"], detail?: string) =>
+    audit(services, { ...base, action: command.name, target, outcome, detail });
+  const failed = async (error: unknown): Promise<Failure> => {
+    if (isUserError(error)) {
+      const refused = refusalCodes.has(error.code);
+      await record(refused ? "refused" : "error", error.message);
+      return { message: error.message, refused };
+    }
+    const reference = errorReference();
+    services.logger.error(
+      {
+        err: error,
+        command: command.name,
+        target,
+        actor: invocation.actor,
+        channel: invocation.channel,
+        reference,
+      },
+      `command ${command.name} failed`,
+    );
+    await record("error", `reference ${reference}: ${describeError(error)}`);
+    return {
+      message: `Something went wrong while running \`${command.name}\`. The bot's operator can find the details in its log under reference ${reference}.`,
+      reference,
+      refused: false,
+    };
+  };
   try {
     assertMayRun(command, invocation, services.config.admins);
     const clusterNames = command.clustersOf?.(input);
     if (clusterNames) assertChannelAllowed(clusterNames, invocation, services.clusters);
   } catch (error) {
-    await audit(services, {
-      ...base,
-      action: command.name,
-      target,
-      outcome: "refused",
-      detail: describeError(error),
-    });
-    return { kind: "failed", failure: { message: describeError(error), refused: true } };
+    return { kind: "failed", failure: await failed(error) };
   }
   return {
     kind: "ready",
@@ -78,47 +98,10 @@ export async function prepareCommand(
     run: async () => {
       try {
         const result = await command.run(input, { services, invocation });
-        await audit(services, { ...base, action: command.name, target, outcome: "ok" });
+        await record("ok");
         return { ok: true, result };
       } catch (error) {
-        if (isUserError(error)) {
-          const refused = refusalCodes.has(error.code);
-          await audit(services, {
-            ...base,
-            action: command.name,
-            target,
-            outcome: refused ? "refused" : "error",
-            detail: error.message,
-          });
-          return { ok: false, failure: { message: error.message, refused } };
-        }
-        const reference = errorReference();
-        services.logger.error(
-          {
-            err: error,
-            command: command.name,
-            target,
-            actor: invocation.actor,
-            channel: invocation.channel,
-            reference,
-          },
-          `command ${command.name} failed`,
-        );
-        await audit(services, {
-          ...base,
-          action: command.name,
-          target,
-          outcome: "error",
-          detail: `reference ${reference}: ${describeError(error)}`,
-        });
-        return {
-          ok: false,
-          failure: {
-            message: `Something went wrong while running \`${command.name}\`. The bot's operator can find the details in its log under reference ${reference}.`,
-            reference,
-            refused: false,
-          },
-        };
+        return { ok: false, failure: await failed(error) };
       }
     },
   };

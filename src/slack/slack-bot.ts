@@ -123,32 +123,50 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
     });
   };
 
+  const failedToAnswer = (error: unknown, what: Record<string, unknown>): SlackMessage => {
+    const reference = errorReference();
+    log.error({ err: error, reference, ...what }, "could not answer a request");
+    return ephemeral(
+      `Something went wrong. The bot's operator can find the details in its log under reference ${reference}.`,
+    );
+  };
+
   app.command(slashCommand, async ({ command, ack, respond }) => {
-    if (state.draining) {
-      await ack(ephemeral("The bot is restarting; try again in a minute."));
-      return;
-    }
-    const invocation: Invocation = {
-      actor: { kind: "slack", team: command.team_id, user: command.user_id },
-      channel: command.channel_id,
-      trusted: false,
+    let acked = false;
+    const answer = async (message: SlackMessage) => {
+      acked = true;
+      await ack(message);
     };
-    const prepared = await prepareCommand(command.text ?? "", invocation, services);
-    if (prepared.kind === "failed") {
-      await ack(renderSlackFailure(prepared.failure));
-      return;
+    try {
+      if (state.draining) {
+        await answer(ephemeral("The bot is restarting; try again in a minute."));
+        return;
+      }
+      const invocation: Invocation = {
+        actor: { kind: "slack", team: command.team_id, user: command.user_id },
+        channel: command.channel_id,
+        trusted: false,
+      };
+      const prepared = await prepareCommand(command.text ?? "", invocation, services);
+      if (prepared.kind === "failed") {
+        await answer(renderSlackFailure(prepared.failure));
+        return;
+      }
+      if (!prepared.progress) {
+        const outcome = await prepared.run();
+        await answer(outcome.ok ? renderSlackMessage(outcome.result) : renderSlackFailure(outcome.failure));
+        return;
+      }
+      await answer(ephemeral(prepared.progress));
+      runAfterAck(respond, prepared.run, {
+        command: prepared.command.name,
+        team: command.team_id,
+        user: command.user_id,
+      });
+    } catch (error) {
+      const message = failedToAnswer(error, { team: command.team_id, user: command.user_id });
+      if (!acked) await ack(message);
     }
-    if (!prepared.progress) {
-      const outcome = await prepared.run();
-      await ack(outcome.ok ? renderSlackMessage(outcome.result) : renderSlackFailure(outcome.failure));
-      return;
-    }
-    await ack(ephemeral(prepared.progress));
-    runAfterAck(respond, prepared.run, {
-      command: prepared.command.name,
-      team: command.team_id,
-      user: command.user_id,
-    });
   });
 
   app.action<BlockButtonAction>(
