@@ -30,6 +30,16 @@ export type Prepared =
     };
 
 async function audit(services: Services, entry: Omit<AuditEntry, "at">): Promise<void> {
+  services.logger.info(
+    {
+      action: entry.action,
+      outcome: entry.outcome,
+      actor: entry.actor,
+      channel: entry.channel,
+      target: entry.target,
+    },
+    `${entry.action}: ${entry.outcome}`,
+  );
   try {
     await services.audit.record(entry);
   } catch (error) {
