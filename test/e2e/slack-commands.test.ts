@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { clusterA, clusterB, FakeClusterDirectory, FakeEngine } from "../support/fakes.js";
+import { clusterA, clusterB, FakeClusterDirectory, FakeEngine, MemoryAuditLog } from "../support/fakes.js";
 import { type SlackHarness, startSlackHarness } from "../support/slack-harness.js";
 
 let harness: SlackHarness | undefined;
@@ -26,7 +26,7 @@ describe("/ambassador over signed HTTP", () => {
     const blocks = JSON.stringify(result?.body.blocks);
     expect(blocks).toContain("http://10.0.0.13:32770");
     expect(blocks).toContain("5000/tcp -> 10.0.0.13:32770");
-    expect(harness.audit?.recorded).toEqual([
+    expect(harness.services.audit.entries()).toEqual([
       expect.objectContaining({
         action: "link",
         outcome: "ok",
@@ -57,7 +57,7 @@ describe("/ambassador over signed HTTP", () => {
       text: expect.stringMatching(/^Only Ambassador admins may `link`/),
     });
     expect(engine.calls).toEqual([]);
-    expect(harness.audit?.recorded).toEqual([
+    expect(harness.services.audit.entries()).toEqual([
       expect.objectContaining({
         action: "link",
         outcome: "refused",
@@ -92,8 +92,8 @@ describe("/ambassador over signed HTTP", () => {
     const reference = /reference ([A-Z0-9]+)/.exec(posted?.body.text ?? "")?.[1];
     expect(reference).toBeDefined();
     expect(posted?.body.text).not.toContain("socket hang up");
-    expect(harness.log?.text).toContain(reference);
-    expect(harness.log?.text).toContain("socket hang up talking to 10.0.0.13:2376");
+    expect(harness.log.text).toContain(reference);
+    expect(harness.log.text).toContain("socket hang up talking to 10.0.0.13:2376");
   });
 
   it("answers help in the ack, from the command table", async () => {
@@ -140,6 +140,29 @@ describe("/ambassador over signed HTTP", () => {
     expect(engine.links.map((l) => l.id)).toEqual(["lnk0001"]);
   });
 
+  it("runs over the services createServices builds from a backend, as the real store and engine plug in", async () => {
+    let closed = false;
+    harness = await startSlackHarness({
+      backend: async (config) => {
+        expect(config.slack.mode).toBe("http");
+        return {
+          engine: new FakeEngine(),
+          clusters: new FakeClusterDirectory(),
+          audit: new MemoryAuditLog(),
+          close: async () => {
+            closed = true;
+          },
+        };
+      },
+    });
+    const reply = await harness.slash(linkText);
+    const [result] = await harness.waitForResponses(reply.responseId);
+    expect(result?.body.text).toContain("http://10.0.0.13:32770");
+    await harness.close();
+    harness = undefined;
+    expect(closed).toBe(true);
+  });
+
   it("refuses link from a channel that is not allowed for both clusters", async () => {
     const clusters = [clusterA, { ...clusterB, channels: ["COPS"] }];
     harness = await startSlackHarness({
@@ -174,7 +197,7 @@ describe("requests not signed by Slack", () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(engine.calls).toEqual([]);
     expect(harness.responses).toEqual([]);
-    expect(harness.audit?.recorded).toEqual([]);
+    expect(harness.services.audit.entries()).toEqual([]);
   });
 
   it("refuses a body changed after signing", async () => {
@@ -213,7 +236,7 @@ describe("operations", () => {
     await harness.slash(linkText, { secret: "wrong" });
     const pressed = await harness.press({ action_id: "teardown_link_0", value: "lnk0001" });
     await harness.waitForResponses(pressed.responseId, 2);
-    const log = harness.log?.text ?? "";
+    const log = harness.log.text ?? "";
     expect(log.length).toBeGreaterThan(0);
     expect(log).not.toContain(harness.botToken);
     expect(log).not.toContain(harness.signingSecret);

@@ -1,12 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Services } from "../../src/app-context.js";
+import { type BackendFactory, createServices, type Services } from "../../src/app-context.js";
+import { configSecrets, loadConfig } from "../../src/config.js";
 import type { ClusterDirectory } from "../../src/docker/clusters.js";
 import type { Engine } from "../../src/engine/types.js";
+import { createLogger } from "../../src/logger.js";
 import { slackSignature } from "../../src/slack/signature.js";
 import { type SlackBot, slashCommand, startSlackBot } from "../../src/slack/slack-bot.js";
-import { type CapturedOutput, type MemoryAuditLog, testServices } from "./fakes.js";
+import { CapturedOutput, testServices } from "./fakes.js";
 
 /** A message the bot posted to a response_url the test served. */
 export interface ResponsePost {
@@ -46,8 +48,8 @@ export interface HarnessOptions {
   clusters?: ClusterDirectory;
   /** Extra environment for loadConfig (the Slack variables are set by the harness). */
   env?: NodeJS.ProcessEnv;
-  /** Services to use as they are, instead of fakes (the lab's real engine and store). */
-  services?: (env: NodeJS.ProcessEnv) => Services;
+  /** The real store and engine (e.g. `defaultBackend` with AMBASSADOR_STORE in `env`) instead of fakes. */
+  backend?: BackendFactory;
 }
 
 /** The real app on an ephemeral port, with a test server for response URLs and the Web API. */
@@ -56,9 +58,8 @@ export interface SlackHarness {
   signingSecret: string;
   botToken: string;
   services: Services;
-  /** Log output of the whole run, when the services are the harness's own fakes. */
-  log?: CapturedOutput;
-  audit?: MemoryAuditLog;
+  /** Log output of the whole run. */
+  log: CapturedOutput;
   bot: SlackBot;
   responses: ResponsePost[];
   apiCalls: { method: string; body: string }[];
@@ -136,10 +137,15 @@ export async function startSlackHarness(options: HarnessOptions = {}): Promise<S
     SLACK_API_URL: `${sinkUrl}/api/`,
     PORT: "0",
   };
-  const fakes = options.services
-    ? undefined
-    : testServices({ engine: options.engine, clusters: options.clusters, env });
-  const services = options.services ? options.services(env) : (fakes as Services);
+  const log = new CapturedOutput();
+  let services: Services;
+  if (options.backend) {
+    const config = loadConfig(env);
+    const logger = createLogger({ level: config.logLevel, secrets: configSecrets(config), destination: log });
+    services = await createServices(config, logger, options.backend);
+  } else {
+    services = testServices({ engine: options.engine, clusters: options.clusters, env, log });
+  }
   const bot = await startSlackBot(services, { port: 0 });
   const url = `http://127.0.0.1:${bot.port}`;
 
@@ -184,8 +190,7 @@ export async function startSlackHarness(options: HarnessOptions = {}): Promise<S
     signingSecret,
     botToken,
     services,
-    log: fakes?.log,
-    audit: fakes?.audit,
+    log,
     bot,
     responses,
     apiCalls,
@@ -268,6 +273,7 @@ export async function startSlackHarness(options: HarnessOptions = {}): Promise<S
     },
     async close() {
       await bot.shutdown();
+      await services.close?.();
       await new Promise<void>((resolve) => sink.close(() => resolve()));
       sink.closeAllConnections();
     },
