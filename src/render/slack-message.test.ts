@@ -3,6 +3,7 @@ import { FakeEngine } from "../../test/support/fakes.js";
 import type { CommandResult } from "../commands/command.js";
 import type { LinkView } from "../engine/types.js";
 import {
+  escapeFallback,
   fitBlocks,
   maxBlocks,
   maxSectionText,
@@ -128,8 +129,15 @@ describe("renderSlackMessage", () => {
     });
     expect(message).toMatchObject({
       response_type: "ephemeral",
-      text: "Missing <target-cluster>.\nUsage: /ambassador link <container>",
+      text: "Missing &lt;target-cluster>.\nUsage: /ambassador link &lt;container>",
     });
+    expect(JSON.stringify(message.blocks)).toContain("Missing &lt;target-cluster>.");
+  });
+
+  it("escapes what Slack would read as markup, but keeps the bot's own channel mentions", () => {
+    expect(escapeFallback("a & b <x> -> <#C0123|ops> <#C0123> <@U1>")).toBe(
+      "a &amp; b &lt;x> -> &lt;#C0123|ops> <#C0123> <@U1>",
+    );
   });
 });
 

@@ -35,6 +35,14 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
+/**
+ * Slack reads `<…>` in a message's text as a link or mention, so the fallback escapes `&` and `<` (keeping the
+ * channel and user mentions the bot writes itself); `>` stays as it is so mappings read as `docker port` prints them.
+ */
+export function escapeFallback(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/<(?![#@][A-Z0-9]+>)/g, "&lt;");
+}
+
 function section(text: string): KnownBlock {
   return { type: "section", text: { type: "mrkdwn", text } };
 }
@@ -237,18 +245,18 @@ export function visibilityOf(result: CommandResult): SlackMessage["response_type
 export function renderSlackMessage(result: CommandResult): SlackMessage {
   return {
     response_type: visibilityOf(result),
-    text: cutText(renderText(result, { commandPrefix }), maxFallbackText),
+    text: cutText(escapeFallback(renderText(result, { commandPrefix })), maxFallbackText),
     blocks: fitBlocks(blocksFor(result)),
   };
 }
 
 /** A failure, shown only to the person who ran the command. */
 export function renderSlackFailure(failure: Failure): SlackMessage {
-  const text = cutText(renderFailureText(failure, { commandPrefix }), maxFallbackText);
+  const text = cutText(escapeFallback(renderFailureText(failure, { commandPrefix })), maxFallbackText);
   const usage = failure.usage ? `\n*Usage:* \`${commandPrefix}${escapeMrkdwn(failure.usage)}\`` : "";
   return {
     response_type: "ephemeral",
     text,
-    blocks: fitBlocks([section(cutText(`:x: ${failure.message}${usage}`, maxSectionText))]),
+    blocks: fitBlocks([section(cutText(`:x: ${escapeFallback(failure.message)}${usage}`, maxSectionText))]),
   };
 }

@@ -6,6 +6,7 @@ import type { Invocation } from "../commands/command.js";
 import { type Outcome, prepareCommand } from "../commands/execute.js";
 import { errorReference } from "../errors.js";
 import {
+  escapeFallback,
   renderSlackFailure,
   renderSlackMessage,
   type SlackMessage,
@@ -35,7 +36,7 @@ export interface SlackBotOptions {
 }
 
 function ephemeral(text: string): SlackMessage {
-  return { response_type: "ephemeral", text };
+  return { response_type: "ephemeral", text: escapeFallback(text) };
 }
 
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {

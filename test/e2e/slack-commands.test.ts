@@ -69,10 +69,12 @@ describe("/ambassador over signed HTTP", () => {
   it("shows errors only to the person: bad usage in the ack, engine errors through the response URL", async () => {
     harness = await startSlackHarness();
     const usage = await harness.slash("link app clustera");
-    expect(usage.body).toMatchObject({
-      response_type: "ephemeral",
-      text: "Missing <target-cluster>.\nUsage: /ambassador link <container> <source-cluster> <target-cluster> [--alias NAME] [--port N]... [--web IMAGE] [--web-name NAME] [--legacy-links]",
-    });
+    expect(usage.body).toMatchObject({ response_type: "ephemeral" });
+    const shown = (usage.body as { text: string }).text;
+    expect(shown).not.toMatch(/<[a-z]/);
+    expect(shown.replace(/&lt;/g, "<").replace(/&amp;/g, "&")).toBe(
+      "Missing <target-cluster>.\nUsage: /ambassador link <container> <source-cluster> <target-cluster> [--alias NAME] [--port N]... [--web IMAGE] [--web-name NAME] [--legacy-links]",
+    );
     const missing = await harness.slash("link nothing clustera clusterb");
     const [posted] = await harness.waitForResponses(missing.responseId);
     expect(posted?.body).toMatchObject({
