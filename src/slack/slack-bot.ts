@@ -96,8 +96,8 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
     ...(mode === "socket" ? { socketMode: true, appToken } : { receiver }),
   });
 
-  const respondWith = async (respond: RespondFn, message: SlackMessage) => {
-    await respond({ ...message, replace_original: false });
+  const respondWith = async (respond: RespondFn, message: SlackMessage, replaceOriginal = false) => {
+    await respond({ ...message, replace_original: replaceOriginal });
   };
   const deliver = async (respond: RespondFn, outcome: Outcome) => {
     await respondWith(
@@ -193,7 +193,8 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
         await respondWith(respond, renderSlackFailure(prepared.failure));
         return;
       }
-      if (prepared.progress) await respondWith(respond, ephemeral(prepared.progress));
+      // The progress note takes the place of the list of buttons, so the same link cannot be chosen twice.
+      if (prepared.progress) await respondWith(respond, ephemeral(prepared.progress), true);
       runAfterAck(respond, prepared.run, { command: "teardown", team: invocation.actor, link: linkId });
     },
   );

@@ -136,8 +136,8 @@ describe("/ambassador over signed HTTP", () => {
     const pressed = await harness.press(buttons[1] as { action_id: string; value: string });
     expect(pressed.status).toBe(200);
     const posts = await harness.waitForResponses(pressed.responseId, 2);
-    expect(posts[0]?.body.text).toBe("Tearing down lnk0002…");
-    expect(posts[1]?.body).toMatchObject({ response_type: "in_channel" });
+    expect(posts[0]?.body).toMatchObject({ text: "Tearing down lnk0002…", replace_original: true });
+    expect(posts[1]?.body).toMatchObject({ response_type: "in_channel", replace_original: false });
     expect(posts[1]?.body.text).toMatch(/^Tore down link lnk0002: removed 2 objects\./);
     expect(engine.links.map((l) => l.id)).toEqual(["lnk0001"]);
   });
