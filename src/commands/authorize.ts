@@ -1,0 +1,46 @@
+import type { ClusterDirectory } from "../docker/clusters.js";
+import { UserError } from "../errors.js";
+import type { Actor } from "../store/schema.js";
+import type { CommandSpec, Invocation } from "./command.js";
+
+/** Error codes that mean "refused", as opposed to "failed". */
+export const refusalCodes = new Set(["not-admin", "channel-not-allowed"]);
+
+export function isAdmin(actor: Actor, admins: readonly string[]): boolean {
+  if (actor.kind !== "slack") return false;
+  return admins.some((entry) =>
+    entry.includes(":") ? entry === `${actor.team}:${actor.user}` : entry === actor.user,
+  );
+}
+
+/** Refuses a command that changes hosts unless the person is an admin. */
+export function assertMayRun(command: CommandSpec, invocation: Invocation, admins: readonly string[]): void {
+  if (!command.mutating || invocation.trusted) return;
+  if (!isAdmin(invocation.actor, admins)) {
+    throw new UserError(
+      "not-admin",
+      `Only Ambassador admins may \`${command.name}\`. Ask an admin to run it, or to add your user ID to AMBASSADOR_ADMINS.`,
+    );
+  }
+}
+
+/** Refuses when this channel is not allowed for every one of the clusters (a cluster with no channels allows all). */
+export function assertChannelAllowed(
+  clusterNames: readonly string[],
+  invocation: Invocation,
+  clusters: ClusterDirectory,
+): void {
+  if (invocation.trusted) return;
+  const known = new Map(clusters.list().map((summary) => [summary.name, summary]));
+  for (const name of new Set(clusterNames)) {
+    const summary = known.get(name);
+    if (!summary || summary.channels.length === 0) continue;
+    if (!invocation.channel || !summary.channels.includes(invocation.channel)) {
+      const allowed = summary.channels.map((id) => `<#${id}>`).join(", ");
+      throw new UserError(
+        "channel-not-allowed",
+        `Cluster ${name} may only be used from ${allowed}. Run the command there, or ask an operator to add this channel with \`ambassador clusters add ${name} … --channel ${invocation.channel ?? "CHANNEL_ID"}\`.`,
+      );
+    }
+  }
+}

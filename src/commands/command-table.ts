@@ -1,0 +1,21 @@
+import { clustersCommand } from "./clusters.js";
+import type { CommandSpec } from "./command.js";
+import { createHelpCommand } from "./help.js";
+import { linkCommand } from "./link.js";
+import { listCommand } from "./list.js";
+import { portsCommand } from "./ports.js";
+import { teardownCommand } from "./teardown.js";
+
+/** Every command, in the order help shows them; parsing, routing and help all read this table. */
+export const commands: readonly CommandSpec[] = [
+  linkCommand,
+  portsCommand,
+  teardownCommand,
+  listCommand,
+  clustersCommand,
+  createHelpCommand(() => commands),
+];
+
+export function findCommand(name: string): CommandSpec | undefined {
+  return commands.find((command) => command.name === name);
+}

@@ -1,0 +1,100 @@
+import type { z } from "zod";
+import type { Services } from "../app-context.js";
+import type { ClusterProbe, ClusterSummary } from "../docker/clusters.js";
+import type { LinkResult, LinkView, PortsResult, TeardownResult } from "../engine/types.js";
+import type { Actor } from "../store/schema.js";
+
+/** Who runs a command and from where; `trusted` is the local user at the terminal. */
+export interface Invocation {
+  actor: Actor;
+  /** Slack channel ID, when the command came from Slack. */
+  channel?: string;
+  trusted: boolean;
+}
+
+/** A positional argument of a command. */
+export interface PositionalSpec {
+  name: string;
+  optional?: boolean;
+}
+
+/** An option of a command: `--name VALUE`, or a flag when `flag` is set. */
+export interface OptionSpec {
+  name: string;
+  /** Key in the parsed input; defaults to the camel-cased name. */
+  key?: string;
+  value?: string;
+  flag?: boolean;
+  repeatable?: boolean;
+  help: string;
+}
+
+/** A summary of one command for help. */
+export interface HelpEntry {
+  name: string;
+  usage: string;
+  summary: string;
+  example: string;
+  options: { usage: string; help: string }[];
+}
+
+/** What a command produced, independent of how it is shown. */
+export type CommandResult =
+  | { kind: "link"; result: LinkResult }
+  | { kind: "ports"; result: PortsResult }
+  | { kind: "teardown"; result: TeardownResult }
+  | { kind: "teardown-choice"; links: LinkView[]; channel?: string }
+  | { kind: "list"; links: LinkView[]; channel?: string }
+  | { kind: "clusters"; clusters: ClusterSummary[]; probes: ClusterProbe[] }
+  | { kind: "help"; entries: HelpEntry[]; topic?: string };
+
+/** What a command handler gets besides its input. */
+export interface CommandContext {
+  services: Services;
+  invocation: Invocation;
+}
+
+/** One command of the grammar: its words, its input schema, who may run it, and what it does. */
+export interface CommandSpec<Input = unknown> {
+  name: string;
+  /** Overrides the usage line built from the positionals and options. */
+  usage?: string;
+  summary: string;
+  example: string;
+  positionals: PositionalSpec[];
+  options: OptionSpec[];
+  schema: z.ZodType<Input>;
+  /** Changes hosts: only admins, and only from channels allowed for the clusters it touches. */
+  mutating: boolean;
+  /** The clusters whose channel bindings must allow the invocation, when known from the input alone. */
+  clustersOf?: (input: Input) => string[];
+  /** The message shown at once while the work runs; none means the command answers at once. */
+  progress?: (input: Input) => string;
+  /** Audit target, e.g. the container or link ID. */
+  target?: (input: Input) => string | undefined;
+  run(input: Input, context: CommandContext): Promise<CommandResult>;
+}
+
+/** Declares a command with its input type inferred from its schema. */
+export function defineCommand<Schema extends z.ZodType>(
+  spec: Omit<CommandSpec<z.infer<Schema>>, "schema"> & { schema: Schema },
+): CommandSpec {
+  return spec as unknown as CommandSpec;
+}
+
+export function optionKey(option: OptionSpec): string {
+  return option.key ?? option.name.replace(/-([a-z])/g, (_dash, letter: string) => letter.toUpperCase());
+}
+
+export function usageOf(command: Pick<CommandSpec, "name" | "usage" | "positionals" | "options">): string {
+  if (command.usage) return command.usage;
+  const positionals = command.positionals.map((p) => (p.optional ? `[<${p.name}>]` : `<${p.name}>`));
+  const options = command.options.map(
+    (option) => `[${optionUsage(option)}]${option.repeatable ? "..." : ""}`,
+  );
+  return [command.name, ...positionals, ...options].join(" ");
+}
+
+export function optionUsage(option: OptionSpec): string {
+  return option.flag ? `--${option.name}` : `--${option.name} ${option.value ?? "VALUE"}`;
+}

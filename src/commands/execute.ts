@@ -1,0 +1,129 @@
+import type { Services } from "../app-context.js";
+import { describeError, errorReference, isUserError } from "../errors.js";
+import type { AuditEntry } from "../store/schema.js";
+import { assertChannelAllowed, assertMayRun, refusalCodes } from "./authorize.js";
+import type { CommandResult, CommandSpec, Invocation } from "./command.js";
+import { parseCommand, parseWords } from "./parse.js";
+
+/** Why a command did not produce a result, in words fit for the person who ran it. */
+export interface Failure {
+  message: string;
+  /** The right usage, when the command line itself was wrong. */
+  usage?: string;
+  /** Ties the message to the full error in the log, for failures that were not the person's doing. */
+  reference?: string;
+  refused: boolean;
+}
+
+export type Outcome = { ok: true; result: CommandResult } | { ok: false; failure: Failure };
+
+/** A command line checked and authorised as far as possible without touching any host. */
+export type Prepared =
+  | { kind: "failed"; failure: Failure }
+  | {
+      kind: "ready";
+      command: CommandSpec;
+      input: unknown;
+      /** Shown at once while the work runs; absent for commands that answer at once. */
+      progress?: string;
+      run(): Promise<Outcome>;
+    };
+
+async function audit(services: Services, entry: Omit<AuditEntry, "at">): Promise<void> {
+  services.logger.info(
+    {
+      action: entry.action,
+      outcome: entry.outcome,
+      actor: entry.actor,
+      channel: entry.channel,
+      target: entry.target,
+    },
+    `${entry.action}: ${entry.outcome}`,
+  );
+  try {
+    await services.audit.record(entry);
+  } catch (error) {
+    services.logger.error({ err: error, action: entry.action }, "could not write the audit log");
+  }
+}
+
+/** Parses, authorises and audits a command line; the returned `run` does the work. Never throws. */
+export async function prepareCommand(
+  line: string | readonly string[],
+  invocation: Invocation,
+  services: Services,
+): Promise<Prepared> {
+  const base = { actor: invocation.actor, channel: invocation.channel };
+  const parsed = typeof line === "string" ? parseCommand(line) : parseWords(line);
+  if (!parsed.ok) {
+    await audit(services, {
+      ...base,
+      action: parsed.command?.name ?? "unknown",
+      outcome: "refused",
+      detail: `invalid command: ${parsed.problem}`,
+    });
+    return { kind: "failed", failure: { message: parsed.problem, usage: parsed.usage, refused: true } };
+  }
+  const { command, input } = parsed;
+  const target = command.target?.(input);
+  const record = (outcome: AuditEntry["outcome"], detail?: string) =>
+    audit(services, { ...base, action: command.name, target, outcome, detail });
+  const failed = async (error: unknown): Promise<Failure> => {
+    if (isUserError(error)) {
+      const refused = refusalCodes.has(error.code);
+      await record(refused ? "refused" : "error", error.message);
+      return { message: error.message, refused };
+    }
+    const reference = errorReference();
+    services.logger.error(
+      {
+        err: error,
+        command: command.name,
+        target,
+        actor: invocation.actor,
+        channel: invocation.channel,
+        reference,
+      },
+      `command ${command.name} failed`,
+    );
+    await record("error", `reference ${reference}: ${describeError(error)}`);
+    return {
+      message: `Something went wrong while running \`${command.name}\`. The bot's operator can find the details in its log under reference ${reference}.`,
+      reference,
+      refused: false,
+    };
+  };
+  try {
+    assertMayRun(command, invocation, services.config.admins);
+    const clusterNames = command.clustersOf?.(input);
+    if (clusterNames) assertChannelAllowed(clusterNames, invocation, services.clusters);
+  } catch (error) {
+    return { kind: "failed", failure: await failed(error) };
+  }
+  return {
+    kind: "ready",
+    command,
+    input,
+    progress: command.progress?.(input),
+    run: async () => {
+      try {
+        const result = await command.run(input, { services, invocation });
+        await record("ok");
+        return { ok: true, result };
+      } catch (error) {
+        return { ok: false, failure: await failed(error) };
+      }
+    },
+  };
+}
+
+/** Prepares and runs a command line in one step. */
+export async function executeCommand(
+  line: string | readonly string[],
+  invocation: Invocation,
+  services: Services,
+): Promise<Outcome> {
+  const prepared = await prepareCommand(line, invocation, services);
+  if (prepared.kind === "failed") return { ok: false, failure: prepared.failure };
+  return prepared.run();
+}

@@ -1,0 +1,65 @@
+import { z } from "zod";
+import { defineCommand } from "./command.js";
+import { aliasName, clusterName, containerName, imageName, portNumber } from "./values.js";
+
+export const LinkInput = z
+  .object({
+    container: containerName,
+    sourceCluster: clusterName,
+    targetCluster: clusterName,
+    alias: aliasName.optional(),
+    ports: z.array(portNumber).optional(),
+    web: imageName.optional(),
+    webName: containerName.optional(),
+    legacyLinks: z.boolean().optional(),
+  })
+  .refine((input) => input.sourceCluster !== input.targetCluster, {
+    message: "the source and target clusters must be different",
+    path: ["targetCluster"],
+  })
+  .refine((input) => input.webName === undefined || input.web !== undefined, {
+    message: "--web-name needs --web IMAGE",
+    path: ["webName"],
+  });
+export type LinkInput = z.infer<typeof LinkInput>;
+
+export const linkCommand = defineCommand({
+  name: "link",
+  summary: "Connect a container on one cluster to consumers on another through two ambassadors.",
+  example: "link app clustera clusterb --alias helloapp --web hello-web",
+  positionals: [{ name: "container" }, { name: "source-cluster" }, { name: "target-cluster" }],
+  options: [
+    { name: "alias", value: "NAME", help: "name the consumer uses for the container (default: its name)" },
+    {
+      name: "port",
+      key: "ports",
+      value: "N",
+      repeatable: true,
+      help: "port to carry (default: every exposed port)",
+    },
+    { name: "web", value: "IMAGE", help: "image to run on the target cluster as the consumer" },
+    { name: "web-name", value: "NAME", help: "container name for the consumer" },
+    { name: "legacy-links", flag: true, help: "wire with --link as the seed tutorial does" },
+  ],
+  schema: LinkInput,
+  mutating: true,
+  clustersOf: (input) => [input.sourceCluster, input.targetCluster],
+  progress: (input) => `Linking ${input.container} from ${input.sourceCluster} to ${input.targetCluster}…`,
+  target: (input) => `${input.container} ${input.sourceCluster}->${input.targetCluster}`,
+  async run(input, { services, invocation }) {
+    const result = await services.engine.link(
+      input.container,
+      input.sourceCluster,
+      input.targetCluster,
+      {
+        alias: input.alias,
+        ports: input.ports,
+        web: input.web,
+        webName: input.webName,
+        legacyLinks: input.legacyLinks,
+      },
+      { actor: invocation.actor, channel: invocation.channel },
+    );
+    return { kind: "link", result };
+  },
+});

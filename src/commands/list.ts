@@ -1,0 +1,18 @@
+import { z } from "zod";
+import { defineCommand } from "./command.js";
+
+export const ListInput = z.object({});
+
+export const listCommand = defineCommand({
+  name: "list",
+  summary: "List the links, with the live state of their containers.",
+  example: "list",
+  positionals: [],
+  options: [],
+  schema: ListInput,
+  mutating: false,
+  progress: () => "Reading the links…",
+  async run(_input, { services }) {
+    return { kind: "list", links: await services.engine.list() };
+  },
+});

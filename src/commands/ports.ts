@@ -1,0 +1,22 @@
+import { z } from "zod";
+import { defineCommand } from "./command.js";
+import { clusterName, containerName } from "./values.js";
+
+export const PortsInput = z.object({ container: containerName, cluster: clusterName.optional() });
+export type PortsInput = z.infer<typeof PortsInput>;
+
+export const portsCommand = defineCommand({
+  name: "ports",
+  summary: "Show a container's published ports (like `docker port`) with a URL each.",
+  example: "ports web",
+  positionals: [{ name: "container" }],
+  options: [{ name: "cluster", value: "NAME", help: "look only on this cluster (default: every cluster)" }],
+  schema: PortsInput,
+  mutating: false,
+  progress: (input) =>
+    `Looking up the ports of ${input.container}${input.cluster ? ` on ${input.cluster}` : ""}…`,
+  target: (input) => input.container,
+  async run(input, { services }) {
+    return { kind: "ports", result: await services.engine.ports(input.container, input.cluster) };
+  },
+});

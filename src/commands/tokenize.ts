@@ -1,0 +1,68 @@
+/** The outcome of splitting a command line: the words, or what was wrong with the quoting. */
+export type TokenizeResult = { ok: true; tokens: string[] } | { ok: false; error: string };
+
+const entities: Record<string, string> = {
+  "&lt;": "<",
+  "&gt;": ">",
+  "&amp;": "&",
+  "&quot;": '"',
+  "&#39;": "'",
+};
+
+/** Undoes Slack's formatting of a command's text: links, channel and user mentions, HTML entities. */
+export function unformatSlackText(text: string): string {
+  const withoutMarkup = text.replace(/<([^<>\s][^<>]*)>/g, (_whole, inner: string) => {
+    const [target = "", label] = inner.split("|", 2);
+    if (target.startsWith("#") || target.startsWith("@")) return target.slice(1);
+    if (target.startsWith("!")) return label ?? target.slice(1);
+    return label ?? target.replace(/^mailto:/, "");
+  });
+  return withoutMarkup.replace(/&(?:lt|gt|amp|quot|#39);/g, (entity) => entities[entity] ?? entity);
+}
+
+function normalise(text: string): string {
+  return text
+    .replace(/[\u201C\u201D\u201E\u201F\u2033\u00AB\u00BB]/g, '"')
+    .replace(/[\u2018\u2019\u201A\u201B\u2032]/g, "'")
+    .replace(/[\u00A0\u2000-\u200A\u202F\u205F\u3000]/g, " ")
+    .replace(/(^|\s)[\u2014\u2013](?=\S)/g, "$1--")
+    .replace(/(^|\s)[\u2014\u2013](?=\s|$)/g, "$1--");
+}
+
+/** Splits a command line into words; quotes group, a backslash escapes the next character. Never throws. */
+export function tokenize(text: string): TokenizeResult {
+  const input = normalise(unformatSlackText(text));
+  const tokens: string[] = [];
+  let current = "";
+  let inToken = false;
+  let quote: '"' | "'" | undefined;
+  for (let index = 0; index < input.length; index += 1) {
+    const char = input[index] as string;
+    if (quote) {
+      if (char === quote) quote = undefined;
+      else if (char === "\\" && quote === '"' && index + 1 < input.length) {
+        index += 1;
+        current += input[index];
+      } else current += char;
+      continue;
+    }
+    if (/\s/.test(char)) {
+      if (inToken) tokens.push(current);
+      current = "";
+      inToken = false;
+    } else if (char === '"' || char === "'") {
+      quote = char;
+      inToken = true;
+    } else if (char === "\\" && index + 1 < input.length) {
+      index += 1;
+      current += input[index];
+      inToken = true;
+    } else {
+      current += char;
+      inToken = true;
+    }
+  }
+  if (quote) return { ok: false, error: `a ${quote === '"' ? "double" : "single"} quote is not closed` };
+  if (inToken) tokens.push(current);
+  return { ok: true, tokens };
+}

@@ -1,0 +1,151 @@
+import { z } from "zod";
+import { UserError } from "./errors.js";
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((value) => (value === "" ? undefined : value))
+  .optional();
+
+const blank = (value: unknown) => (typeof value === "string" && value.trim() === "" ? undefined : value);
+
+const slackUserId = /^[UW][A-Z0-9]{2,}$/;
+const teamScopedUserId = /^T[A-Z0-9]{2,}:[UW][A-Z0-9]{2,}$/;
+
+const EnvSchema = z.object({
+  SLACK_SIGNING_SECRET: optionalText,
+  SLACK_BOT_TOKEN: optionalText.refine((value) => value === undefined || /^xox[bp]-/.test(value), {
+    message: "must be a bot token starting with xoxb-",
+  }),
+  SLACK_APP_TOKEN: optionalText.refine((value) => value === undefined || value.startsWith("xapp-"), {
+    message: "must be an app-level token starting with xapp-",
+  }),
+  SLACK_API_URL: optionalText.pipe(
+    z
+      .url({ protocol: /^https?$/, message: "must be an http(s) URL such as https://slack.com/api/" })
+      .optional(),
+  ),
+  PORT: z.preprocess(
+    blank,
+    z.coerce
+      .number({ message: "must be a port number" })
+      .int("must be a whole number")
+      .min(0, "must be 0-65535")
+      .max(65535, "must be 0-65535")
+      .default(3000),
+  ),
+  AMBASSADOR_ADMINS: z
+    .string()
+    .default("")
+    .transform((value) =>
+      value
+        .split(",")
+        .map((entry) => entry.trim())
+        .filter((entry) => entry !== ""),
+    )
+    .refine((ids) => ids.every((id) => slackUserId.test(id) || teamScopedUserId.test(id)), {
+      message:
+        "must be comma-separated Slack user IDs such as U012AB3CD (or TEAM:USER such as T0123:U012AB3CD)",
+    }),
+  AMBASSADOR_IMAGE: optionalText.pipe(z.string().default("ambassador-bot/ambassador:latest")),
+  AMBASSADOR_STORE: optionalText.pipe(z.string().default("./data/ambassador.json")),
+  AMBASSADOR_KEY: optionalText.refine(
+    (value) => value === undefined || Buffer.from(value, "base64").length === 32,
+    { message: "must be 32 bytes in base64 (make one with: openssl rand -base64 32)" },
+  ),
+  AMBASSADOR_KEY_FILE: optionalText,
+  AMBASSADOR_CHECK_INTERVAL: z.preprocess(
+    blank,
+    z.coerce
+      .number({ message: "must be a number of seconds" })
+      .int("must be a whole number of seconds")
+      .min(1, "must be at least 1 second")
+      .default(30),
+  ),
+  LOG_LEVEL: z.preprocess(
+    blank,
+    z
+      .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
+        message: "must be one of fatal, error, warn, info, debug, trace, silent",
+      })
+      .default("info"),
+  ),
+});
+
+/** How the bot talks to people: Slack over HTTP, Slack over Socket Mode, or a terminal prompt. */
+export type SlackMode = "http" | "socket" | "terminal";
+
+/** The bot's configuration, read once from the environment. */
+export interface Config {
+  slack: {
+    mode: SlackMode;
+    signingSecret?: string;
+    botToken?: string;
+    appToken?: string;
+    apiUrl?: string;
+  };
+  port: number;
+  /** Slack user IDs (or TEAM:USER pairs) allowed to link and tear down. */
+  admins: string[];
+  ambassadorImage: string;
+  store: string;
+  key?: string;
+  keyFile?: string;
+  checkIntervalSeconds: number;
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+}
+
+function slackMode(env: z.infer<typeof EnvSchema>): SlackMode {
+  const { SLACK_SIGNING_SECRET: secret, SLACK_BOT_TOKEN: bot, SLACK_APP_TOKEN: app } = env;
+  if (app) {
+    if (!bot) throw badVariable("SLACK_BOT_TOKEN", "is required with SLACK_APP_TOKEN for Socket Mode");
+    return "socket";
+  }
+  if (secret && bot) return "http";
+  if (secret) throw badVariable("SLACK_BOT_TOKEN", "is required with SLACK_SIGNING_SECRET");
+  if (bot)
+    throw badVariable(
+      "SLACK_SIGNING_SECRET",
+      "is required with SLACK_BOT_TOKEN (or set SLACK_APP_TOKEN for Socket Mode)",
+    );
+  return "terminal";
+}
+
+function badVariable(name: string, problem: string): UserError {
+  return new UserError("bad-config", `Configuration: ${name} ${problem}.`);
+}
+
+/** Reads and checks the configuration; a bad value throws a UserError that names the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue?.path[0] ?? "environment");
+    throw badVariable(name, issue?.message ?? "is not valid");
+  }
+  const values = parsed.data;
+  return {
+    slack: {
+      mode: slackMode(values),
+      signingSecret: values.SLACK_SIGNING_SECRET,
+      botToken: values.SLACK_BOT_TOKEN,
+      appToken: values.SLACK_APP_TOKEN,
+      apiUrl: values.SLACK_API_URL,
+    },
+    port: values.PORT,
+    admins: values.AMBASSADOR_ADMINS,
+    ambassadorImage: values.AMBASSADOR_IMAGE,
+    store: values.AMBASSADOR_STORE,
+    key: values.AMBASSADOR_KEY,
+    keyFile: values.AMBASSADOR_KEY_FILE,
+    checkIntervalSeconds: values.AMBASSADOR_CHECK_INTERVAL,
+    logLevel: values.LOG_LEVEL,
+  };
+}
+
+/** The values that must never appear in a log line. */
+export function configSecrets(config: Config): string[] {
+  return [config.slack.signingSecret, config.slack.botToken, config.slack.appToken, config.key].filter(
+    (value): value is string => value !== undefined && value.length >= 6,
+  );
+}

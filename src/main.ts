@@ -1,0 +1,84 @@
+import type { Readable, Writable } from "node:stream";
+import type { DestinationStream } from "pino";
+import { type BackendFactory, createServices, defaultBackend, type Services } from "./app-context.js";
+import { type Config, configSecrets, loadConfig } from "./config.js";
+import { describeError, isUserError } from "./errors.js";
+import { createLogger, type Logger } from "./logger.js";
+import { startSlackBot } from "./slack/slack-bot.js";
+import { runRepl } from "./terminal/repl.js";
+import { runOnce } from "./terminal/run-once.js";
+
+export interface MainIo {
+  env: NodeJS.ProcessEnv;
+  stdin: Readable;
+  stdout: Writable;
+  stderr: Writable;
+  backend?: BackendFactory;
+  /** Where the JSON log goes; standard error by default. */
+  log?: DestinationStream;
+  /** Called when the bot should leave after a signal; the default exits the process. */
+  exit?: (code: number) => void;
+}
+
+const usage = `usage:
+  ambassador                         start the bot (Slack when SLACK_* is set, else a prompt)
+  ambassador <command> [arguments]   run one command and exit; "ambassador help" lists them
+  ambassador clusters add|list|remove|test ...   manage the registered Docker hosts`;
+
+/** The command-line entry point; resolves to the exit code (or never, while a bot runs). */
+export async function main(args: readonly string[], io: MainIo): Promise<number> {
+  if (args[0] === "--help" || args[0] === "-h") {
+    io.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  let config: Config;
+  try {
+    config = loadConfig(io.env);
+  } catch (error) {
+    io.stderr.write(`${describeError(error)}\n`);
+    return 2;
+  }
+  const logger = createLogger({
+    level: config.logLevel,
+    secrets: configSecrets(config),
+    destination: io.log,
+  });
+  let services: Services;
+  try {
+    services = await createServices(config, logger, io.backend ?? defaultBackend);
+  } catch (error) {
+    if (!isUserError(error)) logger.error({ err: error }, "could not start");
+    io.stderr.write(`Could not start: ${describeError(error)}\n`);
+    return 1;
+  }
+  try {
+    if (args[0] === "clusters" && services.runClustersCommand)
+      return await services.runClustersCommand(args.slice(1));
+    if (args.length > 0) return await runOnce(args, services, io);
+    if (config.slack.mode === "terminal") {
+      await runRepl(services, { input: io.stdin, output: io.stdout, errors: io.stderr });
+      return 0;
+    }
+    await serveSlack(services, logger, io.exit ?? ((code) => process.exit(code)));
+    return await new Promise<number>(() => {});
+  } finally {
+    if (args.length > 0 || config.slack.mode === "terminal") await services.close?.();
+  }
+}
+
+async function serveSlack(services: Services, logger: Logger, exit: (code: number) => void): Promise<void> {
+  const bot = await startSlackBot(services);
+  const stop = async (signal: string) => {
+    logger.info({ signal }, "stopping");
+    try {
+      await bot.shutdown();
+      await services.close?.();
+      exit(0);
+    } catch (error) {
+      logger.error({ err: error }, "shutdown failed");
+      exit(1);
+    }
+  };
+  process.once("SIGTERM", () => void stop("SIGTERM"));
+  process.once("SIGINT", () => void stop("SIGINT"));
+}

@@ -1,0 +1,69 @@
+import type { ClusterProbe, ClusterSummary } from "../docker/clusters.js";
+import type { LinkView, PortMapping } from "../engine/types.js";
+
+/** `5000/tcp -> 10.0.0.12:32770`, exactly as `docker port` prints it. */
+export function formatMapping(mapping: PortMapping): string {
+  const host = mapping.hostIp.includes(":") ? `[${mapping.hostIp}]` : mapping.hostIp;
+  return `${mapping.containerPort}/${mapping.protocol} -> ${host}:${mapping.hostPort}`;
+}
+
+/** Mappings grouped by where they live, in the order they first appear. */
+export function groupMappings(
+  mappings: readonly PortMapping[],
+): { cluster: string; container: string; mappings: PortMapping[] }[] {
+  const groups = new Map<string, { cluster: string; container: string; mappings: PortMapping[] }>();
+  for (const mapping of mappings) {
+    const key = `${mapping.cluster}\u0000${mapping.container}`;
+    const group = groups.get(key) ?? { cluster: mapping.cluster, container: mapping.container, mappings: [] };
+    group.mappings.push(mapping);
+    groups.set(key, group);
+  }
+  return [...groups.values()];
+}
+
+export function formatDuration(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+export function describeLink(view: LinkView): string {
+  const link = view.link;
+  const alias = link.alias && link.alias !== link.container ? ` as ${link.alias}` : "";
+  const web = link.web ? `, web ${link.web.name}` : "";
+  return `${link.id}: ${link.container} ${link.sourceCluster} -> ${link.targetCluster}${alias}${web} (${view.status})`;
+}
+
+export function describeContainers(view: LinkView): string {
+  return view.containers.map((c) => `${c.cluster} ${c.name} ${c.state}`).join(", ");
+}
+
+/** A Docker URL without any user name or password in it. */
+export function displayHost(host: string): string {
+  try {
+    const url = new URL(host);
+    if (url.username || url.password) {
+      url.username = "";
+      url.password = "";
+    }
+    return url.toString().replace(/\/$/, "");
+  } catch {
+    return host;
+  }
+}
+
+export function describeCluster(summary: ClusterSummary, probe: ClusterProbe | undefined): string {
+  const reach = !probe
+    ? "not checked"
+    : probe.ok
+      ? `reachable in ${probe.rttMs === undefined ? "?" : formatDuration(probe.rttMs)}${probe.version ? ` (Docker ${probe.version})` : ""}`
+      : `unreachable: ${probe.error ?? "no answer"}`;
+  const channels = summary.channels.length ? summary.channels.join(", ") : "any";
+  return `${summary.name}: ${displayHost(summary.host)}${summary.tls ? " (TLS)" : ""}, advertise ${summary.advertise}, ${reach}, channels ${channels}`;
+}
+
+/** Cuts text to at most `limit` characters, ending with a note that says how much was left out. */
+export function cutText(text: string, limit: number): string {
+  if (text.length <= limit) return text;
+  const note = (left: number) => `\n… cut: ${left} more characters not shown.`;
+  const keep = limit - note(text.length).length;
+  return text.slice(0, keep) + note(text.length - keep);
+}

@@ -1,0 +1,262 @@
+import type { types } from "@slack/bolt";
+import type { CommandResult } from "../commands/command.js";
+import type { Failure } from "../commands/execute.js";
+import {
+  cutText,
+  describeCluster,
+  describeContainers,
+  describeLink,
+  formatDuration,
+  formatMapping,
+  groupMappings,
+} from "./format.js";
+import { renderFailureText, renderText } from "./text.js";
+
+type KnownBlock = types.KnownBlock;
+
+/** What the bot posts to a response_url or returns in an ack. */
+export interface SlackMessage {
+  response_type: "in_channel" | "ephemeral";
+  text: string;
+  blocks?: KnownBlock[];
+  replace_original?: boolean;
+}
+
+export const maxBlocks = 50;
+export const maxSectionText = 3000;
+const maxFallbackText = 3000;
+const commandPrefix = "/ambassador ";
+
+/** The action ID prefix of the "Tear down" buttons. */
+export const teardownActionPrefix = "teardown_link";
+
+/** Escapes text a person or Docker supplied so Slack shows it as written. */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+/**
+ * Slack reads `<…>` in a message's text as a link or mention, so the fallback escapes `&` and `<` (keeping the
+ * channel and user mentions the bot writes itself); `>` stays as it is so mappings read as `docker port` prints them.
+ */
+export function escapeFallback(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/<(?![#@][A-Z0-9]+>)/g, "&lt;");
+}
+
+function section(text: string): KnownBlock {
+  return { type: "section", text: { type: "mrkdwn", text } };
+}
+
+function context(text: string): KnownBlock {
+  return { type: "context", elements: [{ type: "mrkdwn", text: cutText(text, maxSectionText) }] };
+}
+
+/** Sections of text lines, each within Slack's limit; lines longer than the limit are cut with a note. */
+function textSections(lines: readonly string[], code = false): KnownBlock[] {
+  const fence = code ? "```" : "";
+  const room = maxSectionText - 2 * fence.length - 2;
+  const blocks: KnownBlock[] = [];
+  let chunk: string[] = [];
+  let size = 0;
+  const flush = () => {
+    if (chunk.length)
+      blocks.push(section(`${fence}${fence ? "\n" : ""}${chunk.join("\n")}${fence ? "\n" : ""}${fence}`));
+    chunk = [];
+    size = 0;
+  };
+  for (const raw of lines) {
+    const line = cutText(raw, room);
+    if (size + line.length + 1 > room) flush();
+    chunk.push(line);
+    size += line.length + 1;
+  }
+  flush();
+  return blocks;
+}
+
+/** Keeps a message within Block Kit's limits: at most 50 blocks, each section within 3,000 characters. */
+export function fitBlocks(blocks: readonly KnownBlock[]): KnownBlock[] {
+  const sized = blocks.map((block) =>
+    block.type === "section" && block.text && block.text.text.length > maxSectionText
+      ? { ...block, text: { ...block.text, text: cutText(block.text.text, maxSectionText) } }
+      : block,
+  );
+  if (sized.length <= maxBlocks) return sized;
+  const kept = sized.slice(0, maxBlocks - 1);
+  return [
+    ...kept,
+    context(
+      `… cut: ${sized.length - kept.length} more blocks not shown. Narrow the request, or run it from the terminal.`,
+    ),
+  ];
+}
+
+function mappingBlocks(mappings: Parameters<typeof groupMappings>[0]): KnownBlock[] {
+  const lines = groupMappings(mappings).flatMap((group) => [
+    `${group.container} on ${group.cluster}:`,
+    ...group.mappings.map((m) => `  ${formatMapping(m)}`),
+  ]);
+  return lines.length ? textSections(lines, true) : [];
+}
+
+function blocksFor(result: CommandResult): KnownBlock[] {
+  switch (result.kind) {
+    case "link": {
+      const { link, existing, source, target, connections, mappings, webUrls, timings } = result.result;
+      const total = timings.reduce((sum, t) => sum + t.ms, 0);
+      return [
+        section(
+          `${existing ? ":information_source: Already linked" : ":white_check_mark: Linked"} \`${escapeMrkdwn(link.container)}\` from *${link.sourceCluster}* to *${link.targetCluster}* as \`${escapeMrkdwn(link.alias)}\``,
+        ),
+        ...(webUrls.length ? textSections(webUrls.map((url) => `*Web:* ${url}`)) : []),
+        ...mappingBlocks(mappings),
+        context(
+          [
+            `link \`${link.id}\``,
+            `connection ${connections.map((c) => `${c.port} -> ${c.address}`).join(", ")}`,
+            `ambassadors ${escapeMrkdwn(source.name)}@${source.cluster} (${source.mode}), ${escapeMrkdwn(target.name)}@${target.cluster} (${target.mode})`,
+            ...(existing || !timings.length ? [] : [`took ${formatDuration(total)}`]),
+          ].join(" · "),
+        ),
+      ];
+    }
+    case "ports": {
+      const { container, found, searched, unreachable } = result.result;
+      const blocks: KnownBlock[] = [];
+      if (found.length === 0) {
+        blocks.push(
+          section(
+            `No container named \`${escapeMrkdwn(container)}\` on ${searched.join(", ") || "any cluster"}.`,
+          ),
+        );
+      }
+      for (const entry of found) {
+        blocks.push(section(`\`${escapeMrkdwn(entry.container)}\` on *${entry.cluster}*`));
+        if (entry.mappings.length === 0) {
+          blocks.push(context("no published ports"));
+          continue;
+        }
+        blocks.push(...textSections(entry.mappings.map(formatMapping), true));
+        const urls = entry.mappings.flatMap((m) => (m.url ? [m.url] : []));
+        if (urls.length) blocks.push(...textSections(urls));
+      }
+      if (unreachable.length) {
+        blocks.push(
+          context(
+            `Could not reach ${unreachable.map((u) => `${u.cluster} (${escapeMrkdwn(u.error)})`).join(", ")}`,
+          ),
+        );
+      }
+      return blocks;
+    }
+    case "teardown": {
+      const { linkId, removed, left, status } = result.result;
+      return [
+        section(
+          status === "removed"
+            ? `:wastebasket: Tore down link \`${linkId}\`: removed ${removed.length} ${removed.length === 1 ? "object" : "objects"}.`
+            : `:warning: Tore down link \`${linkId}\` only in part: ${left.length} left. Run \`${commandPrefix}teardown ${linkId}\` again when the host answers.`,
+        ),
+        ...textSections(
+          [
+            ...removed.map((r) => `removed ${r.kind} ${r.name} on ${r.cluster}`),
+            ...left.map((r) => `left ${r.kind} ${r.name} on ${r.cluster}: ${r.error}`),
+          ],
+          true,
+        ),
+      ];
+    }
+    case "teardown-choice":
+      return [
+        section(
+          `${result.channel ? "This channel has" : "There are"} ${result.links.length} links; nothing was removed. Choose the one to tear down:`,
+        ),
+        ...result.links.map(
+          (view, index): KnownBlock => ({
+            type: "section",
+            text: { type: "mrkdwn", text: cutText(escapeMrkdwn(describeLink(view)), maxSectionText) },
+            accessory: {
+              type: "button",
+              action_id: `${teardownActionPrefix}_${index}`,
+              value: view.link.id,
+              style: "danger",
+              text: { type: "plain_text", text: "Tear down" },
+              confirm: {
+                title: { type: "plain_text", text: "Tear down this link?" },
+                text: {
+                  type: "mrkdwn",
+                  text: cutText(`Removes the ambassadors of \`${view.link.id}\` on both hosts.`, 300),
+                },
+                confirm: { type: "plain_text", text: "Tear down" },
+                deny: { type: "plain_text", text: "Keep it" },
+              },
+            },
+          }),
+        ),
+      ];
+    case "list":
+      if (result.links.length === 0) return [section(escapeMrkdwn(renderText(result, { commandPrefix })))];
+      return [
+        section(`*${result.links.length} ${result.links.length === 1 ? "link" : "links"}*`),
+        ...result.links.map((view) =>
+          section(
+            cutText(
+              escapeMrkdwn(
+                [
+                  describeLink(view),
+                  describeContainers(view),
+                  view.health ? `health ${view.health.state}` : "",
+                ]
+                  .filter(Boolean)
+                  .join("\n"),
+              ),
+              maxSectionText,
+            ),
+          ),
+        ),
+      ];
+    case "clusters": {
+      const probes = new Map(result.probes.map((probe) => [probe.name, probe]));
+      if (result.clusters.length === 0) return [section(escapeMrkdwn(renderText(result)))];
+      return textSections(
+        result.clusters.map((summary) => escapeMrkdwn(describeCluster(summary, probes.get(summary.name)))),
+      );
+    }
+    case "help":
+      return result.entries.flatMap((entry) =>
+        textSections([
+          `\`${commandPrefix}${escapeMrkdwn(entry.usage)}\``,
+          escapeMrkdwn(entry.summary),
+          ...(result.topic ? entry.options.map((o) => `• \`${o.usage}\`: ${escapeMrkdwn(o.help)}`) : []),
+          `e.g. \`${commandPrefix}${escapeMrkdwn(entry.example)}\``,
+        ]),
+      );
+  }
+}
+
+/** Whether a result goes to the whole channel or only to the person who asked. */
+export function visibilityOf(result: CommandResult): SlackMessage["response_type"] {
+  if (result.kind === "help" || result.kind === "teardown-choice") return "ephemeral";
+  if (result.kind === "ports" && result.result.found.length === 0) return "ephemeral";
+  return "in_channel";
+}
+
+/** A result as Block Kit with a plain-text fallback that carries the same URLs and mappings. */
+export function renderSlackMessage(result: CommandResult): SlackMessage {
+  return {
+    response_type: visibilityOf(result),
+    text: cutText(escapeFallback(renderText(result, { commandPrefix })), maxFallbackText),
+    blocks: fitBlocks(blocksFor(result)),
+  };
+}
+
+/** A failure, shown only to the person who ran the command. */
+export function renderSlackFailure(failure: Failure): SlackMessage {
+  const text = cutText(escapeFallback(renderFailureText(failure, { commandPrefix })), maxFallbackText);
+  const usage = failure.usage ? `\n*Usage:* \`${commandPrefix}${escapeMrkdwn(failure.usage)}\`` : "";
+  return {
+    response_type: "ephemeral",
+    text,
+    blocks: fitBlocks([section(cutText(`:x: ${escapeFallback(failure.message)}${usage}`, maxSectionText))]),
+  };
+}

@@ -1,0 +1,109 @@
+import type { CommandResult } from "../commands/command.js";
+import type { Failure } from "../commands/execute.js";
+import {
+  describeCluster,
+  describeContainers,
+  describeLink,
+  formatDuration,
+  formatMapping,
+  groupMappings,
+} from "./format.js";
+
+export interface TextOptions {
+  /** Put before command examples: "/ambassador " in Slack, "" in a terminal. */
+  commandPrefix?: string;
+}
+
+function mappingLines(mappings: Parameters<typeof groupMappings>[0], indent = "  "): string[] {
+  return groupMappings(mappings).flatMap((group) => [
+    `${indent}${group.container} on ${group.cluster}:`,
+    ...group.mappings.map((m) => `${indent}  ${formatMapping(m)}${m.url ? `   ${m.url}` : ""}`),
+  ]);
+}
+
+/** The result as plain text: the terminal's output and Slack's fallback text. */
+export function renderText(result: CommandResult, options: TextOptions = {}): string {
+  const prefix = options.commandPrefix ?? "";
+  switch (result.kind) {
+    case "link": {
+      const { link, existing, source, target, connections, mappings, webUrls, timings } = result.result;
+      const total = timings.reduce((sum, t) => sum + t.ms, 0);
+      const lines = [
+        `${existing ? "Already linked" : "Linked"} ${link.container} from ${link.sourceCluster} to ${link.targetCluster} as ${link.alias} (link ${link.id}).`,
+        ...webUrls.map((url) => `Web: ${url}`),
+        "Ports:",
+        ...mappingLines(mappings),
+        `Connection: ${connections.map((c) => `${c.port} -> ${c.address}`).join(", ")}`,
+        `Ambassadors: ${source.name} on ${source.cluster} (${source.mode}), ${target.name} on ${target.cluster} (${target.mode})`,
+      ];
+      if (!existing && timings.length) lines.push(`Took ${formatDuration(total)}.`);
+      return lines.join("\n");
+    }
+    case "ports": {
+      const { container, found, searched, unreachable } = result.result;
+      const lines: string[] = [];
+      if (found.length === 0) {
+        lines.push(`No container named ${container} on ${searched.join(", ") || "any cluster"}.`);
+      }
+      for (const entry of found) {
+        lines.push(`${entry.container} on ${entry.cluster}:`);
+        if (entry.mappings.length === 0) lines.push("  no published ports");
+        for (const m of entry.mappings) lines.push(`  ${formatMapping(m)}${m.url ? `   ${m.url}` : ""}`);
+      }
+      for (const miss of unreachable) lines.push(`Could not reach ${miss.cluster}: ${miss.error}`);
+      return lines.join("\n");
+    }
+    case "teardown": {
+      const { linkId, removed, left, status } = result.result;
+      const lines = [
+        status === "removed"
+          ? `Tore down link ${linkId}: removed ${removed.length} ${removed.length === 1 ? "object" : "objects"}.`
+          : `Tore down link ${linkId} only in part: ${left.length} left. Run \`${prefix}teardown ${linkId}\` again when the host answers.`,
+        ...removed.map((r) => `  removed ${r.kind} ${r.name} on ${r.cluster}`),
+        ...left.map((r) => `  left ${r.kind} ${r.name} on ${r.cluster}: ${r.error}`),
+      ];
+      return lines.join("\n");
+    }
+    case "teardown-choice":
+      return [
+        `${result.channel ? "This channel has" : "There are"} ${result.links.length} links; nothing was removed. Say which one to tear down:`,
+        ...result.links.map((view) => `  ${describeLink(view)}   ${prefix}teardown ${view.link.id}`),
+      ].join("\n");
+    case "list":
+      if (result.links.length === 0)
+        return `No links yet. \`${prefix}link <container> <source> <target>\` makes one.`;
+      return [
+        `${result.links.length} ${result.links.length === 1 ? "link" : "links"}:`,
+        ...result.links.flatMap((view) => [
+          `  ${describeLink(view)}`,
+          ...(view.containers.length ? [`    ${describeContainers(view)}`] : []),
+          ...(view.health ? [`    health ${view.health.state} since ${view.health.since}`] : []),
+        ]),
+      ].join("\n");
+    case "clusters": {
+      if (result.clusters.length === 0) {
+        return "No clusters are registered. An operator adds one with `ambassador clusters add <name> --env-file <path/docker.env>`.";
+      }
+      const probes = new Map(result.probes.map((probe) => [probe.name, probe]));
+      return [
+        `${result.clusters.length} ${result.clusters.length === 1 ? "cluster" : "clusters"}:`,
+        ...result.clusters.map((summary) => `  ${describeCluster(summary, probes.get(summary.name))}`),
+      ].join("\n");
+    }
+    case "help":
+      return result.entries
+        .flatMap((entry) => [
+          `${prefix}${entry.usage}`,
+          `    ${entry.summary}`,
+          ...(result.topic ? entry.options.map((o) => `    ${o.usage}: ${o.help}`) : []),
+          `    example: ${prefix}${entry.example}`,
+        ])
+        .join("\n");
+  }
+}
+
+/** A failure as plain text, with the right usage when the command line was wrong. */
+export function renderFailureText(failure: Failure, options: TextOptions = {}): string {
+  const usage = failure.usage ? `\nUsage: ${options.commandPrefix ?? ""}${failure.usage}` : "";
+  return `${failure.message}${usage}`;
+}

@@ -1,0 +1,33 @@
+import { createHmac, timingSafeEqual } from "node:crypto";
+
+/** How far a request's timestamp may be from the clock, either way. */
+export const maxClockSkewSeconds = 5 * 60;
+
+/** Slack's v0 signature of a request: `v0=` + hex HMAC-SHA256 of `v0:<timestamp>:<body>`. */
+export function slackSignature(signingSecret: string, timestamp: string, body: string): string {
+  return `v0=${createHmac("sha256", signingSecret).update(`v0:${timestamp}:${body}`).digest("hex")}`;
+}
+
+export interface SignedRequest {
+  timestamp: string | undefined;
+  signature: string | undefined;
+  body: string;
+}
+
+/** Why a request was not accepted as coming from Slack; undefined when it was. */
+export function verifySlackRequest(
+  signingSecret: string,
+  request: SignedRequest,
+  nowMs: number = Date.now(),
+): string | undefined {
+  const { timestamp, signature, body } = request;
+  if (!timestamp || !/^\d{1,12}$/.test(timestamp)) return "missing or malformed X-Slack-Request-Timestamp";
+  if (!signature || !/^v0=[0-9a-f]{64}$/.test(signature)) return "missing or malformed X-Slack-Signature";
+  const skew = Math.abs(Math.floor(nowMs / 1000) - Number(timestamp));
+  if (skew > maxClockSkewSeconds) return `timestamp is ${skew} s away from the clock`;
+  const expected = Buffer.from(slackSignature(signingSecret, timestamp, body));
+  const given = Buffer.from(signature);
+  if (expected.length !== given.length || !timingSafeEqual(expected, given))
+    return "signature does not match";
+  return undefined;
+}

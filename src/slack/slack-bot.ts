@@ -1,0 +1,281 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { App, type BlockButtonAction, HTTPReceiver, type RespondFn } from "@slack/bolt";
+import type { Services } from "../app-context.js";
+import type { Invocation } from "../commands/command.js";
+import { type Outcome, prepareCommand } from "../commands/execute.js";
+import { errorReference } from "../errors.js";
+import {
+  escapeFallback,
+  renderSlackFailure,
+  renderSlackMessage,
+  type SlackMessage,
+  teardownActionPrefix,
+} from "../render/slack-message.js";
+import { createBoltLogger } from "./bolt-logger.js";
+import { verifySlackRequest } from "./signature.js";
+import { createWorkTracker } from "./work-tracker.js";
+
+/** The slash command the app answers. */
+export const slashCommand = "/ambassador";
+export const eventsPath = "/slack/events";
+export const healthPath = "/healthz";
+const bodyLimitBytes = 1024 * 1024;
+
+/** A running Slack bot. */
+export interface SlackBot {
+  /** The port serving /slack/events (HTTP mode) or /healthz (both modes). */
+  port: number;
+  /** /healthz answers 503, new commands are turned away, running ones finish, then the app stops. */
+  shutdown(): Promise<void>;
+}
+
+export interface SlackBotOptions {
+  /** Overrides the configured port (0 picks a free one). */
+  port?: number;
+}
+
+function ephemeral(text: string): SlackMessage {
+  return { response_type: "ephemeral", text: escapeFallback(text) };
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new Error("request body too large"));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Starts the bot in HTTP or Socket Mode, as the configuration says. */
+export async function startSlackBot(services: Services, options: SlackBotOptions = {}): Promise<SlackBot> {
+  const { config, logger } = services;
+  const { botToken, signingSecret, appToken, apiUrl, mode } = config.slack;
+  if (mode === "terminal" || !botToken)
+    throw new Error("Slack is not configured: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN");
+  const log = logger.child({ component: "slack-bot" });
+  const boltLogger = createBoltLogger(logger);
+  const state = { draining: false };
+  const tracker = createWorkTracker((error) => log.error({ err: error }, "work after an ack failed"));
+
+  const health = (res: ServerResponse) => {
+    res.writeHead(state.draining ? 503 : 200, { "content-type": "text/plain" });
+    res.end(state.draining ? "shutting down\n" : "ok\n");
+  };
+
+  let receiver: HTTPReceiver | undefined;
+  if (mode === "http") {
+    if (!signingSecret) throw new Error("SLACK_SIGNING_SECRET is required in HTTP mode");
+    receiver = new HTTPReceiver({
+      signingSecret,
+      endpoints: eventsPath,
+      logger: boltLogger,
+      customRoutes: [{ path: healthPath, method: ["GET"], handler: (_req, res) => health(res) }],
+    });
+    guardSignatures(receiver, signingSecret, log);
+  }
+  const app = new App({
+    token: botToken,
+    logger: boltLogger,
+    clientOptions: apiUrl ? { slackApiUrl: apiUrl.endsWith("/") ? apiUrl : `${apiUrl}/` } : undefined,
+    ...(mode === "socket" ? { socketMode: true, appToken } : { receiver }),
+  });
+
+  const respondWith = async (respond: RespondFn, message: SlackMessage, replaceOriginal = false) => {
+    await respond({ ...message, replace_original: replaceOriginal });
+  };
+  const deliver = async (respond: RespondFn, outcome: Outcome) => {
+    await respondWith(
+      respond,
+      outcome.ok ? renderSlackMessage(outcome.result) : renderSlackFailure(outcome.failure),
+    );
+  };
+  const runAfterAck = (respond: RespondFn, run: () => Promise<Outcome>, what: Record<string, unknown>) => {
+    tracker.run(async () => {
+      try {
+        await deliver(respond, await run());
+      } catch (error) {
+        const reference = errorReference();
+        log.error({ err: error, reference, ...what }, "could not finish a command");
+        await respondWith(
+          respond,
+          ephemeral(
+            `Something went wrong while answering. The bot's operator can find the details under reference ${reference}.`,
+          ),
+        ).catch((postError: unknown) =>
+          log.warn({ err: postError, reference }, "could not post to the response URL"),
+        );
+      }
+    });
+  };
+
+  const failedToAnswer = (error: unknown, what: Record<string, unknown>): SlackMessage => {
+    const reference = errorReference();
+    log.error({ err: error, reference, ...what }, "could not answer a request");
+    return ephemeral(
+      `Something went wrong. The bot's operator can find the details in its log under reference ${reference}.`,
+    );
+  };
+
+  app.command(slashCommand, async ({ command, ack, respond }) => {
+    let acked = false;
+    const answer = async (message: SlackMessage) => {
+      acked = true;
+      await ack(message);
+    };
+    try {
+      if (state.draining) {
+        await answer(ephemeral("The bot is restarting; try again in a minute."));
+        return;
+      }
+      const invocation: Invocation = {
+        actor: { kind: "slack", team: command.team_id, user: command.user_id },
+        channel: command.channel_id,
+        trusted: false,
+      };
+      const prepared = await prepareCommand(command.text ?? "", invocation, services);
+      if (prepared.kind === "failed") {
+        await answer(renderSlackFailure(prepared.failure));
+        return;
+      }
+      if (!prepared.progress) {
+        const outcome = await prepared.run();
+        await answer(outcome.ok ? renderSlackMessage(outcome.result) : renderSlackFailure(outcome.failure));
+        return;
+      }
+      await answer(ephemeral(prepared.progress));
+      runAfterAck(respond, prepared.run, {
+        command: prepared.command.name,
+        team: command.team_id,
+        user: command.user_id,
+      });
+    } catch (error) {
+      const message = failedToAnswer(error, { team: command.team_id, user: command.user_id });
+      if (!acked) await ack(message);
+    }
+  });
+
+  app.action<BlockButtonAction>(
+    new RegExp(`^${teardownActionPrefix}_`),
+    async ({ action, body, ack, respond }) => {
+      await ack();
+      if (state.draining) {
+        await respondWith(respond, ephemeral("The bot is restarting; try again in a minute."));
+        return;
+      }
+      const linkId = action.value ?? "";
+      if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(linkId)) {
+        log.warn({ action: action.action_id }, "a teardown button carried no usable link ID");
+        return;
+      }
+      const invocation: Invocation = {
+        actor: { kind: "slack", team: body.team?.id ?? body.user.team_id ?? "", user: body.user.id },
+        channel: body.channel?.id,
+        trusted: false,
+      };
+      const prepared = await prepareCommand(`teardown ${linkId}`, invocation, services);
+      if (prepared.kind === "failed") {
+        await respondWith(respond, renderSlackFailure(prepared.failure));
+        return;
+      }
+      // The progress note takes the place of the list of buttons, so the same link cannot be chosen twice.
+      if (prepared.progress) await respondWith(respond, ephemeral(prepared.progress), true);
+      runAfterAck(respond, prepared.run, { command: "teardown", team: invocation.actor, link: linkId });
+    },
+  );
+
+  app.error(async (error) => {
+    log.error({ err: error }, "Bolt reported an error");
+  });
+
+  const port = options.port ?? config.port;
+  let healthServer: Server | undefined;
+  let listening: number;
+  if (mode === "http") {
+    const server = (await app.start(port)) as Server;
+    listening = (server.address() as AddressInfo).port;
+  } else {
+    await app.start();
+    healthServer = createServer((req, res) => {
+      if (req.method === "GET" && new URL(req.url ?? "/", "http://localhost").pathname === healthPath)
+        health(res);
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve, reject) => {
+      healthServer?.once("error", reject);
+      healthServer?.listen(port, () => resolve());
+    });
+    listening = (healthServer.address() as AddressInfo).port;
+  }
+  log.info(
+    { mode, port: listening },
+    `Slack bot started (${mode === "http" ? `POST ${eventsPath}` : "Socket Mode"})`,
+  );
+
+  let stopping: Promise<void> | undefined;
+  return {
+    port: listening,
+    shutdown() {
+      stopping ??= (async () => {
+        state.draining = true;
+        log.info({ running: tracker.running }, "shutting down: waiting for running commands");
+        await tracker.idle();
+        await app.stop();
+        if (healthServer) await new Promise<void>((resolve) => healthServer?.close(() => resolve()));
+        log.info("Slack bot stopped");
+      })();
+      return stopping;
+    },
+  };
+}
+
+/**
+ * Bolt 5 refuses stale timestamps but not ones far in the future, and answers a missing signature by way of
+ * an exception; every request to the events path is checked here first and refused with a bare 401.
+ */
+function guardSignatures(receiver: HTTPReceiver, signingSecret: string, log: Services["logger"]): void {
+  const boltListener = receiver.requestListener;
+  receiver.requestListener = (req, res) => {
+    const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    if (path !== eventsPath || req.method !== "POST") return boltListener(req, res);
+    void (async () => {
+      let body: Buffer;
+      try {
+        body = await readBody(req, bodyLimitBytes);
+      } catch {
+        res.writeHead(413).end();
+        return;
+      }
+      const problem = verifySlackRequest(signingSecret, {
+        timestamp: header(req, "x-slack-request-timestamp"),
+        signature: header(req, "x-slack-signature"),
+        body: body.toString("utf8"),
+      });
+      if (problem) {
+        log.warn({ problem, remote: req.socket.remoteAddress }, "refused a request not signed by Slack");
+        res.writeHead(401).end();
+        return;
+      }
+      Object.assign(req, { rawBody: body });
+      boltListener(req, res);
+    })().catch((error: unknown) => {
+      log.error({ err: error }, "could not handle a request");
+      if (!res.headersSent) res.writeHead(500).end();
+    });
+  };
+}

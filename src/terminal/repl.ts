@@ -1,0 +1,58 @@
+import { createInterface } from "node:readline";
+import type { Readable, Writable } from "node:stream";
+import type { Services } from "../app-context.js";
+import type { Invocation } from "../commands/command.js";
+import { tokenize } from "../commands/tokenize.js";
+import { localInvocation } from "./local-invocation.js";
+import { runOnce } from "./run-once.js";
+
+export interface ReplOptions {
+  input: Readable;
+  output: Writable;
+  /** Where progress and errors go; defaults to `output`. */
+  errors?: Writable;
+  invocation?: Invocation;
+  prompt?: string;
+}
+
+const exitWords = new Set(["exit", "quit", "\\q"]);
+
+/** The terminal front end: a prompt taking the same commands as Slack, with or without `/ambassador`. */
+export async function runRepl(services: Services, options: ReplOptions): Promise<void> {
+  const { input, output } = options;
+  const errors = options.errors ?? output;
+  const invocation = options.invocation ?? localInvocation();
+  const interactive = (output as { isTTY?: boolean }).isTTY === true;
+  const rl = createInterface({
+    input,
+    output,
+    terminal: interactive,
+    prompt: options.prompt ?? "ambassador> ",
+  });
+  output.write('Ambassador: type a command ("help" lists them, "exit" leaves).\n');
+  rl.prompt();
+  for await (const raw of rl) {
+    const line = raw.trim();
+    if (exitWords.has(line.toLowerCase())) break;
+    if (line !== "") await handleLine(line, services, { stdout: output, stderr: errors }, invocation);
+    rl.prompt();
+  }
+  rl.close();
+}
+
+async function handleLine(
+  line: string,
+  services: Services,
+  io: { stdout: Writable; stderr: Writable },
+  invocation: Invocation,
+): Promise<void> {
+  const words = tokenize(line);
+  if (words.ok) {
+    const rest = /^\/?ambassador$/i.test(words.tokens[0] ?? "") ? words.tokens.slice(1) : words.tokens;
+    if (rest[0] === "clusters" && rest.length > 1 && services.runClustersCommand) {
+      await services.runClustersCommand(rest.slice(1));
+      return;
+    }
+  }
+  await runOnce(line, services, io, invocation);
+}

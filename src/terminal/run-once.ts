@@ -1,0 +1,33 @@
+import type { Writable } from "node:stream";
+import type { Services } from "../app-context.js";
+import type { Invocation } from "../commands/command.js";
+import { prepareCommand } from "../commands/execute.js";
+import { renderFailureText, renderText } from "../render/text.js";
+import { localInvocation } from "./local-invocation.js";
+
+export interface TerminalIo {
+  stdout: Writable;
+  stderr: Writable;
+}
+
+/** Runs one command (a line, or words from a shell) and prints the result; resolves to the exit code. */
+export async function runOnce(
+  line: string | readonly string[],
+  services: Services,
+  io: TerminalIo,
+  invocation: Invocation = localInvocation(),
+): Promise<number> {
+  const prepared = await prepareCommand(line, invocation, services);
+  if (prepared.kind === "failed") {
+    io.stderr.write(`${renderFailureText(prepared.failure)}\n`);
+    return 2;
+  }
+  if (prepared.progress) io.stderr.write(`${prepared.progress}\n`);
+  const outcome = await prepared.run();
+  if (!outcome.ok) {
+    io.stderr.write(`${renderFailureText(outcome.failure)}\n`);
+    return 1;
+  }
+  io.stdout.write(`${renderText(outcome.result)}\n`);
+  return 0;
+}

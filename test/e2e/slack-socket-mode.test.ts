@@ -1,0 +1,78 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { describe, expect, it } from "vitest";
+import { startSlackBot } from "../../src/slack/slack-bot.js";
+import { FakeEngine, testServices } from "../support/fakes.js";
+import { startSocketModeServer } from "../support/socket-mode-server.js";
+
+describe("Socket Mode", () => {
+  it("connects with the app token, acks a slash command over the socket and posts the result", async () => {
+    const socketServer = await startSocketModeServer();
+    const posted: { url: string; body: string }[] = [];
+    const api = createServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      req.on("end", () => {
+        const path = req.url ?? "";
+        if (path.startsWith("/commands/")) posted.push({ url: path, body });
+        const answer = path.startsWith("/api/apps.connections.open")
+          ? { ok: true, url: socketServer.url }
+          : path.startsWith("/api/auth.test")
+            ? { ok: true, user_id: "UBOT", team_id: "T1", bot_id: "B1" }
+            : { ok: true };
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answer));
+      });
+    });
+    await new Promise<void>((resolve) => api.listen(0, "127.0.0.1", () => resolve()));
+    const apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+    const services = testServices({
+      engine: new FakeEngine(),
+      env: {
+        SLACK_BOT_TOKEN: "xoxb-socket-test",
+        SLACK_APP_TOKEN: "xapp-socket-test",
+        SLACK_API_URL: `${apiUrl}/api/`,
+      },
+    });
+    expect(services.config.slack.mode).toBe("socket");
+    const started = startSlackBot(services, { port: 0 });
+    await socketServer.connected();
+    socketServer.send({ type: "hello", num_connections: 1, debug_info: { host: "test" } });
+    const bot = await started;
+    try {
+      expect((await fetch(`http://127.0.0.1:${bot.port}/healthz`)).status).toBe(200);
+      socketServer.send({
+        envelope_id: "env-1",
+        type: "slash_commands",
+        accepts_response_payload: true,
+        payload: {
+          team_id: "T1",
+          channel_id: "C1",
+          user_id: "UADMIN",
+          command: "/ambassador",
+          text: "link app clustera clusterb --web hello-web",
+          response_url: `${apiUrl}/commands/T1/1/socket`,
+          trigger_id: "1.2.3",
+          api_app_id: "A1",
+        },
+      });
+      const ack = await socketServer.waitFor((m) => (m as { envelope_id?: string }).envelope_id === "env-1");
+      expect(ack).toEqual({
+        envelope_id: "env-1",
+        payload: { response_type: "ephemeral", text: "Linking app from clustera to clusterb…" },
+      });
+      for (let i = 0; i < 100 && posted.length === 0; i += 1)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(posted).toHaveLength(1);
+      const result = JSON.parse(posted[0]?.body ?? "{}") as { response_type: string; text: string };
+      expect(result.response_type).toBe("in_channel");
+      expect(result.text).toContain("http://10.0.0.13:32770");
+    } finally {
+      await bot.shutdown();
+      await socketServer.close();
+      await new Promise<void>((resolve) => api.close(() => resolve()));
+      api.closeAllConnections();
+    }
+  });
+});
