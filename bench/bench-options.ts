@@ -44,6 +44,8 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
     const arg = argv[i];
     const value = () => argv[++i];
     switch (arg) {
+      case "--help":
+        throw new UserError("help", benchUsage);
       case "--smoke":
         smoke = true;
         break;

@@ -94,6 +94,10 @@ async function main(): Promise<void> {
     console.log(formatReport(results));
     console.log(`\nwritten to ${options.out}`);
   } catch (error) {
+    if (isUserError(error) && error.code === "help") {
+      console.log(error.message);
+      return;
+    }
     process.stderr.write(`bench: ${describeError(error)}\n`);
     if (!isUserError(error) && error instanceof Error && error.stack)
       process.stderr.write(`${error.stack}\n`);
