@@ -20,19 +20,19 @@ export interface BenchAmbassador {
   container: Docker.Container;
 }
 
-/** Where a path's client sends its traffic: the target ambassador, or the sink's own published ports. */
+/** Where the client sends a path's traffic: the target ambassador, or the sink's own published ports. */
 export interface PathEndpoint {
   path: DataPathName;
-  client: Docker.Container;
   address: string;
   streamPort: number;
   httpPort: number;
 }
 
-/** Every container of one run: a sink on host A, and per path its ambassadors and a client on host B. */
+/** Every container of one run: a sink on host A, per path its ambassadors, and on host B one client on every path's network. */
 export interface DataPathTopology {
   runId: string;
   lab: BenchLab;
+  client: Docker.Container;
   endpoints: PathEndpoint[];
   ambassadors: BenchAmbassador[];
   node: string;
@@ -116,7 +116,8 @@ export async function setUpDataPaths(
   const lent = await lentNode();
   const probe = await probeSource;
   const prefix = `bench-${runId}`;
-  const topology: DataPathTopology = { runId, lab, endpoints: [], ambassadors: [], node: lent.node };
+  const endpoints: PathEndpoint[] = [];
+  const ambassadors: BenchAmbassador[] = [];
   const relayed = dataPathNames.filter((path): path is Exclude<DataPathName, "direct"> => path !== "direct");
   progress(`starting the sink, ambassadors and clients (run ${runId})`);
 
@@ -155,43 +156,48 @@ export async function setUpDataPaths(
             Sysctls: config.Sysctls,
           },
         });
-        topology.ambassadors.push({ path, side: "source", host: a, container });
+        ambassadors.push({ path, side: "source", host: a, container });
         return [path, await publishedPorts(a, container)] as const;
       }),
     );
     return { sinkPorts: await publishedPorts(a, sink), sources: new Map(sources) };
   };
 
-  const clients = async () =>
-    new Map(
-      await Promise.all(
-        dataPathNames.map(async (path) => {
-          const network = `${prefix}-${path}`;
-          await step(b, `creating network ${network}`, () =>
-            b.docker.createNetwork({ Name: network, Labels: labels(runId, "network") }),
-          );
-          const client = await startContainer(b, {
-            name: `${prefix}-${path}-client`,
-            Image: toolboxImage,
-            Env: lent.env,
-            Labels: labels(runId, "client"),
-            HostConfig: { NetworkMode: network, Binds: lent.binds },
-          });
-          return [path, { client, network }] as const;
-        }),
+  const networks = dataPathNames.map((path) => `${prefix}-${path}`);
+  const client = async () => {
+    await Promise.all(
+      networks.map((network) =>
+        step(b, `creating network ${network}`, () =>
+          b.docker.createNetwork({ Name: network, Labels: labels(runId, "network") }),
+        ),
       ),
     );
+    const container = await step(b, "creating the client", () =>
+      b.docker.createContainer({
+        name: `${prefix}-client`,
+        Image: toolboxImage,
+        Env: lent.env,
+        Labels: labels(runId, "client"),
+        HostConfig: { NetworkMode: networks[0], Binds: lent.binds },
+      }),
+    );
+    for (const network of networks.slice(1)) {
+      await step(b, `connecting the client to ${network}`, () =>
+        b.docker.getNetwork(network).connect({ Container: container.id }),
+      );
+    }
+    await step(b, "starting the client", () => container.start());
+    return container;
+  };
 
-  const [{ sinkPorts, sources }, clientsByPath] = await Promise.all([hostA(), clients()]);
+  const [{ sinkPorts, sources }, clientContainer] = await Promise.all([hostA(), client()]);
   await Promise.all(
-    dataPathNames.map(async (path) => {
-      const { client, network } = clientsByPath.get(path) ?? {};
+    dataPathNames.map(async (path, index) => {
+      const network = networks[index] ?? "";
       const source = sources.get(path as Exclude<DataPathName, "direct">);
-      if (!client || !network) throw new Error(`no client for ${path}`);
       if (path === "direct" || !source) {
-        topology.endpoints.push({
+        endpoints.push({
           path,
-          client,
           address: a.ip,
           streamPort: sinkPorts[streamPort] ?? 0,
           httpPort: sinkPorts[httpPort] ?? 0,
@@ -212,39 +218,37 @@ export async function setUpDataPaths(
         HostConfig: { NetworkMode: network, CapAdd: config.CapAdd, Sysctls: config.Sysctls },
         NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: ["sink"] } } },
       });
-      topology.ambassadors.push({ path, side: "target", host: b, container: target });
+      ambassadors.push({ path, side: "target", host: b, container: target });
       // By address, so the embedded DNS server's lookup stays out of every connection's time.
-      const address = await addressOn(b, target, network);
-      topology.endpoints.push({ path, client, address, streamPort, httpPort });
+      endpoints.push({ path, address: await addressOn(b, target, network), streamPort, httpPort });
     }),
   );
-  topology.endpoints.sort((x, y) => dataPathNames.indexOf(x.path) - dataPathNames.indexOf(y.path));
+  endpoints.sort((x, y) => dataPathNames.indexOf(x.path) - dataPathNames.indexOf(y.path));
+  const topology: DataPathTopology = {
+    runId,
+    lab,
+    client: clientContainer,
+    endpoints,
+    ambassadors,
+    node: lent.node,
+  };
   progress("containers started; waiting for every path to answer");
 
   await Promise.all(
     topology.endpoints.map(async (endpoint) => {
-      await runProbe(topology, endpoint, ["ready", endpoint.address, String(endpoint.httpPort), "20000"]);
+      await runProbe(topology, ["ready", endpoint.address, String(endpoint.httpPort), "20000"]);
     }),
   );
   progress("every path answers");
   return topology;
 }
 
-async function runProbe(
-  topology: DataPathTopology,
-  endpoint: PathEndpoint,
-  args: string[],
-  timeoutMs = 120_000,
-): Promise<unknown> {
+async function runProbe(topology: DataPathTopology, args: string[], timeoutMs = 300_000): Promise<unknown> {
   const probe = await probeSource;
-  const result = await execIn(
-    topology.lab.b,
-    endpoint.client,
-    [topology.node, "--input-type=module", "-e", probe, ...args],
-    timeoutMs,
-  );
+  const command = [topology.node, "--input-type=module", "-e", probe, ...args];
+  const result = await execIn(topology.lab.b, topology.client, command, timeoutMs);
   if (result.exitCode !== 0) {
-    throw new Error(`${endpoint.path}: probe ${args[0]} failed: ${(result.stderr || result.stdout).trim()}`);
+    throw new Error(`probe ${args.join(" ")} failed: ${(result.stderr || result.stdout).trim()}`);
   }
   return JSON.parse(result.stdout.trim().split("\n").at(-1) ?? "null");
 }
@@ -276,22 +280,17 @@ export async function ambassadorModes(topology: DataPathTopology): Promise<Map<D
 
 export async function streamSeconds(topology: DataPathTopology, endpoint: PathEndpoint, bytes: number) {
   const args = ["stream", endpoint.address, String(endpoint.streamPort), String(bytes)];
-  const result = (await runProbe(topology, endpoint, args)) as { seconds: number };
+  const result = (await runProbe(topology, args)) as { seconds: number };
   return result.seconds;
 }
 
-/** One stream then `count` connections through a path, in one visit to its client. */
-async function measureRound(
-  topology: DataPathTopology,
-  endpoint: PathEndpoint,
-  bytes: number,
-  count: number,
-) {
-  const args = ["round", endpoint.address, String(endpoint.streamPort), String(endpoint.httpPort)];
-  return (await runProbe(topology, endpoint, [...args, String(bytes), String(count)])) as {
-    seconds: number;
-    samplesMs: number[];
+/** `count` connections through each path, the paths taken in turn; samples in the order of `endpoints`. */
+async function connectSamples(topology: DataPathTopology, endpoints: PathEndpoint[], count: number) {
+  const targets = endpoints.map((endpoint) => `${endpoint.address}:${endpoint.httpPort}`);
+  const result = (await runProbe(topology, ["connect", String(count), ...targets])) as {
+    samplesMs: number[][];
   };
+  return result.samplesMs;
 }
 
 /** Bytes for one stream so that the direct path takes about `seconds`, rounded to 64 MiB. */
@@ -320,8 +319,9 @@ function rotated<T>(items: readonly T[], by: number): T[] {
 }
 
 /**
- * Measures every path in the same run, interleaved: each repetition visits every path once (one stream, then
- * `connections` connections), and the order of paths rotates between repetitions.
+ * Measures every path in the same run, interleaved: each repetition streams once through every path, then
+ * opens `connections` connections through every path, taking the paths in turn; the order rotates between
+ * repetitions.
  */
 export async function measureDataPaths(
   topology: DataPathTopology,
@@ -333,23 +333,27 @@ export async function measureDataPaths(
   const connectMedians = new Map<DataPathName, number[]>(dataPathNames.map((path) => [path, []]));
   const connectAll = new Map<DataPathName, number[]>(dataPathNames.map((path) => [path, []]));
   for (let rep = 0; rep < settings.repetitions; rep++) {
-    for (const endpoint of rotated(topology.endpoints, rep)) {
-      const { seconds, samplesMs } = await measureRound(
-        topology,
-        endpoint,
-        settings.streamBytes,
-        settings.connections,
-      );
-      const mbps = settings.streamBytes / 1e6 / seconds;
-      const middle = summarize(samplesMs).median;
+    const order = rotated(topology.endpoints, rep);
+    for (const endpoint of order) {
+      const mbps =
+        settings.streamBytes / 1e6 / (await streamSeconds(topology, endpoint, settings.streamBytes));
       throughput.get(endpoint.path)?.push(mbps);
-      connectMedians.get(endpoint.path)?.push(middle);
-      connectAll.get(endpoint.path)?.push(...samplesMs);
       progress(
-        `repetition ${rep + 1}/${settings.repetitions} ${pad(endpoint.path)} ${mbps.toFixed(0).padStart(5)} MB/s, ` +
-          `connect ${middle.toFixed(3)} ms (median of ${samplesMs.length})`,
+        `repetition ${rep + 1}/${settings.repetitions} ${pad(endpoint.path)} ${mbps.toFixed(0).padStart(5)} MB/s`,
       );
     }
+    const samples = await connectSamples(topology, order, settings.connections);
+    order.forEach((endpoint, index) => {
+      const pathSamples = samples[index] ?? [];
+      connectMedians.get(endpoint.path)?.push(summarize(pathSamples).median);
+      connectAll.get(endpoint.path)?.push(...pathSamples);
+    });
+    const medians = order.map(
+      (endpoint) => `${endpoint.path} ${connectMedians.get(endpoint.path)?.at(-1)?.toFixed(3)}`,
+    );
+    progress(
+      `repetition ${rep + 1}/${settings.repetitions} connect ms (median of ${settings.connections}): ${medians.join(", ")}`,
+    );
   }
 
   const summaries = dataPathNames.map((path) => ({

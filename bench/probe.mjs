@@ -1,8 +1,8 @@
 // Runs inside the bench's containers on the lab hosts, with this machine's Node lent read-only:
 //   sink <stream port> <http port>        socat swallows streams; a non-forking HTTP/1.0 responder answers requests
 //   stream <host> <port> <bytes>          sends that many bytes with socat, prints {"seconds": …}
-//   connect <host> <port> <count>         one connection per request, prints {"samplesMs": […]}
-//   round <host> <stream port> <http port> <bytes> <count>    stream, then connect; prints both
+//   connect <count> <host:port>...        per target `count` requests, one connection each, taking the targets
+//                                         in turn so a noisy neighbour hits them all alike; prints {"samplesMs": [[…], …]}
 //   ready <host> <port> <timeout ms>      retries one request until it succeeds
 // Timing lives here so no process start-up is counted in a connection's latency.
 import { spawn, spawnSync } from "node:child_process";
@@ -77,11 +77,21 @@ function streamSeconds(host, port, bytes) {
   return seconds;
 }
 
-async function connectSamples(host, port, countText) {
+async function connectSamples(countText, targets) {
   const count = Number(countText);
-  for (let i = 0; i < Math.min(10, Math.ceil(count / 10)); i++) await request(host, port, 5000);
-  const samplesMs = [];
-  for (let i = 0; i < count; i++) samplesMs.push(await request(host, port, 5000));
+  const endpoints = targets.map((target) => {
+    const colon = target.lastIndexOf(":");
+    return { host: target.slice(0, colon), port: target.slice(colon + 1) };
+  });
+  const samplesMs = endpoints.map(() => []);
+  for (let round = -Math.min(10, Math.ceil(count / 10)); round < count; round++) {
+    for (let k = 0; k < endpoints.length; k++) {
+      const index = (Math.max(round, 0) + k) % endpoints.length;
+      const { host, port } = endpoints[index];
+      const ms = await request(host, port, 5000);
+      if (round >= 0) samplesMs[index].push(ms);
+    }
+  }
   return samplesMs;
 }
 
@@ -106,11 +116,8 @@ try {
   else if (command === "stream")
     console.log(JSON.stringify({ seconds: streamSeconds(args[0], args[1], args[2]) }));
   else if (command === "connect")
-    console.log(JSON.stringify({ samplesMs: await connectSamples(args[0], args[1], args[2]) }));
-  else if (command === "round") {
-    const seconds = streamSeconds(args[0], args[1], args[3]);
-    console.log(JSON.stringify({ seconds, samplesMs: await connectSamples(args[0], args[2], args[4]) }));
-  } else if (command === "ready") await ready(args[0], Number(args[1]), Number(args[2]));
+    console.log(JSON.stringify({ samplesMs: await connectSamples(args[0], args.slice(1)) }));
+  else if (command === "ready") await ready(args[0], Number(args[1]), Number(args[2]));
   else fail(`unknown command ${command}`);
 } catch (error) {
   fail(error.message);
