@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -84,6 +84,25 @@ describe("npm run bench -- --smoke", () => {
       "bench: the lab 98 is not up; start it with: AMBASSADOR_LAB_ID=98 npm run lab:up",
     );
   });
+
+  it("removes what it created when it is interrupted", async () => {
+    const child = spawn(tsx, [benchScript, "--smoke", "--out", join(dir, "interrupted.json")], {
+      env: { ...process.env, AMBASSADOR_LAB_ID: lab().id },
+    });
+    let stderr = "";
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes("containers started")) resolve();
+      });
+      void exited.then(() => reject(new Error(`the bench ended before its containers started:\n${stderr}`)));
+    });
+    child.kill("SIGINT");
+    expect(await exited).toBe(130);
+    expect(stderr).toContain("SIGINT: removing what this run created");
+    await expect(readFile(join(dir, "interrupted.json"))).rejects.toThrow();
+  }, 120_000);
 
   it("leaves no container or network behind on either host", async () => {
     const filters = JSON.stringify({ label: [benchLabel] });
