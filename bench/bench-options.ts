@@ -39,7 +39,7 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
   let repetitions: number | undefined;
   let connections: number | undefined;
   let streamBytes: number | undefined;
-  let out = new URL("./results.json", import.meta.url).pathname;
+  let out: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => argv[++i];
@@ -74,7 +74,8 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
     repetitions: repetitions ?? defaults[kind].repetitions,
     connections: connections ?? defaults[kind].connections,
     streamBytes: streamBytes ?? (smoke ? defaults.smoke.streamBytes : undefined),
-    out,
+    // A smoke run never overwrites the committed figures of a full run.
+    out: out ?? new URL(smoke ? "./results.smoke.json" : "./results.json", import.meta.url).pathname,
     labId,
   };
 }

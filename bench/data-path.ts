@@ -28,7 +28,7 @@ export interface PathEndpoint {
   httpPort: number;
 }
 
-/** Every container of one run: a sink on host A, per path its ambassadors, and on host B one client on every path's network. */
+/** Every container of one run: on host A a sink, per path two ambassadors, on host B one client on every path's network. */
 export interface DataPathTopology {
   runId: string;
   lab: BenchLab;

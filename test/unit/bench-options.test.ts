@@ -14,6 +14,7 @@ describe("the benchmark's options", () => {
       expect(options.kind).toBe("smoke");
       expect(options.streamBytes).toBe(8 * 1024 * 1024);
       expect(options.connections).toBeLessThan(50);
+      expect(options.out).toMatch(/bench\/results\.smoke\.json$/);
     }
   });
 
