@@ -293,6 +293,12 @@ async function connectSamples(topology: DataPathTopology, endpoints: PathEndpoin
   return result.samplesMs;
 }
 
+/** Load for the memory figure: `count` streams held open at once through every path for `ms`. */
+export async function holdStreams(topology: DataPathTopology, count: number, ms: number) {
+  const targets = topology.endpoints.map((endpoint) => `${endpoint.address}:${endpoint.streamPort}`);
+  await runProbe(topology, ["hold", String(count), String(ms), ...targets]);
+}
+
 /** Bytes for one stream so that the direct path takes about `seconds`, rounded to 64 MiB. */
 export async function calibrateStreamBytes(topology: DataPathTopology, seconds: number, progress: Progress) {
   const direct = topology.endpoints.find((endpoint) => endpoint.path === "direct");

@@ -3,6 +3,7 @@
 //   stream <host> <port> <bytes>          sends that many bytes with socat, prints {"seconds": …}
 //   connect <count> <host:port>...        per target `count` requests, one connection each, taking the targets
 //                                         in turn so a noisy neighbour hits them all alike; prints {"samplesMs": [[…], …]}
+//   hold <count> <ms> <host:port>...      holds `count` streams open to each target at once for `ms`, sending
 //   ready <host> <port> <timeout ms>      retries one request until it succeeds
 // Timing lives here so no process start-up is counted in a connection's latency.
 import { spawn, spawnSync } from "node:child_process";
@@ -95,6 +96,33 @@ async function connectSamples(countText, targets) {
   return samplesMs;
 }
 
+async function hold(countText, msText, targets) {
+  const sockets = [];
+  const opened = [];
+  for (const target of targets) {
+    const colon = target.lastIndexOf(":");
+    for (let i = 0; i < Number(countText); i++) {
+      const socket = net.connect({ host: target.slice(0, colon), port: Number(target.slice(colon + 1)) });
+      sockets.push(socket);
+      opened.push(
+        new Promise((resolve, reject) => {
+          socket.once("connect", resolve);
+          socket.once("error", reject);
+        }),
+      );
+    }
+  }
+  await Promise.all(opened);
+  const chunk = Buffer.alloc(65536);
+  const deadline = Date.now() + Number(msText);
+  while (Date.now() < deadline) {
+    for (const socket of sockets) if (!socket.writableNeedDrain) socket.write(chunk);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  for (const socket of sockets) socket.destroy();
+  console.log(JSON.stringify({ held: sockets.length }));
+}
+
 async function ready(host, port, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   let last;
@@ -117,6 +145,7 @@ try {
     console.log(JSON.stringify({ seconds: streamSeconds(args[0], args[1], args[2]) }));
   else if (command === "connect")
     console.log(JSON.stringify({ samplesMs: await connectSamples(args[0], args.slice(1)) }));
+  else if (command === "hold") await hold(args[0], args[1], args.slice(2));
   else if (command === "ready") await ready(args[0], Number(args[1]), Number(args[2]));
   else fail(`unknown command ${command}`);
 } catch (error) {

@@ -10,6 +10,7 @@ import { measureAmbassadorPeakMemory, measureControlPlane } from "./control-plan
 import {
   calibrateStreamBytes,
   type DataPathTopology,
+  holdStreams,
   measureDataPaths,
   setUpDataPaths,
 } from "./data-path.js";
@@ -18,6 +19,7 @@ import { formatReport } from "./report.js";
 import { BenchResults } from "./results-schema.js";
 
 const directStreamSeconds = 3;
+const concurrentStreams = 50;
 
 const started = Date.now();
 
@@ -55,6 +57,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       { repetitions: options.repetitions, connections: options.connections, streamBytes },
       progress,
     );
+    await holdStreams(topology, options.kind === "smoke" ? 10 : concurrentStreams, 2000);
+    progress("held concurrent streams through every path; reading the ambassadors' peak memory");
     const memory = await measureAmbassadorPeakMemory(topology);
     const controlPlane = await measureControlPlane({ lab, kind: options.kind }, memory);
     const version = await lab.a.docker.version();
