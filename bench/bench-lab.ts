@@ -1,0 +1,60 @@
+import { execFile } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { promisify } from "node:util";
+import type Docker from "dockerode";
+import { createDockerClient } from "../src/docker/docker-client.js";
+import { UserError } from "../src/errors.js";
+
+const run = promisify(execFile);
+const labScript = new URL("../lab/lab.sh", import.meta.url).pathname;
+
+/** One lab host as the benchmark sees it. */
+export interface BenchHost {
+  name: "clustera" | "clusterb";
+  ip: string;
+  docker: Docker;
+}
+
+/** The running lab: host A carries the sinks and source ambassadors, host B the clients and target ambassadors. */
+export interface BenchLab {
+  id: string;
+  a: BenchHost;
+  b: BenchHost;
+}
+
+async function labCommand(labId: string, command: string): Promise<string> {
+  const { stdout } = await run("bash", [labScript, command], {
+    env: { ...process.env, AMBASSADOR_LAB_ID: labId },
+  });
+  return stdout;
+}
+
+export async function openLab(labId: string): Promise<BenchLab> {
+  const up = await labCommand(labId, "status").then(
+    () => true,
+    () => false,
+  );
+  if (!up) {
+    throw new UserError(
+      "lab_down",
+      `the lab ${labId} is not up; start it with: AMBASSADOR_LAB_ID=${labId} npm run lab:up`,
+    );
+  }
+  const env = new Map(
+    (await labCommand(labId, "env"))
+      .split("\n")
+      .filter((line) => line.includes("="))
+      .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)] as const),
+  );
+  const host = async (name: BenchHost["name"]): Promise<BenchHost> => {
+    const key = name.toUpperCase();
+    const ip = env.get(`LAB_${key}_IP`);
+    const envFile = env.get(`LAB_${key}_ENV`);
+    if (!ip || !envFile) throw new Error(`lab.sh env did not describe ${name}`);
+    const read = (file: string) => readFile(join(dirname(envFile), file), "utf8");
+    const tls = { ca: await read("ca.pem"), cert: await read("cert.pem"), key: await read("key.pem") };
+    return { name, ip, docker: createDockerClient({ host: `tcp://${ip}:2376`, tls }, { timeoutMs: 60_000 }) };
+  };
+  return { id: labId, a: await host("clustera"), b: await host("clusterb") };
+}

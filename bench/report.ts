@@ -1,0 +1,57 @@
+import { describeGoal } from "./goals.js";
+import type { BenchResults } from "./results-schema.js";
+
+function pad(text: string, width: number, right = false): string {
+  return right ? text.padStart(width) : text.padEnd(width);
+}
+
+/** The table and goal lines a person reads at the end of a run. */
+export function formatReport(results: BenchResults): string {
+  const lines: string[] = [];
+  const { machine, settings } = results;
+  lines.push(
+    `${results.kind} run, ${results.date}, ${machine.cpuModel} × ${machine.cores}, kernel ${machine.kernel}, Docker ${machine.dockerEngine}`,
+    `${settings.repetitions} repetitions, ${(settings.streamBytes / 1024 / 1024).toFixed(0)} MiB per stream, ` +
+      `${settings.connectionsPerRepetition} connections per repetition; medians (min–max over repetitions)`,
+    "",
+  );
+  const header = [
+    pad("path", 12),
+    pad("mode", 7),
+    pad("throughput MB/s", 24, true),
+    pad("× direct", 9, true),
+    pad("× socat", 8, true),
+    pad("connect ms", 24, true),
+    pad("× direct", 9, true),
+  ].join(" ");
+  lines.push(header, "-".repeat(header.length));
+  for (const entry of results.dataPath) {
+    const t = entry.throughputSpreadMBps;
+    const c = entry.connectSpreadMs;
+    lines.push(
+      [
+        pad(entry.path, 12),
+        pad(entry.ambassadorMode ?? "-", 7),
+        pad(`${entry.throughputMBps.toFixed(0)} (${t.min.toFixed(0)}–${t.max.toFixed(0)})`, 24, true),
+        pad(`${entry.ratioToDirect.toFixed(2)}`, 9, true),
+        pad(`${entry.ratioToSocatChain.toFixed(2)}`, 8, true),
+        pad(`${entry.connectMs.toFixed(3)} (${c.min.toFixed(3)}–${c.max.toFixed(3)})`, 24, true),
+        pad(`${entry.connectRatioToDirect.toFixed(2)}`, 9, true),
+      ].join(" "),
+    );
+  }
+  lines.push("", "Goals:");
+  for (const goal of results.goals) lines.push(`  ${describeGoal(goal)}`);
+  lines.push("", "Control plane:");
+  const { notMeasured, ambassadorPeakMemoryByPathMiB, ...figures } = results.controlPlane;
+  for (const [name, value] of Object.entries(figures)) {
+    lines.push(
+      `  ${pad(name, 28)} ${value === null ? `not measured: ${notMeasured[name] ?? "no figure"}` : value}`,
+    );
+  }
+  const byPath = Object.entries(ambassadorPeakMemoryByPathMiB)
+    .map(([path, mib]) => `${path} ${mib}`)
+    .join(", ");
+  lines.push(`  ${pad("ambassador peak MiB by path", 28)} ${byPath}`);
+  return lines.join("\n");
+}

@@ -1,0 +1,112 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, writeFile } from "node:fs/promises";
+import { cpus, release } from "node:os";
+import { dirname } from "node:path";
+import { describeError, isUserError } from "../src/errors.js";
+import { removeRun } from "./bench-docker.js";
+import { type BenchLab, openLab } from "./bench-lab.js";
+import { type BenchOptions, parseBenchOptions } from "./bench-options.js";
+import { measureAmbassadorPeakMemory, measureControlPlane } from "./control-plane.js";
+import {
+  calibrateStreamBytes,
+  type DataPathTopology,
+  holdStreams,
+  measureDataPaths,
+  setUpDataPaths,
+} from "./data-path.js";
+import { evaluateGoals } from "./goals.js";
+import { formatReport } from "./report.js";
+import { BenchResults } from "./results-schema.js";
+
+const directStreamSeconds = 3;
+const concurrentStreams = 50;
+
+const started = Date.now();
+
+function progress(line: string): void {
+  const elapsed = ((Date.now() - started) / 1000).toFixed(1).padStart(6);
+  process.stderr.write(`bench ${elapsed}s: ${line}\n`);
+}
+
+async function cleanUp(lab: BenchLab, runId: string): Promise<void> {
+  const problems = (await Promise.all([removeRun(lab.a, runId), removeRun(lab.b, runId)])).flat();
+  for (const problem of problems) progress(`clean-up: ${problem}`);
+}
+
+/** One benchmark run on the lab: the data paths, then the control plane; returns what it wrote. */
+export async function runBench(options: BenchOptions): Promise<BenchResults> {
+  const lab = await openLab(options.labId);
+  const runId = randomBytes(3).toString("hex");
+  let cleaning: Promise<void> | undefined;
+  const cleanOnce = () => {
+    cleaning ??= cleanUp(lab, runId);
+    return cleaning;
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    progress(`${signal}: removing what this run created`);
+    void cleanOnce().finally(() => process.exit(130));
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    const topology: DataPathTopology = await setUpDataPaths(lab, runId, progress);
+    const streamBytes =
+      options.streamBytes ?? (await calibrateStreamBytes(topology, directStreamSeconds, progress));
+    const dataPath = await measureDataPaths(
+      topology,
+      { repetitions: options.repetitions, connections: options.connections, streamBytes },
+      progress,
+    );
+    await holdStreams(topology, options.kind === "smoke" ? 10 : concurrentStreams, 2000);
+    progress("held concurrent streams through every path; reading the ambassadors' peak memory");
+    const memory = await measureAmbassadorPeakMemory(topology);
+    const controlPlane = await measureControlPlane({ lab, kind: options.kind }, memory);
+    const version = await lab.a.docker.version();
+    const results = BenchResults.parse({
+      date: new Date().toISOString(),
+      kind: options.kind,
+      machine: {
+        cpuModel: cpus()[0]?.model ?? "unknown",
+        cores: cpus().length,
+        kernel: release(),
+        node: process.version,
+        dockerEngine: version.Version,
+      },
+      settings: {
+        repetitions: options.repetitions,
+        streamBytes,
+        connectionsPerRepetition: options.connections,
+      },
+      dataPath,
+      controlPlane,
+      goals: evaluateGoals(dataPath),
+    } satisfies BenchResults);
+    await mkdir(dirname(options.out), { recursive: true });
+    await writeFile(options.out, `${JSON.stringify(results, null, 2)}\n`);
+    return results;
+  } finally {
+    await cleanOnce();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+async function main(): Promise<void> {
+  try {
+    const options = parseBenchOptions(process.argv.slice(2), process.env);
+    const results = await runBench(options);
+    console.log(formatReport(results));
+    console.log(`\nwritten to ${options.out}`);
+  } catch (error) {
+    if (isUserError(error) && error.code === "help") {
+      console.log(error.message);
+      return;
+    }
+    process.stderr.write(`bench: ${describeError(error)}\n`);
+    if (!isUserError(error) && error instanceof Error && error.stack)
+      process.stderr.write(`${error.stack}\n`);
+    process.exitCode = 1;
+  }
+}
+
+await main();

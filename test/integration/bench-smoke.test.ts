@@ -1,0 +1,114 @@
+import { execFile, spawn } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import type Docker from "dockerode";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { benchLabel } from "../../bench/bench-docker.js";
+import { BenchResults, dataPathNames } from "../../bench/results-schema.js";
+import { lab, labDocker } from "../lab.js";
+
+const run = promisify(execFile);
+const tsx = new URL("../../node_modules/.bin/tsx", import.meta.url).pathname;
+const benchScript = new URL("../../bench/run.ts", import.meta.url).pathname;
+
+describe("npm run bench -- --smoke", () => {
+  let dir: string;
+  let output: { stdout: string; stderr: string };
+  let results: unknown;
+  let hosts: Docker[];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "bench-smoke-"));
+    const out = join(dir, "results.json");
+    output = await run(tsx, [benchScript, "--smoke", "--out", out], {
+      env: { ...process.env, AMBASSADOR_LAB_ID: lab().id },
+      timeout: 170_000,
+    });
+    results = JSON.parse(await readFile(out, "utf8"));
+    hosts = [await labDocker(lab().clustera), await labDocker(lab().clusterb)];
+  }, 180_000);
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("writes results.json in the documented shape with positive figures for every path", () => {
+    const parsed = BenchResults.parse(results);
+    expect(parsed.kind).toBe("smoke");
+    expect(parsed.dataPath.map((entry) => entry.path)).toEqual([...dataPathNames]);
+    for (const entry of parsed.dataPath) {
+      expect(entry.throughputMBps).toBeGreaterThan(0);
+      expect(entry.connectMs).toBeGreaterThan(0);
+      expect(entry.ratioToDirect).toBeGreaterThan(0);
+      expect(entry.throughputRunsMBps).toHaveLength(parsed.settings.repetitions);
+    }
+    expect(parsed.dataPath[0]?.ratioToDirect).toBe(1);
+    expect(parsed.machine.cores).toBeGreaterThan(0);
+  });
+
+  it("runs each of our modes as asked and measures the memory of their ambassadors", () => {
+    const parsed = BenchResults.parse(results);
+    const modes = Object.fromEntries(parsed.dataPath.map((entry) => [entry.path, entry.ambassadorMode]));
+    expect(modes).toEqual({ direct: null, "socat-chain": "socat", kernel: "kernel", relay: "relay" });
+    expect(parsed.controlPlane.ambassadorPeakMemoryMiB).toBeGreaterThan(0);
+    expect(Object.keys(parsed.controlPlane.ambassadorPeakMemoryByPathMiB).sort()).toEqual([
+      "kernel",
+      "relay",
+      "socat-chain",
+    ]);
+    for (const [name, value] of Object.entries(parsed.controlPlane)) {
+      if (value === null) expect(parsed.controlPlane.notMeasured[name]).toBeTruthy();
+    }
+  });
+
+  it("prints the table and a line per goal", () => {
+    expect(output.stdout).toMatch(/^direct\s+-\s+\d+/m);
+    expect(output.stdout).toMatch(/^kernel\s+kernel\s+\d+/m);
+    const goalLines = output.stdout
+      .split("\n")
+      .filter((line) => /^ {2}(kernel|relay): .*: (met|NOT met)/.test(line));
+    expect(goalLines).toHaveLength(6);
+  });
+
+  it("says how to start the lab when it is not up, and exits non-zero", async () => {
+    const failure = await run(tsx, [benchScript, "--smoke", "--out", join(dir, "none.json")], {
+      env: { ...process.env, AMBASSADOR_LAB_ID: "98" },
+    }).then(
+      () => undefined,
+      (error: { code?: number; stderr?: string }) => error,
+    );
+    expect(failure?.code).toBe(1);
+    expect(failure?.stderr?.trim()).toBe(
+      "bench: the lab 98 is not up; start it with: AMBASSADOR_LAB_ID=98 npm run lab:up",
+    );
+  });
+
+  it("removes what it created when it is interrupted", async () => {
+    const child = spawn(tsx, [benchScript, "--smoke", "--out", join(dir, "interrupted.json")], {
+      env: { ...process.env, AMBASSADOR_LAB_ID: lab().id },
+    });
+    let stderr = "";
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes("containers started")) resolve();
+      });
+      void exited.then(() => reject(new Error(`the bench ended before its containers started:\n${stderr}`)));
+    });
+    child.kill("SIGINT");
+    expect(await exited).toBe(130);
+    expect(stderr).toContain("SIGINT: removing what this run created");
+    await expect(readFile(join(dir, "interrupted.json"))).rejects.toThrow();
+  }, 120_000);
+
+  it("leaves no container or network behind on either host", async () => {
+    const filters = JSON.stringify({ label: [benchLabel] });
+    for (const docker of hosts) {
+      expect(await docker.listContainers({ all: true, filters })).toEqual([]);
+      expect(await docker.listNetworks({ filters })).toEqual([]);
+    }
+  });
+});
