@@ -7,6 +7,7 @@
 #           no byte is copied in user space
 #   relay   one socat per port, in user space; needs nothing special
 #   auto    kernel when the container allows it, else relay (default)
+# It logs `ambassador: mode <mode>` once decided and `ambassador: ready` once it forwards.
 set -u
 
 routes() {
@@ -51,6 +52,7 @@ run_kernel() {
     if wanted=$(kernel_rules) && [ "$wanted" != "$applied" ]; then
       if printf '%s\n' "$wanted" | iptables-restore; then
         [ -n "$applied" ] && echo "ambassador: destinations changed, rules updated"
+        [ -n "$applied" ] || echo "ambassador: ready"
         applied=$wanted
       else
         echo "ambassador: iptables-restore failed" >&2
@@ -69,6 +71,7 @@ run_relay() {
   done <<ROUTES
 $(routes)
 ROUTES
+  echo "ambassador: ready"
   wait
 }
 
