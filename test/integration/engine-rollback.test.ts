@@ -1,0 +1,156 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { LinkStep } from "../../src/engine/link-engine.js";
+import type { AmbassadorMode } from "../../src/engine/types.js";
+import { UserError } from "../../src/errors.js";
+import { lab } from "../lab.js";
+import {
+  cleanUp,
+  type EngineFixture,
+  engineFixture,
+  expectClean,
+  startApp,
+  tester,
+} from "../support/engine-fixture.js";
+import { startEngines, stopEngine } from "../support/lab-engines.js";
+
+const steps = [
+  "inspect container@clustera",
+  "check images@clustera",
+  "check images@clusterb",
+  "create source network@clustera",
+  "connect container@clustera",
+  "read used host ports@clustera",
+  "start source ambassador@clustera",
+  "read connection information@clustera",
+  "create target network@clusterb",
+  "start target ambassador@clusterb",
+  "start web@clusterb",
+  "read web ports@clusterb",
+  "save link@store",
+];
+
+const options = { alias: "helloapp", web: "hello-web:latest" };
+const at = (step: LinkStep) => `${step.name}@${step.cluster}`;
+
+describe.each(["kernel", "relay"] as AmbassadorMode[])("link rollback, %s mode", (mode) => {
+  let failAt: string | undefined;
+  let onStep: ((step: LinkStep) => Promise<void>) | undefined;
+  let fx: EngineFixture;
+
+  beforeAll(async () => {
+    fx = await engineFixture(lab(), {
+      mode,
+      beforeStep: async (step) => {
+        await onStep?.(step);
+        if (failAt === at(step)) throw new Error(`injected failure before ${at(step)}`);
+      },
+    });
+    await cleanUp(fx);
+    await startApp(fx.a);
+  });
+
+  afterAll(async () => {
+    await startEngines(lab());
+    await cleanUp(fx);
+  });
+
+  it("goes through every step in order when nothing fails", async () => {
+    const seen: string[] = [];
+    onStep = async (step) => {
+      seen.push(at(step));
+    };
+    const result = await fx.engine.link("app", "clustera", "clusterb", options, tester);
+    onStep = undefined;
+    expect(seen).toEqual(steps);
+    expect(result.timings.map((t) => `${t.step}@${t.cluster}`)).toEqual(steps);
+    await fx.engine.teardown(result.link.id, tester);
+    await expectClean(fx);
+  });
+
+  it("removes everything the attempt made when any step fails, and says which step on which cluster", async () => {
+    for (const step of steps) {
+      failAt = step;
+      const [name, cluster] = step.split("@");
+      const error = await fx.engine.link("app", "clustera", "clusterb", options, tester).then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      failAt = undefined;
+      expect(error, step).toBeInstanceOf(UserError);
+      const message = (error as UserError).message;
+      expect(message).toContain(
+        `Link failed at step "${name}" on ${cluster}: injected failure before ${step}.`,
+      );
+      expect(message).toContain("Nothing of this attempt was left behind.");
+      expect(message).not.toContain("\n");
+      await expectClean(fx);
+      expect(fx.links.all(), step).toEqual([]);
+    }
+  });
+
+  it("rolls back when the consumer image does not exist and cannot be pulled", async () => {
+    const image = `${lab().bridgeIp}:5999/nosuch/web:latest`;
+    const error = await fx.engine
+      .link("app", "clustera", "clusterb", { ...options, web: image }, tester)
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).code).toBe("image-missing");
+    expect((error as UserError).message).toMatch(
+      new RegExp(
+        `^The web image ${image.replaceAll(".", "\\.")} is not on clusterb and could not be pulled \\(.*connection refused.*\\); load it`,
+      ),
+    );
+    await expectClean(fx);
+  });
+
+  it("rolls back when the target host's Docker stops mid-link, and finishes the clean-up of a host that comes back", async () => {
+    onStep = async (step) => {
+      if (at(step) === "create target network@clusterb") await stopEngine(lab().clusterb);
+    };
+    const first = await fx.engine
+      .link("app", "clustera", "clusterb", options, tester)
+      .catch((e: unknown) => e);
+    onStep = undefined;
+    expect((first as UserError).message).toMatch(
+      /^Link failed at step "create target network" on clusterb: create network ambassador-\w+-target: .*Nothing of this attempt was left behind\.$/,
+    );
+    await startEngines(lab());
+    await expectClean(fx);
+
+    onStep = async (step) => {
+      if (at(step) === "start web@clusterb") await stopEngine(lab().clusterb);
+    };
+    const second = await fx.engine
+      .link("app", "clustera", "clusterb", options, tester)
+      .catch((e: unknown) => e);
+    onStep = undefined;
+    const message = (second as UserError).message;
+    expect(message).toMatch(
+      /^Link failed at step "start web" on clusterb: .* 2 object\(s\) could not be removed \(container app-ambassador on clusterb, network ambassador-\w+-target on clusterb\); run teardown \w+ once the host answers\.$/,
+    );
+    const [partial] = fx.links.all();
+    expect(partial?.status).toBe("partial");
+    expect(await fx.engine.list()).toMatchObject([
+      {
+        status: "partial",
+        containers: expect.arrayContaining([
+          { cluster: "clusterb", role: "target", name: "app-ambassador", state: "unreachable" },
+        ]),
+      },
+    ]);
+
+    const whileDown = await fx.engine.teardown(partial?.id ?? "", tester);
+    expect(whileDown.status).toBe("partial");
+    expect(whileDown.left.map((l) => `${l.cluster} ${l.kind} ${l.name}`)).toEqual([
+      "clusterb container app-ambassador",
+      `clusterb network ambassador-${partial?.id}-target`,
+    ]);
+
+    await startEngines(lab());
+    const repeat = await fx.engine.teardown(partial?.id ?? "", tester);
+    expect(repeat.status).toBe("removed");
+    expect(repeat.left).toEqual([]);
+    await expectClean(fx);
+    expect(fx.links.all()).toEqual([]);
+  });
+});
