@@ -183,7 +183,7 @@ async function awaitReady(
       return true;
     }
     const info = await host.inspectContainer(container.id);
-    if (!info?.State.Running) {
+    if (!info?.State.Running || info.State.Restarting || info.RestartCount > 0) {
       throw new AmbassadorRefused(
         `${host.name}: ambassador ${container.name} stopped in ${mode} mode: ${lastLine(logs) || `exit code ${info?.State.ExitCode ?? "unknown"}`}`,
       );

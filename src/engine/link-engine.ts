@@ -178,6 +178,27 @@ function validateAlias(alias: string, fromName: boolean): void {
   throw new UserError("invalid-alias", `${hint[0]?.toUpperCase()}${hint.slice(1)}.`);
 }
 
+/** Creation order of a link's parts; teardown goes the other way. */
+const roleOrder: ResourceRole[] = [
+  "source-network",
+  "connection",
+  "source",
+  "target-network",
+  "target",
+  "web",
+];
+
+/** Waits for every branch, so none is still creating things when a failure starts the rollback. */
+async function settled<T extends readonly unknown[]>(
+  branches: [...{ [K in keyof T]: Promise<T[K]> }],
+): Promise<{ [K in keyof T]: T[K] }> {
+  const outcomes = await Promise.allSettled(branches);
+  const failed = outcomes.filter((o): o is PromiseRejectedResult => o.status === "rejected");
+  const first = failed.find((o) => o.reason instanceof StepFailure) ?? failed[0];
+  if (first) throw first.reason;
+  return outcomes.map((o) => (o as PromiseFulfilledResult<unknown>).value) as { [K in keyof T]: T[K] };
+}
+
 function sameResource(a: LinkResource, b: LinkResource): boolean {
   return a.id === b.id && a.cluster === b.cluster && a.kind === b.kind;
 }
@@ -477,6 +498,13 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
             }
             throw error;
           }
+          if (mode === "kernel" && !running.handshake && wantedMode === "kernel") {
+            await request.host.removeContainer(running.id, running.name);
+            onRemoved(running);
+            throw new AmbassadorRefused(
+              `the image ${image} does not report an ambassador mode, so it cannot run in kernel mode`,
+            );
+          }
           if (mode === "kernel" && !running.handshake && !wantedMode) {
             // An image without our handshake (the seed's socat ambassador): it relays, and needs no NET_ADMIN.
             relayOnly.add(key);
@@ -489,97 +517,128 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
         throw lastError;
       };
 
-      let sourceNetwork: string | undefined;
-      let targetNetwork: string | undefined;
-      {
-        if (wiring === "networks") {
-          sourceNetwork = `ambassador-${linkId}-source`;
-          const networkName = sourceNetwork;
+      const sourceNetwork = wiring === "networks" ? `ambassador-${linkId}-source` : undefined;
+      const targetNetwork = wiring === "networks" ? `ambassador-${linkId}-target` : undefined;
+
+      const sourceSide = async () => {
+        if (sourceNetwork) {
           await step("create source network", source.name, async () => {
-            const id = await source.createNetwork(networkName, labels("source-network"));
+            const id = await source.createNetwork(sourceNetwork, labels("source-network"));
             resources.push({
               cluster: source.name,
               kind: "network",
               role: "source-network",
               id,
-              name: networkName,
+              name: sourceNetwork,
             });
           });
           await step("connect container", source.name, async () => {
-            await source.connectNetwork(networkName, inspected.Id);
+            await source.connectNetwork(sourceNetwork, inspected.Id);
             resources.push({
               cluster: source.name,
               kind: "connection",
               role: "connection",
               id: inspected.Id,
               name,
-              network: networkName,
+              network: sourceNetwork,
             });
           });
         }
-
         const used = new Set(
           (await step("read used host ports", source.name, () => source.listContainers())).flatMap((c) =>
             c.Ports.flatMap((p) => (p.PublicPort ? [p.PublicPort] : [])),
           ),
         );
         const publish = new Map(ports.map((port) => [port, used.has(port) ? "" : String(port)]));
-        const sourceAmbassador = await step("start source ambassador", source.name, () =>
+        const ambassador = await step("start source ambassador", source.name, () =>
           startAmbassador(
             {
               host: source,
               baseName: `${name}-ambassador`,
               env: ports.map(
-                (port) =>
-                  `${envName(alias)}_PORT_${port}_TCP=tcp://${wiring === "networks" ? name : alias}:${port}`,
+                (port) => `${envName(alias)}_PORT_${port}_TCP=tcp://${sourceNetwork ? name : alias}:${port}`,
               ),
               ports,
               labels: {},
               publish,
               networkMode: sourceNetwork,
-              links: wiring === "legacy-links" ? [`${name}:${alias}`] : undefined,
+              links: sourceNetwork ? undefined : [`${name}:${alias}`],
             },
             "source",
           ),
         );
-
-        const sourceMappings = await step("read connection information", source.name, async () => {
-          const info = await source.inspectContainer(sourceAmbassador.id);
-          return mappingsOf(
+        const mappings = await step("read connection information", source.name, async () => {
+          const info = await source.inspectContainer(ambassador.id);
+          const rows = mappingsOf(
             source.name,
-            sourceAmbassador.name,
+            ambassador.name,
             source.advertise,
             info?.NetworkSettings.Ports,
           );
-        });
-        const connections = ports.map((port) => {
-          const mapping = sourceMappings.find((m) => m.containerPort === port && m.protocol === "tcp");
-          if (!mapping) {
-            throw new StepFailure(
-              "read connection information",
-              source.name,
-              new Error(`ambassador ${sourceAmbassador.name} publishes no host port for ${port}/tcp`),
-            );
+          for (const port of ports) {
+            if (!rows.some((m) => m.containerPort === port && m.protocol === "tcp")) {
+              throw new Error(`ambassador ${ambassador.name} publishes no host port for ${port}/tcp`);
+            }
           }
-          return { port, address: `${source.advertise}:${mapping.hostPort}` };
+          return rows;
         });
+        return { ambassador, mappings };
+      };
 
-        if (wiring === "networks") {
-          targetNetwork = `ambassador-${linkId}-target`;
-          const networkName = targetNetwork;
-          await step("create target network", target.name, async () => {
-            const id = await target.createNetwork(networkName, labels("target-network"));
-            resources.push({
-              cluster: target.name,
-              kind: "network",
-              role: "target-network",
-              id,
-              name: networkName,
-            });
+      const createTargetNetwork = async () => {
+        if (!targetNetwork) return;
+        await step("create target network", target.name, async () => {
+          const id = await target.createNetwork(targetNetwork, labels("target-network"));
+          resources.push({
+            cluster: target.name,
+            kind: "network",
+            role: "target-network",
+            id,
+            name: targetNetwork,
           });
-        }
+        });
+      };
 
-        const targetAmbassador = await step("start target ambassador", target.name, () =>
+      const startWeb = async (targetAmbassador?: CreatedContainer) => {
+        if (!web) return undefined;
+        const container = await step("start web", target.name, async () => {
+          const { onCreated } = track(target.name, "web", "container");
+          const created = await createUniquelyNamed(
+            target,
+            web.name,
+            {
+              Image: web.image,
+              Env: targetNetwork ? linkEnvironment(alias, ports) : undefined,
+              Labels: labels("web"),
+              HostConfig: {
+                PublishAllPorts: true,
+                RestartPolicy: { Name: "unless-stopped" },
+                NetworkMode: targetNetwork,
+                Links: targetAmbassador ? [`${targetAmbassador.name}:${alias}`] : undefined,
+              },
+            },
+            onCreated,
+          );
+          await target.startContainer(created.id, created.name);
+          return created;
+        });
+        const mappings = await step("read web ports", target.name, async () => {
+          const info = await target.inspectContainer(container.id);
+          return mappingsOf(target.name, container.name, target.advertise, info?.NetworkSettings.Ports);
+        });
+        return { container, mappings };
+      };
+
+      const [sourceResult] = await settled([sourceSide(), createTargetNetwork()]);
+      const sourceAmbassador = sourceResult.ambassador;
+      const sourceMappings = sourceResult.mappings;
+      const connections = ports.map((port) => {
+        const mapping = sourceMappings.find((m) => m.containerPort === port && m.protocol === "tcp");
+        return { port, address: `${source.advertise}:${mapping?.hostPort}` };
+      });
+
+      const startTarget = () =>
+        step("start target ambassador", target.name, () =>
           startAmbassador(
             {
               host: target,
@@ -593,102 +652,87 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
             "target",
           ),
         );
-
-        let webContainer: CreatedContainer | undefined;
-        let webMappings: PortMapping[] = [];
-        if (web) {
-          webContainer = await step("start web", target.name, async () => {
-            const { onCreated } = track(target.name, "web", "container");
-            const created = await createUniquelyNamed(
-              target,
-              web.name,
-              {
-                Image: web.image,
-                Env: targetNetwork ? linkEnvironment(alias, ports) : undefined,
-                Labels: labels("web"),
-                HostConfig: {
-                  PublishAllPorts: true,
-                  RestartPolicy: { Name: "unless-stopped" },
-                  NetworkMode: targetNetwork,
-                  Links: targetNetwork ? undefined : [`${targetAmbassador.name}:${alias}`],
-                },
-              },
-              onCreated,
-            );
-            await target.startContainer(created.id, created.name);
-            return created;
-          });
-          const started = webContainer;
-          webMappings = await step("read web ports", target.name, async () => {
-            const info = await target.inspectContainer(started.id);
-            return mappingsOf(target.name, started.name, target.advertise, info?.NetworkSettings.Ports);
-          });
-        }
-
-        const record: LinkRecord = {
-          id: linkId,
-          container: name,
-          alias,
-          sourceCluster: source.name,
-          targetCluster: target.name,
-          ports,
-          wiring,
-          connections,
-          web: web && webContainer ? { image: web.image, name: webContainer.name } : undefined,
-          modes: { source: sourceAmbassador.mode, target: targetAmbassador.mode },
-          status: "active",
-          resources: [...resources],
-          createdAt: clock().toISOString(),
-          createdBy: context.actor,
-          channel: context.channel,
-        };
-        await step("save link", "store", () => deps.links.save(record));
-        return {
-          link: record,
-          existing: false,
-          source: {
-            cluster: source.name,
-            name: sourceAmbassador.name,
-            id: sourceAmbassador.id,
-            mode: sourceAmbassador.mode,
-          },
-          target: {
-            cluster: target.name,
-            name: targetAmbassador.name,
-            id: targetAmbassador.id,
-            mode: targetAmbassador.mode,
-          },
-          connections,
-          mappings: [...sourceMappings, ...webMappings],
-          webUrls: webMappings.flatMap((m) => (m.url ? [m.url] : [])),
-          timings,
-        };
+      let targetAmbassador: RunningAmbassador;
+      let webStarted: Awaited<ReturnType<typeof startWeb>>;
+      if (targetNetwork) {
+        // The consumer finds the ambassador by its network alias, so both can start at once.
+        [targetAmbassador, webStarted] = await settled([startTarget(), startWeb()]);
+      } else {
+        targetAmbassador = await startTarget();
+        webStarted = await startWeb(targetAmbassador);
       }
+      const webContainer = webStarted?.container;
+      const webMappings = webStarted?.mappings ?? [];
+      resources.sort((a, b) => roleOrder.indexOf(a.role) - roleOrder.indexOf(b.role));
+
+      const record: LinkRecord = {
+        id: linkId,
+        container: name,
+        alias,
+        sourceCluster: source.name,
+        targetCluster: target.name,
+        ports,
+        wiring,
+        connections,
+        web: web && webContainer ? { image: web.image, name: webContainer.name } : undefined,
+        modes: { source: sourceAmbassador.mode, target: targetAmbassador.mode },
+        status: "active",
+        resources: [...resources],
+        createdAt: clock().toISOString(),
+        createdBy: context.actor,
+        channel: context.channel,
+      };
+      await step("save link", "store", () => deps.links.save(record));
+      return {
+        link: record,
+        existing: false,
+        source: {
+          cluster: source.name,
+          name: sourceAmbassador.name,
+          id: sourceAmbassador.id,
+          mode: sourceAmbassador.mode,
+        },
+        target: {
+          cluster: target.name,
+          name: targetAmbassador.name,
+          id: targetAmbassador.id,
+          mode: targetAmbassador.mode,
+        },
+        connections,
+        mappings: [...sourceMappings, ...webMappings],
+        webUrls: webMappings.flatMap((m) => (m.url ? [m.url] : [])),
+        timings,
+      };
     }
   }
 
-  /** Removes resources newest first; returns what could not be removed, with why. */
+  /** Removes resources newest first, each host's in parallel; returns what could not be removed, with why. */
   async function removeResources(
     resources: readonly LinkResource[],
     linkId: string,
-  ): Promise<(LinkResource & { error: string; removed?: false })[]> {
-    const left: (LinkResource & { error: string })[] = [];
-    const down = new Map<string, string>();
-    for (const resource of [...resources].reverse()) {
-      const gone = down.get(resource.cluster);
-      if (gone) {
-        left.push({ ...resource, error: gone });
-        continue;
-      }
-      try {
-        await removeResource(resource, linkId);
-      } catch (error) {
-        const message = describeError(error);
-        if (isUnreachable(error)) down.set(resource.cluster, message);
-        left.push({ ...resource, error: message });
-      }
-    }
-    return left;
+  ): Promise<(LinkResource & { error: string })[]> {
+    const clusters = [...new Set(resources.map((r) => r.cluster))];
+    const perCluster = await Promise.all(
+      clusters.map(async (cluster) => {
+        const left: (LinkResource & { error: string })[] = [];
+        let down: string | undefined;
+        for (const resource of resources.filter((r) => r.cluster === cluster).reverse()) {
+          if (down) {
+            left.push({ ...resource, error: down });
+            continue;
+          }
+          try {
+            await removeResource(resource, linkId);
+          } catch (error) {
+            const message = describeError(error);
+            if (isUnreachable(error)) down = message;
+            left.push({ ...resource, error: message });
+          }
+        }
+        return left;
+      }),
+    );
+    return perCluster.flat();
   }
 
   async function removeResource(resource: LinkResource, linkId: string): Promise<boolean> {
