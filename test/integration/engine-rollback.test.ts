@@ -1,5 +1,7 @@
+import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LinkStep } from "../../src/engine/link-engine.js";
+import { labelKeys } from "../../src/engine/labels.js";
+import { type LinkStep, LinkStepError } from "../../src/engine/link-engine.js";
 import type { AmbassadorMode } from "../../src/engine/types.js";
 import { UserError } from "../../src/errors.js";
 import { lab } from "../lab.js";
@@ -8,6 +10,7 @@ import {
   type EngineFixture,
   engineFixture,
   expectClean,
+  networksOf,
   startApp,
   tester,
 } from "../support/engine-fixture.js";
@@ -30,6 +33,14 @@ const steps = [
 ];
 
 const options = { alias: "helloapp", web: "hello-web:latest" };
+/** Containers and networks on a host labelled with one link ID. */
+async function objectsOf(docker: Docker, linkId: string): Promise<string[]> {
+  const filters = JSON.stringify({ label: [`${labelKeys.link}=${linkId}`] });
+  const containers = await docker.listContainers({ all: true, filters });
+  const networks = await docker.listNetworks({ filters });
+  return [...containers.map((c) => c.Names[0] ?? c.Id), ...networks.map((n) => n.Name)];
+}
+
 const at = (step: LinkStep) => `${step.name}@${step.cluster}`;
 
 describe.each(["kernel", "relay"] as AmbassadorMode[])("link rollback, %s mode", (mode) => {
@@ -108,47 +119,55 @@ describe.each(["kernel", "relay"] as AmbassadorMode[])("link rollback, %s mode",
     await expectClean(fx);
   });
 
-  it("rolls back when the target host's Docker stops mid-link, and finishes the clean-up of a host that comes back", async () => {
+  it("rolls back when the target host's Docker stops mid-link, and tears down with that host down and again once it is back", async () => {
+    const kept = await fx.engine.link("app", "clustera", "clusterb", { alias: "helloapp" }, tester);
+
     onStep = async (step) => {
       if (at(step) === "create target network@clusterb") await stopEngine(lab().clusterb);
     };
-    const first = await fx.engine
+    const failed = await fx.engine
       .link("app", "clustera", "clusterb", options, tester)
       .catch((e: unknown) => e);
     onStep = undefined;
-    expect((first as UserError).message).toMatch(
+    expect(failed).toBeInstanceOf(LinkStepError);
+    expect((failed as LinkStepError).message).toMatch(
       /^Link failed at step "create target network" on clusterb: create network ambassador-\w+-target: .*Nothing of this attempt was left behind\.$/,
     );
-    await startEngines(lab());
-    await expectClean(fx);
+    const attempt = (failed as LinkStepError).linkId;
+    expect(await objectsOf(fx.a, attempt)).toEqual([]);
+    expect(await networksOf(fx.a, "app")).toEqual([`ambassador-${kept.link.id}-source`, "bridge"]);
 
-    onStep = async (step) => {
-      if (at(step) === "read web ports@clusterb") await stopEngine(lab().clusterb);
-    };
-    const second = await fx.engine
-      .link("app", "clustera", "clusterb", options, tester)
-      .catch((e: unknown) => e);
-    onStep = undefined;
-    const message = (second as UserError).message;
-    expect(message).toMatch(
-      /^Link failed at step "(start web|start target ambassador|read web ports)" on clusterb: .* object\(s\) could not be removed \(.*on clusterb\); run teardown \w+ once the host answers\.$/,
-    );
-    const [partial] = fx.links.all();
-    expect(partial?.status).toBe("partial");
     const [view] = await fx.engine.list();
-    expect(view?.status).toBe("partial");
-    expect(view?.containers.filter((c) => c.cluster === "clusterb").map((c) => c.state)).toContain(
-      "unreachable",
-    );
+    expect(view?.containers).toContainEqual({
+      cluster: "clusterb",
+      role: "target",
+      name: "app-ambassador",
+      state: "unreachable",
+    });
+    expect(view?.containers).toContainEqual({
+      cluster: "clustera",
+      role: "source",
+      name: "app-ambassador",
+      state: "running",
+    });
 
-    const whileDown = await fx.engine.teardown(partial?.id ?? "", tester);
+    const whileDown = await fx.engine.teardown("app", tester);
     expect(whileDown.status).toBe("partial");
-    expect(whileDown.left.length).toBeGreaterThan(0);
-    expect(whileDown.left.every((l) => l.cluster === "clusterb")).toBe(true);
-    expect(fx.links.get(partial?.id ?? "")?.status).toBe("partial");
+    expect(whileDown.removed.map((r) => `${r.cluster} ${r.kind} ${r.name}`)).toEqual([
+      "clustera container app-ambassador",
+      "clustera connection app",
+      `clustera network ambassador-${kept.link.id}-source`,
+    ]);
+    expect(whileDown.left.map((l) => `${l.cluster} ${l.kind} ${l.name}`)).toEqual([
+      "clusterb container app-ambassador",
+      `clusterb network ambassador-${kept.link.id}-target`,
+    ]);
+    expect(fx.links.get(kept.link.id)?.status).toBe("partial");
+    expect(fx.links.get(kept.link.id)?.resources.map((r) => r.cluster)).toEqual(["clusterb", "clusterb"]);
 
     await startEngines(lab());
-    const repeat = await fx.engine.teardown(partial?.id ?? "", tester);
+    expect(await objectsOf(fx.b, attempt)).toEqual([]);
+    const repeat = await fx.engine.teardown(kept.link.id, tester);
     expect(repeat.status).toBe("removed");
     expect(repeat.left).toEqual([]);
     await expectClean(fx);
