@@ -64,6 +64,10 @@ run_kernel() {
   done
 }
 
+listening() {
+  cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | grep -q "^ *[0-9]*: [0-9A-F]*:$(printf '%04X' "$1") [0-9A-F]*:0000 0A"
+}
+
 run_relay() {
   trap 'kill $(jobs -p) 2>/dev/null; exit 0' TERM INT
   while read -r listen host port; do
@@ -71,6 +75,10 @@ run_relay() {
   done <<ROUTES
 $(routes)
 ROUTES
+  routes | while read -r listen host port; do
+    tries=0
+    until listening "$listen" || [ "$tries" -ge 40 ]; do sleep 0.05; tries=$((tries + 1)); done
+  done
   echo "ambassador: ready"
   wait
 }

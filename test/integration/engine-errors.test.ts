@@ -88,6 +88,12 @@ describe.each(["kernel", "relay"] as AmbassadorMode[])("link refusals, %s mode",
     await expectClean(fx, "app");
   });
 
+  it("says which links exist when asked to tear down one that does not", async () => {
+    const error = await userError(fx.engine.teardown("nope", tester));
+    expect(error.code).toBe("link-not-found");
+    expect(error.message).toBe('No link with ID or container "nope". There are no links.');
+  });
+
   it("says so when the ambassador image is missing on a host and cannot be pulled", async () => {
     const image = `${lab().bridgeIp}:5999/nosuch/ambassador:latest`;
     const engine = createLinkEngine({ clusters: fx.clusters, links: fx.links, ambassadorImage: image, mode });

@@ -104,6 +104,10 @@ describe.each(["kernel", "relay"] as AmbassadorMode[])("link engine, %s mode", (
     ]);
     await expectClean(fx);
     expect((await fx.a.getContainer("app").inspect()).State.Running).toBe(true);
+    expect(fx.audit.entries().map((e) => `${e.actor.kind}:${e.action}:${e.outcome}:${e.channel}`)).toEqual([
+      "slack:link:ok:C1",
+      "slack:teardown:ok:C1",
+    ]);
     expect(fx.links.all()).toEqual([]);
   });
 });

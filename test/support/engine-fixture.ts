@@ -4,6 +4,7 @@ import { labelKeys } from "../../src/engine/labels.js";
 import { createLinkEngine, type LinkEngineDeps } from "../../src/engine/link-engine.js";
 import type { Engine, RequestContext } from "../../src/engine/types.js";
 import { type LabInfo, labDocker, testLabel } from "../lab.js";
+import { MemoryAudit } from "./memory-audit.js";
 import { labClusters, type MemoryClusters } from "./memory-clusters.js";
 import { MemoryLinks } from "./memory-links.js";
 
@@ -15,6 +16,7 @@ export interface EngineFixture {
   b: Docker;
   clusters: MemoryClusters;
   links: MemoryLinks;
+  audit: MemoryAudit;
   engine: Engine;
 }
 
@@ -24,8 +26,16 @@ export async function engineFixture(
 ): Promise<EngineFixture> {
   const clusters = await labClusters(info);
   const links = new MemoryLinks();
-  const engine = createLinkEngine({ clusters, links, timeoutMs: 20_000, ...options });
-  return { a: await labDocker(info.clustera), b: await labDocker(info.clusterb), clusters, links, engine };
+  const audit = new MemoryAudit();
+  const engine = createLinkEngine({ clusters, links, audit, timeoutMs: 20_000, ...options });
+  return {
+    a: await labDocker(info.clustera),
+    b: await labDocker(info.clusterb),
+    clusters,
+    links,
+    audit,
+    engine,
+  };
 }
 
 /** Starts `hello-app` as a plain container the bot did not make, labelled for the test clean-up only. */
