@@ -92,7 +92,8 @@ export class LinkStepError extends UserError {
     const cleanup = leftovers.length
       ? ` ${leftovers.length} object(s) could not be removed (${leftovers.map((l) => `${l.kind} ${l.name} on ${l.cluster}`).join(", ")}); run teardown ${linkId} once the host answers.`
       : " Nothing of this attempt was left behind.";
-    super("link-failed", `Link failed at step "${step}" on ${cluster}: ${reason}.${cleanup}`);
+    const oneLine = reason.replace(/\s+/g, " ").trim();
+    super("link-failed", `Link failed at step "${step}" on ${cluster}: ${oneLine}.${cleanup}`);
   }
 }
 
