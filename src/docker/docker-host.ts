@@ -77,6 +77,7 @@ async function withDeadline<T>(promise: Promise<T>, ms: number, what: string): P
   }
 }
 
+/** Deadlines of a DockerHost's calls. */
 export interface DockerHostOptions {
   /** Deadline of every call, in milliseconds. */
   timeoutMs?: number;

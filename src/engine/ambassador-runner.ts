@@ -45,6 +45,7 @@ export async function createUniquelyNamed(
   throw new Error(`${host.name}: no free container name like ${base} (tried ${base} to ${base}-50)`);
 }
 
+/** One ambassador to run: where, under what name, forwarding what. */
 export interface AmbassadorRequest {
   host: DockerHost;
   baseName: string;
@@ -60,6 +61,7 @@ export interface AmbassadorRequest {
   links?: string[];
 }
 
+/** How long an ambassador has to report that it runs. */
 export interface RunnerOptions {
   /** How long our entrypoint has to say which mode it runs, before the image is taken for a foreign one. */
   handshakeMs: number;
@@ -68,6 +70,7 @@ export interface RunnerOptions {
   pollMs?: number;
 }
 
+/** An ambassador that forwards, and the mode it does it in. */
 export interface RunningAmbassador extends CreatedContainer {
   mode: AmbassadorMode;
   /** False for an image that does not speak our handshake (svendowideit/ambassador): relay contract only. */

@@ -16,6 +16,7 @@ export function describeActor(actor: Actor): string {
   return actor.kind === "slack" ? `slack:${actor.team}/${actor.user}` : `local:${actor.user}`;
 }
 
+/** What the labels of one created object say. */
 export interface LabelInput {
   linkId: string;
   role: ResourceRole;

@@ -51,6 +51,7 @@ export interface LinkStep {
   cluster: string;
 }
 
+/** What the link engine runs on: the store's clusters and links, and its settings. */
 export interface LinkEngineDeps {
   clusters: ClusterDirectory;
   links: LinkRepository;
