@@ -7,6 +7,7 @@
 #           no byte is copied in user space
 #   relay   one socat per port, in user space; needs nothing special
 #   auto    kernel when the container allows it, else relay (default)
+# It logs `ambassador: mode <mode>` once decided and `ambassador: ready` once it forwards.
 set -u
 
 routes() {
@@ -51,6 +52,7 @@ run_kernel() {
     if wanted=$(kernel_rules) && [ "$wanted" != "$applied" ]; then
       if printf '%s\n' "$wanted" | iptables-restore; then
         [ -n "$applied" ] && echo "ambassador: destinations changed, rules updated"
+        [ -n "$applied" ] || echo "ambassador: ready"
         applied=$wanted
       else
         echo "ambassador: iptables-restore failed" >&2
@@ -62,6 +64,10 @@ run_kernel() {
   done
 }
 
+listening() {
+  cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | grep -q "^ *[0-9]*: [0-9A-F]*:$(printf '%04X' "$1") [0-9A-F]*:0000 0A"
+}
+
 run_relay() {
   trap 'kill $(jobs -p) 2>/dev/null; exit 0' TERM INT
   while read -r listen host port; do
@@ -69,6 +75,11 @@ run_relay() {
   done <<ROUTES
 $(routes)
 ROUTES
+  routes | while read -r listen host port; do
+    tries=0
+    until listening "$listen" || [ "$tries" -ge 40 ]; do sleep 0.05; tries=$((tries + 1)); done
+  done
+  echo "ambassador: ready"
   wait
 }
 

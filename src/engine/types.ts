@@ -89,6 +89,8 @@ export interface ReconcileResult {
   orphans: { cluster: string; kind: "container" | "network"; id: string; name: string; linkId: string }[];
   broken: { linkId: string; missing: string[] }[];
   removed: number;
+  /** Clusters that could not be searched. */
+  unreachable?: { cluster: string; error: string }[];
 }
 
 /** The link engine: the ambassador pattern across two Docker hosts. Knows nothing of Slack. */

@@ -1,0 +1,208 @@
+import type Docker from "dockerode";
+import { DockerCallError, type DockerHost } from "../docker/docker-host.js";
+import type { AmbassadorMode } from "./types.js";
+
+/** A container the link engine created; rollback and teardown undo these. */
+export interface CreatedContainer {
+  id: string;
+  name: string;
+}
+
+/** Called right after a container exists, so an interrupted attempt can still remove it. */
+export type OnCreated = (container: CreatedContainer) => void;
+/** Called when an attempt removed its own container again. */
+export type OnRemoved = (container: CreatedContainer) => void;
+
+/** The ambassador would not run in the mode it was asked for (exited, or never said it was ready). */
+export class AmbassadorRefused extends Error {
+  override readonly name = "AmbassadorRefused";
+}
+
+const nameTaken = /conflict|already in use/i;
+const portTaken = /port is already allocated|address already in use/i;
+
+/** Creates a container under `base`, or `base-2`, `base-3`… when a name is taken: never clobbers. */
+export async function createUniquelyNamed(
+  host: DockerHost,
+  base: string,
+  spec: Docker.ContainerCreateOptions,
+  onCreated: OnCreated,
+): Promise<CreatedContainer> {
+  for (let attempt = 1; attempt <= 50; attempt++) {
+    const name = attempt === 1 ? base : `${base}-${attempt}`;
+    if (await host.inspectContainer(name)) continue;
+    try {
+      const id = await host.createContainer({ ...spec, name });
+      const created = { id, name };
+      onCreated(created);
+      return created;
+    } catch (error) {
+      if (error instanceof DockerCallError && error.statusCode === 409 && nameTaken.test(error.reason))
+        continue;
+      throw error;
+    }
+  }
+  throw new Error(`${host.name}: no free container name like ${base} (tried ${base} to ${base}-50)`);
+}
+
+/** One ambassador to run: where, under what name, forwarding what. */
+export interface AmbassadorRequest {
+  host: DockerHost;
+  baseName: string;
+  image: string;
+  /** `<NAME>_PORT_<p>_TCP=tcp://host:port` and any other variable the image needs. */
+  env: string[];
+  ports: number[];
+  labels: Record<string, string>;
+  /** Host ports to publish each container port on ("" lets Docker pick); none for the target side. */
+  publish?: Map<number, string>;
+  networkMode?: string;
+  networkAliases?: string[];
+  links?: string[];
+}
+
+/** How long an ambassador has to report that it runs. */
+export interface RunnerOptions {
+  /** How long our entrypoint has to say which mode it runs, before the image is taken for a foreign one. */
+  handshakeMs: number;
+  /** How long an ambassador has to say it forwards once it said its mode. */
+  readyMs: number;
+  pollMs?: number;
+}
+
+/** An ambassador that forwards, and the mode it does it in. */
+export interface RunningAmbassador extends CreatedContainer {
+  mode: AmbassadorMode;
+  /** False for an image that does not speak our handshake (svendowideit/ambassador): relay contract only. */
+  handshake: boolean;
+}
+
+function containerSpec(request: AmbassadorRequest, mode: AmbassadorMode, publishAny: boolean) {
+  const exposed = Object.fromEntries(request.ports.map((port) => [`${port}/tcp`, {}]));
+  const bindings = request.publish
+    ? Object.fromEntries(
+        request.ports.map((port) => [
+          `${port}/tcp`,
+          [{ HostPort: publishAny ? "" : (request.publish?.get(port) ?? "") }],
+        ]),
+      )
+    : undefined;
+  const kernel = mode === "kernel";
+  const spec: Docker.ContainerCreateOptions = {
+    Image: request.image,
+    Env: [...request.env, `AMBASSADOR_MODE=${mode}`],
+    ExposedPorts: exposed,
+    Labels: request.labels,
+    HostConfig: {
+      RestartPolicy: { Name: "unless-stopped" },
+      PortBindings: bindings,
+      NetworkMode: request.networkMode,
+      Links: request.links,
+      CapAdd: kernel ? ["NET_ADMIN"] : undefined,
+      Sysctls: kernel ? { "net.ipv4.ip_forward": "1" } : undefined,
+    },
+  };
+  if (request.networkMode && request.networkAliases) {
+    spec.NetworkingConfig = {
+      EndpointsConfig: { [request.networkMode]: { Aliases: request.networkAliases } },
+    };
+  }
+  return spec;
+}
+
+/**
+ * Runs one ambassador in one mode: create, start (falling back to a Docker-chosen host port when a wanted
+ * one is taken), then wait until the entrypoint reports it forwards. A container it made and could not
+ * get running is removed again before the error is thrown.
+ */
+export async function runAmbassador(
+  request: AmbassadorRequest,
+  mode: AmbassadorMode,
+  options: RunnerOptions,
+  onCreated: OnCreated,
+  onRemoved: OnRemoved,
+): Promise<RunningAmbassador> {
+  const { host } = request;
+  const discard = async (container: CreatedContainer) => {
+    try {
+      await host.removeContainer(container.id, container.name);
+      onRemoved(container);
+    } catch {
+      // Left registered: the caller's rollback retries it and reports it when the host is gone.
+    }
+  };
+  let container = await createUniquelyNamed(
+    host,
+    request.baseName,
+    containerSpec(request, mode, false),
+    onCreated,
+  );
+  try {
+    await host.startContainer(container.id, container.name);
+  } catch (error) {
+    const retry = request.publish && error instanceof DockerCallError && portTaken.test(error.reason);
+    await discard(container);
+    if (!retry) throw error;
+    container = await createUniquelyNamed(
+      host,
+      request.baseName,
+      containerSpec(request, mode, true),
+      onCreated,
+    );
+    try {
+      await host.startContainer(container.id, container.name);
+    } catch (second) {
+      await discard(container);
+      throw second;
+    }
+  }
+  try {
+    const handshake = await awaitReady(host, container, mode, options);
+    return { ...container, mode, handshake };
+  } catch (error) {
+    await discard(container);
+    throw error;
+  }
+}
+
+async function awaitReady(
+  host: DockerHost,
+  container: CreatedContainer,
+  mode: AmbassadorMode,
+  options: RunnerOptions,
+): Promise<boolean> {
+  const poll = options.pollMs ?? 100;
+  const started = Date.now();
+  let logs = "";
+  for (;;) {
+    logs = await host.containerLogs(container.id, container.name);
+    if (/^ambassador: ready$/m.test(logs)) {
+      const reported = /^ambassador: mode (\w+)$/m.exec(logs)?.[1];
+      if (reported && reported !== mode) {
+        throw new AmbassadorRefused(
+          `${host.name}: ambassador ${container.name} runs ${reported}, not ${mode}`,
+        );
+      }
+      return true;
+    }
+    const info = await host.inspectContainer(container.id);
+    if (!info?.State.Running || info.State.Restarting || info.RestartCount > 0) {
+      throw new AmbassadorRefused(
+        `${host.name}: ambassador ${container.name} stopped in ${mode} mode: ${lastLine(logs) || `exit code ${info?.State.ExitCode ?? "unknown"}`}`,
+      );
+    }
+    const elapsed = Date.now() - started;
+    const spoke = /^ambassador: /m.test(logs);
+    if (!spoke && elapsed >= options.handshakeMs) return false;
+    if (spoke && elapsed >= options.handshakeMs + options.readyMs) {
+      throw new AmbassadorRefused(
+        `${host.name}: ambassador ${container.name} did not start forwarding in ${mode} mode within ${Math.round(elapsed / 1000)} s: ${lastLine(logs)}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, poll));
+  }
+}
+
+function lastLine(text: string): string {
+  return text.trim().split("\n").at(-1)?.trim() ?? "";
+}

@@ -1,0 +1,42 @@
+import type { Actor, ResourceRole } from "../store/schema.js";
+
+/** Prefix of every label the bot puts on what it creates; Docker's labels are the ground truth. */
+export const labelPrefix = "io.ambassador.";
+
+export const labelKeys = {
+  link: `${labelPrefix}link`,
+  role: `${labelPrefix}role`,
+  by: `${labelPrefix}by`,
+  channel: `${labelPrefix}channel`,
+  container: `${labelPrefix}container`,
+  mode: `${labelPrefix}mode`,
+} as const;
+
+export function describeActor(actor: Actor): string {
+  return actor.kind === "slack" ? `slack:${actor.team}/${actor.user}` : `local:${actor.user}`;
+}
+
+/** What the labels of one created object say. */
+export interface LabelInput {
+  linkId: string;
+  role: ResourceRole;
+  actor: Actor;
+  channel?: string;
+  container: string;
+}
+
+export function linkLabels(input: LabelInput): Record<string, string> {
+  const labels: Record<string, string> = {
+    [labelKeys.link]: input.linkId,
+    [labelKeys.role]: input.role,
+    [labelKeys.by]: describeActor(input.actor),
+    [labelKeys.container]: input.container,
+  };
+  if (input.channel) labels[labelKeys.channel] = input.channel;
+  return labels;
+}
+
+/** The link a Docker object belongs to, when it carries the bot's labels. */
+export function linkIdOf(labels: Record<string, string> | undefined | null): string | undefined {
+  return labels?.[labelKeys.link] || undefined;
+}

@@ -1,0 +1,1069 @@
+import { randomBytes } from "node:crypto";
+import type { ClusterDirectory, LinkRepository } from "../docker/clusters.js";
+import {
+  bindingsOf,
+  DockerCallError,
+  DockerHost,
+  isUnreachable,
+  type PortBindings,
+} from "../docker/docker-host.js";
+import { describeError, UserError } from "../errors.js";
+import type { AuditLog } from "../store/audit.js";
+import type { LinkRecord, LinkResource, ResourceRole } from "../store/schema.js";
+import {
+  AmbassadorRefused,
+  type AmbassadorRequest,
+  type CreatedContainer,
+  createUniquelyNamed,
+  type RunningAmbassador,
+  runAmbassador,
+} from "./ambassador-runner.js";
+import { closeNames } from "./close-names.js";
+import { createKeyedMutex } from "./keyed-mutex.js";
+import { labelKeys, linkIdOf, linkLabels } from "./labels.js";
+import { mapBounded } from "./map-bounded.js";
+import type {
+  AmbassadorInfo,
+  AmbassadorMode,
+  Engine,
+  LinkOptions,
+  LinkResult,
+  LinkView,
+  LiveState,
+  PortMapping,
+  PortsResult,
+  ReconcileResult,
+  RequestContext,
+  StepTiming,
+  TeardownResult,
+} from "./types.js";
+
+/** The pino-compatible subset the engine logs through. */
+export interface EngineLogger {
+  info(object: object, message?: string): void;
+  warn(object: object, message?: string): void;
+  error(object: object, message?: string): void;
+}
+
+/** A step of `link`, announced before it runs (tests inject failures here). */
+export interface LinkStep {
+  name: string;
+  cluster: string;
+}
+
+/** What the link engine runs on: the store's clusters and links, and its settings. */
+export interface LinkEngineDeps {
+  clusters: ClusterDirectory;
+  links: LinkRepository;
+  audit?: AuditLog;
+  logger?: EngineLogger;
+  /** Image every ambassador runs; default `ambassador-bot/ambassador:latest`. */
+  ambassadorImage?: string;
+  clock?: () => Date;
+  /** Deadline of each Docker call during link and teardown (ms). */
+  timeoutMs?: number;
+  pullTimeoutMs?: number;
+  /** Per-host deadline of read-only calls: ports, list, reconcile (ms). */
+  readTimeoutMs?: number;
+  /** Hosts queried at once. */
+  concurrency?: number;
+  /** Mode every ambassador must run in, unless a link asks for one; default: the fastest the host permits. */
+  mode?: AmbassadorMode;
+  handshakeMs?: number;
+  readyMs?: number;
+  beforeStep?: (step: LinkStep) => void | Promise<void>;
+  newId?: () => string;
+}
+
+export const defaultAmbassadorImage = "ambassador-bot/ambassador:latest";
+
+const dnsLabel = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
+const containerName = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+const wildcard = new Set(["0.0.0.0", "::", ""]);
+
+/** `link` failed at a step; everything the attempt made was removed, or is named for a later teardown. */
+export class LinkStepError extends UserError {
+  constructor(
+    readonly step: string,
+    readonly cluster: string,
+    readonly reason: string,
+    readonly leftovers: { cluster: string; kind: string; name: string }[],
+    readonly linkId: string,
+  ) {
+    const cleanup = leftovers.length
+      ? ` ${leftovers.length} object(s) could not be removed (${leftovers.map((l) => `${l.kind} ${l.name} on ${l.cluster}`).join(", ")}); run teardown ${linkId} once the host answers.`
+      : " Nothing of this attempt was left behind.";
+    const oneLine = reason.replace(/\s+/g, " ").trim();
+    super("link-failed", `Link failed at step "${step}" on ${cluster}: ${oneLine}.${cleanup}`);
+  }
+}
+
+class StepFailure extends Error {
+  constructor(
+    readonly step: string,
+    readonly cluster: string,
+    override readonly cause: unknown,
+  ) {
+    super(`${step} on ${cluster}: ${describeError(cause)}`);
+  }
+}
+
+/** `5000/tcp -> 10.0.0.12:32770`, as `docker port` prints a binding. */
+export function formatMapping(mapping: PortMapping): string {
+  const host = mapping.hostIp.includes(":") ? `[${mapping.hostIp}]` : mapping.hostIp;
+  return `${mapping.containerPort}/${mapping.protocol} -> ${host}:${mapping.hostPort}`;
+}
+
+/** One row per binding, with the advertise address for a wildcard; identical rows once. */
+export function mappingsOf(
+  cluster: string,
+  container: string,
+  advertise: string,
+  ports: PortBindings | undefined,
+): PortMapping[] {
+  const seen = new Set<string>();
+  const rows: PortMapping[] = [];
+  for (const binding of bindingsOf(ports)) {
+    const hostIp = wildcard.has(binding.hostIp) ? advertise : binding.hostIp;
+    const protocol = binding.protocol as PortMapping["protocol"];
+    const key = `${binding.containerPort}/${protocol} ${hostIp}:${binding.hostPort}`;
+    if (seen.has(key) || !binding.hostPort) continue;
+    seen.add(key);
+    const host = hostIp.includes(":") ? `[${hostIp}]` : hostIp;
+    rows.push({
+      cluster,
+      container,
+      containerPort: binding.containerPort,
+      protocol,
+      hostIp,
+      hostPort: binding.hostPort,
+      url: protocol === "tcp" ? `http://${host}:${binding.hostPort}` : undefined,
+    });
+  }
+  return rows;
+}
+
+/** The environment variables a legacy `--link` gives a consumer, pointing at `alias`. */
+export function linkEnvironment(alias: string, ports: number[]): string[] {
+  const prefix = envName(alias);
+  const env = ports.flatMap((port) => [
+    `${prefix}_PORT_${port}_TCP=tcp://${alias}:${port}`,
+    `${prefix}_PORT_${port}_TCP_ADDR=${alias}`,
+    `${prefix}_PORT_${port}_TCP_PORT=${port}`,
+    `${prefix}_PORT_${port}_TCP_PROTO=tcp`,
+  ]);
+  if (ports[0] !== undefined) env.push(`${prefix}_PORT=tcp://${alias}:${ports[0]}`);
+  return env;
+}
+
+function envName(alias: string): string {
+  return alias.toUpperCase().replace(/[^A-Z0-9]/g, "_");
+}
+
+function validatePorts(ports: number[]): number[] {
+  for (const port of ports) {
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      throw new UserError(
+        "port-out-of-range",
+        `Port ${port} is out of range: use a whole number from 1 to 65535.`,
+      );
+    }
+  }
+  return [...new Set(ports)].sort((a, b) => a - b);
+}
+
+function validateAlias(alias: string, fromName: boolean): void {
+  if (dnsLabel.test(alias)) return;
+  const hint = fromName
+    ? `the container's name "${alias}" is not a valid alias; pass --alias with letters, digits and dashes (a DNS label)`
+    : `"${alias}" is not a valid alias: use letters, digits and dashes (a DNS label, at most 63 characters)`;
+  throw new UserError("invalid-alias", `${hint[0]?.toUpperCase()}${hint.slice(1)}.`);
+}
+
+/** Creation order of a link's parts; teardown goes the other way. */
+const roleOrder: ResourceRole[] = [
+  "source-network",
+  "connection",
+  "source",
+  "target-network",
+  "target",
+  "web",
+];
+
+/** Waits for every branch, so none is still creating things when a failure starts the rollback. */
+async function settled<T extends readonly unknown[]>(
+  branches: [...{ [K in keyof T]: Promise<T[K]> }],
+): Promise<{ [K in keyof T]: T[K] }> {
+  const outcomes = await Promise.allSettled(branches);
+  const failed = outcomes.filter((o): o is PromiseRejectedResult => o.status === "rejected");
+  const first = failed.find((o) => o.reason instanceof StepFailure) ?? failed[0];
+  if (first) throw first.reason;
+  return outcomes.map((o) => (o as PromiseFulfilledResult<unknown>).value) as { [K in keyof T]: T[K] };
+}
+
+function sameResource(a: LinkResource, b: LinkResource): boolean {
+  return a.id === b.id && a.cluster === b.cluster && a.kind === b.kind;
+}
+
+function sameLink(
+  record: LinkRecord,
+  wanted: Omit<
+    LinkRecord,
+    "id" | "status" | "resources" | "createdAt" | "createdBy" | "connections" | "modes" | "channel"
+  >,
+): boolean {
+  return (
+    record.status !== "partial" &&
+    record.container === wanted.container &&
+    record.sourceCluster === wanted.sourceCluster &&
+    record.targetCluster === wanted.targetCluster &&
+    record.alias === wanted.alias &&
+    record.wiring === wanted.wiring &&
+    record.ports.join(",") === wanted.ports.join(",") &&
+    record.web?.image === wanted.web?.image &&
+    (wanted.web === undefined || record.web?.name.startsWith(wanted.web.name) === true)
+  );
+}
+
+/** Creates the link engine over the store's clusters and links. */
+export function createLinkEngine(deps: LinkEngineDeps): Engine {
+  const image = deps.ambassadorImage ?? defaultAmbassadorImage;
+  const clock = deps.clock ?? (() => new Date());
+  const concurrency = deps.concurrency ?? 8;
+  const readTimeoutMs = deps.readTimeoutMs ?? 5_000;
+  const runner = { handshakeMs: deps.handshakeMs ?? 2_000, readyMs: deps.readyMs ?? 8_000 };
+  const newId = deps.newId ?? (() => randomBytes(6).toString("hex"));
+  const mutex = createKeyedMutex();
+  /** Hosts (with an image) known to refuse kernel mode, or images without our handshake: relay straight away. */
+  const relayOnly = new Set<string>();
+
+  const host = (cluster: string, timeoutMs = deps.timeoutMs) =>
+    new DockerHost(deps.clusters.connect(cluster), { timeoutMs, pullTimeoutMs: deps.pullTimeoutMs });
+
+  async function audit(
+    context: RequestContext,
+    action: string,
+    target: string,
+    outcome: "ok" | "error",
+    detail?: string,
+  ) {
+    try {
+      await deps.audit?.record({
+        actor: context.actor,
+        action,
+        target,
+        channel: context.channel,
+        outcome,
+        detail,
+      });
+    } catch (error) {
+      deps.logger?.error({ err: error, action, target }, "audit record failed");
+    }
+  }
+
+  async function ensureImage(on: DockerHost, wanted: string, what: string, fix: string): Promise<void> {
+    if (await on.imageExists(wanted)) return;
+    try {
+      await on.pullImage(wanted);
+    } catch (error) {
+      if (
+        isUnreachable(error) &&
+        !(error instanceof DockerCallError && /no answer within/.test(error.reason))
+      ) {
+        throw error;
+      }
+      const reason = error instanceof DockerCallError ? error.reason : describeError(error);
+      throw new UserError(
+        "image-missing",
+        `The ${what} image ${wanted} is not on ${on.name} and could not be pulled (${reason}); ${fix}.`,
+      );
+    }
+  }
+
+  async function findSourceContainer(on: DockerHost, ref: string) {
+    const info = await on.inspectContainer(ref);
+    if (info) return info;
+    const names = (await on.listContainers()).flatMap((c) => c.Names.map((n) => n.replace(/^\//, "")));
+    const close = closeNames(ref, names);
+    const hint = close.length
+      ? ` Did you mean ${close.map((n) => `"${n}"`).join(" or ")}?`
+      : " Check the name with `ports` or `docker ps` on that host.";
+    throw new UserError("container-not-found", `No container "${ref}" on ${on.name}.${hint}`);
+  }
+
+  async function describeExisting(record: LinkRecord): Promise<LinkResult> {
+    const byRole = (role: ResourceRole) => record.resources.find((r) => r.role === role);
+    const info = (role: ResourceRole, cluster: string): AmbassadorInfo => {
+      const resource = byRole(role);
+      const mode = (role === "source" ? record.modes?.source : record.modes?.target) as
+        | AmbassadorMode
+        | undefined;
+      return { cluster, name: resource?.name ?? "", id: resource?.id ?? "", mode: mode ?? "relay" };
+    };
+    const mappings: PortMapping[] = [];
+    const webUrls: string[] = [];
+    for (const role of ["source", "web"] as const) {
+      const resource = byRole(role);
+      if (!resource) continue;
+      try {
+        const on = host(resource.cluster, readTimeoutMs);
+        const inspected = await on.inspectContainer(resource.id);
+        const rows = mappingsOf(
+          resource.cluster,
+          resource.name,
+          on.advertise,
+          inspected?.NetworkSettings.Ports,
+        );
+        mappings.push(...rows);
+        if (role === "web") webUrls.push(...rows.flatMap((row) => (row.url ? [row.url] : [])));
+      } catch (error) {
+        deps.logger?.warn({ err: error, link: record.id }, "could not read the mappings of an existing link");
+      }
+    }
+    return {
+      link: record,
+      existing: true,
+      source: info("source", record.sourceCluster),
+      target: info("target", record.targetCluster),
+      connections: record.connections,
+      mappings,
+      webUrls,
+      timings: [],
+    };
+  }
+
+  async function createLink(
+    containerRef: string,
+    source: DockerHost,
+    target: DockerHost,
+    options: LinkOptions,
+    context: RequestContext,
+  ): Promise<LinkResult> {
+    const timings: StepTiming[] = [];
+    const resources: LinkResource[] = [];
+    const linkId = newId();
+    const wiring = options.legacyLinks ? "legacy-links" : "networks";
+    const wantedMode = options.mode ?? deps.mode;
+
+    const step = async <T>(name: string, cluster: string, run: () => Promise<T>): Promise<T> => {
+      const started = performance.now();
+      try {
+        await deps.beforeStep?.({ name, cluster });
+        const result = await run();
+        timings.push({ step: name, cluster, ms: Math.round(performance.now() - started) });
+        return result;
+      } catch (error) {
+        if (error instanceof StepFailure || (error instanceof UserError && resources.length === 0))
+          throw error;
+        throw new StepFailure(name, cluster, error);
+      }
+    };
+    const meta = { name: containerRef, alias: options.alias ?? containerRef, ports: [] as number[] };
+
+    try {
+      return await build();
+    } catch (error) {
+      if (error instanceof UserError && resources.length === 0) throw error;
+      const failure = error instanceof StepFailure ? error : new StepFailure("link", source.name, error);
+      const left = await removeResources(resources, linkId);
+      const leftovers = left.map((l) => ({ cluster: l.cluster, kind: l.kind, name: l.name }));
+      if (left.length) {
+        const partial: LinkRecord = {
+          id: linkId,
+          container: meta.name,
+          alias: meta.alias,
+          sourceCluster: source.name,
+          targetCluster: target.name,
+          ports: meta.ports,
+          wiring,
+          connections: [],
+          status: "partial",
+          resources: resources.filter((r) => left.some((l) => sameResource(l, r))),
+          createdAt: clock().toISOString(),
+          createdBy: context.actor,
+          channel: context.channel,
+        };
+        await deps.links
+          .save(partial)
+          .catch((saveError: unknown) =>
+            deps.logger?.error(
+              { err: saveError, link: linkId },
+              "could not record the leftovers of a failed link",
+            ),
+          );
+      }
+      const cause = failure.cause;
+      const reason =
+        cause instanceof DockerCallError
+          ? `${cause.action}${cause.context.container ? ` ${cause.context.container}` : cause.context.network ? ` ${cause.context.network}` : ""}: ${cause.reason}`
+          : describeError(cause);
+      deps.logger?.warn(
+        { link: linkId, step: failure.step, cluster: failure.cluster, err: describeError(cause), leftovers },
+        "link rolled back",
+      );
+      throw new LinkStepError(failure.step, failure.cluster, reason.replace(/\.$/, ""), leftovers, linkId);
+    }
+
+    async function build(): Promise<LinkResult> {
+      const inspected = await step("inspect container", source.name, () =>
+        findSourceContainer(source, containerRef),
+      );
+      const name = inspected.Name.replace(/^\//, "");
+      const alias = options.alias ?? name;
+      validateAlias(alias, options.alias === undefined);
+      const exposed = Object.keys(inspected.Config.ExposedPorts ?? {})
+        .filter((key) => key.endsWith("/tcp"))
+        .map((key) => Number(key.split("/")[0]));
+      const ports = validatePorts(options.ports?.length ? options.ports : exposed);
+      Object.assign(meta, { name, alias, ports });
+      if (ports.length === 0) {
+        throw new UserError(
+          "no-ports",
+          `Container "${name}" on ${source.name} exposes no TCP port; pass the port(s) to carry with --port.`,
+        );
+      }
+      const webName = options.web ? (options.webName ?? "web") : undefined;
+      const web = options.web && webName ? { image: options.web, name: webName } : undefined;
+      const existing = deps.links.all().find((record) =>
+        sameLink(record, {
+          container: name,
+          alias,
+          sourceCluster: source.name,
+          targetCluster: target.name,
+          ports,
+          wiring,
+          web,
+        }),
+      );
+      if (existing) return describeExisting(existing);
+      if (!inspected.State.Running) {
+        throw new UserError(
+          "container-not-running",
+          `Container "${name}" on ${source.name} is ${inspected.State.Status}, not running; start it first (docker start ${name}).`,
+        );
+      }
+
+      const ambassadorFix = "load it on that host, or set AMBASSADOR_IMAGE to an image it has";
+      await step("check images", source.name, () => ensureImage(source, image, "ambassador", ambassadorFix));
+      await step("check images", target.name, async () => {
+        await ensureImage(target, image, "ambassador", ambassadorFix);
+        if (web)
+          await ensureImage(
+            target,
+            web.image,
+            "web",
+            "load it on that host or name another image with --web",
+          );
+      });
+
+      const labels = (role: ResourceRole) =>
+        linkLabels({ linkId, role, actor: context.actor, channel: context.channel, container: name });
+      const track = (cluster: string, role: ResourceRole, kind: LinkResource["kind"]) => ({
+        onCreated: (created: CreatedContainer) =>
+          resources.push({ cluster, kind, role, id: created.id, name: created.name }),
+        onRemoved: (created: CreatedContainer) => {
+          const index = resources.findIndex((r) => r.id === created.id && r.cluster === cluster);
+          if (index >= 0) resources.splice(index, 1);
+        },
+      });
+
+      const startAmbassador = async (
+        request: Omit<AmbassadorRequest, "image">,
+        role: "source" | "target",
+      ) => {
+        const full: AmbassadorRequest = { ...request, image, labels: labels(role) };
+        const key = `${request.host.name}\u0000${image}`;
+        const attempts: AmbassadorMode[] = wantedMode
+          ? [wantedMode]
+          : relayOnly.has(key)
+            ? ["relay"]
+            : ["kernel", "relay"];
+        const { onCreated, onRemoved } = track(request.host.name, role, "container");
+        let lastError: unknown;
+        for (const mode of attempts) {
+          full.labels = { ...labels(role), [labelKeys.mode]: mode };
+          let running: RunningAmbassador;
+          try {
+            running = await runAmbassador(full, mode, runner, onCreated, onRemoved);
+          } catch (error) {
+            lastError = error;
+            const refused =
+              error instanceof AmbassadorRefused ||
+              (error instanceof DockerCallError && !error.unreachable && error.statusCode !== 404);
+            if (mode === "kernel" && !wantedMode && refused) {
+              relayOnly.add(key);
+              deps.logger?.warn(
+                { cluster: request.host.name, err: describeError(error) },
+                "kernel mode refused; falling back to relay",
+              );
+              continue;
+            }
+            throw error;
+          }
+          if (mode === "kernel" && !running.handshake && wantedMode === "kernel") {
+            await request.host.removeContainer(running.id, running.name);
+            onRemoved(running);
+            throw new AmbassadorRefused(
+              `the image ${image} does not report an ambassador mode, so it cannot run in kernel mode`,
+            );
+          }
+          if (mode === "kernel" && !running.handshake && !wantedMode) {
+            // An image without our handshake (the seed's socat ambassador): it relays, and needs no NET_ADMIN.
+            relayOnly.add(key);
+            await request.host.removeContainer(running.id, running.name);
+            onRemoved(running);
+            continue;
+          }
+          return { ...running, mode: running.handshake ? mode : "relay" };
+        }
+        throw lastError;
+      };
+
+      const sourceNetwork = wiring === "networks" ? `ambassador-${linkId}-source` : undefined;
+      const targetNetwork = wiring === "networks" ? `ambassador-${linkId}-target` : undefined;
+
+      const sourceSide = async () => {
+        if (sourceNetwork) {
+          await step("create source network", source.name, async () => {
+            const id = await source.createNetwork(sourceNetwork, labels("source-network"));
+            resources.push({
+              cluster: source.name,
+              kind: "network",
+              role: "source-network",
+              id,
+              name: sourceNetwork,
+            });
+          });
+          await step("connect container", source.name, async () => {
+            await source.connectNetwork(sourceNetwork, inspected.Id);
+            resources.push({
+              cluster: source.name,
+              kind: "connection",
+              role: "connection",
+              id: inspected.Id,
+              name,
+              network: sourceNetwork,
+            });
+          });
+        }
+        const used = new Set(
+          (await step("read used host ports", source.name, () => source.listContainers())).flatMap((c) =>
+            c.Ports.flatMap((p) => (p.PublicPort ? [p.PublicPort] : [])),
+          ),
+        );
+        const publish = new Map(ports.map((port) => [port, used.has(port) ? "" : String(port)]));
+        const ambassador = await step("start source ambassador", source.name, () =>
+          startAmbassador(
+            {
+              host: source,
+              baseName: `${name}-ambassador`,
+              env: ports.map(
+                (port) => `${envName(alias)}_PORT_${port}_TCP=tcp://${sourceNetwork ? name : alias}:${port}`,
+              ),
+              ports,
+              labels: {},
+              publish,
+              networkMode: sourceNetwork,
+              links: sourceNetwork ? undefined : [`${name}:${alias}`],
+            },
+            "source",
+          ),
+        );
+        const mappings = await step("read connection information", source.name, async () => {
+          const info = await source.inspectContainer(ambassador.id);
+          const rows = mappingsOf(
+            source.name,
+            ambassador.name,
+            source.advertise,
+            info?.NetworkSettings.Ports,
+          );
+          for (const port of ports) {
+            if (!rows.some((m) => m.containerPort === port && m.protocol === "tcp")) {
+              throw new Error(`ambassador ${ambassador.name} publishes no host port for ${port}/tcp`);
+            }
+          }
+          return rows;
+        });
+        return { ambassador, mappings };
+      };
+
+      const createTargetNetwork = async () => {
+        if (!targetNetwork) return;
+        await step("create target network", target.name, async () => {
+          const id = await target.createNetwork(targetNetwork, labels("target-network"));
+          resources.push({
+            cluster: target.name,
+            kind: "network",
+            role: "target-network",
+            id,
+            name: targetNetwork,
+          });
+        });
+      };
+
+      const startWeb = async (targetAmbassador?: CreatedContainer) => {
+        if (!web) return undefined;
+        const container = await step("start web", target.name, async () => {
+          const { onCreated } = track(target.name, "web", "container");
+          const created = await createUniquelyNamed(
+            target,
+            web.name,
+            {
+              Image: web.image,
+              Env: targetNetwork ? linkEnvironment(alias, ports) : undefined,
+              Labels: labels("web"),
+              HostConfig: {
+                PublishAllPorts: true,
+                RestartPolicy: { Name: "unless-stopped" },
+                NetworkMode: targetNetwork,
+                Links: targetAmbassador ? [`${targetAmbassador.name}:${alias}`] : undefined,
+              },
+            },
+            onCreated,
+          );
+          await target.startContainer(created.id, created.name);
+          return created;
+        });
+        const mappings = await step("read web ports", target.name, async () => {
+          const info = await target.inspectContainer(container.id);
+          return mappingsOf(target.name, container.name, target.advertise, info?.NetworkSettings.Ports);
+        });
+        return { container, mappings };
+      };
+
+      const [sourceResult] = await settled([sourceSide(), createTargetNetwork()]);
+      const sourceAmbassador = sourceResult.ambassador;
+      const sourceMappings = sourceResult.mappings;
+      const connections = ports.map((port) => {
+        const mapping = sourceMappings.find((m) => m.containerPort === port && m.protocol === "tcp");
+        return { port, address: `${source.advertise}:${mapping?.hostPort}` };
+      });
+
+      const startTarget = () =>
+        step("start target ambassador", target.name, () =>
+          startAmbassador(
+            {
+              host: target,
+              baseName: `${name}-ambassador`,
+              env: connections.map((c) => `${envName(alias)}_PORT_${c.port}_TCP=tcp://${c.address}`),
+              ports,
+              labels: {},
+              networkMode: targetNetwork,
+              networkAliases: targetNetwork ? [alias] : undefined,
+            },
+            "target",
+          ),
+        );
+      let targetAmbassador: RunningAmbassador;
+      let webStarted: Awaited<ReturnType<typeof startWeb>>;
+      if (targetNetwork) {
+        // The consumer finds the ambassador by its network alias, so both can start at once.
+        [targetAmbassador, webStarted] = await settled([startTarget(), startWeb()]);
+      } else {
+        targetAmbassador = await startTarget();
+        webStarted = await startWeb(targetAmbassador);
+      }
+      const webContainer = webStarted?.container;
+      const webMappings = webStarted?.mappings ?? [];
+      resources.sort((a, b) => roleOrder.indexOf(a.role) - roleOrder.indexOf(b.role));
+
+      const record: LinkRecord = {
+        id: linkId,
+        container: name,
+        alias,
+        sourceCluster: source.name,
+        targetCluster: target.name,
+        ports,
+        wiring,
+        connections,
+        web: web && webContainer ? { image: web.image, name: webContainer.name } : undefined,
+        modes: { source: sourceAmbassador.mode, target: targetAmbassador.mode },
+        status: "active",
+        resources: [...resources],
+        createdAt: clock().toISOString(),
+        createdBy: context.actor,
+        channel: context.channel,
+      };
+      await step("save link", "store", () => deps.links.save(record));
+      return {
+        link: record,
+        existing: false,
+        source: {
+          cluster: source.name,
+          name: sourceAmbassador.name,
+          id: sourceAmbassador.id,
+          mode: sourceAmbassador.mode,
+        },
+        target: {
+          cluster: target.name,
+          name: targetAmbassador.name,
+          id: targetAmbassador.id,
+          mode: targetAmbassador.mode,
+        },
+        connections,
+        mappings: [...sourceMappings, ...webMappings],
+        webUrls: webMappings.flatMap((m) => (m.url ? [m.url] : [])),
+        timings,
+      };
+    }
+  }
+
+  /** Removes resources newest first, each host's in parallel; returns what could not be removed, with why. */
+  async function removeResources(
+    resources: readonly LinkResource[],
+    linkId: string,
+  ): Promise<(LinkResource & { error: string })[]> {
+    const clusters = [...new Set(resources.map((r) => r.cluster))];
+    const perCluster = await Promise.all(
+      clusters.map(async (cluster) => {
+        const left: (LinkResource & { error: string })[] = [];
+        let down: string | undefined;
+        for (const resource of resources.filter((r) => r.cluster === cluster).reverse()) {
+          if (down) {
+            left.push({ ...resource, error: down });
+            continue;
+          }
+          try {
+            await removeResource(resource, linkId);
+          } catch (error) {
+            const message = describeError(error);
+            if (isUnreachable(error)) down = message;
+            left.push({ ...resource, error: message });
+          }
+        }
+        return left;
+      }),
+    );
+    return perCluster.flat();
+  }
+
+  async function removeResource(resource: LinkResource, linkId: string): Promise<boolean> {
+    const on = host(resource.cluster);
+    switch (resource.kind) {
+      case "container": {
+        const info = await on.inspectContainer(resource.id);
+        if (!info) return false;
+        if (linkIdOf(info.Config.Labels) !== linkId) {
+          deps.logger?.warn(
+            { cluster: resource.cluster, container: resource.name },
+            "not ours: left in place",
+          );
+          return false;
+        }
+        return on.removeContainer(resource.id, resource.name);
+      }
+      case "connection":
+        return resource.network ? on.disconnectNetwork(resource.network, resource.id) : false;
+      case "network": {
+        const info = await on.inspectNetwork(resource.id);
+        if (!info) return false;
+        if (linkIdOf(info.Labels) !== linkId) return false;
+        for (const endpoint of Object.keys(info.Containers ?? {})) {
+          await on.disconnectNetwork(resource.id, endpoint);
+        }
+        return on.removeNetwork(resource.id, resource.name);
+      }
+    }
+  }
+
+  /** Objects carrying the link's label that the record does not name (a lost store write, say). */
+  async function labelledResources(record: LinkRecord, cluster: string): Promise<LinkResource[]> {
+    const on = host(cluster);
+    const selector = [`${labelKeys.link}=${record.id}`];
+    const [containers, networks] = await Promise.all([
+      on.listContainers(selector),
+      on.listNetworks(selector),
+    ]);
+    const known = new Set(record.resources.map((r) => r.id));
+    return [
+      ...containers
+        .filter((c) => !known.has(c.Id))
+        .map((c) => ({
+          cluster,
+          kind: "container" as const,
+          role: (c.Labels[labelKeys.role] ?? "source") as ResourceRole,
+          id: c.Id,
+          name: c.Names[0]?.replace(/^\//, "") ?? c.Id,
+        })),
+      ...networks
+        .filter((n) => !known.has(n.Id))
+        .map((n) => ({
+          cluster,
+          kind: "network" as const,
+          role: (n.Labels?.[labelKeys.role] ?? "source-network") as ResourceRole,
+          id: n.Id,
+          name: n.Name,
+        })),
+    ];
+  }
+
+  function findLink(ref: string): LinkRecord {
+    const byId = deps.links.get(ref);
+    if (byId) return byId;
+    const all = deps.links.all();
+    const matches = all.filter(
+      (l) =>
+        l.container === ref ||
+        l.web?.name === ref ||
+        l.resources.some((r) => r.kind === "container" && r.name === ref),
+    );
+    if (matches.length === 1 && matches[0]) return matches[0];
+    if (matches.length > 1) {
+      throw new UserError(
+        "ambiguous-link",
+        `"${ref}" is part of ${matches.length} links (${matches.map((l) => `${l.id}: ${l.container} ${l.sourceCluster} -> ${l.targetCluster}`).join("; ")}); tear down one by its link ID.`,
+      );
+    }
+    const hint = all.length
+      ? ` Links: ${all
+          .slice(0, 5)
+          .map((l) => `${l.id} (${l.container})`)
+          .join(", ")}.`
+      : " There are no links.";
+    throw new UserError("link-not-found", `No link with ID or container "${ref}".${hint}`);
+  }
+
+  const sourceKey = (cluster: string, container: string) => `${cluster}/${container}`;
+
+  return {
+    async link(container, sourceCluster, targetCluster, options, context) {
+      const source = host(sourceCluster);
+      const target = host(targetCluster);
+      if (options.alias !== undefined) validateAlias(options.alias, false);
+      if (options.ports) validatePorts(options.ports);
+      if (options.webName !== undefined && !containerName.test(options.webName)) {
+        throw new UserError(
+          "invalid-name",
+          `"${options.webName}" is not a valid container name: use letters, digits, "_", "." and "-".`,
+        );
+      }
+      const what = `${container} ${sourceCluster} -> ${targetCluster}`;
+      try {
+        const result = await mutex.run(sourceKey(sourceCluster, container), () =>
+          createLink(container, source, target, options, context),
+        );
+        if (!result.existing) await audit(context, "link", what, "ok", `link ${result.link.id}`);
+        return result;
+      } catch (error) {
+        await audit(context, "link", what, "error", describeError(error));
+        throw error;
+      }
+    },
+
+    async ports(container, cluster) {
+      if (cluster) deps.clusters.connect(cluster);
+      const names = cluster ? [cluster] : deps.clusters.list().map((c) => c.name);
+      const outcomes = await mapBounded(names, concurrency, async (name) => {
+        try {
+          const on = host(name, readTimeoutMs);
+          const info = await on.inspectContainer(container);
+          if (!info) return { name };
+          const shown = info.Name.replace(/^\//, "");
+          return {
+            name,
+            found: {
+              cluster: name,
+              container: shown,
+              id: info.Id,
+              mappings: mappingsOf(name, shown, on.advertise, info.NetworkSettings.Ports),
+            },
+          };
+        } catch (error) {
+          const reason = error instanceof DockerCallError ? error.reason : describeError(error);
+          return { name, error: reason };
+        }
+      });
+      const result: PortsResult = { container, searched: names, unreachable: [], found: [] };
+      for (const outcome of outcomes) {
+        if ("error" in outcome && outcome.error)
+          result.unreachable.push({ cluster: outcome.name, error: outcome.error });
+        if ("found" in outcome && outcome.found) result.found.push(outcome.found);
+      }
+      return result;
+    },
+
+    async teardown(ref, context) {
+      const link = findLink(ref);
+      return mutex.run(sourceKey(link.sourceCluster, link.container), async () => {
+        const current = deps.links.get(link.id);
+        if (!current) throw new UserError("link-not-found", `Link ${link.id} was already torn down.`);
+        const extra: LinkResource[] = [];
+        for (const cluster of new Set([current.sourceCluster, current.targetCluster])) {
+          try {
+            extra.push(...(await labelledResources(current, cluster)));
+          } catch (error) {
+            if (!isUnreachable(error)) throw error;
+          }
+        }
+        // Containers before networks, so a network has no endpoint of ours left when it goes.
+        const ordered = [
+          ...current.resources,
+          ...extra.filter((r) => r.kind === "network"),
+          ...extra.filter((r) => r.kind === "container"),
+        ];
+        const left = await removeResources(ordered, current.id);
+        const removed = [...ordered]
+          .reverse()
+          .filter((r) => !left.some((l) => sameResource(l, r)))
+          .map((r) => ({ cluster: r.cluster, kind: r.kind, name: r.name }));
+        const result: TeardownResult = {
+          linkId: current.id,
+          removed,
+          left: left.map((l) => ({ cluster: l.cluster, kind: l.kind, name: l.name, error: l.error })),
+          status: left.length ? "partial" : "removed",
+        };
+        if (left.length) {
+          await deps.links.save({
+            ...current,
+            status: "partial",
+            resources: current.resources.filter((r) => left.some((l) => sameResource(l, r))),
+          });
+        } else {
+          await deps.links.remove(current.id);
+        }
+        await audit(context, "teardown", current.id, "ok", result.status);
+        return result;
+      });
+    },
+
+    async list(filter) {
+      const links = deps.links.all().filter((l) => !filter?.channel || l.channel === filter.channel);
+      const clusters = [...new Set(links.flatMap((l) => [l.sourceCluster, l.targetCluster]))];
+      const reachable = new Map<string, boolean>();
+      await mapBounded(clusters, concurrency, async (cluster) => {
+        try {
+          await host(cluster, readTimeoutMs).ping(readTimeoutMs);
+          reachable.set(cluster, true);
+        } catch {
+          reachable.set(cluster, false);
+        }
+      });
+      const checks = links.flatMap((link) => [
+        { link, cluster: link.sourceCluster, role: "container", ref: link.container },
+        ...link.resources
+          .filter((r) => r.kind === "container")
+          .map((r) => ({ link, cluster: r.cluster, role: r.role as string, ref: r.id, name: r.name })),
+      ]);
+      const states = await mapBounded(checks, concurrency, async (check) => {
+        let state: LiveState = "unreachable";
+        if (reachable.get(check.cluster)) {
+          try {
+            const info = await host(check.cluster, readTimeoutMs).inspectContainer(check.ref, readTimeoutMs);
+            state = !info ? "missing" : info.State.Running ? "running" : "stopped";
+          } catch {
+            state = "unreachable";
+          }
+        }
+        return { ...check, state };
+      });
+      return links.map((link): LinkView => {
+        const containers = states
+          .filter((s) => s.link === link)
+          .map((s) => ({
+            cluster: s.cluster,
+            role: s.role,
+            name: "name" in s && s.name ? s.name : s.ref,
+            state: s.state,
+          }));
+        const bad = containers.some((c) => c.state === "missing" || c.state === "stopped");
+        const status =
+          link.status === "partial"
+            ? "partial"
+            : bad
+              ? "broken"
+              : link.status === "broken"
+                ? "broken"
+                : "active";
+        return { link, status, containers, health: link.health };
+      });
+    },
+
+    async reconcile({ fix }) {
+      const links = deps.links.all();
+      const ids = new Set(links.map((l) => l.id));
+      const clusters = deps.clusters.list().map((c) => c.name);
+      const selector = [labelKeys.link];
+      const seen = await mapBounded(clusters, concurrency, async (cluster) => {
+        try {
+          const on = host(cluster, readTimeoutMs);
+          const [containers, networks] = await Promise.all([
+            on.listContainers(selector, readTimeoutMs),
+            on.listNetworks(selector, readTimeoutMs),
+          ]);
+          return { cluster, containers, networks };
+        } catch (error) {
+          return { cluster, error: describeError(error) };
+        }
+      });
+      const result: Required<ReconcileResult> = {
+        orphans: [],
+        broken: [],
+        removed: 0,
+        unreachable: [],
+      };
+      const present = new Map<string, Set<string>>();
+      for (const entry of seen) {
+        if ("error" in entry && entry.error) {
+          result.unreachable.push({ cluster: entry.cluster, error: entry.error });
+          continue;
+        }
+        const ids_ = new Set<string>();
+        for (const c of entry.containers ?? []) {
+          ids_.add(c.Id);
+          const linkId = linkIdOf(c.Labels) ?? "";
+          if (!ids.has(linkId)) {
+            result.orphans.push({
+              cluster: entry.cluster,
+              kind: "container",
+              id: c.Id,
+              name: c.Names[0]?.replace(/^\//, "") ?? c.Id,
+              linkId,
+            });
+          }
+        }
+        for (const n of entry.networks ?? []) {
+          ids_.add(n.Id);
+          const linkId = linkIdOf(n.Labels) ?? "";
+          if (!ids.has(linkId))
+            result.orphans.push({ cluster: entry.cluster, kind: "network", id: n.Id, name: n.Name, linkId });
+        }
+        present.set(entry.cluster, ids_);
+      }
+      for (const link of links) {
+        const missing = link.resources
+          .filter((r) => r.kind !== "connection")
+          .filter((r) => present.get(r.cluster) && !present.get(r.cluster)?.has(r.id))
+          .map((r) => `${r.kind} ${r.name} on ${r.cluster}`);
+        if (missing.length) result.broken.push({ linkId: link.id, missing });
+      }
+      if (fix) {
+        const ordered = [
+          ...result.orphans.filter((o) => o.kind === "container"),
+          ...result.orphans.filter((o) => o.kind === "network"),
+        ];
+        for (const orphan of ordered) {
+          try {
+            const removed = await removeResource(
+              {
+                cluster: orphan.cluster,
+                kind: orphan.kind,
+                role: "source",
+                id: orphan.id,
+                name: orphan.name,
+              },
+              orphan.linkId,
+            );
+            if (removed) result.removed++;
+          } catch (error) {
+            deps.logger?.warn({ err: describeError(error), orphan }, "could not remove an orphan");
+          }
+        }
+        for (const broken of result.broken) {
+          const link = deps.links.get(broken.linkId);
+          if (link && link.status !== "broken") await deps.links.save({ ...link, status: "broken" });
+        }
+      }
+      return result;
+    },
+  };
+}

@@ -1,0 +1,35 @@
+import type { LinkRepository } from "../../src/docker/clusters.js";
+import type { LinkRecord } from "../../src/store/schema.js";
+
+/** Links held in memory; writes go one at a time, as the store's do. */
+export class MemoryLinks implements LinkRepository {
+  private readonly links = new Map<string, LinkRecord>();
+  private queue: Promise<void> = Promise.resolve();
+
+  all(): LinkRecord[] {
+    return [...this.links.values()].map((link) => structuredClone(link));
+  }
+
+  get(id: string): LinkRecord | undefined {
+    const link = this.links.get(id);
+    return link && structuredClone(link);
+  }
+
+  save(link: LinkRecord): Promise<void> {
+    return this.write(() => {
+      this.links.set(link.id, structuredClone(link));
+    });
+  }
+
+  remove(id: string): Promise<void> {
+    return this.write(() => {
+      this.links.delete(id);
+    });
+  }
+
+  private write(change: () => void): Promise<void> {
+    const next = this.queue.then(change);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+}
