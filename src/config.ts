@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { UserError } from "./errors.js";
+import { isUserError, UserError } from "./errors.js";
+import { loadStoreConfig, type StoreConfig } from "./store/store-config.js";
 
 const optionalText = z
   .string()
@@ -48,12 +49,6 @@ const EnvSchema = z.object({
         "must be comma-separated Slack user IDs such as U012AB3CD (or TEAM:USER such as T0123:U012AB3CD)",
     }),
   AMBASSADOR_IMAGE: optionalText.pipe(z.string().default("ambassador-bot/ambassador:latest")),
-  AMBASSADOR_STORE: optionalText.pipe(z.string().default("./data/ambassador.json")),
-  AMBASSADOR_KEY: optionalText.refine(
-    (value) => value === undefined || Buffer.from(value, "base64").length === 32,
-    { message: "must be 32 bytes in base64 (make one with: openssl rand -base64 32)" },
-  ),
-  AMBASSADOR_KEY_FILE: optionalText,
   AMBASSADOR_CHECK_INTERVAL: z.preprocess(
     blank,
     z.coerce
@@ -88,9 +83,8 @@ export interface Config {
   /** Slack user IDs (or TEAM:USER pairs) allowed to link and tear down. */
   admins: string[];
   ambassadorImage: string;
-  store: string;
-  key?: string;
-  keyFile?: string;
+  /** The store's file and where its encryption key comes from. */
+  store: StoreConfig;
   checkIntervalSeconds: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 }
@@ -115,6 +109,16 @@ function badVariable(name: string, problem: string): UserError {
   return new UserError("bad-config", `Configuration: ${name} ${problem}.`);
 }
 
+function readStoreConfig(env: NodeJS.ProcessEnv): StoreConfig {
+  try {
+    return loadStoreConfig(env);
+  } catch (error) {
+    if (!isUserError(error)) throw error;
+    const [name = "environment", ...problem] = error.message.split(": ");
+    throw badVariable(name, problem.join(": "));
+  }
+}
+
 /** Reads and checks the configuration; a bad value throws a UserError that names the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = EnvSchema.safeParse(env);
@@ -135,9 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: values.PORT,
     admins: values.AMBASSADOR_ADMINS,
     ambassadorImage: values.AMBASSADOR_IMAGE,
-    store: values.AMBASSADOR_STORE,
-    key: values.AMBASSADOR_KEY,
-    keyFile: values.AMBASSADOR_KEY_FILE,
+    store: readStoreConfig(env),
     checkIntervalSeconds: values.AMBASSADOR_CHECK_INTERVAL,
     logLevel: values.LOG_LEVEL,
   };
@@ -145,7 +147,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 /** The values that must never appear in a log line. */
 export function configSecrets(config: Config): string[] {
-  return [config.slack.signingSecret, config.slack.botToken, config.slack.appToken, config.key].filter(
-    (value): value is string => value !== undefined && value.length >= 6,
-  );
+  return [
+    config.slack.signingSecret,
+    config.slack.botToken,
+    config.slack.appToken,
+    config.store.key?.toString("base64"),
+  ].filter((value): value is string => value !== undefined && value.length >= 6);
 }

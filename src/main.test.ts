@@ -62,10 +62,11 @@ describe("ambassador <command>", () => {
       audit: new MemoryAuditLog(),
       runClustersCommand: async (args) => {
         seen.push(args);
-        return 3;
+        return { exitCode: 3, output: "error: clustera cannot be reached" };
       },
     }));
     expect(result.code).toBe(3);
+    expect(result.stderr).toContain("error: clustera cannot be reached");
     expect(seen).toEqual([["test", "clustera"]]);
   });
 

@@ -5,6 +5,7 @@ import { type Config, configSecrets, loadConfig } from "./config.js";
 import { describeError, isUserError } from "./errors.js";
 import { createLogger, type Logger } from "./logger.js";
 import { startSlackBot } from "./slack/slack-bot.js";
+import { printClustersResult } from "./terminal/clusters-delegate.js";
 import { runRepl } from "./terminal/repl.js";
 import { runOnce } from "./terminal/run-once.js";
 
@@ -53,7 +54,7 @@ export async function main(args: readonly string[], io: MainIo): Promise<number>
   }
   try {
     if (args[0] === "clusters" && services.runClustersCommand)
-      return await services.runClustersCommand(args.slice(1));
+      return printClustersResult(await services.runClustersCommand(args.slice(1)), io);
     if (args.length > 0) return await runOnce(args, services, io);
     if (config.slack.mode === "terminal") {
       await runRepl(services, { input: io.stdin, output: io.stdout, errors: io.stderr });

@@ -57,11 +57,12 @@ describe("the terminal prompt", () => {
       ...testServices(),
       runClustersCommand: async (args: string[]) => {
         calls.push(args);
-        return 0;
+        return { exitCode: 0, output: "clustera added" };
       },
     };
     const { text } = await session(["clusters add clustera --env-file /x/docker.env", "clusters"], services);
     expect(calls).toEqual([["add", "clustera", "--env-file", "/x/docker.env"]]);
+    expect(text).toContain("clustera added");
     expect(text).toContain("clustera: tcp://10.0.0.12:2376 (TLS), advertise 10.0.0.12, reachable in 3 ms");
   });
 });

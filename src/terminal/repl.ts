@@ -3,6 +3,7 @@ import type { Readable, Writable } from "node:stream";
 import type { Services } from "../app-context.js";
 import type { Invocation } from "../commands/command.js";
 import { tokenize } from "../commands/tokenize.js";
+import { printClustersResult } from "./clusters-delegate.js";
 import { localInvocation } from "./local-invocation.js";
 import { runOnce } from "./run-once.js";
 
@@ -50,7 +51,7 @@ async function handleLine(
   if (words.ok) {
     const rest = /^\/?ambassador$/i.test(words.tokens[0] ?? "") ? words.tokens.slice(1) : words.tokens;
     if (rest[0] === "clusters" && rest.length > 1 && services.runClustersCommand) {
-      await services.runClustersCommand(rest.slice(1));
+      printClustersResult(await services.runClustersCommand(rest.slice(1)), io);
       return;
     }
   }
