@@ -8,8 +8,10 @@ describe("loadConfig", () => {
     expect(config.port).toBe(3000);
     expect(config.ambassadorImage).toBe("ambassador-bot/ambassador:latest");
     expect(config.checkIntervalSeconds).toBe(30);
-    expect(config.logLevel).toBe("info");
+    expect(config.logLevel).toBe("warn");
     expect(config.admins).toEqual([]);
+    expect(loadConfig({ SLACK_SIGNING_SECRET: "s3cret", SLACK_BOT_TOKEN: "xoxb-1-2" }).logLevel).toBe("info");
+    expect(loadConfig({ LOG_LEVEL: "debug" }).logLevel).toBe("debug");
   });
 
   it("picks HTTP with a signing secret and bot token, Socket Mode with an app token too", () => {

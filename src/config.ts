@@ -63,7 +63,7 @@ const EnvSchema = z.object({
       .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
         message: "must be one of fatal, error, warn, info, debug, trace, silent",
       })
-      .default("info"),
+      .optional(),
   ),
 });
 
@@ -128,9 +128,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw badVariable(name, issue?.message ?? "is not valid");
   }
   const values = parsed.data;
+  const mode = slackMode(values);
   return {
     slack: {
-      mode: slackMode(values),
+      mode,
       signingSecret: values.SLACK_SIGNING_SECRET,
       botToken: values.SLACK_BOT_TOKEN,
       appToken: values.SLACK_APP_TOKEN,
@@ -141,7 +142,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ambassadorImage: values.AMBASSADOR_IMAGE,
     store: readStoreConfig(env),
     checkIntervalSeconds: values.AMBASSADOR_CHECK_INTERVAL,
-    logLevel: values.LOG_LEVEL,
+    // At a terminal the person reads results, not the log: only warnings and errors unless asked for more.
+    logLevel: values.LOG_LEVEL ?? (mode === "terminal" ? "warn" : "info"),
   };
 }
 
