@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import type Docker from "dockerode";
 import { inject } from "vitest";
 import { createDockerClient, type DockerEndpoint } from "../src/docker/docker-client.js";
+import { demuxLogs } from "../src/docker/docker-host.js";
 
 export interface LabHost {
   name: "clustera" | "clusterb";
@@ -78,16 +79,4 @@ export async function runToCompletion(
   } finally {
     await container.remove({ force: true });
   }
-}
-
-/** Docker multiplexes stdout and stderr of a container without a TTY into framed chunks. */
-export function demuxLogs(buffer: Buffer): string {
-  const parts: string[] = [];
-  let offset = 0;
-  while (offset + 8 <= buffer.length) {
-    const size = buffer.readUInt32BE(offset + 4);
-    parts.push(buffer.subarray(offset + 8, offset + 8 + size).toString("utf8"));
-    offset += 8 + size;
-  }
-  return parts.join("");
 }
