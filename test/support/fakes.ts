@@ -283,6 +283,7 @@ export class FakeEngine implements Engine {
           name: r.name,
           state: "running" as const,
         })),
+        health: link.health,
       }));
   }
 
