@@ -238,4 +238,26 @@ describe("link monitor", () => {
     });
     expect(await monitor.checkAll()).toEqual([]);
   });
+
+  it("repairs a link once when it breaks, when automatic repair is on, and logs a repair that failed", async () => {
+    const world = fakeWorld();
+    const repairs: string[] = [];
+    const errors: object[] = [];
+    const monitor = createLinkMonitor({
+      links: memoryLinks([link("lnk1", "clustera", "clusterb")]),
+      probe: world.probe,
+      alerts: { post: async () => {} },
+      logger: { ...logger, error: (object: object) => void errors.push(object) },
+      intervalMs: 1000,
+      repair: async (linkId) => {
+        repairs.push(linkId);
+        throw new Error("clusterb does not answer");
+      },
+    });
+    world.states.set("lnk1-tgt", "missing");
+    await monitor.checkAll();
+    await monitor.checkAll();
+    expect(repairs).toEqual(["lnk1"]);
+    expect(errors).toEqual([expect.objectContaining({ linkId: "lnk1" })]);
+  });
 });
