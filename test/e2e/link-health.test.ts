@@ -175,6 +175,12 @@ describe("links that watch themselves, over Slack on the lab", () => {
       3 * intervalMs,
     );
     expect(monitor.health(webLink.id)?.state).toBe("broken");
+    const refused = await command(`repair ${webLink.id}`, webLink.channel);
+    expect(refused).toMatch(
+      new RegExp(
+        `^Cannot repair link ${webLink.id}: clusterb does not answer \\(.+\\); run repair again once it is back\\.$`,
+      ),
+    );
     // The link on host A was checked every interval while host B did not answer.
     expect(checks.length).toBeGreaterThanOrEqual(4);
     const gaps = checks.slice(1).map((at, index) => at - (checks[index] ?? at));
