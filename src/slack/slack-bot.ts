@@ -100,8 +100,11 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
     ...(mode === "socket" ? { socketMode: true, appToken } : { receiver }),
   });
 
-  const monitor = startLinkMonitor(services, app.client);
-  const commandServices: Services = monitor ? { ...services, health: monitor.health } : services;
+  let monitor: LinkMonitor | undefined;
+  const commandServices: Services = {
+    ...services,
+    health: (linkId) => monitor?.health(linkId) ?? services.health?.(linkId),
+  };
 
   const respondWith = async (respond: RespondFn, message: SlackMessage, replaceOriginal = false) => {
     await respond({ ...message, replace_original: replaceOriginal });
@@ -229,6 +232,8 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
     });
     listening = (healthServer.address() as AddressInfo).port;
   }
+  // Started once the app runs, so a failed start leaves no checks behind.
+  monitor = startLinkMonitor(services, app.client);
   log.info(
     { mode, port: listening },
     `Slack bot started (${mode === "http" ? `POST ${eventsPath}` : "Socket Mode"})`,
