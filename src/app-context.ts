@@ -5,6 +5,7 @@ import { createLinkEngine } from "./engine/link-engine.js";
 import type { Engine } from "./engine/types.js";
 import type { Logger } from "./logger.js";
 import { type AuditLog, localActor } from "./store/audit.js";
+import type { LinkHealth } from "./store/schema.js";
 import { openStoreServices } from "./store/store-services.js";
 import { runClustersCommand } from "./terminal/clusters-command.js";
 import type { ClustersCommandRunner } from "./terminal/clusters-delegate.js";
@@ -18,6 +19,8 @@ export interface Services {
   config: Config;
   /** The links as stored, for the monitor; absent in tests that need none. */
   links?: LinkRepository;
+  /** A link's health as the running monitor last saw it; without a monitor, the stored health is shown. */
+  health?: (linkId: string) => LinkHealth | undefined;
   /** `ambassador clusters add|list|remove|test …`, owned by the store. */
   runClustersCommand?: ClustersCommandRunner;
   /** Flushes and releases the store; called once on shutdown. */

@@ -36,6 +36,14 @@ describe("loadConfig", () => {
     expect(config.port).toBe(8080);
     expect(config.checkIntervalSeconds).toBe(5);
     expect(config.slack.apiUrl).toBe("http://127.0.0.1:9999/api/");
+    expect(config.autoRepair).toBe(false);
+  });
+
+  it("turns automatic repair on only when AMBASSADOR_AUTO_REPAIR says so", () => {
+    expect(loadConfig({ AMBASSADOR_AUTO_REPAIR: "on" }).autoRepair).toBe(true);
+    expect(loadConfig({ AMBASSADOR_AUTO_REPAIR: " TRUE " }).autoRepair).toBe(true);
+    expect(loadConfig({ AMBASSADOR_AUTO_REPAIR: "0" }).autoRepair).toBe(false);
+    expect(loadConfig({ AMBASSADOR_AUTO_REPAIR: "" }).autoRepair).toBe(false);
   });
 
   it("treats empty variables as unset", () => {
@@ -49,6 +57,7 @@ describe("loadConfig", () => {
     [{ SLACK_API_URL: "slack.com/api" }, /SLACK_API_URL must be an http\(s\) URL/],
     [{ AMBASSADOR_CHECK_INTERVAL: "0" }, /AMBASSADOR_CHECK_INTERVAL must be at least 1 second/],
     [{ LOG_LEVEL: "loud" }, /LOG_LEVEL must be one of/],
+    [{ AMBASSADOR_AUTO_REPAIR: "sometimes" }, /AMBASSADOR_AUTO_REPAIR must be on or off/],
     [{ AMBASSADOR_KEY: "c2hvcnQ=" }, /AMBASSADOR_KEY must be 32 bytes in base64/],
     [{ SLACK_BOT_TOKEN: "xoxb-1" }, /SLACK_SIGNING_SECRET is required with SLACK_BOT_TOKEN/],
     [{ SLACK_SIGNING_SECRET: "abc123" }, /SLACK_BOT_TOKEN is required with SLACK_SIGNING_SECRET/],

@@ -57,6 +57,15 @@ const EnvSchema = z.object({
       .min(1, "must be at least 1 second")
       .default(30),
   ),
+  AMBASSADOR_AUTO_REPAIR: z.preprocess(
+    (value) => (typeof value === "string" ? value.trim().toLowerCase() || undefined : value),
+    z
+      .enum(["1", "true", "yes", "on", "0", "false", "no", "off"], {
+        message: "must be on or off (1/true/yes or 0/false/no)",
+      })
+      .default("off")
+      .transform((value) => ["1", "true", "yes", "on"].includes(value)),
+  ),
   LOG_LEVEL: z.preprocess(
     blank,
     z
@@ -86,6 +95,8 @@ export interface Config {
   /** The store's file and where its encryption key comes from. */
   store: StoreConfig;
   checkIntervalSeconds: number;
+  /** Repair a link as soon as the monitor finds it broken (AMBASSADOR_AUTO_REPAIR; off by default). */
+  autoRepair: boolean;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 }
 
@@ -142,6 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ambassadorImage: values.AMBASSADOR_IMAGE,
     store: readStoreConfig(env),
     checkIntervalSeconds: values.AMBASSADOR_CHECK_INTERVAL,
+    autoRepair: values.AMBASSADOR_AUTO_REPAIR,
     // At a terminal the person reads results, not the log: only warnings and errors unless asked for more.
     logLevel: values.LOG_LEVEL ?? (mode === "terminal" ? "warn" : "info"),
   };

@@ -4,6 +4,7 @@ import { type BackendFactory, createServices, defaultBackend, type Services } fr
 import { type Config, configSecrets, loadConfig } from "./config.js";
 import { describeError, isUserError } from "./errors.js";
 import { createLogger, type Logger } from "./logger.js";
+import { logReconcileSummary } from "./monitor/start-monitor.js";
 import { startSlackBot } from "./slack/slack-bot.js";
 import { printClustersResult } from "./terminal/clusters-delegate.js";
 import { runRepl } from "./terminal/repl.js";
@@ -69,6 +70,8 @@ export async function main(args: readonly string[], io: MainIo): Promise<number>
 
 async function serveSlack(services: Services, logger: Logger, exit: (code: number) => void): Promise<void> {
   const bot = await startSlackBot(services);
+  // Only logged: a slow or dead host must not hold up the start.
+  void logReconcileSummary(services.engine, logger);
   const stop = async (signal: string) => {
     logger.info({ signal }, "stopping");
     try {

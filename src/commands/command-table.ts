@@ -4,6 +4,8 @@ import { createHelpCommand } from "./help.js";
 import { linkCommand } from "./link.js";
 import { listCommand } from "./list.js";
 import { portsCommand } from "./ports.js";
+import { repairCommand } from "./repair.js";
+import { statusCommand } from "./status.js";
 import { teardownCommand } from "./teardown.js";
 
 /** Every command, in the order help shows them; parsing, routing and help all read this table. */
@@ -12,6 +14,8 @@ export const commands: readonly CommandSpec[] = [
   portsCommand,
   teardownCommand,
   listCommand,
+  statusCommand,
+  repairCommand,
   clustersCommand,
   createHelpCommand(() => commands),
 ];

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import type { Services } from "../app-context.js";
 import type { ClusterProbe, ClusterSummary } from "../docker/clusters.js";
-import type { LinkResult, LinkView, PortsResult, TeardownResult } from "../engine/types.js";
+import type { LinkResult, LinkView, PortsResult, RepairResult, TeardownResult } from "../engine/types.js";
 import type { Actor } from "../store/schema.js";
 
 /** Who runs a command and from where; `trusted` is the local user at the terminal. */
@@ -45,6 +45,8 @@ export type CommandResult =
   | { kind: "teardown"; result: TeardownResult }
   | { kind: "teardown-choice"; links: LinkView[]; channel?: string }
   | { kind: "list"; links: LinkView[]; channel?: string }
+  | { kind: "status"; view: LinkView }
+  | { kind: "repair"; result: RepairResult }
   | { kind: "clusters"; clusters: ClusterSummary[]; probes: ClusterProbe[] }
   | { kind: "help"; entries: HelpEntry[]; topic?: string };
 

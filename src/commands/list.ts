@@ -1,11 +1,12 @@
 import { z } from "zod";
 import { defineCommand } from "./command.js";
+import { linkViews } from "./link-views.js";
 
 export const ListInput = z.object({});
 
 export const listCommand = defineCommand({
   name: "list",
-  summary: "List the links, with the live state of their containers.",
+  summary: "List the links, with the live state of their containers and their health.",
   example: "list",
   positionals: [],
   options: [],
@@ -13,6 +14,6 @@ export const listCommand = defineCommand({
   mutating: false,
   progress: () => "Reading the links…",
   async run(_input, { services }) {
-    return { kind: "list", links: await services.engine.list() };
+    return { kind: "list", links: await linkViews(services) };
   },
 });

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type Docker from "dockerode";
 import type { ClusterDirectory, LinkRepository } from "../docker/clusters.js";
 import {
   bindingsOf,
@@ -33,6 +34,8 @@ import type {
   PortMapping,
   PortsResult,
   ReconcileResult,
+  RepairedPart,
+  RepairResult,
   RequestContext,
   StepTiming,
   TeardownResult,
@@ -89,12 +92,16 @@ export class LinkStepError extends UserError {
     readonly reason: string,
     readonly leftovers: { cluster: string; kind: string; name: string }[],
     readonly linkId: string,
+    operation: "link" | "repair" = "link",
   ) {
     const cleanup = leftovers.length
       ? ` ${leftovers.length} object(s) could not be removed (${leftovers.map((l) => `${l.kind} ${l.name} on ${l.cluster}`).join(", ")}); run teardown ${linkId} once the host answers.`
-      : " Nothing of this attempt was left behind.";
+      : operation === "repair"
+        ? ` Nothing of this attempt was left behind; link ${linkId} is as it was.`
+        : " Nothing of this attempt was left behind.";
     const oneLine = reason.replace(/\s+/g, " ").trim();
-    super("link-failed", `Link failed at step "${step}" on ${cluster}: ${oneLine}.${cleanup}`);
+    const what = operation === "repair" ? `Repair of link ${linkId}` : "Link";
+    super(`${operation}-failed`, `${what} failed at step "${step}" on ${cluster}: ${oneLine}.${cleanup}`);
   }
 }
 
@@ -106,6 +113,15 @@ class StepFailure extends Error {
   ) {
     super(`${step} on ${cluster}: ${describeError(cause)}`);
   }
+}
+
+/** A step's failure in one line, naming the Docker call and object when it was one. */
+function failureReason(cause: unknown): string {
+  const reason =
+    cause instanceof DockerCallError
+      ? `${cause.action}${cause.context.container ? ` ${cause.context.container}` : cause.context.network ? ` ${cause.context.network}` : ""}: ${cause.reason}`
+      : describeError(cause);
+  return reason.replace(/\.$/, "");
 }
 
 /** `5000/tcp -> 10.0.0.12:32770`, as `docker port` prints a binding. */
@@ -180,6 +196,103 @@ function validateAlias(alias: string, fromName: boolean): void {
   throw new UserError("invalid-alias", `${hint[0]?.toUpperCase()}${hint.slice(1)}.`);
 }
 
+/** An ambassador to run, before the engine adds its image and labels. */
+type AmbassadorSpec = Omit<AmbassadorRequest, "image" | "labels">;
+
+/** The source ambassador: publishes each port on the same host port when free, else on one Docker picks. */
+function sourceRequest(
+  on: DockerHost,
+  name: string,
+  alias: string,
+  ports: number[],
+  usedHostPorts: Set<number>,
+  sourceNetwork: string | undefined,
+): AmbassadorSpec {
+  return {
+    host: on,
+    baseName: `${name}-ambassador`,
+    env: ports.map(
+      (port) => `${envName(alias)}_PORT_${port}_TCP=tcp://${sourceNetwork ? name : alias}:${port}`,
+    ),
+    ports,
+    publish: new Map(ports.map((port) => [port, usedHostPorts.has(port) ? "" : String(port)])),
+    networkMode: sourceNetwork,
+    links: sourceNetwork ? undefined : [`${name}:${alias}`],
+  };
+}
+
+/** The variables that tell a target ambassador where the source ambassador listens. */
+function targetEnvironment(alias: string, connections: { port: number; address: string }[]): string[] {
+  return connections.map((c) => `${envName(alias)}_PORT_${c.port}_TCP=tcp://${c.address}`);
+}
+
+function targetRequest(
+  on: DockerHost,
+  name: string,
+  alias: string,
+  connections: { port: number; address: string }[],
+  targetNetwork: string | undefined,
+): AmbassadorSpec {
+  return {
+    host: on,
+    baseName: `${name}-ambassador`,
+    env: targetEnvironment(alias, connections),
+    ports: connections.map((c) => c.port),
+    networkMode: targetNetwork,
+    networkAliases: targetNetwork ? [alias] : undefined,
+  };
+}
+
+/** The consumer: found by the alias on the target network, or through a legacy link to the target ambassador. */
+function webSpec(
+  image: string,
+  alias: string,
+  ports: number[],
+  labels: Record<string, string>,
+  targetNetwork: string | undefined,
+  targetAmbassador: CreatedContainer | undefined,
+): Docker.ContainerCreateOptions {
+  return {
+    Image: image,
+    Env: targetNetwork ? linkEnvironment(alias, ports) : undefined,
+    Labels: labels,
+    HostConfig: {
+      PublishAllPorts: true,
+      RestartPolicy: { Name: "unless-stopped" },
+      NetworkMode: targetNetwork,
+      Links: targetAmbassador ? [`${targetAmbassador.name}:${alias}`] : undefined,
+    },
+  };
+}
+
+/** The host ports a source ambassador publishes, one per carried port; throws when one is missing. */
+async function readConnectionMappings(
+  on: DockerHost,
+  ambassador: CreatedContainer,
+  ports: number[],
+): Promise<PortMapping[]> {
+  const info = await on.inspectContainer(ambassador.id);
+  const rows = mappingsOf(on.name, ambassador.name, on.advertise, info?.NetworkSettings.Ports);
+  for (const port of ports) {
+    if (!rows.some((m) => m.containerPort === port && m.protocol === "tcp")) {
+      throw new Error(`ambassador ${ambassador.name} publishes no host port for ${port}/tcp`);
+    }
+  }
+  return rows;
+}
+
+/** host:port other hosts use to reach the source ambassador: the source's advertise address and its host port. */
+function connectionsOf(
+  source: DockerHost,
+  ports: number[],
+  mappings: PortMapping[],
+): { port: number; address: string }[] {
+  return ports.map((port) => {
+    const mapping = mappings.find((m) => m.containerPort === port && m.protocol === "tcp");
+    return { port, address: `${source.advertise}:${mapping?.hostPort}` };
+  });
+}
+
 /** Creation order of a link's parts; teardown goes the other way. */
 const roleOrder: ResourceRole[] = [
   "source-network",
@@ -199,6 +312,11 @@ async function settled<T extends readonly unknown[]>(
   const first = failed.find((o) => o.reason instanceof StepFailure) ?? failed[0];
   if (first) throw first.reason;
   return outcomes.map((o) => (o as PromiseFulfilledResult<unknown>).value) as { [K in keyof T]: T[K] };
+}
+
+/** A network or container as a repaired part, before its reason is known. */
+function partOf(resource: LinkResource): Omit<RepairedPart, "reason"> {
+  return { cluster: resource.cluster, kind: resource.kind, role: resource.role, name: resource.name };
 }
 
 function sameResource(a: LinkResource, b: LinkResource): boolean {
@@ -259,6 +377,61 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
     } catch (error) {
       deps.logger?.error({ err: error, action, target }, "audit record failed");
     }
+  }
+
+  /** Runs an ambassador in the wanted mode, or the fastest the host permits (kernel, else relay). */
+  async function launchAmbassador(
+    request: AmbassadorSpec,
+    labels: Record<string, string>,
+    wantedMode: AmbassadorMode | undefined,
+    onCreated: (created: CreatedContainer) => void,
+    onRemoved: (created: CreatedContainer) => void,
+  ): Promise<RunningAmbassador & { mode: AmbassadorMode }> {
+    const full: AmbassadorRequest = { ...request, image, labels };
+    const key = `${request.host.name}\u0000${image}`;
+    const attempts: AmbassadorMode[] = wantedMode
+      ? [wantedMode]
+      : relayOnly.has(key)
+        ? ["relay"]
+        : ["kernel", "relay"];
+    let lastError: unknown;
+    for (const mode of attempts) {
+      full.labels = { ...labels, [labelKeys.mode]: mode };
+      let running: RunningAmbassador;
+      try {
+        running = await runAmbassador(full, mode, runner, onCreated, onRemoved);
+      } catch (error) {
+        lastError = error;
+        const refused =
+          error instanceof AmbassadorRefused ||
+          (error instanceof DockerCallError && !error.unreachable && error.statusCode !== 404);
+        if (mode === "kernel" && !wantedMode && refused) {
+          relayOnly.add(key);
+          deps.logger?.warn(
+            { cluster: request.host.name, err: describeError(error) },
+            "kernel mode refused; falling back to relay",
+          );
+          continue;
+        }
+        throw error;
+      }
+      if (mode === "kernel" && !running.handshake && wantedMode === "kernel") {
+        await request.host.removeContainer(running.id, running.name);
+        onRemoved(running);
+        throw new AmbassadorRefused(
+          `the image ${image} does not report an ambassador mode, so it cannot run in kernel mode`,
+        );
+      }
+      if (mode === "kernel" && !running.handshake && !wantedMode) {
+        // An image without our handshake (the seed's socat ambassador): it relays, and needs no NET_ADMIN.
+        relayOnly.add(key);
+        await request.host.removeContainer(running.id, running.name);
+        onRemoved(running);
+        continue;
+      }
+      return { ...running, mode: running.handshake ? mode : "relay" };
+    }
+    throw lastError;
   }
 
   async function ensureImage(on: DockerHost, wanted: string, what: string, fix: string): Promise<void> {
@@ -392,16 +565,17 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
             ),
           );
       }
-      const cause = failure.cause;
-      const reason =
-        cause instanceof DockerCallError
-          ? `${cause.action}${cause.context.container ? ` ${cause.context.container}` : cause.context.network ? ` ${cause.context.network}` : ""}: ${cause.reason}`
-          : describeError(cause);
       deps.logger?.warn(
-        { link: linkId, step: failure.step, cluster: failure.cluster, err: describeError(cause), leftovers },
+        {
+          link: linkId,
+          step: failure.step,
+          cluster: failure.cluster,
+          err: describeError(failure.cause),
+          leftovers,
+        },
         "link rolled back",
       );
-      throw new LinkStepError(failure.step, failure.cluster, reason.replace(/\.$/, ""), leftovers, linkId);
+      throw new LinkStepError(failure.step, failure.cluster, failureReason(failure.cause), leftovers, linkId);
     }
 
     async function build(): Promise<LinkResult> {
@@ -467,56 +641,9 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
         },
       });
 
-      const startAmbassador = async (
-        request: Omit<AmbassadorRequest, "image">,
-        role: "source" | "target",
-      ) => {
-        const full: AmbassadorRequest = { ...request, image, labels: labels(role) };
-        const key = `${request.host.name}\u0000${image}`;
-        const attempts: AmbassadorMode[] = wantedMode
-          ? [wantedMode]
-          : relayOnly.has(key)
-            ? ["relay"]
-            : ["kernel", "relay"];
+      const startAmbassador = (request: AmbassadorSpec, role: "source" | "target") => {
         const { onCreated, onRemoved } = track(request.host.name, role, "container");
-        let lastError: unknown;
-        for (const mode of attempts) {
-          full.labels = { ...labels(role), [labelKeys.mode]: mode };
-          let running: RunningAmbassador;
-          try {
-            running = await runAmbassador(full, mode, runner, onCreated, onRemoved);
-          } catch (error) {
-            lastError = error;
-            const refused =
-              error instanceof AmbassadorRefused ||
-              (error instanceof DockerCallError && !error.unreachable && error.statusCode !== 404);
-            if (mode === "kernel" && !wantedMode && refused) {
-              relayOnly.add(key);
-              deps.logger?.warn(
-                { cluster: request.host.name, err: describeError(error) },
-                "kernel mode refused; falling back to relay",
-              );
-              continue;
-            }
-            throw error;
-          }
-          if (mode === "kernel" && !running.handshake && wantedMode === "kernel") {
-            await request.host.removeContainer(running.id, running.name);
-            onRemoved(running);
-            throw new AmbassadorRefused(
-              `the image ${image} does not report an ambassador mode, so it cannot run in kernel mode`,
-            );
-          }
-          if (mode === "kernel" && !running.handshake && !wantedMode) {
-            // An image without our handshake (the seed's socat ambassador): it relays, and needs no NET_ADMIN.
-            relayOnly.add(key);
-            await request.host.removeContainer(running.id, running.name);
-            onRemoved(running);
-            continue;
-          }
-          return { ...running, mode: running.handshake ? mode : "relay" };
-        }
-        throw lastError;
+        return launchAmbassador(request, labels(role), wantedMode, onCreated, onRemoved);
       };
 
       const sourceNetwork = wiring === "networks" ? `ambassador-${linkId}-source` : undefined;
@@ -551,39 +678,12 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
             c.Ports.flatMap((p) => (p.PublicPort ? [p.PublicPort] : [])),
           ),
         );
-        const publish = new Map(ports.map((port) => [port, used.has(port) ? "" : String(port)]));
         const ambassador = await step("start source ambassador", source.name, () =>
-          startAmbassador(
-            {
-              host: source,
-              baseName: `${name}-ambassador`,
-              env: ports.map(
-                (port) => `${envName(alias)}_PORT_${port}_TCP=tcp://${sourceNetwork ? name : alias}:${port}`,
-              ),
-              ports,
-              labels: {},
-              publish,
-              networkMode: sourceNetwork,
-              links: sourceNetwork ? undefined : [`${name}:${alias}`],
-            },
-            "source",
-          ),
+          startAmbassador(sourceRequest(source, name, alias, ports, used, sourceNetwork), "source"),
         );
-        const mappings = await step("read connection information", source.name, async () => {
-          const info = await source.inspectContainer(ambassador.id);
-          const rows = mappingsOf(
-            source.name,
-            ambassador.name,
-            source.advertise,
-            info?.NetworkSettings.Ports,
-          );
-          for (const port of ports) {
-            if (!rows.some((m) => m.containerPort === port && m.protocol === "tcp")) {
-              throw new Error(`ambassador ${ambassador.name} publishes no host port for ${port}/tcp`);
-            }
-          }
-          return rows;
-        });
+        const mappings = await step("read connection information", source.name, () =>
+          readConnectionMappings(source, ambassador, ports),
+        );
         return { ambassador, mappings };
       };
 
@@ -608,17 +708,7 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
           const created = await createUniquelyNamed(
             target,
             web.name,
-            {
-              Image: web.image,
-              Env: targetNetwork ? linkEnvironment(alias, ports) : undefined,
-              Labels: labels("web"),
-              HostConfig: {
-                PublishAllPorts: true,
-                RestartPolicy: { Name: "unless-stopped" },
-                NetworkMode: targetNetwork,
-                Links: targetAmbassador ? [`${targetAmbassador.name}:${alias}`] : undefined,
-              },
-            },
+            webSpec(web.image, alias, ports, labels("web"), targetNetwork, targetAmbassador),
             onCreated,
           );
           await target.startContainer(created.id, created.name);
@@ -634,25 +724,11 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
       const [sourceResult] = await settled([sourceSide(), createTargetNetwork()]);
       const sourceAmbassador = sourceResult.ambassador;
       const sourceMappings = sourceResult.mappings;
-      const connections = ports.map((port) => {
-        const mapping = sourceMappings.find((m) => m.containerPort === port && m.protocol === "tcp");
-        return { port, address: `${source.advertise}:${mapping?.hostPort}` };
-      });
+      const connections = connectionsOf(source, ports, sourceMappings);
 
       const startTarget = () =>
         step("start target ambassador", target.name, () =>
-          startAmbassador(
-            {
-              host: target,
-              baseName: `${name}-ambassador`,
-              env: connections.map((c) => `${envName(alias)}_PORT_${c.port}_TCP=tcp://${c.address}`),
-              ports,
-              labels: {},
-              networkMode: targetNetwork,
-              networkAliases: targetNetwork ? [alias] : undefined,
-            },
-            "target",
-          ),
+          startAmbassador(targetRequest(target, name, alias, connections, targetNetwork), "target"),
         );
       let targetAmbassador: RunningAmbassador;
       let webStarted: Awaited<ReturnType<typeof startWeb>>;
@@ -823,6 +899,307 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
     throw new UserError("link-not-found", `No link with ID or container "${ref}".${hint}`);
   }
 
+  /** Recreates what the link is missing or what runs stale, all or nothing (see Engine.repair). */
+  async function repairLink(link: LinkRecord, context: RequestContext): Promise<RepairResult> {
+    if (link.status === "partial") {
+      throw new UserError(
+        "link-partial",
+        `Link ${link.id} was only partly torn down, so there is nothing to repair; run teardown ${link.id} to finish it.`,
+      );
+    }
+    const source = host(link.sourceCluster);
+    const target = host(link.targetCluster);
+    const byRole = (role: ResourceRole) => link.resources.find((r) => r.role === role);
+    const read = async <T>(cluster: string, run: () => Promise<T>): Promise<T> => {
+      try {
+        return await run();
+      } catch (error) {
+        if (!isUnreachable(error)) throw error;
+        const reason = error instanceof DockerCallError ? error.reason : describeError(error);
+        throw new UserError(
+          "cluster-unreachable",
+          `Cannot repair link ${link.id}: ${cluster} does not answer (${reason.replace(/\.$/, "")}); run repair again once it is back.`,
+        );
+      }
+    };
+    const live = async (on: DockerHost, resource: LinkResource | undefined) => {
+      if (!resource) return undefined;
+      const info = await read(on.name, () => on.inspectContainer(resource.id));
+      return { resource, info, state: !info ? "missing" : info.State.Running ? "running" : "stopped" };
+    };
+    const networkGone = async (on: DockerHost, resource: LinkResource | undefined) =>
+      resource !== undefined && !(await read(on.name, () => on.inspectNetwork(resource.id)));
+
+    const app = await read(source.name, () => source.inspectContainer(link.container));
+    if (!app?.State.Running) {
+      throw new UserError(
+        app ? "container-not-running" : "container-not-found",
+        `Container "${link.container}" on ${source.name} is ${app ? app.State.Status : "gone"}; ${app ? `start it (docker start ${link.container})` : "run it again under the same name"}, then repair link ${link.id}.`,
+      );
+    }
+    const sourceNet = byRole("source-network");
+    const targetNet = byRole("target-network");
+    const [sourceNetGone, targetNetGone, sourceNow, targetNow, webNow] = await Promise.all([
+      networkGone(source, sourceNet),
+      networkGone(target, targetNet),
+      live(source, byRole("source")),
+      live(target, byRole("target")),
+      live(target, byRole("web")),
+    ]);
+    const connected =
+      !sourceNet || (!sourceNetGone && sourceNet.name in (app.NetworkSettings.Networks ?? {}));
+    const why = (part: { state: string } | undefined, dependency?: string) =>
+      !part || part.state !== "running" ? (part?.state ?? "missing") : dependency;
+    const sourceWhy = why(sourceNow, sourceNetGone ? "its network was recreated" : undefined);
+
+    const recreated: RepairedPart[] = [];
+    const created: LinkResource[] = [];
+    const replaced: LinkResource[] = [];
+    const dropped: LinkResource[] = [];
+    const labels = (role: ResourceRole) =>
+      linkLabels({
+        linkId: link.id,
+        role,
+        actor: context.actor,
+        channel: link.channel ?? context.channel,
+        container: link.container,
+      });
+    const track = {
+      onCreated: (cluster: string, role: ResourceRole) => (made: CreatedContainer) =>
+        created.push({ cluster, kind: "container", role, id: made.id, name: made.name }),
+      onRemoved: (made: CreatedContainer) => {
+        const index = created.findIndex((r) => r.id === made.id);
+        if (index >= 0) created.splice(index, 1);
+      },
+    };
+    const renew = (old: LinkResource | undefined, part: RepairedPart, state?: string) => {
+      recreated.push(part);
+      if (!old) return;
+      dropped.push(old);
+      if (state === "running" || state === "stopped") replaced.push(old);
+    };
+    const step = async <T>(name: string, cluster: string, run: () => Promise<T>): Promise<T> => {
+      try {
+        await deps.beforeStep?.({ name, cluster });
+        return await run();
+      } catch (error) {
+        throw error instanceof StepFailure ? error : new StepFailure(name, cluster, error);
+      }
+    };
+
+    try {
+      if (sourceNet && sourceNetGone) {
+        await step("create source network", source.name, async () => {
+          const id = await source.createNetwork(sourceNet.name, labels("source-network"));
+          created.push({ ...sourceNet, id });
+        });
+        renew(sourceNet, { ...partOf(sourceNet), reason: "missing" });
+      }
+      if (sourceNet && !connected) {
+        await step("connect container", source.name, async () => {
+          await source.connectNetwork(sourceNet.name, app.Id);
+          created.push({
+            cluster: source.name,
+            kind: "connection",
+            role: "connection",
+            id: app.Id,
+            name: link.container,
+            network: sourceNet.name,
+          });
+        });
+        const old = byRole("connection");
+        if (old) dropped.push(old);
+        recreated.push({
+          cluster: source.name,
+          kind: "connection",
+          role: "connection",
+          name: link.container,
+          reason: `not on ${sourceNet.name}`,
+        });
+      }
+      let sourceAmbassador: CreatedContainer | undefined = sourceNow?.info
+        ? { id: sourceNow.info.Id, name: sourceNow.resource.name }
+        : undefined;
+      let sourceMode = link.modes?.source;
+      if (sourceWhy) {
+        const used = new Set(
+          (await step("read used host ports", source.name, () => source.listContainers())).flatMap((c) =>
+            c.Ports.flatMap((p) => (p.PublicPort ? [p.PublicPort] : [])),
+          ),
+        );
+        const started = await step("start source ambassador", source.name, () =>
+          launchAmbassador(
+            sourceRequest(source, link.container, link.alias, link.ports, used, sourceNet?.name),
+            labels("source"),
+            deps.mode,
+            track.onCreated(source.name, "source"),
+            track.onRemoved,
+          ),
+        );
+        sourceAmbassador = started;
+        sourceMode = started.mode;
+        renew(
+          sourceNow?.resource,
+          { cluster: source.name, kind: "container", role: "source", name: started.name, reason: sourceWhy },
+          sourceNow?.state,
+        );
+      }
+      if (!sourceAmbassador) throw new Error("the link records no source ambassador");
+      const ambassadorAtSource = sourceAmbassador;
+      const mappings = await step("read connection information", source.name, () =>
+        readConnectionMappings(source, ambassadorAtSource, link.ports),
+      );
+      const connections = connectionsOf(source, link.ports, mappings);
+      const wantedEnv = targetEnvironment(link.alias, connections);
+      const stale =
+        targetNow?.info !== undefined &&
+        wantedEnv.some((entry) => !targetNow.info?.Config.Env?.includes(entry));
+
+      if (targetNet && targetNetGone) {
+        await step("create target network", target.name, async () => {
+          const id = await target.createNetwork(targetNet.name, labels("target-network"));
+          created.push({ ...targetNet, id });
+        });
+        renew(targetNet, { ...partOf(targetNet), reason: "missing" });
+      }
+      const targetWhy = why(
+        targetNow,
+        targetNetGone ? "its network was recreated" : stale ? "stale connection information" : undefined,
+      );
+      let targetAmbassador: CreatedContainer | undefined = targetNow?.info
+        ? { id: targetNow.info.Id, name: targetNow.resource.name }
+        : undefined;
+      let targetMode = link.modes?.target;
+      if (targetWhy) {
+        const started = await step("start target ambassador", target.name, () =>
+          launchAmbassador(
+            targetRequest(target, link.container, link.alias, connections, targetNet?.name),
+            labels("target"),
+            deps.mode,
+            track.onCreated(target.name, "target"),
+            track.onRemoved,
+          ),
+        );
+        targetAmbassador = started;
+        targetMode = started.mode;
+        renew(
+          targetNow?.resource,
+          { cluster: target.name, kind: "container", role: "target", name: started.name, reason: targetWhy },
+          targetNow?.state,
+        );
+      }
+      const legacyRelink = link.wiring === "legacy-links" && targetWhy !== undefined;
+      const webWhy = link.web
+        ? why(
+            webNow,
+            targetNetGone
+              ? "its network was recreated"
+              : legacyRelink
+                ? "its target ambassador was recreated"
+                : undefined,
+          )
+        : undefined;
+      let web: CreatedContainer | undefined = webNow?.info
+        ? { id: webNow.info.Id, name: webNow.resource.name }
+        : undefined;
+      if (link.web && webWhy) {
+        const consumer = link.web;
+        web = await step("start web", target.name, async () => {
+          const made = await createUniquelyNamed(
+            target,
+            consumer.name.replace(/-\d+$/, ""),
+            webSpec(
+              consumer.image,
+              link.alias,
+              link.ports,
+              labels("web"),
+              targetNet?.name,
+              link.wiring === "legacy-links" ? targetAmbassador : undefined,
+            ),
+            track.onCreated(target.name, "web"),
+          );
+          await target.startContainer(made.id, made.name);
+          return made;
+        });
+        renew(
+          webNow?.resource,
+          { cluster: target.name, kind: "container", role: "web", name: web.name, reason: webWhy },
+          webNow?.state,
+        );
+      }
+      const webUrls = web ? await webUrlsOf(target, web) : [];
+      if (recreated.length === 0) {
+        if (link.status !== "active") await deps.links.save({ ...link, status: "active" });
+        return {
+          linkId: link.id,
+          status: "nothing-to-repair",
+          recreated,
+          replaced: [],
+          connections,
+          webUrls,
+        };
+      }
+      const resources = [...link.resources.filter((r) => !dropped.includes(r)), ...created].sort(
+        (a, b) => roleOrder.indexOf(a.role) - roleOrder.indexOf(b.role),
+      );
+      await step("save link", "store", async () => {
+        const latest = deps.links.get(link.id) ?? link;
+        await deps.links.save({
+          ...latest,
+          resources,
+          connections,
+          web: link.web && web ? { ...link.web, name: web.name } : link.web,
+          modes: sourceMode && targetMode ? { source: sourceMode, target: targetMode } : link.modes,
+          status: "active",
+        });
+      });
+      const left = await removeResources(replaced, link.id);
+      for (const old of left) {
+        deps.logger?.warn(
+          { link: link.id, container: old.name, err: old.error },
+          "could not remove a replaced container",
+        );
+      }
+      return {
+        linkId: link.id,
+        status: "repaired",
+        recreated,
+        replaced: replaced.map((r) => ({ cluster: r.cluster, name: r.name })),
+        connections,
+        webUrls,
+      };
+    } catch (error) {
+      const failure = error instanceof StepFailure ? error : new StepFailure("repair", source.name, error);
+      const left = await removeResources(created, link.id);
+      const leftovers = left.map((l) => ({ cluster: l.cluster, kind: l.kind, name: l.name }));
+      deps.logger?.warn(
+        {
+          link: link.id,
+          step: failure.step,
+          cluster: failure.cluster,
+          err: describeError(failure.cause),
+          leftovers,
+        },
+        "repair rolled back",
+      );
+      throw new LinkStepError(
+        failure.step,
+        failure.cluster,
+        failureReason(failure.cause),
+        leftovers,
+        link.id,
+        "repair",
+      );
+    }
+  }
+
+  async function webUrlsOf(on: DockerHost, web: CreatedContainer): Promise<string[]> {
+    const info = await on.inspectContainer(web.id);
+    return mappingsOf(on.name, web.name, on.advertise, info?.NetworkSettings.Ports).flatMap((m) =>
+      m.url ? [m.url] : [],
+    );
+  }
+
   const sourceKey = (cluster: string, container: string) => `${cluster}/${container}`;
 
   return {
@@ -975,6 +1352,23 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
                 ? "broken"
                 : "active";
         return { link, status, containers, health: link.health };
+      });
+    },
+
+    async repair(ref, context) {
+      const link = findLink(ref);
+      return mutex.run(sourceKey(link.sourceCluster, link.container), async () => {
+        const current = deps.links.get(link.id);
+        if (!current) throw new UserError("link-not-found", `Link ${link.id} was torn down.`);
+        try {
+          const result = await repairLink(current, context);
+          const detail = result.recreated.map((part) => `${part.role} ${part.name}`).join(", ");
+          await audit(context, "repair", current.id, "ok", detail || "nothing to repair");
+          return result;
+        } catch (error) {
+          await audit(context, "repair", current.id, "error", describeError(error));
+          throw error;
+        }
       });
     },
 

@@ -1,4 +1,4 @@
-import type { Actor, LinkHealth, LinkRecord, LinkStatus } from "../store/schema.js";
+import type { Actor, LinkHealth, LinkRecord, LinkStatus, ResourceRole } from "../store/schema.js";
 
 /** Who asked, and from where; recorded in labels, the store and the audit log. */
 export interface RequestContext {
@@ -93,6 +93,28 @@ export interface ReconcileResult {
   unreachable?: { cluster: string; error: string }[];
 }
 
+/** One part of a link a repair made anew, and why. */
+export interface RepairedPart {
+  cluster: string;
+  kind: "container" | "network" | "connection";
+  role: ResourceRole;
+  name: string;
+  /** "missing", "stopped", "stale connection information", or what it depends on being recreated. */
+  reason: string;
+}
+
+/** What `repair` did: nothing when every part was there and current; else what it recreated. */
+export interface RepairResult {
+  linkId: string;
+  status: "repaired" | "nothing-to-repair";
+  recreated: RepairedPart[];
+  /** Stopped or stale containers the new ones replaced, removed once the repair succeeded. */
+  replaced: { cluster: string; name: string }[];
+  /** host:port the target ambassador forwards to, one per port, after the repair. */
+  connections: { port: number; address: string }[];
+  webUrls: string[];
+}
+
 /** The link engine: the ambassador pattern across two Docker hosts. Knows nothing of Slack. */
 export interface Engine {
   link(
@@ -106,4 +128,6 @@ export interface Engine {
   teardown(linkIdOrContainer: string, context: RequestContext): Promise<TeardownResult>;
   list(filter?: { channel?: string }): Promise<LinkView[]>;
   reconcile(options: { fix: boolean }): Promise<ReconcileResult>;
+  /** Recreates what a link is missing, all or nothing; rejects with a UserError when it cannot. */
+  repair(linkId: string, context: RequestContext): Promise<RepairResult>;
 }

@@ -81,6 +81,7 @@ describe("link monitor", () => {
     await monitor.checkAll();
     await monitor.checkAll();
     await monitor.checkAll();
+    await monitor.alertsSent();
     expect(posts).toHaveLength(1);
     expect(posts[0]?.channel).toBe("C1");
     expect(posts[0]?.text).toContain("Link lnk1");
@@ -91,6 +92,7 @@ describe("link monitor", () => {
     world.states.delete("lnk1-tgt");
     await monitor.checkAll();
     await monitor.checkAll();
+    await monitor.alertsSent();
     expect(posts).toHaveLength(2);
     expect(posts[1]?.text).toContain("Link lnk1");
     expect(posts[1]?.text).toContain("works again");
@@ -162,7 +164,100 @@ describe("link monitor", () => {
     });
     const checks = await monitor.checkAll();
     expect(checks.map((check) => check.state)).toEqual(["broken", "broken"]);
+    await monitor.alertsSent();
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ linkId: "b", channel: "C1" });
+  });
+
+  it("keeps checking a link on time while Slack takes its time with the alert, and posts in order", async () => {
+    const world = fakeWorld();
+    const posts: string[] = [];
+    let release: () => void = () => {};
+    const slack = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const monitor = createLinkMonitor({
+      links: memoryLinks([link("lnk1", "clustera", "clusterb")]),
+      probe: world.probe,
+      alerts: {
+        post: async (_channel, text) => {
+          await slack;
+          posts.push(text);
+        },
+      },
+      logger,
+      intervalMs: 1000,
+    });
+    world.states.set("lnk1-tgt", "missing");
+    await monitor.checkAll();
+    world.states.delete("lnk1-tgt");
+    const started = Date.now();
+    expect(await monitor.checkAll()).toEqual([{ linkId: "lnk1", state: "healthy", problems: [] }]);
+    expect(Date.now() - started).toBeLessThan(500);
+    expect(posts).toEqual([]);
+    release();
+    await monitor.alertsSent();
+    expect(posts.map((text) => text.split(" ")[0])).toEqual([":warning:", ":white_check_mark:"]);
+  });
+
+  it("never has more Docker calls in flight on one cluster than allowed", async () => {
+    let inFlight = 0;
+    let most = 0;
+    const probe: LinkProbe = {
+      container: async () => {
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        inFlight -= 1;
+        return "running";
+      },
+      connect: async () => {},
+    };
+    const many = Array.from({ length: 12 }, (_, index) => link(`l${index}`, "clustera", "clustera"));
+    const monitor = createLinkMonitor({
+      links: memoryLinks(many),
+      probe,
+      alerts: { post: async () => {} },
+      logger,
+      intervalMs: 1000,
+      perClusterConcurrency: 3,
+    });
+    await Promise.all([monitor.checkAll(), monitor.checkAll()]);
+    expect(most).toBe(3);
+  });
+
+  it("leaves alone a link a teardown left partial", async () => {
+    const world = fakeWorld();
+    world.states.set("p-tgt", "missing");
+    const monitor = createLinkMonitor({
+      links: memoryLinks([{ ...link("p", "clustera", "clusterb"), status: "partial" }]),
+      probe: world.probe,
+      alerts: { post: async () => {} },
+      logger,
+      intervalMs: 1000,
+    });
+    expect(await monitor.checkAll()).toEqual([]);
+  });
+
+  it("repairs a link once when it breaks, when automatic repair is on, and logs a repair that failed", async () => {
+    const world = fakeWorld();
+    const repairs: string[] = [];
+    const errors: object[] = [];
+    const monitor = createLinkMonitor({
+      links: memoryLinks([link("lnk1", "clustera", "clusterb")]),
+      probe: world.probe,
+      alerts: { post: async () => {} },
+      logger: { ...logger, error: (object: object) => void errors.push(object) },
+      intervalMs: 1000,
+      repair: async (linkId) => {
+        repairs.push(linkId);
+        throw new Error("clusterb does not answer");
+      },
+    });
+    world.states.set("lnk1-tgt", "missing");
+    await monitor.checkAll();
+    await monitor.checkAll();
+    expect(repairs).toEqual(["lnk1"]);
+    expect(errors).toEqual([expect.objectContaining({ linkId: "lnk1" })]);
   });
 });

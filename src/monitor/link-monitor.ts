@@ -1,5 +1,6 @@
 import type { LinkRepository } from "../docker/clusters.js";
 import { describeError } from "../errors.js";
+import { describeRole } from "../render/format.js";
 import type { LinkHealth, LinkRecord } from "../store/schema.js";
 
 export type ContainerState = "running" | "stopped" | "missing";
@@ -51,13 +52,9 @@ export interface LinkMonitor {
   /** Checks every link now (those not already being checked) and waits for the results. */
   checkAll(): Promise<LinkCheck[]>;
   health(linkId: string): LinkHealth | undefined;
+  /** Resolves once every alert queued so far was posted (or failed and was logged). */
+  alertsSent(): Promise<void>;
 }
-
-const roleNames: Record<string, string> = {
-  source: "source ambassador",
-  target: "target ambassador",
-  web: "consumer",
-};
 
 /** A counting semaphore per cluster, so one slow host never takes the slots of another. */
 function createClusterLimiter(limit: number) {
@@ -65,18 +62,21 @@ function createClusterLimiter(limit: number) {
   const waiting = new Map<string, (() => void)[]>();
   return async function withSlot<T>(cluster: string, work: () => Promise<T>): Promise<T> {
     if ((active.get(cluster) ?? 0) >= limit) {
+      // The slot is handed over by the one leaving it, so a newcomer cannot take it in between.
       await new Promise<void>((resolve) => {
         const queue = waiting.get(cluster) ?? [];
         queue.push(resolve);
         waiting.set(cluster, queue);
       });
+    } else {
+      active.set(cluster, (active.get(cluster) ?? 0) + 1);
     }
-    active.set(cluster, (active.get(cluster) ?? 0) + 1);
     try {
       return await work();
     } finally {
-      active.set(cluster, (active.get(cluster) ?? 1) - 1);
-      waiting.get(cluster)?.shift()?.();
+      const next = waiting.get(cluster)?.shift();
+      if (next) next();
+      else active.set(cluster, (active.get(cluster) ?? 1) - 1);
     }
   };
 }
@@ -87,6 +87,8 @@ export function createLinkMonitor(options: LinkMonitorOptions): LinkMonitor {
   const withSlot = createClusterLimiter(options.perClusterConcurrency ?? 4);
   const inFlight = new Map<string, Promise<LinkCheck>>();
   const healthById = new Map<string, LinkHealth>();
+  /** Alerts of each link, in order; a slow Slack delays the link's next alert, never its next check. */
+  const alertQueues = new Map<string, Promise<void>>();
   let timer: NodeJS.Timeout | undefined;
 
   async function inspect(link: LinkRecord): Promise<string[]> {
@@ -94,7 +96,7 @@ export function createLinkMonitor(options: LinkMonitorOptions): LinkMonitor {
     const unreachable = new Set<string>();
     const problems = await Promise.all(
       containers.map(async (resource) => {
-        const what = `${roleNames[resource.role] ?? resource.role} ${resource.name} on ${resource.cluster}`;
+        const what = `${describeRole(resource.role)} ${resource.name} on ${resource.cluster}`;
         try {
           const state = await withSlot(resource.cluster, () =>
             options.probe.container(resource.cluster, resource.id, timeoutMs),
@@ -137,8 +139,8 @@ export function createLinkMonitor(options: LinkMonitorOptions): LinkMonitor {
       if (current) await options.links.save({ ...current, health });
       // A new link is taken as healthy: only a change from healthy (or from broken) is news.
       const wasHealthy = previous === undefined || previous.state !== "broken";
-      if (state === "broken" && wasHealthy) await alert(link, brokenText(link, problems));
-      if (state === "healthy" && previous?.state === "broken") await alert(link, recoveredText(link));
+      if (state === "broken" && wasHealthy) alert(link, brokenText(link, problems));
+      if (state === "healthy" && previous?.state === "broken") alert(link, recoveredText(link));
       options.logger[state === "broken" ? "warn" : "info"]({ linkId: link.id, problems }, `link ${state}`);
       if (state === "broken" && options.repair) {
         await options
@@ -149,13 +151,21 @@ export function createLinkMonitor(options: LinkMonitorOptions): LinkMonitor {
     return { linkId: link.id, state, problems };
   }
 
-  async function alert(link: LinkRecord, text: string): Promise<void> {
-    if (!link.channel) return;
-    try {
-      await options.alerts.post(link.channel, text);
-    } catch (error) {
-      options.logger.error({ linkId: link.id, channel: link.channel, err: error }, "could not post an alert");
-    }
+  function alert(link: LinkRecord, text: string): void {
+    const channel = link.channel;
+    if (!channel) return;
+    const previous = alertQueues.get(link.id) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      try {
+        await options.alerts.post(channel, text);
+      } catch (error) {
+        options.logger.error({ linkId: link.id, channel, err: error }, "could not post an alert");
+      }
+    });
+    alertQueues.set(link.id, next);
+    void next.then(() => {
+      if (alertQueues.get(link.id) === next) alertQueues.delete(link.id);
+    });
   }
 
   function check(link: LinkRecord): Promise<LinkCheck> {
@@ -169,7 +179,8 @@ export function createLinkMonitor(options: LinkMonitorOptions): LinkMonitor {
   }
 
   function current(): LinkRecord[] {
-    const links = options.links.all();
+    // A partial link is what an unfinished teardown left: nothing there is meant to work.
+    const links = options.links.all().filter((link) => link.status !== "partial");
     const ids = new Set(links.map((link) => link.id));
     for (const id of healthById.keys()) if (!ids.has(id)) healthById.delete(id);
     return links;
@@ -189,12 +200,16 @@ export function createLinkMonitor(options: LinkMonitorOptions): LinkMonitor {
       if (timer) clearInterval(timer);
       timer = undefined;
       await Promise.allSettled([...inFlight.values()]);
+      await Promise.allSettled([...alertQueues.values()]);
     },
     checkAll() {
       return Promise.all(current().map(check));
     },
     health(linkId) {
       return healthById.get(linkId) ?? options.links.get(linkId)?.health;
+    },
+    async alertsSent() {
+      await Promise.allSettled([...alertQueues.values()]);
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { ClusterProbe, ClusterSummary } from "../docker/clusters.js";
-import type { LinkView, PortMapping } from "../engine/types.js";
+import type { LinkView, PortMapping, RepairResult } from "../engine/types.js";
+import type { LinkHealth } from "../store/schema.js";
 
 /** `5000/tcp -> 10.0.0.12:32770`, exactly as `docker port` prints it. */
 export function formatMapping(mapping: PortMapping): string {
@@ -66,4 +67,55 @@ export function cutText(text: string, limit: number): string {
   const note = (left: number) => `\n… cut: ${left} more characters not shown.`;
   const keep = limit - note(text.length).length;
   return text.slice(0, keep) + note(text.length - keep);
+}
+
+const roleNames: Record<string, string> = {
+  container: "container",
+  source: "source ambassador",
+  target: "target ambassador",
+  web: "consumer",
+  "source-network": "source network",
+  "target-network": "target network",
+  connection: "connection",
+};
+
+/** What a part of a link is, in words: `target ambassador`, `consumer`… */
+export function describeRole(role: string): string {
+  return roleNames[role] ?? role;
+}
+
+/** `broken since 2026-11-25T13:00:00.000Z, last check 2026-11-25T13:00:30.000Z` */
+export function describeHealth(health: LinkHealth): string {
+  return `${health.state} since ${health.since}, last check ${health.lastCheck}`;
+}
+
+/** The status command's lines, the same in a terminal and in Slack. */
+export function statusLines(view: LinkView): string[] {
+  const { link, health } = view;
+  return [
+    `Link ${describeLink(view)}`,
+    health ? `Health: ${describeHealth(health)}` : "Health: not checked yet",
+    ...(health?.problems ?? []).map((problem) => `  • ${problem}`),
+    "Containers:",
+    ...view.containers.map((c) => `  ${describeRole(c.role)} ${c.name} on ${c.cluster}: ${c.state}`),
+    `Connection: ${link.connections.map((c) => `${c.port} -> ${c.address}`).join(", ") || "none"}`,
+  ];
+}
+
+/** The repair command's lines, the same in a terminal and in Slack. */
+export function repairLines(result: RepairResult, commandPrefix: string): string[] {
+  if (result.status === "nothing-to-repair") {
+    return [
+      `Link ${result.linkId} needs no repair: every part is there and current. \`${commandPrefix}status ${result.linkId}\` shows it.`,
+    ];
+  }
+  return [
+    `Repaired link ${result.linkId}: recreated ${result.recreated.length} ${result.recreated.length === 1 ? "part" : "parts"}.`,
+    ...result.recreated.map(
+      (part) => `  recreated ${describeRole(part.role)} ${part.name} on ${part.cluster} (${part.reason})`,
+    ),
+    ...result.replaced.map((old) => `  removed the replaced ${old.name} on ${old.cluster}`),
+    `Connection: ${result.connections.map((c) => `${c.port} -> ${c.address}`).join(", ")}`,
+    ...result.webUrls.map((url) => `Web: ${url}`),
+  ];
 }

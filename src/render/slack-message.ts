@@ -5,10 +5,13 @@ import {
   cutText,
   describeCluster,
   describeContainers,
+  describeHealth,
   describeLink,
   formatDuration,
   formatMapping,
   groupMappings,
+  repairLines,
+  statusLines,
 } from "./format.js";
 import { renderFailureText, renderText } from "./text.js";
 
@@ -205,7 +208,7 @@ function blocksFor(result: CommandResult): KnownBlock[] {
                 [
                   describeLink(view),
                   describeContainers(view),
-                  view.health ? `health ${view.health.state}` : "",
+                  `health ${view.health ? describeHealth(view.health) : "not checked yet"}`,
                 ]
                   .filter(Boolean)
                   .join("\n"),
@@ -215,6 +218,16 @@ function blocksFor(result: CommandResult): KnownBlock[] {
           ),
         ),
       ];
+    case "status": {
+      const [title = "", ...rest] = statusLines(result.view).map(escapeMrkdwn);
+      const icon = result.view.health?.state === "broken" ? ":warning:" : ":information_source:";
+      return [section(`${icon} *${title}*`), ...textSections(rest)];
+    }
+    case "repair": {
+      const [title = "", ...rest] = repairLines(result.result, commandPrefix).map(escapeMrkdwn);
+      const icon = result.result.status === "repaired" ? ":hammer_and_wrench:" : ":white_check_mark:";
+      return [section(`${icon} ${title}`), ...(rest.length ? textSections(rest, true) : [])];
+    }
     case "clusters": {
       const probes = new Map(result.probes.map((probe) => [probe.name, probe]));
       if (result.clusters.length === 0) return [section(escapeMrkdwn(renderText(result)))];

@@ -3,10 +3,13 @@ import type { Failure } from "../commands/execute.js";
 import {
   describeCluster,
   describeContainers,
+  describeHealth,
   describeLink,
   formatDuration,
   formatMapping,
   groupMappings,
+  repairLines,
+  statusLines,
 } from "./format.js";
 
 export interface TextOptions {
@@ -77,9 +80,13 @@ export function renderText(result: CommandResult, options: TextOptions = {}): st
         ...result.links.flatMap((view) => [
           `  ${describeLink(view)}`,
           ...(view.containers.length ? [`    ${describeContainers(view)}`] : []),
-          ...(view.health ? [`    health ${view.health.state} since ${view.health.since}`] : []),
+          `    health ${view.health ? describeHealth(view.health) : "not checked yet"}`,
         ]),
       ].join("\n");
+    case "status":
+      return statusLines(result.view).join("\n");
+    case "repair":
+      return repairLines(result.result, prefix).join("\n");
     case "clusters": {
       if (result.clusters.length === 0) {
         return "No clusters are registered. An operator adds one with `ambassador clusters add <name> --env-file <path/docker.env>`.";

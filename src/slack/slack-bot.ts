@@ -5,6 +5,8 @@ import type { Services } from "../app-context.js";
 import type { Invocation } from "../commands/command.js";
 import { type Outcome, prepareCommand } from "../commands/execute.js";
 import { errorReference } from "../errors.js";
+import type { LinkMonitor } from "../monitor/link-monitor.js";
+import { startLinkMonitor } from "../monitor/start-monitor.js";
 import {
   escapeFallback,
   renderSlackFailure,
@@ -26,7 +28,9 @@ const bodyLimitBytes = 1024 * 1024;
 export interface SlackBot {
   /** The port serving /slack/events (HTTP mode) or /healthz (both modes). */
   port: number;
-  /** /healthz answers 503, new commands are turned away, running ones finish, then the app stops. */
+  /** The link monitor, when there is a store of links to watch. */
+  monitor?: LinkMonitor;
+  /** /healthz answers 503, new commands are turned away, running ones finish, the monitor stops, then the app. */
   shutdown(): Promise<void>;
 }
 
@@ -96,6 +100,12 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
     ...(mode === "socket" ? { socketMode: true, appToken } : { receiver }),
   });
 
+  let monitor: LinkMonitor | undefined;
+  const commandServices: Services = {
+    ...services,
+    health: (linkId) => monitor?.health(linkId) ?? services.health?.(linkId),
+  };
+
   const respondWith = async (respond: RespondFn, message: SlackMessage, replaceOriginal = false) => {
     await respond({ ...message, replace_original: replaceOriginal });
   };
@@ -148,7 +158,7 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
         channel: command.channel_id,
         trusted: false,
       };
-      const prepared = await prepareCommand(command.text ?? "", invocation, services);
+      const prepared = await prepareCommand(command.text ?? "", invocation, commandServices);
       if (prepared.kind === "failed") {
         await answer(renderSlackFailure(prepared.failure));
         return;
@@ -188,7 +198,7 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
         channel: body.channel?.id,
         trusted: false,
       };
-      const prepared = await prepareCommand(`teardown ${linkId}`, invocation, services);
+      const prepared = await prepareCommand(`teardown ${linkId}`, invocation, commandServices);
       if (prepared.kind === "failed") {
         await respondWith(respond, renderSlackFailure(prepared.failure));
         return;
@@ -222,6 +232,8 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
     });
     listening = (healthServer.address() as AddressInfo).port;
   }
+  // Started once the app runs, so a failed start leaves no checks behind.
+  monitor = startLinkMonitor(services, app.client);
   log.info(
     { mode, port: listening },
     `Slack bot started (${mode === "http" ? `POST ${eventsPath}` : "Socket Mode"})`,
@@ -230,11 +242,13 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
   let stopping: Promise<void> | undefined;
   return {
     port: listening,
+    monitor,
     shutdown() {
       stopping ??= (async () => {
         state.draining = true;
         log.info({ running: tracker.running }, "shutting down: waiting for running commands");
         await tracker.idle();
+        await monitor?.stop();
         await app.stop();
         if (healthServer) await new Promise<void>((resolve) => healthServer?.close(() => resolve()));
         log.info("Slack bot stopped");

@@ -1,5 +1,6 @@
 import type Docker from "dockerode";
 import { expect } from "vitest";
+import type { LinkRepository } from "../../src/docker/clusters.js";
 import { labelKeys } from "../../src/engine/labels.js";
 import { createLinkEngine, type LinkEngineDeps } from "../../src/engine/link-engine.js";
 import type { Engine, RequestContext } from "../../src/engine/types.js";
@@ -91,7 +92,9 @@ export async function httpGet(url: string, attempts = 20): Promise<string> {
 }
 
 /** Removes what a test left: every link in the store, then anything with the bot's or the test's labels. */
-export async function cleanUp(fixture: EngineFixture): Promise<void> {
+export async function cleanUp(
+  fixture: Pick<EngineFixture, "a" | "b" | "engine"> & { links: LinkRepository },
+): Promise<void> {
   for (const link of fixture.links.all()) {
     await fixture.engine.teardown(link.id, tester).catch(() => undefined);
   }

@@ -14,6 +14,7 @@ import type {
   LinkView,
   PortMapping,
   PortsResult,
+  RepairResult,
   RequestContext,
   TeardownResult,
 } from "../../src/engine/types.js";
@@ -282,12 +283,40 @@ export class FakeEngine implements Engine {
           name: r.name,
           state: "running" as const,
         })),
+        health: link.health,
       }));
   }
 
   async reconcile(): Promise<{ orphans: []; broken: []; removed: 0 }> {
     await this.enter("reconcile");
     return { orphans: [], broken: [], removed: 0 };
+  }
+
+  /** Recreates the target ambassador of a link whose status is `broken`; an active link needs nothing. */
+  async repair(linkId: string, _context: RequestContext): Promise<RepairResult> {
+    await this.enter(`repair ${linkId}`);
+    const link = this.links.find((l) => l.id === linkId);
+    if (!link) throw new UserError("link-not-found", `No link with ID or container "${linkId}".`);
+    const broken = link.status === "broken";
+    link.status = "active";
+    return {
+      linkId,
+      status: broken ? "repaired" : "nothing-to-repair",
+      recreated: broken
+        ? [
+            {
+              cluster: link.targetCluster,
+              kind: "container",
+              role: "target",
+              name: `${link.container}-ambassador`,
+              reason: "missing",
+            },
+          ]
+        : [],
+      replaced: [],
+      connections: link.connections,
+      webUrls: [],
+    };
   }
 }
 

@@ -1,0 +1,29 @@
+import { z } from "zod";
+import { assertChannelAllowed } from "./authorize.js";
+import { defineCommand } from "./command.js";
+import { findView, linkViews } from "./link-views.js";
+import { linkIdOrContainer } from "./values.js";
+
+export const RepairInput = z.object({ linkId: linkIdOrContainer });
+
+export const repairCommand = defineCommand({
+  name: "repair",
+  summary:
+    "Recreate what a link is missing (an ambassador, the consumer, a network) or what points at a stale address; all or nothing.",
+  example: "repair 3f9a2c1b7e40",
+  positionals: [{ name: "link-id" }],
+  options: [],
+  schema: RepairInput,
+  mutating: true,
+  progress: (input) => `Repairing link ${input.linkId}…`,
+  target: (input) => input.linkId,
+  async run(input, { services, invocation }) {
+    const view = findView(await linkViews(services), input.linkId);
+    assertChannelAllowed([view.link.sourceCluster, view.link.targetCluster], invocation, services.clusters);
+    const result = await services.engine.repair(view.link.id, {
+      actor: invocation.actor,
+      channel: invocation.channel,
+    });
+    return { kind: "repair", result };
+  },
+});
