@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type Docker from "dockerode";
 import type { ClusterDirectory, LinkRepository } from "../docker/clusters.js";
 import {
   bindingsOf,
@@ -65,7 +66,7 @@ export interface LinkEngineDeps {
   pullTimeoutMs?: number;
   /** Per-host deadline of read-only calls: ports, list, reconcile (ms). */
   readTimeoutMs?: number;
-  /** Hosts queried at once. */
+  /** Clusters queried at once by ports, list and reconcile; default 16. */
   concurrency?: number;
   /** Mode every ambassador must run in, unless a link asks for one; default: the fastest the host permits. */
   mode?: AmbassadorMode;
@@ -225,11 +226,36 @@ function sameLink(
   );
 }
 
+/** The state of every container on a host, found by ID, ID prefix or name, from one listing. */
+interface ContainerStates {
+  stateOf(ref: string): Exclude<LiveState, "unreachable">;
+}
+
+const runningStates = new Set(["running", "paused", "restarting"]);
+
+function containerStates(containers: readonly Docker.ContainerInfo[]): ContainerStates {
+  const byKey = new Map<string, string>();
+  for (const c of containers) {
+    byKey.set(c.Id, c.State);
+    for (const name of c.Names) byKey.set(name.replace(/^\//, ""), c.State);
+  }
+  return {
+    stateOf(ref) {
+      let state = byKey.get(ref);
+      if (state === undefined && /^[0-9a-f]{6,63}$/.test(ref)) {
+        state = containers.find((c) => c.Id.startsWith(ref))?.State;
+      }
+      if (state === undefined) return "missing";
+      return runningStates.has(state) ? "running" : "stopped";
+    },
+  };
+}
+
 /** Creates the link engine over the store's clusters and links. */
 export function createLinkEngine(deps: LinkEngineDeps): Engine {
   const image = deps.ambassadorImage ?? defaultAmbassadorImage;
   const clock = deps.clock ?? (() => new Date());
-  const concurrency = deps.concurrency ?? 8;
+  const concurrency = deps.concurrency ?? 16;
   const readTimeoutMs = deps.readTimeoutMs ?? 5_000;
   const runner = { handshakeMs: deps.handshakeMs ?? 2_000, readyMs: deps.readyMs ?? 8_000 };
   const newId = deps.newId ?? (() => randomBytes(6).toString("hex"));
@@ -887,14 +913,16 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
       return mutex.run(sourceKey(link.sourceCluster, link.container), async () => {
         const current = deps.links.get(link.id);
         if (!current) throw new UserError("link-not-found", `Link ${link.id} was already torn down.`);
-        const extra: LinkResource[] = [];
-        for (const cluster of new Set([current.sourceCluster, current.targetCluster])) {
-          try {
-            extra.push(...(await labelledResources(current, cluster)));
-          } catch (error) {
-            if (!isUnreachable(error)) throw error;
-          }
-        }
+        const clusters = [...new Set([current.sourceCluster, current.targetCluster])];
+        const found = await Promise.all(
+          clusters.map((cluster) =>
+            labelledResources(current, cluster).catch((error: unknown) => {
+              if (!isUnreachable(error)) throw error;
+              return [];
+            }),
+          ),
+        );
+        const extra: LinkResource[] = found.flat();
         // Containers before networks, so a network has no endpoint of ours left when it goes.
         const ordered = [
           ...current.resources,
@@ -929,13 +957,14 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
     async list(filter) {
       const links = deps.links.all().filter((l) => !filter?.channel || l.channel === filter.channel);
       const clusters = [...new Set(links.flatMap((l) => [l.sourceCluster, l.targetCluster]))];
-      const reachable = new Map<string, boolean>();
+      // One listing per cluster, clusters in parallel: no call per container, however many links there are.
+      const listings = new Map<string, ContainerStates | undefined>();
       await mapBounded(clusters, concurrency, async (cluster) => {
         try {
-          await host(cluster, readTimeoutMs).ping(readTimeoutMs);
-          reachable.set(cluster, true);
+          const containers = await host(cluster, readTimeoutMs).listContainers([], readTimeoutMs);
+          listings.set(cluster, containerStates(containers));
         } catch {
-          reachable.set(cluster, false);
+          listings.set(cluster, undefined);
         }
       });
       const checks = links.flatMap((link) => [
@@ -944,16 +973,9 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
           .filter((r) => r.kind === "container")
           .map((r) => ({ link, cluster: r.cluster, role: r.role as string, ref: r.id, name: r.name })),
       ]);
-      const states = await mapBounded(checks, concurrency, async (check) => {
-        let state: LiveState = "unreachable";
-        if (reachable.get(check.cluster)) {
-          try {
-            const info = await host(check.cluster, readTimeoutMs).inspectContainer(check.ref, readTimeoutMs);
-            state = !info ? "missing" : info.State.Running ? "running" : "stopped";
-          } catch {
-            state = "unreachable";
-          }
-        }
+      const states = checks.map((check) => {
+        const listing = listings.get(check.cluster);
+        const state: LiveState = listing ? listing.stateOf(check.ref) : "unreachable";
         return { ...check, state };
       });
       return links.map((link): LinkView => {
