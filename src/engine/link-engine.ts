@@ -257,6 +257,15 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
   const clock = deps.clock ?? (() => new Date());
   const concurrency = deps.concurrency ?? 16;
   const readTimeoutMs = deps.readTimeoutMs ?? 5_000;
+  /**
+   * One deadline for a whole read across clusters, from its start: a cluster that waited for a free slot behind
+   * dead ones gets what is left (at least 0.25 s), so the read ends near the per-host deadline however many
+   * clusters there are.
+   */
+  const readDeadline = () => {
+    const end = performance.now() + readTimeoutMs;
+    return () => Math.max(250, Math.ceil((end - performance.now()) / 100) * 100);
+  };
   const runner = { handshakeMs: deps.handshakeMs ?? 2_000, readyMs: deps.readyMs ?? 8_000 };
   const newId = deps.newId ?? (() => randomBytes(6).toString("hex"));
   const mutex = createKeyedMutex();
@@ -879,9 +888,10 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
     async ports(container, cluster) {
       if (cluster) deps.clusters.connect(cluster);
       const names = cluster ? [cluster] : deps.clusters.list().map((c) => c.name);
+      const left = readDeadline();
       const outcomes = await mapBounded(names, concurrency, async (name) => {
         try {
-          const on = host(name, readTimeoutMs);
+          const on = host(name, left());
           const info = await on.inspectContainer(container);
           if (!info) return { name };
           const shown = info.Name.replace(/^\//, "");
@@ -959,9 +969,11 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
       const clusters = [...new Set(links.flatMap((l) => [l.sourceCluster, l.targetCluster]))];
       // One listing per cluster, clusters in parallel: no call per container, however many links there are.
       const listings = new Map<string, ContainerStates | undefined>();
+      const left = readDeadline();
       await mapBounded(clusters, concurrency, async (cluster) => {
         try {
-          const containers = await host(cluster, readTimeoutMs).listContainers([], readTimeoutMs);
+          const budget = left();
+          const containers = await host(cluster, budget).listContainers([], budget);
           listings.set(cluster, containerStates(containers));
         } catch {
           listings.set(cluster, undefined);
@@ -1005,12 +1017,14 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
       const ids = new Set(links.map((l) => l.id));
       const clusters = deps.clusters.list().map((c) => c.name);
       const selector = [labelKeys.link];
+      const left = readDeadline();
       const seen = await mapBounded(clusters, concurrency, async (cluster) => {
         try {
-          const on = host(cluster, readTimeoutMs);
+          const budget = left();
+          const on = host(cluster, budget);
           const [containers, networks] = await Promise.all([
-            on.listContainers(selector, readTimeoutMs),
-            on.listNetworks(selector, readTimeoutMs),
+            on.listContainers(selector, budget),
+            on.listNetworks(selector, budget),
           ]);
           return { cluster, containers, networks };
         } catch (error) {
