@@ -48,6 +48,7 @@ export const ControlPlane = z.object({
   linkMs: figure,
   teardownMs: figure,
   slackAckP99Ms: figure,
+  slackAckMedianMs: figure,
   portsTenClustersTwoDeadMs: figure,
   /** The per-host deadline of ports, list and reconcile; the goal is this plus 0.5 s. */
   portsDeadlineMs: positive,

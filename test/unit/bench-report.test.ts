@@ -37,6 +37,7 @@ const results: BenchResults = {
     linkMs: null,
     teardownMs: 850.5,
     slackAckP99Ms: 41.2,
+    slackAckMedianMs: 12.5,
     portsTenClustersTwoDeadMs: 5012.3,
     portsDeadlineMs: 5000,
     ambassadorPeakMemoryMiB: 4.9,
