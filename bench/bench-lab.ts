@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import type Docker from "dockerode";
 import { createDockerClient } from "../src/docker/docker-client.js";
+import type { TlsMaterial } from "../src/docker/tls-material.js";
 import { UserError } from "../src/errors.js";
 
 const run = promisify(execFile);
@@ -14,6 +15,8 @@ export interface BenchHost {
   name: "clustera" | "clusterb";
   ip: string;
   docker: Docker;
+  /** The client certificate the lab printed for this host. */
+  tls: TlsMaterial;
 }
 
 /** The running lab: host A carries the sinks and source ambassadors, host B the clients and target ambassadors. */
@@ -54,7 +57,12 @@ export async function openLab(labId: string): Promise<BenchLab> {
     if (!ip || !envFile) throw new Error(`lab.sh env did not describe ${name}`);
     const read = (file: string) => readFile(join(dirname(envFile), file), "utf8");
     const tls = { ca: await read("ca.pem"), cert: await read("cert.pem"), key: await read("key.pem") };
-    return { name, ip, docker: createDockerClient({ host: `tcp://${ip}:2376`, tls }, { timeoutMs: 60_000 }) };
+    return {
+      name,
+      ip,
+      tls,
+      docker: createDockerClient({ host: `tcp://${ip}:2376`, tls }, { timeoutMs: 60_000 }),
+    };
   };
   return { id: labId, a: await host("clustera"), b: await host("clusterb") };
 }

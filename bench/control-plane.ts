@@ -1,54 +1,218 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { defaultBackend } from "../src/app-context.js";
+import type { RequestContext } from "../src/engine/types.js";
 import { describeError } from "../src/errors.js";
-import { step } from "./bench-docker.js";
+import { type SlashReply, startSlackHarness } from "../test/support/slack-harness.js";
+import { benchLabel, step } from "./bench-docker.js";
 import type { BenchLab } from "./bench-lab.js";
+import {
+  type BenchStore,
+  createBenchStore,
+  deadHosts,
+  readDeadlineMs,
+  startSilentPort,
+} from "./bench-store.js";
 import type { DataPathTopology } from "./data-path.js";
-import type { ControlPlane } from "./results-schema.js";
-import { round } from "./stats.js";
+import type { ControlPlane, ControlPlaneCounts, ControlPlaneFigure, GoalResult } from "./results-schema.js";
+import { median, percentile, round } from "./stats.js";
 
-/** What a control-plane measurement gets to work with. */
+/** What the control-plane measurements get to work with. */
 export interface ControlPlaneContext {
   lab: BenchLab;
   kind: "full" | "smoke";
+  runId: string;
+  progress: (line: string) => void;
 }
 
-/** A figure in the unit its name carries, or why this run has none. */
-export type Measurement = { value: number } | { notMeasured: string };
+/** How much each measurement does; a smoke run does every one, smaller. */
+export const controlPlaneCounts: Record<"full" | "smoke", ControlPlaneCounts> = {
+  full: { links: 10, slackCommands: 50, storeLinks: 1000, scaleClusters: 50, scaleDeadClusters: 4 },
+  smoke: { links: 2, slackCommands: 10, storeLinks: 100, scaleClusters: 10, scaleDeadClusters: 2 },
+};
 
-/** A control-plane measurement that needs nothing but the lab. */
-export type ControlPlaneMeasure = (context: ControlPlaneContext) => Promise<Measurement>;
+/** The issue's store for `ports`: 10 clusters, of which 2 do not answer. */
+const portsClusters = { namesPerHost: 4, dead: 2 };
 
-const needsEngine = "needs the link engine (issue 4), not merged into this branch yet";
-const needsBot = "needs the bot (issue 5), not merged into this branch yet";
+const benchActor: RequestContext = { actor: { kind: "local", user: "bench" }, channel: "C1" };
 
-/** `link` time, median of 10 links with the images present on both hosts. */
-export const measureLinkMs: ControlPlaneMeasure = async () => ({ notMeasured: needsEngine });
+type Figures = Partial<Record<ControlPlaneFigure, number>>;
 
-/** `teardown` time of one link, median of 10. */
-export const measureTeardownMs: ControlPlaneMeasure = async () => ({ notMeasured: needsEngine });
+/** Measurements that share their setup; a failure leaves all of its figures unmeasured, with the reason. */
+interface Phase {
+  name: string;
+  figures: ControlPlaneFigure[];
+  run(): Promise<Figures>;
+}
 
-/** Slack acknowledgement time at p99 with 50 slash commands sent at once. */
-export const measureSlackAckP99Ms: ControlPlaneMeasure = async () => ({ notMeasured: needsBot });
+function elapsedSince(started: number): number {
+  return round(performance.now() - started, 1);
+}
 
-/** `ports` across 10 registered clusters of which 2 do not answer; goal: per-host deadline + 0.5 s. */
-export const measurePortsTenClustersTwoDeadMs: ControlPlaneMeasure = async () => ({
-  notMeasured: needsEngine,
-});
+async function timed<T>(run: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const started = performance.now();
+  const value = await run();
+  return { ms: elapsedSince(started), value };
+}
 
-/** The bot's resident memory with 1,000 links in the store. */
-export const measureBotMemoryThousandLinksMiB: ControlPlaneMeasure = async () => ({ notMeasured: needsBot });
+/** `hello-app` on host A as a container the bot did not make, labelled for the benchmark's clean-up. */
+async function startApp(lab: BenchLab, name: string): Promise<void> {
+  await step(lab.a, `starting ${name}`, async () => {
+    const container = await lab.a.docker.createContainer({
+      Image: "hello-app:latest",
+      name,
+      Labels: { [benchLabel]: name.split("-").at(-1) ?? "" },
+    });
+    await container.start();
+  });
+}
 
-/** The measurements run after the data path, keyed by their field in results.json. */
-export const controlPlaneMeasures = {
-  linkMs: measureLinkMs,
-  teardownMs: measureTeardownMs,
-  slackAckP99Ms: measureSlackAckP99Ms,
-  portsTenClustersTwoDeadMs: measurePortsTenClustersTwoDeadMs,
-  botMemoryThousandLinksMiB: measureBotMemoryThousandLinksMiB,
-} satisfies Record<string, ControlPlaneMeasure>;
+/** `link` then `teardown`, `count` times, with the images present on both hosts. */
+async function linkAndTeardown(
+  store: BenchStore,
+  app: string,
+  count: number,
+  progress: ControlPlaneContext["progress"],
+): Promise<Figures> {
+  const links: number[] = [];
+  const teardowns: number[] = [];
+  let linked: string | undefined;
+  try {
+    for (let i = 0; i < count; i++) {
+      const link = await timed(() =>
+        store.engine.link(app, "clustera", "clusterb", { alias: "helloapp" }, benchActor),
+      );
+      linked = link.value.link.id;
+      if (link.value.existing) throw new Error("link returned an existing link instead of making one");
+      const teardown = await timed(() => store.engine.teardown(link.value.link.id, benchActor));
+      if (teardown.value.status !== "removed") {
+        throw new Error(`teardown left ${teardown.value.left.map((l) => l.name).join(", ")}`);
+      }
+      linked = undefined;
+      links.push(link.ms);
+      teardowns.push(teardown.ms);
+      progress(
+        `link ${i + 1}/${count}: ${link.ms} ms (${link.value.source.mode}), teardown ${teardown.ms} ms`,
+      );
+    }
+  } finally {
+    // The ambassadors carry the engine's labels, not the benchmark's: only a teardown removes them.
+    if (linked) await store.engine.teardown(linked, benchActor).catch(() => undefined);
+  }
+  return { linkMs: round(median(links), 1), teardownMs: round(median(teardowns), 1) };
+}
 
-interface CgroupV1MemoryStats {
-  max_usage?: number;
-  usage?: number;
+/** `ports` of a container on host A, searched across every registered cluster. */
+async function timePorts(store: BenchStore, app: string): Promise<number> {
+  const { ms, value } = await timed(() => store.engine.ports(app));
+  const found = value.found.map((f) => f.cluster).sort();
+  if (found.join() !== [...store.live.a].sort().join()) {
+    throw new Error(
+      `ports found ${app} on ${found.join(", ") || "no cluster"}, expected ${store.live.a.join(", ")}`,
+    );
+  }
+  const unreachable = value.unreachable.map((u) => u.cluster).sort();
+  if (unreachable.join() !== [...store.dead].sort().join()) {
+    throw new Error(
+      `ports found ${unreachable.join(", ") || "none"} unreachable, expected ${store.dead.join(", ")}`,
+    );
+  }
+  return ms;
+}
+
+/**
+ * Slash commands sent at once to the real HTTP app (the store and engine of `store`), signed as Slack signs
+ * them; the time is until the HTTP 200 ack. Half are `ports` across clusters of which some never answer, half
+ * `list`: real work that runs after the ack.
+ */
+async function slackAckP99(store: BenchStore, app: string, count: number): Promise<Figures> {
+  const harness = await startSlackHarness({
+    backend: defaultBackend,
+    env: { AMBASSADOR_STORE: store.path, AMBASSADOR_KEY: store.key, LOG_LEVEL: "warn" },
+  });
+  try {
+    const replies: SlashReply[] = await Promise.all(
+      Array.from({ length: count }, (_, i) => harness.slash(i % 2 === 0 ? `ports ${app}` : "list")),
+    );
+    const refused = replies.filter((reply) => reply.status !== 200);
+    if (refused.length)
+      throw new Error(`${refused.length} of ${count} commands were not acknowledged with 200`);
+    const posts = await Promise.all(
+      replies.map((reply) => harness.waitForResponses(reply.responseId, 1, 60_000)),
+    );
+    const portsAnswer = posts[0]?.[0]?.body.text ?? "";
+    if (!portsAnswer.includes(app))
+      throw new Error(`the ports command answered: ${portsAnswer.slice(0, 200)}`);
+    const acks = replies.map((reply) => reply.elapsedMs);
+    return { slackAckP99Ms: round(percentile(acks, 99), 1), slackAckMedianMs: round(median(acks), 1) };
+  } finally {
+    await harness.close();
+  }
+}
+
+const run = promisify(execFile);
+const repoRoot = new URL("..", import.meta.url).pathname;
+
+/** The bot's memory in a process of its own, after opening `store` and building the engine. */
+async function botMemory(store: BenchStore, links: number): Promise<Figures> {
+  const { stdout } = await run(
+    process.execPath,
+    ["--expose-gc", "--import", "tsx", join(repoRoot, "bench/bot-memory.ts")],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, AMBASSADOR_STORE: store.path, AMBASSADOR_KEY: store.key, LOG_LEVEL: "warn" },
+      timeout: 60_000,
+    },
+  ).catch((error: { stderr?: string; message?: string }) => {
+    const lines = (error.stderr ?? "").split("\n").filter((line) => /Error/.test(line));
+    throw new Error(`bot-memory failed: ${lines.at(-1)?.trim() ?? error.message?.split("\n")[0]}`);
+  });
+  const usage = JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as {
+    links?: number;
+    rss?: number;
+    heapUsed?: number;
+  };
+  if (!usage.rss || !usage.heapUsed)
+    throw new Error(`bot-memory printed no figures: ${stdout.slice(0, 200)}`);
+  if (usage.links !== links) throw new Error(`the bot saw ${usage.links} links, the store holds ${links}`);
+  const mib = (bytes: number) => round(bytes / 1024 / 1024, 1);
+  return { botMemoryThousandLinksMiB: mib(usage.rss), botHeapThousandLinksMiB: mib(usage.heapUsed) };
+}
+
+/** `list`, `ports` and reconcile with the scale store's links and clusters. */
+async function scale(store: BenchStore, app: string, links: number): Promise<Figures> {
+  const list = await timed(() => store.engine.list());
+  if (list.value.length !== links) throw new Error(`list showed ${list.value.length} links of ${links}`);
+  const missing = list.value.filter((view) => view.containers.some((c) => c.state === "missing")).length;
+  const live = new Set([...store.live.a, ...store.live.b]);
+  const expectedMissing = list.value.filter(
+    (view) => live.has(view.link.sourceCluster) || live.has(view.link.targetCluster),
+  ).length;
+  if (missing !== expectedMissing) {
+    throw new Error(`list found ${missing} links with missing containers, expected ${expectedMissing}`);
+  }
+  const portsMs = await timePorts(store, app);
+  const reconcile = await timed(() => store.engine.reconcile({ fix: false }));
+  if ((reconcile.value.unreachable ?? []).length !== store.dead.length) {
+    throw new Error(
+      `reconcile could not reach ${reconcile.value.unreachable?.length} clusters, expected ${store.dead.length}`,
+    );
+  }
+  return {
+    listThousandLinksMs: list.ms,
+    portsFiftyClustersMs: portsMs,
+    reconcileThousandLinksMs: reconcile.ms,
+  };
+}
+
+/** Peak memory of one of our ambassadors: the larger of the kernel and relay modes. */
+function ambassadorPeak(byPath: Record<string, number>): Figures {
+  const modes = [byPath.kernel, byPath.relay].filter((value): value is number => value !== undefined);
+  if (modes.length === 0) throw new Error("no ambassador of ours ran");
+  return { ambassadorPeakMemoryMiB: Math.max(...modes) };
 }
 
 /**
@@ -66,7 +230,7 @@ export async function measureAmbassadorPeakMemory(
         `reading memory stats of the ${ambassador.path} ambassador`,
         () => ambassador.container.stats({ stream: false, "one-shot": true } as { stream: false }),
       );
-      const memory = stats.memory_stats as CgroupV1MemoryStats;
+      const memory = stats.memory_stats as { max_usage?: number; usage?: number };
       const bytes = memory.max_usage ?? memory.usage;
       if (!bytes) throw new Error(`Docker reported no memory figures for the ${ambassador.path} ambassador`);
       peaks[ambassador.path] = Math.max(peaks[ambassador.path] ?? 0, round(bytes / 1024 / 1024, 2));
@@ -75,32 +239,137 @@ export async function measureAmbassadorPeakMemory(
   return peaks;
 }
 
+/** The issue's goals for the control plane, checked against this run. */
+export function evaluateControlPlaneGoals(controlPlane: ControlPlane): GoalResult[] {
+  const limit = controlPlane.portsDeadlineMs + 500;
+  const within = (figure: ControlPlaneFigure, goal: string): GoalResult[] => {
+    const measured = controlPlane[figure];
+    if (measured === null) return [];
+    return [{ path: "control-plane", goal, target: limit, measured, met: measured <= limit, unit: "ms" }];
+  };
+  const { storeLinks, scaleClusters } = controlPlane.counts;
+  return [
+    ...within("portsTenClustersTwoDeadMs", "ports across 10 clusters, 2 dead ≤ per-host deadline + 0.5 s"),
+    ...within("listThousandLinksMs", `list of ${storeLinks} links ≤ per-host deadline + 0.5 s`),
+    ...within("portsFiftyClustersMs", `ports across ${scaleClusters} clusters ≤ per-host deadline + 0.5 s`),
+    ...within("reconcileThousandLinksMs", `reconcile of ${storeLinks} links ≤ per-host deadline + 0.5 s`),
+  ];
+}
+
+/** Every control-plane figure; one that could not be measured is null, with the reason in notMeasured. */
 export async function measureControlPlane(
   context: ControlPlaneContext,
   ambassadorPeakMemoryByPathMiB: Record<string, number>,
 ): Promise<ControlPlane> {
-  const figures: Record<keyof typeof controlPlaneMeasures, number | null> = {
-    linkMs: null,
-    teardownMs: null,
-    slackAckP99Ms: null,
-    portsTenClustersTwoDeadMs: null,
-    botMemoryThousandLinksMiB: null,
+  const { lab, runId, progress } = context;
+  const counts = controlPlaneCounts[context.kind];
+  const app = `bench-app-${runId}`;
+  const scratch = await mkdtemp(join(tmpdir(), "ambassador-bench-"));
+  const silent = await startSilentPort();
+  const stores: BenchStore[] = [];
+  const open = async (layout: Parameters<typeof createBenchStore>[2]) => {
+    const store = await createBenchStore(lab, scratch, layout);
+    stores.push(store);
+    return store;
   };
+  let ports: BenchStore | undefined;
+  let scaleStore: BenchStore | undefined;
+  const phases: Phase[] = [
+    {
+      name: "ambassador memory",
+      figures: ["ambassadorPeakMemoryMiB"],
+      run: async () => ambassadorPeak(ambassadorPeakMemoryByPathMiB),
+    },
+    {
+      name: "link and teardown",
+      figures: ["linkMs", "teardownMs"],
+      run: async () => {
+        await startApp(lab, app);
+        ports = await open({
+          namesPerHost: portsClusters.namesPerHost,
+          deadHosts: deadHosts(lab, silent.port, portsClusters.dead),
+          links: 0,
+        });
+        return linkAndTeardown(ports, app, counts.links, progress);
+      },
+    },
+    {
+      name: "ports across 10 clusters",
+      figures: ["portsTenClustersTwoDeadMs"],
+      run: async () => {
+        if (!ports) throw new Error("the 10-cluster store was not made");
+        return { portsTenClustersTwoDeadMs: await timePorts(ports, app) };
+      },
+    },
+    {
+      name: "Slack acknowledgements",
+      figures: ["slackAckP99Ms", "slackAckMedianMs"],
+      run: async () => {
+        if (!ports) throw new Error("the 10-cluster store was not made");
+        // The bot opens the store itself, and a store has one opener at a time.
+        await ports.services.close();
+        return slackAckP99(ports, app, counts.slackCommands);
+      },
+    },
+    {
+      name: "scale",
+      figures: ["listThousandLinksMs", "portsFiftyClustersMs", "reconcileThousandLinksMs"],
+      run: async () => {
+        const dead = counts.scaleDeadClusters;
+        scaleStore = await open({
+          namesPerHost: (counts.scaleClusters - dead) / 2,
+          deadHosts: deadHosts(lab, silent.port, dead),
+          links: counts.storeLinks,
+        });
+        return scale(scaleStore, app, counts.storeLinks);
+      },
+    },
+    {
+      name: "bot memory",
+      figures: ["botMemoryThousandLinksMiB", "botHeapThousandLinksMiB"],
+      run: async () => {
+        if (!scaleStore) throw new Error("the scale store was not made");
+        const links = scaleStore.services.links.all().length;
+        await scaleStore.services.close();
+        return botMemory(scaleStore, links);
+      },
+    },
+  ];
+  const figures = Object.fromEntries(
+    phases.flatMap((phase) => phase.figures).map((figure) => [figure, null]),
+  ) as Record<ControlPlaneFigure, number | null>;
   const notMeasured: Record<string, string> = {};
-  for (const [key, measure] of Object.entries(controlPlaneMeasures) as [
-    keyof typeof figures,
-    ControlPlaneMeasure,
-  ][]) {
-    const result = await measure(context).catch(
-      (error): Measurement => ({ notMeasured: `failed: ${describeError(error)}` }),
-    );
-    if ("value" in result) figures[key] = result.value;
-    else notMeasured[key] = result.notMeasured;
+  try {
+    for (const phase of phases) {
+      progress(`control plane: ${phase.name}`);
+      try {
+        const measured = await phase.run();
+        for (const figure of phase.figures) {
+          const value = measured[figure];
+          if (value === undefined || value <= 0) notMeasured[figure] = `${phase.name} gave no figure`;
+          else figures[figure] = value;
+        }
+      } catch (error) {
+        const reason = `failed: ${describeError(error)}`;
+        progress(`control plane: ${phase.name} ${reason}`);
+        for (const figure of phase.figures) notMeasured[figure] = reason;
+      }
+    }
+  } finally {
+    await closeStores(stores);
+    await silent.close();
+    await rm(scratch, { recursive: true, force: true });
   }
-  const modes = [ambassadorPeakMemoryByPathMiB.kernel, ambassadorPeakMemoryByPathMiB.relay].filter(
-    (value): value is number => value !== undefined,
-  );
-  const ours = modes.length > 0 ? Math.max(...modes) : null;
-  if (ours === null) notMeasured.ambassadorPeakMemoryMiB = "no ambassador of ours ran";
-  return { ...figures, ambassadorPeakMemoryMiB: ours, ambassadorPeakMemoryByPathMiB, notMeasured };
+  return {
+    ...figures,
+    portsDeadlineMs: readDeadlineMs,
+    ambassadorPeakMemoryByPathMiB,
+    counts,
+    notMeasured,
+  };
+}
+
+async function closeStores(stores: BenchStore[]): Promise<void> {
+  // The 10-cluster store is already closed when the bot has had it.
+  for (const store of stores) await store.services.close().catch(() => undefined);
 }

@@ -42,11 +42,13 @@ export function evaluateGoals(entries: readonly DataPathEntry[]): GoalResult[] {
 
 /** One line a person reads: the goal, met or not, and by how much it was missed. */
 export function describeGoal(goal: GoalResult): string {
-  const measured = `${goal.measured.toFixed(2)}×`;
+  const format = (value: number) => (goal.unit === "ms" ? `${value.toFixed(0)} ms` : `${value.toFixed(2)}×`);
+  const measured =
+    goal.unit === "ms" ? `${format(goal.measured)} of ${format(goal.target)}` : format(goal.measured);
   const head = `${goal.path}: ${goal.goal}:`;
   if (goal.met) return `${head} met (${measured})`;
   const gap = Math.abs(goal.measured - goal.target);
   const percent = ((gap / goal.target) * 100).toFixed(0);
   const direction = goal.measured < goal.target ? "short" : "over";
-  return `${head} NOT met (${measured}, ${direction} by ${gap.toFixed(2)}×, ${percent}% of the target)`;
+  return `${head} NOT met (${measured}, ${direction} by ${format(gap)}, ${percent}% of the target)`;
 }

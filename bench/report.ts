@@ -43,7 +43,11 @@ export function formatReport(results: BenchResults): string {
   lines.push("", "Goals:");
   for (const goal of results.goals) lines.push(`  ${describeGoal(goal)}`);
   lines.push("", "Control plane:");
-  const { notMeasured, ambassadorPeakMemoryByPathMiB, ...figures } = results.controlPlane;
+  const { notMeasured, ambassadorPeakMemoryByPathMiB, counts, ...figures } = results.controlPlane;
+  lines.push(
+    `  ${counts.links} links, ${counts.slackCommands} slash commands at once, ${counts.storeLinks} links and ` +
+      `${counts.scaleClusters} clusters (${counts.scaleDeadClusters} dead) in the scale store`,
+  );
   for (const [name, value] of Object.entries(figures)) {
     lines.push(
       `  ${pad(name, 28)} ${value === null ? `not measured: ${notMeasured[name] ?? "no figure"}` : value}`,

@@ -29,26 +29,61 @@ export type DataPathEntry = z.infer<typeof DataPathEntry>;
 
 const figure = positive.nullable();
 
-/** Control-plane figures, each named with its unit; null until measured, with the reason in notMeasured. */
+/** How much the control-plane measurements did (a smoke run does each, smaller). */
+export const ControlPlaneCounts = z.object({
+  /** link + teardown repetitions. */
+  links: z.number().int().positive(),
+  /** Slash commands sent at once. */
+  slackCommands: z.number().int().positive(),
+  /** Links in the store for the bot's memory and the scale figures. */
+  storeLinks: z.number().int().positive(),
+  /** Clusters in the store for the scale figures, of which scaleDeadClusters do not answer. */
+  scaleClusters: z.number().int().positive(),
+  scaleDeadClusters: z.number().int().positive(),
+});
+export type ControlPlaneCounts = z.infer<typeof ControlPlaneCounts>;
+
+/** Control-plane figures, each named with its unit; null when not measured, with the reason in notMeasured. */
 export const ControlPlane = z.object({
   linkMs: figure,
   teardownMs: figure,
   slackAckP99Ms: figure,
+  slackAckMedianMs: figure,
   portsTenClustersTwoDeadMs: figure,
+  /** The per-host deadline of ports, list and reconcile; the goal is this plus 0.5 s. */
+  portsDeadlineMs: positive,
   ambassadorPeakMemoryMiB: figure,
   ambassadorPeakMemoryByPathMiB: z.record(z.string(), positive),
+  /** Resident set of a bot process that opened a store of counts.storeLinks links and built the engine. */
   botMemoryThousandLinksMiB: figure,
+  botHeapThousandLinksMiB: figure,
+  /** list, ports and reconcile with counts.storeLinks links and counts.scaleClusters clusters in the store. */
+  listThousandLinksMs: figure,
+  portsFiftyClustersMs: figure,
+  reconcileThousandLinksMs: figure,
+  counts: ControlPlaneCounts,
   notMeasured: z.record(z.string(), z.string()),
 });
 export type ControlPlane = z.infer<typeof ControlPlane>;
 
+/** The control-plane figures that are measured numbers (or null). */
+export type ControlPlaneFigure = {
+  [K in keyof ControlPlane]: ControlPlane[K] extends number | null
+    ? null extends ControlPlane[K]
+      ? K
+      : never
+    : never;
+}[keyof ControlPlane];
+
 /** One goal of the issue, checked against this run. */
 export const GoalResult = z.object({
-  path: z.enum(ourModes),
+  path: z.enum([...ourModes, "control-plane"]),
   goal: z.string(),
   target: positive,
   measured: positive,
   met: z.boolean(),
+  /** "ratio" (× another path) unless said; "ms" for the control plane's deadlines. */
+  unit: z.enum(["ratio", "ms"]).optional(),
 });
 export type GoalResult = z.infer<typeof GoalResult>;
 

@@ -6,7 +6,11 @@ import { describeError, isUserError } from "../src/errors.js";
 import { removeRun } from "./bench-docker.js";
 import { type BenchLab, openLab } from "./bench-lab.js";
 import { type BenchOptions, parseBenchOptions } from "./bench-options.js";
-import { measureAmbassadorPeakMemory, measureControlPlane } from "./control-plane.js";
+import {
+  evaluateControlPlaneGoals,
+  measureAmbassadorPeakMemory,
+  measureControlPlane,
+} from "./control-plane.js";
 import {
   calibrateStreamBytes,
   type DataPathTopology,
@@ -60,7 +64,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     await holdStreams(topology, options.kind === "smoke" ? 10 : concurrentStreams, 2000);
     progress("held concurrent streams through every path; reading the ambassadors' peak memory");
     const memory = await measureAmbassadorPeakMemory(topology);
-    const controlPlane = await measureControlPlane({ lab, kind: options.kind }, memory);
+    const controlPlane = await measureControlPlane({ lab, kind: options.kind, runId, progress }, memory);
     const version = await lab.a.docker.version();
     const results = BenchResults.parse({
       date: new Date().toISOString(),
@@ -79,7 +83,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       },
       dataPath,
       controlPlane,
-      goals: evaluateGoals(dataPath),
+      goals: [...evaluateGoals(dataPath), ...evaluateControlPlaneGoals(controlPlane)],
     } satisfies BenchResults);
     await mkdir(dirname(options.out), { recursive: true });
     await writeFile(options.out, `${JSON.stringify(results, null, 2)}\n`);

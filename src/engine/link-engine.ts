@@ -68,7 +68,7 @@ export interface LinkEngineDeps {
   pullTimeoutMs?: number;
   /** Per-host deadline of read-only calls: ports, list, reconcile (ms). */
   readTimeoutMs?: number;
-  /** Hosts queried at once. */
+  /** Clusters queried at once by ports, list and reconcile; default 16. */
   concurrency?: number;
   /** Mode every ambassador must run in, unless a link asks for one; default: the fastest the host permits. */
   mode?: AmbassadorMode;
@@ -343,12 +343,46 @@ function sameLink(
   );
 }
 
+/** The state of every container on a host, found by ID, ID prefix or name, from one listing. */
+interface ContainerStates {
+  stateOf(ref: string): Exclude<LiveState, "unreachable">;
+}
+
+const runningStates = new Set(["running", "paused", "restarting"]);
+
+function containerStates(containers: readonly Docker.ContainerInfo[]): ContainerStates {
+  const byKey = new Map<string, string>();
+  for (const c of containers) {
+    byKey.set(c.Id, c.State);
+    for (const name of c.Names) byKey.set(name.replace(/^\//, ""), c.State);
+  }
+  return {
+    stateOf(ref) {
+      let state = byKey.get(ref);
+      if (state === undefined && /^[0-9a-f]{6,63}$/.test(ref)) {
+        state = containers.find((c) => c.Id.startsWith(ref))?.State;
+      }
+      if (state === undefined) return "missing";
+      return runningStates.has(state) ? "running" : "stopped";
+    },
+  };
+}
+
 /** Creates the link engine over the store's clusters and links. */
 export function createLinkEngine(deps: LinkEngineDeps): Engine {
   const image = deps.ambassadorImage ?? defaultAmbassadorImage;
   const clock = deps.clock ?? (() => new Date());
-  const concurrency = deps.concurrency ?? 8;
+  const concurrency = deps.concurrency ?? 16;
   const readTimeoutMs = deps.readTimeoutMs ?? 5_000;
+  /**
+   * One deadline for a whole read across clusters, from its start: a cluster that waited for a free slot behind
+   * dead ones gets what is left (at least 0.25 s), so the read ends near the per-host deadline however many
+   * clusters there are.
+   */
+  const readDeadline = () => {
+    const end = performance.now() + readTimeoutMs;
+    return () => Math.max(250, Math.ceil((end - performance.now()) / 100) * 100);
+  };
   const runner = { handshakeMs: deps.handshakeMs ?? 2_000, readyMs: deps.readyMs ?? 8_000 };
   const newId = deps.newId ?? (() => randomBytes(6).toString("hex"));
   const mutex = createKeyedMutex();
@@ -1230,9 +1264,10 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
     async ports(container, cluster) {
       if (cluster) deps.clusters.connect(cluster);
       const names = cluster ? [cluster] : deps.clusters.list().map((c) => c.name);
+      const left = readDeadline();
       const outcomes = await mapBounded(names, concurrency, async (name) => {
         try {
-          const on = host(name, readTimeoutMs);
+          const on = host(name, left());
           const info = await on.inspectContainer(container);
           if (!info) return { name };
           const shown = info.Name.replace(/^\//, "");
@@ -1264,14 +1299,16 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
       return mutex.run(sourceKey(link.sourceCluster, link.container), async () => {
         const current = deps.links.get(link.id);
         if (!current) throw new UserError("link-not-found", `Link ${link.id} was already torn down.`);
-        const extra: LinkResource[] = [];
-        for (const cluster of new Set([current.sourceCluster, current.targetCluster])) {
-          try {
-            extra.push(...(await labelledResources(current, cluster)));
-          } catch (error) {
-            if (!isUnreachable(error)) throw error;
-          }
-        }
+        const clusters = [...new Set([current.sourceCluster, current.targetCluster])];
+        const found = await Promise.all(
+          clusters.map((cluster) =>
+            labelledResources(current, cluster).catch((error: unknown) => {
+              if (!isUnreachable(error)) throw error;
+              return [];
+            }),
+          ),
+        );
+        const extra: LinkResource[] = found.flat();
         // Containers before networks, so a network has no endpoint of ours left when it goes.
         const ordered = [
           ...current.resources,
@@ -1306,13 +1343,16 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
     async list(filter) {
       const links = deps.links.all().filter((l) => !filter?.channel || l.channel === filter.channel);
       const clusters = [...new Set(links.flatMap((l) => [l.sourceCluster, l.targetCluster]))];
-      const reachable = new Map<string, boolean>();
+      // One listing per cluster, clusters in parallel: no call per container, however many links there are.
+      const listings = new Map<string, ContainerStates | undefined>();
+      const left = readDeadline();
       await mapBounded(clusters, concurrency, async (cluster) => {
         try {
-          await host(cluster, readTimeoutMs).ping(readTimeoutMs);
-          reachable.set(cluster, true);
+          const budget = left();
+          const containers = await host(cluster, budget).listContainers([], budget);
+          listings.set(cluster, containerStates(containers));
         } catch {
-          reachable.set(cluster, false);
+          listings.set(cluster, undefined);
         }
       });
       const checks = links.flatMap((link) => [
@@ -1321,16 +1361,9 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
           .filter((r) => r.kind === "container")
           .map((r) => ({ link, cluster: r.cluster, role: r.role as string, ref: r.id, name: r.name })),
       ]);
-      const states = await mapBounded(checks, concurrency, async (check) => {
-        let state: LiveState = "unreachable";
-        if (reachable.get(check.cluster)) {
-          try {
-            const info = await host(check.cluster, readTimeoutMs).inspectContainer(check.ref, readTimeoutMs);
-            state = !info ? "missing" : info.State.Running ? "running" : "stopped";
-          } catch {
-            state = "unreachable";
-          }
-        }
+      const states = checks.map((check) => {
+        const listing = listings.get(check.cluster);
+        const state: LiveState = listing ? listing.stateOf(check.ref) : "unreachable";
         return { ...check, state };
       });
       return links.map((link): LinkView => {
@@ -1377,12 +1410,14 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
       const ids = new Set(links.map((l) => l.id));
       const clusters = deps.clusters.list().map((c) => c.name);
       const selector = [labelKeys.link];
+      const left = readDeadline();
       const seen = await mapBounded(clusters, concurrency, async (cluster) => {
         try {
-          const on = host(cluster, readTimeoutMs);
+          const budget = left();
+          const on = host(cluster, budget);
           const [containers, networks] = await Promise.all([
-            on.listContainers(selector, readTimeoutMs),
-            on.listNetworks(selector, readTimeoutMs),
+            on.listContainers(selector, budget),
+            on.listNetworks(selector, budget),
           ]);
           return { cluster, containers, networks };
         } catch (error) {

@@ -12,6 +12,7 @@ import { lab, labDocker } from "../lab.js";
 const run = promisify(execFile);
 const tsx = new URL("../../node_modules/.bin/tsx", import.meta.url).pathname;
 const benchScript = new URL("../../bench/run.ts", import.meta.url).pathname;
+const repoRoot = new URL("../..", import.meta.url).pathname;
 
 describe("npm run bench -- --smoke", () => {
   let dir: string;
@@ -63,6 +64,43 @@ describe("npm run bench -- --smoke", () => {
     }
   });
 
+  it("measures every control-plane figure, each named with its unit, and checks ports against its deadline", () => {
+    const { controlPlane, goals } = BenchResults.parse(results);
+    expect(controlPlane.notMeasured).toEqual({});
+    const figures = Object.entries(controlPlane).filter(
+      ([, value]) => value === null || typeof value === "number",
+    );
+    expect(figures.map(([name]) => name).sort()).toEqual([
+      "ambassadorPeakMemoryMiB",
+      "botHeapThousandLinksMiB",
+      "botMemoryThousandLinksMiB",
+      "linkMs",
+      "listThousandLinksMs",
+      "portsDeadlineMs",
+      "portsFiftyClustersMs",
+      "portsTenClustersTwoDeadMs",
+      "reconcileThousandLinksMs",
+      "slackAckMedianMs",
+      "slackAckP99Ms",
+      "teardownMs",
+    ]);
+    for (const [, value] of figures) expect(value).toBeGreaterThan(0);
+    expect(controlPlane.counts).toEqual({
+      links: 2,
+      slackCommands: 10,
+      storeLinks: 100,
+      scaleClusters: 10,
+      scaleDeadClusters: 2,
+    });
+    // Two clusters never answer, so ports takes at least their deadline, and the issue allows 0.5 s more.
+    expect(controlPlane.portsTenClustersTwoDeadMs).toBeGreaterThanOrEqual(controlPlane.portsDeadlineMs);
+    const portsGoal = goals.find((goal) => goal.goal.startsWith("ports across 10 clusters, 2 dead"));
+    expect(portsGoal).toMatchObject({ path: "control-plane", unit: "ms", target: 5_500 });
+    expect(output.stdout).toMatch(
+      /^ {2}control-plane: ports across 10 clusters, 2 dead ≤ per-host deadline \+ 0\.5 s: (met|NOT met) \(\d+ ms of 5500 ms/m,
+    );
+  });
+
   it("prints the table and a line per goal", () => {
     expect(output.stdout).toMatch(/^direct\s+-\s+\d+/m);
     expect(output.stdout).toMatch(/^kernel\s+kernel\s+\d+/m);
@@ -86,9 +124,13 @@ describe("npm run bench -- --smoke", () => {
   });
 
   it("removes what it created when it is interrupted", async () => {
-    const child = spawn(tsx, [benchScript, "--smoke", "--out", join(dir, "interrupted.json")], {
-      env: { ...process.env, AMBASSADOR_LAB_ID: lab().id },
-    });
+    // Straight to the bench's own process: the tsx wrapper relays a signal only to a child that answers within
+    // 30 ms, and kills a busy one outright, which would skip the clean-up this test is about.
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", benchScript, "--smoke", "--out", join(dir, "interrupted.json")],
+      { env: { ...process.env, AMBASSADOR_LAB_ID: lab().id }, cwd: repoRoot },
+    );
     let stderr = "";
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
     await new Promise<void>((resolve, reject) => {

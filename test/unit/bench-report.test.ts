@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { evaluateControlPlaneGoals } from "../../bench/control-plane.js";
 import { evaluateGoals } from "../../bench/goals.js";
 import { formatReport } from "../../bench/report.js";
-import type { BenchResults, DataPathEntry, DataPathName } from "../../bench/results-schema.js";
+import type { BenchResults, ControlPlane, DataPathEntry, DataPathName } from "../../bench/results-schema.js";
 
 function entry(path: DataPathName, throughputMBps: number, connectMs: number): DataPathEntry {
   return {
@@ -34,16 +35,24 @@ const results: BenchResults = {
   dataPath,
   controlPlane: {
     linkMs: null,
-    teardownMs: null,
-    slackAckP99Ms: null,
-    portsTenClustersTwoDeadMs: null,
+    teardownMs: 850.5,
+    slackAckP99Ms: 41.2,
+    slackAckMedianMs: 12.5,
+    portsTenClustersTwoDeadMs: 5012.3,
+    portsDeadlineMs: 5000,
     ambassadorPeakMemoryMiB: 4.9,
     ambassadorPeakMemoryByPathMiB: { kernel: 4.3, relay: 4.9 },
-    botMemoryThousandLinksMiB: null,
-    notMeasured: { linkMs: "needs the link engine" },
-  },
-  goals: evaluateGoals(dataPath),
+    botMemoryThousandLinksMiB: 88.1,
+    botHeapThousandLinksMiB: 21.7,
+    listThousandLinksMs: 5200,
+    portsFiftyClustersMs: 5900,
+    reconcileThousandLinksMs: null,
+    counts: { links: 10, slackCommands: 50, storeLinks: 1000, scaleClusters: 50, scaleDeadClusters: 4 },
+    notMeasured: { linkMs: "needs the link engine", reconcileThousandLinksMs: "failed: no store" },
+  } satisfies ControlPlane,
+  goals: [],
 };
+results.goals = [...evaluateGoals(dataPath), ...evaluateControlPlaneGoals(results.controlPlane)];
 
 describe("the benchmark's report", () => {
   const report = formatReport(results);
@@ -79,5 +88,17 @@ describe("the benchmark's report", () => {
     expect(report).toMatch(/ambassadorPeakMemoryMiB\s+4\.9/);
     expect(report).toMatch(/linkMs\s+not measured: needs the link engine/);
     expect(report).toMatch(/ambassador peak MiB by path\s+kernel 4\.3, relay 4\.9/);
+    expect(report).toMatch(/botMemoryThousandLinksMiB\s+88\.1/);
+    expect(report).toContain("10 links, 50 slash commands at once, 1000 links and 50 clusters (4 dead)");
+  });
+
+  it("checks the control plane against the per-host deadline plus 0.5 s, in milliseconds", () => {
+    expect(report).toContain(
+      "  control-plane: ports across 10 clusters, 2 dead ≤ per-host deadline + 0.5 s: met (5012 ms of 5500 ms)",
+    );
+    expect(report).toContain(
+      "  control-plane: ports across 50 clusters ≤ per-host deadline + 0.5 s: NOT met (5900 ms of 5500 ms, over by 400 ms, 7% of the target)",
+    );
+    expect(report).not.toContain("reconcile of");
   });
 });
