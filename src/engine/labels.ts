@@ -1,3 +1,4 @@
+import { describeActor } from "../store/audit.js";
 import type { Actor, ResourceRole } from "../store/schema.js";
 
 /** Prefix of every label the bot puts on what it creates; Docker's labels are the ground truth. */
@@ -11,10 +12,6 @@ export const labelKeys = {
   container: `${labelPrefix}container`,
   mode: `${labelPrefix}mode`,
 } as const;
-
-export function describeActor(actor: Actor): string {
-  return actor.kind === "slack" ? `slack:${actor.team}/${actor.user}` : `local:${actor.user}`;
-}
 
 /** What the labels of one created object say. */
 export interface LabelInput {

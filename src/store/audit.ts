@@ -19,7 +19,7 @@ export function localActor(): Actor {
   return { kind: "local", user };
 }
 
-/** `local:root` or `slack:T123/U456`, as the audit log shows an actor. */
+/** `local:root` or `slack:T123/U456`, as the audit log and the `by` label show an actor. */
 export function describeActor(actor: Actor): string {
   return actor.kind === "local" ? `local:${actor.user}` : `slack:${actor.team}/${actor.user}`;
 }

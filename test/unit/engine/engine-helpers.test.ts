@@ -8,9 +8,10 @@ import {
 } from "../../../src/docker/docker-host.js";
 import { closeNames } from "../../../src/engine/close-names.js";
 import { createKeyedMutex } from "../../../src/engine/keyed-mutex.js";
-import { describeActor, linkIdOf, linkLabels } from "../../../src/engine/labels.js";
+import { linkIdOf, linkLabels } from "../../../src/engine/labels.js";
 import { formatMapping, linkEnvironment, mappingsOf } from "../../../src/engine/link-engine.js";
 import { mapBounded } from "../../../src/engine/map-bounded.js";
+import { describeActor } from "../../../src/store/audit.js";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
