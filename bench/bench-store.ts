@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type Server, type Socket } from "node:net";
+import { defaultDeadlines } from "../src/deadlines.js";
+import type { LinkRecord } from "../src/domain/link.js";
 import { createLinkEngine } from "../src/engine/link-engine.js";
 import type { Engine } from "../src/engine/types.js";
 import { localActor } from "../src/store/audit.js";
-import type { LinkRecord } from "../src/store/schema.js";
 import { openStoreServices, type StoreServices } from "../src/store/store-services.js";
 import type { BenchLab } from "./bench-lab.js";
 
@@ -70,7 +71,10 @@ export async function createBenchStore(
 ): Promise<BenchStore> {
   const path = `${dir}/store-${randomBytes(3).toString("hex")}.json`;
   const key = randomBytes(32);
-  const services = await openStoreServices({ path, key }, { callTimeoutMs: 30_000 });
+  const services = await openStoreServices(
+    { path, key },
+    { deadlines: { ...defaultDeadlines, call: 30_000, read: readDeadlineMs } },
+  );
   const actor = localActor();
   const live = { a: [] as string[], b: [] as string[] };
   for (const host of [lab.a, lab.b]) {
@@ -103,9 +107,7 @@ export async function createBenchStore(
   const engine = createLinkEngine({
     clusters: services.clusters,
     links: services.links,
-    audit: services.audit,
-    readTimeoutMs: readDeadlineMs,
-    timeoutMs: 30_000,
+    deadlines: { call: 30_000, read: readDeadlineMs },
   });
   return { path, key: key.toString("base64"), services, engine, live, dead };
 }

@@ -3,10 +3,13 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { defaultBackend } from "../src/app-context.js";
+import { type AppServices, createServices, defaultBackend } from "../src/app-context.js";
+import { configSecrets, loadConfig } from "../src/config.js";
 import type { RequestContext } from "../src/engine/types.js";
 import { describeError } from "../src/errors.js";
-import { type SlashReply, startSlackHarness } from "../test/support/slack-harness.js";
+import { createLogger } from "../src/logger.js";
+import { startSlackWithMonitor } from "../src/main.js";
+import type { SlackBot } from "../src/slack/slack-bot.js";
 import { benchLabel, step } from "./bench-docker.js";
 import type { BenchLab } from "./bench-lab.js";
 import {
@@ -18,6 +21,7 @@ import {
 } from "./bench-store.js";
 import type { DataPathTopology } from "./data-path.js";
 import type { ControlPlane, ControlPlaneCounts, ControlPlaneFigure, GoalResult } from "./results-schema.js";
+import { type SlashReply, startSlackClient } from "./slack-client.js";
 import { median, percentile, round } from "./stats.js";
 
 /** What the control-plane measurements get to work with. */
@@ -129,19 +133,30 @@ async function timePorts(store: BenchStore, app: string): Promise<number> {
  * `list`: real work that runs after the ack.
  */
 async function slackAckP99(store: BenchStore, app: string, count: number): Promise<Figures> {
-  const harness = await startSlackHarness({
-    backend: defaultBackend,
-    env: { AMBASSADOR_STORE: store.path, AMBASSADOR_KEY: store.key, LOG_LEVEL: "warn" },
-  });
+  const slack = await startSlackClient();
+  let services: AppServices | undefined;
+  let bot: SlackBot | undefined;
   try {
+    const config = loadConfig({
+      AMBASSADOR_ADMINS: "UADMIN",
+      AMBASSADOR_STORE: store.path,
+      AMBASSADOR_KEY: store.key,
+      ...slack.botEnv,
+      PORT: "0",
+    });
+    const silent = { write() {} };
+    const logger = createLogger({ level: "warn", secrets: configSecrets(config), destination: silent });
+    services = await createServices(config, logger, defaultBackend);
+    bot = await startSlackWithMonitor(services, { port: 0 });
+    const requests = slack.talkTo(`http://127.0.0.1:${bot.port}`);
     const replies: SlashReply[] = await Promise.all(
-      Array.from({ length: count }, (_, i) => harness.slash(i % 2 === 0 ? `ports ${app}` : "list")),
+      Array.from({ length: count }, (_, i) => requests.slash(i % 2 === 0 ? `ports ${app}` : "list")),
     );
     const refused = replies.filter((reply) => reply.status !== 200);
     if (refused.length)
       throw new Error(`${refused.length} of ${count} commands were not acknowledged with 200`);
     const posts = await Promise.all(
-      replies.map((reply) => harness.waitForResponses(reply.responseId, 1, 60_000)),
+      replies.map((reply) => slack.waitForResponses(reply.responseId, 1, 60_000)),
     );
     const portsAnswer = posts[0]?.[0]?.body.text ?? "";
     if (!portsAnswer.includes(app))
@@ -149,7 +164,9 @@ async function slackAckP99(store: BenchStore, app: string, count: number): Promi
     const acks = replies.map((reply) => reply.elapsedMs);
     return { slackAckP99Ms: round(percentile(acks, 99), 1), slackAckMedianMs: round(median(acks), 1) };
   } finally {
-    await harness.close();
+    await bot?.shutdown();
+    await services?.close?.();
+    await slack.close();
   }
 }
 

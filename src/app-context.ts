@@ -1,48 +1,35 @@
+import type { Services } from "./commands/services.js";
 import type { Config } from "./config.js";
-import type { ClusterDirectory, LinkRepository } from "./docker/clusters.js";
 import { dockerConfigDir } from "./docker/docker-context.js";
 import { createLinkEngine } from "./engine/link-engine.js";
-import type { Engine } from "./engine/types.js";
 import type { Logger } from "./logger.js";
-import { type AuditLog, localActor } from "./store/audit.js";
-import type { LinkHealth } from "./store/schema.js";
+import { localActor } from "./store/audit.js";
 import { openStoreServices } from "./store/store-services.js";
 import { runClustersCommand } from "./terminal/clusters-command.js";
 import type { ClustersCommandRunner } from "./terminal/clusters-delegate.js";
 
-/** Everything the front ends need, passed in rather than read from globals. */
-export interface Services {
-  engine: Engine;
-  clusters: ClusterDirectory;
-  audit: AuditLog;
-  logger: Logger;
-  config: Config;
-  /** The links as stored, for the monitor; absent in tests that need none. */
-  links?: LinkRepository;
-  /** A link's health as the running monitor last saw it; without a monitor, the stored health is shown. */
-  health?: (linkId: string) => LinkHealth | undefined;
+/** The services of a run of the bot, with the terminal's `ambassador clusters …` when the store provides it. */
+export type AppServices = Services & {
   /** `ambassador clusters add|list|remove|test …`, owned by the store. */
   runClustersCommand?: ClustersCommandRunner;
-  /** Flushes and releases the store; called once on shutdown. */
-  close?: () => Promise<void>;
-}
+};
 
-/** The parts of Services that come from the store and the link engine. */
-export type BackendServices = Omit<Services, "logger" | "config">;
+/** The parts of AppServices that come from the store and the link engine. */
+export type BackendServices = Omit<AppServices, "logger" | "config">;
 
 /** Opens the store and builds the link engine over it. */
 export type BackendFactory = (config: Config, logger: Logger) => Promise<BackendServices>;
 
 /** The real store and link engine, joined in this one place so the front ends never construct them. */
 export const defaultBackend: BackendFactory = async (config, logger) => {
-  const store = await openStoreServices(config.store);
+  const store = await openStoreServices(config.store, { deadlines: config.deadlines });
   for (const notice of store.notices) process.stderr.write(`${notice}\n`);
   const engine = createLinkEngine({
     clusters: store.clusters,
     links: store.links,
-    audit: store.audit,
     logger,
     ambassadorImage: config.ambassadorImage,
+    deadlines: config.deadlines,
   });
   return {
     engine,
@@ -65,6 +52,6 @@ export async function createServices(
   config: Config,
   logger: Logger,
   backend: BackendFactory = defaultBackend,
-): Promise<Services> {
+): Promise<AppServices> {
   return { ...(await backend(config, logger)), logger, config };
 }

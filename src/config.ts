@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { type Deadlines, defaultDeadlines } from "./deadlines.js";
 import { isUserError, UserError } from "./errors.js";
 import { loadStoreConfig, type StoreConfig } from "./store/store-config.js";
 
@@ -98,6 +99,8 @@ export interface Config {
   /** Repair a link as soon as the monitor finds it broken (AMBASSADOR_AUTO_REPAIR; off by default). */
   autoRepair: boolean;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** Every deadline of the bot, in one table. */
+  deadlines: Deadlines;
 }
 
 function slackMode(env: z.infer<typeof EnvSchema>): SlackMode {
@@ -156,6 +159,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     autoRepair: values.AMBASSADOR_AUTO_REPAIR,
     // At a terminal the person reads results, not the log: only warnings and errors unless asked for more.
     logLevel: values.LOG_LEVEL ?? (mode === "terminal" ? "warn" : "info"),
+    deadlines: {
+      ...defaultDeadlines,
+      check: Math.min(defaultDeadlines.check, values.AMBASSADOR_CHECK_INTERVAL * 1000),
+    },
   };
 }
 

@@ -41,7 +41,7 @@ describe("ambassador <command>", () => {
   it("exits 1 when the command fails and 2 when it is not a command, saying why", async () => {
     const failed = await run(["teardown", "nope"]);
     expect(failed).toMatchObject({ code: 1, stdout: "" });
-    expect(failed.stderr).toContain("There is no link nope.");
+    expect(failed.stderr).toContain('No link with ID or container "nope".');
     const wrong = await run(["ports"]);
     expect(wrong).toMatchObject({
       code: 2,

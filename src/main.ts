@@ -1,11 +1,13 @@
 import type { Readable, Writable } from "node:stream";
 import type { DestinationStream } from "pino";
-import { type BackendFactory, createServices, defaultBackend, type Services } from "./app-context.js";
+import { type AppServices, type BackendFactory, createServices, defaultBackend } from "./app-context.js";
+import type { Services } from "./commands/services.js";
 import { type Config, configSecrets, loadConfig } from "./config.js";
 import { describeError, isUserError } from "./errors.js";
 import { createLogger, type Logger } from "./logger.js";
-import { logReconcileSummary } from "./monitor/start-monitor.js";
-import { startSlackBot } from "./slack/slack-bot.js";
+import type { LinkMonitor } from "./monitor/link-monitor.js";
+import { logReconcileSummary, startLinkMonitor } from "./monitor/start-monitor.js";
+import { type SlackBot, type SlackBotOptions, startSlackBot } from "./slack/slack-bot.js";
 import { printClustersResult } from "./terminal/clusters-delegate.js";
 import { runRepl } from "./terminal/repl.js";
 import { runOnce } from "./terminal/run-once.js";
@@ -45,7 +47,7 @@ export async function main(args: readonly string[], io: MainIo): Promise<number>
     secrets: configSecrets(config),
     destination: io.log,
   });
-  let services: Services;
+  let services: AppServices;
   try {
     services = await createServices(config, logger, io.backend ?? defaultBackend);
   } catch (error) {
@@ -58,7 +60,12 @@ export async function main(args: readonly string[], io: MainIo): Promise<number>
       return printClustersResult(await services.runClustersCommand(args.slice(1)), io);
     if (args.length > 0) return await runOnce(args, services, io);
     if (config.slack.mode === "terminal") {
-      await runRepl(services, { input: io.stdin, output: io.stdout, errors: io.stderr });
+      await runRepl(services, {
+        input: io.stdin,
+        output: io.stdout,
+        errors: io.stderr,
+        runClustersCommand: services.runClustersCommand,
+      });
       return 0;
     }
     await serveSlack(services, logger, io.exit ?? ((code) => process.exit(code)));
@@ -68,8 +75,43 @@ export async function main(args: readonly string[], io: MainIo): Promise<number>
   }
 }
 
+/** The Slack bot with the link monitor that alerts through it. */
+export interface SlackBotWithMonitor extends SlackBot {
+  /** The link monitor, when there is a store of links to watch. */
+  monitor?: LinkMonitor;
+}
+
+/**
+ * Starts the Slack bot, then the link monitor over the stored links. Commands see the health the monitor last
+ * saw, and shutdown stops the monitor once the running commands have finished, before the app stops.
+ */
+export async function startSlackWithMonitor(
+  services: Services,
+  options: Omit<SlackBotOptions, "beforeStop"> = {},
+): Promise<SlackBotWithMonitor> {
+  let monitor: LinkMonitor | undefined;
+  const bot = await startSlackBot(
+    { ...services, health: (linkId) => monitor?.health(linkId) ?? services.health?.(linkId) },
+    { ...options, beforeStop: async () => monitor?.stop() },
+  );
+  // Started once the app runs, so a failed start leaves no checks behind.
+  const { links, engine, clusters, logger, config } = services;
+  if (links) {
+    monitor = startLinkMonitor({
+      links,
+      engine,
+      clusters,
+      logger,
+      checkIntervalSeconds: config.checkIntervalSeconds,
+      autoRepair: config.autoRepair,
+      client: bot.client,
+    });
+  }
+  return { ...bot, monitor };
+}
+
 async function serveSlack(services: Services, logger: Logger, exit: (code: number) => void): Promise<void> {
-  const bot = await startSlackBot(services);
+  const bot = await startSlackWithMonitor(services);
   // Only logged: a slow or dead host must not hold up the start.
   void logReconcileSummary(services.engine, logger);
   const stop = async (signal: string) => {

@@ -3,7 +3,7 @@ import { dirname, join } from "node:path";
 import type Docker from "dockerode";
 import { inject } from "vitest";
 import { createDockerClient, type DockerEndpoint } from "../src/docker/docker-client.js";
-import { demuxLogs } from "../src/docker/docker-host.js";
+import { demuxLogs } from "../src/docker/dockerode-host.js";
 
 export interface LabHost {
   name: "clustera" | "clusterb";

@@ -8,10 +8,7 @@ import { openStoreServices, type StoreServices } from "../src/store/store-servic
 export async function openTestStore(): Promise<StoreServices & AsyncDisposable & { path: string }> {
   const dir = await mkdtemp(join(tmpdir(), "amb-test-store-"));
   const path = join(dir, "data", "ambassador.json");
-  const services = await openStoreServices(
-    { path, key: randomBytes(32) },
-    { actor: { kind: "local", user: "tester" } },
-  );
+  const services = await openStoreServices({ path, key: randomBytes(32) });
   return Object.assign(services, {
     path,
     async [Symbol.asyncDispose]() {

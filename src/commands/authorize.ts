@@ -1,6 +1,6 @@
 import type { ClusterDirectory } from "../docker/clusters.js";
+import type { Actor } from "../domain/actor.js";
 import { UserError } from "../errors.js";
-import type { Actor } from "../store/schema.js";
 import type { CommandSpec, Invocation } from "./command.js";
 
 /** Error codes that mean "refused", as opposed to "failed". */

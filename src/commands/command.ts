@@ -1,8 +1,8 @@
 import type { z } from "zod";
-import type { Services } from "../app-context.js";
-import type { ClusterProbe, ClusterSummary } from "../docker/clusters.js";
+import type { Actor } from "../domain/actor.js";
+import type { ClusterProbe, ClusterSummary } from "../domain/cluster.js";
 import type { LinkResult, LinkView, PortsResult, RepairResult, TeardownResult } from "../engine/types.js";
-import type { Actor } from "../store/schema.js";
+import type { Services } from "./services.js";
 
 /** Who runs a command and from where; `trusted` is the local user at the terminal. */
 export interface Invocation {

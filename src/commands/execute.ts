@@ -1,9 +1,9 @@
-import type { Services } from "../app-context.js";
+import type { AuditEntry } from "../domain/audit.js";
 import { describeError, errorReference, isUserError } from "../errors.js";
-import type { AuditEntry } from "../store/schema.js";
 import { assertChannelAllowed, assertMayRun, refusalCodes } from "./authorize.js";
 import type { CommandResult, CommandSpec, Invocation } from "./command.js";
 import { parseCommand, parseWords } from "./parse.js";
+import type { Services } from "./services.js";
 
 /** Why a command did not produce a result, in words fit for the person who ran it. */
 export interface Failure {
@@ -44,6 +44,22 @@ async function audit(services: Services, entry: Omit<AuditEntry, "at">): Promise
     await services.audit.record(entry);
   } catch (error) {
     services.logger.error({ err: error, action: entry.action }, "could not write the audit log");
+  }
+}
+
+/** What the audit log says a change did: the link it made, how a teardown ended, what a repair recreated. */
+function auditDetail(result: CommandResult): string | undefined {
+  switch (result.kind) {
+    case "link":
+      return `${result.result.existing ? "existing" : "made"} link ${result.result.link.id}`;
+    case "teardown":
+      return `link ${result.result.linkId} ${result.result.status}`;
+    case "repair":
+      return (
+        result.result.recreated.map((part) => `${part.role} ${part.name}`).join(", ") || "nothing to repair"
+      );
+    default:
+      return undefined;
   }
 }
 
@@ -108,7 +124,7 @@ export async function prepareCommand(
     run: async () => {
       try {
         const result = await command.run(input, { services, invocation });
-        await record("ok");
+        await record("ok", auditDetail(result));
         return { ok: true, result };
       } catch (error) {
         return { ok: false, failure: await failed(error) };

@@ -6,9 +6,9 @@ import {
   FakeEngine,
   testServices,
 } from "../../test/support/fakes.js";
+import type { LinkHealth } from "../domain/link.js";
 import { renderSlackMessage } from "../render/slack-message.js";
 import { renderText } from "../render/text.js";
-import type { LinkHealth } from "../store/schema.js";
 import type { Invocation } from "./command.js";
 import { executeCommand } from "./execute.js";
 

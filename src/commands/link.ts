@@ -1,16 +1,17 @@
 import { z } from "zod";
+import { ClusterName } from "../domain/cluster.js";
+import { Alias, ContainerName, ImageName, NewContainerName, PortText } from "../domain/values.js";
 import { defineCommand } from "./command.js";
-import { aliasName, clusterName, containerName, imageName, portNumber } from "./values.js";
 
 export const LinkInput = z
   .object({
-    container: containerName,
-    sourceCluster: clusterName,
-    targetCluster: clusterName,
-    alias: aliasName.optional(),
-    ports: z.array(portNumber).optional(),
-    web: imageName.optional(),
-    webName: containerName.optional(),
+    container: ContainerName,
+    sourceCluster: ClusterName,
+    targetCluster: ClusterName,
+    alias: Alias.optional(),
+    ports: z.array(PortText).optional(),
+    web: ImageName.optional(),
+    webName: NewContainerName.optional(),
     legacyLinks: z.boolean().optional(),
   })
   .refine((input) => input.sourceCluster !== input.targetCluster, {

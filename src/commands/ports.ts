@@ -1,8 +1,9 @@
 import { z } from "zod";
+import { ClusterName } from "../domain/cluster.js";
+import { ContainerName } from "../domain/values.js";
 import { defineCommand } from "./command.js";
-import { clusterName, containerName } from "./values.js";
 
-export const PortsInput = z.object({ container: containerName, cluster: clusterName.optional() });
+export const PortsInput = z.object({ container: ContainerName, cluster: ClusterName.optional() });
 export type PortsInput = z.infer<typeof PortsInput>;
 
 export const portsCommand = defineCommand({

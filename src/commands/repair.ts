@@ -1,10 +1,9 @@
 import { z } from "zod";
+import { LinkRef } from "../domain/values.js";
 import { assertChannelAllowed } from "./authorize.js";
 import { defineCommand } from "./command.js";
-import { findView, linkViews } from "./link-views.js";
-import { linkIdOrContainer } from "./values.js";
 
-export const RepairInput = z.object({ linkId: linkIdOrContainer });
+export const RepairInput = z.object({ linkId: LinkRef });
 
 export const repairCommand = defineCommand({
   name: "repair",
@@ -18,9 +17,9 @@ export const repairCommand = defineCommand({
   progress: (input) => `Repairing link ${input.linkId}…`,
   target: (input) => input.linkId,
   async run(input, { services, invocation }) {
-    const view = findView(await linkViews(services), input.linkId);
-    assertChannelAllowed([view.link.sourceCluster, view.link.targetCluster], invocation, services.clusters);
-    const result = await services.engine.repair(view.link.id, {
+    const link = services.engine.find(input.linkId);
+    assertChannelAllowed([link.sourceCluster, link.targetCluster], invocation, services.clusters);
+    const result = await services.engine.repair(link.id, {
       actor: invocation.actor,
       channel: invocation.channel,
     });

@@ -1,9 +1,10 @@
 import { z } from "zod";
+import { LinkRef } from "../domain/values.js";
+import { UserError } from "../errors.js";
 import { defineCommand } from "./command.js";
-import { findView, linkViews } from "./link-views.js";
-import { linkIdOrContainer } from "./values.js";
+import { linkViews } from "./link-views.js";
 
-export const StatusInput = z.object({ linkId: linkIdOrContainer });
+export const StatusInput = z.object({ linkId: LinkRef });
 
 export const statusCommand = defineCommand({
   name: "status",
@@ -17,6 +18,9 @@ export const statusCommand = defineCommand({
   progress: (input) => `Looking at link ${input.linkId}…`,
   target: (input) => input.linkId,
   async run(input, { services }) {
-    return { kind: "status", view: findView(await linkViews(services), input.linkId) };
+    const link = services.engine.find(input.linkId);
+    const view = (await linkViews(services)).find((candidate) => candidate.link.id === link.id);
+    if (!view) throw new UserError("link-not-found", `Link ${link.id} was torn down.`);
+    return { kind: "status", view };
   },
 });

@@ -107,9 +107,15 @@ export function explainDockerError(error: unknown, host: string, timeoutMs: numb
 }
 
 /** Asks the Engine for its version within `timeoutMs`; a failure is a UserError naming the cause. */
-export async function pingDocker(docker: Docker, host: string, timeoutMs: number): Promise<DockerPing> {
+export async function pingDocker(
+  docker: Docker,
+  host: string,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<DockerPing> {
   const started = performance.now();
   const abort = new AbortController();
+  signal?.addEventListener("abort", () => abort.abort(), { once: true });
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {

@@ -27,12 +27,13 @@ export async function createUniquelyNamed(
   base: string,
   spec: Docker.ContainerCreateOptions,
   onCreated: OnCreated,
+  signal?: AbortSignal,
 ): Promise<CreatedContainer> {
   for (let attempt = 1; attempt <= 50; attempt++) {
     const name = attempt === 1 ? base : `${base}-${attempt}`;
-    if (await host.inspectContainer(name)) continue;
+    if (await host.inspectContainer(name, { signal })) continue;
     try {
-      const id = await host.createContainer({ ...spec, name });
+      const id = await host.createContainer({ ...spec, name }, { signal });
       const created = { id, name };
       onCreated(created);
       return created;
@@ -68,6 +69,8 @@ export interface RunnerOptions {
   /** How long an ambassador has to say it forwards once it said its mode. */
   readyMs: number;
   pollMs?: number;
+  /** Stops the run (and its Docker calls) when the attempt it belongs to failed elsewhere. */
+  signal?: AbortSignal;
 }
 
 /** An ambassador that forwards, and the mode it does it in. */
@@ -123,6 +126,7 @@ export async function runAmbassador(
   onRemoved: OnRemoved,
 ): Promise<RunningAmbassador> {
   const { host } = request;
+  const { signal } = options;
   const discard = async (container: CreatedContainer) => {
     try {
       await host.removeContainer(container.id, container.name);
@@ -136,9 +140,10 @@ export async function runAmbassador(
     request.baseName,
     containerSpec(request, mode, false),
     onCreated,
+    signal,
   );
   try {
-    await host.startContainer(container.id, container.name);
+    await host.startContainer(container.id, container.name, { signal });
   } catch (error) {
     const retry = request.publish && error instanceof DockerCallError && portTaken.test(error.reason);
     await discard(container);
@@ -148,9 +153,10 @@ export async function runAmbassador(
       request.baseName,
       containerSpec(request, mode, true),
       onCreated,
+      signal,
     );
     try {
-      await host.startContainer(container.id, container.name);
+      await host.startContainer(container.id, container.name, { signal });
     } catch (second) {
       await discard(container);
       throw second;
@@ -175,7 +181,7 @@ async function awaitReady(
   const started = Date.now();
   let logs = "";
   for (;;) {
-    logs = await host.containerLogs(container.id, container.name);
+    logs = await host.containerLogs(container.id, container.name, { signal: options.signal });
     if (/^ambassador: ready$/m.test(logs)) {
       const reported = /^ambassador: mode (\w+)$/m.exec(logs)?.[1];
       if (reported && reported !== mode) {
@@ -185,7 +191,7 @@ async function awaitReady(
       }
       return true;
     }
-    const info = await host.inspectContainer(container.id);
+    const info = await host.inspectContainer(container.id, { signal: options.signal });
     if (!info?.State.Running || info.State.Restarting || info.RestartCount > 0) {
       throw new AmbassadorRefused(
         `${host.name}: ambassador ${container.name} stopped in ${mode} mode: ${lastLine(logs) || `exit code ${info?.State.ExitCode ?? "unknown"}`}`,
@@ -200,6 +206,7 @@ async function awaitReady(
       );
     }
     await new Promise((resolve) => setTimeout(resolve, poll));
+    options.signal?.throwIfAborted();
   }
 }
 

@@ -1,5 +1,6 @@
-import { describeActor } from "../store/audit.js";
-import type { Actor, ResourceRole } from "../store/schema.js";
+import type { Actor } from "../domain/actor.js";
+import { describeActor } from "../domain/actor.js";
+import type { ResourceRole } from "../domain/link.js";
 
 /** Prefix of every label the bot puts on what it creates; Docker's labels are the ground truth. */
 export const labelPrefix = "io.ambassador.";

@@ -1,4 +1,5 @@
-import type { Actor, LinkHealth, LinkRecord, LinkStatus, ResourceRole } from "../store/schema.js";
+import type { Actor } from "../domain/actor.js";
+import type { LinkHealth, LinkRecord, LinkStatus, ResourceRole } from "../domain/link.js";
 
 /** Who asked, and from where; recorded in labels, the store and the audit log. */
 export interface RequestContext {
@@ -8,6 +9,12 @@ export interface RequestContext {
 }
 
 export type AmbassadorMode = "kernel" | "relay";
+
+/** Where a target ambassador forwards one port: the source ambassador's `host:port`. */
+export interface Connection {
+  port: number;
+  address: string;
+}
 
 export interface LinkOptions {
   /** Name the consumer uses for the container; defaults to the container's name. */
@@ -55,7 +62,7 @@ export interface LinkResult {
   source: AmbassadorInfo;
   target: AmbassadorInfo;
   /** host:port the target ambassador forwards to, one per port. */
-  connections: { port: number; address: string }[];
+  connections: Connection[];
   mappings: PortMapping[];
   webUrls: string[];
   timings: StepTiming[];
@@ -111,7 +118,7 @@ export interface RepairResult {
   /** Stopped or stale containers the new ones replaced, removed once the repair succeeded. */
   replaced: { cluster: string; name: string }[];
   /** host:port the target ambassador forwards to, one per port, after the repair. */
-  connections: { port: number; address: string }[];
+  connections: Connection[];
   webUrls: string[];
 }
 
@@ -125,9 +132,15 @@ export interface Engine {
     context: RequestContext,
   ): Promise<LinkResult>;
   ports(container: string, cluster?: string): Promise<PortsResult>;
-  teardown(linkIdOrContainer: string, context: RequestContext): Promise<TeardownResult>;
+  /**
+   * The one link a reference names: its ID, its container, its consumer or one of its ambassadors. Throws
+   * UserError("link-not-found" | "ambiguous-link") saying which links there are.
+   */
+  find(ref: string): LinkRecord;
+  /** Removes what the link `find(ref)` names made on both hosts, and nothing else; `partial` while a host is down. */
+  teardown(ref: string, context: RequestContext): Promise<TeardownResult>;
   list(filter?: { channel?: string }): Promise<LinkView[]>;
   reconcile(options: { fix: boolean }): Promise<ReconcileResult>;
   /** Recreates what a link is missing, all or nothing; rejects with a UserError when it cannot. */
-  repair(linkId: string, context: RequestContext): Promise<RepairResult>;
+  repair(ref: string, context: RequestContext): Promise<RepairResult>;
 }

@@ -6,19 +6,9 @@ import type { ContainerState, LinkProbe } from "./link-monitor.js";
 export function createDockerLinkProbe(clusters: ClusterDirectory): LinkProbe {
   return {
     async container(cluster, idOrName, deadlineMs): Promise<ContainerState> {
-      const { docker } = clusters.connect(cluster);
-      try {
-        const info = await docker
-          .getContainer(idOrName)
-          .inspect({ abortSignal: AbortSignal.timeout(deadlineMs) });
-        return info.State.Running ? "running" : "stopped";
-      } catch (error) {
-        if ((error as { statusCode?: number }).statusCode === 404) return "missing";
-        if ((error as Error).name === "AbortError" || (error as Error).name === "TimeoutError") {
-          throw new Error(`no answer from its Docker API within ${deadlineMs} ms`);
-        }
-        throw error;
-      }
+      const info = await clusters.host(cluster).inspectContainer(idOrName, { timeoutMs: deadlineMs });
+      if (!info) return "missing";
+      return info.State.Running ? "running" : "stopped";
     },
     connect(address, deadlineMs) {
       const separator = address.lastIndexOf(":");

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { LinkRepository } from "../docker/clusters.js";
-import type { LinkRecord } from "../store/schema.js";
+import type { LinkRecord, LinkRepository } from "../domain/link.js";
 import { type ContainerState, createLinkMonitor, type LinkProbe } from "./link-monitor.js";
 
 function link(id: string, source: string, target: string, channel = "C1"): LinkRecord {

@@ -1,7 +1,6 @@
-import type { LinkRepository } from "../docker/clusters.js";
+import type { LinkHealth, LinkRecord, LinkRepository } from "../domain/link.js";
+import { describeRole } from "../domain/link.js";
 import { describeError } from "../errors.js";
-import { describeRole } from "../render/format.js";
-import type { LinkHealth, LinkRecord } from "../store/schema.js";
 
 export type ContainerState = "running" | "stopped" | "missing";
 

@@ -1,8 +1,9 @@
 import type { webApi } from "@slack/bolt";
-import type { Services } from "../app-context.js";
+import type { ClusterDirectory } from "../docker/clusters.js";
+import type { Actor } from "../domain/actor.js";
+import type { LinkRepository } from "../domain/link.js";
 import type { Engine } from "../engine/types.js";
 import type { Logger } from "../logger.js";
-import type { Actor } from "../store/schema.js";
 import { createDockerLinkProbe } from "./docker-link-probe.js";
 import { createLinkMonitor, type LinkMonitor } from "./link-monitor.js";
 import { createSlackAlerts } from "./slack-alerts.js";
@@ -10,21 +11,31 @@ import { createSlackAlerts } from "./slack-alerts.js";
 /** Who an automatic repair is recorded as, in labels and the audit log. */
 export const monitorActor: Actor = { kind: "local", user: "ambassador-monitor" };
 
-/**
- * Starts the link monitor over the stored links: checks every AMBASSADOR_CHECK_INTERVAL seconds, alerts through
- * the bot's WebClient, and repairs a broken link when AMBASSADOR_AUTO_REPAIR is on. None without a store.
- */
-export function startLinkMonitor(services: Services, client: webApi.WebClient): LinkMonitor | undefined {
-  const { links, engine, config } = services;
-  if (!links) return undefined;
-  const logger = services.logger.child({ component: "monitor" });
+/** What the link monitor watches, how often, and where it alerts. */
+export interface LinkMonitorSetup {
+  links: LinkRepository;
+  engine: Engine;
+  clusters: ClusterDirectory;
+  logger: Logger;
+  /** AMBASSADOR_CHECK_INTERVAL. */
+  checkIntervalSeconds: number;
+  /** AMBASSADOR_AUTO_REPAIR: repair a broken link without being asked. */
+  autoRepair: boolean;
+  /** The bot's Web API client, which posts the alerts. */
+  client: webApi.WebClient;
+}
+
+/** Starts the link monitor over the stored links, and repairs broken links when auto-repair is on. */
+export function startLinkMonitor(setup: LinkMonitorSetup): LinkMonitor {
+  const { links, engine, checkIntervalSeconds, autoRepair } = setup;
+  const logger = setup.logger.child({ component: "monitor" });
   const monitor = createLinkMonitor({
     links,
-    probe: createDockerLinkProbe(services.clusters),
-    alerts: createSlackAlerts(client),
+    probe: createDockerLinkProbe(setup.clusters),
+    alerts: createSlackAlerts(setup.client),
     logger,
-    intervalMs: config.checkIntervalSeconds * 1000,
-    repair: config.autoRepair
+    intervalMs: checkIntervalSeconds * 1000,
+    repair: autoRepair
       ? async (linkId) => {
           const result = await engine.repair(linkId, {
             actor: monitorActor,
@@ -36,11 +47,7 @@ export function startLinkMonitor(services: Services, client: webApi.WebClient): 
   });
   monitor.start();
   logger.info(
-    {
-      intervalSeconds: config.checkIntervalSeconds,
-      autoRepair: config.autoRepair,
-      links: links.all().length,
-    },
+    { intervalSeconds: checkIntervalSeconds, autoRepair, links: links.all().length },
     "link monitor started",
   );
   return monitor;

@@ -1,6 +1,6 @@
-import type { ClusterProbe, ClusterSummary } from "../docker/clusters.js";
+import type { ClusterProbe, ClusterSummary } from "../domain/cluster.js";
+import { describeRole, type LinkHealth } from "../domain/link.js";
 import type { LinkView, PortMapping, RepairResult } from "../engine/types.js";
-import type { LinkHealth } from "../store/schema.js";
 
 /** `5000/tcp -> 10.0.0.12:32770`, exactly as `docker port` prints it. */
 export function formatMapping(mapping: PortMapping): string {
@@ -67,21 +67,6 @@ export function cutText(text: string, limit: number): string {
   const note = (left: number) => `\n… cut: ${left} more characters not shown.`;
   const keep = limit - note(text.length).length;
   return text.slice(0, keep) + note(text.length - keep);
-}
-
-const roleNames: Record<string, string> = {
-  container: "container",
-  source: "source ambassador",
-  target: "target ambassador",
-  web: "consumer",
-  "source-network": "source network",
-  "target-network": "target network",
-  connection: "connection",
-};
-
-/** What a part of a link is, in words: `target ambassador`, `consumer`… */
-export function describeRole(role: string): string {
-  return roleNames[role] ?? role;
 }
 
 /** `broken since 2026-11-25T13:00:00.000Z, last check 2026-11-25T13:00:30.000Z` */

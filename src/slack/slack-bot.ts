@@ -1,12 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { App, type BlockButtonAction, HTTPReceiver, type RespondFn } from "@slack/bolt";
-import type { Services } from "../app-context.js";
+import { App, type BlockButtonAction, HTTPReceiver, type RespondFn, type webApi } from "@slack/bolt";
 import type { Invocation } from "../commands/command.js";
 import { type Outcome, prepareCommand } from "../commands/execute.js";
+import type { Services } from "../commands/services.js";
 import { errorReference } from "../errors.js";
-import type { LinkMonitor } from "../monitor/link-monitor.js";
-import { startLinkMonitor } from "../monitor/start-monitor.js";
 import {
   escapeFallback,
   renderSlackFailure,
@@ -28,15 +26,17 @@ const bodyLimitBytes = 1024 * 1024;
 export interface SlackBot {
   /** The port serving /slack/events (HTTP mode) or /healthz (both modes). */
   port: number;
-  /** The link monitor, when there is a store of links to watch. */
-  monitor?: LinkMonitor;
-  /** /healthz answers 503, new commands are turned away, running ones finish, the monitor stops, then the app. */
+  /** The app's Web API client, for posting outside of a command. */
+  client: webApi.WebClient;
+  /** /healthz turns 503, new commands are refused, running ones finish, `beforeStop` runs, the app stops. */
   shutdown(): Promise<void>;
 }
 
 export interface SlackBotOptions {
   /** Overrides the configured port (0 picks a free one). */
   port?: number;
+  /** Runs on shutdown once the running commands have finished, before the app stops. */
+  beforeStop?: () => Promise<void>;
 }
 
 function ephemeral(text: string): SlackMessage {
@@ -100,12 +100,6 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
     ...(mode === "socket" ? { socketMode: true, appToken } : { receiver }),
   });
 
-  let monitor: LinkMonitor | undefined;
-  const commandServices: Services = {
-    ...services,
-    health: (linkId) => monitor?.health(linkId) ?? services.health?.(linkId),
-  };
-
   const respondWith = async (respond: RespondFn, message: SlackMessage, replaceOriginal = false) => {
     await respond({ ...message, replace_original: replaceOriginal });
   };
@@ -158,7 +152,7 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
         channel: command.channel_id,
         trusted: false,
       };
-      const prepared = await prepareCommand(command.text ?? "", invocation, commandServices);
+      const prepared = await prepareCommand(command.text ?? "", invocation, services);
       if (prepared.kind === "failed") {
         await answer(renderSlackFailure(prepared.failure));
         return;
@@ -198,7 +192,7 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
         channel: body.channel?.id,
         trusted: false,
       };
-      const prepared = await prepareCommand(`teardown ${linkId}`, invocation, commandServices);
+      const prepared = await prepareCommand(`teardown ${linkId}`, invocation, services);
       if (prepared.kind === "failed") {
         await respondWith(respond, renderSlackFailure(prepared.failure));
         return;
@@ -232,8 +226,6 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
     });
     listening = (healthServer.address() as AddressInfo).port;
   }
-  // Started once the app runs, so a failed start leaves no checks behind.
-  monitor = startLinkMonitor(services, app.client);
   log.info(
     { mode, port: listening },
     `Slack bot started (${mode === "http" ? `POST ${eventsPath}` : "Socket Mode"})`,
@@ -242,13 +234,13 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
   let stopping: Promise<void> | undefined;
   return {
     port: listening,
-    monitor,
+    client: app.client,
     shutdown() {
       stopping ??= (async () => {
         state.draining = true;
         log.info({ running: tracker.running }, "shutting down: waiting for running commands");
         await tracker.idle();
-        await monitor?.stop();
+        await options.beforeStop?.();
         await app.stop();
         if (healthServer) await new Promise<void>((resolve) => healthServer?.close(() => resolve()));
         log.info("Slack bot stopped");

@@ -1,12 +1,7 @@
 import { userInfo } from "node:os";
-import type { Actor, AuditEntry } from "./schema.js";
+import type { Actor } from "../domain/actor.js";
+import type { AuditEntry, AuditLog } from "../domain/audit.js";
 import type { Store } from "./store.js";
-
-/** The append-only audit log. */
-export interface AuditLog {
-  record(entry: Omit<AuditEntry, "at">): Promise<void>;
-  entries(): AuditEntry[];
-}
 
 /** The person at this terminal: the operating system's user running the process. */
 export function localActor(): Actor {
@@ -17,11 +12,6 @@ export function localActor(): Actor {
     user = process.env.USER ?? `uid ${process.getuid?.() ?? "?"}`;
   }
   return { kind: "local", user };
-}
-
-/** `local:root` or `slack:T123/U456`, as the audit log and the `by` label show an actor. */
-export function describeActor(actor: Actor): string {
-  return actor.kind === "local" ? `local:${actor.user}` : `slack:${actor.team}/${actor.user}`;
 }
 
 /** A complete audit entry, stamped now; push it inside the same store update as the change it records. */

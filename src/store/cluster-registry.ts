@@ -1,8 +1,9 @@
 import type { DockerEndpoint } from "../docker/docker-client.js";
 import type { TlsMaterial } from "../docker/tls-material.js";
+import type { Actor } from "../domain/actor.js";
 import { UserError } from "../errors.js";
 import { auditEntry } from "./audit.js";
-import type { Actor, ClusterRecord } from "./schema.js";
+import type { ClusterRecord } from "./schema.js";
 import type { SecretBox } from "./secret-box.js";
 import type { Store } from "./store.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { openTestStore } from "../../test/test-store.js";
-import type { LinkRecord } from "./schema.js";
+import type { LinkRecord } from "../domain/link.js";
 
 const alice = { kind: "slack" as const, team: "T1", user: "U1" };
 
@@ -23,27 +23,20 @@ function link(id: string, status: LinkRecord["status"] = "active"): LinkRecord {
 }
 
 describe("StoreLinkRepository", () => {
-  it("saves, replaces and removes links, auditing each change with its actor", async () => {
+  it("saves, replaces and removes links, and writes no audit entry of its own", async () => {
     await using services = await openTestStore();
-    await services.links.save(link("l1"), alice);
-    await services.links.save(link("l1", "partial"), alice);
+    await services.links.save(link("l1"));
+    await services.links.save(link("l1", "partial"));
     await services.links.save(link("l2"));
     expect(services.links.all().map((saved) => [saved.id, saved.status])).toEqual([
       ["l1", "partial"],
       ["l2", "active"],
     ]);
     expect(services.links.get("l1")?.status).toBe("partial");
-    await services.links.remove("l1", alice);
-    await services.links.remove("missing", alice);
+    await services.links.remove("l1");
+    await services.links.remove("missing");
     expect(services.links.get("l1")).toBeUndefined();
-    expect(
-      services.audit.entries().map((entry) => [entry.action, entry.target, entry.actor, entry.channel]),
-    ).toEqual([
-      ["link.create", "l1", alice, "C0123ABCD"],
-      ["link.update", "l1", alice, "C0123ABCD"],
-      ["link.create", "l2", { kind: "local", user: "tester" }, "C0123ABCD"],
-      ["link.remove", "l1", alice, "C0123ABCD"],
-    ]);
+    expect(services.audit.entries()).toEqual([]);
   });
 
   it("keeps a copy, so changing the caller's object later changes nothing stored", async () => {

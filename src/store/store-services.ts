@@ -1,9 +1,11 @@
-import { StoreClusterDirectory } from "../docker/cluster-directory.js";
-import type { ClusterDirectory, LinkRepository } from "../docker/clusters.js";
-import { type AuditLog, localActor, StoreAuditLog } from "./audit.js";
+import { type Deadlines, defaultDeadlines } from "../deadlines.js";
+import type { ClusterDirectory } from "../docker/clusters.js";
+import type { AuditLog } from "../domain/audit.js";
+import type { LinkRepository } from "../domain/link.js";
+import { StoreAuditLog } from "./audit.js";
+import { StoreClusterDirectory } from "./cluster-directory.js";
 import { ClusterRegistry } from "./cluster-registry.js";
 import { StoreLinkRepository } from "./link-repository.js";
-import type { Actor } from "./schema.js";
 import { loadSecretBox, type SecretBox } from "./secret-box.js";
 import { Store } from "./store.js";
 import type { StoreConfig } from "./store-config.js";
@@ -22,10 +24,8 @@ export interface StoreServices {
 }
 
 export interface StoreServicesOptions {
-  /** Recorded for changes made without a named actor; default the local user. */
-  actor?: Actor;
-  /** Deadline of every Docker call made through clusters.connect(). */
-  callTimeoutMs?: number;
+  /** Deadlines of the Docker calls made through the clusters' hosts. */
+  deadlines?: Deadlines;
 }
 
 /** Opens the store (lock, permissions, schema), its key (checked against every sealed secret) and the repositories. */
@@ -51,8 +51,8 @@ export async function openStoreServices(
       store,
       secrets: box,
       registry,
-      clusters: new StoreClusterDirectory(registry, { callTimeoutMs: options.callTimeoutMs }),
-      links: new StoreLinkRepository(store, options.actor ?? localActor()),
+      clusters: new StoreClusterDirectory(registry, options.deadlines ?? defaultDeadlines),
+      links: new StoreLinkRepository(store),
       audit: new StoreAuditLog(store),
       notices,
       close: () => store.close(),

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { engineLikeHandler, startLoopbackServer } from "../../test/loopback-server.js";
 import { openTestStore } from "../../test/test-store.js";
-import type { LinkRecord } from "../store/schema.js";
+import type { LinkRecord } from "../domain/link.js";
 import { type ClustersCommandDeps, runClustersCommand } from "./clusters-command.js";
 
 const actor = { kind: "local" as const, user: "alice" };
@@ -83,7 +83,7 @@ describe("ambassador clusters", () => {
     await using engine = await startLoopbackServer(engineLikeHandler);
     await using services = await openTestStore();
     await runClustersCommand(["add", "a", "--host", engine.url], deps(services));
-    await services.links.save(link("lnk-1", "a", "a"), actor);
+    await services.links.save(link("lnk-1", "a", "a"));
     const before = await readFile(services.path, "utf8");
     expect(await runClustersCommand(["remove", "a"], deps(services))).toEqual({
       exitCode: 1,

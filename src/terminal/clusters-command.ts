@@ -1,9 +1,9 @@
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { type ClusterSource, registerCluster } from "../docker/cluster-registration.js";
 import type { ClusterDirectory } from "../docker/clusters.js";
+import type { Actor } from "../domain/actor.js";
 import { isUserError, UserError } from "../errors.js";
+import { type ClusterSource, registerCluster } from "../store/cluster-registration.js";
 import type { ClusterRegistry } from "../store/cluster-registry.js";
-import type { Actor } from "../store/schema.js";
 
 export const clustersUsage = [
   "usage: ambassador clusters <command>",

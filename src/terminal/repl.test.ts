@@ -1,15 +1,21 @@
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { CapturedOutput, FakeEngine, testServices } from "../../test/support/fakes.js";
+import type { ClustersCommandRunner } from "./clusters-delegate.js";
 import { runRepl } from "./repl.js";
 
-async function session(lines: string[], services = testServices()) {
+async function session(
+  lines: string[],
+  services = testServices(),
+  runClustersCommand?: ClustersCommandRunner,
+) {
   const input = new PassThrough();
   const output = new CapturedOutput();
   const done = runRepl(services, {
     input,
     output,
     invocation: { actor: { kind: "local", user: "alice" }, trusted: true },
+    runClustersCommand,
   });
   input.end(`${lines.join("\n")}\n`);
   await done;
@@ -42,7 +48,7 @@ describe("the terminal prompt", () => {
       ["link app clustera clusterb", "teardown nope", "link app clustera", "teardown app", "exit", "list"],
       testServices({ engine }),
     );
-    expect(text).toContain("There is no link nope.");
+    expect(text).toContain('No link with ID or container "nope".');
     expect(text).toContain(
       "Missing <target-cluster>.\nUsage: link <container> <source-cluster> <target-cluster>",
     );
@@ -53,14 +59,15 @@ describe("the terminal prompt", () => {
 
   it("hands `clusters <subcommand>` to the store's command", async () => {
     const calls: string[][] = [];
-    const services = {
-      ...testServices(),
-      runClustersCommand: async (args: string[]) => {
-        calls.push(args);
-        return { exitCode: 0, output: "clustera added" };
-      },
+    const runClustersCommand = async (args: string[]) => {
+      calls.push(args);
+      return { exitCode: 0, output: "clustera added" };
     };
-    const { text } = await session(["clusters add clustera --env-file /x/docker.env", "clusters"], services);
+    const { text } = await session(
+      ["clusters add clustera --env-file /x/docker.env", "clusters"],
+      testServices(),
+      runClustersCommand,
+    );
     expect(calls).toEqual([["add", "clustera", "--env-file", "/x/docker.env"]]);
     expect(text).toContain("clustera added");
     expect(text).toContain("clustera: tcp://10.0.0.12:2376 (TLS), advertise 10.0.0.12, reachable in 3 ms");

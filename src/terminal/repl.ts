@@ -1,11 +1,11 @@
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
-import type { Services } from "../app-context.js";
 import type { Invocation } from "../commands/command.js";
+import type { Services } from "../commands/services.js";
 import { tokenize } from "../commands/tokenize.js";
-import { printClustersResult } from "./clusters-delegate.js";
+import { type ClustersCommandRunner, printClustersResult } from "./clusters-delegate.js";
 import { localInvocation } from "./local-invocation.js";
-import { runOnce } from "./run-once.js";
+import { runOnce, type TerminalIo } from "./run-once.js";
 
 export interface ReplOptions {
   input: Readable;
@@ -14,6 +14,8 @@ export interface ReplOptions {
   errors?: Writable;
   invocation?: Invocation;
   prompt?: string;
+  /** Takes `clusters add|list|remove|test …` at the prompt; without it, `clusters` only lists them. */
+  runClustersCommand?: ClustersCommandRunner;
 }
 
 const exitWords = new Set(["exit", "quit", "\\q"]);
@@ -21,8 +23,11 @@ const exitWords = new Set(["exit", "quit", "\\q"]);
 /** The terminal front end: a prompt taking the same commands as Slack, with or without `/ambassador`. */
 export async function runRepl(services: Services, options: ReplOptions): Promise<void> {
   const { input, output } = options;
-  const errors = options.errors ?? output;
-  const invocation = options.invocation ?? localInvocation();
+  const context: LineContext = {
+    io: { stdout: output, stderr: options.errors ?? output },
+    invocation: options.invocation ?? localInvocation(),
+    runClustersCommand: options.runClustersCommand,
+  };
   const interactive = (output as { isTTY?: boolean }).isTTY === true;
   const rl = createInterface({
     input,
@@ -35,23 +40,28 @@ export async function runRepl(services: Services, options: ReplOptions): Promise
   for await (const raw of rl) {
     const line = raw.trim();
     if (exitWords.has(line.toLowerCase())) break;
-    if (line !== "") await handleLine(line, services, { stdout: output, stderr: errors }, invocation);
+    if (line !== "") await handleLine(line, services, context);
     rl.prompt();
   }
   rl.close();
 }
 
+interface LineContext {
+  io: TerminalIo;
+  invocation: Invocation;
+  runClustersCommand?: ClustersCommandRunner;
+}
+
 async function handleLine(
   line: string,
   services: Services,
-  io: { stdout: Writable; stderr: Writable },
-  invocation: Invocation,
+  { io, invocation, runClustersCommand }: LineContext,
 ): Promise<void> {
   const words = tokenize(line);
   if (words.ok) {
     const rest = /^\/?ambassador$/i.test(words.tokens[0] ?? "") ? words.tokens.slice(1) : words.tokens;
-    if (rest[0] === "clusters" && rest.length > 1 && services.runClustersCommand) {
-      printClustersResult(await services.runClustersCommand(rest.slice(1)), io);
+    if (rest[0] === "clusters" && rest.length > 1 && runClustersCommand) {
+      printClustersResult(await runClustersCommand(rest.slice(1)), io);
       return;
     }
   }

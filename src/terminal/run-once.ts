@@ -1,7 +1,7 @@
 import type { Writable } from "node:stream";
-import type { Services } from "../app-context.js";
 import type { Invocation } from "../commands/command.js";
 import { prepareCommand } from "../commands/execute.js";
+import type { Services } from "../commands/services.js";
 import { renderFailureText, renderText } from "../render/text.js";
 import { localInvocation } from "./local-invocation.js";
 

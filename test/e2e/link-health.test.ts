@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultBackend } from "../../src/app-context.js";
-import type { LinkRepository } from "../../src/docker/clusters.js";
+import type { LinkRepository } from "../../src/domain/link.js";
 import type { LinkMonitor } from "../../src/monitor/link-monitor.js";
 import { type LabHost, lab, labDocker } from "../lab.js";
 import { cleanUp, httpGet, startApp } from "../support/engine-fixture.js";
@@ -129,7 +129,7 @@ describe("links that watch themselves, over Slack on the lab", () => {
       `:white_check_mark: Link ${linkId} (app: clustera → clusterb) works again.`,
     );
     const listed = await command("list", "CWEB");
-    expect(listed).toMatch(new RegExp(`health healthy since \\S+, last check \\S+`));
+    expect(listed).toMatch(/health healthy since \S+, last check \S+/);
   }, 90_000);
 
   it("reports a link broken when host B's engine stops, and keeps checking a link on host A on time", async () => {

@@ -100,7 +100,7 @@ describe("ambassador modes", () => {
         links: fx.links,
         ambassadorImage: "svendowideit/ambassador:latest",
         mode,
-        handshakeMs: 1_500,
+        deadlines: { handshake: 1_500 },
       });
       const result = await engine.link("app", "clustera", "clusterb", helloLink, tester);
       expect([result.source.mode, result.target.mode]).toEqual(["relay", "relay"]);

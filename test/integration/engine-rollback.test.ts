@@ -1,7 +1,8 @@
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { labelKeys } from "../../src/engine/labels.js";
-import { type LinkStep, LinkStepError } from "../../src/engine/link-engine.js";
+import type { LinkStep } from "../../src/engine/link-engine.js";
+import { LinkStepError } from "../../src/engine/step-errors.js";
 import type { AmbassadorMode } from "../../src/engine/types.js";
 import { UserError } from "../../src/errors.js";
 import { lab } from "../lab.js";
@@ -74,10 +75,10 @@ describe.each(["kernel", "relay"] as AmbassadorMode[])("link rollback, %s mode",
     onStep = undefined;
     expect([...seen].sort()).toEqual([...steps].sort());
     expect(result.timings.map((t) => `${t.step}@${t.cluster}`).sort()).toEqual([...steps].sort());
-    const before = (a: string, b: string) => expect(seen.indexOf(a)).toBeLessThan(seen.indexOf(b));
-    before("start source ambassador@clustera", "read connection information@clustera");
-    before("read connection information@clustera", "start target ambassador@clusterb");
-    before("create target network@clusterb", "start web@clusterb");
+    const inOrder = (a: string, b: string) => expect(seen.indexOf(a)).toBeLessThan(seen.indexOf(b));
+    inOrder("start source ambassador@clustera", "read connection information@clustera");
+    inOrder("read connection information@clustera", "start target ambassador@clusterb");
+    inOrder("create target network@clusterb", "start web@clusterb");
     expect(seen.at(-1)).toBe("save link@store");
     await fx.engine.teardown(result.link.id, tester);
     await expectClean(fx);

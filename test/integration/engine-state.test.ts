@@ -29,7 +29,7 @@ describe.each(["kernel", "relay"] as AmbassadorMode[])("ports, list and reconcil
     const silent = `tcp://${subnet}.250:2376`;
     fx.clusters.add("clusterc", createDockerClient({ host: refused, tls }), lab().bridgeIp, refused);
     fx.clusters.add("clusterd", createDockerClient({ host: silent, tls }), `${subnet}.250`, silent);
-    engine = createLinkEngine({ clusters: fx.clusters, links: fx.links, mode, readTimeoutMs: 1_000 });
+    engine = createLinkEngine({ clusters: fx.clusters, links: fx.links, mode, deadlines: { read: 1_000 } });
   });
 
   afterAll(async () => {

@@ -4,9 +4,10 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DockerHost } from "../../src/docker/docker-host.js";
 import { openStoreServices, type StoreServices } from "../../src/store/store-services.js";
 import { type ClustersCommandDeps, runClustersCommand } from "../../src/terminal/clusters-command.js";
-import { lab } from "../lab.js";
+import { type LabHost, lab, labDocker, testLabel } from "../lab.js";
 
 const run = promisify(execFile);
 const actor = { kind: "local" as const, user: "integration" };
@@ -21,6 +22,17 @@ async function grepCount(pattern: string, file: string): Promise<string> {
   return result.stdout.trim();
 }
 
+/** Whether `host` is the lab host `on`: a network made through it is seen by that host's own Engine. */
+async function reaches(host: DockerHost, on: LabHost): Promise<boolean> {
+  const name = `amb-probe-${Math.random().toString(36).slice(2, 10)}`;
+  const id = await host.createNetwork(name, { [testLabel]: "1" });
+  try {
+    return (await (await labDocker(on)).listNetworks()).some((network) => network.Id === id);
+  } finally {
+    await host.removeNetwork(id, name);
+  }
+}
+
 describe("the store with the lab's clusters", () => {
   let dir: string;
   let storePath: string;
@@ -31,7 +43,7 @@ describe("the store with the lab's clusters", () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "amb-int-store-"));
     storePath = join(dir, "data", "ambassador.json");
-    services = await openStoreServices({ path: storePath }, { actor });
+    services = await openStoreServices({ path: storePath });
     deps = { registry: services.registry, clusters: services.clusters, actor };
   });
 
@@ -75,16 +87,13 @@ describe("the store with the lab's clusters", () => {
     ]);
   });
 
-  it("connect() gives a reused client that talks to the right Engine", async () => {
-    const a = services.clusters.connect("clustera");
-    expect(services.clusters.connect("clustera").docker).toBe(a.docker);
+  it("host() gives a reused host that talks to the right Engine", async () => {
+    const a = services.clusters.host("clustera");
+    expect(services.clusters.host("clustera")).toBe(a);
     expect(a.advertise).toBe(lab().clustera.ip);
-    const [infoA, infoB] = await Promise.all([
-      a.docker.info(),
-      services.clusters.connect("clusterb").docker.info(),
-    ]);
-    expect(infoA.DockerRootDir).toContain("/clustera/");
-    expect(infoB.DockerRootDir).toContain("/clusterb/");
+    expect(await reaches(a, lab().clustera)).toBe(true);
+    expect(await reaches(services.clusters.host("clusterb"), lab().clusterb)).toBe(true);
+    expect(await reaches(services.clusters.host("clusterb"), lab().clustera)).toBe(false);
   });
 
   it("refuses a cluster registered with another host's CA, saying so, and saves nothing", async () => {
@@ -154,8 +163,7 @@ describe("the store with the lab's clusters", () => {
       deps,
     );
     expect(result.exitCode, result.output).toBe(0);
-    const info = await services.clusters.connect("clustera-local").docker.info();
-    expect(info.DockerRootDir).toContain("/clustera/");
+    expect(await reaches(services.clusters.host("clustera-local"), lab().clustera)).toBe(true);
     expect((await runClustersCommand(["remove", "clustera-local"], deps)).exitCode).toBe(0);
   });
 
@@ -174,8 +182,7 @@ describe("the store with the lab's clusters", () => {
         deps,
       );
       expect(result.exitCode, result.output).toBe(0);
-      const info = await services.clusters.connect("a-again").docker.info();
-      expect(info.DockerRootDir).toContain("/clustera/");
+      expect(await reaches(services.clusters.host("a-again"), lab().clustera)).toBe(true);
     } finally {
       for (const [name, value] of [
         ["DOCKER_HOST", saved.host],

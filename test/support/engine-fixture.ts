@@ -1,11 +1,10 @@
 import type Docker from "dockerode";
 import { expect } from "vitest";
-import type { LinkRepository } from "../../src/docker/clusters.js";
+import type { LinkRepository } from "../../src/domain/link.js";
 import { labelKeys } from "../../src/engine/labels.js";
 import { createLinkEngine, type LinkEngineDeps } from "../../src/engine/link-engine.js";
 import type { Engine, RequestContext } from "../../src/engine/types.js";
 import { type LabInfo, labDocker, testLabel } from "../lab.js";
-import { MemoryAudit } from "./memory-audit.js";
 import { labClusters, type MemoryClusters } from "./memory-clusters.js";
 import { MemoryLinks } from "./memory-links.js";
 
@@ -17,7 +16,6 @@ export interface EngineFixture {
   b: Docker;
   clusters: MemoryClusters;
   links: MemoryLinks;
-  audit: MemoryAudit;
   engine: Engine;
 }
 
@@ -27,14 +25,12 @@ export async function engineFixture(
 ): Promise<EngineFixture> {
   const clusters = await labClusters(info);
   const links = new MemoryLinks();
-  const audit = new MemoryAudit();
-  const engine = createLinkEngine({ clusters, links, audit, timeoutMs: 20_000, ...options });
+  const engine = createLinkEngine({ clusters, links, deadlines: { call: 20_000 }, ...options });
   return {
     a: await labDocker(info.clustera),
     b: await labDocker(info.clusterb),
     clusters,
     links,
-    audit,
     engine,
   };
 }

@@ -1,12 +1,12 @@
 import { Writable } from "node:stream";
-import type { Services } from "../../src/app-context.js";
+import type { Services } from "../../src/commands/services.js";
 import { type Config, configSecrets, loadConfig } from "../../src/config.js";
-import type {
-  ClusterConnection,
-  ClusterDirectory,
-  ClusterProbe,
-  ClusterSummary,
-} from "../../src/docker/clusters.js";
+import type { ClusterDirectory } from "../../src/docker/clusters.js";
+import type { DockerHost } from "../../src/docker/docker-host.js";
+import type { AuditEntry, AuditLog } from "../../src/domain/audit.js";
+import type { ClusterProbe, ClusterSummary } from "../../src/domain/cluster.js";
+import type { LinkRecord } from "../../src/domain/link.js";
+import { findLink } from "../../src/engine/link-lookup.js";
 import type {
   Engine,
   LinkOptions,
@@ -20,8 +20,6 @@ import type {
 } from "../../src/engine/types.js";
 import { UserError } from "../../src/errors.js";
 import { createLogger } from "../../src/logger.js";
-import type { AuditLog } from "../../src/store/audit.js";
-import type { AuditEntry, LinkRecord } from "../../src/store/schema.js";
 
 export const clusterA: ClusterSummary = {
   name: "clustera",
@@ -44,7 +42,7 @@ export class FakeClusterDirectory implements ClusterDirectory {
   list(): ClusterSummary[] {
     return this.summaries;
   }
-  connect(name: string): ClusterConnection {
+  host(name: string): DockerHost {
     throw new UserError("unknown-cluster", `fake directory cannot connect to ${name}`);
   }
   async probe(names?: string[]): Promise<ClusterProbe[]> {
@@ -88,7 +86,6 @@ export class FakeEngine implements Engine {
   readonly calls: string[] = [];
   private readonly clusters: ClusterSummary[];
   private readonly containers: FakeContainer[];
-  private nextPort = 32770;
 
   constructor(private readonly options: FakeEngineOptions = {}) {
     this.clusters = options.clusters ?? [clusterA, clusterB];
@@ -253,14 +250,13 @@ export class FakeEngine implements Engine {
     return { container, searched, unreachable: [], found };
   }
 
-  async teardown(linkIdOrContainer: string, _context: RequestContext): Promise<TeardownResult> {
-    await this.enter(`teardown ${linkIdOrContainer}`);
-    const link = this.links.find(
-      (l) =>
-        l.id === linkIdOrContainer || l.container === linkIdOrContainer || l.web?.name === linkIdOrContainer,
-    );
-    if (!link)
-      throw new UserError("no-such-link", `There is no link ${linkIdOrContainer}. \`list\` shows the links.`);
+  find(ref: string): LinkRecord {
+    return findLink(this.links, ref);
+  }
+
+  async teardown(linkId: string, _context: RequestContext): Promise<TeardownResult> {
+    await this.enter(`teardown ${linkId}`);
+    const link = this.find(linkId);
     this.links.splice(this.links.indexOf(link), 1);
     return {
       linkId: link.id,

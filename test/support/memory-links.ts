@@ -1,5 +1,4 @@
-import type { LinkRepository } from "../../src/docker/clusters.js";
-import type { LinkRecord } from "../../src/store/schema.js";
+import type { LinkRecord, LinkRepository } from "../../src/domain/link.js";
 
 /** Links held in memory; writes go one at a time, as the store's do. */
 export class MemoryLinks implements LinkRepository {

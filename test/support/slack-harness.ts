@@ -1,47 +1,16 @@
-import { randomBytes } from "node:crypto";
-import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { type BackendFactory, createServices, type Services } from "../../src/app-context.js";
+import {
+  type BotRequests,
+  type ResponsePost,
+  type SlackClient,
+  startSlackClient,
+} from "../../bench/slack-client.js";
+import { type AppServices, type BackendFactory, createServices } from "../../src/app-context.js";
 import { configSecrets, loadConfig } from "../../src/config.js";
 import type { ClusterDirectory } from "../../src/docker/clusters.js";
 import type { Engine } from "../../src/engine/types.js";
 import { createLogger } from "../../src/logger.js";
-import { slackSignature } from "../../src/slack/signature.js";
-import { type SlackBot, slashCommand, startSlackBot } from "../../src/slack/slack-bot.js";
+import { type SlackBotWithMonitor, startSlackWithMonitor } from "../../src/main.js";
 import { CapturedOutput, testServices } from "./fakes.js";
-
-/** A message the bot posted to a response_url the test served. */
-export interface ResponsePost {
-  /** The response URL's own ID (one per slash command or button press). */
-  id: string;
-  body: {
-    response_type?: string;
-    text?: string;
-    blocks?: { type: string; text?: { text: string }; accessory?: { action_id: string; value: string } }[];
-    replace_original?: boolean;
-  };
-}
-
-export interface SlashOptions {
-  user?: string;
-  team?: string;
-  channel?: string;
-  /** Seconds since the epoch; defaults to now. */
-  timestamp?: number;
-  /** Signs with this secret instead of the app's. */
-  secret?: string;
-  /** Sends this header instead of the computed signature; null sends none. */
-  signature?: string | null;
-}
-
-export interface SlashReply {
-  status: number;
-  /** The ack body: JSON when the bot answered with a message, else the raw text. */
-  body: { response_type?: string; text?: string; blocks?: unknown[] } | string;
-  elapsedMs: number;
-  /** ID of the response URL given with the command, to wait for what is posted to it. */
-  responseId: string;
-}
 
 export interface HarnessOptions {
   engine?: Engine;
@@ -53,92 +22,31 @@ export interface HarnessOptions {
 }
 
 /** The real app on an ephemeral port, with a test server for response URLs and the Web API. */
-export interface SlackHarness {
+export interface SlackHarness extends BotRequests {
   url: string;
   signingSecret: string;
   botToken: string;
-  services: Services;
+  services: AppServices;
   /** Log output of the whole run. */
   log: CapturedOutput;
-  bot: SlackBot;
+  bot: SlackBotWithMonitor;
   responses: ResponsePost[];
-  apiCalls: { method: string; body: string }[];
-  slash(text: string, options?: SlashOptions): Promise<SlashReply>;
-  /** Presses a button of a message, as Slack sends a block_actions payload. */
-  press(button: { action_id: string; value: string }, options?: SlashOptions): Promise<SlashReply>;
-  /** Posts a raw body to /slack/events with the given headers. */
-  postRaw(body: string, headers: Record<string, string>): Promise<{ status: number; text: string }>;
-  waitForResponses(responseId: string, count?: number, timeoutMs?: number): Promise<ResponsePost[]>;
-  health(): Promise<number>;
+  apiCalls: SlackClient["apiCalls"];
+  waitForResponses: SlackClient["waitForResponses"];
   close(): Promise<void>;
 }
 
-function readAll(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = "";
-    req.on("data", (chunk: Buffer) => {
-      text += chunk.toString();
-    });
-    req.on("end", () => resolve(text));
-    req.on("error", reject);
-  });
-}
-
-function listen(server: Server): Promise<number> {
-  return new Promise((resolve) =>
-    server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)),
-  );
-}
-
 export async function startSlackHarness(options: HarnessOptions = {}): Promise<SlackHarness> {
-  const signingSecret = randomBytes(16).toString("hex");
-  const botToken = `xoxb-${randomBytes(6).toString("hex")}-${randomBytes(12).toString("hex")}`;
-  const responses: ResponsePost[] = [];
-  const apiCalls: { method: string; body: string }[] = [];
-  const waiters = new Set<() => void>();
-
-  const sink = createServer(async (req, res) => {
-    const path = new URL(req.url ?? "/", "http://localhost").pathname;
-    const body = await readAll(req);
-    if (path.startsWith("/commands/") || path.startsWith("/actions/")) {
-      responses.push({ id: path.split("/").at(-1) ?? "", body: JSON.parse(body || "{}") });
-      for (const wake of waiters) wake();
-      res.writeHead(200, { "content-type": "text/plain" }).end("ok");
-      return;
-    }
-    if (path.startsWith("/api/")) {
-      const method = path.slice("/api/".length);
-      apiCalls.push({ method, body });
-      const answer =
-        method === "auth.test"
-          ? {
-              ok: true,
-              url: "https://test.slack.com/",
-              team: "Test",
-              user: "ambassador",
-              team_id: "T1",
-              user_id: "UBOT",
-              bot_id: "BBOT",
-            }
-          : { ok: true };
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answer));
-      return;
-    }
-    res.writeHead(404).end();
-  });
-  const sinkUrl = `http://127.0.0.1:${await listen(sink)}`;
-
+  const slack = await startSlackClient();
   const env: NodeJS.ProcessEnv = {
     AMBASSADOR_ADMINS: "UADMIN",
     LOG_LEVEL: "debug",
     ...options.env,
-    SLACK_SIGNING_SECRET: signingSecret,
-    SLACK_BOT_TOKEN: botToken,
-    SLACK_API_URL: `${sinkUrl}/api/`,
+    ...slack.botEnv,
     PORT: "0",
   };
   const log = new CapturedOutput();
-  let services: Services;
+  let services: AppServices;
   if (options.backend) {
     const config = loadConfig(env);
     const logger = createLogger({ level: config.logLevel, secrets: configSecrets(config), destination: log });
@@ -146,136 +54,24 @@ export async function startSlackHarness(options: HarnessOptions = {}): Promise<S
   } else {
     services = testServices({ engine: options.engine, clusters: options.clusters, env, log });
   }
-  const bot = await startSlackBot(services, { port: 0 });
+  const bot = await startSlackWithMonitor(services, { port: 0 });
   const url = `http://127.0.0.1:${bot.port}`;
 
-  let sequence = 0;
-  const postRaw = async (body: string, headers: Record<string, string>) => {
-    const response = await fetch(`${url}/slack/events`, { method: "POST", body, headers });
-    return { status: response.status, text: await response.text() };
-  };
-  const send = async (
-    form: URLSearchParams,
-    responseId: string,
-    options: SlashOptions,
-  ): Promise<SlashReply> => {
-    const body = form.toString();
-    const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
-    const headers: Record<string, string> = {
-      "content-type": "application/x-www-form-urlencoded",
-      "x-slack-request-timestamp": timestamp,
-    };
-    const signature =
-      options.signature === undefined
-        ? slackSignature(options.secret ?? signingSecret, timestamp, body)
-        : options.signature;
-    if (signature !== null) headers["x-slack-signature"] = signature;
-    const started = performance.now();
-    const reply = await postRaw(body, headers);
-    const elapsedMs = performance.now() - started;
-    let parsed: SlashReply["body"] = reply.text;
-    try {
-      parsed = JSON.parse(reply.text);
-    } catch {}
-    return { status: reply.status, body: parsed, elapsedMs, responseId };
-  };
-  const newResponseUrl = (kind: "commands" | "actions", team: string) => {
-    sequence += 1;
-    const id = `${sequence}${randomBytes(8).toString("hex")}`;
-    return { id, url: `${sinkUrl}/${kind}/${team}/${sequence}/${id}` };
-  };
-
   return {
+    ...slack.talkTo(url),
     url,
-    signingSecret,
-    botToken,
+    signingSecret: slack.signingSecret,
+    botToken: slack.botToken,
     services,
     log,
     bot,
-    responses,
-    apiCalls,
-    postRaw,
-    slash(text, options = {}) {
-      const team = options.team ?? "T1";
-      const response = newResponseUrl("commands", team);
-      const form = new URLSearchParams({
-        token: "legacy-verification-token",
-        team_id: team,
-        team_domain: "test",
-        channel_id: options.channel ?? "C1",
-        channel_name: "ops",
-        user_id: options.user ?? "UADMIN",
-        user_name: "someone",
-        command: slashCommand,
-        text,
-        api_app_id: "A1",
-        is_enterprise_install: "false",
-        response_url: response.url,
-        trigger_id: `${sequence}.1.abc`,
-      });
-      return send(form, response.id, options);
-    },
-    press(button, options = {}) {
-      const team = options.team ?? "T1";
-      const response = newResponseUrl("actions", team);
-      const payload = {
-        type: "block_actions",
-        team: { id: team, domain: "test" },
-        user: { id: options.user ?? "UADMIN", username: "someone", team_id: team },
-        api_app_id: "A1",
-        token: "legacy-verification-token",
-        container: {
-          type: "message",
-          message_ts: "1.2",
-          channel_id: options.channel ?? "C1",
-          is_ephemeral: true,
-        },
-        trigger_id: `${sequence}.1.abc`,
-        channel: { id: options.channel ?? "C1", name: "ops" },
-        response_url: response.url,
-        actions: [
-          {
-            type: "button",
-            action_id: button.action_id,
-            block_id: "b1",
-            value: button.value,
-            text: { type: "plain_text", text: "Tear down" },
-            action_ts: "1.3",
-          },
-        ],
-      };
-      return send(new URLSearchParams({ payload: JSON.stringify(payload) }), response.id, options);
-    },
-    async waitForResponses(responseId, count = 1, timeoutMs = 10_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const found = responses.filter((r) => r.id === responseId);
-        if (found.length >= count) return found;
-        const left = deadline - Date.now();
-        if (left <= 0) {
-          throw new Error(
-            `expected ${count} post(s) to response URL ${responseId}, got ${found.length} in ${timeoutMs} ms`,
-          );
-        }
-        await new Promise<void>((resolve) => {
-          const wake = () => {
-            waiters.delete(wake);
-            clearTimeout(timer);
-            resolve();
-          };
-          const timer = setTimeout(wake, left);
-          waiters.add(wake);
-        });
-      }
-    },
-    async health() {
-      return (await fetch(`${url}/healthz`)).status;
-    },
+    responses: slack.responses,
+    apiCalls: slack.apiCalls,
+    waitForResponses: slack.waitForResponses,
     async close() {
       await bot.shutdown();
       await services.close?.();
-      await new Promise<void>((resolve) => sink.close(() => resolve()));
-      sink.closeAllConnections();
+      await slack.close();
     },
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { describeGoal, evaluateGoals } from "../../bench/goals.js";
-import type { DataPathEntry, DataPathName } from "../../bench/results-schema.js";
+import type { DataPathEntry, DataPathName, GoalResult } from "../../bench/results-schema.js";
 
 function entry(path: DataPathName, ratioToDirect: number, ratioToSocatChain: number, connectRatio: number) {
   return {
@@ -36,15 +36,15 @@ describe("the data-path goals", () => {
 
   it("says a goal is met with the measured ratio", () => {
     const [throughput] = evaluateGoals(entries);
-    expect(describeGoal(throughput!)).toBe("kernel: throughput ≥ 0.9× direct: met (0.96×)");
+    expect(describeGoal(throughput as GoalResult)).toBe("kernel: throughput ≥ 0.9× direct: met (0.96×)");
   });
 
   it("says by how much a goal is missed, below a floor and above a ceiling", () => {
     const relay = evaluateGoals(entries).filter((goal) => goal.path === "relay");
-    expect(describeGoal(relay[0]!)).toBe(
+    expect(describeGoal(relay[0] as GoalResult)).toBe(
       "relay: throughput ≥ 0.9× direct: NOT met (0.80×, short by 0.10×, 11% of the target)",
     );
-    expect(describeGoal(relay[2]!)).toBe(
+    expect(describeGoal(relay[2] as GoalResult)).toBe(
       "relay: new-connection latency ≤ 1.15× direct: NOT met (1.50×, over by 0.35×, 30% of the target)",
     );
   });

@@ -1,17 +1,12 @@
 import { describe, expect, it } from "vitest";
-import {
-  bindingsOf,
-  DockerCallError,
-  demuxLogs,
-  isNotFound,
-  isUnreachable,
-} from "../../../src/docker/docker-host.js";
+import { bindingsOf, DockerCallError, isNotFound, isUnreachable } from "../../../src/docker/docker-host.js";
+import { demuxLogs } from "../../../src/docker/dockerode-host.js";
+import { describeActor } from "../../../src/domain/actor.js";
 import { closeNames } from "../../../src/engine/close-names.js";
 import { createKeyedMutex } from "../../../src/engine/keyed-mutex.js";
 import { linkIdOf, linkLabels } from "../../../src/engine/labels.js";
-import { formatMapping, linkEnvironment, mappingsOf } from "../../../src/engine/link-engine.js";
 import { mapBounded } from "../../../src/engine/map-bounded.js";
-import { describeActor } from "../../../src/store/audit.js";
+import { formatMapping, linkEnvironment, mappingsOf } from "../../../src/engine/mappings.js";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -88,7 +83,7 @@ describe("port mappings", () => {
 
   it("brackets IPv6 addresses as docker port does", () => {
     const rows = mappingsOf("c", "web", "fd00::1", { "80/tcp": [{ HostIp: "::", HostPort: "8080" }] });
-    expect(formatMapping(rows[0]!)).toBe("80/tcp -> [fd00::1]:8080");
+    expect(formatMapping(rows[0] as (typeof rows)[number])).toBe("80/tcp -> [fd00::1]:8080");
     expect(rows[0]?.url).toBe("http://[fd00::1]:8080");
   });
 });

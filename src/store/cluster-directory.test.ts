@@ -18,31 +18,30 @@ describe("StoreClusterDirectory", () => {
     ]);
   });
 
-  it("reuses one client per cluster, and builds a new one when the cluster is registered again", async () => {
+  it("reuses one host per cluster, and builds a new one when the cluster is registered again", async () => {
     await using engine = await startLoopbackServer(engineLikeHandler);
     await using services = await openTestStore();
     const request = { name: "one", source: { kind: "host" as const, url: engine.url } };
     await registerCluster(request, { registry: services.registry, actor });
-    const first = services.clusters.connect("one");
-    expect(services.clusters.connect("one").docker).toBe(first.docker);
-    expect((first.docker.modem as unknown as { timeout: number }).timeout).toBe(30_000);
+    const first = services.clusters.host("one");
+    expect(services.clusters.host("one")).toBe(first);
     await services.registry.remove("one", {}, actor);
     await new Promise((resolve) => setTimeout(resolve, 5));
     await registerCluster(request, { registry: services.registry, actor });
-    expect(services.clusters.connect("one").docker).not.toBe(first.docker);
+    expect(services.clusters.host("one")).not.toBe(first);
   });
 
   it("names the registered clusters when asked for an unknown one", async () => {
     await using engine = await startLoopbackServer(engineLikeHandler);
     await using services = await openTestStore();
-    expect(() => services.clusters.connect("nope")).toThrow(
+    expect(() => services.clusters.host("nope")).toThrow(
       'no cluster named "nope"; none is registered yet (ambassador clusters add)',
     );
     await registerCluster(
       { name: "one", source: { kind: "host", url: engine.url } },
       { registry: services.registry, actor },
     );
-    expect(() => services.clusters.connect("nope")).toThrow('no cluster named "nope"; registered: one');
+    expect(() => services.clusters.host("nope")).toThrow('no cluster named "nope"; registered: one');
   });
 
   it("probes hosts in parallel, each within its own deadline", async () => {

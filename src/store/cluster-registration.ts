@@ -1,14 +1,16 @@
 import { isIP } from "node:net";
 import { join, resolve } from "node:path";
+import { createDockerClient } from "../docker/docker-client.js";
+import { readDockerContext } from "../docker/docker-context.js";
+import { readDockerEnvFile } from "../docker/docker-env-file.js";
+import { type DockerPing, pingDocker } from "../docker/docker-ping.js";
+import { type DockerUrl, formatDockerUrl, isLoopback, parseDockerUrl } from "../docker/docker-url.js";
+import { checkTlsMaterial, readTlsFolder, type TlsMaterial } from "../docker/tls-material.js";
+import type { Actor } from "../domain/actor.js";
+import { clusterNamePattern } from "../domain/cluster.js";
 import { UserError } from "../errors.js";
-import type { ClusterCandidate, ClusterRegistry } from "../store/cluster-registry.js";
-import { type Actor, type ClusterRecord, clusterNamePattern } from "../store/schema.js";
-import { createDockerClient } from "./docker-client.js";
-import { readDockerContext } from "./docker-context.js";
-import { readDockerEnvFile } from "./docker-env-file.js";
-import { type DockerPing, pingDocker } from "./docker-ping.js";
-import { type DockerUrl, formatDockerUrl, isLoopback, parseDockerUrl } from "./docker-url.js";
-import { checkTlsMaterial, readTlsFolder, type TlsMaterial } from "./tls-material.js";
+import type { ClusterCandidate, ClusterRegistry } from "./cluster-registry.js";
+import type { ClusterRecord } from "./schema.js";
 
 /** Where a new cluster's address and credentials come from. */
 export type ClusterSource =

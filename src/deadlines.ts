@@ -1,0 +1,27 @@
+/** Every deadline the bot keeps, in milliseconds: one table, set once in the configuration. */
+export interface Deadlines {
+  /** Each Docker call while a link is made, repaired or torn down. */
+  call: number;
+  /** An image pull. */
+  pull: number;
+  /** A read across clusters (ports, list, status, reconcile), from its start. */
+  read: number;
+  /** A ping of a cluster (`clusters`, `clusters add`). */
+  ping: number;
+  /** Each Docker call and TCP connection of a health check. */
+  check: number;
+  /** How long our ambassador entrypoint has to say which mode it runs before the image counts as foreign. */
+  handshake: number;
+  /** How long an ambassador has to start forwarding once it said its mode. */
+  ready: number;
+}
+
+export const defaultDeadlines: Deadlines = {
+  call: 15_000,
+  pull: 120_000,
+  read: 5_000,
+  ping: 5_000,
+  check: 5_000,
+  handshake: 2_000,
+  ready: 8_000,
+};

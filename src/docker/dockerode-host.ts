@@ -1,0 +1,316 @@
+import type Docker from "dockerode";
+import {
+  type CallOptions,
+  type DockerCallContext,
+  DockerCallError,
+  type DockerHost,
+  isNotFound,
+} from "./docker-host.js";
+import { type DockerPing, pingDocker } from "./docker-ping.js";
+
+/** What a DockerodeHost talks to, and its default deadlines. */
+export interface DockerodeHostOptions {
+  name: string;
+  advertise: string;
+  /** The Docker URL, as errors name it. */
+  url: string;
+  /** Deadline of every call unless the call sets its own (ms). */
+  callMs: number;
+  pullMs: number;
+}
+
+interface RawDockerError {
+  statusCode?: number;
+  json?: { message?: string } | null;
+  reason?: string;
+  message?: string;
+  code?: string;
+  name?: string;
+}
+
+function seconds(ms: number): string {
+  return `${+(ms / 1000).toFixed(1)} s`;
+}
+
+/** The one place a dockerode client is called: every request carries an AbortSignal that ends it at its deadline. */
+export class DockerodeHost implements DockerHost {
+  readonly name: string;
+  readonly advertise: string;
+
+  constructor(
+    private readonly docker: Docker,
+    private readonly options: DockerodeHostOptions,
+  ) {
+    this.name = options.name;
+    this.advertise = options.advertise;
+  }
+
+  private async call<T>(
+    action: string,
+    context: DockerCallContext,
+    run: (abortSignal: AbortSignal) => Promise<T>,
+    options: CallOptions = {},
+    defaultMs = this.options.callMs,
+  ): Promise<T> {
+    const ms = options.timeoutMs ?? defaultMs;
+    const deadline = AbortSignal.timeout(ms);
+    const signal = options.signal ? AbortSignal.any([deadline, options.signal]) : deadline;
+    try {
+      signal.throwIfAborted();
+      return await run(signal);
+    } catch (error) {
+      const raw = (error ?? {}) as RawDockerError;
+      if (deadline.aborted) {
+        throw new DockerCallError(
+          this.name,
+          action,
+          context,
+          `no answer within ${seconds(ms)} to ${action}`,
+          undefined,
+          {
+            cause: error,
+          },
+        );
+      }
+      if (options.signal?.aborted) {
+        throw new DockerCallError(this.name, action, context, "cancelled", undefined, { cause: error });
+      }
+      const statusCode = typeof raw.statusCode === "number" ? raw.statusCode : undefined;
+      const message = raw.json?.message ?? raw.message ?? String(error);
+      const reason = raw.code && !message.includes(raw.code) ? `${message} (${raw.code})` : message;
+      throw new DockerCallError(this.name, action, context, reason.replace(/\s+/g, " ").trim(), statusCode, {
+        cause: error,
+      });
+    }
+  }
+
+  private async orUndefined<T>(call: Promise<T>): Promise<T | undefined> {
+    try {
+      return await call;
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  private async removed(call: Promise<unknown>): Promise<boolean> {
+    return (await this.orUndefined(call.then(() => true))) ?? false;
+  }
+
+  ping(options: CallOptions = {}): Promise<DockerPing> {
+    return pingDocker(
+      this.docker,
+      this.options.url,
+      options.timeoutMs ?? this.options.callMs,
+      options.signal,
+    );
+  }
+
+  inspectContainer(ref: string, options?: CallOptions): Promise<Docker.ContainerInspectInfo | undefined> {
+    return this.orUndefined(
+      this.call(
+        "inspect container",
+        { container: ref },
+        (abortSignal) => this.docker.getContainer(ref).inspect({ abortSignal }),
+        options,
+      ),
+    );
+  }
+
+  listContainers(labels: string[] = [], options?: CallOptions): Promise<Docker.ContainerInfo[]> {
+    const filters = labels.length ? JSON.stringify({ label: labels }) : undefined;
+    return this.call(
+      "list containers",
+      {},
+      (abortSignal) => this.docker.listContainers({ all: true, filters, abortSignal }),
+      options,
+    );
+  }
+
+  async createContainer(spec: Docker.ContainerCreateOptions, options?: CallOptions): Promise<string> {
+    const created = await this.call(
+      "create container",
+      { container: spec.name, image: spec.Image },
+      (abortSignal) => this.docker.createContainer({ ...spec, abortSignal }),
+      options,
+    );
+    return created.id;
+  }
+
+  async startContainer(id: string, name: string, options?: CallOptions): Promise<void> {
+    await this.call(
+      "start container",
+      { container: name },
+      (abortSignal) => this.docker.getContainer(id).start({ abortSignal }),
+      options,
+    );
+  }
+
+  removeContainer(id: string, name: string, options?: CallOptions): Promise<boolean> {
+    return this.removed(
+      this.call(
+        "remove container",
+        { container: name },
+        (abortSignal) => this.docker.getContainer(id).remove({ force: true, v: true, abortSignal }),
+        options,
+      ),
+    );
+  }
+
+  async containerLogs(id: string, name: string, options?: CallOptions): Promise<string> {
+    const buffer = await this.call(
+      "read logs",
+      { container: name },
+      (abortSignal) =>
+        this.docker.getContainer(id).logs({ stdout: true, stderr: true, follow: false, abortSignal }),
+      options,
+    );
+    return demuxLogs(buffer as unknown as Buffer);
+  }
+
+  async createNetwork(name: string, labels: Record<string, string>, options?: CallOptions): Promise<string> {
+    const network = await this.call(
+      "create network",
+      { network: name },
+      (abortSignal) =>
+        this.docker.createNetwork({
+          Name: name,
+          Driver: "bridge",
+          CheckDuplicate: true,
+          Labels: labels,
+          abortSignal,
+        }),
+      options,
+    );
+    return network.id;
+  }
+
+  inspectNetwork(ref: string, options?: CallOptions): Promise<Docker.NetworkInspectInfo | undefined> {
+    return this.orUndefined(
+      this.call(
+        "inspect network",
+        { network: ref },
+        (abortSignal) =>
+          (this.docker.getNetwork(ref).inspect as (o: object) => Promise<Docker.NetworkInspectInfo>).call(
+            this.docker.getNetwork(ref),
+            { abortSignal },
+          ),
+        options,
+      ),
+    );
+  }
+
+  listNetworks(labels: string[], options?: CallOptions): Promise<Docker.NetworkInspectInfo[]> {
+    const filters = JSON.stringify({ label: labels });
+    return this.call(
+      "list networks",
+      {},
+      (abortSignal) => this.docker.listNetworks({ filters, abortSignal }),
+      options,
+    );
+  }
+
+  removeNetwork(id: string, name: string, options?: CallOptions): Promise<boolean> {
+    return this.removed(
+      this.call(
+        "remove network",
+        { network: name },
+        (abortSignal) => this.docker.getNetwork(id).remove({ abortSignal }),
+        options,
+      ),
+    );
+  }
+
+  async connectNetwork(
+    network: string,
+    container: string,
+    aliases?: string[],
+    options?: CallOptions,
+  ): Promise<void> {
+    await this.call(
+      "connect to network",
+      { network, container },
+      (abortSignal) =>
+        this.docker.getNetwork(network).connect({
+          Container: container,
+          EndpointConfig: aliases ? { Aliases: aliases } : undefined,
+          abortSignal,
+        } as Docker.NetworkConnectOptions),
+      options,
+    );
+  }
+
+  async disconnectNetwork(network: string, container: string, options?: CallOptions): Promise<boolean> {
+    try {
+      return await this.removed(
+        this.call(
+          "disconnect from network",
+          { network, container },
+          (abortSignal) =>
+            this.docker.getNetwork(network).disconnect({ Container: container, Force: true, abortSignal }),
+          options,
+        ),
+      );
+    } catch (error) {
+      if (
+        error instanceof DockerCallError &&
+        !error.unreachable &&
+        /is not connected to (the )?network/i.test(error.reason)
+      ) {
+        return false;
+      }
+      throw error;
+    }
+  }
+
+  async imageExists(image: string, options?: CallOptions): Promise<boolean> {
+    const found = await this.orUndefined(
+      this.call(
+        "inspect image",
+        { image },
+        (abortSignal) => this.docker.getImage(image).inspect({ abortSignal } as Docker.ImageInspectOptions),
+        options,
+      ),
+    );
+    return found !== undefined;
+  }
+
+  async pullImage(image: string, options?: CallOptions): Promise<void> {
+    await this.call(
+      "pull image",
+      { image },
+      async (abortSignal) => {
+        const stream = await this.docker.pull(image, { abortSignal });
+        await new Promise<void>((resolve, reject) => {
+          abortSignal.addEventListener(
+            "abort",
+            () => (stream as NodeJS.ReadableStream & { destroy(): void }).destroy(),
+            {
+              once: true,
+            },
+          );
+          this.docker.modem.followProgress(stream, (error: Error | null, output: { error?: string }[]) => {
+            const failed = error ?? output?.find((event) => event.error)?.error;
+            if (failed) reject(failed instanceof Error ? failed : new Error(failed));
+            else resolve();
+          });
+        });
+      },
+      options,
+      this.options.pullMs,
+    );
+  }
+}
+
+/** Docker multiplexes stdout and stderr of a container without a TTY into framed chunks. */
+export function demuxLogs(buffer: Buffer): string {
+  if (buffer.length < 8 || (buffer[0] ?? 0) > 2 || buffer[1] !== 0) return buffer.toString("utf8");
+  const parts: string[] = [];
+  let offset = 0;
+  while (offset + 8 <= buffer.length) {
+    const size = buffer.readUInt32BE(offset + 4);
+    parts.push(buffer.subarray(offset + 8, offset + 8 + size).toString("utf8"));
+    offset += 8 + size;
+  }
+  return parts.join("");
+}

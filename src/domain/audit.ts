@@ -1,0 +1,20 @@
+import { z } from "zod";
+import { Actor } from "./actor.js";
+
+/** One line of the audit log: who did what, to what, from where, and how it ended. */
+export const AuditEntry = z.object({
+  at: z.string(),
+  actor: Actor,
+  action: z.string(),
+  target: z.string().optional(),
+  channel: z.string().optional(),
+  outcome: z.enum(["ok", "refused", "error"]),
+  detail: z.string().optional(),
+});
+export type AuditEntry = z.infer<typeof AuditEntry>;
+
+/** The append-only audit log. */
+export interface AuditLog {
+  record(entry: Omit<AuditEntry, "at">): Promise<void>;
+  entries(): AuditEntry[];
+}

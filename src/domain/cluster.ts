@@ -1,0 +1,28 @@
+import { z } from "zod";
+
+export const clusterNamePattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
+export const ClusterName = z
+  .string()
+  .regex(
+    clusterNamePattern,
+    "a cluster name is 1-63 lowercase letters, digits or dashes, not starting with a dash",
+  );
+
+/** What may be shown about a cluster anywhere, Slack included: never key material. */
+export interface ClusterSummary {
+  name: string;
+  host: string;
+  tls: boolean;
+  advertise: string;
+  channels: string[];
+}
+
+/** Whether a cluster answered, how fast, and which Engine it runs. */
+export interface ClusterProbe {
+  name: string;
+  ok: boolean;
+  /** Engine version when reachable. */
+  version?: string;
+  rttMs?: number;
+  error?: string;
+}

@@ -1,0 +1,80 @@
+import { z } from "zod";
+import { Actor } from "./actor.js";
+
+export const ResourceRole = z.enum([
+  "source",
+  "target",
+  "web",
+  "source-network",
+  "target-network",
+  "connection",
+]);
+export type ResourceRole = z.infer<typeof ResourceRole>;
+
+/** Something a link made on a host; a `connection` joins a container the bot did not make to a network it did. */
+export const LinkResource = z.object({
+  cluster: z.string(),
+  kind: z.enum(["container", "network", "connection"]),
+  role: ResourceRole,
+  id: z.string(),
+  name: z.string(),
+  /** For a connection: the network the container was connected to. */
+  network: z.string().optional(),
+});
+export type LinkResource = z.infer<typeof LinkResource>;
+
+export const LinkStatus = z.enum(["active", "partial", "broken"]);
+export type LinkStatus = z.infer<typeof LinkStatus>;
+
+export const LinkHealth = z.object({
+  state: z.enum(["healthy", "broken", "unknown"]),
+  since: z.string(),
+  lastCheck: z.string(),
+  problems: z.array(z.string()),
+});
+export type LinkHealth = z.infer<typeof LinkHealth>;
+
+export const LinkRecord = z.object({
+  id: z.string(),
+  container: z.string(),
+  alias: z.string(),
+  sourceCluster: z.string(),
+  targetCluster: z.string(),
+  ports: z.array(z.number().int()),
+  wiring: z.enum(["networks", "legacy-links"]),
+  /** host:port other hosts use to reach the source ambassador, one per port. */
+  connections: z.array(z.object({ port: z.number().int(), address: z.string() })),
+  web: z.object({ image: z.string(), name: z.string() }).optional(),
+  modes: z.object({ source: z.string(), target: z.string() }).optional(),
+  status: LinkStatus,
+  resources: z.array(LinkResource),
+  createdAt: z.string(),
+  createdBy: Actor,
+  channel: z.string().optional(),
+  health: LinkHealth.optional(),
+});
+export type LinkRecord = z.infer<typeof LinkRecord>;
+
+/** Where links are kept (the store); every write goes through one serialised path. */
+export interface LinkRepository {
+  all(): LinkRecord[];
+  get(id: string): LinkRecord | undefined;
+  /** Creates or replaces the link. */
+  save(link: LinkRecord): Promise<void>;
+  remove(id: string): Promise<void>;
+}
+
+const roleNames: Record<string, string> = {
+  container: "container",
+  source: "source ambassador",
+  target: "target ambassador",
+  web: "consumer",
+  "source-network": "source network",
+  "target-network": "target network",
+  connection: "connection",
+};
+
+/** What a part of a link is, in words: `target ambassador`, `consumer`… */
+export function describeRole(role: string): string {
+  return roleNames[role] ?? role;
+}

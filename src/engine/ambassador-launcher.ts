@@ -1,0 +1,102 @@
+import { DockerCallError } from "../docker/docker-host.js";
+import type { ResourceRole } from "../domain/link.js";
+import { describeError } from "../errors.js";
+import {
+  AmbassadorRefused,
+  type AmbassadorRequest,
+  type RunnerOptions,
+  type RunningAmbassador,
+  runAmbassador,
+} from "./ambassador-runner.js";
+import type { Attempt } from "./attempt.js";
+import { labelKeys } from "./labels.js";
+import type { AmbassadorMode } from "./types.js";
+
+/** An ambassador to run, before the launcher adds its image and labels. */
+export type AmbassadorSpec = Omit<AmbassadorRequest, "image" | "labels">;
+
+/** The pino-compatible subset the engine logs through. */
+export interface EngineLogger {
+  info(object: object, message?: string): void;
+  warn(object: object, message?: string): void;
+  error(object: object, message?: string): void;
+}
+
+function refusedKernel(error: unknown): boolean {
+  return (
+    error instanceof AmbassadorRefused ||
+    (error instanceof DockerCallError && !error.unreachable && error.statusCode !== 404)
+  );
+}
+
+/**
+ * Runs ambassadors in the wanted mode, or the fastest a host permits (kernel, else relay), and remembers the
+ * hosts and images that allow only relay so later links go there at once.
+ */
+export class AmbassadorLauncher {
+  readonly #relayOnly = new Set<string>();
+
+  constructor(
+    readonly image: string,
+    private readonly runner: Omit<RunnerOptions, "signal">,
+    private readonly logger?: EngineLogger,
+  ) {}
+
+  async launch(
+    request: AmbassadorSpec,
+    labels: Record<string, string>,
+    wantedMode: AmbassadorMode | undefined,
+    attempt: Attempt,
+    role: ResourceRole,
+  ): Promise<RunningAmbassador> {
+    const key = `${request.host.name}\u0000${this.image}`;
+    const modes: AmbassadorMode[] = wantedMode
+      ? [wantedMode]
+      : this.#relayOnly.has(key)
+        ? ["relay"]
+        : ["kernel", "relay"];
+    const cluster = request.host.name;
+    const onCreated = (made: { id: string; name: string }) =>
+      attempt.track({ cluster, kind: "container", role, id: made.id, name: made.name });
+    const onRemoved = (made: { id: string }) => attempt.untrack(cluster, made.id);
+    let lastError: unknown;
+    for (const mode of modes) {
+      const full = { ...request, image: this.image, labels: { ...labels, [labelKeys.mode]: mode } };
+      let running: RunningAmbassador;
+      try {
+        running = await runAmbassador(
+          full,
+          mode,
+          { ...this.runner, signal: attempt.signal },
+          onCreated,
+          onRemoved,
+        );
+      } catch (error) {
+        lastError = error;
+        if (mode === "kernel" && !wantedMode && refusedKernel(error)) {
+          this.#relayOnly.add(key);
+          this.logger?.warn(
+            { cluster, err: describeError(error) },
+            "kernel mode refused; falling back to relay",
+          );
+          continue;
+        }
+        throw error;
+      }
+      if (mode === "kernel" && !running.handshake) {
+        await request.host.removeContainer(running.id, running.name);
+        onRemoved(running);
+        if (wantedMode === "kernel") {
+          throw new AmbassadorRefused(
+            `the image ${this.image} does not report an ambassador mode, so it cannot run in kernel mode`,
+          );
+        }
+        // An image without our handshake (the seed's socat ambassador): it relays, and needs no NET_ADMIN.
+        this.#relayOnly.add(key);
+        continue;
+      }
+      return { ...running, mode: running.handshake ? mode : "relay" };
+    }
+    throw lastError;
+  }
+}

@@ -1,0 +1,113 @@
+import type { DockerHost } from "../docker/docker-host.js";
+import type { LinkResource } from "../domain/link.js";
+import { UserError } from "../errors.js";
+import {
+  byRoleOrder,
+  type LeftResource,
+  labelledResources,
+  removeResources,
+  sameResource,
+} from "./resource-removal.js";
+import { StepFailure } from "./step-errors.js";
+import type { StepTiming } from "./types.js";
+
+/** A step of `link` or `repair`, announced before it runs (tests inject failures here). */
+export interface LinkStep {
+  name: string;
+  cluster: string;
+}
+
+/** What an attempt needs from the engine. */
+export interface AttemptDeps {
+  hostOf: (cluster: string) => DockerHost;
+  beforeStep?: (step: LinkStep) => void | Promise<void>;
+}
+
+/**
+ * One try at making (or mending) a link: runs its steps, keeps what they created, and on failure cancels the
+ * steps still running and removes what it made, newest first, on every host.
+ */
+export class Attempt {
+  readonly timings: StepTiming[] = [];
+  readonly #created: LinkResource[] = [];
+  readonly #abort = new AbortController();
+
+  constructor(
+    readonly linkId: string,
+    private readonly deps: AttemptDeps,
+  ) {}
+
+  /** Aborted once any step failed, so calls of steps running beside it stop at once. */
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  /** What this attempt made so far, in creation order. */
+  get created(): LinkResource[] {
+    return [...this.#created].sort(byRoleOrder);
+  }
+
+  async step<T>(name: string, cluster: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      this.signal.throwIfAborted();
+      await this.deps.beforeStep?.({ name, cluster });
+      const result = await run(this.signal);
+      this.timings.push({ step: name, cluster, ms: Math.round(performance.now() - started) });
+      return result;
+    } catch (error) {
+      const failure =
+        error instanceof StepFailure || (error instanceof UserError && this.#created.length === 0)
+          ? error
+          : new StepFailure(name, cluster, error);
+      if (!this.signal.aborted) this.#abort.abort(failure);
+      throw failure;
+    }
+  }
+
+  /** Runs branches side by side and waits for all, so none is still creating things when rollback starts. */
+  async all<T extends readonly unknown[]>(
+    branches: [...{ [K in keyof T]: Promise<T[K]> }],
+  ): Promise<{ [K in keyof T]: T[K] }> {
+    const outcomes = await Promise.allSettled(branches);
+    const failed = outcomes.filter((o): o is PromiseRejectedResult => o.status === "rejected");
+    const first = this.signal.aborted ? this.signal.reason : failed[0]?.reason;
+    if (failed.length) throw first;
+    return outcomes.map((o) => (o as PromiseFulfilledResult<unknown>).value) as { [K in keyof T]: T[K] };
+  }
+
+  track(resource: LinkResource): void {
+    this.#created.push(resource);
+  }
+
+  untrack(cluster: string, id: string): void {
+    const index = this.#created.findIndex((r) => r.id === id && r.cluster === cluster);
+    if (index >= 0) this.#created.splice(index, 1);
+  }
+
+  /**
+   * Removes everything this attempt made; returns what could not be removed. A call cancelled mid-flight may have
+   * made something whose ID never came back, so the hosts are searched by the link's label too;
+   * `kept` are the link's own parts from before this attempt, which stay.
+   */
+  async rollback(clusters: readonly string[], kept: readonly LinkResource[] = []): Promise<LeftResource[]> {
+    const created = this.created;
+    const found = await Promise.all(
+      [...new Set(clusters)].map((cluster) =>
+        labelledResources(this.deps.hostOf(cluster), this.linkId, [...kept, ...created]).catch(() => []),
+      ),
+    );
+    const extra = found.flat();
+    const all = [
+      ...extra.filter((r) => r.kind === "network"),
+      ...created,
+      ...extra.filter((r) => r.kind === "container"),
+    ];
+    return removeResources(this.deps.hostOf, all, this.linkId);
+  }
+
+  /** What is left of `resources` after a removal that left `left`. */
+  static kept(resources: readonly LinkResource[], left: readonly LeftResource[]): LinkResource[] {
+    return resources.filter((r) => left.some((l) => sameResource(l, r)));
+  }
+}

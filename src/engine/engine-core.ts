@@ -1,0 +1,25 @@
+import type { ClusterDirectory } from "../docker/clusters.js";
+import type { LinkRepository } from "../domain/link.js";
+import type { AmbassadorLauncher, EngineLogger } from "./ambassador-launcher.js";
+import { Attempt, type LinkStep } from "./attempt.js";
+import type { AmbassadorMode } from "./types.js";
+
+/** What link, repair and teardown share: the hosts, the store's links, and the engine's settings. */
+export interface EngineCore {
+  clusters: ClusterDirectory;
+  links: LinkRepository;
+  launcher: AmbassadorLauncher;
+  logger?: EngineLogger;
+  clock: () => Date;
+  newId: () => string;
+  /** Mode every ambassador must run in unless a link asks for one; default: the fastest the host permits. */
+  mode?: AmbassadorMode;
+  beforeStep?: (step: LinkStep) => void | Promise<void>;
+}
+
+export function newAttempt(core: EngineCore, linkId: string): Attempt {
+  return new Attempt(linkId, {
+    hostOf: (cluster) => core.clusters.host(cluster),
+    beforeStep: core.beforeStep,
+  });
+}

@@ -1,0 +1,56 @@
+import { DockerCallError, type DockerHost, isUnreachable } from "../docker/docker-host.js";
+import { describeError, UserError } from "../errors.js";
+import type { Attempt } from "./attempt.js";
+
+const ambassadorImageFix = "load it on that host, or set AMBASSADOR_IMAGE to an image it has";
+export const webImageFix = "load it on that host or name another image with --web";
+
+/** An image a build needs on a host, what it is for, and how to fix its absence. */
+export interface WantedImage {
+  image: string;
+  what: "ambassador" | "web";
+  fix?: string;
+}
+
+/** Makes sure the images a build needs are on their host, pulling what is missing; each image checked once. */
+export interface ImageCheck {
+  ensure(on: DockerHost, images: WantedImage[]): Promise<void>;
+}
+
+async function ensureImage(on: DockerHost, image: string, what: string, fix: string, signal: AbortSignal) {
+  if (await on.imageExists(image, { signal })) return;
+  try {
+    await on.pullImage(image, { signal });
+  } catch (error) {
+    if (
+      isUnreachable(error) &&
+      !(error instanceof DockerCallError && /no answer within/.test(error.reason))
+    ) {
+      throw error;
+    }
+    const reason = error instanceof DockerCallError ? error.reason : describeError(error);
+    throw new UserError(
+      "image-missing",
+      `The ${what} image ${image} is not on ${on.name} and could not be pulled (${reason}); ${fix}.`,
+    );
+  }
+}
+
+export function createImageCheck(attempt: Attempt): ImageCheck {
+  const checked = new Map<string, Promise<void>>();
+  const key = (on: DockerHost, image: string) => `${on.name}\u0000${image}`;
+  return {
+    async ensure(on, images) {
+      const fresh = images.filter((wanted) => !checked.has(key(on, wanted.image)));
+      if (fresh.length) {
+        const step = attempt.step("check images", on.name, async (signal) => {
+          for (const { image, what, fix = ambassadorImageFix } of fresh) {
+            await ensureImage(on, image, what, fix, signal);
+          }
+        });
+        for (const wanted of fresh) checked.set(key(on, wanted.image), step);
+      }
+      await Promise.all(images.map((wanted) => checked.get(key(on, wanted.image))));
+    },
+  };
+}

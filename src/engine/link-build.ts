@@ -1,0 +1,79 @@
+import type { LinkResource } from "../domain/link.js";
+import type { AmbassadorLauncher } from "./ambassador-launcher.js";
+import type { Attempt } from "./attempt.js";
+import { createImageCheck, type ImageCheck } from "./image-check.js";
+import { type Build, hostOfPart, type LinkPart, linkParts, readConnections } from "./link-parts.js";
+import type { LinkPlan } from "./link-plan.js";
+import { publishedPorts } from "./mappings.js";
+
+/** Makes a part when it needs making; otherwise keeps the live one. */
+async function ensure(build: Build, part: LinkPart): Promise<void> {
+  const live = build.plan.live[part.role];
+  const reason = part.needs(build);
+  if (!reason) {
+    if (live?.info && (part.role === "source" || part.role === "target" || part.role === "web")) {
+      build.containers[part.role] = { id: live.info.Id, name: live.resource.name, mode: live.mode };
+    }
+    return;
+  }
+  const made = await part.make(build);
+  build.remade.set(part.role, {
+    cluster: hostOfPart(build, part.role).name,
+    kind: made.kind,
+    role: part.role,
+    name: made.name,
+    reason,
+  });
+}
+
+/**
+ * Makes every part of the link the plan says is missing or stale, in order: the source side beside the target
+ * network, then the target ambassador beside the consumer (after it, with legacy links, which name it).
+ */
+export async function buildLink(
+  plan: LinkPlan,
+  attempt: Attempt,
+  launcher: AmbassadorLauncher,
+  /** Runs first: a new link checks every image it needs before it makes anything. */
+  prepare?: (images: ImageCheck) => Promise<unknown>,
+): Promise<Build> {
+  const build: Build = {
+    plan,
+    attempt,
+    launcher,
+    images: createImageCheck(attempt),
+    remade: new Map(),
+    containers: {},
+    connections: [],
+    sourceMappings: [],
+    webMappings: [],
+  };
+  await prepare?.(build.images);
+  const sourceSide = async () => {
+    await ensure(build, linkParts.sourceNetwork);
+    await ensure(build, linkParts.connection);
+    await ensure(build, linkParts.source);
+    await readConnections(build);
+  };
+  await attempt.all([sourceSide(), ensure(build, linkParts.targetNetwork)]);
+  if (plan.wiring === "networks") {
+    await attempt.all([ensure(build, linkParts.target), ensure(build, linkParts.web)]);
+  } else {
+    await ensure(build, linkParts.target);
+    await ensure(build, linkParts.web);
+  }
+  const web = build.containers.web;
+  if (web) {
+    build.webMappings = await attempt.step("read web ports", plan.target.name, (signal) =>
+      publishedPorts(plan.target, web, signal),
+    );
+  }
+  return build;
+}
+
+/** The stored parts a build made anew, which the record drops for the new ones. */
+export function replacedParts(build: Build): LinkResource[] {
+  return Object.values(build.plan.live).flatMap((live) =>
+    live && build.remade.has(live.resource.role) ? [live.resource] : [],
+  );
+}

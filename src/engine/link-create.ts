@@ -1,0 +1,162 @@
+import type Docker from "dockerode";
+import type { DockerHost } from "../docker/docker-host.js";
+import type { LinkRecord } from "../domain/link.js";
+import { Alias, Port } from "../domain/values.js";
+import { UserError } from "../errors.js";
+import type { Attempt } from "./attempt.js";
+import { failAttempt } from "./attempt-failure.js";
+import { closeNames } from "./close-names.js";
+import { type EngineCore, newAttempt } from "./engine-core.js";
+import { webImageFix } from "./image-check.js";
+import { buildLink } from "./link-build.js";
+import { describeExisting, sameLink } from "./link-existing.js";
+import type { LinkPlan } from "./link-plan.js";
+import { urlsOf } from "./mappings.js";
+import { byRoleOrder } from "./resource-removal.js";
+import type { LinkOptions, LinkResult, RequestContext } from "./types.js";
+
+async function findSourceContainer(on: DockerHost, ref: string, signal: AbortSignal) {
+  const info = await on.inspectContainer(ref, { signal });
+  if (info) return info;
+  const names = (await on.listContainers([], { signal })).flatMap((c) =>
+    c.Names.map((n) => n.replace(/^\//, "")),
+  );
+  const close = closeNames(ref, names);
+  const hint = close.length
+    ? ` Did you mean ${close.map((n) => `"${n}"`).join(" or ")}?`
+    : " Check the name with `ports` or `docker ps` on that host.";
+  throw new UserError("container-not-found", `No container "${ref}" on ${on.name}.${hint}`);
+}
+
+/** The alias and ports a link carries: as asked, else the container's name and every TCP port it exposes. */
+function carried(info: Docker.ContainerInspectInfo, on: DockerHost, options: LinkOptions) {
+  const name = info.Name.replace(/^\//, "");
+  const alias = options.alias ?? name;
+  if (!Alias.safeParse(alias).success) {
+    throw new UserError(
+      "invalid-alias",
+      `The container's name "${alias}" is not a valid alias; pass --alias with letters, digits and dashes (a DNS label).`,
+    );
+  }
+  const exposed = Object.keys(info.Config.ExposedPorts ?? {})
+    .filter((key) => key.endsWith("/tcp"))
+    .map((key) => Number(key.split("/")[0]));
+  const ports = [...new Set(options.ports?.length ? options.ports : exposed)]
+    .filter((port) => Port.safeParse(port).success)
+    .sort((a, b) => a - b);
+  if (ports.length === 0) {
+    throw new UserError(
+      "no-ports",
+      `Container "${name}" on ${on.name} exposes no TCP port; pass the port(s) to carry with --port.`,
+    );
+  }
+  return { name, alias, ports };
+}
+
+/** Makes a new link (or returns the identical one that exists), all or nothing on both hosts. */
+export async function createLink(
+  core: EngineCore,
+  containerRef: string,
+  sourceCluster: string,
+  targetCluster: string,
+  options: LinkOptions,
+  context: RequestContext,
+): Promise<LinkResult> {
+  const source = core.clusters.host(sourceCluster);
+  const target = core.clusters.host(targetCluster);
+  const attempt = newAttempt(core, core.newId());
+  const wiring = options.legacyLinks ? "legacy-links" : "networks";
+  let plan: LinkPlan | undefined;
+  try {
+    const info = await attempt.step("inspect container", source.name, (signal) =>
+      findSourceContainer(source, containerRef, signal),
+    );
+    const { name, alias, ports } = carried(info, source, options);
+    const web = options.web ? { image: options.web, base: options.webName ?? "web" } : undefined;
+    const wanted = { container: name, alias, sourceCluster, targetCluster, ports, wiring, web } as const;
+    const existing = core.links.all().find((record) => sameLink(record, wanted));
+    if (existing) return await describeExisting(core, existing);
+    if (!info.State.Running) {
+      throw new UserError(
+        "container-not-running",
+        `Container "${name}" on ${source.name} is ${info.State.Status}, not running; start it first (docker start ${name}).`,
+      );
+    }
+    plan = {
+      id: attempt.linkId,
+      app: { name, id: info.Id, networks: Object.keys(info.NetworkSettings.Networks ?? {}) },
+      alias,
+      ports,
+      wiring,
+      web,
+      channel: context.channel,
+      actor: context.actor,
+      mode: options.mode ?? core.mode,
+      source,
+      target,
+      live: {},
+    };
+    return await makeLink(core, attempt, plan);
+  } catch (error) {
+    if (error instanceof UserError && attempt.created.length === 0) throw error;
+    const made = plan;
+    return failAttempt(attempt, error, "link", [source.name, target.name], core.logger, {
+      keep: async (left) => {
+        if (made) await core.links.save(recordOf(core, made, "partial", left));
+      },
+    });
+  }
+}
+
+async function makeLink(core: EngineCore, attempt: Attempt, plan: LinkPlan): Promise<LinkResult> {
+  const ambassador = { image: core.launcher.image, what: "ambassador" } as const;
+  const web = plan.web ? [{ image: plan.web.image, what: "web" as const, fix: webImageFix }] : [];
+  const build = await buildLink(plan, attempt, core.launcher, (images) =>
+    attempt.all([images.ensure(plan.source, [ambassador]), images.ensure(plan.target, [ambassador, ...web])]),
+  );
+  const { source, target, web: consumer } = build.containers;
+  if (!source?.mode || !target?.mode) throw new Error("a new link has no ambassador");
+  const record = recordOf(core, plan, "active", attempt.created, {
+    connections: build.connections,
+    web: plan.web && consumer ? { image: plan.web.image, name: consumer.name } : undefined,
+    modes: { source: source.mode, target: target.mode },
+  });
+  await attempt.step("save link", "store", () => core.links.save(record));
+  return {
+    link: record,
+    existing: false,
+    source: { cluster: plan.source.name, name: source.name, id: source.id, mode: source.mode },
+    target: { cluster: plan.target.name, name: target.name, id: target.id, mode: target.mode },
+    connections: build.connections,
+    mappings: [...build.sourceMappings, ...build.webMappings],
+    webUrls: urlsOf(build.webMappings),
+    timings: attempt.timings,
+  };
+}
+
+/** The record of a link made from `plan`: `active` once every part runs, `partial` when a rollback left some. */
+function recordOf(
+  core: EngineCore,
+  plan: LinkPlan,
+  status: LinkRecord["status"],
+  resources: LinkRecord["resources"],
+  made: Pick<LinkRecord, "connections" | "web" | "modes"> = { connections: [] },
+): LinkRecord {
+  return {
+    id: plan.id,
+    container: plan.app.name,
+    alias: plan.alias,
+    sourceCluster: plan.source.name,
+    targetCluster: plan.target.name,
+    ports: plan.ports,
+    wiring: plan.wiring,
+    ...made,
+    status,
+    resources: [...resources]
+      .sort(byRoleOrder)
+      .map(({ cluster, kind, role, id, name, network }) => ({ cluster, kind, role, id, name, network })),
+    createdAt: core.clock().toISOString(),
+    createdBy: plan.actor,
+    channel: plan.channel,
+  };
+}

@@ -1,0 +1,60 @@
+import type { LinkRecord, ResourceRole } from "../domain/link.js";
+import type { EngineCore } from "./engine-core.js";
+import { publishedPorts, urlsOf } from "./mappings.js";
+import type { AmbassadorInfo, AmbassadorMode, LinkResult, PortMapping } from "./types.js";
+
+/** What makes two links the same: asking for an existing one returns it instead of making another. */
+export interface LinkIdentity {
+  container: string;
+  alias: string;
+  sourceCluster: string;
+  targetCluster: string;
+  ports: readonly number[];
+  wiring: LinkRecord["wiring"];
+  web?: { image: string; base: string };
+}
+
+export function sameLink(record: LinkRecord, wanted: LinkIdentity): boolean {
+  return (
+    record.status !== "partial" &&
+    record.container === wanted.container &&
+    record.sourceCluster === wanted.sourceCluster &&
+    record.targetCluster === wanted.targetCluster &&
+    record.alias === wanted.alias &&
+    record.wiring === wanted.wiring &&
+    record.ports.join(",") === wanted.ports.join(",") &&
+    record.web?.image === wanted.web?.image &&
+    (wanted.web === undefined || record.web?.name.startsWith(wanted.web.base) === true)
+  );
+}
+
+/** An existing link as `link` answers it: its ambassadors and its published ports, read live. */
+export async function describeExisting(core: EngineCore, record: LinkRecord): Promise<LinkResult> {
+  const byRole = (role: ResourceRole) => record.resources.find((r) => r.role === role);
+  const info = (role: "source" | "target", cluster: string): AmbassadorInfo => {
+    const resource = byRole(role);
+    const mode = record.modes?.[role] as AmbassadorMode | undefined;
+    return { cluster, name: resource?.name ?? "", id: resource?.id ?? "", mode: mode ?? "relay" };
+  };
+  const read = async (role: "source" | "web"): Promise<PortMapping[]> => {
+    const resource = byRole(role);
+    if (!resource) return [];
+    try {
+      return await publishedPorts(core.clusters.host(resource.cluster), resource);
+    } catch (error) {
+      core.logger?.warn({ err: error, link: record.id }, "could not read the mappings of an existing link");
+      return [];
+    }
+  };
+  const [sourceMappings, webMappings] = await Promise.all([read("source"), read("web")]);
+  return {
+    link: record,
+    existing: true,
+    source: info("source", record.sourceCluster),
+    target: info("target", record.targetCluster),
+    connections: record.connections,
+    mappings: [...sourceMappings, ...webMappings],
+    webUrls: urlsOf(webMappings),
+    timings: [],
+  };
+}

@@ -1,0 +1,35 @@
+import type { LinkRecord } from "../domain/link.js";
+import { UserError } from "../errors.js";
+
+function describe(link: LinkRecord): string {
+  return `${link.id}: ${link.container} ${link.sourceCluster} -> ${link.targetCluster}`;
+}
+
+function names(link: LinkRecord, ref: string): boolean {
+  return (
+    link.container === ref ||
+    link.web?.name === ref ||
+    link.resources.some((r) => r.kind === "container" && r.name === ref)
+  );
+}
+
+/** The one link a reference names: its ID, else its container, its consumer or one of its ambassadors. */
+export function findLink(links: readonly LinkRecord[], ref: string): LinkRecord {
+  const byId = links.find((link) => link.id === ref);
+  if (byId) return byId;
+  const matches = links.filter((link) => names(link, ref));
+  if (matches.length === 1 && matches[0]) return matches[0];
+  if (matches.length > 1) {
+    throw new UserError(
+      "ambiguous-link",
+      `"${ref}" is part of ${matches.length} links (${matches.map(describe).join("; ")}); name one by its link ID.`,
+    );
+  }
+  const hint = links.length
+    ? ` Links: ${links
+        .slice(0, 5)
+        .map((l) => `${l.id} (${l.container})`)
+        .join(", ")}.`
+    : " There are no links.";
+  throw new UserError("link-not-found", `No link with ID or container "${ref}".${hint}`);
+}

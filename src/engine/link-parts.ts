@@ -1,0 +1,243 @@
+import type { DockerHost } from "../docker/docker-host.js";
+import type { LinkResource, ResourceRole } from "../domain/link.js";
+import type { AmbassadorLauncher, AmbassadorSpec } from "./ambassador-launcher.js";
+import { createUniquelyNamed } from "./ambassador-runner.js";
+import type { Attempt } from "./attempt.js";
+import { type ImageCheck, webImageFix } from "./image-check.js";
+import { linkLabels } from "./labels.js";
+import { type LinkPlan, networkNames } from "./link-plan.js";
+import { connectionsOf, envName, linkEnvironment, publishedPorts, targetEnvironment } from "./mappings.js";
+import type { AmbassadorMode, Connection, PortMapping, RepairedPart } from "./types.js";
+
+/** A container of the link as it stands after the build: kept or made anew. */
+export interface PartContainer {
+  id: string;
+  name: string;
+  mode?: AmbassadorMode;
+}
+
+/** A link being made or mended: the plan, the attempt, and what the parts so far gave. */
+export interface Build {
+  plan: LinkPlan;
+  attempt: Attempt;
+  launcher: AmbassadorLauncher;
+  images: ImageCheck;
+  /** Parts made by this attempt, and why. */
+  remade: Map<ResourceRole, RepairedPart>;
+  containers: Partial<Record<"source" | "target" | "web", PartContainer>>;
+  connections: Connection[];
+  sourceMappings: PortMapping[];
+  webMappings: PortMapping[];
+}
+
+/** One part of a link: how to tell whether it must be made, and how to make it. */
+export interface LinkPart {
+  role: ResourceRole;
+  /** Why the part must be made now; undefined when it is there and current, or not part of this link. */
+  needs(build: Build): string | undefined;
+  make(build: Build): Promise<{ name: string; kind: LinkResource["kind"] }>;
+}
+
+const labels = (build: Build, role: ResourceRole) =>
+  linkLabels({
+    linkId: build.plan.id,
+    role,
+    actor: build.plan.actor,
+    channel: build.plan.channel,
+    container: build.plan.app.name,
+  });
+
+/** Missing or stopped, else the first dependency that was made anew. */
+function containerNeeds(
+  build: Build,
+  role: ResourceRole,
+  ...after: [ResourceRole, string][]
+): string | undefined {
+  const live = build.plan.live[role];
+  if (live?.state !== "running") return live?.state ?? "missing";
+  return after.find(([dependency]) => build.remade.has(dependency))?.[1];
+}
+
+function networkPart(role: "source-network" | "target-network", side: "source" | "target"): LinkPart {
+  return {
+    role,
+    needs: (build) =>
+      networkNames(build.plan)[side] && build.plan.live[role]?.state !== "running" ? "missing" : undefined,
+    async make(build) {
+      const on = build.plan[side];
+      const name = networkNames(build.plan)[side] as string;
+      await build.attempt.step(`create ${side} network`, on.name, async (signal) => {
+        const id = await on.createNetwork(name, labels(build, role), { signal });
+        build.attempt.track({ cluster: on.name, kind: "network", role, id, name });
+      });
+      return { name, kind: "network" };
+    },
+  };
+}
+
+const connectionPart: LinkPart = {
+  role: "connection",
+  needs(build) {
+    const network = networkNames(build.plan).source;
+    if (!network) return undefined;
+    const connected = build.plan.app.networks.includes(network) && !build.remade.has("source-network");
+    return connected ? undefined : `not on ${network}`;
+  },
+  async make(build) {
+    const { source, app } = build.plan;
+    const network = networkNames(build.plan).source as string;
+    await build.attempt.step("connect container", source.name, async (signal) => {
+      await source.connectNetwork(network, app.id, undefined, { signal });
+      build.attempt.track({
+        cluster: source.name,
+        kind: "connection",
+        role: "connection",
+        id: app.id,
+        name: app.name,
+        network,
+      });
+    });
+    return { name: app.name, kind: "connection" };
+  },
+};
+
+/** Checks the image, then runs one side's ambassador in the plan's mode. */
+async function startAmbassador(
+  build: Build,
+  side: "source" | "target",
+  spec: Omit<AmbassadorSpec, "host">,
+): Promise<{ name: string; kind: "container" }> {
+  const host = build.plan[side];
+  await build.images.ensure(host, [{ image: build.launcher.image, what: "ambassador" }]);
+  const started = await build.attempt.step(`start ${side} ambassador`, host.name, () =>
+    build.launcher.launch({ ...spec, host }, labels(build, side), build.plan.mode, build.attempt, side),
+  );
+  build.containers[side] = started;
+  return { name: started.name, kind: "container" };
+}
+
+const sourcePart: LinkPart = {
+  role: "source",
+  needs: (build) => containerNeeds(build, "source", ["source-network", "its network was recreated"]),
+  async make(build) {
+    const { source, app, alias, ports } = build.plan;
+    const network = networkNames(build.plan).source;
+    const used = await build.attempt.step("read used host ports", source.name, async (signal) => {
+      const containers = await source.listContainers([], { signal });
+      return new Set(containers.flatMap((c) => c.Ports.flatMap((p) => (p.PublicPort ? [p.PublicPort] : []))));
+    });
+    return startAmbassador(build, "source", {
+      baseName: `${app.name}-ambassador`,
+      env: ports.map(
+        (port) => `${envName(alias)}_PORT_${port}_TCP=tcp://${network ? app.name : alias}:${port}`,
+      ),
+      ports,
+      publish: new Map(ports.map((port) => [port, used.has(port) ? "" : String(port)])),
+      networkMode: network,
+      links: network ? undefined : [`${app.name}:${alias}`],
+    });
+  },
+};
+
+/** Where the source ambassador listens now, read back from Docker as `docker port` does. */
+export async function readConnections(build: Build): Promise<void> {
+  const { source, ports } = build.plan;
+  const ambassador = build.containers.source;
+  if (!ambassador) throw new Error("the link records no source ambassador");
+  await build.attempt.step("read connection information", source.name, async (signal) => {
+    build.sourceMappings = await publishedPorts(source, ambassador, signal);
+    build.connections = connectionsOf(source, ambassador.name, ports, build.sourceMappings);
+  });
+}
+
+function staleTarget(build: Build): boolean {
+  const env = build.plan.live.target?.info?.Config.Env ?? [];
+  return targetEnvironment(build.plan.alias, build.connections).some((entry) => !env.includes(entry));
+}
+
+const targetPart: LinkPart = {
+  role: "target",
+  needs: (build) =>
+    containerNeeds(build, "target", ["target-network", "its network was recreated"]) ??
+    (staleTarget(build) ? "stale connection information" : undefined),
+  async make(build) {
+    const { app, alias } = build.plan;
+    const network = networkNames(build.plan).target;
+    return startAmbassador(build, "target", {
+      baseName: `${app.name}-ambassador`,
+      env: targetEnvironment(alias, build.connections),
+      ports: build.connections.map((c) => c.port),
+      networkMode: network,
+      networkAliases: network ? [alias] : undefined,
+    });
+  },
+};
+
+const webPart: LinkPart = {
+  role: "web",
+  needs: (build) =>
+    build.plan.web
+      ? containerNeeds(
+          build,
+          "web",
+          ["target-network", "its network was recreated"],
+          ...(build.plan.wiring === "legacy-links"
+            ? [["target", "its target ambassador was recreated"] as [ResourceRole, string]]
+            : []),
+        )
+      : undefined,
+  async make(build) {
+    const { target, alias, ports } = build.plan;
+    const web = build.plan.web as { image: string; base: string };
+    const network = networkNames(build.plan).target;
+    const legacyTarget = network ? undefined : build.containers.target;
+    await build.images.ensure(target, [{ image: web.image, what: "web", fix: webImageFix }]);
+    const made = await build.attempt.step("start web", target.name, async (signal) => {
+      const created = await createUniquelyNamed(
+        target,
+        web.base,
+        {
+          Image: web.image,
+          Env: network ? linkEnvironment(alias, ports) : undefined,
+          Labels: labels(build, "web"),
+          HostConfig: {
+            PublishAllPorts: true,
+            RestartPolicy: { Name: "unless-stopped" },
+            NetworkMode: network,
+            Links: legacyTarget ? [`${legacyTarget.name}:${alias}`] : undefined,
+          },
+        },
+        (c) =>
+          build.attempt.track({
+            cluster: target.name,
+            kind: "container",
+            role: "web",
+            id: c.id,
+            name: c.name,
+          }),
+        signal,
+      );
+      await target.startContainer(created.id, created.name, { signal });
+      return created;
+    });
+    build.containers.web = made;
+    return { name: made.name, kind: "container" };
+  },
+};
+
+/** The parts of a link, in the order they are made. */
+export const linkParts = {
+  sourceNetwork: networkPart("source-network", "source"),
+  connection: connectionPart,
+  source: sourcePart,
+  targetNetwork: networkPart("target-network", "target"),
+  target: targetPart,
+  web: webPart,
+} as const;
+
+/** The host a part lives on. */
+export function hostOfPart(build: Build, role: ResourceRole): DockerHost {
+  return role === "source" || role === "source-network" || role === "connection"
+    ? build.plan.source
+    : build.plan.target;
+}

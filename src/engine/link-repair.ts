@@ -1,0 +1,134 @@
+import { DockerCallError, type DockerHost, isUnreachable } from "../docker/docker-host.js";
+import type { LinkRecord, LinkResource, ResourceRole } from "../domain/link.js";
+import { describeError, UserError } from "../errors.js";
+import { failAttempt } from "./attempt-failure.js";
+import { type EngineCore, newAttempt } from "./engine-core.js";
+import { buildLink, replacedParts } from "./link-build.js";
+import type { LinkPlan, LivePart } from "./link-plan.js";
+import { urlsOf } from "./mappings.js";
+import { byRoleOrder, removeResources, roleOrder } from "./resource-removal.js";
+import type { AmbassadorMode, RepairResult, RequestContext } from "./types.js";
+
+/** Reads from a host, turning "it does not answer" into a message that says to try again later. */
+function reader(link: LinkRecord) {
+  return async <T>(on: DockerHost, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (error) {
+      if (!isUnreachable(error)) throw error;
+      const reason = error instanceof DockerCallError ? error.reason : describeError(error);
+      throw new UserError(
+        "cluster-unreachable",
+        `Cannot repair link ${link.id}: ${on.name} does not answer (${reason.replace(/\.$/, "")}); run repair again once it is back.`,
+      );
+    }
+  };
+}
+
+/** Each stored part of the link with its live state. */
+async function readLive(core: EngineCore, link: LinkRecord): Promise<LinkPlan["live"]> {
+  const read = reader(link);
+  const look = async (resource: LinkResource): Promise<[ResourceRole, LivePart]> => {
+    const on = core.clusters.host(resource.cluster);
+    if (resource.kind === "network") {
+      const info = await read(on, () => on.inspectNetwork(resource.id));
+      return [resource.role, { resource, state: info ? "running" : "missing" }];
+    }
+    if (resource.kind === "connection") return [resource.role, { resource, state: "running" }];
+    const info = await read(on, () => on.inspectContainer(resource.id));
+    const state = !info ? "missing" : info.State.Running ? "running" : "stopped";
+    const mode =
+      resource.role === "source" || resource.role === "target" ? link.modes?.[resource.role] : undefined;
+    return [resource.role, { resource, state, info, mode: mode as AmbassadorMode | undefined }];
+  };
+  return Object.fromEntries(await Promise.all(link.resources.map(look)));
+}
+
+async function planRepair(core: EngineCore, link: LinkRecord, context: RequestContext): Promise<LinkPlan> {
+  if (link.status === "partial") {
+    throw new UserError(
+      "link-partial",
+      `Link ${link.id} was only partly torn down, so there is nothing to repair; run teardown ${link.id} to finish it.`,
+    );
+  }
+  const source = core.clusters.host(link.sourceCluster);
+  const target = core.clusters.host(link.targetCluster);
+  const [app, live] = await Promise.all([
+    reader(link)(source, () => source.inspectContainer(link.container)),
+    readLive(core, link),
+  ]);
+  if (!app?.State.Running) {
+    throw new UserError(
+      app ? "container-not-running" : "container-not-found",
+      `Container "${link.container}" on ${source.name} is ${app ? app.State.Status : "gone"}; ${app ? `start it (docker start ${link.container})` : "run it again under the same name"}, then repair link ${link.id}.`,
+    );
+  }
+  return {
+    id: link.id,
+    app: { name: link.container, id: app.Id, networks: Object.keys(app.NetworkSettings.Networks ?? {}) },
+    alias: link.alias,
+    ports: link.ports,
+    wiring: link.wiring,
+    web: link.web ? { image: link.web.image, base: link.web.name.replace(/-\d+$/, "") } : undefined,
+    channel: link.channel ?? context.channel,
+    actor: context.actor,
+    mode: core.mode,
+    source,
+    target,
+    live,
+  };
+}
+
+/** Recreates what the link is missing or what runs stale, all or nothing: link, skipping the healthy parts. */
+export async function repairLink(
+  core: EngineCore,
+  link: LinkRecord,
+  context: RequestContext,
+): Promise<RepairResult> {
+  const plan = await planRepair(core, link, context);
+  const attempt = newAttempt(core, link.id);
+  try {
+    const build = await buildLink(plan, attempt, core.launcher);
+    const recreated = [...build.remade.values()].sort(
+      (a, b) => roleOrder.indexOf(a.role) - roleOrder.indexOf(b.role),
+    );
+    const webUrls = urlsOf(build.webMappings);
+    const base = { linkId: link.id, connections: build.connections, webUrls };
+    if (recreated.length === 0) {
+      if (link.status !== "active") await core.links.save({ ...link, status: "active" });
+      return { ...base, status: "nothing-to-repair", recreated, replaced: [] };
+    }
+    const dropped = replacedParts(build);
+    const { source, target, web } = build.containers;
+    await attempt.step("save link", "store", async () => {
+      const latest = core.links.get(link.id) ?? link;
+      await core.links.save({
+        ...latest,
+        resources: [...link.resources.filter((r) => !dropped.includes(r)), ...attempt.created].sort(
+          byRoleOrder,
+        ),
+        connections: build.connections,
+        web: link.web && web ? { ...link.web, name: web.name } : link.web,
+        modes: source?.mode && target?.mode ? { source: source.mode, target: target.mode } : link.modes,
+        status: "active",
+      });
+    });
+    const stale = dropped.filter((r) => r.kind === "container" && plan.live[r.role]?.state !== "missing");
+    for (const old of await removeResources((c) => core.clusters.host(c), stale, link.id)) {
+      core.logger?.warn(
+        { link: link.id, container: old.name, err: old.error },
+        "could not remove a replaced container",
+      );
+    }
+    return {
+      ...base,
+      status: "repaired",
+      recreated,
+      replaced: stale.map((r) => ({ cluster: r.cluster, name: r.name })),
+    };
+  } catch (error) {
+    return failAttempt(attempt, error, "repair", [link.sourceCluster, link.targetCluster], core.logger, {
+      kept: link.resources,
+    });
+  }
+}

@@ -1,0 +1,103 @@
+import type { ClusterDirectory } from "../docker/clusters.js";
+import type { LinkRecord, LinkRepository } from "../domain/link.js";
+import { describeError } from "../errors.js";
+import type { EngineLogger } from "./ambassador-launcher.js";
+import { labelKeys, linkIdOf } from "./labels.js";
+import { mapBounded } from "./map-bounded.js";
+import { type ReadOptions, readDeadline } from "./read-deadline.js";
+import { removeResource } from "./resource-removal.js";
+import type { ReconcileResult } from "./types.js";
+
+type Orphan = ReconcileResult["orphans"][number];
+
+/** Every labelled object of every cluster, or why a cluster could not be searched. */
+async function labelled(clusters: ClusterDirectory, options: ReadOptions) {
+  const left = readDeadline(options.deadlineMs);
+  return mapBounded(clusters.list(), options.concurrency, async ({ name: cluster }) => {
+    try {
+      const on = clusters.host(cluster);
+      const timeoutMs = left();
+      const [containers, networks] = await Promise.all([
+        on.listContainers([labelKeys.link], { timeoutMs }),
+        on.listNetworks([labelKeys.link], { timeoutMs }),
+      ]);
+      const objects = [
+        ...containers.map((c) => ({
+          kind: "container" as const,
+          id: c.Id,
+          name: c.Names[0]?.replace(/^\//, "") ?? c.Id,
+          labels: c.Labels,
+        })),
+        ...networks.map((n) => ({ kind: "network" as const, id: n.Id, name: n.Name, labels: n.Labels })),
+      ];
+      return { cluster, objects };
+    } catch (error) {
+      return { cluster, error: describeError(error) };
+    }
+  });
+}
+
+function brokenLinks(
+  links: readonly LinkRecord[],
+  present: Map<string, Set<string>>,
+): ReconcileResult["broken"] {
+  return links.flatMap((link) => {
+    const missing = link.resources
+      .filter((r) => r.kind !== "connection" && present.get(r.cluster) && !present.get(r.cluster)?.has(r.id))
+      .map((r) => `${r.kind} ${r.name} on ${r.cluster}`);
+    return missing.length ? [{ linkId: link.id, missing }] : [];
+  });
+}
+
+async function removeOrphans(
+  clusters: ClusterDirectory,
+  orphans: Orphan[],
+  logger?: EngineLogger,
+): Promise<number> {
+  let removed = 0;
+  const ordered = [
+    ...orphans.filter((o) => o.kind === "container"),
+    ...orphans.filter((o) => o.kind === "network"),
+  ];
+  for (const orphan of ordered) {
+    try {
+      const resource = { ...orphan, role: "source" as const };
+      if (await removeResource(clusters.host(orphan.cluster), resource, orphan.linkId)) removed++;
+    } catch (error) {
+      logger?.warn({ err: describeError(error), orphan }, "could not remove an orphan");
+    }
+  }
+  return removed;
+}
+
+/** Compares the store with the hosts' labels: objects no link owns, and links missing parts. */
+export async function reconcile(
+  clusters: ClusterDirectory,
+  links: LinkRepository,
+  options: ReadOptions & { fix: boolean; logger?: EngineLogger },
+): Promise<ReconcileResult> {
+  const all = links.all();
+  const ids = new Set(all.map((l) => l.id));
+  const result: Required<ReconcileResult> = { orphans: [], broken: [], removed: 0, unreachable: [] };
+  const present = new Map<string, Set<string>>();
+  for (const entry of await labelled(clusters, options)) {
+    if (entry.error !== undefined || !entry.objects) {
+      result.unreachable.push({ cluster: entry.cluster, error: entry.error ?? "unknown" });
+      continue;
+    }
+    present.set(entry.cluster, new Set(entry.objects.map((o) => o.id)));
+    for (const { labels, ...object } of entry.objects) {
+      const linkId = linkIdOf(labels) ?? "";
+      if (!ids.has(linkId)) result.orphans.push({ cluster: entry.cluster, ...object, linkId });
+    }
+  }
+  result.broken = brokenLinks(all, present);
+  if (options.fix) {
+    result.removed = await removeOrphans(clusters, result.orphans, options.logger);
+    for (const broken of result.broken) {
+      const link = links.get(broken.linkId);
+      if (link && link.status !== "broken") await links.save({ ...link, status: "broken" });
+    }
+  }
+  return result;
+}

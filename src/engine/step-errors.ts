@@ -1,0 +1,48 @@
+import { DockerCallError } from "../docker/docker-host.js";
+import { describeError, UserError } from "../errors.js";
+
+/** Something an attempt could not remove, for the message and a later teardown. */
+export interface Leftover {
+  cluster: string;
+  kind: string;
+  name: string;
+}
+
+/** `link` or `repair` failed at a step; everything the attempt made was removed, or is named for a later teardown. */
+export class LinkStepError extends UserError {
+  constructor(
+    readonly step: string,
+    readonly cluster: string,
+    readonly reason: string,
+    readonly leftovers: Leftover[],
+    readonly linkId: string,
+    operation: "link" | "repair" = "link",
+  ) {
+    const cleanup = leftovers.length
+      ? ` ${leftovers.length} object(s) could not be removed (${leftovers.map((l) => `${l.kind} ${l.name} on ${l.cluster}`).join(", ")}); run teardown ${linkId} once the host answers.`
+      : operation === "repair"
+        ? ` Nothing of this attempt was left behind; link ${linkId} is as it was.`
+        : " Nothing of this attempt was left behind.";
+    const oneLine = reason.replace(/\s+/g, " ").trim();
+    const what = operation === "repair" ? `Repair of link ${linkId}` : "Link";
+    super(`${operation}-failed`, `${what} failed at step "${step}" on ${cluster}: ${oneLine}.${cleanup}`);
+  }
+}
+
+/** A step that threw, with where it ran. */
+export class StepFailure extends Error {
+  constructor(
+    readonly step: string,
+    readonly cluster: string,
+    override readonly cause: unknown,
+  ) {
+    super(`${step} on ${cluster}: ${describeError(cause)}`);
+  }
+}
+
+/** A step's failure in one line, naming the Docker call and object when it was one. */
+export function failureReason(cause: unknown): string {
+  if (!(cause instanceof DockerCallError)) return describeError(cause).replace(/\.$/, "");
+  const object = cause.context.container ?? cause.context.network;
+  return `${cause.action}${object ? ` ${object}` : ""}: ${cause.reason}`.replace(/\.$/, "");
+}

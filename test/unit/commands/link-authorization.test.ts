@@ -1,0 +1,81 @@
+import { describe, expect, it } from "vitest";
+import type { Invocation } from "../../../src/commands/command.js";
+import { executeCommand } from "../../../src/commands/execute.js";
+import { createLinkEngine } from "../../../src/engine/link-engine.js";
+import { testServices } from "../../support/fakes.js";
+import { memoryLab } from "../../support/memory-docker.js";
+import { MemoryLinks } from "../../support/memory-links.js";
+
+const admin = (channel: string): Invocation => ({
+  actor: { kind: "slack", team: "T1", user: "UADMIN" },
+  channel,
+  trusted: false,
+});
+
+/** The real engine over two in-memory hosts; clusterb may only be used from channel CALLOWED. */
+async function linkedLab() {
+  const lab = memoryLab({ latencyMs: 0 });
+  lab.clusters.setChannels("clusterb", ["CALLOWED"]);
+  const links = new MemoryLinks();
+  const engine = createLinkEngine({ clusters: lab.clusters, links, deadlines: { handshake: 50 } });
+  const services = testServices({ engine, clusters: lab.clusters });
+  const made = await executeCommand(
+    "link app clustera clusterb --web hello-web",
+    admin("CALLOWED"),
+    services,
+  );
+  if (!made.ok || made.result.kind !== "link") throw new Error(`link failed: ${JSON.stringify(made)}`);
+  return { ...lab, links, services, link: made.result.result.link };
+}
+
+describe("a link is authorised once it is resolved, however it is named", () => {
+  it("refuses an admin in a channel its clusters do not allow, by link ID, container, consumer or ambassador", async () => {
+    const { services, links, link, a, b } = await linkedLab();
+    const ambassador = link.resources.find((r) => r.role === "source")?.name ?? "";
+    expect(ambassador).toBe("app-ambassador");
+    for (const ref of [link.id, "app", "web", ambassador]) {
+      for (const command of ["teardown", "repair", "status"]) {
+        const outcome = await executeCommand(`${command} ${ref}`, admin("COTHER"), services);
+        if (command === "status") continue;
+        expect(outcome, `${command} ${ref}`).toMatchObject({ ok: false, failure: { refused: true } });
+        if (!outcome.ok)
+          expect(outcome.failure.message).toMatch(/^Cluster clusterb may only be used from <#CALLOWED>/);
+      }
+    }
+    expect(links.get(link.id)?.status).toBe("active");
+    expect((await a.listContainers(["io.ambassador.link"])).length).toBe(1);
+    expect((await b.listContainers(["io.ambassador.link"])).length).toBe(2);
+  });
+
+  it("tears the link down by its ambassador's name from an allowed channel, and audits the command once", async () => {
+    const { services, links, link, a, b } = await linkedLab();
+    const before = services.audit.recorded.length;
+    const outcome = await executeCommand("teardown app-ambassador", admin("CALLOWED"), services);
+    expect(outcome).toMatchObject({ ok: true, result: { kind: "teardown", result: { status: "removed" } } });
+    expect(links.get(link.id)).toBeUndefined();
+    expect(await a.listContainers(["io.ambassador.link"])).toEqual([]);
+    expect(await b.listContainers(["io.ambassador.link"])).toEqual([]);
+    expect(services.audit.recorded.slice(before)).toEqual([
+      expect.objectContaining({
+        action: "teardown",
+        target: "app-ambassador",
+        outcome: "ok",
+        actor: { kind: "slack", team: "T1", user: "UADMIN" },
+        detail: `link ${link.id} removed`,
+      }),
+    ]);
+  });
+
+  it("writes one audit entry for a link, naming the Slack user", async () => {
+    const { services, link } = await linkedLab();
+    expect(services.audit.recorded).toEqual([
+      expect.objectContaining({
+        action: "link",
+        outcome: "ok",
+        actor: { kind: "slack", team: "T1", user: "UADMIN" },
+        channel: "CALLOWED",
+        detail: `made link ${link.id}`,
+      }),
+    ]);
+  });
+});
