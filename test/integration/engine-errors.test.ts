@@ -100,7 +100,7 @@ describe.each(["kernel", "relay"] as AmbassadorMode[])("link refusals, %s mode",
     const error = await userError(engine.link("app", "clustera", "clusterb", { alias: "helloapp" }, tester));
     expect(error.code).toBe("image-missing");
     expect(error.message).toMatch(
-      /^The ambassador image .* is not on clustera and could not be pulled \(.*\); load it on that host, or set AMBASSADOR_IMAGE to an image it has\.$/,
+      /^The ambassador image .* is not on cluster[ab] and could not be pulled \(.*\); load it on that host, or set AMBASSADOR_IMAGE to an image it has\.$/,
     );
     await expectClean(fx);
     expect(fx.links.all()).toEqual([]);
