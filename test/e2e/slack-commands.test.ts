@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { clusterA, clusterB, FakeClusterDirectory, FakeEngine, MemoryAuditLog } from "../support/fakes.js";
+import { MemoryAuditLog } from "../support/fakes.js";
+import { type MemoryEngine, memoryEngine, publishedUrl } from "../support/memory-engine.js";
 import { type SlackHarness, startSlackHarness } from "../support/slack-harness.js";
 
 let harness: SlackHarness | undefined;
@@ -9,6 +10,14 @@ afterEach(async () => {
 });
 
 const linkText = "link app clustera clusterb --alias helloapp --web hello-web";
+
+function labOf(h: SlackHarness): MemoryEngine {
+  if (!h.lab) throw new Error("the harness runs no in-memory lab");
+  return h.lab;
+}
+
+/** Every Docker call either host of the lab received. */
+const dockerCalls = (lab: MemoryEngine) => [...lab.a.calls, ...lab.b.calls];
 
 describe("/ambassador over signed HTTP", () => {
   it("acks at once, then posts the link result in the channel with the URL and the mappings", async () => {
@@ -20,12 +29,18 @@ describe("/ambassador over signed HTTP", () => {
       text: "Linking app from clustera to clusterb…",
     });
     const [result] = await harness.waitForResponses(reply.responseId);
+    const lab = labOf(harness);
+    const [link] = lab.links.all();
+    const web = await publishedUrl(lab.b, "web");
+    expect(web).toMatch(/^http:\/\/10\.0\.0\.13:\d+$/);
     expect(result?.body.response_type).toBe("in_channel");
-    expect(result?.body.text).toContain("http://10.0.0.13:32770");
+    expect(result?.body.text).toContain(
+      `Linked app from clustera to clusterb as helloapp (link ${link?.id}).\nWeb: ${web}\n`,
+    );
     expect(result?.body.text).toContain("5000/tcp -> 10.0.0.12:5000");
     const blocks = JSON.stringify(result?.body.blocks);
-    expect(blocks).toContain("http://10.0.0.13:32770");
-    expect(blocks).toContain("5000/tcp -> 10.0.0.13:32770");
+    expect(blocks).toContain(`*Web:* ${web}`);
+    expect(blocks).toContain(`5000/tcp -> ${web.replace("http://", "")}`);
     expect(harness.services.audit.entries()).toEqual([
       expect.objectContaining({
         action: "link",
@@ -36,27 +51,30 @@ describe("/ambassador over signed HTTP", () => {
   });
 
   it("holds the 3-second ack while Docker takes 5 s, and delivers the result afterwards", async () => {
-    harness = await startSlackHarness({ engine: new FakeEngine({ delayMs: 5_000 }) });
+    // Every Docker call takes 0.3 s: the link's twenty-odd calls take about 5 s.
+    harness = await startSlackHarness({ lab: memoryEngine({ latencyMs: 300 }) });
+    const started = Date.now();
     const reply = await harness.slash(linkText);
     expect(reply.status).toBe(200);
     expect(reply.elapsedMs).toBeLessThan(1_000);
     expect(reply.body).toMatchObject({ text: "Linking app from clustera to clusterb…" });
     expect(harness.responses).toEqual([]);
-    const [result] = await harness.waitForResponses(reply.responseId, 1, 10_000);
+    const [result] = await harness.waitForResponses(reply.responseId, 1, 15_000);
+    expect(Date.now() - started).toBeGreaterThan(3_000);
     expect(result?.body).toMatchObject({ response_type: "in_channel" });
-    expect(result?.body.text).toContain("http://10.0.0.13:32770");
-  }, 20_000);
+    expect(result?.body.text).toContain(`Web: ${await publishedUrl(labOf(harness).b, "web")}`);
+  }, 30_000);
 
   it("refuses link to a non-admin, ephemerally, without calling the engine, and audits it", async () => {
-    const engine = new FakeEngine();
-    harness = await startSlackHarness({ engine });
+    harness = await startSlackHarness();
     const reply = await harness.slash(linkText, { user: "UBOB" });
     expect(reply.status).toBe(200);
     expect(reply.body).toMatchObject({
       response_type: "ephemeral",
       text: expect.stringMatching(/^Only Ambassador admins may `link`/),
     });
-    expect(engine.calls).toEqual([]);
+    expect(dockerCalls(labOf(harness))).toEqual([]);
+    expect(labOf(harness).links.all()).toEqual([]);
     expect(harness.services.audit.entries()).toEqual([
       expect.objectContaining({
         action: "link",
@@ -79,23 +97,29 @@ describe("/ambassador over signed HTTP", () => {
     const [posted] = await harness.waitForResponses(missing.responseId);
     expect(posted?.body).toMatchObject({
       response_type: "ephemeral",
-      text: "There is no container named nothing on clustera.",
+      text: 'No container "nothing" on clustera. Check the name with `ports` or `docker ps` on that host.',
     });
   });
 
   it("turns a crash in the work into a short ephemeral error with a reference that is in the log", async () => {
-    harness = await startSlackHarness({
-      engine: new FakeEngine({ crash: new Error("socket hang up talking to 10.0.0.13:2376") }),
-    });
-    const reply = await harness.slash("ports web", { user: "UBOB" });
-    expect(reply.body).toMatchObject({ text: "Looking up the ports of web…" });
+    harness = await startSlackHarness();
+    await harness.waitForResponses((await harness.slash(linkText)).responseId);
+    const lab = labOf(harness);
+    // Docker on clusterb answers the teardown's lookup of what the link left with a 500.
+    lab.b.failOn("list containers", { reason: "socket hang up talking to 10.0.0.13:2376", statusCode: 500 });
+    const reply = await harness.slash("teardown app");
+    expect(reply.body).toMatchObject({ response_type: "ephemeral" });
     const [posted] = await harness.waitForResponses(reply.responseId);
     expect(posted?.body.response_type).toBe("ephemeral");
+    expect(posted?.body.text).toMatch(
+      /^Something went wrong while running `teardown`\. The bot's operator can find the details in its log under reference [A-Z0-9]+\.$/,
+    );
     const reference = /reference ([A-Z0-9]+)/.exec(posted?.body.text ?? "")?.[1];
     expect(reference).toBeDefined();
     expect(posted?.body.text).not.toContain("socket hang up");
     expect(harness.log.text).toContain(reference);
     expect(harness.log.text).toContain("socket hang up talking to 10.0.0.13:2376");
+    expect(lab.links.all()).toHaveLength(1);
   });
 
   it("answers help in the ack, from the command table", async () => {
@@ -108,13 +132,9 @@ describe("/ambassador over signed HTTP", () => {
   });
 
   it("lists the channel's links with a button each for a bare teardown, and a press tears that one down", async () => {
-    const engine = new FakeEngine({
-      containers: [
-        { cluster: "clustera", name: "app", ports: [5000] },
-        { cluster: "clustera", name: "db", ports: [5432] },
-      ],
-    });
-    harness = await startSlackHarness({ engine });
+    const lab = memoryEngine();
+    lab.a.run({ name: "db", Image: "hello-app" });
+    harness = await startSlackHarness({ lab });
     for (const text of ["link app clustera clusterb", "link db clustera clusterb"]) {
       await harness.waitForResponses((await harness.slash(text)).responseId);
     }
@@ -122,8 +142,10 @@ describe("/ambassador over signed HTTP", () => {
     const [choice] = await harness.waitForResponses(reply.responseId);
     expect(choice?.body.response_type).toBe("ephemeral");
     const buttons = (choice?.body.blocks ?? []).flatMap((b) => (b.accessory ? [b.accessory] : []));
-    expect(buttons.map((b) => b.value)).toEqual(["lnk0001", "lnk0002"]);
-    expect(engine.links).toHaveLength(2);
+    const appLink = lab.engine.find("app").id;
+    const dbLink = lab.engine.find("db").id;
+    expect(buttons.map((b) => b.value)).toEqual([appLink, dbLink]);
+    expect(lab.links.all()).toHaveLength(2);
 
     const refused = await harness.press(buttons[1] as { action_id: string; value: string }, { user: "UBOB" });
     const [refusal] = await harness.waitForResponses(refused.responseId);
@@ -131,25 +153,28 @@ describe("/ambassador over signed HTTP", () => {
       response_type: "ephemeral",
       text: expect.stringMatching(/Only Ambassador admins/),
     });
-    expect(engine.links).toHaveLength(2);
+    expect(lab.links.all()).toHaveLength(2);
 
     const pressed = await harness.press(buttons[1] as { action_id: string; value: string });
     expect(pressed.status).toBe(200);
     const posts = await harness.waitForResponses(pressed.responseId, 2);
-    expect(posts[0]?.body).toMatchObject({ text: "Tearing down lnk0002…", replace_original: true });
+    expect(posts[0]?.body).toMatchObject({ text: `Tearing down ${dbLink}…`, replace_original: true });
     expect(posts[1]?.body).toMatchObject({ response_type: "in_channel", replace_original: false });
-    expect(posts[1]?.body.text).toMatch(/^Tore down link lnk0002: removed 2 objects\./);
-    expect(engine.links.map((l) => l.id)).toEqual(["lnk0001"]);
+    expect(posts[1]?.body.text).toMatch(new RegExp(`^Tore down link ${dbLink}: removed \\d+ objects\\.`));
+    expect(lab.links.all().map((l) => l.id)).toEqual([appLink]);
+    expect(await lab.a.listContainers([`io.ambassador.link=${dbLink}`])).toEqual([]);
+    expect(await lab.b.listContainers([`io.ambassador.link=${dbLink}`])).toEqual([]);
   });
 
   it("runs over the services createServices builds from a backend, as the real store and engine plug in", async () => {
     let closed = false;
+    const lab = memoryEngine();
     harness = await startSlackHarness({
       backend: async (config) => {
         expect(config.slack.mode).toBe("http");
         return {
-          engine: new FakeEngine(),
-          clusters: new FakeClusterDirectory(),
+          engine: lab.engine,
+          clusters: lab.clusters,
           audit: new MemoryAuditLog(),
           close: async () => {
             closed = true;
@@ -159,25 +184,27 @@ describe("/ambassador over signed HTTP", () => {
     });
     const reply = await harness.slash(linkText);
     const [result] = await harness.waitForResponses(reply.responseId);
-    expect(result?.body.text).toContain("http://10.0.0.13:32770");
+    expect(result?.body.text).toContain(`Web: ${await publishedUrl(lab.b, "web")}`);
     await harness.close();
     harness = undefined;
     expect(closed).toBe(true);
   });
 
   it("refuses link from a channel that is not allowed for both clusters", async () => {
-    const clusters = [clusterA, { ...clusterB, channels: ["COPS"] }];
-    harness = await startSlackHarness({
-      clusters: new FakeClusterDirectory(clusters),
-      engine: new FakeEngine({ clusters }),
-    });
+    const lab = memoryEngine();
+    lab.clusters.setChannels("clusterb", ["COPS"]);
+    harness = await startSlackHarness({ lab });
     const reply = await harness.slash(linkText, { channel: "CRANDOM" });
     expect(reply.body).toMatchObject({
       response_type: "ephemeral",
       text: expect.stringMatching(/Cluster clusterb may only be used from/),
     });
+    expect(dockerCalls(lab)).toEqual([]);
     const allowed = await harness.slash(linkText, { channel: "COPS" });
     expect(allowed.body).toMatchObject({ text: "Linking app from clustera to clusterb…" });
+    const [linked] = await harness.waitForResponses(allowed.responseId);
+    expect(linked?.body).toMatchObject({ response_type: "in_channel" });
+    expect(lab.links.all()).toEqual([expect.objectContaining({ channel: "COPS" })]);
   });
 });
 
@@ -191,13 +218,12 @@ describe("requests not signed by Slack", () => {
   ];
 
   it.each(cases)("get a bare 401 for %s and do nothing", async (_name, options) => {
-    const engine = new FakeEngine();
-    harness = await startSlackHarness({ engine });
+    harness = await startSlackHarness();
     const reply = await harness.slash(linkText, options(harness));
     expect(reply.status).toBe(401);
     expect(reply.body).toBe("");
     await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(engine.calls).toEqual([]);
+    expect(dockerCalls(labOf(harness))).toEqual([]);
     expect(harness.responses).toEqual([]);
     expect(harness.services.audit.entries()).toEqual([]);
   });
@@ -218,7 +244,7 @@ describe("requests not signed by Slack", () => {
 
 describe("operations", () => {
   it("answers /healthz, and on shutdown answers 503 while a running command finishes", async () => {
-    harness = await startSlackHarness({ engine: new FakeEngine({ delayMs: 1_500 }) });
+    harness = await startSlackHarness({ lab: memoryEngine({ latencyMs: 75 }) });
     expect(await harness.health()).toBe(200);
     const reply = await harness.slash(linkText);
     const stopping = harness.bot.shutdown();
@@ -228,18 +254,21 @@ describe("operations", () => {
     await stopping;
     const [result] = await harness.waitForResponses(reply.responseId, 1, 1);
     expect(result?.body).toMatchObject({ response_type: "in_channel" });
+    expect(labOf(harness).links.all()).toHaveLength(1);
     await expect(harness.health()).rejects.toThrow();
   });
 
   it("never logs the bot token, the signing secret or a response URL", async () => {
-    harness = await startSlackHarness({ engine: new FakeEngine({ crash: new Error("boom") }) });
+    harness = await startSlackHarness();
     const reply = await harness.slash(linkText);
     await harness.waitForResponses(reply.responseId);
     await harness.slash(linkText, { secret: "wrong" });
-    const pressed = await harness.press({ action_id: "teardown_link_0", value: "lnk0001" });
+    const lab = labOf(harness);
+    lab.b.failOn("list containers", { reason: "boom", statusCode: 500 });
+    const pressed = await harness.press({ action_id: "teardown_link_0", value: lab.engine.find("app").id });
     await harness.waitForResponses(pressed.responseId, 2);
     const log = harness.log.text ?? "";
-    expect(log.length).toBeGreaterThan(0);
+    expect(log).toContain("boom");
     expect(log).not.toContain(harness.botToken);
     expect(log).not.toContain(harness.signingSecret);
     expect(log).not.toContain(reply.responseId);

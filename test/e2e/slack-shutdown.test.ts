@@ -4,7 +4,8 @@ import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { main } from "../../src/main.js";
 import { slackSignature } from "../../src/slack/signature.js";
-import { CapturedOutput, FakeClusterDirectory, FakeEngine, MemoryAuditLog } from "../support/fakes.js";
+import { CapturedOutput, MemoryAuditLog } from "../support/fakes.js";
+import { memoryEngine, publishedUrl } from "../support/memory-engine.js";
 
 describe("SIGTERM", () => {
   it("makes /healthz answer 503, lets the running command finish, closes the store and exits 0", async () => {
@@ -26,6 +27,8 @@ describe("SIGTERM", () => {
     const sinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
     const log = new CapturedOutput();
     const events: string[] = [];
+    // Docker answers every call in 75 ms: the link is still running when SIGTERM arrives.
+    const lab = memoryEngine({ latencyMs: 75 });
     const exited = new Promise<number>((resolve) => {
       void main([], {
         env: {
@@ -40,8 +43,8 @@ describe("SIGTERM", () => {
         stderr: new CapturedOutput(),
         log,
         backend: async () => ({
-          engine: new FakeEngine({ delayMs: 1_500 }),
-          clusters: new FakeClusterDirectory(),
+          engine: lab.engine,
+          clusters: lab.clusters,
           audit: new MemoryAuditLog(),
           close: async () => {
             events.push("store closed");
@@ -86,7 +89,10 @@ describe("SIGTERM", () => {
     expect(posted).toEqual([]);
     expect(await exited).toBe(0);
     expect(posted).toHaveLength(1);
-    expect(JSON.parse(posted[0] ?? "{}")).toMatchObject({ response_type: "in_channel" });
+    const result = JSON.parse(posted[0] ?? "{}") as { response_type?: string; text?: string };
+    expect(result.response_type).toBe("in_channel");
+    expect(result.text).toContain(`Web: ${await publishedUrl(lab.b, "web")}`);
+    expect(lab.links.all()).toHaveLength(1);
     expect(events).toEqual(["store closed", "exit 0"]);
     await new Promise<void>((resolve) => sink.close(() => resolve()));
     sink.closeAllConnections();

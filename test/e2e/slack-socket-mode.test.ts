@@ -2,7 +2,8 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { startSlackBot } from "../../src/slack/slack-bot.js";
-import { FakeEngine, testServices } from "../support/fakes.js";
+import { testServices } from "../support/fakes.js";
+import { memoryEngine, publishedUrl } from "../support/memory-engine.js";
 import { startSocketModeServer } from "../support/socket-mode-server.js";
 
 describe("Socket Mode", () => {
@@ -27,8 +28,10 @@ describe("Socket Mode", () => {
     });
     await new Promise<void>((resolve) => api.listen(0, "127.0.0.1", () => resolve()));
     const apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+    const lab = memoryEngine();
     const services = testServices({
-      engine: new FakeEngine(),
+      engine: lab.engine,
+      clusters: lab.clusters,
       env: {
         SLACK_BOT_TOKEN: "xoxb-socket-test",
         SLACK_APP_TOKEN: "xapp-socket-test",
@@ -67,7 +70,7 @@ describe("Socket Mode", () => {
       expect(posted).toHaveLength(1);
       const result = JSON.parse(posted[0]?.body ?? "{}") as { response_type: string; text: string };
       expect(result.response_type).toBe("in_channel");
-      expect(result.text).toContain("http://10.0.0.13:32770");
+      expect(result.text).toContain(`Web: ${await publishedUrl(lab.b, "web")}`);
     } finally {
       await bot.shutdown();
       await socketServer.close();

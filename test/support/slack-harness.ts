@@ -6,18 +6,17 @@ import {
 } from "../../bench/slack-client.js";
 import { type AppServices, type BackendFactory, createServices } from "../../src/app-context.js";
 import { configSecrets, loadConfig } from "../../src/config.js";
-import type { ClusterDirectory } from "../../src/docker/clusters.js";
-import type { Engine } from "../../src/engine/types.js";
 import { createLogger } from "../../src/logger.js";
 import { type SlackBotWithMonitor, startSlackWithMonitor } from "../../src/main.js";
 import { CapturedOutput, testServices } from "./fakes.js";
+import { type MemoryEngine, memoryEngine } from "./memory-engine.js";
 
 export interface HarnessOptions {
-  engine?: Engine;
-  clusters?: ClusterDirectory;
+  /** The real engine over in-memory Docker hosts; default a fresh `memoryEngine()` unless a backend is given. */
+  lab?: MemoryEngine;
   /** Extra environment for loadConfig (the Slack variables are set by the harness). */
   env?: NodeJS.ProcessEnv;
-  /** The real store and engine (e.g. `defaultBackend` with AMBASSADOR_STORE in `env`) instead of fakes. */
+  /** The real store and engine (e.g. `defaultBackend` with AMBASSADOR_STORE in `env`) instead of memory. */
   backend?: BackendFactory;
 }
 
@@ -27,6 +26,8 @@ export interface SlackHarness extends BotRequests {
   signingSecret: string;
   botToken: string;
   services: AppServices;
+  /** The in-memory hosts and links the engine runs over, unless a backend was given. */
+  lab: MemoryEngine | undefined;
   /** Log output of the whole run. */
   log: CapturedOutput;
   bot: SlackBotWithMonitor;
@@ -47,12 +48,13 @@ export async function startSlackHarness(options: HarnessOptions = {}): Promise<S
   };
   const log = new CapturedOutput();
   let services: AppServices;
+  const lab = options.backend ? undefined : (options.lab ?? memoryEngine());
   if (options.backend) {
     const config = loadConfig(env);
     const logger = createLogger({ level: config.logLevel, secrets: configSecrets(config), destination: log });
     services = await createServices(config, logger, options.backend);
   } else {
-    services = testServices({ engine: options.engine, clusters: options.clusters, env, log });
+    services = testServices({ engine: lab?.engine, clusters: lab?.clusters, env, log });
   }
   const bot = await startSlackWithMonitor(services, { port: 0 });
   const url = `http://127.0.0.1:${bot.port}`;
@@ -63,6 +65,7 @@ export async function startSlackHarness(options: HarnessOptions = {}): Promise<S
     signingSecret: slack.signingSecret,
     botToken: slack.botToken,
     services,
+    lab,
     log,
     bot,
     responses: slack.responses,

@@ -1,0 +1,38 @@
+import { createLinkEngine, type LinkEngineDeps } from "../../src/engine/link-engine.js";
+import type { Engine } from "../../src/engine/types.js";
+import { type MemoryClusterDirectory, type MemoryDockerHost, memoryLab } from "./memory-docker.js";
+import { MemoryLinks } from "./memory-links.js";
+
+export interface MemoryEngineOptions extends Partial<Omit<LinkEngineDeps, "clusters" | "links">> {
+  /** How long every Docker call on either host takes (ms); default 0. */
+  latencyMs?: number;
+}
+
+/** The real link engine over the seed tutorial's two in-memory hosts (hello-app runs as `app` on clustera). */
+export interface MemoryEngine {
+  engine: Engine;
+  clusters: MemoryClusterDirectory;
+  links: MemoryLinks;
+  a: MemoryDockerHost;
+  b: MemoryDockerHost;
+}
+
+export function memoryEngine(options: MemoryEngineOptions = {}): MemoryEngine {
+  const { latencyMs = 0, deadlines, ...deps } = options;
+  const { clusters, a, b } = memoryLab({ latencyMs });
+  const links = new MemoryLinks();
+  const engine = createLinkEngine({ clusters, links, ...deps, deadlines: { handshake: 50, ...deadlines } });
+  return { engine, clusters, links, a, b };
+}
+
+/** The URL a published container port is reached at from outside its host, as `ports` shows it. */
+export async function publishedUrl(
+  host: MemoryDockerHost,
+  container: string,
+  port = "5000/tcp",
+): Promise<string> {
+  const info = await host.inspectContainer(container);
+  const hostPort = info?.NetworkSettings.Ports?.[port]?.[0]?.HostPort;
+  if (!hostPort) throw new Error(`${container} on ${host.name} publishes no ${port}`);
+  return `http://${host.advertise}:${hostPort}`;
+}
