@@ -1,0 +1,196 @@
+import { describe, expect, it } from "vitest";
+import type { LinkStep } from "../../../src/engine/link-engine.js";
+import { createLinkEngine } from "../../../src/engine/link-engine.js";
+import { LinkStepError } from "../../../src/engine/step-errors.js";
+import type { RequestContext } from "../../../src/engine/types.js";
+import { UserError } from "../../../src/errors.js";
+import { type MemoryDockerHost, memoryLab } from "../../support/memory-docker.js";
+import { MemoryLinks } from "../../support/memory-links.js";
+
+const context: RequestContext = { actor: { kind: "slack", team: "T1", user: "U1" }, channel: "C1" };
+const linkLabel = "io.ambassador.link";
+
+function setup(beforeStep?: (step: LinkStep) => void | Promise<void>) {
+  const lab = memoryLab({ latencyMs: 0 });
+  const links = new MemoryLinks();
+  const engine = createLinkEngine({
+    clusters: lab.clusters,
+    links,
+    deadlines: { handshake: 50 },
+    beforeStep,
+  });
+  const link = () => engine.link("app", "clustera", "clusterb", { web: "hello-web" }, context);
+  return { ...lab, links, engine, link };
+}
+
+async function labelled(host: MemoryDockerHost) {
+  const containers = await host.listContainers([linkLabel]);
+  const networks = await host.listNetworks([linkLabel]);
+  return {
+    containers: containers.map((c) => c.Names.join(",")),
+    networks: networks.map((n) => n.Name),
+  };
+}
+
+async function expectNothingLeft(lab: { a: MemoryDockerHost; b: MemoryDockerHost; links: MemoryLinks }) {
+  expect(await labelled(lab.a)).toEqual({ containers: [], networks: [] });
+  expect(await labelled(lab.b)).toEqual({ containers: [], networks: [] });
+  expect(lab.links.all()).toEqual([]);
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected a rejection");
+}
+
+const steps = await (async () => {
+  const { link } = setup();
+  const result = await link();
+  return [...new Set(result.timings.map((t) => `${t.step}@${t.cluster}`))];
+})();
+
+describe("link rolls back when a step fails", () => {
+  it("has steps to inject into", () => {
+    expect(steps.length).toBeGreaterThan(1);
+  });
+
+  it.each(steps)("at %s leaves nothing behind", async (key) => {
+    const lab = setup((step) => {
+      if (`${step.name}@${step.cluster}` === key) throw new Error("injected");
+    });
+    const [step, cluster] = key.split("@") as [string, string];
+    const error = await rejection(lab.link());
+    expect(error).toBeInstanceOf(LinkStepError);
+    const message = (error as LinkStepError).message;
+    expect(message.startsWith(`Link failed at step "${step}" on ${cluster}:`)).toBe(true);
+    expect(message.endsWith("Nothing of this attempt was left behind.")).toBe(true);
+    await expectNothingLeft(lab);
+  });
+
+  it("rolls back both hosts on a Docker failure mid-link", async () => {
+    const lab = setup();
+    // The first failed start of an ambassador is retried in relay mode by design; the second failure sticks.
+    lab.b.failOn("start container");
+    lab.b.failOn("start container");
+    const error = await rejection(lab.link());
+    expect(error).toBeInstanceOf(LinkStepError);
+    const message = (error as LinkStepError).message;
+    expect(message).toMatch(/^Link failed at step "[^"]+" on clusterb:/);
+    expect(message.endsWith("Nothing of this attempt was left behind.")).toBe(true);
+    await expectNothingLeft(lab);
+  });
+});
+
+describe("repair", () => {
+  it("recreates a target ambassador removed behind its back", async () => {
+    const lab = setup();
+    const result = await lab.link();
+    lab.b.removeExternally(result.target.name);
+    const repair = await lab.engine.repair(result.link.id, context);
+    expect(repair.status).toBe("repaired");
+    expect(repair.recreated).toContainEqual(
+      expect.objectContaining({ role: "target", reason: "missing", cluster: "clusterb" }),
+    );
+  });
+
+  it("does nothing when every part is there", async () => {
+    const lab = setup();
+    const result = await lab.link();
+    const repair = await lab.engine.repair(result.link.id, context);
+    expect(repair.status).toBe("nothing-to-repair");
+    expect(repair.recreated).toEqual([]);
+  });
+
+  it("replaces a stopped web container", async () => {
+    const lab = setup();
+    const result = await lab.link();
+    const webName = result.link.web?.name;
+    expect(webName).toBeDefined();
+    lab.b.stop(webName as string);
+    const oldIds = (await lab.b.listContainers([linkLabel])).map((c) => c.Id);
+    const repair = await lab.engine.repair(result.link.id, context);
+    expect(repair.status).toBe("repaired");
+    expect(repair.recreated).toContainEqual(expect.objectContaining({ role: "web", reason: "stopped" }));
+    expect(repair.replaced.map((r) => r.cluster)).toContain("clusterb");
+    expect(repair.replaced.some((r) => r.name.includes(webName as string) || r.name === webName)).toBe(true);
+    const after = await lab.b.listContainers([linkLabel]);
+    const web = after.filter((c) => c.Labels[`${linkLabel}`] !== undefined && c.State !== "running");
+    expect(web).toEqual([]);
+    for (const replaced of repair.replaced.filter((r) => r.cluster === "clusterb")) {
+      expect(after.some((c) => c.Names.includes(`/${replaced.name}`))).toBe(false);
+    }
+    expect(oldIds.length).toBeGreaterThan(0);
+  });
+
+  it("leaves the link as it was when the repair fails", async () => {
+    let failRepair = false;
+    const lab = setup((step) => {
+      if (failRepair && step.name === "start web") throw new Error("injected");
+    });
+    const result = await lab.link();
+    const webName = result.link.web?.name as string;
+    lab.b.stop(webName);
+    const before = lab.links.get(result.link.id);
+    const containersBefore = (await lab.b.listContainers([linkLabel])).map((c) => c.Id).sort();
+    failRepair = true;
+    const error = await rejection(lab.engine.repair(result.link.id, context));
+    expect(error).toBeInstanceOf(LinkStepError);
+    expect((error as LinkStepError).message).toContain(`link ${result.link.id} is as it was.`);
+    expect(lab.links.get(result.link.id)).toEqual(before);
+    const containersAfter = (await lab.b.listContainers([linkLabel])).map((c) => c.Id).sort();
+    expect(containersAfter).toEqual(containersBefore);
+    expect((await lab.a.listContainers([linkLabel])).length).toBe(
+      result.link.resources.filter((r) => r.cluster === "clustera" && r.kind === "container").length,
+    );
+  });
+});
+
+describe("teardown", () => {
+  it("is partial while host B is down, and finishes once it is back", async () => {
+    const lab = setup();
+    const result = await lab.link();
+    lab.b.down();
+    const first = await lab.engine.teardown(result.link.id, context);
+    expect(first.status).toBe("partial");
+    expect(first.left.length).toBeGreaterThan(0);
+    expect(first.left.every((l) => l.cluster === "clusterb")).toBe(true);
+    const onB = result.link.resources.filter((r) => r.cluster === "clusterb").map((r) => r.name);
+    expect(first.left.map((l) => l.name).sort()).toEqual([...new Set(onB)].sort());
+    lab.b.up();
+    const second = await lab.engine.teardown(result.link.id, context);
+    expect(second.status).toBe("removed");
+    await expectNothingLeft(lab);
+  });
+});
+
+describe("find", () => {
+  it("finds a link by its ID, container, web name and source ambassador", async () => {
+    const lab = setup();
+    const result = await lab.link();
+    const id = result.link.id;
+    for (const ref of [id, "app", result.link.web?.name as string, "app-ambassador"]) {
+      expect(lab.engine.find(ref).id).toBe(id);
+    }
+  });
+
+  it("says when no link matches", async () => {
+    const lab = setup();
+    await lab.link();
+    const error = await rejection(Promise.resolve().then(() => lab.engine.find("nope")));
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).code).toBe("link-not-found");
+  });
+
+  it("says when a container has two links", async () => {
+    const lab = setup();
+    await lab.link();
+    await lab.engine.link("app", "clustera", "clusterb", { alias: "other" }, context);
+    const error = await rejection(Promise.resolve().then(() => lab.engine.find("app")));
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).code).toBe("ambiguous-link");
+  });
+});
