@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { describeGoal, evaluateGoals } from "../../../bench/goals.js";
+import type { DataPathEntry, DataPathName, GoalResult } from "../../../bench/results-schema.js";
+
+function entry(path: DataPathName, ratioToDirect: number, ratioToSocatChain: number, connectRatio: number) {
+  return {
+    path,
+    throughputMBps: 100 * ratioToDirect,
+    connectMs: connectRatio,
+    ratioToDirect,
+    ratioToSocatChain,
+    connectRatioToDirect: connectRatio,
+    throughputSpreadMBps: { min: 1, max: 2 },
+    connectSpreadMs: { min: 1, max: 2 },
+    connectP90Ms: 2,
+    throughputRunsMBps: [1],
+    connectRunsMs: [1],
+    ambassadorMode: null,
+  } satisfies DataPathEntry;
+}
+
+describe("the data-path goals", () => {
+  const entries = [
+    entry("direct", 1, 2, 1),
+    entry("socat-chain", 0.5, 1, 2),
+    entry("kernel", 0.96, 1.92, 1.05),
+    entry("relay", 0.8, 1.6, 1.5),
+  ];
+
+  it("checks three goals for each of our modes and none for the reference paths", () => {
+    const goals = evaluateGoals(entries);
+    expect(goals.map((goal) => goal.path)).toEqual(["kernel", "kernel", "kernel", "relay", "relay", "relay"]);
+    expect(goals.filter((goal) => goal.path === "kernel").every((goal) => goal.met)).toBe(true);
+    expect(goals.filter((goal) => goal.path === "relay").some((goal) => goal.met)).toBe(false);
+  });
+
+  it("says a goal is met with the measured ratio", () => {
+    const [throughput] = evaluateGoals(entries);
+    expect(describeGoal(throughput as GoalResult)).toBe("kernel: throughput ≥ 0.9× direct: met (0.96×)");
+  });
+
+  it("says by how much a goal is missed, below a floor and above a ceiling", () => {
+    const relay = evaluateGoals(entries).filter((goal) => goal.path === "relay");
+    expect(describeGoal(relay[0] as GoalResult)).toBe(
+      "relay: throughput ≥ 0.9× direct: NOT met (0.80×, short by 0.10×, 11% of the target)",
+    );
+    expect(describeGoal(relay[2] as GoalResult)).toBe(
+      "relay: new-connection latency ≤ 1.15× direct: NOT met (1.50×, over by 0.35×, 30% of the target)",
+    );
+  });
+
+  it("counts a ratio exactly on the target as met", () => {
+    const goals = evaluateGoals([entry("kernel", 0.9, 1.7, 1.15)]);
+    expect(goals.every((goal) => goal.met)).toBe(true);
+  });
+});

@@ -1,0 +1,109 @@
+import { describe, expect, it } from "vitest";
+import { evaluateControlPlaneGoals } from "../../../bench/control-plane.js";
+import { evaluateGoals } from "../../../bench/goals.js";
+import { formatReport } from "../../../bench/report.js";
+import type {
+  BenchResults,
+  ControlPlane,
+  DataPathEntry,
+  DataPathName,
+} from "../../../bench/results-schema.js";
+
+function entry(path: DataPathName, throughputMBps: number, connectMs: number): DataPathEntry {
+  return {
+    path,
+    throughputMBps,
+    connectMs,
+    ratioToDirect: throughputMBps / 400,
+    ratioToSocatChain: throughputMBps / 200,
+    connectRatioToDirect: connectMs / 1,
+    throughputSpreadMBps: { min: throughputMBps - 10, max: throughputMBps + 10 },
+    connectSpreadMs: { min: connectMs / 2, max: connectMs * 2 },
+    connectP90Ms: connectMs * 2,
+    throughputRunsMBps: [throughputMBps],
+    connectRunsMs: [connectMs],
+    ambassadorMode: path === "direct" ? null : path === "socat-chain" ? "socat" : path,
+  };
+}
+
+const dataPath = [
+  entry("direct", 400, 1),
+  entry("socat-chain", 200, 2),
+  entry("kernel", 392, 1.1),
+  entry("relay", 300, 9),
+];
+const results: BenchResults = {
+  date: "2026-11-25T12:00:00.000Z",
+  kind: "full",
+  machine: { cpuModel: "AMD EPYC", cores: 2, kernel: "6.1.0", node: "v20.20.2", dockerEngine: "20.10.24" },
+  settings: { repetitions: 5, streamBytes: 1024 * 1024 * 1024, connectionsPerRepetition: 300 },
+  dataPath,
+  controlPlane: {
+    linkMs: null,
+    teardownMs: 850.5,
+    slackAckP99Ms: 41.2,
+    slackAckMedianMs: 12.5,
+    portsTenClustersTwoDeadMs: 5012.3,
+    portsDeadlineMs: 5000,
+    ambassadorPeakMemoryMiB: 4.9,
+    ambassadorPeakMemoryByPathMiB: { kernel: 4.3, relay: 4.9 },
+    botMemoryThousandLinksMiB: 88.1,
+    botHeapThousandLinksMiB: 21.7,
+    listThousandLinksMs: 5200,
+    portsFiftyClustersMs: 5900,
+    reconcileThousandLinksMs: null,
+    counts: { links: 10, slackCommands: 50, storeLinks: 1000, scaleClusters: 50, scaleDeadClusters: 4 },
+    notMeasured: { linkMs: "needs the link engine", reconcileThousandLinksMs: "failed: no store" },
+  } satisfies ControlPlane,
+  goals: [],
+};
+results.goals = [...evaluateGoals(dataPath), ...evaluateControlPlaneGoals(results.controlPlane)];
+
+describe("the benchmark's report", () => {
+  const report = formatReport(results);
+
+  it("names the machine and the size of the run", () => {
+    expect(report).toContain(
+      "full run, 2026-11-25T12:00:00.000Z, AMD EPYC × 2, kernel 6.1.0, Docker 20.10.24",
+    );
+    expect(report).toContain("5 repetitions, 1024 MiB per stream, 300 connections per repetition");
+  });
+
+  it("has one row per path with medians, ranges and ratios", () => {
+    const row = report.split("\n").find((line) => line.startsWith("kernel"));
+    expect(row?.split(/\s+/)).toEqual([
+      "kernel",
+      "kernel",
+      "392",
+      "(382–402)",
+      "0.98",
+      "1.96",
+      "1.100",
+      "(0.550–2.200)",
+      "1.10",
+    ]);
+  });
+
+  it("says for each goal whether it is met", () => {
+    expect(report).toContain("  kernel: new-connection latency ≤ 1.15× direct: met (1.10×)");
+    expect(report).toContain("  relay: new-connection latency ≤ 1.15× direct: NOT met (9.00×, over by 7.85×");
+  });
+
+  it("lists control-plane figures, and why the missing ones are missing", () => {
+    expect(report).toMatch(/ambassadorPeakMemoryMiB\s+4\.9/);
+    expect(report).toMatch(/linkMs\s+not measured: needs the link engine/);
+    expect(report).toMatch(/ambassador peak MiB by path\s+kernel 4\.3, relay 4\.9/);
+    expect(report).toMatch(/botMemoryThousandLinksMiB\s+88\.1/);
+    expect(report).toContain("10 links, 50 slash commands at once, 1000 links and 50 clusters (4 dead)");
+  });
+
+  it("checks the control plane against the per-host deadline plus 0.5 s, in milliseconds", () => {
+    expect(report).toContain(
+      "  control-plane: ports across 10 clusters, 2 dead ≤ per-host deadline + 0.5 s: met (5012 ms of 5500 ms)",
+    );
+    expect(report).toContain(
+      "  control-plane: ports across 50 clusters ≤ per-host deadline + 0.5 s: NOT met (5900 ms of 5500 ms, over by 400 ms, 7% of the target)",
+    );
+    expect(report).not.toContain("reconcile of");
+  });
+});

@@ -1,0 +1,207 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { commands } from "../../../src/commands/command-table.js";
+import { parseCommand, parseWords } from "../../../src/commands/parse.js";
+
+function parsed(text: string) {
+  const result = parseCommand(text);
+  if (!result.ok) throw new Error(result.problem);
+  return { name: result.command.name, input: result.input };
+}
+
+function problem(text: string) {
+  const result = parseCommand(text);
+  if (result.ok) throw new Error(`expected ${text} to be refused`);
+  return result;
+}
+
+describe("parseCommand", () => {
+  it("reads link with every option, with or without /ambassador", () => {
+    const text =
+      "link app clustera clusterb --alias helloapp --port 5000 --port=6000 --web hello-web --web-name web --legacy-links";
+    const expected = {
+      name: "link",
+      input: {
+        container: "app",
+        sourceCluster: "clustera",
+        targetCluster: "clusterb",
+        alias: "helloapp",
+        ports: [5000, 6000],
+        web: "hello-web",
+        webName: "web",
+        legacyLinks: true,
+      },
+    };
+    expect(parsed(text)).toEqual(expected);
+    expect(parsed(`/ambassador ${text}`)).toEqual(expected);
+    expect(
+      parsed(
+        `LINK app clustera clusterb \u2014alias helloapp \u2014port 5000 \u2014port 6000 \u2014web hello-web \u2014web-name web \u2014legacy-links`,
+      ),
+    ).toEqual(expected);
+  });
+
+  it("reads ports, teardown, list, clusters and help", () => {
+    expect(parsed("ports web --cluster clusterb")).toEqual({
+      name: "ports",
+      input: { container: "web", cluster: "clusterb" },
+    });
+    expect(parsed("teardown")).toEqual({ name: "teardown", input: {} });
+    expect(parsed("teardown lnk0001")).toEqual({ name: "teardown", input: { link: "lnk0001" } });
+    expect(parsed("list")).toEqual({ name: "list", input: {} });
+    expect(parsed("clusters")).toEqual({ name: "clusters", input: {} });
+    expect(parsed("")).toEqual({ name: "help", input: {} });
+    expect(parsed("/ambassador")).toEqual({ name: "help", input: {} });
+    expect(parsed("help link")).toEqual({ name: "help", input: { command: "link" } });
+  });
+
+  it("takes words from a shell as they are", () => {
+    const result = parseWords(["link", "app", "clustera", "clusterb", "--alias", "<x>"]);
+    expect(result.ok).toBe(false);
+    expect(parseWords(["ports", "web"]).ok).toBe(true);
+  });
+
+  it.each([
+    ["lnik app a b", /Unknown command `lnik`\. Did you mean `link`\?/, undefined],
+    [
+      "frobnicate",
+      /Unknown command `frobnicate`\. Commands: link, ports, teardown, list, status, repair, clusters, help\./,
+      undefined,
+    ],
+    [
+      "link app clustera",
+      /Missing <target-cluster>\./,
+      /^link <container> <source-cluster> <target-cluster>/,
+    ],
+    ["link app clustera clusterb extra", /Unexpected argument `extra`\./, /^link /],
+    ["link app clustera clusterb --alais x", /Unknown option `--alais`.*Did you mean `--alias`\?/, /^link /],
+    ["link app clustera clusterb -p 5000", /Unknown option `-p`/, /^link /],
+    [
+      "link app clustera clusterb --port 99999",
+      /Bad value for --port `99999`: must be a port number 1-65535\./,
+      /^link /,
+    ],
+    ["link app clustera clusterb --port", /`--port N` needs a value\./, /^link /],
+    ["link app clustera clusterb --alias a --alias b", /`--alias` is given more than once\./, /^link /],
+    ["link app clustera clusterb --legacy-links=yes", /is a flag and takes no value/, /^link /],
+    [
+      "link app clustera clustera",
+      /Bad value for <target-cluster> `clustera`: the source and target clusters must be different\./,
+      /^link /,
+    ],
+    ["link app ClusterA clusterb", /Bad value for <source-cluster> `ClusterA`: a cluster name is/, /^link /],
+    ["link app clustera clusterb --web-name web", /--web-name needs --web IMAGE/, /^link /],
+    ["ports", /Missing <container>\./, /^ports <container> \[--cluster NAME\]$/],
+    ["teardown a b", /Unexpected argument `b`\./, /^teardown \[<link-id> \| <container>\]$/],
+    ["list --all", /Unknown option `--all` for `list`\. `list` takes no options\./, /^list$/],
+    ['link "app', /Could not read the command: a double quote is not closed\./, undefined],
+  ])("refuses %j saying what was wrong and the right usage", (text, message, usage) => {
+    const result = problem(text);
+    expect(result.problem).toMatch(message);
+    if (usage) expect(result.usage).toMatch(usage);
+    else expect(result.usage).toBeUndefined();
+  });
+
+  it("has an example for every command in the table, and each example parses", () => {
+    for (const command of commands) {
+      const result = parseCommand(command.example);
+      expect(result.ok, `${command.name}: ${command.example}`).toBe(true);
+      if (result.ok) expect(result.command.name).toBe(command.name);
+    }
+  });
+});
+
+describe("parseCommand on any input", () => {
+  const vocabulary = fc.constantFrom(
+    "link",
+    "ports",
+    "teardown",
+    "list",
+    "clusters",
+    "help",
+    "/ambassador",
+    "--alias",
+    "--port",
+    "--port=",
+    "--web",
+    "--web-name",
+    "--legacy-links",
+    "--legacy-links=1",
+    "--cluster",
+    "--",
+    "-",
+    "-5",
+    "\u2014",
+    "\u2014port",
+    "clustera",
+    "clusterb",
+    "app",
+    "5000",
+    "0",
+    "99999999999999999999",
+    '"',
+    "'",
+    "\u201C",
+    "<http://x|x>",
+    "<#C1|c>",
+    "<@U1>",
+    "<",
+    ">",
+    "|",
+    "\\",
+    "__proto__",
+    "constructor",
+    "toString",
+  );
+
+  it("never throws on arbitrary text", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme", maxLength: 200 }), (text) => {
+        parseCommand(text);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("never throws on sequences of meaningful words", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(vocabulary, fc.string({ maxLength: 8 })), { maxLength: 12 }),
+        (tokens) => {
+          const result = parseCommand(tokens.join(" "));
+          if (!result.ok) expect(result.problem.length).toBeGreaterThan(0);
+          parseWords(tokens);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("reads back any valid link it is given", () => {
+    const name = fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,20}$/);
+    fc.assert(
+      fc.property(
+        name,
+        name,
+        name,
+        fc.array(fc.integer({ min: 1, max: 65535 }), { maxLength: 3 }),
+        (container, source, target, ports) => {
+          fc.pre(source !== target);
+          const text = [
+            "link",
+            container,
+            source,
+            target,
+            ...ports.flatMap((p) => ["--port", String(p)]),
+          ].join(" ");
+          const result = parseCommand(text);
+          expect(result.ok).toBe(true);
+          if (result.ok) {
+            expect(result.input).toMatchObject({ container, sourceCluster: source, targetCluster: target });
+            if (ports.length) expect((result.input as { ports: number[] }).ports).toEqual(ports);
+          }
+        },
+      ),
+    );
+  });
+});

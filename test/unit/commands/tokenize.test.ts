@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import { tokenize, unformatSlackText } from "../../../src/commands/tokenize.js";
+
+const words = (text: string) => {
+  const result = tokenize(text);
+  if (!result.ok) throw new Error(result.error);
+  return result.tokens;
+};
+
+describe("tokenize", () => {
+  it("splits on whitespace and groups quotes", () => {
+    expect(words(`link  app "cluster a" 'b c'`)).toEqual(["link", "app", "cluster a", "b c"]);
+    expect(words(`a\\ b "x\\"y"`)).toEqual(["a b", 'x"y']);
+    expect(words(`--alias=""`)).toEqual(["--alias="]);
+    expect(words(`""`)).toEqual([""]);
+  });
+
+  it("reads smart quotes and the dashes Slack makes of --", () => {
+    expect(words("link app clustera clusterb \u2014alias \u201Chello app\u201D")).toEqual([
+      "link",
+      "app",
+      "clustera",
+      "clusterb",
+      "--alias",
+      "hello app",
+    ]);
+    expect(words("ports web \u2013cluster clusterb \u2018x\u2019")).toEqual([
+      "ports",
+      "web",
+      "--cluster",
+      "clusterb",
+      "x",
+    ]);
+  });
+
+  it("undoes Slack's auto-formatting of links, channels and users", () => {
+    expect(
+      unformatSlackText("<http://hello.app|hello.app> <#C123|general> <@U99|bob> <!here> a &amp;&lt;&gt;"),
+    ).toBe("hello.app C123 U99 here a &<>");
+    expect(words("link <http://app.example.com|app.example.com> clustera clusterb")[1]).toBe(
+      "app.example.com",
+    );
+    expect(words("ports <mailto:x@y.z|x@y.z>")[1]).toBe("x@y.z");
+  });
+
+  it("reports a quote that is not closed instead of throwing", () => {
+    expect(tokenize(`link "app`)).toEqual({ ok: false, error: "a double quote is not closed" });
+    expect(tokenize("link \u2018app")).toEqual({ ok: false, error: "a single quote is not closed" });
+  });
+});

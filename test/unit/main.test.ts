@@ -1,0 +1,82 @@
+import { PassThrough } from "node:stream";
+import { describe, expect, it } from "vitest";
+import type { BackendFactory } from "../../src/app-context.js";
+import { main } from "../../src/main.js";
+import { CapturedOutput, FakeClusterDirectory, FakeEngine, MemoryAuditLog } from "../support/fakes.js";
+
+function run(args: string[], env: NodeJS.ProcessEnv = {}, backend?: BackendFactory) {
+  const stdout = new CapturedOutput();
+  const stderr = new CapturedOutput();
+  const audit = new MemoryAuditLog();
+  const engine = new FakeEngine();
+  let closed = 0;
+  const fakeBackend: BackendFactory = async () => ({
+    engine,
+    clusters: new FakeClusterDirectory(),
+    audit,
+    close: async () => {
+      closed += 1;
+    },
+  });
+  const done = main(args, {
+    env: { LOG_LEVEL: "silent", ...env },
+    stdin: new PassThrough(),
+    stdout,
+    stderr,
+    backend: backend ?? fakeBackend,
+  });
+  return done.then((code) => ({ code, stdout: stdout.text, stderr: stderr.text, audit, engine, closed }));
+}
+
+describe("ambassador <command>", () => {
+  it("runs one command, prints its result and exits 0", async () => {
+    const result = await run(["link", "app", "clustera", "clusterb", "--web", "hello-web"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("Web: http://10.0.0.13:32770");
+    expect(result.stderr).toBe("Linking app from clustera to clusterb…\n");
+    expect(result.audit.recorded[0]?.actor.kind).toBe("local");
+    expect(result.closed).toBe(1);
+  });
+
+  it("exits 1 when the command fails and 2 when it is not a command, saying why", async () => {
+    const failed = await run(["teardown", "nope"]);
+    expect(failed).toMatchObject({ code: 1, stdout: "" });
+    expect(failed.stderr).toContain('No link with ID or container "nope".');
+    const wrong = await run(["ports"]);
+    expect(wrong).toMatchObject({
+      code: 2,
+      stderr: "Missing <container>.\nUsage: ports <container> [--cluster NAME]\n",
+    });
+  });
+
+  it("stops on a bad configuration with a message that names the variable", async () => {
+    const result = await run(["list"], { PORT: "http" });
+    expect(result).toMatchObject({ code: 2, stderr: "Configuration: PORT must be a port number.\n" });
+  });
+
+  it("delegates `clusters …` to the store's command when it is wired in", async () => {
+    const seen: string[][] = [];
+    const result = await run(["clusters", "test", "clustera"], {}, async () => ({
+      engine: new FakeEngine(),
+      clusters: new FakeClusterDirectory(),
+      audit: new MemoryAuditLog(),
+      runClustersCommand: async (args) => {
+        seen.push(args);
+        return { exitCode: 3, output: "error: clustera cannot be reached" };
+      },
+    }));
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain("error: clustera cannot be reached");
+    expect(seen).toEqual([["test", "clustera"]]);
+  });
+
+  it("says plainly when the store and engine cannot be built", async () => {
+    const result = await run(["list"], {}, async () => {
+      throw new Error("store ./data/ambassador.json is locked by process 42");
+    });
+    expect(result).toMatchObject({
+      code: 1,
+      stderr: "Could not start: store ./data/ambassador.json is locked by process 42\n",
+    });
+  });
+});

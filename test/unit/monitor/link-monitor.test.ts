@@ -1,0 +1,262 @@
+import { describe, expect, it } from "vitest";
+import type { LinkRecord, LinkRepository } from "../../../src/domain/link.js";
+import { type ContainerState, createLinkMonitor, type LinkProbe } from "../../../src/monitor/link-monitor.js";
+
+function link(id: string, source: string, target: string, channel = "C1"): LinkRecord {
+  return {
+    id,
+    container: "app",
+    alias: "helloapp",
+    sourceCluster: source,
+    targetCluster: target,
+    ports: [5000],
+    wiring: "networks",
+    connections: [{ port: 5000, address: `${source}.example:5000` }],
+    status: "active",
+    resources: [
+      { cluster: source, kind: "container", role: "source", id: `${id}-src`, name: "app-ambassador" },
+      { cluster: target, kind: "container", role: "target", id: `${id}-tgt`, name: "app-ambassador" },
+    ],
+    createdAt: "2026-01-01T00:00:00.000Z",
+    createdBy: { kind: "local", user: "ops" },
+    channel,
+  };
+}
+
+function memoryLinks(initial: LinkRecord[]): LinkRepository & { saved: LinkRecord[] } {
+  const byId = new Map(initial.map((record) => [record.id, record]));
+  const saved: LinkRecord[] = [];
+  return {
+    saved,
+    all: () => [...byId.values()],
+    get: (id) => byId.get(id),
+    async save(record) {
+      saved.push(record);
+      byId.set(record.id, record);
+    },
+    async remove(id) {
+      byId.delete(id);
+    },
+  };
+}
+
+function fakeWorld() {
+  const states = new Map<string, ContainerState>();
+  const deadClusters = new Set<string>();
+  const closed = new Set<string>();
+  const probe: LinkProbe = {
+    container: (cluster, id, deadlineMs) =>
+      deadClusters.has(cluster)
+        ? new Promise((_, reject) =>
+            setTimeout(() => reject(new Error(`no answer within ${deadlineMs} ms`)), deadlineMs),
+          )
+        : Promise.resolve(states.get(id) ?? "running"),
+    connect: async (address) => {
+      if (closed.has(address)) throw new Error("ECONNREFUSED");
+    },
+  };
+  return { states, deadClusters, closed, probe };
+}
+
+const logger = { info() {}, warn() {}, error() {} };
+
+describe("link monitor", () => {
+  it("posts one alert when a link breaks and one when it recovers, naming the link, what and where", async () => {
+    const world = fakeWorld();
+    const posts: { channel: string; text: string }[] = [];
+    const links = memoryLinks([link("lnk1", "clustera", "clusterb")]);
+    const monitor = createLinkMonitor({
+      links,
+      probe: world.probe,
+      alerts: { post: async (channel, text) => void posts.push({ channel, text }) },
+      logger,
+      intervalMs: 1000,
+    });
+
+    expect(await monitor.checkAll()).toEqual([{ linkId: "lnk1", state: "healthy", problems: [] }]);
+    expect(posts).toEqual([]);
+
+    world.states.set("lnk1-tgt", "missing");
+    await monitor.checkAll();
+    await monitor.checkAll();
+    await monitor.checkAll();
+    await monitor.alertsSent();
+    expect(posts).toHaveLength(1);
+    expect(posts[0]?.channel).toBe("C1");
+    expect(posts[0]?.text).toContain("Link lnk1");
+    expect(posts[0]?.text).toContain("target ambassador app-ambassador on clusterb is missing");
+    expect(monitor.health("lnk1")).toMatchObject({ state: "broken" });
+    expect(links.get("lnk1")?.health?.state).toBe("broken");
+
+    world.states.delete("lnk1-tgt");
+    await monitor.checkAll();
+    await monitor.checkAll();
+    await monitor.alertsSent();
+    expect(posts).toHaveLength(2);
+    expect(posts[1]?.text).toContain("Link lnk1");
+    expect(posts[1]?.text).toContain("works again");
+  });
+
+  it("keeps the time a state began and moves the time of the last check", async () => {
+    const world = fakeWorld();
+    let clock = Date.parse("2026-03-01T10:00:00Z");
+    const monitor = createLinkMonitor({
+      links: memoryLinks([link("lnk1", "clustera", "clusterb")]),
+      probe: world.probe,
+      alerts: { post: async () => {} },
+      logger,
+      intervalMs: 1000,
+      now: () => new Date(clock),
+    });
+    world.closed.add("clustera.example:5000");
+    await monitor.checkAll();
+    clock += 30_000;
+    await monitor.checkAll();
+    expect(monitor.health("lnk1")).toEqual({
+      state: "broken",
+      since: "2026-03-01T10:00:00.000Z",
+      lastCheck: "2026-03-01T10:00:30.000Z",
+      problems: ["port 5000: clustera.example:5000 does not accept connections (ECONNREFUSED)"],
+    });
+  });
+
+  it("names an unreachable host once and does not wait for it to check links on other hosts", async () => {
+    const world = fakeWorld();
+    world.deadClusters.add("clusterc");
+    const monitor = createLinkMonitor({
+      links: memoryLinks([link("slow", "clustera", "clusterc"), link("fast", "clustera", "clusterb")]),
+      probe: world.probe,
+      alerts: { post: async () => {} },
+      logger,
+      intervalMs: 10_000,
+      checkTimeoutMs: 2_000,
+      perClusterConcurrency: 1,
+    });
+    const started = Date.now();
+    const fast = await Promise.race([
+      monitor.checkAll().then(() => "all"),
+      new Promise((resolve) => setTimeout(() => resolve(monitor.health("fast")), 500)),
+    ]);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(fast).toMatchObject({ state: "healthy" });
+    const all = await monitor.checkAll();
+    expect(all.find((check) => check.linkId === "slow")?.problems).toEqual([
+      "clusterc cannot be reached: no answer within 2000 ms",
+    ]);
+  });
+
+  it("does not alert for a link without a channel, and keeps going when Slack refuses the message", async () => {
+    const world = fakeWorld();
+    const errors: object[] = [];
+    world.states.set("a-tgt", "stopped");
+    world.states.set("b-tgt", "stopped");
+    const monitor = createLinkMonitor({
+      links: memoryLinks([{ ...link("a", "x", "y"), channel: undefined }, link("b", "x", "y")]),
+      probe: world.probe,
+      alerts: {
+        post: async () => {
+          throw new Error("channel_not_found");
+        },
+      },
+      logger: { ...logger, error: (object: object) => void errors.push(object) },
+      intervalMs: 1000,
+    });
+    const checks = await monitor.checkAll();
+    expect(checks.map((check) => check.state)).toEqual(["broken", "broken"]);
+    await monitor.alertsSent();
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ linkId: "b", channel: "C1" });
+  });
+
+  it("keeps checking a link on time while Slack takes its time with the alert, and posts in order", async () => {
+    const world = fakeWorld();
+    const posts: string[] = [];
+    let release: () => void = () => {};
+    const slack = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const monitor = createLinkMonitor({
+      links: memoryLinks([link("lnk1", "clustera", "clusterb")]),
+      probe: world.probe,
+      alerts: {
+        post: async (_channel, text) => {
+          await slack;
+          posts.push(text);
+        },
+      },
+      logger,
+      intervalMs: 1000,
+    });
+    world.states.set("lnk1-tgt", "missing");
+    await monitor.checkAll();
+    world.states.delete("lnk1-tgt");
+    const started = Date.now();
+    expect(await monitor.checkAll()).toEqual([{ linkId: "lnk1", state: "healthy", problems: [] }]);
+    expect(Date.now() - started).toBeLessThan(500);
+    expect(posts).toEqual([]);
+    release();
+    await monitor.alertsSent();
+    expect(posts.map((text) => text.split(" ")[0])).toEqual([":warning:", ":white_check_mark:"]);
+  });
+
+  it("never has more Docker calls in flight on one cluster than allowed", async () => {
+    let inFlight = 0;
+    let most = 0;
+    const probe: LinkProbe = {
+      container: async () => {
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        inFlight -= 1;
+        return "running";
+      },
+      connect: async () => {},
+    };
+    const many = Array.from({ length: 12 }, (_, index) => link(`l${index}`, "clustera", "clustera"));
+    const monitor = createLinkMonitor({
+      links: memoryLinks(many),
+      probe,
+      alerts: { post: async () => {} },
+      logger,
+      intervalMs: 1000,
+      perClusterConcurrency: 3,
+    });
+    await Promise.all([monitor.checkAll(), monitor.checkAll()]);
+    expect(most).toBe(3);
+  });
+
+  it("leaves alone a link a teardown left partial", async () => {
+    const world = fakeWorld();
+    world.states.set("p-tgt", "missing");
+    const monitor = createLinkMonitor({
+      links: memoryLinks([{ ...link("p", "clustera", "clusterb"), status: "partial" }]),
+      probe: world.probe,
+      alerts: { post: async () => {} },
+      logger,
+      intervalMs: 1000,
+    });
+    expect(await monitor.checkAll()).toEqual([]);
+  });
+
+  it("repairs a link once when it breaks, when automatic repair is on, and logs a repair that failed", async () => {
+    const world = fakeWorld();
+    const repairs: string[] = [];
+    const errors: object[] = [];
+    const monitor = createLinkMonitor({
+      links: memoryLinks([link("lnk1", "clustera", "clusterb")]),
+      probe: world.probe,
+      alerts: { post: async () => {} },
+      logger: { ...logger, error: (object: object) => void errors.push(object) },
+      intervalMs: 1000,
+      repair: async (linkId) => {
+        repairs.push(linkId);
+        throw new Error("clusterb does not answer");
+      },
+    });
+    world.states.set("lnk1-tgt", "missing");
+    await monitor.checkAll();
+    await monitor.checkAll();
+    expect(repairs).toEqual(["lnk1"]);
+    expect(errors).toEqual([expect.objectContaining({ linkId: "lnk1" })]);
+  });
+});

@@ -1,0 +1,177 @@
+import { describe, expect, it } from "vitest";
+import type { CommandResult } from "../../../src/commands/command.js";
+import type { LinkView } from "../../../src/engine/types.js";
+import {
+  escapeFallback,
+  fitBlocks,
+  maxBlocks,
+  maxSectionText,
+  renderSlackFailure,
+  renderSlackMessage,
+} from "../../../src/render/slack-message.js";
+import { renderText } from "../../../src/render/text.js";
+import { FakeEngine } from "../../support/fakes.js";
+
+const context = { actor: { kind: "slack" as const, team: "T1", user: "U1" }, channel: "C1" };
+
+async function linkResult(): Promise<CommandResult> {
+  const engine = new FakeEngine();
+  const result = await engine.link(
+    "app",
+    "clustera",
+    "clusterb",
+    { alias: "helloapp", web: "hello-web" },
+    context,
+  );
+  return { kind: "link", result };
+}
+
+function sectionTexts(blocks: unknown[]): string[] {
+  return blocks.flatMap((block) => {
+    const b = block as { type: string; text?: { text: string }; elements?: { text: string }[] };
+    return [b.text?.text ?? "", ...(b.elements ?? []).map((e) => e.text)];
+  });
+}
+
+function manyLinks(count: number): LinkView[] {
+  return Array.from({ length: count }, (_v, i) => ({
+    link: {
+      id: `lnk${i}`,
+      container: `app${i}`,
+      alias: `app${i}`,
+      sourceCluster: "clustera",
+      targetCluster: "clusterb",
+      ports: [5000],
+      wiring: "networks",
+      connections: [],
+      status: "active",
+      resources: [],
+      createdAt: "2026-01-01T00:00:00Z",
+      createdBy: context.actor,
+      channel: "C1",
+    },
+    status: "active",
+    containers: [{ cluster: "clusterb", role: "target", name: `app${i}-ambassador`, state: "running" }],
+  }));
+}
+
+describe("renderSlackMessage", () => {
+  it("puts the web URL and the docker-port mappings in both the blocks and the fallback text", async () => {
+    const message = renderSlackMessage(await linkResult());
+    expect(message.response_type).toBe("in_channel");
+    const blocksText = sectionTexts(message.blocks ?? []).join("\n");
+    for (const text of [message.text, blocksText]) {
+      expect(text).toContain("http://10.0.0.13:32770");
+      expect(text).toContain("5000/tcp -> 10.0.0.12:5000");
+      expect(text).toContain("5000/tcp -> 10.0.0.13:32770");
+    }
+    expect(message.text).toMatch(/^Linked app from clustera to clusterb as helloapp \(link lnk0001\)\./);
+  });
+
+  it("shows ports with a URL per binding", async () => {
+    const engine = new FakeEngine();
+    await engine.link("app", "clustera", "clusterb", { web: "hello-web" }, context);
+    const message = renderSlackMessage({ kind: "ports", result: await engine.ports("web") });
+    expect(message.text).toBe("web on clusterb:\n  5000/tcp -> 10.0.0.13:32770   http://10.0.0.13:32770");
+    expect(sectionTexts(message.blocks ?? []).join("\n")).toContain("5000/tcp -> 10.0.0.13:32770");
+    const none = renderSlackMessage({ kind: "ports", result: await engine.ports("nothing") });
+    expect(none.response_type).toBe("ephemeral");
+    expect(none.text).toBe("No container named nothing on clustera, clusterb.");
+  });
+
+  it("keeps a long list within 50 blocks and 3,000 characters a section, with a note of what was cut", () => {
+    const message = renderSlackMessage({ kind: "list", links: manyLinks(400), channel: "C1" });
+    expect(message.blocks?.length).toBe(maxBlocks);
+    for (const text of sectionTexts(message.blocks ?? []))
+      expect(text.length).toBeLessThanOrEqual(maxSectionText);
+    expect(sectionTexts(message.blocks ?? []).at(-1)).toMatch(/… cut: 352 more blocks not shown/);
+    expect(message.text.length).toBeLessThanOrEqual(3000);
+    expect(message.text).toMatch(/… cut: \d+ more characters not shown\.$/);
+  });
+
+  it("cuts a section that is too long, noting the cut", () => {
+    const huge = "x".repeat(10_000);
+    const [block] = fitBlocks([{ type: "section", text: { type: "mrkdwn", text: huge } }]);
+    const text = (block as { text: { text: string } }).text.text;
+    expect(text.length).toBeLessThanOrEqual(maxSectionText);
+    expect(text.length).toBeGreaterThan(maxSectionText - 10);
+    expect(text).toMatch(/… cut: \d+ more characters not shown\.$/);
+  });
+
+  it("splits many mappings into several code sections rather than one too long", async () => {
+    const engine = new FakeEngine({ containers: [{ cluster: "clustera", name: "app", ports: [] }] });
+    const ports = Array.from({ length: 300 }, (_v, i) => 1000 + i);
+    const result = await engine.link("app", "clustera", "clusterb", { ports }, context);
+    const message = renderSlackMessage({ kind: "link", result });
+    const texts = sectionTexts(message.blocks ?? []);
+    for (const text of texts) expect(text.length).toBeLessThanOrEqual(maxSectionText);
+    expect(texts.filter((t) => t.startsWith("```")).length).toBeGreaterThan(1);
+    expect(texts.join("\n")).toContain("1299/tcp -> 10.0.0.12:1299");
+  });
+
+  it("offers a Tear down button per link when there are several", () => {
+    const message = renderSlackMessage({ kind: "teardown-choice", links: manyLinks(3), channel: "C1" });
+    expect(message.response_type).toBe("ephemeral");
+    const buttons = (message.blocks ?? []).flatMap((b) => {
+      const accessory = (b as { accessory?: { type: string; value: string; action_id: string } }).accessory;
+      return accessory ? [accessory] : [];
+    });
+    expect(buttons.map((b) => b.value)).toEqual(["lnk0", "lnk1", "lnk2"]);
+    expect(new Set(buttons.map((b) => b.action_id)).size).toBe(3);
+    expect(message.text).toContain("/ambassador teardown lnk1");
+  });
+
+  it("renders a failure as an ephemeral message with the right usage", () => {
+    const message = renderSlackFailure({
+      message: "Missing <target-cluster>.",
+      usage: "link <container>",
+      refused: true,
+    });
+    expect(message).toMatchObject({
+      response_type: "ephemeral",
+      text: "Missing &lt;target-cluster>.\nUsage: /ambassador link &lt;container>",
+    });
+    expect(JSON.stringify(message.blocks)).toContain("Missing &lt;target-cluster>.");
+  });
+
+  it("escapes what Slack would read as markup, but keeps the bot's own channel mentions", () => {
+    expect(escapeFallback("a & b <x> -> <#C0123|ops> <#C0123> <@U1>")).toBe(
+      "a &amp; b &lt;x> -> &lt;#C0123|ops> <#C0123> <@U1>",
+    );
+  });
+});
+
+describe("renderText", () => {
+  it("renders help from the table with an example each", () => {
+    const text = renderText(
+      {
+        kind: "help",
+        entries: [
+          {
+            name: "ports",
+            usage: "ports <container>",
+            summary: "Show ports.",
+            example: "ports web",
+            options: [],
+          },
+        ],
+      },
+      { commandPrefix: "/ambassador " },
+    );
+    expect(text).toBe("/ambassador ports <container>\n    Show ports.\n    example: /ambassador ports web");
+  });
+
+  it("says what was left when a teardown was partial", () => {
+    const text = renderText({
+      kind: "teardown",
+      result: {
+        linkId: "lnk1",
+        status: "partial",
+        removed: [{ cluster: "clustera", kind: "container", name: "app-ambassador" }],
+        left: [{ cluster: "clusterb", kind: "container", name: "app-ambassador", error: "host unreachable" }],
+      },
+    });
+    expect(text).toContain("Tore down link lnk1 only in part: 1 left. Run `teardown lnk1` again");
+    expect(text).toContain("left container app-ambassador on clusterb: host unreachable");
+  });
+});

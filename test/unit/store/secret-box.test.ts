@@ -1,0 +1,110 @@
+import { randomBytes } from "node:crypto";
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { UserError } from "../../../src/errors.js";
+import { loadSecretBox, SecretBox } from "../../../src/store/secret-box.js";
+
+const pem =
+  "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n";
+
+describe("SecretBox", () => {
+  const box = new SecretBox(randomBytes(32), "a test key");
+
+  it("opens what it sealed", () => {
+    expect(box.open(box.seal(pem, "cluster:a:tls-key"), "cluster:a:tls-key")).toBe(pem);
+  });
+
+  it("uses a fresh nonce per value and never shows the plain text", () => {
+    const one = box.seal(pem, "c");
+    const two = box.seal(pem, "c");
+    expect(one.iv).not.toBe(two.iv);
+    expect(one.data).not.toBe(two.data);
+    expect(Buffer.from(one.iv, "base64")).toHaveLength(12);
+    expect(JSON.stringify(one)).not.toContain("PRIVATE KEY");
+    expect(Buffer.from(one.data, "base64").toString("utf8")).not.toContain("PRIVATE KEY");
+  });
+
+  it("says the key is wrong instead of returning garbage", () => {
+    const sealed = box.seal(pem, "cluster:a:tls-key");
+    const other = new SecretBox(randomBytes(32), "AMBASSADOR_KEY");
+    const error = (() => {
+      try {
+        other.open(sealed, "cluster:a:tls-key");
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).code).toBe("wrong-key");
+    expect((error as UserError).message).toMatch(
+      /^cannot decrypt cluster:a:tls-key with the key from AMBASSADOR_KEY: it is not the key the store was written with/,
+    );
+  });
+
+  it("refuses a value moved to another context or altered", () => {
+    const sealed = box.seal(pem, "cluster:a:tls-key");
+    expect(() => box.open(sealed, "cluster:b:tls-key")).toThrow(UserError);
+    const data = Buffer.from(sealed.data, "base64");
+    data[0] = (data[0] ?? 0) ^ 1;
+    expect(() => box.open({ ...sealed, data: data.toString("base64") }, "cluster:a:tls-key")).toThrow(
+      UserError,
+    );
+  });
+});
+
+describe("loadSecretBox", () => {
+  let dir: string;
+  let storePath: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "amb-key-"));
+    storePath = join(dir, "ambassador.json");
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("uses AMBASSADOR_KEY when given, and writes no file", async () => {
+    const key = randomBytes(32);
+    const { box, created } = await loadSecretBox({ storePath, key });
+    expect(created).toBeUndefined();
+    expect(box.origin).toBe("AMBASSADOR_KEY");
+    expect(new SecretBox(key, "same").open(box.seal("x", "c"), "c")).toBe("x");
+  });
+
+  it("generates a 0600 key file beside the store once, then reads it", async () => {
+    const first = await loadSecretBox({ storePath });
+    const keyFile = join(dir, "ambassador.key");
+    expect(first.created).toBe(keyFile);
+    expect((await stat(keyFile)).mode & 0o777).toBe(0o600);
+    expect(Buffer.from((await readFile(keyFile, "utf8")).trim(), "base64")).toHaveLength(32);
+    const second = await loadSecretBox({ storePath });
+    expect(second.created).toBeUndefined();
+    expect(second.box.open(first.box.seal("secret", "c"), "c")).toBe("secret");
+  });
+
+  it("refuses to invent a key when the store already holds sealed secrets", async () => {
+    await expect(loadSecretBox({ storePath }, { mustExist: true })).rejects.toThrow(
+      `its key file ${join(dir, "ambassador.key")} is missing`,
+    );
+  });
+
+  it("reads AMBASSADOR_KEY_FILE and refuses one other users can read", async () => {
+    const keyFile = join(dir, "elsewhere.key");
+    await writeFile(keyFile, `${randomBytes(32).toString("base64")}\n`, { mode: 0o600 });
+    const { box } = await loadSecretBox({ storePath, keyFile });
+    expect(box.origin).toBe(`AMBASSADOR_KEY_FILE (${keyFile})`);
+    await chmod(keyFile, 0o640);
+    await expect(loadSecretBox({ storePath, keyFile })).rejects.toThrow(`fix it with: chmod 600 ${keyFile}`);
+  });
+
+  it("refuses a missing AMBASSADOR_KEY_FILE and one that holds no key", async () => {
+    const keyFile = join(dir, "missing.key");
+    await expect(loadSecretBox({ storePath, keyFile })).rejects.toThrow(`(${keyFile}) does not exist`);
+    await writeFile(keyFile, "not a key\n", { mode: 0o600 });
+    await expect(loadSecretBox({ storePath, keyFile })).rejects.toThrow(
+      "does not hold a 32-byte key in base64",
+    );
+  });
+});

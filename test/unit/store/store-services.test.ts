@@ -1,0 +1,69 @@
+import { randomBytes } from "node:crypto";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { openStoreServices } from "../../../src/store/store-services.js";
+
+const actor = { kind: "local" as const, user: "tester" };
+const tls = {
+  ca: "-----BEGIN CERTIFICATE-----\nca\n-----END CERTIFICATE-----\n",
+  cert: "-----BEGIN CERTIFICATE-----\ncert\n-----END CERTIFICATE-----\n",
+  key: "-----BEGIN PRIVATE KEY-----\nsecret\n-----END PRIVATE KEY-----\n",
+};
+
+let dir: string;
+let path: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "amb-services-"));
+  path = join(dir, "data", "ambassador.json");
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function storeWithSealedKey(key?: Buffer): Promise<void> {
+  const services = await openStoreServices({ path, key });
+  await services.registry.add(
+    { name: "a", host: "tcp://10.0.0.5:2376", tls, advertise: "10.0.0.5", channels: [] },
+    actor,
+  );
+  await services.close();
+}
+
+describe("openStoreServices", () => {
+  it("tells the user once that it generated a key, and keeps private keys out of the file", async () => {
+    const first = await openStoreServices({ path });
+    expect(first.notices).toEqual([
+      expect.stringContaining(
+        `generated the store's encryption key in ${join(path, "..", "ambassador.key")}`,
+      ),
+    ]);
+    await first.registry.add(
+      { name: "a", host: "tcp://10.0.0.5:2376", tls, advertise: "10.0.0.5", channels: [] },
+      actor,
+    );
+    await first.close();
+    expect(await readFile(path, "utf8")).not.toContain("PRIVATE KEY");
+    const second = await openStoreServices({ path });
+    expect(second.notices).toEqual([]);
+    expect(second.registry.endpoint(second.registry.require("a")).tls?.key).toBe(tls.key);
+    await second.close();
+  });
+
+  it("refuses a wrong key at open, naming where the key came from, and releases the store", async () => {
+    await storeWithSealedKey(randomBytes(32));
+    await expect(openStoreServices({ path, key: randomBytes(32) })).rejects.toThrow(
+      "cannot decrypt cluster:a:tls-key with the key from AMBASSADOR_KEY: it is not the key the store was written with",
+    );
+    await expect(openStoreServices({ path, key: randomBytes(32) })).rejects.toThrow("cannot decrypt");
+  });
+
+  it("refuses to generate a new key for a store whose key file was lost", async () => {
+    await storeWithSealedKey();
+    await rm(join(path, "..", "ambassador.key"));
+    await expect(openStoreServices({ path })).rejects.toThrow(
+      `the store ${path} holds encrypted secrets but its key file ${join(path, "..", "ambassador.key")} is missing`,
+    );
+  });
+});

@@ -1,0 +1,191 @@
+import { execFile } from "node:child_process";
+import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { auditEntry } from "../../../src/store/audit.js";
+import { emptyStoreData } from "../../../src/store/schema.js";
+import { Store } from "../../../src/store/store.js";
+
+const run = promisify(execFile);
+const fixture = new URL("../../fixtures/open-store.ts", import.meta.url).pathname;
+const tsx = new URL("../../../node_modules/.bin/tsx", import.meta.url).pathname;
+
+let dir: string;
+let path: string;
+const opened: Store[] = [];
+
+async function open(file = path): Promise<Store> {
+  const store = await Store.open(file);
+  opened.push(store);
+  return store;
+}
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "amb-store-"));
+  path = join(dir, "data", "ambassador.json");
+});
+
+afterEach(async () => {
+  for (const store of opened.splice(0)) await store.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const local = { kind: "local" as const, user: "tester" };
+
+describe("Store", () => {
+  it("creates the store file 0600 in a 0700 folder, holding an empty store", async () => {
+    await open();
+    expect((await stat(join(dir, "data"))).mode & 0o777).toBe(0o700);
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(await readFile(path, "utf8"))).toEqual(emptyStoreData());
+  });
+
+  it("keeps what was written across a reopen", async () => {
+    const store = await open();
+    await store.update((data) => {
+      data.audit.push(auditEntry({ actor: local, action: "test.write", outcome: "ok" }));
+    });
+    await store.close();
+    const again = await open();
+    expect(again.data.audit.map((entry) => entry.action)).toEqual(["test.write"]);
+  });
+
+  it("loses none of 200 concurrent updates", async () => {
+    const store = await open();
+    await Promise.all(
+      Array.from({ length: 200 }, (_, index) =>
+        store.update(async (data) => {
+          await new Promise((resolve) => setImmediate(resolve));
+          data.audit.push(
+            auditEntry({ actor: local, action: "count", target: String(index), outcome: "ok" }),
+          );
+        }),
+      ),
+    );
+    expect(store.data.audit).toHaveLength(200);
+    await store.close();
+    const reread = JSON.parse(await readFile(path, "utf8"));
+    const targets = reread.audit.map((entry: { target: string }) => Number(entry.target));
+    expect(targets.sort((a: number, b: number) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i));
+  });
+
+  it("writes by replacing the file, stays 0600 and leaves no temp file", async () => {
+    const store = await open();
+    const before = (await stat(path)).ino;
+    await store.update((data) => {
+      data.audit.push(auditEntry({ actor: local, action: "a", outcome: "ok" }));
+    });
+    const after = await stat(path);
+    expect(after.ino).not.toBe(before);
+    expect(after.mode & 0o777).toBe(0o600);
+    expect((await readdir(join(dir, "data"))).sort()).toEqual(["ambassador.json", "ambassador.json.lock"]);
+  });
+
+  it("leaves data and file unchanged when a change throws", async () => {
+    const store = await open();
+    const bytes = await readFile(path, "utf8");
+    await expect(
+      store.update((data) => {
+        data.audit.push(auditEntry({ actor: local, action: "half", outcome: "ok" }));
+        throw new Error("change failed halfway");
+      }),
+    ).rejects.toThrow("change failed halfway");
+    expect(store.data.audit).toHaveLength(0);
+    expect(await readFile(path, "utf8")).toBe(bytes);
+  });
+
+  it("refuses to write data that fails the schema, naming the field", async () => {
+    const store = await open();
+    await expect(
+      store.update((data) => {
+        (data.clusters as unknown[]).push({ name: "Bad Name" });
+      }),
+    ).rejects.toThrow(/clusters\[0\]\.name/);
+    expect(store.data.clusters).toHaveLength(0);
+  });
+
+  it("keeps the audit log append-only", async () => {
+    const store = await open();
+    await store.update((data) => {
+      data.audit.push(auditEntry({ actor: local, action: "kept", outcome: "ok" }));
+    });
+    await expect(
+      store.update((data) => {
+        data.audit.length = 0;
+      }),
+    ).rejects.toThrow("append-only");
+    expect(store.data.audit).toHaveLength(1);
+  });
+
+  it("hands out frozen data, so nothing changes it behind the write path", async () => {
+    const store = await open();
+    expect(() => {
+      (store.data.clusters as unknown[]).push({});
+    }).toThrow(TypeError);
+  });
+
+  it("refuses a file that is not JSON, naming the file, and leaves it as it was", async () => {
+    await open().then((store) => store.close());
+    await writeFile(path, "{ not json", { mode: 0o600 });
+    await expect(Store.open(path)).rejects.toThrow(`the store ${path} is not valid JSON`);
+    expect(await readFile(path, "utf8")).toBe("{ not json");
+  });
+
+  it("refuses a file that fails the schema, naming the file and the field", async () => {
+    await open().then((store) => store.close());
+    const broken = { ...emptyStoreData(), clusters: [{ name: "clustera", host: 42 }] };
+    await writeFile(path, JSON.stringify(broken), { mode: 0o600 });
+    const error = await Store.open(path).catch((caught: Error) => caught);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toContain(path);
+    expect((error as Error).message).toContain("field clusters[0].host");
+    expect(JSON.parse(await readFile(path, "utf8"))).toEqual(broken);
+  });
+
+  it("refuses a store file other users can read, with the chmod that fixes it", async () => {
+    await open().then((store) => store.close());
+    await chmod(path, 0o644);
+    await expect(Store.open(path)).rejects.toThrow(`fix it with: chmod 600 ${path}`);
+  });
+
+  it("refuses a store folder other users can enter, with the chmod that fixes it", async () => {
+    await open().then((store) => store.close());
+    await chmod(join(dir, "data"), 0o755);
+    await expect(Store.open(path)).rejects.toThrow(`fix it with: chmod 700 ${join(dir, "data")}`);
+  });
+
+  it("refuses a second open in the same process while the first holds the store", async () => {
+    await open();
+    await expect(Store.open(path)).rejects.toThrow("already open in this process");
+  });
+
+  it("refuses a second process while this one holds the store, and lets it in once closed", async () => {
+    const store = await open();
+    const second = await run(tsx, [fixture, path]);
+    expect(second.stdout.trim()).toMatch(/^refused: the store .* is in use by process \d+/);
+    expect(second.stdout).toContain(`is in use by process ${process.pid} on ${hostname()}`);
+    expect(second.stdout).toContain(`if it is gone, delete ${path}.lock`);
+    await store.close();
+    const third = await run(tsx, [fixture, path]);
+    expect(third.stdout.trim()).toBe("opened");
+  }, 60_000);
+
+  it("takes over a lock left by an earlier run with this process's PID (a restarted container)", async () => {
+    await open().then((store) => store.close());
+    await writeFile(`${path}.lock`, JSON.stringify({ pid: process.pid, host: hostname(), since: "earlier" }));
+    await open();
+    expect(JSON.parse(await readFile(`${path}.lock`, "utf8")).since).not.toBe("earlier");
+  });
+
+  it("takes over a lock left by a process that no longer exists", async () => {
+    await open().then((store) => store.close());
+    const gone = await run(process.execPath, ["-e", "console.log(process.pid)"]);
+    const deadPid = Number(gone.stdout.trim());
+    await writeFile(`${path}.lock`, JSON.stringify({ pid: deadPid, host: hostname(), since: "earlier" }));
+    const store = await open();
+    expect(JSON.parse(await readFile(`${path}.lock`, "utf8")).pid).toBe(process.pid);
+    await store.close();
+  });
+});

@@ -1,0 +1,75 @@
+import { PassThrough } from "node:stream";
+import { describe, expect, it } from "vitest";
+import type { ClustersCommandRunner } from "../../../src/terminal/clusters-delegate.js";
+import { runRepl } from "../../../src/terminal/repl.js";
+import { CapturedOutput, FakeEngine, testServices } from "../../support/fakes.js";
+
+async function session(
+  lines: string[],
+  services = testServices(),
+  runClustersCommand?: ClustersCommandRunner,
+) {
+  const input = new PassThrough();
+  const output = new CapturedOutput();
+  const done = runRepl(services, {
+    input,
+    output,
+    invocation: { actor: { kind: "local", user: "alice" }, trusted: true },
+    runClustersCommand,
+  });
+  input.end(`${lines.join("\n")}\n`);
+  await done;
+  return { text: output.text, services };
+}
+
+describe("the terminal prompt", () => {
+  it("takes the same commands as Slack, with or without /ambassador, and prints the results as text", async () => {
+    const { text, services } = await session([
+      "/ambassador link app clustera clusterb --alias helloapp --web hello-web",
+      "ports web",
+      "list",
+    ]);
+    expect(text).toContain("Linking app from clustera to clusterb…");
+    expect(text).toContain("Linked app from clustera to clusterb as helloapp (link lnk0001).");
+    expect(text).toContain("Web: http://10.0.0.13:32770");
+    expect(text).toContain("5000/tcp -> 10.0.0.12:5000");
+    expect(text).toContain("web on clusterb:\n  5000/tcp -> 10.0.0.13:32770   http://10.0.0.13:32770");
+    expect(text).toContain("lnk0001: app clustera -> clusterb as helloapp, web web (active)");
+    expect(services.audit.recorded.map((e) => [e.action, e.outcome, e.actor])).toEqual([
+      ["link", "ok", { kind: "local", user: "alice" }],
+      ["ports", "ok", { kind: "local", user: "alice" }],
+      ["list", "ok", { kind: "local", user: "alice" }],
+    ]);
+  });
+
+  it("trusts the local user for teardown, and keeps going after an error", async () => {
+    const engine = new FakeEngine();
+    const { text } = await session(
+      ["link app clustera clusterb", "teardown nope", "link app clustera", "teardown app", "exit", "list"],
+      testServices({ engine }),
+    );
+    expect(text).toContain('No link with ID or container "nope".');
+    expect(text).toContain(
+      "Missing <target-cluster>.\nUsage: link <container> <source-cluster> <target-cluster>",
+    );
+    expect(text).toContain("Tore down link lnk0001: removed 2 objects.");
+    expect(text).not.toContain("No links yet");
+    expect(engine.links).toEqual([]);
+  });
+
+  it("hands `clusters <subcommand>` to the store's command", async () => {
+    const calls: string[][] = [];
+    const runClustersCommand = async (args: string[]) => {
+      calls.push(args);
+      return { exitCode: 0, output: "clustera added" };
+    };
+    const { text } = await session(
+      ["clusters add clustera --env-file /x/docker.env", "clusters"],
+      testServices(),
+      runClustersCommand,
+    );
+    expect(calls).toEqual([["add", "clustera", "--env-file", "/x/docker.env"]]);
+    expect(text).toContain("clustera added");
+    expect(text).toContain("clustera: tcp://10.0.0.12:2376 (TLS), advertise 10.0.0.12, reachable in 3 ms");
+  });
+});
