@@ -107,6 +107,7 @@ export async function createBenchStore(
   const engine = createLinkEngine({
     clusters: services.clusters,
     links: services.links,
+    authority: services.authority,
     deadlines: { call: 30_000, read: readDeadlineMs },
   });
   return { path, key: key.toString("base64"), services, engine, live, dead };

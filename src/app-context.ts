@@ -27,6 +27,7 @@ export const defaultBackend: BackendFactory = async (config, logger) => {
   const engine = createLinkEngine({
     clusters: store.clusters,
     links: store.links,
+    authority: store.authority,
     logger,
     ambassadorImage: config.ambassadorImage,
     deadlines: config.deadlines,

@@ -13,6 +13,7 @@ export const LinkInput = z
     web: ImageName.optional(),
     webName: NewContainerName.optional(),
     legacyLinks: z.boolean().optional(),
+    plaintext: z.boolean().optional(),
   })
   .refine((input) => input.sourceCluster !== input.targetCluster, {
     message: "the source and target clusters must be different",
@@ -41,6 +42,11 @@ export const linkCommand = defineCommand({
     { name: "web", value: "IMAGE", help: "image to run on the target cluster as the consumer" },
     { name: "web-name", value: "NAME", help: "container name for the consumer" },
     { name: "legacy-links", flag: true, help: "wire with --link as the seed tutorial does" },
+    {
+      name: "plaintext",
+      flag: true,
+      help: "carry the bytes between the hosts unencrypted (still admitted from the target only); default mTLS",
+    },
   ],
   schema: LinkInput,
   mutating: true,
@@ -58,6 +64,7 @@ export const linkCommand = defineCommand({
         web: input.web,
         webName: input.webName,
         legacyLinks: input.legacyLinks,
+        plaintext: input.plaintext,
       },
       { actor: invocation.actor, channel: invocation.channel },
     );

@@ -87,6 +87,10 @@ export interface DockerHost {
   /** Disconnects a container from a network; false when either is gone or they were not connected. */
   disconnectNetwork(network: string, container: string, options?: CallOptions): Promise<boolean>;
   imageExists(image: string, options?: CallOptions): Promise<boolean>;
+  /** The image's configuration, or undefined when the host does not have it. */
+  inspectImage(image: string, options?: CallOptions): Promise<Docker.ImageInspectInfo | undefined>;
+  /** Unpacks a tar archive into a container's filesystem at `path` (before it starts, for private files). */
+  putArchive(id: string, name: string, path: string, archive: Buffer, options?: CallOptions): Promise<void>;
   pullImage(image: string, options?: CallOptions): Promise<void>;
 }
 

@@ -263,6 +263,32 @@ export class DockerodeHost implements DockerHost {
     }
   }
 
+  inspectImage(image: string, options?: CallOptions): Promise<Docker.ImageInspectInfo | undefined> {
+    return this.orUndefined(
+      this.call(
+        "inspect image",
+        { image },
+        (abortSignal) => this.docker.getImage(image).inspect({ abortSignal } as Docker.ImageInspectOptions),
+        options,
+      ),
+    );
+  }
+
+  async putArchive(
+    id: string,
+    name: string,
+    path: string,
+    archive: Buffer,
+    options?: CallOptions,
+  ): Promise<void> {
+    await this.call(
+      "copy files into container",
+      { container: name },
+      (abortSignal) => this.docker.getContainer(id).putArchive(archive, { path, abortSignal }),
+      options,
+    );
+  }
+
   async imageExists(image: string, options?: CallOptions): Promise<boolean> {
     const found = await this.orUndefined(
       this.call(

@@ -15,6 +15,8 @@ export interface ClusterSummary {
   tls: boolean;
   advertise: string;
   channels: string[];
+  /** Addresses (CIDRs) this cluster's containers reach other hosts from; default its advertise address. */
+  egress?: string[];
 }
 
 /** Whether a cluster answered, how fast, and which Engine it runs. */

@@ -46,6 +46,8 @@ export const LinkRecord = z.object({
   connections: z.array(z.object({ port: z.number().int(), address: z.string() })),
   web: z.object({ image: z.string(), name: z.string() }).optional(),
   modes: z.object({ source: z.string(), target: z.string() }).optional(),
+  /** `mtls` between the ambassadors, or `plaintext` (admitted from the target only); absent on older links. */
+  protection: z.enum(["mtls", "plaintext"]).optional(),
   status: LinkStatus,
   resources: z.array(LinkResource),
   createdAt: z.string(),

@@ -12,6 +12,9 @@ import type { Attempt } from "./attempt.js";
 import { labelKeys } from "./labels.js";
 import type { AmbassadorMode } from "./types.js";
 
+/** An image that speaks the handshake and carries mTLS links. */
+export const encryptingImage = "ambassador-bot/ambassador:latest";
+
 /** An ambassador to run, before the launcher adds its image and labels. */
 export type AmbassadorSpec = Omit<AmbassadorRequest, "image" | "labels">;
 
@@ -82,6 +85,13 @@ export class AmbassadorLauncher {
           continue;
         }
         throw error;
+      }
+      if (mode === "tls" && !running.handshake) {
+        await request.host.removeContainer(running.id, running.name);
+        onRemoved(running);
+        throw new AmbassadorRefused(
+          `the image ${this.image} cannot carry encrypted links (it does not report an ambassador mode); link with --plaintext, or set AMBASSADOR_IMAGE to ${encryptingImage}`,
+        );
       }
       if (mode === "kernel" && !running.handshake) {
         await request.host.removeContainer(running.id, running.name);

@@ -57,6 +57,10 @@ export interface AmbassadorRequest {
   labels: Record<string, string>;
   /** Host ports to publish each container port on ("" lets Docker pick); none for the target side. */
   publish?: Map<number, string>;
+  /** The host address to publish on; all of the host's addresses when unset. */
+  publishIp?: string;
+  /** Runs once the container exists and before it starts: private files go in here. */
+  prepare?: (container: CreatedContainer, signal?: AbortSignal) => Promise<void>;
   networkMode?: string;
   networkAliases?: string[];
   links?: string[];
@@ -86,7 +90,7 @@ function containerSpec(request: AmbassadorRequest, mode: AmbassadorMode, publish
     ? Object.fromEntries(
         request.ports.map((port) => [
           `${port}/tcp`,
-          [{ HostPort: publishAny ? "" : (request.publish?.get(port) ?? "") }],
+          [{ HostIp: request.publishIp, HostPort: publishAny ? "" : (request.publish?.get(port) ?? "") }],
         ]),
       )
     : undefined;
@@ -143,6 +147,7 @@ export async function runAmbassador(
     signal,
   );
   try {
+    await request.prepare?.(container, signal);
     await host.startContainer(container.id, container.name, { signal });
   } catch (error) {
     const retry = request.publish && error instanceof DockerCallError && portTaken.test(error.reason);
@@ -156,6 +161,7 @@ export async function runAmbassador(
       signal,
     );
     try {
+      await request.prepare?.(container, signal);
       await host.startContainer(container.id, container.name, { signal });
     } catch (second) {
       await discard(container);

@@ -1,5 +1,7 @@
+import { isIP } from "node:net";
 import type { ClusterDirectory } from "../docker/clusters.js";
 import type { LinkRepository } from "../domain/link.js";
+import type { LinkAuthority } from "../domain/pki.js";
 import type { AmbassadorLauncher, EngineLogger } from "./ambassador-launcher.js";
 import { Attempt, type LinkStep } from "./attempt.js";
 import type { AmbassadorMode } from "./types.js";
@@ -9,6 +11,8 @@ export interface EngineCore {
   clusters: ClusterDirectory;
   links: LinkRepository;
   launcher: AmbassadorLauncher;
+  /** Issues each mTLS link's certificates. */
+  authority: LinkAuthority;
   logger?: EngineLogger;
   clock: () => Date;
   newId: () => string;
@@ -22,4 +26,12 @@ export function newAttempt(core: EngineCore, linkId: string): Attempt {
     hostOf: (cluster) => core.clusters.host(cluster),
     beforeStep: core.beforeStep,
   });
+}
+
+/** The addresses a source ambassador admits: the target cluster's egress, by default its advertise address. */
+export function admittedFrom(core: EngineCore, targetCluster: string): string[] {
+  const summary = core.clusters.list().find((cluster) => cluster.name === targetCluster);
+  if (summary?.egress?.length) return summary.egress;
+  const advertise = summary?.advertise ?? core.clusters.host(targetCluster).advertise;
+  return isIP(advertise) === 4 ? [`${advertise}/32`] : [];
 }

@@ -1,10 +1,19 @@
 import type { LinkResource } from "../domain/link.js";
+import type { LinkAuthority } from "../domain/pki.js";
 import type { AmbassadorLauncher } from "./ambassador-launcher.js";
 import type { Attempt } from "./attempt.js";
 import { createImageCheck, type ImageCheck } from "./image-check.js";
 import { type Build, hostOfPart, type LinkPart, linkParts, readConnections } from "./link-parts.js";
 import type { LinkPlan } from "./link-plan.js";
 import { publishedPorts } from "./mappings.js";
+
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined;
+  return () => {
+    made ??= make();
+    return made;
+  };
+}
 
 /** Makes a part when it needs making; otherwise keeps the live one. */
 async function ensure(build: Build, part: LinkPart): Promise<void> {
@@ -34,6 +43,7 @@ export async function buildLink(
   plan: LinkPlan,
   attempt: Attempt,
   launcher: AmbassadorLauncher,
+  authority: LinkAuthority,
   /** Runs first: a new link checks every image it needs before it makes anything. */
   prepare?: (images: ImageCheck) => Promise<unknown>,
 ): Promise<Build> {
@@ -42,6 +52,7 @@ export async function buildLink(
     attempt,
     launcher,
     images: createImageCheck(attempt),
+    credentials: once(() => authority.issue(plan.id)),
     remade: new Map(),
     containers: {},
     connections: [],

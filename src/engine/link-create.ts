@@ -6,7 +6,7 @@ import { UserError } from "../errors.js";
 import type { Attempt } from "./attempt.js";
 import { failAttempt } from "./attempt-failure.js";
 import { closeNames } from "./close-names.js";
-import { type EngineCore, newAttempt } from "./engine-core.js";
+import { admittedFrom, type EngineCore, newAttempt } from "./engine-core.js";
 import { webImageFix } from "./image-check.js";
 import { buildLink } from "./link-build.js";
 import { describeExisting, sameLink } from "./link-existing.js";
@@ -91,7 +91,9 @@ export async function createLink(
       web,
       channel: context.channel,
       actor: context.actor,
+      protection: options.plaintext ? "plaintext" : "mtls",
       mode: options.mode ?? core.mode,
+      admit: admittedFrom(core, targetCluster),
       source,
       target,
       live: {},
@@ -111,7 +113,7 @@ export async function createLink(
 async function makeLink(core: EngineCore, attempt: Attempt, plan: LinkPlan): Promise<LinkResult> {
   const ambassador = { image: core.launcher.image, what: "ambassador" } as const;
   const web = plan.web ? [{ image: plan.web.image, what: "web" as const, fix: webImageFix }] : [];
-  const build = await buildLink(plan, attempt, core.launcher, (images) =>
+  const build = await buildLink(plan, attempt, core.launcher, core.authority, (images) =>
     attempt.all([images.ensure(plan.source, [ambassador]), images.ensure(plan.target, [ambassador, ...web])]),
   );
   const { source, target, web: consumer } = build.containers;
@@ -120,6 +122,7 @@ async function makeLink(core: EngineCore, attempt: Attempt, plan: LinkPlan): Pro
     connections: build.connections,
     web: plan.web && consumer ? { image: plan.web.image, name: consumer.name } : undefined,
     modes: { source: source.mode, target: target.mode },
+    protection: plan.protection,
   });
   await attempt.step("save link", "store", () => core.links.save(record));
   return {
@@ -140,7 +143,7 @@ function recordOf(
   plan: LinkPlan,
   status: LinkRecord["status"],
   resources: LinkRecord["resources"],
-  made: Pick<LinkRecord, "connections" | "web" | "modes"> = { connections: [] },
+  made: Pick<LinkRecord, "connections" | "web" | "modes" | "protection"> = { connections: [] },
 ): LinkRecord {
   return {
     id: plan.id,

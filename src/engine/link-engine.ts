@@ -3,6 +3,7 @@ import type { z } from "zod";
 import { type Deadlines, defaultDeadlines } from "../deadlines.js";
 import type { ClusterDirectory } from "../docker/clusters.js";
 import type { LinkRepository } from "../domain/link.js";
+import type { LinkAuthority } from "../domain/pki.js";
 import { Alias, NewContainerName, Port } from "../domain/values.js";
 import { UserError } from "../errors.js";
 import { AmbassadorLauncher, type EngineLogger } from "./ambassador-launcher.js";
@@ -25,6 +26,8 @@ export type { LinkStep } from "./attempt.js";
 export interface LinkEngineDeps {
   clusters: ClusterDirectory;
   links: LinkRepository;
+  /** Issues the certificates of mTLS links (the bot's own CA). */
+  authority: LinkAuthority;
   logger?: EngineLogger;
   /** Image every ambassador runs; default `ambassador-bot/ambassador:latest`. */
   ambassadorImage?: string;
@@ -76,6 +79,7 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
       { handshakeMs: deadlines.handshake, readyMs: deadlines.ready },
       deps.logger,
     ),
+    authority: deps.authority,
     logger: deps.logger,
     clock: deps.clock ?? (() => new Date()),
     newId: deps.newId ?? (() => randomBytes(6).toString("hex")),

@@ -1,5 +1,7 @@
+import { isIP } from "node:net";
 import type { DockerHost } from "../docker/docker-host.js";
 import type { LinkResource, ResourceRole } from "../domain/link.js";
+import type { LinkCredentials } from "../domain/pki.js";
 import type { AmbassadorLauncher, AmbassadorSpec } from "./ambassador-launcher.js";
 import { createUniquelyNamed } from "./ambassador-runner.js";
 import type { Attempt } from "./attempt.js";
@@ -7,6 +9,7 @@ import { type ImageCheck, webImageFix } from "./image-check.js";
 import { linkLabels } from "./labels.js";
 import { type LinkPlan, networkNames } from "./link-plan.js";
 import { connectionsOf, envName, linkEnvironment, publishedPorts, targetEnvironment } from "./mappings.js";
+import { tlsArchive, tlsArchiveRoot } from "./tls-files.js";
 import type { AmbassadorMode, Connection, PortMapping, RepairedPart } from "./types.js";
 
 /** A container of the link as it stands after the build: kept or made anew. */
@@ -22,6 +25,8 @@ export interface Build {
   attempt: Attempt;
   launcher: AmbassadorLauncher;
   images: ImageCheck;
+  /** This link's certificates, issued once per attempt when a TLS ambassador is made. */
+  credentials: () => Promise<LinkCredentials>;
   /** Parts made by this attempt, and why. */
   remade: Map<ResourceRole, RepairedPart>;
   containers: Partial<Record<"source" | "target" | "web", PartContainer>>;
@@ -36,6 +41,11 @@ export interface LinkPart {
   /** Why the part must be made now; undefined when it is there and current, or not part of this link. */
   needs(build: Build): string | undefined;
   make(build: Build): Promise<{ name: string; kind: LinkResource["kind"] }>;
+}
+
+/** The host's advertise address when it is an IP address of its own to publish on; else every address. */
+function hostAddress(on: DockerHost): string | undefined {
+  return isIP(on.advertise) ? on.advertise : undefined;
 }
 
 const labels = (build: Build, role: ResourceRole) =>
@@ -101,7 +111,20 @@ const connectionPart: LinkPart = {
   },
 };
 
-/** Checks the image, then runs one side's ambassador in the plan's mode. */
+/** What makes an ambassador speak mTLS: its role, the peer it requires, and its private files put in before it starts. */
+async function tlsSpec(build: Build, side: "source" | "target"): Promise<Partial<AmbassadorSpec>> {
+  const credentials = await build.credentials();
+  const host = build.plan[side];
+  const peer = side === "source" ? credentials.names.target : credentials.names.source;
+  const archive = await tlsArchive(credentials.ca, credentials[side]);
+  return {
+    env: [`AMBASSADOR_TLS_ROLE=${side === "source" ? "server" : "client"}`, `AMBASSADOR_TLS_PEER=${peer}`],
+    prepare: (container, signal) =>
+      host.putArchive(container.id, container.name, tlsArchiveRoot, archive, { signal }),
+  };
+}
+
+/** Checks the image, then runs one side's ambassador: mTLS, or the plaintext mode the plan asks for. */
 async function startAmbassador(
   build: Build,
   side: "source" | "target",
@@ -109,8 +132,11 @@ async function startAmbassador(
 ): Promise<{ name: string; kind: "container" }> {
   const host = build.plan[side];
   await build.images.ensure(host, [{ image: build.launcher.image, what: "ambassador" }]);
+  const tls = build.plan.protection === "mtls" ? await tlsSpec(build, side) : {};
+  const full = { ...spec, ...tls, env: [...spec.env, ...(tls.env ?? [])], host };
+  const mode = build.plan.protection === "mtls" ? "tls" : build.plan.mode;
   const started = await build.attempt.step(`start ${side} ambassador`, host.name, () =>
-    build.launcher.launch({ ...spec, host }, labels(build, side), build.plan.mode, build.attempt, side),
+    build.launcher.launch(full, labels(build, side), mode, build.attempt, side),
   );
   build.containers[side] = started;
   return { name: started.name, kind: "container" };
@@ -128,11 +154,15 @@ const sourcePart: LinkPart = {
     });
     return startAmbassador(build, "source", {
       baseName: `${app.name}-ambassador`,
-      env: ports.map(
-        (port) => `${envName(alias)}_PORT_${port}_TCP=tcp://${network ? app.name : alias}:${port}`,
-      ),
+      env: [
+        ...ports.map(
+          (port) => `${envName(alias)}_PORT_${port}_TCP=tcp://${network ? app.name : alias}:${port}`,
+        ),
+        `AMBASSADOR_ADMIT=${build.plan.admit.join(",")}`,
+      ],
       ports,
       publish: new Map(ports.map((port) => [port, used.has(port) ? "" : String(port)])),
+      publishIp: hostAddress(source),
       networkMode: network,
       links: network ? undefined : [`${app.name}:${alias}`],
     });
@@ -192,6 +222,8 @@ const webPart: LinkPart = {
     const network = networkNames(build.plan).target;
     const legacyTarget = network ? undefined : build.containers.target;
     await build.images.ensure(target, [{ image: web.image, what: "web", fix: webImageFix }]);
+    const exposed = Object.keys((await target.inspectImage(web.image))?.Config.ExposedPorts ?? {});
+    const address = hostAddress(target);
     const made = await build.attempt.step("start web", target.name, async (signal) => {
       const created = await createUniquelyNamed(
         target,
@@ -201,7 +233,10 @@ const webPart: LinkPart = {
           Env: network ? linkEnvironment(alias, ports) : undefined,
           Labels: labels(build, "web"),
           HostConfig: {
-            PublishAllPorts: true,
+            PublishAllPorts: address === undefined,
+            PortBindings: address
+              ? Object.fromEntries(exposed.map((port) => [port, [{ HostIp: address, HostPort: "" }]]))
+              : undefined,
             RestartPolicy: { Name: "unless-stopped" },
             NetworkMode: network,
             Links: legacyTarget ? [`${legacyTarget.name}:${alias}`] : undefined,

@@ -25,7 +25,11 @@ export interface LinkPlan {
   web?: { image: string; base: string };
   channel?: string;
   actor: Actor;
+  /** `mtls`: both ambassadors run `tls` with per-link certificates; `plaintext`: `mode` (or the fastest). */
+  protection: "mtls" | "plaintext";
   mode?: AmbassadorMode;
+  /** CIDRs the source ambassador admits: the target cluster's egress addresses. */
+  admit: string[];
   source: DockerHost;
   target: DockerHost;
   /** What the link has now: nothing for a new link, the stored parts with their live state for a repair. */

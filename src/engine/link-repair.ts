@@ -2,7 +2,7 @@ import { DockerCallError, type DockerHost, isUnreachable } from "../docker/docke
 import type { LinkRecord, LinkResource, ResourceRole } from "../domain/link.js";
 import { describeError, UserError } from "../errors.js";
 import { failAttempt } from "./attempt-failure.js";
-import { type EngineCore, newAttempt } from "./engine-core.js";
+import { admittedFrom, type EngineCore, newAttempt } from "./engine-core.js";
 import { buildLink, replacedParts } from "./link-build.js";
 import type { LinkPlan, LivePart } from "./link-plan.js";
 import { urlsOf } from "./mappings.js";
@@ -72,7 +72,9 @@ async function planRepair(core: EngineCore, link: LinkRecord, context: RequestCo
     web: link.web ? { image: link.web.image, base: link.web.name.replace(/-\d+$/, "") } : undefined,
     channel: link.channel ?? context.channel,
     actor: context.actor,
+    protection: link.protection ?? "plaintext",
     mode: core.mode,
+    admit: admittedFrom(core, link.targetCluster),
     source,
     target,
     live,
@@ -88,7 +90,7 @@ export async function repairLink(
   const plan = await planRepair(core, link, context);
   const attempt = newAttempt(core, link.id);
   try {
-    const build = await buildLink(plan, attempt, core.launcher);
+    const build = await buildLink(plan, attempt, core.launcher, core.authority);
     const recreated = [...build.remade.values()].sort(
       (a, b) => roleOrder.indexOf(a.role) - roleOrder.indexOf(b.role),
     );

@@ -8,7 +8,8 @@ export interface RequestContext {
   channel?: string;
 }
 
-export type AmbassadorMode = "kernel" | "relay";
+/** How an ambassador forwards: DNAT in its namespace, a plaintext relay, or a mutually authenticated TLS relay. */
+export type AmbassadorMode = "kernel" | "relay" | "tls";
 
 /** Where a target ambassador forwards one port: the source ambassador's `host:port`. */
 export interface Connection {
@@ -26,8 +27,10 @@ export interface LinkOptions {
   webName?: string;
   /** Wire with legacy `--link` as the seed tutorial does, instead of user-defined networks. */
   legacyLinks?: boolean;
-  /** Ambassador mode; by default the fastest the host permits. */
+  /** Ambassador mode of a plaintext link; by default the fastest the host permits. */
   mode?: AmbassadorMode;
+  /** Carry the bytes between the hosts unencrypted (still admitted from the target only); default mTLS. */
+  plaintext?: boolean;
 }
 
 export interface AmbassadorInfo {

@@ -1,5 +1,5 @@
 import type { ClusterProbe, ClusterSummary } from "../domain/cluster.js";
-import { describeRole, type LinkHealth } from "../domain/link.js";
+import { describeRole, type LinkHealth, type LinkRecord } from "../domain/link.js";
 import type { LinkView, PortMapping, RepairResult } from "../engine/types.js";
 
 /** `5000/tcp -> 10.0.0.12:32770`, exactly as `docker port` prints it. */
@@ -84,7 +84,13 @@ export function statusLines(view: LinkView): string[] {
     "Containers:",
     ...view.containers.map((c) => `  ${describeRole(c.role)} ${c.name} on ${c.cluster}: ${c.state}`),
     `Connection: ${link.connections.map((c) => `${c.port} -> ${c.address}`).join(", ") || "none"}`,
+    `Protection: ${describeProtection(link)}`,
   ];
+}
+
+/** How a link's bytes cross between the hosts, in words: `mTLS` or `plaintext, target only`. */
+export function describeProtection(link: Pick<LinkRecord, "protection">): string {
+  return link.protection === "mtls" ? "mTLS" : "plaintext, target only";
 }
 
 /** The repair command's lines, the same in a terminal and in Slack. */

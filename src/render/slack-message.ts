@@ -7,6 +7,7 @@ import {
   describeContainers,
   describeHealth,
   describeLink,
+  describeProtection,
   formatDuration,
   formatMapping,
   groupMappings,
@@ -117,6 +118,7 @@ function blocksFor(result: CommandResult): KnownBlock[] {
           [
             `link \`${link.id}\``,
             `connection ${connections.map((c) => `${c.port} -> ${c.address}`).join(", ")}`,
+            `protection ${describeProtection(link)}`,
             `ambassadors ${escapeMrkdwn(source.name)}@${source.cluster} (${source.mode}), ${escapeMrkdwn(target.name)}@${target.cluster} (${target.mode})`,
             ...(existing || !timings.length ? [] : [`took ${formatDuration(total)}`]),
           ].join(" · "),

@@ -5,6 +5,7 @@ import {
   describeContainers,
   describeHealth,
   describeLink,
+  describeProtection,
   formatDuration,
   formatMapping,
   groupMappings,
@@ -38,6 +39,7 @@ export function renderText(result: CommandResult, options: TextOptions = {}): st
         ...mappingLines(mappings),
         `Connection: ${connections.map((c) => `${c.port} -> ${c.address}`).join(", ")}`,
         `Ambassadors: ${source.name} on ${source.cluster} (${source.mode}), ${target.name} on ${target.cluster} (${target.mode})`,
+        `Protection: ${describeProtection(link)}`,
       ];
       if (!existing && timings.length) lines.push(`Took ${formatDuration(total)}.`);
       return lines.join("\n");

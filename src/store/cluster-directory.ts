@@ -20,6 +20,7 @@ export function summarizeCluster(record: ClusterRecord): ClusterSummary {
     tls: record.tls !== undefined,
     advertise: record.advertise,
     channels: [...record.channels],
+    egress: record.egress ? [...record.egress] : undefined,
   };
 }
 

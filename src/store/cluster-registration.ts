@@ -24,6 +24,8 @@ export interface ClusterRequest {
   source: ClusterSource;
   advertise?: string;
   channels?: string[];
+  /** CIDRs the cluster's containers reach other hosts from, when not its advertise address. */
+  egress?: string[];
 }
 
 export interface ResolveOptions {
@@ -51,6 +53,19 @@ function checkAdvertise(address: string): void {
   if (!isIP(address) && !hostnamePattern.test(address)) {
     throw new UserError("bad-advertise", `--advertise "${address}" is not an IP address or a host name`);
   }
+}
+
+/** An IPv4 CIDR (`10.0.0.0/24`, or an address alone for /32), normalised to address/bits. */
+function checkEgress(cidr: string): string {
+  const [address = "", bits = "32", extra] = cidr.trim().split("/");
+  const width = Number(bits);
+  if (isIP(address) !== 4 || extra !== undefined || !/^\d{1,2}$/.test(bits) || width > 32) {
+    throw new UserError(
+      "bad-egress",
+      `--egress "${cidr}" is not an IPv4 address or CIDR such as 10.0.0.0/24`,
+    );
+  }
+  return `${address}/${width}`;
 }
 
 function checkChannels(channels: string[]): void {
@@ -139,6 +154,7 @@ export async function resolveClusterRequest(
   const channels = [...new Set(request.channels ?? [])];
   checkChannels(channels);
   if (request.advertise !== undefined) checkAdvertise(request.advertise);
+  const egress = request.egress?.length ? request.egress.map(checkEgress) : undefined;
   const located = await locate(request.source, options);
   const url = parseDockerUrl(located.host);
   let tls: TlsMaterial | undefined;
@@ -163,7 +179,14 @@ export async function resolveClusterRequest(
       `${formatDockerUrl(url)} has no network address; add --advertise <ip or hostname> that other hosts use to reach its published ports`,
     );
   }
-  return { name: request.name, host: formatDockerUrl(url, tls !== undefined), tls, advertise, channels };
+  return {
+    name: request.name,
+    host: formatDockerUrl(url, tls !== undefined),
+    tls,
+    advertise,
+    channels,
+    egress,
+  };
 }
 
 /** Connects to a candidate with a fresh client (never the process's DOCKER_* variables) within the deadline. */

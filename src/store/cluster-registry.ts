@@ -14,6 +14,7 @@ export interface ClusterCandidate {
   tls?: TlsMaterial;
   advertise: string;
   channels: string[];
+  egress?: string[];
 }
 
 /** The AES-GCM context a cluster's private key is sealed under. */
@@ -85,6 +86,7 @@ export class ClusterRegistry {
           key: this.secrets.seal(candidate.tls.key, clusterKeyContext(candidate.name)),
         },
         advertise: candidate.advertise,
+        egress: candidate.egress,
         channels: [...candidate.channels],
         addedAt: new Date().toISOString(),
         addedBy: actor,

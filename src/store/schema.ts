@@ -26,6 +26,8 @@ export const ClusterRecord = z.object({
     .optional(),
   /** The address other hosts use to reach ports published on this one. */
   advertise: z.string(),
+  /** CIDRs this cluster's containers reach other hosts from, when not its advertise address. */
+  egress: z.array(z.string()).optional(),
   /** Slack channel IDs allowed to use this cluster; empty means any. */
   channels: z.array(z.string()),
   addedAt: z.string(),
@@ -33,9 +35,17 @@ export const ClusterRecord = z.object({
 });
 export type ClusterRecord = z.infer<typeof ClusterRecord>;
 
+/** The bot's own CA for links: its certificate, and its key sealed like the hosts' keys. */
+export const LinkAuthorityRecord = z.object({
+  cert: z.string(),
+  key: SealedSecret,
+  createdAt: z.string(),
+});
+
 export const StoreData = z.object({
   version: z.literal(1),
   clusters: z.array(ClusterRecord),
+  authority: LinkAuthorityRecord.optional(),
   links: z.array(LinkRecord),
   audit: z.array(AuditEntry),
 });

@@ -2,9 +2,11 @@ import { type Deadlines, defaultDeadlines } from "../deadlines.js";
 import type { ClusterDirectory } from "../docker/clusters.js";
 import type { AuditLog } from "../domain/audit.js";
 import type { LinkRepository } from "../domain/link.js";
+import type { LinkAuthority } from "../domain/pki.js";
 import { StoreAuditLog } from "./audit.js";
 import { StoreClusterDirectory } from "./cluster-directory.js";
 import { ClusterRegistry } from "./cluster-registry.js";
+import { KeptLinkAuthority, storeAuthorityKeeper } from "./link-authority.js";
 import { StoreLinkRepository } from "./link-repository.js";
 import { loadSecretBox, type SecretBox } from "./secret-box.js";
 import { Store } from "./store.js";
@@ -17,6 +19,8 @@ export interface StoreServices {
   registry: ClusterRegistry;
   clusters: ClusterDirectory;
   links: LinkRepository;
+  /** The bot's own CA for mTLS links, kept in the store. */
+  authority: LinkAuthority;
   audit: AuditLog;
   /** Things to tell the user once (a key file was generated); print them to stderr. */
   notices: string[];
@@ -53,6 +57,7 @@ export async function openStoreServices(
       registry,
       clusters: new StoreClusterDirectory(registry, options.deadlines ?? defaultDeadlines),
       links: new StoreLinkRepository(store),
+      authority: new KeptLinkAuthority(storeAuthorityKeeper(store, box)),
       audit: new StoreAuditLog(store),
       notices,
       close: () => store.close(),

@@ -7,9 +7,9 @@ import type { ClusterRegistry } from "../store/cluster-registry.js";
 
 export const clustersUsage = [
   "usage: ambassador clusters <command>",
-  "  add <name> --env-file <path/docker.env> [--advertise <addr>] [--channel <id>]...",
-  "  add <name> --host <tcp://|unix://|ssh://url> [--cert-path <dir>] [--advertise <addr>] [--channel <id>]...",
-  "  add <name> --context <docker context> [--advertise <addr>] [--channel <id>]...",
+  "  add <name> --env-file <path/docker.env> [--advertise <addr>] [--channel <id>]... [--egress <cidr,...>]",
+  "  add <name> --host <tcp://|unix://|ssh://url> [--cert-path <dir>] [--advertise <addr>] [--channel <id>]... [--egress <cidr,...>]",
+  "  add <name> --context <docker context> [--advertise <addr>] [--channel <id>]... [--egress <cidr,...>]",
   "  list",
   "  remove <name> [--force]",
   "  test [name]",
@@ -72,6 +72,7 @@ async function add(args: string[], deps: ClustersCommandDeps): Promise<CommandRe
     context: { type: "string" },
     advertise: { type: "string" },
     channel: { type: "string", multiple: true },
+    egress: { type: "string" },
   });
   if (positionals.length !== 1) {
     throw new UsageError(
@@ -100,6 +101,7 @@ async function add(args: string[], deps: ClustersCommandDeps): Promise<CommandRe
       source,
       advertise: values.advertise as string | undefined,
       channels: (values.channel as string[] | undefined) ?? [],
+      egress: (values.egress as string | undefined)?.split(","),
     },
     {
       registry: deps.registry,

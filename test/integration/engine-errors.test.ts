@@ -11,6 +11,7 @@ import {
   startApp,
   tester,
 } from "../support/engine-fixture.js";
+import { testAuthority } from "../support/memory-links.js";
 
 async function userError(attempt: Promise<unknown>): Promise<UserError> {
   const error = await attempt.then(
@@ -96,7 +97,13 @@ describe.each(["kernel", "relay"] as AmbassadorMode[])("link refusals, %s mode",
 
   it("says so when the ambassador image is missing on a host and cannot be pulled", async () => {
     const image = `${lab().bridgeIp}:5999/nosuch/ambassador:latest`;
-    const engine = createLinkEngine({ clusters: fx.clusters, links: fx.links, ambassadorImage: image, mode });
+    const engine = createLinkEngine({
+      clusters: fx.clusters,
+      links: fx.links,
+      authority: testAuthority(),
+      ambassadorImage: image,
+      mode,
+    });
     const error = await userError(engine.link("app", "clustera", "clusterb", { alias: "helloapp" }, tester));
     expect(error.code).toBe("image-missing");
     expect(error.message).toMatch(

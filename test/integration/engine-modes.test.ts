@@ -13,6 +13,7 @@ import {
   startApp,
   tester,
 } from "../support/engine-fixture.js";
+import { testAuthority } from "../support/memory-links.js";
 
 const noKernel = "ambassador-test/no-kernel:latest";
 
@@ -64,7 +65,12 @@ describe("ambassador modes", () => {
   });
 
   it("falls back to relay where kernel forwarding is refused, and says so", async () => {
-    const engine = createLinkEngine({ clusters: fx.clusters, links: fx.links, ambassadorImage: noKernel });
+    const engine = createLinkEngine({
+      clusters: fx.clusters,
+      links: fx.links,
+      authority: testAuthority(),
+      ambassadorImage: noKernel,
+    });
     const result = await engine.link("app", "clustera", "clusterb", helloLink, tester);
     expect([result.source.mode, result.target.mode]).toEqual(["relay", "relay"]);
     const ambassador = await fx.b.getContainer(result.target.id).inspect();
@@ -77,6 +83,7 @@ describe("ambassador modes", () => {
 
   it("fails cleanly when kernel mode is forced on a host that refuses it", async () => {
     const engine = createLinkEngine({
+      authority: testAuthority(),
       clusters: fx.clusters,
       links: fx.links,
       ambassadorImage: noKernel,
@@ -96,6 +103,7 @@ describe("ambassador modes", () => {
     "takes svendowideit/ambassador as a drop-in ambassador image (mode %s)",
     async (mode) => {
       const engine = createLinkEngine({
+        authority: testAuthority(),
         clusters: fx.clusters,
         links: fx.links,
         ambassadorImage: "svendowideit/ambassador:latest",

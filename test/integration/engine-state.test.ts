@@ -13,6 +13,7 @@ import {
   startApp,
   tester,
 } from "../support/engine-fixture.js";
+import { testAuthority } from "../support/memory-links.js";
 
 describe.each(["kernel", "relay"] as AmbassadorMode[])("ports, list and reconcile, %s mode", (mode) => {
   let fx: EngineFixture;
@@ -29,7 +30,13 @@ describe.each(["kernel", "relay"] as AmbassadorMode[])("ports, list and reconcil
     const silent = `tcp://${subnet}.250:2376`;
     fx.clusters.add("clusterc", createDockerClient({ host: refused, tls }), lab().bridgeIp, refused);
     fx.clusters.add("clusterd", createDockerClient({ host: silent, tls }), `${subnet}.250`, silent);
-    engine = createLinkEngine({ clusters: fx.clusters, links: fx.links, mode, deadlines: { read: 1_000 } });
+    engine = createLinkEngine({
+      clusters: fx.clusters,
+      links: fx.links,
+      authority: testAuthority(),
+      mode,
+      deadlines: { read: 1_000 },
+    });
   });
 
   afterAll(async () => {

@@ -6,7 +6,7 @@ import { createLinkEngine, type LinkEngineDeps } from "../../src/engine/link-eng
 import type { Engine, RequestContext } from "../../src/engine/types.js";
 import { type LabInfo, labDocker, testLabel } from "../lab.js";
 import { labClusters, type MemoryClusters } from "./memory-clusters.js";
-import { MemoryLinks } from "./memory-links.js";
+import { MemoryLinks, testAuthority } from "./memory-links.js";
 
 export const tester: RequestContext = { actor: { kind: "slack", team: "T1", user: "U1" }, channel: "C1" };
 
@@ -25,7 +25,13 @@ export async function engineFixture(
 ): Promise<EngineFixture> {
   const clusters = await labClusters(info);
   const links = new MemoryLinks();
-  const engine = createLinkEngine({ clusters, links, deadlines: { call: 20_000 }, ...options });
+  const engine = createLinkEngine({
+    clusters,
+    links,
+    authority: testAuthority(),
+    deadlines: { call: 20_000 },
+    ...options,
+  });
   return {
     a: await labDocker(info.clustera),
     b: await labDocker(info.clusterb),

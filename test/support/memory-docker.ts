@@ -85,6 +85,7 @@ interface MemoryContainer {
   published: Map<string, { HostIp: string; HostPort: string }[]>;
   networks: Map<string, Attachment>;
   logs: string[];
+  files: Map<string, Buffer>;
 }
 
 interface MemoryNetwork {
@@ -445,6 +446,42 @@ export class MemoryDockerHost implements DockerHost {
     );
   }
 
+  inspectImage(image: string, options?: CallOptions): Promise<Docker.ImageInspectInfo | undefined> {
+    return this.call(
+      "inspect image",
+      { image },
+      () => {
+        const known = this.imageOf(image);
+        if (!known) return undefined;
+        const exposed = Object.fromEntries(known.exposedPorts.map((port) => [port, {}]));
+        return {
+          Id: known.id,
+          RepoTags: [known.ref],
+          Config: { ExposedPorts: exposed },
+        } as unknown as Docker.ImageInspectInfo;
+      },
+      options,
+    );
+  }
+
+  putArchive(id: string, name: string, path: string, archive: Buffer, options?: CallOptions): Promise<void> {
+    return this.call(
+      "copy files into container",
+      { container: name },
+      () => {
+        const container = this.findContainer(id);
+        if (!container) refuse(404, `No such container: ${id}`);
+        container.files.set(path, archive);
+      },
+      options,
+    );
+  }
+
+  /** The archives put into a container, by the path they were unpacked at. */
+  filesOf(ref: string): Map<string, Buffer> | undefined {
+    return this.findContainer(ref)?.files;
+  }
+
   imageExists(image: string, options?: CallOptions): Promise<boolean> {
     return this.call("inspect image", { image }, () => this.imageOf(image) !== undefined, options);
   }
@@ -682,6 +719,7 @@ export class MemoryDockerHost implements DockerHost {
       published: new Map(),
       networks: new Map([[network.id, { aliases: [...aliases], endpointId: "", ip: "" }]]),
       logs: [],
+      files: new Map(),
     });
     return id;
   }
@@ -763,8 +801,15 @@ export class MemoryDockerHost implements DockerHost {
       say("ambassador: kernel mode needs NET_ADMIN and net.ipv4.ip_forward=1");
       this.exit(container, 3);
       return;
+    } else if (asked === "tls") {
+      const role = container.env.find((entry) => entry.startsWith("AMBASSADOR_TLS_ROLE="))?.slice(20);
+      if (!container.files.has("/run") || (role !== "server" && role !== "client")) {
+        say("ambassador: tls mode needs AMBASSADOR_TLS_ROLE and /run/ambassador/tls/{ca,cert,key}.pem");
+        this.exit(container, 2);
+        return;
+      }
     } else if (asked !== "kernel" && asked !== "relay") {
-      say(`ambassador: AMBASSADOR_MODE must be kernel, relay or auto, got '${asked}'`);
+      say(`ambassador: AMBASSADOR_MODE must be kernel, relay, tls or auto, got '${asked}'`);
       this.exit(container, 2);
       return;
     }

@@ -1,7 +1,7 @@
 import { createLinkEngine, type LinkEngineDeps } from "../../src/engine/link-engine.js";
 import type { Engine } from "../../src/engine/types.js";
 import { type MemoryClusterDirectory, type MemoryDockerHost, memoryLab } from "./memory-docker.js";
-import { MemoryLinks } from "./memory-links.js";
+import { MemoryLinks, testAuthority } from "./memory-links.js";
 
 export interface MemoryEngineOptions extends Partial<Omit<LinkEngineDeps, "clusters" | "links">> {
   /** How long every Docker call on either host takes (ms); default 0. */
@@ -21,7 +21,13 @@ export function memoryEngine(options: MemoryEngineOptions = {}): MemoryEngine {
   const { latencyMs = 0, deadlines, ...deps } = options;
   const { clusters, a, b } = memoryLab({ latencyMs });
   const links = new MemoryLinks();
-  const engine = createLinkEngine({ clusters, links, ...deps, deadlines: { handshake: 50, ...deadlines } });
+  const engine = createLinkEngine({
+    clusters,
+    links,
+    authority: testAuthority(),
+    ...deps,
+    deadlines: { handshake: 50, ...deadlines },
+  });
   return { engine, clusters, links, a, b };
 }
 

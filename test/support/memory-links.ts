@@ -1,4 +1,5 @@
 import type { LinkRecord, LinkRepository } from "../../src/domain/link.js";
+import { type AuthorityKeeper, KeptLinkAuthority } from "../../src/store/link-authority.js";
 
 /** Links held in memory; writes go one at a time, as the store's do. */
 export class MemoryLinks implements LinkRepository {
@@ -31,4 +32,20 @@ export class MemoryLinks implements LinkRepository {
     this.queue = next.catch(() => undefined);
     return next;
   }
+}
+
+/** A CA kept in memory, for the real link authority in tests without a store. */
+export function memoryAuthorityKeeper(): AuthorityKeeper & { saved?: { cert: string; key: string } } {
+  const keeper: AuthorityKeeper & { saved?: { cert: string; key: string } } = {
+    load: () => keeper.saved,
+    async save(ca) {
+      keeper.saved ??= ca;
+    },
+  };
+  return keeper;
+}
+
+/** The real link authority over a CA kept in memory. */
+export function testAuthority(): KeptLinkAuthority {
+  return new KeptLinkAuthority(memoryAuthorityKeeper());
 }

@@ -4,7 +4,7 @@ import { executeCommand } from "../../../src/commands/execute.js";
 import { createLinkEngine } from "../../../src/engine/link-engine.js";
 import { testServices } from "../../support/fakes.js";
 import { memoryLab } from "../../support/memory-docker.js";
-import { MemoryLinks } from "../../support/memory-links.js";
+import { MemoryLinks, testAuthority } from "../../support/memory-links.js";
 
 const admin = (channel: string): Invocation => ({
   actor: { kind: "slack", team: "T1", user: "UADMIN" },
@@ -17,7 +17,12 @@ async function linkedLab() {
   const lab = memoryLab({ latencyMs: 0 });
   lab.clusters.setChannels("clusterb", ["CALLOWED"]);
   const links = new MemoryLinks();
-  const engine = createLinkEngine({ clusters: lab.clusters, links, deadlines: { handshake: 50 } });
+  const engine = createLinkEngine({
+    clusters: lab.clusters,
+    links,
+    authority: testAuthority(),
+    deadlines: { handshake: 50 },
+  });
   const services = testServices({ engine, clusters: lab.clusters });
   const made = await executeCommand(
     "link app clustera clusterb --web hello-web",

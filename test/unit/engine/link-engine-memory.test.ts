@@ -5,7 +5,7 @@ import { LinkStepError } from "../../../src/engine/step-errors.js";
 import type { RequestContext } from "../../../src/engine/types.js";
 import { UserError } from "../../../src/errors.js";
 import { type MemoryDockerHost, memoryLab } from "../../support/memory-docker.js";
-import { MemoryLinks } from "../../support/memory-links.js";
+import { MemoryLinks, testAuthority } from "../../support/memory-links.js";
 
 const context: RequestContext = { actor: { kind: "slack", team: "T1", user: "U1" }, channel: "C1" };
 const linkLabel = "io.ambassador.link";
@@ -14,6 +14,7 @@ function setup(beforeStep?: (step: LinkStep) => void | Promise<void>) {
   const lab = memoryLab({ latencyMs: 0 });
   const links = new MemoryLinks();
   const engine = createLinkEngine({
+    authority: testAuthority(),
     clusters: lab.clusters,
     links,
     deadlines: { handshake: 50 },
