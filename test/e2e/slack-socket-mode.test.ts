@@ -30,8 +30,7 @@ describe("Socket Mode", () => {
     const apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
     const lab = memoryEngine();
     const services = testServices({
-      engine: lab.engine,
-      clusters: lab.clusters,
+      lab,
       env: {
         SLACK_BOT_TOKEN: "xoxb-socket-test",
         SLACK_APP_TOKEN: "xapp-socket-test",

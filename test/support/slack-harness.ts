@@ -54,7 +54,7 @@ export async function startSlackHarness(options: HarnessOptions = {}): Promise<S
     const logger = createLogger({ level: config.logLevel, secrets: configSecrets(config), destination: log });
     services = await createServices(config, logger, options.backend);
   } else {
-    services = testServices({ engine: lab?.engine, clusters: lab?.clusters, env, log });
+    services = testServices({ lab, env, log });
   }
   const bot = await startSlackWithMonitor(services, { port: 0 });
   const url = `http://127.0.0.1:${bot.port}`;

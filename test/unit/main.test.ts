@@ -2,17 +2,18 @@ import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import type { BackendFactory } from "../../src/app-context.js";
 import { main } from "../../src/main.js";
-import { CapturedOutput, FakeClusterDirectory, FakeEngine, MemoryAuditLog } from "../support/fakes.js";
+import { CapturedOutput, MemoryAuditLog } from "../support/fakes.js";
+import { memoryEngine, publishedUrl } from "../support/memory-engine.js";
 
 function run(args: string[], env: NodeJS.ProcessEnv = {}, backend?: BackendFactory) {
   const stdout = new CapturedOutput();
   const stderr = new CapturedOutput();
   const audit = new MemoryAuditLog();
-  const engine = new FakeEngine();
+  const lab = memoryEngine();
   let closed = 0;
-  const fakeBackend: BackendFactory = async () => ({
-    engine,
-    clusters: new FakeClusterDirectory(),
+  const memoryBackend: BackendFactory = async () => ({
+    engine: lab.engine,
+    clusters: lab.clusters,
     audit,
     close: async () => {
       closed += 1;
@@ -23,16 +24,17 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}, backend?: BackendFacto
     stdin: new PassThrough(),
     stdout,
     stderr,
-    backend: backend ?? fakeBackend,
+    backend: backend ?? memoryBackend,
   });
-  return done.then((code) => ({ code, stdout: stdout.text, stderr: stderr.text, audit, engine, closed }));
+  return done.then((code) => ({ code, stdout: stdout.text, stderr: stderr.text, audit, lab, closed }));
 }
 
 describe("ambassador <command>", () => {
   it("runs one command, prints its result and exits 0", async () => {
     const result = await run(["link", "app", "clustera", "clusterb", "--web", "hello-web"]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain("Web: http://10.0.0.13:32770");
+    expect(result.stdout).toContain(`Web: ${await publishedUrl(result.lab.b, "web")}`);
+    expect(result.lab.links.all().map((link) => link.container)).toEqual(["app"]);
     expect(result.stderr).toBe("Linking app from clustera to clusterb…\n");
     expect(result.audit.recorded[0]?.actor.kind).toBe("local");
     expect(result.closed).toBe(1);
@@ -56,9 +58,10 @@ describe("ambassador <command>", () => {
 
   it("delegates `clusters …` to the store's command when it is wired in", async () => {
     const seen: string[][] = [];
+    const lab = memoryEngine();
     const result = await run(["clusters", "test", "clustera"], {}, async () => ({
-      engine: new FakeEngine(),
-      clusters: new FakeClusterDirectory(),
+      engine: lab.engine,
+      clusters: lab.clusters,
       audit: new MemoryAuditLog(),
       runClustersCommand: async (args) => {
         seen.push(args);

@@ -1,13 +1,29 @@
 import { describe, expect, it } from "vitest";
 import type { Invocation } from "../../../src/commands/command.js";
 import { executeCommand, prepareCommand } from "../../../src/commands/execute.js";
-import { clusterA, clusterB, FakeClusterDirectory, FakeEngine, testServices } from "../../support/fakes.js";
+import { engineFailingOn } from "../../support/failing-engine.js";
+import { testServices } from "../../support/fakes.js";
+import type { MemoryEngine } from "../../support/memory-engine.js";
 
 const slack = (user: string, channel = "C1", team = "T1"): Invocation => ({
   actor: { kind: "slack", team, user },
   channel,
   trusted: false,
 });
+
+const linkLabel = "io.ambassador.link";
+
+/** How many Docker calls both hosts have received. */
+const dockerCalls = (lab: MemoryEngine) => lab.a.calls.length + lab.b.calls.length;
+
+/** The containers our links own on both hosts. */
+async function ourContainers(lab: MemoryEngine): Promise<string[]> {
+  const containers = [
+    ...(await lab.a.listContainers([linkLabel])),
+    ...(await lab.b.listContainers([linkLabel])),
+  ];
+  return containers.map((c) => c.Names.join(","));
+}
 
 describe("executeCommand", () => {
   it("lets an admin link and records it in the audit log", async () => {
@@ -29,15 +45,20 @@ describe("executeCommand", () => {
     ]);
   });
 
-  it("refuses link and teardown to a non-admin before touching the engine, and audits the refusal", async () => {
-    const engine = new FakeEngine();
-    const services = testServices({ engine });
-    for (const text of ["link app clustera clusterb", "teardown lnk0001", "teardown"]) {
+  it("refuses link and teardown to a non-admin before touching Docker, and audits the refusal", async () => {
+    const services = testServices();
+    const made = await executeCommand("link app clustera clusterb", slack("UADMIN"), services);
+    if (!made.ok || made.result.kind !== "link") throw new Error("link failed");
+    const id = made.result.result.link.id;
+    services.audit.recorded.length = 0;
+    const before = dockerCalls(services.lab);
+    for (const text of ["link app clusterb clustera", `teardown ${id}`, "teardown"]) {
       const prepared = await prepareCommand(text, slack("UBOB"), services);
       expect(prepared.kind).toBe("failed");
       if (prepared.kind === "failed") expect(prepared.failure.message).toMatch(/Only Ambassador admins may/);
     }
-    expect(engine.calls).toEqual([]);
+    expect(dockerCalls(services.lab)).toBe(before);
+    expect(services.lab.links.all().map((link) => link.id)).toEqual([id]);
     expect(services.audit.recorded.map((e) => [e.action, e.outcome, e.actor])).toEqual([
       ["link", "refused", { kind: "slack", team: "T1", user: "UBOB" }],
       ["teardown", "refused", { kind: "slack", team: "T1", user: "UBOB" }],
@@ -70,12 +91,13 @@ describe("executeCommand", () => {
   });
 
   it("refuses link from a channel not allowed for one of the clusters", async () => {
-    const clusters = new FakeClusterDirectory([clusterA, { ...clusterB, channels: ["COPS"] }]);
-    const services = testServices({ clusters });
+    const services = testServices();
+    services.lab.clusters.setChannels("clusterb", ["COPS"]);
     const refused = await executeCommand("link app clustera clusterb", slack("UADMIN", "CRANDOM"), services);
     expect(refused).toMatchObject({ ok: false, failure: { refused: true } });
     if (!refused.ok)
       expect(refused.failure.message).toMatch(/Cluster clusterb may only be used from <#COPS>/);
+    expect(await ourContainers(services.lab)).toEqual([]);
     expect((await executeCommand("link app clustera clusterb", slack("UADMIN", "COPS"), services)).ok).toBe(
       true,
     );
@@ -83,13 +105,14 @@ describe("executeCommand", () => {
   });
 
   it("refuses teardown of a link whose clusters this channel may not use", async () => {
-    const clusters = new FakeClusterDirectory([clusterA, { ...clusterB, channels: ["COPS"] }]);
-    const engine = new FakeEngine();
-    const services = testServices({ clusters, engine });
+    const services = testServices();
+    services.lab.clusters.setChannels("clusterb", ["COPS"]);
     await executeCommand("link app clustera clusterb", slack("UADMIN", "COPS"), services);
+    const before = await ourContainers(services.lab);
     const outcome = await executeCommand("teardown app", slack("UADMIN", "CRANDOM"), services);
     expect(outcome).toMatchObject({ ok: false, failure: { refused: true } });
-    expect(engine.links).toHaveLength(1);
+    expect(services.lab.links.all()).toHaveLength(1);
+    expect(await ourContainers(services.lab)).toEqual(before);
     expect(services.audit.recorded.at(-1)).toMatchObject({
       action: "teardown",
       outcome: "refused",
@@ -112,7 +135,10 @@ describe("executeCommand", () => {
     const outcome = await executeCommand("link nope clustera clusterb", slack("UADMIN"), services);
     expect(outcome).toEqual({
       ok: false,
-      failure: { message: "There is no container named nope on clustera.", refused: false },
+      failure: {
+        message: 'No container "nope" on clustera. Check the name with `ports` or `docker ps` on that host.',
+        refused: false,
+      },
     });
     expect(services.audit.recorded[0]).toMatchObject({
       outcome: "error",
@@ -121,8 +147,9 @@ describe("executeCommand", () => {
   });
 
   it("hides other errors behind a reference that is in the log with its context", async () => {
-    const engine = new FakeEngine({ crash: new Error("connect ECONNREFUSED 10.0.0.13:2376") });
-    const services = testServices({ engine });
+    const lab = testServices().lab;
+    const engine = engineFailingOn(lab.engine, "ports", new Error("connect ECONNREFUSED 10.0.0.13:2376"));
+    const services = testServices({ lab, engine });
     const outcome = await executeCommand("ports web", slack("UBOB"), services);
     expect(outcome.ok).toBe(false);
     if (outcome.ok) return;
@@ -142,11 +169,10 @@ describe("executeCommand", () => {
   });
 
   it("turns a failure while authorising into a reference, not a refusal", async () => {
-    const clusters = new FakeClusterDirectory();
-    clusters.list = () => {
+    const services = testServices();
+    services.lab.clusters.list = () => {
       throw new Error("store ./data/ambassador.json: unexpected end of JSON");
     };
-    const services = testServices({ clusters });
     const prepared = await prepareCommand("link app clustera clusterb", slack("UADMIN"), services);
     expect(prepared).toMatchObject({
       kind: "failed",
@@ -167,33 +193,33 @@ describe("executeCommand", () => {
 
 describe("teardown without an argument", () => {
   it("tears down the only link of this channel", async () => {
-    const engine = new FakeEngine();
-    const services = testServices({ engine });
+    const services = testServices();
     await executeCommand("link app clustera clusterb", slack("UADMIN", "C1"), services);
     const outcome = await executeCommand("teardown", slack("UADMIN", "C1"), services);
     expect(outcome).toMatchObject({ ok: true, result: { kind: "teardown", result: { status: "removed" } } });
-    expect(engine.links).toEqual([]);
+    expect(services.lab.links.all()).toEqual([]);
+    expect(await ourContainers(services.lab)).toEqual([]);
   });
 
   it("lists the links when the channel has several, and removes nothing", async () => {
-    const engine = new FakeEngine({
-      containers: [
-        { cluster: "clustera", name: "app", ports: [5000] },
-        { cluster: "clustera", name: "db", ports: [5432] },
-      ],
-    });
-    const services = testServices({ engine });
-    await executeCommand("link app clustera clusterb", slack("UADMIN", "C1"), services);
-    await executeCommand("link db clustera clusterb", slack("UADMIN", "C1"), services);
-    await executeCommand("link app clusterb clustera", slack("UADMIN", "C2"), services).catch(
-      () => undefined,
-    );
+    const services = testServices();
+    services.lab.a.run({ name: "db", Image: "hello-app" });
+    services.lab.b.run({ name: "cache", Image: "hello-app" });
+    for (const [text, channel] of [
+      ["link app clustera clusterb", "C1"],
+      ["link db clustera clusterb --port 5432", "C1"],
+      ["link cache clusterb clustera", "C2"],
+    ] as const) {
+      expect((await executeCommand(text, slack("UADMIN", channel), services)).ok, text).toBe(true);
+    }
+    const before = await ourContainers(services.lab);
     const outcome = await executeCommand("teardown", slack("UADMIN", "C1"), services);
     expect(outcome).toMatchObject({ ok: true, result: { kind: "teardown-choice" } });
     if (outcome.ok && outcome.result.kind === "teardown-choice") {
-      expect(outcome.result.links.map((v) => v.link.container)).toEqual(["app", "db"]);
+      expect(outcome.result.links.map((v) => v.link.container).sort()).toEqual(["app", "db"]);
     }
-    expect(engine.links).toHaveLength(2);
+    expect(services.lab.links.all()).toHaveLength(3);
+    expect(await ourContainers(services.lab)).toEqual(before);
   });
 
   it("says so when the channel has no link", async () => {

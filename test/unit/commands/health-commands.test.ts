@@ -4,7 +4,8 @@ import { executeCommand } from "../../../src/commands/execute.js";
 import type { LinkHealth } from "../../../src/domain/link.js";
 import { renderSlackMessage } from "../../../src/render/slack-message.js";
 import { renderText } from "../../../src/render/text.js";
-import { clusterA, clusterB, FakeClusterDirectory, FakeEngine, testServices } from "../../support/fakes.js";
+import { testServices } from "../../support/fakes.js";
+import { memoryEngine } from "../../support/memory-engine.js";
 
 const slack = (user: string, channel = "C1"): Invocation => ({
   actor: { kind: "slack", team: "T1", user },
@@ -25,10 +26,11 @@ const liveHealth: LinkHealth = {
   problems: ["target ambassador app-ambassador on clusterb is missing"],
 };
 
+/** A link of the seed tutorial made by the real engine, and a way to set the health stored with it. */
 async function linked(options: { channels?: string[] } = {}) {
-  const engine = new FakeEngine();
-  const clusters = new FakeClusterDirectory([clusterA, { ...clusterB, channels: options.channels ?? [] }]);
-  const { link } = await engine.link(
+  const lab = memoryEngine();
+  if (options.channels) lab.clusters.setChannels("clusterb", options.channels);
+  const { link } = await lab.engine.link(
     "app",
     "clustera",
     "clusterb",
@@ -38,7 +40,12 @@ async function linked(options: { channels?: string[] } = {}) {
       channel: "C1",
     },
   );
-  return { engine, clusters, link };
+  const storeHealth = async (health: LinkHealth) => {
+    const stored = lab.links.get(link.id);
+    if (!stored) throw new Error(`link ${link.id} is not stored`);
+    await lab.links.save({ ...stored, health });
+  };
+  return { lab, link, storeHealth };
 }
 
 function textOf(outcome: Awaited<ReturnType<typeof executeCommand>>): string {
@@ -48,10 +55,10 @@ function textOf(outcome: Awaited<ReturnType<typeof executeCommand>>): string {
 
 describe("status <link-id>", () => {
   it("shows each container's live state and the monitor's health, since when and the last check", async () => {
-    const { engine, link } = await linked();
-    link.health = storedHealth;
+    const { lab, link, storeHealth } = await linked();
+    await storeHealth(storedHealth);
     const services = {
-      ...testServices({ engine }),
+      ...testServices({ lab }),
       health: (id: string) => (id === link.id ? liveHealth : undefined),
     };
     const text = textOf(await executeCommand(`status ${link.id}`, slack("UBOB"), services));
@@ -65,20 +72,20 @@ describe("status <link-id>", () => {
   });
 
   it("falls back to the stored health when no monitor runs, and says when a link was never checked", async () => {
-    const { engine, link } = await linked();
-    const services = testServices({ engine });
+    const { lab, link, storeHealth } = await linked();
+    const services = testServices({ lab });
     expect(textOf(await executeCommand(`status ${link.id}`, slack("UBOB"), services))).toContain(
       "Health: not checked yet",
     );
-    link.health = storedHealth;
+    await storeHealth(storedHealth);
     expect(textOf(await executeCommand(`status ${link.id}`, slack("UBOB"), services))).toContain(
       "Health: healthy since 2026-11-20T08:00:00.000Z, last check 2026-11-20T09:00:00.000Z",
     );
   });
 
   it("names the links there are when the ID is unknown, and asks for the ID when it is missing", async () => {
-    const { engine, link } = await linked();
-    const services = testServices({ engine });
+    const { lab, link } = await linked();
+    const services = testServices({ lab });
     const unknown = await executeCommand("status nope", slack("UBOB"), services);
     expect(unknown).toMatchObject({
       ok: false,
@@ -92,8 +99,8 @@ describe("status <link-id>", () => {
   });
 
   it("renders as Block Kit with a warning when the link is broken", async () => {
-    const { engine, link } = await linked();
-    const services = { ...testServices({ engine }), health: () => liveHealth };
+    const { lab, link } = await linked();
+    const services = { ...testServices({ lab }), health: () => liveHealth };
     const outcome = await executeCommand(`status ${link.id}`, slack("UBOB"), services);
     if (!outcome.ok) throw new Error(outcome.failure.message);
     const message = renderSlackMessage(outcome.result);
@@ -106,8 +113,8 @@ describe("status <link-id>", () => {
 
 describe("list", () => {
   it("shows each link's health with since and last check, from the monitor when it runs", async () => {
-    const { engine } = await linked();
-    const services = { ...testServices({ engine }), health: () => liveHealth };
+    const { lab } = await linked();
+    const services = { ...testServices({ lab }), health: () => liveHealth };
     const text = textOf(await executeCommand("list", slack("UBOB"), services));
     expect(text).toContain(
       "    health broken since 2026-11-25T13:00:00.000Z, last check 2026-11-25T13:00:30.000Z",
@@ -116,21 +123,26 @@ describe("list", () => {
 });
 
 describe("repair <link-id>", () => {
-  it("is for admins only, and refuses before the engine is called", async () => {
-    const { engine, link } = await linked();
-    const services = testServices({ engine });
+  it("is for admins only, and refuses before Docker is called", async () => {
+    const { lab, link } = await linked();
+    lab.b.removeExternally("app-ambassador");
+    const services = testServices({ lab });
+    const calls = lab.b.calls.length;
     const outcome = await executeCommand(`repair ${link.id}`, slack("UBOB"), services);
     expect(outcome).toMatchObject({
       ok: false,
       failure: { refused: true, message: expect.stringMatching(/^Only Ambassador admins may `repair`/) },
     });
-    expect(engine.calls.filter((call) => call.startsWith("repair"))).toEqual([]);
+    expect(lab.b.calls.length).toBe(calls);
+    expect(await lab.b.inspectContainer("app-ambassador")).toBeUndefined();
     expect(services.audit.recorded.at(-1)).toMatchObject({ action: "repair", outcome: "refused" });
   });
 
   it("refuses from a channel the link's clusters are not bound to", async () => {
-    const { engine, clusters, link } = await linked({ channels: ["COPS"] });
-    const services = testServices({ engine, clusters });
+    const { lab, link } = await linked({ channels: ["COPS"] });
+    lab.b.removeExternally("app-ambassador");
+    const services = testServices({ lab });
+    const calls = lab.b.calls.length;
     const outcome = await executeCommand(`repair ${link.id}`, slack("UADMIN", "C1"), services);
     expect(outcome).toMatchObject({
       ok: false,
@@ -139,16 +151,17 @@ describe("repair <link-id>", () => {
         message: expect.stringMatching(/^Cluster clusterb may only be used from <#COPS>/),
       },
     });
-    expect(engine.calls.filter((call) => call.startsWith("repair"))).toEqual([]);
+    expect(lab.b.calls.length).toBe(calls);
+    expect(await lab.b.inspectContainer("app-ambassador")).toBeUndefined();
   });
 
   it("says what it recreated, or that there was nothing to repair", async () => {
-    const { engine, link } = await linked();
-    const services = testServices({ engine });
+    const { lab, link } = await linked();
+    const services = testServices({ lab });
     expect(textOf(await executeCommand(`repair ${link.id}`, slack("UADMIN"), services))).toBe(
       `Link ${link.id} needs no repair: every part is there and current. \`/ambassador status ${link.id}\` shows it.`,
     );
-    link.status = "broken";
+    lab.b.removeExternally("app-ambassador");
     const outcome = await executeCommand(`repair ${link.id}`, slack("UADMIN"), services);
     expect(textOf(outcome)).toContain(
       `Repaired link ${link.id}: recreated 1 part.\n  recreated target ambassador app-ambassador on clusterb (missing)`,

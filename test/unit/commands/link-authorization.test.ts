@@ -1,10 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Invocation } from "../../../src/commands/command.js";
 import { executeCommand } from "../../../src/commands/execute.js";
-import { createLinkEngine } from "../../../src/engine/link-engine.js";
 import { testServices } from "../../support/fakes.js";
-import { memoryLab } from "../../support/memory-docker.js";
-import { MemoryLinks, testAuthority } from "../../support/memory-links.js";
+import { memoryEngine } from "../../support/memory-engine.js";
 
 const admin = (channel: string): Invocation => ({
   actor: { kind: "slack", team: "T1", user: "UADMIN" },
@@ -14,23 +12,16 @@ const admin = (channel: string): Invocation => ({
 
 /** The real engine over two in-memory hosts; clusterb may only be used from channel CALLOWED. */
 async function linkedLab() {
-  const lab = memoryLab({ latencyMs: 0 });
+  const lab = memoryEngine();
   lab.clusters.setChannels("clusterb", ["CALLOWED"]);
-  const links = new MemoryLinks();
-  const engine = createLinkEngine({
-    clusters: lab.clusters,
-    links,
-    authority: testAuthority(),
-    deadlines: { handshake: 50 },
-  });
-  const services = testServices({ engine, clusters: lab.clusters });
+  const services = testServices({ lab });
   const made = await executeCommand(
     "link app clustera clusterb --web hello-web",
     admin("CALLOWED"),
     services,
   );
   if (!made.ok || made.result.kind !== "link") throw new Error(`link failed: ${JSON.stringify(made)}`);
-  return { ...lab, links, services, link: made.result.result.link };
+  return { ...lab, services, link: made.result.result.link };
 }
 
 describe("a link is authorised once it is resolved, however it is named", () => {

@@ -10,21 +10,24 @@ import {
   renderSlackMessage,
 } from "../../../src/render/slack-message.js";
 import { renderText } from "../../../src/render/text.js";
-import { FakeEngine } from "../../support/fakes.js";
+import { memoryEngine, publishedUrl } from "../../support/memory-engine.js";
 
 const context = { actor: { kind: "slack" as const, team: "T1", user: "U1" }, channel: "C1" };
 
-async function linkResult(): Promise<CommandResult> {
-  const engine = new FakeEngine();
-  const result = await engine.link(
+/** A link with a consumer, made by the real engine, and where its consumer is published. */
+async function linkResult(): Promise<{ command: CommandResult; id: string; web: string }> {
+  const lab = memoryEngine();
+  const result = await lab.engine.link(
     "app",
     "clustera",
     "clusterb",
     { alias: "helloapp", web: "hello-web" },
     context,
   );
-  return { kind: "link", result };
+  return { command: { kind: "link", result }, id: result.link.id, web: await publishedUrl(lab.b, "web") };
 }
+
+const portOf = (url: string) => url.slice(url.lastIndexOf(":") + 1);
 
 function sectionTexts(blocks: unknown[]): string[] {
   return blocks.flatMap((block) => {
@@ -57,23 +60,27 @@ function manyLinks(count: number): LinkView[] {
 
 describe("renderSlackMessage", () => {
   it("puts the web URL and the docker-port mappings in both the blocks and the fallback text", async () => {
-    const message = renderSlackMessage(await linkResult());
+    const { command, id, web } = await linkResult();
+    const message = renderSlackMessage(command);
     expect(message.response_type).toBe("in_channel");
     const blocksText = sectionTexts(message.blocks ?? []).join("\n");
     for (const text of [message.text, blocksText]) {
-      expect(text).toContain("http://10.0.0.13:32770");
+      expect(text).toContain(web);
       expect(text).toContain("5000/tcp -> 10.0.0.12:5000");
-      expect(text).toContain("5000/tcp -> 10.0.0.13:32770");
+      expect(text).toContain(`5000/tcp -> 10.0.0.13:${portOf(web)}`);
     }
-    expect(message.text).toMatch(/^Linked app from clustera to clusterb as helloapp \(link lnk0001\)\./);
+    expect(message.text.startsWith(`Linked app from clustera to clusterb as helloapp (link ${id}).`)).toBe(
+      true,
+    );
   });
 
   it("shows ports with a URL per binding", async () => {
-    const engine = new FakeEngine();
+    const { engine, b } = memoryEngine();
     await engine.link("app", "clustera", "clusterb", { web: "hello-web" }, context);
+    const web = await publishedUrl(b, "web");
     const message = renderSlackMessage({ kind: "ports", result: await engine.ports("web") });
-    expect(message.text).toBe("web on clusterb:\n  5000/tcp -> 10.0.0.13:32770   http://10.0.0.13:32770");
-    expect(sectionTexts(message.blocks ?? []).join("\n")).toContain("5000/tcp -> 10.0.0.13:32770");
+    expect(message.text).toBe(`web on clusterb:\n  5000/tcp -> 10.0.0.13:${portOf(web)}   ${web}`);
+    expect(sectionTexts(message.blocks ?? []).join("\n")).toContain(`5000/tcp -> 10.0.0.13:${portOf(web)}`);
     const none = renderSlackMessage({ kind: "ports", result: await engine.ports("nothing") });
     expect(none.response_type).toBe("ephemeral");
     expect(none.text).toBe("No container named nothing on clustera, clusterb.");
@@ -99,7 +106,7 @@ describe("renderSlackMessage", () => {
   });
 
   it("splits many mappings into several code sections rather than one too long", async () => {
-    const engine = new FakeEngine({ containers: [{ cluster: "clustera", name: "app", ports: [] }] });
+    const { engine } = memoryEngine();
     const ports = Array.from({ length: 300 }, (_v, i) => 1000 + i);
     const result = await engine.link("app", "clustera", "clusterb", { ports }, context);
     const message = renderSlackMessage({ kind: "link", result });

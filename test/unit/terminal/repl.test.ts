@@ -2,7 +2,8 @@ import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import type { ClustersCommandRunner } from "../../../src/terminal/clusters-delegate.js";
 import { runRepl } from "../../../src/terminal/repl.js";
-import { CapturedOutput, FakeEngine, testServices } from "../../support/fakes.js";
+import { CapturedOutput, testServices } from "../../support/fakes.js";
+import { publishedUrl } from "../../support/memory-engine.js";
 
 async function session(
   lines: string[],
@@ -29,12 +30,15 @@ describe("the terminal prompt", () => {
       "ports web",
       "list",
     ]);
+    const [link] = services.lab.links.all();
+    const web = await publishedUrl(services.lab.b, "web");
+    const webPort = web.slice(web.lastIndexOf(":") + 1);
     expect(text).toContain("Linking app from clustera to clusterb…");
-    expect(text).toContain("Linked app from clustera to clusterb as helloapp (link lnk0001).");
-    expect(text).toContain("Web: http://10.0.0.13:32770");
+    expect(text).toContain(`Linked app from clustera to clusterb as helloapp (link ${link?.id}).`);
+    expect(text).toContain(`Web: ${web}`);
     expect(text).toContain("5000/tcp -> 10.0.0.12:5000");
-    expect(text).toContain("web on clusterb:\n  5000/tcp -> 10.0.0.13:32770   http://10.0.0.13:32770");
-    expect(text).toContain("lnk0001: app clustera -> clusterb as helloapp, web web (active)");
+    expect(text).toContain(`web on clusterb:\n  5000/tcp -> 10.0.0.13:${webPort}   ${web}`);
+    expect(text).toContain(`${link?.id}: app clustera -> clusterb as helloapp, web web (active)`);
     expect(services.audit.recorded.map((e) => [e.action, e.outcome, e.actor])).toEqual([
       ["link", "ok", { kind: "local", user: "alice" }],
       ["ports", "ok", { kind: "local", user: "alice" }],
@@ -43,18 +47,19 @@ describe("the terminal prompt", () => {
   });
 
   it("trusts the local user for teardown, and keeps going after an error", async () => {
-    const engine = new FakeEngine();
+    const services = testServices();
     const { text } = await session(
       ["link app clustera clusterb", "teardown nope", "link app clustera", "teardown app", "exit", "list"],
-      testServices({ engine }),
+      services,
     );
     expect(text).toContain('No link with ID or container "nope".');
     expect(text).toContain(
       "Missing <target-cluster>.\nUsage: link <container> <source-cluster> <target-cluster>",
     );
-    expect(text).toContain("Tore down link lnk0001: removed 2 objects.");
+    expect(text).toMatch(/Tore down link [0-9a-f]{12}: removed 5 objects\./);
     expect(text).not.toContain("No links yet");
-    expect(engine.links).toEqual([]);
+    expect(services.lab.links.all()).toEqual([]);
+    expect(await services.lab.b.listContainers(["io.ambassador.link"])).toEqual([]);
   });
 
   it("hands `clusters <subcommand>` to the store's command", async () => {
@@ -70,6 +75,8 @@ describe("the terminal prompt", () => {
     );
     expect(calls).toEqual([["add", "clustera", "--env-file", "/x/docker.env"]]);
     expect(text).toContain("clustera added");
-    expect(text).toContain("clustera: tcp://10.0.0.12:2376 (TLS), advertise 10.0.0.12, reachable in 3 ms");
+    expect(text).toMatch(
+      /clustera: tcp:\/\/10\.0\.0\.12:2376 \(TLS\), advertise 10\.0\.0\.12, reachable in \d+ ms \(Docker 20\.10\.24\)/,
+    );
   });
 });

@@ -1,0 +1,20 @@
+import type { Engine } from "../../src/engine/types.js";
+
+/** The engine given, except that one call rejects with `error`, as a bug or a lost connection would make it. */
+export function engineFailingOn(engine: Engine, method: Exclude<keyof Engine, "find">, error: Error): Engine {
+  const delegate: Engine = {
+    link: (...args) => engine.link(...args),
+    ports: (...args) => engine.ports(...args),
+    find: (ref) => engine.find(ref),
+    teardown: (...args) => engine.teardown(...args),
+    list: (...args) => engine.list(...args),
+    reconcile: (...args) => engine.reconcile(...args),
+    repair: (...args) => engine.repair(...args),
+  };
+  return {
+    ...delegate,
+    [method]: async () => {
+      throw error;
+    },
+  };
+}
