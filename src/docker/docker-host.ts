@@ -89,6 +89,13 @@ export interface DockerHost {
   imageExists(image: string, options?: CallOptions): Promise<boolean>;
   /** The image's configuration, or undefined when the host does not have it. */
   inspectImage(image: string, options?: CallOptions): Promise<Docker.ImageInspectInfo | undefined>;
+  /** Runs a command in a running container and waits for it: its exit code and its output (stdout and stderr). */
+  exec(
+    id: string,
+    name: string,
+    cmd: string[],
+    options?: CallOptions,
+  ): Promise<{ exitCode: number; output: string }>;
   /** Unpacks a tar archive into a container's filesystem at `path` (before it starts, for private files). */
   putArchive(id: string, name: string, path: string, archive: Buffer, options?: CallOptions): Promise<void>;
   pullImage(image: string, options?: CallOptions): Promise<void>;

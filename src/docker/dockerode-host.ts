@@ -274,6 +274,42 @@ export class DockerodeHost implements DockerHost {
     );
   }
 
+  exec(
+    id: string,
+    name: string,
+    cmd: string[],
+    options?: CallOptions,
+  ): Promise<{ exitCode: number; output: string }> {
+    return this.call(
+      "exec in container",
+      { container: name },
+      async (abortSignal) => {
+        const exec = await this.docker.getContainer(id).exec({
+          Cmd: cmd,
+          AttachStdout: true,
+          AttachStderr: true,
+          abortSignal,
+        } as Docker.ExecCreateOptions);
+        const stream = await exec.start({
+          hijack: true,
+          stdin: false,
+          abortSignal,
+        } as Docker.ExecStartOptions);
+        const chunks: Buffer[] = [];
+        await new Promise<void>((resolve, reject) => {
+          abortSignal.addEventListener("abort", () => stream.destroy(new Error("aborted")), { once: true });
+          stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+          stream.on("end", resolve);
+          stream.on("close", resolve);
+          stream.on("error", reject);
+        });
+        const info = await exec.inspect({ abortSignal } as object);
+        return { exitCode: info.ExitCode ?? -1, output: demuxLogs(Buffer.concat(chunks)) };
+      },
+      options,
+    );
+  }
+
   async putArchive(
     id: string,
     name: string,

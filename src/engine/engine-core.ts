@@ -15,6 +15,8 @@ export interface EngineCore {
   authority: LinkAuthority;
   logger?: EngineLogger;
   clock: () => Date;
+  /** How long a repair's proof of a link's path may take (ms). */
+  checkMs: number;
   newId: () => string;
   /** Mode every ambassador must run in unless a link asks for one; default: the fastest the host permits. */
   mode?: AmbassadorMode;

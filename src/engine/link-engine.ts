@@ -82,6 +82,7 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
     authority: deps.authority,
     logger: deps.logger,
     clock: deps.clock ?? (() => new Date()),
+    checkMs: deadlines.check,
     newId: deps.newId ?? (() => randomBytes(6).toString("hex")),
     mode: deps.mode,
     beforeStep: deps.beforeStep,

@@ -144,7 +144,9 @@ async function startAmbassador(
 
 const sourcePart: LinkPart = {
   role: "source",
-  needs: (build) => containerNeeds(build, "source", ["source-network", "its network was recreated"]),
+  needs: (build) =>
+    containerNeeds(build, "source", ["source-network", "its network was recreated"]) ??
+    (build.plan.pathProblem ? `the path through the link failed (${build.plan.pathProblem})` : undefined),
   async make(build) {
     const { source, app, alias, ports } = build.plan;
     const network = networkNames(build.plan).source;
@@ -188,8 +190,12 @@ function staleTarget(build: Build): boolean {
 const targetPart: LinkPart = {
   role: "target",
   needs: (build) =>
-    containerNeeds(build, "target", ["target-network", "its network was recreated"]) ??
-    (staleTarget(build) ? "stale connection information" : undefined),
+    containerNeeds(
+      build,
+      "target",
+      ["target-network", "its network was recreated"],
+      ["source", "its source ambassador was recreated"],
+    ) ?? (staleTarget(build) ? "stale connection information" : undefined),
   async make(build) {
     const { app, alias } = build.plan;
     const network = networkNames(build.plan).target;

@@ -34,6 +34,8 @@ export interface LinkPlan {
   target: DockerHost;
   /** What the link has now: nothing for a new link, the stored parts with their live state for a repair. */
   live: Partial<Record<ResourceRole, LivePart>>;
+  /** Why the path through the link fails though every part runs (a stale address, a dead TLS peer…). */
+  pathProblem?: string;
 }
 
 /** The names of a link's networks, when it is wired with networks rather than legacy links. */

@@ -6,6 +6,7 @@ import { admittedFrom, type EngineCore, newAttempt } from "./engine-core.js";
 import { buildLink, replacedParts } from "./link-build.js";
 import type { LinkPlan, LivePart } from "./link-plan.js";
 import { urlsOf } from "./mappings.js";
+import { probePath } from "./path-probe.js";
 import { byRoleOrder, removeResources, roleOrder } from "./resource-removal.js";
 import type { AmbassadorMode, RepairResult, RequestContext } from "./types.js";
 
@@ -63,7 +64,10 @@ async function planRepair(core: EngineCore, link: LinkRecord, context: RequestCo
       `Container "${link.container}" on ${source.name} is ${app ? app.State.Status : "gone"}; ${app ? `start it (docker start ${link.container})` : "run it again under the same name"}, then repair link ${link.id}.`,
     );
   }
+  const running = Object.values(live).every((part) => part?.state === "running");
+  const pathProblem = running ? await probePath(core.clusters, link, core.checkMs) : undefined;
   return {
+    pathProblem,
     id: link.id,
     app: { name: link.container, id: app.Id, networks: Object.keys(app.NetworkSettings.Networks ?? {}) },
     alias: link.alias,

@@ -1,8 +1,12 @@
-import { connect as tcpConnect } from "node:net";
 import type { ClusterDirectory } from "../docker/clusters.js";
+import { probePath } from "../engine/path-probe.js";
 import type { ContainerState, LinkProbe } from "./link-monitor.js";
 
-/** Looks at containers through the clusters' Docker APIs and at connection information over TCP. */
+/**
+ * Looks at containers through the clusters' Docker APIs, and proves a link's path from inside its target
+ * ambassador (`ambassador probe`: through its own forwarding, TLS included, to the source container). An image
+ * without that command (the seed's) is checked the old way: the source ambassador accepts a TCP connection.
+ */
 export function createDockerLinkProbe(clusters: ClusterDirectory): LinkProbe {
   return {
     async container(cluster, idOrName, deadlineMs): Promise<ContainerState> {
@@ -10,26 +14,9 @@ export function createDockerLinkProbe(clusters: ClusterDirectory): LinkProbe {
       if (!info) return "missing";
       return info.State.Running ? "running" : "stopped";
     },
-    connect(address, deadlineMs) {
-      const separator = address.lastIndexOf(":");
-      const host = address.slice(0, separator).replace(/^\[|\]$/g, "");
-      const port = Number(address.slice(separator + 1));
-      return new Promise<void>((resolve, reject) => {
-        const socket = tcpConnect({ host, port });
-        const timer = setTimeout(() => {
-          socket.destroy();
-          reject(new Error(`no answer within ${deadlineMs} ms`));
-        }, deadlineMs);
-        socket.once("connect", () => {
-          clearTimeout(timer);
-          socket.end();
-          resolve();
-        });
-        socket.once("error", (error) => {
-          clearTimeout(timer);
-          reject(new Error((error as NodeJS.ErrnoException).code ?? error.message));
-        });
-      });
+    async path(link, deadlineMs) {
+      const problem = await probePath(clusters, link, deadlineMs);
+      if (problem) throw new Error(problem);
     },
   };
 }

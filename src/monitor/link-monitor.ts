@@ -8,8 +8,8 @@ export type ContainerState = "running" | "stopped" | "missing";
 export interface LinkProbe {
   /** State of a container on a cluster; rejects when the cluster cannot be reached. */
   container(cluster: string, idOrName: string, deadlineMs: number): Promise<ContainerState>;
-  /** Resolves when a TCP connection to host:port succeeds. */
-  connect(address: string, deadlineMs: number): Promise<void>;
+  /** Resolves when a connection through the link's target side reaches its source container; rejects with why not. */
+  path(link: LinkRecord, deadlineMs: number): Promise<void>;
 }
 
 /** Where alerts go: the link's channel, through Slack's Web API. */
@@ -108,17 +108,16 @@ export function createLinkMonitor(options: LinkMonitorOptions): LinkMonitor {
         }
       }),
     );
-    const connections = await Promise.all(
-      link.connections.map(async ({ port, address }) => {
-        try {
-          await options.probe.connect(address, timeoutMs);
-          return undefined;
-        } catch (error) {
-          return `port ${port}: ${address} does not accept connections (${describeError(error)})`;
-        }
-      }),
-    );
-    return [...problems, ...connections].filter((problem): problem is string => problem !== undefined);
+    const found = problems.filter((problem): problem is string => problem !== undefined);
+    if (found.length) return found;
+    try {
+      await withSlot(link.targetCluster, () => options.probe.path(link, timeoutMs));
+      return [];
+    } catch (error) {
+      return [
+        `the path from ${link.targetCluster} to ${link.container} on ${link.sourceCluster} is broken: ${describeError(error)}`,
+      ];
+    }
   }
 
   async function record(link: LinkRecord, problems: string[]): Promise<LinkCheck> {

@@ -13,7 +13,7 @@ import {
   tester,
 } from "../support/engine-fixture.js";
 
-describe.each(["kernel", "relay"] as AmbassadorMode[])(
+describe.each(["tls", "kernel", "relay"] as AmbassadorMode[])(
   "link concurrency, clobbering and legacy links, %s mode",
   (mode) => {
     let fx: EngineFixture;

@@ -24,7 +24,7 @@ async function userError(attempt: Promise<unknown>): Promise<UserError> {
   return userError;
 }
 
-describe.each(["kernel", "relay"] as AmbassadorMode[])("link refusals, %s mode", (mode) => {
+describe.each(["tls", "kernel", "relay"] as AmbassadorMode[])("link refusals, %s mode", (mode) => {
   let fx: EngineFixture;
   const link = (container: string, options: LinkOptions = {}, source = "clustera", target = "clusterb") =>
     fx.engine.link(container, source, target, options, tester);

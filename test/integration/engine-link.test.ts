@@ -14,7 +14,7 @@ import {
   tester,
 } from "../support/engine-fixture.js";
 
-describe.each(["kernel", "relay"] as AmbassadorMode[])("link engine, %s mode", (mode) => {
+describe.each(["tls", "kernel", "relay"] as AmbassadorMode[])("link engine, %s mode", (mode) => {
   let fx: EngineFixture;
 
   beforeAll(async () => {

@@ -34,7 +34,8 @@ async function buildNoKernelImage(docker: Docker): Promise<void> {
   }
 }
 
-const helloLink = { alias: "helloapp", web: "hello-web:latest" };
+const helloLink = { alias: "helloapp", web: "hello-web:latest", plaintext: true };
+const encrypted = { alias: "helloapp", web: "hello-web:latest" };
 
 describe("ambassador modes", () => {
   let fx: EngineFixture;
@@ -49,6 +50,41 @@ describe("ambassador modes", () => {
   afterAll(async () => {
     await cleanUp(fx);
     for (const docker of [fx.a, fx.b]) await docker.getImage(noKernel).remove({ force: true });
+  });
+
+  it("links with mTLS by default: both ambassadors run tls and the web answers through them", async () => {
+    const result = await fx.engine.link("app", "clustera", "clusterb", encrypted, tester);
+    expect([result.source.mode, result.target.mode]).toEqual(["tls", "tls"]);
+    expect(result.link.protection).toBe("mtls");
+    const source = await fx.a.getContainer(result.source.id).inspect();
+    expect(source.Config.Env).toContain("AMBASSADOR_TLS_ROLE=server");
+    expect(source.Config.Env).toContain(`AMBASSADOR_TLS_PEER=ambassador-${result.link.id}-target`);
+    expect(source.Config.Env).toContain(`AMBASSADOR_ADMIT=${lab().clusterb.ip}/32`);
+    expect(source.Config.Env.join("\n")).not.toMatch(/PRIVATE KEY/);
+    expect(Object.values(source.HostConfig.PortBindings ?? {}).flat()).toEqual([
+      expect.objectContaining({ HostIp: lab().clustera.ip }),
+    ]);
+    expect(await httpGet(result.webUrls[0] ?? "")).toContain("Hello World!");
+    await fx.engine.teardown(result.link.id, tester);
+    await expectClean(fx);
+  });
+
+  it("refuses an encrypted link with the seed's image, saying to use --plaintext, and leaves nothing", async () => {
+    const engine = createLinkEngine({
+      authority: testAuthority(),
+      clusters: fx.clusters,
+      links: fx.links,
+      ambassadorImage: "svendowideit/ambassador:latest",
+      deadlines: { handshake: 1_500 },
+    });
+    const error = await engine
+      .link("app", "clustera", "clusterb", encrypted, tester)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).message).toMatch(
+      /^Link failed at step "start source ambassador" on clustera: the image svendowideit\/ambassador:latest cannot carry encrypted links .*; link with --plaintext, or set AMBASSADOR_IMAGE to ambassador-bot\/ambassador:latest\. Nothing of this attempt was left behind\.$/,
+    );
+    await expectClean(fx);
   });
 
   it("runs the fastest mode the host permits by default: kernel on the lab", async () => {

@@ -44,7 +44,7 @@ async function objectsOf(docker: Docker, linkId: string): Promise<string[]> {
 
 const at = (step: LinkStep) => `${step.name}@${step.cluster}`;
 
-describe.each(["kernel", "relay"] as AmbassadorMode[])("link rollback, %s mode", (mode) => {
+describe.each(["tls", "kernel", "relay"] as AmbassadorMode[])("link rollback, %s mode", (mode) => {
   let failAt: string | undefined;
   let onStep: ((step: LinkStep) => Promise<void>) | undefined;
   let fx: EngineFixture;

@@ -25,19 +25,30 @@ export async function engineFixture(
 ): Promise<EngineFixture> {
   const clusters = await labClusters(info);
   const links = new MemoryLinks();
+  const { mode, ...rest } = options;
   const engine = createLinkEngine({
     clusters,
     links,
     authority: testAuthority(),
     deadlines: { call: 20_000 },
-    ...options,
+    mode: mode === "tls" ? undefined : mode,
+    ...rest,
   });
   return {
     a: await labDocker(info.clustera),
     b: await labDocker(info.clusterb),
     clusters,
     links,
-    engine,
+    engine: mode === "kernel" || mode === "relay" ? plaintextByDefault(engine) : engine,
+  };
+}
+
+/** The engine, with links plaintext unless a test asks otherwise: suites of the plaintext modes run through it. */
+function plaintextByDefault(engine: Engine): Engine {
+  return {
+    ...engine,
+    link: (container, source, target, options, context) =>
+      engine.link(container, source, target, { plaintext: true, ...options }, context),
   };
 }
 

@@ -464,6 +464,37 @@ export class MemoryDockerHost implements DockerHost {
     );
   }
 
+  /** Containers whose ambassador path is broken: `ambassador probe` in them fails. */
+  readonly brokenPaths = new Set<string>();
+
+  exec(
+    id: string,
+    name: string,
+    cmd: string[],
+    options?: CallOptions,
+  ): Promise<{ exitCode: number; output: string }> {
+    return this.call(
+      "exec in container",
+      { container: name },
+      () => {
+        const container = this.findContainer(id);
+        if (!container) refuse(404, `No such container: ${id}`);
+        if (!this.isRunning(container)) refuse(409, `Container ${container.id} is not running`);
+        if (container.image.behaviour !== "ambassador" || cmd.join(" ") !== "/bin/ambassador probe") {
+          refuse(
+            500,
+            `OCI runtime exec failed: exec failed: unable to start container process: exec: "${cmd[0]}": executable file not found in $PATH: unknown`,
+          );
+        }
+        if (this.brokenPaths.has(container.id) || this.brokenPaths.has(container.name)) {
+          return { exitCode: 1, output: "ambassador: probe: the peer closed the connection at once\n" };
+        }
+        return { exitCode: 0, output: "" };
+      },
+      options,
+    );
+  }
+
   putArchive(id: string, name: string, path: string, archive: Buffer, options?: CallOptions): Promise<void> {
     return this.call(
       "copy files into container",

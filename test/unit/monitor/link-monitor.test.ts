@@ -51,8 +51,8 @@ function fakeWorld() {
             setTimeout(() => reject(new Error(`no answer within ${deadlineMs} ms`)), deadlineMs),
           )
         : Promise.resolve(states.get(id) ?? "running"),
-    connect: async (address) => {
-      if (closed.has(address)) throw new Error("ECONNREFUSED");
+    path: async (link) => {
+      if (link.connections.some((c) => closed.has(c.address))) throw new Error("ECONNREFUSED");
     },
   };
   return { states, deadClusters, closed, probe };
@@ -116,7 +116,7 @@ describe("link monitor", () => {
       state: "broken",
       since: "2026-03-01T10:00:00.000Z",
       lastCheck: "2026-03-01T10:00:30.000Z",
-      problems: ["port 5000: clustera.example:5000 does not accept connections (ECONNREFUSED)"],
+      problems: ["the path from clusterb to app on clustera is broken: ECONNREFUSED"],
     });
   });
 
@@ -210,7 +210,7 @@ describe("link monitor", () => {
         inFlight -= 1;
         return "running";
       },
-      connect: async () => {},
+      path: async () => {},
     };
     const many = Array.from({ length: 12 }, (_, index) => link(`l${index}`, "clustera", "clustera"));
     const monitor = createLinkMonitor({

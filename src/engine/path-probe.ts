@@ -1,0 +1,69 @@
+import { connect as tcpConnect } from "node:net";
+import type { ClusterDirectory } from "../docker/clusters.js";
+import type { LinkRecord } from "../domain/link.js";
+import { describeError } from "../errors.js";
+
+/** `host:port` answers a TCP connection within the deadline. */
+function tcpReachable(address: string, deadlineMs: number): Promise<void> {
+  const separator = address.lastIndexOf(":");
+  const host = address.slice(0, separator).replace(/^\[|\]$/g, "");
+  const port = Number(address.slice(separator + 1));
+  return new Promise<void>((resolve, reject) => {
+    const socket = tcpConnect({ host, port });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`${address}: no answer within ${deadlineMs} ms`));
+    }, deadlineMs);
+    socket.once("connect", () => {
+      clearTimeout(timer);
+      socket.end();
+      resolve();
+    });
+    socket.once("error", (error) => {
+      clearTimeout(timer);
+      reject(new Error(`${address}: ${(error as NodeJS.ErrnoException).code ?? error.message}`));
+    });
+  });
+}
+
+const notOurImage = /executable file not found|no such file or directory/i;
+
+/** Runs `ambassador probe` in the target ambassador: true when it proved the path, false when the image lacks it. */
+async function probeInTarget(
+  clusters: ClusterDirectory,
+  link: LinkRecord,
+  deadlineMs: number,
+): Promise<boolean> {
+  const target = link.resources.find((r) => r.role === "target");
+  if (!target) throw new Error("the link records no target ambassador");
+  try {
+    const result = await clusters
+      .host(target.cluster)
+      .exec(target.id, target.name, ["/bin/ambassador", "probe"], { timeoutMs: deadlineMs });
+    if (result.exitCode === 0) return true;
+    if (result.exitCode === 126 || result.exitCode === 127) return false;
+    throw new Error(result.output.trim().split("\n").at(-1) || `probe exited ${result.exitCode}`);
+  } catch (error) {
+    if (notOurImage.test((error as Error).message)) return false;
+    throw error;
+  }
+}
+
+/**
+ * Whether a connection through the link's target side reaches its source container, proved from inside the target
+ * ambassador (through its own forwarding, TLS included). An image without the probe (the seed's) is checked the old
+ * way: the source ambassador accepts a TCP connection. Undefined when the path works, else what is wrong.
+ */
+export async function probePath(
+  clusters: ClusterDirectory,
+  link: LinkRecord,
+  deadlineMs: number,
+): Promise<string | undefined> {
+  try {
+    if (await probeInTarget(clusters, link, deadlineMs)) return undefined;
+    await Promise.all(link.connections.map(({ address }) => tcpReachable(address, deadlineMs)));
+    return undefined;
+  } catch (error) {
+    return describeError(error);
+  }
+}
