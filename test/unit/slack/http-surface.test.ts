@@ -75,6 +75,22 @@ describe("the bot's HTTP surface, probed as an attacker would", () => {
     await dripping;
   }, 15_000);
 
+  it("closes connections whose headers never finish, or that never send a byte, within 11 s", async () => {
+    const silent = await open();
+    const dripping = await open();
+    const head = "POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: ";
+    const drip = (async () => {
+      for (let index = 0; !dripping.isClosed && index < 30; index += 1) {
+        await dripping.write(head.charAt(index) || "a");
+        await sleep(1_000);
+      }
+    })();
+    const deadline = sleep(13_000).then(() => Number.POSITIVE_INFINITY);
+    expect(await Promise.race([dripping.closed, deadline])).toBeLessThanOrEqual(11_500);
+    expect(await Promise.race([silent.closed, deadline])).toBeLessThanOrEqual(11_500);
+    await drip;
+  }, 15_000);
+
   it("refuses a signed 100 KB body with 413", async () => {
     const reply = await postSigned(
       `text=help&padding=${"a".repeat(100 * 1024)}`,
