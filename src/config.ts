@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { z } from "zod";
 import { type Deadlines, defaultDeadlines } from "./deadlines.js";
 import { isUserError, UserError } from "./errors.js";
@@ -11,6 +12,8 @@ const optionalText = z
 
 const blank = (value: unknown) => (typeof value === "string" && value.trim() === "" ? undefined : value);
 
+const hostName =
+  /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 const slackUserId = /^[UW][A-Z0-9]{2,}$/;
 const teamScopedUserId = /^T[A-Z0-9]{2,}:[UW][A-Z0-9]{2,}$/;
 
@@ -36,6 +39,9 @@ const EnvSchema = z.object({
       .max(65535, "must be 0-65535")
       .default(3000),
   ),
+  HOST: optionalText.refine((value) => value === undefined || isIP(value) !== 0 || hostName.test(value), {
+    message: "must be an IP address to listen on, such as 127.0.0.1, 0.0.0.0 or ::, or a host name",
+  }),
   AMBASSADOR_ADMINS: z
     .string()
     .default("")
@@ -90,6 +96,8 @@ export interface Config {
     apiUrl?: string;
   };
   port: number;
+  /** The address the HTTP server listens on (HOST); every address when unset. */
+  host?: string;
   /** Slack user IDs (or TEAM:USER pairs) allowed to link and tear down. */
   admins: string[];
   ambassadorImage: string;
@@ -152,6 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       apiUrl: values.SLACK_API_URL,
     },
     port: values.PORT,
+    host: values.HOST,
     admins: values.AMBASSADOR_ADMINS,
     ambassadorImage: values.AMBASSADOR_IMAGE,
     store: readStoreConfig(env),

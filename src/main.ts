@@ -110,7 +110,41 @@ export async function startSlackWithMonitor(
   return { ...bot, monitor };
 }
 
+/** How long closing the store may take after an unexpected error before the process leaves anyway. */
+const crashCloseMs = 3_000;
+
+/**
+ * An error nothing caught leaves the bot in a state no one knows: it is logged, the store is closed (its lock
+ * released) and the process exits 1, for the supervisor to restart it. Returns a function that removes the
+ * handlers.
+ */
+function exitOnUnexpectedError(services: Services, logger: Logger, exit: (code: number) => void): () => void {
+  let leaving = false;
+  const leave = (error: unknown, origin: string) => {
+    logger.fatal({ err: error, origin }, "unexpected error: closing the store and exiting");
+    if (leaving) return;
+    leaving = true;
+    const giveUp = setTimeout(() => exit(1), crashCloseMs);
+    void Promise.resolve()
+      .then(() => services.close?.())
+      .catch((closeError: unknown) => logger.error({ err: closeError }, "could not close the store"))
+      .finally(() => {
+        clearTimeout(giveUp);
+        exit(1);
+      });
+  };
+  const onException = (error: Error) => leave(error, "uncaughtException");
+  const onRejection = (reason: unknown) => leave(reason, "unhandledRejection");
+  process.on("uncaughtException", onException);
+  process.on("unhandledRejection", onRejection);
+  return () => {
+    process.removeListener("uncaughtException", onException);
+    process.removeListener("unhandledRejection", onRejection);
+  };
+}
+
 async function serveSlack(services: Services, logger: Logger, exit: (code: number) => void): Promise<void> {
+  const removeCrashHandlers = exitOnUnexpectedError(services, logger, exit);
   const bot = await startSlackWithMonitor(services);
   // Only logged: a slow or dead host must not hold up the start.
   void logReconcileSummary(services.engine, logger);
@@ -119,6 +153,7 @@ async function serveSlack(services: Services, logger: Logger, exit: (code: numbe
     try {
       await bot.shutdown();
       await services.close?.();
+      removeCrashHandlers();
       exit(0);
     } catch (error) {
       logger.error({ err: error }, "shutdown failed");

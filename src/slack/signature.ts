@@ -14,6 +14,22 @@ export interface SignedRequest {
   body: string;
 }
 
+/**
+ * Why a request's signature headers cannot be right, whatever its body: missing, malformed or stale.
+ * Checked before the body is read, so a request that cannot be Slack's costs no more than its headers.
+ */
+export function checkSignatureHeaders(
+  request: Pick<SignedRequest, "timestamp" | "signature">,
+  nowMs: number = Date.now(),
+): string | undefined {
+  const { timestamp, signature } = request;
+  if (!timestamp || !/^\d{1,12}$/.test(timestamp)) return "missing or malformed X-Slack-Request-Timestamp";
+  if (!signature || !/^v0=[0-9a-f]{64}$/.test(signature)) return "missing or malformed X-Slack-Signature";
+  const skew = Math.abs(Math.floor(nowMs / 1000) - Number(timestamp));
+  if (skew > maxClockSkewSeconds) return `timestamp is ${skew} s away from the clock`;
+  return undefined;
+}
+
 /** Why a request was not accepted as coming from Slack; undefined when it was. */
 export function verifySlackRequest(
   signingSecret: string,
@@ -21,10 +37,8 @@ export function verifySlackRequest(
   nowMs: number = Date.now(),
 ): string | undefined {
   const { timestamp, signature, body } = request;
-  if (!timestamp || !/^\d{1,12}$/.test(timestamp)) return "missing or malformed X-Slack-Request-Timestamp";
-  if (!signature || !/^v0=[0-9a-f]{64}$/.test(signature)) return "missing or malformed X-Slack-Signature";
-  const skew = Math.abs(Math.floor(nowMs / 1000) - Number(timestamp));
-  if (skew > maxClockSkewSeconds) return `timestamp is ${skew} s away from the clock`;
+  const problem = checkSignatureHeaders(request, nowMs);
+  if (problem || !timestamp || !signature) return problem ?? "missing signature headers";
   const expected = Buffer.from(slackSignature(signingSecret, timestamp, body));
   const given = Buffer.from(signature);
   if (expected.length !== given.length || !timingSafeEqual(expected, given))

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { App, type BlockButtonAction, HTTPReceiver, type RespondFn, type webApi } from "@slack/bolt";
 import type { Invocation } from "../commands/command.js";
@@ -13,14 +13,15 @@ import {
   teardownActionPrefix,
 } from "../render/slack-message.js";
 import { createBoltLogger } from "./bolt-logger.js";
-import { verifySlackRequest } from "./signature.js";
+import { type ConnectionGuard, guardConnections } from "./connection-guard.js";
+import { httpLimits, serverOptions } from "./http-limits.js";
+import { guardSignedRequests } from "./signed-request-guard.js";
 import { createWorkTracker } from "./work-tracker.js";
 
 /** The slash command the app answers. */
 export const slashCommand = "/ambassador";
 export const eventsPath = "/slack/events";
 export const healthPath = "/healthz";
-const bodyLimitBytes = 1024 * 1024;
 
 /** A running Slack bot. */
 export interface SlackBot {
@@ -43,29 +44,6 @@ function ephemeral(text: string): SlackMessage {
   return { response_type: "ephemeral", text: escapeFallback(text) };
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        reject(new Error("request body too large"));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
 /** Starts the bot in HTTP or Socket Mode, as the configuration says. */
 export async function startSlackBot(services: Services, options: SlackBotOptions = {}): Promise<SlackBot> {
   const { config, logger } = services;
@@ -82,6 +60,7 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
     res.end(state.draining ? "shutting down\n" : "ok\n");
   };
 
+  let connections: ConnectionGuard | undefined;
   let receiver: HTTPReceiver | undefined;
   if (mode === "http") {
     if (!signingSecret) throw new Error("SLACK_SIGNING_SECRET is required in HTTP mode");
@@ -89,9 +68,17 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
       signingSecret,
       endpoints: eventsPath,
       logger: boltLogger,
+      bodyLimit: httpLimits.bodyBytes,
       customRoutes: [{ path: healthPath, method: ["GET"], handler: (_req, res) => health(res) }],
     });
-    guardSignatures(receiver, signingSecret, log);
+    guardSignedRequests(receiver, {
+      signingSecret,
+      eventsPath,
+      bodyBytes: httpLimits.bodyBytes,
+      bodyDeadlineMs: httpLimits.bodyDeadlineMs,
+      log,
+      answering: (res) => connections?.answering(res),
+    });
   }
   const app = new App({
     token: botToken,
@@ -208,23 +195,42 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
   });
 
   const port = options.port ?? config.port;
-  let healthServer: Server | undefined;
+  const listenOn = { port, host: config.host };
+  let evicted = 0;
+  let evictionLoggedAt = Number.NEGATIVE_INFINITY;
+  // At most a line a minute: a flood of connections must not become a flood of log lines.
+  const onEvict = () => {
+    evicted += 1;
+    if (performance.now() - evictionLoggedAt < 60_000) return;
+    evictionLoggedAt = performance.now();
+    log.warn({ max: httpLimits.maxConnections, evicted }, "too many connections: closing the oldest");
+  };
+  let stopServer: () => Promise<void>;
   let listening: number;
   if (mode === "http") {
-    const server = (await app.start(port)) as Server;
+    const server = (await app.start(listenOn, serverOptions)) as Server;
+    connections = guardConnections(server, httpLimits.maxConnections, onEvict);
     listening = (server.address() as AddressInfo).port;
+    stopServer = async () => {
+      await app.stop();
+    };
   } else {
     await app.start();
-    healthServer = createServer((req, res) => {
+    const healthServer = createServer(serverOptions, (req, res) => {
       if (req.method === "GET" && new URL(req.url ?? "/", "http://localhost").pathname === healthPath)
         health(res);
       else res.writeHead(404).end();
     });
+    connections = guardConnections(healthServer, httpLimits.maxConnections, onEvict);
     await new Promise<void>((resolve, reject) => {
-      healthServer?.once("error", reject);
-      healthServer?.listen(port, () => resolve());
+      healthServer.once("error", reject);
+      healthServer.listen(listenOn, () => resolve());
     });
     listening = (healthServer.address() as AddressInfo).port;
+    stopServer = async () => {
+      await app.stop();
+      await new Promise<void>((resolve) => healthServer.close(() => resolve()));
+    };
   }
   log.info(
     { mode, port: listening },
@@ -241,47 +247,10 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
         log.info({ running: tracker.running }, "shutting down: waiting for running commands");
         await tracker.idle();
         await options.beforeStop?.();
-        await app.stop();
-        if (healthServer) await new Promise<void>((resolve) => healthServer?.close(() => resolve()));
+        await connections?.stop(stopServer, httpLimits.shutdownGraceMs, httpLimits.shutdownHardMs);
         log.info("Slack bot stopped");
       })();
       return stopping;
     },
-  };
-}
-
-/**
- * Bolt 5 refuses stale timestamps but not ones far in the future, and answers a missing signature by way of
- * an exception; every request to the events path is checked here first and refused with a bare 401.
- */
-function guardSignatures(receiver: HTTPReceiver, signingSecret: string, log: Services["logger"]): void {
-  const boltListener = receiver.requestListener;
-  receiver.requestListener = (req, res) => {
-    const path = new URL(req.url ?? "/", "http://localhost").pathname;
-    if (path !== eventsPath || req.method !== "POST") return boltListener(req, res);
-    void (async () => {
-      let body: Buffer;
-      try {
-        body = await readBody(req, bodyLimitBytes);
-      } catch {
-        res.writeHead(413).end();
-        return;
-      }
-      const problem = verifySlackRequest(signingSecret, {
-        timestamp: header(req, "x-slack-request-timestamp"),
-        signature: header(req, "x-slack-signature"),
-        body: body.toString("utf8"),
-      });
-      if (problem) {
-        log.warn({ problem, remote: req.socket.remoteAddress }, "refused a request not signed by Slack");
-        res.writeHead(401).end();
-        return;
-      }
-      Object.assign(req, { rawBody: body });
-      boltListener(req, res);
-    })().catch((error: unknown) => {
-      log.error({ err: error }, "could not handle a request");
-      if (!res.headersSent) res.writeHead(500).end();
-    });
   };
 }

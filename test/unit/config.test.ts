@@ -46,6 +46,14 @@ describe("loadConfig", () => {
     expect(loadConfig({ AMBASSADOR_AUTO_REPAIR: "" }).autoRepair).toBe(false);
   });
 
+  it("listens on every address unless HOST names one", () => {
+    expect(loadConfig({}).host).toBeUndefined();
+    expect(loadConfig({ HOST: "" }).host).toBeUndefined();
+    expect(loadConfig({ HOST: "127.0.0.1" }).host).toBe("127.0.0.1");
+    expect(loadConfig({ HOST: "::" }).host).toBe("::");
+    expect(loadConfig({ HOST: " bot.internal " }).host).toBe("bot.internal");
+  });
+
   it("treats empty variables as unset", () => {
     expect(loadConfig({ PORT: "", LOG_LEVEL: "", SLACK_BOT_TOKEN: "" }).port).toBe(3000);
   });
@@ -57,6 +65,9 @@ describe("loadConfig", () => {
     [{ SLACK_API_URL: "slack.com/api" }, /SLACK_API_URL must be an http\(s\) URL/],
     [{ AMBASSADOR_CHECK_INTERVAL: "0" }, /AMBASSADOR_CHECK_INTERVAL must be at least 1 second/],
     [{ LOG_LEVEL: "loud" }, /LOG_LEVEL must be one of/],
+    [{ HOST: "http://0.0.0.0" }, /HOST must be an IP address to listen on/],
+    [{ HOST: "127.0.0.1:3000" }, /HOST must be an IP address to listen on/],
+    [{ HOST: "bot internal" }, /HOST must be an IP address to listen on/],
     [{ AMBASSADOR_AUTO_REPAIR: "sometimes" }, /AMBASSADOR_AUTO_REPAIR must be on or off/],
     [{ AMBASSADOR_KEY: "c2hvcnQ=" }, /AMBASSADOR_KEY must be 32 bytes in base64/],
     [{ SLACK_BOT_TOKEN: "xoxb-1" }, /SLACK_SIGNING_SECRET is required with SLACK_BOT_TOKEN/],

@@ -1,0 +1,27 @@
+import type { ServerOptions } from "node:http";
+
+/** How much one client may hold of the bot's HTTP server: sizes, deadlines and connections. */
+export const httpLimits = {
+  /** Slack's payloads are a few kilobytes; anything bigger is refused with 413. */
+  bodyBytes: 64 * 1024,
+  /** From the end of the headers to the last byte of the body; past it, 408 and the socket closed. */
+  bodyDeadlineMs: 10_000,
+  headersTimeoutMs: 10_000,
+  /** The whole request, headers and body; a backstop behind the body deadline. */
+  requestTimeoutMs: 20_000,
+  keepAliveTimeoutMs: 5_000,
+  /** Open connections at most; past it the oldest one with no request being answered is closed. */
+  maxConnections: 128,
+  /** On shutdown, how long connections with no request being answered may linger before they are closed. */
+  shutdownGraceMs: 2_000,
+  /** On shutdown, when every connection is closed, answered or not. */
+  shutdownHardMs: 5_000,
+};
+
+/** Node's own deadlines for the server, checked every second rather than Node's default thirty. */
+export const serverOptions: ServerOptions = {
+  headersTimeout: httpLimits.headersTimeoutMs,
+  requestTimeout: httpLimits.requestTimeoutMs,
+  keepAliveTimeout: httpLimits.keepAliveTimeoutMs,
+  connectionsCheckingInterval: 1_000,
+};

@@ -1,0 +1,119 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { parse } from "node:querystring";
+import type { HTTPReceiver } from "@slack/bolt";
+import type { Logger } from "../logger.js";
+import { checkSignatureHeaders, verifySlackRequest } from "./signature.js";
+
+/** What the guard needs to know besides the request. */
+export interface SignedRequestGuardOptions {
+  signingSecret: string;
+  eventsPath: string;
+  bodyBytes: number;
+  bodyDeadlineMs: number;
+  log: Logger;
+  /** Called for a request handed on to Bolt, so its connection is not closed while it is answered. */
+  answering(res: ServerResponse): void;
+}
+
+type BodyRead = { body: Buffer } | { refuse: 400 | 408 | 413 };
+
+function readBody(req: IncomingMessage, limit: number, deadlineMs: number): Promise<BodyRead> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (read: BodyRead) => {
+      clearTimeout(deadline);
+      req.removeAllListeners("data");
+      req.pause();
+      resolve(read);
+    };
+    const deadline = setTimeout(() => finish({ refuse: 408 }), deadlineMs);
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) finish({ refuse: 413 });
+      else chunks.push(chunk);
+    });
+    req.once("end", () => finish({ body: Buffer.concat(chunks) }));
+    req.once("error", () => finish({ refuse: 400 }));
+  });
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Whether Bolt can read the body as an object; it reads it the same way and fails on anything else. */
+function isObjectBody(contentType: string | undefined, text: string): boolean {
+  try {
+    let parsed: unknown;
+    if (contentType === "application/x-www-form-urlencoded") {
+      const form = parse(text);
+      parsed = typeof form.payload === "string" ? JSON.parse(form.payload) : form;
+    } else {
+      parsed = JSON.parse(text);
+    }
+    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed);
+  } catch {
+    return false;
+  }
+}
+
+// The connection is closed with every refusal: the rest of an unread body must not be taken for a request.
+function refuse(res: ServerResponse, status: number): void {
+  if (!res.headersSent) res.writeHead(status, { connection: "close" });
+  res.end();
+}
+
+/**
+ * Checks every POST to the events path before Bolt sees it: signature headers first (missing or stale: a
+ * bare 401 without reading the body), then the body against its size cap and deadline, then the signature,
+ * then that the body is an object. Bolt 5 refuses stale timestamps but not future ones, reads 4 MB with no
+ * deadline, and crashes the process on a signed `null`.
+ */
+export function guardSignedRequests(receiver: HTTPReceiver, options: SignedRequestGuardOptions): void {
+  const { signingSecret, eventsPath, log } = options;
+  const boltListener = receiver.requestListener;
+  receiver.requestListener = (req, res) => {
+    const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    if (path !== eventsPath || req.method !== "POST") return boltListener(req, res);
+    const remote = req.socket.remoteAddress;
+    const timestamp = header(req, "x-slack-request-timestamp");
+    const signature = header(req, "x-slack-signature");
+    const headerProblem = checkSignatureHeaders({ timestamp, signature });
+    if (headerProblem) {
+      log.warn({ problem: headerProblem, remote }, "refused a request not signed by Slack");
+      return refuse(res, 401);
+    }
+    if (Number(req.headers["content-length"] ?? 0) > options.bodyBytes) {
+      log.warn({ remote }, "refused a request body over the size limit");
+      return refuse(res, 413);
+    }
+    void (async () => {
+      const read = await readBody(req, options.bodyBytes, options.bodyDeadlineMs);
+      if ("refuse" in read) {
+        log.warn({ status: read.refuse, remote }, "refused a request body: too large, too slow or cut off");
+        refuse(res, read.refuse);
+        return;
+      }
+      const text = read.body.toString("utf8");
+      const problem = verifySlackRequest(signingSecret, { timestamp, signature, body: text });
+      if (problem) {
+        log.warn({ problem, remote }, "refused a request not signed by Slack");
+        refuse(res, 401);
+        return;
+      }
+      if (!isObjectBody(header(req, "content-type"), text)) {
+        log.warn({ remote }, "refused a signed request whose body is not an object");
+        refuse(res, 400);
+        return;
+      }
+      Object.assign(req, { rawBody: read.body });
+      options.answering(res);
+      boltListener(req, res);
+    })().catch((error: unknown) => {
+      log.error({ err: error }, "could not handle a request");
+      refuse(res, 500);
+    });
+  };
+}

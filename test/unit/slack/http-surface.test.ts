@@ -1,0 +1,133 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { httpLimits } from "../../../src/slack/http-limits.js";
+import { slackSignature } from "../../../src/slack/signature.js";
+import { eventsRequestHead, eventually, openRaw, type RawClient, sleep } from "../../support/raw-http.js";
+import { type SlackHarness, startSlackHarness } from "../../support/slack-harness.js";
+
+let harness: SlackHarness;
+let clients: RawClient[] = [];
+
+beforeEach(async () => {
+  harness = await startSlackHarness();
+});
+
+afterEach(async () => {
+  for (const client of clients) client.socket.destroy();
+  clients = [];
+  await harness.close();
+});
+
+async function open(): Promise<RawClient> {
+  const client = await openRaw(harness.bot.port);
+  clients.push(client);
+  return client;
+}
+
+async function postSigned(body: string, contentType: string) {
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  return harness.postRaw(body, {
+    "content-type": contentType,
+    "x-slack-request-timestamp": timestamp,
+    "x-slack-signature": slackSignature(harness.signingSecret, timestamp, body),
+  });
+}
+
+describe("the bot's HTTP surface, probed as an attacker would", () => {
+  it("answers 401 to a request without a signature before reading its 1 MB body", async () => {
+    const client = await open();
+    const started = performance.now();
+    await client.write(eventsRequestHead({ length: 1024 * 1024 }));
+    // Only the first kilobyte of the megabyte ever comes: a bot that waits for the body never answers.
+    await client.write("x".repeat(1024));
+    expect(await eventually(() => client.status() !== undefined, 2_000)).toBe(true);
+    expect(client.status()).toBe(401);
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(await eventually(() => client.isClosed, 1_000)).toBe(true);
+  });
+
+  it("answers 401 to a signed request whose timestamp is six minutes old, before reading its body", async () => {
+    const client = await open();
+    const body = "x".repeat(2048);
+    const timestamp = Math.floor(Date.now() / 1000) - 6 * 60;
+    await client.write(
+      eventsRequestHead({ length: body.length, secret: harness.signingSecret, body, timestamp }),
+    );
+    expect(await eventually(() => client.status() !== undefined, 2_000)).toBe(true);
+    expect(client.status()).toBe(401);
+  });
+
+  it("cuts a signed body sent a byte a second with a 408 and closes the socket within 10 s", async () => {
+    const client = await open();
+    const body = "text=".padEnd(60, "a");
+    await client.write(eventsRequestHead({ length: body.length, secret: harness.signingSecret, body }));
+    const dripping = (async () => {
+      for (const byte of body) {
+        if (client.isClosed || !(await client.write(byte))) return;
+        await sleep(1_000);
+      }
+    })();
+    const closedAfterMs = await Promise.race([
+      client.closed,
+      sleep(12_000).then(() => Number.POSITIVE_INFINITY),
+    ]);
+    expect(closedAfterMs).toBeLessThanOrEqual(10_500);
+    expect(client.status()).toBe(408);
+    await dripping;
+  }, 15_000);
+
+  it("closes connections whose headers never finish, or that never send a byte, within 11 s", async () => {
+    const silent = await open();
+    const dripping = await open();
+    const head = "POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: ";
+    const drip = (async () => {
+      for (let index = 0; !dripping.isClosed && index < 30; index += 1) {
+        await dripping.write(head.charAt(index) || "a");
+        await sleep(1_000);
+      }
+    })();
+    const deadline = sleep(13_000).then(() => Number.POSITIVE_INFINITY);
+    expect(await Promise.race([dripping.closed, deadline])).toBeLessThanOrEqual(11_500);
+    expect(await Promise.race([silent.closed, deadline])).toBeLessThanOrEqual(11_500);
+    await drip;
+  }, 15_000);
+
+  it("refuses a signed 100 KB body with 413", async () => {
+    const reply = await postSigned(
+      `text=help&padding=${"a".repeat(100 * 1024)}`,
+      "application/x-www-form-urlencoded",
+    );
+    expect(reply.status).toBe(413);
+    expect(await harness.health()).toBe(200);
+  });
+
+  it("still answers /healthz with 200 connections held open, and keeps no more open than its cap", async () => {
+    const held: RawClient[] = [];
+    for (let index = 0; index < 200; index += 1) {
+      const client = await open();
+      // Half a request line, then nothing: each connection is held for as long as the bot lets it.
+      await client.write("POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+      held.push(client);
+    }
+    expect(await harness.health()).toBe(200);
+    const stillOpen = () => held.filter((client) => !client.isClosed).length;
+    expect(await eventually(() => stillOpen() < httpLimits.maxConnections, 2_000)).toBe(true);
+    expect(httpLimits.maxConnections).toBeLessThanOrEqual(200);
+  });
+
+  it("answers 400 to signed bodies that are not objects, and stays up", async () => {
+    for (const [body, contentType] of [
+      ["payload=null", "application/x-www-form-urlencoded"],
+      ["payload=%5B1%2C2%5D", "application/x-www-form-urlencoded"],
+      ["payload=%22text%22", "application/x-www-form-urlencoded"],
+      ["null", "application/json"],
+      ["[]", "application/json"],
+      ['"text"', "application/json"],
+      ["{not json", "application/json"],
+    ] as const) {
+      expect({ body, status: (await postSigned(body, contentType)).status }).toEqual({ body, status: 400 });
+    }
+    await sleep(50);
+    expect(await harness.health()).toBe(200);
+    expect((await harness.slash("help")).status).toBe(200);
+  });
+});
