@@ -6,9 +6,24 @@
 #   kernel  DNAT in this container's own network namespace (needs NET_ADMIN and net.ipv4.ip_forward=1);
 #           no byte is copied in user space
 #   relay   one socat per port, in user space; needs nothing special
-#   auto    kernel when the container allows it, else relay (default)
+#   tls     one socat per port with mutual TLS 1.3 on one side; AMBASSADOR_TLS_ROLE says which:
+#             server  TLS in, plain out (beside the source container)
+#             client  plain in, TLS out (beside the consumer, towards the server's published port)
+#           AMBASSADOR_TLS_PEER is the common name the peer's certificate must carry. The CA, this side's
+#           certificate and its key are files in /run/ambassador/tls, put there before the container starts.
+#   auto    kernel when the container allows it, else relay (default); never tls
+# AMBASSADOR_ADMIT (comma-separated IPv4 CIDRs) limits who may connect to the listening ports; unset, anyone may.
 # It logs `ambassador: mode <mode>` once decided and `ambassador: ready` once it forwards.
 set -u
+
+TLS_DIR=/run/ambassador/tls
+# One socat read is at most this many bytes: large reads keep TLS records full and system calls few.
+BUFFER=131072
+
+fail() {
+  echo "ambassador: $*" >&2
+  exit 2
+}
 
 routes() {
   env | sed -n 's/^\([A-Za-z0-9_]*_PORT_\([0-9]*\)_TCP\)=tcp:\/\/\(.*\):\([0-9]*\)$/\2 \3 \4/p' | sort -u
@@ -21,23 +36,77 @@ resolve() {
   esac
 }
 
+# AMBASSADOR_ADMIT as one CIDR per line, a bare address taken as /32; nothing when unset.
+admitted() {
+  printf '%s\n' "${AMBASSADOR_ADMIT:-}" | tr ',' '\n' | awk '
+    { gsub(/[ \t]/, "") }
+    $0 == "" { next }
+    {
+      n = split($0, part, "/")
+      bits = n == 2 ? part[2] : 32
+      ok = n <= 2 && bits ~ /^[0-9]+$/ && bits + 0 <= 32 && split(part[1], octet, ".") == 4
+      for (i = 1; ok && i <= 4; i++) ok = octet[i] ~ /^[0-9]+$/ && octet[i] + 0 <= 255
+      if (!ok) { print "bad " $0; exit }
+      print part[1] "/" bits + 0
+    }'
+}
+
+iptables_possible() {
+  iptables -t filter -S >/dev/null 2>&1
+}
+
 kernel_possible() {
   [ "$(cat /proc/sys/net/ipv4/ip_forward 2>/dev/null)" = 1 ] && iptables -t nat -S >/dev/null 2>&1
 }
 
-# Rules for every route, rebuilt whenever a destination resolves to another address.
+# Our rules live in chains of our own, jumped to once from the built-in ones, so Docker's rules in this
+# namespace (its embedded DNS among them) are never touched.
+hook_chain() {
+  table=$1 builtin=$2 chain=$3
+  iptables -t "$table" -N "$chain" 2>/dev/null
+  iptables -t "$table" -C "$builtin" -j "$chain" 2>/dev/null || iptables -t "$table" -A "$builtin" -j "$chain"
+}
+
+# Connections to a listening port from outside AMBASSADOR_ADMIT are reset before anything answers them.
+admit_rules() {
+  rules="*filter
+:AMB_ADMIT - [0:0]
+"
+  while read -r listen host port; do
+    for cidr in $admit; do
+      rules="$rules-A AMB_ADMIT -p tcp -s $cidr --dport $listen -j ACCEPT
+"
+    done
+    rules="$rules-A AMB_ADMIT -p tcp --dport $listen -j REJECT --reject-with tcp-reset
+"
+  done <<ROUTES
+$(routes)
+ROUTES
+  printf '%sCOMMIT\n' "$rules"
+}
+
+apply_admit_rules() {
+  hook_chain filter INPUT AMB_ADMIT || return 1
+  admit_rules | iptables-restore --noflush
+}
+
+# Rules for every route, rebuilt whenever a destination resolves to another address. With AMBASSADOR_ADMIT,
+# only admitted sources are forwarded; the others reach this namespace's own ports, where AMB_ADMIT resets them.
 kernel_rules() {
   rules="*nat
-:PREROUTING ACCEPT [0:0]
-:INPUT ACCEPT [0:0]
-:OUTPUT ACCEPT [0:0]
-:POSTROUTING ACCEPT [0:0]
+:AMB_PRE - [0:0]
+:AMB_POST - [0:0]
 "
   while read -r listen host port; do
     ip=$(resolve "$host")
     [ -n "$ip" ] || { echo "ambassador: cannot resolve $host" >&2; return 1; }
-    rules="$rules-A PREROUTING -p tcp --dport $listen -j DNAT --to-destination $ip:$port
--A POSTROUTING -p tcp -d $ip --dport $port -j MASQUERADE
+    for cidr in ${admit:-any}; do
+      from="-s $cidr "
+      [ "$cidr" = any ] && from=""
+      rules="$rules-A AMB_PRE -p tcp $from--dport $listen -j DNAT --to-destination $ip:$port
+"
+    done
+    rules="$rules-A AMB_POST -p tcp -d $ip --dport $port -j MASQUERADE
 "
   done <<ROUTES
 $(routes)
@@ -46,11 +115,16 @@ ROUTES
 }
 
 run_kernel() {
+  hook_chain nat PREROUTING AMB_PRE && hook_chain nat POSTROUTING AMB_POST ||
+    { echo "ambassador: cannot add this ambassador's iptables chains" >&2; exit 1; }
+  if [ -n "$admit" ]; then
+    apply_admit_rules || { echo "ambassador: cannot apply the AMBASSADOR_ADMIT rules" >&2; exit 1; }
+  fi
   applied=""
   trap 'exit 0' TERM INT
   while :; do
     if wanted=$(kernel_rules) && [ "$wanted" != "$applied" ]; then
-      if printf '%s\n' "$wanted" | iptables-restore; then
+      if printf '%s\n' "$wanted" | iptables-restore --noflush; then
         [ -n "$applied" ] && echo "ambassador: destinations changed, rules updated"
         [ -n "$applied" ] || echo "ambassador: ready"
         applied=$wanted
@@ -68,10 +142,32 @@ listening() {
   cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | grep -q "^ *[0-9]*: [0-9A-F]*:$(printf '%04X' "$1") [0-9A-F]*:0000 0A"
 }
 
+# One CIDR is enforced by socat itself (range=); several need the AMB_ADMIT chain.
+socat_range() {
+  set -- $admit
+  [ $# -eq 1 ] && printf ',range=%s' "$1"
+}
+
+tls_options() {
+  printf 'cert=%s/cert.pem,key=%s/key.pem,cafile=%s/ca.pem,verify=1,commonname=%s,openssl-min-proto-version=TLS1.3' \
+    "$TLS_DIR" "$TLS_DIR" "$TLS_DIR" "$AMBASSADOR_TLS_PEER"
+}
+
+# The two socat addresses of one route: where it listens, and where it connects.
+socat_addresses() {
+  listen=$1 host=$2 port=$3 accept="fork,reuseaddr,nodelay$(socat_range)"
+  case $mode/${AMBASSADOR_TLS_ROLE:-} in
+    tls/server) echo "OPENSSL-LISTEN:$listen,$accept,$(tls_options) TCP:$host:$port,nodelay" ;;
+    tls/client) echo "TCP-LISTEN:$listen,$accept OPENSSL:$host:$port,nodelay,$(tls_options)" ;;
+    *) echo "TCP-LISTEN:$listen,$accept TCP:$host:$port,nodelay" ;;
+  esac
+}
+
 run_relay() {
   trap 'kill $(jobs -p) 2>/dev/null; exit 0' TERM INT
   while read -r listen host port; do
-    socat -b 131072 "TCP-LISTEN:$listen,fork,reuseaddr,nodelay" "TCP:$host:$port,nodelay" &
+    # shellcheck disable=SC2046 # the two addresses are meant to split
+    socat -b "$BUFFER" $(socat_addresses "$listen" "$host" "$port") &
   done <<ROUTES
 $(routes)
 ROUTES
@@ -83,16 +179,53 @@ ROUTES
   wait
 }
 
-[ -n "$(routes)" ] || { echo "ambassador: no <NAME>_PORT_<p>_TCP=tcp://host:port variable set" >&2; exit 2; }
+run_tls() {
+  run_relay
+}
+
+check_tls() {
+  case ${AMBASSADOR_TLS_ROLE:-} in
+    server | client) ;;
+    "") fail "tls mode needs AMBASSADOR_TLS_ROLE=server (beside the source) or client (beside the consumer)" ;;
+    *) fail "AMBASSADOR_TLS_ROLE must be server or client, got '$AMBASSADOR_TLS_ROLE'" ;;
+  esac
+  [ -n "${AMBASSADOR_TLS_PEER:-}" ] ||
+    fail "tls mode needs AMBASSADOR_TLS_PEER, the common name the peer's certificate must carry"
+  case $AMBASSADOR_TLS_PEER in
+    *[!A-Za-z0-9._-]*) fail "AMBASSADOR_TLS_PEER may hold only letters, digits, '.', '_' and '-', got '$AMBASSADOR_TLS_PEER'" ;;
+  esac
+  missing=""
+  for file in ca.pem cert.pem key.pem; do
+    [ -r "$TLS_DIR/$file" ] || missing="$missing $TLS_DIR/$file"
+  done
+  [ -z "$missing" ] || fail "tls mode needs$missing, put into the container before it starts"
+}
+
+[ -n "$(routes)" ] || fail "no <NAME>_PORT_<p>_TCP=tcp://host:port variable set"
+
+admit=$(admitted)
+case $admit in
+  bad\ *) fail "AMBASSADOR_ADMIT must be comma-separated IPv4 CIDRs such as 10.0.0.3/32, got '${admit#bad }'" ;;
+esac
+admit=$(echo $admit)
 
 mode=${AMBASSADOR_MODE:-auto}
 case $mode in
   auto) if kernel_possible; then mode=kernel; else mode=relay; fi ;;
   kernel) kernel_possible || { echo "ambassador: kernel mode needs NET_ADMIN and net.ipv4.ip_forward=1" >&2; exit 3; } ;;
   relay) ;;
-  *) echo "ambassador: AMBASSADOR_MODE must be kernel, relay or auto, got '$mode'" >&2; exit 2 ;;
+  tls) check_tls ;;
+  *) fail "AMBASSADOR_MODE must be kernel, relay, tls or auto, got '$mode'" ;;
 esac
+
+if [ "$mode" != kernel ] && [ "$(echo "$admit" | wc -w)" -gt 1 ]; then
+  iptables_possible ||
+    fail "AMBASSADOR_ADMIT with several CIDRs needs NET_ADMIN (iptables); give one CIDR or add NET_ADMIN"
+  apply_admit_rules || fail "cannot apply the AMBASSADOR_ADMIT rules with iptables"
+fi
+
 echo "ambassador: mode $mode"
 echo "$mode" >/run/ambassador.mode 2>/dev/null || true
 routes | while read -r listen host port; do echo "ambassador: :$listen -> $host:$port"; done
+[ -z "$admit" ] || echo "ambassador: admits $admit"
 "run_$mode"

@@ -171,6 +171,8 @@ printf 'The linked container says ... "%s"\n' "$reply"
 EOF
   chmod 755 "$root/srv/web/cgi-bin/index.cgi"
   install -m 755 "$HERE/../ambassador/entrypoint.sh" "$root/bin/ambassador"
+  # Where the bot uploads an ambassador's TLS files before it starts (the Engine's archive upload needs the folder).
+  install -d -m 700 "$root/run/ambassador/tls"
   install -m 755 "$HERE/seed-ambassador.sh" "$root/bin/seed-ambassador"
   tar -C "$root" -cf "$LAB_DIR/rootfs.tar" .
 }

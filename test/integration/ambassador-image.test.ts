@@ -1,0 +1,198 @@
+import type Docker from "dockerode";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { lab, labDocker, removeTestObjects, testLabel } from "../lab.js";
+import {
+  execIn,
+  getFrom,
+  makePki,
+  startAmbassador,
+  type TestPki,
+  tlsArchive,
+  toolboxGet,
+} from "../support/ambassador-image.js";
+import { startApp } from "../support/engine-fixture.js";
+
+const app = "amb-img-app";
+const targetNet = "amb-img-net";
+const sourceNet = "amb-img-anet";
+const source = "amb-x-source";
+const target = "amb-x-target";
+const stranger = "amb-x-stranger";
+
+async function ipOn(docker: Docker, container: string, network: string): Promise<string> {
+  const info = await docker.getContainer(container).inspect();
+  return info.NetworkSettings.Networks[network]?.IPAddress ?? "";
+}
+
+describe("the ambassador image", () => {
+  const info = lab();
+  const a = info.clustera;
+  const b = info.clusterb;
+  let da: Docker;
+  let db: Docker;
+  let pki: TestPki;
+
+  const tlsSource = async (name: string) =>
+    startAmbassador(da, {
+      name,
+      env: [
+        "APP_PORT_5000_TCP=tcp://app:5000",
+        "AMBASSADOR_MODE=tls",
+        "AMBASSADOR_TLS_ROLE=server",
+        `AMBASSADOR_TLS_PEER=${target}`,
+        `AMBASSADOR_ADMIT=${b.ip}/32`,
+      ],
+      tls: await tlsArchive(pki, source),
+      links: [`${app}:app`],
+      publishOn: a.ip,
+    });
+
+  beforeAll(async () => {
+    da = await labDocker(a);
+    db = await labDocker(b);
+    await removeTestObjects(da, db);
+    pki = await makePki(source, target, stranger);
+    await startApp(da, app);
+    await db.createNetwork({ Name: targetNet, Labels: { [testLabel]: "1" } });
+    await da.createNetwork({ Name: sourceNet, Labels: { [testLabel]: "1" } });
+  });
+
+  afterAll(async () => {
+    await removeTestObjects(da, db);
+  });
+
+  it("tls: the consumer on host B gets the app's answer through two ambassadors speaking mutual TLS", async () => {
+    const src = await tlsSource("amb-img-tls-src");
+    expect(src.logs).toMatch(/^ambassador: mode tls$/m);
+    const tgt = await startAmbassador(db, {
+      name: "amb-img-tls-tgt",
+      env: [
+        `HELLOAPP_PORT_5000_TCP=tcp://${a.ip}:${src.hostPort}`,
+        "AMBASSADOR_MODE=tls",
+        "AMBASSADOR_TLS_ROLE=client",
+        `AMBASSADOR_TLS_PEER=${source}`,
+      ],
+      tls: await tlsArchive(pki, target),
+      network: targetNet,
+      alias: "helloapp",
+    });
+    expect(tgt.logs).toMatch(/^ambassador: ready$/m);
+    expect(await toolboxGet(db, targetNet, "http://helloapp:5000/")).toBe("Hello World!\n");
+  });
+
+  it("tls: the source refuses a certificate with another name, and a client with none", async () => {
+    const src = await tlsSource("amb-img-tls-peer");
+    const port = src.hostPort ?? 0;
+    const asTarget = await getFrom(b.netns, a.ip, port, { pki, as: target, expect: source });
+    expect(asTarget).toContain("Hello World!");
+    expect(await getFrom(b.netns, a.ip, port, { pki, as: stranger, expect: source })).toBe("");
+    expect(await getFrom(b.netns, a.ip, port, { pki, expect: source })).toBe("");
+  });
+
+  const plainSource = (mode: "relay" | "kernel", admit: string, extra: { netAdmin?: boolean } = {}) =>
+    startAmbassador(da, {
+      name: `amb-img-${mode}-${admit.includes(",") ? "multi" : "one"}`,
+      env: ["APP_PORT_5000_TCP=tcp://app:5000", `AMBASSADOR_MODE=${mode}`, `AMBASSADOR_ADMIT=${admit}`],
+      links: [`${app}:app`],
+      publishOn: a.ip,
+      kernel: mode === "kernel",
+      ...extra,
+    });
+
+  it.each(["relay", "tls", "kernel"] as const)(
+    "%s: only the admitted host B gets a byte of the app; host A itself and the lab bridge get none",
+    async (mode) => {
+      const src =
+        mode === "tls" ? await tlsSource("amb-img-tls-admit") : await plainSource(mode, `${b.ip}/32`);
+      expect(src.logs).toMatch(new RegExp(`^ambassador: mode ${mode}$`, "m"));
+      const port = src.hostPort ?? 0;
+      // The stranger holds the target's own certificate: only its address can keep it out.
+      const tls = mode === "tls" ? { pki, as: target, expect: source } : undefined;
+      expect(await getFrom(b.netns, a.ip, port, tls)).toContain("Hello World!");
+      expect(await getFrom(undefined, a.ip, port, tls)).toBe("");
+      expect(await getFrom(a.netns, a.ip, port, tls)).toBe("");
+    },
+  );
+
+  it("relay: several admitted CIDRs are enforced with iptables, and need NET_ADMIN", async () => {
+    const admit = `10.99.0.0/16,${b.ip}/32`;
+    const refused = await plainSource("relay", admit);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.logs).toBe(
+      "ambassador: AMBASSADOR_ADMIT with several CIDRs needs NET_ADMIN (iptables); give one CIDR or add NET_ADMIN\n",
+    );
+    await refused.container.remove({ force: true });
+    const src = await plainSource("relay", admit, { netAdmin: true });
+    const port = src.hostPort ?? 0;
+    expect(await getFrom(b.netns, a.ip, port)).toContain("Hello World!");
+    expect(await getFrom(undefined, a.ip, port)).toBe("");
+  });
+
+  it("kernel: Docker's DNS keeps working, and an app back on another address is followed within 15 s", async () => {
+    const kapp = "amb-img-kapp";
+    await da.createContainer({
+      Image: "hello-app:latest",
+      name: kapp,
+      Labels: { [testLabel]: "1" },
+      HostConfig: { NetworkMode: sourceNet },
+    });
+    await da.getContainer(kapp).start();
+    const src = await startAmbassador(da, {
+      name: "amb-img-kernel-dns",
+      env: [`APP_PORT_5000_TCP=tcp://${kapp}:5000`, "AMBASSADOR_MODE=kernel", `AMBASSADOR_ADMIT=${b.ip}/32`],
+      network: sourceNet,
+      publishOn: a.ip,
+      kernel: true,
+    });
+    const port = src.hostPort ?? 0;
+    expect(await getFrom(b.netns, a.ip, port)).toContain("Hello World!");
+    expect(await execIn(src.container, ["iptables", "-t", "nat", "-S"])).toContain(
+      "-A OUTPUT -d 127.0.0.11/32 -j DOCKER_OUTPUT",
+    );
+    const before = await ipOn(da, kapp, sourceNet);
+    expect(await execIn(src.container, ["nslookup", kapp, "127.0.0.11"])).toContain(`Address: ${before}`);
+
+    await da.getContainer(kapp).stop({ t: 1 });
+    const squatter = await da.createContainer({
+      Image: "ambassador-lab/toolbox:latest",
+      name: "amb-img-squatter",
+      Labels: { [testLabel]: "1" },
+      HostConfig: { NetworkMode: sourceNet },
+    });
+    await squatter.start();
+    expect(await ipOn(da, "amb-img-squatter", sourceNet)).toBe(before);
+    await da.getContainer(kapp).start();
+    expect(await ipOn(da, kapp, sourceNet)).not.toBe(before);
+
+    const deadline = Date.now() + 15_000;
+    let answer = "";
+    while (Date.now() < deadline && !answer.includes("Hello World!")) {
+      answer = await getFrom(b.netns, a.ip, port);
+      if (!answer.includes("Hello World!")) await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(answer).toContain("Hello World!");
+  });
+
+  it("tls: exits 2 with one line naming what is missing", async () => {
+    const base = ["APP_PORT_5000_TCP=tcp://app:5000", "AMBASSADOR_MODE=tls", `AMBASSADOR_TLS_PEER=${target}`];
+    const noFiles = await startAmbassador(da, {
+      name: "amb-img-tls-nofiles",
+      env: [...base, "AMBASSADOR_TLS_ROLE=server"],
+      links: [`${app}:app`],
+    });
+    expect(noFiles.exitCode).toBe(2);
+    expect(noFiles.logs).toBe(
+      "ambassador: tls mode needs /run/ambassador/tls/ca.pem /run/ambassador/tls/cert.pem /run/ambassador/tls/key.pem, put into the container before it starts\n",
+    );
+    const noRole = await startAmbassador(da, {
+      name: "amb-img-tls-norole",
+      env: base,
+      tls: await tlsArchive(pki, source),
+      links: [`${app}:app`],
+    });
+    expect(noRole.exitCode).toBe(2);
+    expect(noRole.logs).toBe(
+      "ambassador: tls mode needs AMBASSADOR_TLS_ROLE=server (beside the source) or client (beside the consumer)\n",
+    );
+  });
+});

@@ -1,0 +1,216 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import type Docker from "dockerode";
+import { demuxLogs } from "../../src/docker/dockerode-host.js";
+import { testLabel } from "../lab.js";
+
+const run = promisify(execFile);
+const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+
+/** A test CA and certificates it issued, as files in `dir` (`<name>.pem`, `<name>.key`). */
+export interface TestPki {
+  dir: string;
+  names: string[];
+}
+
+/** Makes a CA and one ECDSA P-256 certificate per common name, all issued by that CA. */
+export async function makePki(...names: string[]): Promise<TestPki> {
+  const dir = await mkdtemp(join(tmpdir(), "amb-pki-"));
+  const openssl = (...args: string[]) => run("openssl", args, { cwd: dir });
+  await openssl(
+    "req",
+    "-x509",
+    ...ec,
+    "-days",
+    "2",
+    "-subj",
+    "/CN=test link CA",
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.pem",
+  );
+  for (const name of names) {
+    await openssl("req", ...ec, "-subj", `/CN=${name}`, "-keyout", `${name}.key`, "-out", `${name}.csr`);
+    await openssl(
+      "x509",
+      "-req",
+      "-in",
+      `${name}.csr`,
+      "-CA",
+      "ca.pem",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-days",
+      "2",
+      "-out",
+      `${name}.pem`,
+    );
+  }
+  return { dir, names };
+}
+
+/** The tar archive an ambassador's /run/ambassador/tls takes: ca.pem, cert.pem and key.pem (0400) of `name`. */
+export async function tlsArchive(pki: TestPki, name: string): Promise<Buffer> {
+  const staging = await mkdtemp(join(tmpdir(), "amb-tls-"));
+  await run("cp", [join(pki.dir, "ca.pem"), join(staging, "ca.pem")]);
+  await run("cp", [join(pki.dir, `${name}.pem`), join(staging, "cert.pem")]);
+  await run("cp", [join(pki.dir, `${name}.key`), join(staging, "key.pem")]);
+  await run("chmod", ["0400", join(staging, "ca.pem"), join(staging, "cert.pem"), join(staging, "key.pem")]);
+  await run("tar", [
+    "-C",
+    staging,
+    "--owner=0",
+    "--group=0",
+    "-cf",
+    join(staging, "tls.tar"),
+    "ca.pem",
+    "cert.pem",
+    "key.pem",
+  ]);
+  return readFile(join(staging, "tls.tar"));
+}
+
+/** How to run one ambassador container for a test. */
+export interface AmbassadorSpec {
+  name: string;
+  env: string[];
+  /** TLS files uploaded into /run/ambassador/tls before start. */
+  tls?: Buffer;
+  kernel?: boolean;
+  netAdmin?: boolean;
+  links?: string[];
+  network?: string;
+  alias?: string;
+  /** Publishes every container port on this host address, on a port Docker picks. */
+  publishOn?: string;
+  ports?: number[];
+}
+
+/** A started ambassador and how it ended its start: `ready`, or the exit code when it stopped. */
+export interface StartedAmbassador {
+  container: Docker.Container;
+  logs: string;
+  exitCode?: number;
+  hostPort?: number;
+}
+
+async function logsOf(container: Docker.Container): Promise<string> {
+  return demuxLogs(await container.logs({ stdout: true, stderr: true }));
+}
+
+/** Creates the ambassador, uploads its files, starts it and waits until it says it is ready or exits. */
+export async function startAmbassador(docker: Docker, spec: AmbassadorSpec): Promise<StartedAmbassador> {
+  const ports = spec.ports ?? [5000];
+  const container = await docker.createContainer({
+    Image: "ambassador-bot/ambassador:latest",
+    name: spec.name,
+    Env: spec.env,
+    Labels: { [testLabel]: "1" },
+    ExposedPorts: Object.fromEntries(ports.map((p) => [`${p}/tcp`, {}])),
+    HostConfig: {
+      Links: spec.links,
+      NetworkMode: spec.network,
+      PortBindings: spec.publishOn
+        ? Object.fromEntries(ports.map((p) => [`${p}/tcp`, [{ HostIp: spec.publishOn, HostPort: "" }]]))
+        : undefined,
+      CapAdd: spec.kernel || spec.netAdmin ? ["NET_ADMIN"] : undefined,
+      Sysctls: spec.kernel ? { "net.ipv4.ip_forward": "1" } : undefined,
+    },
+    NetworkingConfig:
+      spec.network && spec.alias
+        ? { EndpointsConfig: { [spec.network]: { Aliases: [spec.alias] } } }
+        : undefined,
+  });
+  if (spec.tls) await container.putArchive(spec.tls, { path: "/run/ambassador/tls" });
+  await container.start();
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const info = await container.inspect();
+    const logs = await logsOf(container);
+    if (!info.State.Running) return { container, logs, exitCode: info.State.ExitCode };
+    if (/^ambassador: ready$/m.test(logs)) {
+      const binding = info.NetworkSettings.Ports[`${ports[0]}/tcp`]?.[0]?.HostPort;
+      return { container, logs, hostPort: binding ? Number(binding) : undefined };
+    }
+    if (Date.now() > deadline) throw new Error(`${spec.name} did not get ready within 10 s:\n${logs}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Runs a command in a running container and returns what it printed. */
+export async function execIn(container: Docker.Container, cmd: string[]): Promise<string> {
+  const exec = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({});
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return demuxLogs(Buffer.concat(chunks));
+}
+
+/** How a test client talks TLS to a source ambassador: the files it presents, and the name it expects. */
+export interface ClientTls {
+  pki: TestPki;
+  /** Certificate presented; none when omitted. */
+  as?: string;
+  expect: string;
+}
+
+/**
+ * Sends `GET /` to host:port from a network namespace (the lab's root namespace, on its bridge, when none)
+ * with the host's socat, and returns every byte that came back before the peer closed or 5 s passed.
+ */
+export async function getFrom(
+  netns: string | undefined,
+  host: string,
+  port: number,
+  tls?: ClientTls,
+): Promise<string> {
+  let address = `TCP:${host}:${port}`;
+  if (tls) {
+    const own = tls.as ? `,cert=${tls.pki.dir}/${tls.as}.pem,key=${tls.pki.dir}/${tls.as}.key` : "";
+    address = `OPENSSL:${host}:${port},cafile=${tls.pki.dir}/ca.pem,verify=1,commonname=${tls.expect}${own}`;
+  }
+  const request = `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | timeout 5 socat -T 4 - '${address}'`;
+  const argv = netns ? ["ip", "netns", "exec", netns, "sh", "-c", request] : ["sh", "-c", request];
+  const [file, ...args] = argv;
+  try {
+    const { stdout } = await run(file ?? "sh", args);
+    return stdout;
+  } catch (error) {
+    return (error as { stdout?: string }).stdout ?? "";
+  }
+}
+
+/** GET through `url` from a toolbox container on `network`, retried for up to `withinMs`. */
+export async function toolboxGet(
+  docker: Docker,
+  network: string,
+  url: string,
+  withinMs = 5_000,
+): Promise<string> {
+  const deadline = Date.now() + withinMs;
+  let last = "";
+  do {
+    const container = await docker.createContainer({
+      Image: "ambassador-lab/toolbox:latest",
+      // busybox-static wget crashes with -T, so the timeout comes from timeout(1).
+      Cmd: ["timeout", "5", "wget", "-q", "-O", "-", url],
+      Labels: { [testLabel]: "1" },
+      HostConfig: { NetworkMode: network },
+    });
+    try {
+      await container.start();
+      await container.wait();
+      last = await logsOf(container);
+    } finally {
+      await container.remove({ force: true });
+    }
+    if (last.includes("Hello World!")) return last;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  } while (Date.now() < deadline);
+  return last;
+}
