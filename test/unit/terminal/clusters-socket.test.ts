@@ -5,10 +5,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { engineLikeHandler, startLoopbackServer } from "../../loopback-server.js";
+import {
+  type BotProcess,
+  ambassador as runAmbassador,
+  startTerminalBot,
+  tsxLoader,
+} from "../../support/bot-process.js";
 import { type LineChild, spawnLines } from "../../support/child-lines.js";
 
-const cli = new URL("../../../src/cli.ts", import.meta.url).pathname;
-const tsxLoader = new URL("../../../node_modules/tsx/dist/loader.mjs", import.meta.url).pathname;
 const holdStore = new URL("../../fixtures/contend-store.ts", import.meta.url).pathname;
 
 let dir: string;
@@ -33,42 +37,14 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** `ambassador <args>` run once from `cwd`, as a second process beside the bot. */
-function ambassador(args: string[], cwd: string, uid?: number) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ["--import", tsxLoader, cli, ...args], { cwd, env, uid });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => {
-      stdout += String(chunk);
-    });
-    child.stderr.on("data", (chunk) => {
-      stderr += String(chunk);
-    });
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+function ambassador(args: string[], cwd: string) {
+  return runAmbassador(args, cwd, env);
 }
 
-/** The bot at its terminal prompt: `npm start` with no Slack variable. */
-async function startBot(): Promise<LineChild & { ask(line: string, until: RegExp): Promise<string> }> {
-  const bot = spawnLines(process.execPath, ["--import", tsxLoader, cli], env);
+async function startBot(): Promise<BotProcess> {
+  const bot = await startTerminalBot(env);
   running.push(bot);
-  await bot.next((line) => line.startsWith("Ambassador: type a command"));
-  let output = "";
-  bot.child.stdout?.on("data", (chunk) => {
-    output += String(chunk);
-  });
-  return Object.assign(bot, {
-    async ask(line: string, until: RegExp) {
-      output = "";
-      bot.child.stdin?.write(`${line}\n`);
-      for (let waited = 0; !until.test(output); waited += 50) {
-        if (waited > 20_000) throw new Error(`no ${until} after "${line}"; got: ${output}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      return output;
-    },
-  });
+  return bot;
 }
 
 describe("ambassador clusters while the bot runs", () => {
