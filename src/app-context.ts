@@ -37,12 +37,13 @@ export const defaultBackend: BackendFactory = async (config, logger) => {
     clusters: store.clusters,
     audit: store.audit,
     links: store.links,
-    runClustersCommand: (args) =>
+    runClustersCommand: (args, context = {}) =>
       runClustersCommand(args, {
         registry: store.registry,
         clusters: store.clusters,
         actor: localActor(),
-        dockerConfigDir: dockerConfigDir(process.env),
+        cwd: context.cwd,
+        dockerConfigDir: context.dockerConfigDir ?? dockerConfigDir(process.env),
       }),
     close: () => store.close(),
   };

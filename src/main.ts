@@ -3,12 +3,16 @@ import type { DestinationStream } from "pino";
 import { type AppServices, type BackendFactory, createServices, defaultBackend } from "./app-context.js";
 import type { Services } from "./commands/services.js";
 import { type Config, configSecrets, loadConfig } from "./config.js";
+import { dockerConfigDir } from "./docker/docker-context.js";
 import { describeError, isUserError } from "./errors.js";
 import { createLogger, type Logger } from "./logger.js";
 import type { LinkMonitor } from "./monitor/link-monitor.js";
 import { logReconcileSummary, startLinkMonitor } from "./monitor/start-monitor.js";
 import { type SlackBot, type SlackBotOptions, startSlackBot } from "./slack/slack-bot.js";
 import { printClustersResult } from "./terminal/clusters-delegate.js";
+import { clustersSocketPath } from "./terminal/clusters-socket.js";
+import { sendClustersCommand } from "./terminal/clusters-socket-client.js";
+import { type ClustersSocketServer, listenForClustersCommands } from "./terminal/clusters-socket-server.js";
 import { runRepl } from "./terminal/repl.js";
 import { runOnce } from "./terminal/run-once.js";
 
@@ -51,14 +55,21 @@ export async function main(args: readonly string[], io: MainIo): Promise<number>
   try {
     services = await createServices(config, logger, io.backend ?? defaultBackend);
   } catch (error) {
+    if (args[0] === "clusters" && isUserError(error) && error.code === "store-locked") {
+      const answered = await handToRunningBot(args.slice(1), config, io);
+      if (answered !== undefined) return answered;
+    }
     if (!isUserError(error)) logger.error({ err: error }, "could not start");
     io.stderr.write(`Could not start: ${describeError(error)}\n`);
     return 1;
   }
+  let socket: ClustersSocketServer | undefined;
+  let serving = false;
   try {
     if (args[0] === "clusters" && services.runClustersCommand)
       return printClustersResult(await services.runClustersCommand(args.slice(1)), io);
     if (args.length > 0) return await runOnce(args, services, io);
+    socket = await listenForClusters(services, logger);
     if (config.slack.mode === "terminal") {
       await runRepl(services, {
         input: io.stdin,
@@ -68,10 +79,51 @@ export async function main(args: readonly string[], io: MainIo): Promise<number>
       });
       return 0;
     }
-    await serveSlack(services, logger, io.exit ?? ((code) => process.exit(code)));
+    await serveSlack(services, logger, io.exit ?? ((code) => process.exit(code)), socket);
+    serving = true;
     return await new Promise<number>(() => {});
   } finally {
-    if (args.length > 0 || config.slack.mode === "terminal") await services.close?.();
+    // Once Slack is served, the signal handlers close everything.
+    if (!serving) {
+      await socket?.close();
+      await services.close?.();
+    }
+  }
+}
+
+/**
+ * `clusters …` while a bot holds the store: the bot runs it through its own store, so it uses the change at once.
+ * Undefined when no bot answers (the store is held by a one-shot command, say).
+ */
+async function handToRunningBot(args: string[], config: Config, io: MainIo): Promise<number | undefined> {
+  try {
+    const answer = await sendClustersCommand(clustersSocketPath(config.store.path), {
+      argv: args,
+      cwd: process.cwd(),
+      dockerConfigDir: dockerConfigDir(io.env),
+    });
+    return answer && printClustersResult(answer, io);
+  } catch (error) {
+    io.stderr.write(`error: ${describeError(error)}\n`);
+    return 1;
+  }
+}
+
+/** The socket other processes hand `clusters …` to; without it the bot still serves, and says why in the log. */
+async function listenForClusters(
+  services: AppServices,
+  logger: Logger,
+): Promise<ClustersSocketServer | undefined> {
+  if (!services.runClustersCommand) return undefined;
+  const path = clustersSocketPath(services.config.store.path);
+  try {
+    return await listenForClustersCommands(path, services.runClustersCommand, logger);
+  } catch (error) {
+    logger.warn(
+      { err: error, path },
+      "cannot listen for `ambassador clusters` from other processes: stop the bot to change clusters",
+    );
+    return undefined;
   }
 }
 
@@ -143,7 +195,12 @@ function exitOnUnexpectedError(services: Services, logger: Logger, exit: (code: 
   };
 }
 
-async function serveSlack(services: Services, logger: Logger, exit: (code: number) => void): Promise<void> {
+async function serveSlack(
+  services: Services,
+  logger: Logger,
+  exit: (code: number) => void,
+  socket: ClustersSocketServer | undefined,
+): Promise<void> {
   const removeCrashHandlers = exitOnUnexpectedError(services, logger, exit);
   const bot = await startSlackWithMonitor(services);
   // Only logged: a slow or dead host must not hold up the start.
@@ -152,6 +209,7 @@ async function serveSlack(services: Services, logger: Logger, exit: (code: numbe
     logger.info({ signal }, "stopping");
     try {
       await bot.shutdown();
+      await socket?.close();
       await services.close?.();
       removeCrashHandlers();
       exit(0);

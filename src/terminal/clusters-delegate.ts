@@ -1,7 +1,14 @@
 import type { CommandResult } from "./clusters-command.js";
 
+/** Where a `clusters …` command was typed: relative paths in it are read from `cwd`. */
+export interface ClustersCallContext {
+  cwd?: string;
+  /** The Docker CLI configuration folder of the person who typed it, for --context. */
+  dockerConfigDir?: string;
+}
+
 /** Runs `ambassador clusters …` with the words after `clusters`; its output is for the person at the terminal. */
-export type ClustersCommandRunner = (args: string[]) => Promise<CommandResult>;
+export type ClustersCommandRunner = (args: string[], context?: ClustersCallContext) => Promise<CommandResult>;
 
 /** Prints what `clusters …` said: to standard output when it worked, else to standard error. */
 export function printClustersResult(
