@@ -4,6 +4,10 @@ import type { ClusterProbe, ClusterSummary } from "../domain/cluster.js";
 import type { LinkResult, LinkView, PortsResult, RepairResult, TeardownResult } from "../engine/types.js";
 import type { Services } from "./services.js";
 
+/** A cluster as `clusters` shows it: where its Docker API is only at the terminal. */
+export type ClusterListing = Pick<ClusterSummary, "name" | "channels"> &
+  Partial<Pick<ClusterSummary, "host" | "tls" | "advertise">>;
+
 /** Who runs a command and from where; `trusted` is the local user at the terminal. */
 export interface Invocation {
   actor: Actor;
@@ -41,13 +45,15 @@ export interface HelpEntry {
 /** What a command produced, independent of how it is shown. */
 export type CommandResult =
   | { kind: "link"; result: LinkResult }
-  | { kind: "ports"; result: PortsResult }
+  /** `hidden`: how many clusters were not searched because this channel may not see them. */
+  | { kind: "ports"; result: PortsResult; hidden?: number }
   | { kind: "teardown"; result: TeardownResult }
   | { kind: "teardown-choice"; links: LinkView[]; channel?: string }
   | { kind: "list"; links: LinkView[]; channel?: string }
   | { kind: "status"; view: LinkView }
   | { kind: "repair"; result: RepairResult }
-  | { kind: "clusters"; clusters: ClusterSummary[]; probes: ClusterProbe[] }
+  /** `hidden`: how many clusters this channel may not see, left out. */
+  | { kind: "clusters"; clusters: ClusterListing[]; probes: ClusterProbe[]; hidden?: number }
   | { kind: "help"; entries: HelpEntry[]; topic?: string };
 
 /** What a command handler gets besides its input. */

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { z } from "zod";
 import { type Deadlines, defaultDeadlines } from "../deadlines.js";
 import type { ClusterDirectory } from "../docker/clusters.js";
-import type { LinkRepository } from "../domain/link.js";
+import type { LinkRecord, LinkRepository } from "../domain/link.js";
 import { Alias, NewContainerName, Port } from "../domain/values.js";
 import { UserError } from "../errors.js";
 import { AmbassadorLauncher, type EngineLogger } from "./ambassador-launcher.js";
@@ -16,7 +16,7 @@ import { teardownLink } from "./link-teardown.js";
 import { readList } from "./read-list.js";
 import { readPorts } from "./read-ports.js";
 import { reconcile } from "./reconcile.js";
-import type { AmbassadorMode, Engine, LinkOptions } from "./types.js";
+import type { AmbassadorMode, Engine, LinkFilter, LinkOptions } from "./types.js";
 
 export type { EngineLogger } from "./ambassador-launcher.js";
 export type { LinkStep } from "./attempt.js";
@@ -65,6 +65,12 @@ function validate(options: LinkOptions): void {
   }
 }
 
+function matching(filter: LinkFilter | undefined) {
+  return (link: LinkRecord) =>
+    (!filter?.channel || link.channel === filter.channel) &&
+    !filter?.notOn?.some((name) => name === link.sourceCluster || name === link.targetCluster);
+}
+
 /** Creates the link engine over the clusters' hosts and the store's links. */
 export function createLinkEngine(deps: LinkEngineDeps): Engine {
   const deadlines = { ...defaultDeadlines, ...deps.deadlines };
@@ -107,12 +113,7 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
       const link = find(ref);
       return serialised(link.sourceCluster, link.container, () => teardownLink(core, current(link.id)));
     },
-    list: (filter) =>
-      readList(
-        deps.clusters,
-        reads,
-        deps.links.all().filter((l) => !filter?.channel || l.channel === filter.channel),
-      ),
+    list: (filter) => readList(deps.clusters, reads, deps.links.all().filter(matching(filter))),
     async repair(ref, context) {
       const link = find(ref);
       return serialised(link.sourceCluster, link.container, () =>

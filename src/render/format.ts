@@ -1,4 +1,5 @@
-import type { ClusterProbe, ClusterSummary } from "../domain/cluster.js";
+import type { ClusterListing } from "../commands/command.js";
+import type { ClusterProbe } from "../domain/cluster.js";
 import { describeRole, type LinkHealth } from "../domain/link.js";
 import type { LinkView, PortMapping, RepairResult } from "../engine/types.js";
 
@@ -51,14 +52,24 @@ export function displayHost(host: string): string {
   }
 }
 
-export function describeCluster(summary: ClusterSummary, probe: ClusterProbe | undefined): string {
+export function describeCluster(summary: ClusterListing, probe: ClusterProbe | undefined): string {
   const reach = !probe
     ? "not checked"
     : probe.ok
       ? `reachable in ${probe.rttMs === undefined ? "?" : formatDuration(probe.rttMs)}${probe.version ? ` (Docker ${probe.version})` : ""}`
       : `unreachable: ${probe.error ?? "no answer"}`;
   const channels = summary.channels.length ? summary.channels.join(", ") : "any";
-  return `${summary.name}: ${displayHost(summary.host)}${summary.tls ? " (TLS)" : ""}, advertise ${summary.advertise}, ${reach}, channels ${channels}`;
+  const where =
+    summary.host === undefined
+      ? ""
+      : ` ${displayHost(summary.host)}${summary.tls ? " (TLS)" : ""}, advertise ${summary.advertise},`;
+  return `${summary.name}:${where} ${reach}, channels ${channels}`;
+}
+
+/** The note under `ports` and `clusters` when this channel may not see every cluster. */
+export function hiddenNote(hidden: number | undefined, what: "searched" | "shown"): string | undefined {
+  if (!hidden) return undefined;
+  return `${hidden} ${hidden === 1 ? "cluster" : "clusters"} not ${what}: not allowed in this channel.`;
 }
 
 /** Cuts text to at most `limit` characters, ending with a note that says how much was left out. */

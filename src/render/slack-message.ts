@@ -10,6 +10,7 @@ import {
   formatDuration,
   formatMapping,
   groupMappings,
+  hiddenNote,
   repairLines,
   statusLines,
 } from "./format.js";
@@ -150,6 +151,8 @@ function blocksFor(result: CommandResult): KnownBlock[] {
           ),
         );
       }
+      const note = hiddenNote(result.hidden, "searched");
+      if (note) blocks.push(context(note));
       return blocks;
     }
     case "teardown": {
@@ -231,9 +234,13 @@ function blocksFor(result: CommandResult): KnownBlock[] {
     case "clusters": {
       const probes = new Map(result.probes.map((probe) => [probe.name, probe]));
       if (result.clusters.length === 0) return [section(escapeMrkdwn(renderText(result)))];
-      return textSections(
-        result.clusters.map((summary) => escapeMrkdwn(describeCluster(summary, probes.get(summary.name)))),
-      );
+      const note = hiddenNote(result.hidden, "shown");
+      return [
+        ...textSections(
+          result.clusters.map((summary) => escapeMrkdwn(describeCluster(summary, probes.get(summary.name)))),
+        ),
+        ...(note ? [context(note)] : []),
+      ];
     }
     case "help":
       return result.entries.flatMap((entry) =>
@@ -247,6 +254,12 @@ function blocksFor(result: CommandResult): KnownBlock[] {
   }
 }
 
+/** Slack never shows where a cluster's Docker API is, whoever built the result. */
+function withoutDockerUrls(result: CommandResult): CommandResult {
+  if (result.kind !== "clusters") return result;
+  return { ...result, clusters: result.clusters.map(({ name, channels }) => ({ name, channels })) };
+}
+
 /** Whether a result goes to the whole channel or only to the person who asked. */
 export function visibilityOf(result: CommandResult): SlackMessage["response_type"] {
   if (result.kind === "help" || result.kind === "teardown-choice") return "ephemeral";
@@ -255,7 +268,8 @@ export function visibilityOf(result: CommandResult): SlackMessage["response_type
 }
 
 /** A result as Block Kit with a plain-text fallback that carries the same URLs and mappings. */
-export function renderSlackMessage(result: CommandResult): SlackMessage {
+export function renderSlackMessage(shown: CommandResult): SlackMessage {
+  const result = withoutDockerUrls(shown);
   return {
     response_type: visibilityOf(result),
     text: cutText(escapeFallback(renderText(result, { commandPrefix })), maxFallbackText),
