@@ -1,7 +1,14 @@
 import type { z } from "zod";
 import type { Actor } from "../domain/actor.js";
 import type { ClusterProbe, ClusterSummary } from "../domain/cluster.js";
-import type { LinkResult, LinkView, PortsResult, RepairResult, TeardownResult } from "../engine/types.js";
+import type {
+  LinkResult,
+  LinkView,
+  PortsResult,
+  ReconcileResult,
+  RepairResult,
+  TeardownResult,
+} from "../engine/types.js";
 import type { Services } from "./services.js";
 
 /** A cluster as `clusters` shows it: where its Docker API is only at the terminal. */
@@ -52,6 +59,8 @@ export type CommandResult =
   | { kind: "list"; links: LinkView[]; channel?: string }
   | { kind: "status"; view: LinkView }
   | { kind: "repair"; result: RepairResult }
+  /** `fixed`: the orphans were removed, not only named. */
+  | { kind: "reconcile"; result: ReconcileResult; fixed: boolean }
   /** `hidden`: how many clusters this channel may not see, left out. */
   | { kind: "clusters"; clusters: ClusterListing[]; probes: ClusterProbe[]; hidden?: number }
   | { kind: "help"; entries: HelpEntry[]; topic?: string };

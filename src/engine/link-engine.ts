@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { z } from "zod";
 import { type Deadlines, defaultDeadlines } from "../deadlines.js";
 import type { ClusterDirectory } from "../docker/clusters.js";
+import type { DockerHost } from "../docker/docker-host.js";
 import type { LinkRecord, LinkRepository } from "../domain/link.js";
 import { Alias, NewContainerName, Port } from "../domain/values.js";
 import { UserError } from "../errors.js";
@@ -71,6 +72,19 @@ function matching(filter: LinkFilter | undefined) {
     !filter?.notOn?.some((name) => name === link.sourceCluster || name === link.targetCluster);
 }
 
+/**
+ * The container's own name, the key a teardown or repair of its links waits on, so that a link asked by ID and
+ * a teardown by name still run one after the other; the reference itself when the host cannot say.
+ */
+async function containerName(on: DockerHost, ref: string, timeoutMs: number): Promise<string> {
+  try {
+    const info = await on.inspectContainer(ref, { timeoutMs });
+    return info ? info.Name.replace(/^\//, "") : ref;
+  } catch {
+    return ref;
+  }
+}
+
 /** Creates the link engine over the clusters' hosts and the store's links. */
 export function createLinkEngine(deps: LinkEngineDeps): Engine {
   const deadlines = { ...defaultDeadlines, ...deps.deadlines };
@@ -101,9 +115,10 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
   return {
     async link(container, sourceCluster, targetCluster, options, context) {
       validate(options);
-      deps.clusters.host(sourceCluster);
+      const source = deps.clusters.host(sourceCluster);
       deps.clusters.host(targetCluster);
-      return serialised(sourceCluster, container, () =>
+      const name = await containerName(source, container, deadlines.read);
+      return serialised(sourceCluster, name, () =>
         createLink(core, container, sourceCluster, targetCluster, options, context),
       );
     },

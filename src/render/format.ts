@@ -1,7 +1,7 @@
 import type { ClusterListing } from "../commands/command.js";
 import type { ClusterProbe } from "../domain/cluster.js";
 import { describeRole, type LinkHealth } from "../domain/link.js";
-import type { LinkView, PortMapping, RepairResult } from "../engine/types.js";
+import type { LinkView, PortMapping, ReconcileResult, RepairResult } from "../engine/types.js";
 
 /** `5000/tcp -> 10.0.0.12:32770`, exactly as `docker port` prints it. */
 export function formatMapping(mapping: PortMapping): string {
@@ -95,6 +95,31 @@ export function statusLines(view: LinkView): string[] {
     "Containers:",
     ...view.containers.map((c) => `  ${describeRole(c.role)} ${c.name} on ${c.cluster}: ${c.state}`),
     `Connection: ${link.connections.map((c) => `${c.port} -> ${c.address}`).join(", ") || "none"}`,
+  ];
+}
+
+/** The reconcile command's lines, the same in a terminal and in Slack. */
+export function reconcileLines(result: ReconcileResult, fixed: boolean, commandPrefix: string): string[] {
+  const { orphans, broken, removed } = result;
+  const unreachable = result.unreachable ?? [];
+  const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`;
+  const head =
+    orphans.length + broken.length + unreachable.length === 0
+      ? "The store and the hosts agree: no orphans, no link missing parts."
+      : `${plural(orphans.length, "orphan")} (made by the bot, owned by no link), ${plural(broken.length, "link")} missing parts.`;
+  const next = fixed
+    ? [
+        `Removed ${plural(removed, "orphan")}${removed < orphans.length ? `; ${orphans.length - removed} could not be removed` : ""}.`,
+      ]
+    : orphans.length
+      ? [`\`${commandPrefix}reconcile --fix\` removes the orphans.`]
+      : [];
+  return [
+    head,
+    ...orphans.map((o) => `  orphan ${o.kind} ${o.name} on ${o.cluster} (link ${o.linkId || "?"})`),
+    ...broken.map((b) => `  link ${b.linkId} is missing ${b.missing.join(", ")}`),
+    ...unreachable.map((u) => `  could not search ${u.cluster}: ${u.error}`),
+    ...next,
   ];
 }
 

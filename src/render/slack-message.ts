@@ -11,6 +11,7 @@ import {
   formatMapping,
   groupMappings,
   hiddenNote,
+  reconcileLines,
   repairLines,
   statusLines,
 } from "./format.js";
@@ -230,6 +231,12 @@ function blocksFor(result: CommandResult): KnownBlock[] {
       const [title = "", ...rest] = repairLines(result.result, commandPrefix).map(escapeMrkdwn);
       const icon = result.result.status === "repaired" ? ":hammer_and_wrench:" : ":white_check_mark:";
       return [section(`${icon} ${title}`), ...(rest.length ? textSections(rest, true) : [])];
+    }
+    case "reconcile": {
+      const [title = "", ...rest] = reconcileLines(result.result, result.fixed, commandPrefix).map(
+        escapeMrkdwn,
+      );
+      return [section(title), ...(rest.length ? textSections(rest, true) : [])];
     }
     case "clusters": {
       const probes = new Map(result.probes.map((probe) => [probe.name, probe]));

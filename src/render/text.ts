@@ -9,6 +9,7 @@ import {
   formatMapping,
   groupMappings,
   hiddenNote,
+  reconcileLines,
   repairLines,
   statusLines,
 } from "./format.js";
@@ -90,6 +91,8 @@ export function renderText(result: CommandResult, options: TextOptions = {}): st
       return statusLines(result.view).join("\n");
     case "repair":
       return repairLines(result.result, prefix).join("\n");
+    case "reconcile":
+      return reconcileLines(result.result, result.fixed, prefix).join("\n");
     case "clusters": {
       const note = hiddenNote(result.hidden, "shown");
       if (result.clusters.length === 0 && note) return `No clusters may be used in this channel. ${note}`;

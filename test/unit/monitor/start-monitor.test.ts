@@ -27,7 +27,7 @@ describe("reconcile on start", () => {
     await logReconcileSummary(engine, logger);
     const line = JSON.parse(output.text.trim());
     expect(line.msg).toBe(
-      "reconcile on start: 1 orphan(s) found, 1 link(s) broken, 0 cluster(s) unreachable",
+      "reconcile on start: 1 orphan(s) found, 1 link(s) broken, 0 cluster(s) unreachable; `ambassador reconcile --fix` removes the orphans",
     );
     expect(line.orphans).toEqual(["container app-ambassador-3 on clusterb (link gone1)"]);
     expect(line.broken).toEqual(["lnk1: container app-ambassador on clusterb"]);
