@@ -1,5 +1,6 @@
 import type { ClusterDirectory } from "../docker/clusters.js";
 import type { Actor } from "../domain/actor.js";
+import type { ClusterSummary } from "../domain/cluster.js";
 import { UserError } from "../errors.js";
 import type { CommandSpec, Invocation } from "./command.js";
 
@@ -24,6 +25,26 @@ export function assertMayRun(command: CommandSpec, invocation: Invocation, admin
   }
 }
 
+/** Whether this invocation may use (and see) a cluster: at the terminal always; else no channels means any. */
+export function channelMaySee(summary: Pick<ClusterSummary, "channels">, invocation: Invocation): boolean {
+  if (invocation.trusted || summary.channels.length === 0) return true;
+  return invocation.channel !== undefined && summary.channels.includes(invocation.channel);
+}
+
+/** The registered clusters this invocation may see, and the names of those it may not. */
+export function visibleClusters(
+  invocation: Invocation,
+  clusters: ClusterDirectory,
+): { visible: ClusterSummary[]; hidden: string[] } {
+  const visible: ClusterSummary[] = [];
+  const hidden: string[] = [];
+  for (const summary of clusters.list()) {
+    if (channelMaySee(summary, invocation)) visible.push(summary);
+    else hidden.push(summary.name);
+  }
+  return { visible, hidden };
+}
+
 /** Refuses when this channel is not allowed for every one of the clusters (a cluster with no channels allows all). */
 export function assertChannelAllowed(
   clusterNames: readonly string[],
@@ -34,13 +55,11 @@ export function assertChannelAllowed(
   const known = new Map(clusters.list().map((summary) => [summary.name, summary]));
   for (const name of new Set(clusterNames)) {
     const summary = known.get(name);
-    if (!summary || summary.channels.length === 0) continue;
-    if (!invocation.channel || !summary.channels.includes(invocation.channel)) {
-      const allowed = summary.channels.map((id) => `<#${id}>`).join(", ");
-      throw new UserError(
-        "channel-not-allowed",
-        `Cluster ${name} may only be used from ${allowed}. Run the command there, or ask an operator to add this channel with \`ambassador clusters add ${name} … --channel ${invocation.channel ?? "CHANNEL_ID"}\`.`,
-      );
-    }
+    if (!summary || channelMaySee(summary, invocation)) continue;
+    const allowed = summary.channels.map((id) => `<#${id}>`).join(", ");
+    throw new UserError(
+      "channel-not-allowed",
+      `Cluster ${name} may only be used from ${allowed}. Run the command there, or ask an operator to add this channel with \`ambassador clusters add ${name} … --channel ${invocation.channel ?? "CHANNEL_ID"}\`.`,
+    );
   }
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { defineCommand } from "./command.js";
+import { visibleClusters } from "./authorize.js";
+import { type ClusterListing, defineCommand } from "./command.js";
 
 export const ClustersInput = z.object({});
 
@@ -14,9 +15,17 @@ export const clustersCommand = defineCommand({
   schema: ClustersInput,
   mutating: false,
   progress: () => "Checking the clusters…",
-  async run(_input, { services }) {
-    const clusters = services.clusters.list();
-    const probes = await services.clusters.probe(undefined, probeDeadlineMs);
-    return { kind: "clusters", clusters, probes };
+  async run(_input, { services, invocation }) {
+    const { visible, hidden } = visibleClusters(invocation, services.clusters);
+    const clusters: ClusterListing[] = invocation.trusted
+      ? visible
+      : visible.map(({ name, channels }) => ({ name, channels }));
+    const probes = visible.length
+      ? await services.clusters.probe(
+          visible.map((summary) => summary.name),
+          probeDeadlineMs,
+        )
+      : [];
+    return { kind: "clusters", clusters, probes, hidden: hidden.length };
   },
 });

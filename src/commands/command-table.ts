@@ -4,6 +4,7 @@ import { createHelpCommand } from "./help.js";
 import { linkCommand } from "./link.js";
 import { listCommand } from "./list.js";
 import { portsCommand } from "./ports.js";
+import { reconcileCommand } from "./reconcile.js";
 import { repairCommand } from "./repair.js";
 import { statusCommand } from "./status.js";
 import { teardownCommand } from "./teardown.js";
@@ -17,6 +18,7 @@ export const commands: readonly CommandSpec[] = [
   statusCommand,
   repairCommand,
   clustersCommand,
+  reconcileCommand,
   createHelpCommand(() => commands),
 ];
 

@@ -1,8 +1,19 @@
 import type { z } from "zod";
 import type { Actor } from "../domain/actor.js";
 import type { ClusterProbe, ClusterSummary } from "../domain/cluster.js";
-import type { LinkResult, LinkView, PortsResult, RepairResult, TeardownResult } from "../engine/types.js";
+import type {
+  LinkResult,
+  LinkView,
+  PortsResult,
+  ReconcileResult,
+  RepairResult,
+  TeardownResult,
+} from "../engine/types.js";
 import type { Services } from "./services.js";
+
+/** A cluster as `clusters` shows it: where its Docker API is only at the terminal. */
+export type ClusterListing = Pick<ClusterSummary, "name" | "channels"> &
+  Partial<Pick<ClusterSummary, "host" | "tls" | "advertise">>;
 
 /** Who runs a command and from where; `trusted` is the local user at the terminal. */
 export interface Invocation {
@@ -41,13 +52,17 @@ export interface HelpEntry {
 /** What a command produced, independent of how it is shown. */
 export type CommandResult =
   | { kind: "link"; result: LinkResult }
-  | { kind: "ports"; result: PortsResult }
+  /** `hidden`: how many clusters were not searched because this channel may not see them. */
+  | { kind: "ports"; result: PortsResult; hidden?: number }
   | { kind: "teardown"; result: TeardownResult }
   | { kind: "teardown-choice"; links: LinkView[]; channel?: string }
   | { kind: "list"; links: LinkView[]; channel?: string }
   | { kind: "status"; view: LinkView }
   | { kind: "repair"; result: RepairResult }
-  | { kind: "clusters"; clusters: ClusterSummary[]; probes: ClusterProbe[] }
+  /** `fixed`: the orphans were removed, not only named. */
+  | { kind: "reconcile"; result: ReconcileResult; fixed: boolean }
+  /** `hidden`: how many clusters this channel may not see, left out. */
+  | { kind: "clusters"; clusters: ClusterListing[]; probes: ClusterProbe[]; hidden?: number }
   | { kind: "help"; entries: HelpEntry[]; topic?: string };
 
 /** What a command handler gets besides its input. */

@@ -58,6 +58,10 @@ function auditDetail(result: CommandResult): string | undefined {
       return (
         result.result.recreated.map((part) => `${part.role} ${part.name}`).join(", ") || "nothing to repair"
       );
+    case "reconcile":
+      return result.fixed
+        ? `removed ${result.result.removed} of ${result.result.orphans.length} orphan(s)`
+        : `${result.result.orphans.length} orphan(s), ${result.result.broken.length} broken link(s)`;
     default:
       return undefined;
   }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { visibleClusters } from "./authorize.js";
 import { defineCommand } from "./command.js";
 import { linkViews } from "./link-views.js";
 
@@ -13,7 +14,8 @@ export const listCommand = defineCommand({
   schema: ListInput,
   mutating: false,
   progress: () => "Reading the links…",
-  async run(_input, { services }) {
-    return { kind: "list", links: await linkViews(services) };
+  async run(_input, { services, invocation }) {
+    const { hidden } = visibleClusters(invocation, services.clusters);
+    return { kind: "list", links: await linkViews(services, hidden.length ? { notOn: hidden } : undefined) };
   },
 });

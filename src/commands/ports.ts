@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ClusterName } from "../domain/cluster.js";
 import { ContainerName } from "../domain/values.js";
+import { visibleClusters } from "./authorize.js";
 import { defineCommand } from "./command.js";
 
 export const PortsInput = z.object({ container: ContainerName, cluster: ClusterName.optional() });
@@ -14,10 +15,17 @@ export const portsCommand = defineCommand({
   options: [{ name: "cluster", value: "NAME", help: "look only on this cluster (default: every cluster)" }],
   schema: PortsInput,
   mutating: false,
+  clustersOf: (input) => (input.cluster ? [input.cluster] : []),
   progress: (input) =>
     `Looking up the ports of ${input.container}${input.cluster ? ` on ${input.cluster}` : ""}…`,
   target: (input) => input.container,
-  async run(input, { services }) {
-    return { kind: "ports", result: await services.engine.ports(input.container, input.cluster) };
+  async run(input, { services, invocation }) {
+    if (input.cluster) {
+      return { kind: "ports", result: await services.engine.ports(input.container, input.cluster) };
+    }
+    const { visible, hidden } = visibleClusters(invocation, services.clusters);
+    const within = hidden.length ? visible.map((summary) => summary.name) : undefined;
+    const result = await services.engine.ports(input.container, within);
+    return { kind: "ports", result, hidden: hidden.length };
   },
 });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { LinkRef } from "../domain/values.js";
 import { UserError } from "../errors.js";
+import { assertChannelAllowed } from "./authorize.js";
 import { defineCommand } from "./command.js";
 import { linkViews } from "./link-views.js";
 
@@ -17,8 +18,9 @@ export const statusCommand = defineCommand({
   mutating: false,
   progress: (input) => `Looking at link ${input.linkId}…`,
   target: (input) => input.linkId,
-  async run(input, { services }) {
+  async run(input, { services, invocation }) {
     const link = services.engine.find(input.linkId);
+    assertChannelAllowed([link.sourceCluster, link.targetCluster], invocation, services.clusters);
     const view = (await linkViews(services)).find((candidate) => candidate.link.id === link.id);
     if (!view) throw new UserError("link-not-found", `Link ${link.id} was torn down.`);
     return { kind: "status", view };

@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import type { z } from "zod";
 import { type Deadlines, defaultDeadlines } from "../deadlines.js";
 import type { ClusterDirectory } from "../docker/clusters.js";
-import type { LinkRepository } from "../domain/link.js";
+import type { DockerHost } from "../docker/docker-host.js";
+import type { LinkRecord, LinkRepository } from "../domain/link.js";
 import type { LinkAuthority } from "../domain/pki.js";
 import { Alias, NewContainerName, Port } from "../domain/values.js";
 import { UserError } from "../errors.js";
@@ -17,7 +18,7 @@ import { teardownLink } from "./link-teardown.js";
 import { readList } from "./read-list.js";
 import { readPorts } from "./read-ports.js";
 import { reconcile } from "./reconcile.js";
-import type { AmbassadorMode, Engine, LinkOptions } from "./types.js";
+import type { AmbassadorMode, Engine, LinkFilter, LinkOptions } from "./types.js";
 
 export type { EngineLogger } from "./ambassador-launcher.js";
 export type { LinkStep } from "./attempt.js";
@@ -68,6 +69,25 @@ function validate(options: LinkOptions): void {
   }
 }
 
+function matching(filter: LinkFilter | undefined) {
+  return (link: LinkRecord) =>
+    (!filter?.channel || link.channel === filter.channel) &&
+    !filter?.notOn?.some((name) => name === link.sourceCluster || name === link.targetCluster);
+}
+
+/**
+ * The container's own name, the key a teardown or repair of its links waits on, so that a link asked by ID and
+ * a teardown by name still run one after the other; the reference itself when the host cannot say.
+ */
+async function containerName(on: DockerHost, ref: string, timeoutMs: number): Promise<string> {
+  try {
+    const info = await on.inspectContainer(ref, { timeoutMs });
+    return info ? info.Name.replace(/^\//, "") : ref;
+  } catch {
+    return ref;
+  }
+}
+
 /** Creates the link engine over the clusters' hosts and the store's links. */
 export function createLinkEngine(deps: LinkEngineDeps): Engine {
   const deadlines = { ...defaultDeadlines, ...deps.deadlines };
@@ -100,9 +120,10 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
   return {
     async link(container, sourceCluster, targetCluster, options, context) {
       validate(options);
-      deps.clusters.host(sourceCluster);
+      const source = deps.clusters.host(sourceCluster);
       deps.clusters.host(targetCluster);
-      return serialised(sourceCluster, container, () =>
+      const name = await containerName(source, container, deadlines.read);
+      return serialised(sourceCluster, name, () =>
         createLink(core, container, sourceCluster, targetCluster, options, context),
       );
     },
@@ -112,12 +133,7 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
       const link = find(ref);
       return serialised(link.sourceCluster, link.container, () => teardownLink(core, current(link.id)));
     },
-    list: (filter) =>
-      readList(
-        deps.clusters,
-        reads,
-        deps.links.all().filter((l) => !filter?.channel || l.channel === filter.channel),
-      ),
+    list: (filter) => readList(deps.clusters, reads, deps.links.all().filter(matching(filter))),
     async repair(ref, context) {
       const link = find(ref);
       return serialised(link.sourceCluster, link.container, () =>

@@ -6,15 +6,23 @@ import { mappingsOf } from "./mappings.js";
 import { type ReadOptions, readDeadline } from "./read-deadline.js";
 import type { PortsResult } from "./types.js";
 
-/** `docker port` for a container on one cluster or on every cluster at once, naming those that did not answer. */
+/** `docker port` for a container on one cluster, some, or every cluster at once, naming those that did not answer. */
 export async function readPorts(
   clusters: ClusterDirectory,
   options: ReadOptions,
   container: string,
-  cluster?: string,
+  cluster?: string | readonly string[],
 ): Promise<PortsResult> {
-  if (cluster) clusters.host(cluster);
-  const names = cluster ? [cluster] : clusters.list().map((c) => c.name);
+  if (typeof cluster === "string") clusters.host(cluster);
+  const names =
+    typeof cluster === "string"
+      ? [cluster]
+      : cluster
+        ? clusters
+            .list()
+            .map((c) => c.name)
+            .filter((name) => cluster.includes(name))
+        : clusters.list().map((c) => c.name);
   const left = readDeadline(options.deadlineMs);
   const result: PortsResult = { container, searched: names, unreachable: [], found: [] };
   const outcomes = await mapBounded(names, options.concurrency, async (name) => {

@@ -125,6 +125,13 @@ export interface RepairResult {
   webUrls: string[];
 }
 
+/** Which links `list` returns: all, those made in a channel, those on none of some clusters. */
+export interface LinkFilter {
+  channel?: string;
+  /** Leaves out every link with either end on one of these clusters. */
+  notOn?: readonly string[];
+}
+
 /** The link engine: the ambassador pattern across two Docker hosts. Knows nothing of Slack. */
 export interface Engine {
   link(
@@ -134,7 +141,8 @@ export interface Engine {
     options: LinkOptions,
     context: RequestContext,
   ): Promise<LinkResult>;
-  ports(container: string, cluster?: string): Promise<PortsResult>;
+  /** `docker port` on one cluster (named), on those listed, or on every cluster. */
+  ports(container: string, cluster?: string | readonly string[]): Promise<PortsResult>;
   /**
    * The one link a reference names: its ID, its container, its consumer or one of its ambassadors. Throws
    * UserError("link-not-found" | "ambiguous-link") saying which links there are.
@@ -142,7 +150,7 @@ export interface Engine {
   find(ref: string): LinkRecord;
   /** Removes what the link `find(ref)` names made on both hosts, and nothing else; `partial` while a host is down. */
   teardown(ref: string, context: RequestContext): Promise<TeardownResult>;
-  list(filter?: { channel?: string }): Promise<LinkView[]>;
+  list(filter?: LinkFilter): Promise<LinkView[]>;
   reconcile(options: { fix: boolean }): Promise<ReconcileResult>;
   /** Recreates what a link is missing, all or nothing; rejects with a UserError when it cannot. */
   repair(ref: string, context: RequestContext): Promise<RepairResult>;

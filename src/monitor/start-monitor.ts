@@ -64,7 +64,7 @@ export async function logReconcileSummary(engine: Engine, logger: Logger): Promi
         broken: result.broken.map((b) => `${b.linkId}: ${b.missing.join(", ")}`),
         unreachable: unreachable.map((u) => `${u.cluster}: ${u.error}`),
       },
-      `reconcile on start: ${result.orphans.length} orphan(s) found, ${result.broken.length} link(s) broken, ${unreachable.length} cluster(s) unreachable`,
+      `reconcile on start: ${result.orphans.length} orphan(s) found, ${result.broken.length} link(s) broken, ${unreachable.length} cluster(s) unreachable${result.orphans.length ? "; `ambassador reconcile --fix` removes the orphans" : ""}`,
     );
   } catch (error) {
     logger.error({ err: error }, "reconcile on start failed");

@@ -1,6 +1,7 @@
-import type { ClusterProbe, ClusterSummary } from "../domain/cluster.js";
+import type { ClusterListing } from "../commands/command.js";
+import type { ClusterProbe } from "../domain/cluster.js";
 import { describeRole, type LinkHealth, type LinkRecord } from "../domain/link.js";
-import type { LinkView, PortMapping, RepairResult } from "../engine/types.js";
+import type { LinkView, PortMapping, ReconcileResult, RepairResult } from "../engine/types.js";
 
 /** `5000/tcp -> 10.0.0.12:32770`, exactly as `docker port` prints it. */
 export function formatMapping(mapping: PortMapping): string {
@@ -51,14 +52,24 @@ export function displayHost(host: string): string {
   }
 }
 
-export function describeCluster(summary: ClusterSummary, probe: ClusterProbe | undefined): string {
+export function describeCluster(summary: ClusterListing, probe: ClusterProbe | undefined): string {
   const reach = !probe
     ? "not checked"
     : probe.ok
       ? `reachable in ${probe.rttMs === undefined ? "?" : formatDuration(probe.rttMs)}${probe.version ? ` (Docker ${probe.version})` : ""}`
       : `unreachable: ${probe.error ?? "no answer"}`;
   const channels = summary.channels.length ? summary.channels.join(", ") : "any";
-  return `${summary.name}: ${displayHost(summary.host)}${summary.tls ? " (TLS)" : ""}, advertise ${summary.advertise}, ${reach}, channels ${channels}`;
+  const where =
+    summary.host === undefined
+      ? ""
+      : ` ${displayHost(summary.host)}${summary.tls ? " (TLS)" : ""}, advertise ${summary.advertise},`;
+  return `${summary.name}:${where} ${reach}, channels ${channels}`;
+}
+
+/** The note under `ports` and `clusters` when this channel may not see every cluster. */
+export function hiddenNote(hidden: number | undefined, what: "searched" | "shown"): string | undefined {
+  if (!hidden) return undefined;
+  return `${hidden} ${hidden === 1 ? "cluster" : "clusters"} not ${what}: not allowed in this channel.`;
 }
 
 /** Cuts text to at most `limit` characters, ending with a note that says how much was left out. */
@@ -91,6 +102,31 @@ export function statusLines(view: LinkView): string[] {
 /** How a link's bytes cross between the hosts, in words: `mTLS` or `plaintext, target only`. */
 export function describeProtection(link: Pick<LinkRecord, "protection">): string {
   return link.protection === "mtls" ? "mTLS" : "plaintext, target only";
+}
+
+/** The reconcile command's lines, the same in a terminal and in Slack. */
+export function reconcileLines(result: ReconcileResult, fixed: boolean, commandPrefix: string): string[] {
+  const { orphans, broken, removed } = result;
+  const unreachable = result.unreachable ?? [];
+  const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`;
+  const head =
+    orphans.length + broken.length + unreachable.length === 0
+      ? "The store and the hosts agree: no orphans, no link missing parts."
+      : `${plural(orphans.length, "orphan")} (made by the bot, owned by no link), ${plural(broken.length, "link")} missing parts.`;
+  const next = fixed
+    ? [
+        `Removed ${plural(removed, "orphan")}${removed < orphans.length ? `; ${orphans.length - removed} could not be removed` : ""}.`,
+      ]
+    : orphans.length
+      ? [`\`${commandPrefix}reconcile --fix\` removes the orphans.`]
+      : [];
+  return [
+    head,
+    ...orphans.map((o) => `  orphan ${o.kind} ${o.name} on ${o.cluster} (link ${o.linkId || "?"})`),
+    ...broken.map((b) => `  link ${b.linkId} is missing ${b.missing.join(", ")}`),
+    ...unreachable.map((u) => `  could not search ${u.cluster}: ${u.error}`),
+    ...next,
+  ];
 }
 
 /** The repair command's lines, the same in a terminal and in Slack. */

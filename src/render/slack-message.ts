@@ -11,6 +11,8 @@ import {
   formatDuration,
   formatMapping,
   groupMappings,
+  hiddenNote,
+  reconcileLines,
   repairLines,
   statusLines,
 } from "./format.js";
@@ -152,6 +154,8 @@ function blocksFor(result: CommandResult): KnownBlock[] {
           ),
         );
       }
+      const note = hiddenNote(result.hidden, "searched");
+      if (note) blocks.push(context(note));
       return blocks;
     }
     case "teardown": {
@@ -230,12 +234,22 @@ function blocksFor(result: CommandResult): KnownBlock[] {
       const icon = result.result.status === "repaired" ? ":hammer_and_wrench:" : ":white_check_mark:";
       return [section(`${icon} ${title}`), ...(rest.length ? textSections(rest, true) : [])];
     }
+    case "reconcile": {
+      const [title = "", ...rest] = reconcileLines(result.result, result.fixed, commandPrefix).map(
+        escapeMrkdwn,
+      );
+      return [section(title), ...(rest.length ? textSections(rest, true) : [])];
+    }
     case "clusters": {
       const probes = new Map(result.probes.map((probe) => [probe.name, probe]));
       if (result.clusters.length === 0) return [section(escapeMrkdwn(renderText(result)))];
-      return textSections(
-        result.clusters.map((summary) => escapeMrkdwn(describeCluster(summary, probes.get(summary.name)))),
-      );
+      const note = hiddenNote(result.hidden, "shown");
+      return [
+        ...textSections(
+          result.clusters.map((summary) => escapeMrkdwn(describeCluster(summary, probes.get(summary.name)))),
+        ),
+        ...(note ? [context(note)] : []),
+      ];
     }
     case "help":
       return result.entries.flatMap((entry) =>
@@ -249,6 +263,12 @@ function blocksFor(result: CommandResult): KnownBlock[] {
   }
 }
 
+/** Slack never shows where a cluster's Docker API is, whoever built the result. */
+function withoutDockerUrls(result: CommandResult): CommandResult {
+  if (result.kind !== "clusters") return result;
+  return { ...result, clusters: result.clusters.map(({ name, channels }) => ({ name, channels })) };
+}
+
 /** Whether a result goes to the whole channel or only to the person who asked. */
 export function visibilityOf(result: CommandResult): SlackMessage["response_type"] {
   if (result.kind === "help" || result.kind === "teardown-choice") return "ephemeral";
@@ -257,7 +277,8 @@ export function visibilityOf(result: CommandResult): SlackMessage["response_type
 }
 
 /** A result as Block Kit with a plain-text fallback that carries the same URLs and mappings. */
-export function renderSlackMessage(result: CommandResult): SlackMessage {
+export function renderSlackMessage(shown: CommandResult): SlackMessage {
+  const result = withoutDockerUrls(shown);
   return {
     response_type: visibilityOf(result),
     text: cutText(escapeFallback(renderText(result, { commandPrefix })), maxFallbackText),

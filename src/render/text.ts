@@ -9,6 +9,8 @@ import {
   formatDuration,
   formatMapping,
   groupMappings,
+  hiddenNote,
+  reconcileLines,
   repairLines,
   statusLines,
 } from "./format.js";
@@ -56,6 +58,8 @@ export function renderText(result: CommandResult, options: TextOptions = {}): st
         for (const m of entry.mappings) lines.push(`  ${formatMapping(m)}${m.url ? `   ${m.url}` : ""}`);
       }
       for (const miss of unreachable) lines.push(`Could not reach ${miss.cluster}: ${miss.error}`);
+      const note = hiddenNote(result.hidden, "searched");
+      if (note) lines.push(note);
       return lines.join("\n");
     }
     case "teardown": {
@@ -89,7 +93,11 @@ export function renderText(result: CommandResult, options: TextOptions = {}): st
       return statusLines(result.view).join("\n");
     case "repair":
       return repairLines(result.result, prefix).join("\n");
+    case "reconcile":
+      return reconcileLines(result.result, result.fixed, prefix).join("\n");
     case "clusters": {
+      const note = hiddenNote(result.hidden, "shown");
+      if (result.clusters.length === 0 && note) return `No clusters may be used in this channel. ${note}`;
       if (result.clusters.length === 0) {
         return "No clusters are registered. An operator adds one with `ambassador clusters add <name> --env-file <path/docker.env>`.";
       }
@@ -97,6 +105,7 @@ export function renderText(result: CommandResult, options: TextOptions = {}): st
       return [
         `${result.clusters.length} ${result.clusters.length === 1 ? "cluster" : "clusters"}:`,
         ...result.clusters.map((summary) => `  ${describeCluster(summary, probes.get(summary.name))}`),
+        ...(note ? [note] : []),
       ].join("\n");
     }
     case "help":

@@ -65,7 +65,7 @@ describe("parseCommand", () => {
     ["lnik app a b", /Unknown command `lnik`\. Did you mean `link`\?/, undefined],
     [
       "frobnicate",
-      /Unknown command `frobnicate`\. Commands: link, ports, teardown, list, status, repair, clusters, help\./,
+      /Unknown command `frobnicate`\. Commands: link, ports, teardown, list, status, repair, clusters, reconcile, help\./,
       undefined,
     ],
     [

@@ -36,7 +36,7 @@ describe("reconcile on start", () => {
 
     const line = JSON.parse(output.text.trim());
     expect(line.msg).toBe(
-      "reconcile on start: 4 orphan(s) found, 1 link(s) broken, 0 cluster(s) unreachable",
+      "reconcile on start: 4 orphan(s) found, 1 link(s) broken, 0 cluster(s) unreachable; `ambassador reconcile --fix` removes the orphans",
     );
     expect(line.orphans).toEqual([
       `container db-ambassador on clustera (link ${db.link.id})`,

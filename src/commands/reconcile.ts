@@ -1,0 +1,25 @@
+import { z } from "zod";
+import { assertChannelAllowed } from "./authorize.js";
+import { defineCommand } from "./command.js";
+
+export const ReconcileInput = z.object({ fix: z.boolean().optional() });
+
+export const reconcileCommand = defineCommand({
+  name: "reconcile",
+  usage: "reconcile [--fix]",
+  summary:
+    "Compare the store with the hosts: name what the bot made that no link owns (left by a crash) and the links missing parts; with --fix, remove those orphans.",
+  example: "reconcile --fix",
+  positionals: [],
+  options: [{ name: "fix", flag: true, help: "remove the orphans and mark the links missing parts broken" }],
+  schema: ReconcileInput,
+  mutating: true,
+  progress: (input) => (input.fix ? "Removing what no link owns…" : "Comparing the store with the hosts…"),
+  async run(input, { services, invocation }) {
+    // It reads and changes every cluster, so every cluster must allow this channel.
+    const every = services.clusters.list().map((summary) => summary.name);
+    assertChannelAllowed(every, invocation, services.clusters);
+    const fix = input.fix === true;
+    return { kind: "reconcile", result: await services.engine.reconcile({ fix }), fixed: fix };
+  },
+});

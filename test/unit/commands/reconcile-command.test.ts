@@ -1,0 +1,89 @@
+import { describe, expect, it } from "vitest";
+import type { Invocation } from "../../../src/commands/command.js";
+import { executeCommand } from "../../../src/commands/execute.js";
+import { renderText } from "../../../src/render/text.js";
+import { localInvocation } from "../../../src/terminal/local-invocation.js";
+import { testServices } from "../../support/fakes.js";
+import { memoryEngine } from "../../support/memory-engine.js";
+
+const slack = (user: string, channel: string): Invocation => ({
+  actor: { kind: "slack", team: "T1", user },
+  channel,
+  trusted: false,
+});
+
+/** A link whose record was lost, as when the bot dies before saving it: its parts are orphans. */
+async function orphanedLab() {
+  const lab = memoryEngine();
+  const services = testServices({ engine: lab.engine, clusters: lab.clusters });
+  const made = await lab.engine.link(
+    "app",
+    "clustera",
+    "clusterb",
+    {},
+    { actor: { kind: "local", user: "t" } },
+  );
+  await lab.links.remove(made.link.id);
+  return { ...lab, services, linkId: made.link.id };
+}
+
+describe("reconcile", () => {
+  it("names the orphans at the terminal, changing nothing, and says how to remove them", async () => {
+    const { services, a, b, linkId } = await orphanedLab();
+    const outcome = await executeCommand("reconcile", localInvocation("operator"), services);
+    if (!outcome.ok) throw new Error(outcome.failure.message);
+    expect(renderText(outcome.result).split("\n")).toEqual([
+      "4 orphans (made by the bot, owned by no link), 0 links missing parts.",
+      `  orphan container app-ambassador on clustera (link ${linkId})`,
+      `  orphan network ambassador-${linkId}-source on clustera (link ${linkId})`,
+      `  orphan container app-ambassador on clusterb (link ${linkId})`,
+      `  orphan network ambassador-${linkId}-target on clusterb (link ${linkId})`,
+      "`reconcile --fix` removes the orphans.",
+    ]);
+    expect((await a.listContainers(["io.ambassador.link"])).length).toBe(1);
+    expect((await b.listContainers(["io.ambassador.link"])).length).toBe(1);
+  });
+
+  it("removes every orphan with --fix, and the next reconcile finds none", async () => {
+    const { services, a, b } = await orphanedLab();
+    const fixed = await executeCommand("reconcile --fix", localInvocation("operator"), services);
+    if (!fixed.ok) throw new Error(fixed.failure.message);
+    expect(renderText(fixed.result)).toMatch(/\nRemoved 4 orphans\.$/);
+    for (const host of [a, b]) {
+      expect(await host.listContainers(["io.ambassador.link"])).toEqual([]);
+      expect(await host.listNetworks(["io.ambassador.link"])).toEqual([]);
+    }
+    const again = await executeCommand("reconcile", localInvocation("operator"), services);
+    if (!again.ok) throw new Error(again.failure.message);
+    expect(renderText(again.result)).toBe(
+      "The store and the hosts agree: no orphans, no link missing parts.",
+    );
+    expect(services.audit.recorded.map((e) => `${e.action} ${e.outcome} ${e.detail}`)).toEqual([
+      "reconcile ok removed 4 of 4 orphan(s)",
+      "reconcile ok 0 orphan(s), 0 broken link(s)",
+    ]);
+  });
+
+  it("is for admins only in Slack, from a channel every cluster allows", async () => {
+    const { services, a, clusters } = await orphanedLab();
+    clusters.setChannels("clusterb", ["CALLOWED"]);
+    const member = await executeCommand("reconcile --fix", slack("UMEMBER", "CALLOWED"), services);
+    expect(member).toMatchObject({ ok: false, failure: { refused: true } });
+    if (!member.ok) expect(member.failure.message).toMatch(/^Only Ambassador admins may `reconcile`/);
+    const elsewhere = await executeCommand("reconcile --fix", slack("UADMIN", "COTHER"), services);
+    expect(elsewhere).toMatchObject({ ok: false, failure: { refused: true } });
+    if (!elsewhere.ok)
+      expect(elsewhere.failure.message).toMatch(/^Cluster clusterb may only be used from <#CALLOWED>/);
+    expect((await a.listContainers(["io.ambassador.link"])).length).toBe(1);
+    const allowed = await executeCommand("reconcile --fix", slack("UADMIN", "CALLOWED"), services);
+    expect(allowed).toMatchObject({
+      ok: true,
+      result: { kind: "reconcile", fixed: true, result: { removed: 4 } },
+    });
+    expect(services.audit.recorded.map((e) => `${e.action} ${e.outcome}`)).toEqual([
+      "reconcile refused",
+      "reconcile refused",
+      "reconcile ok",
+    ]);
+  });
+});
