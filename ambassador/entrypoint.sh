@@ -201,6 +201,33 @@ check_tls() {
   [ -z "$missing" ] || fail "tls mode needs$missing, put into the container before it starts"
 }
 
+# `ambassador probe`, run with docker exec beside a running ambassador, proves every route end to end: it
+# connects to each destination as the forwarding does (with this side's certificate when it is the TLS client)
+# and counts the route as working when the connection is still open a second later, since the far ambassador
+# closes at once when it cannot reach its own destination. Exit 0 when every route works, else 1.
+probe() {
+  mode=$(cat /run/ambassador.mode 2>/dev/null || echo "${AMBASSADOR_MODE:-relay}")
+  failed=0
+  while read -r listen host port; do
+    far="TCP:$host:$port,connect-timeout=2"
+    [ "$mode/${AMBASSADOR_TLS_ROLE:-}" = tls/client ] && far="OPENSSL:$host:$port,connect-timeout=2,$(tls_options)"
+    timeout 1 socat -u "$far" - >/dev/null 2>/tmp/ambassador-probe.err
+    case $? in
+      143) echo "ambassador: probe: :$listen -> $host:$port works" ;;
+      0) echo "ambassador: probe: :$listen -> $host:$port was closed at once by the far side"; failed=1 ;;
+      *) echo "ambassador: probe: :$listen -> $host:$port: $(tail -n 1 /tmp/ambassador-probe.err | sed 's/^.* E //')"; failed=1 ;;
+    esac
+  done <<ROUTES
+$(routes)
+ROUTES
+  return $failed
+}
+
+if [ "${1:-}" = probe ]; then
+  probe
+  exit
+fi
+
 [ -n "$(routes)" ] || fail "no <NAME>_PORT_<p>_TCP=tcp://host:port variable set"
 
 admit=$(admitted)

@@ -97,14 +97,17 @@ describe.each(["tls", "kernel", "relay"] as AmbassadorMode[])(
       ]);
       const source = await fx.a.getContainer(result.source.id).inspect();
       expect(source.HostConfig.Links).toEqual(["/app:/app-ambassador/helloapp"]);
-      expect(source.HostConfig.PortBindings).toEqual({ "5000/tcp": [{ HostIp: "", HostPort: "5000" }] });
+      expect(source.HostConfig.PortBindings).toEqual({
+        "5000/tcp": [{ HostIp: lab().clustera.ip, HostPort: "5000" }],
+      });
       const target = await fx.b.getContainer(result.target.id).inspect();
       expect(Object.keys(target.NetworkSettings.Networks)).toEqual(["bridge"]);
       expect(target.Config.Env).toContain(`HELLOAPP_PORT_5000_TCP=tcp://${lab().clustera.ip}:5000`);
       expect(Object.keys(target.Config.ExposedPorts ?? {})).toEqual(["5000/tcp"]);
       const web = await fx.b.getContainer("web").inspect();
       expect(web.HostConfig.Links).toEqual(["/app-ambassador:/web/helloapp"]);
-      expect(web.HostConfig.PublishAllPorts).toBe(true);
+      expect(web.HostConfig.PublishAllPorts).toBe(false);
+      expect(web.HostConfig.PortBindings).toEqual({ "5000/tcp": [{ HostIp: lab().clusterb.ip, HostPort: "" }] });
       expect(web.Config.Env ?? []).not.toContain("HELLOAPP_PORT_5000_TCP=tcp://helloapp:5000");
 
       expect(await httpGet(result.webUrls[0] ?? "")).toContain('The linked container says ... "Hello World!');

@@ -29,11 +29,16 @@ export interface BotProcess extends LineChild {
 
 export async function startTerminalBot(env: NodeJS.ProcessEnv): Promise<BotProcess> {
   const bot = spawnLines(process.execPath, ["--import", tsxLoader, cli], env);
-  await bot.next((line) => line.startsWith("Ambassador: type a command"));
   let output = "";
   bot.child.stdout?.on("data", (chunk) => {
     output += String(chunk);
   });
+  await bot.next((line) => line.startsWith("Ambassador: type a command"));
+  // The first prompt comes after the greeting; an answer must not be mistaken for it.
+  for (let waited = 0; !/ambassador> $/.test(output); waited += 50) {
+    if (waited > 30_000) throw new Error(`no first prompt; got: ${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   return Object.assign(bot, {
     async ask(line: string, until: RegExp) {
       output = "";

@@ -1,0 +1,139 @@
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { readFile, rm } from "node:fs/promises";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { probePath } from "../../src/engine/path-probe.js";
+import type { LinkResult } from "../../src/engine/types.js";
+import { lab } from "../lab.js";
+import {
+  cleanUp,
+  type EngineFixture,
+  engineFixture,
+  expectClean,
+  httpGet,
+  startApp,
+  tester,
+} from "../support/engine-fixture.js";
+
+const run = promisify(execFile);
+const helloLink = { alias: "helloapp", web: "hello-web:latest" };
+
+/** A third host on the lab's bridge, standing in for a stranger on host A's network. */
+async function addStranger(): Promise<string> {
+  const { id, bridgeIp } = lab();
+  const name = `amb${id}-stranger`;
+  const address = `${bridgeIp.replace(/\.1$/, "")}.50`;
+  await run("ip", ["netns", "del", name]).catch(() => undefined);
+  await run("ip", ["link", "del", `amb${id}strg`]).catch(() => undefined);
+  await run("ip", ["netns", "add", name]);
+  await run("ip", ["link", "add", `amb${id}strg`, "type", "veth", "peer", "name", "eth0", "netns", name]);
+  await run("ip", ["link", "set", `amb${id}strg`, "master", `ambbr${id}`, "up"]);
+  await run("ip", ["-n", name, "addr", "add", `${address}/24`, "dev", "eth0"]);
+  await run("ip", ["-n", name, "link", "set", "eth0", "up"]);
+  return name;
+}
+
+async function removeStranger(): Promise<void> {
+  const { id } = lab();
+  await run("ip", ["netns", "del", `amb${id}-stranger`]).catch(() => undefined);
+  await run("ip", ["link", "del", `amb${id}strg`]).catch(() => undefined);
+}
+
+/** What an HTTP GET to host:port answers from inside network namespace `netns` (empty when nothing came back). */
+async function getFrom(netns: string, address: string): Promise<string> {
+  const request =
+    "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | timeout 3 socat -t 2 - TCP:$0,connect-timeout=2 || true";
+  const { stdout } = await run("nsenter", [`--net=/var/run/netns/${netns}`, "sh", "-c", request, address]);
+  return stdout;
+}
+
+/** Captures the traffic between the two lab hosts while `work` runs; returns the raw capture. */
+async function capture(work: () => Promise<void>): Promise<Buffer> {
+  const { id, clustera, clusterb } = lab();
+  const file = `/tmp/amb${id}-capture.pcap`;
+  const dump: ChildProcess = spawn(
+    "tcpdump",
+    ["-i", `ambbr${id}`, "-U", "-w", file, "-s", "0", `host ${clustera.ip} and host ${clusterb.ip}`],
+    { stdio: "ignore" },
+  );
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  try {
+    await work();
+  } finally {
+    dump.kill("SIGINT");
+    await new Promise((resolve) => dump.once("exit", resolve));
+  }
+  const bytes = await readFile(file);
+  await rm(file, { force: true });
+  return bytes;
+}
+
+function sourcePort(result: LinkResult): number {
+  const port = result.mappings.find((m) => m.container === result.source.name)?.hostPort;
+  if (!port) throw new Error("the link publishes no source port");
+  return port;
+}
+
+describe("private links on the lab", () => {
+  let fx: EngineFixture;
+  let stranger: string;
+
+  beforeAll(async () => {
+    fx = await engineFixture(lab());
+    await cleanUp(fx);
+    await startApp(fx.a);
+    stranger = await addStranger();
+  });
+
+  afterAll(async () => {
+    await removeStranger();
+    await cleanUp(fx);
+  });
+
+  it.each([
+    ["mTLS", false],
+    ["plaintext", true],
+  ] as const)(
+    "keeps a stranger on host A's network away from app over a %s link; host B gets through",
+    async (_, plaintext) => {
+      const result = await fx.engine.link("app", "clustera", "clusterb", { ...helloLink, plaintext }, tester);
+      const address = `${lab().clustera.ip}:${sourcePort(result)}`;
+      expect(await getFrom(stranger, address)).not.toContain("Hello World!");
+      if (plaintext) expect(await getFrom(lab().clusterb.netns, address)).toContain("Hello World!");
+      expect(await httpGet(result.webUrls[0] ?? "")).toContain("Hello World!");
+      await fx.engine.teardown(result.link.id, tester);
+      await expectClean(fx);
+    },
+  );
+
+  it("carries none of app's bytes in the clear between the hosts over mTLS, and all of them over plaintext", async () => {
+    const seen: Record<string, boolean> = {};
+    for (const plaintext of [false, true]) {
+      const result = await fx.engine.link("app", "clustera", "clusterb", { ...helloLink, plaintext }, tester);
+      const bytes = await capture(async () => {
+        for (let i = 0; i < 3; i++) expect(await httpGet(result.webUrls[0] ?? "")).toContain("Hello World!");
+      });
+      seen[plaintext ? "plaintext" : "mtls"] = bytes.includes("Hello World!");
+      await fx.engine.teardown(result.link.id, tester);
+    }
+    expect(seen).toEqual({ mtls: false, plaintext: true });
+    await expectClean(fx);
+  });
+
+  it("proves the path from the target ambassador: broken while app is stopped, working again once it is back", async () => {
+    const result = await fx.engine.link("app", "clustera", "clusterb", helloLink, tester);
+    expect(await probePath(fx.clusters, result.link, 5_000)).toBeUndefined();
+    await fx.a.getContainer("app").stop({ t: 0 });
+    expect(await probePath(fx.clusters, result.link, 5_000)).toMatch(/closed at once|refused|not running/i);
+    await fx.a.getContainer("app").start();
+    let problem: string | undefined = "not checked";
+    for (let i = 0; i < 30 && problem; i++) {
+      problem = await probePath(fx.clusters, result.link, 5_000);
+      if (problem) await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(problem).toBeUndefined();
+    expect(await httpGet(result.webUrls[0] ?? "")).toContain("Hello World!");
+    await fx.engine.teardown(result.link.id, tester);
+    await expectClean(fx);
+  });
+});
