@@ -49,7 +49,9 @@ export async function main(args: readonly string[], io: MainIo): Promise<number>
   });
   let services: AppServices;
   try {
-    services = await createServices(config, logger, io.backend ?? defaultBackend);
+    services = await createServices(config, logger, io.backend ?? defaultBackend, {
+      clustersCommand: args[0] === "clusters",
+    });
   } catch (error) {
     if (!isUserError(error)) logger.error({ err: error }, "could not start");
     io.stderr.write(`Could not start: ${describeError(error)}\n`);

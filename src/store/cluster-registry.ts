@@ -3,8 +3,9 @@ import type { TlsMaterial } from "../docker/tls-material.js";
 import type { Actor } from "../domain/actor.js";
 import { UserError } from "../errors.js";
 import { auditEntry } from "./audit.js";
+import { alteredClusterError, clusterSealContext, sealCluster, wrongKeyError } from "./cluster-seal.js";
 import type { ClusterRecord } from "./schema.js";
-import type { SecretBox } from "./secret-box.js";
+import { SealError, type SecretBox } from "./secret-box.js";
 import type { Store } from "./store.js";
 
 /** A cluster checked and ready to be saved; its private key is still plain text. */
@@ -14,11 +15,6 @@ export interface ClusterCandidate {
   tls?: TlsMaterial;
   advertise: string;
   channels: string[];
-}
-
-/** The AES-GCM context a cluster's private key is sealed under. */
-export function clusterKeyContext(name: string): string {
-  return `cluster:${name}:tls-key`;
 }
 
 /** Registered clusters in the store: private keys sealed on the way in, every change audited. */
@@ -47,24 +43,42 @@ export class ClusterRegistry {
     );
   }
 
-  /** Where and how to reach a cluster, with its private key opened (keep it in memory only). */
-  endpoint(record: ClusterRecord): DockerEndpoint {
-    if (!record.tls) return { host: record.host };
-    return {
-      host: record.host,
-      tls: {
-        ca: record.tls.ca,
-        cert: record.tls.cert,
-        key: this.secrets.open(record.tls.key, clusterKeyContext(record.name)),
-      },
-    };
+  #open(record: ClusterRecord): string {
+    try {
+      return this.secrets.open(record.seal, clusterSealContext(record));
+    } catch (error) {
+      if (error instanceof SealError) throw alteredClusterError(record, this.store.path, error);
+      throw error;
+    }
   }
 
-  /** Opens every sealed key, so a wrong key is reported at start rather than at first use. */
-  verifySecrets(): void {
-    for (const record of this.store.data.clusters) {
-      if (record.tls) this.secrets.open(record.tls.key, clusterKeyContext(record.name));
+  /** Where and how to reach a cluster, with its private key opened (keep it in memory only). */
+  endpoint(record: ClusterRecord): DockerEndpoint {
+    const key = this.#open(record);
+    if (!record.tls) return { host: record.host };
+    return { host: record.host, tls: { ca: record.tls.ca, cert: record.tls.cert, key } };
+  }
+
+  /**
+   * Opens every record's seal, so a wrong key or a record changed outside ambassador is found at start
+   * rather than at first use. Throws when no record opens (the key is wrong); returns the records refused.
+   */
+  verifySeals(): UserError[] {
+    const altered: UserError[] = [];
+    let opened = 0;
+    let firstAuthFailure: ClusterRecord | undefined;
+    for (const record of this.list()) {
+      try {
+        this.secrets.open(record.seal, clusterSealContext(record));
+        opened++;
+      } catch (error) {
+        if (!(error instanceof SealError)) throw error;
+        if (error.reason === "auth") firstAuthFailure ??= record;
+        altered.push(alteredClusterError(record, this.store.path, error));
+      }
     }
+    if (opened === 0 && firstAuthFailure) throw wrongKeyError(firstAuthFailure, this.secrets);
+    return altered;
   }
 
   /** Saves a checked cluster; refuses a name already registered. */
@@ -76,19 +90,19 @@ export class ClusterRegistry {
           `a cluster named "${candidate.name}" is already registered; remove it first (ambassador clusters remove ${candidate.name})`,
         );
       }
-      const record: ClusterRecord = {
-        name: candidate.name,
-        host: candidate.host,
-        tls: candidate.tls && {
-          ca: candidate.tls.ca,
-          cert: candidate.tls.cert,
-          key: this.secrets.seal(candidate.tls.key, clusterKeyContext(candidate.name)),
+      const record = sealCluster(
+        this.secrets,
+        {
+          name: candidate.name,
+          host: candidate.host,
+          ...(candidate.tls && { tls: { ca: candidate.tls.ca, cert: candidate.tls.cert } }),
+          advertise: candidate.advertise,
+          channels: [...candidate.channels],
+          addedAt: new Date().toISOString(),
+          addedBy: actor,
         },
-        advertise: candidate.advertise,
-        channels: [...candidate.channels],
-        addedAt: new Date().toISOString(),
-        addedBy: actor,
-      };
+        candidate.tls?.key ?? "",
+      );
       data.clusters.push(record);
       data.audit.push(
         auditEntry({
