@@ -166,9 +166,19 @@ export async function resolveClusterRequest(
   return { name: request.name, host: formatDockerUrl(url, tls !== undefined), tls, advertise, channels };
 }
 
-/** Connects to a candidate with a fresh client (never the process's DOCKER_* variables) within the deadline. */
-export function verifyCluster(candidate: ClusterCandidate, timeoutMs: number): Promise<DockerPing> {
-  const docker = createDockerClient({ host: candidate.host, tls: candidate.tls }, { timeoutMs });
+/**
+ * Connects to a candidate with a fresh client (never the process's DOCKER_* variables) within the deadline;
+ * an ssh:// host's key must be in `knownHostsFile` (default ~/.ssh/known_hosts).
+ */
+export function verifyCluster(
+  candidate: ClusterCandidate,
+  timeoutMs: number,
+  knownHostsFile?: string,
+): Promise<DockerPing> {
+  const docker = createDockerClient(
+    { host: candidate.host, tls: candidate.tls },
+    { timeoutMs, knownHostsFile },
+  );
   return pingDocker(docker, candidate.host, timeoutMs);
 }
 
@@ -177,6 +187,8 @@ export interface RegisterOptions extends ResolveOptions {
   actor: Actor;
   /** Deadline for the connection made before saving; default 5 s. */
   connectTimeoutMs?: number;
+  /** Where ssh:// host keys are checked; default ~/.ssh/known_hosts. */
+  knownHostsFile?: string;
 }
 
 /** `clusters add`: checks every rule, connects to the Engine, and only then saves (sealed, audited). */
@@ -192,7 +204,7 @@ export async function registerCluster(
     );
   }
   const candidate = await resolveClusterRequest(request, options);
-  const ping = await verifyCluster(candidate, options.connectTimeoutMs ?? 5_000);
+  const ping = await verifyCluster(candidate, options.connectTimeoutMs ?? 5_000, options.knownHostsFile);
   const record = await options.registry.add(candidate, options.actor);
   return { record, ping };
 }
