@@ -48,13 +48,17 @@ export const defaultBackend: BackendFactory = async (config, logger, purpose = {
     clusters: store.clusters,
     audit: store.audit,
     links: store.links,
-    runClustersCommand: (args) =>
-      runClustersCommand(args, {
-        registry: store.registry,
-        clusters: store.clusters,
-        actor: localActor(),
-        dockerConfigDir: dockerConfigDir(process.env),
-      }),
+    runClustersCommand: (args, ready) =>
+      runClustersCommand(
+        args,
+        {
+          registry: store.registry,
+          clusters: store.clusters,
+          actor: localActor(),
+          dockerConfigDir: dockerConfigDir(process.env),
+        },
+        ready,
+      ),
     close: () => store.close(),
   };
 };

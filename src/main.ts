@@ -3,11 +3,14 @@ import type { DestinationStream } from "pino";
 import { type AppServices, type BackendFactory, createServices, defaultBackend } from "./app-context.js";
 import type { Services } from "./commands/services.js";
 import { type Config, configSecrets, loadConfig } from "./config.js";
+import { dockerConfigDir } from "./docker/docker-context.js";
 import { describeError, isUserError } from "./errors.js";
 import { createLogger, type Logger } from "./logger.js";
 import type { LinkMonitor } from "./monitor/link-monitor.js";
 import { logReconcileSummary, startLinkMonitor } from "./monitor/start-monitor.js";
 import { type SlackBot, type SlackBotOptions, startSlackBot } from "./slack/slack-bot.js";
+import type { PreparedCluster } from "./store/cluster-registration.js";
+import { prepareClustersAdd } from "./terminal/clusters-command.js";
 import { printClustersResult } from "./terminal/clusters-delegate.js";
 import { runRepl } from "./terminal/repl.js";
 import { runOnce } from "./terminal/run-once.js";
@@ -47,6 +50,12 @@ export async function main(args: readonly string[], io: MainIo): Promise<number>
     secrets: configSecrets(config),
     destination: io.log,
   });
+  let ready: PreparedCluster | undefined;
+  if (args[0] === "clusters" && args[1] === "add") {
+    const prepared = await prepareClustersAdd(args.slice(2), { dockerConfigDir: dockerConfigDir(io.env) });
+    if ("refused" in prepared) return printClustersResult(prepared.refused, io);
+    ready = prepared.prepared;
+  }
   let services: AppServices;
   try {
     services = await createServices(config, logger, io.backend ?? defaultBackend, {
@@ -59,7 +68,7 @@ export async function main(args: readonly string[], io: MainIo): Promise<number>
   }
   try {
     if (args[0] === "clusters" && services.runClustersCommand)
-      return printClustersResult(await services.runClustersCommand(args.slice(1)), io);
+      return printClustersResult(await services.runClustersCommand(args.slice(1), ready), io);
     if (args.length > 0) return await runOnce(args, services, io);
     if (config.slack.mode === "terminal") {
       await runRepl(services, {

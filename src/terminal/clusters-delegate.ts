@@ -1,7 +1,11 @@
+import type { PreparedCluster } from "../store/cluster-registration.js";
 import type { CommandResult } from "./clusters-command.js";
 
-/** Runs `ambassador clusters …` with the words after `clusters`; its output is for the person at the terminal. */
-export type ClustersCommandRunner = (args: string[]) => Promise<CommandResult>;
+/**
+ * Runs `ambassador clusters …` with the words after `clusters` (and, for `add`, the cluster prepared before the
+ * store was opened); its output is for the person at the terminal.
+ */
+export type ClustersCommandRunner = (args: string[], ready?: PreparedCluster) => Promise<CommandResult>;
 
 /** Prints what `clusters …` said: to standard output when it worked, else to standard error. */
 export function printClustersResult(
