@@ -3,7 +3,15 @@ import type { TlsMaterial } from "../docker/tls-material.js";
 import type { Actor } from "../domain/actor.js";
 import { UserError } from "../errors.js";
 import { auditEntry } from "./audit.js";
-import { alteredClusterError, clusterSealContext, sealCluster, wrongKeyError } from "./cluster-seal.js";
+import {
+  alteredClusterError,
+  clusterSealContext,
+  keyMatches,
+  sealCluster,
+  sealKeyCheck,
+  storeKeyError,
+  wrongKeyError,
+} from "./cluster-seal.js";
 import type { ClusterRecord } from "./schema.js";
 import { SealError, type SecretBox } from "./secret-box.js";
 import type { Store } from "./store.js";
@@ -61,9 +69,12 @@ export class ClusterRegistry {
 
   /**
    * Opens every record's seal, so a wrong key or a record changed outside ambassador is found at start
-   * rather than at first use. Throws when no record opens (the key is wrong); returns the records refused.
+   * rather than at first use. Throws when the key is wrong: it does not open the store's key check or, in a
+   * store without one, any record. Returns the records refused.
    */
   verifySeals(): UserError[] {
+    const { keyCheck } = this.store.data;
+    if (keyCheck && !keyMatches(this.secrets, keyCheck)) throw storeKeyError(this.secrets, this.store.path);
     const altered: UserError[] = [];
     let opened = 0;
     let firstAuthFailure: ClusterRecord | undefined;
@@ -77,8 +88,16 @@ export class ClusterRegistry {
         altered.push(alteredClusterError(record, this.store.path, error));
       }
     }
-    if (opened === 0 && firstAuthFailure) throw wrongKeyError(firstAuthFailure, this.secrets);
+    if (!keyCheck && opened === 0 && firstAuthFailure) throw wrongKeyError(firstAuthFailure, this.secrets);
     return altered;
+  }
+
+  /** Seals a key check into a store that has none, once its key is known to be the right one. */
+  async ensureKeyCheck(): Promise<void> {
+    if (this.store.data.keyCheck) return;
+    await this.store.update((data) => {
+      data.keyCheck = sealKeyCheck(this.secrets);
+    });
   }
 
   /** Saves a checked cluster; refuses a name already registered. */

@@ -43,7 +43,33 @@ export function alteredClusterError(record: ClusterFields, storePath: string, er
   );
 }
 
-/** One line for a store none of whose records opens: most likely the key is not the store's. */
+const keyCheckContext = "ambassador.key-check.v2";
+const keyCheckText = "ambassador";
+
+/** A value only the store's key opens, kept in the store to tell a wrong key from altered records. */
+export function sealKeyCheck(box: SecretBox): StoreData["keyCheck"] {
+  return box.seal(keyCheckText, keyCheckContext);
+}
+
+/** Whether `box` holds the key the store's key check was sealed with. */
+export function keyMatches(box: SecretBox, keyCheck: NonNullable<StoreData["keyCheck"]>): boolean {
+  try {
+    return box.open(keyCheck, keyCheckContext) === keyCheckText;
+  } catch (error) {
+    if (error instanceof SealError) return false;
+    throw error;
+  }
+}
+
+/** One line for a key that does not open the store's key check. */
+export function storeKeyError(box: SecretBox, storePath: string): UserError {
+  return new UserError(
+    "wrong-key",
+    `the key from ${box.origin} is not the key the store ${storePath} was written with; set AMBASSADOR_KEY or AMBASSADOR_KEY_FILE to the original key`,
+  );
+}
+
+/** One line for a store without a key check none of whose records opens: most likely the key is not the store's. */
 export function wrongKeyError(record: ClusterFields, box: SecretBox): UserError {
   return new UserError(
     "wrong-key",
@@ -70,5 +96,5 @@ export function upgradeLegacyStore(legacy: LegacyStoreData, box: SecretBox, stor
     const { tls, ...rest } = record;
     return sealCluster(box, { ...rest, ...(tls && { tls: { ca: tls.ca, cert: tls.cert } }) }, privateKey);
   });
-  return { ...legacy, version: 2, clusters };
+  return { ...legacy, version: 2, keyCheck: sealKeyCheck(box), clusters };
 }

@@ -41,6 +41,8 @@ export type ClusterFields = Omit<ClusterRecord, "seal">;
 
 export const StoreData = z.object({
   version: z.literal(2),
+  /** A constant sealed under the store's key, so a wrong key is told apart from altered records. */
+  keyCheck: SealedSecret.optional(),
   clusters: z.array(ClusterRecord),
   links: z.array(LinkRecord),
   audit: z.array(AuditEntry),

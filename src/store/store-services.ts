@@ -60,6 +60,9 @@ export async function openStoreServices(
     const registry = new ClusterRegistry(store, box);
     const altered = registry.verifySeals();
     if (altered.length && !options.allowAlteredClusters) throw altered[0];
+    if (altered.length < store.data.clusters.length || store.data.clusters.length === 0) {
+      await registry.ensureKeyCheck();
+    }
     for (const refusal of altered) notices.push(`ambassador: ${refusal.message}`);
     if (created) {
       notices.unshift(

@@ -63,6 +63,13 @@ const readd =
   "remove it (ambassador clusters remove a --force) and add it again from its credentials (ambassador clusters add a --env-file …)";
 
 describe("the seal of a cluster record", () => {
+  it("tells a wrong key apart from altered records", async () => {
+    await twoClusters();
+    await expect(openStoreServices({ path, key: randomBytes(32) })).rejects.toThrow(
+      `the key from AMBASSADOR_KEY is not the key the store ${path} was written with; set AMBASSADOR_KEY or AMBASSADOR_KEY_FILE to the original key`,
+    );
+  });
+
   it("refuses at start a stored tag cut to 4 bytes, naming the cluster", async () => {
     await twoClusters();
     await edit((json) => {
@@ -101,7 +108,9 @@ describe("the seal of a cluster record", () => {
       const [a, b] = json.clusters as [Json["clusters"][number], Json["clusters"][number]];
       [a.seal, b.seal] = [b.seal, a.seal];
     });
-    expect((await refusedAtStart()).code).toBe("wrong-key");
+    const swapped = await refusedAtStart();
+    expect(swapped.code).toBe("cluster-altered");
+    expect(swapped.message).toMatch(/^cluster "a" .* was changed outside ambassador/);
     await rm(path);
     await twoClusters();
     await edit((json) => {
