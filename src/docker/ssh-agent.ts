@@ -1,4 +1,5 @@
 import { Agent, type AgentOptions } from "node:http";
+import { userInfo } from "node:os";
 import type { Duplex } from "node:stream";
 import ssh2, { type ClientChannel, type ConnectConfig } from "ssh2";
 import type { UserError } from "../errors.js";
@@ -45,7 +46,7 @@ async function dial(target: SshTarget): Promise<Duplex> {
   const config: ConnectConfig = {
     host: target.hostname,
     port: target.port,
-    username: target.username ?? process.env.USER ?? "root",
+    username: target.username ?? userInfo().username,
     agent: process.env.SSH_AUTH_SOCK,
     readyTimeout: target.timeoutMs,
     hostVerifier: (key: Buffer) => {
