@@ -17,12 +17,24 @@ export type AppServices = Services & {
 /** The parts of AppServices that come from the store and the link engine. */
 export type BackendServices = Omit<AppServices, "logger" | "config">;
 
+/** What the run is for: `clusters` commands may open a store whose altered cluster records they are to remove. */
+export interface BackendPurpose {
+  clustersCommand?: boolean;
+}
+
 /** Opens the store and builds the link engine over it. */
-export type BackendFactory = (config: Config, logger: Logger) => Promise<BackendServices>;
+export type BackendFactory = (
+  config: Config,
+  logger: Logger,
+  purpose?: BackendPurpose,
+) => Promise<BackendServices>;
 
 /** The real store and link engine, joined in this one place so the front ends never construct them. */
-export const defaultBackend: BackendFactory = async (config, logger) => {
-  const store = await openStoreServices(config.store, { deadlines: config.deadlines });
+export const defaultBackend: BackendFactory = async (config, logger, purpose = {}) => {
+  const store = await openStoreServices(config.store, {
+    deadlines: config.deadlines,
+    allowAlteredClusters: purpose.clustersCommand === true,
+  });
   for (const notice of store.notices) process.stderr.write(`${notice}\n`);
   const engine = createLinkEngine({
     clusters: store.clusters,
@@ -38,13 +50,17 @@ export const defaultBackend: BackendFactory = async (config, logger) => {
     audit: store.audit,
     links: store.links,
     runClustersCommand: (args, context = {}) =>
-      runClustersCommand(args, {
-        registry: store.registry,
-        clusters: store.clusters,
-        actor: localActor(),
-        cwd: context.cwd,
-        dockerConfigDir: context.dockerConfigDir ?? dockerConfigDir(process.env),
-      }),
+      runClustersCommand(
+        args,
+        {
+          registry: store.registry,
+          clusters: store.clusters,
+          actor: localActor(),
+          cwd: context.cwd,
+          dockerConfigDir: context.dockerConfigDir ?? dockerConfigDir(process.env),
+        },
+        context.ready,
+      ),
     close: () => store.close(),
   };
 };
@@ -54,6 +70,7 @@ export async function createServices(
   config: Config,
   logger: Logger,
   backend: BackendFactory = defaultBackend,
+  purpose: BackendPurpose = {},
 ): Promise<AppServices> {
-  return { ...(await backend(config, logger)), logger, config };
+  return { ...(await backend(config, logger, purpose)), logger, config };
 }

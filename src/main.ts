@@ -9,6 +9,8 @@ import { createLogger, type Logger } from "./logger.js";
 import type { LinkMonitor } from "./monitor/link-monitor.js";
 import { logReconcileSummary, startLinkMonitor } from "./monitor/start-monitor.js";
 import { type SlackBot, type SlackBotOptions, startSlackBot } from "./slack/slack-bot.js";
+import type { PreparedCluster } from "./store/cluster-registration.js";
+import { prepareClustersAdd } from "./terminal/clusters-command.js";
 import { printClustersResult } from "./terminal/clusters-delegate.js";
 import { clustersSocketPath } from "./terminal/clusters-socket.js";
 import { sendClustersCommand } from "./terminal/clusters-socket-client.js";
@@ -51,9 +53,17 @@ export async function main(args: readonly string[], io: MainIo): Promise<number>
     secrets: configSecrets(config),
     destination: io.log,
   });
+  let ready: PreparedCluster | undefined;
+  if (args[0] === "clusters" && args[1] === "add") {
+    const prepared = await prepareClustersAdd(args.slice(2), { dockerConfigDir: dockerConfigDir(io.env) });
+    if ("refused" in prepared) return printClustersResult(prepared.refused, io);
+    ready = prepared.prepared;
+  }
   let services: AppServices;
   try {
-    services = await createServices(config, logger, io.backend ?? defaultBackend);
+    services = await createServices(config, logger, io.backend ?? defaultBackend, {
+      clustersCommand: args[0] === "clusters",
+    });
   } catch (error) {
     if (args[0] === "clusters" && isUserError(error) && error.code === "store-locked") {
       const answered = await handToRunningBot(args.slice(1), config, io);
@@ -67,7 +77,7 @@ export async function main(args: readonly string[], io: MainIo): Promise<number>
   let serving = false;
   try {
     if (args[0] === "clusters" && services.runClustersCommand)
-      return printClustersResult(await services.runClustersCommand(args.slice(1)), io);
+      return printClustersResult(await services.runClustersCommand(args.slice(1), { ready }), io);
     if (args.length > 0) return await runOnce(args, services, io);
     socket = await listenForClusters(services, logger);
     if (config.slack.mode === "terminal") {

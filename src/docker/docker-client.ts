@@ -1,4 +1,6 @@
 import Docker from "dockerode";
+import { defaultKnownHostsFile } from "./known-hosts.js";
+import { SshDockerAgent } from "./ssh-agent.js";
 
 /** Where a Docker Engine listens and the TLS material to reach it (private key in plain text, in memory only). */
 export interface DockerEndpoint {
@@ -9,6 +11,8 @@ export interface DockerEndpoint {
 export interface DockerClientOptions {
   /** Deadline for every call, in milliseconds. */
   timeoutMs?: number;
+  /** The known_hosts file an ssh:// host's key must be listed in; default ~/.ssh/known_hosts. */
+  knownHostsFile?: string;
 }
 
 const dockerEnvironment = [
@@ -33,7 +37,8 @@ export function createDockerClient(endpoint: DockerEndpoint, options: DockerClie
     pathPrefix: undefined,
     version: "v1.41",
   };
-  let modemOptions: Docker.DockerOptions;
+  // docker-modem honours `agent` for http; its type definitions leave it out.
+  let modemOptions: Docker.DockerOptions & { agent?: SshDockerAgent };
   switch (url.protocol) {
     case "unix:":
       modemOptions = {
@@ -53,17 +58,28 @@ export function createDockerClient(endpoint: DockerEndpoint, options: DockerClie
         protocol: endpoint.tls ? "https" : "http",
       };
       break;
-    case "ssh:":
+    case "ssh:": {
+      const hostname = url.hostname.replace(/^\[|\]$/g, "");
+      const port = Number(url.port || 22);
       modemOptions = {
         ...common,
+        // http's own timeout would be set on the SSH channel; every call has its deadline elsewhere.
+        timeout: undefined,
         socketPath: undefined,
-        host: url.hostname,
-        port: url.port || "22",
-        username: url.username || undefined,
-        protocol: "ssh",
-        sshOptions: { agent: process.env.SSH_AUTH_SOCK },
+        host: hostname,
+        port,
+        protocol: "http",
+        agent: new SshDockerAgent({
+          hostname,
+          port,
+          username: url.username ? decodeURIComponent(url.username) : undefined,
+          knownHostsFile: options.knownHostsFile ?? defaultKnownHostsFile(),
+          url: endpoint.host,
+          timeoutMs: options.timeoutMs ?? 10_000,
+        }),
       };
       break;
+    }
     default:
       throw new Error(`unsupported Docker URL scheme ${url.protocol} (use tcp://, unix:// or ssh://)`);
   }

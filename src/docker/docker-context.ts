@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { UserError } from "../errors.js";
@@ -28,10 +28,11 @@ async function contextNames(configDir: string): Promise<string[]> {
   const names: string[] = [];
   for (const id of await readdir(metaDir).catch(() => [] as string[])) {
     try {
-      const meta = JSON.parse(await readFile(join(metaDir, id, "meta.json"), "utf8")) as { Name?: unknown };
+      const text = await readUserFile(join(metaDir, id, "meta.json"), "the context file");
+      const meta = JSON.parse(text) as { Name?: unknown };
       if (typeof meta.Name === "string") names.push(meta.Name);
     } catch {
-      // Not a context folder.
+      // Not a context folder, or not one we can read safely: it is only left out of the list.
     }
   }
   return names.sort();

@@ -71,11 +71,21 @@ export function formatDockerUrl(url: DockerUrl, tls = false): string {
   }
 }
 
-/** True for names and addresses that never leave this machine. */
+/**
+ * True for `localhost` and literal loopback addresses only. Any other name, `*.localhost` included, is looked up
+ * again at every connection, and a lookup that gives loopback today may not tomorrow, so only TLS makes it safe.
+ */
 export function isLoopback(hostname: string): boolean {
   const name = hostname.toLowerCase().replace(/^\[|\]$/g, "");
-  if (name === "localhost" || name.endsWith(".localhost")) return true;
+  if (name === "localhost") return true;
   if (isIP(name) === 4) return name.startsWith("127.");
-  if (isIP(name) === 6) return name === "::1" || name === "0:0:0:0:0:0:0:1" || /^::ffff:127\./.test(name);
+  if (isIP(name) === 6) {
+    return (
+      name === "::1" ||
+      name === "0:0:0:0:0:0:0:1" ||
+      /^::ffff:127\./.test(name) ||
+      /^::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}$/.test(name)
+    );
+  }
   return false;
 }

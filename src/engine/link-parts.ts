@@ -190,7 +190,8 @@ function staleTarget(build: Build): boolean {
 const targetPart: LinkPart = {
   role: "target",
   needs: (build) =>
-    containerNeeds(build, "target", ["target-network", "its network was recreated"]) ?? (staleTarget(build) ? "stale connection information" : undefined),
+    containerNeeds(build, "target", ["target-network", "its network was recreated"]) ??
+    (staleTarget(build) ? "stale connection information" : undefined),
   async make(build) {
     const { app, alias } = build.plan;
     const network = networkNames(build.plan).target;

@@ -189,17 +189,52 @@ export async function resolveClusterRequest(
   };
 }
 
-/** Connects to a candidate with a fresh client (never the process's DOCKER_* variables) within the deadline. */
-export function verifyCluster(candidate: ClusterCandidate, timeoutMs: number): Promise<DockerPing> {
-  const docker = createDockerClient({ host: candidate.host, tls: candidate.tls }, { timeoutMs });
+/**
+ * Connects to a candidate with a fresh client (never the process's DOCKER_* variables) within the deadline;
+ * an ssh:// host's key must be in `knownHostsFile` (default ~/.ssh/known_hosts).
+ */
+export function verifyCluster(
+  candidate: ClusterCandidate,
+  timeoutMs: number,
+  knownHostsFile?: string,
+): Promise<DockerPing> {
+  const docker = createDockerClient(
+    { host: candidate.host, tls: candidate.tls },
+    { timeoutMs, knownHostsFile },
+  );
   return pingDocker(docker, candidate.host, timeoutMs);
 }
 
-export interface RegisterOptions extends ResolveOptions {
-  registry: ClusterRegistry;
-  actor: Actor;
+/** What preparing a cluster needs: where to read from, and how to connect before saving. */
+export interface PrepareOptions extends ResolveOptions {
   /** Deadline for the connection made before saving; default 5 s. */
   connectTimeoutMs?: number;
+  /** Where ssh:// host keys are checked; default ~/.ssh/known_hosts. */
+  knownHostsFile?: string;
+}
+
+/** A cluster whose files were read and checked and whose Engine answered: ready to be saved. */
+export interface PreparedCluster {
+  candidate: ClusterCandidate;
+  ping: DockerPing;
+}
+
+/**
+ * The part of `clusters add` that needs no store: checks every rule, reads the credentials files and connects
+ * to the Engine. Run it before taking the store's lock, so a slow file or host never holds the store.
+ */
+export async function prepareCluster(
+  request: ClusterRequest,
+  options: PrepareOptions = {},
+): Promise<PreparedCluster> {
+  const candidate = await resolveClusterRequest(request, options);
+  const ping = await verifyCluster(candidate, options.connectTimeoutMs ?? 5_000, options.knownHostsFile);
+  return { candidate, ping };
+}
+
+export interface RegisterOptions extends PrepareOptions {
+  registry: ClusterRegistry;
+  actor: Actor;
 }
 
 /** `clusters add`: checks every rule, connects to the Engine, and only then saves (sealed, audited). */
@@ -214,8 +249,7 @@ export async function registerCluster(
       `a cluster named "${request.name}" is already registered; remove it first (ambassador clusters remove ${request.name})`,
     );
   }
-  const candidate = await resolveClusterRequest(request, options);
-  const ping = await verifyCluster(candidate, options.connectTimeoutMs ?? 5_000);
+  const { candidate, ping } = await prepareCluster(request, options);
   const record = await options.registry.add(candidate, options.actor);
   return { record, ping };
 }

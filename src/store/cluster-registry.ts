@@ -3,8 +3,17 @@ import type { TlsMaterial } from "../docker/tls-material.js";
 import type { Actor } from "../domain/actor.js";
 import { UserError } from "../errors.js";
 import { auditEntry } from "./audit.js";
+import {
+  alteredClusterError,
+  clusterSealContext,
+  keyMatches,
+  sealCluster,
+  sealKeyCheck,
+  storeKeyError,
+  wrongKeyError,
+} from "./cluster-seal.js";
 import type { ClusterRecord } from "./schema.js";
-import type { SecretBox } from "./secret-box.js";
+import { SealError, type SecretBox } from "./secret-box.js";
 import type { Store } from "./store.js";
 
 /** A cluster checked and ready to be saved; its private key is still plain text. */
@@ -15,11 +24,6 @@ export interface ClusterCandidate {
   advertise: string;
   channels: string[];
   egress?: string[];
-}
-
-/** The AES-GCM context a cluster's private key is sealed under. */
-export function clusterKeyContext(name: string): string {
-  return `cluster:${name}:tls-key`;
 }
 
 /** Registered clusters in the store: private keys sealed on the way in, every change audited. */
@@ -48,24 +52,53 @@ export class ClusterRegistry {
     );
   }
 
-  /** Where and how to reach a cluster, with its private key opened (keep it in memory only). */
-  endpoint(record: ClusterRecord): DockerEndpoint {
-    if (!record.tls) return { host: record.host };
-    return {
-      host: record.host,
-      tls: {
-        ca: record.tls.ca,
-        cert: record.tls.cert,
-        key: this.secrets.open(record.tls.key, clusterKeyContext(record.name)),
-      },
-    };
+  #open(record: ClusterRecord): string {
+    try {
+      return this.secrets.open(record.seal, clusterSealContext(record));
+    } catch (error) {
+      if (error instanceof SealError) throw alteredClusterError(record, this.store.path, error);
+      throw error;
+    }
   }
 
-  /** Opens every sealed key, so a wrong key is reported at start rather than at first use. */
-  verifySecrets(): void {
-    for (const record of this.store.data.clusters) {
-      if (record.tls) this.secrets.open(record.tls.key, clusterKeyContext(record.name));
+  /** Where and how to reach a cluster, with its private key opened (keep it in memory only). */
+  endpoint(record: ClusterRecord): DockerEndpoint {
+    const key = this.#open(record);
+    if (!record.tls) return { host: record.host };
+    return { host: record.host, tls: { ca: record.tls.ca, cert: record.tls.cert, key } };
+  }
+
+  /**
+   * Opens every record's seal, so a wrong key or a record changed outside ambassador is found at start
+   * rather than at first use. Throws when the key is wrong: it does not open the store's key check or, in a
+   * store without one, any record. Returns the records refused.
+   */
+  verifySeals(): UserError[] {
+    const { keyCheck } = this.store.data;
+    if (keyCheck && !keyMatches(this.secrets, keyCheck)) throw storeKeyError(this.secrets, this.store.path);
+    const altered: UserError[] = [];
+    let opened = 0;
+    let firstAuthFailure: ClusterRecord | undefined;
+    for (const record of this.list()) {
+      try {
+        this.secrets.open(record.seal, clusterSealContext(record));
+        opened++;
+      } catch (error) {
+        if (!(error instanceof SealError)) throw error;
+        if (error.reason === "auth") firstAuthFailure ??= record;
+        altered.push(alteredClusterError(record, this.store.path, error));
+      }
     }
+    if (!keyCheck && opened === 0 && firstAuthFailure) throw wrongKeyError(firstAuthFailure, this.secrets);
+    return altered;
+  }
+
+  /** Seals a key check into a store that has none, once its key is known to be the right one. */
+  async ensureKeyCheck(): Promise<void> {
+    if (this.store.data.keyCheck) return;
+    await this.store.update((data) => {
+      data.keyCheck = sealKeyCheck(this.secrets);
+    });
   }
 
   /** Saves a checked cluster; refuses a name already registered. */
@@ -77,20 +110,20 @@ export class ClusterRegistry {
           `a cluster named "${candidate.name}" is already registered; remove it first (ambassador clusters remove ${candidate.name})`,
         );
       }
-      const record: ClusterRecord = {
-        name: candidate.name,
-        host: candidate.host,
-        tls: candidate.tls && {
-          ca: candidate.tls.ca,
-          cert: candidate.tls.cert,
-          key: this.secrets.seal(candidate.tls.key, clusterKeyContext(candidate.name)),
+      const record = sealCluster(
+        this.secrets,
+        {
+          name: candidate.name,
+          host: candidate.host,
+          ...(candidate.tls && { tls: { ca: candidate.tls.ca, cert: candidate.tls.cert } }),
+          advertise: candidate.advertise,
+          ...(candidate.egress && { egress: [...candidate.egress] }),
+          channels: [...candidate.channels],
+          addedAt: new Date().toISOString(),
+          addedBy: actor,
         },
-        advertise: candidate.advertise,
-        egress: candidate.egress,
-        channels: [...candidate.channels],
-        addedAt: new Date().toISOString(),
-        addedBy: actor,
-      };
+        candidate.tls?.key ?? "",
+      );
       data.clusters.push(record);
       data.audit.push(
         auditEntry({

@@ -4,7 +4,7 @@ import { AuditEntry } from "../domain/audit.js";
 import { ClusterName } from "../domain/cluster.js";
 import { LinkRecord } from "../domain/link.js";
 
-/** A secret sealed with AES-256-GCM; every value has its own nonce. */
+/** A value sealed with AES-256-GCM (base64 fields); every value has its own 12-byte nonce and a 16-byte tag. */
 export const SealedSecret = z.object({
   alg: z.literal("aes-256-gcm"),
   iv: z.string(),
@@ -13,17 +13,10 @@ export const SealedSecret = z.object({
 });
 export type SealedSecret = z.infer<typeof SealedSecret>;
 
-export const ClusterRecord = z.object({
+const clusterFields = {
   name: ClusterName,
   /** Docker URL: tcp://host:port, unix:///path or ssh://user@host */
   host: z.string(),
-  tls: z
-    .object({
-      ca: z.string(),
-      cert: z.string(),
-      key: SealedSecret,
-    })
-    .optional(),
   /** The address other hosts use to reach ports published on this one. */
   advertise: z.string(),
   /** CIDRs this cluster's containers reach other hosts from, when not its advertise address. */
@@ -32,6 +25,16 @@ export const ClusterRecord = z.object({
   channels: z.array(z.string()),
   addedAt: z.string(),
   addedBy: Actor,
+};
+
+/**
+ * A registered cluster. `seal` holds its TLS private key (empty without TLS), sealed with every other field
+ * of the record as additional authenticated data, so no field can be changed or swapped unnoticed.
+ */
+export const ClusterRecord = z.object({
+  ...clusterFields,
+  tls: z.object({ ca: z.string(), cert: z.string() }).optional(),
+  seal: SealedSecret,
 });
 export type ClusterRecord = z.infer<typeof ClusterRecord>;
 
@@ -42,8 +45,13 @@ export const LinkAuthorityRecord = z.object({
   createdAt: z.string(),
 });
 
+/** The fields a cluster's seal binds: the whole record but the seal itself. */
+export type ClusterFields = Omit<ClusterRecord, "seal">;
+
 export const StoreData = z.object({
-  version: z.literal(1),
+  version: z.literal(2),
+  /** A constant sealed under the store's key, so a wrong key is told apart from altered records. */
+  keyCheck: SealedSecret.optional(),
   clusters: z.array(ClusterRecord),
   authority: LinkAuthorityRecord.optional(),
   links: z.array(LinkRecord),
@@ -51,6 +59,22 @@ export const StoreData = z.object({
 });
 export type StoreData = z.infer<typeof StoreData>;
 
+/** A cluster as version 1 stored it: only the TLS key sealed, under `cluster:<name>:tls-key`. */
+export const LegacyClusterRecord = z.object({
+  ...clusterFields,
+  tls: z.object({ ca: z.string(), cert: z.string(), key: SealedSecret }).optional(),
+});
+export type LegacyClusterRecord = z.infer<typeof LegacyClusterRecord>;
+
+/** A store written by version 1, re-sealed into the current version the first time it is opened. */
+export const LegacyStoreData = z.object({
+  version: z.literal(1),
+  clusters: z.array(LegacyClusterRecord),
+  links: z.array(LinkRecord),
+  audit: z.array(AuditEntry),
+});
+export type LegacyStoreData = z.infer<typeof LegacyStoreData>;
+
 export function emptyStoreData(): StoreData {
-  return { version: 1, clusters: [], links: [], audit: [] };
+  return { version: 2, clusters: [], links: [], audit: [] };
 }

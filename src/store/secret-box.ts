@@ -6,6 +6,33 @@ import { checkPrivateFile, writePrivateFileAtomic } from "./private-files.js";
 import type { SealedSecret } from "./schema.js";
 import { decodeKey } from "./store-config.js";
 
+const ivBytes = 12;
+const tagBytes = 16;
+
+/** Why a sealed value did not open: `shape` (not a 12-byte nonce and a 16-byte tag) or `auth` (wrong key, or altered). */
+export class SealError extends Error {
+  override readonly name = "SealError";
+  constructor(
+    readonly reason: "shape" | "auth",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function decodeField(text: string, field: string, bytes?: number): Buffer {
+  const value = Buffer.from(text, "base64");
+  // Buffer.from skips characters that are not base64, so only a round trip proves the field is what it says.
+  if (value.toString("base64") !== text) throw new SealError("shape", `its seal's ${field} is not base64`);
+  if (bytes !== undefined && value.length !== bytes) {
+    throw new SealError(
+      "shape",
+      `its seal's ${field} is ${value.length} bytes where AES-256-GCM uses ${bytes}`,
+    );
+  }
+  return value;
+}
+
 /** Seals and opens secrets with AES-256-GCM; each value gets a fresh 96-bit nonce and is bound to its context. */
 export class SecretBox {
   readonly #key: Buffer;
@@ -19,10 +46,10 @@ export class SecretBox {
     this.#key = Buffer.from(key);
   }
 
-  /** `context` (e.g. `cluster:clustera:tls-key`) must be given again to open it, so values cannot be swapped. */
+  /** `context` (additional authenticated data) must be given again to open it, so values cannot be swapped. */
   seal(plaintext: string, context: string): SealedSecret {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv("aes-256-gcm", this.#key, iv);
+    const iv = randomBytes(ivBytes);
+    const cipher = createCipheriv("aes-256-gcm", this.#key, iv, { authTagLength: tagBytes });
     cipher.setAAD(Buffer.from(context, "utf8"));
     const data = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
     return {
@@ -33,20 +60,22 @@ export class SecretBox {
     };
   }
 
-  /** Throws UserError("wrong-key") when the key (or the context) is not the one it was sealed with. */
+  /**
+   * Throws SealError("shape") for a nonce that is not 12 bytes or a tag that is not 16 (Node would accept a
+   * tag cut to 4 bytes, which anyone can forge), and SealError("auth") when the key or the context is not
+   * the one it was sealed with, or the value was altered.
+   */
   open(sealed: SealedSecret, context: string): string {
+    const iv = decodeField(sealed.iv, "nonce", ivBytes);
+    const tag = decodeField(sealed.tag, "tag", tagBytes);
+    const data = decodeField(sealed.data, "data");
     try {
-      const decipher = createDecipheriv("aes-256-gcm", this.#key, Buffer.from(sealed.iv, "base64"));
+      const decipher = createDecipheriv("aes-256-gcm", this.#key, iv, { authTagLength: tagBytes });
       decipher.setAAD(Buffer.from(context, "utf8"));
-      decipher.setAuthTag(Buffer.from(sealed.tag, "base64"));
-      return Buffer.concat([decipher.update(Buffer.from(sealed.data, "base64")), decipher.final()]).toString(
-        "utf8",
-      );
+      decipher.setAuthTag(tag);
+      return Buffer.concat([decipher.update(data), decipher.final()]).toString("utf8");
     } catch {
-      throw new UserError(
-        "wrong-key",
-        `cannot decrypt ${context} with the key from ${this.origin}: it is not the key the store was written with (or the value was altered); set AMBASSADOR_KEY or AMBASSADOR_KEY_FILE to the original key`,
-      );
+      throw new SealError("auth", `it does not open with the key from ${this.origin}`);
     }
   }
 }

@@ -4,7 +4,7 @@ import { type Adapter, Low } from "lowdb";
 import type { z } from "zod";
 import { UserError } from "../errors.js";
 import { checkPrivateFile, ensurePrivateDir, writePrivateFileAtomic } from "./private-files.js";
-import { emptyStoreData, StoreData } from "./schema.js";
+import { emptyStoreData, LegacyStoreData, StoreData } from "./schema.js";
 import { acquireStoreLock, type StoreLock } from "./store-lock.js";
 
 /** `clusters[0].tls.key` from a zod issue path. */
@@ -28,6 +28,18 @@ export class PrivateJsonFile implements Adapter<StoreData> {
   constructor(readonly path: string) {}
 
   async read(): Promise<StoreData | null> {
+    const stored = await this.readStored();
+    if (stored && "legacy" in stored) {
+      throw new UserError(
+        "store-legacy",
+        `the store ${this.path} was written by an older version; start ambassador once to re-seal it`,
+      );
+    }
+    return stored?.current ?? null;
+  }
+
+  /** The file's content in whichever version it was written: the current one, or version 1. */
+  async readStored(): Promise<{ current: StoreData } | { legacy: LegacyStoreData } | null> {
     if (!(await checkPrivateFile(this.path))) return null;
     const text = await readFile(this.path, "utf8");
     let json: unknown;
@@ -39,14 +51,15 @@ export class PrivateJsonFile implements Adapter<StoreData> {
         `the store ${this.path} is not valid JSON (${(error as Error).message}); restore it from a backup (it was left as it is)`,
       );
     }
-    const parsed = StoreData.safeParse(json);
+    const legacy = (json as { version?: unknown } | null)?.version === 1;
+    const parsed = (legacy ? LegacyStoreData : StoreData).safeParse(json);
     if (!parsed.success) {
       throw new UserError(
         "store-invalid",
         `the store ${this.path} is not valid: ${describeIssue(parsed.error)}; fix or restore the file (it was left as it is)`,
       );
     }
-    return parsed.data;
+    return legacy ? { legacy: parsed.data as LegacyStoreData } : { current: parsed.data as StoreData };
   }
 
   async write(data: StoreData): Promise<void> {
@@ -62,6 +75,12 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** How to open a store. */
+export interface StoreOpenOptions {
+  /** Turns a version 1 store into the current version (it needs the key, which the store does not hold). */
+  upgrade?: (legacy: LegacyStoreData) => Promise<StoreData>;
+}
+
 /** The store: one JSON file, one writer (a lock file), every change through one serialised, atomic write. */
 export class Store {
   #queue: Promise<unknown> = Promise.resolve();
@@ -75,15 +94,26 @@ export class Store {
     deepFreeze(db.data);
   }
 
-  /** Opens (or creates) the store at `path`; throws UserError when it is locked, open to others, or invalid. */
-  static async open(path: string): Promise<Store> {
+  /**
+   * Opens (or creates) the store at `path`; throws UserError when it is locked, open to others, or invalid.
+   * A version 1 file goes through `upgrade` and is written back at once, under the lock.
+   */
+  static async open(path: string, options: StoreOpenOptions = {}): Promise<Store> {
     await ensurePrivateDir(dirname(path));
     const lock = await acquireStoreLock(path);
     try {
       const adapter = new PrivateJsonFile(path);
       const db = new Low<StoreData>(adapter, emptyStoreData());
-      const existing = await adapter.read();
-      if (existing) db.data = existing;
+      const existing = await adapter.readStored();
+      if (existing && "legacy" in existing) {
+        if (!options.upgrade) await adapter.read();
+        const upgraded = StoreData.safeParse(await options.upgrade?.(existing.legacy));
+        if (!upgraded.success) {
+          throw new Error(`refused to write an invalid store ${path}: ${describeIssue(upgraded.error)}`);
+        }
+        db.data = upgraded.data;
+        await db.write();
+      } else if (existing) db.data = existing.current;
       else await db.write();
       return new Store(path, db, lock);
     } catch (error) {

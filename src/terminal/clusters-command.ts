@@ -2,7 +2,14 @@ import { type ParseArgsConfig, parseArgs } from "node:util";
 import type { ClusterDirectory } from "../docker/clusters.js";
 import type { Actor } from "../domain/actor.js";
 import { isUserError, UserError } from "../errors.js";
-import { type ClusterSource, registerCluster } from "../store/cluster-registration.js";
+import {
+  type ClusterRequest,
+  type ClusterSource,
+  checkClusterName,
+  type PreparedCluster,
+  type PrepareOptions,
+  prepareCluster,
+} from "../store/cluster-registration.js";
 import type { ClusterRegistry } from "../store/cluster-registry.js";
 
 export const clustersUsage = [
@@ -15,17 +22,21 @@ export const clustersUsage = [
   "  test [name]",
 ].join("\n");
 
-/** What `ambassador clusters …` needs; the CLI builds it from the opened store. */
-export interface ClustersCommandDeps {
-  registry: ClusterRegistry;
-  clusters: ClusterDirectory;
-  /** Who runs the command: the local user. */
-  actor: Actor;
+/** What reading and checking a new cluster needs, before any store is opened. */
+export interface ClustersPrepareDeps {
   cwd?: string;
   /** The Docker CLI configuration folder, for --context. */
   dockerConfigDir?: string;
   /** Deadline of the connection `add` makes before saving; default 5 s. */
   connectTimeoutMs?: number;
+}
+
+/** What `ambassador clusters …` needs; the CLI builds it from the opened store. */
+export interface ClustersCommandDeps extends ClustersPrepareDeps {
+  registry: ClusterRegistry;
+  clusters: ClusterDirectory;
+  /** Who runs the command: the local user. */
+  actor: Actor;
   /** Deadline per host for `test`; default 5 s. */
   probeTimeoutMs?: number;
 }
@@ -64,7 +75,7 @@ function parse(args: string[], options: NonNullable<ParseArgsConfig["options"]>)
   }
 }
 
-async function add(args: string[], deps: ClustersCommandDeps): Promise<CommandResult> {
+function addRequest(args: string[]): ClusterRequest {
   const { values, positionals } = parse(args, {
     "env-file": { type: "string" },
     host: { type: "string" },
@@ -95,22 +106,34 @@ async function add(args: string[], deps: ClustersCommandDeps): Promise<CommandRe
       : host !== undefined
         ? { kind: "host", url: host, certPath }
         : { kind: "context", name: context as string };
-  const { record, ping } = await registerCluster(
-    {
-      name,
-      source,
-      advertise: values.advertise as string | undefined,
-      channels: (values.channel as string[] | undefined) ?? [],
-      egress: (values.egress as string | undefined)?.split(","),
-    },
-    {
-      registry: deps.registry,
-      actor: deps.actor,
-      cwd: deps.cwd,
-      dockerConfigDir: deps.dockerConfigDir,
-      connectTimeoutMs: deps.connectTimeoutMs,
-    },
-  );
+  return {
+    name,
+    source,
+    advertise: values.advertise as string | undefined,
+    channels: (values.channel as string[] | undefined) ?? [],
+    egress: (values.egress as string | undefined)?.split(","),
+  };
+}
+
+function prepareOptions(deps: ClustersPrepareDeps): PrepareOptions {
+  return { cwd: deps.cwd, dockerConfigDir: deps.dockerConfigDir, connectTimeoutMs: deps.connectTimeoutMs };
+}
+
+async function add(
+  args: string[],
+  deps: ClustersCommandDeps,
+  ready?: PreparedCluster,
+): Promise<CommandResult> {
+  const request = addRequest(args);
+  checkClusterName(request.name);
+  if (!ready && deps.registry.get(request.name)) {
+    throw new UserError(
+      "cluster-exists",
+      `a cluster named "${request.name}" is already registered; remove it first (ambassador clusters remove ${request.name})`,
+    );
+  }
+  const { candidate, ping } = ready ?? (await prepareCluster(request, prepareOptions(deps)));
+  const record = await deps.registry.add(candidate, deps.actor);
   return {
     exitCode: 0,
     output: [
@@ -118,6 +141,22 @@ async function add(args: string[], deps: ClustersCommandDeps): Promise<CommandRe
       `Advertise address: ${record.advertise}. Channels: ${record.channels.length ? record.channels.join(", ") : "any"}.`,
     ].join("\n"),
   };
+}
+
+/**
+ * The first half of a one-shot `ambassador clusters add …`, run before the store is opened: reads and checks
+ * the credentials files and connects to the Engine, so the store's lock is taken only to save. Returns the
+ * prepared cluster, or what to print when the command is wrong or the cluster is refused.
+ */
+export async function prepareClustersAdd(
+  args: string[],
+  deps: ClustersPrepareDeps,
+): Promise<{ prepared: PreparedCluster } | { refused: CommandResult }> {
+  try {
+    return { prepared: await prepareCluster(addRequest(args), prepareOptions(deps)) };
+  } catch (error) {
+    return { refused: failure(error) };
+  }
 }
 
 function list(args: string[], deps: ClustersCommandDeps): CommandResult {
@@ -175,13 +214,27 @@ async function test(args: string[], deps: ClustersCommandDeps): Promise<CommandR
   return { exitCode: probes.every((probe) => probe.ok) ? 0 : 1, output: table(rows) };
 }
 
-/** Runs `ambassador clusters <args>` and returns what to print; never throws for a person's mistake. */
-export async function runClustersCommand(args: string[], deps: ClustersCommandDeps): Promise<CommandResult> {
+function failure(error: unknown): CommandResult {
+  if (error instanceof UsageError)
+    return { exitCode: 2, output: `error: ${error.message}\n${clustersUsage}` };
+  if (isUserError(error)) return { exitCode: 1, output: `error: ${error.message}` };
+  throw error;
+}
+
+/**
+ * Runs `ambassador clusters <args>` and returns what to print; never throws for a person's mistake. `ready` is
+ * what prepareClustersAdd made of the same `add` before the store was opened.
+ */
+export async function runClustersCommand(
+  args: string[],
+  deps: ClustersCommandDeps,
+  ready?: PreparedCluster,
+): Promise<CommandResult> {
   const [command, ...rest] = args;
   try {
     switch (command) {
       case "add":
-        return await add(rest, deps);
+        return await add(rest, deps, ready);
       case "list":
       case "ls":
         return list(rest, deps);
@@ -199,9 +252,6 @@ export async function runClustersCommand(args: string[], deps: ClustersCommandDe
         throw new UsageError(`unknown command "clusters ${command}"`);
     }
   } catch (error) {
-    if (error instanceof UsageError)
-      return { exitCode: 2, output: `error: ${error.message}\n${clustersUsage}` };
-    if (isUserError(error)) return { exitCode: 1, output: `error: ${error.message}` };
-    throw error;
+    return failure(error);
   }
 }

@@ -1,10 +1,13 @@
+import type { PreparedCluster } from "../store/cluster-registration.js";
 import type { CommandResult } from "./clusters-command.js";
 
-/** Where a `clusters …` command was typed: relative paths in it are read from `cwd`. */
+/** Where a `clusters …` command was typed (relative paths in it are read from `cwd`), and for `add` the cluster
+ * prepared before the store was opened. */
 export interface ClustersCallContext {
   cwd?: string;
   /** The Docker CLI configuration folder of the person who typed it, for --context. */
   dockerConfigDir?: string;
+  ready?: PreparedCluster;
 }
 
 /** Runs `ambassador clusters …` with the words after `clusters`; its output is for the person at the terminal. */

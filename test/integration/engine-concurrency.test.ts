@@ -107,7 +107,9 @@ describe.each(["tls", "kernel", "relay"] as AmbassadorMode[])(
       const web = await fx.b.getContainer("web").inspect();
       expect(web.HostConfig.Links).toEqual(["/app-ambassador:/web/helloapp"]);
       expect(web.HostConfig.PublishAllPorts).toBe(false);
-      expect(web.HostConfig.PortBindings).toEqual({ "5000/tcp": [{ HostIp: lab().clusterb.ip, HostPort: "" }] });
+      expect(web.HostConfig.PortBindings).toEqual({
+        "5000/tcp": [{ HostIp: lab().clusterb.ip, HostPort: "" }],
+      });
       expect(web.Config.Env ?? []).not.toContain("HELLOAPP_PORT_5000_TCP=tcp://helloapp:5000");
 
       expect(await httpGet(result.webUrls[0] ?? "")).toContain('The linked container says ... "Hello World!');

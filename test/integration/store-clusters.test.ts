@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { cp, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
@@ -255,6 +255,33 @@ describe("the store with the lab's clusters", () => {
         cwd: root,
       },
     );
+    expect(stdout).toMatch(/clustera\s+ok\s+20\.10/);
+    expect(stdout).toMatch(/clusterb\s+ok\s+20\.10/);
+  });
+
+  it("refuses to start once a record was edited in the file, and `clusters` removes and re-adds it", async () => {
+    const env = { ...process.env, AMBASSADOR_STORE: storePath };
+    const cli = (...args: string[]) =>
+      run(join(root, "node_modules/.bin/tsx"), [join(root, "src/cli.ts"), ...args], { env, cwd: root }).catch(
+        (error: { stdout: string; stderr: string; code: number }) => error,
+      );
+    const json = JSON.parse(await readFile(storePath, "utf8"));
+    json.clusters[0].advertise = "203.0.113.9";
+    const seal = json.clusters[1].seal;
+    seal.tag = Buffer.from(seal.tag, "base64").subarray(0, 4).toString("base64");
+    await writeFile(storePath, JSON.stringify(json), { mode: 0o600 });
+    const refused = await cli("list");
+    expect(refused).toMatchObject({ code: 1, stdout: "" });
+    expect(refused.stderr).toBe(
+      `Could not start: cluster "clustera" in ${storePath} was changed outside ambassador (its seal no longer matches its host, TLS files, advertise address, channels or who added it), so it is not used; remove it (ambassador clusters remove clustera --force) and add it again from its credentials (ambassador clusters add clustera --env-file …)\n`,
+    );
+    for (const name of ["clustera", "clusterb"] as const) {
+      const removed = await cli("clusters", "remove", name, "--force");
+      expect(removed.stdout).toBe(`Removed cluster ${name}.\n`);
+      const added = await cli("clusters", "add", name, "--env-file", lab()[name].envFile);
+      expect(added.stdout).toContain(`Added cluster ${name}`);
+    }
+    const { stdout } = await cli("clusters", "test");
     expect(stdout).toMatch(/clustera\s+ok\s+20\.10/);
     expect(stdout).toMatch(/clusterb\s+ok\s+20\.10/);
   });

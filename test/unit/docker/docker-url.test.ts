@@ -43,10 +43,15 @@ describe("formatDockerUrl", () => {
 
 describe("isLoopback", () => {
   it("knows loopback names and addresses", () => {
-    for (const name of ["localhost", "127.0.0.1", "127.8.9.10", "::1", "[::1]"])
+    for (const name of ["localhost", "127.0.0.1", "127.8.9.10", "::1", "[::1]", "[::ffff:7f00:1]"])
       expect(isLoopback(name)).toBe(true);
-    for (const name of ["10.0.0.5", "localhost.example.com", "::", "0.0.0.0", "128.0.0.1"]) {
+    for (const name of ["10.0.0.5", "localhost.example.com", "::", "0.0.0.0", "128.0.0.1", "::ffff:a00:5"]) {
       expect(isLoopback(name)).toBe(false);
     }
+  });
+
+  it("does not take a *.localhost name for loopback: it is looked up like any other name", () => {
+    for (const name of ["docker.localhost", "evil.localhost", "localhost."])
+      expect(isLoopback(name)).toBe(false);
   });
 });

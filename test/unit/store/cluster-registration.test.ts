@@ -99,6 +99,14 @@ describe("resolveClusterRequest", () => {
     expect(candidate.tls).toBeUndefined();
   });
 
+  it("requires TLS for a *.localhost name, which is looked up in DNS like any other", async () => {
+    const error = await refusal(resolveClusterRequest(host("tcp://docker.localhost:2375")));
+    expect(error.code).toBe("tls-required");
+    expect(error.message).toMatch(
+      /^tcp:\/\/docker\.localhost:2375 is not a loopback address, so it needs TLS/,
+    );
+  });
+
   it("names a missing TLS file", async () => {
     const dir = join(root, "nokey");
     await cp(good, dir, { recursive: true });

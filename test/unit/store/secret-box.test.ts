@@ -3,8 +3,7 @@ import { chmod, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { UserError } from "../../../src/errors.js";
-import { loadSecretBox, SecretBox } from "../../../src/store/secret-box.js";
+import { loadSecretBox, SealError, SecretBox } from "../../../src/store/secret-box.js";
 
 const pem =
   "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n";
@@ -26,30 +25,51 @@ describe("SecretBox", () => {
     expect(Buffer.from(one.data, "base64").toString("utf8")).not.toContain("PRIVATE KEY");
   });
 
+  function failure(run: () => unknown): SealError {
+    try {
+      run();
+    } catch (caught) {
+      expect(caught).toBeInstanceOf(SealError);
+      return caught as SealError;
+    }
+    throw new Error("it opened");
+  }
+
   it("says the key is wrong instead of returning garbage", () => {
     const sealed = box.seal(pem, "cluster:a:tls-key");
     const other = new SecretBox(randomBytes(32), "AMBASSADOR_KEY");
-    const error = (() => {
-      try {
-        other.open(sealed, "cluster:a:tls-key");
-      } catch (caught) {
-        return caught;
-      }
-    })();
-    expect(error).toBeInstanceOf(UserError);
-    expect((error as UserError).code).toBe("wrong-key");
-    expect((error as UserError).message).toMatch(
-      /^cannot decrypt cluster:a:tls-key with the key from AMBASSADOR_KEY: it is not the key the store was written with/,
-    );
+    const error = failure(() => other.open(sealed, "cluster:a:tls-key"));
+    expect(error.reason).toBe("auth");
+    expect(error.message).toBe("it does not open with the key from AMBASSADOR_KEY");
   });
 
   it("refuses a value moved to another context or altered", () => {
     const sealed = box.seal(pem, "cluster:a:tls-key");
-    expect(() => box.open(sealed, "cluster:b:tls-key")).toThrow(UserError);
+    expect(failure(() => box.open(sealed, "cluster:b:tls-key")).reason).toBe("auth");
     const data = Buffer.from(sealed.data, "base64");
     data[0] = (data[0] ?? 0) ^ 1;
-    expect(() => box.open({ ...sealed, data: data.toString("base64") }, "cluster:a:tls-key")).toThrow(
-      UserError,
+    expect(
+      failure(() => box.open({ ...sealed, data: data.toString("base64") }, "cluster:a:tls-key")).reason,
+    ).toBe("auth");
+  });
+
+  it("refuses a tag cut to 4 bytes, which GCM would otherwise accept", () => {
+    const sealed = box.seal(pem, "c");
+    const cut = Buffer.from(sealed.tag, "base64").subarray(0, 4).toString("base64");
+    const error = failure(() => box.open({ ...sealed, tag: cut }, "c"));
+    expect(error.reason).toBe("shape");
+    expect(error.message).toBe("its seal's tag is 4 bytes where AES-256-GCM uses 16");
+    expect(Buffer.from(sealed.tag, "base64")).toHaveLength(16);
+  });
+
+  it("refuses a nonce that is not 12 bytes, and fields that are not base64", () => {
+    const sealed = box.seal(pem, "c");
+    const longIv = Buffer.concat([Buffer.from(sealed.iv, "base64"), Buffer.alloc(4)]).toString("base64");
+    expect(failure(() => box.open({ ...sealed, iv: longIv }, "c")).message).toBe(
+      "its seal's nonce is 16 bytes where AES-256-GCM uses 12",
+    );
+    expect(failure(() => box.open({ ...sealed, tag: `${sealed.tag}!` }, "c")).message).toBe(
+      "its seal's tag is not base64",
     );
   });
 });
