@@ -147,14 +147,9 @@ export class DockerodeHost implements DockerHost {
   }
 
   removeContainer(id: string, name: string, options?: CallOptions): Promise<boolean> {
-    return this.removed(
-      this.call(
-        "remove container",
-        { container: name },
-        (abortSignal) => this.docker.getContainer(id).remove({ force: true, v: true, abortSignal }),
-        options,
-      ),
-    );
+    const remove = (abortSignal: AbortSignal) =>
+      this.docker.getContainer(id).remove({ force: true, v: true, abortSignal });
+    return this.removed(this.call("remove container", { container: name }, remove, options));
   }
 
   async containerLogs(id: string, name: string, options?: CallOptions): Promise<string> {
@@ -211,14 +206,8 @@ export class DockerodeHost implements DockerHost {
   }
 
   removeNetwork(id: string, name: string, options?: CallOptions): Promise<boolean> {
-    return this.removed(
-      this.call(
-        "remove network",
-        { network: name },
-        (abortSignal) => this.docker.getNetwork(id).remove({ abortSignal }),
-        options,
-      ),
-    );
+    const remove = (abortSignal: AbortSignal) => this.docker.getNetwork(id).remove({ abortSignal });
+    return this.removed(this.call("remove network", { network: name }, remove, options));
   }
 
   async connectNetwork(

@@ -33,7 +33,7 @@ export async function createUniquelyNamed(
     const name = attempt === 1 ? base : `${base}-${attempt}`;
     if (await host.inspectContainer(name, { signal })) continue;
     try {
-      const id = await host.createContainer({ ...spec, name }, { signal });
+      const id = await host.createContainer({ ...spec, name });
       const created = { id, name };
       onCreated(created);
       return created;
@@ -60,7 +60,7 @@ export interface AmbassadorRequest {
   /** The host address to publish on; all of the host's addresses when unset. */
   publishIp?: string;
   /** Runs once the container exists and before it starts: private files go in here. */
-  prepare?: (container: CreatedContainer, signal?: AbortSignal) => Promise<void>;
+  prepare?: (container: CreatedContainer) => Promise<void>;
   networkMode?: string;
   networkAliases?: string[];
   links?: string[];
@@ -139,34 +139,31 @@ export async function runAmbassador(
       // Left registered: the caller's rollback retries it and reports it when the host is gone.
     }
   };
-  let container = await createUniquelyNamed(
-    host,
-    request.baseName,
-    containerSpec(request, mode, false),
-    onCreated,
-    signal,
-  );
-  try {
-    await request.prepare?.(container, signal);
-    await host.startContainer(container.id, container.name, { signal });
-  } catch (error) {
-    const retry = request.publish && error instanceof DockerCallError && portTaken.test(error.reason);
-    await discard(container);
-    if (!retry) throw error;
-    container = await createUniquelyNamed(
+  /** Creates and starts the container; one that would not start is removed again before the error is thrown. */
+  const launch = async (publishAny: boolean) => {
+    const made = await createUniquelyNamed(
       host,
       request.baseName,
-      containerSpec(request, mode, true),
+      containerSpec(request, mode, publishAny),
       onCreated,
       signal,
     );
     try {
-      await request.prepare?.(container, signal);
-      await host.startContainer(container.id, container.name, { signal });
-    } catch (second) {
-      await discard(container);
-      throw second;
+      await request.prepare?.(made);
+      await host.startContainer(made.id, made.name);
+      return made;
+    } catch (error) {
+      await discard(made);
+      throw error;
     }
+  };
+  let container: CreatedContainer;
+  try {
+    container = await launch(false);
+  } catch (error) {
+    const retry = request.publish && error instanceof DockerCallError && portTaken.test(error.reason);
+    if (!retry) throw error;
+    container = await launch(true);
   }
   try {
     const handshake = await awaitReady(host, container, mode, options);

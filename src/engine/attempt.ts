@@ -37,7 +37,10 @@ export class Attempt {
     private readonly deps: AttemptDeps,
   ) {}
 
-  /** Aborted once any step failed, so calls of steps running beside it stop at once. */
+  /**
+   * Aborted once any step failed: no further step starts, and reads and waits running beside it stop at once. Calls
+   * that make something are left to finish, so whatever they made is known and rolled back.
+   */
   get signal(): AbortSignal {
     return this.#abort.signal;
   }

@@ -1,7 +1,9 @@
+import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import type { ClusterDirectory } from "../docker/clusters.js";
 import type { LinkRepository } from "../domain/link.js";
 import type { LinkAuthority } from "../domain/pki.js";
+import { UserError } from "../errors.js";
 import type { AmbassadorLauncher, EngineLogger } from "./ambassador-launcher.js";
 import { Attempt, type LinkStep } from "./attempt.js";
 import type { AmbassadorMode } from "./types.js";
@@ -30,10 +32,19 @@ export function newAttempt(core: EngineCore, linkId: string): Attempt {
   });
 }
 
-/** The addresses a source ambassador admits: the target cluster's egress, by default its advertise address. */
-export function admittedFrom(core: EngineCore, targetCluster: string): string[] {
+/**
+ * The addresses a source ambassador admits: the target cluster's egress, by default its advertise address (a host
+ * name is looked up now). Throws a UserError when there is none to admit, rather than admitting everyone.
+ */
+export async function admittedFrom(core: EngineCore, targetCluster: string): Promise<string[]> {
   const summary = core.clusters.list().find((cluster) => cluster.name === targetCluster);
   if (summary?.egress?.length) return summary.egress;
   const advertise = summary?.advertise ?? core.clusters.host(targetCluster).advertise;
-  return isIP(advertise) === 4 ? [`${advertise}/32`] : [];
+  if (isIP(advertise) === 4) return [`${advertise}/32`];
+  const found = await lookup(advertise, { all: true, family: 4 }).catch(() => []);
+  if (found.length) return found.map((entry) => `${entry.address}/32`);
+  throw new UserError(
+    "no-egress",
+    `Cannot tell which addresses ${targetCluster} connects from (its advertise address ${advertise} is not an IPv4 address that resolves); register it with --egress CIDR (ambassador clusters add ${targetCluster} … --egress 10.0.0.0/24).`,
+  );
 }

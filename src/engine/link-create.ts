@@ -93,7 +93,7 @@ export async function createLink(
       actor: context.actor,
       protection: options.plaintext ? "plaintext" : "mtls",
       mode: options.mode ?? core.mode,
-      admit: admittedFrom(core, targetCluster),
+      admit: await admittedFrom(core, targetCluster),
       source,
       target,
       live: {},

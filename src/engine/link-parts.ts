@@ -76,8 +76,8 @@ function networkPart(role: "source-network" | "target-network", side: "source" |
     async make(build) {
       const on = build.plan[side];
       const name = networkNames(build.plan)[side] as string;
-      await build.attempt.step(`create ${side} network`, on.name, async (signal) => {
-        const id = await on.createNetwork(name, labels(build, role), { signal });
+      await build.attempt.step(`create ${side} network`, on.name, async () => {
+        const id = await on.createNetwork(name, labels(build, role));
         build.attempt.track({ cluster: on.name, kind: "network", role, id, name });
       });
       return { name, kind: "network" };
@@ -96,8 +96,8 @@ const connectionPart: LinkPart = {
   async make(build) {
     const { source, app } = build.plan;
     const network = networkNames(build.plan).source as string;
-    await build.attempt.step("connect container", source.name, async (signal) => {
-      await source.connectNetwork(network, app.id, undefined, { signal });
+    await build.attempt.step("connect container", source.name, async () => {
+      await source.connectNetwork(network, app.id);
       build.attempt.track({
         cluster: source.name,
         kind: "connection",
@@ -119,8 +119,7 @@ async function tlsSpec(build: Build, side: "source" | "target"): Promise<Partial
   const archive = await tlsArchive(credentials.ca, credentials[side]);
   return {
     env: [`AMBASSADOR_TLS_ROLE=${side === "source" ? "server" : "client"}`, `AMBASSADOR_TLS_PEER=${peer}`],
-    prepare: (container, signal) =>
-      host.putArchive(container.id, container.name, tlsArchiveRoot, archive, { signal }),
+    prepare: (container) => host.putArchive(container.id, container.name, tlsArchiveRoot, archive),
   };
 }
 
@@ -254,7 +253,7 @@ const webPart: LinkPart = {
           }),
         signal,
       );
-      await target.startContainer(created.id, created.name, { signal });
+      await target.startContainer(created.id, created.name);
       return created;
     });
     build.containers.web = made;

@@ -78,7 +78,7 @@ async function planRepair(core: EngineCore, link: LinkRecord, context: RequestCo
     actor: context.actor,
     protection: link.protection ?? "plaintext",
     mode: core.mode,
-    admit: admittedFrom(core, link.targetCluster),
+    admit: await admittedFrom(core, link.targetCluster),
     source,
     target,
     live,

@@ -28,21 +28,29 @@ function tcpReachable(address: string, deadlineMs: number): Promise<void> {
 
 const notOurImage = /executable file not found|no such file or directory/i;
 
-/** Runs `ambassador probe` in the target ambassador: true when it proved the path, false when the image lacks it. */
-async function probeInTarget(
+/** Runs `ambassador probe` in one of the link's ambassadors: true when it proved its routes, false when the image lacks it. */
+async function probeIn(
   clusters: ClusterDirectory,
   link: LinkRecord,
+  role: "source" | "target",
   deadlineMs: number,
 ): Promise<boolean> {
-  const target = link.resources.find((r) => r.role === "target");
-  if (!target) throw new Error("the link records no target ambassador");
+  const ambassador = link.resources.find((r) => r.role === role);
+  if (!ambassador) throw new Error(`the link records no ${role} ambassador`);
   try {
     const result = await clusters
-      .host(target.cluster)
-      .exec(target.id, target.name, ["/bin/ambassador", "probe"], { timeoutMs: deadlineMs });
+      .host(ambassador.cluster)
+      .exec(ambassador.id, ambassador.name, ["/bin/ambassador", "probe"], { timeoutMs: deadlineMs });
     if (result.exitCode === 0) return true;
     if (result.exitCode === 126 || result.exitCode === 127) return false;
-    throw new Error(result.output.trim().split("\n").at(-1) || `probe exited ${result.exitCode}`);
+    const why = result.output
+      .trim()
+      .split("\n")
+      .at(-1)
+      ?.replace(/^ambassador: probe: /, "");
+    throw new Error(
+      `${role} ambassador on ${ambassador.cluster}: ${why || `probe exited ${result.exitCode}`}`,
+    );
   } catch (error) {
     if (notOurImage.test((error as Error).message)) return false;
     throw error;
@@ -50,9 +58,10 @@ async function probeInTarget(
 }
 
 /**
- * Whether a connection through the link's target side reaches its source container, proved from inside the target
- * ambassador (through its own forwarding, TLS included). An image without the probe (the seed's) is checked the old
- * way: the source ambassador accepts a TCP connection. Undefined when the path works, else what is wrong.
+ * Whether the link's path works end to end, proved from inside both ambassadors: the source one reaches the source
+ * container, and the target one reaches the source ambassador as its forwarding does (TLS handshake included). An
+ * image without the probe (the seed's) is checked the old way: the source ambassador accepts a TCP connection.
+ * Undefined when the path works, else what is wrong.
  */
 export async function probePath(
   clusters: ClusterDirectory,
@@ -60,7 +69,11 @@ export async function probePath(
   deadlineMs: number,
 ): Promise<string | undefined> {
   try {
-    if (await probeInTarget(clusters, link, deadlineMs)) return undefined;
+    const proved = await Promise.all([
+      probeIn(clusters, link, "source", deadlineMs),
+      probeIn(clusters, link, "target", deadlineMs),
+    ]);
+    if (proved.every(Boolean)) return undefined;
     await Promise.all(link.connections.map(({ address }) => tcpReachable(address, deadlineMs)));
     return undefined;
   } catch (error) {

@@ -82,6 +82,8 @@ function createClusterLimiter(limit: number) {
 
 export function createLinkMonitor(options: LinkMonitorOptions): LinkMonitor {
   const timeoutMs = options.checkTimeoutMs ?? Math.min(5_000, Math.max(500, options.intervalMs / 2));
+  // Proving a path runs a command in both ambassadors, whose own probe allows 3 s for an answer.
+  const pathTimeoutMs = Math.max(timeoutMs, 4_000);
   const now = options.now ?? (() => new Date());
   const withSlot = createClusterLimiter(options.perClusterConcurrency ?? 4);
   const inFlight = new Map<string, Promise<LinkCheck>>();
@@ -111,7 +113,7 @@ export function createLinkMonitor(options: LinkMonitorOptions): LinkMonitor {
     const found = problems.filter((problem): problem is string => problem !== undefined);
     if (found.length) return found;
     try {
-      await withSlot(link.targetCluster, () => options.probe.path(link, timeoutMs));
+      await withSlot(link.targetCluster, () => options.probe.path(link, pathTimeoutMs));
       return [];
     } catch (error) {
       return [

@@ -79,6 +79,17 @@ describe("links that watch themselves, over Slack on the lab", () => {
       ]);
       expect(added?.exitCode, added?.output).toBe(0);
     }
+    // Host A under a second name, for a link that stays on host A: its target reaches the source's published port
+    // through Docker's hairpin, from an address of host A's own networks, so that name admits any address.
+    const local = await harness.services.runClustersCommand?.([
+      "add",
+      "clustera-local",
+      "--env-file",
+      lab().clustera.envFile,
+      "--egress",
+      "0.0.0.0/0",
+    ]);
+    expect(local?.exitCode, local?.output).toBe(0);
     a = await labDocker(lab().clustera);
     b = await labDocker(lab().clusterb);
     await cleanUp({ a, b, engine: harness.services.engine, links });
@@ -133,11 +144,10 @@ describe("links that watch themselves, over Slack on the lab", () => {
   }, 90_000);
 
   it("reports a link broken when host B's engine stops, and keeps checking a link on host A on time", async () => {
-    // The link command wants two clusters; the engine itself links within one, which keeps this link on host A.
     const local = await harness.services.engine.link(
       "app2",
       "clustera",
-      "clustera",
+      "clustera-local",
       { alias: "helloapp2" },
       {
         actor: { kind: "slack", team: "T1", user: "UADMIN" },
