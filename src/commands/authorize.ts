@@ -3,6 +3,7 @@ import type { Actor } from "../domain/actor.js";
 import type { ClusterSummary } from "../domain/cluster.js";
 import { UserError } from "../errors.js";
 import type { CommandSpec, Invocation } from "./command.js";
+import type { Services } from "./services.js";
 
 /** Error codes that mean "refused", as opposed to "failed". */
 export const refusalCodes = new Set(["not-admin", "channel-not-allowed"]);
@@ -62,4 +63,15 @@ export function assertChannelAllowed(
       `Cluster ${name} may only be used from ${allowed}. Run the command there, or ask an operator to add this channel with \`ambassador clusters add ${name} … --channel ${invocation.channel ?? "CHANNEL_ID"}\`.`,
     );
   }
+}
+
+/** The link a reference names, once this invocation may act on it: both of its clusters allow the channel. */
+export function findAuthorised(
+  services: Pick<Services, "engine" | "clusters">,
+  invocation: Invocation,
+  ref: string,
+) {
+  const link = services.engine.find(ref);
+  assertChannelAllowed([link.sourceCluster, link.targetCluster], invocation, services.clusters);
+  return link;
 }

@@ -10,8 +10,6 @@ export const clustersCommand = defineCommand({
   name: "clusters",
   summary: "List the registered clusters with reachability and round-trip time (never credentials).",
   example: "clusters",
-  positionals: [],
-  options: [],
   schema: ClustersInput,
   mutating: false,
   progress: () => "Checking the clusters…",

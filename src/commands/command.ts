@@ -92,11 +92,12 @@ export interface CommandSpec<Input = unknown> {
   run(input: Input, context: CommandContext): Promise<CommandResult>;
 }
 
-/** Declares a command with its input type inferred from its schema. */
+/** Declares a command with its input type inferred from its schema; no positionals or options unless given. */
 export function defineCommand<Schema extends z.ZodType>(
-  spec: Omit<CommandSpec<z.infer<Schema>>, "schema"> & { schema: Schema },
+  spec: Omit<CommandSpec<z.infer<Schema>>, "schema" | "positionals" | "options"> &
+    Partial<Pick<CommandSpec, "positionals" | "options">> & { schema: Schema },
 ): CommandSpec {
-  return spec as unknown as CommandSpec;
+  return { positionals: [], options: [], ...spec } as unknown as CommandSpec;
 }
 
 export function optionKey(option: OptionSpec): string {

@@ -21,7 +21,6 @@ export function createHelpCommand(commands: () => readonly CommandSpec[]): Comma
     summary: "Show the commands, or one command in detail.",
     example: "help link",
     positionals: [{ name: "command", optional: true }],
-    options: [],
     schema: HelpInput,
     mutating: false,
     async run(input) {

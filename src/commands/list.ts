@@ -9,8 +9,6 @@ export const listCommand = defineCommand({
   name: "list",
   summary: "List the links, with the live state of their containers and their health.",
   example: "list",
-  positionals: [],
-  options: [],
   schema: ListInput,
   mutating: false,
   progress: () => "Reading the links…",

@@ -10,7 +10,6 @@ export const reconcileCommand = defineCommand({
   summary:
     "Compare the store with the hosts: name what the bot made that no link owns (left by a crash) and the links missing parts; with --fix, remove those orphans.",
   example: "reconcile --fix",
-  positionals: [],
   options: [{ name: "fix", flag: true, help: "remove the orphans and mark the links missing parts broken" }],
   schema: ReconcileInput,
   mutating: true,

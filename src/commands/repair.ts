@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { LinkRef } from "../domain/values.js";
-import { assertChannelAllowed } from "./authorize.js";
+import { findAuthorised } from "./authorize.js";
 import { defineCommand } from "./command.js";
 
 export const RepairInput = z.object({ linkId: LinkRef });
@@ -11,14 +11,12 @@ export const repairCommand = defineCommand({
     "Recreate what a link is missing (an ambassador, the consumer, a network) or what points at a stale address; all or nothing.",
   example: "repair 3f9a2c1b7e40",
   positionals: [{ name: "link-id" }],
-  options: [],
   schema: RepairInput,
   mutating: true,
   progress: (input) => `Repairing link ${input.linkId}…`,
   target: (input) => input.linkId,
   async run(input, { services, invocation }) {
-    const link = services.engine.find(input.linkId);
-    assertChannelAllowed([link.sourceCluster, link.targetCluster], invocation, services.clusters);
+    const link = findAuthorised(services, invocation, input.linkId);
     const result = await services.engine.repair(link.id, {
       actor: invocation.actor,
       channel: invocation.channel,

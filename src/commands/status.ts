@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { LinkRef } from "../domain/values.js";
 import { UserError } from "../errors.js";
-import { assertChannelAllowed } from "./authorize.js";
+import { findAuthorised } from "./authorize.js";
 import { defineCommand } from "./command.js";
 import { linkViews } from "./link-views.js";
 
@@ -13,14 +13,12 @@ export const statusCommand = defineCommand({
     "Show one link: the live state of each of its containers, its health, since when, and the last check.",
   example: "status 3f9a2c1b7e40",
   positionals: [{ name: "link-id" }],
-  options: [],
   schema: StatusInput,
   mutating: false,
   progress: (input) => `Looking at link ${input.linkId}…`,
   target: (input) => input.linkId,
   async run(input, { services, invocation }) {
-    const link = services.engine.find(input.linkId);
-    assertChannelAllowed([link.sourceCluster, link.targetCluster], invocation, services.clusters);
+    const link = findAuthorised(services, invocation, input.linkId);
     const view = (await linkViews(services)).find((candidate) => candidate.link.id === link.id);
     if (!view) throw new UserError("link-not-found", `Link ${link.id} was torn down.`);
     return { kind: "status", view };

@@ -34,7 +34,6 @@ export const teardownCommand = defineCommand({
     "Remove everything a link created, on both hosts. With no argument: the only link of this channel; when there are several, they are listed and nothing is removed.",
   example: "teardown web",
   positionals: [{ name: "link", optional: true }],
-  options: [],
   schema: TeardownInput,
   mutating: true,
   progress: (input) => (input.link ? `Tearing down ${input.link}…` : "Looking for this channel's links…"),

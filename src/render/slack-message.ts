@@ -1,21 +1,7 @@
 import type { types } from "@slack/bolt";
 import type { CommandResult } from "../commands/command.js";
 import type { Failure } from "../commands/execute.js";
-import {
-  cutText,
-  describeCluster,
-  describeContainers,
-  describeHealth,
-  describeLink,
-  describeProtection,
-  formatDuration,
-  formatMapping,
-  groupMappings,
-  hiddenNote,
-  reconcileLines,
-  repairLines,
-  statusLines,
-} from "./format.js";
+import * as format from "./format.js";
 import { renderFailureText, renderText } from "./text.js";
 
 type KnownBlock = types.KnownBlock;
@@ -54,7 +40,7 @@ function section(text: string): KnownBlock {
 }
 
 function context(text: string): KnownBlock {
-  return { type: "context", elements: [{ type: "mrkdwn", text: cutText(text, maxSectionText) }] };
+  return { type: "context", elements: [{ type: "mrkdwn", text: format.cutText(text, maxSectionText) }] };
 }
 
 /** Sections of text lines, each within Slack's limit; lines longer than the limit are cut with a note. */
@@ -71,7 +57,7 @@ function textSections(lines: readonly string[], code = false): KnownBlock[] {
     size = 0;
   };
   for (const raw of lines) {
-    const line = cutText(raw, room);
+    const line = format.cutText(raw, room);
     if (size + line.length + 1 > room) flush();
     chunk.push(line);
     size += line.length + 1;
@@ -84,7 +70,7 @@ function textSections(lines: readonly string[], code = false): KnownBlock[] {
 export function fitBlocks(blocks: readonly KnownBlock[]): KnownBlock[] {
   const sized = blocks.map((block) =>
     block.type === "section" && block.text && block.text.text.length > maxSectionText
-      ? { ...block, text: { ...block.text, text: cutText(block.text.text, maxSectionText) } }
+      ? { ...block, text: { ...block.text, text: format.cutText(block.text.text, maxSectionText) } }
       : block,
   );
   if (sized.length <= maxBlocks) return sized;
@@ -97,11 +83,13 @@ export function fitBlocks(blocks: readonly KnownBlock[]): KnownBlock[] {
   ];
 }
 
-function mappingBlocks(mappings: Parameters<typeof groupMappings>[0]): KnownBlock[] {
-  const lines = groupMappings(mappings).flatMap((group) => [
-    `${group.container} on ${group.cluster}:`,
-    ...group.mappings.map((m) => `  ${formatMapping(m)}`),
-  ]);
+function mappingBlocks(mappings: Parameters<typeof format.groupMappings>[0]): KnownBlock[] {
+  const lines = format
+    .groupMappings(mappings)
+    .flatMap((group) => [
+      `${group.container} on ${group.cluster}:`,
+      ...group.mappings.map((m) => `  ${format.formatMapping(m)}`),
+    ]);
   return lines.length ? textSections(lines, true) : [];
 }
 
@@ -120,9 +108,9 @@ function blocksFor(result: CommandResult): KnownBlock[] {
           [
             `link \`${link.id}\``,
             `connection ${connections.map((c) => `${c.port} -> ${c.address}`).join(", ")}`,
-            `protection ${describeProtection(link)}`,
+            `protection ${format.describeProtection(link)}`,
             `ambassadors ${escapeMrkdwn(source.name)}@${source.cluster} (${source.mode}), ${escapeMrkdwn(target.name)}@${target.cluster} (${target.mode})`,
-            ...(existing || !timings.length ? [] : [`took ${formatDuration(total)}`]),
+            ...(existing || !timings.length ? [] : [`took ${format.formatDuration(total)}`]),
           ].join(" · "),
         ),
       ];
@@ -143,7 +131,7 @@ function blocksFor(result: CommandResult): KnownBlock[] {
           blocks.push(context("no published ports"));
           continue;
         }
-        blocks.push(...textSections(entry.mappings.map(formatMapping), true));
+        blocks.push(...textSections(entry.mappings.map(format.formatMapping), true));
         const urls = entry.mappings.flatMap((m) => (m.url ? [m.url] : []));
         if (urls.length) blocks.push(...textSections(urls));
       }
@@ -154,7 +142,7 @@ function blocksFor(result: CommandResult): KnownBlock[] {
           ),
         );
       }
-      const note = hiddenNote(result.hidden, "searched");
+      const note = format.hiddenNote(result.hidden, "searched");
       if (note) blocks.push(context(note));
       return blocks;
     }
@@ -183,7 +171,10 @@ function blocksFor(result: CommandResult): KnownBlock[] {
         ...result.links.map(
           (view, index): KnownBlock => ({
             type: "section",
-            text: { type: "mrkdwn", text: cutText(escapeMrkdwn(describeLink(view)), maxSectionText) },
+            text: {
+              type: "mrkdwn",
+              text: format.cutText(escapeMrkdwn(format.describeLink(view)), maxSectionText),
+            },
             accessory: {
               type: "button",
               action_id: `${teardownActionPrefix}_${index}`,
@@ -194,7 +185,7 @@ function blocksFor(result: CommandResult): KnownBlock[] {
                 title: { type: "plain_text", text: "Tear down this link?" },
                 text: {
                   type: "mrkdwn",
-                  text: cutText(`Removes the ambassadors of \`${view.link.id}\` on both hosts.`, 300),
+                  text: format.cutText(`Removes the ambassadors of \`${view.link.id}\` on both hosts.`, 300),
                 },
                 confirm: { type: "plain_text", text: "Tear down" },
                 deny: { type: "plain_text", text: "Keep it" },
@@ -209,12 +200,12 @@ function blocksFor(result: CommandResult): KnownBlock[] {
         section(`*${result.links.length} ${result.links.length === 1 ? "link" : "links"}*`),
         ...result.links.map((view) =>
           section(
-            cutText(
+            format.cutText(
               escapeMrkdwn(
                 [
-                  describeLink(view),
-                  describeContainers(view),
-                  `health ${view.health ? describeHealth(view.health) : "not checked yet"}`,
+                  format.describeLink(view),
+                  format.describeContainers(view),
+                  `health ${view.health ? format.describeHealth(view.health) : "not checked yet"}`,
                 ]
                   .filter(Boolean)
                   .join("\n"),
@@ -225,28 +216,30 @@ function blocksFor(result: CommandResult): KnownBlock[] {
         ),
       ];
     case "status": {
-      const [title = "", ...rest] = statusLines(result.view).map(escapeMrkdwn);
+      const [title = "", ...rest] = format.statusLines(result.view).map(escapeMrkdwn);
       const icon = result.view.health?.state === "broken" ? ":warning:" : ":information_source:";
       return [section(`${icon} *${title}*`), ...textSections(rest)];
     }
     case "repair": {
-      const [title = "", ...rest] = repairLines(result.result, commandPrefix).map(escapeMrkdwn);
+      const [title = "", ...rest] = format.repairLines(result.result, commandPrefix).map(escapeMrkdwn);
       const icon = result.result.status === "repaired" ? ":hammer_and_wrench:" : ":white_check_mark:";
       return [section(`${icon} ${title}`), ...(rest.length ? textSections(rest, true) : [])];
     }
     case "reconcile": {
-      const [title = "", ...rest] = reconcileLines(result.result, result.fixed, commandPrefix).map(
-        escapeMrkdwn,
-      );
+      const [title = "", ...rest] = format
+        .reconcileLines(result.result, result.fixed, commandPrefix)
+        .map(escapeMrkdwn);
       return [section(title), ...(rest.length ? textSections(rest, true) : [])];
     }
     case "clusters": {
       const probes = new Map(result.probes.map((probe) => [probe.name, probe]));
       if (result.clusters.length === 0) return [section(escapeMrkdwn(renderText(result)))];
-      const note = hiddenNote(result.hidden, "shown");
+      const note = format.hiddenNote(result.hidden, "shown");
       return [
         ...textSections(
-          result.clusters.map((summary) => escapeMrkdwn(describeCluster(summary, probes.get(summary.name)))),
+          result.clusters.map((summary) =>
+            escapeMrkdwn(format.describeCluster(summary, probes.get(summary.name))),
+          ),
         ),
         ...(note ? [context(note)] : []),
       ];
@@ -281,18 +274,20 @@ export function renderSlackMessage(shown: CommandResult): SlackMessage {
   const result = withoutDockerUrls(shown);
   return {
     response_type: visibilityOf(result),
-    text: cutText(escapeFallback(renderText(result, { commandPrefix })), maxFallbackText),
+    text: format.cutText(escapeFallback(renderText(result, { commandPrefix })), maxFallbackText),
     blocks: fitBlocks(blocksFor(result)),
   };
 }
 
 /** A failure, shown only to the person who ran the command. */
 export function renderSlackFailure(failure: Failure): SlackMessage {
-  const text = cutText(escapeFallback(renderFailureText(failure, { commandPrefix })), maxFallbackText);
+  const text = format.cutText(escapeFallback(renderFailureText(failure, { commandPrefix })), maxFallbackText);
   const usage = failure.usage ? `\n*Usage:* \`${commandPrefix}${escapeMrkdwn(failure.usage)}\`` : "";
   return {
     response_type: "ephemeral",
     text,
-    blocks: fitBlocks([section(cutText(`:x: ${escapeFallback(failure.message)}${usage}`, maxSectionText))]),
+    blocks: fitBlocks([
+      section(format.cutText(`:x: ${escapeFallback(failure.message)}${usage}`, maxSectionText)),
+    ]),
   };
 }
