@@ -182,7 +182,7 @@ EOF
 IMAGES=(
   "hello-app:latest|EXPOSE 5000|CMD [\"httpd\", \"-f\", \"-p\", \"5000\", \"-h\", \"/srv/app\"]"
   "hello-web:latest|EXPOSE 5000|CMD [\"httpd\", \"-f\", \"-p\", \"5000\", \"-h\", \"/srv/web\"]"
-  "ambassador-bot/ambassador:latest|ENTRYPOINT [\"/bin/ambassador\"]"
+  "ambassador-bot/ambassador:latest|ENTRYPOINT [\"/bin/ambassador\"]|LABEL io.ambassador.handshake=1"
   "svendowideit/ambassador:latest|ENTRYPOINT [\"/bin/seed-ambassador\"]"
   "ambassador-lab/toolbox:latest|CMD [\"sleep\", \"86400\"]"
 )

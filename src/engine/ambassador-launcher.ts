@@ -15,6 +15,14 @@ import type { AmbassadorMode } from "./types.js";
 /** An image that speaks the handshake and carries mTLS links. */
 export const encryptingImage = "ambassador-bot/ambassador:latest";
 
+/** The label our ambassador image carries: it reports its mode and readiness, and can run kernel and tls. */
+export const handshakeLabel = "io.ambassador.handshake";
+
+const cannotEncrypt = (image: string) =>
+  `the image ${image} cannot carry encrypted links (it does not report an ambassador mode); link with --plaintext, or set AMBASSADOR_IMAGE to ${encryptingImage}`;
+const cannotKernel = (image: string) =>
+  `the image ${image} does not report an ambassador mode, so it cannot run in kernel mode`;
+
 /** An ambassador to run, before the launcher adds its image and labels. */
 export type AmbassadorSpec = Omit<AmbassadorRequest, "image" | "labels">;
 
@@ -38,12 +46,31 @@ function refusedKernel(error: unknown): boolean {
  */
 export class AmbassadorLauncher {
   readonly #relayOnly = new Set<string>();
+  readonly #speaks = new Map<string, Promise<boolean>>();
 
   constructor(
     readonly image: string,
     private readonly runner: Omit<RunnerOptions, "signal">,
     private readonly logger?: EngineLogger,
   ) {}
+
+  /**
+   * Whether the image speaks our handshake, from its own configuration (our label, or our entrypoint), asked once
+   * per host and image: a foreign image (the seed's) goes straight to relay instead of being waited for.
+   */
+  private speaksHandshake(request: AmbassadorSpec): Promise<boolean> {
+    const key = `${request.host.name}\u0000${this.image}`;
+    let known = this.#speaks.get(key);
+    if (!known) {
+      known = request.host.inspectImage(this.image).then((info) => {
+        const entrypoint = [info?.Config?.Entrypoint ?? []].flat().join(" ");
+        return info?.Config?.Labels?.[handshakeLabel] === "1" || /(^|\/)ambassador( |$)/.test(entrypoint);
+      });
+      known.catch(() => this.#speaks.delete(key));
+      this.#speaks.set(key, known);
+    }
+    return known;
+  }
 
   async launch(
     request: AmbassadorSpec,
@@ -53,11 +80,15 @@ export class AmbassadorLauncher {
     role: ResourceRole,
   ): Promise<RunningAmbassador> {
     const key = `${request.host.name}\u0000${this.image}`;
+    const ours = await this.speaksHandshake(request);
+    if (!ours && wantedMode === "tls") throw new AmbassadorRefused(cannotEncrypt(this.image));
+    if (!ours && wantedMode === "kernel") throw new AmbassadorRefused(cannotKernel(this.image));
     const modes: AmbassadorMode[] = wantedMode
       ? [wantedMode]
-      : this.#relayOnly.has(key)
+      : this.#relayOnly.has(key) || !ours
         ? ["relay"]
         : ["kernel", "relay"];
+    const runner = ours ? this.runner : { ...this.runner, handshakeMs: 0 };
     const cluster = request.host.name;
     const onCreated = (made: { id: string; name: string }) =>
       attempt.track({ cluster, kind: "container", role, id: made.id, name: made.name });
@@ -70,7 +101,7 @@ export class AmbassadorLauncher {
         running = await runAmbassador(
           full,
           mode,
-          { ...this.runner, signal: attempt.signal },
+          { ...runner, signal: attempt.signal },
           onCreated,
           onRemoved,
         );
@@ -89,17 +120,13 @@ export class AmbassadorLauncher {
       if (mode === "tls" && !running.handshake) {
         await request.host.removeContainer(running.id, running.name);
         onRemoved(running);
-        throw new AmbassadorRefused(
-          `the image ${this.image} cannot carry encrypted links (it does not report an ambassador mode); link with --plaintext, or set AMBASSADOR_IMAGE to ${encryptingImage}`,
-        );
+        throw new AmbassadorRefused(cannotEncrypt(this.image));
       }
       if (mode === "kernel" && !running.handshake) {
         await request.host.removeContainer(running.id, running.name);
         onRemoved(running);
         if (wantedMode === "kernel") {
-          throw new AmbassadorRefused(
-            `the image ${this.image} does not report an ambassador mode, so it cannot run in kernel mode`,
-          );
+          throw new AmbassadorRefused(cannotKernel(this.image));
         }
         // An image without our handshake (the seed's socat ambassador): it relays, and needs no NET_ADMIN.
         this.#relayOnly.add(key);

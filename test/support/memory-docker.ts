@@ -454,10 +454,16 @@ export class MemoryDockerHost implements DockerHost {
         const known = this.imageOf(image);
         if (!known) return undefined;
         const exposed = Object.fromEntries(known.exposedPorts.map((port) => [port, {}]));
+        const entrypoint = {
+          ambassador: ["/bin/ambassador"],
+          "foreign-ambassador": ["/bin/seed-ambassador"],
+          plain: null,
+        };
+        const labels = known.behaviour === "ambassador" ? { "io.ambassador.handshake": "1" } : {};
         return {
           Id: known.id,
           RepoTags: [known.ref],
-          Config: { ExposedPorts: exposed },
+          Config: { ExposedPorts: exposed, Entrypoint: entrypoint[known.behaviour], Labels: labels },
         } as unknown as Docker.ImageInspectInfo;
       },
       options,

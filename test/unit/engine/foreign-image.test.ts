@@ -1,0 +1,27 @@
+import { describe, expect, it } from "vitest";
+import { LinkStepError } from "../../../src/engine/step-errors.js";
+import { memoryEngine } from "../../support/memory-engine.js";
+
+const tester = { actor: { kind: "local" as const, user: "tester" } };
+const seedImage = "svendowideit/ambassador:latest";
+
+describe("the seed's ambassador image, known from its own configuration", () => {
+  it("relays a plaintext link at once, without waiting out a handshake it never gives", async () => {
+    const lab = memoryEngine({ ambassadorImage: seedImage, deadlines: { handshake: 5_000 } });
+    const started = performance.now();
+    const result = await lab.engine.link("app", "clustera", "clusterb", { plaintext: true }, tester);
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect([result.source.mode, result.target.mode]).toEqual(["relay", "relay"]);
+  });
+
+  it("refuses an encrypted link before making anything, saying to use --plaintext", async () => {
+    const lab = memoryEngine({ ambassadorImage: seedImage, deadlines: { handshake: 5_000 } });
+    const started = performance.now();
+    const error = await lab.engine.link("app", "clustera", "clusterb", {}, tester).catch((e: unknown) => e);
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(error).toBeInstanceOf(LinkStepError);
+    expect((error as Error).message).toMatch(/cannot carry encrypted links .*; link with --plaintext/);
+    expect(await lab.a.listContainers(["io.ambassador.link"])).toEqual([]);
+    expect(await lab.b.listContainers(["io.ambassador.link"])).toEqual([]);
+  });
+});
