@@ -130,20 +130,21 @@ export class FileAuditLog implements AuditLog {
   async #write(entries: readonly AuditEntry[]): Promise<void> {
     try {
       let size = this.#size ?? (await this.#currentSize());
-      let chunk = "";
+      let chunk: string[] = [];
       for (const entry of entries) {
         const line = `${JSON.stringify(entry)}\n`;
         const bytes = Buffer.byteLength(line);
-        if (size + Buffer.byteLength(chunk) > 0 && size + Buffer.byteLength(chunk) + bytes > this.maxBytes) {
-          await this.#appendToFile(chunk);
+        if (size > 0 && size + bytes > this.maxBytes) {
+          await this.#appendToFile(chunk.join(""));
           await this.#rotate();
           size = 0;
-          chunk = "";
+          chunk = [];
         }
-        chunk += line;
+        chunk.push(line);
+        size += bytes;
       }
-      await this.#appendToFile(chunk);
-      this.#size = size + Buffer.byteLength(chunk);
+      await this.#appendToFile(chunk.join(""));
+      this.#size = size;
     } catch (error) {
       this.#size = undefined;
       throw new Error(`could not write the audit log ${this.path}: ${(error as Error).message}`, {
