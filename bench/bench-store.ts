@@ -118,7 +118,7 @@ function hex(bytes: number): string {
 }
 
 /** A link as the engine records one, whose containers and networks exist nowhere. */
-function syntheticLink(index: number, source: string, target: string): LinkRecord {
+export function syntheticLink(index: number, source: string, target: string): LinkRecord {
   const id = hex(6);
   const name = (role: string) => `bench-${index}-${role}-${id}`;
   return {

@@ -45,7 +45,8 @@ export function formatReport(results: BenchResults): string {
   lines.push("", "Control plane:");
   const { notMeasured, ambassadorPeakMemoryByPathMiB, counts, ...figures } = results.controlPlane;
   lines.push(
-    `  ${counts.links} links, ${counts.slackCommands} slash commands at once, ${counts.storeLinks} links and ` +
+    `  ${counts.links} links, ${counts.slackCommands} slash commands at once (${counts.storeLinks} links and ` +
+      `${counts.auditEntries} moved audit entries in their store), ${counts.storeLinks} links and ` +
       `${counts.scaleClusters} clusters (${counts.scaleDeadClusters} dead) in the scale store`,
   );
   for (const [name, value] of Object.entries(figures)) {

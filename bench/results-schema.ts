@@ -35,8 +35,10 @@ export const ControlPlaneCounts = z.object({
   links: z.number().int().positive(),
   /** Slash commands sent at once. */
   slackCommands: z.number().int().positive(),
-  /** Links in the store for the bot's memory and the scale figures. */
+  /** Links in the store for the bot's memory, the scale figures and the Slack acks. */
   storeLinks: z.number().int().positive(),
+  /** Audit entries an older store held, moved to the audit file when the bot opens it for the Slack acks. */
+  auditEntries: z.number().int().positive(),
   /** Clusters in the store for the scale figures, of which scaleDeadClusters do not answer. */
   scaleClusters: z.number().int().positive(),
   scaleDeadClusters: z.number().int().positive(),

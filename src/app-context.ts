@@ -34,6 +34,7 @@ export const defaultBackend: BackendFactory = async (config, logger, purpose = {
   const store = await openStoreServices(config.store, {
     deadlines: config.deadlines,
     allowAlteredClusters: purpose.clustersCommand === true,
+    logger,
   });
   for (const notice of store.notices) process.stderr.write(`${notice}\n`);
   const engine = createLinkEngine({

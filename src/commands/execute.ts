@@ -29,7 +29,8 @@ export type Prepared =
       run(): Promise<Outcome>;
     };
 
-async function audit(services: Services, entry: Omit<AuditEntry, "at">): Promise<void> {
+/** Logs the entry and queues it for the audit log, without waiting for the disk: answers come first. */
+function audit(services: Services, entry: Omit<AuditEntry, "at">): void {
   services.logger.info(
     {
       action: entry.action,
@@ -40,11 +41,9 @@ async function audit(services: Services, entry: Omit<AuditEntry, "at">): Promise
     },
     `${entry.action}: ${entry.outcome}`,
   );
-  try {
-    await services.audit.record(entry);
-  } catch (error) {
-    services.logger.error({ err: error, action: entry.action }, "could not write the audit log");
-  }
+  services.audit.record(entry).catch((error: unknown) => {
+    services.logger.error({ err: error, entry }, "could not write the audit log");
+  });
 }
 
 /** What the audit log says a change did: the link it made, how a teardown ended, what a repair recreated. */
@@ -76,7 +75,7 @@ export async function prepareCommand(
   const base = { actor: invocation.actor, channel: invocation.channel };
   const parsed = typeof line === "string" ? parseCommand(line) : parseWords(line);
   if (!parsed.ok) {
-    await audit(services, {
+    audit(services, {
       ...base,
       action: parsed.command?.name ?? "unknown",
       outcome: "refused",
@@ -88,10 +87,10 @@ export async function prepareCommand(
   const target = command.target?.(input);
   const record = (outcome: AuditEntry["outcome"], detail?: string) =>
     audit(services, { ...base, action: command.name, target, outcome, detail });
-  const failed = async (error: unknown): Promise<Failure> => {
+  const failed = (error: unknown): Failure => {
     if (isUserError(error)) {
       const refused = refusalCodes.has(error.code);
-      await record(refused ? "refused" : "error", error.message);
+      record(refused ? "refused" : "error", error.message);
       return { message: error.message, refused };
     }
     const reference = errorReference();
@@ -106,7 +105,7 @@ export async function prepareCommand(
       },
       `command ${command.name} failed`,
     );
-    await record("error", `reference ${reference}: ${describeError(error)}`);
+    record("error", `reference ${reference}: ${describeError(error)}`);
     return {
       message: `Something went wrong while running \`${command.name}\`. The bot's operator can find the details in its log under reference ${reference}.`,
       reference,
@@ -118,7 +117,7 @@ export async function prepareCommand(
     const clusterNames = command.clustersOf?.(input);
     if (clusterNames) assertChannelAllowed(clusterNames, invocation, services.clusters);
   } catch (error) {
-    return { kind: "failed", failure: await failed(error) };
+    return { kind: "failed", failure: failed(error) };
   }
   return {
     kind: "ready",
@@ -128,10 +127,10 @@ export async function prepareCommand(
     run: async () => {
       try {
         const result = await command.run(input, { services, invocation });
-        await record("ok", auditDetail(result));
+        record("ok", auditDetail(result));
         return { ok: true, result };
       } catch (error) {
-        return { ok: false, failure: await failed(error) };
+        return { ok: false, failure: failed(error) };
       }
     },
   };

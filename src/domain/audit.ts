@@ -15,6 +15,11 @@ export type AuditEntry = z.infer<typeof AuditEntry>;
 
 /** The append-only audit log. */
 export interface AuditLog {
+  /**
+   * Queues an entry, stamped now, to be written after the answer in hand is sent; resolves once it is written
+   * or, when it could not be, reported in the log. Never rejects.
+   */
   record(entry: Omit<AuditEntry, "at">): Promise<void>;
-  entries(): AuditEntry[];
+  /** Every entry kept, oldest first, once those recorded so far are written. */
+  entries(): Promise<AuditEntry[]>;
 }

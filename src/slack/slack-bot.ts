@@ -14,6 +14,7 @@ import {
 } from "../render/slack-message.js";
 import { createBoltLogger } from "./bolt-logger.js";
 import { type ConnectionGuard, guardConnections } from "./connection-guard.js";
+import { holdAudit } from "./held-audit.js";
 import { httpLimits, serverOptions } from "./http-limits.js";
 import { guardSignedRequests } from "./signed-request-guard.js";
 import { createWorkTracker } from "./work-tracker.js";
@@ -124,6 +125,9 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
   };
 
   app.command(slashCommand, async ({ command, ack, respond }) => {
+    // Nothing between the signature check and the ack may touch the disk: audit lines wait for the ack.
+    const held = holdAudit(services.audit);
+    const scoped: Services = { ...services, audit: held.audit };
     let acked = false;
     const answer = async (message: SlackMessage) => {
       acked = true;
@@ -139,7 +143,7 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
         channel: command.channel_id,
         trusted: false,
       };
-      const prepared = await prepareCommand(command.text ?? "", invocation, services);
+      const prepared = await prepareCommand(command.text ?? "", invocation, scoped);
       if (prepared.kind === "failed") {
         await answer(renderSlackFailure(prepared.failure));
         return;
@@ -158,6 +162,8 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
     } catch (error) {
       const message = failedToAnswer(error, { team: command.team_id, user: command.user_id });
       if (!acked) await ack(message);
+    } finally {
+      held.release();
     }
   });
 

@@ -1,16 +1,14 @@
 import type { DockerEndpoint } from "../docker/docker-client.js";
 import type { TlsMaterial } from "../docker/tls-material.js";
 import type { Actor } from "../domain/actor.js";
+import type { AuditLog } from "../domain/audit.js";
 import { UserError } from "../errors.js";
-import { auditEntry } from "./audit.js";
 import {
   alteredClusterError,
+  checkSeals,
   clusterSealContext,
-  keyMatches,
   sealCluster,
   sealKeyCheck,
-  storeKeyError,
-  wrongKeyError,
 } from "./cluster-seal.js";
 import type { ClusterRecord } from "./schema.js";
 import { SealError, type SecretBox } from "./secret-box.js";
@@ -31,6 +29,7 @@ export class ClusterRegistry {
   constructor(
     private readonly store: Store,
     private readonly secrets: SecretBox,
+    private readonly audit: AuditLog,
   ) {}
 
   list(): ClusterRecord[] {
@@ -74,23 +73,7 @@ export class ClusterRegistry {
    * store without one, any record. Returns the records refused.
    */
   verifySeals(): UserError[] {
-    const { keyCheck } = this.store.data;
-    if (keyCheck && !keyMatches(this.secrets, keyCheck)) throw storeKeyError(this.secrets, this.store.path);
-    const altered: UserError[] = [];
-    let opened = 0;
-    let firstAuthFailure: ClusterRecord | undefined;
-    for (const record of this.list()) {
-      try {
-        this.secrets.open(record.seal, clusterSealContext(record));
-        opened++;
-      } catch (error) {
-        if (!(error instanceof SealError)) throw error;
-        if (error.reason === "auth") firstAuthFailure ??= record;
-        altered.push(alteredClusterError(record, this.store.path, error));
-      }
-    }
-    if (!keyCheck && opened === 0 && firstAuthFailure) throw wrongKeyError(firstAuthFailure, this.secrets);
-    return altered;
+    return checkSeals(this.secrets, this.store.data, this.store.path);
   }
 
   /** Seals a key check into a store that has none, once its key is known to be the right one. */
@@ -103,7 +86,7 @@ export class ClusterRegistry {
 
   /** Saves a checked cluster; refuses a name already registered. */
   async add(candidate: ClusterCandidate, actor: Actor): Promise<ClusterRecord> {
-    return this.store.update((data) => {
+    const record = await this.store.update((data) => {
       if (data.clusters.some((cluster) => cluster.name === candidate.name)) {
         throw new UserError(
           "cluster-exists",
@@ -125,17 +108,16 @@ export class ClusterRegistry {
         candidate.tls?.key ?? "",
       );
       data.clusters.push(record);
-      data.audit.push(
-        auditEntry({
-          actor,
-          action: "cluster.add",
-          target: record.name,
-          outcome: "ok",
-          detail: `${record.host}${record.tls ? " (TLS)" : ""}, advertise ${record.advertise}`,
-        }),
-      );
       return record;
     });
+    await this.audit.record({
+      actor,
+      action: "cluster.add",
+      target: record.name,
+      outcome: "ok",
+      detail: `${record.host}${record.tls ? " (TLS)" : ""}, advertise ${record.advertise}`,
+    });
+    return record;
   }
 
   /** Removes a cluster; refused while links use it, unless `force`. Returns the IDs of links left dangling. */
@@ -144,7 +126,7 @@ export class ClusterRegistry {
     options: { force?: boolean },
     actor: Actor,
   ): Promise<{ danglingLinks: string[] }> {
-    return this.store.update((data) => {
+    const users = await this.store.update((data) => {
       const index = data.clusters.findIndex((cluster) => cluster.name === name);
       if (index === -1) this.require(name);
       const users = data.links
@@ -157,16 +139,15 @@ export class ClusterRegistry {
         );
       }
       data.clusters.splice(index, 1);
-      data.audit.push(
-        auditEntry({
-          actor,
-          action: "cluster.remove",
-          target: name,
-          outcome: "ok",
-          detail: users.length ? `forced while used by ${users.join(", ")}` : undefined,
-        }),
-      );
-      return { danglingLinks: users };
+      return users;
     });
+    await this.audit.record({
+      actor,
+      action: "cluster.remove",
+      target: name,
+      outcome: "ok",
+      detail: users.length ? `forced while used by ${users.join(", ")}` : undefined,
+    });
+    return { danglingLinks: users };
   }
 }

@@ -1,5 +1,5 @@
 import { UserError } from "../errors.js";
-import type { ClusterFields, ClusterRecord, LegacyStoreData, StoreData } from "./schema.js";
+import type { AuditedStoreData, ClusterFields, ClusterRecord, LegacyStoreData, StoreData } from "./schema.js";
 import { SealError, type SecretBox } from "./secret-box.js";
 
 function canonical(value: unknown): unknown {
@@ -78,10 +78,42 @@ export function wrongKeyError(record: ClusterFields, box: SecretBox): UserError 
 }
 
 /**
+ * Opens every record's seal. Throws when the key is wrong: it does not open the store's key check or, in a
+ * store without one, any record. Returns the records refused.
+ */
+export function checkSeals(
+  box: SecretBox,
+  data: Pick<StoreData, "keyCheck" | "clusters">,
+  storePath: string,
+): UserError[] {
+  const { keyCheck } = data;
+  if (keyCheck && !keyMatches(box, keyCheck)) throw storeKeyError(box, storePath);
+  const altered: UserError[] = [];
+  let opened = 0;
+  let firstAuthFailure: ClusterRecord | undefined;
+  for (const record of [...data.clusters].sort((a, b) => a.name.localeCompare(b.name))) {
+    try {
+      box.open(record.seal, clusterSealContext(record));
+      opened++;
+    } catch (error) {
+      if (!(error instanceof SealError)) throw error;
+      if (error.reason === "auth") firstAuthFailure ??= record;
+      altered.push(alteredClusterError(record, storePath, error));
+    }
+  }
+  if (!keyCheck && opened === 0 && firstAuthFailure) throw wrongKeyError(firstAuthFailure, box);
+  return altered;
+}
+
+/**
  * Re-seals a version 1 store: each TLS key is opened under its old context (`cluster:<name>:tls-key`) and
  * sealed again with its whole record. A key that does not open stops the upgrade before anything is written.
  */
-export function upgradeLegacyStore(legacy: LegacyStoreData, box: SecretBox, storePath: string): StoreData {
+export function upgradeLegacyStore(
+  legacy: LegacyStoreData,
+  box: SecretBox,
+  storePath: string,
+): AuditedStoreData {
   const clusters = legacy.clusters.map((record) => {
     let privateKey = "";
     if (record.tls) {

@@ -48,16 +48,25 @@ export const LinkAuthorityRecord = z.object({
 /** The fields a cluster's seal binds: the whole record but the seal itself. */
 export type ClusterFields = Omit<ClusterRecord, "seal">;
 
-export const StoreData = z.object({
-  version: z.literal(2),
+const storeFields = {
   /** A constant sealed under the store's key, so a wrong key is told apart from altered records. */
   keyCheck: SealedSecret.optional(),
   clusters: z.array(ClusterRecord),
   authority: LinkAuthorityRecord.optional(),
   links: z.array(LinkRecord),
+};
+
+/** The store: clusters, links and the link CA. The audit log is a file of its own beside it. */
+export const StoreData = z.object({ version: z.literal(3), ...storeFields });
+export type StoreData = z.infer<typeof StoreData>;
+
+/** A store written by version 2: sealed like the current one, with the audit log inside it. */
+export const AuditedStoreData = z.object({
+  version: z.literal(2),
+  ...storeFields,
   audit: z.array(AuditEntry),
 });
-export type StoreData = z.infer<typeof StoreData>;
+export type AuditedStoreData = z.infer<typeof AuditedStoreData>;
 
 /** A cluster as version 1 stored it: only the TLS key sealed, under `cluster:<name>:tls-key`. */
 export const LegacyClusterRecord = z.object({
@@ -66,7 +75,7 @@ export const LegacyClusterRecord = z.object({
 });
 export type LegacyClusterRecord = z.infer<typeof LegacyClusterRecord>;
 
-/** A store written by version 1, re-sealed into the current version the first time it is opened. */
+/** A store written by version 1, re-sealed (and its audit log moved out) the first time it is opened. */
 export const LegacyStoreData = z.object({
   version: z.literal(1),
   clusters: z.array(LegacyClusterRecord),
@@ -75,6 +84,9 @@ export const LegacyStoreData = z.object({
 });
 export type LegacyStoreData = z.infer<typeof LegacyStoreData>;
 
+/** A store in a version older than the current one, as read from its file. */
+export type OlderStoreData = LegacyStoreData | AuditedStoreData;
+
 export function emptyStoreData(): StoreData {
-  return { version: 2, clusters: [], links: [], audit: [] };
+  return { version: 3, clusters: [], links: [] };
 }

@@ -1,14 +1,16 @@
 import { type Deadlines, defaultDeadlines } from "../deadlines.js";
 import type { ClusterDirectory } from "../docker/clusters.js";
-import type { AuditLog } from "../domain/audit.js";
 import type { LinkRepository } from "../domain/link.js";
 import type { LinkAuthority } from "../domain/pki.js";
-import { StoreAuditLog } from "./audit.js";
+import type { Logger } from "../logger.js";
+import { auditFilePath, FileAuditLog } from "./audit-file.js";
+import { moveAuditLog } from "./audit-move.js";
 import { StoreClusterDirectory } from "./cluster-directory.js";
 import { ClusterRegistry } from "./cluster-registry.js";
-import { upgradeLegacyStore } from "./cluster-seal.js";
+import { checkSeals, upgradeLegacyStore } from "./cluster-seal.js";
 import { KeptLinkAuthority, storeAuthorityKeeper } from "./link-authority.js";
 import { StoreLinkRepository } from "./link-repository.js";
+import type { AuditedStoreData } from "./schema.js";
 import { loadSecretBox, type SecretBox } from "./secret-box.js";
 import { Store } from "./store.js";
 import type { StoreConfig } from "./store-config.js";
@@ -22,7 +24,7 @@ export interface StoreServices {
   links: LinkRepository;
   /** The bot's own CA for mTLS links, kept in the store. */
   authority: LinkAuthority;
-  audit: AuditLog;
+  audit: FileAuditLog;
   /** Things to tell the user once (a key file was generated); print them to stderr. */
   notices: string[];
   close(): Promise<void>;
@@ -36,6 +38,8 @@ export interface StoreServicesOptions {
    * that `ambassador clusters` can remove them; anything else refuses to start.
    */
   allowAlteredClusters?: boolean;
+  /** Where an audit line that could not be written goes instead; without it, stderr. */
+  logger?: Logger;
 }
 
 /** Opens the store (lock, permissions, schema), its key (checked against every seal) and the repositories. */
@@ -46,22 +50,40 @@ export async function openStoreServices(
   const source = { storePath: config.path, key: config.key, keyFile: config.keyFile };
   let loaded: { box: SecretBox; created?: string } | undefined;
   const notices: string[] = [];
+  const audit = new FileAuditLog(auditFilePath(config.path), {
+    onWriteError: (error, entries) => {
+      if (options.logger) options.logger.error({ err: error, entries }, "could not write the audit log");
+      else process.stderr.write(`ambassador: ${error.message}; not written: ${JSON.stringify(entries)}\n`);
+    },
+  });
   const store = await Store.open(config.path, {
-    upgrade: async (legacy) => {
-      loaded = await loadSecretBox(source, { mustExist: legacy.clusters.some((cluster) => cluster.tls) });
-      const upgraded = upgradeLegacyStore(legacy, loaded.box, config.path);
-      if (upgraded.clusters.length) {
+    upgrade: async (older) => {
+      let audited: AuditedStoreData;
+      if (older.version === 1) {
+        loaded = await loadSecretBox(source, { mustExist: older.clusters.some((cluster) => cluster.tls) });
+        audited = upgradeLegacyStore(older, loaded.box, config.path);
+        if (audited.clusters.length) {
+          notices.push(
+            `ambassador: re-sealed the ${audited.clusters.length} cluster record(s) of ${config.path} so that each whole record is bound to the store's key; a record changed outside ambassador is now refused.`,
+          );
+        }
+      } else {
+        loaded = await loadSecretBox(source, { mustExist: older.clusters.length > 0 });
+        checkSeals(loaded.box, older, config.path);
+        audited = older;
+      }
+      if (audited.audit.length) {
         notices.push(
-          `ambassador: re-sealed the ${upgraded.clusters.length} cluster record(s) of ${config.path} so that each whole record is bound to the store's key; a record changed outside ambassador is now refused.`,
+          `ambassador: moved the ${audited.audit.length} audit entries of ${config.path} to ${audit.path}, where every audit entry now goes.`,
         );
       }
-      return upgraded;
+      return moveAuditLog(audited, audit);
     },
   });
   try {
     loaded ??= await loadSecretBox(source, { mustExist: store.data.clusters.length > 0 });
     const { box, created } = loaded;
-    const registry = new ClusterRegistry(store, box);
+    const registry = new ClusterRegistry(store, box, audit);
     const altered = registry.verifySeals();
     if (altered.length && !options.allowAlteredClusters) throw altered[0];
     if (altered.length < store.data.clusters.length || store.data.clusters.length === 0) {
@@ -80,9 +102,12 @@ export async function openStoreServices(
       clusters: new StoreClusterDirectory(registry, options.deadlines ?? defaultDeadlines),
       links: new StoreLinkRepository(store),
       authority: new KeptLinkAuthority(storeAuthorityKeeper(store, box)),
-      audit: new StoreAuditLog(store),
+      audit,
       notices,
-      close: () => store.close(),
+      close: async () => {
+        await audit.flush();
+        await store.close();
+      },
     };
   } catch (error) {
     await store.close();

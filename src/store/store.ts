@@ -1,10 +1,17 @@
 import { readFile } from "node:fs/promises";
 import { dirname } from "node:path";
+import { isDeepStrictEqual } from "node:util";
 import { type Adapter, Low } from "lowdb";
 import type { z } from "zod";
 import { UserError } from "../errors.js";
 import { checkPrivateFile, ensurePrivateDir, writePrivateFileAtomic } from "./private-files.js";
-import { emptyStoreData, LegacyStoreData, StoreData } from "./schema.js";
+import {
+  AuditedStoreData,
+  emptyStoreData,
+  LegacyStoreData,
+  type OlderStoreData,
+  StoreData,
+} from "./schema.js";
 import { acquireStoreLock, type StoreLock } from "./store-lock.js";
 
 /** `clusters[0].tls.key` from a zod issue path. */
@@ -29,17 +36,17 @@ export class PrivateJsonFile implements Adapter<StoreData> {
 
   async read(): Promise<StoreData | null> {
     const stored = await this.readStored();
-    if (stored && "legacy" in stored) {
+    if (stored && "older" in stored) {
       throw new UserError(
         "store-legacy",
-        `the store ${this.path} was written by an older version; start ambassador once to re-seal it`,
+        `the store ${this.path} was written by an older version; start ambassador once to upgrade it`,
       );
     }
     return stored?.current ?? null;
   }
 
-  /** The file's content in whichever version it was written: the current one, or version 1. */
-  async readStored(): Promise<{ current: StoreData } | { legacy: LegacyStoreData } | null> {
+  /** The file's content in whichever version it was written: the current one, or an older one. */
+  async readStored(): Promise<{ current: StoreData } | { older: OlderStoreData } | null> {
     if (!(await checkPrivateFile(this.path))) return null;
     const text = await readFile(this.path, "utf8");
     let json: unknown;
@@ -51,15 +58,18 @@ export class PrivateJsonFile implements Adapter<StoreData> {
         `the store ${this.path} is not valid JSON (${(error as Error).message}); restore it from a backup (it was left as it is)`,
       );
     }
-    const legacy = (json as { version?: unknown } | null)?.version === 1;
-    const parsed = (legacy ? LegacyStoreData : StoreData).safeParse(json);
+    const version = (json as { version?: unknown } | null)?.version;
+    const schema = version === 1 ? LegacyStoreData : version === 2 ? AuditedStoreData : StoreData;
+    const parsed = schema.safeParse(json);
     if (!parsed.success) {
       throw new UserError(
         "store-invalid",
         `the store ${this.path} is not valid: ${describeIssue(parsed.error)}; fix or restore the file (it was left as it is)`,
       );
     }
-    return legacy ? { legacy: parsed.data as LegacyStoreData } : { current: parsed.data as StoreData };
+    return schema === StoreData
+      ? { current: parsed.data as StoreData }
+      : { older: parsed.data as OlderStoreData };
   }
 
   async write(data: StoreData): Promise<void> {
@@ -77,8 +87,11 @@ function deepFreeze<T>(value: T): T {
 
 /** How to open a store. */
 export interface StoreOpenOptions {
-  /** Turns a version 1 store into the current version (it needs the key, which the store does not hold). */
-  upgrade?: (legacy: LegacyStoreData) => Promise<StoreData>;
+  /**
+   * Turns an older store into the current version (it needs the key, which the store does not hold, and moves
+   * the audit log out to its own file before the store is written without it).
+   */
+  upgrade?: (older: OlderStoreData) => Promise<StoreData>;
 }
 
 /** The store: one JSON file, one writer (a lock file), every change through one serialised, atomic write. */
@@ -96,7 +109,7 @@ export class Store {
 
   /**
    * Opens (or creates) the store at `path`; throws UserError when it is locked, open to others, or invalid.
-   * A version 1 file goes through `upgrade` and is written back at once, under the lock.
+   * An older file goes through `upgrade` and is written back at once, under the lock.
    */
   static async open(path: string, options: StoreOpenOptions = {}): Promise<Store> {
     await ensurePrivateDir(dirname(path));
@@ -105,9 +118,9 @@ export class Store {
       const adapter = new PrivateJsonFile(path);
       const db = new Low<StoreData>(adapter, emptyStoreData());
       const existing = await adapter.readStored();
-      if (existing && "legacy" in existing) {
+      if (existing && "older" in existing) {
         if (!options.upgrade) await adapter.read();
-        const upgraded = StoreData.safeParse(await options.upgrade?.(existing.legacy));
+        const upgraded = StoreData.safeParse(await options.upgrade?.(existing.older));
         if (!upgraded.success) {
           throw new Error(`refused to write an invalid store ${path}: ${describeIssue(upgraded.error)}`);
         }
@@ -129,7 +142,8 @@ export class Store {
 
   /**
    * Applies `change` to a copy of the data and writes the result; changes run one at a time in call order.
-   * When `change` throws, or the result fails the schema, nothing is written and the data stays as it was.
+   * When `change` throws, or the result fails the schema, nothing is written and the data stays as it was;
+   * a change that changes nothing writes nothing.
    */
   update<T>(change: (draft: StoreData) => T | Promise<T>): Promise<T> {
     const run = this.#queue.then(async () => {
@@ -141,9 +155,7 @@ export class Store {
       if (!parsed.success) {
         throw new Error(`refused to write an invalid store ${this.path}: ${describeIssue(parsed.error)}`);
       }
-      if (parsed.data.audit.length < before.audit.length) {
-        throw new Error(`refused to write ${this.path}: the audit log is append-only`);
-      }
+      if (isDeepStrictEqual(parsed.data, before)) return result;
       this.db.data = parsed.data;
       try {
         await this.db.write();

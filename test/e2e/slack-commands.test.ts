@@ -41,7 +41,7 @@ describe("/ambassador over signed HTTP", () => {
     const blocks = JSON.stringify(result?.body.blocks);
     expect(blocks).toContain(`*Web:* ${web}`);
     expect(blocks).toContain(`5000/tcp -> ${web.replace("http://", "")}`);
-    expect(harness.services.audit.entries()).toEqual([
+    expect(await harness.services.audit.entries()).toEqual([
       expect.objectContaining({
         action: "link",
         outcome: "ok",
@@ -75,7 +75,7 @@ describe("/ambassador over signed HTTP", () => {
     });
     expect(dockerCalls(labOf(harness))).toEqual([]);
     expect(labOf(harness).links.all()).toEqual([]);
-    expect(harness.services.audit.entries()).toEqual([
+    expect(await harness.services.audit.entries()).toEqual([
       expect.objectContaining({
         action: "link",
         outcome: "refused",
@@ -225,7 +225,7 @@ describe("requests not signed by Slack", () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(dockerCalls(labOf(harness))).toEqual([]);
     expect(harness.responses).toEqual([]);
-    expect(harness.services.audit.entries()).toEqual([]);
+    expect(await harness.services.audit.entries()).toEqual([]);
   });
 
   it("refuses a body changed after signing", async () => {

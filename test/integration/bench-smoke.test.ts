@@ -89,6 +89,7 @@ describe("npm run bench -- --smoke", () => {
       links: 2,
       slackCommands: 10,
       storeLinks: 100,
+      auditEntries: 10_000,
       scaleClusters: 10,
       scaleDeadClusters: 2,
     });

@@ -230,8 +230,12 @@ describe("the store with the lab's clusters", () => {
     await runClustersCommand(["remove", "from-context"], deps);
   });
 
-  it("records every change in the audit log with who made it", () => {
-    const changes = services.audit.entries().map((entry) => [entry.action, entry.target, entry.actor]);
+  it("records every change in the audit log with who made it", async () => {
+    const changes = (await services.audit.entries()).map((entry) => [
+      entry.action,
+      entry.target,
+      entry.actor,
+    ]);
     expect(changes).toEqual([
       ["cluster.add", "clustera", actor],
       ["cluster.add", "clusterb", actor],

@@ -13,7 +13,7 @@ export class MemoryAuditLog implements AuditLog {
   async record(entry: Omit<AuditEntry, "at">): Promise<void> {
     this.recorded.push({ at: new Date().toISOString(), ...entry });
   }
-  entries(): AuditEntry[] {
+  async entries(): Promise<AuditEntry[]> {
     return this.recorded;
   }
 }

@@ -315,7 +315,7 @@ describe("registerCluster", () => {
     );
     expect(ping).toMatchObject({ version: "20.10.24", apiVersion: "1.41" });
     expect(record).toMatchObject({ name: "prod", host: engine.url, channels: ["C0123ABCD"] });
-    expect(services.audit.entries()).toEqual([
+    expect(await services.audit.entries()).toEqual([
       expect.objectContaining({
         actor: { kind: "local", user: "alice" },
         action: "cluster.add",

@@ -36,7 +36,7 @@ describe("StoreLinkRepository", () => {
     await services.links.remove("l1");
     await services.links.remove("missing");
     expect(services.links.get("l1")).toBeUndefined();
-    expect(services.audit.entries()).toEqual([]);
+    expect(await services.audit.entries()).toEqual([]);
   });
 
   it("keeps a copy, so changing the caller's object later changes nothing stored", async () => {

@@ -4,7 +4,7 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { auditEntry } from "../../../src/store/audit.js";
+import type { LinkRecord } from "../../../src/domain/link.js";
 import { emptyStoreData } from "../../../src/store/schema.js";
 import { Store } from "../../../src/store/store.js";
 
@@ -34,6 +34,23 @@ afterEach(async () => {
 
 const local = { kind: "local" as const, user: "tester" };
 
+function link(id: string): LinkRecord {
+  return {
+    id,
+    container: "app",
+    alias: "app",
+    sourceCluster: "a",
+    targetCluster: "b",
+    ports: [5000],
+    wiring: "networks",
+    connections: [],
+    status: "active",
+    resources: [],
+    createdAt: new Date(0).toISOString(),
+    createdBy: local,
+  };
+}
+
 describe("Store", () => {
   it("creates the store file 0600 in a 0700 folder, holding an empty store", async () => {
     await open();
@@ -45,11 +62,11 @@ describe("Store", () => {
   it("keeps what was written across a reopen", async () => {
     const store = await open();
     await store.update((data) => {
-      data.audit.push(auditEntry({ actor: local, action: "test.write", outcome: "ok" }));
+      data.links.push(link("test-write"));
     });
     await store.close();
     const again = await open();
-    expect(again.data.audit.map((entry) => entry.action)).toEqual(["test.write"]);
+    expect(again.data.links.map((entry) => entry.id)).toEqual(["test-write"]);
   });
 
   it("loses none of 200 concurrent updates", async () => {
@@ -58,16 +75,14 @@ describe("Store", () => {
       Array.from({ length: 200 }, (_, index) =>
         store.update(async (data) => {
           await new Promise((resolve) => setImmediate(resolve));
-          data.audit.push(
-            auditEntry({ actor: local, action: "count", target: String(index), outcome: "ok" }),
-          );
+          data.links.push(link(String(index)));
         }),
       ),
     );
-    expect(store.data.audit).toHaveLength(200);
+    expect(store.data.links).toHaveLength(200);
     await store.close();
     const reread = JSON.parse(await readFile(path, "utf8"));
-    const targets = reread.audit.map((entry: { target: string }) => Number(entry.target));
+    const targets = reread.links.map((entry: { id: string }) => Number(entry.id));
     expect(targets.sort((a: number, b: number) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i));
   });
 
@@ -75,7 +90,7 @@ describe("Store", () => {
     const store = await open();
     const before = (await stat(path)).ino;
     await store.update((data) => {
-      data.audit.push(auditEntry({ actor: local, action: "a", outcome: "ok" }));
+      data.links.push(link("a"));
     });
     const after = await stat(path);
     expect(after.ino).not.toBe(before);
@@ -88,11 +103,11 @@ describe("Store", () => {
     const bytes = await readFile(path, "utf8");
     await expect(
       store.update((data) => {
-        data.audit.push(auditEntry({ actor: local, action: "half", outcome: "ok" }));
+        data.links.push(link("half"));
         throw new Error("change failed halfway");
       }),
     ).rejects.toThrow("change failed halfway");
-    expect(store.data.audit).toHaveLength(0);
+    expect(store.data.links).toHaveLength(0);
     expect(await readFile(path, "utf8")).toBe(bytes);
   });
 
@@ -106,17 +121,17 @@ describe("Store", () => {
     expect(store.data.clusters).toHaveLength(0);
   });
 
-  it("keeps the audit log append-only", async () => {
+  it("does not rewrite the file for a change that changes nothing", async () => {
     const store = await open();
     await store.update((data) => {
-      data.audit.push(auditEntry({ actor: local, action: "kept", outcome: "ok" }));
+      data.links.push(link("kept"));
     });
-    await expect(
-      store.update((data) => {
-        data.audit.length = 0;
-      }),
-    ).rejects.toThrow("append-only");
-    expect(store.data.audit).toHaveLength(1);
+    const before = await stat(path);
+    await store.update((data) => {
+      data.links.splice(0, 1, link("kept"));
+    });
+    expect((await stat(path)).ino).toBe(before.ino);
+    expect(store.data.links.map((entry) => entry.id)).toEqual(["kept"]);
   });
 
   it("hands out frozen data, so nothing changes it behind the write path", async () => {

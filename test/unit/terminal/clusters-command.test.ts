@@ -73,7 +73,9 @@ describe("ambassador clusters", () => {
       output: "Removed cluster local.",
     });
     expect((await runClustersCommand(["list"], deps(services))).output).toContain("No clusters registered.");
-    expect(services.audit.entries().map((entry) => [entry.action, entry.target, entry.actor])).toEqual([
+    expect(
+      (await services.audit.entries()).map((entry) => [entry.action, entry.target, entry.actor]),
+    ).toEqual([
       ["cluster.add", "local", actor],
       ["cluster.remove", "local", actor],
     ]);
@@ -93,7 +95,7 @@ describe("ambassador clusters", () => {
     const forced = await runClustersCommand(["remove", "a", "--force"], deps(services));
     expect(forced.exitCode).toBe(0);
     expect(forced.output).toContain("Links lnk-1 still refer to it");
-    expect(services.audit.entries().at(-1)).toMatchObject({
+    expect((await services.audit.entries()).at(-1)).toMatchObject({
       action: "cluster.remove",
       detail: "forced while used by lnk-1",
     });

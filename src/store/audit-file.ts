@@ -1,0 +1,228 @@
+import { open, readFile, rename, stat } from "node:fs/promises";
+import { AuditEntry, type AuditLog } from "../domain/audit.js";
+import { auditEntry } from "./audit.js";
+
+/** The audit log's file for the store at `storePath`. */
+export function auditFilePath(storePath: string): string {
+  return `${storePath}.audit.jsonl`;
+}
+
+/** How the audit file rotates, and who hears of a line that could not be written. */
+export interface AuditFileOptions {
+  /** The file is rotated before a line would take it past this size; default 10 MiB. */
+  maxBytes?: number;
+  /** Rotated files kept (`.1` the newest); default 5. */
+  keep?: number;
+  /** Told of every batch that could not be written, with its entries, so they reach the log instead. */
+  onWriteError?: (error: Error, entries: readonly AuditEntry[]) => void;
+}
+
+interface Pending {
+  entry: AuditEntry;
+  done: () => void;
+}
+
+function octal(mode: number): string {
+  return (mode & 0o777).toString(8).padStart(4, "0");
+}
+
+/**
+ * The audit log as an append-only JSON-lines file (mode 0600), one self-contained line per event, rotated by
+ * size. `record` only queues: the lines are written in the background on a later turn of the event loop, in
+ * batches, so a request's answer never waits for the disk. A failed write is reported, never thrown.
+ */
+export class FileAuditLog implements AuditLog {
+  readonly maxBytes: number;
+  readonly keep: number;
+  #pending: Pending[] = [];
+  #chain: Promise<void> = Promise.resolve();
+  #scheduled = false;
+  /** Bytes in the current file, learned at the first write after a start or a failure. */
+  #size: number | undefined;
+
+  constructor(
+    readonly path: string,
+    private readonly options: AuditFileOptions = {},
+  ) {
+    this.maxBytes = options.maxBytes ?? 10 * 1024 * 1024;
+    this.keep = options.keep ?? 5;
+  }
+
+  /** Queues the entry, stamped now; resolves once it is written, or reported as not written. */
+  record(entry: Omit<AuditEntry, "at">): Promise<void> {
+    return new Promise((done) => {
+      this.#pending.push({ entry: auditEntry(entry), done });
+      if (this.#scheduled) return;
+      this.#scheduled = true;
+      setImmediate(() => {
+        this.#scheduled = false;
+        void this.#drain();
+      });
+    });
+  }
+
+  /** Waits until every entry recorded so far is written (or reported). */
+  flush(): Promise<void> {
+    return this.#drain();
+  }
+
+  /** Every entry still kept, oldest first: the rotated files, then the current one. */
+  async entries(): Promise<AuditEntry[]> {
+    await this.flush();
+    const entries: AuditEntry[] = [];
+    for (const file of this.#files()) {
+      for (const line of (await readIfExists(file)).split("\n")) {
+        if (!line) continue;
+        const parsed = AuditEntry.safeParse(safeJson(line));
+        if (parsed.success) entries.push(parsed.data);
+      }
+    }
+    return entries;
+  }
+
+  /**
+   * Writes complete entries at once, after those already queued, and throws when they cannot be written: for
+   * moving an older store's audit log here, which must not lose a line.
+   */
+  async append(entries: readonly AuditEntry[]): Promise<void> {
+    await this.flush();
+    const run = this.#chain.then(() => this.#write(entries));
+    this.#chain = run.catch(() => undefined);
+    await run;
+  }
+
+  /** Whether the entry is in the file or a rotated one, exactly as it would be written. */
+  async contains(entry: AuditEntry): Promise<boolean> {
+    await this.flush();
+    const line = `${JSON.stringify(entry)}\n`;
+    for (const file of this.#files()) {
+      const text = await readIfExists(file);
+      if (text.startsWith(line) || text.includes(`\n${line}`)) return true;
+    }
+    return false;
+  }
+
+  #files(): string[] {
+    const rotated = Array.from({ length: this.keep }, (_, i) => `${this.path}.${this.keep - i}`);
+    return [...rotated, this.path];
+  }
+
+  #drain(): Promise<void> {
+    const run = this.#chain.then(async () => {
+      const batch = this.#pending;
+      if (batch.length === 0) return;
+      this.#pending = [];
+      try {
+        await this.#write(batch.map((item) => item.entry));
+      } catch (error) {
+        this.options.onWriteError?.(
+          error as Error,
+          batch.map((item) => item.entry),
+        );
+      } finally {
+        for (const item of batch) item.done();
+      }
+    });
+    this.#chain = run.catch(() => undefined);
+    return this.#chain;
+  }
+
+  async #write(entries: readonly AuditEntry[]): Promise<void> {
+    try {
+      let size = this.#size ?? (await this.#currentSize());
+      let chunk: string[] = [];
+      for (const entry of entries) {
+        const line = `${JSON.stringify(entry)}\n`;
+        const bytes = Buffer.byteLength(line);
+        if (size > 0 && size + bytes > this.maxBytes) {
+          await this.#appendToFile(chunk.join(""));
+          await this.#rotate();
+          size = 0;
+          chunk = [];
+        }
+        chunk.push(line);
+        size += bytes;
+      }
+      await this.#appendToFile(chunk.join(""));
+      this.#size = size;
+    } catch (error) {
+      this.#size = undefined;
+      throw new Error(`could not write the audit log ${this.path}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+
+  /** The current file's size, after checking it is private; a torn last line is closed first. */
+  async #currentSize(): Promise<number> {
+    let info: Awaited<ReturnType<typeof stat>>;
+    try {
+      info = await stat(this.path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return 0;
+      throw error;
+    }
+    if (!info.isFile()) throw new Error(`${this.path} is not a regular file; move it away`);
+    if (info.mode & 0o077) {
+      throw new Error(
+        `it is open to other users (mode ${octal(info.mode)}); fix it with: chmod 600 ${this.path}`,
+      );
+    }
+    if (info.size > 0) {
+      const handle = await open(this.path, "r");
+      try {
+        const last = Buffer.alloc(1);
+        await handle.read(last, 0, 1, info.size - 1);
+        if (last.toString() !== "\n") {
+          await this.#appendToFile("\n");
+          return info.size + 1;
+        }
+      } finally {
+        await handle.close();
+      }
+    }
+    return info.size;
+  }
+
+  async #appendToFile(text: string): Promise<void> {
+    if (!text) return;
+    const handle = await open(this.path, "a", 0o600);
+    try {
+      await handle.writeFile(text, "utf8");
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async #rotate(): Promise<void> {
+    for (let i = this.keep - 1; i >= 1; i--)
+      await renameIfExists(`${this.path}.${i}`, `${this.path}.${i + 1}`);
+    await rename(this.path, `${this.path}.1`);
+  }
+}
+
+async function readIfExists(file: string): Promise<string> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return "";
+    throw error;
+  }
+}
+
+async function renameIfExists(from: string, to: string): Promise<void> {
+  try {
+    await rename(from, to);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+}
+
+function safeJson(line: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+}
