@@ -2,17 +2,17 @@ import { readFile } from "node:fs/promises";
 import type Docker from "dockerode";
 import { benchLabel, execIn, lentNode, step } from "./bench-docker.js";
 import type { BenchHost, BenchLab } from "./bench-lab.js";
-import { type DataPathEntry, type DataPathName, dataPathNames } from "./results-schema.js";
+import type { EngineLinks } from "./engine-links.js";
+import { type DataPathEntry, type DataPathName, dataPathNames, ourModes } from "./results-schema.js";
 import { percentile, round, summarize } from "./stats.js";
 
 const streamPort = 6000;
 const httpPort = 5000;
-const ourImage = "ambassador-bot/ambassador:latest";
 const seedImage = "svendowideit/ambassador:latest";
 const toolboxImage = "ambassador-lab/toolbox:latest";
 const probeSource = readFile(new URL("./probe.mjs", import.meta.url), "utf8");
 
-/** An ambassador the benchmark started, and which host it runs on. */
+/** An ambassador of one path, and which host it runs on. */
 export interface BenchAmbassador {
   path: DataPathName;
   side: "source" | "target";
@@ -28,7 +28,10 @@ export interface PathEndpoint {
   httpPort: number;
 }
 
-/** Every container of one run: on host A a sink, per path two ambassadors, on host B one client on every path's network. */
+/**
+ * Every container of one run: on host A a sink; per path two ambassadors (the seed's started by hand, ours by
+ * the engine's `link`); on host B one client on every path's network.
+ */
 export interface DataPathTopology {
   runId: string;
   lab: BenchLab;
@@ -51,21 +54,16 @@ function labels(runId: string, role: string): Record<string, string> {
   return { [benchLabel]: runId, "ambassador.bench.role": role };
 }
 
-function portSpec(published: boolean) {
+/**
+ * Published on the host's own address, as the engine publishes its ambassadors: Docker picks free ports per
+ * address, so a binding on every address could be handed the same port as one of theirs.
+ */
+function portSpec(publishOn?: string) {
   const ports = [`${streamPort}/tcp`, `${httpPort}/tcp`];
+  const binding = [{ HostIp: publishOn, HostPort: "" }];
   return {
     ExposedPorts: Object.fromEntries(ports.map((port) => [port, {}])),
-    PortBindings: published ? Object.fromEntries(ports.map((port) => [port, [{ HostPort: "" }]])) : undefined,
-  };
-}
-
-function ambassadorConfig(path: Exclude<DataPathName, "direct">) {
-  if (path === "socat-chain") return { Image: seedImage, Env: [], CapAdd: undefined, Sysctls: undefined };
-  return {
-    Image: ourImage,
-    Env: [`AMBASSADOR_MODE=${path}`],
-    CapAdd: path === "kernel" ? ["NET_ADMIN"] : undefined,
-    Sysctls: path === "kernel" ? { "net.ipv4.ip_forward": "1" } : undefined,
+    PortBindings: publishOn ? Object.fromEntries(ports.map((port) => [port, binding])) : undefined,
   };
 }
 
@@ -102,136 +100,154 @@ async function addressOn(host: BenchHost, container: Docker.Container, network: 
   return address;
 }
 
+/** The seed tutorial's chain, started by hand: its ambassador beside the sink, and one on host B as `sink`. */
+async function startSeedChain(
+  lab: BenchLab,
+  prefix: string,
+  runId: string,
+  sinkName: string,
+  sinkNetwork: string,
+  targetNetwork: string,
+): Promise<{ ambassadors: BenchAmbassador[]; address: string }> {
+  const { a, b } = lab;
+  const source = await startContainer(a, {
+    name: `${prefix}-socat-chain-source`,
+    Image: seedImage,
+    Env: [
+      `SINK_PORT_${streamPort}_TCP=tcp://${sinkName}:${streamPort}`,
+      `SINK_PORT_${httpPort}_TCP=tcp://${sinkName}:${httpPort}`,
+    ],
+    Labels: labels(runId, "source"),
+    ExposedPorts: portSpec(a.ip).ExposedPorts,
+    HostConfig: { NetworkMode: sinkNetwork, PortBindings: portSpec(a.ip).PortBindings },
+  });
+  const published = await publishedPorts(a, source);
+  const target = await startContainer(b, {
+    name: `${prefix}-socat-chain-target`,
+    Image: seedImage,
+    Env: [
+      `SINK_PORT_${streamPort}_TCP=tcp://${a.ip}:${published[streamPort]}`,
+      `SINK_PORT_${httpPort}_TCP=tcp://${a.ip}:${published[httpPort]}`,
+    ],
+    Labels: labels(runId, "target"),
+    ExposedPorts: portSpec().ExposedPorts,
+    HostConfig: { NetworkMode: targetNetwork },
+    NetworkingConfig: { EndpointsConfig: { [targetNetwork]: { Aliases: ["sink"] } } },
+  });
+  return {
+    ambassadors: [
+      { path: "socat-chain", side: "source", host: a, container: source },
+      { path: "socat-chain", side: "target", host: b, container: target },
+    ],
+    // By address, so the embedded DNS server's lookup stays out of every connection's time.
+    address: await addressOn(b, target, targetNetwork),
+  };
+}
+
 /**
- * Builds what the link engine builds, once per path: on host A a sink on a user-defined network and a source
- * ambassador that publishes its ports; on host B a per-link network where the target ambassador carries the
- * alias `sink`, and a client on it. The direct path's client reaches the sink's own published ports.
+ * On host A a sink on a network of its own, publishing its ports for the direct path; the seed's chain to it,
+ * started by hand; and, for each of our modes, a link the engine's `link` makes of a second, identical sink to host B (`tls` by
+ * default, `kernel` and `relay` as `--plaintext` links). On host B one client joins every path's network as a
+ * consumer would, and finds each link's target ambassador by the link's alias.
  */
 export async function setUpDataPaths(
   lab: BenchLab,
   runId: string,
+  links: EngineLinks,
   progress: Progress,
 ): Promise<DataPathTopology> {
   const { a, b } = lab;
   const lent = await lentNode();
   const probe = await probeSource;
   const prefix = `bench-${runId}`;
-  const endpoints: PathEndpoint[] = [];
-  const ambassadors: BenchAmbassador[] = [];
-  const relayed = dataPathNames.filter((path): path is Exclude<DataPathName, "direct"> => path !== "direct");
-  progress(`starting the sink, ambassadors and clients (run ${runId})`);
+  progress(`starting the sink, ambassadors and client (run ${runId})`);
 
-  const hostA = async () => {
-    const network = `${prefix}-a`;
-    await step(a, `creating network ${network}`, () =>
-      a.docker.createNetwork({ Name: network, Labels: labels(runId, "network") }),
-    );
-    const sinkName = `${prefix}-sink`;
-    const sink = await startContainer(a, {
-      name: sinkName,
+  const sinkNetwork = `${prefix}-a`;
+  const clientNetwork = `${prefix}-client`;
+  const chainNetwork = `${prefix}-socat-chain`;
+  const sinkName = `${prefix}-sink`;
+  const linkedSinkName = `${prefix}-linked-sink`;
+  const startSink = (name: string, publish: boolean) =>
+    startContainer(a, {
+      name,
       Image: toolboxImage,
       Cmd: [lent.node, "--input-type=module", "-e", probe, "sink", String(streamPort), String(httpPort)],
       Env: lent.env,
       Labels: labels(runId, "sink"),
-      ExposedPorts: portSpec(true).ExposedPorts,
-      HostConfig: { NetworkMode: network, Binds: lent.binds, PortBindings: portSpec(true).PortBindings },
+      ExposedPorts: portSpec(a.ip).ExposedPorts,
+      HostConfig: {
+        NetworkMode: sinkNetwork,
+        Binds: lent.binds,
+        PortBindings: publish ? portSpec(a.ip).PortBindings : undefined,
+      },
     });
-    const sources = await Promise.all(
-      relayed.map(async (path) => {
-        const config = ambassadorConfig(path);
-        const container = await startContainer(a, {
-          name: `${prefix}-${path}-source`,
-          Image: config.Image,
-          Env: [
-            ...config.Env,
-            `SINK_PORT_${streamPort}_TCP=tcp://${sinkName}:${streamPort}`,
-            `SINK_PORT_${httpPort}_TCP=tcp://${sinkName}:${httpPort}`,
-          ],
-          Labels: labels(runId, "source"),
-          ExposedPorts: portSpec(true).ExposedPorts,
-          HostConfig: {
-            NetworkMode: network,
-            PortBindings: portSpec(true).PortBindings,
-            CapAdd: config.CapAdd,
-            Sysctls: config.Sysctls,
-          },
-        });
-        ambassadors.push({ path, side: "source", host: a, container });
-        return [path, await publishedPorts(a, container)] as const;
-      }),
+  // Two identical sinks: `link` joins its sink to each link's network, and Docker may then move that sink's
+  // published ports to one of those networks while its replies leave by another, which breaks the direct path.
+  const sinkSide = async () => {
+    await step(a, `creating network ${sinkNetwork}`, () =>
+      a.docker.createNetwork({ Name: sinkNetwork, Labels: labels(runId, "network") }),
     );
-    return { sinkPorts: await publishedPorts(a, sink), sources: new Map(sources) };
+    return (await Promise.all([startSink(sinkName, true), startSink(linkedSinkName, false)]))[0];
   };
-
-  const networks = dataPathNames.map((path) => `${prefix}-${path}`);
-  const client = async () => {
-    await Promise.all(
-      networks.map((network) =>
-        step(b, `creating network ${network}`, () =>
-          b.docker.createNetwork({ Name: network, Labels: labels(runId, "network") }),
-        ),
-      ),
-    );
+  const clientSide = async () => {
+    for (const network of [clientNetwork, chainNetwork]) {
+      await step(b, `creating network ${network}`, () =>
+        b.docker.createNetwork({ Name: network, Labels: labels(runId, "network") }),
+      );
+    }
     const container = await step(b, "creating the client", () =>
       b.docker.createContainer({
         name: `${prefix}-client`,
         Image: toolboxImage,
         Env: lent.env,
         Labels: labels(runId, "client"),
-        HostConfig: { NetworkMode: networks[0], Binds: lent.binds },
+        HostConfig: { NetworkMode: clientNetwork, Binds: lent.binds },
       }),
     );
-    for (const network of networks.slice(1)) {
-      await step(b, `connecting the client to ${network}`, () =>
-        b.docker.getNetwork(network).connect({ Container: container.id }),
-      );
-    }
+    await step(b, `connecting the client to ${chainNetwork}`, () =>
+      b.docker.getNetwork(chainNetwork).connect({ Container: container.id }),
+    );
     await step(b, "starting the client", () => container.start());
     return container;
   };
+  const [sink, client] = await Promise.all([sinkSide(), clientSide()]);
+  const sinkPorts = await publishedPorts(a, sink);
+  const chain = await startSeedChain(lab, prefix, runId, sinkName, sinkNetwork, chainNetwork);
+  const endpoints: PathEndpoint[] = [
+    {
+      path: "direct",
+      address: a.ip,
+      streamPort: sinkPorts[streamPort] ?? 0,
+      httpPort: sinkPorts[httpPort] ?? 0,
+    },
+    { path: "socat-chain", address: chain.address, streamPort, httpPort },
+  ];
+  const ambassadors = [...chain.ambassadors];
+  const topology: DataPathTopology = { runId, lab, client, endpoints, ambassadors, node: lent.node };
 
-  const [{ sinkPorts, sources }, clientContainer] = await Promise.all([hostA(), client()]);
-  await Promise.all(
-    dataPathNames.map(async (path, index) => {
-      const network = networks[index] ?? "";
-      const source = sources.get(path as Exclude<DataPathName, "direct">);
-      if (path === "direct" || !source) {
-        endpoints.push({
-          path,
-          address: a.ip,
-          streamPort: sinkPorts[streamPort] ?? 0,
-          httpPort: sinkPorts[httpPort] ?? 0,
-        });
-        return;
-      }
-      const config = ambassadorConfig(path);
-      const target = await startContainer(b, {
-        name: `${prefix}-${path}-target`,
-        Image: config.Image,
-        Env: [
-          ...config.Env,
-          `SINK_PORT_${streamPort}_TCP=tcp://${a.ip}:${source[streamPort]}`,
-          `SINK_PORT_${httpPort}_TCP=tcp://${a.ip}:${source[httpPort]}`,
-        ],
-        Labels: labels(runId, "target"),
-        ExposedPorts: portSpec(false).ExposedPorts,
-        HostConfig: { NetworkMode: network, CapAdd: config.CapAdd, Sysctls: config.Sysctls },
-        NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: ["sink"] } } },
-      });
-      ambassadors.push({ path, side: "target", host: b, container: target });
-      // By address, so the embedded DNS server's lookup stays out of every connection's time.
-      endpoints.push({ path, address: await addressOn(b, target, network), streamPort, httpPort });
-    }),
-  );
-  endpoints.sort((x, y) => dataPathNames.indexOf(x.path) - dataPathNames.indexOf(y.path));
-  const topology: DataPathTopology = {
-    runId,
-    lab,
-    client: clientContainer,
-    endpoints,
-    ambassadors,
-    node: lent.node,
-  };
+  // One at a time: each source ambassador takes the sink's port numbers on host A when they are free.
+  for (const path of ourModes) {
+    const link = await links.make(path, linkedSinkName, [httpPort, streamPort]);
+    progress(
+      `linked the sink for ${path}: ${link.result.link.id} (${link.result.source.mode} on both hosts)`,
+    );
+    ambassadors.push(
+      { path, side: "source", host: a, container: a.docker.getContainer(link.result.source.id) },
+      { path, side: "target", host: b, container: b.docker.getContainer(link.result.target.id) },
+    );
+    await step(b, `connecting the client to ${link.targetNetwork}`, () =>
+      b.docker.getNetwork(link.targetNetwork).connect({ Container: client.id }),
+    );
+    // Looked up once, as the consumer would, so the embedded DNS server stays out of every connection's time.
+    const { address } = (await runProbe(topology, ["resolve", link.alias])) as { address: string };
+    const expected = await addressOn(b, b.docker.getContainer(link.result.target.id), link.targetNetwork);
+    if (address !== expected) {
+      throw new Error(
+        `${link.alias} resolves to ${address} on ${link.targetNetwork}, not the target ambassador's ${expected}`,
+      );
+    }
+    endpoints.push({ path, address, streamPort, httpPort });
+  }
   progress("containers started; waiting for every path to answer");
 
   await Promise.all(
@@ -377,6 +393,7 @@ export async function measureDataPaths(
     ratioToDirect: round(t.median / direct.throughput.median, 3),
     ratioToSocatChain: round(t.median / chain.throughput.median, 3),
     connectRatioToDirect: round(c.median / direct.connect.median, 3),
+    connectRatioToSocatChain: round(c.median / chain.connect.median, 3),
     throughputSpreadMBps: { min: round(t.min, 1), max: round(t.max, 1) },
     connectSpreadMs: { min: round(c.min, 3), max: round(c.max, 3) },
     connectP90Ms: round(percentile(connectAll.get(path) ?? [], 90), 3),

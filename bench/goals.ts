@@ -1,12 +1,44 @@
-import type { DataPathEntry, GoalResult } from "./results-schema.js";
+import type { DataPathEntry, GoalResult, OurMode } from "./results-schema.js";
 import { ourModes } from "./results-schema.js";
 
-/** The issue's goals for a link's data path, as ratios measured in the same run. */
-export const goalTargets = {
-  throughputToDirect: 0.9,
-  throughputToSocatChain: 1.7,
-  connectToDirect: 1.15,
-} as const;
+type Ratio = "ratioToDirect" | "ratioToSocatChain" | "connectRatioToDirect" | "connectRatioToSocatChain";
+
+/** One goal of a path: a ratio measured in the same run, at least (a floor) or at most (a ceiling) the target. */
+export interface PathGoal {
+  ratio: Ratio;
+  bound: "floor" | "ceiling";
+  target: number;
+}
+
+const words: Record<Ratio, string> = {
+  ratioToDirect: "throughput {op} {target}× direct",
+  ratioToSocatChain: "throughput {op} {target}× socat-chain",
+  connectRatioToDirect: "new-connection latency {op} {target}× direct",
+  connectRatioToSocatChain: "new-connection latency {op} {target}× socat-chain",
+};
+
+/**
+ * The issues' goals per mode. `kernel` (a `--plaintext` link) must stay near direct; `tls` (the default, mutual
+ * TLS) must keep half of direct and beat the seed's plaintext chain in both throughput and connection time;
+ * `relay` keeps the goals it has always been held to.
+ */
+export const pathGoals: Record<OurMode, readonly PathGoal[]> = {
+  kernel: [
+    { ratio: "ratioToDirect", bound: "floor", target: 0.9 },
+    { ratio: "ratioToSocatChain", bound: "floor", target: 1.7 },
+    { ratio: "connectRatioToDirect", bound: "ceiling", target: 1.15 },
+  ],
+  relay: [
+    { ratio: "ratioToDirect", bound: "floor", target: 0.9 },
+    { ratio: "ratioToSocatChain", bound: "floor", target: 1.7 },
+    { ratio: "connectRatioToDirect", bound: "ceiling", target: 1.15 },
+  ],
+  tls: [
+    { ratio: "ratioToDirect", bound: "floor", target: 0.5 },
+    { ratio: "ratioToSocatChain", bound: "floor", target: 1.7 },
+    { ratio: "connectRatioToSocatChain", bound: "ceiling", target: 1 },
+  ],
+};
 
 /** The issue's goals for the control plane that are not tied to the per-host deadline. */
 export const controlPlaneGoalTargets = {
@@ -14,35 +46,23 @@ export const controlPlaneGoalTargets = {
 } as const;
 
 export function evaluateGoals(entries: readonly DataPathEntry[]): GoalResult[] {
-  const goals: GoalResult[] = [];
-  for (const mode of ourModes) {
+  return ourModes.flatMap((mode) => {
     const entry = entries.find((candidate) => candidate.path === mode);
-    if (!entry) continue;
-    goals.push(
-      {
+    if (!entry) return [];
+    return pathGoals[mode].map(({ ratio, bound, target }) => {
+      const measured = entry[ratio];
+      const goal = words[ratio]
+        .replace("{op}", bound === "floor" ? "≥" : "≤")
+        .replace("{target}", String(target));
+      return {
         path: mode,
-        goal: "throughput ≥ 0.9× direct",
-        target: goalTargets.throughputToDirect,
-        measured: entry.ratioToDirect,
-        met: entry.ratioToDirect >= goalTargets.throughputToDirect,
-      },
-      {
-        path: mode,
-        goal: "throughput ≥ 1.7× socat-chain",
-        target: goalTargets.throughputToSocatChain,
-        measured: entry.ratioToSocatChain,
-        met: entry.ratioToSocatChain >= goalTargets.throughputToSocatChain,
-      },
-      {
-        path: mode,
-        goal: "new-connection latency ≤ 1.15× direct",
-        target: goalTargets.connectToDirect,
-        measured: entry.connectRatioToDirect,
-        met: entry.connectRatioToDirect <= goalTargets.connectToDirect,
-      },
-    );
-  }
-  return goals;
+        goal,
+        target,
+        measured,
+        met: bound === "floor" ? measured >= target : measured <= target,
+      };
+    });
+  });
 }
 
 /** One line a person reads: the goal, met or not, and by how much it was missed. */

@@ -5,8 +5,10 @@
 //                                         in turn so a noisy neighbour hits them all alike; prints {"samplesMs": [[…], …]}
 //   hold <count> <ms> <host:port>...      holds `count` streams open to each target at once for `ms`, sending
 //   ready <host> <port> <timeout ms>      retries one request until it succeeds
+//   resolve <name>                        looks the name up as a consumer does, prints {"address": …}
 // Timing lives here so no process start-up is counted in a connection's latency.
 import { spawn, spawnSync } from "node:child_process";
+import { lookup } from "node:dns/promises";
 import net from "node:net";
 
 const [command, ...args] = process.argv.slice(1);
@@ -147,6 +149,8 @@ try {
     console.log(JSON.stringify({ samplesMs: await connectSamples(args[0], args.slice(1)) }));
   else if (command === "hold") await hold(args[0], args[1], args.slice(2));
   else if (command === "ready") await ready(args[0], Number(args[1]), Number(args[2]));
+  else if (command === "resolve")
+    console.log(JSON.stringify({ address: (await lookup(args[0], 4)).address }));
   else fail(`unknown command ${command}`);
 } catch (error) {
   fail(error.message);

@@ -23,6 +23,7 @@ export function formatReport(results: BenchResults): string {
     pad("× socat", 8, true),
     pad("connect ms", 24, true),
     pad("× direct", 9, true),
+    pad("× socat", 8, true),
   ].join(" ");
   lines.push(header, "-".repeat(header.length));
   for (const entry of results.dataPath) {
@@ -37,6 +38,7 @@ export function formatReport(results: BenchResults): string {
         pad(`${entry.ratioToSocatChain.toFixed(2)}`, 8, true),
         pad(`${entry.connectMs.toFixed(3)} (${c.min.toFixed(3)}–${c.max.toFixed(3)})`, 24, true),
         pad(`${entry.connectRatioToDirect.toFixed(2)}`, 9, true),
+        pad(`${entry.connectRatioToSocatChain.toFixed(2)}`, 8, true),
       ].join(" "),
     );
   }

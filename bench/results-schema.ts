@@ -1,11 +1,12 @@
 import { z } from "zod";
 
 /** The data paths the benchmark compares, in the order it reports them. */
-export const dataPathNames = ["direct", "socat-chain", "kernel", "relay"] as const;
+export const dataPathNames = ["direct", "socat-chain", "kernel", "relay", "tls"] as const;
 export type DataPathName = (typeof dataPathNames)[number];
 
-/** Our ambassador's modes, each measured as its own path. */
-export const ourModes = ["kernel", "relay"] as const satisfies readonly DataPathName[];
+/** Our ambassador's modes, each measured as its own path through a link the engine made. */
+export const ourModes = ["kernel", "relay", "tls"] as const satisfies readonly DataPathName[];
+export type OurMode = (typeof ourModes)[number];
 
 const positive = z.number().positive();
 const range = z.object({ min: positive, max: positive });
@@ -18,12 +19,13 @@ export const DataPathEntry = z.object({
   ratioToDirect: positive,
   ratioToSocatChain: positive,
   connectRatioToDirect: positive,
+  connectRatioToSocatChain: positive,
   throughputSpreadMBps: range,
   connectSpreadMs: range,
   connectP90Ms: positive,
   throughputRunsMBps: z.array(positive).min(1),
   connectRunsMs: z.array(positive).min(1),
-  ambassadorMode: z.enum(["kernel", "relay", "socat"]).nullable(),
+  ambassadorMode: z.enum([...ourModes, "socat"]).nullable(),
 });
 export type DataPathEntry = z.infer<typeof DataPathEntry>;
 

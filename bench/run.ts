@@ -18,6 +18,7 @@ import {
   measureDataPaths,
   setUpDataPaths,
 } from "./data-path.js";
+import { type EngineLinks, openEngineLinks } from "./engine-links.js";
 import { evaluateGoals } from "./goals.js";
 import { formatReport } from "./report.js";
 import { BenchResults } from "./results-schema.js";
@@ -32,8 +33,10 @@ function progress(line: string): void {
   process.stderr.write(`bench ${elapsed}s: ${line}\n`);
 }
 
-async function cleanUp(lab: BenchLab, runId: string): Promise<void> {
-  const problems = (await Promise.all([removeRun(lab.a, runId), removeRun(lab.b, runId)])).flat();
+/** The engine's links first (their networks drop the client as they go), then what the benchmark made itself. */
+async function cleanUp(lab: BenchLab, runId: string, links: EngineLinks): Promise<void> {
+  const problems = await links.close();
+  problems.push(...(await Promise.all([removeRun(lab.a, runId), removeRun(lab.b, runId)])).flat());
   for (const problem of problems) progress(`clean-up: ${problem}`);
 }
 
@@ -41,9 +44,10 @@ async function cleanUp(lab: BenchLab, runId: string): Promise<void> {
 export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const lab = await openLab(options.labId);
   const runId = randomBytes(3).toString("hex");
+  const links = await openEngineLinks(lab);
   let cleaning: Promise<void> | undefined;
   const cleanOnce = () => {
-    cleaning ??= cleanUp(lab, runId);
+    cleaning ??= cleanUp(lab, runId, links);
     return cleaning;
   };
   const onSignal = (signal: NodeJS.Signals) => {
@@ -53,7 +57,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
-    const topology: DataPathTopology = await setUpDataPaths(lab, runId, progress);
+    const topology: DataPathTopology = await setUpDataPaths(lab, runId, links, progress);
     const streamBytes =
       options.streamBytes ?? (await calibrateStreamBytes(topology, directStreamSeconds, progress));
     const dataPath = await measureDataPaths(

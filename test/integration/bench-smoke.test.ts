@@ -7,6 +7,7 @@ import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { benchLabel } from "../../bench/bench-docker.js";
 import { BenchResults, dataPathNames } from "../../bench/results-schema.js";
+import { labelKeys } from "../../src/engine/labels.js";
 import { lab, labDocker } from "../lab.js";
 
 const run = promisify(execFile);
@@ -19,8 +20,16 @@ describe("npm run bench -- --smoke", () => {
   let output: { stdout: string; stderr: string };
   let results: unknown;
   let hosts: Docker[];
+  const linked = JSON.stringify({ label: [labelKeys.link] });
+  const linkedObjects = async (docker: Docker) => [
+    ...(await docker.listContainers({ all: true, filters: linked })).map((c) => c.Id),
+    ...(await docker.listNetworks({ filters: linked })).map((n) => n.Id),
+  ];
+  let linkedBefore: string[][];
 
   beforeAll(async () => {
+    hosts = [await labDocker(lab().clustera), await labDocker(lab().clusterb)];
+    linkedBefore = await Promise.all(hosts.map(linkedObjects));
     dir = await mkdtemp(join(tmpdir(), "bench-smoke-"));
     const out = join(dir, "results.json");
     output = await run(tsx, [benchScript, "--smoke", "--out", out], {
@@ -28,7 +37,6 @@ describe("npm run bench -- --smoke", () => {
       timeout: 170_000,
     });
     results = JSON.parse(await readFile(out, "utf8"));
-    hosts = [await labDocker(lab().clustera), await labDocker(lab().clusterb)];
   }, 180_000);
 
   afterAll(async () => {
@@ -49,15 +57,27 @@ describe("npm run bench -- --smoke", () => {
     expect(parsed.machine.cores).toBeGreaterThan(0);
   });
 
-  it("runs each of our modes as asked and measures the memory of their ambassadors", () => {
+  it("runs each of our modes through a link the engine made, and measures the memory of their ambassadors", () => {
     const parsed = BenchResults.parse(results);
     const modes = Object.fromEntries(parsed.dataPath.map((entry) => [entry.path, entry.ambassadorMode]));
-    expect(modes).toEqual({ direct: null, "socat-chain": "socat", kernel: "kernel", relay: "relay" });
+    expect(modes).toEqual({
+      direct: null,
+      "socat-chain": "socat",
+      kernel: "kernel",
+      relay: "relay",
+      tls: "tls",
+    });
+    for (const path of ["kernel", "relay", "tls"]) {
+      expect(output.stderr).toMatch(
+        new RegExp(`linked the sink for ${path}: [0-9a-f]{12} \\(${path} on both hosts\\)`),
+      );
+    }
     expect(parsed.controlPlane.ambassadorPeakMemoryMiB).toBeGreaterThan(0);
     expect(Object.keys(parsed.controlPlane.ambassadorPeakMemoryByPathMiB).sort()).toEqual([
       "kernel",
       "relay",
       "socat-chain",
+      "tls",
     ]);
     for (const [name, value] of Object.entries(parsed.controlPlane)) {
       if (value === null) expect(parsed.controlPlane.notMeasured[name]).toBeTruthy();
@@ -105,10 +125,13 @@ describe("npm run bench -- --smoke", () => {
   it("prints the table and a line per goal", () => {
     expect(output.stdout).toMatch(/^direct\s+-\s+\d+/m);
     expect(output.stdout).toMatch(/^kernel\s+kernel\s+\d+/m);
+    expect(output.stdout).toMatch(/^tls\s+tls\s+\d+/m);
     const goalLines = output.stdout
       .split("\n")
-      .filter((line) => /^ {2}(kernel|relay): .*: (met|NOT met)/.test(line));
-    expect(goalLines).toHaveLength(6);
+      .filter((line) => /^ {2}(kernel|relay|tls): .*: (met|NOT met)/.test(line));
+    expect(goalLines).toHaveLength(9);
+    expect(output.stdout).toMatch(/^ {2}tls: throughput ≥ 0\.5× direct: (met|NOT met)/m);
+    expect(output.stdout).toMatch(/^ {2}tls: new-connection latency ≤ 1× socat-chain: (met|NOT met)/m);
   });
 
   it("says how to start the lab when it is not up, and exits non-zero", async () => {
@@ -147,11 +170,12 @@ describe("npm run bench -- --smoke", () => {
     await expect(readFile(join(dir, "interrupted.json"))).rejects.toThrow();
   }, 120_000);
 
-  it("leaves no container or network behind on either host", async () => {
+  it("leaves no container or network behind on either host, its links' included", async () => {
     const filters = JSON.stringify({ label: [benchLabel] });
     for (const docker of hosts) {
       expect(await docker.listContainers({ all: true, filters })).toEqual([]);
       expect(await docker.listNetworks({ filters })).toEqual([]);
     }
+    expect(await Promise.all(hosts.map(linkedObjects))).toEqual(linkedBefore);
   });
 });

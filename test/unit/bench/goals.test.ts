@@ -2,7 +2,13 @@ import { describe, expect, it } from "vitest";
 import { describeGoal, evaluateGoals } from "../../../bench/goals.js";
 import type { DataPathEntry, DataPathName, GoalResult } from "../../../bench/results-schema.js";
 
-function entry(path: DataPathName, ratioToDirect: number, ratioToSocatChain: number, connectRatio: number) {
+function entry(
+  path: DataPathName,
+  ratioToDirect: number,
+  ratioToSocatChain: number,
+  connectRatio: number,
+  connectToChain = connectRatio / 2,
+) {
   return {
     path,
     throughputMBps: 100 * ratioToDirect,
@@ -10,6 +16,7 @@ function entry(path: DataPathName, ratioToDirect: number, ratioToSocatChain: num
     ratioToDirect,
     ratioToSocatChain,
     connectRatioToDirect: connectRatio,
+    connectRatioToSocatChain: connectToChain,
     throughputSpreadMBps: { min: 1, max: 2 },
     connectSpreadMs: { min: 1, max: 2 },
     connectP90Ms: 2,
@@ -25,11 +32,16 @@ describe("the data-path goals", () => {
     entry("socat-chain", 0.5, 1, 2),
     entry("kernel", 0.96, 1.92, 1.05),
     entry("relay", 0.8, 1.6, 1.5),
+    entry("tls", 0.55, 1.8, 2.1, 0.95),
   ];
 
   it("checks three goals for each of our modes and none for the reference paths", () => {
     const goals = evaluateGoals(entries);
-    expect(goals.map((goal) => goal.path)).toEqual(["kernel", "kernel", "kernel", "relay", "relay", "relay"]);
+    expect(goals.map((goal) => goal.path)).toEqual([
+      ...["kernel", "kernel", "kernel"],
+      ...["relay", "relay", "relay"],
+      ...["tls", "tls", "tls"],
+    ]);
     expect(goals.filter((goal) => goal.path === "kernel").every((goal) => goal.met)).toBe(true);
     expect(goals.filter((goal) => goal.path === "relay").some((goal) => goal.met)).toBe(false);
   });
@@ -49,8 +61,24 @@ describe("the data-path goals", () => {
     );
   });
 
+  it("holds tls to half of direct and to beating the seed's chain, in throughput and in connection time", () => {
+    const tls = evaluateGoals(entries).filter((goal) => goal.path === "tls");
+    expect(tls.map(describeGoal)).toEqual([
+      "tls: throughput ≥ 0.5× direct: met (0.55×)",
+      "tls: throughput ≥ 1.7× socat-chain: met (1.80×)",
+      "tls: new-connection latency ≤ 1× socat-chain: met (0.95×)",
+    ]);
+    const slow = evaluateGoals([entry("tls", 0.45, 1.6, 3, 1.2)]);
+    expect(slow.map(describeGoal)).toEqual([
+      "tls: throughput ≥ 0.5× direct: NOT met (0.45×, short by 0.05×, 10% of the target)",
+      "tls: throughput ≥ 1.7× socat-chain: NOT met (1.60×, short by 0.10×, 6% of the target)",
+      "tls: new-connection latency ≤ 1× socat-chain: NOT met (1.20×, over by 0.20×, 20% of the target)",
+    ]);
+  });
+
   it("counts a ratio exactly on the target as met", () => {
-    const goals = evaluateGoals([entry("kernel", 0.9, 1.7, 1.15)]);
+    const goals = evaluateGoals([entry("kernel", 0.9, 1.7, 1.15), entry("tls", 0.5, 1.7, 3, 1)]);
+    expect(goals).toHaveLength(6);
     expect(goals.every((goal) => goal.met)).toBe(true);
   });
 });
