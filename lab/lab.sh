@@ -17,7 +17,7 @@ BRIDGE=ambbr$LAB_ID
 LAB_DIR=${AMBASSADOR_LAB_DIR:-/var/lib/ambassador-lab/$LAB_ID}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 HOSTS=(clustera clusterb)
-DEB_PACKAGES=(docker.io iproute2 openssl busybox-static socat iptables tcpdump)
+DEB_PACKAGES=(docker.io iproute2 openssl busybox-static socat iptables)
 
 host_ip() { case $1 in clustera) echo "$SUBNET.2" ;; clusterb) echo "$SUBNET.3" ;; esac; }
 host_short() { echo "${1: -1}"; }
@@ -42,7 +42,6 @@ require_host() {
   [[ -x /bin/busybox ]] && file_is_static /bin/busybox || missing+=(busybox-static)
   command -v socat >/dev/null || missing+=(socat)
   command -v xtables-nft-multi >/dev/null || missing+=(iptables)
-  command -v tcpdump >/dev/null || missing+=(tcpdump)
   command -v docker >/dev/null || missing+=(docker.io)
   if ((${#missing[@]})); then
     log "installing missing Debian packages: ${missing[*]}"
