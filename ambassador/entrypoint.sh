@@ -222,10 +222,15 @@ probe() {
   mode=$(cat /run/ambassador.mode 2>/dev/null || echo "${AMBASSADOR_MODE:-relay}")
   failed=0
   while read -r listen host port; do
-    far="TCP:$host:$port,connect-timeout=2"
-    [ "$mode/${AMBASSADOR_TLS_ROLE:-}" = tls/client ] && far="OPENSSL:$host:$port,connect-timeout=2,$(tls_options)"
     # KILL, not TERM: socat takes TERM only once a name lookup returns, which can take ten seconds.
-    timeout -s KILL 3 socat -u /dev/null "$far" 2>/tmp/ambassador-probe.err
+    if [ "$mode/${AMBASSADOR_TLS_ROLE:-}" = tls/client ]; then
+      # Under TLS 1.3 the server judges the client's certificate after the client's handshake ends: read for a
+      # second, so a refusal (an alert) is seen; a second of silence means the far side accepted and holds on.
+      timeout -s KILL 3 socat -T 1 -u "OPENSSL:$host:$port,connect-timeout=2,$(tls_options)" /dev/null \
+        2>/tmp/ambassador-probe.err
+    else
+      timeout -s KILL 3 socat -u /dev/null "TCP:$host:$port,connect-timeout=2" 2>/tmp/ambassador-probe.err
+    fi
     case $? in
       0) echo "ambassador: probe: :$listen -> $host:$port works" ;;
       137) echo "ambassador: probe: :$listen -> $host:$port: no answer within 3 s"; failed=1 ;;

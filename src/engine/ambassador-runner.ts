@@ -20,6 +20,7 @@ export class AmbassadorRefused extends Error {
 
 const nameTaken = /conflict|already in use/i;
 const portTaken = /port is already allocated|address already in use/i;
+const notOwnAddress = /cannot assign requested address/i;
 
 /** Creates a container under `base`, or `base-2`, `base-3`… when a name is taken: never clobbers. */
 export async function createUniquelyNamed(
@@ -59,6 +60,8 @@ export interface AmbassadorRequest {
   publish?: Map<number, string>;
   /** The host address to publish on; all of the host's addresses when unset. */
   publishIp?: string;
+  /** The ambassador sets firewall rules in its own namespace (several admitted CIDRs), whatever its mode. */
+  netAdmin?: boolean;
   /** Runs once the container exists and before it starts: private files go in here. */
   prepare?: (container: CreatedContainer) => Promise<void>;
   networkMode?: string;
@@ -84,13 +87,24 @@ export interface RunningAmbassador extends CreatedContainer {
   handshake: boolean;
 }
 
-function containerSpec(request: AmbassadorRequest, mode: AmbassadorMode, publishAny: boolean) {
+/** How a retried start publishes: any free host port, and every address when the wanted one is not the host's. */
+interface PublishFallback {
+  anyPort: boolean;
+  anyAddress: boolean;
+}
+
+function containerSpec(request: AmbassadorRequest, mode: AmbassadorMode, fallback: PublishFallback) {
   const exposed = Object.fromEntries(request.ports.map((port) => [`${port}/tcp`, {}]));
   const bindings = request.publish
     ? Object.fromEntries(
         request.ports.map((port) => [
           `${port}/tcp`,
-          [{ HostIp: request.publishIp, HostPort: publishAny ? "" : (request.publish?.get(port) ?? "") }],
+          [
+            {
+              HostIp: fallback.anyAddress ? undefined : request.publishIp,
+              HostPort: fallback.anyPort ? "" : (request.publish?.get(port) ?? ""),
+            },
+          ],
         ]),
       )
     : undefined;
@@ -105,7 +119,7 @@ function containerSpec(request: AmbassadorRequest, mode: AmbassadorMode, publish
       PortBindings: bindings,
       NetworkMode: request.networkMode,
       Links: request.links,
-      CapAdd: kernel ? ["NET_ADMIN"] : undefined,
+      CapAdd: kernel || request.netAdmin ? ["NET_ADMIN"] : undefined,
       Sysctls: kernel ? { "net.ipv4.ip_forward": "1" } : undefined,
     },
   };
@@ -140,11 +154,11 @@ export async function runAmbassador(
     }
   };
   /** Creates and starts the container; one that would not start is removed again before the error is thrown. */
-  const launch = async (publishAny: boolean) => {
+  const launch = async (fallback: PublishFallback) => {
     const made = await createUniquelyNamed(
       host,
       request.baseName,
-      containerSpec(request, mode, publishAny),
+      containerSpec(request, mode, fallback),
       onCreated,
       signal,
     );
@@ -159,11 +173,14 @@ export async function runAmbassador(
   };
   let container: CreatedContainer;
   try {
-    container = await launch(false);
+    container = await launch({ anyPort: false, anyAddress: false });
   } catch (error) {
-    const retry = request.publish && error instanceof DockerCallError && portTaken.test(error.reason);
-    if (!retry) throw error;
-    container = await launch(true);
+    const reason = error instanceof DockerCallError ? error.reason : "";
+    const taken = portTaken.test(reason);
+    // An advertise address behind NAT is not the host's own: publish on every address (admission still applies).
+    const foreign = request.publishIp !== undefined && notOwnAddress.test(reason);
+    if (!request.publish || !(taken || foreign)) throw error;
+    container = await launch({ anyPort: taken, anyAddress: foreign });
   }
   try {
     const handshake = await awaitReady(host, container, mode, options);

@@ -23,6 +23,8 @@ export interface EngineCore {
   /** Mode every ambassador must run in unless a link asks for one; default: the fastest the host permits. */
   mode?: AmbassadorMode;
   beforeStep?: (step: LinkStep) => void | Promise<void>;
+  /** IDs of links being made now: their objects exist before their record does, and are no orphans. */
+  making: Set<string>;
 }
 
 export function newAttempt(core: EngineCore, linkId: string): Attempt {

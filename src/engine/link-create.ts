@@ -65,6 +65,24 @@ export async function createLink(
   const source = core.clusters.host(sourceCluster);
   const target = core.clusters.host(targetCluster);
   const attempt = newAttempt(core, core.newId());
+  core.making.add(attempt.linkId);
+  try {
+    return await attemptLink(core, attempt, source, target, containerRef, options, context);
+  } finally {
+    core.making.delete(attempt.linkId);
+  }
+}
+
+async function attemptLink(
+  core: EngineCore,
+  attempt: Attempt,
+  source: DockerHost,
+  target: DockerHost,
+  containerRef: string,
+  options: LinkOptions,
+  context: RequestContext,
+): Promise<LinkResult> {
+  const [sourceCluster, targetCluster] = [source.name, target.name];
   const wiring = options.legacyLinks ? "legacy-links" : "networks";
   let plan: LinkPlan | undefined;
   try {
@@ -73,7 +91,17 @@ export async function createLink(
     );
     const { name, alias, ports } = carried(info, source, options);
     const web = options.web ? { image: options.web, base: options.webName ?? "web" } : undefined;
-    const wanted = { container: name, alias, sourceCluster, targetCluster, ports, wiring, web } as const;
+    const protection = options.plaintext ? "plaintext" : "mtls";
+    const wanted = {
+      container: name,
+      alias,
+      sourceCluster,
+      targetCluster,
+      ports,
+      wiring,
+      web,
+      protection,
+    } as const;
     const existing = core.links.all().find((record) => sameLink(record, wanted));
     if (existing) return await describeExisting(core, existing);
     if (!info.State.Running) {
@@ -91,7 +119,7 @@ export async function createLink(
       web,
       channel: context.channel,
       actor: context.actor,
-      protection: options.plaintext ? "plaintext" : "mtls",
+      protection,
       mode: options.mode ?? core.mode,
       admit: await admittedFrom(core, targetCluster),
       source,

@@ -106,6 +106,7 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
     newId: deps.newId ?? (() => randomBytes(6).toString("hex")),
     mode: deps.mode,
     beforeStep: deps.beforeStep,
+    making: new Set(),
   };
   const reads = { concurrency: deps.concurrency ?? 16, deadlineMs: deadlines.read };
   const mutex = createKeyedMutex();
@@ -140,6 +141,12 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
         repairLink(core, current(link.id), context),
       );
     },
-    reconcile: ({ fix }) => reconcile(deps.clusters, deps.links, { ...reads, fix, logger: deps.logger }),
+    reconcile: ({ fix }) =>
+      reconcile(deps.clusters, deps.links, {
+        ...reads,
+        fix,
+        logger: deps.logger,
+        busy: (linkId) => core.making.has(linkId),
+      }),
   };
 }

@@ -12,6 +12,7 @@ export interface LinkIdentity {
   ports: readonly number[];
   wiring: LinkRecord["wiring"];
   web?: { image: string; base: string };
+  protection: "mtls" | "plaintext";
 }
 
 export function sameLink(record: LinkRecord, wanted: LinkIdentity): boolean {
@@ -24,6 +25,7 @@ export function sameLink(record: LinkRecord, wanted: LinkIdentity): boolean {
     record.wiring === wanted.wiring &&
     record.ports.join(",") === wanted.ports.join(",") &&
     record.web?.image === wanted.web?.image &&
+    (record.protection ?? "plaintext") === wanted.protection &&
     (wanted.web === undefined || record.web?.name.startsWith(wanted.web.base) === true)
   );
 }

@@ -25,11 +25,9 @@ export function findLink(links: readonly LinkRecord[], ref: string): LinkRecord 
       `"${ref}" is part of ${matches.length} links (${matches.map(describe).join("; ")}); name one by its link ID.`,
     );
   }
-  const hint = links.length
-    ? ` Links: ${links
-        .slice(0, 5)
-        .map((l) => `${l.id} (${l.container})`)
-        .join(", ")}.`
-    : " There are no links.";
-  throw new UserError("link-not-found", `No link with ID or container "${ref}".${hint}`);
+  // Which links exist is not said here: the person may not be allowed to see them all; `list` shows those they may.
+  throw new UserError(
+    "link-not-found",
+    `No link with ID or container "${ref}". \`list\` shows the links you may see.`,
+  );
 }

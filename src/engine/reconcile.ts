@@ -52,6 +52,7 @@ function brokenLinks(
 async function removeOrphans(
   clusters: ClusterDirectory,
   orphans: Orphan[],
+  owned: (linkId: string) => boolean,
   logger?: EngineLogger,
 ): Promise<number> {
   let removed = 0;
@@ -60,6 +61,8 @@ async function removeOrphans(
     ...orphans.filter((o) => o.kind === "network"),
   ];
   for (const orphan of ordered) {
+    // A link saved or being made since the listing owns its objects: they are no orphans any more.
+    if (owned(orphan.linkId)) continue;
     try {
       const resource = { ...orphan, role: "source" as const };
       if (await removeResource(clusters.host(orphan.cluster), resource, orphan.linkId)) removed++;
@@ -74,7 +77,7 @@ async function removeOrphans(
 export async function reconcile(
   clusters: ClusterDirectory,
   links: LinkRepository,
-  options: ReadOptions & { fix: boolean; logger?: EngineLogger },
+  options: ReadOptions & { fix: boolean; logger?: EngineLogger; busy?: (linkId: string) => boolean },
 ): Promise<ReconcileResult> {
   const all = links.all();
   const ids = new Set(all.map((l) => l.id));
@@ -93,7 +96,8 @@ export async function reconcile(
   }
   result.broken = brokenLinks(all, present);
   if (options.fix) {
-    result.removed = await removeOrphans(clusters, result.orphans, options.logger);
+    const owned = (linkId: string) => links.get(linkId) !== undefined || options.busy?.(linkId) === true;
+    result.removed = await removeOrphans(clusters, result.orphans, owned, options.logger);
     for (const broken of result.broken) {
       const link = links.get(broken.linkId);
       if (link && link.status !== "broken") await links.save({ ...link, status: "broken" });

@@ -102,7 +102,8 @@ export class KeptLinkAuthority implements LinkAuthority {
         subject: `CN=${commonName}`,
         issuer: ca.cert.subject,
         notBefore: new Date(now.getTime() - day),
-        notAfter: new Date(now.getTime() + 365 * day),
+        // As long as the CA: a link lives until it is torn down, and teardown removes its keys with its containers.
+        notAfter: ca.cert.notAfter,
         publicKey: keys.publicKey,
         signingKey: ca.key,
         signingAlgorithm: algorithm,

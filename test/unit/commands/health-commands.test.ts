@@ -89,7 +89,7 @@ describe("status <link-id>", () => {
     const unknown = await executeCommand("status nope", slack("UBOB"), services);
     expect(unknown).toMatchObject({
       ok: false,
-      failure: { message: `No link with ID or container "nope". Links: ${link.id} (app).` },
+      failure: { message: 'No link with ID or container "nope". `list` shows the links you may see.' },
     });
     const missing = await executeCommand("status", slack("UBOB"), services);
     expect(missing).toMatchObject({
