@@ -83,8 +83,8 @@ describe("status <link-id>", () => {
     );
   });
 
-  it("names the links there are when the ID is unknown, and asks for the ID when it is missing", async () => {
-    const { lab, link } = await linked();
+  it("says to list the links when the ID is unknown, and asks for the ID when it is missing", async () => {
+    const { lab } = await linked();
     const services = testServices({ lab });
     const unknown = await executeCommand("status nope", slack("UBOB"), services);
     expect(unknown).toMatchObject({
