@@ -86,7 +86,6 @@ export interface DockerHost {
   ): Promise<void>;
   /** Disconnects a container from a network; false when either is gone or they were not connected. */
   disconnectNetwork(network: string, container: string, options?: CallOptions): Promise<boolean>;
-  imageExists(image: string, options?: CallOptions): Promise<boolean>;
   /** The image's configuration, or undefined when the host does not have it. */
   inspectImage(image: string, options?: CallOptions): Promise<Docker.ImageInspectInfo | undefined>;
   /** Runs a command in a running container and waits for it: its exit code and its output (stdout and stderr). */

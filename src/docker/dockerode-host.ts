@@ -314,18 +314,6 @@ export class DockerodeHost implements DockerHost {
     );
   }
 
-  async imageExists(image: string, options?: CallOptions): Promise<boolean> {
-    const found = await this.orUndefined(
-      this.call(
-        "inspect image",
-        { image },
-        (abortSignal) => this.docker.getImage(image).inspect({ abortSignal } as Docker.ImageInspectOptions),
-        options,
-      ),
-    );
-    return found !== undefined;
-  }
-
   async pullImage(image: string, options?: CallOptions): Promise<void> {
     await this.call(
       "pull image",

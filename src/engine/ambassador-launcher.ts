@@ -1,3 +1,4 @@
+import type Docker from "dockerode";
 import { DockerCallError } from "../docker/docker-host.js";
 import type { ResourceRole } from "../domain/link.js";
 import { describeError } from "../errors.js";
@@ -23,6 +24,15 @@ const cannotEncrypt = (image: string) =>
 const cannotKernel = (image: string) =>
   `the image ${image} does not report an ambassador mode, so it cannot run in kernel mode`;
 
+/**
+ * Whether an image speaks our handshake, from its own configuration (our label, or our entrypoint): a foreign
+ * image (the seed's) goes straight to relay instead of being waited for.
+ */
+function speaksHandshake(info: Docker.ImageInspectInfo): boolean {
+  const entrypoint = [info.Config?.Entrypoint ?? []].flat().join(" ");
+  return info.Config?.Labels?.[handshakeLabel] === "1" || /(^|\/)ambassador( |$)/.test(entrypoint);
+}
+
 /** An ambassador to run, before the launcher adds its image and labels. */
 export type AmbassadorSpec = Omit<AmbassadorRequest, "image" | "labels">;
 
@@ -46,7 +56,6 @@ function refusedKernel(error: unknown): boolean {
  */
 export class AmbassadorLauncher {
   readonly #relayOnly = new Set<string>();
-  readonly #speaks = new Map<string, Promise<boolean>>();
 
   constructor(
     readonly image: string,
@@ -54,33 +63,17 @@ export class AmbassadorLauncher {
     private readonly logger?: EngineLogger,
   ) {}
 
-  /**
-   * Whether the image speaks our handshake, from its own configuration (our label, or our entrypoint), asked once
-   * per host and image: a foreign image (the seed's) goes straight to relay instead of being waited for.
-   */
-  private speaksHandshake(request: AmbassadorSpec): Promise<boolean> {
-    const key = `${request.host.name}\u0000${this.image}`;
-    let known = this.#speaks.get(key);
-    if (!known) {
-      known = request.host.inspectImage(this.image).then((info) => {
-        const entrypoint = [info?.Config?.Entrypoint ?? []].flat().join(" ");
-        return info?.Config?.Labels?.[handshakeLabel] === "1" || /(^|\/)ambassador( |$)/.test(entrypoint);
-      });
-      known.catch(() => this.#speaks.delete(key));
-      this.#speaks.set(key, known);
-    }
-    return known;
-  }
-
   async launch(
     request: AmbassadorSpec,
     labels: Record<string, string>,
     wantedMode: AmbassadorMode | undefined,
     attempt: Attempt,
     role: ResourceRole,
+    /** The image's configuration on that host, as the build's image check read it. */
+    imageConfig: Docker.ImageInspectInfo,
   ): Promise<RunningAmbassador> {
     const key = `${request.host.name}\u0000${this.image}`;
-    const ours = await this.speaksHandshake(request);
+    const ours = speaksHandshake(imageConfig);
     if (!ours && wantedMode === "tls") throw new AmbassadorRefused(cannotEncrypt(this.image));
     if (!ours && wantedMode === "kernel") throw new AmbassadorRefused(cannotKernel(this.image));
     const modes: AmbassadorMode[] = wantedMode

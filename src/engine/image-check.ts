@@ -1,3 +1,4 @@
+import type Docker from "dockerode";
 import { DockerCallError, type DockerHost, isUnreachable } from "../docker/docker-host.js";
 import { describeError, UserError } from "../errors.js";
 import type { Attempt } from "./attempt.js";
@@ -12,15 +13,28 @@ export interface WantedImage {
   fix?: string;
 }
 
-/** Makes sure the images a build needs are on their host, pulling what is missing; each image checked once. */
+/**
+ * Makes sure the images a build needs are on their host, pulling what is missing; each image checked once. Answers
+ * each image's configuration, in the order asked, for what the build reads from it (ports, our handshake label).
+ */
 export interface ImageCheck {
-  ensure(on: DockerHost, images: WantedImage[]): Promise<void>;
+  ensure(on: DockerHost, images: WantedImage[]): Promise<Docker.ImageInspectInfo[]>;
 }
 
-async function ensureImage(on: DockerHost, image: string, what: string, fix: string, signal: AbortSignal) {
-  if (await on.imageExists(image, { signal })) return;
+async function ensureImage(
+  on: DockerHost,
+  image: string,
+  what: string,
+  fix: string,
+  signal: AbortSignal,
+): Promise<Docker.ImageInspectInfo> {
+  const present = await on.inspectImage(image, { signal });
+  if (present) return present;
   try {
     await on.pullImage(image, { signal });
+    const pulled = await on.inspectImage(image, { signal });
+    if (pulled) return pulled;
+    throw new Error("the pull ended but the image is not there");
   } catch (error) {
     if (
       isUnreachable(error) &&
@@ -37,20 +51,29 @@ async function ensureImage(on: DockerHost, image: string, what: string, fix: str
 }
 
 export function createImageCheck(attempt: Attempt): ImageCheck {
-  const checked = new Map<string, Promise<void>>();
+  const checked = new Map<string, Promise<Docker.ImageInspectInfo>>();
   const key = (on: DockerHost, image: string) => `${on.name}\u0000${image}`;
   return {
-    async ensure(on, images) {
+    ensure(on, images) {
       const fresh = images.filter((wanted) => !checked.has(key(on, wanted.image)));
       if (fresh.length) {
         const step = attempt.step("check images", on.name, async (signal) => {
+          const found = new Map<string, Docker.ImageInspectInfo>();
           for (const { image, what, fix = ambassadorImageFix } of fresh) {
-            await ensureImage(on, image, what, fix, signal);
+            found.set(image, await ensureImage(on, image, what, fix, signal));
           }
+          return found;
         });
-        for (const wanted of fresh) checked.set(key(on, wanted.image), step);
+        for (const { image } of fresh) {
+          checked.set(
+            key(on, image),
+            step.then((found) => found.get(image) as Docker.ImageInspectInfo),
+          );
+        }
       }
-      await Promise.all(images.map((wanted) => checked.get(key(on, wanted.image))));
+      return Promise.all(
+        images.map((wanted) => checked.get(key(on, wanted.image)) as Promise<Docker.ImageInspectInfo>),
+      );
     },
   };
 }

@@ -1,4 +1,5 @@
 import { isIP } from "node:net";
+import type Docker from "dockerode";
 import type { DockerHost } from "../docker/docker-host.js";
 import type { LinkResource, ResourceRole } from "../domain/link.js";
 import type { LinkCredentials } from "../domain/pki.js";
@@ -130,12 +131,19 @@ async function startAmbassador(
   spec: Omit<AmbassadorSpec, "host">,
 ): Promise<{ name: string; kind: "container" }> {
   const host = build.plan[side];
-  await build.images.ensure(host, [{ image: build.launcher.image, what: "ambassador" }]);
+  const [image] = await build.images.ensure(host, [{ image: build.launcher.image, what: "ambassador" }]);
   const tls = build.plan.protection === "mtls" ? await tlsSpec(build, side) : {};
   const full = { ...spec, ...tls, env: [...spec.env, ...(tls.env ?? [])], host };
   const mode = build.plan.protection === "mtls" ? "tls" : build.plan.mode;
   const started = await build.attempt.step(`start ${side} ambassador`, host.name, () =>
-    build.launcher.launch(full, labels(build, side), mode, build.attempt, side),
+    build.launcher.launch(
+      full,
+      labels(build, side),
+      mode,
+      build.attempt,
+      side,
+      image as Docker.ImageInspectInfo,
+    ),
   );
   build.containers[side] = started;
   return { name: started.name, kind: "container" };
@@ -223,8 +231,8 @@ const webPart: LinkPart = {
     const web = build.plan.web as { image: string; base: string };
     const network = networkNames(build.plan).target;
     const legacyTarget = network ? undefined : build.containers.target;
-    await build.images.ensure(target, [{ image: web.image, what: "web", fix: webImageFix }]);
-    const exposed = Object.keys((await target.inspectImage(web.image))?.Config.ExposedPorts ?? {});
+    const [image] = await build.images.ensure(target, [{ image: web.image, what: "web", fix: webImageFix }]);
+    const exposed = Object.keys(image?.Config.ExposedPorts ?? {});
     const address = hostAddress(target);
     const made = await build.attempt.step("start web", target.name, async (signal) => {
       const created = await createUniquelyNamed(

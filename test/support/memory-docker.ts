@@ -519,10 +519,6 @@ export class MemoryDockerHost implements DockerHost {
     return this.findContainer(ref)?.files;
   }
 
-  imageExists(image: string, options?: CallOptions): Promise<boolean> {
-    return this.call("inspect image", { image }, () => this.imageOf(image) !== undefined, options);
-  }
-
   pullImage(image: string, options?: CallOptions): Promise<void> {
     return this.call(
       "pull image",
