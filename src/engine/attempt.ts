@@ -1,13 +1,7 @@
 import type { DockerHost } from "../docker/docker-host.js";
 import type { LinkResource } from "../domain/link.js";
 import { UserError } from "../errors.js";
-import {
-  byRoleOrder,
-  type LeftResource,
-  labelledResources,
-  removeResources,
-  sameResource,
-} from "./resource-removal.js";
+import { byRoleOrder, type LeftResource, labelledResources, removeResources } from "./resource-removal.js";
 import { StepFailure } from "./step-errors.js";
 import type { StepTiming } from "./types.js";
 
@@ -107,10 +101,5 @@ export class Attempt {
       ...extra.filter((r) => r.kind === "container"),
     ];
     return removeResources(this.deps.hostOf, all, this.linkId);
-  }
-
-  /** What is left of `resources` after a removal that left `left`. */
-  static kept(resources: readonly LinkResource[], left: readonly LeftResource[]): LinkResource[] {
-    return resources.filter((r) => left.some((l) => sameResource(l, r)));
   }
 }
