@@ -6,19 +6,19 @@
 #   kernel  DNAT in this container's own network namespace (needs NET_ADMIN and net.ipv4.ip_forward=1);
 #           no byte is copied in user space
 #   relay   one socat per port, in user space; needs nothing special
-#   tls     one socat per port with mutual TLS 1.3 on one side; AMBASSADOR_TLS_ROLE says which:
+#   tls     HAProxy, mutual TLS 1.3 on one side of every port; AMBASSADOR_TLS_ROLE says which:
 #             server  TLS in, plain out (beside the source container)
 #             client  plain in, TLS out (beside the consumer, towards the server's published port)
-#           AMBASSADOR_TLS_PEER is the common name the peer's certificate must carry. The CA, this side's
-#           certificate and its key are files in /run/ambassador/tls, put there before the container starts.
+#           AMBASSADOR_TLS_PEER is the common name the peer's certificate must carry. The CA (ca.pem) and this
+#           side's certificate followed by its key (cert.pem) are files in /run/ambassador/tls, put there
+#           before the container starts.
 #   auto    kernel when the container allows it, else relay (default); never tls
 # AMBASSADOR_ADMIT (comma-separated IPv4 CIDRs) limits who may connect to the listening ports; unset, anyone may.
 # It logs `ambassador: mode <mode>` once decided and `ambassador: ready` once it forwards.
 set -u
 
 TLS_DIR=/run/ambassador/tls
-# One socat read is at most this many bytes: large reads keep TLS records full and system calls few (512 KiB
-# cost the tls path a sixth less CPU per byte than 128 KiB, measured).
+# One socat read is at most this many bytes: large reads keep system calls few.
 BUFFER=524288
 
 fail() {
@@ -143,25 +143,32 @@ listening() {
   cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | grep -q "^ *[0-9]*: [0-9A-F]*:$(printf '%04X' "$1") [0-9A-F]*:0000 0A"
 }
 
-# One CIDR is enforced by socat itself (range=); several need the AMB_ADMIT chain.
+# In relay mode one CIDR is enforced by socat itself (range=); several need the AMB_ADMIT chain. HAProxy (tls
+# mode) admits any number itself.
 socat_range() {
   set -- $admit
   [ $# -eq 1 ] && printf ',range=%s' "$1"
 }
 
+# socat's side of a TLS connection, as the probe makes it.
 tls_options() {
-  printf 'cert=%s/cert.pem,key=%s/key.pem,cafile=%s/ca.pem,verify=1,commonname=%s,openssl-min-proto-version=TLS1.3' \
-    "$TLS_DIR" "$TLS_DIR" "$TLS_DIR" "$AMBASSADOR_TLS_PEER"
+  printf 'cert=%s/cert.pem,cafile=%s/ca.pem,verify=1,commonname=%s,openssl-min-proto-version=TLS1.3' \
+    "$TLS_DIR" "$TLS_DIR" "$AMBASSADOR_TLS_PEER"
 }
 
 # The two socat addresses of one route: where it listens, and where it connects.
 socat_addresses() {
   listen=$1 host=$2 port=$3 accept="fork,reuseaddr,nodelay$(socat_range)"
-  case $mode/${AMBASSADOR_TLS_ROLE:-} in
-    tls/server) echo "OPENSSL-LISTEN:$listen,$accept,$(tls_options) TCP:$host:$port,nodelay" ;;
-    tls/client) echo "TCP-LISTEN:$listen,$accept OPENSSL:$host:$port,nodelay,$(tls_options)" ;;
-    *) echo "TCP-LISTEN:$listen,$accept TCP:$host:$port,nodelay" ;;
-  esac
+  echo "TCP-LISTEN:$listen,$accept TCP:$host:$port,nodelay"
+}
+
+# Waits until every route's port listens, then says so.
+announce_ready() {
+  routes | while read -r listen host port; do
+    tries=0
+    until listening "$listen" || [ "$tries" -ge 40 ]; do sleep 0.05; tries=$((tries + 1)); done
+  done
+  echo "ambassador: ready"
 }
 
 run_relay() {
@@ -172,28 +179,71 @@ run_relay() {
   done <<ROUTES
 $(routes)
 ROUTES
-  routes | while read -r listen host port; do
-    tries=0
-    until listening "$listen" || [ "$tries" -ge 40 ]; do sleep 0.05; tries=$((tries + 1)); done
-  done
-  echo "ambassador: ready"
+  announce_ready
   wait
 }
 
-# AES-128-GCM first (AES-NI makes it the cheapest AEAD), and no session tickets: every connection is a new
-# socat process that could never resume a session, so issuing tickets only costs the server time.
-OPENSSL_SETTINGS='openssl_conf = ambassador
-[ambassador]
-ssl_conf = ambassador_ssl
-[ambassador_ssl]
-system_default = ambassador_tls
-[ambassador_tls]
-Ciphersuites = TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256
-NumTickets = 0'
+# Docker's embedded DNS answers on user-defined networks; there names are looked up again every second, so an app
+# that comes back on another address is followed. Elsewhere (legacy links) the name is in /etc/hosts for good.
+docker_dns() {
+  grep -q '^nameserver 127\.0\.0\.11$' /etc/resolv.conf 2>/dev/null
+}
+
+# One HAProxy process serves every route: no process per connection, the CA and certificate read once, and
+# sessions resumed. TLS 1.3 only, AES-GCM first (AES-NI makes it the cheapest AEAD).
+haproxy_config() {
+  printf '%s\n' \
+    "global" \
+    "  log stderr format raw local0 err" \
+    "  maxconn 4096" \
+    "  tune.bufsize 65536" \
+    "  ssl-default-bind-ciphersuites $CIPHERSUITES" \
+    "  ssl-default-bind-options ssl-min-ver TLSv1.3" \
+    "  ssl-default-bind-curves X25519:P-256" \
+    "  ssl-default-server-ciphersuites $CIPHERSUITES" \
+    "  ssl-default-server-options ssl-min-ver TLSv1.3" \
+    "defaults" \
+    "  mode tcp" \
+    "  log global" \
+    "  timeout connect 5s" \
+    "  timeout client 24h" \
+    "  timeout server 24h"
+  dns=""
+  if docker_dns; then
+    dns=" resolvers docker init-addr libc,none"
+    printf '%s\n' "resolvers docker" "  nameserver dns 127.0.0.11:53" "  timeout resolve 1s" "  hold valid 1s" \
+      "  hold nx 1s" "  hold other 1s"
+  fi
+  tls="ssl crt $TLS_DIR/cert.pem ca-file $TLS_DIR/ca.pem verify required"
+  while read -r listen host port; do
+    printf 'frontend in%s\n' "$listen"
+    if [ "$AMBASSADOR_TLS_ROLE" = server ]; then
+      printf '  bind :%s %s\n' "$listen" "$tls"
+      printf '  tcp-request session reject unless { ssl_c_s_dn(CN) -m str %s }\n' "$AMBASSADOR_TLS_PEER"
+    else
+      printf '  bind :%s\n' "$listen"
+    fi
+    [ -z "$admit" ] || printf '  tcp-request connection reject unless { src %s }\n' "$admit"
+    printf '  default_backend out%s\nbackend out%s\n' "$listen" "$listen"
+    case $AMBASSADOR_TLS_ROLE/$host in
+      server/*[!0-9.]*) printf '  server to %s:%s%s\n' "$host" "$port" "$dns" ;;
+      server/*) printf '  server to %s:%s\n' "$host" "$port" ;;
+      client/*) printf '  server to %s:%s %s verifyhost %s\n' "$host" "$port" "$tls" "$AMBASSADOR_TLS_PEER" ;;
+    esac
+  done <<ROUTES
+$(routes)
+ROUTES
+}
+
+CIPHERSUITES=TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256
 
 run_tls() {
-  printf '%s\n' "$OPENSSL_SETTINGS" >/tmp/ambassador-openssl.cnf && export OPENSSL_CONF=/tmp/ambassador-openssl.cnf
-  run_relay
+  haproxy_config >/tmp/ambassador-haproxy.cfg
+  haproxy -q -c -f /tmp/ambassador-haproxy.cfg >/dev/null || fail "HAProxy refused its configuration (see above)"
+  trap 'kill $(jobs -p) 2>/dev/null; exit 0' TERM INT
+  haproxy -q -db -f /tmp/ambassador-haproxy.cfg &
+  announce_ready
+  wait
 }
 
 check_tls() {
@@ -208,7 +258,7 @@ check_tls() {
     *[!A-Za-z0-9._-]*) fail "AMBASSADOR_TLS_PEER may hold only letters, digits, '.', '_' and '-', got '$AMBASSADOR_TLS_PEER'" ;;
   esac
   missing=""
-  for file in ca.pem cert.pem key.pem; do
+  for file in ca.pem cert.pem; do
     [ -r "$TLS_DIR/$file" ] || missing="$missing $TLS_DIR/$file"
   done
   [ -z "$missing" ] || fail "tls mode needs$missing, put into the container before it starts"
@@ -264,7 +314,7 @@ case $mode in
   *) fail "AMBASSADOR_MODE must be kernel, relay, tls or auto, got '$mode'" ;;
 esac
 
-if [ "$mode" != kernel ] && [ "$(echo "$admit" | wc -w)" -gt 1 ]; then
+if [ "$mode" = relay ] && [ "$(echo "$admit" | wc -w)" -gt 1 ]; then
   iptables_possible ||
     fail "AMBASSADOR_ADMIT with several CIDRs needs NET_ADMIN (iptables); give one CIDR or add NET_ADMIN"
   apply_admit_rules || fail "cannot apply the AMBASSADOR_ADMIT rules with iptables"

@@ -17,7 +17,7 @@ BRIDGE=ambbr$LAB_ID
 LAB_DIR=${AMBASSADOR_LAB_DIR:-/var/lib/ambassador-lab/$LAB_ID}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 HOSTS=(clustera clusterb)
-DEB_PACKAGES=(docker.io iproute2 openssl busybox-static socat iptables)
+DEB_PACKAGES=(docker.io iproute2 openssl busybox-static socat haproxy iptables)
 
 host_ip() { case $1 in clustera) echo "$SUBNET.2" ;; clusterb) echo "$SUBNET.3" ;; esac; }
 host_short() { echo "${1: -1}"; }
@@ -41,6 +41,7 @@ require_host() {
   command -v openssl >/dev/null || missing+=(openssl)
   [[ -x /bin/busybox ]] && file_is_static /bin/busybox || missing+=(busybox-static)
   command -v socat >/dev/null || missing+=(socat)
+  command -v haproxy >/dev/null || missing+=(haproxy)
   command -v xtables-nft-multi >/dev/null || missing+=(iptables)
   command -v docker >/dev/null || missing+=(docker.io)
   if ((${#missing[@]})); then
@@ -143,7 +144,7 @@ copy_with_libs() {
   done
 }
 
-# One root filesystem serves every lab image: busybox, socat and iptables, plus the demo apps and the
+# One root filesystem serves every lab image: busybox, socat, HAProxy and iptables, plus the demo apps and the
 # ambassador entrypoints. Each image is the same filesystem with its own config.
 build_rootfs() {
   local root=$LAB_DIR/rootfs applet
@@ -155,6 +156,7 @@ build_rootfs() {
     ln -sf busybox "$root/bin/$applet"
   done
   copy_with_libs "$root" "$(command -v socat)"
+  copy_with_libs "$root" "$(command -v haproxy)"
   copy_with_libs "$root" /usr/sbin/xtables-nft-multi
   cp -a /usr/lib/x86_64-linux-gnu/xtables "$root/usr/lib/x86_64-linux-gnu/"
   for applet in iptables iptables-save iptables-restore; do ln -sf xtables-nft-multi "$root/usr/sbin/$applet"; done

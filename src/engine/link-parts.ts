@@ -172,7 +172,7 @@ const sourcePart: LinkPart = {
       ports,
       publish: new Map(ports.map((port) => [port, used.has(port) ? "" : String(port)])),
       publishIp: hostAddress(source),
-      netAdmin: build.plan.admit.length > 1,
+      netAdmin: build.plan.protection !== "mtls" && build.plan.admit.length > 1,
       networkMode: network,
       links: network ? undefined : [`${app.name}:${alias}`],
     });

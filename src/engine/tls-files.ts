@@ -4,7 +4,10 @@ import type { KeyPair } from "../domain/pki.js";
 /** Where the archive is unpacked: the ambassador finds its files in `/run/ambassador/tls`. */
 export const tlsArchiveRoot = "/run";
 
-/** A tar archive of `ambassador/tls/{ca,cert,key}.pem`, readable by their owner only, to unpack at `tlsArchiveRoot`. */
+/**
+ * A tar archive of `ambassador/tls/ca.pem` and `ambassador/tls/cert.pem` (the certificate followed by its key, as HAProxy
+ * and socat both read it), readable by their owner only, to unpack at `tlsArchiveRoot`.
+ */
 export async function tlsArchive(ca: string, pair: KeyPair): Promise<Buffer> {
   const archive = pack();
   const chunks: Buffer[] = [];
@@ -17,8 +20,7 @@ export async function tlsArchive(ca: string, pair: KeyPair): Promise<Buffer> {
   archive.entry({ name: "ambassador/tls", type: "directory", mode: 0o700 });
   for (const [name, body] of [
     ["ca.pem", ca],
-    ["cert.pem", pair.cert],
-    ["key.pem", pair.key],
+    ["cert.pem", `${pair.cert.trimEnd()}\n${pair.key}`],
   ] as const) {
     archive.entry({ name: `ambassador/tls/${name}`, mode: 0o400 }, body);
   }

@@ -32,7 +32,7 @@ describe("the ambassador image", () => {
   let db: Docker;
   let pki: TestPki;
 
-  const tlsSource = async (name: string) =>
+  const tlsSource = async (name: string, admit = `${b.ip}/32`) =>
     startAmbassador(da, {
       name,
       env: [
@@ -40,7 +40,7 @@ describe("the ambassador image", () => {
         "AMBASSADOR_MODE=tls",
         "AMBASSADOR_TLS_ROLE=server",
         `AMBASSADOR_TLS_PEER=${target}`,
-        `AMBASSADOR_ADMIT=${b.ip}/32`,
+        `AMBASSADOR_ADMIT=${admit}`,
       ],
       tls: await tlsArchive(pki, source),
       links: [`${app}:app`],
@@ -114,6 +114,15 @@ describe("the ambassador image", () => {
     },
   );
 
+  it("tls: several admitted CIDRs are enforced by the terminator itself, with no NET_ADMIN", async () => {
+    const src = await tlsSource("amb-img-tls-multi", `10.99.0.0/16,${b.ip}/32`);
+    expect(src.logs).toMatch(/^ambassador: ready$/m);
+    const port = src.hostPort ?? 0;
+    const tls = { pki, as: target, expect: source };
+    expect(await getFrom(b.netns, a.ip, port, tls)).toContain("Hello World!");
+    expect(await getFrom(undefined, a.ip, port, tls)).toBe("");
+  });
+
   it("relay: several admitted CIDRs are enforced with iptables, and need NET_ADMIN", async () => {
     const admit = `10.99.0.0/16,${b.ip}/32`;
     const refused = await plainSource("relay", admit);
@@ -182,7 +191,7 @@ describe("the ambassador image", () => {
     });
     expect(noFiles.exitCode).toBe(2);
     expect(noFiles.logs).toBe(
-      "ambassador: tls mode needs /run/ambassador/tls/ca.pem /run/ambassador/tls/cert.pem /run/ambassador/tls/key.pem, put into the container before it starts\n",
+      "ambassador: tls mode needs /run/ambassador/tls/ca.pem /run/ambassador/tls/cert.pem, put into the container before it starts\n",
     );
     const noRole = await startAmbassador(da, {
       name: "amb-img-tls-norole",

@@ -1,9 +1,12 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { probePath } from "../../src/engine/path-probe.js";
 import type { LinkResult } from "../../src/engine/types.js";
-import { lab } from "../lab.js";
+import { lab, testLabel } from "../lab.js";
 import {
   cleanUp,
   type EngineFixture,
@@ -46,6 +49,45 @@ async function getFrom(netns: string, address: string): Promise<string> {
   return stdout;
 }
 
+/**
+ * Captures, with tcpdump, what crosses host A's cable (its veth on the lab bridge) to or from `port` while `traffic`
+ * runs; resolves to the raw capture and its packet count. Immediate mode: without it packets wait in the kernel's
+ * capture buffer and are lost when tcpdump stops.
+ */
+async function captureWire(
+  port: number,
+  traffic: () => Promise<void>,
+): Promise<{ bytes: Buffer; packets: number }> {
+  const file = join(await mkdtemp(join(tmpdir(), "amb-wire-")), "wire.pcap");
+  const tcpdump = spawn("tcpdump", [
+    "-i",
+    `vamb${lab().id}a`,
+    "--immediate-mode",
+    "-U",
+    "-s",
+    "0",
+    "-w",
+    file,
+    "tcp",
+    "port",
+    String(port),
+  ]);
+  const listening = new Promise<void>((resolve, reject) => {
+    tcpdump.stderr.on("data", (chunk: Buffer) => {
+      if (chunk.toString().includes("listening on")) resolve();
+    });
+    tcpdump.on("error", reject);
+    tcpdump.on("exit", (code) => reject(new Error(`tcpdump exited with ${code}`)));
+  });
+  await listening;
+  await traffic();
+  const exited = new Promise((resolve) => tcpdump.on("exit", resolve));
+  tcpdump.kill("SIGINT");
+  await exited;
+  const { stdout } = await run("tcpdump", ["-r", file, "-nn"]);
+  return { bytes: await readFile(file), packets: stdout.split("\n").filter(Boolean).length };
+}
+
 function sourcePort(result: LinkResult): number {
   const port = result.mappings.find((m) => m.container === result.source.name)?.hostPort;
   if (!port) throw new Error("the link publishes no source port");
@@ -83,6 +125,60 @@ describe("private links on the lab", () => {
       await expectClean(fx);
     },
   );
+
+  it.each([
+    ["mTLS", false],
+    ["plaintext", true],
+  ] as const)(
+    "the wire between the hosts carries app's bytes over a %s link only when plaintext",
+    async (_, plaintext) => {
+      const result = await fx.engine.link("app", "clustera", "clusterb", { ...helloLink, plaintext }, tester);
+      const web = result.webUrls[0] ?? "";
+      expect(await httpGet(web)).toContain("Hello World!");
+      const wire = await captureWire(sourcePort(result), async () => {
+        for (let i = 0; i < 5; i++) expect(await httpGet(web)).toContain("Hello World!");
+      });
+      expect(wire.packets).toBeGreaterThan(10);
+      expect(wire.bytes.includes("Hello World!")).toBe(plaintext);
+      await fx.engine.teardown(result.link.id, tester);
+      await expectClean(fx);
+    },
+  );
+
+  it("follows app onto another address over an mTLS link within 15 s, with no repair", async () => {
+    const result = await fx.engine.link("app", "clustera", "clusterb", helloLink, tester);
+    const web = result.webUrls[0] ?? "";
+    expect(await httpGet(web)).toContain("Hello World!");
+    const before = (await fx.a.getContainer("app").inspect()).NetworkSettings.Networks;
+    await fx.a.getContainer("app").stop({ t: 0 });
+    // Another container takes the address app had on the link's network, so app must come back elsewhere.
+    const squatters = await Promise.all(
+      Object.keys(before).map((network) =>
+        fx.a.createContainer({
+          Image: "hello-app:latest",
+          name: `squatter-${network}`.slice(0, 60),
+          Labels: { [testLabel]: "1" },
+          HostConfig: { NetworkMode: network },
+        }),
+      ),
+    );
+    for (const squatter of squatters) await squatter.start();
+    await fx.a.getContainer("app").start();
+    const after = (await fx.a.getContainer("app").inspect()).NetworkSettings.Networks;
+    expect(Object.keys(after).map((n) => after[n]?.IPAddress)).not.toEqual(
+      Object.keys(before).map((n) => before[n]?.IPAddress),
+    );
+    const started = Date.now();
+    let answer = "";
+    while (Date.now() - started < 15_000 && !answer.includes("Hello World!")) {
+      answer = await httpGet(web, 1).catch(() => "");
+      if (!answer.includes("Hello World!")) await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(answer).toContain("Hello World!");
+    for (const squatter of squatters) await squatter.remove({ force: true });
+    await fx.engine.teardown(result.link.id, tester);
+    await expectClean(fx);
+  });
 
   it("proves the path from the target ambassador: broken while app is stopped, working again once it is back", async () => {
     const result = await fx.engine.link("app", "clustera", "clusterb", helloLink, tester);

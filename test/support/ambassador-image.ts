@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -54,13 +54,16 @@ export async function makePki(...names: string[]): Promise<TestPki> {
   return { dir, names };
 }
 
-/** The tar archive an ambassador's /run/ambassador/tls takes: ca.pem, cert.pem and key.pem (0400) of `name`. */
+/** The tar archive an ambassador's /run/ambassador/tls takes: ca.pem, and cert.pem (certificate, then key) of `name`, 0400. */
 export async function tlsArchive(pki: TestPki, name: string): Promise<Buffer> {
   const staging = await mkdtemp(join(tmpdir(), "amb-tls-"));
+  const [cert, key] = await Promise.all([
+    readFile(join(pki.dir, `${name}.pem`), "utf8"),
+    readFile(join(pki.dir, `${name}.key`), "utf8"),
+  ]);
   await run("cp", [join(pki.dir, "ca.pem"), join(staging, "ca.pem")]);
-  await run("cp", [join(pki.dir, `${name}.pem`), join(staging, "cert.pem")]);
-  await run("cp", [join(pki.dir, `${name}.key`), join(staging, "key.pem")]);
-  await run("chmod", ["0400", join(staging, "ca.pem"), join(staging, "cert.pem"), join(staging, "key.pem")]);
+  await writeFile(join(staging, "cert.pem"), `${cert.trimEnd()}\n${key}`);
+  await run("chmod", ["0400", join(staging, "ca.pem"), join(staging, "cert.pem")]);
   await run("tar", [
     "-C",
     staging,
@@ -70,7 +73,6 @@ export async function tlsArchive(pki: TestPki, name: string): Promise<Buffer> {
     join(staging, "tls.tar"),
     "ca.pem",
     "cert.pem",
-    "key.pem",
   ]);
   return readFile(join(staging, "tls.tar"));
 }
