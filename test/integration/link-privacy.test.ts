@@ -4,9 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { LinkRecord } from "../../src/domain/link.js";
 import { probePath } from "../../src/engine/path-probe.js";
 import type { LinkResult } from "../../src/engine/types.js";
 import { lab, testLabel } from "../lab.js";
+import { makePki, tlsArchive } from "../support/ambassador-image.js";
 import {
   cleanUp,
   type EngineFixture,
@@ -193,6 +195,27 @@ describe("private links on the lab", () => {
     }
     expect(problem).toBeUndefined();
     expect(await httpGet(result.webUrls[0] ?? "")).toContain("Hello World!");
+    await fx.engine.teardown(result.link.id, tester);
+    await expectClean(fx);
+  });
+
+  it("reports a source whose certificate the target no longer trusts as broken, and repair issues fresh ones", async () => {
+    const result = await fx.engine.link("app", "clustera", "clusterb", helloLink, tester);
+    expect(await httpGet(result.webUrls[0] ?? "")).toContain("Hello World!");
+    const source = fx.a.getContainer(result.source.name);
+    // A certificate of another CA, with the right name: the target's check must be of the issuer, not the name.
+    const foreign = await makePki(`ambassador-${result.link.id}-source`);
+    await source.putArchive(await tlsArchive(foreign, `ambassador-${result.link.id}-source`), {
+      path: "/run/ambassador/tls",
+    });
+    await source.restart({ t: 0 });
+    expect(await probePath(fx.clusters, result.link, 5_000)).toMatch(/^target ambassador on clusterb: /);
+
+    const repaired = await fx.engine.repair(result.link.id, tester);
+    expect(repaired.status).toBe("repaired");
+    expect(repaired.recreated.map((p) => `${p.role} on ${p.cluster}`)).toContain("source on clustera");
+    expect(await probePath(fx.clusters, fx.links.get(result.link.id) as LinkRecord, 5_000)).toBeUndefined();
+    expect(await httpGet(repaired.webUrls[0] ?? "")).toContain("Hello World!");
     await fx.engine.teardown(result.link.id, tester);
     await expectClean(fx);
   });
