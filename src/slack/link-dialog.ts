@@ -19,7 +19,7 @@ import { isSlackId, type SlackContext } from "./slack-context.js";
  * How long the container picker waits for the source cluster: Slack gives 3 s, and a dead cluster must leave
  * time to answer with an empty list.
  */
-const pickerDeadlineMs = 700;
+const pickerDeadlineMs = 500;
 
 /** The link dialog's fields as Slack sends them back in a view's state. */
 type ViewValues = Record<
