@@ -36,7 +36,7 @@ export function pageOf(result: CommandResult, page: number): ResultPage | undefi
   switch (result.kind) {
     case "list": {
       const { shown, ...at } = slice(result.links, page, pageSizes.list);
-      return { result: { ...result, links: shown }, ...at };
+      return { result: { ...result, links: shown, total: at.total }, ...at };
     }
     case "ports": {
       const { shown, ...at } = slice(result.result.found, page, pageSizes.ports);

@@ -198,7 +198,9 @@ function blocksFor(result: CommandResult): KnownBlock[] {
     case "list":
       if (result.links.length === 0) return [section(escapeMrkdwn(renderText(result, { commandPrefix })))];
       return [
-        section(`*${result.links.length} ${result.links.length === 1 ? "link" : "links"}*`),
+        section(
+          `*${result.total ?? result.links.length} ${(result.total ?? result.links.length) === 1 ? "link" : "links"}*`,
+        ),
         ...result.links.map((view) =>
           section(
             format.cutText(
