@@ -145,6 +145,20 @@ describe("the Home tab", () => {
     expect(lab.links.get(bound.id)).toBeDefined();
   });
 
+  it("redraws an open Home tab when the monitor finds a link broken", async () => {
+    const { harness: h, lab, shown } = await homeLab();
+    await openHome(h, "UMEMBER");
+    // The redraw once the clusters answered their ping comes first, so the next one is the monitor's.
+    const settled = await h.waitForApi("views.publish", 2);
+    lab.a.stop("app-ambassador");
+    await h.bot.monitor?.checkAll();
+    let published = await h.waitForApi("views.publish", settled.length + 1);
+    while (!textOf(viewOf(published.at(-1))).includes(":red_circle: broken since"))
+      published = await h.waitForApi("views.publish", published.length + 1, 2_000);
+    expect(textOf(viewOf(published.at(-1)))).toContain(shown.id);
+    expect(published.at(-1)?.args.user_id).toBe("UMEMBER");
+  });
+
   it("says a cluster that does not answer is down without waiting for it", async () => {
     const lab = memoryEngine();
     const dead = new MemoryDockerHost({ name: "clusterd", advertise: "10.0.0.15" });
