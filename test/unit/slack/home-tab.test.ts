@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { ApiCall } from "../../../bench/slack-client.js";
+import { slackSignature } from "../../../src/slack/signature.js";
 import { MemoryDockerHost } from "../../support/memory-docker.js";
 import { memoryEngine } from "../../support/memory-engine.js";
 import { type SlackHarness, startSlackHarness } from "../../support/slack-harness.js";
@@ -60,6 +61,19 @@ const homePress = (action_id: string, value: string) => ({
 });
 
 describe("the Home tab", () => {
+  it("answers the challenge Slack sends when the event subscription's URL is set", async () => {
+    harness = await startSlackHarness();
+    const body = JSON.stringify({ token: "t", challenge: "c0ffee", type: "url_verification" });
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const reply = await harness.postRaw(body, {
+      "content-type": "application/json",
+      "x-slack-request-timestamp": timestamp,
+      "x-slack-signature": slackSignature(harness.signingSecret, timestamp, body),
+    });
+    expect(reply).toMatchObject({ status: 200 });
+    expect(reply.text).toContain("c0ffee");
+  });
+
   it("shows an admin the links of unbound clusters with their details, health and confirmed buttons", async () => {
     const { harness: h, shown, bound } = await homeLab();
     const { view, ms } = await openHome(h, "UADMIN");
