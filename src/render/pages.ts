@@ -54,6 +54,7 @@ export function pageOf(result: CommandResult, page: number): ResultPage | undefi
 /** Slack gives a button's value 2,000 characters; a longer command line gets no "More" button. */
 const maxValue = 2000;
 
+/** The "More" button's value for a page; undefined when the command line is too long to carry. */
 export function moreValue(request: PageRequest): string | undefined {
   const value = JSON.stringify({ page: request.page, line: request.line });
   return value.length <= maxValue ? value : undefined;

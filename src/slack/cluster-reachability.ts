@@ -11,6 +11,7 @@ export interface ClusterReachability {
   refresh(names: string[]): Promise<boolean>;
 }
 
+/** Reachability kept in memory, each ping round within `deadlineMs`. */
 export function createClusterReachability(
   clusters: Pick<ClusterDirectory, "probe">,
   deadlineMs: number,

@@ -5,7 +5,7 @@ import type { Invocation } from "../commands/command.js";
 import { type Outcome, prepareCommand } from "../commands/execute.js";
 import type { Services } from "../commands/services.js";
 import { errorReference } from "../errors.js";
-import { moreAction, type PageRequest, readMoreValue } from "../render/pages.js";
+import type { PageRequest } from "../render/pages.js";
 import {
   escapeFallback,
   renderSlackFailure,
@@ -19,6 +19,7 @@ import { holdAudit } from "./held-audit.js";
 import { registerHomeTab } from "./home-tab.js";
 import { httpLimits, serverOptions } from "./http-limits.js";
 import { registerLinkDialog } from "./link-dialog.js";
+import { type RunAfterAck, registerMorePages } from "./more-pages.js";
 import { guardSignedRequests } from "./signed-request-guard.js";
 import type { SlackContext } from "./slack-context.js";
 import { createWorkTracker } from "./work-tracker.js";
@@ -113,14 +114,8 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
       outcome.ok ? renderSlackMessage(outcome.result, paging) : renderSlackFailure(outcome.failure),
     );
   };
-  const pagedCommands = new Set(["list", "ports", "clusters"]);
   const changesLinks = new Set(["link", "teardown", "repair", "reconcile"]);
-  const runAfterAck = (
-    respond: RespondFn,
-    prepared: { command: { name: string }; run: () => Promise<Outcome> },
-    what: Record<string, unknown>,
-    paging?: PageRequest,
-  ) => {
+  const runAfterAck: RunAfterAck = (respond, prepared, what, paging) => {
     tracker.run(async () => {
       try {
         const outcome = await prepared.run();
@@ -233,31 +228,7 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
     },
   );
 
-  // "More" under a long list runs its command line again, as the person who pressed it, for the next page.
-  app.action<BlockButtonAction>(moreAction, async ({ action, body, ack, respond }) => {
-    await ack();
-    if (state.draining) {
-      await respondWith(respond, ephemeral("The bot is restarting; try again in a minute."));
-      return;
-    }
-    const paging = readMoreValue(action.value);
-    if (!paging) {
-      log.warn({ action: action.action_id }, "a More button carried no usable page");
-      return;
-    }
-    const invocation: Invocation = {
-      actor: { kind: "slack", team: body.team?.id ?? body.user.team_id ?? "", user: body.user.id },
-      channel: body.channel?.id,
-      trusted: false,
-    };
-    const prepared = await prepareCommand(paging.line, invocation, services);
-    if (prepared.kind === "failed") {
-      await respondWith(respond, renderSlackFailure(prepared.failure));
-      return;
-    }
-    if (!pagedCommands.has(prepared.command.name)) return;
-    runAfterAck(respond, prepared, { command: prepared.command.name, page: paging.page }, paging);
-  });
+  registerMorePages(app, context, runAfterAck);
 
   app.error(async (error) => {
     log.error({ err: error }, "Bolt reported an error");
