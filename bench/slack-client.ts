@@ -39,8 +39,21 @@ export interface SlashReply {
   responseId: string;
 }
 
+/** A Web API call the bot made, with its arguments read from the form or JSON body. */
+export interface ApiCall {
+  method: string;
+  body: string;
+  args: Record<string, unknown>;
+  /** What the stand-in answered. */
+  answer?: unknown;
+}
+
 /** Requests to one running bot, signed as Slack signs them. */
 export interface BotRequests {
+  /** Sends an Events API callback (e.g. app_home_opened), as JSON. */
+  event(event: Record<string, unknown>, options?: SlashOptions): Promise<SlashReply>;
+  /** Sends an interaction payload (block_actions, view_submission, block_suggestion, shortcut) as Slack does. */
+  interact(payload: Record<string, unknown>, options?: SlashOptions): Promise<SlashReply>;
   slash(text: string, options?: SlashOptions): Promise<SlashReply>;
   /** Presses a button of a message, as Slack sends a block_actions payload. */
   press(button: { action_id: string; value: string }, options?: SlashOptions): Promise<SlashReply>;
@@ -57,7 +70,9 @@ export interface SlackClient {
   /** The bot's Slack settings: this client's secret and token, and its Web API. */
   botEnv: { SLACK_SIGNING_SECRET: string; SLACK_BOT_TOKEN: string; SLACK_API_URL: string };
   responses: ResponsePost[];
-  apiCalls: { method: string; body: string }[];
+  apiCalls: ApiCall[];
+  /** Waits until the bot made `count` calls of a Web API method, and returns them. */
+  waitForApi(method: string, count?: number, timeoutMs?: number): Promise<ApiCall[]>;
   /** Requests to the bot listening at `botUrl`, answered at this client's response URLs. */
   talkTo(botUrl: string): BotRequests;
   waitForResponses(responseId: string, count?: number, timeoutMs?: number): Promise<ResponsePost[]>;
@@ -73,6 +88,26 @@ function readAll(req: IncomingMessage): Promise<string> {
     req.on("end", () => resolve(text));
     req.on("error", reject);
   });
+}
+
+/** A Web API call's arguments: the Web API client sends a form whose object values are JSON. */
+function readArgs(contentType: string | undefined, body: string): Record<string, unknown> {
+  if (contentType?.startsWith("application/json")) {
+    try {
+      return JSON.parse(body) as Record<string, unknown>;
+    } catch {
+      return {};
+    }
+  }
+  const args: Record<string, unknown> = {};
+  for (const [key, value] of new URLSearchParams(body)) {
+    try {
+      args[key] = value.startsWith("{") || value.startsWith("[") ? JSON.parse(value) : value;
+    } catch {
+      args[key] = value;
+    }
+  }
+  return args;
 }
 
 function listen(server: Server): Promise<number> {
@@ -96,7 +131,8 @@ export async function startSlackClient(): Promise<SlackClient> {
   const signingSecret = randomBytes(16).toString("hex");
   const botToken = `xoxb-${randomBytes(6).toString("hex")}-${randomBytes(12).toString("hex")}`;
   const responses: ResponsePost[] = [];
-  const apiCalls: { method: string; body: string }[] = [];
+  const apiCalls: ApiCall[] = [];
+  let viewSequence = 0;
   const waiters = new Set<() => void>();
 
   const sink = createServer(async (req, res) => {
@@ -110,14 +146,24 @@ export async function startSlackClient(): Promise<SlackClient> {
     }
     if (path.startsWith("/api/")) {
       const method = path.slice("/api/".length);
-      apiCalls.push({ method, body });
-      const answer = method === "auth.test" ? authTest : { ok: true };
+      const args = readArgs(req.headers["content-type"], body);
+      const answer =
+        method === "auth.test" ? authTest : method.startsWith("views.") ? viewAnswer(args) : { ok: true };
+      apiCalls.push({ method, body, args, answer });
+      for (const wake of waiters) wake();
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answer));
       return;
     }
     res.writeHead(404).end();
   });
   const sinkUrl = `http://127.0.0.1:${await listen(sink)}`;
+  // Slack answers every views method with the view as it stands, under the ID it goes by from then on.
+  function viewAnswer(args: Record<string, unknown>) {
+    const view = typeof args.view === "object" && args.view ? args.view : {};
+    viewSequence += 1;
+    const id = typeof args.view_id === "string" ? args.view_id : `V${viewSequence}`;
+    return { ok: true, view: { ...view, id, hash: `h${viewSequence}` } };
+  }
 
   let sequence = 0;
   const newResponseUrl = (kind: "commands" | "actions", team: string) => {
@@ -132,14 +178,14 @@ export async function startSlackClient(): Promise<SlackClient> {
       return { status: response.status, text: await response.text() };
     };
     const send = async (
-      form: URLSearchParams,
+      body: string,
+      contentType: string,
       responseId: string,
       options: SlashOptions,
     ): Promise<SlashReply> => {
-      const body = form.toString();
       const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
       const headers: Record<string, string> = {
-        "content-type": "application/x-www-form-urlencoded",
+        "content-type": contentType,
         "x-slack-request-timestamp": timestamp,
       };
       const signature =
@@ -156,8 +202,41 @@ export async function startSlackClient(): Promise<SlackClient> {
       } catch {}
       return { status: reply.status, body: parsed, elapsedMs, responseId };
     };
+    const signedSend = async (body: string, contentType: string, options: SlashOptions) =>
+      send(body, contentType, "", options);
     return {
       postRaw,
+      event(event, options = {}) {
+        const team = options.team ?? "T1";
+        const envelope = {
+          token: "legacy-verification-token",
+          team_id: team,
+          api_app_id: "A1",
+          type: "event_callback",
+          event_id: `Ev${randomBytes(6).toString("hex")}`,
+          event_time: Math.floor(Date.now() / 1000),
+          event: { user: options.user ?? "UADMIN", event_ts: "1.1", ...event },
+        };
+        return signedSend(JSON.stringify(envelope), "application/json", options);
+      },
+      interact(payload, options = {}) {
+        const team = options.team ?? "T1";
+        const response = newResponseUrl("actions", team);
+        const full = {
+          team: { id: team, domain: "test" },
+          user: { id: options.user ?? "UADMIN", username: "someone", team_id: team },
+          api_app_id: "A1",
+          token: "legacy-verification-token",
+          trigger_id: `${sequence}.1.abc`,
+          ...payload,
+        };
+        return send(
+          new URLSearchParams({ payload: JSON.stringify(full) }).toString(),
+          "application/x-www-form-urlencoded",
+          response.id,
+          options,
+        );
+      },
       slash(text, options = {}) {
         const team = options.team ?? "T1";
         const response = newResponseUrl("commands", team);
@@ -176,7 +255,7 @@ export async function startSlackClient(): Promise<SlackClient> {
           response_url: response.url,
           trigger_id: `${sequence}.1.abc`,
         });
-        return send(form, response.id, options);
+        return send(form.toString(), "application/x-www-form-urlencoded", response.id, options);
       },
       press(button, options = {}) {
         const team = options.team ?? "T1";
@@ -207,7 +286,12 @@ export async function startSlackClient(): Promise<SlackClient> {
             },
           ],
         };
-        return send(new URLSearchParams({ payload: JSON.stringify(payload) }), response.id, options);
+        return send(
+          new URLSearchParams({ payload: JSON.stringify(payload) }).toString(),
+          "application/x-www-form-urlencoded",
+          response.id,
+          options,
+        );
       },
       async health() {
         return (await fetch(`${botUrl}/healthz`)).status;
@@ -226,6 +310,25 @@ export async function startSlackClient(): Promise<SlackClient> {
     responses,
     apiCalls,
     talkTo,
+    async waitForApi(method, count = 1, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = apiCalls.filter((call) => call.method === method);
+        if (found.length >= count) return found;
+        const left = deadline - Date.now();
+        if (left <= 0)
+          throw new Error(`expected ${count} ${method} call(s), got ${found.length} in ${timeoutMs} ms`);
+        await new Promise<void>((resolve) => {
+          const wake = () => {
+            waiters.delete(wake);
+            clearTimeout(timer);
+            resolve();
+          };
+          const timer = setTimeout(wake, left);
+          waiters.add(wake);
+        });
+      }
+    },
     async waitForResponses(responseId, count = 1, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

@@ -167,6 +167,7 @@ export async function startSlackWithMonitor(
       checkIntervalSeconds: config.checkIntervalSeconds,
       autoRepair: config.autoRepair,
       client: bot.client,
+      onChange: () => bot.linksChanged(),
     });
   }
   return { ...bot, monitor };

@@ -56,7 +56,8 @@ export type CommandResult =
   | { kind: "ports"; result: PortsResult; hidden?: number }
   | { kind: "teardown"; result: TeardownResult }
   | { kind: "teardown-choice"; links: LinkView[]; channel?: string }
-  | { kind: "list"; links: LinkView[]; channel?: string }
+  /** `total`: how many links there are in all, when `links` is one page of them. */
+  | { kind: "list"; links: LinkView[]; channel?: string; total?: number }
   | { kind: "status"; view: LinkView }
   | { kind: "repair"; result: RepairResult }
   /** `fixed`: the orphans were removed, not only named. */

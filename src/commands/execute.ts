@@ -146,3 +146,25 @@ export async function executeCommand(
   if (prepared.kind === "failed") return { ok: false, failure: prepared.failure };
   return prepared.run();
 }
+
+/** Whether this invocation may open a command's dialog; a refusal is audited as the command's own would be. */
+export function authoriseDialog(
+  command: CommandSpec,
+  invocation: Invocation,
+  services: Services,
+): Failure | undefined {
+  try {
+    assertMayRun(command, invocation, services.config.admins);
+    return undefined;
+  } catch (error) {
+    const message = isUserError(error) ? error.message : describeError(error);
+    audit(services, {
+      actor: invocation.actor,
+      channel: invocation.channel,
+      action: command.name,
+      outcome: "refused",
+      detail: message,
+    });
+    return { message, refused: true };
+  }
+}

@@ -36,6 +36,8 @@ export interface LinkMonitorOptions {
   /** Called for a link that became broken, when automatic repair is on. */
   repair?: (linkId: string) => Promise<void>;
   now?: () => Date;
+  /** Called when a link's health changes, after it is saved. */
+  onChange?: (linkId: string) => void;
 }
 
 export interface LinkCheck {
@@ -137,6 +139,7 @@ export function createLinkMonitor(options: LinkMonitorOptions): LinkMonitor {
     if (changed) {
       const current = options.links.get(link.id);
       if (current) await options.links.save({ ...current, health });
+      options.onChange?.(link.id);
       // A new link is taken as healthy: only a change from healthy (or from broken) is news.
       const wasHealthy = previous === undefined || previous.state !== "broken";
       if (state === "broken" && wasHealthy) alert(link, brokenText(link, problems));

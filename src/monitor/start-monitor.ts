@@ -23,6 +23,8 @@ export interface LinkMonitorSetup {
   autoRepair: boolean;
   /** The bot's Web API client, which posts the alerts. */
   client: webApi.WebClient;
+  /** Called when a link's health changes. */
+  onChange?: (linkId: string) => void;
 }
 
 /** Starts the link monitor over the stored links, and repairs broken links when auto-repair is on. */
@@ -35,6 +37,7 @@ export function startLinkMonitor(setup: LinkMonitorSetup): LinkMonitor {
     alerts: createSlackAlerts(setup.client),
     logger,
     intervalMs: checkIntervalSeconds * 1000,
+    onChange: setup.onChange,
     repair: autoRepair
       ? async (linkId) => {
           const result = await engine.repair(linkId, {

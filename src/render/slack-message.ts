@@ -2,6 +2,7 @@ import type { types } from "@slack/bolt";
 import type { CommandResult } from "../commands/command.js";
 import type { Failure } from "../commands/execute.js";
 import * as format from "./format.js";
+import { type PageRequest, pageBlocks, pageNote, pageOf } from "./pages.js";
 import { renderFailureText, renderText } from "./text.js";
 
 type KnownBlock = types.KnownBlock;
@@ -67,14 +68,14 @@ function textSections(lines: readonly string[], code = false): KnownBlock[] {
 }
 
 /** Keeps a message within Block Kit's limits: at most 50 blocks, each section within 3,000 characters. */
-export function fitBlocks(blocks: readonly KnownBlock[]): KnownBlock[] {
+export function fitBlocks(blocks: readonly KnownBlock[], room = maxBlocks): KnownBlock[] {
   const sized = blocks.map((block) =>
     block.type === "section" && block.text && block.text.text.length > maxSectionText
       ? { ...block, text: { ...block.text, text: format.cutText(block.text.text, maxSectionText) } }
       : block,
   );
-  if (sized.length <= maxBlocks) return sized;
-  const kept = sized.slice(0, maxBlocks - 1);
+  if (sized.length <= room) return sized;
+  const kept = sized.slice(0, room - 1);
   return [
     ...kept,
     context(
@@ -197,7 +198,9 @@ function blocksFor(result: CommandResult): KnownBlock[] {
     case "list":
       if (result.links.length === 0) return [section(escapeMrkdwn(renderText(result, { commandPrefix })))];
       return [
-        section(`*${result.links.length} ${result.links.length === 1 ? "link" : "links"}*`),
+        section(
+          `*${result.total ?? result.links.length} ${(result.total ?? result.links.length) === 1 ? "link" : "links"}*`,
+        ),
         ...result.links.map((view) =>
           section(
             format.cutText(
@@ -269,13 +272,26 @@ export function visibilityOf(result: CommandResult): SlackMessage["response_type
   return "in_channel";
 }
 
-/** A result as Block Kit with a plain-text fallback that carries the same URLs and mappings. */
-export function renderSlackMessage(shown: CommandResult): SlackMessage {
-  const result = withoutDockerUrls(shown);
+/**
+ * A result as Block Kit with a plain-text fallback that carries the same URLs and mappings. Given the command line
+ * it came from, a long list shows one page, with a "More" button that runs the line again for the next.
+ */
+export function renderSlackMessage(shown: CommandResult, paging?: PageRequest): SlackMessage {
+  const whole = withoutDockerUrls(shown);
+  const at = paging ? pageOf(whole, paging.page) : undefined;
+  const result = at?.result ?? whole;
+  const text = renderText(result, { commandPrefix });
+  if (!at || !paging || at.pages === 1)
+    return {
+      response_type: visibilityOf(result),
+      text: format.cutText(escapeFallback(text), maxFallbackText),
+      blocks: fitBlocks(blocksFor(result)),
+    };
+  const under = pageBlocks(at, paging.line);
   return {
     response_type: visibilityOf(result),
-    text: format.cutText(escapeFallback(renderText(result, { commandPrefix })), maxFallbackText),
-    blocks: fitBlocks(blocksFor(result)),
+    text: format.cutText(escapeFallback(`${text}\n${pageNote(at)}`), maxFallbackText),
+    blocks: [...fitBlocks(blocksFor(result), maxBlocks - under.length), ...under],
   };
 }
 

@@ -82,7 +82,7 @@ export function renderText(result: CommandResult, options: TextOptions = {}): st
       if (result.links.length === 0)
         return `No links yet. \`${prefix}link <container> <source> <target>\` makes one.`;
       return [
-        `${result.links.length} ${result.links.length === 1 ? "link" : "links"}:`,
+        `${result.total ?? result.links.length} ${(result.total ?? result.links.length) === 1 ? "link" : "links"}:`,
         ...result.links.flatMap((view) => [
           `  ${describeLink(view)}`,
           ...(view.containers.length ? [`    ${describeContainers(view)}`] : []),

@@ -5,6 +5,7 @@ import type { Invocation } from "../commands/command.js";
 import { type Outcome, prepareCommand } from "../commands/execute.js";
 import type { Services } from "../commands/services.js";
 import { errorReference } from "../errors.js";
+import type { PageRequest } from "../render/pages.js";
 import {
   escapeFallback,
   renderSlackFailure,
@@ -15,8 +16,12 @@ import {
 import { createBoltLogger } from "./bolt-logger.js";
 import { type ConnectionGuard, guardConnections } from "./connection-guard.js";
 import { holdAudit } from "./held-audit.js";
+import { registerHomeTab } from "./home-tab.js";
 import { httpLimits, serverOptions } from "./http-limits.js";
+import { registerLinkDialog } from "./link-dialog.js";
+import { type RunAfterAck, registerMorePages } from "./more-pages.js";
 import { guardSignedRequests } from "./signed-request-guard.js";
+import type { SlackContext } from "./slack-context.js";
 import { createWorkTracker } from "./work-tracker.js";
 
 /** The slash command the app answers. */
@@ -30,6 +35,8 @@ export interface SlackBot {
   port: number;
   /** The app's Web API client, for posting outside of a command. */
   client: webApi.WebClient;
+  /** A link was made, removed or changed health elsewhere (the monitor): the open Home tabs are redrawn. */
+  linksChanged(): void;
   /** /healthz turns 503, new commands are refused, running ones finish, `beforeStop` runs, the app stops. */
   shutdown(): Promise<void>;
 }
@@ -91,16 +98,29 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
   const respondWith = async (respond: RespondFn, message: SlackMessage, replaceOriginal = false) => {
     await respond({ ...message, replace_original: replaceOriginal });
   };
-  const deliver = async (respond: RespondFn, outcome: Outcome) => {
+  const context: SlackContext = {
+    services,
+    log,
+    track: (work) => tracker.run(work),
+    draining: () => state.draining,
+    linksChanged: () => home.changed(),
+  };
+  const home = registerHomeTab(app, context);
+  const linkDialog = registerLinkDialog(app, context);
+
+  const deliver = async (respond: RespondFn, outcome: Outcome, paging?: PageRequest) => {
     await respondWith(
       respond,
-      outcome.ok ? renderSlackMessage(outcome.result) : renderSlackFailure(outcome.failure),
+      outcome.ok ? renderSlackMessage(outcome.result, paging) : renderSlackFailure(outcome.failure),
     );
   };
-  const runAfterAck = (respond: RespondFn, run: () => Promise<Outcome>, what: Record<string, unknown>) => {
+  const changesLinks = new Set(["link", "teardown", "repair", "reconcile"]);
+  const runAfterAck: RunAfterAck = (respond, prepared, what, paging) => {
     tracker.run(async () => {
       try {
-        await deliver(respond, await run());
+        const outcome = await prepared.run();
+        if (changesLinks.has(prepared.command.name)) home.changed();
+        await deliver(respond, outcome, paging);
       } catch (error) {
         const reference = errorReference();
         log.error({ err: error, reference, ...what }, "could not finish a command");
@@ -143,22 +163,34 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
         channel: command.channel_id,
         trusted: false,
       };
-      const prepared = await prepareCommand(command.text ?? "", invocation, scoped);
+      const line = command.text ?? "";
+      if (line.trim() === "link") {
+        // Slack allows 3 s from the command to open a dialog: the ack goes first, empty, and the dialog follows.
+        acked = true;
+        await ack();
+        await linkDialog.open(command.trigger_id, { ...invocation, channel: command.channel_id });
+        return;
+      }
+      const prepared = await prepareCommand(line, invocation, scoped);
       if (prepared.kind === "failed") {
         await answer(renderSlackFailure(prepared.failure));
         return;
       }
+      const paging = { line, page: 1 };
       if (!prepared.progress) {
         const outcome = await prepared.run();
-        await answer(outcome.ok ? renderSlackMessage(outcome.result) : renderSlackFailure(outcome.failure));
+        await answer(
+          outcome.ok ? renderSlackMessage(outcome.result, paging) : renderSlackFailure(outcome.failure),
+        );
         return;
       }
       await answer(ephemeral(prepared.progress));
-      runAfterAck(respond, prepared.run, {
-        command: prepared.command.name,
-        team: command.team_id,
-        user: command.user_id,
-      });
+      runAfterAck(
+        respond,
+        prepared,
+        { command: prepared.command.name, team: command.team_id, user: command.user_id },
+        paging,
+      );
     } catch (error) {
       const message = failedToAnswer(error, { team: command.team_id, user: command.user_id });
       if (!acked) await ack(message);
@@ -192,9 +224,11 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
       }
       // The progress note takes the place of the list of buttons, so the same link cannot be chosen twice.
       if (prepared.progress) await respondWith(respond, ephemeral(prepared.progress), true);
-      runAfterAck(respond, prepared.run, { command: "teardown", team: invocation.actor, link: linkId });
+      runAfterAck(respond, prepared, { command: "teardown", team: invocation.actor, link: linkId });
     },
   );
+
+  registerMorePages(app, context, runAfterAck);
 
   app.error(async (error) => {
     log.error({ err: error }, "Bolt reported an error");
@@ -247,6 +281,7 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
   return {
     port: listening,
     client: app.client,
+    linksChanged: () => home.changed(),
     shutdown() {
       stopping ??= (async () => {
         state.draining = true;

@@ -18,6 +18,8 @@ export interface HarnessOptions {
   env?: NodeJS.ProcessEnv;
   /** The real store and engine (e.g. `defaultBackend` with AMBASSADOR_STORE in `env`) instead of memory. */
   backend?: BackendFactory;
+  /** Hands the in-memory links to the bot as its store, so the Home tab and the monitor see them. */
+  storedLinks?: boolean;
 }
 
 /** The real app on an ephemeral port, with a test server for response URLs and the Web API. */
@@ -33,6 +35,7 @@ export interface SlackHarness extends BotRequests {
   bot: SlackBotWithMonitor;
   responses: ResponsePost[];
   apiCalls: SlackClient["apiCalls"];
+  waitForApi: SlackClient["waitForApi"];
   waitForResponses: SlackClient["waitForResponses"];
   close(): Promise<void>;
 }
@@ -54,7 +57,8 @@ export async function startSlackHarness(options: HarnessOptions = {}): Promise<S
     const logger = createLogger({ level: config.logLevel, secrets: configSecrets(config), destination: log });
     services = await createServices(config, logger, options.backend);
   } else {
-    services = testServices({ lab, env, log });
+    const made = testServices({ lab, env, log });
+    services = options.storedLinks ? { ...made, links: made.lab.links } : made;
   }
   const bot = await startSlackWithMonitor(services, { port: 0 });
   const url = `http://127.0.0.1:${bot.port}`;
@@ -70,6 +74,7 @@ export async function startSlackHarness(options: HarnessOptions = {}): Promise<S
     bot,
     responses: slack.responses,
     apiCalls: slack.apiCalls,
+    waitForApi: slack.waitForApi,
     waitForResponses: slack.waitForResponses,
     async close() {
       await bot.shutdown();

@@ -2,11 +2,14 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { commands } from "../../src/commands/command-table.js";
+import { linkDialogCallback } from "../../src/render/link-dialog-blocks.js";
 import { eventsPath, slashCommand } from "../../src/slack/slack-bot.js";
 
 interface Manifest {
   display_information: { name: string; description: string };
   features: {
+    app_home: { home_tab_enabled: boolean; messages_tab_enabled: boolean };
+    shortcuts: { name: string; type: string; callback_id: string; description: string }[];
     bot_user: { display_name: string };
     slash_commands: {
       command: string;
@@ -17,7 +20,11 @@ interface Manifest {
     }[];
   };
   oauth_config: { scopes: { bot: string[]; user?: string[] } };
-  settings: { interactivity: { is_enabled: boolean; request_url: string }; socket_mode_enabled: boolean };
+  settings: {
+    event_subscriptions: { request_url: string; bot_events: string[] };
+    interactivity: { is_enabled: boolean; request_url: string; message_menu_options_url: string };
+    socket_mode_enabled: boolean;
+  };
 }
 
 const manifest = parse(readFileSync(new URL("../../manifest.yml", import.meta.url), "utf8")) as Manifest;
@@ -51,13 +58,28 @@ describe("manifest.yml", () => {
     expect(manifest.oauth_config.scopes.user).toBeUndefined();
   });
 
-  it("turns interactivity on for the buttons, at the same endpoint", () => {
+  it("turns interactivity on for the buttons and the container picker's options, at the same endpoint", () => {
     expect(manifest.settings.interactivity).toEqual({
       is_enabled: true,
       request_url: `https://YOUR-HOST${eventsPath}`,
+      message_menu_options_url: `https://YOUR-HOST${eventsPath}`,
     });
     expect(manifest.settings.socket_mode_enabled).toBe(false);
     expect(manifest.display_information.name).toBe("Ambassador");
     expect(manifest.features.bot_user.display_name).toMatch(/^[a-z0-9._-]+$/);
+  });
+
+  it("shows the Home tab, hears it opened at the same endpoint, and declares the link dialog's shortcut", () => {
+    expect(manifest.features.app_home).toEqual({ home_tab_enabled: true, messages_tab_enabled: false });
+    expect(manifest.settings.event_subscriptions).toEqual({
+      request_url: `https://YOUR-HOST${eventsPath}`,
+      bot_events: ["app_home_opened"],
+    });
+    expect(manifest.features.shortcuts).toEqual([
+      expect.objectContaining({ type: "global", callback_id: linkDialogCallback }),
+    ]);
+    const [shortcut] = manifest.features.shortcuts;
+    expect(shortcut?.name.length).toBeLessThanOrEqual(24);
+    expect(shortcut?.description.length).toBeLessThanOrEqual(150);
   });
 });

@@ -96,6 +96,25 @@ describe("renderSlackMessage", () => {
     expect(message.text).toMatch(/… cut: \d+ more characters not shown\.$/);
   });
 
+  it("shows a long list a page at a time, with a More button for the next page instead of a cut", () => {
+    const links = manyLinks(400);
+    const first = renderSlackMessage({ kind: "list", links, channel: "C1" }, { line: "list", page: 1 });
+    const shown = JSON.stringify(first.blocks);
+    expect(shown).toContain(links[19]?.link.id);
+    expect(shown).not.toContain(links[20]?.link.id);
+    expect(shown).not.toContain("… cut");
+    expect(first.text).toContain(links[19]?.link.id);
+    expect(first.text).toMatch(/^400 links:/);
+    expect(first.text).toMatch(/Showing 1–20 of 400\. More shows the next\.$/);
+    const more = first.blocks?.at(-1) as { elements: { action_id: string; value: string }[] };
+    expect(more.elements).toEqual([
+      expect.objectContaining({ action_id: "more_page", value: JSON.stringify({ page: 2, line: "list" }) }),
+    ]);
+    const last = renderSlackMessage({ kind: "list", links, channel: "C1" }, { line: "list", page: 20 });
+    expect(last.text).toMatch(/Showing 381–400 of 400\.$/);
+    expect(JSON.stringify(last.blocks)).not.toContain("more_page");
+  });
+
   it("cuts a section that is too long, noting the cut", () => {
     const huge = "x".repeat(10_000);
     const [block] = fitBlocks([{ type: "section", text: { type: "mrkdwn", text: huge } }]);

@@ -1,0 +1,205 @@
+import type { App, BlockAction, BlockSuggestion, SlackViewAction, StaticSelectAction } from "@slack/bolt";
+import { visibleClusters } from "../commands/authorize.js";
+import type { Invocation } from "../commands/command.js";
+import { containerChoices, exposedPorts } from "../commands/container-choices.js";
+import { authoriseDialog, prepareCommand } from "../commands/execute.js";
+import { linkCommand } from "../commands/link.js";
+import { checkLinkForm, type LinkFormField } from "../commands/link-form.js";
+import {
+  answerView,
+  type LinkDialogMetadata,
+  linkDialogCallback,
+  linkDialogView,
+  linkFields,
+} from "../render/link-dialog-blocks.js";
+import { renderSlackFailure, renderSlackMessage, type SlackMessage } from "../render/slack-message.js";
+import { isSlackId, type SlackContext } from "./slack-context.js";
+
+/**
+ * How long the container picker waits for the source cluster: Slack gives 3 s, and a dead cluster must leave
+ * time to answer with an empty list.
+ */
+const pickerDeadlineMs = 500;
+
+/** The link dialog's fields as Slack sends them back in a view's state. */
+type ViewValues = Record<
+  string,
+  Record<string, { value?: string | null; selected_option?: { value: string } | null }>
+>;
+
+/** The link dialog: opened by `/ambassador link` alone or by the global shortcut. */
+export interface LinkDialog {
+  /** Opens the dialog, or the refusal, for someone who ran `link` with no arguments. */
+  open(triggerId: string, invocation: Invocation): Promise<void>;
+}
+
+function readMetadata(text: string | undefined): LinkDialogMetadata {
+  try {
+    const parsed = JSON.parse(text ?? "{}") as LinkDialogMetadata;
+    return isSlackId(parsed.channel) ? { channel: parsed.channel } : {};
+  } catch {
+    return {};
+  }
+}
+
+function selected(values: ViewValues, block: string, action: string): string | undefined {
+  return values[block]?.[action]?.selected_option?.value ?? undefined;
+}
+
+function typed(values: ViewValues, block: string | undefined, action: string): string | undefined {
+  const value = block === undefined ? undefined : values[block]?.[action]?.value?.trim();
+  return value ? value : undefined;
+}
+
+const blockOf: Record<LinkFormField, string> = {
+  container: linkFields.container.block,
+  sourceCluster: linkFields.source.block,
+  targetCluster: linkFields.target.block,
+  alias: linkFields.alias.block,
+  ports: linkFields.ports.block,
+  web: linkFields.consumer.block,
+};
+
+/** Serves the dialog: its opening, the container picker, the ports it fills in, and its submission. */
+export function registerLinkDialog(app: App, context: SlackContext): LinkDialog {
+  const { services, log } = context;
+  const invocationOf = (team: string, user: string, channel: string | undefined): Invocation => ({
+    actor: { kind: "slack", team, user },
+    channel,
+    trusted: false,
+  });
+  const clustersFor = (invocation: Invocation) =>
+    visibleClusters(invocation, services.clusters).visible.map((summary) => summary.name);
+
+  const open = async (triggerId: string, invocation: Invocation) => {
+    const refused = authoriseDialog(linkCommand, invocation, services);
+    const view = refused
+      ? answerView("Link a container", renderSlackFailure(refused))
+      : linkDialogView({ clusters: clustersFor(invocation), metadata: { channel: invocation.channel } });
+    await app.client.views.open({ trigger_id: triggerId, view });
+  };
+
+  app.shortcut(linkDialogCallback, async ({ shortcut, ack }) => {
+    await ack();
+    await open(shortcut.trigger_id, invocationOf(shortcut.team?.id ?? "", shortcut.user.id, undefined));
+  });
+
+  app.options<"block_suggestion">(linkFields.container.action, async ({ body, ack }) => {
+    const suggestion = body as BlockSuggestion & {
+      view?: { private_metadata?: string; state?: { values: ViewValues } };
+    };
+    const metadata = readMetadata(suggestion.view?.private_metadata);
+    const source = selected(
+      suggestion.view?.state?.values ?? {},
+      linkFields.source.block,
+      linkFields.source.action,
+    );
+    if (!source) {
+      await ack({ options: [] });
+      return;
+    }
+    const invocation = invocationOf(suggestion.team?.id ?? "", suggestion.user.id, metadata.channel);
+    const choices = await containerChoices(services, invocation, source, pickerDeadlineMs);
+    if (!choices.ok) {
+      log.info({ cluster: source, reason: choices.reason }, "no containers for the link dialog");
+      await ack({ options: [] });
+      return;
+    }
+    const query = (suggestion.value ?? "").toLowerCase();
+    const options = choices.containers
+      .filter((choice) => choice.name.toLowerCase().includes(query))
+      .slice(0, 100)
+      .map((choice) => ({
+        text: { type: "plain_text" as const, text: `${choice.name} (${choice.image})`.slice(0, 75) },
+        value: choice.name,
+      }));
+    await ack({ options });
+  });
+
+  // Choosing a container redraws the dialog with the ports it exposes.
+  app.action<BlockAction<StaticSelectAction>>(linkFields.container.action, async ({ body, ack, client }) => {
+    await ack();
+    const view = body.view;
+    if (!view) return;
+    const values = (view.state?.values ?? {}) as ViewValues;
+    const metadata = readMetadata(view.private_metadata);
+    const source = selected(values, linkFields.source.block, linkFields.source.action);
+    const container = selected(values, linkFields.container.block, linkFields.container.action);
+    if (!source || !container) return;
+    const invocation = invocationOf(body.team?.id ?? body.user.team_id ?? "", body.user.id, metadata.channel);
+    const ports = await exposedPorts(services, invocation, source, container, pickerDeadlineMs);
+    await client.views.update({
+      view_id: view.id,
+      hash: view.hash,
+      view: linkDialogView({ clusters: clustersFor(invocation), metadata, source, container, ports }),
+    });
+  });
+
+  app.view<SlackViewAction>(linkDialogCallback, async ({ body, view, ack, client }) => {
+    const values = view.state.values as ViewValues;
+    const metadata = readMetadata(view.private_metadata);
+    const portsBlock = Object.keys(values).find((id) => id.split(":")[0] === linkFields.ports.block);
+    const checked = checkLinkForm({
+      sourceCluster: selected(values, linkFields.source.block, linkFields.source.action),
+      container: selected(values, linkFields.container.block, linkFields.container.action),
+      targetCluster: selected(values, linkFields.target.block, linkFields.target.action),
+      alias: typed(values, linkFields.alias.block, linkFields.alias.action),
+      ports: typed(values, portsBlock, linkFields.ports.action),
+      web: typed(values, linkFields.consumer.block, linkFields.consumer.action),
+    });
+    if (!checked.ok) {
+      const errors: Record<string, string> = {};
+      for (const [field, message] of Object.entries(checked.errors)) {
+        const block = field === "ports" ? (portsBlock ?? blockOf.ports) : blockOf[field as LinkFormField];
+        errors[block] = message.slice(0, 150);
+      }
+      await ack({ response_action: "errors", errors });
+      return;
+    }
+    const user = body.user.id;
+    const invocation = invocationOf(body.team?.id ?? body.user.team_id ?? "", user, metadata.channel);
+    if (context.draining()) {
+      await ack({
+        response_action: "update",
+        view: answerView("Link a container", { text: "The bot is restarting; try again in a minute." }),
+      });
+      return;
+    }
+    const prepared = await prepareCommand(checked.words, invocation, services);
+    if (prepared.kind === "failed") {
+      await ack({
+        response_action: "update",
+        view: answerView("Not linked", renderSlackFailure(prepared.failure)),
+      });
+      return;
+    }
+    await ack({
+      response_action: "update",
+      view: answerView("Linking", { text: prepared.progress ?? "Linking…" }),
+    });
+    context.track(async () => {
+      const outcome = await prepared.run();
+      context.linksChanged();
+      const message = outcome.ok ? renderSlackMessage(outcome.result) : renderSlackFailure(outcome.failure);
+      await client.views.update({
+        view_id: view.id,
+        view: answerView(outcome.ok ? "Linked" : "Not linked", message),
+      });
+      if (metadata.channel) await answerInChannel(metadata.channel, user, message);
+    });
+  });
+
+  // Results go to the channel the dialog was opened from; errors only to the person, as with typed commands.
+  const answerInChannel = async (channel: string, user: string, message: SlackMessage) => {
+    try {
+      const { text, blocks } = message;
+      if (message.response_type === "in_channel")
+        await app.client.chat.postMessage({ channel, text, blocks });
+      else await app.client.chat.postEphemeral({ channel, user, text, blocks });
+    } catch (error) {
+      log.warn({ err: error, channel }, "could not answer the link dialog in its channel");
+    }
+  };
+
+  return { open };
+}

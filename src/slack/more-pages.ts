@@ -1,0 +1,49 @@
+import type { App, BlockButtonAction, RespondFn } from "@slack/bolt";
+import type { Invocation } from "../commands/command.js";
+import { type Outcome, prepareCommand } from "../commands/execute.js";
+import { moreAction, type PageRequest, readMoreValue } from "../render/pages.js";
+import { escapeFallback, renderSlackFailure } from "../render/slack-message.js";
+import type { SlackContext } from "./slack-context.js";
+
+/** Runs a prepared command after the ack and posts its answer, a page of it when `paging` is given. */
+export type RunAfterAck = (
+  respond: RespondFn,
+  prepared: { command: { name: string }; run: () => Promise<Outcome> },
+  what: Record<string, unknown>,
+  paging?: PageRequest,
+) => void;
+
+/** Only reads come in pages; a button whose value names anything else runs nothing. */
+const pagedCommands = new Set(["list", "ports", "clusters"]);
+
+/** "More" under a long list runs its command line again, as the person who pressed it, for the next page. */
+export function registerMorePages(app: App, context: SlackContext, runAfterAck: RunAfterAck): void {
+  app.action<BlockButtonAction>(moreAction, async ({ action, body, ack, respond }) => {
+    await ack();
+    if (context.draining()) {
+      await respond({
+        response_type: "ephemeral",
+        text: escapeFallback("The bot is restarting; try again in a minute."),
+        replace_original: false,
+      });
+      return;
+    }
+    const paging = readMoreValue(action.value);
+    if (!paging) {
+      context.log.warn({ action: action.action_id }, "a More button carried no usable page");
+      return;
+    }
+    const invocation: Invocation = {
+      actor: { kind: "slack", team: body.team?.id ?? body.user.team_id ?? "", user: body.user.id },
+      channel: body.channel?.id,
+      trusted: false,
+    };
+    const prepared = await prepareCommand(paging.line, invocation, context.services);
+    if (prepared.kind === "failed") {
+      await respond({ ...renderSlackFailure(prepared.failure), replace_original: false });
+      return;
+    }
+    if (!pagedCommands.has(prepared.command.name)) return;
+    runAfterAck(respond, prepared, { command: prepared.command.name, page: paging.page }, paging);
+  });
+}

@@ -1,0 +1,24 @@
+import type { Services } from "../commands/services.js";
+import type { Logger } from "../logger.js";
+
+/** What the Slack handlers share: the services, the log, and the bot's running work. */
+export interface SlackContext {
+  services: Services;
+  log: Logger;
+  /** Runs work after an ack, so shutdown waits for it. */
+  track(work: () => Promise<void>): void;
+  /** True once shutdown began: new work is refused. */
+  draining(): boolean;
+  /** A link was made, torn down, repaired or changed health: the Home tabs open on it are redrawn. */
+  linksChanged(): void;
+}
+
+/** A Slack ID as Slack writes them; anything else in a payload is not used. */
+export function isSlackId(value: unknown): value is string {
+  return typeof value === "string" && /^[A-Z0-9]{2,32}$/.test(value);
+}
+
+/** A link reference as the buttons carry it. */
+export function isLinkId(value: unknown): value is string {
+  return typeof value === "string" && /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(value);
+}

@@ -1,0 +1,251 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { ApiCall } from "../../../bench/slack-client.js";
+import { MemoryDockerHost } from "../../support/memory-docker.js";
+import { type MemoryEngine, memoryEngine } from "../../support/memory-engine.js";
+import { type SlackHarness, startSlackHarness } from "../../support/slack-harness.js";
+
+let harness: SlackHarness | undefined;
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+type View = {
+  callback_id?: string;
+  private_metadata?: string;
+  title?: { text: string };
+  blocks: { block_id?: string; element?: { options?: { value: string }[]; initial_value?: string } }[];
+};
+const viewOf = (call: ApiCall | undefined) => call?.args.view as View;
+const textOf = (view: View | undefined) => JSON.stringify(view?.blocks);
+
+/** The lab plus a cluster that accepts connections and never answers. */
+function labWithDeadCluster(): MemoryEngine {
+  const lab = memoryEngine();
+  const dead = new MemoryDockerHost({ name: "clusterdead", advertise: "10.0.0.15" });
+  dead.hang();
+  lab.clusters.add(dead);
+  return lab;
+}
+
+interface Fields {
+  source?: string;
+  container?: string;
+  target?: string;
+  alias?: string;
+  ports?: string;
+  portsBlock?: string;
+  web?: string;
+}
+
+/** The dialog's state as Slack sends it back. */
+function stateOf(fields: Fields) {
+  const choice = (value?: string) => ({ type: "static_select", selected_option: value ? { value } : null });
+  const text = (value?: string) => ({ type: "plain_text_input", value: value ?? null });
+  return {
+    values: {
+      source: { link_source: choice(fields.source) },
+      container: {
+        link_container: {
+          type: "external_select",
+          selected_option: fields.container ? { value: fields.container } : null,
+        },
+      },
+      target: { link_target: choice(fields.target) },
+      alias: { link_alias: text(fields.alias) },
+      [fields.portsBlock ?? "ports"]: { link_ports: text(fields.ports) },
+      consumer: { link_web: text(fields.web) },
+    },
+  };
+}
+
+const dialogView = (fields: Fields, channel = "C1") => ({
+  id: "VDIALOG",
+  hash: "h0",
+  type: "modal",
+  callback_id: "link_dialog",
+  private_metadata: JSON.stringify({ channel }),
+  state: stateOf(fields),
+});
+
+const suggest = (h: SlackHarness, source: string | undefined, value = "") =>
+  h.interact({
+    type: "block_suggestion",
+    action_id: "link_container",
+    block_id: "container",
+    value,
+    container: { type: "view", view_id: "VDIALOG" },
+    view: dialogView({ source }),
+  });
+
+const submit = (h: SlackHarness, fields: Fields, user = "UADMIN") =>
+  h.interact({ type: "view_submission", view: dialogView(fields) }, { user });
+
+describe("the link dialog", () => {
+  it("opens from `/ambassador link` alone with the clusters this channel may use, remembering the channel", async () => {
+    const lab = memoryEngine();
+    lab.clusters.add(new MemoryDockerHost({ name: "clusterc", advertise: "10.0.0.14" }), {
+      channels: ["COTHER"],
+    });
+    harness = await startSlackHarness({ lab });
+    const reply = await harness.slash("link");
+    expect(reply.status).toBe(200);
+    expect(reply.body).toBe("");
+    const [opened] = await harness.waitForApi("views.open");
+    expect(opened?.args.trigger_id).toMatch(/\.1\.abc$/);
+    const view = viewOf(opened);
+    expect(view.callback_id).toBe("link_dialog");
+    expect(JSON.parse(view.private_metadata ?? "")).toEqual({ channel: "C1" });
+    const source = view.blocks.find((block) => block.block_id === "source");
+    expect(source?.element?.options?.map((option) => option.value)).toEqual(["clustera", "clusterb"]);
+  });
+
+  it("opens from the global shortcut", async () => {
+    harness = await startSlackHarness();
+    await harness.interact({ type: "shortcut", callback_id: "link_dialog", action_ts: "1.1" });
+    const [opened] = await harness.waitForApi("views.open");
+    expect(viewOf(opened).callback_id).toBe("link_dialog");
+  });
+
+  it("refuses someone who is not an admin before any field is shown, and audits the refusal", async () => {
+    harness = await startSlackHarness();
+    await harness.slash("link", { user: "UMEMBER" });
+    const [opened] = await harness.waitForApi("views.open");
+    expect(viewOf(opened).callback_id).toBeUndefined();
+    expect(textOf(viewOf(opened))).toContain("Only Ambassador admins may `link`");
+    const audit = await harness.services.audit.entries();
+    expect(audit).toEqual([expect.objectContaining({ action: "link", outcome: "refused" })]);
+  });
+
+  it("offers the source cluster's running containers within 1 s while a dead cluster is registered", async () => {
+    harness = await startSlackHarness({ lab: labWithDeadCluster() });
+    const reply = await suggest(harness, "clustera");
+    expect(reply.status).toBe(200);
+    expect(reply.elapsedMs).toBeLessThan(1_000);
+    expect(reply.body).toEqual({
+      options: [{ text: { type: "plain_text", text: "app (hello-app)" }, value: "app" }],
+    });
+    expect(await suggest(harness, "clustera", "zzz")).toMatchObject({ body: { options: [] } });
+  });
+
+  it("answers within 1 s with no options when the chosen source cluster is the dead one", async () => {
+    harness = await startSlackHarness({ lab: labWithDeadCluster() });
+    const reply = await suggest(harness, "clusterdead");
+    expect(reply.elapsedMs).toBeLessThan(1_000);
+    expect(reply.body).toEqual({ options: [] });
+  });
+
+  it("offers no containers to someone who is not an admin", async () => {
+    harness = await startSlackHarness();
+    const reply = await harness.interact(
+      {
+        type: "block_suggestion",
+        action_id: "link_container",
+        block_id: "container",
+        value: "",
+        view: dialogView({ source: "clustera" }),
+      },
+      { user: "UMEMBER" },
+    );
+    expect(reply.body).toEqual({ options: [] });
+  });
+
+  it("fills in the ports the chosen container exposes", async () => {
+    harness = await startSlackHarness();
+    await harness.interact({
+      type: "block_actions",
+      container: { type: "view", view_id: "VDIALOG" },
+      view: dialogView({ source: "clustera", container: "app" }),
+      actions: [
+        {
+          type: "external_select",
+          action_id: "link_container",
+          block_id: "container",
+          selected_option: { value: "app", text: { type: "plain_text", text: "app" } },
+          action_ts: "1.3",
+        },
+      ],
+    });
+    const [updated] = await harness.waitForApi("views.update");
+    expect(updated?.args).toMatchObject({ view_id: "VDIALOG", hash: "h0" });
+    const ports = viewOf(updated).blocks.find((block) => block.block_id === "ports:app");
+    expect(ports?.element?.initial_value).toBe("5000");
+  });
+
+  it("puts a bad value's error on its field and makes nothing", async () => {
+    harness = await startSlackHarness();
+    const reply = await submit(harness, {
+      source: "clustera",
+      container: "app",
+      target: "clusterb",
+      alias: "not an alias!",
+      ports: "5000 99999",
+      portsBlock: "ports:app",
+    });
+    expect(reply.status).toBe(200);
+    expect(reply.body).toEqual({
+      response_action: "errors",
+      errors: {
+        alias: "must be letters, digits and dashes (a DNS label), starting and ending with a letter or digit",
+        "ports:app": '"99999" must be a port number 1-65535',
+      },
+    });
+    expect(await submit(harness, { source: "clustera", container: "app", target: "clustera" })).toMatchObject(
+      {
+        body: {
+          response_action: "errors",
+          errors: { target: "the source and target clusters must be different" },
+        },
+      },
+    );
+    expect(await submit(harness, { source: "clustera" })).toMatchObject({
+      body: { errors: { container: "is required: choose one", target: "is required: choose one" } },
+    });
+    expect(await harness.lab?.engine.list()).toEqual([]);
+    expect(await harness.services.audit.entries()).toEqual([]);
+  });
+
+  it("runs a good submission as the typed link: the link is made, audited once and answered in the channel", async () => {
+    harness = await startSlackHarness();
+    const reply = await submit(harness, {
+      source: "clustera",
+      container: "app",
+      target: "clusterb",
+      alias: "helloapp",
+      ports: "5000",
+      web: "hello-web",
+    });
+    expect(reply.body).toMatchObject({ response_action: "update" });
+    expect(JSON.stringify(reply.body)).toContain("Linking app from clustera to clusterb");
+    const [posted] = await harness.waitForApi("chat.postMessage");
+    expect(posted?.args.channel).toBe("C1");
+    expect(String(posted?.args.text)).toMatch(
+      /^Linked app from clustera to clusterb as helloapp \(link [0-9a-f]+\)\.\nWeb: http:\/\/10\.0\.0\.13:\d+/,
+    );
+    const [updated] = await harness.waitForApi("views.update");
+    expect(updated?.args.view_id).toBe("VDIALOG");
+    expect(textOf(viewOf(updated))).toContain(":white_check_mark: Linked `app`");
+    const links = (await harness.lab?.engine.list()) ?? [];
+    expect(links.map((view) => [view.link.container, view.link.alias, view.link.web?.image])).toEqual([
+      ["app", "helloapp", "hello-web"],
+    ]);
+    const audit = await harness.services.audit.entries();
+    expect(audit).toEqual([
+      expect.objectContaining({
+        action: "link",
+        outcome: "ok",
+        channel: "C1",
+        target: "app clustera->clusterb",
+      }),
+    ]);
+  });
+
+  it("refuses a submission from a channel a cluster is not bound to, making nothing", async () => {
+    const lab = memoryEngine();
+    lab.clusters.setChannels("clusterb", ["CBOUND"]);
+    harness = await startSlackHarness({ lab });
+    const reply = await submit(harness, { source: "clustera", container: "app", target: "clusterb" });
+    expect(JSON.stringify(reply.body)).toContain("Cluster clusterb may only be used from <#CBOUND>");
+    expect(await lab.engine.list()).toEqual([]);
+  });
+});
