@@ -1,3 +1,4 @@
+import { describeProtection } from "./format.js";
 import type { LinkFacts, LinkPart, PartState } from "./link-facts.js";
 
 const maxName = 36;
@@ -112,4 +113,9 @@ export function problemLines(health: LinkFacts["health"]): string[] {
   return some(health.problems).flatMap((p) =>
     wrap(p, maxLine, 3).map((line, i) => `${i === 0 ? "• " : "  "}${line}`),
   );
+}
+
+/** The picture in one sentence, for screen readers and the file's title. */
+export function linkSummary(facts: LinkFacts): string {
+  return `Link ${facts.id}: ${facts.container.name} on ${facts.source.cluster} reached as ${facts.alias} on ${facts.target.cluster}, ${describeProtection(facts)}, health ${healthWord(facts.health)}`;
 }

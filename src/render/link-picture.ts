@@ -1,10 +1,9 @@
 import { existsSync } from "node:fs";
 import { type RenderedImage, Resvg } from "@resvg/resvg-js";
 import { instance, type Viz } from "@viz-js/viz";
-import { describeProtection } from "./format.js";
 import { diagramFont, linkDot } from "./link-dot.js";
 import type { LinkFacts } from "./link-facts.js";
-import { healthWord } from "./link-lines.js";
+import { linkSummary } from "./link-lines.js";
 
 /** Where Debian's fonts-dejavu-core puts the two faces the picture uses. */
 export const fontFiles = [
@@ -24,8 +23,7 @@ function escapeAttribute(text: string): string {
 export async function renderLinkSvg(facts: LinkFacts): Promise<string> {
   viz ??= instance();
   const svg = (await viz).renderString(linkDot(facts), { format: "svg" });
-  const summary = `Link ${facts.id}: ${facts.container.name} on ${facts.source.cluster} to ${facts.alias} on ${facts.target.cluster}, ${describeProtection(facts)}, ${healthWord(facts.health)}`;
-  return svg.replace("<svg ", `<svg role="img" aria-label="${escapeAttribute(summary)}" `);
+  return svg.replace("<svg ", `<svg role="img" aria-label="${escapeAttribute(linkSummary(facts))}" `);
 }
 
 /** Draws an SVG at `pngScale` with the DejaVu fonts only, so it looks the same on every machine. */

@@ -1,6 +1,6 @@
 import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { App, type BlockButtonAction, HTTPReceiver, type RespondFn, type webApi } from "@slack/bolt";
+import { App, type BlockButtonAction, HTTPReceiver, type RespondFn, webApi } from "@slack/bolt";
 import type { Invocation } from "../commands/command.js";
 import { type Outcome, prepareCommand } from "../commands/execute.js";
 import type { Services } from "../commands/services.js";
@@ -16,6 +16,7 @@ import { createBoltLogger } from "./bolt-logger.js";
 import { type ConnectionGuard, guardConnections } from "./connection-guard.js";
 import { holdAudit } from "./held-audit.js";
 import { httpLimits, serverOptions } from "./http-limits.js";
+import { createPictureSender, type PictureDestination, pictureClientOptions } from "./link-picture-upload.js";
 import { guardSignedRequests } from "./signed-request-guard.js";
 import { createWorkTracker } from "./work-tracker.js";
 
@@ -52,6 +53,7 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
   if (mode === "terminal" || !botToken)
     throw new Error("Slack is not configured: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN");
   const log = logger.child({ component: "slack-bot" });
+  const slackApiUrl = apiUrl ? (apiUrl.endsWith("/") ? apiUrl : `${apiUrl}/`) : undefined;
   const boltLogger = createBoltLogger(logger);
   const state = { draining: false };
   const tracker = createWorkTracker((error) => log.error({ err: error }, "work after an ack failed"));
@@ -84,8 +86,15 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
   const app = new App({
     token: botToken,
     logger: boltLogger,
-    clientOptions: apiUrl ? { slackApiUrl: apiUrl.endsWith("/") ? apiUrl : `${apiUrl}/` } : undefined,
+    clientOptions: slackApiUrl ? { slackApiUrl } : undefined,
     ...(mode === "socket" ? { socketMode: true, appToken } : { receiver }),
+  });
+
+  const sendPicture = createPictureSender({
+    client: new webApi.WebClient(botToken, pictureClientOptions(slackApiUrl, boltLogger)),
+    enabled: config.pictures,
+    tracker,
+    log,
   });
 
   const respondWith = async (respond: RespondFn, message: SlackMessage, replaceOriginal = false) => {
@@ -97,10 +106,17 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
       outcome.ok ? renderSlackMessage(outcome.result) : renderSlackFailure(outcome.failure),
     );
   };
-  const runAfterAck = (respond: RespondFn, run: () => Promise<Outcome>, what: Record<string, unknown>) => {
+  const runAfterAck = (
+    respond: RespondFn,
+    run: () => Promise<Outcome>,
+    what: Record<string, unknown>,
+    destination?: PictureDestination,
+  ) => {
     tracker.run(async () => {
       try {
-        await deliver(respond, await run());
+        const outcome = await run();
+        await deliver(respond, outcome);
+        sendPicture(outcome, destination);
       } catch (error) {
         const reference = errorReference();
         log.error({ err: error, reference, ...what }, "could not finish a command");
@@ -148,17 +164,20 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
         await answer(renderSlackFailure(prepared.failure));
         return;
       }
+      const destination = { channel: command.channel_id };
       if (!prepared.progress) {
         const outcome = await prepared.run();
         await answer(outcome.ok ? renderSlackMessage(outcome.result) : renderSlackFailure(outcome.failure));
+        sendPicture(outcome, destination);
         return;
       }
       await answer(ephemeral(prepared.progress));
-      runAfterAck(respond, prepared.run, {
-        command: prepared.command.name,
-        team: command.team_id,
-        user: command.user_id,
-      });
+      runAfterAck(
+        respond,
+        prepared.run,
+        { command: prepared.command.name, team: command.team_id, user: command.user_id },
+        destination,
+      );
     } catch (error) {
       const message = failedToAnswer(error, { team: command.team_id, user: command.user_id });
       if (!acked) await ack(message);

@@ -33,6 +33,10 @@ export interface SlackHarness extends BotRequests {
   bot: SlackBotWithMonitor;
   responses: ResponsePost[];
   apiCalls: SlackClient["apiCalls"];
+  uploads: SlackClient["uploads"];
+  events: SlackClient["events"];
+  failApi: SlackClient["failApi"];
+  waitForApiCall: SlackClient["waitForApiCall"];
   waitForResponses: SlackClient["waitForResponses"];
   close(): Promise<void>;
 }
@@ -70,6 +74,10 @@ export async function startSlackHarness(options: HarnessOptions = {}): Promise<S
     bot,
     responses: slack.responses,
     apiCalls: slack.apiCalls,
+    uploads: slack.uploads,
+    events: slack.events,
+    failApi: slack.failApi,
+    waitForApiCall: slack.waitForApiCall,
     waitForResponses: slack.waitForResponses,
     async close() {
       await bot.shutdown();
