@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { type RenderedImage, Resvg } from "@resvg/resvg-js";
+import { type RenderedImage, Resvg, type ResvgRenderOptions, renderAsync } from "@resvg/resvg-js";
 import { instance, type Viz } from "@viz-js/viz";
 import { diagramFont, linkDot } from "./link-dot.js";
 import type { LinkFacts } from "./link-facts.js";
@@ -10,8 +10,8 @@ export const fontFiles = [
   "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
   "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
 ];
-/** Pixels per SVG point: twice Slack's preview size, so the picture stays sharp on dense screens. */
-export const pngScale = 2;
+/** Zoom from SVG pixels (4/3 of a point) to PNG pixels: about twice Slack's preview width, sharp on dense screens. */
+export const pngScale = 1.5;
 
 let viz: Promise<Viz> | undefined;
 
@@ -26,22 +26,27 @@ export async function renderLinkSvg(facts: LinkFacts): Promise<string> {
   return svg.replace("<svg ", `<svg role="img" aria-label="${escapeAttribute(linkSummary(facts))}" `);
 }
 
-/** Draws an SVG at `pngScale` with the DejaVu fonts only, so it looks the same on every machine. */
-export function rasterize(svg: string): RenderedImage {
+/** Draws at `pngScale` with the DejaVu fonts only, so the picture looks the same on every machine. */
+function renderOptions(): ResvgRenderOptions {
   const missing = fontFiles.filter((file) => !existsSync(file));
   if (missing.length)
     throw new Error(
       `The link picture needs the DejaVu Sans font (${missing.join(", ")} is missing): install Debian's fonts-dejavu-core.`,
     );
-  const resvg = new Resvg(svg, {
+  return {
     fitTo: { mode: "zoom", value: pngScale },
     background: "white",
     font: { loadSystemFonts: false, fontFiles, defaultFontFamily: diagramFont, sansSerifFamily: diagramFont },
-  });
-  return resvg.render();
+  };
 }
 
-/** The link as a PNG. */
+/** An SVG drawn as the pictures are, on the calling thread. */
+export function rasterize(svg: string): RenderedImage {
+  return new Resvg(svg, renderOptions()).render();
+}
+
+/** The link as a PNG, drawn on libuv's thread pool so the bot keeps answering Slack meanwhile. */
 export async function renderLinkPng(facts: LinkFacts): Promise<Buffer> {
-  return rasterize(await renderLinkSvg(facts)).asPng();
+  const image = await renderAsync(await renderLinkSvg(facts), renderOptions());
+  return image.asPng();
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { brokenPlaintextLink, healthyLink } from "../../../bench/link-picture-facts.js";
 import { linkDot, palette } from "../../../src/render/link-dot.js";
 import { linkTextDiagram } from "../../../src/render/link-text-diagram.js";
-import { brokenPlaintextLink, healthyLink } from "../../support/link-facts-fixtures.js";
 
 /** The DOT statement that declares a node or an edge, by the text it starts with. */
 function statement(dot: string, start: string): string {

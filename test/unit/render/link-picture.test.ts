@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { brokenPlaintextLink, busyLink, healthyLink } from "../../../bench/link-picture-facts.js";
 import { pngScale, rasterize, renderLinkPng, renderLinkSvg } from "../../../src/render/link-picture.js";
-import { brokenPlaintextLink, healthyLink } from "../../support/link-facts-fixtures.js";
 
 const fixture = new URL("../../fixtures/link-diagram.svg", import.meta.url);
 /** How wide Slack shows an image in a message before it is opened. */
@@ -29,6 +29,7 @@ describe("the PNG of a link", () => {
   for (const [name, facts] of [
     ["healthy mTLS link with a consumer", healthyLink()],
     ["broken plaintext link without one", brokenPlaintextLink()],
+    ["link with eight ports, five problems and a long name", busyLink()],
   ] as const) {
     it(`is a PNG under 200 KB, legible at Slack's preview width: ${name}`, async () => {
       const png = await renderLinkPng(facts);

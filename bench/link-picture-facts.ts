@@ -1,4 +1,4 @@
-import type { LinkFacts } from "../../src/render/link-facts.js";
+import type { LinkFacts } from "../src/render/link-facts.js";
 
 /** The seed tutorial's link, healthy: app on clustera reached by web on clusterb as helloapp, over mTLS. */
 export function healthyLink(): LinkFacts {
@@ -31,6 +31,27 @@ export function brokenPlaintextLink(): LinkFacts {
     health: {
       state: "broken",
       problems: ["target ambassador ambassador-3f9a2c1b7e40-target on clusterb: missing"],
+    },
+  };
+}
+
+/** The most a picture holds: eight ports, a long problem list, long names. */
+export function busyLink(): LinkFacts {
+  const ports = [5000, 5001, 5002, 5003, 6379, 8080, 8443, 9090];
+  const broken = brokenPlaintextLink();
+  return {
+    ...healthyLink(),
+    container: { name: "a-container-with-a-rather-long-name-indeed", state: "running", ports },
+    connections: ports.map((port) => ({ port, address: `10.213.0.2:${port}` })),
+    health: {
+      state: "broken",
+      problems: [
+        ...broken.health.problems,
+        "path: the source ambassador refused the TLS handshake",
+        "consumer web on clusterb: stopped",
+        "a fourth",
+        "a fifth",
+      ],
     },
   };
 }
