@@ -63,6 +63,13 @@ export interface BotRequests {
   health(): Promise<number>;
 }
 
+/** Bytes the bot POSTed to an upload URL that `files.getUploadURLExternal` handed out. */
+export interface UploadPost {
+  fileId: string;
+  contentType: string | undefined;
+  bytes: Buffer;
+}
+
 /** Slack's side of the bot: serves response URLs and the Web API, and sends the bot signed requests. */
 export interface SlackClient {
   signingSecret: string;
@@ -73,19 +80,24 @@ export interface SlackClient {
   apiCalls: ApiCall[];
   /** Waits until the bot made `count` calls of a Web API method, and returns them. */
   waitForApi(method: string, count?: number, timeoutMs?: number): Promise<ApiCall[]>;
+  uploads: UploadPost[];
+  /** What reached this side, in order: `response <id>`, `api <method>`, `upload <file ID>`. */
+  events: string[];
+  /** Makes a Web API method answer `{ ok: false, error }`, as Slack does when it refuses; "upload" fails the POST of the bytes. */
+  failApi(method: string, error: string): void;
+  /** Resolves once the Web API has received a call to `method`. */
+  waitForApiCall(method: string, timeoutMs?: number): Promise<ApiCall>;
   /** Requests to the bot listening at `botUrl`, answered at this client's response URLs. */
   talkTo(botUrl: string): BotRequests;
   waitForResponses(responseId: string, count?: number, timeoutMs?: number): Promise<ResponsePost[]>;
   close(): Promise<void>;
 }
 
-function readAll(req: IncomingMessage): Promise<string> {
+function readAll(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    let text = "";
-    req.on("data", (chunk: Buffer) => {
-      text += chunk.toString();
-    });
-    req.on("end", () => resolve(text));
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => resolve(Buffer.concat(chunks)));
     req.on("error", reject);
   });
 }
@@ -133,24 +145,58 @@ export async function startSlackClient(): Promise<SlackClient> {
   const responses: ResponsePost[] = [];
   const apiCalls: ApiCall[] = [];
   let viewSequence = 0;
+  const uploads: UploadPost[] = [];
+  const events: string[] = [];
+  const failures = new Map<string, string>();
   const waiters = new Set<() => void>();
+  const wakeAll = () => {
+    for (const wake of waiters) wake();
+  };
+  let files = 0;
+
+  const apiAnswer = (method: string, args: Record<string, unknown>): Record<string, unknown> => {
+    const error = failures.get(method);
+    if (error) return { ok: false, error };
+    if (method === "auth.test") return authTest;
+    if (method.startsWith("views.")) return viewAnswer(args);
+    if (method === "files.getUploadURLExternal") {
+      files += 1;
+      const fileId = `F${String(files).padStart(8, "0")}`;
+      return { ok: true, file_id: fileId, upload_url: `${sinkUrl}/upload/${fileId}` };
+    }
+    return { ok: true };
+  };
 
   const sink = createServer(async (req, res) => {
     const path = new URL(req.url ?? "/", "http://localhost").pathname;
-    const body = await readAll(req);
+    const raw = await readAll(req);
+    const body = raw.toString();
     if (path.startsWith("/commands/") || path.startsWith("/actions/")) {
-      responses.push({ id: path.split("/").at(-1) ?? "", body: JSON.parse(body || "{}") });
-      for (const wake of waiters) wake();
+      const id = path.split("/").at(-1) ?? "";
+      responses.push({ id, body: JSON.parse(body || "{}") });
+      events.push(`response ${id}`);
+      wakeAll();
       res.writeHead(200, { "content-type": "text/plain" }).end("ok");
+      return;
+    }
+    if (path.startsWith("/upload/") && req.method === "POST") {
+      const fileId = path.slice("/upload/".length);
+      uploads.push({ fileId, contentType: req.headers["content-type"], bytes: raw });
+      events.push(`upload ${fileId}`);
+      wakeAll();
+      const refused = failures.get("upload");
+      res
+        .writeHead(refused ? 500 : 200, { "content-type": "text/plain" })
+        .end(refused ?? `OK - ${raw.length}`);
       return;
     }
     if (path.startsWith("/api/")) {
       const method = path.slice("/api/".length);
       const args = readArgs(req.headers["content-type"], body);
-      const answer =
-        method === "auth.test" ? authTest : method.startsWith("views.") ? viewAnswer(args) : { ok: true };
+      const answer = apiAnswer(method, args);
       apiCalls.push({ method, body, args, answer });
-      for (const wake of waiters) wake();
+      events.push(`api ${method}`);
+      wakeAll();
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answer));
       return;
     }
@@ -164,6 +210,25 @@ export async function startSlackClient(): Promise<SlackClient> {
     const id = typeof args.view_id === "string" ? args.view_id : `V${viewSequence}`;
     return { ok: true, view: { ...view, id, hash: `h${viewSequence}` } };
   }
+
+  const waitFor = async <T>(find: () => T | undefined, what: () => string, timeoutMs: number): Promise<T> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = find();
+      if (found !== undefined) return found;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`expected ${what()} in ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          waiters.delete(wake);
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(wake, left);
+        waiters.add(wake);
+      });
+    }
+  };
 
   let sequence = 0;
   const newResponseUrl = (kind: "commands" | "actions", team: string) => {
@@ -310,46 +375,38 @@ export async function startSlackClient(): Promise<SlackClient> {
     responses,
     apiCalls,
     talkTo,
-    async waitForApi(method, count = 1, timeoutMs = 10_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const found = apiCalls.filter((call) => call.method === method);
-        if (found.length >= count) return found;
-        const left = deadline - Date.now();
-        if (left <= 0)
-          throw new Error(`expected ${count} ${method} call(s), got ${found.length} in ${timeoutMs} ms`);
-        await new Promise<void>((resolve) => {
-          const wake = () => {
-            waiters.delete(wake);
-            clearTimeout(timer);
-            resolve();
-          };
-          const timer = setTimeout(wake, left);
-          waiters.add(wake);
-        });
-      }
+    uploads,
+    events,
+    failApi(method, error) {
+      failures.set(method, error);
     },
-    async waitForResponses(responseId, count = 1, timeoutMs = 10_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const found = responses.filter((r) => r.id === responseId);
-        if (found.length >= count) return found;
-        const left = deadline - Date.now();
-        if (left <= 0) {
-          throw new Error(
-            `expected ${count} post(s) to response URL ${responseId}, got ${found.length} in ${timeoutMs} ms`,
-          );
-        }
-        await new Promise<void>((resolve) => {
-          const wake = () => {
-            waiters.delete(wake);
-            clearTimeout(timer);
-            resolve();
-          };
-          const timer = setTimeout(wake, left);
-          waiters.add(wake);
-        });
-      }
+    waitForApi(method, count = 1, timeoutMs = 10_000) {
+      return waitFor(
+        () => {
+          const found = apiCalls.filter((call) => call.method === method);
+          return found.length >= count ? found : undefined;
+        },
+        () => `${count} ${method} call(s), got ${apiCalls.filter((call) => call.method === method).length}`,
+        timeoutMs,
+      );
+    },
+    waitForApiCall(method, timeoutMs = 10_000) {
+      return waitFor(
+        () => apiCalls.find((call) => call.method === method),
+        () => `a call to ${method}`,
+        timeoutMs,
+      );
+    },
+    waitForResponses(responseId, count = 1, timeoutMs = 10_000) {
+      return waitFor(
+        () => {
+          const found = responses.filter((r) => r.id === responseId);
+          return found.length >= count ? found : undefined;
+        },
+        () =>
+          `${count} post(s) to response URL ${responseId}, got ${responses.filter((r) => r.id === responseId).length}`,
+        timeoutMs,
+      );
     },
     async close() {
       await new Promise<void>((resolve) => sink.close(() => resolve()));

@@ -17,6 +17,18 @@ const hostName =
 const slackUserId = /^[UW][A-Z0-9]{2,}$/;
 const teamScopedUserId = /^T[A-Z0-9]{2,}:[UW][A-Z0-9]{2,}$/;
 
+/** A switch: on or off (1/true/yes or 0/false/no), `fallback` when unset. */
+const onOff = (fallback: "on" | "off") =>
+  z.preprocess(
+    (value) => (typeof value === "string" ? value.trim().toLowerCase() || undefined : value),
+    z
+      .enum(["1", "true", "yes", "on", "0", "false", "no", "off"], {
+        message: "must be on or off (1/true/yes or 0/false/no)",
+      })
+      .default(fallback)
+      .transform((value) => ["1", "true", "yes", "on"].includes(value)),
+  );
+
 const EnvSchema = z.object({
   SLACK_SIGNING_SECRET: optionalText,
   SLACK_BOT_TOKEN: optionalText.refine((value) => value === undefined || /^xox[bp]-/.test(value), {
@@ -64,15 +76,8 @@ const EnvSchema = z.object({
       .min(1, "must be at least 1 second")
       .default(30),
   ),
-  AMBASSADOR_AUTO_REPAIR: z.preprocess(
-    (value) => (typeof value === "string" ? value.trim().toLowerCase() || undefined : value),
-    z
-      .enum(["1", "true", "yes", "on", "0", "false", "no", "off"], {
-        message: "must be on or off (1/true/yes or 0/false/no)",
-      })
-      .default("off")
-      .transform((value) => ["1", "true", "yes", "on"].includes(value)),
-  ),
+  AMBASSADOR_AUTO_REPAIR: onOff("off"),
+  AMBASSADOR_PICTURES: onOff("on"),
   LOG_LEVEL: z.preprocess(
     blank,
     z
@@ -106,6 +111,8 @@ export interface Config {
   checkIntervalSeconds: number;
   /** Repair a link as soon as the monitor finds it broken (AMBASSADOR_AUTO_REPAIR; off by default). */
   autoRepair: boolean;
+  /** Upload a picture of the link with the answers of link, status and repair in Slack (AMBASSADOR_PICTURES; on by default). */
+  pictures: boolean;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** Every deadline of the bot, in one table. */
   deadlines: Deadlines;
@@ -166,6 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     store: readStoreConfig(env),
     checkIntervalSeconds: values.AMBASSADOR_CHECK_INTERVAL,
     autoRepair: values.AMBASSADOR_AUTO_REPAIR,
+    pictures: values.AMBASSADOR_PICTURES,
     // At a terminal the person reads results, not the log: only warnings and errors unless asked for more.
     logLevel: values.LOG_LEVEL ?? (mode === "terminal" ? "warn" : "info"),
     deadlines: {

@@ -59,7 +59,8 @@ export type CommandResult =
   /** `total`: how many links there are in all, when `links` is one page of them. */
   | { kind: "list"; links: LinkView[]; channel?: string; total?: number }
   | { kind: "status"; view: LinkView }
-  | { kind: "repair"; result: RepairResult }
+  /** `view`: the link as it is after the repair, for its picture; absent when it could not be read back. */
+  | { kind: "repair"; result: RepairResult; view?: LinkView }
   /** `fixed`: the orphans were removed, not only named. */
   | { kind: "reconcile"; result: ReconcileResult; fixed: boolean }
   /** `hidden`: how many clusters this channel may not see, left out. */

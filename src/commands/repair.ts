@@ -2,6 +2,7 @@ import { z } from "zod";
 import { LinkRef } from "../domain/values.js";
 import { findAuthorised } from "./authorize.js";
 import { defineCommand } from "./command.js";
+import { linkViews } from "./link-views.js";
 
 export const RepairInput = z.object({ linkId: LinkRef });
 
@@ -21,6 +22,7 @@ export const repairCommand = defineCommand({
       actor: invocation.actor,
       channel: invocation.channel,
     });
-    return { kind: "repair", result };
+    const view = (await linkViews(services)).find((candidate) => candidate.link.id === link.id);
+    return { kind: "repair", result, view };
   },
 });

@@ -3,6 +3,7 @@ import type { Invocation } from "../commands/command.js";
 import { type Outcome, prepareCommand } from "../commands/execute.js";
 import { moreAction, type PageRequest, readMoreValue } from "../render/pages.js";
 import { escapeFallback, renderSlackFailure } from "../render/slack-message.js";
+import type { PictureDestination } from "./link-picture-upload.js";
 import type { SlackContext } from "./slack-context.js";
 
 /** Runs a prepared command after the ack and posts its answer, a page of it when `paging` is given. */
@@ -11,6 +12,7 @@ export type RunAfterAck = (
   prepared: { command: { name: string }; run: () => Promise<Outcome> },
   what: Record<string, unknown>,
   paging?: PageRequest,
+  destination?: PictureDestination,
 ) => void;
 
 /** Only reads come in pages; a button whose value names anything else runs nothing. */

@@ -1,6 +1,6 @@
 import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { App, type BlockButtonAction, HTTPReceiver, type RespondFn, type webApi } from "@slack/bolt";
+import { App, type BlockButtonAction, HTTPReceiver, type RespondFn, webApi } from "@slack/bolt";
 import type { Invocation } from "../commands/command.js";
 import { type Outcome, prepareCommand } from "../commands/execute.js";
 import type { Services } from "../commands/services.js";
@@ -19,6 +19,7 @@ import { holdAudit } from "./held-audit.js";
 import { registerHomeTab } from "./home-tab.js";
 import { httpLimits, serverOptions } from "./http-limits.js";
 import { registerLinkDialog } from "./link-dialog.js";
+import { createPictureSender, type PictureDestination, pictureClientOptions } from "./link-picture-upload.js";
 import { type RunAfterAck, registerMorePages } from "./more-pages.js";
 import { guardSignedRequests } from "./signed-request-guard.js";
 import type { SlackContext } from "./slack-context.js";
@@ -59,6 +60,7 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
   if (mode === "terminal" || !botToken)
     throw new Error("Slack is not configured: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN");
   const log = logger.child({ component: "slack-bot" });
+  const slackApiUrl = apiUrl ? (apiUrl.endsWith("/") ? apiUrl : `${apiUrl}/`) : undefined;
   const boltLogger = createBoltLogger(logger);
   const state = { draining: false };
   const tracker = createWorkTracker((error) => log.error({ err: error }, "work after an ack failed"));
@@ -91,8 +93,15 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
   const app = new App({
     token: botToken,
     logger: boltLogger,
-    clientOptions: apiUrl ? { slackApiUrl: apiUrl.endsWith("/") ? apiUrl : `${apiUrl}/` } : undefined,
+    clientOptions: slackApiUrl ? { slackApiUrl } : undefined,
     ...(mode === "socket" ? { socketMode: true, appToken } : { receiver }),
+  });
+
+  const sendPicture = createPictureSender({
+    client: new webApi.WebClient(botToken, pictureClientOptions(slackApiUrl, boltLogger)),
+    enabled: config.pictures,
+    tracker,
+    log,
   });
 
   const respondWith = async (respond: RespondFn, message: SlackMessage, replaceOriginal = false) => {
@@ -115,12 +124,13 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
     );
   };
   const changesLinks = new Set(["link", "teardown", "repair", "reconcile"]);
-  const runAfterAck: RunAfterAck = (respond, prepared, what, paging) => {
+  const runAfterAck: RunAfterAck = (respond, prepared, what, paging, destination?: PictureDestination) => {
     tracker.run(async () => {
       try {
         const outcome = await prepared.run();
         if (changesLinks.has(prepared.command.name)) home.changed();
         await deliver(respond, outcome, paging);
+        sendPicture(outcome, destination);
       } catch (error) {
         const reference = errorReference();
         log.error({ err: error, reference, ...what }, "could not finish a command");
@@ -177,11 +187,13 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
         return;
       }
       const paging = { line, page: 1 };
+      const destination = { channel: command.channel_id };
       if (!prepared.progress) {
         const outcome = await prepared.run();
         await answer(
           outcome.ok ? renderSlackMessage(outcome.result, paging) : renderSlackFailure(outcome.failure),
         );
+        sendPicture(outcome, destination);
         return;
       }
       await answer(ephemeral(prepared.progress));
@@ -190,6 +202,7 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
         prepared,
         { command: prepared.command.name, team: command.team_id, user: command.user_id },
         paging,
+        destination,
       );
     } catch (error) {
       const message = failedToAnswer(error, { team: command.team_id, user: command.user_id });

@@ -2,6 +2,8 @@ import type { Writable } from "node:stream";
 import type { Invocation } from "../commands/command.js";
 import { prepareCommand } from "../commands/execute.js";
 import type { Services } from "../commands/services.js";
+import { factsOfResult } from "../render/link-facts.js";
+import { linkTextDiagram } from "../render/link-text-diagram.js";
 import { renderFailureText, renderText } from "../render/text.js";
 import { localInvocation } from "./local-invocation.js";
 
@@ -29,5 +31,7 @@ export async function runOnce(
     return 1;
   }
   io.stdout.write(`${renderText(outcome.result)}\n`);
+  const facts = factsOfResult(outcome.result);
+  if (facts) io.stdout.write(`\n${linkTextDiagram(facts)}\n`);
   return 0;
 }

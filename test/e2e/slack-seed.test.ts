@@ -67,6 +67,20 @@ describe("the seed tutorial through Slack", () => {
     const page = await (await fetch(url as string)).text();
     expect(page).toContain('The linked container says ... "Hello World!"');
 
+    // The picture of the lab's link follows the answer, into the command's channel.
+    const shared = new URLSearchParams(
+      (await harness.waitForApiCall("files.completeUploadExternal", 30_000)).body,
+    );
+    expect(shared.get("channel_id")).toBe("C1");
+    const png = harness.uploads[0]?.bytes ?? Buffer.alloc(0);
+    expect(png.subarray(1, 4).toString("latin1")).toBe("PNG");
+    expect(png.length).toBeLessThanOrEqual(200 * 1024);
+    expect(
+      new URLSearchParams(harness.apiCalls.find((c) => c.method === "files.getUploadURLExternal")?.body).get(
+        "alt_txt",
+      ),
+    ).toMatch(/^Link \w+: app on clustera reached as helloapp on clusterb, mTLS, health /);
+
     const ports = await harness.slash("ports web");
     const [portsResult] = await harness.waitForResponses(ports.responseId, 1, 30_000);
     const web = await hostB.getContainer("web").inspect();

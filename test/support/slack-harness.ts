@@ -36,6 +36,10 @@ export interface SlackHarness extends BotRequests {
   responses: ResponsePost[];
   apiCalls: SlackClient["apiCalls"];
   waitForApi: SlackClient["waitForApi"];
+  uploads: SlackClient["uploads"];
+  events: SlackClient["events"];
+  failApi: SlackClient["failApi"];
+  waitForApiCall: SlackClient["waitForApiCall"];
   waitForResponses: SlackClient["waitForResponses"];
   close(): Promise<void>;
 }
@@ -75,6 +79,10 @@ export async function startSlackHarness(options: HarnessOptions = {}): Promise<S
     responses: slack.responses,
     apiCalls: slack.apiCalls,
     waitForApi: slack.waitForApi,
+    uploads: slack.uploads,
+    events: slack.events,
+    failApi: slack.failApi,
+    waitForApiCall: slack.waitForApiCall,
     waitForResponses: slack.waitForResponses,
     async close() {
       await bot.shutdown();

@@ -46,6 +46,13 @@ describe("loadConfig", () => {
     expect(loadConfig({ AMBASSADOR_AUTO_REPAIR: "" }).autoRepair).toBe(false);
   });
 
+  it("uploads link pictures unless AMBASSADOR_PICTURES is off", () => {
+    expect(loadConfig({}).pictures).toBe(true);
+    expect(loadConfig({ AMBASSADOR_PICTURES: "" }).pictures).toBe(true);
+    expect(loadConfig({ AMBASSADOR_PICTURES: "off" }).pictures).toBe(false);
+    expect(loadConfig({ AMBASSADOR_PICTURES: " No " }).pictures).toBe(false);
+  });
+
   it("listens on every address unless HOST names one", () => {
     expect(loadConfig({}).host).toBeUndefined();
     expect(loadConfig({ HOST: "" }).host).toBeUndefined();
@@ -69,6 +76,7 @@ describe("loadConfig", () => {
     [{ HOST: "127.0.0.1:3000" }, /HOST must be an IP address to listen on/],
     [{ HOST: "bot internal" }, /HOST must be an IP address to listen on/],
     [{ AMBASSADOR_AUTO_REPAIR: "sometimes" }, /AMBASSADOR_AUTO_REPAIR must be on or off/],
+    [{ AMBASSADOR_PICTURES: "png" }, /AMBASSADOR_PICTURES must be on or off/],
     [{ AMBASSADOR_KEY: "c2hvcnQ=" }, /AMBASSADOR_KEY must be 32 bytes in base64/],
     [{ SLACK_BOT_TOKEN: "xoxb-1" }, /SLACK_SIGNING_SECRET is required with SLACK_BOT_TOKEN/],
     [{ SLACK_SIGNING_SECRET: "abc123" }, /SLACK_BOT_TOKEN is required with SLACK_SIGNING_SECRET/],

@@ -23,4 +23,8 @@ describe("the bot's Dockerfile", () => {
     expect(finalStage.join("\n")).toMatch(/HEALTHCHECK[\s\S]*\/healthz/);
     expect(finalStage.at(-1)).toBe('ENTRYPOINT ["node", "dist/cli.js"]');
   });
+
+  it("carries the font the link pictures are drawn with", () => {
+    expect(finalStage.join("\n")).toMatch(/apt-get install [^\n]*fonts-dejavu-core/);
+  });
 });

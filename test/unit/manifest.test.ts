@@ -54,6 +54,7 @@ describe("manifest.yml", () => {
       "chat:write",
       "chat:write.public",
       "commands",
+      "files:write",
     ]);
     expect(manifest.oauth_config.scopes.user).toBeUndefined();
   });

@@ -1,0 +1,121 @@
+import { describeProtection } from "./format.js";
+import type { LinkFacts, LinkPart, PartState } from "./link-facts.js";
+
+const maxName = 36;
+const maxPorts = 4;
+/** Characters on a line of 12 pt text that keep the picture narrow enough for Slack's preview. */
+export const maxLine = 42;
+
+/** One container of the link with the lines under its name, the same in the picture and the text diagram. */
+export interface DiagramPart {
+  id: "container" | "source_ambassador" | "target_ambassador" | "web";
+  part: LinkPart;
+  name: string;
+  lines: string[];
+}
+
+export function short(text: string, max = maxName): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** Splits text into lines of at most `width` characters at spaces, so no label widens the picture. */
+export function wrap(text: string, width: number, maxLines = 2): string[] {
+  const out: string[] = [];
+  let line = "";
+  for (const word of text.split(/\s+/)) {
+    const next = line ? `${line} ${word}` : word;
+    if (next.length <= width || !line) line = next;
+    else {
+      out.push(line);
+      line = word;
+    }
+  }
+  if (line) out.push(line);
+  const kept = out.slice(0, maxLines).map((l) => short(l, width));
+  if (out.length > maxLines) kept[maxLines - 1] = short(`${kept[maxLines - 1]} ${out[maxLines]}`, width);
+  return kept;
+}
+
+/** At most a few entries, then how many more. */
+export function some(items: string[]): string[] {
+  return items.length <= maxPorts
+    ? items
+    : [...items.slice(0, maxPorts - 1), `+${items.length - maxPorts + 1} more`];
+}
+
+export function stateWord(state: PartState): string {
+  return state === "new" ? "created" : state;
+}
+
+export function healthWord(health: LinkFacts["health"]): string {
+  return health.state === "new" ? "not checked yet" : health.state;
+}
+
+/** `mTLS`, or `plaintext, target only` on two lines. */
+export function protectionWords(facts: Pick<LinkFacts, "protection">): string[] {
+  return facts.protection === "mtls" ? ["mTLS"] : ["plaintext,", "target only"];
+}
+
+export function hostWords(side: "source" | "target", host: LinkFacts["source"]): [string, string] {
+  return [short(host.cluster, 24), `${side} host${host.address ? ` · ${host.address}` : ""}`];
+}
+
+/** The parts from the source container to the consumer, each with what the picture writes under its name. */
+export function diagramParts(facts: LinkFacts): DiagramPart[] {
+  const ambassador = (side: string, part: LinkPart) =>
+    `${side} ambassador · ${part.detail ?? "?"} · ${stateWord(part.state)}`;
+  const parts: DiagramPart[] = [
+    {
+      id: "container",
+      part: facts.container,
+      name: short(facts.container.name),
+      lines: [
+        `container · ${stateWord(facts.container.state)}`,
+        ...some(facts.container.ports.map((p) => `${p}/tcp`)),
+      ],
+    },
+    {
+      id: "source_ambassador",
+      part: facts.sourceAmbassador,
+      name: short(facts.sourceAmbassador.name),
+      lines: [
+        ambassador("source", facts.sourceAmbassador),
+        ...some(facts.connections.map((c) => `publishes ${c.address}`)),
+      ],
+    },
+    {
+      id: "target_ambassador",
+      part: facts.targetAmbassador,
+      name: short(facts.targetAmbassador.name),
+      lines: [
+        ambassador("target", facts.targetAmbassador),
+        ...some(facts.container.ports.map((p) => `${short(facts.alias, 28)}:${p}`)),
+      ],
+    },
+  ];
+  if (facts.web)
+    parts.push({
+      id: "web",
+      part: facts.web,
+      name: short(facts.web.name),
+      lines: [
+        `consumer · ${stateWord(facts.web.state)}`,
+        `image ${short(facts.web.detail ?? "?", 28)}`,
+        ...some(facts.webUrls.map((url) => short(url, maxLine))),
+      ],
+    });
+  return parts;
+}
+
+/** The problems of a broken link, wrapped to the picture's width. */
+export function problemLines(health: LinkFacts["health"]): string[] {
+  if (health.state !== "broken") return [];
+  return some(health.problems).flatMap((p) =>
+    wrap(p, maxLine, 3).map((line, i) => `${i === 0 ? "• " : "  "}${line}`),
+  );
+}
+
+/** The picture in one sentence, for screen readers and the file's title. */
+export function linkSummary(facts: LinkFacts): string {
+  return `Link ${facts.id}: ${facts.container.name} on ${facts.source.cluster} reached as ${facts.alias} on ${facts.target.cluster}, ${describeProtection(facts)}, health ${healthWord(facts.health)}`;
+}

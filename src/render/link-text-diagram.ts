@@ -1,0 +1,41 @@
+import type { LinkFacts, PartState } from "./link-facts.js";
+import {
+  type DiagramPart,
+  diagramParts,
+  healthWord,
+  hostWords,
+  problemLines,
+  protectionWords,
+} from "./link-lines.js";
+
+function mark(state: PartState): string {
+  return state === "running" || state === "new" ? "✔" : "✘";
+}
+
+function box(heading: string, parts: DiagramPart[]): string[] {
+  const body = parts.flatMap((part, i) => [
+    ...(i > 0 ? ["  ▲"] : []),
+    `${mark(part.part.state)} ${part.name}`,
+    ...part.lines.map((line) => `  ${line}`),
+  ]);
+  const width = Math.max(heading.length + 2, ...body.map((line) => line.length)) + 2;
+  return [
+    `┌─ ${heading} ${"─".repeat(Math.max(0, width - heading.length - 3))}┐`,
+    ...body.map((line) => `│ ${line.padEnd(width - 1)}│`),
+    `└${"─".repeat(width)}┘`,
+  ];
+}
+
+/** The link as a few lines of boxes and arrows, the terminal's picture: the same facts as the PNG. */
+export function linkTextDiagram(facts: LinkFacts): string {
+  const parts = diagramParts(facts);
+  const host = (side: "source" | "target") => hostWords(side, facts[side]).join(" ");
+  const crossing = protectionWords(facts).join(" ");
+  return [
+    `Link ${facts.id} · ${facts.alias} · ${facts.caption} · health: ${healthWord(facts.health)}`,
+    ...problemLines(facts.health),
+    ...box(host("source"), parts.slice(0, 2)),
+    `  ▲ ${facts.protection === "mtls" ? "══" : "┄┄"} ${crossing}`,
+    ...box(host("target"), parts.slice(2)),
+  ].join("\n");
+}
