@@ -48,7 +48,8 @@ function npmStart(cwd: string, lines: string[]): Promise<string> {
   });
 }
 
-describe("out of the box, from a fresh clone", () => {
+// Each `npm` here starts the CLI anew, as a person's shell does: slower than the engine tests.
+describe("out of the box, from a fresh clone", { timeout: 240_000 }, () => {
   let dir: string;
   let clone: string;
 
@@ -91,7 +92,7 @@ describe("out of the box, from a fresh clone", () => {
     expect(session).not.toContain("No clusters are registered yet");
     const url = /^Web: (http:\/\/\S+)$/m.exec(session)?.[1];
     expect(url, session).toMatch(new RegExp(`^http://${lab().clusterb.ip.replaceAll(".", "\\.")}:\\d+$`));
-    expect(await httpGet(url ?? "")).toBe('The linked container says ... "Hello World!\n"\n');
+    expect(await httpGet(url ?? "")).toBe('The linked container says ... "Hello World!"\n');
   });
 
   it("lab:up run again keeps the registration working; unregistering (as lab:down does) removes only what it registered", async () => {
