@@ -2,8 +2,14 @@
 # Two real Docker Engines on one machine, standing in for two clusters (clustera, clusterb).
 # Each host is a network namespace on a private bridge, with its own dockerd serving the API over TLS.
 #
-#   lab.sh up      start the lab (harmless when it is already up); prints the two credentials bundles
-#   lab.sh down    remove every trace: engines, containers, namespaces, bridge, iptables rules, files
+#   lab.sh up      start the lab (harmless when it is already up); prints the two credentials bundles, registers
+#                  the hosts as clustera and clusterb in the bot's store (AMBASSADOR_STORE, default
+#                  ./data/ambassador.json) and starts `app` (hello-app) on clustera
+#     --no-register  do not touch the store
+#     --no-app       do not start `app`
+#   lab.sh down    remove every trace: engines, containers, namespaces, bridge, iptables rules, files, and the
+#                  clusters `up` registered (those only)
+#   lab.sh unregister  remove the clusters `up` registered, and only those, leaving the lab up
 #   lab.sh status  say whether the lab is up
 #   lab.sh env     print shell variables describing the lab
 #
@@ -16,6 +22,9 @@ SUBNET=10.213.$LAB_ID
 BRIDGE=ambbr$LAB_ID
 LAB_DIR=${AMBASSADOR_LAB_DIR:-/var/lib/ambassador-lab/$LAB_ID}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/.." && pwd)
+# One line per cluster `up` registered: store, name, Docker URL; `down` removes exactly those.
+REGISTERED=$LAB_DIR/registered
 HOSTS=(clustera clusterb)
 DEB_PACKAGES=(docker.io iproute2 openssl busybox-static socat haproxy iptables)
 
@@ -167,7 +176,11 @@ build_rootfs() {
   echo 'Hello World!' >"$root/srv/app/index.html"
   cat >"$root/srv/web/cgi-bin/index.cgi" <<'EOF'
 #!/bin/sh
-reply=$(timeout 5 wget -q -O - "http://helloapp:5000/" 2>&1) || reply="(helloapp did not answer)"
+# The linked container as the link's variables name it (<ALIAS>_PORT_5000_TCP=tcp://host:port, not a linked
+# container's own copied ones, <ALIAS>_ENV_…), so any alias works; helloapp, as in the seed tutorial, without them.
+upstream=$(env | grep -v '_ENV_' | sed -n 's|^[A-Za-z0-9_]*_PORT_5000_TCP=tcp://||p' | head -n 1)
+upstream=${upstream:-helloapp:5000}
+reply=$(timeout 5 wget -q -O - "http://$upstream/" 2>&1) || reply="(${upstream%:*} did not answer)"
 printf 'Content-Type: text/plain\r\n\r\n'
 printf 'The linked container says ... "%s"\n' "$reply"
 EOF
@@ -262,6 +275,69 @@ up() {
   for h in "${HOSTS[@]}"; do
     echo "$h: $(bundle_dir "$h")/docker.env (docker at tcp://$(host_ip "$h"):2376)"
   done
+  ((REGISTER)) && register
+  ((APP)) && start_app
+  return 0
+}
+
+# The bot's own CLI, as `npm run cli` runs it, from the repository (the store path is resolved there).
+ambassador_cli() {
+  [[ -x $REPO/node_modules/.bin/tsx ]] || { log "the bot's CLI is not installed here: run npm ci first (or pass --no-register)"; return 1; }
+  (cd "$REPO" && AMBASSADOR_STORE=$1 node_modules/.bin/tsx src/cli.ts "${@:2}")
+}
+
+store_path() { (cd "$REPO" && realpath -m -- "${AMBASSADOR_STORE:-./data/ambassador.json}"); }
+
+registered_url() { awk -v n="$2" '$1 == n { print $2 }' <<<"$(ambassador_cli "$1" clusters list 2>/dev/null)"; }
+
+# Registers both hosts under their names. One already registered at this lab's address is registered again (a
+# lab made anew has new certificates); a name taken by another host is left as it is.
+register() {
+  local store h url existing
+  store=$(store_path)
+  for h in "${HOSTS[@]}"; do
+    url=tcp://$(host_ip "$h"):2376
+    existing=$(registered_url "$store" "$h")
+    if [[ -n $existing && $existing != "$url" ]]; then
+      log "not registering $h: $store already has a cluster $h at $existing (remove it with: npm run cli -- clusters remove $h)"
+      continue
+    fi
+    if [[ -n $existing ]]; then
+      ambassador_cli "$store" clusters remove "$h" >/dev/null ||
+        die "$h is registered at this lab's address with links on it; tear them down, then run lab:up again"
+    fi
+    ambassador_cli "$store" clusters add "$h" --env-file "$(bundle_dir "$h")/docker.env" >/dev/null ||
+      die "could not register $h in $store"
+    grep -qxF "$store"$'\t'"$h"$'\t'"$url" "$REGISTERED" 2>/dev/null ||
+      printf '%s\t%s\t%s\n' "$store" "$h" "$url" >>"$REGISTERED"
+    echo "registered $h in $store"
+  done
+}
+
+# Removes what `register` added, where it still names this lab's host; anything else in the store stays.
+unregister() {
+  [[ -f $REGISTERED ]] || return 0
+  local store h url
+  while IFS=$'\t' read -r store h url; do
+    [[ -f $store ]] || continue
+    [[ $(registered_url "$store" "$h") == "$url" ]] || continue
+    if ambassador_cli "$store" clusters remove "$h" >/dev/null; then
+      echo "unregistered $h from $store"
+    else
+      log "left $h in $store: tear down its links, then: npm run cli -- clusters remove $h"
+    fi
+  done <"$REGISTERED"
+  rm -f "$REGISTERED"
+}
+
+# The seed tutorial's source container, so `link app clustera clusterb --web hello-web` works as printed.
+start_app() {
+  if docker_on clustera container inspect app >/dev/null 2>&1; then
+    docker_on clustera start app >/dev/null
+  else
+    docker_on clustera run -d --name app --restart unless-stopped hello-app:latest >/dev/null
+  fi
+  echo "app (hello-app) runs on clustera"
 }
 
 kill_cgroup() {
@@ -297,6 +373,7 @@ stop_engine() {
 
 down() {
   [[ $(id -u) -eq 0 ]] || die "must run as root; try: sudo npm run lab:down"
+  unregister || log "could not remove the clusters lab:up registered; see $REGISTERED"
   local h
   for h in "${HOSTS[@]}"; do stop_engine "$h" & done
   wait
@@ -318,10 +395,21 @@ status() {
   return $ok
 }
 
+REGISTER=1
+APP=1
+for option in "${@:2}"; do
+  case $option in
+    --no-register) REGISTER=0 ;;
+    --no-app) APP=0 ;;
+    *) echo "lab: unknown option '$option'; lab.sh up takes --no-register and --no-app" >&2; exit 2 ;;
+  esac
+done
+
 case ${1:-} in
   up) up ;;
   down) down ;;
   status) status ;;
+  unregister) unregister ;;
   env) cat "$LAB_DIR/lab.env" ;;
-  *) echo "usage: lab.sh up|down|status|env" >&2; exit 2 ;;
+  *) echo "usage: lab.sh up [--no-register] [--no-app] | down | unregister | status | env" >&2; exit 2 ;;
 esac

@@ -7,8 +7,8 @@ import type { LabInfo } from "./lab.js";
 const run = promisify(execFile);
 const script = new URL("../lab/lab.sh", import.meta.url).pathname;
 
-async function lab(command: string): Promise<string> {
-  const { stdout } = await run("bash", [script, command], { maxBuffer: 8 * 1024 * 1024 });
+async function lab(command: string, ...options: string[]): Promise<string> {
+  const { stdout } = await run("bash", [script, command, ...options], { maxBuffer: 8 * 1024 * 1024 });
   return stdout;
 }
 
@@ -48,7 +48,8 @@ export default async function setup(project: TestProject) {
   );
   if (!wasUp) {
     try {
-      await lab("up");
+      // The tests bring their own containers and stores: the person's store and clustera stay untouched.
+      await lab("up", "--no-register", "--no-app");
     } catch (error) {
       const stderr = (error as { stderr?: string }).stderr ?? String(error);
       throw new Error(

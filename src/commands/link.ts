@@ -12,12 +12,23 @@ export const LinkInput = z
     ports: z.array(PortText).optional(),
     web: ImageName.optional(),
     webName: NewContainerName.optional(),
+    consumer: ContainerName.optional(),
     legacyLinks: z.boolean().optional(),
     plaintext: z.boolean().optional(),
   })
   .refine((input) => input.sourceCluster !== input.targetCluster, {
     message: "the source and target clusters must be different",
     path: ["targetCluster"],
+  })
+  .refine((input) => input.consumer === undefined || input.web === undefined, {
+    message:
+      "--consumer and --web are mutually exclusive: --web starts a new consumer, --consumer links one that runs; pass one",
+    path: ["consumer"],
+  })
+  .refine((input) => input.consumer === undefined || !input.legacyLinks, {
+    message:
+      "--consumer cannot be used with --legacy-links: a Docker link is set only when a container is created, and the consumer already runs; drop --legacy-links",
+    path: ["consumer"],
   })
   .refine((input) => input.webName === undefined || input.web !== undefined, {
     message: "--web-name needs --web IMAGE",
@@ -41,6 +52,11 @@ export const linkCommand = defineCommand({
     },
     { name: "web", value: "IMAGE", help: "image to run on the target cluster as the consumer" },
     { name: "web-name", value: "NAME", help: "container name for the consumer" },
+    {
+      name: "consumer",
+      value: "NAME",
+      help: "a container already running on the target cluster to connect to the link instead of --web: it reaches the container by the alias; no <ALIAS>_PORT_<p>_TCP variables, since a running container's environment cannot change; teardown disconnects it and never stops it",
+    },
     { name: "legacy-links", flag: true, help: "wire with --link as the seed tutorial does" },
     {
       name: "plaintext",
@@ -63,6 +79,7 @@ export const linkCommand = defineCommand({
         ports: input.ports,
         web: input.web,
         webName: input.webName,
+        consumer: input.consumer,
         legacyLinks: input.legacyLinks,
         plaintext: input.plaintext,
       },

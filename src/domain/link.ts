@@ -8,10 +8,14 @@ export const ResourceRole = z.enum([
   "source-network",
   "target-network",
   "connection",
+  "consumer",
 ]);
 export type ResourceRole = z.infer<typeof ResourceRole>;
 
-/** Something a link made on a host; a `connection` joins a container the bot did not make to a network it did. */
+/**
+ * Something a link made on a host; a `connection` joins a container the bot did not make to a network it did (the
+ * source container, or a `consumer` that already ran), and is undone by disconnecting it, never by removing it.
+ */
 export const LinkResource = z.object({
   cluster: z.string(),
   kind: z.enum(["container", "network", "connection"]),
@@ -45,6 +49,8 @@ export const LinkRecord = z.object({
   /** host:port other hosts use to reach the source ambassador, one per port. */
   connections: z.array(z.object({ port: z.number().int(), address: z.string() })),
   web: z.object({ image: z.string(), name: z.string() }).optional(),
+  /** A container that already ran on the target cluster, connected to the link's target network (`--consumer`). */
+  consumer: z.object({ name: z.string() }).optional(),
   modes: z.object({ source: z.string(), target: z.string() }).optional(),
   /** `mtls` between the ambassadors, or `plaintext` (admitted from the target only); absent on older links. */
   protection: z.enum(["mtls", "plaintext"]).optional(),
@@ -74,6 +80,7 @@ const roleNames: Record<string, string> = {
   "source-network": "source network",
   "target-network": "target network",
   connection: "connection",
+  consumer: "consumer",
 };
 
 /** What a part of a link is, in words: `target ambassador`, `consumer`… */

@@ -68,12 +68,16 @@ export async function buildLink(
   };
   await attempt.all([sourceSide(), ensure(build, linkParts.targetNetwork)]);
   if (plan.wiring === "networks") {
-    await attempt.all([ensure(build, linkParts.target), ensure(build, linkParts.web)]);
+    await attempt.all([
+      ensure(build, linkParts.target),
+      ensure(build, linkParts.web),
+      ensure(build, linkParts.consumer),
+    ]);
   } else {
     await ensure(build, linkParts.target);
     await ensure(build, linkParts.web);
   }
-  const web = build.containers.web;
+  const web = build.containers.web ?? plan.consumer;
   if (web) {
     build.webMappings = await attempt.step("read web ports", plan.target.name, (signal) =>
       publishedPorts(plan.target, web, signal),

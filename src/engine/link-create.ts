@@ -8,6 +8,7 @@ import { failAttempt } from "./attempt-failure.js";
 import { closeNames } from "./close-names.js";
 import { admittedFrom, type EngineCore, newAttempt } from "./engine-core.js";
 import { webImageFix } from "./image-check.js";
+import { linkIdOf } from "./labels.js";
 import { buildLink } from "./link-build.js";
 import { describeExisting, sameLink } from "./link-existing.js";
 import type { LinkPlan } from "./link-plan.js";
@@ -26,6 +27,42 @@ async function findSourceContainer(on: DockerHost, ref: string, signal: AbortSig
     ? ` Did you mean ${close.map((n) => `"${n}"`).join(" or ")}?`
     : " Check the name with `ports` or `docker ps` on that host.";
   throw new UserError("container-not-found", `No container "${ref}" on ${on.name}.${hint}`);
+}
+
+/**
+ * The consumer `--consumer` names on the target cluster, refused before anything is made unless it runs and is
+ * not one of the bot's own containers.
+ */
+async function findConsumer(on: DockerHost, ref: string, signal: AbortSignal) {
+  const info = await on.inspectContainer(ref, { signal });
+  if (!info) {
+    const names = (await on.listContainers([], { signal })).flatMap((c) =>
+      c.Names.map((n) => n.replace(/^\//, "")),
+    );
+    const close = closeNames(ref, names);
+    const hint = close.length
+      ? ` Did you mean ${close.map((n) => `"${n}"`).join(" or ")}?`
+      : " Start it first, or pass --web IMAGE to start a new consumer.";
+    throw new UserError(
+      "consumer-not-found",
+      `No container "${ref}" on ${on.name} to use as the consumer.${hint}`,
+    );
+  }
+  const name = info.Name.replace(/^\//, "");
+  const owner = linkIdOf(info.Config.Labels);
+  if (owner) {
+    throw new UserError(
+      "consumer-is-ours",
+      `Container "${name}" on ${on.name} is part of link ${owner}; pass a container of your own to --consumer.`,
+    );
+  }
+  if (!info.State.Running) {
+    throw new UserError(
+      "consumer-not-running",
+      `Consumer "${name}" on ${on.name} is ${info.State.Status}, not running; start it first (docker start ${name}).`,
+    );
+  }
+  return { name, id: info.Id, networks: Object.keys(info.NetworkSettings.Networks ?? {}) };
 }
 
 /** The alias and ports a link carries: as asked, else the container's name and every TCP port it exposes. */
@@ -84,11 +121,25 @@ async function attemptLink(
 ): Promise<LinkResult> {
   const [sourceCluster, targetCluster] = [source.name, target.name];
   const wiring = options.legacyLinks ? "legacy-links" : "networks";
+  if (options.consumer && (options.legacyLinks || options.web)) {
+    throw new UserError(
+      "invalid-consumer",
+      options.web
+        ? "--consumer and --web are mutually exclusive: --web starts a new consumer, --consumer links one that runs; pass one."
+        : "--consumer cannot be used with --legacy-links: a Docker link is set only when a container is created, and the consumer already runs; drop --legacy-links.",
+    );
+  }
+  const consumerRef = options.consumer;
   let plan: LinkPlan | undefined;
   try {
-    const info = await attempt.step("inspect container", source.name, (signal) =>
-      findSourceContainer(source, containerRef, signal),
-    );
+    const [info, consumer] = await attempt.all([
+      attempt.step("inspect container", source.name, (signal) =>
+        findSourceContainer(source, containerRef, signal),
+      ),
+      consumerRef
+        ? attempt.step("inspect consumer", target.name, (signal) => findConsumer(target, consumerRef, signal))
+        : Promise.resolve(undefined),
+    ]);
     const { name, alias, ports } = carried(info, source, options);
     const web = options.web ? { image: options.web, base: options.webName ?? "web" } : undefined;
     const protection = options.plaintext ? "plaintext" : "mtls";
@@ -100,6 +151,7 @@ async function attemptLink(
       ports,
       wiring,
       web,
+      consumer: consumer?.name,
       protection,
     } as const;
     const existing = core.links.all().find((record) => sameLink(record, wanted));
@@ -117,6 +169,7 @@ async function attemptLink(
       ports,
       wiring,
       web,
+      consumer,
       channel: context.channel,
       actor: context.actor,
       protection,
@@ -181,6 +234,7 @@ function recordOf(
     targetCluster: plan.target.name,
     ports: plan.ports,
     wiring: plan.wiring,
+    consumer: plan.consumer ? { name: plan.consumer.name } : undefined,
     ...made,
     status,
     resources: [...resources]

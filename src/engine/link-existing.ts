@@ -12,6 +12,7 @@ export interface LinkIdentity {
   ports: readonly number[];
   wiring: LinkRecord["wiring"];
   web?: { image: string; base: string };
+  consumer?: string;
   protection: "mtls" | "plaintext";
 }
 
@@ -25,6 +26,7 @@ export function sameLink(record: LinkRecord, wanted: LinkIdentity): boolean {
     record.wiring === wanted.wiring &&
     record.ports.join(",") === wanted.ports.join(",") &&
     record.web?.image === wanted.web?.image &&
+    record.consumer?.name === wanted.consumer &&
     (record.protection ?? "plaintext") === wanted.protection &&
     (wanted.web === undefined || record.web?.name.startsWith(wanted.web.base) === true)
   );
@@ -38,7 +40,7 @@ export async function describeExisting(core: EngineCore, record: LinkRecord): Pr
     const mode = record.modes?.[role] as AmbassadorMode | undefined;
     return { cluster, name: resource?.name ?? "", id: resource?.id ?? "", mode: mode ?? "relay" };
   };
-  const read = async (role: "source" | "web"): Promise<PortMapping[]> => {
+  const read = async (role: "source" | "web" | "consumer"): Promise<PortMapping[]> => {
     const resource = byRole(role);
     if (!resource) return [];
     try {
@@ -48,7 +50,10 @@ export async function describeExisting(core: EngineCore, record: LinkRecord): Pr
       return [];
     }
   };
-  const [sourceMappings, webMappings] = await Promise.all([read("source"), read("web")]);
+  const [sourceMappings, webMappings] = await Promise.all([
+    read("source"),
+    read(record.consumer ? "consumer" : "web"),
+  ]);
   return {
     link: record,
     existing: true,

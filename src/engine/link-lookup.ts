@@ -9,6 +9,7 @@ function names(link: LinkRecord, ref: string): boolean {
   return (
     link.container === ref ||
     link.web?.name === ref ||
+    link.consumer?.name === ref ||
     link.resources.some((r) => r.kind === "container" && r.name === ref)
   );
 }

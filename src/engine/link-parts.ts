@@ -270,6 +270,35 @@ const webPart: LinkPart = {
   },
 };
 
+/** A consumer that already runs joins the target network, where the alias names the target ambassador. */
+const consumerPart: LinkPart = {
+  role: "consumer",
+  needs(build) {
+    const network = networkNames(build.plan).target;
+    const consumer = build.plan.consumer;
+    if (!consumer || !network) return undefined;
+    const connected = consumer.networks.includes(network) && !build.remade.has("target-network");
+    return connected ? undefined : `not on ${network}`;
+  },
+  async make(build) {
+    const { target } = build.plan;
+    const consumer = build.plan.consumer as { name: string; id: string };
+    const network = networkNames(build.plan).target as string;
+    await build.attempt.step("connect consumer", target.name, async () => {
+      await target.connectNetwork(network, consumer.id);
+      build.attempt.track({
+        cluster: target.name,
+        kind: "connection",
+        role: "consumer",
+        id: consumer.id,
+        name: consumer.name,
+        network,
+      });
+    });
+    return { name: consumer.name, kind: "connection" };
+  },
+};
+
 /** The parts of a link, in the order they are made. */
 export const linkParts = {
   sourceNetwork: networkPart("source-network", "source"),
@@ -278,6 +307,7 @@ export const linkParts = {
   targetNetwork: networkPart("target-network", "target"),
   target: targetPart,
   web: webPart,
+  consumer: consumerPart,
 } as const;
 
 /** The host a part lives on. */

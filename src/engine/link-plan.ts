@@ -23,6 +23,8 @@ export interface LinkPlan {
   wiring: LinkRecord["wiring"];
   /** The consumer to run: its image and the name to start from (`web`, `web-2`…). */
   web?: { image: string; base: string };
+  /** A container already running on the target cluster, to connect to the target network: its name, ID and networks. */
+  consumer?: { name: string; id: string; networks: string[] };
   channel?: string;
   actor: Actor;
   /** `mtls`: both ambassadors run `tls` with per-link certificates; `plaintext`: `mode` (or the fastest). */

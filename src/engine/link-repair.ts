@@ -35,6 +35,16 @@ async function readLive(core: EngineCore, link: LinkRecord): Promise<LinkPlan["l
       const info = await read(on, () => on.inspectNetwork(resource.id));
       return [resource.role, { resource, state: info ? "running" : "missing" }];
     }
+    if (resource.role === "consumer") {
+      // Connected when the same container still runs on the network; anything else is reconnected.
+      const info = await read(on, () => on.inspectContainer(resource.name));
+      const connected =
+        info?.Id === resource.id &&
+        info.State.Running &&
+        resource.network !== undefined &&
+        resource.network in (info.NetworkSettings.Networks ?? {});
+      return [resource.role, { resource, state: connected ? "running" : "missing" }];
+    }
     if (resource.kind === "connection") return [resource.role, { resource, state: "running" }];
     const info = await read(on, () => on.inspectContainer(resource.id));
     const state = !info ? "missing" : info.State.Running ? "running" : "stopped";
@@ -54,14 +64,22 @@ async function planRepair(core: EngineCore, link: LinkRecord, context: RequestCo
   }
   const source = core.clusters.host(link.sourceCluster);
   const target = core.clusters.host(link.targetCluster);
-  const [app, live] = await Promise.all([
+  const consumerName = link.consumer?.name;
+  const [app, live, consumer] = await Promise.all([
     reader(link)(source, () => source.inspectContainer(link.container)),
     readLive(core, link),
+    consumerName ? reader(link)(target, () => target.inspectContainer(consumerName)) : undefined,
   ]);
   if (!app?.State.Running) {
     throw new UserError(
       app ? "container-not-running" : "container-not-found",
       `Container "${link.container}" on ${source.name} is ${app ? app.State.Status : "gone"}; ${app ? `start it (docker start ${link.container})` : "run it again under the same name"}, then repair link ${link.id}.`,
+    );
+  }
+  if (consumerName && !consumer?.State.Running) {
+    throw new UserError(
+      consumer ? "consumer-not-running" : "consumer-not-found",
+      `Consumer "${consumerName}" on ${target.name} is ${consumer ? consumer.State.Status : "gone"}; ${consumer ? `start it (docker start ${consumerName})` : "run it again under the same name"}, then repair link ${link.id}.`,
     );
   }
   const running = Object.values(live).every((part) => part?.state === "running");
@@ -74,6 +92,14 @@ async function planRepair(core: EngineCore, link: LinkRecord, context: RequestCo
     ports: link.ports,
     wiring: link.wiring,
     web: link.web ? { image: link.web.image, base: link.web.name.replace(/-\d+$/, "") } : undefined,
+    consumer:
+      consumerName && consumer
+        ? {
+            name: consumerName,
+            id: consumer.Id,
+            networks: Object.keys(consumer.NetworkSettings.Networks ?? {}),
+          }
+        : undefined,
     channel: link.channel ?? context.channel,
     actor: context.actor,
     protection: link.protection ?? "plaintext",

@@ -7,31 +7,52 @@ import type { LinkView, LiveState } from "./types.js";
 
 const runningStates = new Set(["running", "paused", "restarting"]);
 
-/** The state of every container on a host, found by ID, ID prefix or name, from one listing. */
+/**
+ * The state of every container on a host, found by ID, ID prefix or name, from one listing; with a network, a
+ * running container that is not on it is `disconnected`.
+ */
 function containerStates(containers: readonly Docker.ContainerInfo[]) {
-  const byKey = new Map<string, string>();
+  const byKey = new Map<string, Docker.ContainerInfo>();
   for (const c of containers) {
-    byKey.set(c.Id, c.State);
-    for (const name of c.Names) byKey.set(name.replace(/^\//, ""), c.State);
+    byKey.set(c.Id, c);
+    for (const name of c.Names) byKey.set(name.replace(/^\//, ""), c);
   }
-  return (ref: string): Exclude<LiveState, "unreachable"> => {
-    let state = byKey.get(ref);
-    if (state === undefined && /^[0-9a-f]{6,63}$/.test(ref)) {
-      state = containers.find((c) => c.Id.startsWith(ref))?.State;
+  return (ref: string, network?: string): Exclude<LiveState, "unreachable"> => {
+    let found = byKey.get(ref);
+    if (found === undefined && /^[0-9a-f]{6,63}$/.test(ref)) {
+      found = containers.find((c) => c.Id.startsWith(ref));
     }
-    if (state === undefined) return "missing";
-    return runningStates.has(state) ? "running" : "stopped";
+    if (found === undefined) return "missing";
+    if (!runningStates.has(found.State)) return "stopped";
+    const networks = found.NetworkSettings?.Networks ?? {};
+    return network === undefined || network in networks ? "running" : "disconnected";
   };
 }
 
-function viewOf(link: LinkRecord, stateOn: (cluster: string, ref: string) => LiveState): LinkView {
+type StateOn = (cluster: string, ref: string, network?: string) => LiveState;
+
+function viewOf(link: LinkRecord, stateOn: StateOn): LinkView {
   const containers = [
-    { cluster: link.sourceCluster, role: "container", name: link.container, ref: link.container },
+    {
+      cluster: link.sourceCluster,
+      role: "container",
+      name: link.container,
+      ref: link.container,
+      network: undefined as string | undefined,
+    },
     ...link.resources
-      .filter((r) => r.kind === "container")
-      .map((r) => ({ cluster: r.cluster, role: r.role as string, name: r.name, ref: r.id })),
-  ].map(({ ref, ...c }) => ({ ...c, state: stateOn(c.cluster, ref) }));
-  const bad = containers.some((c) => c.state === "missing" || c.state === "stopped");
+      .filter((r) => r.kind === "container" || r.role === "consumer")
+      .map((r) => ({
+        cluster: r.cluster,
+        role: r.role as string,
+        name: r.name,
+        ref: r.id,
+        network: r.network,
+      })),
+  ].map(({ ref, network, ...c }) => ({ ...c, state: stateOn(c.cluster, ref, network) }));
+  const bad = containers.some(
+    (c) => c.state === "missing" || c.state === "stopped" || c.state === "disconnected",
+  );
   const status =
     link.status === "partial" ? "partial" : bad || link.status === "broken" ? "broken" : "active";
   return { link, status, containers, health: link.health };
@@ -54,5 +75,7 @@ export async function readList(
       // Shown as unreachable.
     }
   });
-  return links.map((link) => viewOf(link, (cluster, ref) => listings.get(cluster)?.(ref) ?? "unreachable"));
+  return links.map((link) =>
+    viewOf(link, (cluster, ref, network) => listings.get(cluster)?.(ref, network) ?? "unreachable"),
+  );
 }

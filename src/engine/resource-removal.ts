@@ -15,6 +15,7 @@ export const roleOrder: readonly ResourceRole[] = [
   "target-network",
   "target",
   "web",
+  "consumer",
 ];
 
 export function byRoleOrder(a: LinkResource, b: LinkResource): number {

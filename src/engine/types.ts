@@ -25,6 +25,8 @@ export interface LinkOptions {
   /** Image to run on the target cluster as the consumer. */
   web?: string;
   webName?: string;
+  /** A container already running on the target cluster to connect to the link (instead of `web`). */
+  consumer?: string;
   /** Wire with legacy `--link` as the seed tutorial does, instead of user-defined networks. */
   legacyLinks?: boolean;
   /** Ambassador mode of a plaintext link; by default the fastest the host permits. */
@@ -86,7 +88,8 @@ export interface TeardownResult {
   status: "removed" | "partial";
 }
 
-export type LiveState = "running" | "stopped" | "missing" | "unreachable";
+/** `disconnected`: a consumer that runs but is no longer on the link's target network. */
+export type LiveState = "running" | "stopped" | "missing" | "unreachable" | "disconnected";
 
 export interface LinkView {
   link: LinkRecord;
@@ -109,7 +112,7 @@ export interface RepairedPart {
   kind: "container" | "network" | "connection";
   role: ResourceRole;
   name: string;
-  /** "missing", "stopped", "stale connection information", or what it depends on being recreated. */
+  /** "missing", "stopped", "stale connection information", "not on <network>", or what it depends on being recreated. */
   reason: string;
 }
 

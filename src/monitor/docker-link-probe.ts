@@ -9,10 +9,12 @@ import type { ContainerState, LinkProbe } from "./link-monitor.js";
  */
 export function createDockerLinkProbe(clusters: ClusterDirectory): LinkProbe {
   return {
-    async container(cluster, idOrName, deadlineMs): Promise<ContainerState> {
+    async container(cluster, idOrName, deadlineMs, network): Promise<ContainerState> {
       const info = await clusters.host(cluster).inspectContainer(idOrName, { timeoutMs: deadlineMs });
       if (!info) return "missing";
-      return info.State.Running ? "running" : "stopped";
+      if (!info.State.Running) return "stopped";
+      const networks = info.NetworkSettings.Networks ?? {};
+      return network === undefined || network in networks ? "running" : "disconnected";
     },
     async path(link, deadlineMs) {
       const problem = await probePath(clusters, link, deadlineMs);

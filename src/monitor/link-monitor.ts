@@ -2,12 +2,16 @@ import type { LinkHealth, LinkRecord, LinkRepository } from "../domain/link.js";
 import { describeRole } from "../domain/link.js";
 import { describeError } from "../errors.js";
 
-export type ContainerState = "running" | "stopped" | "missing";
+/** `disconnected`: running, but not on the network the check named. */
+export type ContainerState = "running" | "stopped" | "missing" | "disconnected";
 
 /** How the monitor looks at the world; the real one talks to Docker and TCP, tests may fake it. */
 export interface LinkProbe {
-  /** State of a container on a cluster; rejects when the cluster cannot be reached. */
-  container(cluster: string, idOrName: string, deadlineMs: number): Promise<ContainerState>;
+  /**
+   * State of a container on a cluster, `disconnected` when a network is named and it runs off it; rejects when the
+   * cluster cannot be reached.
+   */
+  container(cluster: string, idOrName: string, deadlineMs: number, network?: string): Promise<ContainerState>;
   /** Resolves when a connection through the link's target side reaches its source container; rejects with why not. */
   path(link: LinkRecord, deadlineMs: number): Promise<void>;
 }
@@ -95,15 +99,18 @@ export function createLinkMonitor(options: LinkMonitorOptions): LinkMonitor {
   let timer: NodeJS.Timeout | undefined;
 
   async function inspect(link: LinkRecord): Promise<string[]> {
-    const containers = link.resources.filter((resource) => resource.kind === "container");
+    const containers = link.resources.filter(
+      (resource) => resource.kind === "container" || resource.role === "consumer",
+    );
     const unreachable = new Set<string>();
     const problems = await Promise.all(
       containers.map(async (resource) => {
         const what = `${describeRole(resource.role)} ${resource.name} on ${resource.cluster}`;
         try {
           const state = await withSlot(resource.cluster, () =>
-            options.probe.container(resource.cluster, resource.id, timeoutMs),
+            options.probe.container(resource.cluster, resource.id, timeoutMs, resource.network),
           );
+          if (state === "disconnected") return `${what} is not on ${resource.network}`;
           return state === "running" ? undefined : `${what} is ${state}`;
         } catch (error) {
           if (unreachable.has(resource.cluster)) return undefined;

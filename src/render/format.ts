@@ -30,8 +30,15 @@ export function formatDuration(ms: number): string {
 export function describeLink(view: LinkView): string {
   const link = view.link;
   const alias = link.alias && link.alias !== link.container ? ` as ${link.alias}` : "";
-  const web = link.web ? `, web ${link.web.name}` : "";
+  const web = link.web ? `, web ${link.web.name}` : link.consumer ? `, consumer ${link.consumer.name}` : "";
   return `${link.id}: ${link.container} ${link.sourceCluster} -> ${link.targetCluster}${alias}${web} (${view.status})`;
+}
+
+function describeState(container: LinkView["containers"][number]): string {
+  if (container.state === "disconnected") return "running, not on the link's network (repair reconnects it)";
+  return container.role === "consumer" && container.state === "running"
+    ? "running, on the link's network"
+    : container.state;
 }
 
 export function describeContainers(view: LinkView): string {
@@ -93,7 +100,7 @@ export function statusLines(view: LinkView): string[] {
     health ? `Health: ${describeHealth(health)}` : "Health: not checked yet",
     ...(health?.problems ?? []).map((problem) => `  • ${problem}`),
     "Containers:",
-    ...view.containers.map((c) => `  ${describeRole(c.role)} ${c.name} on ${c.cluster}: ${c.state}`),
+    ...view.containers.map((c) => `  ${describeRole(c.role)} ${c.name} on ${c.cluster}: ${describeState(c)}`),
     `Connection: ${link.connections.map((c) => `${c.port} -> ${c.address}`).join(", ") || "none"}`,
     `Protection: ${describeProtection(link)}`,
   ];

@@ -20,6 +20,15 @@ export interface ReplOptions {
 
 const exitWords = new Set(["exit", "quit", "\\q"]);
 
+/** What a first run with an empty store needs to hear: where two Docker hosts come from. */
+export const noClustersHint = [
+  "No clusters are registered yet, so there is nothing to link. To get two:",
+  "  - the two-host lab on this machine (as root): leave this prompt, run `npm run lab:up` (it registers clustera",
+  "    and clusterb and starts `app` on clustera), then `npm start` and `link app clustera clusterb --web hello-web`;",
+  "  - your own Docker hosts: `clusters add NAME --env-file /path/to/docker.env` (here, or `npm run cli -- clusters add …`).",
+  "",
+].join("\n");
+
 /** The terminal front end: a prompt taking the same commands as Slack, with or without `/ambassador`. */
 export async function runRepl(services: Services, options: ReplOptions): Promise<void> {
   const { input, output } = options;
@@ -36,6 +45,7 @@ export async function runRepl(services: Services, options: ReplOptions): Promise
     prompt: options.prompt ?? "ambassador> ",
   });
   output.write('Ambassador: type a command ("help" lists them, "exit" leaves).\n');
+  if (services.clusters.list().length === 0) output.write(noClustersHint);
   rl.prompt();
   for await (const raw of rl) {
     const line = raw.trim();

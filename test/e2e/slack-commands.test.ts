@@ -91,7 +91,7 @@ describe("/ambassador over signed HTTP", () => {
     const shown = (usage.body as { text: string }).text;
     expect(shown).not.toMatch(/<[a-z]/);
     expect(shown.replace(/&lt;/g, "<").replace(/&amp;/g, "&")).toBe(
-      "Missing <target-cluster>.\nUsage: /ambassador link <container> <source-cluster> <target-cluster> [--alias NAME] [--port N]... [--web IMAGE] [--web-name NAME] [--legacy-links] [--plaintext]",
+      "Missing <target-cluster>.\nUsage: /ambassador link <container> <source-cluster> <target-cluster> [--alias NAME] [--port N]... [--web IMAGE] [--web-name NAME] [--consumer NAME] [--legacy-links] [--plaintext]",
     );
     const missing = await harness.slash("link nothing clustera clusterb");
     const [posted] = await harness.waitForResponses(missing.responseId);

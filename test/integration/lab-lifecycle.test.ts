@@ -13,7 +13,8 @@ const env = {
 };
 
 async function lab(command: string) {
-  return exec("bash", [script, command], { env, maxBuffer: 8 * 1024 * 1024 });
+  const options = command === "up" ? ["--no-register", "--no-app"] : [];
+  return exec("bash", [script, command, ...options], { env, maxBuffer: 8 * 1024 * 1024 });
 }
 
 async function sh(command: string): Promise<string> {

@@ -24,5 +24,7 @@ export async function stopEngine(host: LabHost): Promise<void> {
 
 /** Starts whatever lab engine is down again. */
 export async function startEngines(info: LabInfo): Promise<void> {
-  await run("bash", [script, "up"], { env: { ...process.env, AMBASSADOR_LAB_ID: info.id } });
+  await run("bash", [script, "up", "--no-register", "--no-app"], {
+    env: { ...process.env, AMBASSADOR_LAB_ID: info.id },
+  });
 }

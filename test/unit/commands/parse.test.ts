@@ -91,6 +91,16 @@ describe("parseCommand", () => {
     ],
     ["link app ClusterA clusterb", /Bad value for <source-cluster> `ClusterA`: a cluster name is/, /^link /],
     ["link app clustera clusterb --web-name web", /--web-name needs --web IMAGE/, /^link /],
+    [
+      "link app clustera clusterb --consumer worker --web hello-web",
+      /--consumer and --web are mutually exclusive: --web starts a new consumer, --consumer links one that runs; pass one\.$/,
+      /^link /,
+    ],
+    [
+      "link app clustera clusterb --consumer worker --legacy-links",
+      /--consumer cannot be used with --legacy-links: a Docker link is set only when a container is created, and the consumer already runs; drop --legacy-links\.$/,
+      /^link /,
+    ],
     ["ports", /Missing <container>\./, /^ports <container> \[--cluster NAME\]$/],
     ["teardown a b", /Unexpected argument `b`\./, /^teardown \[<link-id> \| <container>\]$/],
     ["list --all", /Unknown option `--all` for `list`\. `list` takes no options\./, /^list$/],
@@ -125,6 +135,7 @@ describe("parseCommand on any input", () => {
     "--port=",
     "--web",
     "--web-name",
+    "--consumer",
     "--legacy-links",
     "--legacy-links=1",
     "--cluster",
@@ -202,6 +213,18 @@ describe("parseCommand on any input", () => {
           }
         },
       ),
+    );
+  });
+});
+
+describe("link --consumer", () => {
+  it("reads the consumer's name and says in the help which variables it gets", () => {
+    expect(parsed("link app clustera clusterb --consumer worker").input).toMatchObject({
+      consumer: "worker",
+    });
+    const help = commands.find((c) => c.name === "link")?.options?.find((o) => o.name === "consumer")?.help;
+    expect(help).toMatch(
+      /no <ALIAS>_PORT_<p>_TCP variables, since a running container's environment cannot change/,
     );
   });
 });

@@ -260,3 +260,43 @@ describe("link monitor", () => {
     expect(errors).toEqual([expect.objectContaining({ linkId: "lnk1" })]);
   });
 });
+
+describe("link monitor, a link with --consumer", () => {
+  it("checks the consumer on the link's network: off it, or stopped, the link is broken", async () => {
+    const world = fakeWorld();
+    const networks = new Map<string, string | undefined>();
+    const probe: LinkProbe = {
+      ...world.probe,
+      container: async (cluster, id, deadlineMs, network) => {
+        networks.set(id, network);
+        return world.probe.container(cluster, id, deadlineMs, network);
+      },
+    };
+    const record = link("lnk1", "clustera", "clusterb");
+    record.consumer = { name: "worker" };
+    record.resources.push({
+      cluster: "clusterb",
+      kind: "connection",
+      role: "consumer",
+      id: "worker-id",
+      name: "worker",
+      network: "ambassador-lnk1-target",
+    });
+    const monitor = createLinkMonitor({
+      links: memoryLinks([record]),
+      probe,
+      alerts: { post: async () => undefined },
+      logger,
+      intervalMs: 1000,
+    });
+    expect((await monitor.checkAll())[0]?.state).toBe("healthy");
+    expect(networks.get("worker-id")).toBe("ambassador-lnk1-target");
+
+    world.states.set("worker-id", "disconnected");
+    expect((await monitor.checkAll())[0]?.problems).toEqual([
+      "consumer worker on clusterb is not on ambassador-lnk1-target",
+    ]);
+    world.states.set("worker-id", "stopped");
+    expect((await monitor.checkAll())[0]?.problems).toEqual(["consumer worker on clusterb is stopped"]);
+  });
+});

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { ClustersCommandRunner } from "../../../src/terminal/clusters-delegate.js";
 import { runRepl } from "../../../src/terminal/repl.js";
 import { CapturedOutput, testServices } from "../../support/fakes.js";
+import { MemoryClusterDirectory } from "../../support/memory-docker.js";
 import { publishedUrl } from "../../support/memory-engine.js";
 
 async function session(
@@ -78,5 +79,19 @@ describe("the terminal prompt", () => {
     expect(text).toMatch(
       /clustera: tcp:\/\/10\.0\.0\.12:2376 \(TLS\), advertise 10\.0\.0\.12, reachable in \d+ ms \(Docker 20\.10\.24\)/,
     );
+  });
+});
+
+describe("the terminal prompt with no clusters", () => {
+  it("says how to get some: the lab, or clusters add", async () => {
+    const { text } = await session(["exit"], testServices({ clusters: new MemoryClusterDirectory([]) }));
+    expect(text).toContain("No clusters are registered yet, so there is nothing to link. To get two:");
+    expect(text).toContain("run `npm run lab:up` (it registers clustera");
+    expect(text).toContain("`clusters add NAME --env-file /path/to/docker.env`");
+  });
+
+  it("says nothing of it once clusters are registered", async () => {
+    const { text } = await session(["exit"]);
+    expect(text).not.toContain("No clusters are registered yet");
   });
 });
