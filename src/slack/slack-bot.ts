@@ -12,6 +12,7 @@ import {
   type SlackMessage,
   teardownActionPrefix,
 } from "../render/slack-message.js";
+import { createAckGate } from "./ack-gate.js";
 import { createBoltLogger } from "./bolt-logger.js";
 import { type ConnectionGuard, guardConnections } from "./connection-guard.js";
 import { holdAudit } from "./held-audit.js";
@@ -41,6 +42,9 @@ export interface SlackBotOptions {
   beforeStop?: () => Promise<void>;
 }
 
+/** How long work after an ack yields to requests still waiting for their own ack. */
+const ackFirstMs = 250;
+
 function ephemeral(text: string): SlackMessage {
   return { response_type: "ephemeral", text: escapeFallback(text) };
 }
@@ -55,6 +59,7 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
   const boltLogger = createBoltLogger(logger);
   const state = { draining: false };
   const tracker = createWorkTracker((error) => log.error({ err: error }, "work after an ack failed"));
+  const gate = createAckGate(ackFirstMs);
 
   const health = (res: ServerResponse) => {
     res.writeHead(state.draining ? 503 : 200, { "content-type": "text/plain" });
@@ -79,11 +84,14 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
       bodyDeadlineMs: httpLimits.bodyDeadlineMs,
       log,
       answering: (res) => connections?.answering(res),
+      waiting: (res) => gate.waiting(res),
     });
   }
   const app = new App({
     token: botToken,
     logger: boltLogger,
+    // Bolt's conversation store is a lookup per request on the way to the ack, for state this bot never keeps.
+    convoStore: false,
     clientOptions: apiUrl ? { slackApiUrl: apiUrl.endsWith("/") ? apiUrl : `${apiUrl}/` } : undefined,
     ...(mode === "socket" ? { socketMode: true, appToken } : { receiver }),
   });
@@ -100,6 +108,7 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
   const runAfterAck = (respond: RespondFn, run: () => Promise<Outcome>, what: Record<string, unknown>) => {
     tracker.run(async () => {
       try {
+        await gate.clear();
         await deliver(respond, await run());
       } catch (error) {
         const reference = errorReference();
