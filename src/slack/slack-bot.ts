@@ -100,10 +100,15 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
     await respond({ ...message, replace_original: replaceOriginal });
   };
   const deliver = async (respond: RespondFn, outcome: Outcome) => {
-    await respondWith(
-      respond,
-      outcome.ok ? renderSlackMessage(outcome.result) : renderSlackFailure(outcome.failure),
-    );
+    if (!outcome.ok) return respondWith(respond, renderSlackFailure(outcome.failure));
+    const first = renderSlackMessage(outcome.result);
+    await respondWith(respond, first);
+    const whole = await outcome.later;
+    // The response URL, not chat.update: it needs no scope and no channel membership (private channels and
+    // DMs included), and chat.update would need the message's ts, which a response URL never gives back.
+    if (whole) {
+      await respondWith(respond, { ...renderSlackMessage(whole), response_type: first.response_type }, true);
+    }
   };
   const runAfterAck = (respond: RespondFn, run: () => Promise<Outcome>, what: Record<string, unknown>) => {
     tracker.run(async () => {
