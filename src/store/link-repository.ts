@@ -23,17 +23,17 @@ export class StoreLinkRepository implements LinkRepository {
   }
 
   async save(link: LinkRecord): Promise<void> {
-    await this.store.update((data) => {
-      const index = data.links.findIndex((existing) => existing.id === link.id);
-      if (index === -1) data.links.push(structuredClone(link));
-      else data.links[index] = structuredClone(link);
+    await this.store.updateLinks((links) => {
+      const index = links.findIndex((existing) => existing.id === link.id);
+      if (index === -1) links.push(structuredClone(link));
+      else links[index] = structuredClone(link);
     });
   }
 
   async remove(id: string): Promise<void> {
-    await this.store.update((data) => {
-      const index = data.links.findIndex((link) => link.id === id);
-      if (index !== -1) data.links.splice(index, 1);
+    await this.store.updateLinks((links) => {
+      const index = links.findIndex((link) => link.id === id);
+      if (index !== -1) links.splice(index, 1);
     });
   }
 }
