@@ -9,10 +9,12 @@ export interface BenchOptions {
   streamBytes: number | undefined;
   out: string;
   labId: string;
+  /** Measures the control plane alone (no data path) and prints its figures and goals; writes no file. */
+  controlPlaneOnly: boolean;
 }
 
 export const benchUsage =
-  "usage: npm run bench -- [--smoke] [--reps N] [--connections N] [--stream-mb N] [--out FILE]  (BENCH_SMOKE=1 = --smoke)";
+  "usage: npm run bench -- [--smoke] [--reps N] [--connections N] [--stream-mb N] [--out FILE] [--control-plane]  (BENCH_SMOKE=1 = --smoke)";
 
 const defaults = {
   full: { repetitions: 5, connections: 300 },
@@ -40,6 +42,7 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
   let connections: number | undefined;
   let streamBytes: number | undefined;
   let out: string | undefined;
+  let controlPlaneOnly = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => argv[++i];
@@ -48,6 +51,9 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
         throw new UserError("help", benchUsage);
       case "--smoke":
         smoke = true;
+        break;
+      case "--control-plane":
+        controlPlaneOnly = true;
         break;
       case "--reps":
         repetitions = wholeNumber("--reps", value(), 50);
@@ -77,5 +83,6 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
     // A smoke run never overwrites the committed figures of a full run.
     out: out ?? new URL(smoke ? "./results.smoke.json" : "./results.json", import.meta.url).pathname,
     labId,
+    controlPlaneOnly,
   };
 }

@@ -43,6 +43,9 @@ export const pathGoals: Record<OurMode, readonly PathGoal[]> = {
 /** The goals for the control plane that are not tied to the per-host deadline. */
 export const controlPlaneGoalTargets = {
   slackAckP99Ms: 100,
+  portsFirstAnswerMs: 1_000,
+  linkSaveMs: 10,
+  botMemoryMiB: 118,
 } as const;
 
 export function evaluateGoals(entries: readonly DataPathEntry[]): GoalResult[] {

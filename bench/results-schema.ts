@@ -54,6 +54,12 @@ export const ControlPlane = z.object({
   slackAckP99Ms: figure,
   slackAckMedianMs: figure,
   portsTenClustersTwoDeadMs: figure,
+  /** The first answer of that `ports` (the 8 live clusters), the 2 dead ones not yet known to be down. */
+  portsTenClustersFirstAnswerMs: figure,
+  /** The same `ports` again, the 2 dead ones now known to be down and skipped. */
+  portsTenClustersKnownDownMs: figure,
+  /** Median time to save one link with counts.storeLinks others in the store (written and synced). */
+  linkSaveThousandLinksMs: figure,
   /** The per-host deadline of ports, list and reconcile; the goal is this plus 0.5 s. */
   portsDeadlineMs: positive,
   ambassadorPeakMemoryMiB: figure,

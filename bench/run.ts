@@ -99,9 +99,27 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   }
 }
 
+/** The control plane alone, on the lab, printed as JSON with its goals. */
+async function runControlPlane(options: BenchOptions): Promise<void> {
+  const lab = await openLab(options.labId);
+  const runId = randomBytes(3).toString("hex");
+  try {
+    const controlPlane = await measureControlPlane({ lab, kind: options.kind, runId, progress }, {});
+    const goals = evaluateControlPlaneGoals(controlPlane);
+    console.log(JSON.stringify({ date: new Date().toISOString(), controlPlane, goals }, null, 2));
+  } finally {
+    const problems = (await Promise.all([removeRun(lab.a, runId), removeRun(lab.b, runId)])).flat();
+    for (const problem of problems) progress(`clean-up: ${problem}`);
+  }
+}
+
 async function main(): Promise<void> {
   try {
     const options = parseBenchOptions(process.argv.slice(2), process.env);
+    if (options.controlPlaneOnly) {
+      await runControlPlane(options);
+      return;
+    }
     const results = await runBench(options);
     console.log(formatReport(results));
     console.log(`\nwritten to ${options.out}`);

@@ -1,3 +1,4 @@
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -55,6 +56,11 @@ export interface BotRequests {
   /** Sends an interaction payload (block_actions, view_submission, block_suggestion, shortcut) as Slack does. */
   interact(payload: Record<string, unknown>, options?: SlashOptions): Promise<SlashReply>;
   slash(text: string, options?: SlashOptions): Promise<SlashReply>;
+  /**
+   * Slash commands posted all at once from a process of its own (`bench/slack-burst.mjs`), as Slack's requests
+   * come from elsewhere: the time to each ack is not the sender's own work on the bot's event loop.
+   */
+  burst(texts: readonly string[], options?: SlashOptions): Promise<SlashReply[]>;
   /** Presses a button of a message, as Slack sends a block_actions payload. */
   press(button: { action_id: string; value: string }, options?: SlashOptions): Promise<SlashReply>;
   /** Posts a raw body to /slack/events with the given headers. */
@@ -92,6 +98,8 @@ export interface SlackClient {
   waitForResponses(responseId: string, count?: number, timeoutMs?: number): Promise<ResponsePost[]>;
   close(): Promise<void>;
 }
+
+const burstScript = new URL("./slack-burst.mjs", import.meta.url).pathname;
 
 function readAll(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -242,12 +250,7 @@ export async function startSlackClient(): Promise<SlackClient> {
       const response = await fetch(`${botUrl}/slack/events`, { method: "POST", body, headers });
       return { status: response.status, text: await response.text() };
     };
-    const send = async (
-      body: string,
-      contentType: string,
-      responseId: string,
-      options: SlashOptions,
-    ): Promise<SlashReply> => {
+    const signed = (body: string, contentType: string, options: SlashOptions) => {
       const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
       const headers: Record<string, string> = {
         "content-type": contentType,
@@ -258,14 +261,46 @@ export async function startSlackClient(): Promise<SlackClient> {
           ? slackSignature(options.secret ?? signingSecret, timestamp, body)
           : options.signature;
       if (signature !== null) headers["x-slack-signature"] = signature;
-      const started = performance.now();
-      const reply = await postRaw(body, headers);
-      const elapsedMs = performance.now() - started;
-      let parsed: SlashReply["body"] = reply.text;
+      return { body, headers };
+    };
+    const parseReply = (text: string): SlashReply["body"] => {
       try {
-        parsed = JSON.parse(reply.text);
-      } catch {}
-      return { status: reply.status, body: parsed, elapsedMs, responseId };
+        return JSON.parse(text);
+      } catch {
+        return text;
+      }
+    };
+    const send = async (
+      body: string,
+      contentType: string,
+      responseId: string,
+      options: SlashOptions,
+    ): Promise<SlashReply> => {
+      const request = signed(body, contentType, options);
+      const started = performance.now();
+      const reply = await postRaw(request.body, request.headers);
+      const elapsedMs = performance.now() - started;
+      return { status: reply.status, body: parseReply(reply.text), elapsedMs, responseId };
+    };
+    const slashForm = (text: string, options: SlashOptions) => {
+      const team = options.team ?? "T1";
+      const response = newResponseUrl("commands", team);
+      const form = new URLSearchParams({
+        token: "legacy-verification-token",
+        team_id: team,
+        team_domain: "test",
+        channel_id: options.channel ?? "C1",
+        channel_name: "ops",
+        user_id: options.user ?? "UADMIN",
+        user_name: "someone",
+        command: slashCommand,
+        text,
+        api_app_id: "A1",
+        is_enterprise_install: "false",
+        response_url: response.url,
+        trigger_id: `${sequence}.1.abc`,
+      });
+      return { body: form.toString(), responseId: response.id };
     };
     const signedSend = async (body: string, contentType: string, options: SlashOptions) =>
       send(body, contentType, "", options);
@@ -303,24 +338,31 @@ export async function startSlackClient(): Promise<SlackClient> {
         );
       },
       slash(text, options = {}) {
-        const team = options.team ?? "T1";
-        const response = newResponseUrl("commands", team);
-        const form = new URLSearchParams({
-          token: "legacy-verification-token",
-          team_id: team,
-          team_domain: "test",
-          channel_id: options.channel ?? "C1",
-          channel_name: "ops",
-          user_id: options.user ?? "UADMIN",
-          user_name: "someone",
-          command: slashCommand,
-          text,
-          api_app_id: "A1",
-          is_enterprise_install: "false",
-          response_url: response.url,
-          trigger_id: `${sequence}.1.abc`,
+        const { body, responseId } = slashForm(text, options);
+        return send(body, "application/x-www-form-urlencoded", responseId, options);
+      },
+      async burst(texts, options = {}) {
+        const forms = texts.map((text) => slashForm(text, options));
+        const input = {
+          url: botUrl,
+          requests: forms.map(({ body }) => signed(body, "application/x-www-form-urlencoded", options)),
+        };
+        const stdout = await new Promise<string>((resolve, reject) => {
+          const child = execFile(
+            process.execPath,
+            [burstScript],
+            { timeout: 60_000, maxBuffer: 64 * 1024 * 1024 },
+            (error, out) => (error ? reject(error) : resolve(out)),
+          );
+          child.stdin?.end(JSON.stringify(input));
         });
-        return send(form.toString(), "application/x-www-form-urlencoded", response.id, options);
+        const replies = JSON.parse(stdout) as { status: number; text: string; elapsedMs: number }[];
+        return replies.map((reply, i) => ({
+          status: reply.status,
+          body: parseReply(reply.text),
+          elapsedMs: reply.elapsedMs,
+          responseId: forms[i]?.responseId ?? "",
+        }));
       },
       press(button, options = {}) {
         const team = options.team ?? "T1";

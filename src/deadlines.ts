@@ -6,6 +6,13 @@ export interface Deadlines {
   pull: number;
   /** A read across clusters (ports, list, status, reconcile), from its start. */
   read: number;
+  /**
+   * How long a read across clusters waits before it answers with those that answered (the rest follow): under
+   * 1 s, so the answer is rendered and sent within the second.
+   */
+  answer: number;
+  /** Time between two background pings of a cluster that stopped answering, until it answers. */
+  recheck: number;
   /** A ping of a cluster (`clusters`, `clusters add`). */
   ping: number;
   /** Each Docker call and TCP connection of a health check. */
@@ -20,6 +27,8 @@ export const defaultDeadlines: Deadlines = {
   call: 15_000,
   pull: 120_000,
   read: 5_000,
+  answer: 800,
+  recheck: 5_000,
   ping: 5_000,
   check: 5_000,
   handshake: 2_000,

@@ -1,10 +1,8 @@
 import { z } from "zod";
 import { visibleClusters } from "./authorize.js";
-import { type ClusterListing, defineCommand } from "./command.js";
+import { type ClusterListing, defineCommand, stagedResult } from "./command.js";
 
 export const ClustersInput = z.object({});
-
-const probeDeadlineMs = 5_000;
 
 export const clustersCommand = defineCommand({
   name: "clusters",
@@ -18,12 +16,13 @@ export const clustersCommand = defineCommand({
     const clusters: ClusterListing[] = invocation.trusted
       ? visible
       : visible.map(({ name, channels }) => ({ name, channels }));
-    const probes = visible.length
-      ? await services.clusters.probe(
-          visible.map((summary) => summary.name),
-          probeDeadlineMs,
-        )
-      : [];
-    return { kind: "clusters", clusters, probes, hidden: hidden.length };
+    const read = await services.engine.stagedProbe(visible.map((summary) => summary.name));
+    return stagedResult(read, ({ probes, silent }) => ({
+      kind: "clusters",
+      clusters,
+      probes,
+      hidden: hidden.length,
+      ...(silent.length ? { silent } : {}),
+    }));
   },
 });

@@ -7,6 +7,8 @@ import type {
   PortsResult,
   ReconcileResult,
   RepairResult,
+  SilentCluster,
+  Staged,
   TeardownResult,
 } from "../engine/types.js";
 import type { Services } from "./services.js";
@@ -56,16 +58,37 @@ export type CommandResult =
   | { kind: "ports"; result: PortsResult; hidden?: number }
   | { kind: "teardown"; result: TeardownResult }
   | { kind: "teardown-choice"; links: LinkView[]; channel?: string }
-  /** `total`: how many links there are in all, when `links` is one page of them. */
-  | { kind: "list"; links: LinkView[]; channel?: string; total?: number }
-  | { kind: "status"; view: LinkView }
+  /** `total`: how many links there are in all, when `links` is one page of them; `silent`: clusters whose containers could not be read in time (their links show them unreachable). */
+  | { kind: "list"; links: LinkView[]; channel?: string; total?: number; silent?: SilentCluster[] }
+  | { kind: "status"; view: LinkView; silent?: SilentCluster[] }
   /** `view`: the link as it is after the repair, for its picture; absent when it could not be read back. */
   | { kind: "repair"; result: RepairResult; view?: LinkView }
   /** `fixed`: the orphans were removed, not only named. */
   | { kind: "reconcile"; result: ReconcileResult; fixed: boolean }
   /** `hidden`: how many clusters this channel may not see, left out. */
-  | { kind: "clusters"; clusters: ClusterListing[]; probes: ClusterProbe[]; hidden?: number }
+  | {
+      kind: "clusters";
+      clusters: ClusterListing[];
+      probes: ClusterProbe[];
+      hidden?: number;
+      silent?: SilentCluster[];
+    }
   | { kind: "help"; entries: HelpEntry[]; topic?: string };
+
+/** A result given before every cluster answered: `later` is the whole, once the rest answered or timed out. */
+export interface StagedResult {
+  now: CommandResult;
+  later: Promise<CommandResult>;
+}
+
+/** The result as it stands, and the whole later when a cluster was still out. */
+export async function stagedResult<T>(
+  read: Staged<T>,
+  result: (value: T) => CommandResult | Promise<CommandResult>,
+): Promise<CommandResult | StagedResult> {
+  const now = await result(read.now);
+  return read.later ? { now, later: read.later.then(result) } : now;
+}
 
 /** What a command handler gets besides its input. */
 export interface CommandContext {
@@ -91,7 +114,7 @@ export interface CommandSpec<Input = unknown> {
   progress?: (input: Input) => string;
   /** Audit target, e.g. the container or link ID. */
   target?: (input: Input) => string | undefined;
-  run(input: Input, context: CommandContext): Promise<CommandResult>;
+  run(input: Input, context: CommandContext): Promise<CommandResult | StagedResult>;
 }
 
 /** Declares a command with its input type inferred from its schema; no positionals or options unless given. */

@@ -15,7 +15,13 @@ export interface Failure {
   refused: boolean;
 }
 
-export type Outcome = { ok: true; result: CommandResult } | { ok: false; failure: Failure };
+/**
+ * What a command produced. `later`, when some cluster had not answered in time, resolves with the whole result
+ * once it has (or its deadline passed); undefined when there is nothing to add after all.
+ */
+export type Outcome =
+  | { ok: true; result: CommandResult; later?: Promise<CommandResult | undefined> }
+  | { ok: false; failure: Failure };
 
 /** A command line checked and authorised as far as possible without touching any host. */
 export type Prepared =
@@ -126,9 +132,17 @@ export async function prepareCommand(
     progress: command.progress?.(input),
     run: async () => {
       try {
-        const result = await command.run(input, { services, invocation });
-        record("ok", auditDetail(result));
-        return { ok: true, result };
+        const ran = await command.run(input, { services, invocation });
+        if (!("now" in ran)) {
+          record("ok", auditDetail(ran));
+          return { ok: true, result: ran };
+        }
+        record("ok", auditDetail(ran.now));
+        const later = ran.later.catch((error: unknown) => {
+          services.logger.warn({ err: error, command: command.name }, "the rest of an answer failed");
+          return undefined;
+        });
+        return { ok: true, result: ran.now, later };
       } catch (error) {
         return { ok: false, failure: failed(error) };
       }

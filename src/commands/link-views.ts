@@ -1,11 +1,17 @@
-import type { LinkFilter, LinkView } from "../engine/types.js";
+import type { LinkFilter, LinkList, LinkView, Staged } from "../engine/types.js";
 import type { Services } from "./services.js";
 
-/** The links with their live state, each with the health the monitor last saw (else the stored one). */
-export async function linkViews(services: Services, filter?: LinkFilter): Promise<LinkView[]> {
-  const views = await services.engine.list(filter);
+/** Each view with the health the monitor last saw (else the stored one). */
+function withHealth(services: Services, views: LinkView[]): LinkView[] {
   return views.map((view) => {
     const health = services.health?.(view.link.id) ?? view.health;
     return health ? { ...view, health } : view;
   });
+}
+
+/** The links with their live state and health, first from the clusters that answered in time, then all. */
+export async function linkViews(services: Services, filter?: LinkFilter): Promise<Staged<LinkList>> {
+  const read = await services.engine.stagedList(filter);
+  const healthy = (list: LinkList) => ({ ...list, views: withHealth(services, list.views) });
+  return { now: healthy(read.now), later: read.later?.then(healthy) };
 }

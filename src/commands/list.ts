@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { visibleClusters } from "./authorize.js";
-import { defineCommand } from "./command.js";
+import { defineCommand, stagedResult } from "./command.js";
 import { linkViews } from "./link-views.js";
 
 export const ListInput = z.object({});
@@ -14,6 +14,11 @@ export const listCommand = defineCommand({
   progress: () => "Reading the links…",
   async run(_input, { services, invocation }) {
     const { hidden } = visibleClusters(invocation, services.clusters);
-    return { kind: "list", links: await linkViews(services, hidden.length ? { notOn: hidden } : undefined) };
+    const read = await linkViews(services, hidden.length ? { notOn: hidden } : undefined);
+    return stagedResult(read, ({ views, silent }) => ({
+      kind: "list",
+      links: views,
+      ...(silent.length ? { silent } : {}),
+    }));
   },
 });

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { ClusterName } from "../domain/cluster.js";
 import { ContainerName } from "../domain/values.js";
 import { visibleClusters } from "./authorize.js";
-import { defineCommand } from "./command.js";
+import { defineCommand, stagedResult } from "./command.js";
 
 export const PortsInput = z.object({ container: ContainerName, cluster: ClusterName.optional() });
 export type PortsInput = z.infer<typeof PortsInput>;
@@ -21,11 +21,12 @@ export const portsCommand = defineCommand({
   target: (input) => input.container,
   async run(input, { services, invocation }) {
     if (input.cluster) {
-      return { kind: "ports", result: await services.engine.ports(input.container, input.cluster) };
+      const read = await services.engine.stagedPorts(input.container, input.cluster);
+      return stagedResult(read, (result) => ({ kind: "ports", result }));
     }
     const { visible, hidden } = visibleClusters(invocation, services.clusters);
     const within = hidden.length ? visible.map((summary) => summary.name) : undefined;
-    const result = await services.engine.ports(input.container, within);
-    return { kind: "ports", result, hidden: hidden.length };
+    const read = await services.engine.stagedPorts(input.container, within);
+    return stagedResult(read, (result) => ({ kind: "ports", result, hidden: hidden.length }));
   },
 });

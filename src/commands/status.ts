@@ -2,7 +2,7 @@ import { z } from "zod";
 import { LinkRef } from "../domain/values.js";
 import { UserError } from "../errors.js";
 import { findAuthorised } from "./authorize.js";
-import { defineCommand } from "./command.js";
+import { defineCommand, stagedResult } from "./command.js";
 import { linkViews } from "./link-views.js";
 
 export const StatusInput = z.object({ linkId: LinkRef });
@@ -19,8 +19,12 @@ export const statusCommand = defineCommand({
   target: (input) => input.linkId,
   async run(input, { services, invocation }) {
     const link = findAuthorised(services, invocation, input.linkId);
-    const view = (await linkViews(services)).find((candidate) => candidate.link.id === link.id);
-    if (!view) throw new UserError("link-not-found", `Link ${link.id} was torn down.`);
-    return { kind: "status", view };
+    const ends = [link.sourceCluster, link.targetCluster];
+    return stagedResult(await linkViews(services), ({ views, silent }) => {
+      const view = views.find((candidate) => candidate.link.id === link.id);
+      if (!view) throw new UserError("link-not-found", `Link ${link.id} was torn down.`);
+      const own = silent.filter((entry) => ends.includes(entry.cluster));
+      return { kind: "status", view, ...(own.length ? { silent: own } : {}) };
+    });
   },
 });

@@ -9,6 +9,7 @@ import { Alias, NewContainerName, Port } from "../domain/values.js";
 import { UserError } from "../errors.js";
 import { AmbassadorLauncher, type EngineLogger } from "./ambassador-launcher.js";
 import type { LinkStep } from "./attempt.js";
+import { createClusterHealth } from "./cluster-health.js";
 import type { EngineCore } from "./engine-core.js";
 import { createKeyedMutex } from "./keyed-mutex.js";
 import { createLink } from "./link-create.js";
@@ -17,8 +18,9 @@ import { repairLink } from "./link-repair.js";
 import { teardownLink } from "./link-teardown.js";
 import { readList } from "./read-list.js";
 import { readPorts } from "./read-ports.js";
+import { probeClusters } from "./read-probe.js";
 import { reconcile } from "./reconcile.js";
-import type { AmbassadorMode, Engine, LinkFilter, LinkOptions } from "./types.js";
+import type { AmbassadorMode, Engine, LinkFilter, LinkOptions, Staged } from "./types.js";
 
 export type { EngineLogger } from "./ambassador-launcher.js";
 export type { LinkStep } from "./attempt.js";
@@ -91,6 +93,7 @@ async function containerName(on: DockerHost, ref: string, timeoutMs: number): Pr
 /** Creates the link engine over the clusters' hosts and the store's links. */
 export function createLinkEngine(deps: LinkEngineDeps): Engine {
   const deadlines = { ...defaultDeadlines, ...deps.deadlines };
+  const clock = deps.clock ?? (() => new Date());
   const core: EngineCore = {
     clusters: deps.clusters,
     links: deps.links,
@@ -101,14 +104,26 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
     ),
     authority: deps.authority,
     logger: deps.logger,
-    clock: deps.clock ?? (() => new Date()),
+    clock,
     checkMs: deadlines.check,
     newId: deps.newId ?? (() => randomBytes(6).toString("hex")),
     mode: deps.mode,
     beforeStep: deps.beforeStep,
     making: new Set(),
   };
+  const health = createClusterHealth({
+    ping: (cluster) => deps.clusters.host(cluster).ping({ timeoutMs: deadlines.ping }),
+    recheckMs: deadlines.recheck,
+    clock,
+  });
   const reads = { concurrency: deps.concurrency ?? 16, deadlineMs: deadlines.read };
+  const staged = { ...reads, answerMs: deadlines.answer, health, clock };
+  const whole = async <T>(read: Promise<Staged<T>>) => {
+    const { now, later } = await read;
+    return later ?? now;
+  };
+  const stagedList = (filter?: LinkFilter) =>
+    readList(deps.clusters, staged, deps.links.all().filter(matching(filter)));
   const mutex = createKeyedMutex();
   const serialised = <T>(cluster: string, container: string, task: () => Promise<T>) =>
     mutex.run(`${cluster}/${container}`, task);
@@ -128,13 +143,16 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
         createLink(core, container, sourceCluster, targetCluster, options, context),
       );
     },
-    ports: (container, cluster) => readPorts(deps.clusters, reads, container, cluster),
+    ports: (container, cluster) => whole(readPorts(deps.clusters, staged, container, cluster)),
+    stagedPorts: (container, cluster) => readPorts(deps.clusters, staged, container, cluster),
     find,
     async teardown(ref) {
       const link = find(ref);
       return serialised(link.sourceCluster, link.container, () => teardownLink(core, current(link.id)));
     },
-    list: (filter) => readList(deps.clusters, reads, deps.links.all().filter(matching(filter))),
+    list: async (filter) => (await whole(stagedList(filter))).views,
+    stagedList,
+    stagedProbe: (names) => probeClusters(deps.clusters, { ...staged, deadlineMs: deadlines.ping }, names),
     async repair(ref, context) {
       const link = find(ref);
       return serialised(link.sourceCluster, link.container, () =>

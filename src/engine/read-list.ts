@@ -1,9 +1,8 @@
 import type Docker from "dockerode";
 import type { ClusterDirectory } from "../docker/clusters.js";
 import type { LinkRecord } from "../domain/link.js";
-import { mapBounded } from "./map-bounded.js";
-import { type ReadOptions, readDeadline } from "./read-deadline.js";
-import type { LinkView, LiveState } from "./types.js";
+import { askClusters, type ClusterReply, type StagedReadOptions } from "./read-staged.js";
+import type { LinkList, LinkView, LiveState, SilentCluster, Staged } from "./types.js";
 
 const runningStates = new Set(["running", "paused", "restarting"]);
 
@@ -58,24 +57,28 @@ function viewOf(link: LinkRecord, stateOn: StateOn): LinkView {
   return { link, status, containers, health: link.health };
 }
 
-/** The links with the live state of their containers: one listing per cluster, clusters at once. */
+/**
+ * The links with the live state of their containers: one listing per cluster, clusters at once; first with the
+ * clusters that answered within the answer time, then (`later`) with all of them.
+ */
 export async function readList(
   clusters: ClusterDirectory,
-  options: ReadOptions,
+  options: StagedReadOptions,
   links: readonly LinkRecord[],
-): Promise<LinkView[]> {
+): Promise<Staged<LinkList>> {
   const names = [...new Set(links.flatMap((l) => [l.sourceCluster, l.targetCluster]))];
-  const listings = new Map<string, ReturnType<typeof containerStates>>();
-  const left = readDeadline(options.deadlineMs);
-  await mapBounded(names, options.concurrency, async (cluster) => {
-    try {
-      const containers = await clusters.host(cluster).listContainers([], { timeoutMs: left() });
-      listings.set(cluster, containerStates(containers));
-    } catch {
-      // Shown as unreachable.
-    }
-  });
-  return links.map((link) =>
-    viewOf(link, (cluster, ref, network) => listings.get(cluster)?.(ref, network) ?? "unreachable"),
+  const staged = await askClusters(names, options, async (cluster, timeoutMs) =>
+    containerStates(await clusters.host(cluster).listContainers([], { timeoutMs })),
   );
+  const result = (replies: ClusterReply<ReturnType<typeof containerStates>>[], silent: SilentCluster[]) => {
+    const listings = new Map(replies.flatMap((reply) => (reply.ok ? [[reply.cluster, reply.value]] : [])));
+    const views = links.map((link) =>
+      viewOf(link, (cluster, ref, network) => listings.get(cluster)?.(ref, network) ?? "unreachable"),
+    );
+    return { views, silent };
+  };
+  return {
+    now: result(staged.replies, staged.silent),
+    later: staged.rest?.then((rest) => result(rest.replies, rest.silent)),
+  };
 }

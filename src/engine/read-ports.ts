@@ -1,18 +1,22 @@
 import type { ClusterDirectory } from "../docker/clusters.js";
 import { DockerCallError } from "../docker/docker-host.js";
 import { describeError } from "../errors.js";
-import { mapBounded } from "./map-bounded.js";
 import { mappingsOf } from "./mappings.js";
-import { type ReadOptions, readDeadline } from "./read-deadline.js";
-import type { PortsResult } from "./types.js";
+import { askClusters, type ClusterReply, type StagedReadOptions } from "./read-staged.js";
+import type { PortsResult, SilentCluster, Staged } from "./types.js";
 
-/** `docker port` for a container on one cluster, some, or every cluster at once, naming those that did not answer. */
+type Found = PortsResult["found"][number];
+
+/**
+ * `docker port` for a container on one cluster, some, or every cluster at once, naming those that did not
+ * answer: first with the clusters that answered within the answer time, then (`later`) with all of them.
+ */
 export async function readPorts(
   clusters: ClusterDirectory,
-  options: ReadOptions,
+  options: StagedReadOptions,
   container: string,
   cluster?: string | readonly string[],
-): Promise<PortsResult> {
+): Promise<Staged<PortsResult>> {
   if (typeof cluster === "string") clusters.host(cluster);
   const names =
     typeof cluster === "string"
@@ -23,24 +27,32 @@ export async function readPorts(
             .map((c) => c.name)
             .filter((name) => cluster.includes(name))
         : clusters.list().map((c) => c.name);
-  const left = readDeadline(options.deadlineMs);
-  const result: PortsResult = { container, searched: names, unreachable: [], found: [] };
-  const outcomes = await mapBounded(names, options.concurrency, async (name) => {
-    try {
-      const on = clusters.host(name);
-      const info = await on.inspectContainer(container, { timeoutMs: left() });
-      if (!info) return undefined;
-      const shown = info.Name.replace(/^\//, "");
-      const mappings = mappingsOf(name, shown, on.advertise, info.NetworkSettings.Ports);
-      return { found: { cluster: name, container: shown, id: info.Id, mappings } };
-    } catch (error) {
-      const reason = error instanceof DockerCallError ? error.reason : describeError(error);
-      return { unreachable: { cluster: name, error: reason } };
-    }
+  const staged = await askClusters(names, options, async (name, timeoutMs): Promise<Found | undefined> => {
+    const on = clusters.host(name);
+    const info = await on.inspectContainer(container, { timeoutMs });
+    if (!info) return undefined;
+    const shown = info.Name.replace(/^\//, "");
+    const mappings = mappingsOf(name, shown, on.advertise, info.NetworkSettings.Ports);
+    return { cluster: name, container: shown, id: info.Id, mappings };
   });
-  for (const outcome of outcomes) {
-    if (outcome?.found) result.found.push(outcome.found);
-    if (outcome?.unreachable) result.unreachable.push(outcome.unreachable);
-  }
-  return result;
+  const result = (replies: ClusterReply<Found | undefined>[], silent: SilentCluster[]): PortsResult => ({
+    container,
+    searched: names,
+    found: replies.flatMap((reply) => (reply.ok && reply.value ? [reply.value] : [])),
+    unreachable: replies.flatMap((reply) =>
+      reply.ok
+        ? []
+        : [
+            {
+              cluster: reply.cluster,
+              error: reply.error instanceof DockerCallError ? reply.error.reason : describeError(reply.error),
+            },
+          ],
+    ),
+    ...(silent.length ? { silent } : {}),
+  });
+  return {
+    now: result(staged.replies, staged.silent),
+    later: staged.rest?.then((rest) => result(rest.replies, rest.silent)),
+  };
 }

@@ -1,4 +1,5 @@
 import type { Actor } from "../domain/actor.js";
+import type { ClusterProbe } from "../domain/cluster.js";
 import type { LinkHealth, LinkRecord, LinkStatus, ResourceRole } from "../domain/link.js";
 
 /** Who asked, and from where; recorded in labels, the store and the audit log. */
@@ -73,11 +74,42 @@ export interface LinkResult {
   timings: StepTiming[];
 }
 
+/**
+ * A cluster a read answered without: known to be down since `since` (not asked; checked in the background),
+ * or asked at `since` and still `waiting` for its answer.
+ */
+export interface SilentCluster {
+  cluster: string;
+  since: string;
+  waiting: boolean;
+}
+
+/** A read across clusters in two stages: what came within the answer time, and the whole once the rest came. */
+export interface Staged<T> {
+  now: T;
+  /** Absent when no asked cluster was still out; never rejects. */
+  later?: Promise<T>;
+}
+
 export interface PortsResult {
   container: string;
   searched: string[];
   unreachable: { cluster: string; error: string }[];
   found: { cluster: string; container: string; id: string; mappings: PortMapping[] }[];
+  /** Clusters not heard from (absent: every cluster answered or failed). */
+  silent?: SilentCluster[];
+}
+
+/** What the clusters' pings said, and the clusters not heard from. */
+export interface ProbeList {
+  probes: ClusterProbe[];
+  silent: SilentCluster[];
+}
+
+/** The links with their live state, and the clusters whose containers could not be read in time. */
+export interface LinkList {
+  views: LinkView[];
+  silent: SilentCluster[];
 }
 
 export interface TeardownResult {
@@ -146,6 +178,8 @@ export interface Engine {
   ): Promise<LinkResult>;
   /** `docker port` on one cluster (named), on those listed, or on every cluster. */
   ports(container: string, cluster?: string | readonly string[]): Promise<PortsResult>;
+  /** `ports` answered within the answer time with the clusters that answered, and the whole later. */
+  stagedPorts(container: string, cluster?: string | readonly string[]): Promise<Staged<PortsResult>>;
   /**
    * The one link a reference names: its ID, its container, its consumer or one of its ambassadors. Throws
    * UserError("link-not-found" | "ambiguous-link") saying which links there are.
@@ -154,6 +188,10 @@ export interface Engine {
   /** Removes what the link `find(ref)` names made on both hosts, and nothing else; `partial` while a host is down. */
   teardown(ref: string, context: RequestContext): Promise<TeardownResult>;
   list(filter?: LinkFilter): Promise<LinkView[]>;
+  /** `list` answered within the answer time with the clusters that answered, and the whole later. */
+  stagedList(filter?: LinkFilter): Promise<Staged<LinkList>>;
+  /** Pings the clusters, skipping those known to be down, in two stages like the reads. */
+  stagedProbe(names: readonly string[]): Promise<Staged<ProbeList>>;
   reconcile(options: { fix: boolean }): Promise<ReconcileResult>;
   /** Recreates what a link is missing, all or nothing; rejects with a UserError when it cannot. */
   repair(ref: string, context: RequestContext): Promise<RepairResult>;

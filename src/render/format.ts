@@ -1,7 +1,14 @@
 import type { ClusterListing } from "../commands/command.js";
 import type { ClusterProbe } from "../domain/cluster.js";
 import { describeRole, type LinkHealth, type LinkRecord } from "../domain/link.js";
-import type { LinkView, PortMapping, ReconcileResult, RepairResult } from "../engine/types.js";
+import type {
+  LinkView,
+  PortMapping,
+  PortsResult,
+  ReconcileResult,
+  RepairResult,
+  SilentCluster,
+} from "../engine/types.js";
 
 /** `5000/tcp -> 10.0.0.12:32770`, exactly as `docker port` prints it. */
 export function formatMapping(mapping: PortMapping): string {
@@ -71,6 +78,42 @@ export function describeCluster(summary: ClusterListing, probe: ClusterProbe | u
       ? ""
       : ` ${displayHost(summary.host)}${summary.tls ? " (TLS)" : ""}, advertise ${summary.advertise},`;
   return `${summary.name}:${where} ${reach}, channels ${channels}`;
+}
+
+/** `10:42 UTC` of an ISO time: when a cluster was last heard from is news within a day. */
+function clockTime(iso: string): string {
+  return `${iso.slice(11, 16)} UTC`;
+}
+
+/** Why a cluster is missing from an answer, e.g. "clusterc: no answer since 10:42 UTC". */
+export function silentReason(silent: SilentCluster): string {
+  return `no answer since ${clockTime(silent.since)}${silent.waiting ? ", still asking" : ""}`;
+}
+
+/** A line per cluster an answer came without. */
+export function silentLines(silent: readonly SilentCluster[] | undefined): string[] {
+  return (silent ?? []).map((entry) => `${entry.cluster}: ${silentReason(entry)}`);
+}
+
+/** `ports` found nothing: where it looked, leaving out the clusters it did not hear from. */
+export function notFoundLine(result: PortsResult, shown = (container: string) => container): string {
+  const silent = new Set((result.silent ?? []).map((entry) => entry.cluster));
+  const heard = result.searched.filter((cluster) => !silent.has(cluster));
+  const container = shown(result.container);
+  if (result.searched.length && !heard.length) return `No cluster answered about ${container}.`;
+  return `No container named ${container} on ${heard.join(", ") || "any cluster"}.`;
+}
+
+/** Each cluster's probe by name, a cluster not heard from shown as unreachable with since when. */
+export function probesByName(
+  probes: readonly ClusterProbe[],
+  silent: readonly SilentCluster[] | undefined,
+): Map<string, ClusterProbe> {
+  const byName = new Map(probes.map((probe) => [probe.name, probe]));
+  for (const entry of silent ?? [])
+    if (!byName.has(entry.cluster))
+      byName.set(entry.cluster, { name: entry.cluster, ok: false, error: silentReason(entry) });
+  return byName;
 }
 
 /** The note under `ports` and `clusters` when this channel may not see every cluster. */

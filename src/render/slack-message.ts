@@ -117,15 +117,10 @@ function blocksFor(result: CommandResult): KnownBlock[] {
       ];
     }
     case "ports": {
-      const { container, found, searched, unreachable } = result.result;
+      const { found, unreachable, silent } = result.result;
       const blocks: KnownBlock[] = [];
-      if (found.length === 0) {
-        blocks.push(
-          section(
-            `No container named \`${escapeMrkdwn(container)}\` on ${searched.join(", ") || "any cluster"}.`,
-          ),
-        );
-      }
+      if (found.length === 0)
+        blocks.push(section(format.notFoundLine(result.result, (name) => `\`${escapeMrkdwn(name)}\``)));
       for (const entry of found) {
         blocks.push(section(`\`${escapeMrkdwn(entry.container)}\` on *${entry.cluster}*`));
         if (entry.mappings.length === 0) {
@@ -143,6 +138,7 @@ function blocksFor(result: CommandResult): KnownBlock[] {
           ),
         );
       }
+      if (silent?.length) blocks.push(context(format.silentLines(silent).join(" · ")));
       const note = format.hiddenNote(result.hidden, "searched");
       if (note) blocks.push(context(note));
       return blocks;
@@ -201,6 +197,9 @@ function blocksFor(result: CommandResult): KnownBlock[] {
         section(
           `*${result.total ?? result.links.length} ${(result.total ?? result.links.length) === 1 ? "link" : "links"}*`,
         ),
+        ...(result.silent?.length
+          ? [context(`${format.silentLines(result.silent).join(" · ")}: their links show as unreachable.`)]
+          : []),
         ...result.links.map((view) =>
           section(
             format.cutText(
@@ -221,7 +220,12 @@ function blocksFor(result: CommandResult): KnownBlock[] {
     case "status": {
       const [title = "", ...rest] = format.statusLines(result.view).map(escapeMrkdwn);
       const icon = result.view.health?.state === "broken" ? ":warning:" : ":information_source:";
-      return [section(`${icon} *${title}*`), ...textSections(rest)];
+      const silent = format.silentLines(result.silent);
+      return [
+        section(`${icon} *${title}*`),
+        ...textSections(rest),
+        ...(silent.length ? [context(silent.join(" · "))] : []),
+      ];
     }
     case "repair": {
       const [title = "", ...rest] = format.repairLines(result.result, commandPrefix).map(escapeMrkdwn);
@@ -235,7 +239,7 @@ function blocksFor(result: CommandResult): KnownBlock[] {
       return [section(title), ...(rest.length ? textSections(rest, true) : [])];
     }
     case "clusters": {
-      const probes = new Map(result.probes.map((probe) => [probe.name, probe]));
+      const probes = format.probesByName(result.probes, result.silent);
       if (result.clusters.length === 0) return [section(escapeMrkdwn(renderText(result)))];
       const note = format.hiddenNote(result.hidden, "shown");
       return [

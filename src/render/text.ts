@@ -1,5 +1,6 @@
 import type { CommandResult } from "../commands/command.js";
 import type { Failure } from "../commands/execute.js";
+import * as format from "./format.js";
 import {
   describeCluster,
   describeContainers,
@@ -47,17 +48,16 @@ export function renderText(result: CommandResult, options: TextOptions = {}): st
       return lines.join("\n");
     }
     case "ports": {
-      const { container, found, searched, unreachable } = result.result;
+      const { found, unreachable, silent } = result.result;
       const lines: string[] = [];
-      if (found.length === 0) {
-        lines.push(`No container named ${container} on ${searched.join(", ") || "any cluster"}.`);
-      }
+      if (found.length === 0) lines.push(format.notFoundLine(result.result));
       for (const entry of found) {
         lines.push(`${entry.container} on ${entry.cluster}:`);
         if (entry.mappings.length === 0) lines.push("  no published ports");
         for (const m of entry.mappings) lines.push(`  ${formatMapping(m)}${m.url ? `   ${m.url}` : ""}`);
       }
       for (const miss of unreachable) lines.push(`Could not reach ${miss.cluster}: ${miss.error}`);
+      lines.push(...format.silentLines(silent));
       const note = hiddenNote(result.hidden, "searched");
       if (note) lines.push(note);
       return lines.join("\n");
@@ -88,9 +88,10 @@ export function renderText(result: CommandResult, options: TextOptions = {}): st
           ...(view.containers.length ? [`    ${describeContainers(view)}`] : []),
           `    health ${view.health ? describeHealth(view.health) : "not checked yet"}`,
         ]),
+        ...format.silentLines(result.silent).map((line) => `${line}: its links show as unreachable.`),
       ].join("\n");
     case "status":
-      return statusLines(result.view).join("\n");
+      return [...statusLines(result.view), ...format.silentLines(result.silent)].join("\n");
     case "repair":
       return repairLines(result.result, prefix).join("\n");
     case "reconcile":
@@ -101,7 +102,7 @@ export function renderText(result: CommandResult, options: TextOptions = {}): st
       if (result.clusters.length === 0) {
         return "No clusters are registered. An operator adds one with `ambassador clusters add <name> --env-file <path/docker.env>`.";
       }
-      const probes = new Map(result.probes.map((probe) => [probe.name, probe]));
+      const probes = format.probesByName(result.probes, result.silent);
       return [
         `${result.clusters.length} ${result.clusters.length === 1 ? "cluster" : "clusters"}:`,
         ...result.clusters.map((summary) => `  ${describeCluster(summary, probes.get(summary.name))}`),

@@ -13,6 +13,8 @@ export interface SignedRequestGuardOptions {
   log: Logger;
   /** Called for a request handed on to Bolt, so its connection is not closed while it is answered. */
   answering(res: ServerResponse): void;
+  /** Called for every request to the events path as it arrives, until its answer is sent. */
+  waiting?(res: ServerResponse): void;
 }
 
 type BodyRead = { body: Buffer } | { refuse: 400 | 408 | 413 };
@@ -77,34 +79,39 @@ export function guardSignedRequests(receiver: HTTPReceiver, options: SignedReque
   receiver.requestListener = (req, res) => {
     const path = new URL(req.url ?? "/", "http://localhost").pathname;
     if (path !== eventsPath || req.method !== "POST") return boltListener(req, res);
-    const remote = req.socket.remoteAddress;
+    options.waiting?.(res);
+    // Read only when a refusal is logged: a peer address costs a system call per request.
+    const remote = () => req.socket.remoteAddress;
     const timestamp = header(req, "x-slack-request-timestamp");
     const signature = header(req, "x-slack-signature");
     const headerProblem = checkSignatureHeaders({ timestamp, signature });
     if (headerProblem) {
-      log.warn({ problem: headerProblem, remote }, "refused a request not signed by Slack");
+      log.warn({ problem: headerProblem, remote: remote() }, "refused a request not signed by Slack");
       return refuse(res, 401);
     }
     if (Number(req.headers["content-length"] ?? 0) > options.bodyBytes) {
-      log.warn({ remote }, "refused a request body over the size limit");
+      log.warn({ remote: remote() }, "refused a request body over the size limit");
       return refuse(res, 413);
     }
     void (async () => {
       const read = await readBody(req, options.bodyBytes, options.bodyDeadlineMs);
       if ("refuse" in read) {
-        log.warn({ status: read.refuse, remote }, "refused a request body: too large, too slow or cut off");
+        log.warn(
+          { status: read.refuse, remote: remote() },
+          "refused a request body: too large, too slow or cut off",
+        );
         refuse(res, read.refuse);
         return;
       }
       const text = read.body.toString("utf8");
       const problem = verifySlackRequest(signingSecret, { timestamp, signature, body: text });
       if (problem) {
-        log.warn({ problem, remote }, "refused a request not signed by Slack");
+        log.warn({ problem, remote: remote() }, "refused a request not signed by Slack");
         refuse(res, 401);
         return;
       }
       if (!isObjectBody(header(req, "content-type"), text)) {
-        log.warn({ remote }, "refused a signed request whose body is not an object");
+        log.warn({ remote: remote() }, "refused a signed request whose body is not an object");
         refuse(res, 400);
         return;
       }

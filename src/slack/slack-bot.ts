@@ -13,6 +13,7 @@ import {
   type SlackMessage,
   teardownActionPrefix,
 } from "../render/slack-message.js";
+import { createAckGate } from "./ack-gate.js";
 import { createBoltLogger } from "./bolt-logger.js";
 import { type ConnectionGuard, guardConnections } from "./connection-guard.js";
 import { holdAudit } from "./held-audit.js";
@@ -49,6 +50,9 @@ export interface SlackBotOptions {
   beforeStop?: () => Promise<void>;
 }
 
+/** How long work after an ack yields to requests still waiting for their own ack. */
+const ackFirstMs = 250;
+
 function ephemeral(text: string): SlackMessage {
   return { response_type: "ephemeral", text: escapeFallback(text) };
 }
@@ -64,6 +68,7 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
   const boltLogger = createBoltLogger(logger);
   const state = { draining: false };
   const tracker = createWorkTracker((error) => log.error({ err: error }, "work after an ack failed"));
+  const gate = createAckGate(ackFirstMs);
 
   const health = (res: ServerResponse) => {
     res.writeHead(state.draining ? 503 : 200, { "content-type": "text/plain" });
@@ -88,11 +93,14 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
       bodyDeadlineMs: httpLimits.bodyDeadlineMs,
       log,
       answering: (res) => connections?.answering(res),
+      waiting: (res) => gate.waiting(res),
     });
   }
   const app = new App({
     token: botToken,
     logger: boltLogger,
+    // Bolt's conversation store is a lookup per request on the way to the ack, for state this bot never keeps.
+    convoStore: false,
     clientOptions: slackApiUrl ? { slackApiUrl } : undefined,
     ...(mode === "socket" ? { socketMode: true, appToken } : { receiver }),
   });
@@ -118,15 +126,25 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
   const linkDialog = registerLinkDialog(app, context);
 
   const deliver = async (respond: RespondFn, outcome: Outcome, paging?: PageRequest) => {
-    await respondWith(
-      respond,
-      outcome.ok ? renderSlackMessage(outcome.result, paging) : renderSlackFailure(outcome.failure),
-    );
+    if (!outcome.ok) return respondWith(respond, renderSlackFailure(outcome.failure));
+    const first = renderSlackMessage(outcome.result, paging);
+    await respondWith(respond, first);
+    const whole = await outcome.later;
+    // The response URL, not chat.update: it needs no scope and no channel membership (private channels and
+    // DMs included), and chat.update would need the message's ts, which a response URL never gives back.
+    if (whole) {
+      await respondWith(
+        respond,
+        { ...renderSlackMessage(whole, paging), response_type: first.response_type },
+        true,
+      );
+    }
   };
   const changesLinks = new Set(["link", "teardown", "repair", "reconcile"]);
   const runAfterAck: RunAfterAck = (respond, prepared, what, paging, destination?: PictureDestination) => {
     tracker.run(async () => {
       try {
+        await gate.clear();
         const outcome = await prepared.run();
         if (changesLinks.has(prepared.command.name)) home.changed();
         await deliver(respond, outcome, paging);

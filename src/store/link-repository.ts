@@ -3,6 +3,9 @@ import type { Store } from "./store.js";
 
 /** Links kept in the store. Saving a link is not an audit event: the command that changed it is audited once. */
 export class StoreLinkRepository implements LinkRepository {
+  /** Links by ID for one version of the store's frozen list; a list read by a thousand links is one pass, not a million. */
+  #index = new WeakMap<readonly LinkRecord[], Map<string, LinkRecord>>();
+
   constructor(private readonly store: Store) {}
 
   all(): LinkRecord[] {
@@ -10,21 +13,27 @@ export class StoreLinkRepository implements LinkRepository {
   }
 
   get(id: string): LinkRecord | undefined {
-    return this.store.data.links.find((link) => link.id === id);
+    const links = this.store.data.links;
+    let byId = this.#index.get(links);
+    if (!byId) {
+      byId = new Map(links.map((link) => [link.id, link]));
+      this.#index.set(links, byId);
+    }
+    return byId.get(id);
   }
 
   async save(link: LinkRecord): Promise<void> {
-    await this.store.update((data) => {
-      const index = data.links.findIndex((existing) => existing.id === link.id);
-      if (index === -1) data.links.push(structuredClone(link));
-      else data.links[index] = structuredClone(link);
+    await this.store.updateLinks((links) => {
+      const index = links.findIndex((existing) => existing.id === link.id);
+      if (index === -1) links.push(structuredClone(link));
+      else links[index] = structuredClone(link);
     });
   }
 
   async remove(id: string): Promise<void> {
-    await this.store.update((data) => {
-      const index = data.links.findIndex((link) => link.id === id);
-      if (index !== -1) data.links.splice(index, 1);
+    await this.store.updateLinks((links) => {
+      const index = links.findIndex((link) => link.id === id);
+      if (index !== -1) links.splice(index, 1);
     });
   }
 }

@@ -1,5 +1,5 @@
 import type { Writable } from "node:stream";
-import type { Invocation } from "../commands/command.js";
+import type { CommandResult, Invocation } from "../commands/command.js";
 import { prepareCommand } from "../commands/execute.js";
 import type { Services } from "../commands/services.js";
 import { factsOfResult } from "../render/link-facts.js";
@@ -30,8 +30,34 @@ export async function runOnce(
     io.stderr.write(`${renderFailureText(outcome.failure)}\n`);
     return 1;
   }
-  io.stdout.write(`${renderText(outcome.result)}\n`);
+  const first = renderText(outcome.result);
+  io.stdout.write(`${first}\n`);
+  const whole = await outcome.later;
+  if (whole) {
+    const rest = restOf(first, renderText(whole));
+    if (rest.length)
+      io.stdout.write(`${[`The rest, from ${waitedFor(outcome.result)}:`, ...rest].join("\n")}\n`);
+  }
   const facts = factsOfResult(outcome.result);
   if (facts) io.stdout.write(`\n${linkTextDiagram(facts)}\n`);
   return 0;
+}
+
+/** The clusters the first answer was still waiting for. */
+function waitedFor(result: CommandResult): string {
+  const silent =
+    result.kind === "ports" ? result.result.silent : "silent" in result ? result.silent : undefined;
+  const names = (silent ?? []).filter((entry) => entry.waiting).map((entry) => entry.cluster);
+  return names.join(", ") || "the clusters that were late";
+}
+
+/** The lines of the whole answer that the first one did not print (each line as often as it is new). */
+function restOf(first: string, whole: string): string[] {
+  const printed = new Map<string, number>();
+  for (const line of first.split("\n")) printed.set(line, (printed.get(line) ?? 0) + 1);
+  return whole.split("\n").filter((line) => {
+    const left = printed.get(line) ?? 0;
+    if (left > 0) printed.set(line, left - 1);
+    return left === 0;
+  });
 }

@@ -5,6 +5,9 @@ export function engineFailingOn(engine: Engine, method: Exclude<keyof Engine, "f
   const delegate: Engine = {
     link: (...args) => engine.link(...args),
     ports: (...args) => engine.ports(...args),
+    stagedPorts: (...args) => engine.stagedPorts(...args),
+    stagedList: (...args) => engine.stagedList(...args),
+    stagedProbe: (...args) => engine.stagedProbe(...args),
     find: (ref) => engine.find(ref),
     teardown: (...args) => engine.teardown(...args),
     list: (...args) => engine.list(...args),

@@ -148,7 +148,11 @@ describe("executeCommand", () => {
 
   it("hides other errors behind a reference that is in the log with its context", async () => {
     const lab = testServices().lab;
-    const engine = engineFailingOn(lab.engine, "ports", new Error("connect ECONNREFUSED 10.0.0.13:2376"));
+    const engine = engineFailingOn(
+      lab.engine,
+      "stagedPorts",
+      new Error("connect ECONNREFUSED 10.0.0.13:2376"),
+    );
     const services = testServices({ lab, engine });
     const outcome = await executeCommand("ports web", slack("UBOB"), services);
     expect(outcome.ok).toBe(false);
