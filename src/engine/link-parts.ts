@@ -86,31 +86,43 @@ function networkPart(role: "source-network" | "target-network", side: "source" |
   };
 }
 
-const connectionPart: LinkPart = {
-  role: "connection",
-  needs(build) {
-    const network = networkNames(build.plan).source;
-    if (!network) return undefined;
-    const connected = build.plan.app.networks.includes(network) && !build.remade.has("source-network");
-    return connected ? undefined : `not on ${network}`;
-  },
-  async make(build) {
-    const { source, app } = build.plan;
-    const network = networkNames(build.plan).source as string;
-    await build.attempt.step("connect container", source.name, async () => {
-      await source.connectNetwork(network, app.id);
-      build.attempt.track({
-        cluster: source.name,
-        kind: "connection",
-        role: "connection",
-        id: app.id,
-        name: app.name,
-        network,
+/** A part that joins a container the bot did not make to the link's network on one side, and nothing more. */
+function joinPart(
+  role: "connection" | "consumer",
+  side: "source" | "target",
+  step: string,
+  joining: (build: Build) => { id: string; name: string; networks: string[] } | undefined,
+): LinkPart {
+  return {
+    role,
+    needs(build) {
+      const network = networkNames(build.plan)[side];
+      const container = joining(build);
+      if (!container || !network) return undefined;
+      const connected = container.networks.includes(network) && !build.remade.has(`${side}-network`);
+      return connected ? undefined : `not on ${network}`;
+    },
+    async make(build) {
+      const host = build.plan[side];
+      const container = joining(build) as { id: string; name: string };
+      const network = networkNames(build.plan)[side] as string;
+      await build.attempt.step(step, host.name, async () => {
+        await host.connectNetwork(network, container.id);
+        build.attempt.track({
+          cluster: host.name,
+          kind: "connection",
+          role,
+          id: container.id,
+          name: container.name,
+          network,
+        });
       });
-    });
-    return { name: app.name, kind: "connection" };
-  },
-};
+      return { name: container.name, kind: "connection" };
+    },
+  };
+}
+
+const connectionPart = joinPart("connection", "source", "connect container", (build) => build.plan.app);
 
 /** What makes an ambassador speak mTLS: its role, the peer it requires, and its private files put in before it starts. */
 async function tlsSpec(build: Build, side: "source" | "target"): Promise<Partial<AmbassadorSpec>> {
@@ -271,33 +283,7 @@ const webPart: LinkPart = {
 };
 
 /** A consumer that already runs joins the target network, where the alias names the target ambassador. */
-const consumerPart: LinkPart = {
-  role: "consumer",
-  needs(build) {
-    const network = networkNames(build.plan).target;
-    const consumer = build.plan.consumer;
-    if (!consumer || !network) return undefined;
-    const connected = consumer.networks.includes(network) && !build.remade.has("target-network");
-    return connected ? undefined : `not on ${network}`;
-  },
-  async make(build) {
-    const { target } = build.plan;
-    const consumer = build.plan.consumer as { name: string; id: string };
-    const network = networkNames(build.plan).target as string;
-    await build.attempt.step("connect consumer", target.name, async () => {
-      await target.connectNetwork(network, consumer.id);
-      build.attempt.track({
-        cluster: target.name,
-        kind: "connection",
-        role: "consumer",
-        id: consumer.id,
-        name: consumer.name,
-        network,
-      });
-    });
-    return { name: consumer.name, kind: "connection" };
-  },
-};
+const consumerPart = joinPart("consumer", "target", "connect consumer", (build) => build.plan.consumer);
 
 /** The parts of a link, in the order they are made. */
 export const linkParts = {

@@ -158,15 +158,7 @@ export class Store {
         throw new Error(`refused to write an invalid store ${this.path}: ${describeIssue(parsed.error)}`);
       }
       if (isDeepStrictEqual(parsed.data, before)) return result;
-      this.db.data = parsed.data;
-      try {
-        await this.db.write();
-      } catch (error) {
-        this.db.data = before;
-        throw new Error(`could not write the store ${this.path}: ${(error as Error).message}`, {
-          cause: error,
-        });
-      }
+      await this.#write(parsed.data, before);
       deepFreeze(this.db.data);
       return result;
     });
@@ -203,19 +195,23 @@ export class Store {
         if (links[index] !== before.links[index]) changed = true;
       }
       if (!changed) return;
-      const next = Object.freeze({ ...before, links: Object.freeze(links) as LinkRecord[] });
-      this.db.data = next;
-      try {
-        await this.db.write();
-      } catch (error) {
-        this.db.data = before;
-        throw new Error(`could not write the store ${this.path}: ${(error as Error).message}`, {
-          cause: error,
-        });
-      }
+      await this.#write(Object.freeze({ ...before, links: Object.freeze(links) as LinkRecord[] }), before);
     });
     this.#queue = run.catch(() => undefined);
     return run;
+  }
+
+  /** Writes `next`; when the write fails, the data stays `before` and the error says which store. */
+  async #write(next: StoreData, before: StoreData): Promise<void> {
+    this.db.data = next;
+    try {
+      await this.db.write();
+    } catch (error) {
+      this.db.data = before;
+      throw new Error(`could not write the store ${this.path}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
   }
 
   /** Waits for pending writes, then releases the lock. */
