@@ -36,13 +36,24 @@ function seconds(ms: number): string {
 export class DockerodeHost implements DockerHost {
   readonly name: string;
   readonly advertise: string;
+  // Set before any call runs: given, or made by the factory at the first call.
+  private docker!: Docker;
+  #client: Promise<Docker>;
 
   constructor(
-    private readonly docker: Docker,
+    /** The client, or a factory that makes it at the first call (so a run that calls no host never loads it). */
+    client: Docker | (() => Promise<Docker>),
     private readonly options: DockerodeHostOptions,
   ) {
     this.name = options.name;
     this.advertise = options.advertise;
+    this.#client = typeof client === "function" ? Promise.resolve().then(client) : Promise.resolve(client);
+    if (typeof client !== "function") this.docker = client;
+  }
+
+  private async client(): Promise<Docker> {
+    this.docker ??= await this.#client;
+    return this.docker;
   }
 
   private async call<T>(
@@ -57,6 +68,7 @@ export class DockerodeHost implements DockerHost {
     const signal = options.signal ? AbortSignal.any([deadline, options.signal]) : deadline;
     try {
       signal.throwIfAborted();
+      await this.client();
       return await run(signal);
     } catch (error) {
       const raw = (error ?? {}) as RawDockerError;
@@ -97,9 +109,9 @@ export class DockerodeHost implements DockerHost {
     return (await this.orUndefined(call.then(() => true))) ?? false;
   }
 
-  ping(options: CallOptions = {}): Promise<DockerPing> {
+  async ping(options: CallOptions = {}): Promise<DockerPing> {
     return pingDocker(
-      this.docker,
+      await this.client(),
       this.options.url,
       options.timeoutMs ?? this.options.callMs,
       options.signal,
