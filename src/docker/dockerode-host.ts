@@ -28,6 +28,21 @@ interface RawDockerError {
   name?: string;
 }
 
+/** Calls that change nothing on the host: asked again when a kept-alive connection closed under them. */
+const reads = new Set([
+  "inspect container",
+  "list containers",
+  "read logs",
+  "inspect network",
+  "list networks",
+  "inspect image",
+]);
+
+/** The host closed the connection before it answered: a kept-alive connection it dropped, or the host went down. */
+function connectionClosed(raw: RawDockerError): boolean {
+  return raw.code === "ECONNRESET" || raw.code === "EPIPE";
+}
+
 function seconds(ms: number): string {
   return `${+(ms / 1000).toFixed(1)} s`;
 }
@@ -69,7 +84,14 @@ export class DockerodeHost implements DockerHost {
     try {
       signal.throwIfAborted();
       await this.client();
-      return await run(signal);
+      try {
+        return await run(signal);
+      } catch (error) {
+        // The next try takes a new connection: the pool dropped the one that closed.
+        if (!reads.has(action) || signal.aborted || !connectionClosed((error ?? {}) as RawDockerError))
+          throw error;
+        return await run(signal);
+      }
     } catch (error) {
       const raw = (error ?? {}) as RawDockerError;
       if (deadline.aborted) {
@@ -86,6 +108,16 @@ export class DockerodeHost implements DockerHost {
       }
       if (options.signal?.aborted) {
         throw new DockerCallError(this.name, action, context, "cancelled", undefined, { cause: error });
+      }
+      if (connectionClosed(raw) && !reads.has(action)) {
+        throw new DockerCallError(
+          this.name,
+          action,
+          context,
+          "the connection closed before Docker answered; it may or may not have been done: check before trying again",
+          undefined,
+          { cause: error },
+        );
       }
       const statusCode = typeof raw.statusCode === "number" ? raw.statusCode : undefined;
       const message = raw.json?.message ?? raw.message ?? String(error);
