@@ -59,7 +59,7 @@ async function scriptLink(lab: BenchLab, app: string, runId: string): Promise<vo
     "--link",
     `${app}:helloapp`,
     "--publish",
-    "5000:5000",
+    "5000",
     "svendowideit/ambassador",
   ]);
   const connection = connectionOf(await docker(lab.a, ["port", ambassador]), 5000, lab.a);
