@@ -17,6 +17,8 @@ export interface BenchHost {
   docker: Docker;
   /** The client certificate the lab printed for this host. */
   tls: TlsMaterial;
+  /** The host's credentials bundle as the docker CLI takes it: DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH. */
+  dockerEnv: Record<string, string>;
 }
 
 /** The running lab: host A carries the sinks and source ambassadors, host B the clients and target ambassadors. */
@@ -57,10 +59,17 @@ export async function openLab(labId: string): Promise<BenchLab> {
     if (!ip || !envFile) throw new Error(`lab.sh env did not describe ${name}`);
     const read = (file: string) => readFile(join(dirname(envFile), file), "utf8");
     const tls = { ca: await read("ca.pem"), cert: await read("cert.pem"), key: await read("key.pem") };
+    const dockerEnv = Object.fromEntries(
+      (await readFile(envFile, "utf8"))
+        .split("\n")
+        .map((line) => /^(?:export\s+)?(DOCKER_\w+)=(.*)$/.exec(line.trim()))
+        .flatMap((match) => (match?.[1] && match[2] !== undefined ? [[match[1], match[2]]] : [])),
+    );
     return {
       name,
       ip,
       tls,
+      dockerEnv,
       docker: createDockerClient({ host: `tcp://${ip}:2376`, tls }, { timeoutMs: 60_000 }),
     };
   };

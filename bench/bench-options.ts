@@ -11,10 +11,12 @@ export interface BenchOptions {
   labId: string;
   /** Measures the control plane alone (no data path) and prints its figures and goals; writes no file. */
   controlPlaneOnly: boolean;
+  /** Only the comparison with the scripted docker CLI, written to its own file. */
+  versusScriptOnly: boolean;
 }
 
 export const benchUsage =
-  "usage: npm run bench -- [--smoke] [--reps N] [--connections N] [--stream-mb N] [--out FILE] [--control-plane]  (BENCH_SMOKE=1 = --smoke)";
+  "usage: npm run bench -- [--smoke] [--control-plane] [--versus-script] [--reps N] [--connections N] [--stream-mb N] [--out FILE]  (BENCH_SMOKE=1 = --smoke)";
 
 const defaults = {
   full: { repetitions: 5, connections: 300 },
@@ -32,6 +34,11 @@ function wholeNumber(option: string, value: string | undefined, max: number): nu
   return parsed;
 }
 
+function defaultOut(smoke: boolean, versusScriptOnly: boolean): string {
+  const base = versusScriptOnly ? "results.versus-script" : "results";
+  return smoke ? `${base}.smoke.json` : `${base}.json`;
+}
+
 export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions {
   const labId = env.AMBASSADOR_LAB_ID ?? "0";
   if (!/^\d{1,2}$/.test(labId)) {
@@ -43,6 +50,7 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
   let streamBytes: number | undefined;
   let out: string | undefined;
   let controlPlaneOnly = false;
+  let versusScriptOnly = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => argv[++i];
@@ -54,6 +62,9 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
         break;
       case "--control-plane":
         controlPlaneOnly = true;
+        break;
+      case "--versus-script":
+        versusScriptOnly = true;
         break;
       case "--reps":
         repetitions = wholeNumber("--reps", value(), 50);
@@ -81,8 +92,9 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
     connections: connections ?? defaults[kind].connections,
     streamBytes: streamBytes ?? (smoke ? defaults.smoke.streamBytes : undefined),
     // A smoke run never overwrites the committed figures of a full run.
-    out: out ?? new URL(smoke ? "./results.smoke.json" : "./results.json", import.meta.url).pathname,
+    out: out ?? new URL(`./${defaultOut(smoke, versusScriptOnly)}`, import.meta.url).pathname,
     labId,
     controlPlaneOnly,
+    versusScriptOnly,
   };
 }

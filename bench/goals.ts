@@ -1,4 +1,4 @@
-import type { DataPathEntry, GoalResult, OurMode } from "./results-schema.js";
+import type { DataPathEntry, GoalResult, OurMode, VersusScript } from "./results-schema.js";
 import { ourModes } from "./results-schema.js";
 
 type Ratio = "ratioToDirect" | "ratioToSocatChain" | "connectRatioToDirect" | "connectRatioToSocatChain";
@@ -79,4 +79,37 @@ export function describeGoal(goal: GoalResult): string {
   const percent = ((gap / goal.target) * 100).toFixed(0);
   const direction = goal.measured < goal.target ? "short" : "over";
   return `${head} NOT met (${measured}, ${direction} by ${format(gap)}, ${percent}% of the target)`;
+}
+
+/** The issue's goals against the scripted docker CLI: each ratio at most its target. */
+export const versusScriptGoals: readonly {
+  ratio: keyof VersusScript["ratios"];
+  goal: string;
+  target: number;
+}[] = [
+  {
+    ratio: "cliLinkToScript",
+    goal: "one-shot CLI link ≤ {target}× the scripted docker CLI steps",
+    target: 1,
+  },
+  {
+    ratio: "cliTeardownToScript",
+    goal: "one-shot CLI teardown ≤ {target}× the scripted docker rm -f",
+    target: 1,
+  },
+  {
+    ratio: "inProcessLinkToScript",
+    goal: "in-process link ≤ {target}× the scripted docker CLI steps",
+    target: 0.5,
+  },
+];
+
+export function evaluateVersusScriptGoals(versus: VersusScript): GoalResult[] {
+  return versusScriptGoals.map(({ ratio, goal, target }) => ({
+    path: "control-plane",
+    goal: goal.replace("{target}", String(target)),
+    target,
+    measured: versus.ratios[ratio],
+    met: versus.ratios[ratio] <= target,
+  }));
 }

@@ -1,5 +1,5 @@
 import { describeGoal } from "./goals.js";
-import type { BenchResults } from "./results-schema.js";
+import type { BenchResults, VersusScriptResults } from "./results-schema.js";
 
 function pad(text: string, width: number, right = false): string {
   return right ? text.padStart(width) : text.padEnd(width);
@@ -60,5 +60,46 @@ export function formatReport(results: BenchResults): string {
     .map(([path, mib]) => `${path} ${mib}`)
     .join(", ");
   lines.push(`  ${pad("ambassador peak MiB by path", 28)} ${byPath}`);
+  lines.push("", versusScriptLines(results.versusScript).join("\n"));
   return lines.join("\n");
+}
+
+function versusScriptLines(versus: BenchResults["versusScript"]): string[] {
+  const { loadAverage, rounds, ratios } = versus;
+  const lines = [
+    `Versus the scripted docker CLI (${rounds} rounds; load average ${loadAverage.start.join(" ")} at the start, ${loadAverage.end.join(" ")} at the end); median ms (min–max):`,
+  ];
+  const rows = [
+    ["scriptLink", versus.scriptLink],
+    ["cliLink", versus.cliLink],
+    ["inProcessLink", versus.inProcessLink],
+    ["scriptRemove", versus.scriptRemove],
+    ["cliTeardown", versus.cliTeardown],
+    ["inProcessTeardown", versus.inProcessTeardown],
+    ["cliPorts", versus.cliPorts],
+    ["cliHelp", versus.cliHelp],
+  ] as const;
+  for (const [name, t] of rows) {
+    lines.push(
+      `  ${pad(name, 20)} ${pad(t.medianMs.toFixed(1), 8, true)} (${t.minMs.toFixed(0)}–${t.maxMs.toFixed(0)})`,
+    );
+  }
+  lines.push(
+    `  ratios: ${Object.entries(ratios)
+      .map(([name, value]) => `${name} ${value.toFixed(2)}×`)
+      .join(", ")}`,
+  );
+  return lines;
+}
+
+/** The comparison with the script alone, and its goals. */
+export function formatVersusScript(results: VersusScriptResults): string {
+  const { machine } = results;
+  return [
+    `${results.kind} run, ${results.date}, ${machine.cpuModel} × ${machine.cores}, Docker ${machine.dockerEngine}`,
+    ...versusScriptLines(results.versusScript),
+    "",
+    "Goals:",
+    ...results.goals.map((goal) => `  ${describeGoal(goal)}`),
+  ].join("\n");
 }

@@ -85,6 +85,43 @@ export type ControlPlaneFigure = {
     : never;
 }[keyof ControlPlane];
 
+/** One way of linking or removing, timed once per round: the median, its range and every round's value. */
+export const Timing = z.object({
+  medianMs: positive,
+  minMs: positive,
+  maxMs: positive,
+  runsMs: z.array(positive).min(1),
+});
+export type Timing = z.infer<typeof Timing>;
+
+/** The seed's steps scripted with the docker CLI over TLS against `link` and `teardown`, interleaved in one run. */
+export const VersusScript = z.object({
+  rounds: z.number().int().positive(),
+  /** The machine's 1, 5 and 15 minute load averages when the comparison started and when it ended. */
+  loadAverage: z.object({ start: z.array(z.number()).length(3), end: z.array(z.number()).length(3) }),
+  /** docker run (source ambassador), docker port, docker run (target ambassador), docker run (web), docker port. */
+  scriptLink: Timing,
+  /** docker rm -f of the source ambassador on A, then of the target ambassador and web on B. */
+  scriptRemove: Timing,
+  /** `node dist/cli.js link …`, process start included. */
+  cliLink: Timing,
+  cliTeardown: Timing,
+  /** `node dist/cli.js ports <container>` and `node dist/cli.js help`, process start included. */
+  cliPorts: Timing,
+  cliHelp: Timing,
+  /** The engine's link and teardown in this process, its store open and its connections made. */
+  inProcessLink: Timing,
+  inProcessTeardown: Timing,
+  /** Medians divided by the script's medians. */
+  ratios: z.object({
+    cliLinkToScript: positive,
+    inProcessLinkToScript: positive,
+    cliTeardownToScript: positive,
+    inProcessTeardownToScript: positive,
+  }),
+});
+export type VersusScript = z.infer<typeof VersusScript>;
+
 /** One goal of the issue, checked against this run. */
 export const GoalResult = z.object({
   path: z.enum([...ourModes, "control-plane"]),
@@ -115,6 +152,17 @@ export const BenchResults = z.object({
   }),
   dataPath: z.array(DataPathEntry).length(dataPathNames.length),
   controlPlane: ControlPlane,
+  versusScript: VersusScript,
   goals: z.array(GoalResult),
 });
 export type BenchResults = z.infer<typeof BenchResults>;
+
+/** What `npm run bench -- --versus-script` writes: that comparison alone. */
+export const VersusScriptResults = BenchResults.pick({
+  date: true,
+  kind: true,
+  machine: true,
+  versusScript: true,
+  goals: true,
+});
+export type VersusScriptResults = z.infer<typeof VersusScriptResults>;

@@ -19,9 +19,10 @@ import {
   setUpDataPaths,
 } from "./data-path.js";
 import { type EngineLinks, openEngineLinks } from "./engine-links.js";
-import { evaluateGoals } from "./goals.js";
-import { formatReport } from "./report.js";
-import { BenchResults } from "./results-schema.js";
+import { evaluateGoals, evaluateVersusScriptGoals } from "./goals.js";
+import { formatReport, formatVersusScript } from "./report.js";
+import { BenchResults, VersusScriptResults } from "./results-schema.js";
+import { measureVersusScript, versusScriptRounds } from "./versus-script.js";
 
 const directStreamSeconds = 3;
 const concurrentStreams = 50;
@@ -40,7 +41,44 @@ async function cleanUp(lab: BenchLab, runId: string, links: EngineLinks): Promis
   for (const problem of problems) progress(`clean-up: ${problem}`);
 }
 
-/** One benchmark run on the lab: the data paths, then the control plane; returns what it wrote. */
+async function machineOf(lab: BenchLab): Promise<BenchResults["machine"]> {
+  const version = await lab.a.docker.version();
+  return {
+    cpuModel: cpus()[0]?.model ?? "unknown",
+    cores: cpus().length,
+    kernel: release(),
+    node: process.version,
+    dockerEngine: version.Version,
+  };
+}
+
+async function write(out: string, results: object): Promise<void> {
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, `${JSON.stringify(results, null, 2)}\n`);
+}
+
+/** The comparison with the scripted docker CLI alone; returns what it wrote. */
+export async function runVersusScript(options: BenchOptions): Promise<VersusScriptResults> {
+  const lab = await openLab(options.labId);
+  const runId = randomBytes(3).toString("hex");
+  try {
+    const versusScript = await measureVersusScript(lab, runId, versusScriptRounds[options.kind], progress);
+    const results = VersusScriptResults.parse({
+      date: new Date().toISOString(),
+      kind: options.kind,
+      machine: await machineOf(lab),
+      versusScript,
+      goals: evaluateVersusScriptGoals(versusScript),
+    } satisfies VersusScriptResults);
+    await write(options.out, results);
+    return results;
+  } finally {
+    for (const problem of (await Promise.all([removeRun(lab.a, runId), removeRun(lab.b, runId)])).flat())
+      progress(`clean-up: ${problem}`);
+  }
+}
+
+/** One benchmark run on the lab: the data paths, the comparison with the script, then the control plane. */
 export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const lab = await openLab(options.labId);
   const runId = randomBytes(3).toString("hex");
@@ -68,18 +106,12 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     await holdStreams(topology, options.kind === "smoke" ? 10 : concurrentStreams, 2000);
     progress("held concurrent streams through every path; reading the ambassadors' peak memory");
     const memory = await measureAmbassadorPeakMemory(topology);
+    const versusScript = await measureVersusScript(lab, runId, versusScriptRounds[options.kind], progress);
     const controlPlane = await measureControlPlane({ lab, kind: options.kind, runId, progress }, memory);
-    const version = await lab.a.docker.version();
     const results = BenchResults.parse({
       date: new Date().toISOString(),
       kind: options.kind,
-      machine: {
-        cpuModel: cpus()[0]?.model ?? "unknown",
-        cores: cpus().length,
-        kernel: release(),
-        node: process.version,
-        dockerEngine: version.Version,
-      },
+      machine: await machineOf(lab),
       settings: {
         repetitions: options.repetitions,
         streamBytes,
@@ -87,10 +119,14 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       },
       dataPath,
       controlPlane,
-      goals: [...evaluateGoals(dataPath), ...evaluateControlPlaneGoals(controlPlane)],
+      versusScript,
+      goals: [
+        ...evaluateGoals(dataPath),
+        ...evaluateControlPlaneGoals(controlPlane),
+        ...evaluateVersusScriptGoals(versusScript),
+      ],
     } satisfies BenchResults);
-    await mkdir(dirname(options.out), { recursive: true });
-    await writeFile(options.out, `${JSON.stringify(results, null, 2)}\n`);
+    await write(options.out, results);
     return results;
   } finally {
     await cleanOnce();
@@ -120,8 +156,8 @@ async function main(): Promise<void> {
       await runControlPlane(options);
       return;
     }
-    const results = await runBench(options);
-    console.log(formatReport(results));
+    if (options.versusScriptOnly) console.log(formatVersusScript(await runVersusScript(options)));
+    else console.log(formatReport(await runBench(options)));
     console.log(`\nwritten to ${options.out}`);
   } catch (error) {
     if (isUserError(error) && error.code === "help") {

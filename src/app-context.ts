@@ -5,7 +5,6 @@ import { createLinkEngine } from "./engine/link-engine.js";
 import type { Logger } from "./logger.js";
 import { localActor } from "./store/audit.js";
 import { openStoreServices } from "./store/store-services.js";
-import { runClustersCommand } from "./terminal/clusters-command.js";
 import type { ClustersCommandRunner } from "./terminal/clusters-delegate.js";
 
 /** The services of a run of the bot, with the terminal's `ambassador clusters …` when the store provides it. */
@@ -50,8 +49,9 @@ export const defaultBackend: BackendFactory = async (config, logger, purpose = {
     clusters: store.clusters,
     audit: store.audit,
     links: store.links,
-    runClustersCommand: (args, context = {}) =>
-      runClustersCommand(
+    runClustersCommand: async (args, context = {}) =>
+      // Loaded by the runs that manage clusters only: a one-shot command starts without it.
+      (await import("./terminal/clusters-command.js")).runClustersCommand(
         args,
         {
           registry: store.registry,

@@ -7,15 +7,11 @@ import { dockerConfigDir } from "./docker/docker-context.js";
 import { describeError, isUserError } from "./errors.js";
 import { createLogger, type Logger } from "./logger.js";
 import type { LinkMonitor } from "./monitor/link-monitor.js";
-import { logReconcileSummary, startLinkMonitor } from "./monitor/start-monitor.js";
-import { type SlackBot, type SlackBotOptions, startSlackBot } from "./slack/slack-bot.js";
+import type { SlackBot, SlackBotOptions } from "./slack/slack-bot.js";
 import type { PreparedCluster } from "./store/cluster-registration.js";
-import { prepareClustersAdd } from "./terminal/clusters-command.js";
 import { printClustersResult } from "./terminal/clusters-delegate.js";
 import { clustersSocketPath } from "./terminal/clusters-socket.js";
-import { sendClustersCommand } from "./terminal/clusters-socket-client.js";
-import { type ClustersSocketServer, listenForClustersCommands } from "./terminal/clusters-socket-server.js";
-import { runRepl } from "./terminal/repl.js";
+import type { ClustersSocketServer } from "./terminal/clusters-socket-server.js";
 import { runOnce } from "./terminal/run-once.js";
 
 export interface MainIo {
@@ -55,6 +51,8 @@ export async function main(args: readonly string[], io: MainIo): Promise<number>
   });
   let ready: PreparedCluster | undefined;
   if (args[0] === "clusters" && args[1] === "add") {
+    // Slack, the prompt and the clusters commands are loaded only by the runs that use them: a one-shot command starts sooner.
+    const { prepareClustersAdd } = await import("./terminal/clusters-command.js");
     const prepared = await prepareClustersAdd(args.slice(2), { dockerConfigDir: dockerConfigDir(io.env) });
     if ("refused" in prepared) return printClustersResult(prepared.refused, io);
     ready = prepared.prepared;
@@ -81,6 +79,7 @@ export async function main(args: readonly string[], io: MainIo): Promise<number>
     if (args.length > 0) return await runOnce(args, services, io);
     socket = await listenForClusters(services, logger);
     if (config.slack.mode === "terminal") {
+      const { runRepl } = await import("./terminal/repl.js");
       await runRepl(services, {
         input: io.stdin,
         output: io.stdout,
@@ -107,6 +106,7 @@ export async function main(args: readonly string[], io: MainIo): Promise<number>
  */
 async function handToRunningBot(args: string[], config: Config, io: MainIo): Promise<number | undefined> {
   try {
+    const { sendClustersCommand } = await import("./terminal/clusters-socket-client.js");
     const answer = await sendClustersCommand(clustersSocketPath(config.store.path), {
       argv: args,
       cwd: process.cwd(),
@@ -127,6 +127,7 @@ async function listenForClusters(
   if (!services.runClustersCommand) return undefined;
   const path = clustersSocketPath(services.config.store.path);
   try {
+    const { listenForClustersCommands } = await import("./terminal/clusters-socket-server.js");
     return await listenForClustersCommands(path, services.runClustersCommand, logger);
   } catch (error) {
     logger.warn(
@@ -152,6 +153,10 @@ export async function startSlackWithMonitor(
   options: Omit<SlackBotOptions, "beforeStop"> = {},
 ): Promise<SlackBotWithMonitor> {
   let monitor: LinkMonitor | undefined;
+  const [{ startSlackBot }, { startLinkMonitor }] = await Promise.all([
+    import("./slack/slack-bot.js"),
+    import("./monitor/start-monitor.js"),
+  ]);
   const bot = await startSlackBot(
     { ...services, health: (linkId) => monitor?.health(linkId) ?? services.health?.(linkId) },
     { ...options, beforeStop: async () => monitor?.stop() },
@@ -214,6 +219,7 @@ async function serveSlack(
 ): Promise<void> {
   const removeCrashHandlers = exitOnUnexpectedError(services, logger, exit);
   const bot = await startSlackWithMonitor(services);
+  const { logReconcileSummary } = await import("./monitor/start-monitor.js");
   // Only logged: a slow or dead host must not hold up the start.
   void logReconcileSummary(services.engine, logger);
   const stop = async (signal: string) => {

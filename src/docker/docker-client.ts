@@ -1,3 +1,5 @@
+import { Agent as HttpAgent } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
 import Docker from "dockerode";
 import { defaultKnownHostsFile } from "./known-hosts.js";
 import { SshDockerAgent } from "./ssh-agent.js";
@@ -14,6 +16,12 @@ export interface DockerClientOptions {
   /** The known_hosts file an ssh:// host's key must be listed in; default ~/.ssh/known_hosts. */
   knownHostsFile?: string;
 }
+
+/**
+ * How long an idle connection to a host stays open: longer than the link checks' default interval, so a
+ * running bot keeps one TLS session per host instead of a handshake per call.
+ */
+export const keepAliveMs = 60_000;
 
 const dockerEnvironment = [
   "DOCKER_HOST",
@@ -37,8 +45,10 @@ export function createDockerClient(endpoint: DockerEndpoint, options: DockerClie
     pathPrefix: undefined,
     version: "v1.41",
   };
-  // docker-modem honours `agent` for http; its type definitions leave it out.
-  let modemOptions: Docker.DockerOptions & { agent?: SshDockerAgent };
+  // docker-modem honours `agent` for http and https; its type definitions leave it out.
+  let modemOptions: Docker.DockerOptions & { agent?: HttpAgent };
+  // The client's own pool: its idle connection is kept (and unreferenced, so a one-shot command still exits).
+  const pool = { keepAlive: true, timeout: keepAliveMs, scheduling: "lifo" as const };
   switch (url.protocol) {
     case "unix:":
       modemOptions = {
@@ -47,6 +57,7 @@ export function createDockerClient(endpoint: DockerEndpoint, options: DockerClie
         host: undefined,
         port: undefined,
         protocol: undefined,
+        agent: new HttpAgent(pool),
       };
       break;
     case "tcp:":
@@ -56,6 +67,7 @@ export function createDockerClient(endpoint: DockerEndpoint, options: DockerClie
         host: url.hostname.replace(/^\[|\]$/g, ""),
         port: url.port || (endpoint.tls ? "2376" : "2375"),
         protocol: endpoint.tls ? "https" : "http",
+        agent: endpoint.tls ? new HttpsAgent(pool) : new HttpAgent(pool),
       };
       break;
     case "ssh:": {

@@ -28,6 +28,21 @@ interface RawDockerError {
   name?: string;
 }
 
+/** Calls that change nothing on the host: asked again when a kept-alive connection closed under them. */
+const reads = new Set([
+  "inspect container",
+  "list containers",
+  "read logs",
+  "inspect network",
+  "list networks",
+  "inspect image",
+]);
+
+/** The host closed the connection before it answered: a kept-alive connection it dropped, or the host went down. */
+function connectionClosed(raw: RawDockerError): boolean {
+  return raw.code === "ECONNRESET" || raw.code === "EPIPE";
+}
+
 function seconds(ms: number): string {
   return `${+(ms / 1000).toFixed(1)} s`;
 }
@@ -36,13 +51,24 @@ function seconds(ms: number): string {
 export class DockerodeHost implements DockerHost {
   readonly name: string;
   readonly advertise: string;
+  // Set before any call runs: given, or made by the factory at the first call.
+  private docker!: Docker;
+  #client: Promise<Docker>;
 
   constructor(
-    private readonly docker: Docker,
+    /** The client, or a factory that makes it at the first call (so a run that calls no host never loads it). */
+    client: Docker | (() => Promise<Docker>),
     private readonly options: DockerodeHostOptions,
   ) {
     this.name = options.name;
     this.advertise = options.advertise;
+    this.#client = typeof client === "function" ? Promise.resolve().then(client) : Promise.resolve(client);
+    if (typeof client !== "function") this.docker = client;
+  }
+
+  private async client(): Promise<Docker> {
+    this.docker ??= await this.#client;
+    return this.docker;
   }
 
   private async call<T>(
@@ -57,7 +83,15 @@ export class DockerodeHost implements DockerHost {
     const signal = options.signal ? AbortSignal.any([deadline, options.signal]) : deadline;
     try {
       signal.throwIfAborted();
-      return await run(signal);
+      await this.client();
+      try {
+        return await run(signal);
+      } catch (error) {
+        // The next try takes a new connection: the pool dropped the one that closed.
+        if (!reads.has(action) || signal.aborted || !connectionClosed((error ?? {}) as RawDockerError))
+          throw error;
+        return await run(signal);
+      }
     } catch (error) {
       const raw = (error ?? {}) as RawDockerError;
       if (deadline.aborted) {
@@ -74,6 +108,16 @@ export class DockerodeHost implements DockerHost {
       }
       if (options.signal?.aborted) {
         throw new DockerCallError(this.name, action, context, "cancelled", undefined, { cause: error });
+      }
+      if (connectionClosed(raw) && !reads.has(action)) {
+        throw new DockerCallError(
+          this.name,
+          action,
+          context,
+          "the connection closed before Docker answered; it may or may not have been done: check before trying again",
+          undefined,
+          { cause: error },
+        );
       }
       const statusCode = typeof raw.statusCode === "number" ? raw.statusCode : undefined;
       const message = raw.json?.message ?? raw.message ?? String(error);
@@ -97,9 +141,9 @@ export class DockerodeHost implements DockerHost {
     return (await this.orUndefined(call.then(() => true))) ?? false;
   }
 
-  ping(options: CallOptions = {}): Promise<DockerPing> {
+  async ping(options: CallOptions = {}): Promise<DockerPing> {
     return pingDocker(
-      this.docker,
+      await this.client(),
       this.options.url,
       options.timeoutMs ?? this.options.callMs,
       options.signal,

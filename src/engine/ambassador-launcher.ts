@@ -87,8 +87,15 @@ export class AmbassadorLauncher {
       attempt.track({ cluster, kind: "container", role, id: made.id, name: made.name });
     const onRemoved = (made: { id: string }) => attempt.untrack(cluster, made.id);
     let lastError: unknown;
+    // With a fallback to try, the container that ends up running is not known until it forwards.
+    const onStarted = modes.length === 1 && ours ? request.onStarted : undefined;
     for (const mode of modes) {
-      const full = { ...request, image: this.image, labels: { ...labels, [labelKeys.mode]: mode } };
+      const full = {
+        ...request,
+        onStarted,
+        image: this.image,
+        labels: { ...labels, [labelKeys.mode]: mode },
+      };
       let running: RunningAmbassador;
       try {
         running = await runAmbassador(

@@ -64,6 +64,8 @@ export interface AmbassadorRequest {
   netAdmin?: boolean;
   /** Runs once the container exists and before it starts: private files go in here. */
   prepare?: (container: CreatedContainer) => Promise<void>;
+  /** Told as soon as the container runs with its ports published, before it reports that it forwards. */
+  onStarted?: (container: CreatedContainer) => void;
   networkMode?: string;
   networkAliases?: string[];
   links?: string[];
@@ -182,6 +184,7 @@ export async function runAmbassador(
     if (!request.publish || !(taken || foreign)) throw error;
     container = await launch({ anyPort: taken, anyAddress: foreign });
   }
+  request.onStarted?.(container);
   try {
     const handshake = await awaitReady(host, container, mode, options);
     return { ...container, mode, handshake };

@@ -60,23 +60,39 @@ export async function buildLink(
     webMappings: [],
   };
   await prepare?.(build.images);
-  const sourceSide = async () => {
+  // The certificates are made while the networks are.
+  if (plan.protection === "mtls") build.credentials().catch(() => undefined);
+  const sourceStarted = new Promise<void>((resolve) => {
+    build.onSourceStarted = (container) => {
+      build.containers.source = container;
+      resolve();
+    };
+  });
+  const sourceSide = (async () => {
     await ensure(build, linkParts.sourceNetwork);
     await ensure(build, linkParts.connection);
     await ensure(build, linkParts.source);
+  })();
+  const targetNetwork = ensure(build, linkParts.targetNetwork);
+  // The target needs only where the source ambassador publishes, which Docker knows once it runs: the target
+  // side is made while the source ambassador is still getting ready.
+  const targetSide = (async () => {
+    await Promise.race([sourceStarted, sourceSide]);
     await readConnections(build);
-  };
-  await attempt.all([sourceSide(), ensure(build, linkParts.targetNetwork)]);
-  if (plan.wiring === "networks") {
-    await attempt.all([
-      ensure(build, linkParts.target),
-      ensure(build, linkParts.web),
-      ensure(build, linkParts.consumer),
-    ]);
-  } else {
+    await targetNetwork;
     await ensure(build, linkParts.target);
+  })();
+  const webSide = (async () => {
+    await targetNetwork;
+    if (plan.wiring === "legacy-links") await targetSide;
     await ensure(build, linkParts.web);
-  }
+  })();
+  // A consumer that already runs only joins the target network (never with legacy links, which it cannot have).
+  const consumerSide = (async () => {
+    await targetNetwork;
+    await ensure(build, linkParts.consumer);
+  })();
+  await attempt.all([sourceSide, targetNetwork, targetSide, webSide, consumerSide]);
   const web = build.containers.web ?? plan.consumer;
   if (web) {
     build.webMappings = await attempt.step("read web ports", plan.target.name, (signal) =>

@@ -34,6 +34,8 @@ export interface Build {
   connections: Connection[];
   sourceMappings: PortMapping[];
   webMappings: PortMapping[];
+  /** Called when the source ambassador runs with its ports published, before it reports that it forwards. */
+  onSourceStarted?: (container: PartContainer) => void;
 }
 
 /** One part of a link: how to tell whether it must be made, and how to make it. */
@@ -187,6 +189,7 @@ const sourcePart: LinkPart = {
       netAdmin: build.plan.protection !== "mtls" && build.plan.admit.length > 1,
       networkMode: network,
       links: network ? undefined : [`${app.name}:${alias}`],
+      onStarted: (container) => build.onSourceStarted?.(container),
     });
   },
 };

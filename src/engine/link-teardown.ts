@@ -4,30 +4,44 @@ import type { EngineCore } from "./engine-core.js";
 import { labelledResources, removeResources, sameResource } from "./resource-removal.js";
 import type { TeardownResult } from "./types.js";
 
-/** Everything of the link on its hosts: what the store names, then what only the labels show. */
-async function everything(core: EngineCore, link: LinkRecord): Promise<LinkResource[]> {
+/**
+ * Everything of the link on its hosts: what the store names, then what only the labels show; and, per host that
+ * answered, the IDs carrying the link's label, so removal needs no inspect of each.
+ */
+async function everything(
+  core: EngineCore,
+  link: LinkRecord,
+): Promise<{ resources: LinkResource[]; labelled: Map<string, Set<string>> }> {
   const clusters = [...new Set([link.sourceCluster, link.targetCluster])];
+  const labelled = new Map<string, Set<string>>();
   const found = await Promise.all(
-    clusters.map((cluster) =>
-      labelledResources(core.clusters.host(cluster), link.id, link.resources).catch((error: unknown) => {
+    clusters.map(async (cluster) => {
+      const ids = new Set<string>();
+      try {
+        const extra = await labelledResources(core.clusters.host(cluster), link.id, link.resources, ids);
+        labelled.set(cluster, ids);
+        return extra;
+      } catch (error) {
         if (!isUnreachable(error)) throw error;
         return [];
-      }),
-    ),
+      }
+    }),
   );
   const extra = found.flat();
-  // Containers before networks, so a network has no endpoint of ours left when it goes.
-  return [
-    ...link.resources,
-    ...extra.filter((r) => r.kind === "network"),
-    ...extra.filter((r) => r.kind === "container"),
-  ];
+  return {
+    resources: [
+      ...link.resources,
+      ...extra.filter((r) => r.kind === "network"),
+      ...extra.filter((r) => r.kind === "container"),
+    ],
+    labelled,
+  };
 }
 
 /** Removes what the link made and nothing else; keeps it `partial`, naming what is left, while a host is down. */
 export async function teardownLink(core: EngineCore, link: LinkRecord): Promise<TeardownResult> {
-  const ordered = await everything(core, link);
-  const left = await removeResources((cluster) => core.clusters.host(cluster), ordered, link.id);
+  const { resources: ordered, labelled } = await everything(core, link);
+  const left = await removeResources((cluster) => core.clusters.host(cluster), ordered, link.id, labelled);
   const removed = [...ordered]
     .reverse()
     .filter((r) => !left.some((l) => sameResource(l, r)))

@@ -1,5 +1,5 @@
 import type { DockerHost } from "../docker/docker-host.js";
-import { isUnreachable } from "../docker/docker-host.js";
+import { DockerCallError, isUnreachable } from "../docker/docker-host.js";
 import type { LinkResource, ResourceRole } from "../domain/link.js";
 import { describeError } from "../errors.js";
 import { labelKeys, linkIdOf } from "./labels.js";
@@ -26,14 +26,24 @@ export function sameResource(a: LinkResource, b: LinkResource): boolean {
   return a.id === b.id && a.cluster === b.cluster && a.kind === b.kind;
 }
 
-/** Removes one thing a link made, only while it still carries that link's label; false when it was gone. */
+/** IDs a listing by the link's label just found on a host: removing those needs no inspect first. */
+export type LabelledIds = ReadonlySet<string>;
+
+const activeEndpoints = /active endpoints/i;
+
+/**
+ * Removes one thing a link made, only while it still carries that link's label; false when it was gone. With
+ * `labelled`, the host's objects carrying the label, read just before, stand for an inspect of each.
+ */
 export async function removeResource(
   on: DockerHost,
   resource: LinkResource,
   linkId: string,
+  labelled?: LabelledIds,
 ): Promise<boolean> {
   switch (resource.kind) {
     case "container": {
+      if (labelled) return labelled.has(resource.id) && on.removeContainer(resource.id, resource.name);
       const info = await on.inspectContainer(resource.id);
       if (!info || linkIdOf(info.Config.Labels) !== linkId) return false;
       return on.removeContainer(resource.id, resource.name);
@@ -41,44 +51,65 @@ export async function removeResource(
     case "connection":
       return resource.network ? on.disconnectNetwork(resource.network, resource.id) : false;
     case "network": {
+      if (labelled) {
+        if (!labelled.has(resource.id)) return false;
+        try {
+          return await on.removeNetwork(resource.id, resource.name);
+        } catch (error) {
+          // Something not of this link joined it since: let it go, then remove the network.
+          if (!(error instanceof DockerCallError) || !activeEndpoints.test(error.reason)) throw error;
+        }
+      }
       const info = await on.inspectNetwork(resource.id);
       if (!info || linkIdOf(info.Labels) !== linkId) return false;
-      for (const endpoint of Object.keys(info.Containers ?? {})) {
-        await on.disconnectNetwork(resource.id, endpoint);
-      }
+      await Promise.all(
+        Object.keys(info.Containers ?? {}).map((endpoint) => on.disconnectNetwork(resource.id, endpoint)),
+      );
       return on.removeNetwork(resource.id, resource.name);
     }
   }
 }
 
+/** Containers go first, then connections, then networks, so a network has no endpoint of the link left. */
+const phases: readonly LinkResource["kind"][] = ["container", "connection", "network"];
+
 /**
- * Removes resources newest first, each host's at once; returns what could not be removed, with why. After a
- * host stops answering, the rest of its resources are left without another call.
+ * Removes resources newest first, each host's at once and, on a host, all of a kind at once; returns what could
+ * not be removed, with why. After a host stops answering, the rest of its resources are left without another
+ * call. `labelled` holds, per cluster, what a listing by the link's label just found there.
  */
 export async function removeResources(
   hostOf: (cluster: string) => DockerHost,
   resources: readonly LinkResource[],
   linkId: string,
+  labelled?: ReadonlyMap<string, LabelledIds>,
 ): Promise<LeftResource[]> {
   const clusters = [...new Set(resources.map((r) => r.cluster))];
   const perCluster = await Promise.all(
     clusters.map(async (cluster) => {
       const left: LeftResource[] = [];
       let down: string | undefined;
-      for (const resource of resources.filter((r) => r.cluster === cluster).reverse()) {
+      const own = resources.filter((r) => r.cluster === cluster).reverse();
+      for (const kind of phases) {
+        const batch = own.filter((r) => r.kind === kind);
         if (down) {
-          left.push({ ...resource, error: down });
+          left.push(...batch.map((resource) => ({ ...resource, error: down as string })));
           continue;
         }
-        try {
-          await removeResource(hostOf(cluster), resource, linkId);
-        } catch (error) {
-          const message = describeError(error);
-          if (isUnreachable(error)) down = message;
-          left.push({ ...resource, error: message });
-        }
+        await Promise.all(
+          batch.map(async (resource) => {
+            try {
+              await removeResource(hostOf(cluster), resource, linkId, labelled?.get(cluster));
+            } catch (error) {
+              const message = describeError(error);
+              if (isUnreachable(error)) down = message;
+              left.push({ ...resource, error: message });
+            }
+          }),
+        );
       }
-      return left;
+      // Reported newest first, as they were to be removed.
+      return own.flatMap((resource) => left.filter((l) => sameResource(l, resource)));
     }),
   );
   return perCluster.flat();
@@ -89,9 +120,12 @@ export async function labelledResources(
   on: DockerHost,
   linkId: string,
   known: readonly LinkResource[],
+  /** Filled with the ID of every object on the host that carries the link's label, known or not. */
+  labelled?: Set<string>,
 ): Promise<LinkResource[]> {
   const selector = [`${labelKeys.link}=${linkId}`];
   const [containers, networks] = await Promise.all([on.listContainers(selector), on.listNetworks(selector)]);
+  for (const object of [...containers, ...networks]) labelled?.add(object.Id);
   const ids = new Set(known.map((r) => r.id));
   return [
     ...containers

@@ -1,6 +1,5 @@
 import type { Deadlines } from "../deadlines.js";
 import { type ClusterDirectory, probeClusters } from "../docker/clusters.js";
-import { createDockerClient } from "../docker/docker-client.js";
 import type { DockerHost } from "../docker/docker-host.js";
 import { DockerodeHost } from "../docker/dockerode-host.js";
 import type { ClusterProbe, ClusterSummary } from "../domain/cluster.js";
@@ -44,7 +43,10 @@ export class StoreClusterDirectory implements ClusterDirectory {
     const cached = this.#cache.get(name);
     if (cached?.fingerprint === fingerprint) return cached.host;
     const longest = Math.max(this.deadlines.call, this.deadlines.pull);
-    const docker = createDockerClient(this.registry.endpoint(record), { timeoutMs: longest });
+    const endpoint = this.registry.endpoint(record);
+    // dockerode (and what it loads) comes in with the first call: `help` and the like start without it.
+    const docker = async () =>
+      (await import("../docker/docker-client.js")).createDockerClient(endpoint, { timeoutMs: longest });
     const host = new DockerodeHost(docker, {
       name,
       advertise: record.advertise,

@@ -1,15 +1,25 @@
-import "reflect-metadata";
 import { randomBytes, webcrypto } from "node:crypto";
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
-import * as x509 from "@peculiar/x509";
+import type * as X509 from "@peculiar/x509";
 import { type LinkAuthority, type LinkCredentials, linkCertificateNames } from "../domain/pki.js";
 import type { SecretBox } from "./secret-box.js";
 import type { Store } from "./store.js";
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+let loaded: Promise<typeof X509> | undefined;
+
+/** The X.509 library, loaded at the first certificate: a command that issues none starts without it. */
+function loadX509(): Promise<typeof X509> {
+  loaded ??= (async () => {
+    await import("reflect-metadata");
+    const x509 = await import("@peculiar/x509");
+    x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+    return x509;
+  })();
+  return loaded;
+}
 
 const algorithm = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" };
 const day = 24 * 60 * 60 * 1000;
@@ -67,7 +77,8 @@ export class KeptLinkAuthority implements LinkAuthority {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  private async authority(): Promise<{ cert: x509.X509Certificate; key: CryptoKey }> {
+  private async authority(): Promise<{ cert: X509.X509Certificate; key: CryptoKey }> {
+    const x509 = await loadX509();
     const saved = this.keeper.load();
     if (saved) return { cert: new x509.X509Certificate(saved.cert), key: await importPrivate(saved.key) };
     const keys = await keyPair();
@@ -92,6 +103,7 @@ export class KeptLinkAuthority implements LinkAuthority {
   }
 
   async issue(linkId: string): Promise<LinkCredentials> {
+    const x509 = await loadX509();
     const ca = await this.authority();
     const names = linkCertificateNames(linkId);
     const now = this.clock();

@@ -1,12 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { evaluateControlPlaneGoals } from "../../../bench/control-plane.js";
-import { evaluateGoals } from "../../../bench/goals.js";
+import { evaluateGoals, evaluateVersusScriptGoals } from "../../../bench/goals.js";
 import { formatReport } from "../../../bench/report.js";
 import type {
   BenchResults,
   ControlPlane,
   DataPathEntry,
   DataPathName,
+  Timing,
+  VersusScript,
 } from "../../../bench/results-schema.js";
 
 function entry(path: DataPathName, throughputMBps: number, connectMs: number): DataPathEntry {
@@ -34,6 +36,30 @@ const dataPath = [
   entry("relay", 300, 9),
   entry("tls", 240, 1.8),
 ];
+const timing = (medianMs: number): Timing => ({
+  medianMs,
+  minMs: medianMs - 10,
+  maxMs: medianMs + 10,
+  runsMs: [medianMs - 10, medianMs, medianMs + 10],
+});
+const versusScript: VersusScript = {
+  rounds: 3,
+  loadAverage: { start: [0.5, 0.8, 1.2], end: [1.1, 0.9, 1.2] },
+  scriptLink: timing(700),
+  scriptRemove: timing(350),
+  cliLink: timing(840),
+  cliTeardown: timing(300),
+  cliPorts: timing(200),
+  cliHelp: timing(80),
+  inProcessLink: timing(320),
+  inProcessTeardown: timing(150),
+  ratios: {
+    cliLinkToScript: 1.2,
+    inProcessLinkToScript: 0.46,
+    cliTeardownToScript: 0.86,
+    inProcessTeardownToScript: 0.43,
+  },
+};
 const results: BenchResults = {
   date: "2026-11-25T12:00:00.000Z",
   kind: "full",
@@ -67,9 +93,14 @@ const results: BenchResults = {
     },
     notMeasured: { linkMs: "needs the link engine", reconcileThousandLinksMs: "failed: no store" },
   } satisfies ControlPlane,
+  versusScript,
   goals: [],
 };
-results.goals = [...evaluateGoals(dataPath), ...evaluateControlPlaneGoals(results.controlPlane)];
+results.goals = [
+  ...evaluateGoals(dataPath),
+  ...evaluateControlPlaneGoals(results.controlPlane),
+  ...evaluateVersusScriptGoals(versusScript),
+];
 
 describe("the benchmark's report", () => {
   const report = formatReport(results);
@@ -133,5 +164,21 @@ describe("the benchmark's report", () => {
       "  control-plane: ports across 50 clusters ≤ per-host deadline + 0.5 s: NOT met (5900 ms of 5500 ms, over by 400 ms, 7% of the target)",
     );
     expect(report).not.toContain("reconcile of");
+  });
+
+  it("compares link and teardown with the scripted docker CLI, with the load beside the figures", () => {
+    expect(report).toContain(
+      "Versus the scripted docker CLI (3 rounds; load average 0.5 0.8 1.2 at the start, 1.1 0.9 1.2 at the end)",
+    );
+    expect(report).toMatch(/cliLink\s+840\.0 \(830–850\)/);
+    expect(report).toContain(
+      "  control-plane: one-shot CLI link ≤ 1× the scripted docker CLI steps: NOT met (1.20×, over by 0.20×, 20% of the target)",
+    );
+    expect(report).toContain(
+      "  control-plane: one-shot CLI teardown ≤ 1× the scripted docker rm -f: met (0.86×)",
+    );
+    expect(report).toContain(
+      "  control-plane: in-process link ≤ 0.5× the scripted docker CLI steps: met (0.46×)",
+    );
   });
 });

@@ -151,6 +151,19 @@ describe("repair", () => {
 });
 
 describe("teardown", () => {
+  it("removes what the label listing found without inspecting each object again, and leaves nothing", async () => {
+    const lab = setup();
+    const result = await lab.link();
+    const before = { a: lab.a.calls.length, b: lab.b.calls.length };
+    const done = await lab.engine.teardown(result.link.id, context);
+    expect(done.status).toBe("removed");
+    const during = [...lab.a.calls.slice(before.a), ...lab.b.calls.slice(before.b)].map((c) => c.action);
+    expect(during.filter((action) => action.startsWith("inspect"))).toEqual([]);
+    const named = (r: { cluster: string; kind: string; name: string }) => `${r.cluster} ${r.kind} ${r.name}`;
+    expect(done.removed.map(named).sort()).toEqual(result.link.resources.map(named).sort());
+    await expectNothingLeft(lab);
+  });
+
   it("is partial while host B is down, and finishes once it is back", async () => {
     const lab = setup();
     const result = await lab.link();

@@ -1,0 +1,256 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import type { RequestContext } from "../src/engine/types.js";
+import { benchLabel, step } from "./bench-docker.js";
+import type { BenchHost, BenchLab } from "./bench-lab.js";
+import { type BenchStore, createBenchStore } from "./bench-store.js";
+import type { Timing, VersusScript } from "./results-schema.js";
+import { median, round } from "./stats.js";
+
+const run = promisify(execFile);
+const repoRoot = new URL("..", import.meta.url).pathname;
+const cliPath = join(repoRoot, "dist/cli.js");
+const actor: RequestContext = { actor: { kind: "local", user: "bench" }, channel: "C1" };
+
+/** Rounds of the comparison, each way once per round in a rotating order. */
+export const versusScriptRounds = { full: 5, smoke: 2 } as const;
+
+async function timed(run: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await run();
+  return round(performance.now() - started, 1);
+}
+
+/** Runs the docker CLI against one lab host over TLS, with that host's bundle as its only Docker settings. */
+async function docker(host: BenchHost, args: string[]): Promise<string> {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("DOCKER_")));
+  const { stdout } = await run("docker", args, { env: { ...env, ...host.dockerEnv }, timeout: 60_000 }).catch(
+    (error: { stderr?: string; message?: string }) => {
+      throw new Error(
+        `docker ${args.slice(0, 2).join(" ")} on ${host.name}: ${error.stderr?.trim() || error.message}`,
+      );
+    },
+  );
+  return stdout;
+}
+
+/** The address and port `docker port` printed for one container port. */
+function connectionOf(printed: string, port: number, host: BenchHost): string {
+  const line = printed.split("\n").find((l) => l.startsWith(`${port}/tcp -> `));
+  const hostPort = line?.split(":").at(-1);
+  if (!hostPort)
+    throw new Error(`docker port on ${host.name} printed no mapping for ${port}/tcp: ${printed}`);
+  return `${host.ip}:${hostPort}`;
+}
+
+/** The seed tutorial's steps with the docker CLI, as a script would run them, one after another. */
+async function scriptLink(lab: BenchLab, app: string, runId: string): Promise<void> {
+  const label = ["--label", `${benchLabel}=${runId}`];
+  const ambassador = `${app}-script-ambassador`;
+  await docker(lab.a, [
+    "run",
+    "-d",
+    "--name",
+    ambassador,
+    ...label,
+    "--link",
+    `${app}:helloapp`,
+    "--publish",
+    "5000",
+    "svendowideit/ambassador",
+  ]);
+  const connection = connectionOf(await docker(lab.a, ["port", ambassador]), 5000, lab.a);
+  await docker(lab.b, [
+    "run",
+    "-d",
+    "--name",
+    ambassador,
+    ...label,
+    "--env",
+    `HELLOAPP_PORT_5000_TCP=tcp://${connection}`,
+    "--expose",
+    "5000",
+    "svendowideit/ambassador",
+  ]);
+  await docker(lab.b, [
+    "run",
+    "-d",
+    "--name",
+    `${app}-script-web`,
+    ...label,
+    "--link",
+    `${ambassador}:helloapp`,
+    "--publish-all",
+    "hello-web",
+  ]);
+  connectionOf(await docker(lab.b, ["port", `${app}-script-web`]), 5000, lab.b);
+}
+
+async function scriptRemove(lab: BenchLab, app: string): Promise<void> {
+  await docker(lab.a, ["rm", "-f", `${app}-script-ambassador`]);
+  await docker(lab.b, ["rm", "-f", `${app}-script-ambassador`, `${app}-script-web`]);
+}
+
+/** One command of the built CLI in a process of its own, as a shell runs it. */
+async function cli(store: BenchStore, args: string[]): Promise<string> {
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([name]) => !name.startsWith("SLACK_") && !name.startsWith("AMBASSADOR_"),
+    ),
+  );
+  const { stdout } = await run(process.execPath, [cliPath, ...args], {
+    cwd: repoRoot,
+    env: { ...env, AMBASSADOR_STORE: store.path, AMBASSADOR_KEY: store.key, LOG_LEVEL: "warn" },
+    timeout: 60_000,
+  }).catch((error: { stderr?: string; message?: string }) => {
+    throw new Error(`ambassador ${args[0]} failed: ${error.stderr?.trim() || error.message}`);
+  });
+  return stdout;
+}
+
+function timing(values: number[]): Timing {
+  return {
+    medianMs: round(median(values), 1),
+    minMs: Math.min(...values),
+    maxMs: Math.max(...values),
+    runsMs: values,
+  };
+}
+
+type Way = "script" | "cli" | "inProcess";
+const ways: Way[] = ["script", "cli", "inProcess"];
+
+/**
+ * The seed's steps scripted with the docker CLI, the built CLI's one-shot `link` and `teardown` (process start
+ * included) and the engine's in this process, taken in turn within each round (the order rotating) so load
+ * from the machine's other users falls on all of them alike.
+ */
+export async function measureVersusScript(
+  lab: BenchLab,
+  runId: string,
+  rounds: number,
+  progress: (line: string) => void,
+): Promise<VersusScript> {
+  const start = loadavg().map((value) => round(value, 2));
+  await run("npm", ["run", "build", "--silent"], { cwd: repoRoot, timeout: 180_000 });
+  const app = `bench-vs-${runId}`;
+  const scratch = await mkdtemp(join(tmpdir(), "ambassador-bench-vs-"));
+  const layout = { namesPerHost: 1, deadHosts: [], links: 0 };
+  let inProcess: BenchStore | undefined;
+  let linked: string | undefined;
+  let forCli: BenchStore | undefined;
+  let cliLinked = false;
+  try {
+    await step(lab.a, `starting ${app}`, async () => {
+      const container = await lab.a.docker.createContainer({
+        Image: "hello-app:latest",
+        name: app,
+        Labels: { [benchLabel]: runId },
+      });
+      await container.start();
+    });
+    const cliStore = await createBenchStore(lab, scratch, layout);
+    forCli = cliStore;
+    await cliStore.services.close();
+    inProcess = await createBenchStore(lab, scratch, layout);
+    const engine = inProcess.engine;
+    const times: Record<string, number[]> = {};
+    const add = (name: string, ms: number) => {
+      times[name] = [...(times[name] ?? []), ms];
+    };
+    const once: Record<Way, () => Promise<void>> = {
+      script: async () => {
+        add("scriptLink", await timed(() => scriptLink(lab, app, runId)));
+        add("scriptRemove", await timed(() => scriptRemove(lab, app)));
+      },
+      cli: async () => {
+        cliLinked = true;
+        add(
+          "cliLink",
+          await timed(() =>
+            cli(cliStore, [
+              "link",
+              app,
+              "clustera",
+              "clusterb",
+              "--alias",
+              "helloapp",
+              "--web",
+              "hello-web",
+              "--web-name",
+              `${app}-web`,
+            ]),
+          ),
+        );
+        add("cliPorts", await timed(() => cli(cliStore, ["ports", app])));
+        add("cliHelp", await timed(() => cli(cliStore, ["help"])));
+        add("cliTeardown", await timed(() => cli(cliStore, ["teardown", app])));
+        cliLinked = false;
+      },
+      inProcess: async () => {
+        let id = "";
+        add(
+          "inProcessLink",
+          await timed(async () => {
+            const made = await engine.link(
+              app,
+              "clustera",
+              "clusterb",
+              { alias: "helloapp", web: "hello-web", webName: `${app}-web` },
+              actor,
+            );
+            id = made.link.id;
+            linked = id;
+          }),
+        );
+        add(
+          "inProcessTeardown",
+          await timed(async () => {
+            const result = await engine.teardown(id, actor);
+            if (result.status !== "removed")
+              throw new Error(`teardown left ${result.left.map((l) => l.name).join(", ")}`);
+            linked = undefined;
+          }),
+        );
+      },
+    };
+    for (let round = 0; round < rounds; round++) {
+      for (let i = 0; i < ways.length; i++) await once[ways[(round + i) % ways.length] as Way]();
+      progress(
+        `versus script ${round + 1}/${rounds}: script ${times.scriptLink?.at(-1)} ms, CLI ${times.cliLink?.at(-1)} ms, in-process ${times.inProcessLink?.at(-1)} ms`,
+      );
+    }
+    const of = (name: string) => timing(times[name] ?? []);
+    const result = {
+      rounds,
+      loadAverage: { start, end: loadavg().map((value) => round(value, 2)) },
+      scriptLink: of("scriptLink"),
+      scriptRemove: of("scriptRemove"),
+      cliLink: of("cliLink"),
+      cliTeardown: of("cliTeardown"),
+      cliPorts: of("cliPorts"),
+      cliHelp: of("cliHelp"),
+      inProcessLink: of("inProcessLink"),
+      inProcessTeardown: of("inProcessTeardown"),
+    };
+    const ratio = (a: Timing, b: Timing) => round(a.medianMs / b.medianMs, 2);
+    return {
+      ...result,
+      ratios: {
+        cliLinkToScript: ratio(result.cliLink, result.scriptLink),
+        inProcessLinkToScript: ratio(result.inProcessLink, result.scriptLink),
+        cliTeardownToScript: ratio(result.cliTeardown, result.scriptRemove),
+        inProcessTeardownToScript: ratio(result.inProcessTeardown, result.scriptRemove),
+      },
+    };
+  } finally {
+    // The links' containers carry the engine's labels, not the benchmark's: only a teardown removes them.
+    if (linked && inProcess) await inProcess.engine.teardown(linked, actor).catch(() => undefined);
+    if (cliLinked && forCli) await cli(forCli, ["teardown", app]).catch(() => undefined);
+    await inProcess?.services.close().catch(() => undefined);
+    await rm(scratch, { recursive: true, force: true });
+  }
+}

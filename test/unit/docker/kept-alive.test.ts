@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { createDockerClient } from "../../../src/docker/docker-client.js";
+import { DockerCallError } from "../../../src/docker/docker-host.js";
+import { DockerodeHost } from "../../../src/docker/dockerode-host.js";
+import { startLoopbackServer } from "../../loopback-server.js";
+
+/** An engine that answers on a kept-alive connection once, then drops that connection as the next request arrives. */
+async function engineDroppingItsConnection() {
+  const seen = new WeakSet<object>();
+  return startLoopbackServer((request, response) => {
+    const socket = request.socket;
+    if (seen.has(socket)) {
+      socket.destroy();
+      return;
+    }
+    seen.add(socket);
+    response.setHeader("content-type", "application/json");
+    response.end(request.method === "GET" ? "[]" : '{"Id":"abc"}');
+  });
+}
+
+function hostAt(url: string): DockerodeHost {
+  const docker = createDockerClient({ host: url }, { timeoutMs: 5_000 });
+  return new DockerodeHost(docker, {
+    name: "clustera",
+    advertise: "127.0.0.1",
+    url,
+    callMs: 5_000,
+    pullMs: 5_000,
+  });
+}
+
+describe("a connection the engine closes while it is kept alive", () => {
+  it("costs a read nothing: it is asked again on a new connection", async () => {
+    await using engine = await engineDroppingItsConnection();
+    const host = hostAt(engine.url);
+    expect(await host.listContainers()).toEqual([]);
+    expect(await host.listContainers()).toEqual([]);
+    expect(engine.requests.filter((r) => r.startsWith("GET /v1.41/containers/json"))).toHaveLength(3);
+  });
+
+  it("fails a change with a line naming the host, the call and that the connection closed, and never sends it twice", async () => {
+    await using engine = await engineDroppingItsConnection();
+    const host = hostAt(engine.url);
+    await host.listContainers();
+    const failed = await host.createContainer({ name: "web", Image: "hello-web" }).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(DockerCallError);
+    expect((failed as DockerCallError).unreachable).toBe(true);
+    expect((failed as Error).message).toBe(
+      "clustera: create container (container web, image hello-web): the connection closed before Docker answered; it may or may not have been done: check before trying again",
+    );
+    expect(engine.requests.filter((r) => r.startsWith("POST"))).toHaveLength(1);
+  });
+});
