@@ -9,17 +9,34 @@ export interface LinkForm {
   /** As typed: port numbers separated by spaces or commas. */
   ports?: string;
   web?: string;
+  /** A container already running on the target cluster. */
+  consumer?: string;
 }
 
 /** The form's fields, as the dialog names them. */
-export type LinkFormField = "container" | "sourceCluster" | "targetCluster" | "alias" | "ports" | "web";
+export type LinkFormField =
+  | "container"
+  | "sourceCluster"
+  | "targetCluster"
+  | "alias"
+  | "ports"
+  | "web"
+  | "consumer";
 
 /** A form ready to run as the words of a typed `link`, or what is wrong with each field. */
 export type CheckedLinkForm =
   | { ok: true; words: string[] }
   | { ok: false; errors: Partial<Record<LinkFormField, string>> };
 
-const fields = new Set<string>(["container", "sourceCluster", "targetCluster", "alias", "ports", "web"]);
+const fields = new Set<string>([
+  "container",
+  "sourceCluster",
+  "targetCluster",
+  "alias",
+  "ports",
+  "web",
+  "consumer",
+]);
 
 /**
  * Checks the form with the schema the typed `link` is parsed with, and turns it into the words of that command,
@@ -34,6 +51,7 @@ export function checkLinkForm(form: LinkForm): CheckedLinkForm {
     alias: form.alias,
     ports: ports?.length ? ports : undefined,
     web: form.web,
+    consumer: form.consumer,
   };
   const errors: Partial<Record<LinkFormField, string>> = {};
   for (const field of ["container", "sourceCluster", "targetCluster"] as const)
@@ -53,5 +71,6 @@ export function checkLinkForm(form: LinkForm): CheckedLinkForm {
   if (input.alias) words.push("--alias", input.alias);
   for (const port of input.ports ?? []) words.push("--port", port);
   if (input.web) words.push("--web", input.web);
+  if (input.consumer) words.push("--consumer", input.consumer);
   return { ok: true, words };
 }

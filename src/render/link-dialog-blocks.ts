@@ -12,6 +12,7 @@ export const linkFields = {
   alias: { block: "alias", action: "link_alias" },
   ports: { block: "ports", action: "link_ports" },
   consumer: { block: "consumer", action: "link_web" },
+  existing: { block: "existing", action: "link_consumer" },
 } as const;
 
 /** What the dialog carries between its requests: where it was opened and where to answer. */
@@ -47,7 +48,10 @@ export function portsBlockId(container: string | undefined): string {
   return container ? `${linkFields.ports.block}:${container}`.slice(0, 255) : linkFields.ports.block;
 }
 
-/** The link dialog: source cluster, container (loaded live), target cluster, alias, ports, consumer image. */
+/**
+ * The link dialog: source cluster, container (loaded live), target cluster, alias, ports, and a consumer image or a
+ * consumer that already runs on the target (loaded live).
+ */
 export function linkDialogView(model: LinkDialogModel): types.ModalView {
   const clusterSelect = (action: string, initial?: string): types.StaticSelect => ({
     type: "static_select",
@@ -56,13 +60,13 @@ export function linkDialogView(model: LinkDialogModel): types.ModalView {
     options: model.clusters.slice(0, 100).map(option),
     ...(initial && model.clusters.includes(initial) ? { initial_option: option(initial) } : {}),
   });
-  const container: types.ExternalSelect = {
+  const running = (action: string, initial?: string): types.ExternalSelect => ({
     type: "external_select",
-    action_id: linkFields.container.action,
+    action_id: action,
     placeholder: plain("Choose a running container"),
     min_query_length: 0,
-    ...(model.container ? { initial_option: option(model.container) } : {}),
-  };
+    ...(initial ? { initial_option: option(initial) } : {}),
+  });
   const text = (action: string, placeholder: string, initial?: string): types.PlainTextInput => ({
     type: "plain_text_input",
     action_id: action,
@@ -89,7 +93,7 @@ export function linkDialogView(model: LinkDialogModel): types.ModalView {
         label: plain("Container"),
         hint: plain("Running containers of the source cluster; choose the source first."),
         dispatch_action: true,
-        element: container,
+        element: running(linkFields.container.action, model.container),
       },
       {
         type: "input",
@@ -124,6 +128,16 @@ export function linkDialogView(model: LinkDialogModel): types.ModalView {
         label: plain("Consumer image"),
         hint: plain("Runs on the target cluster, linked to the container; leave empty for none."),
         element: text(linkFields.consumer.action, "hello-web"),
+      },
+      {
+        type: "input",
+        block_id: linkFields.existing.block,
+        optional: true,
+        label: plain("Or a running consumer"),
+        hint: plain(
+          "A container already running on the target cluster, joined to the link's network instead.",
+        ),
+        element: running(linkFields.existing.action),
       },
     ],
   };

@@ -58,6 +58,7 @@ const blockOf: Record<LinkFormField, string> = {
   alias: linkFields.alias.block,
   ports: linkFields.ports.block,
   web: linkFields.consumer.block,
+  consumer: linkFields.existing.block,
 };
 
 /** Serves the dialog: its opening, the container picker, the ports it fills in, and its submission. */
@@ -84,37 +85,37 @@ export function registerLinkDialog(app: App, context: SlackContext): LinkDialog 
     await open(shortcut.trigger_id, invocationOf(shortcut.team?.id ?? "", shortcut.user.id, undefined));
   });
 
-  app.options<"block_suggestion">(linkFields.container.action, async ({ body, ack }) => {
-    const suggestion = body as BlockSuggestion & {
-      view?: { private_metadata?: string; state?: { values: ViewValues } };
-    };
-    const metadata = readMetadata(suggestion.view?.private_metadata);
-    const source = selected(
-      suggestion.view?.state?.values ?? {},
-      linkFields.source.block,
-      linkFields.source.action,
-    );
-    if (!source) {
-      await ack({ options: [] });
-      return;
-    }
-    const invocation = invocationOf(suggestion.team?.id ?? "", suggestion.user.id, metadata.channel);
-    const choices = await containerChoices(services, invocation, source, pickerDeadlineMs);
-    if (!choices.ok) {
-      log.info({ cluster: source, reason: choices.reason }, "no containers for the link dialog");
-      await ack({ options: [] });
-      return;
-    }
-    const query = (suggestion.value ?? "").toLowerCase();
-    const options = choices.containers
-      .filter((choice) => choice.name.toLowerCase().includes(query))
-      .slice(0, 100)
-      .map((choice) => ({
-        text: { type: "plain_text" as const, text: `${choice.name} (${choice.image})`.slice(0, 75) },
-        value: choice.name,
-      }));
-    await ack({ options });
-  });
+  // The two pickers of running containers: the source cluster's, and the target cluster's for a consumer.
+  const picker = (action: string, cluster: { block: string; action: string }) =>
+    app.options<"block_suggestion">(action, async ({ body, ack }) => {
+      const suggestion = body as BlockSuggestion & {
+        view?: { private_metadata?: string; state?: { values: ViewValues } };
+      };
+      const metadata = readMetadata(suggestion.view?.private_metadata);
+      const chosen = selected(suggestion.view?.state?.values ?? {}, cluster.block, cluster.action);
+      if (!chosen) {
+        await ack({ options: [] });
+        return;
+      }
+      const invocation = invocationOf(suggestion.team?.id ?? "", suggestion.user.id, metadata.channel);
+      const choices = await containerChoices(services, invocation, chosen, pickerDeadlineMs);
+      if (!choices.ok) {
+        log.info({ cluster: chosen, reason: choices.reason }, "no containers for the link dialog");
+        await ack({ options: [] });
+        return;
+      }
+      const query = (suggestion.value ?? "").toLowerCase();
+      const options = choices.containers
+        .filter((choice) => choice.name.toLowerCase().includes(query))
+        .slice(0, 100)
+        .map((choice) => ({
+          text: { type: "plain_text" as const, text: `${choice.name} (${choice.image})`.slice(0, 75) },
+          value: choice.name,
+        }));
+      await ack({ options });
+    });
+  picker(linkFields.container.action, linkFields.source);
+  picker(linkFields.existing.action, linkFields.target);
 
   // Choosing a container redraws the dialog with the ports it exposes.
   app.action<BlockAction<StaticSelectAction>>(linkFields.container.action, async ({ body, ack, client }) => {
@@ -146,6 +147,7 @@ export function registerLinkDialog(app: App, context: SlackContext): LinkDialog 
       alias: typed(values, linkFields.alias.block, linkFields.alias.action),
       ports: typed(values, portsBlock, linkFields.ports.action),
       web: typed(values, linkFields.consumer.block, linkFields.consumer.action),
+      consumer: selected(values, linkFields.existing.block, linkFields.existing.action),
     });
     if (!checked.ok) {
       const errors: Record<string, string> = {};

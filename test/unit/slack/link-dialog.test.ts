@@ -36,6 +36,7 @@ interface Fields {
   ports?: string;
   portsBlock?: string;
   web?: string;
+  consumer?: string;
 }
 
 /** The dialog's state as Slack sends it back. */
@@ -55,6 +56,12 @@ function stateOf(fields: Fields) {
       alias: { link_alias: text(fields.alias) },
       [fields.portsBlock ?? "ports"]: { link_ports: text(fields.ports) },
       consumer: { link_web: text(fields.web) },
+      existing: {
+        link_consumer: {
+          type: "external_select",
+          selected_option: fields.consumer ? { value: fields.consumer } : null,
+        },
+      },
     },
   };
 }
@@ -76,6 +83,16 @@ const suggest = (h: SlackHarness, source: string | undefined, value = "") =>
     value,
     container: { type: "view", view_id: "VDIALOG" },
     view: dialogView({ source }),
+  });
+
+const suggestConsumer = (h: SlackHarness, target: string | undefined) =>
+  h.interact({
+    type: "block_suggestion",
+    action_id: "link_consumer",
+    block_id: "existing",
+    value: "",
+    container: { type: "view", view_id: "VDIALOG" },
+    view: dialogView({ source: "clustera", container: "app", target }),
   });
 
 const submit = (h: SlackHarness, fields: Fields, user = "UADMIN") =>
@@ -238,6 +255,43 @@ describe("the link dialog", () => {
         target: "app clustera->clusterb",
       }),
     ]);
+  });
+
+  it("offers the target cluster's running containers as a consumer, and links the one chosen", async () => {
+    const lab = memoryEngine();
+    lab.b.run({ name: "worker", Image: "hello-web" });
+    harness = await startSlackHarness({ lab });
+    expect((await suggestConsumer(harness, undefined)).body).toEqual({ options: [] });
+    expect((await suggestConsumer(harness, "clusterb")).body).toEqual({
+      options: [{ text: { type: "plain_text", text: "worker (hello-web)" }, value: "worker" }],
+    });
+
+    const both = await submit(harness, {
+      source: "clustera",
+      container: "app",
+      target: "clusterb",
+      web: "hello-web",
+      consumer: "worker",
+    });
+    expect(both.body).toMatchObject({
+      response_action: "errors",
+      errors: { existing: expect.stringMatching(/^--consumer and --web are mutually exclusive/) },
+    });
+    expect(await lab.engine.list()).toEqual([]);
+
+    const reply = await submit(harness, {
+      source: "clustera",
+      container: "app",
+      target: "clusterb",
+      alias: "helloapp",
+      consumer: "worker",
+    });
+    expect(reply.body).toMatchObject({ response_action: "update" });
+    await harness.waitForApi("chat.postMessage");
+    const [link] = (await lab.engine.list()).map((view) => view.link);
+    expect(link?.consumer).toEqual({ name: "worker" });
+    const worker = await lab.b.inspectContainer("worker");
+    expect(Object.keys(worker?.NetworkSettings.Networks ?? {})).toContain(`ambassador-${link?.id}-target`);
   });
 
   it("refuses a submission from a channel a cluster is not bound to, making nothing", async () => {
