@@ -53,7 +53,8 @@ describe.each(["tls", "kernel", "relay"] as AmbassadorMode[])(
       expect(performance.now() - started).toBeLessThan(1_500);
       expect(ports.searched).toEqual(["clustera", "clusterb", "clusterc", "clusterd"]);
       expect(ports.unreachable.map((u) => u.cluster)).toEqual(["clusterc", "clusterd"]);
-      expect(ports.unreachable[1]?.error).toContain("no answer within 1 s");
+      // Unanswered ARP: the deadline passes first, unless the kernel already knows the address does not answer.
+      expect(ports.unreachable[1]?.error).toMatch(/no answer within 1 s|EHOSTUNREACH/);
       expect(ports.found.map((f) => f.cluster)).toEqual(["clustera", "clusterb"]);
       expect(ports.found[0]?.mappings).toEqual([
         {
