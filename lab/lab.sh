@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Two real Docker Engines on one machine, standing in for two clusters (clustera, clusterb).
+# Three real Docker Engines on one machine, standing in for three clusters (clustera, clusterb, clusterc).
 # Each host is a network namespace on a private bridge, with its own dockerd serving the API over TLS.
 #
-#   lab.sh up      start the lab (harmless when it is already up); prints the two credentials bundles
+#   lab.sh up      start the lab (harmless when it is already up); prints the three credentials bundles
 #   lab.sh down    remove every trace: engines, containers, namespaces, bridge, iptables rules, files
 #   lab.sh status  say whether the lab is up
 #   lab.sh env     print shell variables describing the lab
@@ -16,10 +16,10 @@ SUBNET=10.213.$LAB_ID
 BRIDGE=ambbr$LAB_ID
 LAB_DIR=${AMBASSADOR_LAB_DIR:-/var/lib/ambassador-lab/$LAB_ID}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-HOSTS=(clustera clusterb)
+HOSTS=(clustera clusterb clusterc)
 DEB_PACKAGES=(docker.io iproute2 openssl busybox-static socat haproxy iptables)
 
-host_ip() { case $1 in clustera) echo "$SUBNET.2" ;; clusterb) echo "$SUBNET.3" ;; esac; }
+host_ip() { case $1 in clustera) echo "$SUBNET.2" ;; clusterb) echo "$SUBNET.3" ;; clusterc) echo "$SUBNET.4" ;; esac; }
 host_short() { echo "${1: -1}"; }
 netns_name() { echo "amb$LAB_ID-$1"; }
 exec_root() { echo "/run/amb$LAB_ID-$(host_short "$1")"; }

@@ -6,6 +6,7 @@ import { createImageCheck, type ImageCheck } from "./image-check.js";
 import { type Build, hostOfPart, type LinkPart, linkParts, readConnections } from "./link-parts.js";
 import type { LinkPlan } from "./link-plan.js";
 import { publishedPorts } from "./mappings.js";
+import type { RepairedPart } from "./types.js";
 
 function once<T>(make: () => Promise<T>): () => Promise<T> {
   let made: Promise<T> | undefined;
@@ -35,38 +36,23 @@ async function ensure(build: Build, part: LinkPart): Promise<void> {
   });
 }
 
-/**
- * Makes every part of the link the plan says is missing or stale, in order: the source side beside the target
- * network, then the target ambassador beside the consumer (after it, with legacy links, which name it).
- */
-export async function buildLink(
-  plan: LinkPlan,
-  attempt: Attempt,
-  launcher: AmbassadorLauncher,
-  authority: LinkAuthority,
-  /** Runs first: a new link checks every image it needs before it makes anything. */
-  prepare?: (images: ImageCheck) => Promise<unknown>,
-): Promise<Build> {
-  const build: Build = {
-    plan,
-    attempt,
-    launcher,
-    images: createImageCheck(attempt),
-    credentials: once(() => authority.issue(plan.id)),
-    remade: new Map(),
-    containers: {},
-    connections: [],
-    sourceMappings: [],
-    webMappings: [],
-  };
-  await prepare?.(build.images);
-  const sourceSide = async () => {
-    await ensure(build, linkParts.sourceNetwork);
-    await ensure(build, linkParts.connection);
-    await ensure(build, linkParts.source);
-    await readConnections(build);
-  };
-  await attempt.all([sourceSide(), ensure(build, linkParts.targetNetwork)]);
+/** A link built: its source side, and one build per target sharing the source's connection information. */
+export interface LinkBuild {
+  source: Build;
+  targets: Build[];
+}
+
+/** Every part a build made anew, and why, source side first. */
+export function remadeParts(built: LinkBuild): RepairedPart[] {
+  return [built.source, ...built.targets].flatMap((build) => [...build.remade.values()]);
+}
+
+/** One target's side of the link: its network, then its ambassador beside the consumer, then the consumer's ports. */
+async function buildTarget(build: Build, source: Build, network: Promise<void>): Promise<void> {
+  const { plan, attempt } = build;
+  await network;
+  build.connections = source.connections;
+  build.containers.source = source.containers.source;
   if (plan.wiring === "networks") {
     await attempt.all([ensure(build, linkParts.target), ensure(build, linkParts.web)]);
   } else {
@@ -79,12 +65,68 @@ export async function buildLink(
       publishedPorts(plan.target, web, signal),
     );
   }
-  return build;
+}
+
+/**
+ * Makes every part of the link the plan says is missing or stale: the source side beside every target's network,
+ * then each target's ambassador beside its consumer (after it, with legacy links, which name it), targets at once.
+ */
+export async function buildLink(
+  plan: LinkPlan,
+  attempt: Attempt,
+  launcher: AmbassadorLauncher,
+  authority: LinkAuthority,
+  /** Runs first: a new link checks every image it needs before it makes anything. */
+  prepare?: (images: ImageCheck) => Promise<unknown>,
+): Promise<LinkBuild> {
+  const certificates = plan.targets.flatMap((t) => (t.certificate ? [t.certificate] : []));
+  const source: Build = {
+    plan,
+    attempt,
+    launcher,
+    images: createImageCheck(attempt),
+    credentials: once(() => authority.issue(plan.id, certificates)),
+    remade: new Map(),
+    containers: {},
+    connections: [],
+    sourceMappings: [],
+    webMappings: [],
+  };
+  await prepare?.(source.images);
+  const targets = plan.targets.map(
+    (target): Build => ({
+      ...source,
+      plan: { ...plan, target: target.host, certificate: target.certificate, live: target.live },
+      remade: new Map(),
+      containers: {},
+    }),
+  );
+  const sourceSide = async () => {
+    await ensure(source, linkParts.sourceNetwork);
+    await ensure(source, linkParts.connection);
+    await ensure(source, linkParts.source);
+    await readConnections(source);
+  };
+  const sourceDone = sourceSide();
+  const networks = targets.map((build) => ensure(build, linkParts.targetNetwork));
+  await attempt.all([
+    sourceDone,
+    ...targets.map((build, i) =>
+      buildTarget(
+        build,
+        source,
+        attempt.all([sourceDone, networks[i] as Promise<void>]).then(() => undefined),
+      ),
+    ),
+  ]);
+  return { source, targets };
 }
 
 /** The stored parts a build made anew, which the record drops for the new ones. */
-export function replacedParts(build: Build): LinkResource[] {
-  return Object.values(build.plan.live).flatMap((live) =>
-    live && build.remade.has(live.resource.role) ? [live.resource] : [],
+export function replacedParts(built: LinkBuild): LinkResource[] {
+  return [built.source, ...built.targets].flatMap((build) =>
+    Object.values(build.plan.live).flatMap((live) =>
+      live && build.remade.has(live.resource.role) ? [live.resource] : [],
+    ),
   );
 }

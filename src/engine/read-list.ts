@@ -1,6 +1,6 @@
 import type Docker from "dockerode";
 import type { ClusterDirectory } from "../docker/clusters.js";
-import type { LinkRecord } from "../domain/link.js";
+import { type LinkRecord, linkClusters } from "../domain/link.js";
 import { mapBounded } from "./map-bounded.js";
 import { type ReadOptions, readDeadline } from "./read-deadline.js";
 import type { LinkView, LiveState } from "./types.js";
@@ -43,7 +43,7 @@ export async function readList(
   options: ReadOptions,
   links: readonly LinkRecord[],
 ): Promise<LinkView[]> {
-  const names = [...new Set(links.flatMap((l) => [l.sourceCluster, l.targetCluster]))];
+  const names = [...new Set(links.flatMap(linkClusters))];
   const listings = new Map<string, ReturnType<typeof containerStates>>();
   const left = readDeadline(options.deadlineMs);
   await mapBounded(names, options.concurrency, async (cluster) => {

@@ -1,6 +1,6 @@
 import type { ClusterListing } from "../commands/command.js";
 import type { ClusterProbe } from "../domain/cluster.js";
-import { describeRole, type LinkHealth, type LinkRecord } from "../domain/link.js";
+import { describeRole, type LinkHealth, type LinkRecord, targetClusters } from "../domain/link.js";
 import type { LinkView, PortMapping, ReconcileResult, RepairResult } from "../engine/types.js";
 
 /** `5000/tcp -> 10.0.0.12:32770`, exactly as `docker port` prints it. */
@@ -31,7 +31,7 @@ export function describeLink(view: LinkView): string {
   const link = view.link;
   const alias = link.alias && link.alias !== link.container ? ` as ${link.alias}` : "";
   const web = link.web ? `, web ${link.web.name}` : "";
-  return `${link.id}: ${link.container} ${link.sourceCluster} -> ${link.targetCluster}${alias}${web} (${view.status})`;
+  return `${link.id}: ${link.container} ${link.sourceCluster} -> ${targetClusters(link).join(",")}${alias}${web} (${view.status})`;
 }
 
 export function describeContainers(view: LinkView): string {

@@ -24,7 +24,7 @@ describe("parseCommand", () => {
       input: {
         container: "app",
         sourceCluster: "clustera",
-        targetCluster: "clusterb",
+        targetCluster: ["clusterb"],
         alias: "helloapp",
         ports: [5000, 6000],
         web: "hello-web",
@@ -92,7 +92,7 @@ describe("parseCommand", () => {
     ["link app ClusterA clusterb", /Bad value for <source-cluster> `ClusterA`: a cluster name is/, /^link /],
     ["link app clustera clusterb --web-name web", /--web-name needs --web IMAGE/, /^link /],
     ["ports", /Missing <container>\./, /^ports <container> \[--cluster NAME\]$/],
-    ["teardown a b", /Unexpected argument `b`\./, /^teardown \[<link-id> \| <container>\]$/],
+    ["teardown a b", /Unexpected argument `b`\./, /^teardown \[<link-id> \| <container>\] \[--target CLUSTER\]$/],
     ["list --all", /Unknown option `--all` for `list`\. `list` takes no options\./, /^list$/],
     ['link "app', /Could not read the command: a double quote is not closed\./, undefined],
   ])("refuses %j saying what was wrong and the right usage", (text, message, usage) => {
@@ -197,7 +197,7 @@ describe("parseCommand on any input", () => {
           const result = parseCommand(text);
           expect(result.ok).toBe(true);
           if (result.ok) {
-            expect(result.input).toMatchObject({ container, sourceCluster: source, targetCluster: target });
+            expect(result.input).toMatchObject({ container, sourceCluster: source, targetCluster: [target] });
             if (ports.length) expect((result.input as { ports: number[] }).ports).toEqual(ports);
           }
         },
