@@ -41,6 +41,22 @@ describe("parseCommand", () => {
     ).toEqual(expected);
   });
 
+  it("reads a fan-out to several target clusters, and teardown of one of them", () => {
+    expect(parsed("link app clustera clusterb,clusterc --web hello-web")).toEqual({
+      name: "link",
+      input: {
+        container: "app",
+        sourceCluster: "clustera",
+        targetCluster: ["clusterb", "clusterc"],
+        web: "hello-web",
+      },
+    });
+    expect(parsed("teardown app --target clusterc")).toEqual({
+      name: "teardown",
+      input: { link: "app", target: "clusterc" },
+    });
+  });
+
   it("reads ports, teardown, list, clusters and help", () => {
     expect(parsed("ports web --cluster clusterb")).toEqual({
       name: "ports",
@@ -89,10 +105,29 @@ describe("parseCommand", () => {
       /Bad value for <target-cluster> `clustera`: the source and target clusters must be different\./,
       /^link /,
     ],
+    [
+      "link app clustera clusterb,clusterb",
+      /^Bad value for <target-cluster> `clusterb,clusterb`: clusterb is named twice; name each target cluster once\.$/,
+      /^link /,
+    ],
+    [
+      "link app clustera clusterb,clustera",
+      /^Bad value for <target-cluster> `clusterb,clustera`: the source and target clusters must be different\.$/,
+      /^link /,
+    ],
+    [
+      "link app clustera clusterb,",
+      /^Bad value for <target-cluster> `clusterb,`: a cluster name is/,
+      /^link /,
+    ],
     ["link app ClusterA clusterb", /Bad value for <source-cluster> `ClusterA`: a cluster name is/, /^link /],
     ["link app clustera clusterb --web-name web", /--web-name needs --web IMAGE/, /^link /],
     ["ports", /Missing <container>\./, /^ports <container> \[--cluster NAME\]$/],
-    ["teardown a b", /Unexpected argument `b`\./, /^teardown \[<link-id> \| <container>\] \[--target CLUSTER\]$/],
+    [
+      "teardown a b",
+      /Unexpected argument `b`\./,
+      /^teardown \[<link-id> \| <container>\] \[--target CLUSTER\]$/,
+    ],
     ["list --all", /Unknown option `--all` for `list`\. `list` takes no options\./, /^list$/],
     ['link "app', /Could not read the command: a double quote is not closed\./, undefined],
   ])("refuses %j saying what was wrong and the right usage", (text, message, usage) => {
