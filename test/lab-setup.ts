@@ -53,7 +53,7 @@ export default async function setup(project: TestProject) {
     } catch (error) {
       const stderr = (error as { stderr?: string }).stderr ?? String(error);
       throw new Error(
-        `The lab (two Docker Engines) did not start, so integration tests cannot run:\n${stderr.trim()}\n` +
+        `The lab (three Docker Engines) did not start, so integration tests cannot run:\n${stderr.trim()}\n` +
           "Fix the cause above and run `npm run lab:up` to check, or set AMBASSADOR_SKIP_LAB=1 to run unit tests only.",
       );
     }
