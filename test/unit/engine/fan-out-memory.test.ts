@@ -152,3 +152,32 @@ describe("teardown --target", () => {
     expect(lab.links.get(made.link.id)).toEqual(made.link);
   });
 });
+
+describe("fan-out time", () => {
+  it("to three targets is at most 1.5× a link to one, every Docker call taking 5 ms (medians of 5 runs)", async () => {
+    const hosts = ["clustera", "clusterb", "clusterc", "clusterd"].map(
+      (name, i) => new MemoryDockerHost({ latencyMs: 5, name, advertise: `10.0.0.${12 + i}` }),
+    );
+    hosts[0]?.run({ name: "app", Image: "hello-app" });
+    const engine = createLinkEngine({
+      authority: testAuthority(),
+      clusters: new MemoryClusterDirectory(hosts),
+      links: new MemoryLinks(),
+      deadlines: { handshake: 50 },
+    });
+    const times: Record<"one" | "three", number[]> = { one: [], three: [] };
+    for (let run = 0; run < 5; run++) {
+      for (const [kind, targets] of [
+        ["one", ["clusterb"]],
+        ["three", ["clusterb", "clusterc", "clusterd"]],
+      ] as const) {
+        const started = performance.now();
+        const made = await engine.link("app", "clustera", targets, { web: "hello-web" }, context);
+        times[kind].push(performance.now() - started);
+        await engine.teardown(made.link.id, context);
+      }
+    }
+    const median = (values: number[]) => [...values].sort((x, y) => x - y)[2] as number;
+    expect(median(times.three) / median(times.one)).toBeLessThanOrEqual(1.5);
+  });
+});
