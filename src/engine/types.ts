@@ -106,7 +106,8 @@ export type LiveState = "running" | "stopped" | "missing" | "unreachable";
 export interface LinkView {
   link: LinkRecord;
   status: LinkStatus;
-  containers: { cluster: string; role: string; name: string; state: LiveState }[];
+  /** Each container with its live state; a consumer and the source ambassador with their published ports. */
+  containers: { cluster: string; role: string; name: string; state: LiveState; mappings?: PortMapping[] }[];
   health?: LinkHealth;
 }
 

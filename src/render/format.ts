@@ -35,7 +35,12 @@ export function describeLink(view: LinkView): string {
 }
 
 export function describeContainers(view: LinkView): string {
-  return view.containers.map((c) => `${c.cluster} ${c.name} ${c.state}`).join(", ");
+  return view.containers
+    .map((c) => {
+      const urls = c.role === "web" ? (c.mappings ?? []).flatMap((m) => (m.url ? [m.url] : [])) : [];
+      return `${c.cluster} ${c.name} ${c.state}${urls.length ? ` ${urls.join(" ")}` : ""}`;
+    })
+    .join(", ");
 }
 
 /** A Docker URL without any user name or password in it. */
@@ -93,7 +98,12 @@ export function statusLines(view: LinkView): string[] {
     health ? `Health: ${describeHealth(health)}` : "Health: not checked yet",
     ...(health?.problems ?? []).map((problem) => `  • ${problem}`),
     "Containers:",
-    ...view.containers.map((c) => `  ${describeRole(c.role)} ${c.name} on ${c.cluster}: ${c.state}`),
+    ...view.containers.flatMap((c) => [
+      `  ${describeRole(c.role)} ${c.name} on ${c.cluster}: ${c.state}`,
+      ...(c.mappings ?? []).map(
+        (m) => `    ${formatMapping(m)}${m.url && c.role === "web" ? `   ${m.url}` : ""}`,
+      ),
+    ]),
     `Connection: ${link.connections.map((c) => `${c.port} -> ${c.address}`).join(", ") || "none"}`,
     `Protection: ${describeProtection(link)}`,
   ];

@@ -4,6 +4,7 @@ import { createLinkEngine } from "../../../src/engine/link-engine.js";
 import { LinkStepError } from "../../../src/engine/step-errors.js";
 import type { RequestContext } from "../../../src/engine/types.js";
 import { UserError } from "../../../src/errors.js";
+import { renderText } from "../../../src/render/text.js";
 import { MemoryClusterDirectory, MemoryDockerHost } from "../../support/memory-docker.js";
 import { MemoryLinks, testAuthority } from "../../support/memory-links.js";
 
@@ -114,6 +115,29 @@ describe("a link fanned out to two targets", () => {
     for (const host of [lab.a, lab.b, lab.c]) {
       expect(await labelled(host)).toEqual({ containers: [], networks: [] });
     }
+  });
+});
+
+describe("what link, status and list answer", () => {
+  it("names every target with its consumer's URL and mappings", async () => {
+    const lab = setup();
+    const made = await lab.fanOut();
+    const [onB, onC] = made.targets.map((t) => t.webUrls[0] as string);
+    const linked = renderText({ kind: "link", result: made });
+    expect(linked).toContain("Linked app from clustera to clusterb, clusterc as app");
+    expect(linked).toContain(`Web: ${onB} (clusterb)`);
+    expect(linked).toContain(`Web: ${onC} (clusterc)`);
+    const [view] = await lab.engine.list();
+    if (!view) throw new Error("no link listed");
+    const status = renderText({ kind: "status", view });
+    expect(status).toContain(`-> clusterb,clusterc`);
+    for (const url of [onB, onC] as string[]) {
+      const port = url.split(":").at(-1);
+      expect(status).toMatch(new RegExp(`\\d+/tcp -> 10\\.0\\.0\\.1[34]:${port}   ${url}`));
+    }
+    const list = renderText({ kind: "list", links: [view] });
+    expect(list).toContain(onB);
+    expect(list).toContain(onC);
   });
 });
 
