@@ -9,7 +9,8 @@
 #   tls     HAProxy, mutual TLS 1.3 on one side of every port; AMBASSADOR_TLS_ROLE says which:
 #             server  TLS in, plain out (beside the source container)
 #             client  plain in, TLS out (beside the consumer, towards the server's published port)
-#           AMBASSADOR_TLS_PEER is the common name the peer's certificate must carry. The CA (ca.pem) and this
+#           AMBASSADOR_TLS_PEER is the common name the peer's certificate must carry (a server may accept several,
+#           comma-separated: one per target of a fanned-out link). The CA (ca.pem) and this
 #           side's certificate followed by its key (cert.pem) are files in /run/ambassador/tls, put there
 #           before the container starts.
 #   auto    kernel when the container allows it, else relay (default); never tls
@@ -219,7 +220,7 @@ haproxy_config() {
     printf 'frontend in%s\n' "$listen"
     if [ "$AMBASSADOR_TLS_ROLE" = server ]; then
       printf '  bind :%s %s\n' "$listen" "$tls"
-      printf '  tcp-request session reject unless { ssl_c_s_dn(CN) -m str %s }\n' "$AMBASSADOR_TLS_PEER"
+      printf '  tcp-request session reject unless { ssl_c_s_dn(CN) -m str %s }\n' "$(echo "$AMBASSADOR_TLS_PEER" | tr ',' ' ')"
     else
       printf '  bind :%s\n' "$listen"
     fi
@@ -254,8 +255,10 @@ check_tls() {
   esac
   [ -n "${AMBASSADOR_TLS_PEER:-}" ] ||
     fail "tls mode needs AMBASSADOR_TLS_PEER, the common name the peer's certificate must carry"
-  case $AMBASSADOR_TLS_PEER in
-    *[!A-Za-z0-9._-]*) fail "AMBASSADOR_TLS_PEER may hold only letters, digits, '.', '_' and '-', got '$AMBASSADOR_TLS_PEER'" ;;
+  case $AMBASSADOR_TLS_ROLE/$AMBASSADOR_TLS_PEER in
+    server/*,,* | server/,* | server/*,) fail "AMBASSADOR_TLS_PEER must be common names separated by single commas, got '$AMBASSADOR_TLS_PEER'" ;;
+    server/*[!A-Za-z0-9._,-]*) fail "AMBASSADOR_TLS_PEER may hold only letters, digits, '.', '_', '-' and (for a server) ',', got '$AMBASSADOR_TLS_PEER'" ;;
+    client/*[!A-Za-z0-9._-]*) fail "AMBASSADOR_TLS_PEER may hold only letters, digits, '.', '_' and '-', got '$AMBASSADOR_TLS_PEER'" ;;
   esac
   missing=""
   for file in ca.pem cert.pem; do

@@ -127,6 +127,7 @@ export function syntheticLink(index: number, source: string, target: string): Li
     alias: "helloapp",
     sourceCluster: source,
     targetCluster: target,
+    targets: [{ cluster: target }],
     ports: [5000],
     wiring: "networks",
     connections: [{ port: 5000, address: `${source}:${30000 + (index % 30000)}` }],

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Two real Docker Engines on one machine, standing in for two clusters (clustera, clusterb).
+# Three real Docker Engines on one machine, standing in for three clusters (clustera, clusterb, clusterc).
 # Each host is a network namespace on a private bridge, with its own dockerd serving the API over TLS.
 #
-#   lab.sh up      start the lab (harmless when it is already up); prints the two credentials bundles, registers
-#                  the hosts as clustera and clusterb in the bot's store (AMBASSADOR_STORE, default
+#   lab.sh up      start the lab (harmless when it is already up); prints the three credentials bundles, registers
+#                  the hosts as clustera, clusterb and clusterc in the bot's store (AMBASSADOR_STORE, default
 #                  ./data/ambassador.json) and starts `app` (hello-app) on clustera
 #     --no-register  do not touch the store
 #     --no-app       do not start `app`
@@ -25,10 +25,10 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
 # One line per cluster `up` registered: store, name, Docker URL; `down` removes exactly those.
 REGISTERED=$LAB_DIR/registered
-HOSTS=(clustera clusterb)
+HOSTS=(clustera clusterb clusterc)
 DEB_PACKAGES=(docker.io iproute2 openssl busybox-static socat haproxy iptables)
 
-host_ip() { case $1 in clustera) echo "$SUBNET.2" ;; clusterb) echo "$SUBNET.3" ;; esac; }
+host_ip() { case $1 in clustera) echo "$SUBNET.2" ;; clusterb) echo "$SUBNET.3" ;; clusterc) echo "$SUBNET.4" ;; esac; }
 host_short() { echo "${1: -1}"; }
 netns_name() { echo "amb$LAB_ID-$1"; }
 exec_root() { echo "/run/amb$LAB_ID-$(host_short "$1")"; }

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { promisify } from "node:util";
 import type { TestProject } from "vitest/node";
-import type { LabInfo } from "./lab.js";
+import type { LabHost, LabInfo } from "./lab.js";
 
 const run = promisify(execFile);
 const script = new URL("../lab/lab.sh", import.meta.url).pathname;
@@ -19,7 +19,7 @@ async function readLabInfo(): Promise<LabInfo> {
       .filter((line) => line.includes("="))
       .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
   );
-  const host = (name: "clustera" | "clusterb") => {
+  const host = (name: LabHost["name"]) => {
     const key = name.toUpperCase();
     return {
       name,
@@ -36,6 +36,7 @@ async function readLabInfo(): Promise<LabInfo> {
     bridgeIp: env.LAB_BRIDGE_IP ?? "",
     clustera: host("clustera"),
     clusterb: host("clusterb"),
+    clusterc: host("clusterc"),
   };
   await readFile(info.clustera.envFile);
   return info;
@@ -53,7 +54,7 @@ export default async function setup(project: TestProject) {
     } catch (error) {
       const stderr = (error as { stderr?: string }).stderr ?? String(error);
       throw new Error(
-        `The lab (two Docker Engines) did not start, so integration tests cannot run:\n${stderr.trim()}\n` +
+        `The lab (three Docker Engines) did not start, so integration tests cannot run:\n${stderr.trim()}\n` +
           "Fix the cause above and run `npm run lab:up` to check, or set AMBASSADOR_SKIP_LAB=1 to run unit tests only.",
       );
     }

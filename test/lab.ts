@@ -6,7 +6,7 @@ import { createDockerClient, type DockerEndpoint } from "../src/docker/docker-cl
 import { demuxLogs } from "../src/docker/dockerode-host.js";
 
 export interface LabHost {
-  name: "clustera" | "clusterb";
+  name: "clustera" | "clusterb" | "clusterc";
   ip: string;
   envFile: string;
   socket: string;
@@ -14,13 +14,14 @@ export interface LabHost {
   pidfile: string;
 }
 
-/** The two Docker Engines the integration tests run against. */
+/** The three Docker Engines the integration tests run against. */
 export interface LabInfo {
   id: string;
   dir: string;
   bridgeIp: string;
   clustera: LabHost;
   clusterb: LabHost;
+  clusterc: LabHost;
 }
 
 declare module "vitest" {

@@ -1,6 +1,7 @@
 import type { ClusterDirectory } from "../docker/clusters.js";
 import type { Actor } from "../domain/actor.js";
 import type { ClusterSummary } from "../domain/cluster.js";
+import { linkClusters } from "../domain/link.js";
 import { UserError } from "../errors.js";
 import type { CommandSpec, Invocation } from "./command.js";
 import type { Services } from "./services.js";
@@ -65,13 +66,13 @@ export function assertChannelAllowed(
   }
 }
 
-/** The link a reference names, once this invocation may act on it: both of its clusters allow the channel. */
+/** The link a reference names, once this invocation may act on it: every cluster it touches allows the channel. */
 export function findAuthorised(
   services: Pick<Services, "engine" | "clusters">,
   invocation: Invocation,
   ref: string,
 ) {
   const link = services.engine.find(ref);
-  assertChannelAllowed([link.sourceCluster, link.targetCluster], invocation, services.clusters);
+  assertChannelAllowed(linkClusters(link), invocation, services.clusters);
   return link;
 }

@@ -7,7 +7,11 @@ export const LinkInput = z
   .object({
     container: ContainerName,
     sourceCluster: ClusterName,
-    targetCluster: ClusterName,
+    /** One target cluster, or several comma-separated (`clusterb,clusterc`) for one source side serving each. */
+    targetCluster: z
+      .string()
+      .transform((text) => text.split(","))
+      .pipe(z.array(ClusterName)),
     alias: Alias.optional(),
     ports: z.array(PortText).optional(),
     web: ImageName.optional(),
@@ -16,7 +20,7 @@ export const LinkInput = z
     legacyLinks: z.boolean().optional(),
     plaintext: z.boolean().optional(),
   })
-  .refine((input) => input.sourceCluster !== input.targetCluster, {
+  .refine((input) => !input.targetCluster.includes(input.sourceCluster), {
     message: "the source and target clusters must be different",
     path: ["targetCluster"],
   })
@@ -30,6 +34,21 @@ export const LinkInput = z
       "--consumer cannot be used with --legacy-links: a Docker link is set only when a container is created, and the consumer already runs; drop --legacy-links",
     path: ["consumer"],
   })
+  .refine((input) => input.consumer === undefined || input.targetCluster.length === 1, {
+    message:
+      "--consumer links one running container on one target cluster; name a single target cluster, or use --web to start a consumer on each",
+    path: ["consumer"],
+  })
+  .superRefine((input, context) => {
+    const repeated = input.targetCluster.find((name, i) => input.targetCluster.indexOf(name) !== i);
+    if (repeated) {
+      context.addIssue({
+        code: "custom",
+        message: `${repeated} is named twice; name each target cluster once`,
+        path: ["targetCluster"],
+      });
+    }
+  })
   .refine((input) => input.webName === undefined || input.web !== undefined, {
     message: "--web-name needs --web IMAGE",
     path: ["webName"],
@@ -38,7 +57,8 @@ export type LinkInput = z.infer<typeof LinkInput>;
 
 export const linkCommand = defineCommand({
   name: "link",
-  summary: "Connect a container on one cluster to consumers on another through two ambassadors.",
+  summary:
+    "Connect a container on one cluster to consumers on another (or several, comma-separated: one source side serving each) through ambassadors.",
   example: "link app clustera clusterb --alias helloapp --web hello-web",
   positionals: [{ name: "container" }, { name: "source-cluster" }, { name: "target-cluster" }],
   options: [
@@ -66,9 +86,10 @@ export const linkCommand = defineCommand({
   ],
   schema: LinkInput,
   mutating: true,
-  clustersOf: (input) => [input.sourceCluster, input.targetCluster],
-  progress: (input) => `Linking ${input.container} from ${input.sourceCluster} to ${input.targetCluster}…`,
-  target: (input) => `${input.container} ${input.sourceCluster}->${input.targetCluster}`,
+  clustersOf: (input) => [input.sourceCluster, ...input.targetCluster],
+  progress: (input) =>
+    `Linking ${input.container} from ${input.sourceCluster} to ${input.targetCluster.join(", ")}…`,
+  target: (input) => `${input.container} ${input.sourceCluster}->${input.targetCluster.join(",")}`,
   async run(input, { services, invocation }) {
     const result = await services.engine.link(
       input.container,

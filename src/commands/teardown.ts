@@ -1,14 +1,15 @@
 import { z } from "zod";
-import type { LinkRecord } from "../domain/link.js";
+import { type LinkRecord, linkClusters } from "../domain/link.js";
 import { UserError } from "../errors.js";
 import { assertChannelAllowed } from "./authorize.js";
 import { type CommandContext, type CommandResult, defineCommand } from "./command.js";
 
 type ChoiceResult = Extract<CommandResult, { kind: "teardown-choice" }>;
 
+import { ClusterName } from "../domain/cluster.js";
 import { LinkRef } from "../domain/values.js";
 
-export const TeardownInput = z.object({ link: LinkRef.optional() });
+export const TeardownInput = z.object({ link: LinkRef.optional(), target: ClusterName.optional() });
 export type TeardownInput = z.infer<typeof TeardownInput>;
 
 /** The only link of this channel, or the choice among several; none is an error that says what to do. */
@@ -29,11 +30,18 @@ async function channelLink({ services, invocation }: CommandContext): Promise<Li
 
 export const teardownCommand = defineCommand({
   name: "teardown",
-  usage: "teardown [<link-id> | <container>]",
+  usage: "teardown [<link-id> | <container>] [--target CLUSTER]",
   summary:
-    "Remove everything a link created, on both hosts. With no argument: the only link of this channel; when there are several, they are listed and nothing is removed.",
+    "Remove everything a link created, on every host; with --target, only that target of a fanned-out link, the others left working. With no argument: the only link of this channel; when there are several, they are listed and nothing is removed.",
   example: "teardown web",
   positionals: [{ name: "link", optional: true }],
+  options: [
+    {
+      name: "target",
+      value: "CLUSTER",
+      help: "remove only this target cluster of the link (its ambassador, consumer and network)",
+    },
+  ],
   schema: TeardownInput,
   mutating: true,
   progress: (input) => (input.link ? `Tearing down ${input.link}…` : "Looking for this channel's links…"),
@@ -42,11 +50,12 @@ export const teardownCommand = defineCommand({
     const { services, invocation } = context;
     const link = input.link === undefined ? await channelLink(context) : services.engine.find(input.link);
     if ("kind" in link) return link;
-    assertChannelAllowed([link.sourceCluster, link.targetCluster], invocation, services.clusters);
-    const result = await services.engine.teardown(link.id, {
-      actor: invocation.actor,
-      channel: invocation.channel,
-    });
+    assertChannelAllowed(linkClusters(link), invocation, services.clusters);
+    const result = await services.engine.teardown(
+      link.id,
+      { actor: invocation.actor, channel: invocation.channel },
+      { target: input.target },
+    );
     return { kind: "teardown", result };
   },
 });

@@ -38,11 +38,16 @@ export const LinkHealth = z.object({
 });
 export type LinkHealth = z.infer<typeof LinkHealth>;
 
-export const LinkRecord = z.object({
+/** One cluster a link serves, and the common name its target ambassador's certificate carries (mTLS links). */
+export const LinkTarget = z.object({ cluster: z.string(), certificate: z.string().optional() });
+export type LinkTarget = z.infer<typeof LinkTarget>;
+
+const linkFields = {
   id: z.string(),
   container: z.string(),
   alias: z.string(),
   sourceCluster: z.string(),
+  /** The first of `targets`. */
   targetCluster: z.string(),
   ports: z.array(z.number().int()),
   wiring: z.enum(["networks", "legacy-links"]),
@@ -60,8 +65,28 @@ export const LinkRecord = z.object({
   createdBy: Actor,
   channel: z.string().optional(),
   health: LinkHealth.optional(),
-});
+};
+
+/** A link as stores before version 4 kept it: one target, `targetCluster`. */
+export const SingleTargetLinkRecord = z.object(linkFields);
+export type SingleTargetLinkRecord = z.infer<typeof SingleTargetLinkRecord>;
+
+/**
+ * A link: one source side serving every target, each target with its own ambassador, network, consumer and
+ * certificate (its resources are those on its cluster).
+ */
+export const LinkRecord = z.object({ ...linkFields, targets: z.array(LinkTarget).min(1) });
 export type LinkRecord = z.infer<typeof LinkRecord>;
+
+/** The clusters a link serves, in the order they were asked for. */
+export function targetClusters(link: Pick<LinkRecord, "targets">): string[] {
+  return link.targets.map((target) => target.cluster);
+}
+
+/** Every cluster a link touches: its source, then its targets. */
+export function linkClusters(link: Pick<LinkRecord, "sourceCluster" | "targets">): string[] {
+  return [link.sourceCluster, ...targetClusters(link)];
+}
 
 /** Where links are kept (the store); every write goes through one serialised path. */
 export interface LinkRepository {

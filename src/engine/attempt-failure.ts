@@ -12,7 +12,7 @@ export async function failAttempt(
   attempt: Attempt,
   error: unknown,
   operation: "link" | "repair",
-  clusters: readonly [string, string],
+  clusters: readonly [string, ...string[]],
   logger: EngineLogger | undefined,
   options: { kept?: readonly LinkResource[]; keep?: (left: LeftResource[]) => Promise<void> } = {},
 ): Promise<never> {

@@ -50,3 +50,12 @@ export async function admittedFrom(core: EngineCore, targetCluster: string): Pro
     `Cannot tell which addresses ${targetCluster} connects from (its advertise address ${advertise} is not an IPv4 address that resolves); register it with --egress CIDR (ambassador clusters add ${targetCluster} … --egress 10.0.0.0/24).`,
   );
 }
+
+/** What a source ambassador serving several targets admits: the union of their egress addresses. */
+export async function admittedFromAll(
+  core: EngineCore,
+  targetClusters: readonly string[],
+): Promise<string[]> {
+  const each = await Promise.all(targetClusters.map((cluster) => admittedFrom(core, cluster)));
+  return [...new Set(each.flat())];
+}

@@ -6,6 +6,7 @@ import { createImageCheck, type ImageCheck } from "./image-check.js";
 import { type Build, hostOfPart, type LinkPart, linkParts, readConnections } from "./link-parts.js";
 import type { LinkPlan } from "./link-plan.js";
 import { publishedPorts } from "./mappings.js";
+import type { RepairedPart } from "./types.js";
 
 function once<T>(make: () => Promise<T>): () => Promise<T> {
   let made: Promise<T> | undefined;
@@ -35,9 +36,56 @@ async function ensure(build: Build, part: LinkPart): Promise<void> {
   });
 }
 
+/** A link built: its source side, and one build per target sharing the source's connection information. */
+export interface LinkBuild {
+  source: Build;
+  targets: Build[];
+}
+
+/** Every part a build made anew, and why, source side first. */
+export function remadeParts(built: LinkBuild): RepairedPart[] {
+  return [built.source, ...built.targets].flatMap((build) => [...build.remade.values()]);
+}
+
 /**
- * Makes every part of the link the plan says is missing or stale, in order: the source side beside the target
- * network, then the target ambassador beside the consumer (after it, with legacy links, which name it).
+ * One target's side of the link: its ambassador once the source's published ports are known, beside its consumer
+ * (after it, with legacy links, which name it), then the consumer's ports.
+ */
+async function buildTarget(
+  build: Build,
+  source: Build,
+  sourcePorts: Promise<void>,
+  network: Promise<void>,
+): Promise<void> {
+  const { plan, attempt } = build;
+  const targetSide = (async () => {
+    await attempt.all([sourcePorts, network]);
+    build.connections = source.connections;
+    build.containers.source = source.containers.source;
+    await ensure(build, linkParts.target);
+  })();
+  const webSide = (async () => {
+    await network;
+    if (plan.wiring === "legacy-links") await targetSide;
+    await ensure(build, linkParts.web);
+  })();
+  // A consumer that already runs only joins the target network (never with legacy links, which it cannot have).
+  const consumerSide = (async () => {
+    await network;
+    await ensure(build, linkParts.consumer);
+  })();
+  await attempt.all([targetSide, webSide, consumerSide]);
+  const web = build.containers.web ?? plan.consumer;
+  if (web) {
+    build.webMappings = await attempt.step("read web ports", plan.target.name, (signal) =>
+      publishedPorts(plan.target, web, signal),
+    );
+  }
+}
+
+/**
+ * Makes every part of the link the plan says is missing or stale: the source side beside every target's network,
+ * then each target's side, targets at once, each starting as soon as the source ambassador runs.
  */
 export async function buildLink(
   plan: LinkPlan,
@@ -46,65 +94,64 @@ export async function buildLink(
   authority: LinkAuthority,
   /** Runs first: a new link checks every image it needs before it makes anything. */
   prepare?: (images: ImageCheck) => Promise<unknown>,
-): Promise<Build> {
-  const build: Build = {
+): Promise<LinkBuild> {
+  const certificates = plan.targets.flatMap((t) => (t.certificate ? [t.certificate] : []));
+  const source: Build = {
     plan,
     attempt,
     launcher,
     images: createImageCheck(attempt),
-    credentials: once(() => authority.issue(plan.id)),
+    credentials: once(() => authority.issue(plan.id, certificates)),
     remade: new Map(),
     containers: {},
     connections: [],
     sourceMappings: [],
     webMappings: [],
   };
-  await prepare?.(build.images);
+  await prepare?.(source.images);
   // The certificates are made while the networks are.
-  if (plan.protection === "mtls") build.credentials().catch(() => undefined);
+  if (plan.protection === "mtls") source.credentials().catch(() => undefined);
   const sourceStarted = new Promise<void>((resolve) => {
-    build.onSourceStarted = (container) => {
-      build.containers.source = container;
+    source.onSourceStarted = (container) => {
+      source.containers.source = container;
       resolve();
     };
   });
-  const sourceSide = (async () => {
-    await ensure(build, linkParts.sourceNetwork);
-    await ensure(build, linkParts.connection);
-    await ensure(build, linkParts.source);
+  const targets = plan.targets.map(
+    (target): Build => ({
+      ...source,
+      plan: { ...plan, target: target.host, certificate: target.certificate, live: target.live },
+      remade: new Map(),
+      containers: {},
+      onSourceStarted: undefined,
+    }),
+  );
+  const sourceDone = (async () => {
+    await ensure(source, linkParts.sourceNetwork);
+    await ensure(source, linkParts.connection);
+    await ensure(source, linkParts.source);
   })();
-  const targetNetwork = ensure(build, linkParts.targetNetwork);
-  // The target needs only where the source ambassador publishes, which Docker knows once it runs: the target
-  // side is made while the source ambassador is still getting ready.
-  const targetSide = (async () => {
-    await Promise.race([sourceStarted, sourceSide]);
-    await readConnections(build);
-    await targetNetwork;
-    await ensure(build, linkParts.target);
+  // The targets need only where the source ambassador publishes, which Docker knows once it runs: they are made
+  // while it is still getting ready.
+  const sourcePorts = (async () => {
+    await Promise.race([sourceStarted, sourceDone]);
+    await readConnections(source);
   })();
-  const webSide = (async () => {
-    await targetNetwork;
-    if (plan.wiring === "legacy-links") await targetSide;
-    await ensure(build, linkParts.web);
-  })();
-  // A consumer that already runs only joins the target network (never with legacy links, which it cannot have).
-  const consumerSide = (async () => {
-    await targetNetwork;
-    await ensure(build, linkParts.consumer);
-  })();
-  await attempt.all([sourceSide, targetNetwork, targetSide, webSide, consumerSide]);
-  const web = build.containers.web ?? plan.consumer;
-  if (web) {
-    build.webMappings = await attempt.step("read web ports", plan.target.name, (signal) =>
-      publishedPorts(plan.target, web, signal),
-    );
-  }
-  return build;
+  const networks = targets.map((build) => ensure(build, linkParts.targetNetwork));
+  await attempt.all([
+    sourceDone,
+    sourcePorts,
+    ...networks,
+    ...targets.map((build, i) => buildTarget(build, source, sourcePorts, networks[i] as Promise<void>)),
+  ]);
+  return { source, targets };
 }
 
 /** The stored parts a build made anew, which the record drops for the new ones. */
-export function replacedParts(build: Build): LinkResource[] {
-  return Object.values(build.plan.live).flatMap((live) =>
-    live && build.remade.has(live.resource.role) ? [live.resource] : [],
+export function replacedParts(built: LinkBuild): LinkResource[] {
+  return [built.source, ...built.targets].flatMap((build) =>
+    Object.values(build.plan.live).flatMap((live) =>
+      live && build.remade.has(live.resource.role) ? [live.resource] : [],
+    ),
   );
 }

@@ -1,12 +1,13 @@
 import type Docker from "dockerode";
 import type { DockerHost } from "../docker/docker-host.js";
 import type { LinkRecord } from "../domain/link.js";
+import { targetCertificateName } from "../domain/pki.js";
 import { Alias, Port } from "../domain/values.js";
 import { UserError } from "../errors.js";
 import type { Attempt } from "./attempt.js";
 import { failAttempt } from "./attempt-failure.js";
 import { closeNames } from "./close-names.js";
-import { admittedFrom, type EngineCore, newAttempt } from "./engine-core.js";
+import { admittedFromAll, type EngineCore, newAttempt } from "./engine-core.js";
 import { webImageFix } from "./image-check.js";
 import { linkIdOf } from "./labels.js";
 import { buildLink } from "./link-build.js";
@@ -14,7 +15,7 @@ import { describeExisting, sameLink } from "./link-existing.js";
 import type { LinkPlan } from "./link-plan.js";
 import { urlsOf } from "./mappings.js";
 import { byRoleOrder } from "./resource-removal.js";
-import type { LinkOptions, LinkResult, RequestContext } from "./types.js";
+import type { LinkOptions, LinkResult, RequestContext, TargetResult } from "./types.js";
 
 async function findSourceContainer(on: DockerHost, ref: string, signal: AbortSignal) {
   const info = await on.inspectContainer(ref, { signal });
@@ -90,21 +91,21 @@ function carried(info: Docker.ContainerInspectInfo, on: DockerHost, options: Lin
   return { name, alias, ports };
 }
 
-/** Makes a new link (or returns the identical one that exists), all or nothing on both hosts. */
+/** Makes a new link (or returns the identical one that exists), all or nothing on every host it touches. */
 export async function createLink(
   core: EngineCore,
   containerRef: string,
   sourceCluster: string,
-  targetCluster: string,
+  targetClusters: readonly string[],
   options: LinkOptions,
   context: RequestContext,
 ): Promise<LinkResult> {
   const source = core.clusters.host(sourceCluster);
-  const target = core.clusters.host(targetCluster);
+  const targets = targetClusters.map((cluster) => core.clusters.host(cluster));
   const attempt = newAttempt(core, core.newId());
   core.making.add(attempt.linkId);
   try {
-    return await attemptLink(core, attempt, source, target, containerRef, options, context);
+    return await attemptLink(core, attempt, source, targets, containerRef, options, context);
   } finally {
     core.making.delete(attempt.linkId);
   }
@@ -114,22 +115,26 @@ async function attemptLink(
   core: EngineCore,
   attempt: Attempt,
   source: DockerHost,
-  target: DockerHost,
+  targets: DockerHost[],
   containerRef: string,
   options: LinkOptions,
   context: RequestContext,
 ): Promise<LinkResult> {
-  const [sourceCluster, targetCluster] = [source.name, target.name];
+  const sourceCluster = source.name;
+  const targetClusters = targets.map((target) => target.name);
   const wiring = options.legacyLinks ? "legacy-links" : "networks";
-  if (options.consumer && (options.legacyLinks || options.web)) {
+  if (options.consumer && (options.legacyLinks || options.web || targets.length > 1)) {
     throw new UserError(
       "invalid-consumer",
       options.web
         ? "--consumer and --web are mutually exclusive: --web starts a new consumer, --consumer links one that runs; pass one."
-        : "--consumer cannot be used with --legacy-links: a Docker link is set only when a container is created, and the consumer already runs; drop --legacy-links.",
+        : options.legacyLinks
+          ? "--consumer cannot be used with --legacy-links: a Docker link is set only when a container is created, and the consumer already runs; drop --legacy-links."
+          : "--consumer links one running container on one target cluster; name a single target cluster, or use --web to start a consumer on each.",
     );
   }
   const consumerRef = options.consumer;
+  const target = targets[0] as DockerHost;
   let plan: LinkPlan | undefined;
   try {
     const [info, consumer] = await attempt.all([
@@ -147,7 +152,7 @@ async function attemptLink(
       container: name,
       alias,
       sourceCluster,
-      targetCluster,
+      targetClusters,
       ports,
       wiring,
       web,
@@ -162,8 +167,9 @@ async function attemptLink(
         `Container "${name}" on ${source.name} is ${info.State.Status}, not running; start it first (docker start ${name}).`,
       );
     }
+    const linkId = attempt.linkId;
     plan = {
-      id: attempt.linkId,
+      id: linkId,
       app: { name, id: info.Id, networks: Object.keys(info.NetworkSettings.Networks ?? {}) },
       alias,
       ports,
@@ -174,16 +180,21 @@ async function attemptLink(
       actor: context.actor,
       protection,
       mode: options.mode ?? core.mode,
-      admit: await admittedFrom(core, targetCluster),
+      admit: await admittedFromAll(core, targetClusters),
       source,
-      target,
+      targets: targets.map((host) => ({
+        host,
+        certificate: protection === "mtls" ? targetCertificateName(linkId, host.name) : undefined,
+        live: {},
+      })),
+      target: targets[0] as DockerHost,
       live: {},
     };
     return await makeLink(core, attempt, plan);
   } catch (error) {
     if (error instanceof UserError && attempt.created.length === 0) throw error;
     const made = plan;
-    return failAttempt(attempt, error, "link", [source.name, target.name], core.logger, {
+    return failAttempt(attempt, error, "link", [source.name, ...targetClusters], core.logger, {
       keep: async (left) => {
         if (made) await core.links.save(recordOf(core, made, "partial", left));
       },
@@ -194,26 +205,43 @@ async function attemptLink(
 async function makeLink(core: EngineCore, attempt: Attempt, plan: LinkPlan): Promise<LinkResult> {
   const ambassador = { image: core.launcher.image, what: "ambassador" } as const;
   const web = plan.web ? [{ image: plan.web.image, what: "web" as const, fix: webImageFix }] : [];
-  const build = await buildLink(plan, attempt, core.launcher, core.authority, (images) =>
-    attempt.all([images.ensure(plan.source, [ambassador]), images.ensure(plan.target, [ambassador, ...web])]),
+  const built = await buildLink(plan, attempt, core.launcher, core.authority, (images) =>
+    attempt.all([
+      images.ensure(plan.source, [ambassador]),
+      ...plan.targets.map((target) => images.ensure(target.host, [ambassador, ...web])),
+    ]),
   );
-  const { source, target, web: consumer } = build.containers;
-  if (!source?.mode || !target?.mode) throw new Error("a new link has no ambassador");
+  const source = built.source.containers.source;
+  const targets = built.targets.map((build) => {
+    const { target, web: consumer } = build.containers;
+    if (!target?.mode) throw new Error("a new link has no target ambassador");
+    return { build, target: { ...target, mode: target.mode }, consumer };
+  });
+  const first = targets[0];
+  if (!source?.mode || !first) throw new Error("a new link has no ambassador");
+  const { connections, sourceMappings } = built.source;
   const record = recordOf(core, plan, "active", attempt.created, {
-    connections: build.connections,
-    web: plan.web && consumer ? { image: plan.web.image, name: consumer.name } : undefined,
-    modes: { source: source.mode, target: target.mode },
+    connections,
+    web: plan.web && first.consumer ? { image: plan.web.image, name: first.consumer.name } : undefined,
+    modes: { source: source.mode, target: first.target.mode },
     protection: plan.protection,
   });
   await attempt.step("save link", "store", () => core.links.save(record));
+  const answers: TargetResult[] = targets.map(({ build, target }) => ({
+    cluster: build.plan.target.name,
+    ambassador: { cluster: build.plan.target.name, name: target.name, id: target.id, mode: target.mode },
+    mappings: build.webMappings,
+    webUrls: urlsOf(build.webMappings),
+  }));
   return {
     link: record,
     existing: false,
     source: { cluster: plan.source.name, name: source.name, id: source.id, mode: source.mode },
-    target: { cluster: plan.target.name, name: target.name, id: target.id, mode: target.mode },
-    connections: build.connections,
-    mappings: [...build.sourceMappings, ...build.webMappings],
-    webUrls: urlsOf(build.webMappings),
+    target: (answers[0] as TargetResult).ambassador,
+    targets: answers,
+    connections,
+    mappings: [...sourceMappings, ...answers.flatMap((answer) => answer.mappings)],
+    webUrls: answers.flatMap((answer) => answer.webUrls),
     timings: attempt.timings,
   };
 }
@@ -232,6 +260,7 @@ function recordOf(
     alias: plan.alias,
     sourceCluster: plan.source.name,
     targetCluster: plan.target.name,
+    targets: plan.targets.map((target) => ({ cluster: target.host.name, certificate: target.certificate })),
     ports: plan.ports,
     wiring: plan.wiring,
     consumer: plan.consumer ? { name: plan.consumer.name } : undefined,

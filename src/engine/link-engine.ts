@@ -3,7 +3,7 @@ import type { z } from "zod";
 import { type Deadlines, defaultDeadlines } from "../deadlines.js";
 import type { ClusterDirectory } from "../docker/clusters.js";
 import type { DockerHost } from "../docker/docker-host.js";
-import type { LinkRecord, LinkRepository } from "../domain/link.js";
+import { type LinkRecord, type LinkRepository, linkClusters } from "../domain/link.js";
 import type { LinkAuthority } from "../domain/pki.js";
 import { Alias, NewContainerName, Port } from "../domain/values.js";
 import { UserError } from "../errors.js";
@@ -15,7 +15,7 @@ import { createKeyedMutex } from "./keyed-mutex.js";
 import { createLink } from "./link-create.js";
 import { findLink } from "./link-lookup.js";
 import { repairLink } from "./link-repair.js";
-import { teardownLink } from "./link-teardown.js";
+import { teardownLink, teardownTarget } from "./link-teardown.js";
 import { readList } from "./read-list.js";
 import { readPorts } from "./read-ports.js";
 import { probeClusters } from "./read-probe.js";
@@ -71,10 +71,30 @@ function validate(options: LinkOptions): void {
   }
 }
 
+/** A target named twice, or the source named as a target, is refused before anything is asked of a host. */
+export function checkTargets(sourceCluster: string, targets: readonly string[]): void {
+  if (targets.length === 0) {
+    throw new UserError("no-target", "Name at least one target cluster, e.g. clusterb or clusterb,clusterc.");
+  }
+  if (targets.includes(sourceCluster)) {
+    throw new UserError(
+      "same-cluster",
+      `${sourceCluster} is the source cluster and cannot also be a target; name other clusters as targets.`,
+    );
+  }
+  const repeated = targets.find((target, i) => targets.indexOf(target) !== i);
+  if (repeated) {
+    throw new UserError(
+      "repeated-target",
+      `Target cluster ${repeated} is named twice; name each target once.`,
+    );
+  }
+}
+
 function matching(filter: LinkFilter | undefined) {
   return (link: LinkRecord) =>
     (!filter?.channel || link.channel === filter.channel) &&
-    !filter?.notOn?.some((name) => name === link.sourceCluster || name === link.targetCluster);
+    !filter?.notOn?.some((name) => linkClusters(link).includes(name));
 }
 
 /**
@@ -134,21 +154,28 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
     return link;
   };
   return {
-    async link(container, sourceCluster, targetCluster, options, context) {
+    async link(container, sourceCluster, targetClusters, options, context) {
       validate(options);
+      const targets = typeof targetClusters === "string" ? [targetClusters] : [...targetClusters];
+      checkTargets(sourceCluster, targets);
       const source = deps.clusters.host(sourceCluster);
-      deps.clusters.host(targetCluster);
+      for (const target of targets) deps.clusters.host(target);
       const name = await containerName(source, container, deadlines.read);
       return serialised(sourceCluster, name, () =>
-        createLink(core, container, sourceCluster, targetCluster, options, context),
+        createLink(core, container, sourceCluster, targets, options, context),
       );
     },
     ports: (container, cluster) => whole(readPorts(deps.clusters, staged, container, cluster)),
     stagedPorts: (container, cluster) => readPorts(deps.clusters, staged, container, cluster),
     find,
-    async teardown(ref) {
+    async teardown(ref, context, options = {}) {
       const link = find(ref);
-      return serialised(link.sourceCluster, link.container, () => teardownLink(core, current(link.id)));
+      const { target } = options;
+      return serialised(link.sourceCluster, link.container, () =>
+        target === undefined
+          ? teardownLink(core, current(link.id))
+          : teardownTarget(core, current(link.id), target, (next) => repairLink(core, next, context)),
+      );
     },
     list: async (filter) => (await whole(stagedList(filter))).views,
     stagedList,

@@ -1,14 +1,14 @@
-import type { LinkRecord, ResourceRole } from "../domain/link.js";
+import { type LinkRecord, type ResourceRole, targetClusters } from "../domain/link.js";
 import type { EngineCore } from "./engine-core.js";
 import { publishedPorts, urlsOf } from "./mappings.js";
-import type { AmbassadorInfo, AmbassadorMode, LinkResult, PortMapping } from "./types.js";
+import type { AmbassadorInfo, AmbassadorMode, LinkResult, PortMapping, TargetResult } from "./types.js";
 
 /** What makes two links the same: asking for an existing one returns it instead of making another. */
 export interface LinkIdentity {
   container: string;
   alias: string;
   sourceCluster: string;
-  targetCluster: string;
+  targetClusters: readonly string[];
   ports: readonly number[];
   wiring: LinkRecord["wiring"];
   web?: { image: string; base: string };
@@ -21,7 +21,7 @@ export function sameLink(record: LinkRecord, wanted: LinkIdentity): boolean {
     record.status !== "partial" &&
     record.container === wanted.container &&
     record.sourceCluster === wanted.sourceCluster &&
-    record.targetCluster === wanted.targetCluster &&
+    targetClusters(record).join(",") === wanted.targetClusters.join(",") &&
     record.alias === wanted.alias &&
     record.wiring === wanted.wiring &&
     record.ports.join(",") === wanted.ports.join(",") &&
@@ -34,14 +34,15 @@ export function sameLink(record: LinkRecord, wanted: LinkIdentity): boolean {
 
 /** An existing link as `link` answers it: its ambassadors and its published ports, read live. */
 export async function describeExisting(core: EngineCore, record: LinkRecord): Promise<LinkResult> {
-  const byRole = (role: ResourceRole) => record.resources.find((r) => r.role === role);
+  const find = (role: ResourceRole, cluster: string) =>
+    record.resources.find((r) => r.role === role && r.cluster === cluster);
   const info = (role: "source" | "target", cluster: string): AmbassadorInfo => {
-    const resource = byRole(role);
+    const resource = find(role, cluster);
     const mode = record.modes?.[role] as AmbassadorMode | undefined;
     return { cluster, name: resource?.name ?? "", id: resource?.id ?? "", mode: mode ?? "relay" };
   };
-  const read = async (role: "source" | "web" | "consumer"): Promise<PortMapping[]> => {
-    const resource = byRole(role);
+  const read = async (role: "source" | "web" | "consumer", cluster: string): Promise<PortMapping[]> => {
+    const resource = find(role, cluster);
     if (!resource) return [];
     try {
       return await publishedPorts(core.clusters.host(resource.cluster), resource);
@@ -50,18 +51,23 @@ export async function describeExisting(core: EngineCore, record: LinkRecord): Pr
       return [];
     }
   };
-  const [sourceMappings, webMappings] = await Promise.all([
-    read("source"),
-    read(record.consumer ? "consumer" : "web"),
+  const [sourceMappings, ...webMappings] = await Promise.all([
+    read("source", record.sourceCluster),
+    ...targetClusters(record).map((cluster) => read(record.consumer ? "consumer" : "web", cluster)),
   ]);
+  const targets: TargetResult[] = targetClusters(record).map((cluster, i) => {
+    const mappings = webMappings[i] ?? [];
+    return { cluster, ambassador: info("target", cluster), mappings, webUrls: urlsOf(mappings) };
+  });
   return {
     link: record,
     existing: true,
     source: info("source", record.sourceCluster),
     target: info("target", record.targetCluster),
+    targets,
     connections: record.connections,
-    mappings: [...sourceMappings, ...webMappings],
-    webUrls: urlsOf(webMappings),
+    mappings: [...sourceMappings, ...targets.flatMap((target) => target.mappings)],
+    webUrls: targets.flatMap((target) => target.webUrls),
     timings: [],
   };
 }

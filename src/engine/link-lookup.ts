@@ -1,8 +1,8 @@
-import type { LinkRecord } from "../domain/link.js";
+import { type LinkRecord, targetClusters } from "../domain/link.js";
 import { UserError } from "../errors.js";
 
 function describe(link: LinkRecord): string {
-  return `${link.id}: ${link.container} ${link.sourceCluster} -> ${link.targetCluster}`;
+  return `${link.id}: ${link.container} ${link.sourceCluster} -> ${targetClusters(link).join(",")}`;
 }
 
 function names(link: LinkRecord, ref: string): boolean {

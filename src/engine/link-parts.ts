@@ -130,8 +130,14 @@ const connectionPart = joinPart("connection", "source", "connect container", (bu
 async function tlsSpec(build: Build, side: "source" | "target"): Promise<Partial<AmbassadorSpec>> {
   const credentials = await build.credentials();
   const host = build.plan[side];
-  const peer = side === "source" ? credentials.names.target : credentials.names.source;
-  const archive = await tlsArchive(credentials.ca, credentials[side]);
+  // The source accepts every target's certificate; a target, the source's only.
+  const peer =
+    side === "source"
+      ? build.plan.targets.flatMap((t) => (t.certificate ? [t.certificate] : [])).join(",")
+      : credentials.sourceName;
+  const pair = side === "source" ? credentials.source : credentials.targets.get(build.plan.certificate ?? "");
+  if (!pair) throw new Error(`no certificate was issued for the target on ${host.name}`);
+  const archive = await tlsArchive(credentials.ca, pair);
   return {
     env: [`AMBASSADOR_TLS_ROLE=${side === "source" ? "server" : "client"}`, `AMBASSADOR_TLS_PEER=${peer}`],
     prepare: (container) => host.putArchive(container.id, container.name, tlsArchiveRoot, archive),
@@ -184,7 +190,12 @@ const sourcePart: LinkPart = {
         `AMBASSADOR_ADMIT=${build.plan.admit.join(",")}`,
       ],
       ports,
-      publish: new Map(ports.map((port) => [port, used.has(port) ? "" : String(port)])),
+      publish: new Map(
+        ports.map((port) => {
+          const wanted = build.plan.hostPorts?.get(port) ?? port;
+          return [port, used.has(wanted) ? "" : String(wanted)];
+        }),
+      ),
       publishIp: hostAddress(source),
       netAdmin: build.plan.protection !== "mtls" && build.plan.admit.length > 1,
       networkMode: network,

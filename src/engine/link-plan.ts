@@ -13,6 +13,17 @@ export interface LivePart {
   mode?: AmbassadorMode;
 }
 
+/** A link's parts on one host, by role, with their live state. */
+export type LiveParts = Partial<Record<ResourceRole, LivePart>>;
+
+/** One cluster a link serves, as a build needs it. */
+export interface PlannedTarget {
+  host: DockerHost;
+  certificate?: string;
+  /** Its stored parts (target network, ambassador, consumer) with their live state. */
+  live: LiveParts;
+}
+
 /** Everything a link is to be: made from a `link` request, or read back from the store for `repair`. */
 export interface LinkPlan {
   id: string;
@@ -30,12 +41,19 @@ export interface LinkPlan {
   /** `mtls`: both ambassadors run `tls` with per-link certificates; `plaintext`: `mode` (or the fastest). */
   protection: "mtls" | "plaintext";
   mode?: AmbassadorMode;
-  /** CIDRs the source ambassador admits: the target cluster's egress addresses. */
+  /** CIDRs the source ambassador admits: the union of every target cluster's egress addresses. */
   admit: string[];
   source: DockerHost;
+  /** Every cluster the link serves, each with its own ambassador, network, consumer and certificate. */
+  targets: PlannedTarget[];
+  /** The target this part of the build is for (the first one while the source side is built). */
   target: DockerHost;
+  /** The common name of `target`'s certificate, on mTLS links. */
+  certificate?: string;
   /** What the link has now: nothing for a new link, the stored parts with their live state for a repair. */
-  live: Partial<Record<ResourceRole, LivePart>>;
+  live: LiveParts;
+  /** Host ports the source ambassador publishes on when they are free: the ones it had, so targets keep their address. */
+  hostPorts?: Map<number, number>;
   /** Why the path through the link fails though every part runs (a stale address, a dead TLS peer…). */
   pathProblem?: string;
 }

@@ -1,10 +1,10 @@
 import { DockerCallError, type DockerHost, isUnreachable } from "../docker/docker-host.js";
-import type { LinkRecord, LinkResource, ResourceRole } from "../domain/link.js";
+import { type LinkRecord, type LinkResource, type ResourceRole, targetClusters } from "../domain/link.js";
 import { describeError, UserError } from "../errors.js";
 import { failAttempt } from "./attempt-failure.js";
-import { admittedFrom, type EngineCore, newAttempt } from "./engine-core.js";
-import { buildLink, replacedParts } from "./link-build.js";
-import type { LinkPlan, LivePart } from "./link-plan.js";
+import { admittedFromAll, type EngineCore, newAttempt } from "./engine-core.js";
+import { buildLink, remadeParts, replacedParts } from "./link-build.js";
+import type { LinkPlan, LivePart, LiveParts } from "./link-plan.js";
 import { urlsOf } from "./mappings.js";
 import { probePath } from "./path-probe.js";
 import { byRoleOrder, removeResources, roleOrder } from "./resource-removal.js";
@@ -26,8 +26,8 @@ function reader(link: LinkRecord) {
   };
 }
 
-/** Each stored part of the link with its live state. */
-async function readLive(core: EngineCore, link: LinkRecord): Promise<LinkPlan["live"]> {
+/** Each stored part of the link with its live state, by cluster and role. */
+async function readLive(core: EngineCore, link: LinkRecord): Promise<Map<string, LiveParts>> {
   const read = reader(link);
   const look = async (resource: LinkResource): Promise<[ResourceRole, LivePart]> => {
     const on = core.clusters.host(resource.cluster);
@@ -52,7 +52,11 @@ async function readLive(core: EngineCore, link: LinkRecord): Promise<LinkPlan["l
       resource.role === "source" || resource.role === "target" ? link.modes?.[resource.role] : undefined;
     return [resource.role, { resource, state, info, mode: mode as AmbassadorMode | undefined }];
   };
-  return Object.fromEntries(await Promise.all(link.resources.map(look)));
+  const found = await Promise.all(link.resources.map(async (r) => [r.cluster, ...(await look(r))] as const));
+  const byCluster = new Map<string, LiveParts>();
+  for (const [cluster, role, part] of found)
+    byCluster.set(cluster, { ...byCluster.get(cluster), [role]: part });
+  return byCluster;
 }
 
 async function planRepair(core: EngineCore, link: LinkRecord, context: RequestContext): Promise<LinkPlan> {
@@ -63,7 +67,9 @@ async function planRepair(core: EngineCore, link: LinkRecord, context: RequestCo
     );
   }
   const source = core.clusters.host(link.sourceCluster);
-  const target = core.clusters.host(link.targetCluster);
+  const targets = link.targets.map((target) => ({ ...target, host: core.clusters.host(target.cluster) }));
+  // A consumer that already ran is linked on one target only (link refuses --consumer with several).
+  const target = (targets[0] as (typeof targets)[number]).host;
   const consumerName = link.consumer?.name;
   const [app, live, consumer] = await Promise.all([
     reader(link)(source, () => source.inspectContainer(link.container)),
@@ -82,7 +88,9 @@ async function planRepair(core: EngineCore, link: LinkRecord, context: RequestCo
       `Consumer "${consumerName}" on ${target.name} is ${consumer ? consumer.State.Status : "gone"}; ${consumer ? `start it (docker start ${consumerName})` : "run it again under the same name"}, then repair link ${link.id}.`,
     );
   }
-  const running = Object.values(live).every((part) => part?.state === "running");
+  const running = [...live.values()].every((parts) =>
+    Object.values(parts).every((part) => part?.state === "running"),
+  );
   const pathProblem = running ? await probePath(core.clusters, link, core.checkMs) : undefined;
   return {
     pathProblem,
@@ -104,10 +112,17 @@ async function planRepair(core: EngineCore, link: LinkRecord, context: RequestCo
     actor: context.actor,
     protection: link.protection ?? "plaintext",
     mode: core.mode,
-    admit: await admittedFrom(core, link.targetCluster),
+    admit: await admittedFromAll(core, targetClusters(link)),
     source,
+    targets: targets.map(({ host, certificate }) => ({ host, certificate, live: live.get(host.name) ?? {} })),
     target,
-    live,
+    live: live.get(source.name) ?? {},
+    hostPorts: new Map(
+      link.connections.map(({ port, address }) => [
+        port,
+        Number(address.slice(address.lastIndexOf(":") + 1)),
+      ]),
+    ),
   };
 }
 
@@ -120,18 +135,22 @@ export async function repairLink(
   const plan = await planRepair(core, link, context);
   const attempt = newAttempt(core, link.id);
   try {
-    const build = await buildLink(plan, attempt, core.launcher, core.authority);
-    const recreated = [...build.remade.values()].sort(
+    const built = await buildLink(plan, attempt, core.launcher, core.authority);
+    const recreated = remadeParts(built).sort(
       (a, b) => roleOrder.indexOf(a.role) - roleOrder.indexOf(b.role),
     );
-    const webUrls = urlsOf(build.webMappings);
-    const base = { linkId: link.id, connections: build.connections, webUrls };
+    const webMappings = built.targets.flatMap((build) => build.webMappings);
+    const webUrls = urlsOf(webMappings);
+    const { connections } = built.source;
+    const base = { linkId: link.id, connections, webUrls };
     if (recreated.length === 0) {
       if (link.status !== "active") await core.links.save({ ...link, status: "active" });
       return { ...base, status: "nothing-to-repair", recreated, replaced: [] };
     }
-    const dropped = replacedParts(build);
-    const { source, target, web } = build.containers;
+    const dropped = replacedParts(built);
+    const source = built.source.containers.source;
+    const [first] = built.targets;
+    const { target, web } = first?.containers ?? {};
     await attempt.step("save link", "store", async () => {
       const latest = core.links.get(link.id) ?? link;
       await core.links.save({
@@ -139,13 +158,19 @@ export async function repairLink(
         resources: [...link.resources.filter((r) => !dropped.includes(r)), ...attempt.created].sort(
           byRoleOrder,
         ),
-        connections: build.connections,
+        connections,
         web: link.web && web ? { ...link.web, name: web.name } : link.web,
         modes: source?.mode && target?.mode ? { source: source.mode, target: target.mode } : link.modes,
         status: "active",
       });
     });
-    const stale = dropped.filter((r) => r.kind === "container" && plan.live[r.role]?.state !== "missing");
+    const stale = dropped.filter(
+      (r) =>
+        r.kind === "container" &&
+        [built.source, ...built.targets].some(
+          (build) => build.plan.live[r.role]?.resource === r && build.plan.live[r.role]?.state !== "missing",
+        ),
+    );
     for (const old of await removeResources((c) => core.clusters.host(c), stale, link.id)) {
       core.logger?.warn(
         { link: link.id, container: old.name, err: old.error },
@@ -159,7 +184,7 @@ export async function repairLink(
       replaced: stale.map((r) => ({ cluster: r.cluster, name: r.name })),
     };
   } catch (error) {
-    return failAttempt(attempt, error, "repair", [link.sourceCluster, link.targetCluster], core.logger, {
+    return failAttempt(attempt, error, "repair", [link.sourceCluster, ...targetClusters(link)], core.logger, {
       kept: link.resources,
     });
   }

@@ -1,8 +1,9 @@
 import { isUnreachable } from "../docker/docker-host.js";
-import type { LinkRecord, LinkResource } from "../domain/link.js";
+import { type LinkRecord, type LinkResource, linkClusters, targetClusters } from "../domain/link.js";
+import { describeError, UserError } from "../errors.js";
 import type { EngineCore } from "./engine-core.js";
 import { labelledResources, removeResources, sameResource } from "./resource-removal.js";
-import type { TeardownResult } from "./types.js";
+import type { RepairResult, TeardownResult } from "./types.js";
 
 /**
  * Everything of the link on its hosts: what the store names, then what only the labels show; and, per host that
@@ -12,7 +13,7 @@ async function everything(
   core: EngineCore,
   link: LinkRecord,
 ): Promise<{ resources: LinkResource[]; labelled: Map<string, Set<string>> }> {
-  const clusters = [...new Set([link.sourceCluster, link.targetCluster])];
+  const clusters = [...new Set([...linkClusters(link), ...link.resources.map((r) => r.cluster)])];
   const labelled = new Map<string, Set<string>>();
   const found = await Promise.all(
     clusters.map(async (cluster) => {
@@ -58,6 +59,76 @@ export async function teardownLink(core: EngineCore, link: LinkRecord): Promise<
   return {
     linkId: link.id,
     removed,
+    left: left.map((l) => ({ cluster: l.cluster, kind: l.kind, name: l.name, error: l.error })),
+    status: left.length ? "partial" : "removed",
+  };
+}
+
+/**
+ * Removes one target of a link (its ambassador, consumer and network, and whatever else of the link is on its
+ * cluster), then remakes the source ambassador on the same host ports without that target's certificate name and
+ * egress, so the other targets keep their address and the removed target is refused. The last target takes the
+ * whole link with it.
+ */
+export async function teardownTarget(
+  core: EngineCore,
+  link: LinkRecord,
+  cluster: string,
+  remakeSource: (next: LinkRecord) => Promise<RepairResult>,
+): Promise<TeardownResult> {
+  const clusters = targetClusters(link);
+  if (!clusters.includes(cluster)) {
+    throw new UserError(
+      "not-a-target",
+      `Link ${link.id} has no target ${cluster}; its targets are ${clusters.join(", ")}.`,
+    );
+  }
+  if (clusters.length === 1) return teardownLink(core, link);
+  if (link.status === "partial") {
+    throw new UserError(
+      "link-partial",
+      `Link ${link.id} was only partly torn down; run teardown ${link.id} to finish it.`,
+    );
+  }
+  const host = core.clusters.host(cluster);
+  const extra = await labelledResources(host, link.id, link.resources).catch((error: unknown) => {
+    if (!isUnreachable(error)) throw error;
+    return [];
+  });
+  const going = [
+    ...link.resources.filter((r) => r.role === "source"),
+    ...link.resources.filter((r) => r.cluster === cluster),
+    ...extra.filter((r) => r.kind === "network"),
+    ...extra.filter((r) => r.kind === "container"),
+  ];
+  const left = await removeResources((c) => core.clusters.host(c), going, link.id);
+  const gone = going.filter((r) => !left.some((l) => sameResource(l, r)));
+  const targets = link.targets.filter((target) => target.cluster !== cluster);
+  const first = targets[0]?.cluster ?? link.targetCluster;
+  const firstWeb = link.resources.find((r) => r.role === "web" && r.cluster === first);
+  const next: LinkRecord = {
+    ...link,
+    targetCluster: first,
+    targets,
+    web: link.web && firstWeb ? { ...link.web, name: firstWeb.name } : link.web,
+    resources: link.resources.filter((r) => !gone.some((g) => sameResource(g, r))),
+  };
+  await core.links.save(next);
+  try {
+    await remakeSource(next);
+  } catch (error) {
+    throw new UserError(
+      "source-not-remade",
+      `Removed target ${cluster} of link ${link.id}, but its source ambassador could not be remade (${describeError(error).replace(/\.$/, "")}); run repair ${link.id}.`,
+    );
+  }
+  return {
+    linkId: link.id,
+    target: cluster,
+    removed: [...gone]
+      .reverse()
+      .filter((r) => r.role !== "source")
+      .map((r) => ({ cluster: r.cluster, kind: r.kind, name: r.name })),
     left: left.map((l) => ({ cluster: l.cluster, kind: l.kind, name: l.name, error: l.error })),
     status: left.length ? "partial" : "removed",
   };

@@ -1,6 +1,6 @@
 import { connect as tcpConnect } from "node:net";
 import type { ClusterDirectory } from "../docker/clusters.js";
-import type { LinkRecord } from "../domain/link.js";
+import { type LinkRecord, targetClusters } from "../domain/link.js";
 import { describeError } from "../errors.js";
 
 /** `host:port` answers a TCP connection within the deadline. */
@@ -33,10 +33,11 @@ async function probeIn(
   clusters: ClusterDirectory,
   link: LinkRecord,
   role: "source" | "target",
+  cluster: string,
   deadlineMs: number,
 ): Promise<boolean> {
-  const ambassador = link.resources.find((r) => r.role === role);
-  if (!ambassador) throw new Error(`the link records no ${role} ambassador`);
+  const ambassador = link.resources.find((r) => r.role === role && r.cluster === cluster);
+  if (!ambassador) throw new Error(`the link records no ${role} ambassador on ${cluster}`);
   try {
     const result = await clusters
       .host(ambassador.cluster)
@@ -58,8 +59,8 @@ async function probeIn(
 }
 
 /**
- * Whether the link's path works end to end, proved from inside both ambassadors: the source one reaches the source
- * container, and the target one reaches the source ambassador as its forwarding does (TLS handshake included). An
+ * Whether the link's path works end to end, proved from inside its ambassadors: the source one reaches the source
+ * container, and each target's one reaches the source ambassador as its forwarding does (TLS handshake included). An
  * image without the probe (the seed's) is checked the old way: the source ambassador accepts a TCP connection.
  * Undefined when the path works, else what is wrong.
  */
@@ -70,8 +71,8 @@ export async function probePath(
 ): Promise<string | undefined> {
   try {
     const proved = await Promise.all([
-      probeIn(clusters, link, "source", deadlineMs),
-      probeIn(clusters, link, "target", deadlineMs),
+      probeIn(clusters, link, "source", link.sourceCluster, deadlineMs),
+      ...targetClusters(link).map((cluster) => probeIn(clusters, link, "target", cluster, deadlineMs)),
     ]);
     if (proved.every(Boolean)) return undefined;
     await Promise.all(link.connections.map(({ address }) => tcpReachable(address, deadlineMs)));

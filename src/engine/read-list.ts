@@ -1,36 +1,55 @@
 import type Docker from "dockerode";
 import type { ClusterDirectory } from "../docker/clusters.js";
-import type { LinkRecord } from "../domain/link.js";
+import type { PortBindings } from "../docker/docker-host.js";
+import { type LinkRecord, linkClusters } from "../domain/link.js";
+import { mappingsOf } from "./mappings.js";
 import { askClusters, type ClusterReply, type StagedReadOptions } from "./read-staged.js";
-import type { LinkList, LinkView, LiveState, SilentCluster, Staged } from "./types.js";
+import type { LinkList, LinkView, LiveState, PortMapping, SilentCluster, Staged } from "./types.js";
 
 const runningStates = new Set(["running", "paused", "restarting"]);
 
+/** A listed container's published ports, as `docker port` shows them. */
+function listedMappings(cluster: string, advertise: string, c: Docker.ContainerInfo): PortMapping[] {
+  const bindings: PortBindings = {};
+  for (const port of c.Ports) {
+    if (!port.PublicPort) continue;
+    const key = `${port.PrivatePort}/${port.Type}`;
+    bindings[key] = [...(bindings[key] ?? []), { HostIp: port.IP ?? "", HostPort: String(port.PublicPort) }];
+  }
+  return mappingsOf(cluster, c.Names[0]?.replace(/^\//, "") ?? c.Id, advertise, bindings);
+}
+
+type Seen = { state: LiveState; mappings: PortMapping[] };
+
 /**
- * The state of every container on a host, found by ID, ID prefix or name, from one listing; with a network, a
- * running container that is not on it is `disconnected`.
+ * The state and published ports of every container on a host, found by ID, ID prefix or name, from one listing;
+ * with a network, a running container that is not on it is `disconnected`.
  */
-function containerStates(containers: readonly Docker.ContainerInfo[]) {
+function containerStates(cluster: string, advertise: string, containers: readonly Docker.ContainerInfo[]) {
   const byKey = new Map<string, Docker.ContainerInfo>();
   for (const c of containers) {
     byKey.set(c.Id, c);
     for (const name of c.Names) byKey.set(name.replace(/^\//, ""), c);
   }
-  return (ref: string, network?: string): Exclude<LiveState, "unreachable"> => {
+  return (ref: string, network?: string): Seen => {
     let found = byKey.get(ref);
     if (found === undefined && /^[0-9a-f]{6,63}$/.test(ref)) {
       found = containers.find((c) => c.Id.startsWith(ref));
     }
-    if (found === undefined) return "missing";
-    if (!runningStates.has(found.State)) return "stopped";
+    if (found === undefined) return { state: "missing", mappings: [] };
     const networks = found.NetworkSettings?.Networks ?? {};
-    return network === undefined || network in networks ? "running" : "disconnected";
+    const state = !runningStates.has(found.State)
+      ? "stopped"
+      : network === undefined || network in networks
+        ? "running"
+        : "disconnected";
+    return { state, mappings: listedMappings(cluster, advertise, found) };
   };
 }
 
-type StateOn = (cluster: string, ref: string, network?: string) => LiveState;
+type SeenOn = (cluster: string, ref: string, network?: string) => Seen;
 
-function viewOf(link: LinkRecord, stateOn: StateOn): LinkView {
+function viewOf(link: LinkRecord, seenOn: SeenOn): LinkView {
   const containers = [
     {
       cluster: link.sourceCluster,
@@ -48,7 +67,12 @@ function viewOf(link: LinkRecord, stateOn: StateOn): LinkView {
         ref: r.id,
         network: r.network,
       })),
-  ].map(({ ref, network, ...c }) => ({ ...c, state: stateOn(c.cluster, ref, network) }));
+  ].map(({ ref, network, ...c }) => {
+    const seen = seenOn(c.cluster, ref, network);
+    // A consumer's URLs and the source ambassador's published ports: what each target is reached at.
+    const shown = c.role === "web" || c.role === "consumer" || c.role === "source" ? seen.mappings : [];
+    return { ...c, state: seen.state, ...(shown.length ? { mappings: shown } : {}) };
+  });
   const bad = containers.some(
     (c) => c.state === "missing" || c.state === "stopped" || c.state === "disconnected",
   );
@@ -66,14 +90,16 @@ export async function readList(
   options: StagedReadOptions,
   links: readonly LinkRecord[],
 ): Promise<Staged<LinkList>> {
-  const names = [...new Set(links.flatMap((l) => [l.sourceCluster, l.targetCluster]))];
-  const staged = await askClusters(names, options, async (cluster, timeoutMs) =>
-    containerStates(await clusters.host(cluster).listContainers([], { timeoutMs })),
-  );
+  const names = [...new Set(links.flatMap(linkClusters))];
+  const staged = await askClusters(names, options, async (cluster, timeoutMs) => {
+    const host = clusters.host(cluster);
+    return containerStates(cluster, host.advertise, await host.listContainers([], { timeoutMs }));
+  });
+  const unreachable: Seen = { state: "unreachable", mappings: [] };
   const result = (replies: ClusterReply<ReturnType<typeof containerStates>>[], silent: SilentCluster[]) => {
     const listings = new Map(replies.flatMap((reply) => (reply.ok ? [[reply.cluster, reply.value]] : [])));
     const views = links.map((link) =>
-      viewOf(link, (cluster, ref, network) => listings.get(cluster)?.(ref, network) ?? "unreachable"),
+      viewOf(link, (cluster, ref, network) => listings.get(cluster)?.(ref, network) ?? unreachable),
     );
     return { views, silent };
   };

@@ -61,15 +61,28 @@ export interface StepTiming {
   ms: number;
 }
 
+/** One target of a link as `link` answers it: its ambassador, its consumer's published ports and URLs. */
+export interface TargetResult {
+  cluster: string;
+  ambassador: AmbassadorInfo;
+  mappings: PortMapping[];
+  webUrls: string[];
+}
+
 export interface LinkResult {
   link: LinkRecord;
   /** True when an identical link already existed and was returned as it is. */
   existing: boolean;
   source: AmbassadorInfo;
+  /** The first target's ambassador. */
   target: AmbassadorInfo;
+  /** Every target, in the order asked for. */
+  targets: TargetResult[];
   /** host:port the target ambassador forwards to, one per port. */
   connections: Connection[];
+  /** The source ambassador's mappings, then every target's consumer's. */
   mappings: PortMapping[];
+  /** Every target's consumer URLs. */
   webUrls: string[];
   timings: StepTiming[];
 }
@@ -114,6 +127,8 @@ export interface LinkList {
 
 export interface TeardownResult {
   linkId: string;
+  /** The one target removed (`teardown --target`), the others left working; absent when the whole link went. */
+  target?: string;
   removed: { cluster: string; kind: string; name: string }[];
   /** What could not be removed (its host unreachable); the link stays `partial` until a repeat finishes. */
   left: { cluster: string; kind: string; name: string; error: string }[];
@@ -126,7 +141,8 @@ export type LiveState = "running" | "stopped" | "missing" | "unreachable" | "dis
 export interface LinkView {
   link: LinkRecord;
   status: LinkStatus;
-  containers: { cluster: string; role: string; name: string; state: LiveState }[];
+  /** Each container with its live state; a consumer and the source ambassador with their published ports. */
+  containers: { cluster: string; role: string; name: string; state: LiveState; mappings?: PortMapping[] }[];
   health?: LinkHealth;
 }
 
@@ -169,10 +185,11 @@ export interface LinkFilter {
 
 /** The link engine: the ambassador pattern across two Docker hosts. Knows nothing of Slack. */
 export interface Engine {
+  /** One source side serving every target cluster named (one, or several for a fan-out). */
   link(
     container: string,
     sourceCluster: string,
-    targetCluster: string,
+    targetClusters: string | readonly string[],
     options: LinkOptions,
     context: RequestContext,
   ): Promise<LinkResult>;
@@ -185,8 +202,11 @@ export interface Engine {
    * UserError("link-not-found" | "ambiguous-link") saying which links there are.
    */
   find(ref: string): LinkRecord;
-  /** Removes what the link `find(ref)` names made on both hosts, and nothing else; `partial` while a host is down. */
-  teardown(ref: string, context: RequestContext): Promise<TeardownResult>;
+  /**
+   * Removes what the link `find(ref)` names made on every host, and nothing else; `partial` while a host is down.
+   * With `target`, removes that target only and remakes the source ambassador without its certificate and egress.
+   */
+  teardown(ref: string, context: RequestContext, options?: { target?: string }): Promise<TeardownResult>;
   list(filter?: LinkFilter): Promise<LinkView[]>;
   /** `list` answered within the answer time with the clusters that answered, and the whole later. */
   stagedList(filter?: LinkFilter): Promise<Staged<LinkList>>;

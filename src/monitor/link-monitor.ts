@@ -1,5 +1,5 @@
 import type { LinkHealth, LinkRecord, LinkRepository } from "../domain/link.js";
-import { describeRole } from "../domain/link.js";
+import { describeRole, targetClusters } from "../domain/link.js";
 import { describeError } from "../errors.js";
 
 /** `disconnected`: running, but not on the network the check named. */
@@ -126,7 +126,7 @@ export function createLinkMonitor(options: LinkMonitorOptions): LinkMonitor {
       return [];
     } catch (error) {
       return [
-        `the path from ${link.targetCluster} to ${link.container} on ${link.sourceCluster} is broken: ${describeError(error)}`,
+        `the path from ${targetClusters(link).join(", ")} to ${link.container} on ${link.sourceCluster} is broken: ${describeError(error)}`,
       ];
     }
   }
@@ -226,12 +226,12 @@ export function createLinkMonitor(options: LinkMonitorOptions): LinkMonitor {
 
 export function brokenText(link: LinkRecord, problems: string[]): string {
   return [
-    `:warning: Link ${link.id} (${link.container}: ${link.sourceCluster} → ${link.targetCluster}) is broken:`,
+    `:warning: Link ${link.id} (${link.container}: ${link.sourceCluster} → ${targetClusters(link).join(", ")}) is broken:`,
     ...problems.map((problem) => `• ${problem}`),
     `Run \`/ambassador repair ${link.id}\` to recreate what is missing.`,
   ].join("\n");
 }
 
 export function recoveredText(link: LinkRecord): string {
-  return `:white_check_mark: Link ${link.id} (${link.container}: ${link.sourceCluster} → ${link.targetCluster}) works again.`;
+  return `:white_check_mark: Link ${link.id} (${link.container}: ${link.sourceCluster} → ${targetClusters(link).join(", ")}) works again.`;
 }

@@ -1,6 +1,6 @@
 import type { ClusterListing } from "../commands/command.js";
 import type { ClusterProbe } from "../domain/cluster.js";
-import { describeRole, type LinkHealth, type LinkRecord } from "../domain/link.js";
+import { describeRole, type LinkHealth, type LinkRecord, targetClusters } from "../domain/link.js";
 import type {
   LinkView,
   PortMapping,
@@ -38,7 +38,7 @@ export function describeLink(view: LinkView): string {
   const link = view.link;
   const alias = link.alias && link.alias !== link.container ? ` as ${link.alias}` : "";
   const web = link.web ? `, web ${link.web.name}` : link.consumer ? `, consumer ${link.consumer.name}` : "";
-  return `${link.id}: ${link.container} ${link.sourceCluster} -> ${link.targetCluster}${alias}${web} (${view.status})`;
+  return `${link.id}: ${link.container} ${link.sourceCluster} -> ${targetClusters(link).join(",")}${alias}${web} (${view.status})`;
 }
 
 function describeState(container: LinkView["containers"][number]): string {
@@ -49,7 +49,12 @@ function describeState(container: LinkView["containers"][number]): string {
 }
 
 export function describeContainers(view: LinkView): string {
-  return view.containers.map((c) => `${c.cluster} ${c.name} ${c.state}`).join(", ");
+  return view.containers
+    .map((c) => {
+      const urls = c.role === "web" ? (c.mappings ?? []).flatMap((m) => (m.url ? [m.url] : [])) : [];
+      return `${c.cluster} ${c.name} ${c.state}${urls.length ? ` ${urls.join(" ")}` : ""}`;
+    })
+    .join(", ");
 }
 
 /** A Docker URL without any user name or password in it. */
@@ -143,7 +148,13 @@ export function statusLines(view: LinkView): string[] {
     health ? `Health: ${describeHealth(health)}` : "Health: not checked yet",
     ...(health?.problems ?? []).map((problem) => `  • ${problem}`),
     "Containers:",
-    ...view.containers.map((c) => `  ${describeRole(c.role)} ${c.name} on ${c.cluster}: ${describeState(c)}`),
+    ...view.containers.flatMap((c) => [
+      `  ${describeRole(c.role)} ${c.name} on ${c.cluster}: ${describeState(c)}`,
+      ...(c.mappings ?? []).map(
+        (m) =>
+          `    ${formatMapping(m)}${m.url && (c.role === "web" || c.role === "consumer") ? `   ${m.url}` : ""}`,
+      ),
+    ]),
     `Connection: ${link.connections.map((c) => `${c.port} -> ${c.address}`).join(", ") || "none"}`,
     `Protection: ${describeProtection(link)}`,
   ];

@@ -97,20 +97,27 @@ function mappingBlocks(mappings: Parameters<typeof format.groupMappings>[0]): Kn
 function blocksFor(result: CommandResult): KnownBlock[] {
   switch (result.kind) {
     case "link": {
-      const { link, existing, source, target, connections, mappings, webUrls, timings } = result.result;
+      const { link, existing, source, targets, connections, mappings, webUrls, timings } = result.result;
       const total = timings.reduce((sum, t) => sum + t.ms, 0);
+      const fanned = targets.length > 1;
       return [
         section(
-          `${existing ? ":information_source: Already linked" : ":white_check_mark: Linked"} \`${escapeMrkdwn(link.container)}\` from *${link.sourceCluster}* to *${link.targetCluster}* as \`${escapeMrkdwn(link.alias)}\``,
+          `${existing ? ":information_source: Already linked" : ":white_check_mark: Linked"} \`${escapeMrkdwn(link.container)}\` from *${link.sourceCluster}* to ${targets.map((t) => `*${t.cluster}*`).join(", ")} as \`${escapeMrkdwn(link.alias)}\``,
         ),
-        ...(webUrls.length ? textSections(webUrls.map((url) => `*Web:* ${url}`)) : []),
+        ...(webUrls.length
+          ? textSections(
+              targets.flatMap((t) =>
+                t.webUrls.map((url) => `*Web:* ${url}${fanned ? ` (${t.cluster})` : ""}`),
+              ),
+            )
+          : []),
         ...mappingBlocks(mappings),
         context(
           [
             `link \`${link.id}\``,
             `connection ${connections.map((c) => `${c.port} -> ${c.address}`).join(", ")}`,
             `protection ${format.describeProtection(link)}`,
-            `ambassadors ${escapeMrkdwn(source.name)}@${source.cluster} (${source.mode}), ${escapeMrkdwn(target.name)}@${target.cluster} (${target.mode})`,
+            `ambassadors ${[source, ...targets.map((t) => t.ambassador)].map((a) => `${escapeMrkdwn(a.name)}@${a.cluster} (${a.mode})`).join(", ")}`,
             ...(existing || !timings.length ? [] : [`took ${format.formatDuration(total)}`]),
           ].join(" · "),
         ),
@@ -147,9 +154,11 @@ function blocksFor(result: CommandResult): KnownBlock[] {
       const { linkId, removed, left, status } = result.result;
       return [
         section(
-          status === "removed"
-            ? `:wastebasket: Tore down link \`${linkId}\`: removed ${removed.length} ${removed.length === 1 ? "object" : "objects"}.`
-            : `:warning: Tore down link \`${linkId}\` only in part: ${left.length} left. Run \`${commandPrefix}teardown ${linkId}\` again when the host answers.`,
+          status === "removed" && result.result.target
+            ? `:wastebasket: Removed target *${result.result.target}* of link \`${linkId}\` (its other targets keep working): removed ${removed.length} ${removed.length === 1 ? "object" : "objects"}.`
+            : status === "removed"
+              ? `:wastebasket: Tore down link \`${linkId}\`: removed ${removed.length} ${removed.length === 1 ? "object" : "objects"}.`
+              : `:warning: Tore down link \`${linkId}\` only in part: ${left.length} left. Run \`${commandPrefix}teardown ${linkId}\` again when the host answers.`,
         ),
         ...textSections(
           [

@@ -33,15 +33,16 @@ export function renderText(result: CommandResult, options: TextOptions = {}): st
   const prefix = options.commandPrefix ?? "";
   switch (result.kind) {
     case "link": {
-      const { link, existing, source, target, connections, mappings, webUrls, timings } = result.result;
+      const { link, existing, source, targets, connections, mappings, timings } = result.result;
       const total = timings.reduce((sum, t) => sum + t.ms, 0);
+      const fanned = targets.length > 1;
       const lines = [
-        `${existing ? "Already linked" : "Linked"} ${link.container} from ${link.sourceCluster} to ${link.targetCluster} as ${link.alias} (link ${link.id}).`,
-        ...webUrls.map((url) => `Web: ${url}`),
+        `${existing ? "Already linked" : "Linked"} ${link.container} from ${link.sourceCluster} to ${targets.map((t) => t.cluster).join(", ")} as ${link.alias} (link ${link.id}).`,
+        ...targets.flatMap((t) => t.webUrls.map((url) => `Web: ${url}${fanned ? ` (${t.cluster})` : ""}`)),
         "Ports:",
         ...mappingLines(mappings),
         `Connection: ${connections.map((c) => `${c.port} -> ${c.address}`).join(", ")}`,
-        `Ambassadors: ${source.name} on ${source.cluster} (${source.mode}), ${target.name} on ${target.cluster} (${target.mode})`,
+        `Ambassadors: ${[source, ...targets.map((t) => t.ambassador)].map((a) => `${a.name} on ${a.cluster} (${a.mode})`).join(", ")}`,
         `Protection: ${describeProtection(link)}`,
       ];
       if (!existing && timings.length) lines.push(`Took ${formatDuration(total)}.`);
@@ -65,9 +66,11 @@ export function renderText(result: CommandResult, options: TextOptions = {}): st
     case "teardown": {
       const { linkId, removed, left, status } = result.result;
       const lines = [
-        status === "removed"
-          ? `Tore down link ${linkId}: removed ${removed.length} ${removed.length === 1 ? "object" : "objects"}.`
-          : `Tore down link ${linkId} only in part: ${left.length} left. Run \`${prefix}teardown ${linkId}\` again when the host answers.`,
+        status === "removed" && result.result.target
+          ? `Removed target ${result.result.target} of link ${linkId} (its other targets keep working): removed ${removed.length} ${removed.length === 1 ? "object" : "objects"}.`
+          : status === "removed"
+            ? `Tore down link ${linkId}: removed ${removed.length} ${removed.length === 1 ? "object" : "objects"}.`
+            : `Tore down link ${linkId} only in part: ${left.length} left. Run \`${prefix}teardown ${linkId}\` again when the host answers.`,
         ...removed.map((r) => `  removed ${r.kind} ${r.name} on ${r.cluster}`),
         ...left.map((r) => `  left ${r.kind} ${r.name} on ${r.cluster}: ${r.error}`),
       ];

@@ -2,6 +2,7 @@ import type { DockerEndpoint } from "../docker/docker-client.js";
 import type { TlsMaterial } from "../docker/tls-material.js";
 import type { Actor } from "../domain/actor.js";
 import type { AuditLog } from "../domain/audit.js";
+import { linkClusters } from "../domain/link.js";
 import { UserError } from "../errors.js";
 import {
   alteredClusterError,
@@ -129,9 +130,7 @@ export class ClusterRegistry {
     const users = await this.store.update((data) => {
       const index = data.clusters.findIndex((cluster) => cluster.name === name);
       if (index === -1) this.require(name);
-      const users = data.links
-        .filter((link) => link.sourceCluster === name || link.targetCluster === name)
-        .map((link) => link.id);
+      const users = data.links.filter((link) => linkClusters(link).includes(name)).map((link) => link.id);
       if (users.length && !options.force) {
         throw new UserError(
           "cluster-in-use",

@@ -4,7 +4,12 @@ type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
 import type * as X509 from "@peculiar/x509";
-import { type LinkAuthority, type LinkCredentials, linkCertificateNames } from "../domain/pki.js";
+import {
+  type KeyPair,
+  type LinkAuthority,
+  type LinkCredentials,
+  linkCertificateNames,
+} from "../domain/pki.js";
 import type { SecretBox } from "./secret-box.js";
 import type { Store } from "./store.js";
 
@@ -68,8 +73,8 @@ export function storeAuthorityKeeper(store: Store, box: SecretBox): AuthorityKee
 }
 
 /**
- * The bot's own CA, made at first use. It issues a certificate per link and side; each side requires the other's
- * common name, so no other link's peer is let in.
+ * The bot's own CA, made at first use. It issues a certificate per link and side (one per target); each side
+ * requires the other's common name, so no other link's peer is let in.
  */
 export class KeptLinkAuthority implements LinkAuthority {
   constructor(
@@ -102,10 +107,10 @@ export class KeptLinkAuthority implements LinkAuthority {
     return this.authority();
   }
 
-  async issue(linkId: string): Promise<LinkCredentials> {
+  async issue(linkId: string, targetNames: readonly string[]): Promise<LinkCredentials> {
     const x509 = await loadX509();
     const ca = await this.authority();
-    const names = linkCertificateNames(linkId);
+    const sourceName = linkCertificateNames(linkId).source;
     const now = this.clock();
     const leaf = async (commonName: string) => {
       const keys = await keyPair();
@@ -130,7 +135,12 @@ export class KeptLinkAuthority implements LinkAuthority {
       });
       return { cert: cert.toString("pem"), key: await privatePem(keys.privateKey) };
     };
-    const [source, target] = await Promise.all([leaf(names.source), leaf(names.target)]);
-    return { ca: ca.cert.toString("pem"), source, target, names };
+    const [source, ...targets] = await Promise.all([leaf(sourceName), ...targetNames.map(leaf)]);
+    return {
+      ca: ca.cert.toString("pem"),
+      source,
+      targets: new Map(targetNames.map((name, i) => [name, targets[i] as KeyPair])),
+      sourceName,
+    };
   }
 }

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { Actor } from "../domain/actor.js";
 import { AuditEntry } from "../domain/audit.js";
 import { ClusterName } from "../domain/cluster.js";
-import { LinkRecord } from "../domain/link.js";
+import { LinkRecord, SingleTargetLinkRecord } from "../domain/link.js";
 
 /** A value sealed with AES-256-GCM (base64 fields); every value has its own 12-byte nonce and a 16-byte tag. */
 export const SealedSecret = z.object({
@@ -57,13 +57,19 @@ const storeFields = {
 };
 
 /** The store: clusters, links and the link CA. The audit log is a file of its own beside it. */
-export const StoreData = z.object({ version: z.literal(3), ...storeFields });
+export const StoreData = z.object({ version: z.literal(4), ...storeFields });
 export type StoreData = z.infer<typeof StoreData>;
 
-/** A store written by version 2: sealed like the current one, with the audit log inside it. */
+const singleTargetFields = { ...storeFields, links: z.array(SingleTargetLinkRecord) };
+
+/** A store written by version 3: like the current one, but every link has one target only. */
+export const SingleTargetStoreData = z.object({ version: z.literal(3), ...singleTargetFields });
+export type SingleTargetStoreData = z.infer<typeof SingleTargetStoreData>;
+
+/** A store written by version 2: sealed like version 3, with the audit log inside it. */
 export const AuditedStoreData = z.object({
   version: z.literal(2),
-  ...storeFields,
+  ...singleTargetFields,
   audit: z.array(AuditEntry),
 });
 export type AuditedStoreData = z.infer<typeof AuditedStoreData>;
@@ -79,14 +85,14 @@ export type LegacyClusterRecord = z.infer<typeof LegacyClusterRecord>;
 export const LegacyStoreData = z.object({
   version: z.literal(1),
   clusters: z.array(LegacyClusterRecord),
-  links: z.array(LinkRecord),
+  links: z.array(SingleTargetLinkRecord),
   audit: z.array(AuditEntry),
 });
 export type LegacyStoreData = z.infer<typeof LegacyStoreData>;
 
 /** A store in a version older than the current one, as read from its file. */
-export type OlderStoreData = LegacyStoreData | AuditedStoreData;
+export type OlderStoreData = LegacyStoreData | AuditedStoreData | SingleTargetStoreData;
 
 export function emptyStoreData(): StoreData {
-  return { version: 3, clusters: [], links: [] };
+  return { version: 4, clusters: [], links: [] };
 }

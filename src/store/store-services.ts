@@ -10,6 +10,7 @@ import { ClusterRegistry } from "./cluster-registry.js";
 import { checkSeals, upgradeLegacyStore } from "./cluster-seal.js";
 import { KeptLinkAuthority, storeAuthorityKeeper } from "./link-authority.js";
 import { StoreLinkRepository } from "./link-repository.js";
+import { withLinkTargets } from "./link-targets.js";
 import type { AuditedStoreData } from "./schema.js";
 import { loadSecretBox, type SecretBox } from "./secret-box.js";
 import { Store } from "./store.js";
@@ -58,6 +59,7 @@ export async function openStoreServices(
   });
   const store = await Store.open(config.path, {
     upgrade: async (older) => {
+      if (older.version === 3) return withLinkTargets(older);
       let audited: AuditedStoreData;
       if (older.version === 1) {
         loaded = await loadSecretBox(source, { mustExist: older.clusters.some((cluster) => cluster.tls) });
@@ -77,7 +79,7 @@ export async function openStoreServices(
           `ambassador: moved the ${audited.audit.length} audit entries of ${config.path} to ${audit.path}, where every audit entry now goes.`,
         );
       }
-      return moveAuditLog(audited, audit);
+      return withLinkTargets(await moveAuditLog(audited, audit));
     },
   });
   try {

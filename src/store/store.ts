@@ -11,6 +11,7 @@ import {
   emptyStoreData,
   LegacyStoreData,
   type OlderStoreData,
+  SingleTargetStoreData,
   StoreData,
 } from "./schema.js";
 import { acquireStoreLock, type StoreLock } from "./store-lock.js";
@@ -61,7 +62,14 @@ export class PrivateJsonFile implements Adapter<StoreData> {
       );
     }
     const version = (json as { version?: unknown } | null)?.version;
-    const schema = version === 1 ? LegacyStoreData : version === 2 ? AuditedStoreData : StoreData;
+    const schema =
+      version === 1
+        ? LegacyStoreData
+        : version === 2
+          ? AuditedStoreData
+          : version === 3
+            ? SingleTargetStoreData
+            : StoreData;
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
       throw new UserError(

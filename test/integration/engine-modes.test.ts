@@ -58,7 +58,7 @@ describe("ambassador modes", () => {
     expect(result.link.protection).toBe("mtls");
     const source = await fx.a.getContainer(result.source.id).inspect();
     expect(source.Config.Env).toContain("AMBASSADOR_TLS_ROLE=server");
-    expect(source.Config.Env).toContain(`AMBASSADOR_TLS_PEER=ambassador-${result.link.id}-target`);
+    expect(source.Config.Env).toContain(`AMBASSADOR_TLS_PEER=ambassador-${result.link.id}-target-clusterb`);
     expect(source.Config.Env).toContain(`AMBASSADOR_ADMIT=${lab().clusterb.ip}/32`);
     expect(source.Config.Env.join("\n")).not.toMatch(/PRIVATE KEY/);
     expect(Object.values(source.HostConfig.PortBindings ?? {}).flat()).toEqual([

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Invocation } from "../../../src/commands/command.js";
 import { executeCommand } from "../../../src/commands/execute.js";
 import { testServices } from "../../support/fakes.js";
+import { MemoryDockerHost } from "../../support/memory-docker.js";
 import { memoryEngine } from "../../support/memory-engine.js";
 
 const admin = (channel: string): Invocation => ({
@@ -72,5 +73,38 @@ describe("a link is authorised once it is resolved, however it is named", () => 
         detail: `made link ${link.id}`,
       }),
     ]);
+  });
+});
+
+describe("a fanned-out link is authorised for every cluster it touches", () => {
+  it("is refused, made and torn down only where each of its targets is allowed", async () => {
+    const lab = memoryEngine();
+    const c = new MemoryDockerHost({ latencyMs: 0, name: "clusterc", advertise: "10.0.0.14" });
+    lab.clusters.add(c);
+    lab.clusters.setChannels("clusterc", ["CALLOWED"]);
+    const services = testServices({ lab });
+    const refused = await executeCommand(
+      "link app clustera clusterb,clusterc --web hello-web",
+      admin("COTHER"),
+      services,
+    );
+    expect(refused).toMatchObject({ ok: false, failure: { refused: true } });
+    if (!refused.ok)
+      expect(refused.failure.message).toMatch(/^Cluster clusterc may only be used from <#CALLOWED>/);
+    expect(await c.listContainers(["io.ambassador.link"])).toEqual([]);
+    const made = await executeCommand(
+      "link app clustera clusterb,clusterc --web hello-web",
+      admin("CALLOWED"),
+      services,
+    );
+    if (!made.ok || made.result.kind !== "link") throw new Error(`link failed: ${JSON.stringify(made)}`);
+    const id = made.result.result.link.id;
+    const teardown = await executeCommand(`teardown ${id} --target clusterb`, admin("COTHER"), services);
+    expect(teardown).toMatchObject({ ok: false, failure: { refused: true } });
+    expect((await lab.b.listContainers(["io.ambassador.link"])).length).toBe(2);
+    const allowed = await executeCommand(`teardown ${id} --target clusterb`, admin("CALLOWED"), services);
+    expect(allowed).toMatchObject({ ok: true, result: { kind: "teardown", result: { target: "clusterb" } } });
+    expect(await lab.b.listContainers(["io.ambassador.link"])).toEqual([]);
+    expect((await c.listContainers(["io.ambassador.link"])).length).toBe(2);
   });
 });

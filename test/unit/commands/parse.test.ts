@@ -24,7 +24,7 @@ describe("parseCommand", () => {
       input: {
         container: "app",
         sourceCluster: "clustera",
-        targetCluster: "clusterb",
+        targetCluster: ["clusterb"],
         alias: "helloapp",
         ports: [5000, 6000],
         web: "hello-web",
@@ -39,6 +39,22 @@ describe("parseCommand", () => {
         `LINK app clustera clusterb \u2014alias helloapp \u2014port 5000 \u2014port 6000 \u2014web hello-web \u2014web-name web \u2014legacy-links`,
       ),
     ).toEqual(expected);
+  });
+
+  it("reads a fan-out to several target clusters, and teardown of one of them", () => {
+    expect(parsed("link app clustera clusterb,clusterc --web hello-web")).toEqual({
+      name: "link",
+      input: {
+        container: "app",
+        sourceCluster: "clustera",
+        targetCluster: ["clusterb", "clusterc"],
+        web: "hello-web",
+      },
+    });
+    expect(parsed("teardown app --target clusterc")).toEqual({
+      name: "teardown",
+      input: { link: "app", target: "clusterc" },
+    });
   });
 
   it("reads ports, teardown, list, clusters and help", () => {
@@ -89,6 +105,21 @@ describe("parseCommand", () => {
       /Bad value for <target-cluster> `clustera`: the source and target clusters must be different\./,
       /^link /,
     ],
+    [
+      "link app clustera clusterb,clusterb",
+      /^Bad value for <target-cluster> `clusterb,clusterb`: clusterb is named twice; name each target cluster once\.$/,
+      /^link /,
+    ],
+    [
+      "link app clustera clusterb,clustera",
+      /^Bad value for <target-cluster> `clusterb,clustera`: the source and target clusters must be different\.$/,
+      /^link /,
+    ],
+    [
+      "link app clustera clusterb,",
+      /^Bad value for <target-cluster> `clusterb,`: a cluster name is/,
+      /^link /,
+    ],
     ["link app ClusterA clusterb", /Bad value for <source-cluster> `ClusterA`: a cluster name is/, /^link /],
     ["link app clustera clusterb --web-name web", /--web-name needs --web IMAGE/, /^link /],
     [
@@ -101,8 +132,17 @@ describe("parseCommand", () => {
       /--consumer cannot be used with --legacy-links: a Docker link is set only when a container is created, and the consumer already runs; drop --legacy-links\.$/,
       /^link /,
     ],
+    [
+      "link app clustera clusterb,clusterc --consumer worker",
+      /--consumer links one running container on one target cluster; name a single target cluster, or use --web to start a consumer on each\.$/,
+      /^link /,
+    ],
     ["ports", /Missing <container>\./, /^ports <container> \[--cluster NAME\]$/],
-    ["teardown a b", /Unexpected argument `b`\./, /^teardown \[<link-id> \| <container>\]$/],
+    [
+      "teardown a b",
+      /Unexpected argument `b`\./,
+      /^teardown \[<link-id> \| <container>\] \[--target CLUSTER\]$/,
+    ],
     ["list --all", /Unknown option `--all` for `list`\. `list` takes no options\./, /^list$/],
     ['link "app', /Could not read the command: a double quote is not closed\./, undefined],
   ])("refuses %j saying what was wrong and the right usage", (text, message, usage) => {
@@ -208,7 +248,7 @@ describe("parseCommand on any input", () => {
           const result = parseCommand(text);
           expect(result.ok).toBe(true);
           if (result.ok) {
-            expect(result.input).toMatchObject({ container, sourceCluster: source, targetCluster: target });
+            expect(result.input).toMatchObject({ container, sourceCluster: source, targetCluster: [target] });
             if (ports.length) expect((result.input as { ports: number[] }).ports).toEqual(ports);
           }
         },

@@ -9,6 +9,7 @@ function link(id: string, source: string, target: string, channel = "C1"): LinkR
     alias: "helloapp",
     sourceCluster: source,
     targetCluster: target,
+    targets: [{ cluster: target }],
     ports: [5000],
     wiring: "networks",
     connections: [{ port: 5000, address: `${source}.example:5000` }],

@@ -9,6 +9,7 @@ const record: LinkRecord = {
   alias: "helloapp",
   sourceCluster: "clustera",
   targetCluster: "clusterb",
+  targets: [{ cluster: "clusterb" }],
   ports: [5000],
   wiring: "networks",
   connections: [{ port: 5000, address: "10.0.0.12:5000" }],

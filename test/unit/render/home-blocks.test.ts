@@ -9,6 +9,7 @@ function link(index: number): LinkRecord {
     alias: `alias${index}`,
     sourceCluster: "clustera",
     targetCluster: "clusterb",
+    targets: [{ cluster: "clusterb" }],
     ports: [5000, 6000],
     wiring: "networks",
     connections: [],

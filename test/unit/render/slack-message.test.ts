@@ -44,6 +44,7 @@ function manyLinks(count: number): LinkView[] {
       alias: `app${i}`,
       sourceCluster: "clustera",
       targetCluster: "clusterb",
+      targets: [{ cluster: "clusterb" }],
       ports: [5000],
       wiring: "networks",
       connections: [],

@@ -137,7 +137,7 @@ describe("a store that kept its audit log inside", () => {
     expect(first.links.all()).toHaveLength(10);
     await first.close();
     const stored = JSON.parse(await readFile(path, "utf8"));
-    expect(stored.version).toBe(3);
+    expect(stored.version).toBe(4);
     expect(stored).not.toHaveProperty("audit");
     expect((await stat(auditPath)).mode & 0o777).toBe(0o600);
     const moved = await lines(auditPath);

@@ -182,7 +182,7 @@ describe("a store written before records were sealed whole", () => {
     expect(first.registry.endpoint(first.registry.require("a")).tls?.key).toBe(tls.key);
     await first.close();
     const stored = JSON.parse(await readFile(path, "utf8")) as Json;
-    expect(stored.version).toBe(3);
+    expect(stored.version).toBe(4);
     expect(stored.clusters[0]?.tls).toEqual({ ca: tls.ca, cert: tls.cert });
     const second = await openStoreServices({ path, key });
     expect(second.notices).toEqual([]);

@@ -11,6 +11,7 @@ function link(id: string, status: LinkRecord["status"] = "active"): LinkRecord {
     alias: "helloapp",
     sourceCluster: "clustera",
     targetCluster: "clusterb",
+    targets: [{ cluster: "clusterb" }],
     ports: [5000],
     wiring: "networks",
     connections: [{ port: 5000, address: "10.0.0.2:32770" }],

@@ -41,6 +41,7 @@ function link(id: string): LinkRecord {
     alias: "app",
     sourceCluster: "a",
     targetCluster: "b",
+    targets: [{ cluster: "b" }],
     ports: [5000],
     wiring: "networks",
     connections: [],

@@ -18,6 +18,7 @@ function link(id: string, source: string, target: string): LinkRecord {
     alias: "helloapp",
     sourceCluster: source,
     targetCluster: target,
+    targets: [{ cluster: target }],
     ports: [5000],
     wiring: "networks",
     connections: [],

@@ -1,0 +1,207 @@
+import { describe, expect, it } from "vitest";
+import type { LinkStep } from "../../../src/engine/link-engine.js";
+import { createLinkEngine } from "../../../src/engine/link-engine.js";
+import { LinkStepError } from "../../../src/engine/step-errors.js";
+import type { RequestContext } from "../../../src/engine/types.js";
+import { UserError } from "../../../src/errors.js";
+import { renderText } from "../../../src/render/text.js";
+import { MemoryClusterDirectory, MemoryDockerHost } from "../../support/memory-docker.js";
+import { MemoryLinks, testAuthority } from "../../support/memory-links.js";
+
+const context: RequestContext = { actor: { kind: "slack", team: "T1", user: "U1" }, channel: "C1" };
+const linkLabel = "io.ambassador.link";
+
+function setup(beforeStep?: (step: LinkStep) => void | Promise<void>) {
+  const a = new MemoryDockerHost({ latencyMs: 0, name: "clustera", advertise: "10.0.0.12" });
+  const b = new MemoryDockerHost({ latencyMs: 0, name: "clusterb", advertise: "10.0.0.13" });
+  const c = new MemoryDockerHost({ latencyMs: 0, name: "clusterc", advertise: "10.0.0.14" });
+  a.run({ name: "app", Image: "hello-app" });
+  const links = new MemoryLinks();
+  const engine = createLinkEngine({
+    authority: testAuthority(),
+    clusters: new MemoryClusterDirectory([a, b, c]),
+    links,
+    deadlines: { handshake: 50 },
+    beforeStep,
+  });
+  const fanOut = () =>
+    engine.link("app", "clustera", ["clusterb", "clusterc"], { web: "hello-web" }, context);
+  return { a, b, c, links, engine, fanOut };
+}
+
+async function labelled(host: MemoryDockerHost) {
+  const containers = await host.listContainers([linkLabel]);
+  const networks = await host.listNetworks([linkLabel]);
+  return { containers: containers.map((c) => c.Names.join(",")), networks: networks.map((n) => n.Name) };
+}
+
+async function env(host: MemoryDockerHost, role: string): Promise<string[]> {
+  const [found] = await host.listContainers([`io.ambassador.role=${role}`]);
+  if (!found) throw new Error(`no ${role} on ${host.name}`);
+  return (await host.inspectContainer(found.Id))?.Config.Env ?? [];
+}
+
+const variable = (entries: string[], name: string) =>
+  entries.find((entry) => entry.startsWith(`${name}=`))?.slice(name.length + 1);
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected a rejection");
+}
+
+describe("a link fanned out to two targets", () => {
+  it("makes one source ambassador admitting both targets, and each target its own ambassador, name and consumer", async () => {
+    const lab = setup();
+    const result = await lab.fanOut();
+    const id = result.link.id;
+    expect((await lab.a.listContainers(["io.ambassador.role=source"])).length).toBe(1);
+    const source = await env(lab.a, "source");
+    expect(variable(source, "AMBASSADOR_ADMIT")).toBe("10.0.0.13/32,10.0.0.14/32");
+    expect(variable(source, "AMBASSADOR_TLS_PEER")).toBe(
+      `ambassador-${id}-target-clusterb,ambassador-${id}-target-clusterc`,
+    );
+    for (const host of [lab.b, lab.c]) {
+      expect(variable(await env(host, "target"), "AMBASSADOR_TLS_PEER")).toBe(`ambassador-${id}-source`);
+      expect((await labelled(host)).networks).toEqual([`ambassador-${id}-target`]);
+    }
+    expect(result.targets.map((t) => t.cluster)).toEqual(["clusterb", "clusterc"]);
+    expect(result.targets.map((t) => t.webUrls.length)).toEqual([1, 1]);
+    expect(result.targets[1]?.webUrls[0]).toMatch(/^http:\/\/10\.0\.0\.14:/);
+    expect(result.link.targets).toEqual([
+      { cluster: "clusterb", certificate: `ambassador-${id}-target-clusterb` },
+      { cluster: "clusterc", certificate: `ambassador-${id}-target-clusterc` },
+    ]);
+  });
+
+  it("asked again, returns the same link", async () => {
+    const lab = setup();
+    const first = await lab.fanOut();
+    const second = await lab.fanOut();
+    expect(second.existing).toBe(true);
+    expect(second.link.id).toBe(first.link.id);
+    expect(second.targets.map((t) => t.webUrls)).toEqual(first.targets.map((t) => t.webUrls));
+  });
+
+  it("rolls back all three hosts when the third target fails", async () => {
+    const lab = setup((step) => {
+      if (step.name === "start target ambassador" && step.cluster === "clusterc") throw new Error("injected");
+    });
+    const error = await rejection(lab.fanOut());
+    expect(error).toBeInstanceOf(LinkStepError);
+    expect((error as LinkStepError).message).toMatch(
+      /^Link failed at step "start target ambassador" on clusterc:/,
+    );
+    for (const host of [lab.a, lab.b, lab.c]) {
+      expect(await labelled(host)).toEqual({ containers: [], networks: [] });
+    }
+    expect(lab.links.all()).toEqual([]);
+  });
+
+  it("refuses a target named twice, or the source as a target, before anything is made", async () => {
+    const lab = setup();
+    const twice = await rejection(lab.engine.link("app", "clustera", ["clusterb", "clusterb"], {}, context));
+    expect(twice).toBeInstanceOf(UserError);
+    expect((twice as UserError).message).toBe(
+      "Target cluster clusterb is named twice; name each target once.",
+    );
+    const same = await rejection(lab.engine.link("app", "clustera", ["clusterb", "clustera"], {}, context));
+    expect((same as UserError).message).toMatch(
+      /^clustera is the source cluster and cannot also be a target/,
+    );
+    for (const host of [lab.a, lab.b, lab.c]) {
+      expect(await labelled(host)).toEqual({ containers: [], networks: [] });
+    }
+  });
+});
+
+describe("what link, status and list answer", () => {
+  it("names every target with its consumer's URL and mappings", async () => {
+    const lab = setup();
+    const made = await lab.fanOut();
+    const [onB, onC] = made.targets.map((t) => t.webUrls[0] as string);
+    const linked = renderText({ kind: "link", result: made });
+    expect(linked).toContain("Linked app from clustera to clusterb, clusterc as app");
+    expect(linked).toContain(`Web: ${onB} (clusterb)`);
+    expect(linked).toContain(`Web: ${onC} (clusterc)`);
+    const [view] = await lab.engine.list();
+    if (!view) throw new Error("no link listed");
+    const status = renderText({ kind: "status", view });
+    expect(status).toContain(`-> clusterb,clusterc`);
+    for (const url of [onB, onC] as string[]) {
+      const port = url.split(":").at(-1);
+      expect(status).toMatch(new RegExp(`\\d+/tcp -> 10\\.0\\.0\\.1[34]:${port}   ${url}`));
+    }
+    const list = renderText({ kind: "list", links: [view] });
+    expect(list).toContain(onB);
+    expect(list).toContain(onC);
+  });
+});
+
+describe("teardown --target", () => {
+  it("removes one target, keeps the source on the same host ports without its name and egress, and the rest works", async () => {
+    const lab = setup();
+    const made = await lab.fanOut();
+    const id = made.link.id;
+    const result = await lab.engine.teardown(id, context, { target: "clusterc" });
+    expect(result).toMatchObject({ linkId: id, target: "clusterc", status: "removed", left: [] });
+    expect(await labelled(lab.c)).toEqual({ containers: [], networks: [] });
+    expect((await labelled(lab.b)).containers.length).toBe(2);
+    const source = await env(lab.a, "source");
+    expect(variable(source, "AMBASSADOR_ADMIT")).toBe("10.0.0.13/32");
+    expect(variable(source, "AMBASSADOR_TLS_PEER")).toBe(`ambassador-${id}-target-clusterb`);
+    const link = lab.links.get(id);
+    expect(link?.targets).toEqual([{ cluster: "clusterb", certificate: `ambassador-${id}-target-clusterb` }]);
+    expect(link?.connections).toEqual(made.connections);
+    expect(link?.resources.some((r) => r.cluster === "clusterc")).toBe(false);
+    expect((await lab.engine.repair(id, context)).status).toBe("nothing-to-repair");
+    const rest = await lab.engine.teardown(id, context);
+    expect(rest.status).toBe("removed");
+    for (const host of [lab.a, lab.b, lab.c]) {
+      expect(await labelled(host)).toEqual({ containers: [], networks: [] });
+    }
+    expect(lab.links.all()).toEqual([]);
+  });
+
+  it("refuses a cluster that is not one of the link's targets, and changes nothing", async () => {
+    const lab = setup();
+    const made = await lab.fanOut();
+    const error = await rejection(lab.engine.teardown(made.link.id, context, { target: "clustera" }));
+    expect((error as UserError).message).toBe(
+      `Link ${made.link.id} has no target clustera; its targets are clusterb, clusterc.`,
+    );
+    expect(lab.links.get(made.link.id)).toEqual(made.link);
+  });
+});
+
+describe("fan-out time", () => {
+  it("to three targets is at most 1.5× a link to one, every Docker call taking 5 ms (medians of 5 runs)", async () => {
+    const hosts = ["clustera", "clusterb", "clusterc", "clusterd"].map(
+      (name, i) => new MemoryDockerHost({ latencyMs: 5, name, advertise: `10.0.0.${12 + i}` }),
+    );
+    hosts[0]?.run({ name: "app", Image: "hello-app" });
+    const engine = createLinkEngine({
+      authority: testAuthority(),
+      clusters: new MemoryClusterDirectory(hosts),
+      links: new MemoryLinks(),
+      deadlines: { handshake: 50 },
+    });
+    const times: Record<"one" | "three", number[]> = { one: [], three: [] };
+    for (let run = 0; run < 5; run++) {
+      for (const [kind, targets] of [
+        ["one", ["clusterb"]],
+        ["three", ["clusterb", "clusterc", "clusterd"]],
+      ] as const) {
+        const started = performance.now();
+        const made = await engine.link("app", "clustera", targets, { web: "hello-web" }, context);
+        times[kind].push(performance.now() - started);
+        await engine.teardown(made.link.id, context);
+      }
+    }
+    const median = (values: number[]) => [...values].sort((x, y) => x - y)[2] as number;
+    expect(median(times.three) / median(times.one)).toBeLessThanOrEqual(1.5);
+  });
+});
