@@ -220,11 +220,13 @@ haproxy_config() {
     printf 'frontend in%s\n' "$listen"
     if [ "$AMBASSADOR_TLS_ROLE" = server ]; then
       printf '  bind :%s %s\n' "$listen" "$tls"
-      printf '  tcp-request session reject unless { ssl_c_s_dn(CN) -m str %s }\n' "$(echo "$AMBASSADOR_TLS_PEER" | tr ',' ' ')"
     else
       printf '  bind :%s\n' "$listen"
     fi
     [ -z "$admit" ] || printf '  tcp-request connection reject unless { src %s }\n' "$admit"
+    if [ "$AMBASSADOR_TLS_ROLE" = server ]; then
+      printf '  tcp-request session reject unless { ssl_c_s_dn(CN) -m str %s }\n' "$(echo "$AMBASSADOR_TLS_PEER" | tr ',' ' ')"
+    fi
     printf '  default_backend out%s\nbackend out%s\n' "$listen" "$listen"
     case $AMBASSADOR_TLS_ROLE/$host in
       server/*[!0-9.]*) printf '  server to %s:%s%s\n' "$host" "$port" "$dns" ;;
@@ -255,6 +257,9 @@ check_tls() {
   esac
   [ -n "${AMBASSADOR_TLS_PEER:-}" ] ||
     fail "tls mode needs AMBASSADOR_TLS_PEER, the common name the peer's certificate must carry"
+  case $AMBASSADOR_TLS_PEER in
+    -* | *,-*) fail "AMBASSADOR_TLS_PEER names may not start with '-', got '$AMBASSADOR_TLS_PEER'" ;;
+  esac
   case $AMBASSADOR_TLS_ROLE/$AMBASSADOR_TLS_PEER in
     server/*,,* | server/,* | server/*,) fail "AMBASSADOR_TLS_PEER must be common names separated by single commas, got '$AMBASSADOR_TLS_PEER'" ;;
     server/*[!A-Za-z0-9._,-]*) fail "AMBASSADOR_TLS_PEER may hold only letters, digits, '.', '_', '-' and (for a server) ',', got '$AMBASSADOR_TLS_PEER'" ;;
@@ -304,9 +309,9 @@ fi
 
 admit=$(admitted)
 case $admit in
-  bad\ *) fail "AMBASSADOR_ADMIT must be comma-separated IPv4 CIDRs such as 10.0.0.3/32, got '${admit#bad }'" ;;
+  *bad\ *) fail "AMBASSADOR_ADMIT must be comma-separated IPv4 CIDRs such as 10.0.0.3/32, got '$(printf '%s\n' "$admit" | sed -n 's/^bad //p')'" ;;
 esac
-admit=$(echo $admit)
+admit=$(printf '%s' "$admit" | tr '\n' ' ')
 
 mode=${AMBASSADOR_MODE:-auto}
 case $mode in

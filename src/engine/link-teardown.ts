@@ -95,13 +95,31 @@ export async function teardownTarget(
     if (!isUnreachable(error)) throw error;
     return [];
   });
-  const going = [
-    ...link.resources.filter((r) => r.role === "source"),
+  const hostOf = (c: string) => core.clusters.host(c);
+  const onTarget = [
     ...link.resources.filter((r) => r.cluster === cluster),
     ...extra.filter((r) => r.kind === "network"),
     ...extra.filter((r) => r.kind === "container"),
   ];
-  const left = await removeResources((c) => core.clusters.host(c), going, link.id);
+  const leftOnTarget = await removeResources(hostOf, onTarget, link.id);
+  if (leftOnTarget.length) {
+    // The source ambassador stays as it is, serving the other targets, until the target's host lets its parts go.
+    const goneOnTarget = onTarget.filter((r) => !leftOnTarget.some((l) => sameResource(l, r)));
+    await core.links.save({
+      ...link,
+      resources: link.resources.filter((r) => !goneOnTarget.some((g) => sameResource(g, r))),
+    });
+    return {
+      linkId: link.id,
+      target: cluster,
+      removed: [...goneOnTarget].reverse().map((r) => ({ cluster: r.cluster, kind: r.kind, name: r.name })),
+      left: leftOnTarget.map((l) => ({ cluster: l.cluster, kind: l.kind, name: l.name, error: l.error })),
+      status: "partial",
+    };
+  }
+  const source = link.resources.filter((r) => r.role === "source");
+  const left = await removeResources(hostOf, source, link.id);
+  const going = [...source, ...onTarget];
   const gone = going.filter((r) => !left.some((l) => sameResource(l, r)));
   const targets = link.targets.filter((target) => target.cluster !== cluster);
   const first = targets[0]?.cluster ?? link.targetCluster;

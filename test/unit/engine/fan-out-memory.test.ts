@@ -166,6 +166,26 @@ describe("teardown --target", () => {
     expect(lab.links.all()).toEqual([]);
   });
 
+  it("keeps the source ambassador, and the other targets working, while the removed target's host is down", async () => {
+    const lab = setup();
+    const made = await lab.fanOut();
+    const id = made.link.id;
+    const sourceBefore = await env(lab.a, "source");
+    lab.c.down();
+    const result = await lab.engine.teardown(id, context, { target: "clusterc" });
+    expect(result).toMatchObject({ linkId: id, target: "clusterc", status: "partial" });
+    expect(result.left.map((l) => l.cluster)).toEqual(expect.arrayContaining(["clusterc"]));
+    expect(await env(lab.a, "source")).toEqual(sourceBefore);
+    expect((await labelled(lab.b)).containers.length).toBe(2);
+    expect(lab.links.get(id)?.targets.map((t) => t.cluster)).toEqual(["clusterb", "clusterc"]);
+
+    lab.c.up();
+    const finished = await lab.engine.teardown(id, context, { target: "clusterc" });
+    expect(finished).toMatchObject({ status: "removed", left: [] });
+    expect(await labelled(lab.c)).toEqual({ containers: [], networks: [] });
+    expect(variable(await env(lab.a, "source"), "AMBASSADOR_ADMIT")).toBe("10.0.0.13/32");
+  });
+
   it("refuses a cluster that is not one of the link's targets, and changes nothing", async () => {
     const lab = setup();
     const made = await lab.fanOut();

@@ -1,0 +1,38 @@
+import { spawnSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+
+const entrypoint = new URL("../../ambassador/entrypoint.sh", import.meta.url).pathname;
+
+/** Runs the ambassador's entrypoint with only these variables, as a container would start it. */
+function start(env: Record<string, string>): { status: number | null; stderr: string } {
+  const run = spawnSync("sh", [entrypoint], {
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", APP_PORT_5000_TCP: "tcp://app:5000", ...env },
+    encoding: "utf8",
+    timeout: 10_000,
+  });
+  return { status: run.status, stderr: run.stderr };
+}
+
+describe("the ambassador's checks of its settings, before it forwards a byte", () => {
+  it.each([
+    ["foo", "foo"],
+    ["10.0.0.1,foo", "foo"],
+    ["10.0.0.1/32,10.0.0.0/8,bad.example", "bad.example"],
+    ["*", "*"],
+  ])("refuses AMBASSADOR_ADMIT=%s, naming the bad entry wherever it stands", (admit, bad) => {
+    expect(start({ AMBASSADOR_ADMIT: admit, AMBASSADOR_MODE: "relay" })).toEqual({
+      status: 2,
+      stderr: `ambassador: AMBASSADOR_ADMIT must be comma-separated IPv4 CIDRs such as 10.0.0.3/32, got '${bad}'\n`,
+    });
+  });
+
+  it("refuses a peer name that HAProxy would read as an option", () => {
+    const peer = "ambassador-1-target,-f";
+    expect(
+      start({ AMBASSADOR_MODE: "tls", AMBASSADOR_TLS_ROLE: "server", AMBASSADOR_TLS_PEER: peer }),
+    ).toEqual({
+      status: 2,
+      stderr: `ambassador: AMBASSADOR_TLS_PEER names may not start with '-', got '${peer}'\n`,
+    });
+  });
+});
