@@ -216,6 +216,9 @@ async function awaitReady(
     }
     const info = await host.inspectContainer(container.id, { signal: options.signal });
     if (!info?.State.Running || info.State.Restarting || info.RestartCount > 0) {
+      // It may have stopped after the logs above were read: read them again for its last word.
+      if (!lastLine(logs))
+        logs = await host.containerLogs(container.id, container.name, { signal: options.signal });
       throw new AmbassadorRefused(
         `${host.name}: ambassador ${container.name} stopped in ${mode} mode: ${lastLine(logs) || `exit code ${info?.State.ExitCode ?? "unknown"}`}`,
       );

@@ -135,7 +135,7 @@ export async function buildLink(
   // while it is still getting ready.
   const sourcePorts = (async () => {
     await Promise.race([sourceStarted, sourceDone]);
-    await readConnections(source);
+    await readConnections(source, sourceDone);
   })();
   const networks = targets.map((build) => ensure(build, linkParts.targetNetwork));
   await attempt.all([

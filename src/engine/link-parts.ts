@@ -205,14 +205,22 @@ const sourcePart: LinkPart = {
   },
 };
 
-/** Where the source ambassador listens now, read back from Docker as `docker port` does. */
-export async function readConnections(build: Build): Promise<void> {
+/**
+ * Where the source ambassador listens now, read back from Docker as `docker port` does. When the read fails, it
+ * first waits for `sourceSide`: an ambassador that stopped right after it started says why in its own step.
+ */
+export async function readConnections(build: Build, sourceSide?: Promise<unknown>): Promise<void> {
   const { source, ports } = build.plan;
   const ambassador = build.containers.source;
   if (!ambassador) throw new Error("the link records no source ambassador");
   await build.attempt.step("read connection information", source.name, async (signal) => {
-    build.sourceMappings = await publishedPorts(source, ambassador, signal);
-    build.connections = connectionsOf(source, ambassador.name, ports, build.sourceMappings);
+    try {
+      build.sourceMappings = await publishedPorts(source, ambassador, signal);
+      build.connections = connectionsOf(source, ambassador.name, ports, build.sourceMappings);
+    } catch (error) {
+      await sourceSide;
+      throw error;
+    }
   });
 }
 
