@@ -7,6 +7,7 @@ import { UserError } from "../../../src/errors.js";
 import { renderText } from "../../../src/render/text.js";
 import { MemoryClusterDirectory, MemoryDockerHost } from "../../support/memory-docker.js";
 import { MemoryLinks, testAuthority } from "../../support/memory-links.js";
+import { rejection } from "../../support/rejection.js";
 
 const context: RequestContext = { actor: { kind: "slack", team: "T1", user: "U1" }, channel: "C1" };
 const linkLabel = "io.ambassador.link";
@@ -43,15 +44,6 @@ async function env(host: MemoryDockerHost, role: string): Promise<string[]> {
 
 const variable = (entries: string[], name: string) =>
   entries.find((entry) => entry.startsWith(`${name}=`))?.slice(name.length + 1);
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
-}
 
 describe("a link fanned out to two targets", () => {
   it("makes one source ambassador admitting both targets, and each target its own ambassador, name and consumer", async () => {

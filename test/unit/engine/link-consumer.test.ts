@@ -5,6 +5,7 @@ import { UserError } from "../../../src/errors.js";
 import { createDockerLinkProbe } from "../../../src/monitor/docker-link-probe.js";
 import { type MemoryDockerHost, memoryLab } from "../../support/memory-docker.js";
 import { MemoryLinks, testAuthority } from "../../support/memory-links.js";
+import { rejection } from "../../support/rejection.js";
 
 const context: RequestContext = { actor: { kind: "slack", team: "T1", user: "U1" }, channel: "C1" };
 const linkLabel = "io.ambassador.link";
@@ -34,15 +35,6 @@ async function nothingMade(lab: { a: MemoryDockerHost; b: MemoryDockerHost; link
     expect(await host.listNetworks([linkLabel])).toEqual([]);
   }
   expect(lab.links.all()).toEqual([]);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
 }
 
 describe("link --consumer", () => {

@@ -6,6 +6,7 @@ import type { RequestContext } from "../../../src/engine/types.js";
 import { UserError } from "../../../src/errors.js";
 import { type MemoryDockerHost, memoryLab } from "../../support/memory-docker.js";
 import { MemoryLinks, testAuthority } from "../../support/memory-links.js";
+import { rejection } from "../../support/rejection.js";
 
 const context: RequestContext = { actor: { kind: "slack", team: "T1", user: "U1" }, channel: "C1" };
 const linkLabel = "io.ambassador.link";
@@ -37,15 +38,6 @@ async function expectNothingLeft(lab: { a: MemoryDockerHost; b: MemoryDockerHost
   expect(await labelled(lab.a)).toEqual({ containers: [], networks: [] });
   expect(await labelled(lab.b)).toEqual({ containers: [], networks: [] });
   expect(lab.links.all()).toEqual([]);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
 }
 
 const steps = await (async () => {
