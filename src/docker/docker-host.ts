@@ -73,6 +73,16 @@ export interface DockerHost {
   /** Removes a container and its anonymous volumes; false when it was already gone. */
   removeContainer(id: string, name: string, options?: CallOptions): Promise<boolean>;
   containerLogs(id: string, name: string, options?: CallOptions): Promise<string>;
+  /**
+   * Follows a container's output from its start until `enough` is true of all read so far, or until the container
+   * stops (`ended`); both return everything read.
+   */
+  followLogs(
+    id: string,
+    name: string,
+    enough: (text: string) => boolean,
+    options?: CallOptions,
+  ): Promise<{ text: string; ended: boolean }>;
   createNetwork(name: string, labels: Record<string, string>, options?: CallOptions): Promise<string>;
   inspectNetwork(ref: string, options?: CallOptions): Promise<Docker.NetworkInspectInfo | undefined>;
   listNetworks(labels: string[], options?: CallOptions): Promise<Docker.NetworkInspectInfo[]>;

@@ -33,6 +33,7 @@ const reads = new Set([
   "inspect container",
   "list containers",
   "read logs",
+  "follow logs",
   "inspect network",
   "list networks",
   "inspect image",
@@ -205,6 +206,48 @@ export class DockerodeHost implements DockerHost {
       options,
     );
     return demuxLogs(buffer as unknown as Buffer);
+  }
+
+  followLogs(
+    id: string,
+    name: string,
+    enough: (text: string) => boolean,
+    options?: CallOptions,
+  ): Promise<{ text: string; ended: boolean }> {
+    return this.call(
+      "follow logs",
+      { container: name },
+      async (abortSignal) => {
+        const stream = (await this.docker.getContainer(id).logs({
+          stdout: true,
+          stderr: true,
+          follow: true,
+          abortSignal,
+        })) as unknown as NodeJS.ReadableStream & {
+          destroy(): void;
+        };
+        const frames = new LogFrames();
+        return new Promise<{ text: string; ended: boolean }>((resolve, reject) => {
+          const settle = (ended: boolean) => {
+            stream.removeAllListeners("data");
+            resolve({ text: frames.text, ended });
+          };
+          stream.on("data", (chunk: Buffer) => {
+            frames.push(chunk);
+            if (!enough(frames.text)) return;
+            settle(false);
+            stream.destroy();
+          });
+          stream.once("end", () => {
+            frames.flush();
+            settle(true);
+          });
+          stream.once("error", reject);
+          abortSignal.addEventListener("abort", () => reject(abortSignal.reason), { once: true });
+        });
+      },
+      options,
+    );
   }
 
   async createNetwork(name: string, labels: Record<string, string>, options?: CallOptions): Promise<string> {
@@ -386,6 +429,44 @@ export class DockerodeHost implements DockerHost {
 }
 
 /** Docker multiplexes stdout and stderr of a container without a TTY into framed chunks. */
+/** A log stream read as it comes: frames may arrive split across chunks, or several in one. */
+class LogFrames {
+  text = "";
+  #pending: Buffer = Buffer.alloc(0);
+  #framed: boolean | undefined;
+
+  push(chunk: Buffer): void {
+    this.#pending = this.#pending.length ? Buffer.concat([this.#pending, chunk]) : chunk;
+    // A container with a TTY sends plain text; without one, every frame has an 8-byte header.
+    this.#framed ??= this.#pending.length >= 8 ? isFramed(this.#pending) : undefined;
+    if (this.#framed === undefined) return;
+    if (!this.#framed) {
+      this.text += this.#pending.toString("utf8");
+      this.#pending = Buffer.alloc(0);
+      return;
+    }
+    let offset = 0;
+    while (offset + 8 <= this.#pending.length) {
+      const size = this.#pending.readUInt32BE(offset + 4);
+      if (offset + 8 + size > this.#pending.length) break;
+      this.text += this.#pending.subarray(offset + 8, offset + 8 + size).toString("utf8");
+      offset += 8 + size;
+    }
+    this.#pending = this.#pending.subarray(offset);
+  }
+
+  /** The stream ended: what is left is text, however short. */
+  flush(): void {
+    if (this.#framed !== false && this.#framed !== undefined) return;
+    this.text += this.#pending.toString("utf8");
+    this.#pending = Buffer.alloc(0);
+  }
+}
+
+function isFramed(buffer: Buffer): boolean {
+  return (buffer[0] ?? 0) <= 2 && buffer[1] === 0 && buffer[2] === 0 && buffer[3] === 0;
+}
+
 export function demuxLogs(buffer: Buffer): string {
   if (buffer.length < 8 || (buffer[0] ?? 0) > 2 || buffer[1] !== 0) return buffer.toString("utf8");
   const parts: string[] = [];

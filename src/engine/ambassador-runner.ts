@@ -32,7 +32,8 @@ export async function createUniquelyNamed(
 ): Promise<CreatedContainer> {
   for (let attempt = 1; attempt <= 50; attempt++) {
     const name = attempt === 1 ? base : `${base}-${attempt}`;
-    if (await host.inspectContainer(name, { signal })) continue;
+    // A create is never cancelled midway, so whatever it made is known and can be removed.
+    signal?.throwIfAborted();
     try {
       const id = await host.createContainer({ ...spec, name });
       const created = { id, name };
@@ -64,6 +65,8 @@ export interface AmbassadorRequest {
   netAdmin?: boolean;
   /** Runs once the container exists and before it starts: private files go in here. */
   prepare?: (container: CreatedContainer) => Promise<void>;
+  /** Awaited after `prepare` and before the start: what must exist before the ambassador runs. */
+  beforeStart?: Promise<unknown>;
   /** Told as soon as the container runs with its ports published, before it reports that it forwards. */
   onStarted?: (container: CreatedContainer) => void;
   networkMode?: string;
@@ -77,7 +80,6 @@ export interface RunnerOptions {
   handshakeMs: number;
   /** How long an ambassador has to say it forwards once it said its mode. */
   readyMs: number;
-  pollMs?: number;
   /** Stops the run (and its Docker calls) when the attempt it belongs to failed elsewhere. */
   signal?: AbortSignal;
 }
@@ -166,6 +168,7 @@ export async function runAmbassador(
     );
     try {
       await request.prepare?.(made);
+      await request.beforeStart;
       await host.startContainer(made.id, made.name);
       return made;
     } catch (error) {
@@ -194,46 +197,74 @@ export async function runAmbassador(
   }
 }
 
+const readyLine = /^ambassador: ready$/m;
+const spokeLine = /^ambassador: /m;
+
+/**
+ * Follows the ambassador's output until it says it forwards (true), or, for an image that says nothing of ours
+ * within the handshake time, takes it for a foreign one (false). Stopping, or saying the wrong mode, refuses it.
+ */
 async function awaitReady(
   host: DockerHost,
   container: CreatedContainer,
   mode: AmbassadorMode,
   options: RunnerOptions,
 ): Promise<boolean> {
-  const poll = options.pollMs ?? 100;
-  const started = Date.now();
-  let logs = "";
-  for (;;) {
-    logs = await host.containerLogs(container.id, container.name, { signal: options.signal });
-    if (/^ambassador: ready$/m.test(logs)) {
-      const reported = /^ambassador: mode (\w+)$/m.exec(logs)?.[1];
-      if (reported && reported !== mode) {
-        throw new AmbassadorRefused(
-          `${host.name}: ambassador ${container.name} runs ${reported}, not ${mode}`,
-        );
-      }
-      return true;
-    }
-    const info = await host.inspectContainer(container.id, { signal: options.signal });
-    if (!info?.State.Running || info.State.Restarting || info.RestartCount > 0) {
-      // It may have stopped after the logs above were read: read them again for its last word.
-      if (!lastLine(logs))
-        logs = await host.containerLogs(container.id, container.name, { signal: options.signal });
-      throw new AmbassadorRefused(
-        `${host.name}: ambassador ${container.name} stopped in ${mode} mode: ${lastLine(logs) || `exit code ${info?.State.ExitCode ?? "unknown"}`}`,
-      );
-    }
-    const elapsed = Date.now() - started;
-    const spoke = /^ambassador: /m.test(logs);
-    if (!spoke && elapsed >= options.handshakeMs) return false;
-    if (spoke && elapsed >= options.handshakeMs + options.readyMs) {
-      throw new AmbassadorRefused(
-        `${host.name}: ambassador ${container.name} did not start forwarding in ${mode} mode within ${Math.round(elapsed / 1000)} s: ${lastLine(logs)}`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, poll));
-    options.signal?.throwIfAborted();
+  const { handshakeMs, readyMs } = options;
+  if (handshakeMs === 0) {
+    await refuseStopped(host, container, mode, "", options.signal);
+    return false;
   }
+  const timeUp = new AbortController();
+  let read = "";
+  const timers = [
+    setTimeout(() => spokeLine.test(read) || timeUp.abort("handshake"), handshakeMs),
+    setTimeout(() => timeUp.abort("ready"), handshakeMs + readyMs),
+  ];
+  try {
+    const { text, ended } = await host.followLogs(
+      container.id,
+      container.name,
+      (text) => {
+        read = text;
+        return readyLine.test(text);
+      },
+      {
+        signal: options.signal ? AbortSignal.any([options.signal, timeUp.signal]) : timeUp.signal,
+        timeoutMs: handshakeMs + readyMs + 1000,
+      },
+    );
+    if (ended) return await refuseStopped(host, container, mode, text, options.signal);
+    const reported = /^ambassador: mode (\w+)$/m.exec(text)?.[1];
+    if (reported && reported !== mode) {
+      throw new AmbassadorRefused(`${host.name}: ambassador ${container.name} runs ${reported}, not ${mode}`);
+    }
+    return true;
+  } catch (error) {
+    if (!timeUp.signal.aborted || options.signal?.aborted) throw error;
+    if (timeUp.signal.reason === "handshake") return false;
+    throw new AmbassadorRefused(
+      `${host.name}: ambassador ${container.name} did not start forwarding in ${mode} mode within ${Math.round((handshakeMs + readyMs) / 1000)} s: ${lastLine(read)}`,
+    );
+  } finally {
+    for (const timer of timers) clearTimeout(timer);
+  }
+}
+
+/** Refuses an ambassador that stopped (or restarts), with its last word; returns false while it runs. */
+async function refuseStopped(
+  host: DockerHost,
+  container: CreatedContainer,
+  mode: AmbassadorMode,
+  logs: string,
+  signal: AbortSignal | undefined,
+): Promise<false> {
+  const info = await host.inspectContainer(container.id, { signal });
+  if (info?.State.Running && !info.State.Restarting && info.RestartCount === 0) return false;
+  const last = lastLine(logs) || lastLine(await host.containerLogs(container.id, container.name, { signal }));
+  throw new AmbassadorRefused(
+    `${host.name}: ambassador ${container.name} stopped in ${mode} mode: ${last || `exit code ${info?.State.ExitCode ?? "unknown"}`}`,
+  );
 }
 
 function lastLine(text: string): string {

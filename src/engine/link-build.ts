@@ -3,10 +3,17 @@ import type { LinkAuthority } from "../domain/pki.js";
 import type { AmbassadorLauncher } from "./ambassador-launcher.js";
 import type { Attempt } from "./attempt.js";
 import { createImageCheck, type ImageCheck } from "./image-check.js";
-import { type Build, hostOfPart, type LinkPart, linkParts, readConnections } from "./link-parts.js";
+import {
+  type Build,
+  hostOfPart,
+  type LinkPart,
+  linkParts,
+  readConnections,
+  usedHostPorts,
+} from "./link-parts.js";
 import type { LinkPlan } from "./link-plan.js";
 import { publishedPorts } from "./mappings.js";
-import type { RepairedPart } from "./types.js";
+import type { Connection, RepairedPart } from "./types.js";
 
 function once<T>(make: () => Promise<T>): () => Promise<T> {
   let made: Promise<T> | undefined;
@@ -48,18 +55,18 @@ export function remadeParts(built: LinkBuild): RepairedPart[] {
 }
 
 /**
- * One target's side of the link: its ambassador once the source's published ports are known, beside its consumer
- * (after it, with legacy links, which name it), then the consumer's ports.
+ * One target's side of the link: its ambassador once the source's address is known, beside its consumer (after it,
+ * with legacy links, which name it), then the consumer's ports.
  */
 async function buildTarget(
   build: Build,
   source: Build,
-  sourcePorts: Promise<void>,
+  sourceAddress: Promise<void>,
   network: Promise<void>,
 ): Promise<void> {
   const { plan, attempt } = build;
   const targetSide = (async () => {
-    await attempt.all([sourcePorts, network]);
+    await attempt.all([sourceAddress, network]);
     build.connections = source.connections;
     build.containers.source = source.containers.source;
     await ensure(build, linkParts.target);
@@ -83,9 +90,28 @@ async function buildTarget(
   }
 }
 
+/** A target ambassador made for the address the source was to have, when the source had to take another. */
+async function remakeStaleTarget(build: Build, source: Build): Promise<void> {
+  const made = build.containers.target;
+  const stale = made && build.remade.has("target") && !sameConnections(build.connections, source.connections);
+  if (!stale) return;
+  await build.attempt.step("remove stale target ambassador", build.plan.target.name, async () => {
+    await build.plan.target.removeContainer(made.id, made.name);
+    build.attempt.untrack(build.plan.target.name, made.id);
+  });
+  build.remade.delete("target");
+  build.connections = source.connections;
+  await ensure(build, linkParts.target);
+}
+
+function sameConnections(a: readonly Connection[], b: readonly Connection[]): boolean {
+  return a.length === b.length && a.every((c, i) => c.port === b[i]?.port && c.address === b[i]?.address);
+}
+
 /**
  * Makes every part of the link the plan says is missing or stale: the source side beside every target's network,
- * then each target's side, targets at once, each starting as soon as the source ambassador runs.
+ * then each target's side, targets at once. A new source ambassador's host ports are chosen before it is made, so
+ * the targets are made beside it; a target made for a port the source could not have is made again.
  */
 export async function buildLink(
   plan: LinkPlan,
@@ -102,15 +128,26 @@ export async function buildLink(
     launcher,
     images: createImageCheck(attempt),
     credentials: once(() => authority.issue(plan.id, certificates)),
+    usedHostPorts: once(() => usedHostPorts(plan.source, attempt)),
     remade: new Map(),
     containers: {},
     connections: [],
     sourceMappings: [],
     webMappings: [],
   };
+  // Read while the images are checked and the networks made: a source ambassador to make needs it first.
+  if (plan.live.source?.state !== "running") source.usedHostPorts().catch(() => undefined);
   await prepare?.(source.images);
   // The certificates are made while the networks are.
   if (plan.protection === "mtls") source.credentials().catch(() => undefined);
+  let planned = false;
+  const sourcePlanned = new Promise<void>((resolve) => {
+    source.onSourcePlanned = (connections) => {
+      planned = true;
+      source.connections = connections;
+      resolve();
+    };
+  });
   const sourceStarted = new Promise<void>((resolve) => {
     source.onSourceStarted = (container) => {
       source.containers.source = container;
@@ -123,27 +160,35 @@ export async function buildLink(
       plan: { ...plan, target: target.host, certificate: target.certificate, live: target.live },
       remade: new Map(),
       containers: {},
+      onSourcePlanned: undefined,
       onSourceStarted: undefined,
     }),
   );
   const sourceDone = (async () => {
     await ensure(source, linkParts.sourceNetwork);
-    await ensure(source, linkParts.connection);
-    await ensure(source, linkParts.source);
+    // The ambassador is created while the source container joins the network, and starts once it has.
+    source.appJoined = ensure(source, linkParts.connection);
+    await attempt.all([source.appJoined, ensure(source, linkParts.source)]);
   })();
-  // The targets need only where the source ambassador publishes, which Docker knows once it runs: they are made
-  // while it is still getting ready.
-  const sourcePorts = (async () => {
+  // The targets need only where the source ambassador listens: chosen before it is made, or read from the one kept.
+  const sourceAddress = (async () => {
+    await Promise.race([sourcePlanned, sourceDone]);
+    if (!planned) await readConnections(source, sourceDone);
+  })();
+  // What Docker says the new source ambassador publishes, read as soon as it runs.
+  const sourceRead = (async () => {
     await Promise.race([sourceStarted, sourceDone]);
-    await readConnections(source, sourceDone);
+    if (planned) await readConnections(source, sourceDone);
   })();
   const networks = targets.map((build) => ensure(build, linkParts.targetNetwork));
   await attempt.all([
     sourceDone,
-    sourcePorts,
+    sourceAddress,
+    sourceRead,
     ...networks,
-    ...targets.map((build, i) => buildTarget(build, source, sourcePorts, networks[i] as Promise<void>)),
+    ...targets.map((build, i) => buildTarget(build, source, sourceAddress, networks[i] as Promise<void>)),
   ]);
+  await attempt.all(targets.map((build) => remakeStaleTarget(build, source)));
   return { source, targets };
 }
 

@@ -1,3 +1,4 @@
+import { randomInt } from "node:crypto";
 import { isIP } from "node:net";
 import type Docker from "dockerode";
 import type { DockerHost } from "../docker/docker-host.js";
@@ -34,6 +35,12 @@ export interface Build {
   connections: Connection[];
   sourceMappings: PortMapping[];
   webMappings: PortMapping[];
+  /** Host ports published on the source cluster now, read once per attempt. */
+  usedHostPorts: () => Promise<Set<number>>;
+  /** The source container joined the source network: the source ambassador starts after it. */
+  appJoined?: Promise<void>;
+  /** Called with where the source ambassador is to listen, once its host ports are chosen and before it is made. */
+  onSourcePlanned?: (connections: Connection[]) => void;
   /** Called when the source ambassador runs with its ports published, before it reports that it forwards. */
   onSourceStarted?: (container: PartContainer) => void;
 }
@@ -177,10 +184,10 @@ const sourcePart: LinkPart = {
   async make(build) {
     const { source, app, alias, ports } = build.plan;
     const network = networkNames(build.plan).source;
-    const used = await build.attempt.step("read used host ports", source.name, async (signal) => {
-      const containers = await source.listContainers([], { signal });
-      return new Set(containers.flatMap((c) => c.Ports.flatMap((p) => (p.PublicPort ? [p.PublicPort] : []))));
-    });
+    const publish = choosePorts(ports, build.plan.hostPorts, await build.usedHostPorts());
+    build.onSourcePlanned?.(
+      ports.map((port) => ({ port, address: `${source.advertise}:${publish.get(port)}` })),
+    );
     return startAmbassador(build, "source", {
       baseName: `${app.name}-ambassador`,
       env: [
@@ -190,13 +197,9 @@ const sourcePart: LinkPart = {
         `AMBASSADOR_ADMIT=${build.plan.admit.join(",")}`,
       ],
       ports,
-      publish: new Map(
-        ports.map((port) => {
-          const wanted = build.plan.hostPorts?.get(port) ?? port;
-          return [port, used.has(wanted) ? "" : String(wanted)];
-        }),
-      ),
+      publish,
       publishIp: hostAddress(source),
+      beforeStart: build.appJoined,
       netAdmin: build.plan.protection !== "mtls" && build.plan.admit.length > 1,
       networkMode: network,
       links: network ? undefined : [`${app.name}:${alias}`],
@@ -204,6 +207,38 @@ const sourcePart: LinkPart = {
     });
   },
 };
+
+/** Host ports published on `host` now, by any container. */
+export async function usedHostPorts(host: DockerHost, attempt: Attempt): Promise<Set<number>> {
+  return attempt.step("read used host ports", host.name, async (signal) => {
+    const containers = await host.listContainers([], { signal });
+    return new Set(containers.flatMap((c) => c.Ports.flatMap((p) => (p.PublicPort ? [p.PublicPort] : []))));
+  });
+}
+
+/**
+ * A host port for each carried port, known before the ambassador is made so the targets need not wait for it: the
+ * one it had, else the same number as the container's, else a free one from Docker's own range.
+ */
+function choosePorts(
+  ports: readonly number[],
+  had: ReadonlyMap<number, number> | undefined,
+  used: ReadonlySet<number>,
+): Map<number, string> {
+  const taken = new Set(used);
+  const chosen = new Map<number, string>();
+  for (const port of ports) {
+    let hostPort = had?.get(port) ?? port;
+    while (taken.has(hostPort)) hostPort = firstEphemeral + randomInt(lastEphemeral - firstEphemeral + 1);
+    taken.add(hostPort);
+    chosen.set(port, String(hostPort));
+  }
+  return chosen;
+}
+
+/** Docker's range for host ports it picks itself (Linux's ephemeral ports). */
+const firstEphemeral = 32768;
+const lastEphemeral = 60999;
 
 /**
  * Where the source ambassador listens now, read back from Docker as `docker port` does. When the read fails, it

@@ -76,9 +76,12 @@ describe.each(["tls", "kernel", "relay"] as AmbassadorMode[])("link rollback, %s
     expect([...seen].sort()).toEqual([...steps].sort());
     expect(result.timings.map((t) => `${t.step}@${t.cluster}`).sort()).toEqual([...steps].sort());
     const inOrder = (a: string, b: string) => expect(seen.indexOf(a)).toBeLessThan(seen.indexOf(b));
+    inOrder("read used host ports@clustera", "start source ambassador@clustera");
     inOrder("start source ambassador@clustera", "read connection information@clustera");
-    inOrder("read connection information@clustera", "start target ambassador@clusterb");
     inOrder("create target network@clusterb", "start web@clusterb");
+    // The target ambassador is made beside the source one, for the host port chosen before either was made.
+    inOrder("create target network@clusterb", "start target ambassador@clusterb");
+    inOrder("start target ambassador@clusterb", "read connection information@clustera");
     expect(seen.at(-1)).toBe("save link@store");
     await fx.engine.teardown(result.link.id, tester);
     await expectClean(fx);

@@ -191,6 +191,22 @@ export function dockerHostContract(
       expect(typeof (await host.containerLogs(id, containerName))).toBe("string");
     });
 
+    it("follows an ambassador's output until it says it forwards", async () => {
+      const { id, name: containerName } = await started({
+        Image: "ambassador-bot/ambassador:latest",
+        Env: ["AMBASSADOR_MODE=relay", "HELLO_PORT_5000_TCP=tcp://127.0.0.1:5000"],
+      });
+      const followed = await host.followLogs(id, containerName, (text) => /^ambassador: ready$/m.test(text));
+      expect(followed.ended).toBe(false);
+      expect(followed.text).toMatch(/^ambassador: mode relay$/m);
+    });
+
+    it("ends a follow when the container stops, with all it said", async () => {
+      const { id, name: containerName } = await started({ Image: "ambassador-bot/ambassador:latest" });
+      const followed = await host.followLogs(id, containerName, () => false, { timeoutMs: 10_000 });
+      expect(followed).toEqual({ ended: true, text: expect.stringMatching(/no <NAME>_PORT_<p>_TCP/) });
+    });
+
     it("creates a network, connects containers with aliases, disconnects and removes it", async () => {
       const networkName = unique("net");
       const networkId = await host.createNetwork(networkName, labels({ role: "net" }));

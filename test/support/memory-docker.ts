@@ -215,6 +215,11 @@ export class MemoryDockerHost implements DockerHost {
     for (const name of ["bridge", "host", "none"]) this.addNetwork(name, {}, true);
   }
 
+  /** A process outside Docker listens on this host port: Docker's listing does not show it, a start on it fails. */
+  holdPort(port: number): void {
+    this.hostPorts.add(port);
+  }
+
   defineImage(image: string, behaviour: ImageBehaviour, options: ImageOptions = {}): void {
     const ref = imageRef(image);
     this.images.set(ref, {
@@ -341,6 +346,28 @@ export class MemoryDockerHost implements DockerHost {
 
   containerLogs(id: string, name: string, options?: CallOptions): Promise<string> {
     return this.call("read logs", { container: name }, () => this.containerAt(id).logs.join(""), options);
+  }
+
+  async followLogs(
+    id: string,
+    name: string,
+    enough: (text: string) => boolean,
+    options: CallOptions = {},
+  ): Promise<{ text: string; ended: boolean }> {
+    const context = { container: name };
+    const container = await this.call("follow logs", context, () => this.containerAt(id), options);
+    // The stream stays open while the container runs, as the Engine's does.
+    for (;;) {
+      const text = container.logs.join("");
+      if (enough(text)) return { text, ended: false };
+      if (!this.isUp(container) || !this.containers.has(container.id)) return { text, ended: true };
+      if (options.signal?.aborted) {
+        throw new DockerCallError(this.name, "follow logs", context, "cancelled", undefined, {
+          cause: options.signal.reason,
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
   }
 
   createNetwork(name: string, labels: Record<string, string>, options?: CallOptions): Promise<string> {

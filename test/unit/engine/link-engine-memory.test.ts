@@ -78,6 +78,40 @@ describe("link rolls back when a step fails", () => {
   });
 });
 
+describe("link makes both hosts at once", () => {
+  it("makes the target for the source's chosen port, and again when a process outside Docker held that port", async () => {
+    const lab = setup();
+    lab.a.holdPort(5000);
+    const result = await lab.link();
+    const published = result.mappings.find((m) => m.cluster === "clustera" && m.containerPort === 5000);
+    expect(published?.hostPort).not.toBe(5000);
+    expect(result.connections).toEqual([
+      { port: 5000, address: `${lab.a.advertise}:${published?.hostPort}` },
+    ]);
+    const targets = (await lab.b.listContainers([linkLabel])).filter((c) =>
+      c.Names[0]?.includes("ambassador"),
+    );
+    expect(targets).toHaveLength(1);
+    const env = (await lab.b.inspectContainer(targets[0]?.Id ?? ""))?.Config.Env ?? [];
+    expect(env).toContainEqual(
+      expect.stringMatching(new RegExp(`_PORT_5000_TCP=tcp://${lab.a.advertise}:${published?.hostPort}$`)),
+    );
+    expect(result.link.resources.filter((r) => r.role === "target")).toHaveLength(1);
+    expect(result.timings.map((t) => t.step)).toContain("remove stale target ambassador");
+  });
+
+  it("makes the target ambassador before the source ambassador is ready", async () => {
+    const order: string[] = [];
+    const lab = setup(({ name }) => {
+      order.push(name);
+    });
+    await lab.link();
+    expect(order.indexOf("start target ambassador")).toBeLessThan(
+      order.indexOf("read connection information"),
+    );
+  });
+});
+
 describe("repair", () => {
   it("recreates a target ambassador removed behind its back", async () => {
     const lab = setup();
