@@ -135,11 +135,10 @@ export async function buildLink(
     sourceMappings: [],
     webMappings: [],
   };
-  // Read while the images are checked and the networks made: a source ambassador to make needs it first.
+  // Read and made while the images are checked and the networks made: the ambassadors need them first.
   if (plan.live.source?.state !== "running") source.usedHostPorts().catch(() => undefined);
-  await prepare?.(source.images);
-  // The certificates are made while the networks are.
   if (plan.protection === "mtls") source.credentials().catch(() => undefined);
+  await prepare?.(source.images);
   let planned = false;
   const sourcePlanned = new Promise<void>((resolve) => {
     source.onSourcePlanned = (connections) => {

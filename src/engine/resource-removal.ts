@@ -70,8 +70,8 @@ export async function removeResource(
   }
 }
 
-/** Containers go first, then connections, then networks, so a network has no endpoint of the link left. */
-const phases: readonly LinkResource["kind"][] = ["container", "connection", "network"];
+/** Containers and connections go first, at once, then networks, so a network has no endpoint of the link left. */
+const phases: readonly (readonly LinkResource["kind"][])[] = [["container", "connection"], ["network"]];
 
 /**
  * Removes resources newest first, each host's at once and, on a host, all of a kind at once; returns what could
@@ -90,8 +90,8 @@ export async function removeResources(
       const left: LeftResource[] = [];
       let down: string | undefined;
       const own = resources.filter((r) => r.cluster === cluster).reverse();
-      for (const kind of phases) {
-        const batch = own.filter((r) => r.kind === kind);
+      for (const kinds of phases) {
+        const batch = own.filter((r) => kinds.includes(r.kind));
         if (down) {
           left.push(...batch.map((resource) => ({ ...resource, error: down as string })));
           continue;
