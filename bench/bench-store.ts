@@ -68,6 +68,8 @@ export async function createBenchStore(
   lab: BenchLab,
   dir: string,
   layout: BenchStoreLayout,
+  /** The ambassador image the engine runs (`AMBASSADOR_IMAGE`); the default one when unset. */
+  ambassadorImage?: string,
 ): Promise<BenchStore> {
   const path = `${dir}/store-${randomBytes(3).toString("hex")}.json`;
   const key = randomBytes(32);
@@ -109,6 +111,7 @@ export async function createBenchStore(
     links: services.links,
     authority: services.authority,
     deadlines: { call: 30_000, read: readDeadlineMs },
+    ambassadorImage,
   });
   return { path, key: key.toString("base64"), services, engine, live, dead };
 }

@@ -102,6 +102,11 @@ export const versusScriptGoals: readonly {
     goal: "in-process link ≤ {target}× the scripted docker CLI steps",
     target: 0.5,
   },
+  {
+    ratio: "seedImageLinkToDefault",
+    goal: "link --plaintext with svendowideit/ambassador ≤ {target}× with the default image",
+    target: 1.2,
+  },
 ];
 
 export function evaluateVersusScriptGoals(versus: VersusScript): GoalResult[] {

@@ -76,6 +76,8 @@ function versusScriptLines(versus: BenchResults["versusScript"]): string[] {
     ["scriptRemove", versus.scriptRemove],
     ["cliTeardown", versus.cliTeardown],
     ["inProcessTeardown", versus.inProcessTeardown],
+    ["plaintextLink", versus.plaintextLink],
+    ["seedImageLink", versus.seedImageLink],
     ["cliPorts", versus.cliPorts],
     ["cliHelp", versus.cliHelp],
   ] as const;

@@ -112,12 +112,16 @@ export const VersusScript = z.object({
   /** The engine's link and teardown in this process, its store open and its connections made. */
   inProcessLink: Timing,
   inProcessTeardown: Timing,
-  /** Medians divided by the script's medians. */
+  /** In-process `link --plaintext`: with the default image, and with the seed's `svendowideit/ambassador`. */
+  plaintextLink: Timing,
+  seedImageLink: Timing,
+  /** Medians divided by the script's medians; the seed image's link by the default image's. */
   ratios: z.object({
     cliLinkToScript: positive,
     inProcessLinkToScript: positive,
     cliTeardownToScript: positive,
     inProcessTeardownToScript: positive,
+    seedImageLinkToDefault: positive,
   }),
 });
 export type VersusScript = z.infer<typeof VersusScript>;

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import type { RequestContext } from "../src/engine/types.js";
+import type { LinkOptions, RequestContext } from "../src/engine/types.js";
 import { benchLabel, step } from "./bench-docker.js";
 import type { BenchHost, BenchLab } from "./bench-lab.js";
 import { type BenchStore, createBenchStore } from "./bench-store.js";
@@ -120,8 +120,30 @@ function timing(values: number[]): Timing {
   };
 }
 
-type Way = "script" | "cli" | "inProcess";
-const ways: Way[] = ["script", "cli", "inProcess"];
+type Way = "script" | "cli" | "inProcess" | "images";
+const ways: Way[] = ["script", "cli", "inProcess", "images"];
+
+/** One in-process link and its teardown, the link timed; throws when either did not do its whole work. */
+async function timedLink(
+  store: BenchStore,
+  app: string,
+  options: LinkOptions,
+  onLinked: (id: string | undefined) => void,
+): Promise<{ link: number; teardown: number }> {
+  let id = "";
+  const link = await timed(async () => {
+    const made = await store.engine.link(app, "clustera", "clusterb", options, actor);
+    id = made.link.id;
+    onLinked(id);
+  });
+  const teardown = await timed(async () => {
+    const result = await store.engine.teardown(id, actor);
+    if (result.status !== "removed")
+      throw new Error(`teardown left ${result.left.map((l) => l.name).join(", ")}`);
+    onLinked(undefined);
+  });
+  return { link, teardown };
+}
 
 /**
  * The seed's steps scripted with the docker CLI, the built CLI's one-shot `link` and `teardown` (process start
@@ -141,6 +163,8 @@ export async function measureVersusScript(
   const layout = { namesPerHost: 1, deadHosts: [], links: 0 };
   let inProcess: BenchStore | undefined;
   let linked: string | undefined;
+  let seed: BenchStore | undefined;
+  let seedLinked: string | undefined;
   let forCli: BenchStore | undefined;
   let cliLinked = false;
   try {
@@ -156,7 +180,9 @@ export async function measureVersusScript(
     forCli = cliStore;
     await cliStore.services.close();
     inProcess = await createBenchStore(lab, scratch, layout);
-    const engine = inProcess.engine;
+    const engineStore = inProcess;
+    seed = await createBenchStore(lab, scratch, layout, "svendowideit/ambassador");
+    const seedStore = seed;
     const times: Record<string, number[]> = {};
     const add = (name: string, ms: number) => {
       times[name] = [...(times[name] ?? []), ms];
@@ -191,30 +217,25 @@ export async function measureVersusScript(
         cliLinked = false;
       },
       inProcess: async () => {
-        let id = "";
-        add(
-          "inProcessLink",
-          await timed(async () => {
-            const made = await engine.link(
-              app,
-              "clustera",
-              "clusterb",
-              { alias: "helloapp", web: "hello-web", webName: `${app}-web` },
-              actor,
-            );
-            id = made.link.id;
-            linked = id;
-          }),
-        );
-        add(
-          "inProcessTeardown",
-          await timed(async () => {
-            const result = await engine.teardown(id, actor);
-            if (result.status !== "removed")
-              throw new Error(`teardown left ${result.left.map((l) => l.name).join(", ")}`);
-            linked = undefined;
-          }),
-        );
+        const web = { alias: "helloapp", web: "hello-web", webName: `${app}-web` };
+        const { link, teardown } = await timedLink(engineStore, app, web, (id) => {
+          linked = id;
+        });
+        add("inProcessLink", link);
+        add("inProcessTeardown", teardown);
+      },
+      images: async () => {
+        const plaintext = { alias: "helloapp", plaintext: true };
+        for (const [name, store] of [
+          ["plaintextLink", engineStore],
+          ["seedImageLink", seedStore],
+        ] as const) {
+          const { link } = await timedLink(store, app, plaintext, (id) => {
+            if (store === seedStore) seedLinked = id;
+            else linked = id;
+          });
+          add(name, link);
+        }
       },
     };
     for (let round = 0; round < rounds; round++) {
@@ -235,6 +256,8 @@ export async function measureVersusScript(
       cliHelp: of("cliHelp"),
       inProcessLink: of("inProcessLink"),
       inProcessTeardown: of("inProcessTeardown"),
+      plaintextLink: of("plaintextLink"),
+      seedImageLink: of("seedImageLink"),
     };
     const ratio = (a: Timing, b: Timing) => round(a.medianMs / b.medianMs, 2);
     return {
@@ -244,11 +267,14 @@ export async function measureVersusScript(
         inProcessLinkToScript: ratio(result.inProcessLink, result.scriptLink),
         cliTeardownToScript: ratio(result.cliTeardown, result.scriptRemove),
         inProcessTeardownToScript: ratio(result.inProcessTeardown, result.scriptRemove),
+        seedImageLinkToDefault: ratio(result.seedImageLink, result.plaintextLink),
       },
     };
   } finally {
     // The links' containers carry the engine's labels, not the benchmark's: only a teardown removes them.
     if (linked && inProcess) await inProcess.engine.teardown(linked, actor).catch(() => undefined);
+    if (seedLinked && seed) await seed.engine.teardown(seedLinked, actor).catch(() => undefined);
+    await seed?.services.close().catch(() => undefined);
     if (cliLinked && forCli) await cli(forCli, ["teardown", app]).catch(() => undefined);
     await inProcess?.services.close().catch(() => undefined);
     await rm(scratch, { recursive: true, force: true });

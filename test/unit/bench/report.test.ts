@@ -53,11 +53,14 @@ const versusScript: VersusScript = {
   cliHelp: timing(80),
   inProcessLink: timing(320),
   inProcessTeardown: timing(150),
+  plaintextLink: timing(300),
+  seedImageLink: timing(390),
   ratios: {
     cliLinkToScript: 1.2,
     inProcessLinkToScript: 0.46,
     cliTeardownToScript: 0.86,
     inProcessTeardownToScript: 0.43,
+    seedImageLinkToDefault: 1.3,
   },
 };
 const results: BenchResults = {
