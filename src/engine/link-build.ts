@@ -90,16 +90,20 @@ async function buildTarget(
   }
 }
 
-/** A target ambassador made for the address the source was to have, when the source had to take another. */
-async function remakeStaleTarget(build: Build, source: Build): Promise<void> {
-  const made = build.containers.target;
-  const stale = made && build.remade.has("target") && !sameConnections(build.connections, source.connections);
-  if (!stale) return;
-  await build.attempt.step("remove stale target ambassador", build.plan.target.name, async () => {
-    await build.plan.target.removeContainer(made.id, made.name);
-    build.attempt.untrack(build.plan.target.name, made.id);
-  });
-  build.remade.delete("target");
+/**
+ * Once Docker says where the source ambassador listens: a target ambassador made (or kept) for another address, as
+ * when a process outside Docker held the chosen port, is made again for this one.
+ */
+async function followSourceAddress(build: Build, source: Build): Promise<void> {
+  if (sameConnections(build.connections, source.connections)) return;
+  const made = build.remade.has("target") ? build.containers.target : undefined;
+  if (made) {
+    await build.attempt.step("remove stale target ambassador", build.plan.target.name, async () => {
+      await build.plan.target.removeContainer(made.id, made.name);
+      build.attempt.untrack(build.plan.target.name, made.id);
+    });
+    build.remade.delete("target");
+  }
   build.connections = source.connections;
   await ensure(build, linkParts.target);
 }
@@ -169,9 +173,10 @@ export async function buildLink(
     source.appJoined = ensure(source, linkParts.connection);
     await attempt.all([source.appJoined, ensure(source, linkParts.source)]);
   })();
-  // The targets need only where the source ambassador listens: chosen before it is made, or read from the one kept.
+  // The targets need only where the source ambassador listens: chosen before it is made, else read from the one
+  // that runs (kept, or made for legacy links, whose consumer names the target ambassador and so waits for it).
   const sourceAddress = (async () => {
-    await Promise.race([sourcePlanned, sourceDone]);
+    await Promise.race([sourcePlanned, sourceStarted, sourceDone]);
     if (!planned) await readConnections(source, sourceDone);
   })();
   // What Docker says the new source ambassador publishes, read as soon as it runs.
@@ -187,7 +192,7 @@ export async function buildLink(
     ...networks,
     ...targets.map((build, i) => buildTarget(build, source, sourceAddress, networks[i] as Promise<void>)),
   ]);
-  await attempt.all(targets.map((build) => remakeStaleTarget(build, source)));
+  await attempt.all(targets.map((build) => followSourceAddress(build, source)));
   return { source, targets };
 }
 

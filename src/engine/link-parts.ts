@@ -185,9 +185,11 @@ const sourcePart: LinkPart = {
     const { source, app, alias, ports } = build.plan;
     const network = networkNames(build.plan).source;
     const publish = choosePorts(ports, build.plan.hostPorts, await build.usedHostPorts());
-    build.onSourcePlanned?.(
-      ports.map((port) => ({ port, address: `${source.advertise}:${publish.get(port)}` })),
-    );
+    if (build.plan.wiring === "networks") {
+      build.onSourcePlanned?.(
+        ports.map((port) => ({ port, address: `${source.advertise}:${publish.get(port)}` })),
+      );
+    }
     return startAmbassador(build, "source", {
       baseName: `${app.name}-ambassador`,
       env: [

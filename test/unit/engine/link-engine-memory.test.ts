@@ -124,6 +124,26 @@ describe("repair", () => {
     );
   });
 
+  it("remakes the target ambassador when the source one comes back on another port", async () => {
+    const lab = setup();
+    const result = await lab.link();
+    const source = result.mappings.find((m) => m.cluster === "clustera");
+    lab.a.removeExternally(result.source.name);
+    lab.a.holdPort(source?.hostPort ?? 0);
+    const repair = await lab.engine.repair(result.link.id, context);
+    expect(repair.status).toBe("repaired");
+    expect(repair.recreated).toContainEqual(
+      expect.objectContaining({ role: "target", reason: "stale connection information" }),
+    );
+    const target = await lab.b.inspectContainer(
+      repair.recreated.find((p) => p.role === "target")?.name ?? "",
+    );
+    const now = await lab.a.inspectContainer(repair.recreated.find((p) => p.role === "source")?.name ?? "");
+    const port = now?.NetworkSettings.Ports["5000/tcp"]?.[0]?.HostPort;
+    expect(port).not.toBe(String(source?.hostPort));
+    expect(target?.Config.Env).toContainEqual(expect.stringMatching(new RegExp(`:${port}$`)));
+  });
+
   it("does nothing when every part is there", async () => {
     const lab = setup();
     const result = await lab.link();
