@@ -217,8 +217,16 @@ async function awaitReady(
   }
   const timeUp = new AbortController();
   let read = "";
+  // Judged on what the stream gave: over a slow connection, nothing read yet is not silence.
+  let handshakeOver = false;
+  const judgeHandshake = () => {
+    if (handshakeOver && read && !spokeLine.test(read)) timeUp.abort("handshake");
+  };
   const timers = [
-    setTimeout(() => spokeLine.test(read) || timeUp.abort("handshake"), handshakeMs),
+    setTimeout(() => {
+      handshakeOver = true;
+      judgeHandshake();
+    }, handshakeMs),
     setTimeout(() => timeUp.abort("ready"), handshakeMs + readyMs),
   ];
   try {
@@ -227,6 +235,7 @@ async function awaitReady(
       container.name,
       (text) => {
         read = text;
+        judgeHandshake();
         return readyLine.test(text);
       },
       {
