@@ -42,7 +42,7 @@ export async function checkPrivateFile(file: string): Promise<boolean> {
 
 /**
  * Writes a 0600 temp file beside the target (from a string, or from pieces written in order with one vectored
- * write), flushes its data, and renames it over the target, so a reader or a crash sees either the old content or
+ * write), flushes it, and renames it over the target, so a reader or a crash sees either the old content or
  * the new, never a mix; then flushes the folder, so the new name survives a power loss once this resolves. lowdb's
  * TextFile (steno) also renames, but it creates the temp file with the process umask (0644 as a rule), which
  * would leave the store readable by all.
@@ -57,9 +57,8 @@ export async function writePrivateFileAtomic(
     const handle = await open(temp, "wx", 0o600);
     try {
       if (typeof content === "string") await handle.writeFile(content, "utf8");
-      else await writeAll(handle, content);
-      // fdatasync: the file is new, so its size and blocks, all a reader needs, are flushed with its data.
-      await handle.datasync();
+      else await writeAll(handle, content, temp);
+      await handle.sync();
     } finally {
       await handle.close();
     }
@@ -76,8 +75,8 @@ export async function writePrivateFileAtomic(
   }
 }
 
-async function writeAll(handle: FileHandle, chunks: readonly Uint8Array[]): Promise<void> {
+async function writeAll(handle: FileHandle, chunks: readonly Uint8Array[], path: string): Promise<void> {
   const size = chunks.reduce((total, chunk) => total + chunk.byteLength, 0);
   const { bytesWritten } = await handle.writev(chunks as Uint8Array[], 0);
-  if (bytesWritten !== size) throw new Error(`wrote ${bytesWritten} of ${size} bytes of ${handle.fd}`);
+  if (bytesWritten !== size) throw new Error(`wrote ${bytesWritten} of ${size} bytes of ${path}`);
 }
