@@ -6,7 +6,7 @@ import { createLinkEngine } from "../src/engine/link-engine.js";
 import type { Engine } from "../src/engine/types.js";
 import { localActor } from "../src/store/audit.js";
 import { openStoreServices, type StoreServices } from "../src/store/store-services.js";
-import type { BenchLab } from "./bench-lab.js";
+import type { BenchHost } from "./bench-lab.js";
 
 /** A store of the benchmark's own, in a scratch folder, and the engine over it. */
 export interface BenchStore {
@@ -47,7 +47,7 @@ export async function startSilentPort(): Promise<{ port: number; close(): Promis
  * Dead addresses that stay inside the lab: unused addresses of the lab's subnet (nothing answers ARP) and the
  * silent loopback port, alternately.
  */
-export function deadHosts(lab: BenchLab, silentPort: number, count: number): string[] {
+export function deadHosts(lab: StoreHosts, silentPort: number, count: number): string[] {
   const subnet = lab.a.ip.split(".").slice(0, 3).join(".");
   return Array.from({ length: count }, (_, i) =>
     i % 2 === 0 ? `tcp://${subnet}.${9 + i / 2}:2376` : `tcp://127.0.0.1:${silentPort}`,
@@ -63,9 +63,12 @@ export interface BenchStoreLayout {
   links: number;
 }
 
+/** What the store needs of the lab's two hosts: a lab's, or stand-ins where no Docker answers. */
+export type StoreHosts = Record<"a" | "b", Pick<BenchHost, "name" | "ip" | "tls">>;
+
 /** Opens a fresh store in `dir`, registers the clusters and writes the links in one go. */
 export async function createBenchStore(
-  lab: BenchLab,
+  lab: StoreHosts,
   dir: string,
   layout: BenchStoreLayout,
   /** The ambassador image the engine runs (`AMBASSADOR_IMAGE`); the default one when unset. */

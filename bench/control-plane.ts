@@ -19,10 +19,10 @@ import {
   deadHosts,
   readDeadlineMs,
   startSilentPort,
-  syntheticLink,
 } from "./bench-store.js";
 import type { DataPathTopology } from "./data-path.js";
 import { controlPlaneGoalTargets } from "./goals.js";
+import { timeLinkSaves } from "./link-saves.js";
 import type { ControlPlane, ControlPlaneCounts, ControlPlaneFigure, GoalResult } from "./results-schema.js";
 import { type SlashReply, startSlackClient } from "./slack-client.js";
 import { median, percentile, round } from "./stats.js";
@@ -261,12 +261,7 @@ async function scale(store: BenchStore, app: string, links: number): Promise<Fig
   }
   const portsMs = await timePorts(store, app);
   const reconcile = await timed(() => store.engine.reconcile({ fix: false }));
-  const saves: number[] = [];
-  for (let i = 0; i < 20; i++) {
-    const link = syntheticLink(links + i, store.live.a[0] ?? "", store.live.b[0] ?? "");
-    saves.push((await timed(() => store.services.links.save(link))).ms);
-    await store.services.links.remove(link.id);
-  }
+  const saves = await timeLinkSaves(store, 20);
   if ((reconcile.value.unreachable ?? []).length !== store.dead.length) {
     throw new Error(
       `reconcile could not reach ${reconcile.value.unreachable?.length} clusters, expected ${store.dead.length}`,

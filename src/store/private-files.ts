@@ -1,4 +1,4 @@
-import { mkdir, open, rename, rm, stat } from "node:fs/promises";
+import { type FileHandle, mkdir, open, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { UserError } from "../errors.js";
 
@@ -41,21 +41,27 @@ export async function checkPrivateFile(file: string): Promise<boolean> {
 }
 
 /**
- * Writes a 0600 temp file beside the target, flushes it, and renames it over the target, so a reader or a
- * crash sees either the old content or the new, never a mix. lowdb's TextFile (steno) also renames, but it
- * creates the temp file with the process umask (0644 as a rule), which would leave the store readable by all.
+ * Writes a 0600 temp file beside the target (from a string, or from pieces written in order with one vectored
+ * write), flushes it, and renames it over the target, so a reader or a crash sees either the old content or
+ * the new, never a mix; then flushes the folder, so the new name survives a power loss once this resolves. lowdb's
+ * TextFile (steno) also renames, but it creates the temp file with the process umask (0644 as a rule), which
+ * would leave the store readable by all.
  */
-export async function writePrivateFileAtomic(file: string, text: string): Promise<void> {
+export async function writePrivateFileAtomic(
+  file: string,
+  content: string | readonly Uint8Array[],
+): Promise<void> {
   const temp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
   await rm(temp, { force: true });
-  const handle = await open(temp, "wx", 0o600);
   try {
-    await handle.writeFile(text, "utf8");
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
+    const handle = await open(temp, "wx", 0o600);
+    try {
+      if (typeof content === "string") await handle.writeFile(content, "utf8");
+      else await writeAll(handle, content, temp);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await rename(temp, file);
   } catch (error) {
     await rm(temp, { force: true });
@@ -67,4 +73,10 @@ export async function writePrivateFileAtomic(file: string, text: string): Promis
   } finally {
     await folder.close();
   }
+}
+
+async function writeAll(handle: FileHandle, chunks: readonly Uint8Array[], path: string): Promise<void> {
+  const size = chunks.reduce((total, chunk) => total + chunk.byteLength, 0);
+  const { bytesWritten } = await handle.writev(chunks as Uint8Array[], 0);
+  if (bytesWritten !== size) throw new Error(`wrote ${bytesWritten} of ${size} bytes of ${path}`);
 }

@@ -15,7 +15,7 @@ import {
   StoreData,
 } from "./schema.js";
 import { acquireStoreLock, type StoreLock } from "./store-lock.js";
-import { storeText } from "./store-text.js";
+import { storeChunks } from "./store-text.js";
 
 /** `clusters[0].tls.key` from a zod issue path. */
 export function fieldPath(path: readonly PropertyKey[]): string {
@@ -83,7 +83,7 @@ export class PrivateJsonFile implements Adapter<StoreData> {
   }
 
   async write(data: StoreData): Promise<void> {
-    await writePrivateFileAtomic(this.path, storeText(data));
+    await writePrivateFileAtomic(this.path, storeChunks(data));
   }
 }
 
