@@ -1,4 +1,5 @@
 import { UserError } from "../src/errors.js";
+import { type OurMode, ourModes } from "./results-schema.js";
 
 /** How big a benchmark run is and where its results go. */
 export interface BenchOptions {
@@ -13,10 +14,15 @@ export interface BenchOptions {
   controlPlaneOnly: boolean;
   /** Only the comparison with the scripted docker CLI, written to its own file. */
   versusScriptOnly: boolean;
+  /**
+   * With `--paths`: only the data path, through these of our modes beside `direct` and `socat-chain` (every ratio
+   * needs them), printed with its goals; writes no file. Undefined: the whole benchmark.
+   */
+  paths: OurMode[] | undefined;
 }
 
 export const benchUsage =
-  "usage: npm run bench -- [--smoke] [--control-plane] [--versus-script] [--reps N] [--connections N] [--stream-mb N] [--out FILE]  (BENCH_SMOKE=1 = --smoke)";
+  "usage: npm run bench -- [--smoke] [--control-plane] [--versus-script] [--paths kernel,relay,tls] [--reps N] [--connections N] [--stream-mb N] [--out FILE]  (BENCH_SMOKE=1 = --smoke)";
 
 const defaults = {
   full: { repetitions: 5, connections: 300 },
@@ -32,6 +38,18 @@ function wholeNumber(option: string, value: string | undefined, max: number): nu
     );
   }
   return parsed;
+}
+
+function modeList(value: string | undefined): OurMode[] {
+  const names = (value ?? "").split(",").filter((name) => name !== "");
+  const unknown = names.find((name) => !(ourModes as readonly string[]).includes(name));
+  if (names.length === 0 || unknown !== undefined) {
+    throw new UserError(
+      "bad_option",
+      `--paths takes modes from ${ourModes.join(", ")}, comma-separated (direct and socat-chain are always measured), got '${value ?? ""}'`,
+    );
+  }
+  return ourModes.filter((mode) => names.includes(mode));
 }
 
 function defaultOut(smoke: boolean, versusScriptOnly: boolean): string {
@@ -51,6 +69,7 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
   let out: string | undefined;
   let controlPlaneOnly = false;
   let versusScriptOnly = false;
+  let paths: OurMode[] | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => argv[++i];
@@ -65,6 +84,9 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
         break;
       case "--versus-script":
         versusScriptOnly = true;
+        break;
+      case "--paths":
+        paths = modeList(value());
         break;
       case "--reps":
         repetitions = wholeNumber("--reps", value(), 50);
@@ -96,5 +118,6 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
     labId,
     controlPlaneOnly,
     versusScriptOnly,
+    paths,
   };
 }

@@ -3,7 +3,13 @@ import type Docker from "dockerode";
 import { benchLabel, execIn, lentNode, step } from "./bench-docker.js";
 import type { BenchHost, BenchLab } from "./bench-lab.js";
 import type { EngineLinks } from "./engine-links.js";
-import { type DataPathEntry, type DataPathName, dataPathNames, ourModes } from "./results-schema.js";
+import {
+  type DataPathEntry,
+  type DataPathName,
+  dataPathNames,
+  type OurMode,
+  ourModes,
+} from "./results-schema.js";
 import { percentile, round, summarize } from "./stats.js";
 
 const streamPort = 6000;
@@ -146,7 +152,7 @@ async function startSeedChain(
 
 /**
  * On host A a sink on a network of its own, publishing its ports for the direct path; the seed's chain to it,
- * started by hand; and, for each of our modes, a link the engine's `link` makes of a second, identical sink to host B (`tls` by
+ * started by hand; and, for each of our modes (`modes`, all by default), a link the engine's `link` makes of a second, identical sink to host B (`tls` by
  * default, `kernel` and `relay` as `--plaintext` links). On host B one client joins every path's network as a
  * consumer would, and finds each link's target ambassador by the link's alias.
  */
@@ -155,6 +161,7 @@ export async function setUpDataPaths(
   runId: string,
   links: EngineLinks,
   progress: Progress,
+  modes: readonly OurMode[] = ourModes,
 ): Promise<DataPathTopology> {
   const { a, b } = lab;
   const lent = await lentNode();
@@ -226,7 +233,7 @@ export async function setUpDataPaths(
   const topology: DataPathTopology = { runId, lab, client, endpoints, ambassadors, node: lent.node };
 
   // One at a time: each source ambassador takes the sink's port numbers on host A when they are free.
-  for (const path of ourModes) {
+  for (const path of modes) {
     const link = await links.make(path, linkedSinkName, [httpPort, streamPort]);
     progress(
       `linked the sink for ${path}: ${link.result.link.id} (${link.result.source.mode} on both hosts)`,
@@ -300,7 +307,7 @@ export async function streamSeconds(topology: DataPathTopology, endpoint: PathEn
   return result.seconds;
 }
 
-/** `count` connections through each path, the paths taken in turn; samples in the order of `endpoints`. */
+/** `count` connections through each path, the paths taken in turn in a new order each round; samples in the order of `endpoints`. */
 async function connectSamples(topology: DataPathTopology, endpoints: PathEndpoint[], count: number) {
   const targets = endpoints.map((endpoint) => `${endpoint.address}:${endpoint.httpPort}`);
   const result = (await runProbe(topology, ["connect", String(count), ...targets])) as {
@@ -342,8 +349,8 @@ function rotated<T>(items: readonly T[], by: number): T[] {
 
 /**
  * Measures every path in the same run, interleaved: each repetition streams once through every path, then
- * opens `connections` connections through every path, taking the paths in turn; the order rotates between
- * repetitions.
+ * opens `connections` connections through every path, taking the paths in turn (see probe.mjs); the streams'
+ * order rotates between repetitions.
  */
 export async function measureDataPaths(
   topology: DataPathTopology,
@@ -378,7 +385,10 @@ export async function measureDataPaths(
     );
   }
 
-  const summaries = dataPathNames.map((path) => ({
+  const measured = dataPathNames.filter((path) =>
+    topology.endpoints.some((endpoint) => endpoint.path === path),
+  );
+  const summaries = measured.map((path) => ({
     path,
     throughput: summarize(throughput.get(path) ?? []),
     connect: summarize(connectMedians.get(path) ?? []),

@@ -2,7 +2,8 @@
 //   sink <stream port> <http port>        socat swallows streams; a non-forking HTTP/1.0 responder answers requests
 //   stream <host> <port> <bytes>          sends that many bytes with socat, prints {"seconds": …}
 //   connect <count> <host:port>...        per target `count` requests, one connection each, taking the targets
-//                                         in turn so a noisy neighbour hits them all alike; prints {"samplesMs": [[…], …]}
+//                                         in turn, in a new random order each round, so a noisy neighbour hits them
+//                                         all alike; prints {"samplesMs": [[…], …]}
 //   hold <count> <ms> <host:port>...      holds `count` streams open to each target at once for `ms`, sending
 //   ready <host> <port> <timeout ms>      retries one request until it succeeds
 //   resolve <name>                        looks the name up as a consumer does, prints {"address": …}
@@ -80,6 +81,15 @@ function streamSeconds(host, port, bytes) {
   return seconds;
 }
 
+function shuffled(length) {
+  const order = [...Array(length).keys()];
+  for (let i = length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
+}
+
 async function connectSamples(countText, targets) {
   const count = Number(countText);
   const endpoints = targets.map((target) => {
@@ -88,8 +98,10 @@ async function connectSamples(countText, targets) {
   });
   const samplesMs = endpoints.map(() => []);
   for (let round = -Math.min(10, Math.ceil(count / 10)); round < count; round++) {
-    for (let k = 0; k < endpoints.length; k++) {
-      const index = (Math.max(round, 0) + k) % endpoints.length;
+    // A new order every round: on a shared machine a connection pays for what the one before it left running
+    // (the seed's chain forks two socat processes per connection, which exit after it), so a fixed cycle would
+    // charge that to whichever path always follows.
+    for (const index of shuffled(endpoints.length)) {
       const { host, port } = endpoints[index];
       const ms = await request(host, port, 5000);
       if (round >= 0) samplesMs[index].push(ms);

@@ -1,20 +1,13 @@
 import { describeGoal } from "./goals.js";
-import type { BenchResults, VersusScriptResults } from "./results-schema.js";
+import type { BenchResults, DataPathEntry, GoalResult, VersusScriptResults } from "./results-schema.js";
 
 function pad(text: string, width: number, right = false): string {
   return right ? text.padStart(width) : text.padEnd(width);
 }
 
-/** The table and goal lines a person reads at the end of a run. */
-export function formatReport(results: BenchResults): string {
+/** One row per data path: throughput and connection time, each with its ratios to direct and to the seed's chain. */
+function dataPathTable(entries: readonly DataPathEntry[]): string[] {
   const lines: string[] = [];
-  const { machine, settings } = results;
-  lines.push(
-    `${results.kind} run, ${results.date}, ${machine.cpuModel} × ${machine.cores}, kernel ${machine.kernel}, Docker ${machine.dockerEngine}`,
-    `${settings.repetitions} repetitions, ${(settings.streamBytes / 1024 / 1024).toFixed(0)} MiB per stream, ` +
-      `${settings.connectionsPerRepetition} connections per repetition; medians (min–max over repetitions)`,
-    "",
-  );
   const header = [
     pad("path", 12),
     pad("mode", 7),
@@ -26,7 +19,7 @@ export function formatReport(results: BenchResults): string {
     pad("× socat", 8, true),
   ].join(" ");
   lines.push(header, "-".repeat(header.length));
-  for (const entry of results.dataPath) {
+  for (const entry of entries) {
     const t = entry.throughputSpreadMBps;
     const c = entry.connectSpreadMs;
     lines.push(
@@ -42,6 +35,27 @@ export function formatReport(results: BenchResults): string {
       ].join(" "),
     );
   }
+  return lines;
+}
+
+/** What `--paths` prints: the table and the goals of the paths measured. */
+export function formatDataPathOnly(entries: readonly DataPathEntry[], goals: readonly GoalResult[]): string {
+  return [...dataPathTable(entries), "", "Goals:", ...goals.map((goal) => `  ${describeGoal(goal)}`)].join(
+    "\n",
+  );
+}
+
+/** The table and goal lines a person reads at the end of a run. */
+export function formatReport(results: BenchResults): string {
+  const lines: string[] = [];
+  const { machine, settings } = results;
+  lines.push(
+    `${results.kind} run, ${results.date}, ${machine.cpuModel} × ${machine.cores}, kernel ${machine.kernel}, Docker ${machine.dockerEngine}`,
+    `${settings.repetitions} repetitions, ${(settings.streamBytes / 1024 / 1024).toFixed(0)} MiB per stream, ` +
+      `${settings.connectionsPerRepetition} connections per repetition; medians (min–max over repetitions)`,
+    "",
+  );
+  lines.push(...dataPathTable(results.dataPath));
   lines.push("", "Goals:");
   for (const goal of results.goals) lines.push(`  ${describeGoal(goal)}`);
   lines.push("", "Control plane:");

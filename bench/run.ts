@@ -20,8 +20,8 @@ import {
 } from "./data-path.js";
 import { type EngineLinks, openEngineLinks } from "./engine-links.js";
 import { evaluateGoals, evaluateVersusScriptGoals } from "./goals.js";
-import { formatReport, formatVersusScript } from "./report.js";
-import { BenchResults, VersusScriptResults } from "./results-schema.js";
+import { formatDataPathOnly, formatReport, formatVersusScript } from "./report.js";
+import { BenchResults, type OurMode, VersusScriptResults } from "./results-schema.js";
 import { measureVersusScript, versusScriptRounds } from "./versus-script.js";
 
 const directStreamSeconds = 3;
@@ -135,6 +135,34 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   }
 }
 
+/** The data path alone, through `--paths` beside direct and the seed's chain; prints its table and goals. */
+async function runDataPathOnly(options: BenchOptions, paths: readonly OurMode[]): Promise<void> {
+  const lab = await openLab(options.labId);
+  const runId = randomBytes(3).toString("hex");
+  const links = await openEngineLinks(lab);
+  const onSignal = (signal: NodeJS.Signals) => {
+    progress(`${signal}: removing what this run created`);
+    void cleanUp(lab, runId, links).finally(() => process.exit(130));
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    const topology = await setUpDataPaths(lab, runId, links, progress, paths);
+    const streamBytes =
+      options.streamBytes ?? (await calibrateStreamBytes(topology, directStreamSeconds, progress));
+    const dataPath = await measureDataPaths(
+      topology,
+      { repetitions: options.repetitions, connections: options.connections, streamBytes },
+      progress,
+    );
+    console.log(formatDataPathOnly(dataPath, evaluateGoals(dataPath)));
+  } finally {
+    await cleanUp(lab, runId, links);
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
 /** The control plane alone, on the lab, printed as JSON with its goals. */
 async function runControlPlane(options: BenchOptions): Promise<void> {
   const lab = await openLab(options.labId);
@@ -154,6 +182,10 @@ async function main(): Promise<void> {
     const options = parseBenchOptions(process.argv.slice(2), process.env);
     if (options.controlPlaneOnly) {
       await runControlPlane(options);
+      return;
+    }
+    if (options.paths) {
+      await runDataPathOnly(options, options.paths);
       return;
     }
     if (options.versusScriptOnly) console.log(formatVersusScript(await runVersusScript(options)));

@@ -1,3 +1,6 @@
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lab, labDocker, removeTestObjects, testLabel } from "../lab.js";
@@ -18,6 +21,13 @@ const sourceNet = "amb-img-anet";
 const source = "amb-x-source";
 const target = "amb-x-target";
 const stranger = "amb-x-stranger";
+
+/** A shell command's output (stderr included by the command itself), in a network namespace or here. */
+async function inNetns(netns: string | undefined, command: string): Promise<string> {
+  const argv = netns ? ["ip", "netns", "exec", netns, "sh", "-c", command] : ["sh", "-c", command];
+  const { stdout } = await promisify(execFile)(argv[0] ?? "sh", argv.slice(1), { timeout: 10_000 });
+  return stdout;
+}
 
 async function ipOn(docker: Docker, container: string, network: string): Promise<string> {
   const info = await docker.getContainer(container).inspect();
@@ -87,6 +97,26 @@ describe("the ambassador image", () => {
     expect(asTarget).toContain("Hello World!");
     expect(await getFrom(b.netns, a.ip, port, { pki, as: stranger, expect: source })).toBe("");
     expect(await getFrom(b.netns, a.ip, port, { pki, expect: source })).toBe("");
+  });
+
+  it("tls: the target's next connection resumes its session, which the source keeps to itself (no ticket to open)", async () => {
+    const src = await tlsSource("amb-img-tls-resume");
+    const session = join(pki.dir, "resume.session");
+    const connect = (resume: boolean) =>
+      inNetns(
+        b.netns,
+        // Open for a second, so the session the source sends after the handshake arrives before the client leaves.
+        `sleep 1 | openssl s_client -connect ${a.ip}:${src.hostPort} -tls1_3 -cert ${pki.dir}/${target}.pem ` +
+          `-key ${pki.dir}/${target}.key -CAfile ${pki.dir}/ca.pem -verify_return_error ` +
+          `${resume ? "-sess_in" : "-sess_out"} ${session} 2>&1`,
+      );
+    expect(await connect(false)).toMatch(/^New, TLSv1\.3/m);
+    // A stateless ticket carries the whole session, sealed with a key of the source's; a reference is the session ID.
+    const ticket = (await inNetns(undefined, `openssl sess_id -in ${session} -text -noout`)).match(
+      /TLS session ticket:\n((?:\s+[0-9a-f]{4} - .*\n)+)/,
+    )?.[1];
+    expect(ticket?.trim().split("\n").length).toBeLessThanOrEqual(2);
+    expect(await connect(true)).toMatch(/^Reused, TLSv1\.3/m);
   });
 
   const plainSource = (mode: "relay" | "kernel", admit: string, extra: { netAdmin?: boolean } = {}) =>

@@ -31,6 +31,15 @@ describe("the benchmark's options", () => {
     });
   });
 
+  it("measures only the data path through the modes --paths names, in a fixed order", () => {
+    expect(parseBenchOptions([], {}).paths).toBeUndefined();
+    expect(parseBenchOptions(["--paths", "tls,kernel"], {}).paths).toEqual(["kernel", "tls"]);
+    expect(() => parseBenchOptions(["--paths", "kernel,direct"], {})).toThrow(
+      "--paths takes modes from kernel, relay, tls, comma-separated (direct and socat-chain are always measured), got 'kernel,direct'",
+    );
+    expect(() => parseBenchOptions(["--paths"], {})).toThrow("--paths takes modes from kernel, relay, tls");
+  });
+
   it("answers --help with the usage", () => {
     expect(() => parseBenchOptions(["--help"], {})).toThrow(/^usage: npm run bench -- \[--smoke\]/);
   });
