@@ -163,11 +163,11 @@ socat_addresses() {
   echo "TCP-LISTEN:$listen,$accept TCP:$host:$port,nodelay"
 }
 
-# Waits until every route's port listens, then says so.
+# Waits until every route's port listens (2 s at most, looking every 10 ms), then says so.
 announce_ready() {
   routes | while read -r listen host port; do
     tries=0
-    until listening "$listen" || [ "$tries" -ge 40 ]; do sleep 0.05; tries=$((tries + 1)); done
+    until listening "$listen" || [ "$tries" -ge 200 ]; do sleep 0.01; tries=$((tries + 1)); done
   done
   echo "ambassador: ready"
 }
