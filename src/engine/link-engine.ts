@@ -187,6 +187,7 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
         repairLink(core, current(link.id), context),
       );
     },
+    stop: () => health.stop(),
     reconcile: ({ fix }) =>
       reconcile(deps.clusters, deps.links, {
         ...reads,
