@@ -171,13 +171,21 @@ async function timePorts(store: BenchStore, app: string): Promise<number> {
   return ms;
 }
 
+/** How long each command of a burst may take to be answered (its first post to the response URL). */
+const answerWithinMs = 60_000;
+
 /**
  * Slash commands sent at once to the real HTTP app (the store and engine of `store`, with its links and the
  * audit entries it held moved out as the bot opened it), signed as Slack signs them; the time is until the HTTP
  * 200 ack. Half are `ports` across clusters of which some never answer, half `list` of every link: real work
- * that runs after the ack.
+ * that runs after the ack, and every command must be answered before the next burst.
  */
-async function slackAckP99(store: BenchStore, app: string, count: number): Promise<Figures> {
+async function slackAckP99(
+  store: BenchStore,
+  app: string,
+  count: number,
+  progress: ControlPlaneContext["progress"],
+): Promise<Figures> {
   const slack = await startSlackClient();
   let services: AppServices | undefined;
   let bot: SlackBot | undefined;
@@ -196,19 +204,32 @@ async function slackAckP99(store: BenchStore, app: string, count: number): Promi
     const requests = slack.talkTo(`http://127.0.0.1:${bot.port}`);
     const acks: number[] = [];
     for (let burst = 0; burst < ackBursts; burst++) {
-      const replies: SlashReply[] = await requests.burst(
-        Array.from({ length: count }, (_, i) => (i % 2 === 0 ? `ports ${app}` : "list")),
-      );
+      const texts = Array.from({ length: count }, (_, i) => (i % 2 === 0 ? `ports ${app}` : "list"));
+      const started = performance.now();
+      const replies: SlashReply[] = await requests.burst(texts);
       const refused = replies.filter((reply) => reply.status !== 200);
       if (refused.length)
         throw new Error(`${refused.length} of ${count} commands were not acknowledged with 200`);
-      const posts = await Promise.all(
-        replies.map((reply) => slack.waitForResponses(reply.responseId, 1, 60_000)),
+      const posts = await Promise.allSettled(
+        replies.map((reply) => slack.waitForResponses(reply.responseId, 1, answerWithinMs)),
       );
-      const portsAnswer = posts[0]?.[0]?.body.text ?? "";
+      const answeredMs = elapsedSince(started);
+      const unanswered = texts.filter((_, i) => posts[i]?.status === "rejected");
+      if (unanswered.length) {
+        const lists = unanswered.filter((text) => text === "list").length;
+        throw new Error(
+          `burst ${burst + 1}: ${unanswered.length} of ${count} commands (${lists} list, ${unanswered.length - lists} ports) got no answer within ${answerWithinMs / 1000} s`,
+        );
+      }
+      const first = posts[0];
+      const portsAnswer = first?.status === "fulfilled" ? (first.value[0]?.body.text ?? "") : "";
       if (!portsAnswer.includes(app))
         throw new Error(`the ports command answered: ${portsAnswer.slice(0, 200)}`);
-      acks.push(...replies.map((reply) => reply.elapsedMs));
+      const burstAcks = replies.map((reply) => reply.elapsedMs);
+      acks.push(...burstAcks);
+      progress(
+        `Slack burst ${burst + 1}/${ackBursts}: ${count} acked (p99 ${round(percentile(burstAcks, 99), 1)} ms, median ${round(median(burstAcks), 1)} ms), all answered within ${answeredMs} ms`,
+      );
     }
     return { slackAckP99Ms: round(percentile(acks, 99), 1), slackAckMedianMs: round(median(acks), 1) };
   } finally {
@@ -417,9 +438,10 @@ export async function measureControlPlane(
       run: async () => {
         if (!ports) throw new Error("the 10-cluster store was not made");
         // The bot opens the store itself, and a store has one opener at a time.
+        ports.engine.stop();
         await ports.services.close();
         await seedAuditedStore(ports.path, { links: counts.storeLinks, auditEntries: counts.auditEntries });
-        return slackAckP99(ports, app, counts.slackCommands);
+        return slackAckP99(ports, app, counts.slackCommands, progress);
       },
     },
     {
@@ -487,5 +509,8 @@ export async function measureControlPlane(
 
 async function closeStores(stores: BenchStore[]): Promise<void> {
   // The 10-cluster store is already closed when the bot has had it.
-  for (const store of stores) await store.services.close().catch(() => undefined);
+  for (const store of stores) {
+    store.engine.stop();
+    await store.services.close().catch(() => undefined);
+  }
 }

@@ -62,7 +62,10 @@ export const defaultBackend: BackendFactory = async (config, logger, purpose = {
         },
         context.ready,
       ),
-    close: () => store.close(),
+    close: () => {
+      engine.stop();
+      return store.close();
+    },
   };
 };
 

@@ -19,6 +19,7 @@ import { teardownLink, teardownTarget } from "./link-teardown.js";
 import { readList } from "./read-list.js";
 import { readPorts } from "./read-ports.js";
 import { probeClusters } from "./read-probe.js";
+import { createSharedReads } from "./read-shared.js";
 import { reconcile } from "./reconcile.js";
 import type { AmbassadorMode, Engine, LinkFilter, LinkOptions, Staged } from "./types.js";
 
@@ -137,7 +138,7 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
     clock,
   });
   const reads = { concurrency: deps.concurrency ?? 16, deadlineMs: deadlines.read };
-  const staged = { ...reads, answerMs: deadlines.answer, health, clock };
+  const staged = { ...reads, answerMs: deadlines.answer, health, shared: createSharedReads(), clock };
   const whole = async <T>(read: Promise<Staged<T>>) => {
     const { now, later } = await read;
     return later ?? now;
@@ -186,6 +187,7 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
         repairLink(core, current(link.id), context),
       );
     },
+    stop: () => health.stop(),
     reconcile: ({ fix }) =>
       reconcile(deps.clusters, deps.links, {
         ...reads,

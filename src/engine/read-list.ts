@@ -91,7 +91,7 @@ export async function readList(
   links: readonly LinkRecord[],
 ): Promise<Staged<LinkList>> {
   const names = [...new Set(links.flatMap(linkClusters))];
-  const staged = await askClusters(names, options, async (cluster, timeoutMs) => {
+  const staged = await askClusters(names, options, "list containers", async (cluster, timeoutMs) => {
     const host = clusters.host(cluster);
     return containerStates(cluster, host.advertise, await host.listContainers([], { timeoutMs }));
   });
@@ -101,8 +101,21 @@ export async function readList(
     const views = links.map((link) =>
       viewOf(link, (cluster, ref, network) => listings.get(cluster)?.(ref, network) ?? unreachable),
     );
-    return { views, silent };
+    // A cluster that failed while asked is named like one known to be down: its links show as unreachable.
+    const failed = replies.flatMap((reply) =>
+      reply.ok
+        ? []
+        : [
+            {
+              cluster: reply.cluster,
+              since: sinceDown(reply.cluster),
+              waiting: false,
+            } satisfies SilentCluster,
+          ],
+    );
+    return { views, silent: [...silent, ...failed] };
   };
+  const sinceDown = (cluster: string) => (options.health.downSince(cluster) ?? options.clock()).toISOString();
   return {
     now: result(staged.replies, staged.silent),
     later: staged.rest?.then((rest) => result(rest.replies, rest.silent)),

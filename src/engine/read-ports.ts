@@ -27,14 +27,19 @@ export async function readPorts(
             .map((c) => c.name)
             .filter((name) => cluster.includes(name))
         : clusters.list().map((c) => c.name);
-  const staged = await askClusters(names, options, async (name, timeoutMs): Promise<Found | undefined> => {
-    const on = clusters.host(name);
-    const info = await on.inspectContainer(container, { timeoutMs });
-    if (!info) return undefined;
-    const shown = info.Name.replace(/^\//, "");
-    const mappings = mappingsOf(name, shown, on.advertise, info.NetworkSettings.Ports);
-    return { cluster: name, container: shown, id: info.Id, mappings };
-  });
+  const staged = await askClusters(
+    names,
+    options,
+    `inspect container ${container}`,
+    async (name, timeoutMs): Promise<Found | undefined> => {
+      const on = clusters.host(name);
+      const info = await on.inspectContainer(container, { timeoutMs });
+      if (!info) return undefined;
+      const shown = info.Name.replace(/^\//, "");
+      const mappings = mappingsOf(name, shown, on.advertise, info.NetworkSettings.Ports);
+      return { cluster: name, container: shown, id: info.Id, mappings };
+    },
+  );
   const result = (replies: ClusterReply<Found | undefined>[], silent: SilentCluster[]): PortsResult => ({
     container,
     searched: names,

@@ -18,7 +18,7 @@ export async function probeClusters(
   options: StagedReadOptions,
   names: readonly string[],
 ): Promise<Staged<ProbeList>> {
-  const staged = await askClusters(names, options, (cluster, timeoutMs) =>
+  const staged = await askClusters(names, options, "ping", (cluster, timeoutMs) =>
     clusters.host(cluster).ping({ timeoutMs }),
   );
   return {

@@ -1,6 +1,7 @@
 import type { ClusterHealth } from "./cluster-health.js";
 import { mapBounded } from "./map-bounded.js";
 import { type ReadOptions, readDeadline } from "./read-deadline.js";
+import type { SharedReads } from "./read-shared.js";
 import type { SilentCluster } from "./types.js";
 
 /** What a read across clusters needs to answer in stages. */
@@ -8,6 +9,8 @@ export interface StagedReadOptions extends ReadOptions {
   /** How long the first answer waits for the clusters it asked; the rest come in `rest`. */
   answerMs: number;
   health: ClusterHealth;
+  /** Where concurrent reads of the same thing from the same cluster meet, to ask the host once. */
+  shared: SharedReads;
   clock: () => Date;
 }
 
@@ -26,11 +29,14 @@ export interface Replies<T> {
  * Asks every cluster not known to be down, at most `concurrency` at once within one deadline, and answers once
  * all have replied or `answerMs` has passed, with what came so far. Clusters known to be down are not asked
  * (the health tracker checks them in the background); one that fails is known to be down from then on.
+ * A cluster already being asked `what` by another read is not asked again: both get that one answer, which ends
+ * no later than this read's own deadline (the other started first, under the same deadline).
  * `rest` (only when a cluster was still out) resolves with every reply once each came or its deadline passed.
  */
 export async function askClusters<T>(
   names: readonly string[],
   options: StagedReadOptions,
+  what: string,
   ask: (cluster: string, timeoutMs: number) => Promise<T>,
 ): Promise<Replies<T> & { rest?: Promise<Replies<T>> }> {
   const { health } = options;
@@ -46,7 +52,7 @@ export async function askClusters<T>(
   const settled = new Map<string, ClusterReply<T>>();
   const all = mapBounded(asked, options.concurrency, async (cluster) => {
     try {
-      const value = await ask(cluster, left());
+      const value = await options.shared.run(`${cluster}\n${what}`, () => ask(cluster, left()));
       health.answered(cluster);
       settled.set(cluster, { cluster, ok: true, value });
     } catch (error) {

@@ -215,4 +215,6 @@ export interface Engine {
   reconcile(options: { fix: boolean }): Promise<ReconcileResult>;
   /** Recreates what a link is missing, all or nothing; rejects with a UserError when it cannot. */
   repair(ref: string, context: RequestContext): Promise<RepairResult>;
+  /** Stops the background pings of clusters known to be down: each holds a connection that keeps a process up. */
+  stop(): void;
 }

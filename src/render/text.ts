@@ -86,12 +86,13 @@ export function renderText(result: CommandResult, options: TextOptions = {}): st
         return `No links yet. \`${prefix}link <container> <source> <target>\` makes one.`;
       return [
         `${result.total ?? result.links.length} ${(result.total ?? result.links.length) === 1 ? "link" : "links"}:`,
+        // Before the links, as in the blocks: a long page's fallback text is cut, and this line must stay.
+        ...format.silentLines(result.silent).map((line) => `${line}: its links show as unreachable.`),
         ...result.links.flatMap((view) => [
           `  ${describeLink(view)}`,
           ...(view.containers.length ? [`    ${describeContainers(view)}`] : []),
           `    health ${view.health ? describeHealth(view.health) : "not checked yet"}`,
         ]),
-        ...format.silentLines(result.silent).map((line) => `${line}: its links show as unreachable.`),
       ].join("\n");
     case "status":
       return [...statusLines(result.view), ...format.silentLines(result.silent)].join("\n");

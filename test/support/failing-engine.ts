@@ -8,6 +8,7 @@ export function engineFailingOn(engine: Engine, method: Exclude<keyof Engine, "f
     stagedPorts: (...args) => engine.stagedPorts(...args),
     stagedList: (...args) => engine.stagedList(...args),
     stagedProbe: (...args) => engine.stagedProbe(...args),
+    stop: () => engine.stop(),
     find: (ref) => engine.find(ref),
     teardown: (...args) => engine.teardown(...args),
     list: (...args) => engine.list(...args),
