@@ -1,5 +1,6 @@
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
+import { inspect } from "node:util";
 import Docker from "dockerode";
 import { defaultKnownHostsFile } from "./known-hosts.js";
 import { SshDockerAgent } from "./ssh-agent.js";
@@ -95,6 +96,11 @@ export function createDockerClient(endpoint: DockerEndpoint, options: DockerClie
     default:
       throw new Error(`unsupported Docker URL scheme ${url.protocol} (use tcp://, unix:// or ssh://)`);
   }
+  // docker-modem formats each request's options, agent included, for a debug line even while debugging is off: a pool
+  // with open TLS connections takes tens of milliseconds of CPU to format, on every call, so it formats as a name.
+  Object.defineProperty(modemOptions.agent, inspect.custom, {
+    value: () => `[Docker connections to ${url.host}]`,
+  });
   const saved = new Map(dockerEnvironment.map((name) => [name, process.env[name]]));
   for (const name of dockerEnvironment) delete process.env[name];
   try {

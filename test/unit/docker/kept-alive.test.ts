@@ -1,3 +1,4 @@
+import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import { createDockerClient } from "../../../src/docker/docker-client.js";
 import { DockerCallError } from "../../../src/docker/docker-host.js";
@@ -50,5 +51,20 @@ describe("a connection the engine closes while it is kept alive", () => {
       "clustera: create container (container web, image hello-web): the connection closed before Docker answered; it may or may not have been done: check before trying again",
     );
     expect(engine.requests.filter((r) => r.startsWith("POST"))).toHaveLength(1);
+  });
+});
+
+describe("a client's pool of kept-alive connections", () => {
+  it("formats as one short line with connections open, since docker-modem formats it for every request", async () => {
+    await using engine = await startLoopbackServer((_request, response) => {
+      response.setHeader("content-type", "application/json");
+      response.end("[]");
+    });
+    const docker = createDockerClient({ host: engine.url }, { timeoutMs: 5_000 });
+    await Promise.all(Array.from({ length: 10 }, () => docker.listContainers()));
+    const pool = (docker.modem as unknown as { agent: object }).agent;
+    expect(inspect({ agent: pool }, { showHidden: true, depth: null })).toBe(
+      `{ agent: [Docker connections to ${new URL(engine.url).host}] }`,
+    );
   });
 });
