@@ -228,22 +228,30 @@ export class DockerodeHost implements DockerHost {
         };
         const frames = new LogFrames();
         return new Promise<{ text: string; ended: boolean }>((resolve, reject) => {
-          const settle = (ended: boolean) => {
+          let settled = false;
+          // Every way out ends the stream and lets go of the signal, so nothing reads on after the answer.
+          const finish = (outcome: () => void) => {
+            if (settled) return;
+            settled = true;
+            abortSignal.removeEventListener("abort", aborted);
             stream.removeAllListeners("data");
-            resolve({ text: frames.text, ended });
+            stream.destroy();
+            outcome();
           };
+          const aborted = () => finish(() => reject(abortSignal.reason));
           stream.on("data", (chunk: Buffer) => {
             frames.push(chunk);
-            if (!enough(frames.text)) return;
-            settle(false);
-            stream.destroy();
+            if (enough(frames.text)) finish(() => resolve({ text: frames.text, ended: false }));
           });
-          stream.once("end", () => {
+          const ended = () => {
             frames.flush();
-            settle(true);
-          });
-          stream.once("error", reject);
-          abortSignal.addEventListener("abort", () => reject(abortSignal.reason), { once: true });
+            finish(() => resolve({ text: frames.text, ended: true }));
+          };
+          stream.once("end", ended);
+          stream.once("close", ended);
+          stream.once("error", (error) => finish(() => reject(error)));
+          abortSignal.addEventListener("abort", aborted, { once: true });
+          if (abortSignal.aborted) aborted();
         });
       },
       options,

@@ -169,6 +169,7 @@ export async function runAmbassador(
     try {
       await request.prepare?.(made);
       await request.beforeStart;
+      signal?.throwIfAborted();
       await host.startContainer(made.id, made.name);
       return made;
     } catch (error) {
@@ -243,7 +244,12 @@ async function awaitReady(
         timeoutMs: handshakeMs + readyMs + 1000,
       },
     );
-    if (ended) return await refuseStopped(host, container, mode, text, options.signal);
+    if (ended) {
+      await refuseStopped(host, container, mode, text, options.signal);
+      throw new Error(
+        `${host.name}: the log stream of ambassador ${container.name} ended while it runs, before it said it forwards; try again`,
+      );
+    }
     const reported = /^ambassador: mode (\w+)$/m.exec(text)?.[1];
     if (reported && reported !== mode) {
       throw new AmbassadorRefused(`${host.name}: ambassador ${container.name} runs ${reported}, not ${mode}`);

@@ -138,7 +138,8 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
     clock,
   });
   const reads = { concurrency: deps.concurrency ?? 16, deadlineMs: deadlines.read };
-  const staged = { ...reads, answerMs: deadlines.answer, health, shared: createSharedReads(), clock };
+  const shared = createSharedReads();
+  const staged = { ...reads, answerMs: deadlines.answer, health, shared, clock };
   const whole = async <T>(read: Promise<Staged<T>>) => {
     const { now, later } = await read;
     return later ?? now;
@@ -146,8 +147,9 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
   const stagedList = (filter?: LinkFilter) =>
     readList(deps.clusters, staged, deps.links.all().filter(matching(filter)));
   const mutex = createKeyedMutex();
+  // A read asked after a change starts afresh rather than join one that may have started before it.
   const serialised = <T>(cluster: string, container: string, task: () => Promise<T>) =>
-    mutex.run(`${cluster}/${container}`, task);
+    mutex.run(`${cluster}/${container}`, task).finally(() => shared.renew());
   const find = (ref: string) => findLink(deps.links.all(), ref);
   const current = (linkId: string) => {
     const link = deps.links.get(linkId);
@@ -194,6 +196,6 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
         fix,
         logger: deps.logger,
         busy: (linkId) => core.making.has(linkId),
-      }),
+      }).finally(() => fix && shared.renew()),
   };
 }

@@ -185,7 +185,9 @@ const sourcePart: LinkPart = {
     const { source, app, alias, ports } = build.plan;
     const network = networkNames(build.plan).source;
     const publish = choosePorts(ports, build.plan.hostPorts, await build.usedHostPorts());
-    if (build.plan.wiring === "networks") {
+    // Only an mTLS target may start before the port is certain: if another link's source ambassador, or a process
+    // outside Docker, holds it, the peer's certificate name is refused and no byte reaches the wrong service.
+    if (build.plan.wiring === "networks" && build.plan.protection === "mtls") {
       build.onSourcePlanned?.(
         ports.map((port) => ({ port, address: `${source.advertise}:${publish.get(port)}` })),
       );

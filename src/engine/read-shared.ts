@@ -5,6 +5,8 @@
 export interface SharedReads {
   /** The read in flight under `key`, else `read()`, kept under `key` until it settles. */
   run<T>(key: string, read: () => Promise<T>): Promise<T>;
+  /** Reads asked from now on start afresh: what is in flight may predate a change just made. */
+  renew(): void;
 }
 
 export function createSharedReads(): SharedReads {
@@ -13,11 +15,16 @@ export function createSharedReads(): SharedReads {
     run<T>(key: string, read: () => Promise<T>): Promise<T> {
       const current = inFlight.get(key);
       if (current) return current as Promise<T>;
-      const started = Promise.resolve()
+      const started: Promise<T> = Promise.resolve()
         .then(read)
-        .finally(() => inFlight.delete(key));
+        .finally(() => {
+          if (inFlight.get(key) === started) inFlight.delete(key);
+        });
       inFlight.set(key, started);
       return started;
+    },
+    renew() {
+      inFlight.clear();
     },
   };
 }

@@ -100,6 +100,17 @@ describe("link makes both hosts at once", () => {
     expect(result.timings.map((t) => t.step)).toContain("remove stale target ambassador");
   });
 
+  it("starts a plaintext link's target ambassador only once Docker says where the source listens", async () => {
+    const order: string[] = [];
+    const lab = setup(({ name }) => {
+      order.push(name);
+    });
+    await lab.engine.link("app", "clustera", "clusterb", { web: "hello-web", plaintext: true }, context);
+    expect(order.indexOf("read connection information")).toBeLessThan(
+      order.indexOf("start target ambassador"),
+    );
+  });
+
   it("makes the target ambassador before the source ambassador is ready", async () => {
     const order: string[] = [];
     const lab = setup(({ name }) => {
