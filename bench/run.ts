@@ -96,13 +96,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   process.once("SIGTERM", onSignal);
   try {
     const topology: DataPathTopology = await setUpDataPaths(lab, runId, links, progress);
-    const streamBytes =
-      options.streamBytes ?? (await calibrateStreamBytes(topology, directStreamSeconds, progress));
-    const dataPath = await measureDataPaths(
-      topology,
-      { repetitions: options.repetitions, connections: options.connections, streamBytes },
-      progress,
-    );
+    const { streamBytes, dataPath } = await measureData(topology, options);
     await holdStreams(topology, options.kind === "smoke" ? 10 : concurrentStreams, 2000);
     progress("held concurrent streams through every path; reading the ambassadors' peak memory");
     const memory = await measureAmbassadorPeakMemory(topology);
@@ -135,6 +129,18 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   }
 }
 
+/** The stream size (the option's, else calibrated on the direct path) and every path measured with it. */
+async function measureData(topology: DataPathTopology, options: BenchOptions) {
+  const streamBytes =
+    options.streamBytes ?? (await calibrateStreamBytes(topology, directStreamSeconds, progress));
+  const dataPath = await measureDataPaths(
+    topology,
+    { repetitions: options.repetitions, connections: options.connections, streamBytes },
+    progress,
+  );
+  return { streamBytes, dataPath };
+}
+
 /** The data path alone, through `--paths` beside direct and the seed's chain; prints its table and goals. */
 async function runDataPathOnly(options: BenchOptions, paths: readonly OurMode[]): Promise<void> {
   const lab = await openLab(options.labId);
@@ -148,13 +154,7 @@ async function runDataPathOnly(options: BenchOptions, paths: readonly OurMode[])
   process.once("SIGTERM", onSignal);
   try {
     const topology = await setUpDataPaths(lab, runId, links, progress, paths);
-    const streamBytes =
-      options.streamBytes ?? (await calibrateStreamBytes(topology, directStreamSeconds, progress));
-    const dataPath = await measureDataPaths(
-      topology,
-      { repetitions: options.repetitions, connections: options.connections, streamBytes },
-      progress,
-    );
+    const { dataPath } = await measureData(topology, options);
     console.log(formatDataPathOnly(dataPath, evaluateGoals(dataPath)));
   } finally {
     await cleanUp(lab, runId, links);
