@@ -173,8 +173,8 @@ export async function buildLink(
     source.appJoined = ensure(source, linkParts.connection);
     await attempt.all([source.appJoined, ensure(source, linkParts.source)]);
   })();
-  // The targets need only where the source ambassador listens: chosen before it is made, else read from the one
-  // that runs (kept, or made for legacy links, whose consumer names the target ambassador and so waits for it).
+  // The targets need only where the source ambassador listens: chosen before it is made on an mTLS link, else read
+  // from the one that runs (kept, plaintext, or made for legacy links, whose consumer names the target ambassador).
   const sourceAddress = (async () => {
     await Promise.race([sourcePlanned, sourceStarted, sourceDone]);
     if (!planned) await readConnections(source, sourceDone);
