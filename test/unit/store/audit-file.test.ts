@@ -8,13 +8,9 @@ import type { AuditEntry } from "../../../src/domain/audit.js";
 import { UserError } from "../../../src/errors.js";
 import { auditFilePath, FileAuditLog } from "../../../src/store/audit-file.js";
 import { openStoreServices } from "../../../src/store/store-services.js";
+import { fakeTls as tls } from "../../support/scratch-store.js";
 
 const actor = { kind: "local" as const, user: "tester" };
-const tls = {
-  ca: "-----BEGIN CERTIFICATE-----\nca\n-----END CERTIFICATE-----\n",
-  cert: "-----BEGIN CERTIFICATE-----\ncert\n-----END CERTIFICATE-----\n",
-  key: "-----BEGIN PRIVATE KEY-----\nsecret\n-----END PRIVATE KEY-----\n",
-};
 const key = randomBytes(32);
 
 let dir: string;

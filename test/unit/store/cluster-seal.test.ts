@@ -6,13 +6,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { UserError } from "../../../src/errors.js";
 import { SecretBox } from "../../../src/store/secret-box.js";
 import { openStoreServices } from "../../../src/store/store-services.js";
+import { fakeTls as tls } from "../../support/scratch-store.js";
 
 const actor = { kind: "local" as const, user: "tester" };
-const tls = {
-  ca: "-----BEGIN CERTIFICATE-----\nca\n-----END CERTIFICATE-----\n",
-  cert: "-----BEGIN CERTIFICATE-----\ncert\n-----END CERTIFICATE-----\n",
-  key: "-----BEGIN PRIVATE KEY-----\nsecret\n-----END PRIVATE KEY-----\n",
-};
 const key = randomBytes(32);
 
 let dir: string;

@@ -1,19 +1,10 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { readFile, writeFile } from "node:fs/promises";
+import { describe, expect, it } from "vitest";
 import type { LinkRecord } from "../../../src/domain/link.js";
 import { openStoreServices } from "../../../src/store/store-services.js";
+import { scratchStore } from "../../support/scratch-store.js";
 
-let dir: string;
-let path: string;
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), "amb-targets-"));
-  path = join(dir, "data", "ambassador.json");
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const scratch = scratchStore("amb-targets-");
 
 const link = (id: string, protection: "mtls" | "plaintext"): Omit<LinkRecord, "targets"> => ({
   id,
@@ -33,18 +24,18 @@ const link = (id: string, protection: "mtls" | "plaintext"): Omit<LinkRecord, "t
 
 describe("a version 3 store, every link with one target", () => {
   it("opens with each link's target and the certificate name its ambassador already carries, and is written as version 4", async () => {
-    const services = await openStoreServices({ path });
+    const services = await openStoreServices({ path: scratch.path });
     await services.close();
-    const current = JSON.parse(await readFile(path, "utf8"));
+    const current = JSON.parse(await readFile(scratch.path, "utf8"));
     const older = { ...current, version: 3, links: [link("aaa", "mtls"), link("bbb", "plaintext")] };
-    await writeFile(path, JSON.stringify(older), { mode: 0o600 });
-    const opened = await openStoreServices({ path });
+    await writeFile(scratch.path, JSON.stringify(older), { mode: 0o600 });
+    const opened = await openStoreServices({ path: scratch.path });
     expect(opened.links.get("aaa")?.targets).toEqual([
       { cluster: "clusterb", certificate: "ambassador-aaa-target" },
     ]);
     expect(opened.links.get("bbb")?.targets).toEqual([{ cluster: "clusterb" }]);
     expect(opened.links.get("aaa")).toMatchObject(link("aaa", "mtls"));
     await opened.close();
-    expect(JSON.parse(await readFile(path, "utf8")).version).toBe(4);
+    expect(JSON.parse(await readFile(scratch.path, "utf8")).version).toBe(4);
   });
 });

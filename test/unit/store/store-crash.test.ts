@@ -1,32 +1,23 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { readFile } from "node:fs/promises";
+import { describe, expect, it } from "vitest";
 import { syntheticLink } from "../../../bench/bench-store.js";
 import { Store } from "../../../src/store/store.js";
 import { spawnLines } from "../../support/child-lines.js";
+import { scratchStore } from "../../support/scratch-store.js";
 
 const saver = new URL("../../fixtures/saving-store.ts", import.meta.url).pathname;
 
-let dir: string;
-let path: string;
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), "amb-store-crash-"));
-  path = join(dir, "data", "ambassador.json");
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const scratch = scratchStore("amb-store-crash-");
 
 describe("a writer killed in the middle of its saves", () => {
   it("leaves a whole store every time: the links it had saved, in order, and the next one at most", async () => {
-    const seeded = await Store.open(path);
+    const seeded = await Store.open(scratch.path);
     await seeded.update((data) => {
       for (let i = 0; i < 1000; i++) data.links.push(syntheticLink(i, "clustera", "clusterb"));
     });
     await seeded.close();
     for (let kill = 0; kill < 10; kill++) {
-      const writer = spawnLines(process.execPath, ["--import", "tsx", saver, path]);
+      const writer = spawnLines(process.execPath, ["--import", "tsx", saver, scratch.path]);
       await writer.next((line) => line === "saving");
       const saving = writer.lines.length;
       await writer.next((line) => line.startsWith("saved"), saving);
@@ -36,13 +27,13 @@ describe("a writer killed in the middle of its saves", () => {
       await writer.exited;
       const saved = Number(writer.lines.findLast((line) => line.startsWith("saved"))?.split(" ")[1]);
 
-      const store = await Store.open(path);
+      const store = await Store.open(scratch.path);
       const count = store.data.links.length;
       expect([saved, saved + 1]).toContain(count);
       expect(store.data.links.map((link) => link.container)).toEqual(
         Array.from({ length: count }, (_, i) => `bench-app-${i}`),
       );
-      expect(await readFile(path, "utf8")).toBe(`${JSON.stringify(store.data, null, 2)}\n`);
+      expect(await readFile(scratch.path, "utf8")).toBe(`${JSON.stringify(store.data, null, 2)}\n`);
       await store.close();
     }
   }, 120_000);

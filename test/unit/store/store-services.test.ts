@@ -4,13 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openStoreServices } from "../../../src/store/store-services.js";
+import { fakeTls as tls } from "../../support/scratch-store.js";
 
 const actor = { kind: "local" as const, user: "tester" };
-const tls = {
-  ca: "-----BEGIN CERTIFICATE-----\nca\n-----END CERTIFICATE-----\n",
-  cert: "-----BEGIN CERTIFICATE-----\ncert\n-----END CERTIFICATE-----\n",
-  key: "-----BEGIN PRIVATE KEY-----\nsecret\n-----END PRIVATE KEY-----\n",
-};
 
 let dir: string;
 let path: string;

@@ -1,10 +1,10 @@
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { syntheticLink } from "../../../bench/bench-store.js";
 import { StoreLinkRepository } from "../../../src/store/link-repository.js";
 import { Store } from "../../../src/store/store.js";
+import { scratchStore } from "../../support/scratch-store.js";
 
 /** The next step of a store write to fail, as a full disk or a dying device would make it fail. */
 const failing = vi.hoisted(() => ({ next: undefined as "write" | "rename" | undefined }));
@@ -36,38 +36,32 @@ vi.mock("node:fs/promises", async (importOriginal) => {
   };
 });
 
-let dir: string;
-let path: string;
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), "amb-store-fail-"));
-  path = join(dir, "data", "ambassador.json");
-});
-afterEach(async () => {
+const scratch = scratchStore("amb-store-fail-");
+afterEach(() => {
   failing.next = undefined;
-  await rm(dir, { recursive: true, force: true });
 });
 
 describe("a save whose write fails", () => {
   for (const step of ["write", "rename"] as const) {
     it(`at its ${step} leaves the old store in the file and in memory, no temp file, and the next save works`, async () => {
-      const store = await Store.open(path);
+      const store = await Store.open(scratch.path);
       await store.update((data) => {
         for (let i = 0; i < 100; i++) data.links.push(syntheticLink(i, "clustera", "clusterb"));
       });
       const links = new StoreLinkRepository(store);
-      const before = await readFile(path, "utf8");
+      const before = await readFile(scratch.path, "utf8");
       const added = syntheticLink(100, "clustera", "clusterb");
 
       failing.next = step;
-      await expect(links.save(added)).rejects.toThrow(`could not write the store ${path}:`);
+      await expect(links.save(added)).rejects.toThrow(`could not write the store ${scratch.path}:`);
       expect(failing.next).toBeUndefined();
-      expect(await readFile(path, "utf8")).toBe(before);
-      expect(await readdir(join(dir, "data"))).toEqual(["ambassador.json", "ambassador.json.lock"]);
+      expect(await readFile(scratch.path, "utf8")).toBe(before);
+      expect(await readdir(join(scratch.dir, "data"))).toEqual(["ambassador.json", "ambassador.json.lock"]);
       expect(links.get(added.id)).toBeUndefined();
 
       await links.save(added);
       await store.close();
-      const again = await Store.open(path);
+      const again = await Store.open(scratch.path);
       expect(again.data.links.map((link) => link.id)).toContain(added.id);
       expect(again.data.links).toHaveLength(101);
       await again.close();
