@@ -17,16 +17,24 @@ import { urlsOf } from "./mappings.js";
 import { byRoleOrder } from "./resource-removal.js";
 import type { LinkOptions, LinkResult, RequestContext, TargetResult } from "./types.js";
 
-async function findSourceContainer(on: DockerHost, ref: string, signal: AbortSignal) {
-  const info = await on.inspectContainer(ref, { signal });
-  if (info) return info;
+/** The end of a "no such container" line: the host's names close to `ref`, else `otherwise`. */
+async function missingHint(
+  on: DockerHost,
+  ref: string,
+  signal: AbortSignal,
+  otherwise: string,
+): Promise<string> {
   const names = (await on.listContainers([], { signal })).flatMap((c) =>
     c.Names.map((n) => n.replace(/^\//, "")),
   );
   const close = closeNames(ref, names);
-  const hint = close.length
-    ? ` Did you mean ${close.map((n) => `"${n}"`).join(" or ")}?`
-    : " Check the name with `ports` or `docker ps` on that host.";
+  return close.length ? ` Did you mean ${close.map((n) => `"${n}"`).join(" or ")}?` : ` ${otherwise}`;
+}
+
+async function findSourceContainer(on: DockerHost, ref: string, signal: AbortSignal) {
+  const info = await on.inspectContainer(ref, { signal });
+  if (info) return info;
+  const hint = await missingHint(on, ref, signal, "Check the name with `ports` or `docker ps` on that host.");
   throw new UserError("container-not-found", `No container "${ref}" on ${on.name}.${hint}`);
 }
 
@@ -37,13 +45,12 @@ async function findSourceContainer(on: DockerHost, ref: string, signal: AbortSig
 async function findConsumer(on: DockerHost, ref: string, signal: AbortSignal) {
   const info = await on.inspectContainer(ref, { signal });
   if (!info) {
-    const names = (await on.listContainers([], { signal })).flatMap((c) =>
-      c.Names.map((n) => n.replace(/^\//, "")),
+    const hint = await missingHint(
+      on,
+      ref,
+      signal,
+      "Start it first, or pass --web IMAGE to start a new consumer.",
     );
-    const close = closeNames(ref, names);
-    const hint = close.length
-      ? ` Did you mean ${close.map((n) => `"${n}"`).join(" or ")}?`
-      : " Start it first, or pass --web IMAGE to start a new consumer.";
     throw new UserError(
       "consumer-not-found",
       `No container "${ref}" on ${on.name} to use as the consumer.${hint}`,
