@@ -8,7 +8,7 @@ import { configSecrets, loadConfig } from "../src/config.js";
 import type { RequestContext } from "../src/engine/types.js";
 import { describeError } from "../src/errors.js";
 import { createLogger } from "../src/logger.js";
-import { startSlackWithMonitor } from "../src/main.js";
+import { startSlackWithMonitor } from "../src/run-here.js";
 import type { SlackBot } from "../src/slack/slack-bot.js";
 import { seedAuditedStore } from "./audited-store.js";
 import { benchLabel, step } from "./bench-docker.js";

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { createServices, defaultBackend } from "../src/app-context.js";
 import { configSecrets, loadConfig } from "../src/config.js";
 import { createLogger } from "../src/logger.js";
-import { startSlackWithMonitor } from "../src/main.js";
+import { startSlackWithMonitor } from "../src/run-here.js";
 import { localActor } from "../src/store/audit.js";
 import { openStoreServices } from "../src/store/store-services.js";
 import { seedAuditedStore } from "./audited-store.js";

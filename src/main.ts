@@ -1,240 +1,27 @@
-import type { Readable, Writable } from "node:stream";
-import type { DestinationStream } from "pino";
-import { type AppServices, type BackendFactory, createServices, defaultBackend } from "./app-context.js";
-import type { Services } from "./commands/services.js";
-import { type Config, configSecrets, loadConfig } from "./config.js";
-import { dockerConfigDir } from "./docker/docker-context.js";
-import { describeError, isUserError } from "./errors.js";
-import { createLogger, type Logger } from "./logger.js";
-import type { LinkMonitor } from "./monitor/link-monitor.js";
-import type { SlackBot, SlackBotOptions } from "./slack/slack-bot.js";
-import type { PreparedCluster } from "./store/cluster-registration.js";
-import { printClustersResult } from "./terminal/clusters-delegate.js";
-import { clustersSocketPath } from "./terminal/clusters-socket.js";
-import type { ClustersSocketServer } from "./terminal/clusters-socket-server.js";
-import { runOnce } from "./terminal/run-once.js";
+import { handToRunningBot } from "./hand-off.js";
+import type { MainIo } from "./run-here.js";
 
-export interface MainIo {
-  env: NodeJS.ProcessEnv;
-  stdin: Readable;
-  stdout: Writable;
-  stderr: Writable;
-  backend?: BackendFactory;
-  /** Where the JSON log goes; standard error by default. */
-  log?: DestinationStream;
-  /** Called when the bot should leave after a signal; the default exits the process. */
-  exit?: (code: number) => void;
-}
+export type { MainIo } from "./run-here.js";
 
 const usage = `usage:
   ambassador                         start the bot (Slack when SLACK_* is set, else a prompt)
   ambassador <command> [arguments]   run one command and exit; "ambassador help" lists them
   ambassador clusters add|list|remove|test ...   manage the registered Docker hosts`;
 
-/** The command-line entry point; resolves to the exit code (or never, while a bot runs). */
+/**
+ * The command-line entry point; resolves to the exit code (or never, while a bot runs). A command goes to the bot
+ * running on the same store when there is one, before anything else is loaded, so it starts at once and uses the
+ * bot's open connections; otherwise it runs here.
+ */
 export async function main(args: readonly string[], io: MainIo): Promise<number> {
   if (args[0] === "--help" || args[0] === "-h") {
     io.stdout.write(`${usage}\n`);
     return 0;
   }
-  let config: Config;
-  try {
-    config = loadConfig(io.env);
-  } catch (error) {
-    io.stderr.write(`${describeError(error)}\n`);
-    return 2;
+  if (args.length > 0) {
+    const answered = await handToRunningBot(args, io);
+    if (answered !== undefined) return answered;
   }
-  const logger = createLogger({
-    level: config.logLevel,
-    secrets: configSecrets(config),
-    destination: io.log,
-  });
-  let ready: PreparedCluster | undefined;
-  if (args[0] === "clusters" && args[1] === "add") {
-    // Slack, the prompt and the clusters commands are loaded only by the runs that use them: a one-shot command starts sooner.
-    const { prepareClustersAdd } = await import("./terminal/clusters-command.js");
-    const prepared = await prepareClustersAdd(args.slice(2), { dockerConfigDir: dockerConfigDir(io.env) });
-    if ("refused" in prepared) return printClustersResult(prepared.refused, io);
-    ready = prepared.prepared;
-  }
-  let services: AppServices;
-  try {
-    services = await createServices(config, logger, io.backend ?? defaultBackend, {
-      clustersCommand: args[0] === "clusters",
-    });
-  } catch (error) {
-    if (args[0] === "clusters" && isUserError(error) && error.code === "store-locked") {
-      const answered = await handToRunningBot(args.slice(1), config, io);
-      if (answered !== undefined) return answered;
-    }
-    if (!isUserError(error)) logger.error({ err: error }, "could not start");
-    io.stderr.write(`Could not start: ${describeError(error)}\n`);
-    return 1;
-  }
-  let socket: ClustersSocketServer | undefined;
-  let serving = false;
-  try {
-    if (args[0] === "clusters" && services.runClustersCommand)
-      return printClustersResult(await services.runClustersCommand(args.slice(1), { ready }), io);
-    if (args.length > 0) return await runOnce(args, services, io);
-    socket = await listenForClusters(services, logger);
-    if (config.slack.mode === "terminal") {
-      const { runRepl } = await import("./terminal/repl.js");
-      await runRepl(services, {
-        input: io.stdin,
-        output: io.stdout,
-        errors: io.stderr,
-        runClustersCommand: services.runClustersCommand,
-      });
-      return 0;
-    }
-    await serveSlack(services, logger, io.exit ?? ((code) => process.exit(code)), socket);
-    serving = true;
-    return await new Promise<number>(() => {});
-  } finally {
-    // Once Slack is served, the signal handlers close everything.
-    if (!serving) {
-      await socket?.close();
-      await services.close?.();
-    }
-  }
-}
-
-/**
- * `clusters …` while a bot holds the store: the bot runs it through its own store, so it uses the change at once.
- * Undefined when no bot answers (the store is held by a one-shot command, say).
- */
-async function handToRunningBot(args: string[], config: Config, io: MainIo): Promise<number | undefined> {
-  try {
-    const { sendClustersCommand } = await import("./terminal/clusters-socket-client.js");
-    const answer = await sendClustersCommand(clustersSocketPath(config.store.path), {
-      argv: args,
-      cwd: process.cwd(),
-      dockerConfigDir: dockerConfigDir(io.env),
-    });
-    return answer && printClustersResult(answer, io);
-  } catch (error) {
-    io.stderr.write(`error: ${describeError(error)}\n`);
-    return 1;
-  }
-}
-
-/** The socket other processes hand `clusters …` to; without it the bot still serves, and says why in the log. */
-async function listenForClusters(
-  services: AppServices,
-  logger: Logger,
-): Promise<ClustersSocketServer | undefined> {
-  if (!services.runClustersCommand) return undefined;
-  const path = clustersSocketPath(services.config.store.path);
-  try {
-    const { listenForClustersCommands } = await import("./terminal/clusters-socket-server.js");
-    return await listenForClustersCommands(path, services.runClustersCommand, logger);
-  } catch (error) {
-    logger.warn(
-      { err: error, path },
-      "cannot listen for `ambassador clusters` from other processes: stop the bot to change clusters",
-    );
-    return undefined;
-  }
-}
-
-/** The Slack bot with the link monitor that alerts through it. */
-export interface SlackBotWithMonitor extends SlackBot {
-  /** The link monitor, when there is a store of links to watch. */
-  monitor?: LinkMonitor;
-}
-
-/**
- * Starts the Slack bot, then the link monitor over the stored links. Commands see the health the monitor last
- * saw, and shutdown stops the monitor once the running commands have finished, before the app stops.
- */
-export async function startSlackWithMonitor(
-  services: Services,
-  options: Omit<SlackBotOptions, "beforeStop"> = {},
-): Promise<SlackBotWithMonitor> {
-  let monitor: LinkMonitor | undefined;
-  const [{ startSlackBot }, { startLinkMonitor }] = await Promise.all([
-    import("./slack/slack-bot.js"),
-    import("./monitor/start-monitor.js"),
-  ]);
-  const bot = await startSlackBot(
-    { ...services, health: (linkId) => monitor?.health(linkId) ?? services.health?.(linkId) },
-    { ...options, beforeStop: async () => monitor?.stop() },
-  );
-  // Started once the app runs, so a failed start leaves no checks behind.
-  const { links, engine, clusters, logger, config } = services;
-  if (links) {
-    monitor = startLinkMonitor({
-      links,
-      engine,
-      clusters,
-      logger,
-      checkIntervalSeconds: config.checkIntervalSeconds,
-      autoRepair: config.autoRepair,
-      client: bot.client,
-      onChange: () => bot.linksChanged(),
-    });
-  }
-  return { ...bot, monitor };
-}
-
-/** How long closing the store may take after an unexpected error before the process leaves anyway. */
-const crashCloseMs = 3_000;
-
-/**
- * An error nothing caught leaves the bot in a state no one knows: it is logged, the store is closed (its lock
- * released) and the process exits 1, for the supervisor to restart it. Returns a function that removes the
- * handlers.
- */
-function exitOnUnexpectedError(services: Services, logger: Logger, exit: (code: number) => void): () => void {
-  let leaving = false;
-  const leave = (error: unknown, origin: string) => {
-    logger.fatal({ err: error, origin }, "unexpected error: closing the store and exiting");
-    if (leaving) return;
-    leaving = true;
-    const giveUp = setTimeout(() => exit(1), crashCloseMs);
-    void Promise.resolve()
-      .then(() => services.close?.())
-      .catch((closeError: unknown) => logger.error({ err: closeError }, "could not close the store"))
-      .finally(() => {
-        clearTimeout(giveUp);
-        exit(1);
-      });
-  };
-  const onException = (error: Error) => leave(error, "uncaughtException");
-  const onRejection = (reason: unknown) => leave(reason, "unhandledRejection");
-  process.on("uncaughtException", onException);
-  process.on("unhandledRejection", onRejection);
-  return () => {
-    process.removeListener("uncaughtException", onException);
-    process.removeListener("unhandledRejection", onRejection);
-  };
-}
-
-async function serveSlack(
-  services: Services,
-  logger: Logger,
-  exit: (code: number) => void,
-  socket: ClustersSocketServer | undefined,
-): Promise<void> {
-  const removeCrashHandlers = exitOnUnexpectedError(services, logger, exit);
-  const bot = await startSlackWithMonitor(services);
-  const { logReconcileSummary } = await import("./monitor/start-monitor.js");
-  // Only logged: a slow or dead host must not hold up the start.
-  void logReconcileSummary(services.engine, logger);
-  const stop = async (signal: string) => {
-    logger.info({ signal }, "stopping");
-    try {
-      await bot.shutdown();
-      await socket?.close();
-      await services.close?.();
-      removeCrashHandlers();
-      exit(0);
-    } catch (error) {
-      logger.error({ err: error }, "shutdown failed");
-      exit(1);
-    }
-  };
-  process.once("SIGTERM", () => void stop("SIGTERM"));
-  process.once("SIGINT", () => void stop("SIGINT"));
+  const { runHere } = await import("./run-here.js");
+  return runHere(args, io);
 }

@@ -1,8 +1,7 @@
 import { resolve } from "node:path";
 import { z } from "zod";
 import { UserError } from "../errors.js";
-
-export const defaultStorePath = "./data/ambassador.json";
+import { storePathOf } from "./store-path.js";
 
 /** Where the store lives and where its encryption key comes from. */
 export interface StoreConfig {
@@ -40,14 +39,16 @@ export function decodeKey(text: string): Buffer | undefined {
 /** Reads AMBASSADOR_STORE, AMBASSADOR_KEY and AMBASSADOR_KEY_FILE once; a bad value names the variable. */
 export function loadStoreConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): StoreConfig {
   const parsed = StoreEnvironment.safeParse(env);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
+  const path = storePathOf(env, cwd);
+  // A blank AMBASSADOR_STORE names no path and fails the parse, which says so.
+  if (!parsed.success || path === undefined) {
+    const issue = parsed.error?.issues[0];
     const variable = issue?.path.join(".") || "environment";
     throw new UserError("bad-config", `${variable}: ${issue?.message ?? "invalid value"}`);
   }
   const values = parsed.data;
   return {
-    path: resolve(cwd, values.AMBASSADOR_STORE ?? defaultStorePath),
+    path,
     key: values.AMBASSADOR_KEY ? decodeKey(values.AMBASSADOR_KEY) : undefined,
     keyFile: values.AMBASSADOR_KEY_FILE ? resolve(cwd, values.AMBASSADOR_KEY_FILE) : undefined,
   };

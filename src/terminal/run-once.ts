@@ -1,4 +1,3 @@
-import type { Writable } from "node:stream";
 import type { CommandResult, Invocation } from "../commands/command.js";
 import { prepareCommand } from "../commands/execute.js";
 import type { Services } from "../commands/services.js";
@@ -7,9 +6,10 @@ import { linkTextDiagram } from "../render/link-text-diagram.js";
 import { renderFailureText, renderText } from "../render/text.js";
 import { localInvocation } from "./local-invocation.js";
 
+/** Where a command's answer goes: standard output and error, or the socket of whoever handed it to the bot. */
 export interface TerminalIo {
-  stdout: Writable;
-  stderr: Writable;
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
 }
 
 /** Runs one command (a line, or words from a shell) and prints the result; resolves to the exit code. */

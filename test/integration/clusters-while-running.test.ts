@@ -3,10 +3,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { lab } from "../lab.js";
+import { lab, labDocker, removeTestObjects, testLabel } from "../lab.js";
 import { ambassador, type BotProcess, startTerminalBot } from "../support/bot-process.js";
+import { httpGet } from "../support/engine-fixture.js";
 
-describe("clusters registered while the bot runs, on the lab's TLS hosts", () => {
+describe("the terminal while the bot runs, on the lab's TLS hosts", () => {
   let dir: string;
   let env: NodeJS.ProcessEnv;
   let bot: BotProcess | undefined;
@@ -24,6 +25,7 @@ describe("clusters registered while the bot runs, on the lab's TLS hosts", () =>
 
   afterAll(async () => {
     bot?.child.kill("SIGKILL");
+    await removeTestObjects(await labDocker(lab().clustera), await labDocker(lab().clusterb));
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -48,7 +50,68 @@ describe("clusters registered while the bot runs, on the lab's TLS hosts", () =>
     expect(await bot.ask("ports amb-no-such-container", /ambassador> $/)).toContain(
       "No container named amb-no-such-container on clustera.",
     );
+  });
+
+  it("links and tears down from a second process through the running bot, which does the work and keeps the link", async () => {
+    if (!bot) throw new Error("the bot did not start");
+    const added = await ambassador(
+      ["clusters", "add", "clusterb", "--env-file", lab().clusterb.envFile],
+      dir,
+      env,
+    );
+    expect(added).toMatchObject({ code: 0, stderr: "" });
+    const a = await labDocker(lab().clustera);
+    const source = await a.createContainer({
+      Image: "hello-app:latest",
+      name: "amb-terminal-app",
+      Labels: { [testLabel]: "1" },
+    });
+    await source.start();
+
+    const linked = await ambassador(
+      [
+        "link",
+        "amb-terminal-app",
+        "clustera",
+        "clusterb",
+        "--alias",
+        "helloapp",
+        "--web",
+        "hello-web",
+        "--web-name",
+        "amb-terminal-web",
+      ],
+      dir,
+      env,
+    );
+    expect(linked.stderr).toBe("Linking amb-terminal-app from clustera to clusterb…\n");
+    expect(linked.code).toBe(0);
+    const url = /^Web: (http:\/\/\S+)$/m.exec(linked.stdout)?.[1];
+    expect(url, linked.stdout).toMatch(
+      new RegExp(`^http://${lab().clusterb.ip.replaceAll(".", "\\.")}:\\d+$`),
+    );
+    expect(await httpGet(url ?? "")).toBe('The linked container says ... "Hello World!"\n');
+    // The bot made it: its own list knows the link at once.
+    expect(await bot.ask("list", /amb-terminal-app/)).toContain("amb-terminal-app");
+
+    const unknown = await ambassador(["lnk", "amb-terminal-app"], dir, env);
+    expect(unknown).toMatchObject({ code: 2, stdout: "" });
+    expect(unknown.stderr).toMatch(/^Unknown command `lnk`\. /);
+
+    const torn = await ambassador(["teardown", "amb-terminal-app"], dir, env);
+    expect(torn).toMatchObject({ code: 0, stderr: "Tearing down amb-terminal-app…\n" });
+    expect(torn.stdout).toMatch(/^Tore down link [0-9a-f]{12}: removed 6 objects\./);
+    const b = await labDocker(lab().clusterb);
+    for (const docker of [a, b]) {
+      const left = await docker.listContainers({
+        all: true,
+        filters: JSON.stringify({ label: ["io.ambassador.link"] }),
+      });
+      expect(left.filter((c) => c.Names.some((n) => n.includes("amb-terminal")))).toEqual([]);
+    }
+    expect(await bot.ask("list", /ambassador> $/)).not.toContain("amb-terminal-app");
+
     bot.child.stdin?.end("exit\n");
     expect(await bot.exited).toBe(0);
-  });
+  }, 120_000);
 });

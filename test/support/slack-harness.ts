@@ -7,7 +7,7 @@ import {
 import { type AppServices, type BackendFactory, createServices } from "../../src/app-context.js";
 import { configSecrets, loadConfig } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
-import { type SlackBotWithMonitor, startSlackWithMonitor } from "../../src/main.js";
+import { type SlackBotWithMonitor, startSlackWithMonitor } from "../../src/run-here.js";
 import { CapturedOutput, testServices } from "./fakes.js";
 import { type MemoryEngine, memoryEngine } from "./memory-engine.js";
 

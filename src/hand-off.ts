@@ -1,0 +1,28 @@
+import { dockerConfigDir } from "./docker/docker-context.js";
+import { describeError } from "./errors.js";
+import { storePathOf } from "./store/store-path.js";
+import { botSocketPath } from "./terminal/bot-socket.js";
+import { sendCommand } from "./terminal/bot-socket-client.js";
+import type { TerminalIo } from "./terminal/run-once.js";
+
+/**
+ * Hands a one-shot command to the bot that holds the store, and resolves to its exit code once its answer is
+ * printed; undefined when no bot takes commands there, so the command runs in this process.
+ */
+export async function handToRunningBot(
+  args: readonly string[],
+  io: TerminalIo & { env: NodeJS.ProcessEnv },
+  storePath = storePathOf(io.env),
+): Promise<number | undefined> {
+  if (storePath === undefined) return undefined;
+  try {
+    return await sendCommand(
+      botSocketPath(storePath),
+      { argv: [...args], cwd: process.cwd(), dockerConfigDir: dockerConfigDir(io.env) },
+      io,
+    );
+  } catch (error) {
+    io.stderr.write(`error: ${describeError(error)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,143 @@
+import { lstat, rm } from "node:fs/promises";
+import { createServer, type Socket } from "node:net";
+import { isAbsolute } from "node:path";
+import { z } from "zod";
+import { describeError, errorReference, isUserError, UserError } from "../errors.js";
+import type { Logger } from "../logger.js";
+import { type AnswerLine, readLine } from "./bot-socket.js";
+import type { ClustersCommandRunner } from "./clusters-delegate.js";
+import type { TerminalIo } from "./run-once.js";
+
+const maxRequestBytes = 64 * 1024;
+const requestDeadlineMs = 10_000;
+const maxConnections = 8;
+
+const absolutePath = z.string().max(4096).refine(isAbsolute, { message: "must be an absolute path" });
+
+/** What another process may hand the bot: the words of one command and where they were typed, nothing else. */
+const CommandRequest = z
+  .object({
+    argv: z.array(z.string().max(4096)).min(1).max(64),
+    cwd: absolutePath,
+    dockerConfigDir: absolutePath.optional(),
+  })
+  .strict();
+
+/** How the bot runs what it is handed: `clusters …` through the store's registry, the rest as at its prompt. */
+export interface HandedCommands {
+  clusters?: ClustersCommandRunner;
+  /** Runs one command's words, writing as `ambassador <words>` would; resolves to the exit code. */
+  command(argv: string[], io: TerminalIo): Promise<number>;
+}
+
+/** The running bot's socket for commands from the one-shot CLI; close it when the bot stops. */
+export interface BotSocketServer {
+  path: string;
+  close(): Promise<void>;
+}
+
+async function answer(
+  socket: Socket,
+  commands: HandedCommands,
+  logger: Logger,
+  send: (line: AnswerLine) => void,
+): Promise<number> {
+  let request: z.infer<typeof CommandRequest>;
+  try {
+    const parsed = CommandRequest.safeParse(JSON.parse(await readLine(socket, maxRequestBytes)));
+    if (!parsed.success) {
+      send({ err: "error: the request to the running bot was not understood" });
+      return 2;
+    }
+    request = parsed.data;
+  } catch (error) {
+    send({ err: `error: the request to the running bot was not understood (${describeError(error)})` });
+    return 2;
+  }
+  // The request is whole: from here the command's own deadlines apply, however long a link takes.
+  socket.setTimeout(0);
+  const [first, ...rest] = request.argv;
+  try {
+    if (first === "clusters") {
+      if (!commands.clusters) throw new UserError("no-clusters", "this bot cannot change its clusters");
+      const result = await commands.clusters(rest, {
+        cwd: request.cwd,
+        dockerConfigDir: request.dockerConfigDir,
+      });
+      if (result.output)
+        send(result.exitCode === 0 ? { out: `${result.output}\n` } : { err: `${result.output}\n` });
+      return result.exitCode;
+    }
+    return await commands.command(request.argv, {
+      stdout: { write: (text: string) => send({ out: text }) },
+      stderr: { write: (text: string) => send({ err: text }) },
+    });
+  } catch (error) {
+    if (isUserError(error)) {
+      send({ err: `error: ${error.message}\n` });
+      return 1;
+    }
+    const reference = errorReference();
+    logger.error({ err: error, reference }, "command from another process failed");
+    send({ err: `error: the running bot could not do it; see its log (reference ${reference})\n` });
+    return 1;
+  }
+}
+
+/**
+ * Listens on `path` for commands from the one-shot CLI while this process holds the store. The socket is 0600 in
+ * the store's 0700 folder, so only the store's user can connect; it carries only the command's words and working
+ * folder, credentials files are read here, as that same user, and the answer streams back as the command writes.
+ */
+export async function listenForCommands(
+  path: string,
+  commands: HandedCommands,
+  logger: Logger,
+): Promise<BotSocketServer> {
+  // This process holds the store's lock, so a socket here was left by a holder that died.
+  const existing = await lstat(path).catch(() => undefined);
+  if (existing && !existing.isSocket()) {
+    throw new UserError(
+      "bot-socket",
+      `${path} is in the way of the bot's socket and is not one; move it away`,
+    );
+  }
+  await rm(path, { force: true });
+  const open = new Set<Socket>();
+  const server = createServer((socket) => {
+    open.add(socket);
+    socket.on("close", () => open.delete(socket));
+    socket.on("error", () => socket.destroy());
+    socket.setTimeout(requestDeadlineMs, () => socket.destroy());
+    // One who stops waiting (Ctrl-C) does not stop the command: it finishes, or rolls back, in the bot.
+    const send = (line: AnswerLine) => {
+      if (socket.writable) socket.write(`${JSON.stringify(line)}\n`);
+    };
+    void answer(socket, commands, logger, send).then((exitCode) => {
+      if (socket.writable) socket.end(`${JSON.stringify({ exitCode })}\n`);
+    });
+  });
+  server.maxConnections = maxConnections;
+  const mask = process.umask(0o177);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(path, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+  } finally {
+    process.umask(mask);
+  }
+  server.on("error", (error) => logger.warn({ err: error }, "bot socket error"));
+  return {
+    path,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const socket of open) socket.destroy();
+      await closed;
+      await rm(path, { force: true });
+    },
+  };
+}

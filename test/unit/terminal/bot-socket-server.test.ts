@@ -1,0 +1,180 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type CommandRequest, readLines } from "../../../src/terminal/bot-socket.js";
+import { sendCommand } from "../../../src/terminal/bot-socket-client.js";
+import { type BotSocketServer, listenForCommands } from "../../../src/terminal/bot-socket-server.js";
+
+let dir: string;
+let server: BotSocketServer;
+const seen: { argv: string[]; cwd?: string }[] = [];
+let release: () => void = () => {};
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "amb-sock-"));
+  seen.length = 0;
+  server = await listenForCommands(
+    join(dir, "ambassador.json.sock"),
+    {
+      clusters: async (args, context) => {
+        seen.push({ argv: ["clusters", ...args], cwd: context?.cwd });
+        return { exitCode: args[0] === "bad" ? 2 : 0, output: `ran clusters ${args.join(" ")}` };
+      },
+      command: async (argv, io) => {
+        seen.push({ argv });
+        if (argv[0] === "crash") throw new Error("boom");
+        io.stderr.write("Linking app…\n");
+        if (argv[0] === "slow") await new Promise<void>((resolve) => (release = resolve));
+        io.stdout.write(`ran ${argv.join(" ")}\n`);
+        return argv[0] === "typo" ? 2 : 0;
+      },
+    },
+    pino({ level: "silent" }),
+  );
+});
+
+afterEach(async () => {
+  release();
+  await server.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function captured() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    out,
+    err,
+    io: { stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => err.push(t) } },
+  };
+}
+
+function send(request: CommandRequest) {
+  const { io, out, err } = captured();
+  return sendCommand(server.path, request, io).then((code) => ({
+    code,
+    out: out.join(""),
+    err: err.join(""),
+  }));
+}
+
+function rawExchange(payload: string | Buffer): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(server.path);
+    let answer = "";
+    socket.on("data", (chunk) => {
+      answer += String(chunk);
+    });
+    socket.on("error", () => resolve(answer));
+    socket.on("close", () => resolve(answer));
+    socket.write(payload);
+  });
+}
+
+describe("the bot's socket for commands from the terminal", () => {
+  it("runs a command's words and answers with what it wrote, where it wrote it, and its exit code", async () => {
+    expect(await send({ argv: ["ports", "web"], cwd: "/srv" })).toEqual({
+      code: 0,
+      out: "ran ports web\n",
+      err: "Linking app…\n",
+    });
+    expect(await send({ argv: ["typo"], cwd: "/" })).toMatchObject({ code: 2 });
+    expect(seen.map((s) => s.argv)).toEqual([["ports", "web"], ["typo"]]);
+  });
+
+  it("runs `clusters …` through the clusters runner, from the folder it was typed in", async () => {
+    expect(await send({ argv: ["clusters", "test", "clustera"], cwd: "/srv" })).toEqual({
+      code: 0,
+      out: "ran clusters test clustera\n",
+      err: "",
+    });
+    expect(await send({ argv: ["clusters", "bad"], cwd: "/" })).toEqual({
+      code: 2,
+      out: "",
+      err: "ran clusters bad\n",
+    });
+    expect(seen[0]).toEqual({ argv: ["clusters", "test", "clustera"], cwd: "/srv" });
+  });
+
+  it("streams the answer as the command writes it, not only at its end", async () => {
+    const { io, out, err } = captured();
+    const answered = sendCommand(server.path, { argv: ["slow"], cwd: "/" }, io);
+    await expect.poll(() => err.join("")).toBe("Linking app…\n");
+    expect(out).toEqual([]);
+    release();
+    expect(await answered).toBe(0);
+    expect(out.join("")).toBe("ran slow\n");
+  });
+
+  it("keeps waiting past the request's deadline while the command runs", async () => {
+    const { io, out } = captured();
+    const answered = sendCommand(server.path, { argv: ["slow"], cwd: "/" }, io);
+    await expect.poll(() => seen.length).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 10_500));
+    release();
+    expect(await answered).toBe(0);
+    expect(out.join("")).toBe("ran slow\n");
+  }, 20_000);
+
+  it("answers a command that failed inside the bot with a reference to its log", async () => {
+    const answer = await send({ argv: ["crash"], cwd: "/" });
+    expect(answer.code).toBe(1);
+    expect(answer.err).toMatch(
+      /^error: the running bot could not do it; see its log \(reference [A-Z0-9]+\)\n$/,
+    );
+  });
+
+  it("refuses what is not a command request, runs nothing, and keeps serving", async () => {
+    const lines = async (payload: string | Buffer) =>
+      (await rawExchange(payload))
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l));
+    for (const bad of [
+      "not json\n",
+      `${JSON.stringify({ argv: ["list"], cwd: "relative/dir" })}\n`,
+      `${JSON.stringify({ argv: ["list"], cwd: "/", env: { DOCKER_HOST: "tcp://evil" } })}\n`,
+      `${JSON.stringify({ argv: "list", cwd: "/" })}\n`,
+      `${JSON.stringify({ argv: [], cwd: "/" })}\n`,
+    ]) {
+      const [said, end] = await lines(bad);
+      expect(said.err).toMatch(/^error: the request to the running bot was not understood/);
+      expect(end).toEqual({ exitCode: 2 });
+    }
+    const [huge] = await lines(Buffer.alloc(100 * 1024, "a"));
+    expect(huge.err).toContain("longer than 65536 bytes");
+    expect(seen).toEqual([]);
+    expect(await send({ argv: ["list"], cwd: "/" })).toMatchObject({ code: 0 });
+  });
+
+  it("answers undefined when nobody listens, so the command runs where it was typed", async () => {
+    await server.close();
+    expect(await send({ argv: ["list"], cwd: "/" })).toMatchObject({ code: undefined });
+  });
+});
+
+describe("the one-shot side of the socket", () => {
+  it("says plainly when the bot stops before it answers, or answers nonsense", async () => {
+    const { createServer } = await import("node:net");
+    for (const [reply, message] of [
+      [`${JSON.stringify({ out: "half" })}\n`, "stopped before it answered"],
+      ["nonsense\n", "answered something unexpected"],
+      [`${JSON.stringify({ exitCode: 300 })}\n`, "answered something unexpected"],
+    ] as const) {
+      const path = join(dir, `fake-${message.length}-${reply.length}.sock`);
+      const fake = createServer((socket) => {
+        void readLines(socket, 1024, () => {
+          socket.end(reply);
+          return false;
+        });
+      });
+      await new Promise<void>((resolve) => fake.listen(path, resolve));
+      const { io } = captured();
+      await expect(sendCommand(path, { argv: ["list"], cwd: "/" }, io)).rejects.toThrow(message);
+      await new Promise<void>((resolve) => fake.close(() => resolve()));
+    }
+  });
+});
