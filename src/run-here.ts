@@ -56,7 +56,7 @@ export async function runHere(args: readonly string[], io: MainIo): Promise<numb
     });
   } catch (error) {
     // A bot that started after this command looked for one holds the store: it takes the command now.
-    if (isUserError(error) && error.code === "store-locked") {
+    if (args.length > 0 && isUserError(error) && error.code === "store-locked") {
       const answered = await handToRunningBot(args, io, config.store.path);
       if (answered !== undefined) return answered;
     }

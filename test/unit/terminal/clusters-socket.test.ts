@@ -66,6 +66,12 @@ describe("ambassador clusters while the bot runs", () => {
       "No container named web on local.",
     );
     expect(engine.requests).toContain("GET /v1.41/containers/web/json");
+    // Any other command from a second process is the bot's to run too, over its connection to the host.
+    const asked = engine.requests.length;
+    const ports = await ambassador(["ports", "web"], dir);
+    expect(ports).toMatchObject({ code: 0, stderr: "Looking up the ports of web…\n" });
+    expect(ports.stdout).toContain("No container named web on local.");
+    expect(engine.requests.slice(asked)).toContain("GET /v1.41/containers/web/json");
     const listed = await ambassador(["clusters", "list"], dir);
     expect(listed.stdout).toMatch(/^NAME +HOST.*\nlocal +tcp:\/\/127\.0\.0\.1/);
 
@@ -100,6 +106,17 @@ describe("ambassador clusters while the bot runs", () => {
       });
       expect(other).toBe("EACCES");
     }
+  }, 60_000);
+
+  it("tells a second bot on the same store who holds it, and hands it nothing", async () => {
+    const first = await startBot();
+    const second = await ambassador([], dir);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(
+      new RegExp(
+        `^Could not start: the store ${store} is in use by process ${first.child.pid} .*; stop it first\\n$`,
+      ),
+    );
   }, 60_000);
 
   it("says who holds the store when it is not a bot that takes commands", async () => {
