@@ -12,7 +12,8 @@
 #           AMBASSADOR_TLS_PEER is the common name the peer's certificate must carry (a server may accept several,
 #           comma-separated: one per target of a fanned-out link). The CA (ca.pem) and this
 #           side's certificate followed by its key (cert.pem) are files in /run/ambassador/tls, put there
-#           before the container starts.
+#           before or while the container starts, with an empty file `complete` last (AMBASSADOR_TLS_WAIT
+#           seconds, 30 by default, are allowed for them to come).
 #   auto    kernel when the container allows it, else relay (default); never tls
 # AMBASSADOR_ADMIT (comma-separated IPv4 CIDRs) limits who may connect to the listening ports; unset, anyone may.
 # It logs `ambassador: mode <mode>` once decided and `ambassador: ready` once it forwards.
@@ -243,6 +244,7 @@ ROUTES
 CIPHERSUITES=TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256
 
 run_tls() {
+  await_tls_files
   haproxy_config >/tmp/ambassador-haproxy.cfg
   haproxy -q -c -f /tmp/ambassador-haproxy.cfg >/dev/null || fail "HAProxy refused its configuration (see above)"
   trap 'kill $(jobs -p) 2>/dev/null; exit 0' TERM INT
@@ -267,11 +269,22 @@ check_tls() {
     server/*[!A-Za-z0-9._,-]*) fail "AMBASSADOR_TLS_PEER may hold only letters, digits, '.', '_', '-' and (for a server) ',', got '$AMBASSADOR_TLS_PEER'" ;;
     client/*[!A-Za-z0-9._-]*) fail "AMBASSADOR_TLS_PEER may hold only letters, digits, '.', '_' and '-', got '$AMBASSADOR_TLS_PEER'" ;;
   esac
+  case ${AMBASSADOR_TLS_WAIT:-30} in
+    '' | *[!0-9]*) fail "AMBASSADOR_TLS_WAIT must be whole seconds, got '$AMBASSADOR_TLS_WAIT'" ;;
+  esac
+}
+
+# The bot uploads the files while the container starts, the empty file `complete` last: wait for it (looking every
+# 10 ms, AMBASSADOR_TLS_WAIT seconds at most), so no file is read half-written.
+await_tls_files() {
+  tries=0
+  limit=$((${AMBASSADOR_TLS_WAIT:-30} * 100))
+  until [ -e "$TLS_DIR/complete" ] || [ "$tries" -ge "$limit" ]; do sleep 0.01; tries=$((tries + 1)); done
   missing=""
-  for file in ca.pem cert.pem; do
+  for file in ca.pem cert.pem complete; do
     [ -r "$TLS_DIR/$file" ] || missing="$missing $TLS_DIR/$file"
   done
-  [ -z "$missing" ] || fail "tls mode needs$missing, put into the container before it starts"
+  [ -z "$missing" ] || fail "tls mode needs$missing; none came within ${AMBASSADOR_TLS_WAIT:-30} s of the start"
 }
 
 # `ambassador probe`, run with docker exec beside a running ambassador, proves that it reaches every destination

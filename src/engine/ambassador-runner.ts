@@ -63,7 +63,7 @@ export interface AmbassadorRequest {
   publishIp?: string;
   /** The ambassador sets firewall rules in its own namespace (several admitted CIDRs), whatever its mode. */
   netAdmin?: boolean;
-  /** Runs once the container exists and before it starts: private files go in here. */
+  /** Runs once the container exists, while it starts: private files go in here, and the ambassador waits for them. */
   prepare?: (container: CreatedContainer) => Promise<void>;
   /** Awaited after `prepare` and before the start: what must exist before the ambassador runs. */
   beforeStart?: Promise<unknown>;
@@ -167,10 +167,18 @@ export async function runAmbassador(
       signal,
     );
     try {
-      await request.prepare?.(made);
-      await request.beforeStart;
-      signal?.throwIfAborted();
-      await host.startContainer(made.id, made.name);
+      // The files go in while it starts: the ambassador waits for the last of them before it reads any.
+      const [filed, started] = await Promise.allSettled([
+        request.prepare?.(made),
+        (async () => {
+          await request.beforeStart;
+          signal?.throwIfAborted();
+          await host.startContainer(made.id, made.name);
+        })(),
+      ]);
+      // A start refused for its port comes first: the caller retries that on another port.
+      if (started.status === "rejected") throw started.reason;
+      if (filed.status === "rejected") throw filed.reason;
       return made;
     } catch (error) {
       await discard(made);

@@ -6,7 +6,8 @@ export const tlsArchiveRoot = "/run";
 
 /**
  * A tar archive of `ambassador/tls/ca.pem` and `ambassador/tls/cert.pem` (the certificate followed by its key, as HAProxy
- * and socat both read it), readable by their owner only, to unpack at `tlsArchiveRoot`.
+ * and socat both read it), then the empty `ambassador/tls/complete`, readable by their owner only, to unpack at
+ * `tlsArchiveRoot`.
  */
 export async function tlsArchive(ca: string, pair: KeyPair): Promise<Buffer> {
   const archive = pack();
@@ -24,6 +25,8 @@ export async function tlsArchive(ca: string, pair: KeyPair): Promise<Buffer> {
   ] as const) {
     archive.entry({ name: `ambassador/tls/${name}`, mode: 0o400 }, body);
   }
+  // Last, as Docker unpacks in order: the ambassador, started meanwhile, reads the files once this is there.
+  archive.entry({ name: "ambassador/tls/complete", mode: 0o400 }, "");
   archive.finalize();
   await done;
   return Buffer.concat(chunks);

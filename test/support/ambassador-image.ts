@@ -54,7 +54,7 @@ export async function makePki(...names: string[]): Promise<TestPki> {
   return { dir, names };
 }
 
-/** The tar archive an ambassador's /run/ambassador/tls takes: ca.pem, and cert.pem (certificate, then key) of `name`, 0400. */
+/** The tar archive an ambassador's /run/ambassador/tls takes: ca.pem, cert.pem (certificate, then key) of `name` and the empty complete, 0400. */
 export async function tlsArchive(pki: TestPki, name: string): Promise<Buffer> {
   const staging = await mkdtemp(join(tmpdir(), "amb-tls-"));
   const [cert, key] = await Promise.all([
@@ -63,7 +63,8 @@ export async function tlsArchive(pki: TestPki, name: string): Promise<Buffer> {
   ]);
   await run("cp", [join(pki.dir, "ca.pem"), join(staging, "ca.pem")]);
   await writeFile(join(staging, "cert.pem"), `${cert.trimEnd()}\n${key}`);
-  await run("chmod", ["0400", join(staging, "ca.pem"), join(staging, "cert.pem")]);
+  await writeFile(join(staging, "complete"), "");
+  await run("chmod", ["0400", join(staging, "ca.pem"), join(staging, "cert.pem"), join(staging, "complete")]);
   await run("tar", [
     "-C",
     staging,
@@ -73,6 +74,7 @@ export async function tlsArchive(pki: TestPki, name: string): Promise<Buffer> {
     join(staging, "tls.tar"),
     "ca.pem",
     "cert.pem",
+    "complete",
   ]);
   return readFile(join(staging, "tls.tar"));
 }
@@ -81,8 +83,9 @@ export async function tlsArchive(pki: TestPki, name: string): Promise<Buffer> {
 export interface AmbassadorSpec {
   name: string;
   env: string[];
-  /** TLS files uploaded into /run/ambassador/tls before start. */
+  /** TLS files uploaded into /run/ambassador/tls before start (or, with tlsAfterStart, once it has started). */
   tls?: Buffer;
+  tlsAfterStart?: boolean;
   kernel?: boolean;
   netAdmin?: boolean;
   links?: string[];
@@ -128,8 +131,9 @@ export async function startAmbassador(docker: Docker, spec: AmbassadorSpec): Pro
         ? { EndpointsConfig: { [spec.network]: { Aliases: [spec.alias] } } }
         : undefined,
   });
-  if (spec.tls) await container.putArchive(spec.tls, { path: "/run/ambassador/tls" });
+  if (spec.tls && !spec.tlsAfterStart) await container.putArchive(spec.tls, { path: "/run/ambassador/tls" });
   await container.start();
+  if (spec.tls && spec.tlsAfterStart) await container.putArchive(spec.tls, { path: "/run/ambassador/tls" });
   const deadline = Date.now() + 10_000;
   for (;;) {
     const info = await container.inspect();
