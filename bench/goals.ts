@@ -89,12 +89,22 @@ export const versusScriptGoals: readonly {
 }[] = [
   {
     ratio: "cliLinkToScript",
-    goal: "one-shot CLI link ≤ {target}× the scripted docker CLI steps",
+    goal: "one-shot CLI link, no bot running, ≤ {target}× the scripted docker CLI steps",
     target: 1,
   },
   {
     ratio: "cliTeardownToScript",
-    goal: "one-shot CLI teardown ≤ {target}× the scripted docker rm -f",
+    goal: "one-shot CLI teardown, no bot running, ≤ {target}× the scripted docker rm -f",
+    target: 1,
+  },
+  {
+    ratio: "botCliLinkToScript",
+    goal: "one-shot CLI link, handed to the running bot, ≤ {target}× the scripted docker CLI steps",
+    target: 1,
+  },
+  {
+    ratio: "botCliTeardownToScript",
+    goal: "one-shot CLI teardown, handed to the running bot, ≤ {target}× the scripted docker rm -f",
     target: 1,
   },
   {

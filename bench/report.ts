@@ -89,6 +89,8 @@ function versusScriptLines(versus: BenchResults["versusScript"]): string[] {
     ["inProcessLink", versus.inProcessLink],
     ["scriptRemove", versus.scriptRemove],
     ["cliTeardown", versus.cliTeardown],
+    ["botCliLink", versus.botCliLink],
+    ["botCliTeardown", versus.botCliTeardown],
     ["inProcessTeardown", versus.inProcessTeardown],
     ["plaintextLink", versus.plaintextLink],
     ["seedImageLink", versus.seedImageLink],

@@ -109,6 +109,9 @@ export const VersusScript = z.object({
   /** `node dist/cli.js ports <container>` and `node dist/cli.js help`, process start included. */
   cliPorts: Timing,
   cliHelp: Timing,
+  /** The same `link` and `teardown` while a bot (at its prompt) holds the store: the CLI hands them to it. */
+  botCliLink: Timing,
+  botCliTeardown: Timing,
   /** The engine's link and teardown in this process, its store open and its connections made. */
   inProcessLink: Timing,
   inProcessTeardown: Timing,
@@ -120,6 +123,8 @@ export const VersusScript = z.object({
     cliLinkToScript: positive,
     inProcessLinkToScript: positive,
     cliTeardownToScript: positive,
+    botCliLinkToScript: positive,
+    botCliTeardownToScript: positive,
     inProcessTeardownToScript: positive,
     seedImageLinkToDefault: positive,
   }),

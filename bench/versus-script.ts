@@ -1,5 +1,5 @@
-import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { mkdtemp, rm, stat } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -94,21 +94,49 @@ async function scriptRemove(lab: BenchLab, app: string): Promise<void> {
   await docker(lab.b, ["rm", "-f", `${app}-script-ambassador`, `${app}-script-web`]);
 }
 
-/** One command of the built CLI in a process of its own, as a shell runs it. */
-async function cli(store: BenchStore, args: string[]): Promise<string> {
+/** The environment of the built CLI on `store`: none of this process's Slack or ambassador settings. */
+function cliEnv(store: BenchStore): NodeJS.ProcessEnv {
   const env = Object.fromEntries(
     Object.entries(process.env).filter(
       ([name]) => !name.startsWith("SLACK_") && !name.startsWith("AMBASSADOR_"),
     ),
   );
+  return { ...env, AMBASSADOR_STORE: store.path, AMBASSADOR_KEY: store.key, LOG_LEVEL: "warn" };
+}
+
+/** One command of the built CLI in a process of its own, as a shell runs it. */
+async function cli(store: BenchStore, args: string[]): Promise<string> {
   const { stdout } = await run(process.execPath, [cliPath, ...args], {
     cwd: repoRoot,
-    env: { ...env, AMBASSADOR_STORE: store.path, AMBASSADOR_KEY: store.key, LOG_LEVEL: "warn" },
+    env: cliEnv(store),
     timeout: 60_000,
   }).catch((error: { stderr?: string; message?: string }) => {
     throw new Error(`ambassador ${args[0]} failed: ${error.stderr?.trim() || error.message}`);
   });
   return stdout;
+}
+
+/** The built bot at its prompt on `store`, once it takes commands from other processes on its socket. */
+async function startBot(store: BenchStore): Promise<ChildProcess> {
+  const bot = spawn(process.execPath, [cliPath], {
+    cwd: repoRoot,
+    env: cliEnv(store),
+    stdio: ["pipe", "ignore", "inherit"],
+  });
+  const deadline = Date.now() + 30_000;
+  while (!(await stat(`${store.path}.sock`).catch(() => undefined))) {
+    if (bot.exitCode !== null || Date.now() > deadline)
+      throw new Error("the bot did not start listening on its socket");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return bot;
+}
+
+async function stopBot(bot: ChildProcess): Promise<void> {
+  if (bot.exitCode !== null) return;
+  const exited = new Promise((resolve) => bot.once("exit", resolve));
+  bot.stdin?.end("exit\n");
+  await exited;
 }
 
 function timing(values: number[]): Timing {
@@ -120,8 +148,8 @@ function timing(values: number[]): Timing {
   };
 }
 
-type Way = "script" | "cli" | "inProcess" | "images";
-const ways: Way[] = ["script", "cli", "inProcess", "images"];
+type Way = "script" | "cli" | "toBot" | "inProcess" | "images";
+const ways: Way[] = ["script", "cli", "toBot", "inProcess", "images"];
 
 /** One in-process link and its teardown, the link timed; throws when either did not do its whole work. */
 async function timedLink(
@@ -167,6 +195,9 @@ export async function measureVersusScript(
   let seedLinked: string | undefined;
   let forCli: BenchStore | undefined;
   let cliLinked = false;
+  let bot: ChildProcess | undefined;
+  let forBot: BenchStore | undefined;
+  let botLinked = false;
   try {
     await step(lab.a, `starting ${app}`, async () => {
       const container = await lab.a.docker.createContainer({
@@ -179,10 +210,25 @@ export async function measureVersusScript(
     const cliStore = await createBenchStore(lab, scratch, layout);
     forCli = cliStore;
     await cliStore.services.close();
+    const botStore = await createBenchStore(lab, scratch, layout);
+    forBot = botStore;
+    await botStore.services.close();
+    bot = await startBot(botStore);
     inProcess = await createBenchStore(lab, scratch, layout);
     const engineStore = inProcess;
     seed = await createBenchStore(lab, scratch, layout, "svendowideit/ambassador");
     const seedStore = seed;
+    const linkWords = [
+      app,
+      "clustera",
+      "clusterb",
+      "--alias",
+      "helloapp",
+      "--web",
+      "hello-web",
+      "--web-name",
+      `${app}-web`,
+    ];
     const times: Record<string, number[]> = {};
     const add = (name: string, ms: number) => {
       times[name] = [...(times[name] ?? []), ms];
@@ -194,27 +240,17 @@ export async function measureVersusScript(
       },
       cli: async () => {
         cliLinked = true;
-        add(
-          "cliLink",
-          await timed(() =>
-            cli(cliStore, [
-              "link",
-              app,
-              "clustera",
-              "clusterb",
-              "--alias",
-              "helloapp",
-              "--web",
-              "hello-web",
-              "--web-name",
-              `${app}-web`,
-            ]),
-          ),
-        );
+        add("cliLink", await timed(() => cli(cliStore, ["link", ...linkWords])));
         add("cliPorts", await timed(() => cli(cliStore, ["ports", app])));
         add("cliHelp", await timed(() => cli(cliStore, ["help"])));
         add("cliTeardown", await timed(() => cli(cliStore, ["teardown", app])));
         cliLinked = false;
+      },
+      toBot: async () => {
+        botLinked = true;
+        add("botCliLink", await timed(() => cli(botStore, ["link", ...linkWords])));
+        add("botCliTeardown", await timed(() => cli(botStore, ["teardown", app])));
+        botLinked = false;
       },
       inProcess: async () => {
         const web = { alias: "helloapp", web: "hello-web", webName: `${app}-web` };
@@ -241,7 +277,7 @@ export async function measureVersusScript(
     for (let round = 0; round < rounds; round++) {
       for (let i = 0; i < ways.length; i++) await once[ways[(round + i) % ways.length] as Way]();
       progress(
-        `versus script ${round + 1}/${rounds}: script ${times.scriptLink?.at(-1)} ms, CLI ${times.cliLink?.at(-1)} ms, in-process ${times.inProcessLink?.at(-1)} ms`,
+        `versus script ${round + 1}/${rounds}: script ${times.scriptLink?.at(-1)} ms, CLI ${times.cliLink?.at(-1)} ms (to the bot ${times.botCliLink?.at(-1)} ms), in-process ${times.inProcessLink?.at(-1)} ms`,
       );
     }
     const of = (name: string) => timing(times[name] ?? []);
@@ -254,6 +290,8 @@ export async function measureVersusScript(
       cliTeardown: of("cliTeardown"),
       cliPorts: of("cliPorts"),
       cliHelp: of("cliHelp"),
+      botCliLink: of("botCliLink"),
+      botCliTeardown: of("botCliTeardown"),
       inProcessLink: of("inProcessLink"),
       inProcessTeardown: of("inProcessTeardown"),
       plaintextLink: of("plaintextLink"),
@@ -266,6 +304,8 @@ export async function measureVersusScript(
         cliLinkToScript: ratio(result.cliLink, result.scriptLink),
         inProcessLinkToScript: ratio(result.inProcessLink, result.scriptLink),
         cliTeardownToScript: ratio(result.cliTeardown, result.scriptRemove),
+        botCliLinkToScript: ratio(result.botCliLink, result.scriptLink),
+        botCliTeardownToScript: ratio(result.botCliTeardown, result.scriptRemove),
         inProcessTeardownToScript: ratio(result.inProcessTeardown, result.scriptRemove),
         seedImageLinkToDefault: ratio(result.seedImageLink, result.plaintextLink),
       },
@@ -276,6 +316,8 @@ export async function measureVersusScript(
     if (seedLinked && seed) await seed.engine.teardown(seedLinked, actor).catch(() => undefined);
     await seed?.services.close().catch(() => undefined);
     if (cliLinked && forCli) await cli(forCli, ["teardown", app]).catch(() => undefined);
+    if (botLinked && forBot) await cli(forBot, ["teardown", app]).catch(() => undefined);
+    if (bot) await stopBot(bot);
     await inProcess?.services.close().catch(() => undefined);
     await rm(scratch, { recursive: true, force: true });
   }
