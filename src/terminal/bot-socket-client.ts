@@ -8,13 +8,12 @@ const maxAnswerBytes = 4 * 1024 * 1024;
 /**
  * Hands one command to the bot listening on `path`, writes its answer as it arrives and resolves to its exit code;
  * resolves to undefined when no bot listens there (no bot runs, or the store is held by a one-shot command).
- * `idleMs` bounds the wait between two parts of the answer; the bot's own deadlines bound the command.
+ * The bot's deadlines bound the command (an image pull may take minutes), so nothing here times it out.
  */
 export function sendCommand(
   path: string,
   request: CommandRequest,
   io: TerminalIo,
-  idleMs = 120_000,
 ): Promise<number | undefined> {
   return new Promise((resolve, reject) => {
     const socket = connect(path);
@@ -22,9 +21,6 @@ export function sendCommand(
       socket.destroy();
       reject(new UserError("bot-socket", message));
     };
-    socket.setTimeout(idleMs, () =>
-      fail(`the running bot did not answer within ${idleMs / 1000} s (${path}); see its log`),
-    );
     let connected = false;
     socket.once("error", (error: NodeJS.ErrnoException) => {
       // Once connected, the answer's reader reports the failure.
@@ -36,12 +32,15 @@ export function sendCommand(
       }
       reject(error);
     });
+    const unanswered = `the running bot at ${path} closed the connection unanswered (busy, or stopping); try again`;
     socket.once("connect", () => {
       connected = true;
       socket.write(`${JSON.stringify(request)}\n`);
       let exitCode: number | undefined;
       let unexpected = false;
+      let lines = 0;
       readLines(socket, maxAnswerBytes, (text) => {
+        lines++;
         const line = parseAnswerLine(text);
         if (!line) unexpected = true;
         else if ("out" in line) io.stdout.write(line.out);
@@ -52,11 +51,13 @@ export function sendCommand(
         () => {
           socket.destroy();
           if (unexpected) fail(`the running bot answered something unexpected at ${path}`);
-          else if (exitCode === undefined)
-            fail(`the running bot at ${path} stopped before it answered; see its log`);
-          else resolve(exitCode);
+          else if (exitCode !== undefined) resolve(exitCode);
+          else if (lines === 0) fail(unanswered);
+          else fail(`the running bot at ${path} stopped before it answered; see its log`);
         },
-        (error: Error) => fail(`the running bot at ${path} did not answer: ${error.message}`),
+        // A bot at its limit of connections closes a new one at once: it ends, or is reset, before a word.
+        (error: Error) =>
+          fail(lines === 0 ? unanswered : `the running bot at ${path} did not answer: ${error.message}`),
       );
     });
   });

@@ -10,7 +10,8 @@ import type { TerminalIo } from "./run-once.js";
 
 const maxRequestBytes = 64 * 1024;
 const requestDeadlineMs = 10_000;
-const maxConnections = 8;
+// Enough for a script's commands at once; one more is closed unanswered, which the one-shot side says.
+const maxConnections = 64;
 
 const absolutePath = z.string().max(4096).refine(isAbsolute, { message: "must be an absolute path" });
 

@@ -150,6 +150,25 @@ describe("the bot's socket for commands from the terminal", () => {
     expect(await send({ argv: ["list"], cwd: "/" })).toMatchObject({ code: 0 });
   });
 
+  it("takes 64 at once, and the one over that is told the bot is busy, not left waiting", async () => {
+    const held = await Promise.all(
+      Array.from(
+        { length: 64 },
+        () =>
+          new Promise<ReturnType<typeof connect>>((resolve) => {
+            const socket = connect(server.path, () => resolve(socket));
+          }),
+      ),
+    );
+    await expect(send({ argv: ["list"], cwd: "/" })).rejects.toThrow(
+      /closed the connection unanswered \(busy, or stopping\); try again$/,
+    );
+    for (const socket of held) socket.destroy();
+    await expect
+      .poll(() => send({ argv: ["list"], cwd: "/" }).catch(() => undefined))
+      .toMatchObject({ code: 0 });
+  });
+
   it("answers undefined when nobody listens, so the command runs where it was typed", async () => {
     await server.close();
     expect(await send({ argv: ["list"], cwd: "/" })).toMatchObject({ code: undefined });
