@@ -74,6 +74,30 @@ export async function removeResource(
 const phases: readonly (readonly LinkResource["kind"][])[] = [["container", "connection"], ["network"]];
 
 /**
+ * With a fresh listing by the link's label, its containers leave its networks first, beside the connections: a
+ * network without endpoints then goes while the containers do, where it would wait for them (about a third of a
+ * teardown on the lab). A failed leave changes nothing: the removals after it say what is left.
+ */
+const phasesAfterLeaving: readonly (readonly LinkResource["kind"][])[] = [
+  ["connection"],
+  ["container", "network"],
+];
+
+function leaveNetworks(
+  on: DockerHost,
+  own: readonly LinkResource[],
+  labelled: LabelledIds,
+): Promise<unknown> {
+  const ours = (kind: LinkResource["kind"]) => own.filter((r) => r.kind === kind && labelled.has(r.id));
+  const containers = ours("container");
+  return Promise.all(
+    ours("network").flatMap((network) =>
+      containers.map((container) => on.disconnectNetwork(network.id, container.id).catch(() => false)),
+    ),
+  );
+}
+
+/**
  * Removes resources newest first, each host's at once and, on a host, all of a kind at once; returns what could
  * not be removed, with why. After a host stops answering, the rest of its resources are left without another
  * call. `labelled` holds, per cluster, what a listing by the link's label just found there.
@@ -90,14 +114,17 @@ export async function removeResources(
       const left: LeftResource[] = [];
       let down: string | undefined;
       const own = resources.filter((r) => r.cluster === cluster).reverse();
-      for (const kinds of phases) {
+      const listed = labelled?.get(cluster);
+      let leaving = listed && leaveNetworks(hostOf(cluster), own, listed);
+      for (const kinds of leaving ? phasesAfterLeaving : phases) {
         const batch = own.filter((r) => kinds.includes(r.kind));
         if (down) {
           left.push(...batch.map((resource) => ({ ...resource, error: down as string })));
           continue;
         }
-        await Promise.all(
-          batch.map(async (resource) => {
+        await Promise.all([
+          leaving,
+          ...batch.map(async (resource) => {
             try {
               await removeResource(hostOf(cluster), resource, linkId, labelled?.get(cluster));
             } catch (error) {
@@ -106,7 +133,8 @@ export async function removeResources(
               left.push({ ...resource, error: message });
             }
           }),
-        );
+        ]);
+        leaving = undefined;
       }
       // Reported newest first, as they were to be removed.
       return own.flatMap((resource) => left.filter((l) => sameResource(l, resource)));
