@@ -125,18 +125,23 @@ async function startBot(store: BenchStore): Promise<ChildProcess> {
   });
   const deadline = Date.now() + 30_000;
   while (!(await stat(`${store.path}.sock`).catch(() => undefined))) {
-    if (bot.exitCode !== null || Date.now() > deadline)
+    if (bot.exitCode !== null || Date.now() > deadline) {
+      bot.kill("SIGKILL");
       throw new Error("the bot did not start listening on its socket");
+    }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return bot;
 }
 
+/** Leaves the bot's prompt; one that has not left within 10 s is killed. */
 async function stopBot(bot: ChildProcess): Promise<void> {
   if (bot.exitCode !== null) return;
   const exited = new Promise((resolve) => bot.once("exit", resolve));
   bot.stdin?.end("exit\n");
+  const killer = setTimeout(() => bot.kill("SIGKILL"), 10_000);
   await exited;
+  clearTimeout(killer);
 }
 
 function timing(values: number[]): Timing {

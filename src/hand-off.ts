@@ -12,12 +12,19 @@ import type { TerminalIo } from "./terminal/run-once.js";
 export async function handToRunningBot(
   args: readonly string[],
   io: TerminalIo & { env: NodeJS.ProcessEnv },
-  storePath = storePathOf(io.env),
+  storePath?: string,
 ): Promise<number | undefined> {
-  if (storePath === undefined) return undefined;
+  let store: string | undefined;
+  try {
+    store = storePath ?? storePathOf(io.env);
+  } catch {
+    // No working folder to resolve it from: the command, run here, says so.
+    return undefined;
+  }
+  if (store === undefined) return undefined;
   try {
     return await sendCommand(
-      botSocketPath(storePath),
+      botSocketPath(store),
       { argv: [...args], cwd: process.cwd(), dockerConfigDir: dockerConfigDir(io.env) },
       io,
     );

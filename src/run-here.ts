@@ -1,6 +1,7 @@
 import type { Readable, Writable } from "node:stream";
 import type { DestinationStream } from "pino";
 import { type AppServices, type BackendFactory, createServices, defaultBackend } from "./app-context.js";
+import { changesLinks } from "./commands/command-table.js";
 import type { Services } from "./commands/services.js";
 import { type Config, configSecrets, loadConfig } from "./config.js";
 import { dockerConfigDir } from "./docker/docker-context.js";
@@ -13,6 +14,7 @@ import type { PreparedCluster } from "./store/cluster-registration.js";
 import { botSocketPath } from "./terminal/bot-socket.js";
 import type { BotSocketServer } from "./terminal/bot-socket-server.js";
 import { printClustersResult } from "./terminal/clusters-delegate.js";
+import { localInvocation } from "./terminal/local-invocation.js";
 import { runOnce } from "./terminal/run-once.js";
 
 export interface MainIo {
@@ -70,8 +72,8 @@ export async function runHere(args: readonly string[], io: MainIo): Promise<numb
     if (args[0] === "clusters" && services.runClustersCommand)
       return printClustersResult(await services.runClustersCommand(args.slice(1), { ready }), io);
     if (args.length > 0) return await runOnce(args, services, io);
-    socket = await listenForOtherProcesses(services, logger);
     if (config.slack.mode === "terminal") {
+      socket = await listenForOtherProcesses(services, logger);
       const { runRepl } = await import("./terminal/repl.js");
       await runRepl(services, {
         input: io.stdin,
@@ -81,7 +83,7 @@ export async function runHere(args: readonly string[], io: MainIo): Promise<numb
       });
       return 0;
     }
-    await serveSlack(services, logger, io.exit ?? ((code) => process.exit(code)), socket);
+    await serveSlack(services, logger, io.exit ?? ((code) => process.exit(code)));
     serving = true;
     return await new Promise<number>(() => {});
   } finally {
@@ -93,19 +95,28 @@ export async function runHere(args: readonly string[], io: MainIo): Promise<numb
   }
 }
 
-/** The socket other processes hand commands to; without it the bot still serves, and says why in the log. */
+/**
+ * The socket other processes hand commands to, run over `services` as the bot's own commands are; without it the
+ * bot still serves, and says why in the log.
+ */
 async function listenForOtherProcesses(
   services: AppServices,
   logger: Logger,
+  onLinksChanged?: () => void,
 ): Promise<BotSocketServer | undefined> {
+  // Only a process that holds the store (the real backend, which manages its clusters) owns the socket beside it.
+  if (!services.runClustersCommand) return undefined;
   const path = botSocketPath(services.config.store.path);
   try {
     const { listenForCommands } = await import("./terminal/bot-socket-server.js");
+    const afterRun = (command: string) => {
+      if (changesLinks.has(command)) onLinksChanged?.();
+    };
     return await listenForCommands(
       path,
       {
         clusters: services.runClustersCommand,
-        command: (argv, io) => runOnce(argv, services, io),
+        command: (argv, io) => runOnce(argv, services, io, localInvocation(), afterRun),
       },
       logger,
     );
@@ -122,6 +133,8 @@ async function listenForOtherProcesses(
 export interface SlackBotWithMonitor extends SlackBot {
   /** The link monitor, when there is a store of links to watch. */
   monitor?: LinkMonitor;
+  /** The services the bot's commands run over: the links' health as the monitor last saw it. */
+  services: Services;
 }
 
 /**
@@ -137,10 +150,11 @@ export async function startSlackWithMonitor(
     import("./slack/slack-bot.js"),
     import("./monitor/start-monitor.js"),
   ]);
-  const bot = await startSlackBot(
-    { ...services, health: (linkId) => monitor?.health(linkId) ?? services.health?.(linkId) },
-    { ...options, beforeStop: async () => monitor?.stop() },
-  );
+  const watched: Services = {
+    ...services,
+    health: (linkId) => monitor?.health(linkId) ?? services.health?.(linkId),
+  };
+  const bot = await startSlackBot(watched, { ...options, beforeStop: async () => monitor?.stop() });
   // Started once the app runs, so a failed start leaves no checks behind.
   const { links, engine, clusters, logger, config } = services;
   if (links) {
@@ -155,7 +169,7 @@ export async function startSlackWithMonitor(
       onChange: () => bot.linksChanged(),
     });
   }
-  return { ...bot, monitor };
+  return { ...bot, monitor, services: watched };
 }
 
 /** How long closing the store may take after an unexpected error before the process leaves anyway. */
@@ -192,21 +206,24 @@ function exitOnUnexpectedError(services: Services, logger: Logger, exit: (code: 
 }
 
 async function serveSlack(
-  services: Services,
+  services: AppServices,
   logger: Logger,
   exit: (code: number) => void,
-  socket: BotSocketServer | undefined,
 ): Promise<void> {
   const removeCrashHandlers = exitOnUnexpectedError(services, logger, exit);
   const bot = await startSlackWithMonitor(services);
+  // Commands handed over from the terminal see what Slack's see, and redraw the Home tabs as Slack's do.
+  const socket = await listenForOtherProcesses({ ...services, ...bot.services }, logger, () =>
+    bot.linksChanged(),
+  );
   const { logReconcileSummary } = await import("./monitor/start-monitor.js");
   // Only logged: a slow or dead host must not hold up the start.
   void logReconcileSummary(services.engine, logger);
   const stop = async (signal: string) => {
     logger.info({ signal }, "stopping");
     try {
-      await bot.shutdown();
-      await socket?.close();
+      // Commands running for Slack and for the terminal both finish before the store closes.
+      await Promise.all([bot.shutdown(), socket?.close()]);
       await services.close?.();
       removeCrashHandlers();
       exit(0);

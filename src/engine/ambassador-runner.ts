@@ -65,7 +65,7 @@ export interface AmbassadorRequest {
   netAdmin?: boolean;
   /** Runs once the container exists, while it starts: private files go in here, and the ambassador waits for them. */
   prepare?: (container: CreatedContainer) => Promise<void>;
-  /** Awaited after `prepare` and before the start: what must exist before the ambassador runs. */
+  /** Awaited before the start (while `prepare` runs): what must exist before the ambassador runs. */
   beforeStart?: Promise<unknown>;
   /** Told as soon as the container runs with its ports published, before it reports that it forwards. */
   onStarted?: (container: CreatedContainer) => void;

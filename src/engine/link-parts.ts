@@ -133,7 +133,7 @@ function joinPart(
 
 const connectionPart = joinPart("connection", "source", "connect container", (build) => build.plan.app);
 
-/** What makes an ambassador speak mTLS: its role, the peer it requires, and its private files put in before it starts. */
+/** What makes an ambassador speak mTLS: its role, the peer it requires, and its private files put in while it starts. */
 async function tlsSpec(build: Build, side: "source" | "target"): Promise<Partial<AmbassadorSpec>> {
   const credentials = await build.credentials();
   const host = build.plan[side];

@@ -2,6 +2,7 @@ import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { App, type BlockButtonAction, HTTPReceiver, type RespondFn, webApi } from "@slack/bolt";
 import type { Invocation } from "../commands/command.js";
+import { changesLinks } from "../commands/command-table.js";
 import { type Outcome, prepareCommand } from "../commands/execute.js";
 import type { Services } from "../commands/services.js";
 import { errorReference } from "../errors.js";
@@ -140,7 +141,6 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
       );
     }
   };
-  const changesLinks = new Set(["link", "teardown", "repair", "reconcile"]);
   const runAfterAck: RunAfterAck = (respond, prepared, what, paging, destination?: PictureDestination) => {
     tracker.run(async () => {
       try {

@@ -4,7 +4,7 @@ import { isAbsolute } from "node:path";
 import { z } from "zod";
 import { describeError, errorReference, isUserError, UserError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import { type AnswerLine, readLine } from "./bot-socket.js";
+import { type AnswerLine, aliveEveryMs, readLine, socketPathFits } from "./bot-socket.js";
 import type { ClustersCommandRunner } from "./clusters-delegate.js";
 import type { TerminalIo } from "./run-once.js";
 
@@ -23,6 +23,7 @@ const CommandRequest = z
     dockerConfigDir: absolutePath.optional(),
   })
   .strict();
+type CommandRequest = z.infer<typeof CommandRequest>;
 
 /** How the bot runs what it is handed: `clusters …` through the store's registry, the rest as at its prompt. */
 export interface HandedCommands {
@@ -34,29 +35,44 @@ export interface HandedCommands {
 /** The running bot's socket for commands from the one-shot CLI; close it when the bot stops. */
 export interface BotSocketServer {
   path: string;
+  /** Stops taking commands, lets the ones running finish and answer, then closes every connection. */
   close(): Promise<void>;
 }
 
-async function answer(
-  socket: Socket,
+/** The request on `socket`, or why it is refused; the whole of it must come within the request deadline. */
+async function readRequest(socket: Socket): Promise<CommandRequest | string> {
+  const refusal = "error: the request to the running bot was not understood";
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<string>((resolve) => {
+    timer = setTimeout(
+      () => resolve(`${refusal} (no whole request within ${requestDeadlineMs / 1000} s)`),
+      requestDeadlineMs,
+    );
+  });
+  const read = readLine(socket, maxRequestBytes).then(
+    (line) => {
+      try {
+        const parsed = CommandRequest.safeParse(JSON.parse(line));
+        return parsed.success ? parsed.data : refusal;
+      } catch (error) {
+        return `${refusal} (${describeError(error)})`;
+      }
+    },
+    (error: unknown) => `${refusal} (${describeError(error)})`,
+  );
+  try {
+    return await Promise.race([read, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function run(
+  request: CommandRequest,
   commands: HandedCommands,
   logger: Logger,
   send: (line: AnswerLine) => void,
 ): Promise<number> {
-  let request: z.infer<typeof CommandRequest>;
-  try {
-    const parsed = CommandRequest.safeParse(JSON.parse(await readLine(socket, maxRequestBytes)));
-    if (!parsed.success) {
-      send({ err: "error: the request to the running bot was not understood" });
-      return 2;
-    }
-    request = parsed.data;
-  } catch (error) {
-    send({ err: `error: the request to the running bot was not understood (${describeError(error)})` });
-    return 2;
-  }
-  // The request is whole: from here the command's own deadlines apply, however long a link takes.
-  socket.setTimeout(0);
   const [first, ...rest] = request.argv;
   try {
     if (first === "clusters") {
@@ -95,6 +111,9 @@ export async function listenForCommands(
   commands: HandedCommands,
   logger: Logger,
 ): Promise<BotSocketServer> {
+  if (!socketPathFits(path)) {
+    throw new UserError("bot-socket", `${path} is too long for a Unix socket; give the store a shorter path`);
+  }
   // This process holds the store's lock, so a socket here was left by a holder that died.
   const existing = await lstat(path).catch(() => undefined);
   if (existing && !existing.isSocket()) {
@@ -105,16 +124,32 @@ export async function listenForCommands(
   }
   await rm(path, { force: true });
   const open = new Set<Socket>();
+  /** The commands running, by the connection that handed them. */
+  const running = new Map<Socket, Promise<unknown>>();
   const server = createServer((socket) => {
     open.add(socket);
     socket.on("close", () => open.delete(socket));
     socket.on("error", () => socket.destroy());
-    socket.setTimeout(requestDeadlineMs, () => socket.destroy());
     // One who stops waiting (Ctrl-C) does not stop the command: it finishes, or rolls back, in the bot.
     const send = (line: AnswerLine) => {
       if (socket.writable) socket.write(`${JSON.stringify(line)}\n`);
     };
-    void answer(socket, commands, logger, send).then((exitCode) => {
+    void (async () => {
+      const request = await readRequest(socket);
+      if (typeof request === "string") {
+        send({ err: request });
+        return 2;
+      }
+      const alive = setInterval(() => send({ alive: true }), aliveEveryMs);
+      const task = run(request, commands, logger, send);
+      running.set(socket, task);
+      try {
+        return await task;
+      } finally {
+        clearInterval(alive);
+        running.delete(socket);
+      }
+    })().then((exitCode) => {
       if (socket.writable) socket.end(`${JSON.stringify({ exitCode })}\n`);
     });
   });
@@ -136,9 +171,13 @@ export async function listenForCommands(
     path,
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await rm(path, { force: true });
+      for (const socket of open) if (!running.has(socket)) socket.destroy();
+      await Promise.allSettled([...running.values()]);
+      // Each answer has been written; what is still open is a caller that never read it.
+      await new Promise((resolve) => setImmediate(resolve));
       for (const socket of open) socket.destroy();
       await closed;
-      await rm(path, { force: true });
     },
   };
 }

@@ -16,8 +16,19 @@ export interface CommandRequest {
   dockerConfigDir?: string;
 }
 
-/** One line of the bot's answer: text as the command writes it to standard output or error, and last its exit code. */
-export type AnswerLine = { out: string } | { err: string } | { exitCode: number };
+/**
+ * One line of the bot's answer: text as the command writes it to standard output or error, that it is still at
+ * work (every `aliveEveryMs` while a command runs), and last the exit code.
+ */
+export type AnswerLine = { out: string } | { err: string } | { alive: true } | { exitCode: number };
+
+/** How often the bot says a command is still running; a one-shot command that hears nothing for long gives up. */
+export const aliveEveryMs = 5_000;
+
+/** A Unix socket's path has room for 107 bytes; a longer one would be cut short, somewhere else. */
+export function socketPathFits(path: string): boolean {
+  return Buffer.byteLength(path) <= 107;
+}
 
 /** The answer line in `text`, or undefined when it is none. */
 export function parseAnswerLine(text: string): AnswerLine | undefined {
@@ -31,6 +42,7 @@ export function parseAnswerLine(text: string): AnswerLine | undefined {
   const line = value as Record<string, unknown>;
   if (typeof line.out === "string") return { out: line.out };
   if (typeof line.err === "string") return { err: line.err };
+  if (line.alive === true) return { alive: true };
   const code = line.exitCode;
   if (typeof code === "number" && Number.isInteger(code) && code >= 0 && code <= 255)
     return { exitCode: code };

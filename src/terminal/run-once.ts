@@ -18,6 +18,8 @@ export async function runOnce(
   services: Services,
   io: TerminalIo,
   invocation: Invocation = localInvocation(),
+  /** Called with the command's name once it has run, whatever its outcome. */
+  afterRun?: (command: string) => void,
 ): Promise<number> {
   const prepared = await prepareCommand(line, invocation, services);
   if (prepared.kind === "failed") {
@@ -26,6 +28,7 @@ export async function runOnce(
   }
   if (prepared.progress) io.stderr.write(`${prepared.progress}\n`);
   const outcome = await prepared.run();
+  afterRun?.(prepared.command.name);
   if (!outcome.ok) {
     io.stderr.write(`${renderFailureText(outcome.failure)}\n`);
     return 1;

@@ -538,7 +538,7 @@ export class MemoryDockerHost implements DockerHost {
         const container = this.findContainer(id);
         if (!container) refuse(404, `No such container: ${id}`);
         container.files.set(path, archive);
-        if (this.isRunning(container) && container.awaitingFiles) {
+        if (this.isRunning(container) && container.awaitingFiles && tlsFilesComplete(container)) {
           container.awaitingFiles = false;
           container.logs.push("ambassador: ready\n");
         }
@@ -887,7 +887,7 @@ export class MemoryDockerHost implements DockerHost {
       say(`ambassador: :${listen} -> ${host}:${port}`);
     }
     // As the entrypoint does, a tls ambassador waits for its files; a fake that never gets them never gets ready.
-    if (mode === "tls" && !container.files.has("/run")) container.awaitingFiles = true;
+    if (mode === "tls" && !tlsFilesComplete(container)) container.awaitingFiles = true;
     else say("ambassador: ready");
   }
 
@@ -1165,4 +1165,26 @@ export function memoryLab(
   const b = new MemoryDockerHost({ ...options, name: "clusterb", advertise: "10.0.0.13" });
   a.run({ name: "app", Image: "hello-app" });
   return { clusters: new MemoryClusterDirectory([a, b]), a, b };
+}
+
+/** The names of a tar archive's entries, in order (512-byte headers, each followed by its padded body). */
+function tarEntryNames(archive: Buffer): string[] {
+  const names: string[] = [];
+  for (let at = 0; at + 512 <= archive.length; ) {
+    const header = archive.subarray(at, at + 512);
+    if (header.every((byte) => byte === 0)) break;
+    names.push(header.subarray(0, 100).toString("utf8").replace(/\0.*$/s, ""));
+    const size = Number.parseInt(
+      header.subarray(124, 136).toString("utf8").replace(/\0.*$/s, "").trim() || "0",
+      8,
+    );
+    at += 512 + Math.ceil(size / 512) * 512;
+  }
+  return names;
+}
+
+/** As the entrypoint reads them: the TLS files are there once the archive put at /run ends with their `complete`. */
+function tlsFilesComplete(container: MemoryContainer): boolean {
+  const archive = container.files.get("/run");
+  return archive !== undefined && tarEntryNames(archive).at(-1) === "ambassador/tls/complete";
 }

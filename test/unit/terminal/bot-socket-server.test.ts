@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -109,15 +109,59 @@ describe("the bot's socket for commands from the terminal", () => {
     expect(out.join("")).toBe("ran slow\n");
   });
 
-  it("keeps waiting past the request's deadline while the command runs", async () => {
+  it("keeps a running command's caller past the request deadline, and refuses one whose request trickles in", async () => {
     const { io, out } = captured();
     const answered = sendCommand(server.path, { argv: ["slow"], cwd: "/" }, io);
     await expect.poll(() => seen.length).toBe(1);
-    await new Promise((resolve) => setTimeout(resolve, 10_500));
+    // A byte every two seconds keeps a connection busy, but the whole request must come within 10 s.
+    const trickle = connect(server.path);
+    let refused = "";
+    trickle.on("data", (chunk) => {
+      refused += String(chunk);
+    });
+    const dribble = setInterval(() => trickle.writable && trickle.write("{"), 2_000);
+    await new Promise((resolve) => setTimeout(resolve, 11_000));
+    clearInterval(dribble);
+    expect(refused).toContain("no whole request within 10 s");
+    expect(refused).toContain('{"exitCode":2}');
     release();
     expect(await answered).toBe(0);
     expect(out.join("")).toBe("ran slow\n");
+    expect(seen).toHaveLength(1);
   }, 20_000);
+
+  it("lets the commands running finish and answer when the bot stops, and takes no new one meanwhile", async () => {
+    const { io, out } = captured();
+    const answered = sendCommand(server.path, { argv: ["slow"], cwd: "/" }, io);
+    await expect.poll(() => seen.length).toBe(1);
+    let closed = false;
+    const closing = server.close().then(() => {
+      closed = true;
+    });
+    await expect.poll(() => send({ argv: ["list"], cwd: "/" })).toMatchObject({ code: undefined });
+    expect(closed).toBe(false);
+    release();
+    expect(await answered).toBe(0);
+    expect(out.join("")).toBe("ran slow\n");
+    await closing;
+    expect(seen.map((s) => s.argv[0])).toEqual(["slow"]);
+  });
+
+  it("says when a bot has stopped answering mid-command, instead of waiting for ever", async () => {
+    const { io, err } = captured();
+    const answered = sendCommand(server.path, { argv: ["slow"], cwd: "/" }, io, 300);
+    // The bot says it is alive every 5 s; a caller told to expect a word every 0.3 s gives up first.
+    await expect(answered).rejects.toThrow(/has said nothing for 0\.3 s; see its log, or stop and start it$/);
+    expect(err.join("")).toBe("Linking app…\n");
+  });
+
+  it("hands nothing to a socket in a folder others may write to: the command runs where it was typed", async () => {
+    await chmod(dir, 0o777);
+    expect(await send({ argv: ["list"], cwd: "/" })).toMatchObject({ code: undefined });
+    expect(seen).toEqual([]);
+    await chmod(dir, 0o700);
+    expect(await send({ argv: ["list"], cwd: "/" })).toMatchObject({ code: 0 });
+  });
 
   it("answers a command that failed inside the bot with a reference to its log", async () => {
     const answer = await send({ argv: ["crash"], cwd: "/" });
