@@ -270,7 +270,7 @@ check_tls() {
     client/*[!A-Za-z0-9._-]*) fail "AMBASSADOR_TLS_PEER may hold only letters, digits, '.', '_' and '-', got '$AMBASSADOR_TLS_PEER'" ;;
   esac
   case ${AMBASSADOR_TLS_WAIT:-30} in
-    '' | *[!0-9]*) fail "AMBASSADOR_TLS_WAIT must be whole seconds, got '$AMBASSADOR_TLS_WAIT'" ;;
+    '' | *[!0-9]* | 0?*) fail "AMBASSADOR_TLS_WAIT must be whole seconds such as 30, got '$AMBASSADOR_TLS_WAIT'" ;;
   esac
 }
 
@@ -284,7 +284,7 @@ await_tls_files() {
   for file in ca.pem cert.pem complete; do
     [ -r "$TLS_DIR/$file" ] || missing="$missing $TLS_DIR/$file"
   done
-  [ -z "$missing" ] || fail "tls mode needs$missing; none came within ${AMBASSADOR_TLS_WAIT:-30} s of the start"
+  [ -z "$missing" ] || fail "tls mode needs$missing; they did not come within ${AMBASSADOR_TLS_WAIT:-30} s of the start"
 }
 
 # `ambassador probe`, run with docker exec beside a running ambassador, proves that it reaches every destination

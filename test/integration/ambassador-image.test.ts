@@ -240,7 +240,7 @@ describe("the ambassador image", () => {
     });
     expect(noFiles.exitCode).toBe(2);
     expect(noFiles.logs.trimEnd().split("\n").at(-1)).toBe(
-      "ambassador: tls mode needs /run/ambassador/tls/ca.pem /run/ambassador/tls/cert.pem /run/ambassador/tls/complete; none came within 1 s of the start",
+      "ambassador: tls mode needs /run/ambassador/tls/ca.pem /run/ambassador/tls/cert.pem /run/ambassador/tls/complete; they did not come within 1 s of the start",
     );
     expect(noFiles.logs).not.toContain("ambassador: ready");
     const noRole = await startAmbassador(da, {
