@@ -81,13 +81,17 @@ async function buildTarget(
     await network;
     await ensure(build, linkParts.consumer);
   })();
-  await attempt.all([targetSide, webSide, consumerSide]);
-  const web = build.containers.web ?? plan.consumer;
-  if (web) {
-    build.webMappings = await attempt.step("read web ports", plan.target.name, (signal) =>
-      publishedPorts(plan.target, web, signal),
-    );
-  }
+  // Where the consumer publishes is read as soon as it runs, while the target ambassador may still be starting.
+  const webPorts = (async () => {
+    await attempt.all([webSide, consumerSide]);
+    const web = build.containers.web ?? plan.consumer;
+    if (web) {
+      build.webMappings = await attempt.step("read web ports", plan.target.name, (signal) =>
+        publishedPorts(plan.target, web, signal),
+      );
+    }
+  })();
+  await attempt.all([targetSide, webPorts]);
 }
 
 /**
