@@ -335,7 +335,12 @@ export function evaluateControlPlaneGoals(controlPlane: ControlPlane): GoalResul
     if (measured === null) return [];
     return [{ path: "control-plane", goal, target: limit, measured, met: measured <= limit, unit: "ms" }];
   };
-  const atMost = (figure: ControlPlaneFigure, goal: string, target: number, unit?: "ms"): GoalResult[] => {
+  const atMost = (
+    figure: ControlPlaneFigure,
+    goal: string,
+    target: number,
+    unit?: "ms" | "MiB",
+  ): GoalResult[] => {
     const measured = controlPlane[figure];
     if (measured === null) return [];
     return [
@@ -375,6 +380,7 @@ export function evaluateControlPlaneGoals(controlPlane: ControlPlane): GoalResul
       "botMemoryThousandLinksMiB",
       `bot RSS with ${storeLinks} links ≤ 118 MiB`,
       controlPlaneGoalTargets.botMemoryMiB,
+      "MiB",
     ),
     ...within("listThousandLinksMs", `list of ${storeLinks} links ≤ per-host deadline + 0.5 s`),
     ...within("portsFiftyClustersMs", `ports across ${scaleClusters} clusters ≤ per-host deadline + 0.5 s`),

@@ -70,9 +70,16 @@ export function evaluateGoals(entries: readonly DataPathEntry[]): GoalResult[] {
 
 /** One line a person reads: the goal, met or not, and by how much it was missed. */
 export function describeGoal(goal: GoalResult): string {
-  const format = (value: number) => (goal.unit === "ms" ? `${value.toFixed(0)} ms` : `${value.toFixed(2)}×`);
+  const format = (value: number) =>
+    goal.unit === "ms"
+      ? `${value.toFixed(0)} ms`
+      : goal.unit === "MiB"
+        ? `${value.toFixed(1)} MiB`
+        : `${value.toFixed(2)}×`;
   const measured =
-    goal.unit === "ms" ? `${format(goal.measured)} of ${format(goal.target)}` : format(goal.measured);
+    goal.unit === "ms" || goal.unit === "MiB"
+      ? `${format(goal.measured)} of ${format(goal.target)}`
+      : format(goal.measured);
   const head = `${goal.path}: ${goal.goal}:`;
   if (goal.met) return `${head} met (${measured})`;
   const gap = Math.abs(goal.measured - goal.target);

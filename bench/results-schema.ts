@@ -139,7 +139,7 @@ export const GoalResult = z.object({
   measured: positive,
   met: z.boolean(),
   /** "ratio" (× another path) unless said; "ms" for the control plane's deadlines. */
-  unit: z.enum(["ratio", "ms"]).optional(),
+  unit: z.enum(["ratio", "ms", "MiB"]).optional(),
 });
 export type GoalResult = z.infer<typeof GoalResult>;
 
