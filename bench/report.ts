@@ -91,6 +91,7 @@ function versusScriptLines(versus: BenchResults["versusScript"]): string[] {
     ["cliTeardown", versus.cliTeardown],
     ["botCliLink", versus.botCliLink],
     ["botCliTeardown", versus.botCliTeardown],
+    ["botCliHelp", versus.botCliHelp],
     ["inProcessTeardown", versus.inProcessTeardown],
     ["plaintextLink", versus.plaintextLink],
     ["seedImageLink", versus.seedImageLink],
@@ -98,6 +99,7 @@ function versusScriptLines(versus: BenchResults["versusScript"]): string[] {
     ["cliHelp", versus.cliHelp],
   ] as const;
   for (const [name, t] of rows) {
+    if (!t) continue;
     lines.push(
       `  ${pad(name, 20)} ${pad(t.medianMs.toFixed(1), 8, true)} (${t.minMs.toFixed(0)}–${t.maxMs.toFixed(0)})`,
     );

@@ -112,6 +112,8 @@ export const VersusScript = z.object({
   /** The same `link` and `teardown` while a bot (at its prompt) holds the store: the CLI hands them to it. */
   botCliLink: Timing,
   botCliTeardown: Timing,
+  /** `node dist/cli.js help`, answered by the running bot. */
+  botCliHelp: Timing.optional(),
   /** The engine's link and teardown in this process, its store open and its connections made. */
   inProcessLink: Timing,
   inProcessTeardown: Timing,

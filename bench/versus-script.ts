@@ -255,6 +255,7 @@ export async function measureVersusScript(
         botLinked = true;
         add("botCliLink", await timed(() => cli(botStore, ["link", ...linkWords])));
         add("botCliTeardown", await timed(() => cli(botStore, ["teardown", app])));
+        add("botCliHelp", await timed(() => cli(botStore, ["help"])));
         botLinked = false;
       },
       inProcess: async () => {
@@ -297,6 +298,7 @@ export async function measureVersusScript(
       cliHelp: of("cliHelp"),
       botCliLink: of("botCliLink"),
       botCliTeardown: of("botCliTeardown"),
+      botCliHelp: of("botCliHelp"),
       inProcessLink: of("inProcessLink"),
       inProcessTeardown: of("inProcessTeardown"),
       plaintextLink: of("plaintextLink"),
