@@ -147,7 +147,9 @@ describe("the benchmark's report", () => {
     expect(report).toMatch(/linkMs\s+not measured: needs the link engine/);
     expect(report).toMatch(/ambassador peak MiB by path\s+kernel 4\.3, relay 4\.9/);
     expect(report).toMatch(/botMemoryThousandLinksMiB\s+88\.1/);
-    expect(report).toMatch(/control-plane: bot RSS with \d+ links ≤ 118 MiB: met \(88\.1 MiB of 118\.0 MiB\)/);
+    expect(report).toMatch(
+      /control-plane: bot RSS with \d+ links ≤ 118 MiB: met \(88\.1 MiB of 118\.0 MiB\)/,
+    );
     expect(report).toContain(
       "10 links, 50 slash commands at once (1000 links and 100000 moved audit entries in their store), 1000 links and 50 clusters (4 dead)",
     );
