@@ -222,11 +222,13 @@ async function serveSlack(
   const stop = async (signal: string) => {
     logger.info({ signal }, "stopping");
     try {
-      // Commands running for Slack and for the terminal both finish before the store closes.
-      await Promise.all([bot.shutdown(), socket?.close()]);
+      // Commands running for Slack and for the terminal both finish before the store closes, even if one side fails.
+      const stopped = await Promise.allSettled([bot.shutdown(), socket?.close()]);
+      const failed = stopped.filter((side): side is PromiseRejectedResult => side.status === "rejected");
+      for (const side of failed) logger.error({ err: side.reason }, "shutdown failed");
       await services.close?.();
       removeCrashHandlers();
-      exit(0);
+      exit(failed.length ? 1 : 0);
     } catch (error) {
       logger.error({ err: error }, "shutdown failed");
       exit(1);

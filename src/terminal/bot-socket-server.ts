@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import { lstat, rm } from "node:fs/promises";
 import { createServer, type Socket } from "node:net";
 import { isAbsolute } from "node:path";
@@ -9,6 +10,8 @@ import type { ClustersCommandRunner } from "./clusters-delegate.js";
 import type { TerminalIo } from "./run-once.js";
 
 const maxRequestBytes = 64 * 1024;
+/** How long a stopping bot waits for its callers to read the end of their answers. */
+const flushGraceMs = 5_000;
 const requestDeadlineMs = 10_000;
 // Enough for a script's commands at once; one more is closed unanswered, which the one-shot side says.
 const maxConnections = 64;
@@ -110,6 +113,8 @@ export async function listenForCommands(
   path: string,
   commands: HandedCommands,
   logger: Logger,
+  /** How often a running command's caller is told the bot is at work. */
+  aliveMs = aliveEveryMs,
 ): Promise<BotSocketServer> {
   if (!socketPathFits(path)) {
     throw new UserError("bot-socket", `${path} is too long for a Unix socket; give the store a shorter path`);
@@ -140,7 +145,7 @@ export async function listenForCommands(
         send({ err: request });
         return 2;
       }
-      const alive = setInterval(() => send({ alive: true }), aliveEveryMs);
+      const alive = setInterval(() => send({ alive: true }), aliveMs);
       const task = run(request, commands, logger, send);
       running.set(socket, task);
       try {
@@ -172,10 +177,18 @@ export async function listenForCommands(
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await rm(path, { force: true });
-      for (const socket of open) if (!running.has(socket)) socket.destroy();
+      // Who is still sending a request gets nothing; an answer already on its way is let through.
+      for (const socket of open) if (!running.has(socket) && !socket.writableEnded) socket.destroy();
       await Promise.allSettled([...running.values()]);
-      // Each answer has been written; what is still open is a caller that never read it.
-      await new Promise((resolve) => setImmediate(resolve));
+      // Every answer is ending now: its caller has a few seconds to read what is still buffered.
+      let grace: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all([...open].map((socket) => once(socket, "close").catch(() => undefined))),
+        new Promise((resolve) => {
+          grace = setTimeout(resolve, flushGraceMs);
+        }),
+      ]);
+      clearTimeout(grace);
       for (const socket of open) socket.destroy();
       await closed;
     },

@@ -62,7 +62,7 @@ export function readLines(
     let chunks: Buffer[] = [];
     let size = 0;
     const finish = (error?: Error) => {
-      socket.off("data", onData).off("end", onEnd).off("error", finish);
+      socket.off("data", onData).off("end", onEnd).off("error", finish).off("close", onClose);
       if (error) reject(error);
       else resolve();
     };
@@ -84,7 +84,9 @@ export function readLines(
     };
     const onEnd = () =>
       finish(size > 0 ? new Error("the connection closed in the middle of a message") : undefined);
-    socket.on("data", onData).on("end", onEnd).on("error", finish);
+    // A socket destroyed on this side says only that it closed.
+    const onClose = () => finish(new Error("the connection closed"));
+    socket.on("data", onData).on("end", onEnd).on("error", finish).on("close", onClose);
   });
 }
 

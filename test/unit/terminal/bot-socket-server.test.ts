@@ -1,12 +1,18 @@
+import { execFile } from "node:child_process";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type CommandRequest, readLines } from "../../../src/terminal/bot-socket.js";
 import { sendCommand } from "../../../src/terminal/bot-socket-client.js";
 import { type BotSocketServer, listenForCommands } from "../../../src/terminal/bot-socket-server.js";
+import { tsxLoader } from "../../support/bot-process.js";
+
+const run = promisify(execFile);
+const closeFixture = new URL("../../fixtures/socket-close-exit.ts", import.meta.url).pathname;
 
 let dir: string;
 let server: BotSocketServer;
@@ -27,7 +33,9 @@ beforeEach(async () => {
         seen.push({ argv });
         if (argv[0] === "crash") throw new Error("boom");
         io.stderr.write("Linking app…\n");
-        if (argv[0] === "slow") await new Promise<void>((resolve) => (release = resolve));
+        if (argv[0] === "slow" || argv[0] === "big")
+          await new Promise<void>((resolve) => (release = resolve));
+        if (argv[0] === "big") io.stdout.write(`${"x".repeat(2_000_000)}\n`);
         io.stdout.write(`ran ${argv.join(" ")}\n`);
         return argv[0] === "typo" ? 2 : 0;
       },
@@ -145,6 +153,51 @@ describe("the bot's socket for commands from the terminal", () => {
     expect(out.join("")).toBe("ran slow\n");
     await closing;
     expect(seen.map((s) => s.argv[0])).toEqual(["slow"]);
+  });
+
+  it("lets a long answer be read whole when the bot stops as its command ends", async () => {
+    const { io, out } = captured();
+    const answered = sendCommand(server.path, { argv: ["big"], cwd: "/" }, io);
+    await expect.poll(() => seen.length).toBe(1);
+    const closing = server.close();
+    release();
+    expect(await answered).toBe(0);
+    expect(out.join("")).toBe(`${"x".repeat(2_000_000)}\nran big\n`);
+    await closing;
+  });
+
+  it("stops at once with a caller still sending its request, and leaves nothing that keeps the process up", async () => {
+    const started = Date.now();
+    const { stdout } = await run(
+      process.execPath,
+      ["--import", tsxLoader, closeFixture, join(dir, "half.sock")],
+      {
+        timeout: 20_000,
+      },
+    );
+    expect(stdout).toBe("closed\n");
+    // The request's own 10 s deadline must not hold the process once the socket is closed.
+    expect(Date.now() - started).toBeLessThan(5_000);
+  }, 30_000);
+
+  it("tells a caller the bot is still at work, so a long command is not taken for a stopped bot", async () => {
+    const chatty = await listenForCommands(
+      join(dir, "chatty.sock"),
+      {
+        command: async (_argv, io) => {
+          await new Promise((resolve) => setTimeout(resolve, 1_000));
+          io.stdout.write("done\n");
+          return 0;
+        },
+      },
+      pino({ level: "silent" }),
+      100,
+    );
+    const { io, out } = captured();
+    // Silent for 0.3 s would mean stopped: the bot's word every 0.1 s keeps the caller waiting for the whole second.
+    expect(await sendCommand(chatty.path, { argv: ["link"], cwd: "/" }, io, 300)).toBe(0);
+    expect(out.join("")).toBe("done\n");
+    await chatty.close();
   });
 
   it("says when a bot has stopped answering mid-command, instead of waiting for ever", async () => {
