@@ -75,8 +75,8 @@ const phases: readonly (readonly LinkResource["kind"][])[] = [["container", "con
 
 /**
  * With a fresh listing by the link's label, its containers leave its networks first, beside the connections: a
- * network without endpoints then goes while the containers do, where it would wait for them (about a third of a
- * teardown on the lab). A failed leave changes nothing: the removals after it say what is left.
+ * network without endpoints then goes while the containers do, where it would wait for them (on the lab, a
+ * teardown takes a tenth to a third less). A failed leave changes nothing: the removals after it say what is left.
  */
 const phasesAfterLeaving: readonly (readonly LinkResource["kind"][])[] = [
   ["connection"],
