@@ -6,7 +6,7 @@ import { z } from "zod";
 import { describeError, errorReference, isUserError, UserError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { type AnswerLine, aliveEveryMs, readLine, socketPathFits } from "./bot-socket.js";
-import type { ClustersCommandRunner } from "./clusters-delegate.js";
+import { type ClustersCommandRunner, printClustersResult } from "./clusters-delegate.js";
 import type { TerminalIo } from "./run-once.js";
 
 const maxRequestBytes = 64 * 1024;
@@ -77,21 +77,17 @@ async function run(
   send: (line: AnswerLine) => void,
 ): Promise<number> {
   const [first, ...rest] = request.argv;
+  const io: TerminalIo = {
+    stdout: { write: (text: string) => send({ out: text }) },
+    stderr: { write: (text: string) => send({ err: text }) },
+  };
   try {
     if (first === "clusters") {
       if (!commands.clusters) throw new UserError("no-clusters", "this bot cannot change its clusters");
-      const result = await commands.clusters(rest, {
-        cwd: request.cwd,
-        dockerConfigDir: request.dockerConfigDir,
-      });
-      if (result.output)
-        send(result.exitCode === 0 ? { out: `${result.output}\n` } : { err: `${result.output}\n` });
-      return result.exitCode;
+      const context = { cwd: request.cwd, dockerConfigDir: request.dockerConfigDir };
+      return printClustersResult(await commands.clusters(rest, context), io);
     }
-    return await commands.command(request.argv, {
-      stdout: { write: (text: string) => send({ out: text }) },
-      stderr: { write: (text: string) => send({ err: text }) },
-    });
+    return await commands.command(request.argv, io);
   } catch (error) {
     if (isUserError(error)) {
       send({ err: `error: ${error.message}\n` });
