@@ -98,7 +98,8 @@ export function createLinkMonitor(options: LinkMonitorOptions): LinkMonitor {
   const alertQueues = new Map<string, Promise<void>>();
   let timer: NodeJS.Timeout | undefined;
 
-  async function inspect(link: LinkRecord): Promise<string[]> {
+  /** What is wrong with the link's containers (stopped, missing, off their network) or their hosts, if anything. */
+  async function containerProblems(link: LinkRecord): Promise<string[]> {
     const containers = link.resources.filter(
       (resource) => resource.kind === "container" || resource.role === "consumer",
     );
@@ -119,12 +120,19 @@ export function createLinkMonitor(options: LinkMonitorOptions): LinkMonitor {
         }
       }),
     );
-    const found = problems.filter((problem): problem is string => problem !== undefined);
+    return problems.filter((problem): problem is string => problem !== undefined);
+  }
+
+  async function inspect(link: LinkRecord): Promise<string[]> {
+    const found = await containerProblems(link);
     if (found.length) return found;
     try {
       await withSlot(link.targetCluster, () => options.probe.path(link, pathTimeoutMs));
       return [];
     } catch (error) {
+      // A probe cut short by its ambassador stopping, or its host going away, is named by that, not by the path.
+      const after = await containerProblems(link);
+      if (after.length) return after;
       return [
         `the path from ${targetClusters(link).join(", ")} to ${link.container} on ${link.sourceCluster} is broken: ${describeError(error)}`,
       ];

@@ -98,6 +98,29 @@ describe("link monitor", () => {
     expect(posts[1]?.text).toContain("works again");
   });
 
+  it("names an ambassador that stopped during the path's probe, not the path", async () => {
+    const world = fakeWorld();
+    // The host stops its containers while the probe runs in one: the probe is killed, and the container is stopped.
+    world.probe.path = async () => {
+      world.states.set("lnk1-tgt", "stopped");
+      throw new Error("target ambassador on clusterb: probe exited 137");
+    };
+    const monitor = createLinkMonitor({
+      links: memoryLinks([link("lnk1", "clustera", "clusterb")]),
+      probe: world.probe,
+      alerts: { post: async () => {} },
+      logger,
+      intervalMs: 1000,
+    });
+    expect(await monitor.checkAll()).toEqual([
+      {
+        linkId: "lnk1",
+        state: "broken",
+        problems: ["target ambassador app-ambassador on clusterb is stopped"],
+      },
+    ]);
+  });
+
   it("keeps the time a state began and moves the time of the last check", async () => {
     const world = fakeWorld();
     let clock = Date.parse("2026-03-01T10:00:00Z");
