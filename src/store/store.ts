@@ -122,8 +122,18 @@ export class Store {
    * An older file goes through `upgrade` and is written back at once, under the lock.
    */
   static async open(path: string, options: StoreOpenOptions = {}): Promise<Store> {
-    await ensurePrivateDir(dirname(path));
-    const lock = await acquireStoreLock(path);
+    let lock: StoreLock;
+    try {
+      await ensurePrivateDir(dirname(path));
+      lock = await acquireStoreLock(path);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== "EACCES" && code !== "EPERM") throw error;
+      throw new UserError(
+        "store-denied",
+        `cannot open the store ${path}: permission denied; run this as the user it belongs to (the bot's user, when a bot runs on it)`,
+      );
+    }
     try {
       const adapter = new PrivateJsonFile(path);
       const db = new Low<StoreData>(adapter, emptyStoreData());

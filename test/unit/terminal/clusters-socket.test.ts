@@ -14,6 +14,7 @@ import {
 import { type LineChild, spawnLines } from "../../support/child-lines.js";
 
 const holdStore = new URL("../../fixtures/contend-store.ts", import.meta.url).pathname;
+const cliPath = new URL("../../../src/cli.ts", import.meta.url).pathname;
 
 let dir: string;
 let env: NodeJS.ProcessEnv;
@@ -105,6 +106,24 @@ describe("ambassador clusters while the bot runs", () => {
         child.on("close", () => resolve(out.trim()));
       });
       expect(other).toBe("EACCES");
+      // The same person running a command gets one line that says whose it is, not a stack.
+      const asOther = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, ["--import", tsxLoader, cliPath, "list"], {
+          uid: 65534,
+          gid: 65534,
+          cwd: "/",
+          env: { PATH: process.env.PATH, AMBASSADOR_STORE: store, AMBASSADOR_KEY: env.AMBASSADOR_KEY },
+        });
+        let stderr = "";
+        child.stderr.on("data", (chunk) => {
+          stderr += String(chunk);
+        });
+        child.on("close", (code) => resolve({ code, stderr }));
+      });
+      expect(asOther).toEqual({
+        code: 1,
+        stderr: `Could not start: cannot open the store ${store}: permission denied; run this as the user it belongs to (the bot's user, when a bot runs on it)\n`,
+      });
     }
   }, 60_000);
 
