@@ -66,10 +66,8 @@ export function sendCommand(
       // Once connected, the answer's reader reports the failure.
       if (connected) return;
       socket.destroy();
+      // Another user's socket never gets here: `trustedSocket` leaves it alone, and opening the store says whose it is.
       if (error.code === "ENOENT" || error.code === "ECONNREFUSED") return resolve(undefined);
-      if (error.code === "EACCES") {
-        return fail(`cannot reach the running bot at ${path}: run this as the user the bot runs as`);
-      }
       reject(error);
     });
     const unanswered = `the running bot at ${path} closed the connection unanswered (busy, or stopping); try again`;
