@@ -23,6 +23,7 @@ export interface AttemptDeps {
  */
 export class Attempt {
   readonly timings: StepTiming[] = [];
+  readonly #started = performance.now();
   readonly #created: LinkResource[] = [];
   readonly #abort = new AbortController();
 
@@ -37,6 +38,11 @@ export class Attempt {
    */
   get signal(): AbortSignal {
     return this.#abort.signal;
+  }
+
+  /** Wall-clock time since the attempt began; steps run side by side, so their timings add up to more. */
+  get elapsedMs(): number {
+    return Math.round(performance.now() - this.#started);
   }
 
   /** What this attempt made so far, in creation order. */

@@ -250,6 +250,7 @@ async function makeLink(core: EngineCore, attempt: Attempt, plan: LinkPlan): Pro
     mappings: [...sourceMappings, ...answers.flatMap((answer) => answer.mappings)],
     webUrls: answers.flatMap((answer) => answer.webUrls),
     timings: attempt.timings,
+    tookMs: attempt.elapsedMs,
   };
 }
 

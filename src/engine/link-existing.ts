@@ -69,5 +69,6 @@ export async function describeExisting(core: EngineCore, record: LinkRecord): Pr
     mappings: [...sourceMappings, ...targets.flatMap((target) => target.mappings)],
     webUrls: targets.flatMap((target) => target.webUrls),
     timings: [],
+    tookMs: 0,
   };
 }

@@ -84,7 +84,10 @@ export interface LinkResult {
   mappings: PortMapping[];
   /** Every target's consumer URLs. */
   webUrls: string[];
+  /** Each step's own time; steps run side by side, so they add up to more than `tookMs`. */
   timings: StepTiming[];
+  /** Wall-clock time the link took to make, from the request to the saved record; 0 for an existing link. */
+  tookMs: number;
 }
 
 /**

@@ -97,8 +97,7 @@ function mappingBlocks(mappings: Parameters<typeof format.groupMappings>[0]): Kn
 function blocksFor(result: CommandResult): KnownBlock[] {
   switch (result.kind) {
     case "link": {
-      const { link, existing, source, targets, connections, mappings, webUrls, timings } = result.result;
-      const total = timings.reduce((sum, t) => sum + t.ms, 0);
+      const { link, existing, source, targets, connections, mappings, webUrls, tookMs } = result.result;
       const fanned = targets.length > 1;
       return [
         section(
@@ -118,7 +117,7 @@ function blocksFor(result: CommandResult): KnownBlock[] {
             `connection ${connections.map((c) => `${c.port} -> ${c.address}`).join(", ")}`,
             `protection ${format.describeProtection(link)}`,
             `ambassadors ${[source, ...targets.map((t) => t.ambassador)].map((a) => `${escapeMrkdwn(a.name)}@${a.cluster} (${a.mode})`).join(", ")}`,
-            ...(existing || !timings.length ? [] : [`took ${format.formatDuration(total)}`]),
+            ...(existing || tookMs <= 0 ? [] : [`took ${format.formatDuration(tookMs)}`]),
           ].join(" · "),
         ),
       ];

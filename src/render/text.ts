@@ -33,8 +33,7 @@ export function renderText(result: CommandResult, options: TextOptions = {}): st
   const prefix = options.commandPrefix ?? "";
   switch (result.kind) {
     case "link": {
-      const { link, existing, source, targets, connections, mappings, timings } = result.result;
-      const total = timings.reduce((sum, t) => sum + t.ms, 0);
+      const { link, existing, source, targets, connections, mappings, tookMs } = result.result;
       const fanned = targets.length > 1;
       const lines = [
         `${existing ? "Already linked" : "Linked"} ${link.container} from ${link.sourceCluster} to ${targets.map((t) => t.cluster).join(", ")} as ${link.alias} (link ${link.id}).`,
@@ -45,7 +44,7 @@ export function renderText(result: CommandResult, options: TextOptions = {}): st
         `Ambassadors: ${[source, ...targets.map((t) => t.ambassador)].map((a) => `${a.name} on ${a.cluster} (${a.mode})`).join(", ")}`,
         `Protection: ${describeProtection(link)}`,
       ];
-      if (!existing && timings.length) lines.push(`Took ${formatDuration(total)}.`);
+      if (!existing && tookMs > 0) lines.push(`Took ${formatDuration(tookMs)}.`);
       return lines.join("\n");
     }
     case "ports": {

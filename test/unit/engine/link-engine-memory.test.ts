@@ -4,6 +4,7 @@ import { createLinkEngine } from "../../../src/engine/link-engine.js";
 import { LinkStepError } from "../../../src/engine/step-errors.js";
 import type { RequestContext } from "../../../src/engine/types.js";
 import { UserError } from "../../../src/errors.js";
+import { renderText } from "../../../src/render/text.js";
 import { type MemoryDockerHost, memoryLab } from "../../support/memory-docker.js";
 import { MemoryLinks, testAuthority } from "../../support/memory-links.js";
 import { rejection } from "../../support/rejection.js";
@@ -120,6 +121,27 @@ describe("link makes both hosts at once", () => {
     expect(order.indexOf("start target ambassador")).toBeLessThan(
       order.indexOf("read connection information"),
     );
+  });
+
+  it("says how long the link took by the clock, not the sum of steps that ran side by side", async () => {
+    const lab = memoryLab({ latencyMs: 20 });
+    const engine = createLinkEngine({
+      authority: testAuthority(),
+      clusters: lab.clusters,
+      links: new MemoryLinks(),
+      deadlines: { handshake: 50 },
+    });
+    const started = performance.now();
+    const result = await engine.link("app", "clustera", "clusterb", { web: "hello-web" }, context);
+    const wall = performance.now() - started;
+    const stepsSum = result.timings.reduce((sum, t) => sum + t.ms, 0);
+    expect(stepsSum).toBeGreaterThan(wall);
+    expect(result.tookMs).toBeGreaterThan(0);
+    expect(result.tookMs).toBeLessThanOrEqual(Math.ceil(wall));
+    const took = renderText({ kind: "link", result }).match(/^Took (\d+) ms\.$/m);
+    expect(Number(took?.[1])).toBe(result.tookMs);
+    const again = await engine.link("app", "clustera", "clusterb", { web: "hello-web" }, context);
+    expect(renderText({ kind: "link", result: again })).not.toMatch(/^Took /m);
   });
 });
 
