@@ -1,6 +1,8 @@
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
 import { inspect } from "node:util";
+// Before dockerode: it stands in for the modules dockerode would otherwise load at once and seldom use.
+import "./deferred-modules.js";
 import Docker from "dockerode";
 import { defaultKnownHostsFile } from "./known-hosts.js";
 import { SshDockerAgent } from "./ssh-agent.js";
