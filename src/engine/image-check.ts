@@ -57,12 +57,12 @@ export function createImageCheck(attempt: Attempt): ImageCheck {
     ensure(on, images) {
       const fresh = images.filter((wanted) => !checked.has(key(on, wanted.image)));
       if (fresh.length) {
+        // A host's images are checked at once: one round trip, not one per image.
         const step = attempt.step("check images", on.name, async (signal) => {
-          const found = new Map<string, Docker.ImageInspectInfo>();
-          for (const { image, what, fix = ambassadorImageFix } of fresh) {
-            found.set(image, await ensureImage(on, image, what, fix, signal));
-          }
-          return found;
+          const inspected = await Promise.all(
+            fresh.map(({ image, what, fix = ambassadorImageFix }) => ensureImage(on, image, what, fix, signal)),
+          );
+          return new Map(fresh.map(({ image }, i) => [image, inspected[i] as Docker.ImageInspectInfo]));
         });
         for (const { image } of fresh) {
           checked.set(
