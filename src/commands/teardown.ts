@@ -20,7 +20,7 @@ async function channelLink({ services, invocation }: CommandContext): Promise<Li
     throw new UserError(
       "no-link",
       invocation.channel
-        ? "This channel has no links to tear down. `list` shows every link; `teardown <link-id>` removes one."
+        ? "This channel has no links to tear down. `list` shows the links you may see; `teardown <link-id>` removes one."
         : "There are no links to tear down.",
     );
   }

@@ -27,6 +27,11 @@ export interface EngineCore {
   making: Set<string>;
 }
 
+/** Whether the store still names the cluster; `clusters remove --force` may leave links that use it. */
+export function isRegistered(core: EngineCore, cluster: string): boolean {
+  return core.clusters.list().some((summary) => summary.name === cluster);
+}
+
 export function newAttempt(core: EngineCore, linkId: string): Attempt {
   return new Attempt(linkId, {
     hostOf: (cluster) => core.clusters.host(cluster),

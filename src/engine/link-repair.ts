@@ -1,8 +1,14 @@
 import { DockerCallError, type DockerHost, isUnreachable } from "../docker/docker-host.js";
-import { type LinkRecord, type LinkResource, type ResourceRole, targetClusters } from "../domain/link.js";
+import {
+  type LinkRecord,
+  type LinkResource,
+  linkClusters,
+  type ResourceRole,
+  targetClusters,
+} from "../domain/link.js";
 import { describeError, UserError } from "../errors.js";
 import { failAttempt } from "./attempt-failure.js";
-import { admittedFromAll, type EngineCore, newAttempt } from "./engine-core.js";
+import { admittedFromAll, type EngineCore, isRegistered, newAttempt } from "./engine-core.js";
 import { buildLink, remadeParts, replacedParts } from "./link-build.js";
 import type { LinkPlan, LivePart, LiveParts } from "./link-plan.js";
 import { urlsOf } from "./mappings.js";
@@ -132,6 +138,13 @@ export async function repairLink(
   link: LinkRecord,
   context: RequestContext,
 ): Promise<RepairResult> {
+  const gone = linkClusters(link).filter((cluster) => !isRegistered(core, cluster));
+  if (gone.length) {
+    throw new UserError(
+      "cluster-unregistered",
+      `Cannot repair link ${link.id}: ${gone.join(", ")} ${gone.length === 1 ? "is" : "are"} no longer registered; register ${gone.length === 1 ? "it" : "them"} again with clusters add, or tear the link down with teardown ${link.id}.`,
+    );
+  }
   const plan = await planRepair(core, link, context);
   const attempt = newAttempt(core, link.id);
   try {

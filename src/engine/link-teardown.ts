@@ -1,7 +1,7 @@
 import { isUnreachable } from "../docker/docker-host.js";
 import { type LinkRecord, type LinkResource, linkClusters, targetClusters } from "../domain/link.js";
 import { describeError, UserError } from "../errors.js";
-import type { EngineCore } from "./engine-core.js";
+import { type EngineCore, isRegistered } from "./engine-core.js";
 import { labelledResources, removeResources, sameResource } from "./resource-removal.js";
 import type { RepairResult, TeardownResult } from "./types.js";
 
@@ -13,7 +13,9 @@ async function everything(
   core: EngineCore,
   link: LinkRecord,
 ): Promise<{ resources: LinkResource[]; labelled: Map<string, Set<string>> }> {
-  const clusters = [...new Set([...linkClusters(link), ...link.resources.map((r) => r.cluster)])];
+  const clusters = [...new Set([...linkClusters(link), ...link.resources.map((r) => r.cluster)])].filter(
+    (cluster) => isRegistered(core, cluster),
+  );
   const labelled = new Map<string, Set<string>>();
   const found = await Promise.all(
     clusters.map(async (cluster) => {
@@ -39,9 +41,30 @@ async function everything(
   };
 }
 
-/** Removes what the link made and nothing else; keeps it `partial`, naming what is left, while a host is down. */
+/**
+ * A link's parts on clusters removed from the store (`clusters remove --force`): the bot can no longer reach them,
+ * so they are reported and left; they carry the link's label, so `reconcile --fix` removes them once the cluster is
+ * registered again.
+ */
+function unregisteredParts(core: EngineCore, resources: readonly LinkResource[]): TeardownResult["left"] {
+  return resources
+    .filter((r) => !isRegistered(core, r.cluster))
+    .map((r) => ({
+      cluster: r.cluster,
+      kind: r.kind,
+      name: r.name,
+      error: `${r.cluster} is no longer registered; once it is registered again, reconcile --fix removes it`,
+    }));
+}
+
+/**
+ * Removes what the link made and nothing else; keeps it `partial`, naming what is left, while a host is down. Parts
+ * on a cluster that is no longer registered are named and left, and do not keep the link.
+ */
 export async function teardownLink(core: EngineCore, link: LinkRecord): Promise<TeardownResult> {
-  const { resources: ordered, labelled } = await everything(core, link);
+  const { resources: all, labelled } = await everything(core, link);
+  const abandoned = unregisteredParts(core, all);
+  const ordered = all.filter((r) => isRegistered(core, r.cluster));
   const left = await removeResources((cluster) => core.clusters.host(cluster), ordered, link.id, labelled);
   const removed = [...ordered]
     .reverse()
@@ -59,7 +82,7 @@ export async function teardownLink(core: EngineCore, link: LinkRecord): Promise<
   return {
     linkId: link.id,
     removed,
-    left: left.map((l) => ({ cluster: l.cluster, kind: l.kind, name: l.name, error: l.error })),
+    left: [...left.map((l) => ({ cluster: l.cluster, kind: l.kind, name: l.name, error: l.error })), ...abandoned],
     status: left.length ? "partial" : "removed",
   };
 }
@@ -90,18 +113,21 @@ export async function teardownTarget(
       `Link ${link.id} was only partly torn down; run teardown ${link.id} to finish it.`,
     );
   }
-  const host = core.clusters.host(cluster);
-  const extra = await labelledResources(host, link.id, link.resources).catch((error: unknown) => {
-    if (!isUnreachable(error)) throw error;
-    return [];
-  });
+  const registered = isRegistered(core, cluster);
+  const extra = registered
+    ? await labelledResources(core.clusters.host(cluster), link.id, link.resources).catch((error: unknown) => {
+        if (!isUnreachable(error)) throw error;
+        return [];
+      })
+    : [];
   const hostOf = (c: string) => core.clusters.host(c);
   const onTarget = [
     ...link.resources.filter((r) => r.cluster === cluster),
     ...extra.filter((r) => r.kind === "network"),
     ...extra.filter((r) => r.kind === "container"),
   ];
-  const leftOnTarget = await removeResources(hostOf, onTarget, link.id);
+  const abandoned = unregisteredParts(core, onTarget);
+  const leftOnTarget = registered ? await removeResources(hostOf, onTarget, link.id) : [];
   if (leftOnTarget.length) {
     // The source ambassador stays as it is, serving the other targets, until the target's host lets its parts go.
     const goneOnTarget = onTarget.filter((r) => !leftOnTarget.some((l) => sameResource(l, r)));
@@ -118,19 +144,22 @@ export async function teardownTarget(
     };
   }
   const source = link.resources.filter((r) => r.role === "source");
-  const left = await removeResources(hostOf, source, link.id);
-  const going = [...source, ...onTarget];
-  const gone = going.filter((r) => !left.some((l) => sameResource(l, r)));
   const targets = link.targets.filter((target) => target.cluster !== cluster);
   const first = targets[0]?.cluster ?? link.targetCluster;
   const firstWeb = link.resources.find((r) => r.role === "web" && r.cluster === first);
-  const next: LinkRecord = {
+  const withoutTarget = (gone: readonly LinkResource[]): LinkRecord => ({
     ...link,
     targetCluster: first,
     targets,
     web: link.web && firstWeb ? { ...link.web, name: firstWeb.name } : link.web,
     resources: link.resources.filter((r) => !gone.some((g) => sameResource(g, r))),
-  };
+  });
+  // Saved without the target before its certificate name leaves the source: a crash between the two leaves a link
+  // whose repair remakes the source ambassador for the other targets only.
+  await core.links.save(withoutTarget(onTarget));
+  const left = await removeResources(hostOf, source, link.id);
+  const gone = [...source, ...onTarget].filter((r) => !left.some((l) => sameResource(l, r)));
+  const next = withoutTarget(gone);
   await core.links.save(next);
   try {
     await remakeSource(next);
@@ -147,7 +176,7 @@ export async function teardownTarget(
       .reverse()
       .filter((r) => r.role !== "source")
       .map((r) => ({ cluster: r.cluster, kind: r.kind, name: r.name })),
-    left: left.map((l) => ({ cluster: l.cluster, kind: l.kind, name: l.name, error: l.error })),
+    left: [...left.map((l) => ({ cluster: l.cluster, kind: l.kind, name: l.name, error: l.error })), ...abandoned],
     status: left.length ? "partial" : "removed",
   };
 }

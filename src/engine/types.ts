@@ -133,7 +133,10 @@ export interface TeardownResult {
   /** The one target removed (`teardown --target`), the others left working; absent when the whole link went. */
   target?: string;
   removed: { cluster: string; kind: string; name: string }[];
-  /** What could not be removed (its host unreachable); the link stays `partial` until a repeat finishes. */
+  /**
+   * What was not removed: on a host that did not answer (the link stays `partial` until a repeat finishes), or on a
+   * cluster no longer registered (left for good; the link goes all the same).
+   */
   left: { cluster: string; kind: string; name: string; error: string }[];
   status: "removed" | "partial";
 }

@@ -18,16 +18,17 @@ function setup(beforeStep?: (step: LinkStep) => void | Promise<void>) {
   const c = new MemoryDockerHost({ latencyMs: 0, name: "clusterc", advertise: "10.0.0.14" });
   a.run({ name: "app", Image: "hello-app" });
   const links = new MemoryLinks();
+  const clusters = new MemoryClusterDirectory([a, b, c]);
   const engine = createLinkEngine({
     authority: testAuthority(),
-    clusters: new MemoryClusterDirectory([a, b, c]),
+    clusters,
     links,
     deadlines: { handshake: 50 },
     beforeStep,
   });
   const fanOut = () =>
     engine.link("app", "clustera", ["clusterb", "clusterc"], { web: "hello-web" }, context);
-  return { a, b, c, links, engine, fanOut };
+  return { a, b, c, clusters, links, engine, fanOut };
 }
 
 async function labelled(host: MemoryDockerHost) {
@@ -176,6 +177,38 @@ describe("teardown --target", () => {
     expect(finished).toMatchObject({ status: "removed", left: [] });
     expect(await labelled(lab.c)).toEqual({ containers: [], networks: [] });
     expect(variable(await env(lab.a, "source"), "AMBASSADOR_ADMIT")).toBe("10.0.0.13/32");
+  });
+
+  it("removes a target whose cluster was unregistered: names its parts there and remakes the source without it", async () => {
+    const lab = setup();
+    const made = await lab.fanOut();
+    const id = made.link.id;
+    lab.clusters.remove("clusterc");
+    const result = await lab.engine.teardown(id, context, { target: "clusterc" });
+    expect(result.status).toBe("removed");
+    expect(result.left.length).toBeGreaterThan(0);
+    expect(result.left.every((l) => l.cluster === "clusterc" && /no longer registered/.test(l.error))).toBe(
+      true,
+    );
+    expect(variable(await env(lab.a, "source"), "AMBASSADOR_ADMIT")).toBe("10.0.0.13/32");
+    expect(lab.links.get(id)?.targets.map((t) => t.cluster)).toEqual(["clusterb"]);
+    expect(lab.links.get(id)?.resources.some((r) => r.cluster === "clusterc")).toBe(false);
+  });
+
+  it("has saved the link without the target by the time the source ambassador is removed", async () => {
+    const lab = setup();
+    const made = await lab.fanOut();
+    const id = made.link.id;
+    const sourceId = made.link.resources.find((r) => r.role === "source")?.id;
+    const remove = lab.a.removeContainer.bind(lab.a);
+    const storedAtRemoval: string[][] = [];
+    lab.a.removeContainer = (containerId, name, options) => {
+      if (containerId === sourceId)
+        storedAtRemoval.push(lab.links.get(id)?.targets.map((t) => t.cluster) ?? []);
+      return remove(containerId, name, options);
+    };
+    await lab.engine.teardown(id, context, { target: "clusterc" });
+    expect(storedAtRemoval).toEqual([["clusterb"]]);
   });
 
   it("refuses a cluster that is not one of the link's targets, and changes nothing", async () => {

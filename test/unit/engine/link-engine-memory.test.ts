@@ -243,6 +243,38 @@ describe("teardown", () => {
     await expectNothingLeft(lab);
   });
 
+  it("of a link whose target cluster was unregistered, removes the source side, names what stays there, and forgets the link", async () => {
+    const lab = setup();
+    const result = await lab.link();
+    lab.clusters.remove("clusterb");
+    const repair = await rejection(lab.engine.repair(result.link.id, context));
+    expect(repair).toBeInstanceOf(UserError);
+    expect((repair as UserError).message).toBe(
+      `Cannot repair link ${result.link.id}: clusterb is no longer registered; register it again with clusters add, or tear the link down with teardown ${result.link.id}.`,
+    );
+    const done = await lab.engine.teardown(result.link.id, context);
+    expect(done.status).toBe("removed");
+    expect(await labelled(lab.a)).toEqual({ containers: [], networks: [] });
+    expect(lab.links.all()).toEqual([]);
+    const onB = result.link.resources.filter((r) => r.cluster === "clusterb").map((r) => r.name);
+    expect(done.left.map((l) => l.name).sort()).toEqual([...new Set(onB)].sort());
+    expect(
+      done.left.every((l) =>
+        /^clusterb is no longer registered; once it is registered again, reconcile --fix removes it$/.test(
+          l.error,
+        ),
+      ),
+    ).toBe(true);
+    expect(renderText({ kind: "teardown", result: done })).toMatch(
+      /^Tore down link \w+: removed \d+ objects\.$/m,
+    );
+    // Its parts there carry the link's label: registered again, reconcile finds them and --fix removes them.
+    lab.clusters.add(lab.b);
+    expect((await labelled(lab.b)).containers.length).toBeGreaterThan(0);
+    await lab.engine.reconcile({ fix: true });
+    expect(await labelled(lab.b)).toEqual({ containers: [], networks: [] });
+  });
+
   it("is partial while host B is down, and finishes once it is back", async () => {
     const lab = setup();
     const result = await lab.link();
