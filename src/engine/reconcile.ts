@@ -73,15 +73,18 @@ async function removeOrphans(
   return removed;
 }
 
-/** Compares the store with the hosts' labels: objects no link owns, and links missing parts. */
+/**
+ * Compares the store with the hosts' labels: objects no link owns, objects a link's record does not list, and links
+ * missing parts.
+ */
 export async function reconcile(
   clusters: ClusterDirectory,
   links: LinkRepository,
   options: ReadOptions & { fix: boolean; logger?: EngineLogger; busy?: (linkId: string) => boolean },
 ): Promise<ReconcileResult> {
   const all = links.all();
-  const ids = new Set(all.map((l) => l.id));
-  const result: Required<ReconcileResult> = { orphans: [], broken: [], removed: 0, unreachable: [] };
+  const recorded = new Map(all.map((l) => [l.id, new Set(l.resources.map((r) => r.id))]));
+  const result: Required<ReconcileResult> = { orphans: [], broken: [], unlisted: [], removed: 0, unreachable: [] };
   const present = new Map<string, Set<string>>();
   for (const entry of await labelled(clusters, options)) {
     if (entry.error !== undefined || !entry.objects) {
@@ -91,7 +94,9 @@ export async function reconcile(
     present.set(entry.cluster, new Set(entry.objects.map((o) => o.id)));
     for (const { labels, ...object } of entry.objects) {
       const linkId = linkIdOf(labels) ?? "";
-      if (!ids.has(linkId)) result.orphans.push({ cluster: entry.cluster, ...object, linkId });
+      const ofLink = recorded.get(linkId);
+      if (!ofLink) result.orphans.push({ cluster: entry.cluster, ...object, linkId });
+      else if (!ofLink.has(object.id)) result.unlisted.push({ cluster: entry.cluster, ...object, linkId });
     }
   }
   result.broken = brokenLinks(all, present);

@@ -155,6 +155,11 @@ export interface LinkView {
 export interface ReconcileResult {
   orphans: { cluster: string; kind: "container" | "network"; id: string; name: string; linkId: string }[];
   broken: { linkId: string; missing: string[] }[];
+  /**
+   * Objects labelled for a stored link that its record does not list, as a crash during its repair or teardown can
+   * leave; never removed by `--fix` (the link may be being mended), always by the link's teardown.
+   */
+  unlisted?: { cluster: string; kind: "container" | "network"; id: string; name: string; linkId: string }[];
   removed: number;
   /** Clusters that could not be searched. */
   unreachable?: { cluster: string; error: string }[];

@@ -169,11 +169,12 @@ export function describeProtection(link: Pick<LinkRecord, "protection">): string
 export function reconcileLines(result: ReconcileResult, fixed: boolean, commandPrefix: string): string[] {
   const { orphans, broken, removed } = result;
   const unreachable = result.unreachable ?? [];
+  const unlisted = result.unlisted ?? [];
   const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`;
   const head =
-    orphans.length + broken.length + unreachable.length === 0
+    orphans.length + broken.length + unlisted.length + unreachable.length === 0
       ? "The store and the hosts agree: no orphans, no link missing parts."
-      : `${plural(orphans.length, "orphan")} (made by the bot, owned by no link), ${plural(broken.length, "link")} missing parts.`;
+      : `${plural(orphans.length, "orphan")} (made by the bot, owned by no link), ${plural(broken.length, "link")} missing parts${unlisted.length ? `, ${plural(unlisted.length, "object")} outside its link's record` : ""}.`;
   const next = fixed
     ? [
         `Removed ${plural(removed, "orphan")}${removed < orphans.length ? `; ${orphans.length - removed} could not be removed` : ""}.`,
@@ -185,6 +186,10 @@ export function reconcileLines(result: ReconcileResult, fixed: boolean, commandP
     head,
     ...orphans.map((o) => `  orphan ${o.kind} ${o.name} on ${o.cluster} (link ${o.linkId || "?"})`),
     ...broken.map((b) => `  link ${b.linkId} is missing ${b.missing.join(", ")}`),
+    ...unlisted.map(
+      (u) =>
+        `  ${u.kind} ${u.name} on ${u.cluster} carries link ${u.linkId}'s label but is not in its record; \`${commandPrefix}teardown ${u.linkId}\` removes it with the link`,
+    ),
     ...unreachable.map((u) => `  could not search ${u.cluster}: ${u.error}`),
     ...next,
   ];

@@ -64,6 +64,32 @@ describe("reconcile", () => {
     ]);
   });
 
+  it("names an object labelled for a stored link but missing from its record, leaves it with --fix, and teardown removes it", async () => {
+    const lab = memoryEngine();
+    const services = testServices({ engine: lab.engine, clusters: lab.clusters });
+    const made = await lab.engine.link(
+      "app",
+      "clustera",
+      "clusterb",
+      {},
+      { actor: { kind: "local", user: "t" } },
+    );
+    // As a crash during a repair leaves it: a part made, the record not yet saved.
+    const stray = made.link.resources.find((r) => r.role === "target");
+    if (!stray) throw new Error("no target ambassador");
+    await lab.links.save({ ...made.link, resources: made.link.resources.filter((r) => r !== stray) });
+    const outcome = await executeCommand("reconcile --fix", localInvocation("operator"), services);
+    if (!outcome.ok) throw new Error(outcome.failure.message);
+    expect(renderText(outcome.result).split("\n")).toEqual([
+      "0 orphans (made by the bot, owned by no link), 0 links missing parts, 1 object outside its link's record.",
+      `  container ${stray.name} on clusterb carries link ${made.link.id}'s label but is not in its record; \`teardown ${made.link.id}\` removes it with the link`,
+      "Removed 0 orphans.",
+    ]);
+    expect((await lab.b.listContainers(["io.ambassador.link"])).map((c) => c.Id)).toContain(stray.id);
+    await lab.engine.teardown(made.link.id, { actor: { kind: "local", user: "t" } });
+    expect(await lab.b.listContainers(["io.ambassador.link"])).toEqual([]);
+  });
+
   it("is for admins only in Slack, from a channel every cluster allows", async () => {
     const { services, a, clusters } = await orphanedLab();
     clusters.setChannels("clusterb", ["CALLOWED"]);
