@@ -12,19 +12,21 @@ const slack = (user: string, channel: string): Invocation => ({
   trusted: false,
 });
 
-/** A link whose record was lost, as when the bot dies before saving it: its parts are orphans. */
-async function orphanedLab() {
+const local = { actor: { kind: "local", user: "t" } } as const;
+
+/** Two in-memory hosts with `app` on clustera linked to clusterb. */
+async function linkedLab() {
   const lab = memoryEngine();
   const services = testServices({ engine: lab.engine, clusters: lab.clusters });
-  const made = await lab.engine.link(
-    "app",
-    "clustera",
-    "clusterb",
-    {},
-    { actor: { kind: "local", user: "t" } },
-  );
-  await lab.links.remove(made.link.id);
-  return { ...lab, services, linkId: made.link.id };
+  const made = await lab.engine.link("app", "clustera", "clusterb", {}, local);
+  return { ...lab, services, made };
+}
+
+/** A link whose record was lost, as when the bot dies before saving it: its parts are orphans. */
+async function orphanedLab() {
+  const lab = await linkedLab();
+  await lab.links.remove(lab.made.link.id);
+  return { ...lab, linkId: lab.made.link.id };
 }
 
 describe("reconcile", () => {
@@ -65,15 +67,7 @@ describe("reconcile", () => {
   });
 
   it("names an object labelled for a stored link but missing from its record, leaves it with --fix, and teardown removes it", async () => {
-    const lab = memoryEngine();
-    const services = testServices({ engine: lab.engine, clusters: lab.clusters });
-    const made = await lab.engine.link(
-      "app",
-      "clustera",
-      "clusterb",
-      {},
-      { actor: { kind: "local", user: "t" } },
-    );
+    const { services, made, ...lab } = await linkedLab();
     // As a crash during a repair leaves it: a part made, the record not yet saved.
     const stray = made.link.resources.find((r) => r.role === "target");
     if (!stray) throw new Error("no target ambassador");
@@ -86,7 +80,7 @@ describe("reconcile", () => {
       "Removed 0 orphans.",
     ]);
     expect((await lab.b.listContainers(["io.ambassador.link"])).map((c) => c.Id)).toContain(stray.id);
-    await lab.engine.teardown(made.link.id, { actor: { kind: "local", user: "t" } });
+    await lab.engine.teardown(made.link.id, local);
     expect(await lab.b.listContainers(["io.ambassador.link"])).toEqual([]);
   });
 
