@@ -68,11 +68,16 @@ export async function runHere(args: readonly string[], io: MainIo): Promise<numb
   }
   let socket: BotSocketServer | undefined;
   let serving = false;
+  let removeSignals: (() => void) | undefined;
+  const exit = io.exit ?? ((code: number) => process.exit(code));
   try {
     if (args[0] === "clusters" && services.runClustersCommand)
       return printClustersResult(await services.runClustersCommand(args.slice(1), { ready }), io);
     if (args.length > 0) return await runOnce(args, services, io);
     if (config.slack.mode === "terminal") {
+      // A signal closes the prompt as `exit` does: the command it runs and those handed over finish first.
+      const stopping = new AbortController();
+      removeSignals = onStopSignals(logger, exit, () => stopping.abort());
       socket = await listenForOtherProcesses(services, logger);
       const { runRepl } = await import("./terminal/repl.js");
       await runRepl(services, {
@@ -80,10 +85,11 @@ export async function runHere(args: readonly string[], io: MainIo): Promise<numb
         output: io.stdout,
         errors: io.stderr,
         runClustersCommand: services.runClustersCommand,
+        signal: stopping.signal,
       });
       return 0;
     }
-    await serveSlack(services, logger, io.exit ?? ((code) => process.exit(code)));
+    await serveSlack(services, logger, exit);
     serving = true;
     return await new Promise<number>(() => {});
   } finally {
@@ -91,8 +97,35 @@ export async function runHere(args: readonly string[], io: MainIo): Promise<numb
     if (!serving) {
       await socket?.close();
       await services.close?.();
+      removeSignals?.();
     }
   }
+}
+
+/**
+ * The first SIGTERM or SIGINT calls `stop`, which lets running commands finish; a second one leaves at once, for
+ * someone who will not wait (what it cuts short, `reconcile --fix` finds). Returns a function that removes them.
+ */
+function onStopSignals(logger: Logger, exit: (code: number) => void, stop: (signal: string) => void): () => void {
+  let stopping = false;
+  const handle = (signal: string) => {
+    if (stopping) {
+      logger.warn({ signal }, "second signal while stopping: leaving now, running commands cut short");
+      exit(1);
+      return;
+    }
+    stopping = true;
+    logger.info({ signal }, "stopping");
+    stop(signal);
+  };
+  const onTerm = () => handle("SIGTERM");
+  const onInt = () => handle("SIGINT");
+  process.on("SIGTERM", onTerm);
+  process.on("SIGINT", onInt);
+  return () => {
+    process.removeListener("SIGTERM", onTerm);
+    process.removeListener("SIGINT", onInt);
+  };
 }
 
 /**
@@ -219,8 +252,7 @@ async function serveSlack(
   const { logReconcileSummary } = await import("./monitor/start-monitor.js");
   // Only logged: a slow or dead host must not hold up the start.
   void logReconcileSummary(services.engine, logger);
-  const stop = async (signal: string) => {
-    logger.info({ signal }, "stopping");
+  const stop = async () => {
     try {
       // Commands running for Slack and for the terminal both finish before the store closes, even if one side fails.
       const stopped = await Promise.allSettled([bot.shutdown(), socket?.close()]);
@@ -228,12 +260,12 @@ async function serveSlack(
       for (const side of failed) logger.error({ err: side.reason }, "shutdown failed");
       await services.close?.();
       removeCrashHandlers();
+      removeSignals();
       exit(failed.length ? 1 : 0);
     } catch (error) {
       logger.error({ err: error }, "shutdown failed");
       exit(1);
     }
   };
-  process.once("SIGTERM", () => void stop("SIGTERM"));
-  process.once("SIGINT", () => void stop("SIGINT"));
+  const removeSignals = onStopSignals(logger, exit, () => void stop());
 }

@@ -16,6 +16,8 @@ export interface ReplOptions {
   prompt?: string;
   /** Takes `clusters add|list|remove|test …` at the prompt; without it, `clusters` only lists them. */
   runClustersCommand?: ClustersCommandRunner;
+  /** Once aborted, the prompt closes as `exit` closes it, after the command it runs. */
+  signal?: AbortSignal;
 }
 
 const exitWords = new Set(["exit", "quit", "\\q"]);
@@ -44,6 +46,11 @@ export async function runRepl(services: Services, options: ReplOptions): Promise
     terminal: interactive,
     prompt: options.prompt ?? "ambassador> ",
   });
+  // Ctrl-C at an interactive prompt, and a signal to the process, leave as `exit` does.
+  const leave = () => rl.close();
+  rl.on("SIGINT", leave);
+  options.signal?.addEventListener("abort", leave, { once: true });
+  if (options.signal?.aborted) leave();
   output.write('Ambassador: type a command ("help" lists them, "exit" leaves).\n');
   if (services.clusters.list().length === 0) output.write(noClustersHint);
   rl.prompt();
@@ -51,8 +58,10 @@ export async function runRepl(services: Services, options: ReplOptions): Promise
     const line = raw.trim();
     if (exitWords.has(line.toLowerCase())) break;
     if (line !== "") await handleLine(line, services, context);
+    if (options.signal?.aborted) break;
     rl.prompt();
   }
+  options.signal?.removeEventListener("abort", leave);
   rl.close();
 }
 

@@ -6,10 +6,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startSilentPort } from "../../../bench/bench-store.js";
 import { main } from "../../../src/main.js";
 import { ambassador } from "../../support/bot-process.js";
 import { CapturedOutput } from "../../support/fakes.js";
+import { handSlowCommandAndStop } from "../../support/handed-during-stop.js";
 
 let dir: string;
 beforeEach(async () => {
@@ -31,7 +31,6 @@ describe("commands from the terminal while the Slack bot runs", () => {
       });
     });
     await new Promise<void>((resolve) => slack.listen(0, "127.0.0.1", () => resolve()));
-    const silent = await startSilentPort();
     const store = join(dir, "data", "ambassador.json");
     const env = {
       PATH: process.env.PATH,
@@ -66,23 +65,11 @@ describe("commands from the terminal while the Slack bot runs", () => {
       expect(listed).toMatchObject({ code: 0, stderr: "Reading the links…\n" });
       expect(listed.stdout).toContain("No links");
 
-      // A host that never answers holds `clusters add` for its 5 s deadline: SIGTERM comes meanwhile.
-      const adding = ambassador(
-        ["clusters", "add", "silent", "--host", `tcp://127.0.0.1:${silent.port}`],
-        dir,
-        env,
-      );
-      await new Promise((resolve) => setTimeout(resolve, 2_500));
-      process.emit("SIGTERM");
-      const added = await adding;
-      expect(added.stderr).not.toMatch(/stopped before it answered|closed the connection/);
-      expect(added).toMatchObject({ code: 1, stdout: "" });
-      expect(added.stderr).toMatch(/^error: tcp:\/\/127\.0\.0\.1:\d+ did not /);
+      await handSlowCommandAndStop(dir, env);
       expect(await exited).toBe(0);
       expect(events).toEqual(["exit 0"]);
       await expect(stat(`${store}.sock`)).rejects.toThrow("ENOENT");
     } finally {
-      await silent.close();
       await new Promise<void>((resolve) => slack.close(() => resolve()));
       slack.closeAllConnections();
     }
