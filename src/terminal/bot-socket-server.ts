@@ -152,6 +152,9 @@ export async function listenForCommands(
       }
     })().then((exitCode) => {
       if (socket.writable) socket.end(`${JSON.stringify({ exitCode })}\n`);
+      // Answered: the caller has a few seconds to read the rest and close, then the slot is free for the next.
+      socket.pause();
+      setTimeout(() => socket.destroy(), flushGraceMs).unref();
     });
   });
   server.maxConnections = maxConnections;

@@ -253,7 +253,8 @@ describe("the bot's socket for commands from the terminal", () => {
         { length: 64 },
         () =>
           new Promise<ReturnType<typeof connect>>((resolve) => {
-            const socket = connect(server.path, () => resolve(socket));
+            // Half-open allowed, as `nc -U` does: the caller never closes its side.
+            const socket = connect({ path: server.path, allowHalfOpen: true }, () => resolve(socket));
           }),
       ),
     );
@@ -265,6 +266,35 @@ describe("the bot's socket for commands from the terminal", () => {
       .poll(() => send({ argv: ["list"], cwd: "/" }).catch(() => undefined))
       .toMatchObject({ code: 0 });
   });
+
+  it("frees the slot of a caller that keeps its connection open after the answer, within seconds", async () => {
+    const held = await Promise.all(
+      Array.from(
+        { length: 64 },
+        () =>
+          new Promise<ReturnType<typeof connect>>((resolve) => {
+            // Half-open allowed, as `nc -U` does: the caller never closes its side.
+            const socket = connect({ path: server.path, allowHalfOpen: true }, () =>
+              socket.write(`${JSON.stringify({ argv: ["list"], cwd: "/" })}\n`),
+            );
+            let answer = "";
+            socket.on("data", (chunk) => {
+              answer += String(chunk);
+              if (answer.includes('"exitCode":0')) resolve(socket);
+            });
+          }),
+      ),
+    );
+    await expect(send({ argv: ["list"], cwd: "/" })).rejects.toThrow(/busy, or stopping/);
+    await expect
+      .poll(() => send({ argv: ["list"], cwd: "/" }).catch(() => undefined), {
+        timeout: 10_000,
+        interval: 250,
+      })
+      .toMatchObject({ code: 0 });
+    expect(held.every((socket) => socket.destroyed || socket.readableEnded)).toBe(true);
+    for (const socket of held) socket.destroy();
+  }, 20_000);
 
   it("answers undefined when nobody listens, so the command runs where it was typed", async () => {
     await server.close();
