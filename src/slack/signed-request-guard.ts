@@ -62,6 +62,14 @@ function isObjectBody(contentType: string | undefined, text: string): boolean {
 }
 
 // The connection is closed with every refusal: the rest of an unread body must not be taken for a request.
+function pathOf(target: string | undefined): string | undefined {
+  try {
+    return new URL(target ?? "/", "http://localhost").pathname;
+  } catch {
+    return undefined;
+  }
+}
+
 function refuse(res: ServerResponse, status: number): void {
   if (!res.headersSent) res.writeHead(status, { connection: "close" });
   res.end();
@@ -77,7 +85,9 @@ export function guardSignedRequests(receiver: HTTPReceiver, options: SignedReque
   const { signingSecret, eventsPath, log } = options;
   const boltListener = receiver.requestListener;
   receiver.requestListener = (req, res) => {
-    const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    const path = pathOf(req.url);
+    // A target no URL parser takes (`//a:99999`) is the client's mistake: 400, not Bolt's 500 and an error log.
+    if (path === undefined) return refuse(res, 400);
     if (path !== eventsPath || req.method !== "POST") return boltListener(req, res);
     options.waiting?.(res);
     // Read only when a refusal is logged: a peer address costs a system call per request.

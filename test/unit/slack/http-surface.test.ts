@@ -130,4 +130,15 @@ describe("the bot's HTTP surface, probed as an attacker would", () => {
     expect(await harness.health()).toBe(200);
     expect((await harness.slash("help")).status).toBe(200);
   });
+
+  it("answers 400 to a request target no URL parser takes, logs no error, and stays up", async () => {
+    for (const target of ["//a:99999", "//["]) {
+      const client = await open();
+      await client.write(`GET ${target} HTTP/1.1\r\nHost: x\r\n\r\n`);
+      expect(await eventually(() => client.status() !== undefined, 2_000)).toBe(true);
+      expect({ target, status: client.status() }).toEqual({ target, status: 400 });
+    }
+    expect(harness.log.text).not.toMatch(/"level":50/);
+    expect(await harness.health()).toBe(200);
+  });
 });
