@@ -147,10 +147,9 @@ function parseArguments(command: CommandSpec, tokens: string[]): ParseResult {
   const expected = command.positionals;
   if (positionals.length > expected.length) {
     const extra = positionals.slice(expected.length);
-    return fail(
-      `Unexpected ${extra.length === 1 ? "argument" : "arguments"} ${extra.map(quoteValue).join(" ")}.`,
-      command,
-    );
+    const shown = extra.slice(0, 3).map(quoteValue).join(" ");
+    const more = extra.length > 3 ? ` and ${extra.length - 3} more` : "";
+    return fail(`Unexpected ${extra.length === 1 ? "argument" : "arguments"} ${shown}${more}.`, command);
   }
   for (const [index, positional] of expected.entries()) {
     const value = positionals[index];

@@ -13,7 +13,22 @@ export function localActor(): Actor {
   return { kind: "local", user };
 }
 
-/** A complete audit entry, stamped now. */
+/** The longest action, target and detail an entry keeps: whoever may type a command cannot fill the log with one. */
+export const auditFieldLimits = { action: 100, target: 300, detail: 1_000 } as const;
+
+function clip(text: string | undefined, limit: number): string | undefined {
+  return text !== undefined && text.length > limit ? `${text.slice(0, limit - 1)}…` : text;
+}
+
+/** A complete audit entry, stamped now, its free-text fields cut to their limits. */
 export function auditEntry(entry: Omit<AuditEntry, "at">, at = new Date()): AuditEntry {
-  return { at: at.toISOString(), ...entry };
+  const clipped = {
+    ...entry,
+    action: clip(entry.action, auditFieldLimits.action) as string,
+    target: clip(entry.target, auditFieldLimits.target),
+    detail: clip(entry.detail, auditFieldLimits.detail),
+  };
+  if (clipped.target === undefined) delete clipped.target;
+  if (clipped.detail === undefined) delete clipped.detail;
+  return { at: at.toISOString(), ...clipped };
 }

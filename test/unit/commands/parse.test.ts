@@ -90,6 +90,7 @@ describe("parseCommand", () => {
       /^link <container> <source-cluster> <target-cluster>/,
     ],
     ["link app clustera clusterb extra", /Unexpected argument `extra`\./, /^link /],
+    [`help list ${"x ".repeat(5_000)}`, /^Unexpected arguments `x` `x` `x` and 4997 more\.$/m, /^help /],
     ["link app clustera clusterb --alais x", /Unknown option `--alais`.*Did you mean `--alias`\?/, /^link /],
     ["link app clustera clusterb -p 5000", /Unknown option `-p`/, /^link /],
     [

@@ -89,6 +89,26 @@ describe("the audit log file", () => {
     expect(kept.length).toBeLessThan(40);
   });
 
+  it("keeps one line short however long the command was, so no one can flush the log out with a few", async () => {
+    await mkdir(join(dir, "data"), { mode: 0o700 });
+    const audit = new FileAuditLog(auditPath);
+    const huge = "x ".repeat(25_000);
+    void audit.record({
+      actor,
+      action: huge,
+      target: huge,
+      outcome: "refused",
+      detail: `invalid command: ${huge}`,
+    });
+    await audit.flush();
+    const [entry] = await lines(auditPath);
+    expect((await stat(auditPath)).size).toBeLessThan(2_000);
+    expect(entry?.action).toMatch(/^x x .*…$/);
+    expect(entry?.target?.length).toBe(300);
+    expect(entry?.detail).toMatch(/^invalid command: x x .*…$/);
+    expect(entry?.detail?.length).toBe(1_000);
+  });
+
   it("closes a line a crash left torn before appending", async () => {
     await mkdir(join(dir, "data"), { mode: 0o700 });
     await writeFile(auditPath, '{"at":"2026-01-01T00:00:00.000Z","actor":', { mode: 0o600 });
