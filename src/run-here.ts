@@ -106,7 +106,11 @@ export async function runHere(args: readonly string[], io: MainIo): Promise<numb
  * The first SIGTERM or SIGINT calls `stop`, which lets running commands finish; a second one leaves at once, for
  * someone who will not wait (what it cuts short, `reconcile --fix` finds). Returns a function that removes them.
  */
-function onStopSignals(logger: Logger, exit: (code: number) => void, stop: (signal: string) => void): () => void {
+function onStopSignals(
+  logger: Logger,
+  exit: (code: number) => void,
+  stop: (signal: string) => void,
+): () => void {
   let stopping = false;
   const handle = (signal: string) => {
     if (stopping) {

@@ -82,7 +82,10 @@ export async function teardownLink(core: EngineCore, link: LinkRecord): Promise<
   return {
     linkId: link.id,
     removed,
-    left: [...left.map((l) => ({ cluster: l.cluster, kind: l.kind, name: l.name, error: l.error })), ...abandoned],
+    left: [
+      ...left.map((l) => ({ cluster: l.cluster, kind: l.kind, name: l.name, error: l.error })),
+      ...abandoned,
+    ],
     status: left.length ? "partial" : "removed",
   };
 }
@@ -115,10 +118,12 @@ export async function teardownTarget(
   }
   const registered = isRegistered(core, cluster);
   const extra = registered
-    ? await labelledResources(core.clusters.host(cluster), link.id, link.resources).catch((error: unknown) => {
-        if (!isUnreachable(error)) throw error;
-        return [];
-      })
+    ? await labelledResources(core.clusters.host(cluster), link.id, link.resources).catch(
+        (error: unknown) => {
+          if (!isUnreachable(error)) throw error;
+          return [];
+        },
+      )
     : [];
   const hostOf = (c: string) => core.clusters.host(c);
   const onTarget = [
@@ -176,7 +181,10 @@ export async function teardownTarget(
       .reverse()
       .filter((r) => r.role !== "source")
       .map((r) => ({ cluster: r.cluster, kind: r.kind, name: r.name })),
-    left: [...left.map((l) => ({ cluster: l.cluster, kind: l.kind, name: l.name, error: l.error })), ...abandoned],
+    left: [
+      ...left.map((l) => ({ cluster: l.cluster, kind: l.kind, name: l.name, error: l.error })),
+      ...abandoned,
+    ],
     status: left.length ? "partial" : "removed",
   };
 }

@@ -84,7 +84,13 @@ export async function reconcile(
 ): Promise<ReconcileResult> {
   const all = links.all();
   const recorded = new Map(all.map((l) => [l.id, new Set(l.resources.map((r) => r.id))]));
-  const result: Required<ReconcileResult> = { orphans: [], broken: [], unlisted: [], removed: 0, unreachable: [] };
+  const result: Required<ReconcileResult> = {
+    orphans: [],
+    broken: [],
+    unlisted: [],
+    removed: 0,
+    unreachable: [],
+  };
   const present = new Map<string, Set<string>>();
   for (const entry of await labelled(clusters, options)) {
     if (entry.error !== undefined || !entry.objects) {
