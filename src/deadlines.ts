@@ -34,3 +34,22 @@ export const defaultDeadlines: Deadlines = {
   handshake: 2_000,
   ready: 8_000,
 };
+
+/** Whether `work` settled within `ms`; it is not waited for past that. */
+export async function finishedWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([
+      work.then(
+        () => true as const,
+        () => true as const,
+      ),
+      late,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

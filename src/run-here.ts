@@ -9,6 +9,7 @@ import { describeError, isUserError } from "./errors.js";
 import { handToRunningBot } from "./hand-off.js";
 import { createLogger, type Logger } from "./logger.js";
 import type { LinkMonitor } from "./monitor/link-monitor.js";
+import { httpLimits } from "./slack/http-limits.js";
 import type { SlackBot, SlackBotOptions } from "./slack/slack-bot.js";
 import type { PreparedCluster } from "./store/cluster-registration.js";
 import { botSocketPath } from "./terminal/bot-socket.js";
@@ -259,7 +260,7 @@ async function serveSlack(
   const stop = async () => {
     try {
       // Commands running for Slack and for the terminal both finish before the store closes, even if one side fails.
-      const stopped = await Promise.allSettled([bot.shutdown(), socket?.close()]);
+      const stopped = await Promise.allSettled([bot.shutdown(), socket?.close(httpLimits.shutdownWorkMs)]);
       const failed = stopped.filter((side): side is PromiseRejectedResult => side.status === "rejected");
       for (const side of failed) logger.error({ err: side.reason }, "shutdown failed");
       await services.close?.();

@@ -12,6 +12,13 @@ export const httpLimits = {
   keepAliveTimeoutMs: 5_000,
   /** Open connections at most; past it the oldest one with no request being answered is closed. */
   maxConnections: 128,
+  /**
+   * On shutdown, how long running commands get to finish before the bot stops without them, so it still leaves
+   * within `docker stop`'s 10 s: a link to a host that stopped answering waits out its calls' deadlines. What such
+   * a command leaves half-made carries the link's labels; the next start's reconcile names it and `reconcile --fix`
+   * removes it.
+   */
+  shutdownWorkMs: 4_000,
   /** On shutdown, how long connections with no request being answered may linger before they are closed. */
   shutdownGraceMs: 2_000,
   /** On shutdown, when every connection is closed, answered or not. */

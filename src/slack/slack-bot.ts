@@ -5,6 +5,7 @@ import type { Invocation } from "../commands/command.js";
 import { changesLinks } from "../commands/command-table.js";
 import { type Outcome, prepareCommand } from "../commands/execute.js";
 import type { Services } from "../commands/services.js";
+import { finishedWithin } from "../deadlines.js";
 import { errorReference } from "../errors.js";
 import type { PageRequest } from "../render/pages.js";
 import {
@@ -317,7 +318,12 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
       stopping ??= (async () => {
         state.draining = true;
         log.info({ running: tracker.running }, "shutting down: waiting for running commands");
-        await tracker.idle();
+        if (!(await finishedWithin(tracker.idle(), httpLimits.shutdownWorkMs))) {
+          log.warn(
+            { running: tracker.running, waitedMs: httpLimits.shutdownWorkMs },
+            "stopping with commands still running: what they leave half-made carries labels; reconcile --fix removes it",
+          );
+        }
         await options.beforeStop?.();
         await connections?.stop(stopServer, httpLimits.shutdownGraceMs, httpLimits.shutdownHardMs);
         log.info("Slack bot stopped");

@@ -3,6 +3,7 @@ import { lstat, rm } from "node:fs/promises";
 import { createServer, type Socket } from "node:net";
 import { isAbsolute } from "node:path";
 import { z } from "zod";
+import { finishedWithin } from "../deadlines.js";
 import { describeError, errorReference, isUserError, UserError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { type AnswerLine, aliveEveryMs, readLine, socketPathFits } from "./bot-socket.js";
@@ -38,8 +39,11 @@ export interface HandedCommands {
 /** The running bot's socket for commands from the one-shot CLI; close it when the bot stops. */
 export interface BotSocketServer {
   path: string;
-  /** Stops taking commands, lets the ones running finish and answer, then closes every connection. */
-  close(): Promise<void>;
+  /**
+   * Stops taking commands, lets the ones running finish and answer (for at most `waitMs`, when given), then closes
+   * every connection.
+   */
+  close(waitMs?: number): Promise<void>;
 }
 
 /** The request on `socket`, or why it is refused; the whole of it must come within the request deadline. */
@@ -173,12 +177,20 @@ export async function listenForCommands(
   server.on("error", (error) => logger.warn({ err: error }, "bot socket error"));
   return {
     path,
-    async close() {
+    async close(waitMs) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await rm(path, { force: true });
       // Who is still sending a request gets nothing; an answer already on its way is let through.
       for (const socket of open) if (!running.has(socket) && !socket.writableEnded) socket.destroy();
-      await Promise.allSettled([...running.values()]);
+      const finished = Promise.allSettled([...running.values()]);
+      if (waitMs === undefined) await finished;
+      else if (!(await finishedWithin(finished, waitMs))) {
+        logger.warn(
+          { running: running.size, waitedMs: waitMs },
+          "stopping with handed commands still running",
+        );
+        for (const socket of running.keys()) socket.destroy();
+      }
       // Every answer is ending now: its caller has a few seconds to read what is still buffered.
       let grace: NodeJS.Timeout | undefined;
       await Promise.race([

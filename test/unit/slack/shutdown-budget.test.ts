@@ -1,0 +1,27 @@
+import { describe, expect, it } from "vitest";
+import { httpLimits } from "../../../src/slack/http-limits.js";
+import { memoryEngine } from "../../support/memory-engine.js";
+import { startSlackHarness } from "../../support/slack-harness.js";
+
+describe("the Slack bot stopping while a command waits on a host that stopped answering", () => {
+  it("stops within its budget for running commands, and says in its log that it left one running", async () => {
+    const lab = memoryEngine();
+    const harness = await startSlackHarness({ lab });
+    try {
+      lab.a.hang();
+      expect((await harness.slash("link app clustera clusterb", { user: "UADMIN" })).status).toBe(200);
+      await expect.poll(() => lab.a.calls.length).toBeGreaterThan(0);
+      const started = performance.now();
+      await harness.bot.shutdown();
+      const took = performance.now() - started;
+      expect(took).toBeGreaterThanOrEqual(httpLimits.shutdownWorkMs - 50);
+      expect(took).toBeLessThan(httpLimits.shutdownWorkMs + 2_000);
+      expect(harness.log.text).toMatch(
+        /"running":1,"waitedMs":4000,"msg":"stopping with commands still running/,
+      );
+    } finally {
+      lab.a.up();
+      await harness.close();
+    }
+  }, 30_000);
+});
