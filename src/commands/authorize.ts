@@ -2,6 +2,7 @@ import type { ClusterDirectory } from "../docker/clusters.js";
 import type { Actor } from "../domain/actor.js";
 import type { ClusterSummary } from "../domain/cluster.js";
 import { linkClusters } from "../domain/link.js";
+import type { LinkFilter } from "../engine/types.js";
 import { UserError } from "../errors.js";
 import type { CommandSpec, Invocation } from "./command.js";
 import type { Services } from "./services.js";
@@ -47,6 +48,12 @@ export function visibleClusters(
   return { visible, hidden };
 }
 
+/** The links this invocation may see, as the engine filters them: none on a cluster it may not see. */
+export function visibleLinks(invocation: Invocation, clusters: ClusterDirectory): LinkFilter | undefined {
+  const { hidden } = visibleClusters(invocation, clusters);
+  return hidden.length ? { notOn: hidden } : undefined;
+}
+
 /** Refuses when this channel is not allowed for every one of the clusters (a cluster with no channels allows all). */
 export function assertChannelAllowed(
   clusterNames: readonly string[],
@@ -72,7 +79,7 @@ export function findAuthorised(
   invocation: Invocation,
   ref: string,
 ) {
-  const link = services.engine.find(ref);
+  const link = services.engine.find(ref, visibleLinks(invocation, services.clusters));
   assertChannelAllowed(linkClusters(link), invocation, services.clusters);
   return link;
 }
