@@ -1,6 +1,6 @@
 import type { ClusterDirectory } from "../docker/clusters.js";
 import type { Actor } from "../domain/actor.js";
-import type { ClusterSummary } from "../domain/cluster.js";
+import { type ClusterSummary, unknownClusterError } from "../domain/cluster.js";
 import { linkClusters } from "../domain/link.js";
 import type { LinkFilter } from "../engine/types.js";
 import { UserError } from "../errors.js";
@@ -52,6 +52,18 @@ export function visibleClusters(
 export function visibleLinks(invocation: Invocation, clusters: ClusterDirectory): LinkFilter | undefined {
   const { hidden } = visibleClusters(invocation, clusters);
   return hidden.length ? { notOn: hidden } : undefined;
+}
+
+/** Refuses a cluster name nobody registered, naming only the clusters this invocation may see. */
+export function assertClustersKnown(
+  clusterNames: readonly string[],
+  invocation: Invocation,
+  clusters: ClusterDirectory,
+): void {
+  const { visible, hidden } = visibleClusters(invocation, clusters);
+  const shown = visible.map((summary) => summary.name);
+  const unknown = clusterNames.find((name) => !shown.includes(name) && !hidden.includes(name));
+  if (unknown !== undefined) throw unknownClusterError(unknown, shown, shown.length + hidden.length);
 }
 
 /** Refuses when this channel is not allowed for every one of the clusters (a cluster with no channels allows all). */

@@ -181,6 +181,26 @@ describe("a cluster bound to channels shows its data only in those channels", ()
     expect(text).toContain("clusterb: tcp://10.0.0.13:2376 (TLS), advertise 10.0.0.13");
   });
 
+  it("names, for a cluster nobody registered, only the clusters this channel may see", async () => {
+    const { services } = await boundLab();
+    const admin: Invocation = { ...member("COTHER"), actor: { kind: "slack", team: "T1", user: "UADMIN" } };
+    for (const [line, invocation, named] of [
+      ["ports web --cluster nope", member("COTHER"), "registered and open here: clustera"],
+      ["link app clustera nope", admin, "registered and open here: clustera"],
+      ["ports web --cluster nope", member("CALLOWED"), "registered: clustera, clusterb"],
+      ["ports web --cluster nope", localInvocation("operator"), "registered: clustera, clusterb"],
+    ] as const) {
+      const outcome = await executeCommand(line, invocation, services);
+      expect(outcome, `${line} from ${invocation.channel}`).toEqual({
+        ok: false,
+        failure: { message: `no cluster named "nope"; ${named}`, refused: false },
+      });
+    }
+    expect(
+      inSlack(await executeCommand("ports web --cluster nope", member("COTHER"), services)).text,
+    ).not.toContain("clusterb");
+  });
+
   it("audits each read once, refused or not", async () => {
     const { services } = await boundLab();
     const before = services.audit.recorded.length;
