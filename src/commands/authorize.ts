@@ -1,7 +1,8 @@
 import type { ClusterDirectory } from "../docker/clusters.js";
 import type { Actor } from "../domain/actor.js";
-import type { ClusterSummary } from "../domain/cluster.js";
+import { type ClusterSummary, unknownClusterError } from "../domain/cluster.js";
 import { linkClusters } from "../domain/link.js";
+import type { LinkFilter } from "../engine/types.js";
 import { UserError } from "../errors.js";
 import type { CommandSpec, Invocation } from "./command.js";
 import type { Services } from "./services.js";
@@ -47,6 +48,24 @@ export function visibleClusters(
   return { visible, hidden };
 }
 
+/** The links this invocation may see, as the engine filters them: none on a cluster it may not see. */
+export function visibleLinks(invocation: Invocation, clusters: ClusterDirectory): LinkFilter | undefined {
+  const { hidden } = visibleClusters(invocation, clusters);
+  return hidden.length ? { notOn: hidden } : undefined;
+}
+
+/** Refuses a cluster name nobody registered, naming only the clusters this invocation may see. */
+export function assertClustersKnown(
+  clusterNames: readonly string[],
+  invocation: Invocation,
+  clusters: ClusterDirectory,
+): void {
+  const { visible, hidden } = visibleClusters(invocation, clusters);
+  const shown = visible.map((summary) => summary.name);
+  const unknown = clusterNames.find((name) => !shown.includes(name) && !hidden.includes(name));
+  if (unknown !== undefined) throw unknownClusterError(unknown, shown, shown.length + hidden.length);
+}
+
 /** Refuses when this channel is not allowed for every one of the clusters (a cluster with no channels allows all). */
 export function assertChannelAllowed(
   clusterNames: readonly string[],
@@ -72,7 +91,7 @@ export function findAuthorised(
   invocation: Invocation,
   ref: string,
 ) {
-  const link = services.engine.find(ref);
+  const link = services.engine.find(ref, visibleLinks(invocation, services.clusters));
   assertChannelAllowed(linkClusters(link), invocation, services.clusters);
   return link;
 }

@@ -1,6 +1,6 @@
 import type { AuditEntry } from "../domain/audit.js";
 import { describeError, errorReference, isUserError } from "../errors.js";
-import { assertChannelAllowed, assertMayRun, refusalCodes } from "./authorize.js";
+import { assertChannelAllowed, assertClustersKnown, assertMayRun, refusalCodes } from "./authorize.js";
 import type { CommandResult, CommandSpec, Invocation } from "./command.js";
 import { parseCommand, parseWords } from "./parse.js";
 import type { Services } from "./services.js";
@@ -121,7 +121,10 @@ export async function prepareCommand(
   try {
     assertMayRun(command, invocation, services.config.admins);
     const clusterNames = command.clustersOf?.(input);
-    if (clusterNames) assertChannelAllowed(clusterNames, invocation, services.clusters);
+    if (clusterNames) {
+      assertClustersKnown(clusterNames, invocation, services.clusters);
+      assertChannelAllowed(clusterNames, invocation, services.clusters);
+    }
   } catch (error) {
     return { kind: "failed", failure: failed(error) };
   }

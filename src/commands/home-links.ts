@@ -1,4 +1,4 @@
-import type { LinkHealth, LinkRecord } from "../domain/link.js";
+import { type LinkHealth, type LinkRecord, linkClusters } from "../domain/link.js";
 import { isAdmin, visibleClusters } from "./authorize.js";
 import type { Invocation } from "./command.js";
 import type { Services } from "./services.js";
@@ -15,7 +15,7 @@ export interface HomeLinks {
 
 /**
  * The Home tab belongs to no channel, so it sees what `list` and `clusters` see from a channel no cluster is bound
- * to: the clusters open to every channel and the links between two of them, admins included. A link on a
+ * to: the clusters open to every channel and the links on those alone, admins included. A link on a
  * channel-bound cluster is shown, and acted on, only in its channels.
  */
 export function homeLinks(services: Services, invocation: Omit<Invocation, "channel">): HomeLinks {
@@ -23,9 +23,7 @@ export function homeLinks(services: Services, invocation: Omit<Invocation, "chan
   const { visible, hidden } = visibleClusters(noChannel, services.clusters);
   const hiddenSet = new Set(hidden);
   const stored = services.links?.all() ?? [];
-  const shown = stored.filter(
-    (link) => !hiddenSet.has(link.sourceCluster) && !hiddenSet.has(link.targetCluster),
-  );
+  const shown = stored.filter((link) => !linkClusters(link).some((name) => hiddenSet.has(name)));
   return {
     links: shown.map((link) => {
       const health = services.health?.(link.id) ?? link.health;

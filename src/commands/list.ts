@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { visibleClusters } from "./authorize.js";
+import { visibleLinks } from "./authorize.js";
 import { defineCommand, stagedResult } from "./command.js";
 import { linkViews } from "./link-views.js";
 
@@ -13,8 +13,7 @@ export const listCommand = defineCommand({
   mutating: false,
   progress: () => "Reading the links…",
   async run(_input, { services, invocation }) {
-    const { hidden } = visibleClusters(invocation, services.clusters);
-    const read = await linkViews(services, hidden.length ? { notOn: hidden } : undefined);
+    const read = await linkViews(services, visibleLinks(invocation, services.clusters));
     return stagedResult(read, ({ views, silent }) => ({
       kind: "list",
       links: views,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { linkClusters } from "../domain/link.js";
 import { LinkRef } from "../domain/values.js";
 import { UserError } from "../errors.js";
 import { findAuthorised } from "./authorize.js";
@@ -19,7 +20,7 @@ export const statusCommand = defineCommand({
   target: (input) => input.linkId,
   async run(input, { services, invocation }) {
     const link = findAuthorised(services, invocation, input.linkId);
-    const ends = [link.sourceCluster, link.targetCluster];
+    const ends = linkClusters(link);
     return stagedResult(await linkViews(services), ({ views, silent }) => {
       const view = views.find((candidate) => candidate.link.id === link.id);
       if (!view) throw new UserError("link-not-found", `Link ${link.id} was torn down.`);

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { type LinkRecord, linkClusters } from "../domain/link.js";
 import { UserError } from "../errors.js";
-import { assertChannelAllowed } from "./authorize.js";
+import { assertChannelAllowed, visibleLinks } from "./authorize.js";
 import { type CommandContext, type CommandResult, defineCommand } from "./command.js";
 
 type ChoiceResult = Extract<CommandResult, { kind: "teardown-choice" }>;
@@ -48,7 +48,10 @@ export const teardownCommand = defineCommand({
   target: (input) => input.link,
   async run(input, context) {
     const { services, invocation } = context;
-    const link = input.link === undefined ? await channelLink(context) : services.engine.find(input.link);
+    const link =
+      input.link === undefined
+        ? await channelLink(context)
+        : services.engine.find(input.link, visibleLinks(invocation, services.clusters));
     if ("kind" in link) return link;
     assertChannelAllowed(linkClusters(link), invocation, services.clusters);
     const result = await services.engine.teardown(

@@ -4,7 +4,7 @@ import type { DockerHost } from "./docker-host.js";
 /** The registered clusters, each reached through one DockerHost. */
 export interface ClusterDirectory {
   list(): ClusterSummary[];
-  /** The cluster's Docker host; throws UserError("unknown-cluster") naming the registered clusters. */
+  /** The cluster's Docker host; throws UserError("unknown-cluster") naming no cluster (who asks is not known). */
   host(name: string): DockerHost;
   /** Pings each named cluster (all when none named) at once, each within the deadline. */
   probe(names?: string[], timeoutMs?: number): Promise<ClusterProbe[]>;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { UserError } from "../errors.js";
 
 export const clusterNamePattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export const ClusterName = z
@@ -27,4 +28,19 @@ export interface ClusterProbe {
   version?: string;
   rttMs?: number;
   error?: string;
+}
+
+/**
+ * The refusal of a cluster name nobody registered. It names only `shown`, the clusters the person may see (none
+ * where who asks is not known); `registered` counts every cluster, so an empty store says how to add one.
+ */
+export function unknownClusterError(name: string, shown: readonly string[], registered: number): UserError {
+  const known = !registered
+    ? "none is registered yet (ambassador clusters add)"
+    : shown.length === registered
+      ? `registered: ${shown.join(", ")}`
+      : shown.length
+        ? `registered and open here: ${shown.join(", ")}`
+        : "`clusters` lists the ones you may use";
+  return new UserError("unknown-cluster", `no cluster named "${name}"; ${known}`);
 }

@@ -150,7 +150,7 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
   // A read asked after a change starts afresh rather than join one that may have started before it.
   const serialised = <T>(cluster: string, container: string, task: () => Promise<T>) =>
     mutex.run(`${cluster}/${container}`, task).finally(() => shared.renew());
-  const find = (ref: string) => findLink(deps.links.all(), ref);
+  const find = (ref: string, filter?: LinkFilter) => findLink(deps.links.all(), ref, matching(filter));
   const current = (linkId: string) => {
     const link = deps.links.get(linkId);
     if (!link) throw new UserError("link-not-found", `Link ${linkId} was already torn down.`);

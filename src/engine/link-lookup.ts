@@ -14,11 +14,20 @@ function names(link: LinkRecord, ref: string): boolean {
   );
 }
 
-/** The one link a reference names: its ID, else its container, its consumer or one of its ambassadors. */
-export function findLink(links: readonly LinkRecord[], ref: string): LinkRecord {
+/**
+ * The one link a reference names: its ID, else its container, its consumer or one of its ambassadors. A name
+ * several links share is weighed among those `shown` keeps (the ones the person may see), so the others are
+ * neither chosen nor named; a name only one link has names it, and acting on it is refused where it is not shown.
+ */
+export function findLink(
+  links: readonly LinkRecord[],
+  ref: string,
+  shown: (link: LinkRecord) => boolean = () => true,
+): LinkRecord {
   const byId = links.find((link) => link.id === ref);
   if (byId) return byId;
-  const matches = links.filter((link) => names(link, ref));
+  const named = links.filter((link) => names(link, ref));
+  const matches = named.length > 1 ? named.filter(shown) : named;
   if (matches.length === 1 && matches[0]) return matches[0];
   if (matches.length > 1) {
     throw new UserError(

@@ -190,7 +190,7 @@ export interface RepairResult {
 /** Which links `list` returns: all, those made in a channel, those on none of some clusters. */
 export interface LinkFilter {
   channel?: string;
-  /** Leaves out every link with either end on one of these clusters. */
+  /** Leaves out every link with any of its clusters (source or target) among these. */
   notOn?: readonly string[];
 }
 
@@ -209,10 +209,11 @@ export interface Engine {
   /** `ports` answered within the answer time with the clusters that answered, and the whole later. */
   stagedPorts(container: string, cluster?: string | readonly string[]): Promise<Staged<PortsResult>>;
   /**
-   * The one link a reference names: its ID, its container, its consumer or one of its ambassadors. Throws
-   * UserError("link-not-found" | "ambiguous-link") saying which links there are.
+   * The one link a reference names: its ID, its container, its consumer or one of its ambassadors; a name several
+   * links share is looked for only among those `filter` keeps. Throws UserError("link-not-found" |
+   * "ambiguous-link"), the latter naming the links the filter keeps.
    */
-  find(ref: string): LinkRecord;
+  find(ref: string, filter?: LinkFilter): LinkRecord;
   /**
    * Removes what the link `find(ref)` names made on every host, and nothing else; `partial` while a host is down.
    * With `target`, removes that target only and remakes the source ambassador without its certificate and egress.

@@ -2,6 +2,7 @@ import type { DockerEndpoint } from "../docker/docker-client.js";
 import type { TlsMaterial } from "../docker/tls-material.js";
 import type { Actor } from "../domain/actor.js";
 import type { AuditLog } from "../domain/audit.js";
+import { unknownClusterError } from "../domain/cluster.js";
 import { linkClusters } from "../domain/link.js";
 import { UserError } from "../errors.js";
 import {
@@ -41,15 +42,11 @@ export class ClusterRegistry {
     return this.store.data.clusters.find((cluster) => cluster.name === name);
   }
 
-  /** Throws UserError("unknown-cluster") naming the registered clusters. */
+  /** Throws UserError("unknown-cluster") naming no cluster: who asks, and what they may see, is not known here. */
   require(name: string): ClusterRecord {
     const record = this.get(name);
     if (record) return record;
-    const known = this.list().map((cluster) => cluster.name);
-    throw new UserError(
-      "unknown-cluster",
-      `no cluster named "${name}"; ${known.length ? `registered: ${known.join(", ")}` : "none is registered yet (ambassador clusters add)"}`,
-    );
+    throw unknownClusterError(name, [], this.store.data.clusters.length);
   }
 
   #open(record: ClusterRecord): string {

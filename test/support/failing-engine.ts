@@ -9,7 +9,7 @@ export function engineFailingOn(engine: Engine, method: Exclude<keyof Engine, "f
     stagedList: (...args) => engine.stagedList(...args),
     stagedProbe: (...args) => engine.stagedProbe(...args),
     stop: () => engine.stop(),
-    find: (ref) => engine.find(ref),
+    find: (...args) => engine.find(...args),
     teardown: (...args) => engine.teardown(...args),
     list: (...args) => engine.list(...args),
     reconcile: (...args) => engine.reconcile(...args),

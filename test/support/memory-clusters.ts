@@ -3,8 +3,7 @@ import { defaultDeadlines } from "../../src/deadlines.js";
 import { type ClusterDirectory, probeClusters } from "../../src/docker/clusters.js";
 import type { DockerHost } from "../../src/docker/docker-host.js";
 import { DockerodeHost } from "../../src/docker/dockerode-host.js";
-import type { ClusterProbe, ClusterSummary } from "../../src/domain/cluster.js";
-import { UserError } from "../../src/errors.js";
+import { type ClusterProbe, type ClusterSummary, unknownClusterError } from "../../src/domain/cluster.js";
 import { type LabInfo, labDocker } from "../lab.js";
 
 /** A cluster directory held in memory: tests register real Engines' dockerode clients under names. */
@@ -29,12 +28,7 @@ export class MemoryClusters implements ClusterDirectory {
 
   host(name: string): DockerHost {
     const entry = this.hosts.get(name);
-    if (!entry) {
-      throw new UserError(
-        "unknown-cluster",
-        `Unknown cluster "${name}"; registered: ${[...this.hosts.keys()].join(", ") || "none"}.`,
-      );
-    }
+    if (!entry) throw unknownClusterError(name, [], this.hosts.size);
     return entry.host;
   }
 

@@ -9,7 +9,7 @@ import {
   type PortBindings,
 } from "../../src/docker/docker-host.js";
 import type { DockerPing } from "../../src/docker/docker-ping.js";
-import type { ClusterProbe, ClusterSummary } from "../../src/domain/cluster.js";
+import { type ClusterProbe, type ClusterSummary, unknownClusterError } from "../../src/domain/cluster.js";
 import { UserError } from "../../src/errors.js";
 
 /** What a container of an image does once started: our ambassador's handshake, a silent one, or an app. */
@@ -1145,11 +1145,7 @@ export class MemoryClusterDirectory implements ClusterDirectory {
   #entry(name: string): { host: MemoryDockerHost; summary: ClusterSummary } {
     const entry = this.#clusters.get(name);
     if (entry) return entry;
-    const known = this.list().map((summary) => summary.name);
-    throw new UserError(
-      "unknown-cluster",
-      `no cluster named "${name}"; ${known.length ? `registered: ${known.join(", ")}` : "none is registered yet (ambassador clusters add)"}`,
-    );
+    throw unknownClusterError(name, [], this.#clusters.size);
   }
 }
 

@@ -5,6 +5,7 @@ import type { LinkHealth } from "../../../src/domain/link.js";
 import { renderSlackMessage } from "../../../src/render/slack-message.js";
 import { renderText } from "../../../src/render/text.js";
 import { testServices } from "../../support/fakes.js";
+import { MemoryDockerHost } from "../../support/memory-docker.js";
 import { memoryEngine } from "../../support/memory-engine.js";
 
 const slack = (user: string, channel = "C1"): Invocation => ({
@@ -96,6 +97,18 @@ describe("status <link-id>", () => {
       ok: false,
       failure: { message: "Missing <link-id>.", usage: "status <link-id>" },
     });
+  });
+
+  it("names every one of the link's clusters that did not answer, its second target included", async () => {
+    const lab = memoryEngine({ deadlines: { read: 500, answer: 200, recheck: 100, ping: 200 } });
+    const c = new MemoryDockerHost({ name: "clusterc", advertise: "10.0.0.14" });
+    lab.clusters.add(c);
+    const context = { actor: { kind: "slack", team: "T1", user: "UADMIN" } as const, channel: "C1" };
+    const { link } = await lab.engine.link("app", "clustera", ["clusterb", "clusterc"], {}, context);
+    c.hang();
+    const text = textOf(await executeCommand(`status ${link.id}`, slack("UBOB"), testServices({ lab })));
+    expect(text).toContain(`Link ${link.id}: app clustera -> clusterb`);
+    expect(text).toMatch(/clusterc: no answer since \d\d:\d\d UTC, still asking/);
   });
 
   it("renders as Block Kit with a warning when the link is broken", async () => {

@@ -5,6 +5,7 @@ import { renderSlackFailure, renderSlackMessage } from "../../../src/render/slac
 import { renderText } from "../../../src/render/text.js";
 import { localInvocation } from "../../../src/terminal/local-invocation.js";
 import { testServices } from "../../support/fakes.js";
+import { MemoryDockerHost } from "../../support/memory-docker.js";
 import { memoryEngine } from "../../support/memory-engine.js";
 
 /** Someone in a Slack channel; not an admin, since reads are open to everyone. */
@@ -104,6 +105,60 @@ describe("a cluster bound to channels shows its data only in those channels", ()
     });
   });
 
+  it("names `app` among the links this channel may see, never those on clusters bound elsewhere", async () => {
+    const lab = await boundLab();
+    lab.clusters.add(new MemoryDockerHost({ name: "clusterc", advertise: "10.0.0.14" }));
+    const made = await executeCommand(
+      "link app clustera clusterc",
+      localInvocation("operator"),
+      lab.services,
+    );
+    if (!made.ok || made.result.kind !== "link") throw new Error(`link failed: ${JSON.stringify(made)}`);
+    const open = made.result.result.link;
+
+    const elsewhere = await executeCommand("status app", member("COTHER"), lab.services);
+    expect(elsewhere).toMatchObject({
+      ok: true,
+      result: { kind: "status", view: { link: { id: open.id } } },
+    });
+    expect(inSlack(elsewhere).text).not.toContain(lab.link.id);
+
+    for (const invocation of [member("CALLOWED"), localInvocation("operator")]) {
+      const there = await executeCommand("status app", invocation, lab.services);
+      expect(there).toMatchObject({ ok: false, failure: { refused: false } });
+      if (!there.ok) {
+        expect(there.failure.message).toContain(`${lab.link.id}: app clustera -> clusterb`);
+        expect(there.failure.message).toContain(`${open.id}: app clustera -> clusterc`);
+      }
+    }
+
+    const admin: Invocation = { ...member("COTHER"), actor: { kind: "slack", team: "T1", user: "UADMIN" } };
+    const torn = await executeCommand("teardown app", admin, lab.services);
+    expect(torn).toMatchObject({ ok: true, result: { kind: "teardown", result: { linkId: open.id } } });
+    expect(lab.links.get(lab.link.id)).toBeDefined();
+  });
+
+  it("answers as if nothing matched when every link a name matches is on a cluster bound elsewhere", async () => {
+    const lab = await boundLab();
+    const made = await executeCommand(
+      "link app clustera clusterb --web hello-web --web-name web2",
+      localInvocation("operator"),
+      lab.services,
+    );
+    if (!made.ok || made.result.kind !== "link") throw new Error(`link failed: ${JSON.stringify(made)}`);
+    const nothing = await executeCommand("status nothing", member("COTHER"), lab.services);
+    if (nothing.ok) throw new Error("status nothing found a link");
+    const elsewhere = await executeCommand("status app", member("COTHER"), lab.services);
+    expect(elsewhere).toEqual({
+      ok: false,
+      failure: { ...nothing.failure, message: nothing.failure.message.replace('"nothing"', '"app"') },
+    });
+    const shown = inSlack(elsewhere).text;
+    for (const hidden of [lab.link.id, made.result.result.link.id, "clusterb"]) {
+      expect(shown).not.toContain(hidden);
+    }
+  });
+
   it("shows in Slack only the clusters visible there, never a Docker API URL; the terminal shows them all", async () => {
     const { services } = await boundLab();
     const elsewhere = inSlack(await executeCommand("clusters", member("COTHER"), services));
@@ -124,6 +179,26 @@ describe("a cluster bound to channels shows its data only in those channels", ()
     const text = renderText(local.result);
     expect(text).toContain("clustera: tcp://10.0.0.12:2376 (TLS), advertise 10.0.0.12");
     expect(text).toContain("clusterb: tcp://10.0.0.13:2376 (TLS), advertise 10.0.0.13");
+  });
+
+  it("names, for a cluster nobody registered, only the clusters this channel may see", async () => {
+    const { services } = await boundLab();
+    const admin: Invocation = { ...member("COTHER"), actor: { kind: "slack", team: "T1", user: "UADMIN" } };
+    for (const [line, invocation, named] of [
+      ["ports web --cluster nope", member("COTHER"), "registered and open here: clustera"],
+      ["link app clustera nope", admin, "registered and open here: clustera"],
+      ["ports web --cluster nope", member("CALLOWED"), "registered: clustera, clusterb"],
+      ["ports web --cluster nope", localInvocation("operator"), "registered: clustera, clusterb"],
+    ] as const) {
+      const outcome = await executeCommand(line, invocation, services);
+      expect(outcome, `${line} from ${invocation.channel}`).toEqual({
+        ok: false,
+        failure: { message: `no cluster named "nope"; ${named}`, refused: false },
+      });
+    }
+    expect(
+      inSlack(await executeCommand("ports web --cluster nope", member("COTHER"), services)).text,
+    ).not.toContain("clusterb");
   });
 
   it("audits each read once, refused or not", async () => {

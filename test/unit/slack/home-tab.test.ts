@@ -97,6 +97,18 @@ describe("the Home tab", () => {
     expect(ms).toBeLessThan(1_000);
   });
 
+  it("hides a fanned-out link whose second target is bound to a channel, and counts it as hidden", async () => {
+    const lab = memoryEngine();
+    lab.clusters.add(new MemoryDockerHost({ name: "clusterc", advertise: "10.0.0.14" }));
+    const fanned = await lab.engine.link("app", "clustera", ["clusterb", "clusterc"], {}, operator);
+    lab.clusters.setChannels("clusterc", ["CBOUND"]);
+    harness = await startSlackHarness({ lab, storedLinks: true });
+    const text = textOf((await openHome(harness, "UMEMBER")).view);
+    expect(text).not.toContain(fanned.link.id);
+    expect(text).toContain("Links (0 links)");
+    expect(text).toContain("1 more on channel-bound clusters");
+  });
+
   it("gives a person who is not an admin the Status button only", async () => {
     const { harness: h, shown } = await homeLab();
     const { view } = await openHome(h, "UMEMBER");
