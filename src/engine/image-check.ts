@@ -60,7 +60,9 @@ export function createImageCheck(attempt: Attempt): ImageCheck {
         // A host's images are checked at once: one round trip, not one per image.
         const step = attempt.step("check images", on.name, async (signal) => {
           const inspected = await Promise.all(
-            fresh.map(({ image, what, fix = ambassadorImageFix }) => ensureImage(on, image, what, fix, signal)),
+            fresh.map(({ image, what, fix = ambassadorImageFix }) =>
+              ensureImage(on, image, what, fix, signal),
+            ),
           );
           return new Map(fresh.map(({ image }, i) => [image, inspected[i] as Docker.ImageInspectInfo]));
         });
