@@ -1,7 +1,7 @@
 import type { AuditEntry } from "../domain/audit.js";
 import { describeError, errorReference, isUserError } from "../errors.js";
 import { assertChannelAllowed, assertMayRun, refusalCodes } from "./authorize.js";
-import type { CommandResult, CommandSpec, Invocation } from "./command.js";
+import { type CommandResult, type CommandSpec, type Invocation, seesDockerApis } from "./command.js";
 import { parseCommand, parseWords } from "./parse.js";
 import type { Services } from "./services.js";
 
@@ -97,7 +97,7 @@ export async function prepareCommand(
     if (isUserError(error)) {
       const refused = refusalCodes.has(error.code);
       record(refused ? "refused" : "error", error.message);
-      return { message: error.message, refused };
+      return { message: seesDockerApis(invocation) ? error.message : error.withoutAddress, refused };
     }
     const reference = errorReference();
     services.logger.error(

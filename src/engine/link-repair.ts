@@ -1,6 +1,6 @@
 import { DockerCallError, type DockerHost, isUnreachable } from "../docker/docker-host.js";
 import { type LinkRecord, type LinkResource, type ResourceRole, targetClusters } from "../domain/link.js";
-import { describeError, UserError } from "../errors.js";
+import { describeError, describeErrorWithoutAddress, UserError } from "../errors.js";
 import { failAttempt } from "./attempt-failure.js";
 import { admittedFromAll, type EngineCore, newAttempt } from "./engine-core.js";
 import { buildLink, remadeParts, replacedParts } from "./link-build.js";
@@ -17,10 +17,14 @@ function reader(link: LinkRecord) {
       return await run();
     } catch (error) {
       if (!isUnreachable(error)) throw error;
-      const reason = error instanceof DockerCallError ? error.reason : describeError(error);
+      const say = (reason: string) =>
+        `Cannot repair link ${link.id}: ${on.name} does not answer (${reason.replace(/\.$/, "")}); run repair again once it is back.`;
       throw new UserError(
         "cluster-unreachable",
-        `Cannot repair link ${link.id}: ${on.name} does not answer (${reason.replace(/\.$/, "")}); run repair again once it is back.`,
+        say(error instanceof DockerCallError ? error.reason : describeError(error)),
+        say(
+          error instanceof DockerCallError ? error.reasonWithoutAddress : describeErrorWithoutAddress(error),
+        ),
       );
     }
   };
