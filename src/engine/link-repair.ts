@@ -10,6 +10,11 @@ import { probePath } from "./path-probe.js";
 import { byRoleOrder, removeResources, roleOrder } from "./resource-removal.js";
 import type { AmbassadorMode, RepairResult, RequestContext } from "./types.js";
 
+/** What a repair recreated, as the audit log says it: `target app-ambassador, consumer web`. */
+export function recreatedParts(result: RepairResult): string {
+  return result.recreated.map((part) => `${part.role} ${part.name}`).join(", ") || "nothing to repair";
+}
+
 /** Reads from a host, turning "it does not answer" into a message that says to try again later. */
 function reader(link: LinkRecord) {
   return async <T>(on: DockerHost, run: () => Promise<T>): Promise<T> => {
