@@ -1,11 +1,17 @@
-/** A failure a person caused or can fix: its message is safe to show in chat and says what to do. */
+/**
+ * A failure a person caused or can fix: its message says what to do. `withoutAddress` is the same message without
+ * any Docker API URL or address in it (naming the cluster instead), for where those may not be shown: Slack.
+ */
 export class UserError extends Error {
   override readonly name = "UserError";
+  readonly withoutAddress: string;
   constructor(
     readonly code: string,
     message: string,
+    withoutAddress = message,
   ) {
     super(message);
+    this.withoutAddress = withoutAddress;
   }
 }
 
@@ -21,4 +27,10 @@ export function errorReference(): string {
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
+}
+
+/** An error's message without any Docker API URL or address in it, when the error knows it; else its message. */
+export function describeErrorWithoutAddress(error: unknown): string {
+  const hidden = (error as { withoutAddress?: unknown } | undefined)?.withoutAddress;
+  return typeof hidden === "string" ? hidden : describeError(error);
 }

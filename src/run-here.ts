@@ -201,6 +201,7 @@ export async function startSlackWithMonitor(
       engine,
       clusters,
       logger,
+      audit: services.audit,
       checkIntervalSeconds: config.checkIntervalSeconds,
       autoRepair: config.autoRepair,
       client: bot.client,

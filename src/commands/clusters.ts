@@ -1,6 +1,7 @@
 import { z } from "zod";
+import type { ClusterProbe } from "../domain/cluster.js";
 import { visibleClusters } from "./authorize.js";
-import { type ClusterListing, defineCommand, stagedResult } from "./command.js";
+import { type ClusterListing, defineCommand, seesDockerApis, stagedResult } from "./command.js";
 
 export const ClustersInput = z.object({});
 
@@ -13,14 +14,17 @@ export const clustersCommand = defineCommand({
   progress: () => "Checking the clusters…",
   async run(_input, { services, invocation }) {
     const { visible, hidden } = visibleClusters(invocation, services.clusters);
-    const clusters: ClusterListing[] = invocation.trusted
+    const seesApis = seesDockerApis(invocation);
+    const clusters: ClusterListing[] = seesApis
       ? visible
       : visible.map(({ name, channels }) => ({ name, channels }));
+    const shown = (probe: ClusterProbe): ClusterProbe =>
+      seesApis || probe.ok ? probe : { name: probe.name, ok: false, error: probe.errorWithoutAddress };
     const read = await services.engine.stagedProbe(visible.map((summary) => summary.name));
     return stagedResult(read, ({ probes, silent }) => ({
       kind: "clusters",
       clusters,
-      probes,
+      probes: probes.map(shown),
       hidden: hidden.length,
       ...(silent.length ? { silent } : {}),
     }));

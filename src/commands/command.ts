@@ -25,6 +25,11 @@ export interface Invocation {
   trusted: boolean;
 }
 
+/** Whether an invocation may see where the clusters' Docker APIs are (URLs, addresses): the terminal, not Slack. */
+export function seesDockerApis(invocation: Invocation): boolean {
+  return invocation.trusted;
+}
+
 /** A positional argument of a command. */
 export interface PositionalSpec {
   name: string;

@@ -1,7 +1,9 @@
 import type { AuditEntry } from "../domain/audit.js";
+import { recreatedParts } from "../engine/link-repair.js";
 import { describeError, errorReference, isUserError } from "../errors.js";
+import { recordAudit } from "../store/audit.js";
 import { assertChannelAllowed, assertClustersKnown, assertMayRun, refusalCodes } from "./authorize.js";
-import type { CommandResult, CommandSpec, Invocation } from "./command.js";
+import { type CommandResult, type CommandSpec, type Invocation, seesDockerApis } from "./command.js";
 import { parseCommand, parseWords } from "./parse.js";
 import type { Services } from "./services.js";
 
@@ -35,21 +37,9 @@ export type Prepared =
       run(): Promise<Outcome>;
     };
 
-/** Logs the entry and queues it for the audit log, without waiting for the disk: answers come first. */
+/** Writes the entry through the audit writer every change shares. */
 function audit(services: Services, entry: Omit<AuditEntry, "at">): void {
-  services.logger.info(
-    {
-      action: entry.action,
-      outcome: entry.outcome,
-      actor: entry.actor,
-      channel: entry.channel,
-      target: entry.target,
-    },
-    `${entry.action}: ${entry.outcome}`,
-  );
-  services.audit.record(entry).catch((error: unknown) => {
-    services.logger.error({ err: error, entry }, "could not write the audit log");
-  });
+  recordAudit(services.audit, services.logger, entry);
 }
 
 /** What the audit log says a change did: the link it made, how a teardown ended, what a repair recreated. */
@@ -60,9 +50,7 @@ function auditDetail(result: CommandResult): string | undefined {
     case "teardown":
       return `link ${result.result.linkId} ${result.result.status}`;
     case "repair":
-      return (
-        result.result.recreated.map((part) => `${part.role} ${part.name}`).join(", ") || "nothing to repair"
-      );
+      return recreatedParts(result.result);
     case "reconcile":
       return result.fixed
         ? `removed ${result.result.removed} of ${result.result.orphans.length} orphan(s)`
@@ -97,7 +85,7 @@ export async function prepareCommand(
     if (isUserError(error)) {
       const refused = refusalCodes.has(error.code);
       record(refused ? "refused" : "error", error.message);
-      return { message: error.message, refused };
+      return { message: seesDockerApis(invocation) ? error.message : error.withoutAddress, refused };
     }
     const reference = errorReference();
     services.logger.error(

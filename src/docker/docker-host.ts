@@ -8,9 +8,13 @@ export interface DockerCallContext {
   network?: string;
 }
 
-/** A Docker call that failed or missed its deadline, with the cluster and object it concerned. */
+/**
+ * A Docker call that failed or missed its deadline, with the cluster and object it concerned. `reasonWithoutAddress`
+ * is the reason without the Docker API's URL or address (a connection that failed names them), for Slack.
+ */
 export class DockerCallError extends Error {
   override readonly name = "DockerCallError";
+  readonly reasonWithoutAddress: string;
   constructor(
     readonly cluster: string,
     readonly action: string,
@@ -18,9 +22,15 @@ export class DockerCallError extends Error {
     readonly reason: string,
     /** HTTP status from the Docker Engine; undefined when it never answered. */
     readonly statusCode: number | undefined,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; withoutAddress?: string },
   ) {
     super(`${cluster}: ${action}${describeContext(context)}: ${reason}`, options);
+    this.reasonWithoutAddress = options?.withoutAddress ?? reason;
+  }
+
+  /** The message without the Docker API's URL or address. */
+  get withoutAddress(): string {
+    return `${this.cluster}: ${this.action}${describeContext(this.context)}: ${this.reasonWithoutAddress}`;
   }
 
   /** The Docker Engine did not answer (down, unreachable, deadline passed). */

@@ -24,92 +24,118 @@ function firstLine(text: string): string {
   return (text.split("\n")[0] ?? "").trim();
 }
 
-/** Turns a failed call to a Docker Engine into a one-line UserError that names the cause. */
-export function explainDockerError(error: unknown, host: string, timeoutMs: number): UserError {
-  if (error instanceof UserError) return error;
+/**
+ * How a failed call is told: its code, and its line given where it went (the URL, or the cluster's name) and
+ * whether the error's own text may be quoted (Node's text names the address and port it tried).
+ */
+type Explanation = [code: string, say: (where: string, quote: boolean) => string];
+
+function explain(error: unknown, timeoutMs: number): Explanation {
   const seconds = `${+(timeoutMs / 1000).toFixed(1)} s`;
   if (error instanceof DeadlineError || (error as Error)?.name === "AbortError") {
-    return new UserError("timeout", `${host} did not answer within ${seconds}`);
+    return ["timeout", (where) => `${where} did not answer within ${seconds}`];
   }
   const err = error as NodeJS.ErrnoException & { statusCode?: number; reason?: string };
   const code = err?.code ?? "";
   const message = firstLine(err?.message ?? String(error));
   if (wrongCa.has(code)) {
-    return new UserError(
+    return [
       "tls-wrong-ca",
-      `the server certificate of ${host} is not signed by the CA in ca.pem (${code}): wrong ca.pem for this host?`,
-    );
+      (where) =>
+        `the server certificate of ${where} is not signed by the CA in ca.pem (${code}): wrong ca.pem for this host?`,
+    ];
   }
   if (code === "CERT_HAS_EXPIRED") {
-    return new UserError(
+    return [
       "tls-server-expired",
-      `the server certificate of ${host} has expired; renew it on the host`,
-    );
+      (where) => `the server certificate of ${where} has expired; renew it on the host`,
+    ];
   }
   if (code === "CERT_NOT_YET_VALID") {
-    return new UserError(
+    return [
       "tls-server-not-yet-valid",
-      `the server certificate of ${host} is not valid yet; check clocks`,
-    );
+      (where) => `the server certificate of ${where} is not valid yet; check clocks`,
+    ];
   }
   if (code === "ERR_TLS_CERT_ALTNAME_INVALID") {
-    return new UserError(
+    return [
       "tls-wrong-host",
-      `the server certificate of ${host} is not issued for that address (${message}); use the name or IP the certificate lists`,
-    );
+      (where, quote) =>
+        `the server certificate of ${where} is not issued for that address${quote ? ` (${message})` : ""}; use the name or IP the certificate lists`,
+    ];
   }
   if (/^ERR_SSL_(SSLV3_|TLSV1_)?ALERT_/.test(code)) {
-    return new UserError(
+    return [
       "tls-client-refused",
-      `${host} refused our client certificate (${code.replace(/^ERR_SSL_/, "").toLowerCase()}): cert.pem is not one it trusts`,
-    );
+      (where) =>
+        `${where} refused our client certificate (${code.replace(/^ERR_SSL_/, "").toLowerCase()}): cert.pem is not one it trusts`,
+    ];
   }
   if (code === "EPROTO" || /wrong version number|packet length too long/.test(message)) {
-    return new UserError(
+    return [
       "not-docker",
-      `${host} does not speak TLS on that port: it is not a TLS Docker Engine API`,
-    );
+      (where) => `${where} does not speak TLS on that port: it is not a TLS Docker Engine API`,
+    ];
   }
   if (code === "ECONNREFUSED")
-    return new UserError("unreachable", `nothing listens at ${host} (connection refused)`);
+    return ["unreachable", (where) => `nothing listens at ${where} (connection refused)`];
   if (code === "EHOSTUNREACH" || code === "ENETUNREACH" || code === "EHOSTDOWN") {
-    return new UserError(
-      "unreachable",
-      `${host} is unreachable (${code}): check the address and the network`,
-    );
+    return ["unreachable", (where) => `${where} is unreachable (${code}): check the address and the network`];
   }
-  if (code === "ETIMEDOUT") return new UserError("timeout", `${host} did not answer (connection timed out)`);
+  if (code === "ETIMEDOUT") return ["timeout", (where) => `${where} did not answer (connection timed out)`];
   if (code === "ENOTFOUND" || code === "EAI_AGAIN") {
-    return new UserError("unreachable", `the host name in ${host} does not resolve (${code})`);
+    return ["unreachable", (where) => `the host name in ${where} does not resolve (${code})`];
   }
-  if (code === "ENOENT") return new UserError("unreachable", `there is no socket at ${host}`);
+  if (code === "ENOENT") return ["unreachable", (where) => `there is no socket at ${where}`];
   if (code === "EACCES")
-    return new UserError("unreachable", `permission denied on ${host}: run as a user allowed to use it`);
+    return ["unreachable", (where) => `permission denied on ${where}: run as a user allowed to use it`];
   if (code === "ECONNRESET" || /socket hang up/.test(message)) {
-    return new UserError(
+    return [
       "not-docker",
-      `${host} closed the connection without answering: is it a Docker Engine?`,
-    );
+      (where) => `${where} closed the connection without answering: is it a Docker Engine?`,
+    ];
   }
   if (typeof err?.statusCode === "number") {
-    return new UserError(
+    const status = err.statusCode;
+    return [
       "not-docker",
-      `${host} answered HTTP ${err.statusCode} to GET /version: it is not a Docker Engine API (or a broken one)`,
-    );
+      (where) =>
+        `${where} answered HTTP ${status} to GET /version: it is not a Docker Engine API (or a broken one)`,
+    ];
   }
   if (/authentication/i.test(message)) {
-    return new UserError(
+    return [
       "ssh-auth",
-      `SSH login to ${host} failed (${message}); check your SSH agent and user`,
-    );
+      (where, quote) =>
+        `SSH login to ${where} failed${quote ? ` (${message})` : ""}; check your SSH agent and user`,
+    ];
   }
-  return new UserError("unreachable", `cannot reach ${host}: ${message}${code ? ` (${code})` : ""}`);
+  return [
+    "unreachable",
+    (where, quote) => `cannot reach ${where}${quote ? `: ${message}` : ""}${code ? ` (${code})` : ""}`,
+  ];
+}
+
+/**
+ * Turns a failed call to a Docker Engine into a one-line UserError that names the cause and the host's URL; its
+ * `withoutAddress` names the cluster instead, and leaves out the error's own text, which names the address.
+ */
+export function explainDockerError(
+  error: unknown,
+  host: string,
+  timeoutMs: number,
+  cluster: string,
+): UserError {
+  if (error instanceof UserError) return error;
+  const [code, say] = explain(error, timeoutMs);
+  return new UserError(code, say(host, true), say(`the Docker API of ${cluster}`, false));
 }
 
 /** Asks the Engine for its version within `timeoutMs`; a failure is a UserError naming the cause. */
 export async function pingDocker(
   docker: Docker,
   host: string,
+  cluster: string,
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<DockerPing> {
@@ -139,11 +165,12 @@ export async function pingDocker(
       typeof answer.ApiVersion !== "string" ||
       typeof answer.Version !== "string"
     ) {
-      throw new UserError("not-docker", `${host} answered GET /version, but not as a Docker Engine does`);
+      const says = (where: string) => `${where} answered GET /version, but not as a Docker Engine does`;
+      throw new UserError("not-docker", says(host), says(`the Docker API of ${cluster}`));
     }
     return { version: answer.Version, apiVersion: answer.ApiVersion, rttMs };
   } catch (error) {
-    throw explainDockerError(error, host, timeoutMs);
+    throw explainDockerError(error, host, timeoutMs, cluster);
   } finally {
     clearTimeout(timer);
   }

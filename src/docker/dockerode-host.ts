@@ -6,7 +6,7 @@ import {
   type DockerHost,
   isNotFound,
 } from "./docker-host.js";
-import { type DockerPing, pingDocker } from "./docker-ping.js";
+import { type DockerPing, explainDockerError, pingDocker } from "./docker-ping.js";
 
 /** What a DockerodeHost talks to, and its default deadlines. */
 export interface DockerodeHostOptions {
@@ -123,8 +123,14 @@ export class DockerodeHost implements DockerHost {
       const statusCode = typeof raw.statusCode === "number" ? raw.statusCode : undefined;
       const message = raw.json?.message ?? raw.message ?? String(error);
       const reason = raw.code && !message.includes(raw.code) ? `${message} (${raw.code})` : message;
+      // An Engine that answered speaks of containers and networks; a connection that failed names the address it tried.
+      const withoutAddress =
+        statusCode === undefined
+          ? explainDockerError(error, this.options.url, ms, this.name).withoutAddress
+          : undefined;
       throw new DockerCallError(this.name, action, context, reason.replace(/\s+/g, " ").trim(), statusCode, {
         cause: error,
+        withoutAddress,
       });
     }
   }
@@ -146,6 +152,7 @@ export class DockerodeHost implements DockerHost {
     return pingDocker(
       await this.client(),
       this.options.url,
+      this.name,
       options.timeoutMs ?? this.options.callMs,
       options.signal,
     );

@@ -84,6 +84,7 @@ export function refuseHostKey(
     return new UserError(
       "ssh-host-key-revoked",
       `the SSH host key of ${where.url} is marked @revoked in ${where.file}; the host must get a new key`,
+      `the SSH host key of the Docker host is marked @revoked in ${where.file}; the host must get a new key`,
     );
   }
   if (known.keys.some((key) => key.blob.equals(presented))) return undefined;
@@ -91,10 +92,12 @@ export function refuseHostKey(
     return new UserError(
       "ssh-host-unknown",
       `${where.name} is not in ${where.file}, so its SSH host key cannot be checked; connect once with ssh (or add the output of ssh-keyscan after checking its fingerprint) and try again`,
+      `the Docker host is not in ${where.file}, so its SSH host key cannot be checked; connect once with ssh and try again`,
     );
   }
   return new UserError(
     "ssh-host-key-changed",
     `the SSH host key of ${where.url} is not the one ${where.file} lists for ${where.name}: someone may be in the middle; if the host was reinstalled, check its new key, then run ssh-keygen -R '${where.name}' and connect once with ssh`,
+    `the SSH host key of the Docker host is not the one ${where.file} lists for it: someone may be in the middle; the bot's terminal says what to do`,
   );
 }

@@ -28,6 +28,8 @@ export interface ClusterProbe {
   version?: string;
   rttMs?: number;
   error?: string;
+  /** `error` without the Docker API's URL or address, for Slack. */
+  errorWithoutAddress?: string;
 }
 
 /**

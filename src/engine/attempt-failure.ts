@@ -45,5 +45,6 @@ export async function failAttempt(
     leftovers,
     attempt.linkId,
     operation,
+    failureReason(failure.cause, { withoutAddress: true }),
   );
 }

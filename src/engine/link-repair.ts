@@ -6,7 +6,7 @@ import {
   type ResourceRole,
   targetClusters,
 } from "../domain/link.js";
-import { describeError, UserError } from "../errors.js";
+import { describeError, describeErrorWithoutAddress, UserError } from "../errors.js";
 import { failAttempt } from "./attempt-failure.js";
 import { admittedFromAll, type EngineCore, isRegistered, newAttempt } from "./engine-core.js";
 import { buildLink, remadeParts, replacedParts } from "./link-build.js";
@@ -16,6 +16,11 @@ import { probePath } from "./path-probe.js";
 import { byRoleOrder, removeResources, roleOrder } from "./resource-removal.js";
 import type { AmbassadorMode, RepairResult, RequestContext } from "./types.js";
 
+/** What a repair recreated, as the audit log says it: `target app-ambassador, consumer web`. */
+export function recreatedParts(result: RepairResult): string {
+  return result.recreated.map((part) => `${part.role} ${part.name}`).join(", ") || "nothing to repair";
+}
+
 /** Reads from a host, turning "it does not answer" into a message that says to try again later. */
 function reader(link: LinkRecord) {
   return async <T>(on: DockerHost, run: () => Promise<T>): Promise<T> => {
@@ -23,10 +28,14 @@ function reader(link: LinkRecord) {
       return await run();
     } catch (error) {
       if (!isUnreachable(error)) throw error;
-      const reason = error instanceof DockerCallError ? error.reason : describeError(error);
+      const say = (reason: string) =>
+        `Cannot repair link ${link.id}: ${on.name} does not answer (${reason.replace(/\.$/, "")}); run repair again once it is back.`;
       throw new UserError(
         "cluster-unreachable",
-        `Cannot repair link ${link.id}: ${on.name} does not answer (${reason.replace(/\.$/, "")}); run repair again once it is back.`,
+        say(error instanceof DockerCallError ? error.reason : describeError(error)),
+        say(
+          error instanceof DockerCallError ? error.reasonWithoutAddress : describeErrorWithoutAddress(error),
+        ),
       );
     }
   };

@@ -1,6 +1,6 @@
 import type { ClusterDirectory } from "../docker/clusters.js";
 import type { ClusterProbe } from "../domain/cluster.js";
-import { describeError } from "../errors.js";
+import { describeError, describeErrorWithoutAddress } from "../errors.js";
 import { askClusters, type ClusterReply, type StagedReadOptions } from "./read-staged.js";
 import type { ProbeList, Staged } from "./types.js";
 
@@ -9,7 +9,12 @@ type Ping = Awaited<ReturnType<ReturnType<ClusterDirectory["host"]>["ping"]>>;
 function probeOf(reply: ClusterReply<Ping>): ClusterProbe {
   return reply.ok
     ? { name: reply.cluster, ok: true, version: reply.value.version, rttMs: reply.value.rttMs }
-    : { name: reply.cluster, ok: false, error: describeError(reply.error) };
+    : {
+        name: reply.cluster,
+        ok: false,
+        error: describeError(reply.error),
+        errorWithoutAddress: describeErrorWithoutAddress(reply.error),
+      };
 }
 
 /** Pings the clusters, those known to be down left out (and named), answering in two stages like the reads. */

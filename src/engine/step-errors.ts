@@ -1,5 +1,5 @@
 import { DockerCallError } from "../docker/docker-host.js";
-import { describeError, UserError } from "../errors.js";
+import { describeError, describeErrorWithoutAddress, UserError } from "../errors.js";
 
 /** Something an attempt could not remove, for the message and a later teardown. */
 export interface Leftover {
@@ -17,15 +17,18 @@ export class LinkStepError extends UserError {
     readonly leftovers: Leftover[],
     readonly linkId: string,
     operation: "link" | "repair" = "link",
+    /** `reason` without the Docker API's URL or address, for Slack. */
+    reasonWithoutAddress = reason,
   ) {
     const cleanup = leftovers.length
       ? ` ${leftovers.length} object(s) could not be removed (${leftovers.map((l) => `${l.kind} ${l.name} on ${l.cluster}`).join(", ")}); run teardown ${linkId} once the host answers.`
       : operation === "repair"
         ? ` Nothing of this attempt was left behind; link ${linkId} is as it was.`
         : " Nothing of this attempt was left behind.";
-    const oneLine = reason.replace(/\s+/g, " ").trim();
     const what = operation === "repair" ? `Repair of link ${linkId}` : "Link";
-    super(`${operation}-failed`, `${what} failed at step "${step}" on ${cluster}: ${oneLine}.${cleanup}`);
+    const say = (why: string) =>
+      `${what} failed at step "${step}" on ${cluster}: ${why.replace(/\s+/g, " ").trim()}.${cleanup}`;
+    super(`${operation}-failed`, say(reason), say(reasonWithoutAddress));
   }
 }
 
@@ -40,9 +43,14 @@ export class StepFailure extends Error {
   }
 }
 
-/** A step's failure in one line, naming the Docker call and object when it was one. */
-export function failureReason(cause: unknown): string {
-  if (!(cause instanceof DockerCallError)) return describeError(cause).replace(/\.$/, "");
+/**
+ * A step's failure in one line, naming the Docker call and object when it was one; with `withoutAddress`, without
+ * the Docker API's URL or address.
+ */
+export function failureReason(cause: unknown, { withoutAddress = false } = {}): string {
+  if (!(cause instanceof DockerCallError))
+    return (withoutAddress ? describeErrorWithoutAddress(cause) : describeError(cause)).replace(/\.$/, "");
   const object = cause.context.container ?? cause.context.network;
-  return `${cause.action}${object ? ` ${object}` : ""}: ${cause.reason}`.replace(/\.$/, "");
+  const reason = withoutAddress ? cause.reasonWithoutAddress : cause.reason;
+  return `${cause.action}${object ? ` ${object}` : ""}: ${reason}`.replace(/\.$/, "");
 }

@@ -1,15 +1,13 @@
 import type { webApi } from "@slack/bolt";
 import type { ClusterDirectory } from "../docker/clusters.js";
-import type { Actor } from "../domain/actor.js";
+import type { AuditLog } from "../domain/audit.js";
 import type { LinkRepository } from "../domain/link.js";
 import type { Engine } from "../engine/types.js";
 import type { Logger } from "../logger.js";
+import { createAutoRepair } from "./auto-repair.js";
 import { createDockerLinkProbe } from "./docker-link-probe.js";
 import { createLinkMonitor, type LinkMonitor } from "./link-monitor.js";
 import { createSlackAlerts } from "./slack-alerts.js";
-
-/** Who an automatic repair is recorded as, in labels and the audit log. */
-export const monitorActor: Actor = { kind: "local", user: "ambassador-monitor" };
 
 /** What the link monitor watches, how often, and where it alerts. */
 export interface LinkMonitorSetup {
@@ -17,6 +15,8 @@ export interface LinkMonitorSetup {
   engine: Engine;
   clusters: ClusterDirectory;
   logger: Logger;
+  /** Where each automatic repair is recorded. */
+  audit: AuditLog;
   /** AMBASSADOR_CHECK_INTERVAL. */
   checkIntervalSeconds: number;
   /** AMBASSADOR_AUTO_REPAIR: repair a broken link without being asked. */
@@ -38,15 +38,7 @@ export function startLinkMonitor(setup: LinkMonitorSetup): LinkMonitor {
     logger,
     intervalMs: checkIntervalSeconds * 1000,
     onChange: setup.onChange,
-    repair: autoRepair
-      ? async (linkId) => {
-          const result = await engine.repair(linkId, {
-            actor: monitorActor,
-            channel: links.get(linkId)?.channel,
-          });
-          logger.info({ linkId, recreated: result.recreated }, `automatic repair: ${result.status}`);
-        }
-      : undefined,
+    repair: autoRepair ? createAutoRepair({ engine, links, audit: setup.audit, logger }) : undefined,
   });
   monitor.start();
   logger.info(

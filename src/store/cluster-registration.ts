@@ -202,7 +202,7 @@ export function verifyCluster(
     { host: candidate.host, tls: candidate.tls },
     { timeoutMs, knownHostsFile },
   );
-  return pingDocker(docker, candidate.host, timeoutMs);
+  return pingDocker(docker, candidate.host, candidate.name, timeoutMs);
 }
 
 /** What preparing a cluster needs: where to read from, and how to connect before saving. */

@@ -8,7 +8,7 @@ import {
   type DockerHost,
   type PortBindings,
 } from "../../src/docker/docker-host.js";
-import type { DockerPing } from "../../src/docker/docker-ping.js";
+import { type DockerPing, explainDockerError } from "../../src/docker/docker-ping.js";
 import { type ClusterProbe, type ClusterSummary, unknownClusterError } from "../../src/domain/cluster.js";
 import { UserError } from "../../src/errors.js";
 
@@ -293,11 +293,16 @@ export class MemoryDockerHost implements DockerHost {
     return this.answer("ping", {}, options, ms).then(
       () => ({ version: "20.10.24", apiVersion: "1.41", rttMs: 0.1 }),
       (error: DockerCallError) => {
-        if (error.reason.startsWith("connect ECONNREFUSED")) {
-          throw new UserError("unreachable", `nothing listens at ${this.url} (connection refused)`);
-        }
+        // Explained as the real host explains what its client threw: a refused connection, or no answer in time.
+        if (error.reason.startsWith("connect ECONNREFUSED"))
+          throw explainDockerError(error.cause, this.url, ms, this.name);
         if (error.unreachable)
-          throw new UserError("timeout", `${this.url} did not answer within ${seconds(ms)}`);
+          throw explainDockerError(
+            Object.assign(new Error("aborted"), { name: "AbortError" }),
+            this.url,
+            ms,
+            this.name,
+          );
         throw new UserError("unreachable", `cannot reach ${this.url}: ${error.reason}`);
       },
     );
@@ -618,8 +623,18 @@ export class MemoryDockerHost implements DockerHost {
       throw failed(undefined, "cancelled", "cancelled");
     }
     if (this.isDown) {
-      const address = new URL(this.url).host;
-      throw failed(undefined, `connect ECONNREFUSED ${address}`, "failed");
+      // What Node's client throws when nothing listens: its text names the address and port it tried.
+      const { hostname, port, host } = new URL(this.url);
+      const refused = Object.assign(new Error(`connect ECONNREFUSED ${host}`), {
+        code: "ECONNREFUSED",
+        address: hostname,
+        port: Number(port),
+      });
+      entry.outcome = "failed";
+      throw new DockerCallError(this.name, action, context, refused.message, undefined, {
+        cause: refused,
+        withoutAddress: explainDockerError(refused, this.url, ms, this.name).withoutAddress,
+      });
     }
     const injected = this.failures.get(action)?.shift();
     if (injected) {

@@ -70,7 +70,11 @@ describe("MemoryDockerHost faults", () => {
       { action: "start container", ref: "amb", context: { container: "amb" }, outcome: "cancelled" },
     ]);
     await expect(host.ping({ timeoutMs: 250 })).rejects.toThrow(
-      new UserError("timeout", "tcp://10.0.0.12:2376 did not answer within 0.3 s"),
+      new UserError(
+        "timeout",
+        "tcp://10.0.0.12:2376 did not answer within 0.3 s",
+        "the Docker API of clustera did not answer within 0.3 s",
+      ),
     );
   });
 

@@ -1,0 +1,84 @@
+import { describe, expect, it } from "vitest";
+import type { Invocation } from "../../../src/commands/command.js";
+import { executeCommand, type Outcome } from "../../../src/commands/execute.js";
+import { renderSlackFailure, renderSlackMessage } from "../../../src/render/slack-message.js";
+import { renderFailureText, renderText } from "../../../src/render/text.js";
+import { localInvocation } from "../../../src/terminal/local-invocation.js";
+import { testServices } from "../../support/fakes.js";
+
+const inSlack = (who: string): Invocation => ({
+  actor: { kind: "slack", team: "T1", user: who },
+  channel: "C1",
+  trusted: false,
+});
+
+/** Everything Slack would show of an outcome: the fallback text and the blocks. */
+function slackText(outcome: Outcome): string {
+  return JSON.stringify(
+    outcome.ok ? renderSlackMessage(outcome.result) : renderSlackFailure(outcome.failure),
+  );
+}
+
+function terminalText(outcome: Outcome): string {
+  return outcome.ok ? renderText(outcome.result) : renderFailureText(outcome.failure);
+}
+
+// clusterb's Docker API, as registered, and the address:port Node's client names when nothing listens there.
+const url = "tcp://10.0.0.13:2376";
+const addressAndPort = "10.0.0.13:2376";
+
+describe("Slack never shows a down cluster's Docker API URL or address", () => {
+  it("`clusters` names the cluster and the reason in Slack; the terminal keeps the URL", async () => {
+    // A lab each: a cluster that did not answer is skipped by the next read, named only as silent.
+    const services = testServices();
+    services.lab.b.down();
+    const slack = slackText(await executeCommand("clusters", inSlack("UMEMBER"), services));
+    expect(slack).toContain(
+      "clusterb: unreachable: nothing listens at the Docker API of clusterb (connection refused)",
+    );
+    expect(slack).not.toContain(addressAndPort);
+
+    const local = testServices();
+    local.lab.b.down();
+    const terminal = terminalText(await executeCommand("clusters", localInvocation("operator"), local));
+    expect(terminal).toContain(`unreachable: nothing listens at ${url} (connection refused)`);
+  });
+
+  it("a failed `link` names the step, the cluster and the reason in Slack; the terminal keeps Node's address", async () => {
+    const services = testServices();
+    services.lab.b.down();
+
+    const slack = await executeCommand("link app clustera clusterb", inSlack("UADMIN"), services);
+    expect(slack.ok).toBe(false);
+    expect(slackText(slack)).toContain("on clusterb");
+    expect(slackText(slack)).toContain("nothing listens at the Docker API of clusterb (connection refused)");
+    expect(slackText(slack)).not.toContain(addressAndPort);
+
+    const terminal = await executeCommand(
+      "link app clustera clusterb",
+      localInvocation("operator"),
+      services,
+    );
+    expect(terminalText(terminal)).toContain(`connect ECONNREFUSED ${addressAndPort}`);
+  });
+
+  it("a `repair` whose host does not answer says so in Slack without its address", async () => {
+    const services = testServices();
+    const made = await executeCommand("link app clustera clusterb", localInvocation("operator"), services);
+    if (!made.ok || made.result.kind !== "link") throw new Error(`link failed: ${JSON.stringify(made)}`);
+    services.lab.b.down();
+
+    const slack = await executeCommand(`repair ${made.result.result.link.id}`, inSlack("UADMIN"), services);
+    expect(slack.ok).toBe(false);
+    expect(slackText(slack)).toContain("clusterb does not answer");
+    expect(slackText(slack)).toContain("connection refused");
+    expect(slackText(slack)).not.toContain(addressAndPort);
+
+    const terminal = await executeCommand(
+      `repair ${made.result.result.link.id}`,
+      localInvocation("operator"),
+      services,
+    );
+    expect(terminalText(terminal)).toContain(addressAndPort);
+  });
+});
