@@ -90,7 +90,19 @@ export async function readList(
   options: StagedReadOptions,
   links: readonly LinkRecord[],
 ): Promise<Staged<LinkList>> {
-  const names = [...new Set(links.flatMap(linkClusters))];
+  const registered = new Set(clusters.list().map((summary) => summary.name));
+  const all = [...new Set(links.flatMap(linkClusters))];
+  const names = all.filter((cluster) => registered.has(cluster));
+  const gone = all
+    .filter((cluster) => !registered.has(cluster))
+    .map(
+      (cluster): SilentCluster => ({
+        cluster,
+        since: options.clock().toISOString(),
+        waiting: false,
+        unregistered: true,
+      }),
+    );
   const staged = await askClusters(names, options, "list containers", async (cluster, timeoutMs) => {
     const host = clusters.host(cluster);
     return containerStates(cluster, host.advertise, await host.listContainers([], { timeoutMs }));
@@ -113,7 +125,7 @@ export async function readList(
             } satisfies SilentCluster,
           ],
     );
-    return { views, silent: [...silent, ...failed] };
+    return { views, silent: [...silent, ...failed, ...gone] };
   };
   const sinceDown = (cluster: string) => (options.health.downSince(cluster) ?? options.clock()).toISOString();
   return {

@@ -92,12 +92,14 @@ export interface LinkResult {
 
 /**
  * A cluster a read answered without: known to be down since `since` (not asked; checked in the background),
- * or asked at `since` and still `waiting` for its answer.
+ * or asked at `since` and still `waiting` for its answer; or, `unregistered`, one a stored link names but the
+ * store no longer does (`clusters remove --force`), never asked.
  */
 export interface SilentCluster {
   cluster: string;
   since: string;
   waiting: boolean;
+  unregistered?: true;
 }
 
 /** A read across clusters in two stages: what came within the answer time, and the whole once the rest came. */

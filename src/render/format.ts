@@ -92,6 +92,7 @@ function clockTime(iso: string): string {
 
 /** Why a cluster is missing from an answer, e.g. "clusterc: no answer since 10:42 UTC". */
 export function silentReason(silent: SilentCluster): string {
+  if (silent.unregistered) return "no longer registered";
   return `no answer since ${clockTime(silent.since)}${silent.waiting ? ", still asking" : ""}`;
 }
 

@@ -4,6 +4,7 @@ import { createLinkEngine } from "../../../src/engine/link-engine.js";
 import { LinkStepError } from "../../../src/engine/step-errors.js";
 import type { RequestContext } from "../../../src/engine/types.js";
 import { UserError } from "../../../src/errors.js";
+import * as format from "../../../src/render/format.js";
 import { renderText } from "../../../src/render/text.js";
 import { type MemoryDockerHost, memoryLab } from "../../support/memory-docker.js";
 import { MemoryLinks, testAuthority } from "../../support/memory-links.js";
@@ -247,6 +248,9 @@ describe("teardown", () => {
     const lab = setup();
     const result = await lab.link();
     lab.clusters.remove("clusterb");
+    const listed = await lab.engine.stagedList();
+    expect(listed.now.silent).toEqual([expect.objectContaining({ cluster: "clusterb", unregistered: true })]);
+    expect(format.silentLines(listed.now.silent)).toEqual(["clusterb: no longer registered"]);
     const repair = await rejection(lab.engine.repair(result.link.id, context));
     expect(repair).toBeInstanceOf(UserError);
     expect((repair as UserError).message).toBe(
