@@ -179,7 +179,7 @@ export async function teardownTarget(
     target: cluster,
     removed: [...gone]
       .reverse()
-      .filter((r) => r.role !== "source")
+      .filter((r) => r.role !== "source" && registered)
       .map((r) => ({ cluster: r.cluster, kind: r.kind, name: r.name })),
     left: [
       ...left.map((l) => ({ cluster: l.cluster, kind: l.kind, name: l.name, error: l.error })),

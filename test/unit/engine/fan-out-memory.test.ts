@@ -190,6 +190,7 @@ describe("teardown --target", () => {
     expect(result.left.every((l) => l.cluster === "clusterc" && /no longer registered/.test(l.error))).toBe(
       true,
     );
+    expect(result.removed).toEqual([]);
     expect(variable(await env(lab.a, "source"), "AMBASSADOR_ADMIT")).toBe("10.0.0.13/32");
     expect(lab.links.get(id)?.targets.map((t) => t.cluster)).toEqual(["clusterb"]);
     expect(lab.links.get(id)?.resources.some((r) => r.cluster === "clusterc")).toBe(false);
