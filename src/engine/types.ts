@@ -107,10 +107,20 @@ export interface Staged<T> {
   later?: Promise<T>;
 }
 
+/**
+ * Why something failed on a cluster: `error`, and `errorWithoutAddress`, the same without the Docker API's URL or
+ * address (a connection that failed names them), for Slack.
+ */
+export interface ClusterFailure {
+  cluster: string;
+  error: string;
+  errorWithoutAddress: string;
+}
+
 export interface PortsResult {
   container: string;
   searched: string[];
-  unreachable: { cluster: string; error: string }[];
+  unreachable: ClusterFailure[];
   found: { cluster: string; container: string; id: string; mappings: PortMapping[] }[];
   /** Clusters not heard from (absent: every cluster answered or failed). */
   silent?: SilentCluster[];

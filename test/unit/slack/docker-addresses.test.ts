@@ -1,27 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { Invocation } from "../../../src/commands/command.js";
-import { executeCommand, type Outcome } from "../../../src/commands/execute.js";
-import { renderSlackFailure, renderSlackMessage } from "../../../src/render/slack-message.js";
-import { renderFailureText, renderText } from "../../../src/render/text.js";
+import { executeCommand } from "../../../src/commands/execute.js";
 import { localInvocation } from "../../../src/terminal/local-invocation.js";
 import { testServices } from "../../support/fakes.js";
-
-const inSlack = (who: string): Invocation => ({
-  actor: { kind: "slack", team: "T1", user: who },
-  channel: "C1",
-  trusted: false,
-});
-
-/** Everything Slack would show of an outcome: the fallback text and the blocks. */
-function slackText(outcome: Outcome): string {
-  return JSON.stringify(
-    outcome.ok ? renderSlackMessage(outcome.result) : renderSlackFailure(outcome.failure),
-  );
-}
-
-function terminalText(outcome: Outcome): string {
-  return outcome.ok ? renderText(outcome.result) : renderFailureText(outcome.failure);
-}
+import { inSlack, slackText, terminalText } from "../../support/shown-text.js";
 
 // clusterb's Docker API, as registered, and the address:port Node's client names when nothing listens there.
 const url = "tcp://10.0.0.13:2376";
