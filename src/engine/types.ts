@@ -172,7 +172,7 @@ export interface ReconcileResult {
   unlisted?: { cluster: string; kind: "container" | "network"; id: string; name: string; linkId: string }[];
   removed: number;
   /** Clusters that could not be searched. */
-  unreachable?: { cluster: string; error: string }[];
+  unreachable?: ClusterFailure[];
 }
 
 /** One part of a link a repair made anew, and why. */

@@ -26,4 +26,17 @@ describe("Slack never shows a down cluster's Docker API address in a read", () =
     );
     expect(terminal).toContain(`Could not reach clusterb: connect ECONNREFUSED ${addressAndPort}`);
   });
+
+  it("`reconcile` names the cluster it could not search and why in Slack; the terminal keeps Node's address", async () => {
+    const slack = slackText(await executeCommand("reconcile", inSlack("UADMIN"), withClusterbDown()));
+    expect(slack).toContain(`could not search clusterb: clusterb: list containers: ${refused}`);
+    expect(slack).not.toContain(addressAndPort);
+
+    const terminal = terminalText(
+      await executeCommand("reconcile", localInvocation("operator"), withClusterbDown()),
+    );
+    expect(terminal).toContain(
+      `could not search clusterb: clusterb: list containers: connect ECONNREFUSED ${addressAndPort}`,
+    );
+  });
 });
