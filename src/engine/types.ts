@@ -147,7 +147,7 @@ export interface TeardownResult {
    * What was not removed: on a host that did not answer (the link stays `partial` until a repeat finishes), or on a
    * cluster no longer registered (left for good; the link goes all the same).
    */
-  left: { cluster: string; kind: string; name: string; error: string }[];
+  left: (ClusterFailure & { kind: string; name: string })[];
   status: "removed" | "partial";
 }
 
