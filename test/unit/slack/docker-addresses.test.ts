@@ -62,4 +62,31 @@ describe("Slack never shows a down cluster's Docker API URL or address", () => {
     );
     expect(terminalText(terminal)).toContain(addressAndPort);
   });
+
+  it("a `link` whose image could not be pulled says why in Slack without an address the reason names", async () => {
+    // No host names an address in a failure this check wraps today (a refused connection passes through it as it is);
+    // this holds it to keep the address-free version of whatever it wraps.
+    const pullFailing = () => {
+      const services = testServices();
+      services.lab.b.defineImage("hello-web:latest", "plain", { present: false });
+      services.lab.b.failOn("pull image", {
+        statusCode: undefined,
+        reason: `no answer within 1 s to pull image (connect ECONNREFUSED ${addressAndPort})`,
+        withoutAddress: "no answer within 1 s to pull image (nothing listens at the Docker API of clusterb)",
+      });
+      return services;
+    };
+    const command = "link app clustera clusterb --web hello-web";
+
+    const slack = await executeCommand(command, inSlack("UADMIN"), pullFailing());
+    expect(slack.ok).toBe(false);
+    expect(slackText(slack)).toContain(
+      "The web image hello-web is not on clusterb and could not be pulled (",
+    );
+    expect(slackText(slack)).toContain("nothing listens at the Docker API of clusterb");
+    expect(slackText(slack)).not.toContain(addressAndPort);
+
+    const terminal = await executeCommand(command, localInvocation("operator"), pullFailing());
+    expect(terminalText(terminal)).toContain(`connect ECONNREFUSED ${addressAndPort}`);
+  });
 });
