@@ -30,6 +30,16 @@ export function seesDockerApis(invocation: Invocation): boolean {
   return invocation.trusted;
 }
 
+/** Failures as an invocation may see them: where it may not see the Docker APIs, each says its address-free error. */
+export function failuresShownTo<T extends { error: string; errorWithoutAddress: string }>(
+  invocation: Invocation,
+  failures: readonly T[],
+): T[] {
+  return seesDockerApis(invocation)
+    ? [...failures]
+    : failures.map((failure) => ({ ...failure, error: failure.errorWithoutAddress }));
+}
+
 /** A positional argument of a command. */
 export interface PositionalSpec {
   name: string;

@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { ClusterName } from "../domain/cluster.js";
 import { ContainerName } from "../domain/values.js";
+import type { PortsResult } from "../engine/types.js";
 import { visibleClusters } from "./authorize.js";
-import { defineCommand, stagedResult } from "./command.js";
+import { defineCommand, failuresShownTo, stagedResult } from "./command.js";
 
 export const PortsInput = z.object({ container: ContainerName, cluster: ClusterName.optional() });
 export type PortsInput = z.infer<typeof PortsInput>;
@@ -20,13 +21,17 @@ export const portsCommand = defineCommand({
     `Looking up the ports of ${input.container}${input.cluster ? ` on ${input.cluster}` : ""}…`,
   target: (input) => input.container,
   async run(input, { services, invocation }) {
+    const shown = (result: PortsResult): PortsResult => ({
+      ...result,
+      unreachable: failuresShownTo(invocation, result.unreachable),
+    });
     if (input.cluster) {
       const read = await services.engine.stagedPorts(input.container, input.cluster);
-      return stagedResult(read, (result) => ({ kind: "ports", result }));
+      return stagedResult(read, (result) => ({ kind: "ports", result: shown(result) }));
     }
     const { visible, hidden } = visibleClusters(invocation, services.clusters);
     const within = hidden.length ? visible.map((summary) => summary.name) : undefined;
     const read = await services.engine.stagedPorts(input.container, within);
-    return stagedResult(read, (result) => ({ kind: "ports", result, hidden: hidden.length }));
+    return stagedResult(read, (result) => ({ kind: "ports", result: shown(result), hidden: hidden.length }));
   },
 });

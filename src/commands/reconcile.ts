@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { assertChannelAllowed } from "./authorize.js";
-import { defineCommand } from "./command.js";
+import { defineCommand, failuresShownTo } from "./command.js";
 
 export const ReconcileInput = z.object({ fix: z.boolean().optional() });
 
@@ -19,6 +19,8 @@ export const reconcileCommand = defineCommand({
     const every = services.clusters.list().map((summary) => summary.name);
     assertChannelAllowed(every, invocation, services.clusters);
     const fix = input.fix === true;
-    return { kind: "reconcile", result: await services.engine.reconcile({ fix }), fixed: fix };
+    const result = await services.engine.reconcile({ fix });
+    const unreachable = result.unreachable && failuresShownTo(invocation, result.unreachable);
+    return { kind: "reconcile", result: { ...result, ...(unreachable ? { unreachable } : {}) }, fixed: fix };
   },
 });

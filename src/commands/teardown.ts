@@ -2,7 +2,7 @@ import { z } from "zod";
 import { type LinkRecord, linkClusters } from "../domain/link.js";
 import { UserError } from "../errors.js";
 import { assertChannelAllowed, visibleLinks } from "./authorize.js";
-import { type CommandContext, type CommandResult, defineCommand } from "./command.js";
+import { type CommandContext, type CommandResult, defineCommand, failuresShownTo } from "./command.js";
 
 type ChoiceResult = Extract<CommandResult, { kind: "teardown-choice" }>;
 
@@ -59,6 +59,6 @@ export const teardownCommand = defineCommand({
       { actor: invocation.actor, channel: invocation.channel },
       { target: input.target },
     );
-    return { kind: "teardown", result };
+    return { kind: "teardown", result: { ...result, left: failuresShownTo(invocation, result.left) } };
   },
 });

@@ -1,6 +1,6 @@
 import type Docker from "dockerode";
 import { DockerCallError, type DockerHost, isUnreachable } from "../docker/docker-host.js";
-import { describeError, UserError } from "../errors.js";
+import { describeError, describeErrorWithoutAddress, UserError } from "../errors.js";
 import type { Attempt } from "./attempt.js";
 
 const ambassadorImageFix = "load it on that host, or set AMBASSADOR_IMAGE to an image it has";
@@ -42,10 +42,12 @@ async function ensureImage(
     ) {
       throw error;
     }
-    const reason = error instanceof DockerCallError ? error.reason : describeError(error);
+    const say = (reason: string) =>
+      `The ${what} image ${image} is not on ${on.name} and could not be pulled (${reason}); ${fix}.`;
     throw new UserError(
       "image-missing",
-      `The ${what} image ${image} is not on ${on.name} and could not be pulled (${reason}); ${fix}.`,
+      say(error instanceof DockerCallError ? error.reason : describeError(error)),
+      say(error instanceof DockerCallError ? error.reasonWithoutAddress : describeErrorWithoutAddress(error)),
     );
   }
 }

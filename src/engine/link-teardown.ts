@@ -1,8 +1,8 @@
 import { isUnreachable } from "../docker/docker-host.js";
 import { type LinkRecord, type LinkResource, linkClusters, targetClusters } from "../domain/link.js";
-import { describeError, UserError } from "../errors.js";
+import { describeError, describeErrorWithoutAddress, UserError } from "../errors.js";
 import { type EngineCore, isRegistered } from "./engine-core.js";
-import { labelledResources, removeResources, sameResource } from "./resource-removal.js";
+import { type LeftResource, labelledResources, removeResources, sameResource } from "./resource-removal.js";
 import type { RepairResult, TeardownResult } from "./types.js";
 
 /**
@@ -49,12 +49,21 @@ async function everything(
 function unregisteredParts(core: EngineCore, resources: readonly LinkResource[]): TeardownResult["left"] {
   return resources
     .filter((r) => !isRegistered(core, r.cluster))
-    .map((r) => ({
-      cluster: r.cluster,
-      kind: r.kind,
-      name: r.name,
-      error: `${r.cluster} is no longer registered; once it is registered again, reconcile --fix removes it`,
-    }));
+    .map((r) => {
+      const error = `${r.cluster} is no longer registered; once it is registered again, reconcile --fix removes it`;
+      return { cluster: r.cluster, kind: r.kind, name: r.name, error, errorWithoutAddress: error };
+    });
+}
+
+/** What was left, and why, as a teardown answers it. */
+function leftOf(left: readonly LeftResource[]): TeardownResult["left"] {
+  return left.map(({ cluster, kind, name, error, errorWithoutAddress }) => ({
+    cluster,
+    kind,
+    name,
+    error,
+    errorWithoutAddress,
+  }));
 }
 
 /**
@@ -82,10 +91,7 @@ export async function teardownLink(core: EngineCore, link: LinkRecord): Promise<
   return {
     linkId: link.id,
     removed,
-    left: [
-      ...left.map((l) => ({ cluster: l.cluster, kind: l.kind, name: l.name, error: l.error })),
-      ...abandoned,
-    ],
+    left: [...leftOf(left), ...abandoned],
     status: left.length ? "partial" : "removed",
   };
 }
@@ -144,7 +150,7 @@ export async function teardownTarget(
       linkId: link.id,
       target: cluster,
       removed: [...goneOnTarget].reverse().map((r) => ({ cluster: r.cluster, kind: r.kind, name: r.name })),
-      left: leftOnTarget.map((l) => ({ cluster: l.cluster, kind: l.kind, name: l.name, error: l.error })),
+      left: leftOf(leftOnTarget),
       status: "partial",
     };
   }
@@ -169,9 +175,12 @@ export async function teardownTarget(
   try {
     await remakeSource(next);
   } catch (error) {
+    const say = (why: string) =>
+      `Removed target ${cluster} of link ${link.id}, but its source ambassador could not be remade (${why.replace(/\.$/, "")}); run repair ${link.id}.`;
     throw new UserError(
       "source-not-remade",
-      `Removed target ${cluster} of link ${link.id}, but its source ambassador could not be remade (${describeError(error).replace(/\.$/, "")}); run repair ${link.id}.`,
+      say(describeError(error)),
+      say(describeErrorWithoutAddress(error)),
     );
   }
   return {
@@ -181,10 +190,7 @@ export async function teardownTarget(
       .reverse()
       .filter((r) => r.role !== "source" && registered)
       .map((r) => ({ cluster: r.cluster, kind: r.kind, name: r.name })),
-    left: [
-      ...left.map((l) => ({ cluster: l.cluster, kind: l.kind, name: l.name, error: l.error })),
-      ...abandoned,
-    ],
+    left: [...leftOf(left), ...abandoned],
     status: left.length ? "partial" : "removed",
   };
 }

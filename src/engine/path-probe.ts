@@ -59,23 +59,32 @@ async function probeIn(
 }
 
 /**
- * Whether the link's path works end to end, proved from inside its ambassadors: the source one reaches the source
- * container, and each target's one reaches the source ambassador as its forwarding does (TLS handshake included). An
- * image without the probe (the seed's) is checked the old way: the source ambassador accepts a TCP connection.
- * Undefined when the path works, else what is wrong.
+ * Proves the link's path end to end from inside its ambassadors: the source one reaches the source container, and
+ * each target's one reaches the source ambassador as its forwarding does (TLS handshake included). An image without
+ * the probe (the seed's) is checked the old way: the source ambassador accepts a TCP connection. Rejects with what is
+ * wrong (a failed Docker call as it failed, so its address-free message stays with it).
  */
+export async function checkPath(
+  clusters: ClusterDirectory,
+  link: LinkRecord,
+  deadlineMs: number,
+): Promise<void> {
+  const proved = await Promise.all([
+    probeIn(clusters, link, "source", link.sourceCluster, deadlineMs),
+    ...targetClusters(link).map((cluster) => probeIn(clusters, link, "target", cluster, deadlineMs)),
+  ]);
+  if (proved.every(Boolean)) return;
+  await Promise.all(link.connections.map(({ address }) => tcpReachable(address, deadlineMs)));
+}
+
+/** Whether the link's path works end to end (see checkPath): undefined when it does, else what is wrong. */
 export async function probePath(
   clusters: ClusterDirectory,
   link: LinkRecord,
   deadlineMs: number,
 ): Promise<string | undefined> {
   try {
-    const proved = await Promise.all([
-      probeIn(clusters, link, "source", link.sourceCluster, deadlineMs),
-      ...targetClusters(link).map((cluster) => probeIn(clusters, link, "target", cluster, deadlineMs)),
-    ]);
-    if (proved.every(Boolean)) return undefined;
-    await Promise.all(link.connections.map(({ address }) => tcpReachable(address, deadlineMs)));
+    await checkPath(clusters, link, deadlineMs);
     return undefined;
   } catch (error) {
     return describeError(error);

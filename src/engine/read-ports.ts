@@ -1,11 +1,18 @@
 import type { ClusterDirectory } from "../docker/clusters.js";
 import { DockerCallError } from "../docker/docker-host.js";
-import { describeError } from "../errors.js";
+import { describeError, describeErrorWithoutAddress } from "../errors.js";
 import { mappingsOf } from "./mappings.js";
 import { askClusters, type ClusterReply, type StagedReadOptions } from "./read-staged.js";
-import type { PortsResult, SilentCluster, Staged } from "./types.js";
+import type { ClusterFailure, PortsResult, SilentCluster, Staged } from "./types.js";
 
 type Found = PortsResult["found"][number];
+
+/** Why a cluster gave no answer: the Docker call's reason, with and without the address it names. */
+function failureOf(cluster: string, error: unknown): ClusterFailure {
+  return error instanceof DockerCallError
+    ? { cluster, error: error.reason, errorWithoutAddress: error.reasonWithoutAddress }
+    : { cluster, error: describeError(error), errorWithoutAddress: describeErrorWithoutAddress(error) };
+}
 
 /**
  * `docker port` for a container on one cluster, some, or every cluster at once, naming those that did not
@@ -44,16 +51,7 @@ export async function readPorts(
     container,
     searched: names,
     found: replies.flatMap((reply) => (reply.ok && reply.value ? [reply.value] : [])),
-    unreachable: replies.flatMap((reply) =>
-      reply.ok
-        ? []
-        : [
-            {
-              cluster: reply.cluster,
-              error: reply.error instanceof DockerCallError ? reply.error.reason : describeError(reply.error),
-            },
-          ],
-    ),
+    unreachable: replies.flatMap((reply) => (reply.ok ? [] : [failureOf(reply.cluster, reply.error)])),
     ...(silent.length ? { silent } : {}),
   });
   return {

@@ -1,6 +1,6 @@
 import type { ClusterDirectory } from "../docker/clusters.js";
 import type { LinkRecord, LinkRepository } from "../domain/link.js";
-import { describeError } from "../errors.js";
+import { describeError, describeErrorWithoutAddress } from "../errors.js";
 import type { EngineLogger } from "./ambassador-launcher.js";
 import { labelKeys, linkIdOf } from "./labels.js";
 import { mapBounded } from "./map-bounded.js";
@@ -32,7 +32,11 @@ async function labelled(clusters: ClusterDirectory, options: ReadOptions) {
       ];
       return { cluster, objects };
     } catch (error) {
-      return { cluster, error: describeError(error) };
+      return {
+        cluster,
+        error: describeError(error),
+        errorWithoutAddress: describeErrorWithoutAddress(error),
+      };
     }
   });
 }
@@ -94,7 +98,8 @@ export async function reconcile(
   const present = new Map<string, Set<string>>();
   for (const entry of await labelled(clusters, options)) {
     if (entry.error !== undefined || !entry.objects) {
-      result.unreachable.push({ cluster: entry.cluster, error: entry.error ?? "unknown" });
+      const { cluster, error = "unknown", errorWithoutAddress = error } = entry;
+      result.unreachable.push({ cluster, error, errorWithoutAddress });
       continue;
     }
     present.set(entry.cluster, new Set(entry.objects.map((o) => o.id)));

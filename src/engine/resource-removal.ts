@@ -1,11 +1,11 @@
 import type { DockerHost } from "../docker/docker-host.js";
 import { DockerCallError, isUnreachable } from "../docker/docker-host.js";
 import type { LinkResource, ResourceRole } from "../domain/link.js";
-import { describeError } from "../errors.js";
+import { describeError, describeErrorWithoutAddress } from "../errors.js";
 import { labelKeys, linkIdOf } from "./labels.js";
 
-/** A resource that could not be removed, and why. */
-export type LeftResource = LinkResource & { error: string };
+/** A resource that could not be removed, and why: with and without the Docker API's address, for Slack. */
+export type LeftResource = LinkResource & { error: string; errorWithoutAddress: string };
 
 /** Creation order of a link's parts; removal goes the other way. */
 export const roleOrder: readonly ResourceRole[] = [
@@ -112,14 +112,15 @@ export async function removeResources(
   const perCluster = await Promise.all(
     clusters.map(async (cluster) => {
       const left: LeftResource[] = [];
-      let down: string | undefined;
+      let down: Pick<LeftResource, "error" | "errorWithoutAddress"> | undefined;
       const own = resources.filter((r) => r.cluster === cluster).reverse();
       const listed = labelled?.get(cluster);
       let leaving = listed && leaveNetworks(hostOf(cluster), own, listed);
       for (const kinds of leaving ? phasesAfterLeaving : phases) {
         const batch = own.filter((r) => kinds.includes(r.kind));
         if (down) {
-          left.push(...batch.map((resource) => ({ ...resource, error: down as string })));
+          const why = down;
+          left.push(...batch.map((resource) => ({ ...resource, ...why })));
           continue;
         }
         await Promise.all([
@@ -128,9 +129,12 @@ export async function removeResources(
             try {
               await removeResource(hostOf(cluster), resource, linkId, labelled?.get(cluster));
             } catch (error) {
-              const message = describeError(error);
-              if (isUnreachable(error)) down = message;
-              left.push({ ...resource, error: message });
+              const why = {
+                error: describeError(error),
+                errorWithoutAddress: describeErrorWithoutAddress(error),
+              };
+              if (isUnreachable(error)) down = why;
+              left.push({ ...resource, ...why });
             }
           }),
         ]);

@@ -109,10 +109,20 @@ export interface Staged<T> {
   later?: Promise<T>;
 }
 
+/**
+ * Why something failed on a cluster: `error`, and `errorWithoutAddress`, the same without the Docker API's URL or
+ * address (a connection that failed names them), for Slack.
+ */
+export interface ClusterFailure {
+  cluster: string;
+  error: string;
+  errorWithoutAddress: string;
+}
+
 export interface PortsResult {
   container: string;
   searched: string[];
-  unreachable: { cluster: string; error: string }[];
+  unreachable: ClusterFailure[];
   found: { cluster: string; container: string; id: string; mappings: PortMapping[] }[];
   /** Clusters not heard from (absent: every cluster answered or failed). */
   silent?: SilentCluster[];
@@ -139,7 +149,7 @@ export interface TeardownResult {
    * What was not removed: on a host that did not answer (the link stays `partial` until a repeat finishes), or on a
    * cluster no longer registered (left for good; the link goes all the same).
    */
-  left: { cluster: string; kind: string; name: string; error: string }[];
+  left: (ClusterFailure & { kind: string; name: string })[];
   status: "removed" | "partial";
 }
 
@@ -164,7 +174,7 @@ export interface ReconcileResult {
   unlisted?: { cluster: string; kind: "container" | "network"; id: string; name: string; linkId: string }[];
   removed: number;
   /** Clusters that could not be searched. */
-  unreachable?: { cluster: string; error: string }[];
+  unreachable?: ClusterFailure[];
 }
 
 /** One part of a link a repair made anew, and why. */

@@ -1,5 +1,5 @@
 import type { ClusterDirectory } from "../docker/clusters.js";
-import { probePath } from "../engine/path-probe.js";
+import { checkPath } from "../engine/path-probe.js";
 import type { ContainerState, LinkProbe } from "./link-monitor.js";
 
 /**
@@ -16,9 +16,6 @@ export function createDockerLinkProbe(clusters: ClusterDirectory): LinkProbe {
       const networks = info.NetworkSettings.Networks ?? {};
       return network === undefined || network in networks ? "running" : "disconnected";
     },
-    async path(link, deadlineMs) {
-      const problem = await probePath(clusters, link, deadlineMs);
-      if (problem) throw new Error(problem);
-    },
+    path: (link, deadlineMs) => checkPath(clusters, link, deadlineMs),
   };
 }

@@ -1,6 +1,6 @@
 import type { LinkHealth, LinkRecord, LinkRepository } from "../domain/link.js";
 import { describeRole, targetClusters } from "../domain/link.js";
-import { describeError } from "../errors.js";
+import { type LinkProblem, linkProblem, linkProblemFrom } from "./link-problem.js";
 
 /** `disconnected`: running, but not on the network the check named. */
 export type ContainerState = "running" | "stopped" | "missing" | "disconnected";
@@ -99,7 +99,7 @@ export function createLinkMonitor(options: LinkMonitorOptions): LinkMonitor {
   let timer: NodeJS.Timeout | undefined;
 
   /** What is wrong with the link's containers (stopped, missing, off their network) or their hosts, if anything. */
-  async function containerProblems(link: LinkRecord): Promise<string[]> {
+  async function containerProblems(link: LinkRecord): Promise<LinkProblem[]> {
     const containers = link.resources.filter(
       (resource) => resource.kind === "container" || resource.role === "consumer",
     );
@@ -111,19 +111,19 @@ export function createLinkMonitor(options: LinkMonitorOptions): LinkMonitor {
           const state = await withSlot(resource.cluster, () =>
             options.probe.container(resource.cluster, resource.id, timeoutMs, resource.network),
           );
-          if (state === "disconnected") return `${what} is not on ${resource.network}`;
-          return state === "running" ? undefined : `${what} is ${state}`;
+          if (state === "disconnected") return linkProblem(`${what} is not on ${resource.network}`);
+          return state === "running" ? undefined : linkProblem(`${what} is ${state}`);
         } catch (error) {
           if (unreachable.has(resource.cluster)) return undefined;
           unreachable.add(resource.cluster);
-          return `${resource.cluster} cannot be reached: ${describeError(error)}`;
+          return linkProblemFrom((why) => `${resource.cluster} cannot be reached: ${why}`, error);
         }
       }),
     );
-    return problems.filter((problem): problem is string => problem !== undefined);
+    return problems.filter((found): found is LinkProblem => found !== undefined);
   }
 
-  async function inspect(link: LinkRecord): Promise<string[]> {
+  async function inspect(link: LinkRecord): Promise<LinkProblem[]> {
     const found = await containerProblems(link);
     if (found.length) return found;
     try {
@@ -133,13 +133,13 @@ export function createLinkMonitor(options: LinkMonitorOptions): LinkMonitor {
       // A probe cut short by its ambassador stopping, or its host going away, is named by that, not by the path.
       const after = await containerProblems(link);
       if (after.length) return after;
-      return [
-        `the path from ${targetClusters(link).join(", ")} to ${link.container} on ${link.sourceCluster} is broken: ${describeError(error)}`,
-      ];
+      const path = `the path from ${targetClusters(link).join(", ")} to ${link.container} on ${link.sourceCluster}`;
+      return [linkProblemFrom((why) => `${path} is broken: ${why}`, error)];
     }
   }
 
-  async function record(link: LinkRecord, problems: string[]): Promise<LinkCheck> {
+  async function record(link: LinkRecord, found: LinkProblem[]): Promise<LinkCheck> {
+    const problems = found.map((each) => each.shown);
     const at = now().toISOString();
     const state = problems.length ? "broken" : "healthy";
     const previous = healthById.get(link.id) ?? link.health;
@@ -159,7 +159,10 @@ export function createLinkMonitor(options: LinkMonitorOptions): LinkMonitor {
       const wasHealthy = previous === undefined || previous.state !== "broken";
       if (state === "broken" && wasHealthy) alert(link, brokenText(link, problems));
       if (state === "healthy" && previous?.state === "broken") alert(link, recoveredText(link));
-      options.logger[state === "broken" ? "warn" : "info"]({ linkId: link.id, problems }, `link ${state}`);
+      options.logger[state === "broken" ? "warn" : "info"](
+        { linkId: link.id, problems: found.map((each) => each.logged) },
+        `link ${state}`,
+      );
       if (state === "broken" && options.repair) {
         await options
           .repair(link.id)

@@ -51,6 +51,8 @@ export interface MemoryCall {
 export interface InjectedFailure {
   reason?: string;
   statusCode?: number | undefined;
+  /** The reason without the Docker API's URL or address, when `reason` names them. */
+  withoutAddress?: string;
 }
 
 interface MemoryImage {
@@ -610,9 +612,14 @@ export class MemoryDockerHost implements DockerHost {
     this.calls.push(entry);
     const deadline = AbortSignal.timeout(ms);
     const signal = options.signal ? AbortSignal.any([deadline, options.signal]) : deadline;
-    const failed = (statusCode: number | undefined, reason: string, outcome: MemoryCall["outcome"]) => {
+    const failed = (
+      statusCode: number | undefined,
+      reason: string,
+      outcome: MemoryCall["outcome"],
+      withoutAddress?: string,
+    ) => {
       entry.outcome = outcome;
-      return new DockerCallError(this.name, action, context, reason, statusCode);
+      return new DockerCallError(this.name, action, context, reason, statusCode, { withoutAddress });
     };
     try {
       signal.throwIfAborted();
@@ -639,7 +646,12 @@ export class MemoryDockerHost implements DockerHost {
     const injected = this.failures.get(action)?.shift();
     if (injected) {
       const statusCode = "statusCode" in injected ? injected.statusCode : 500;
-      throw failed(statusCode, injected.reason ?? `injected failure of ${action}`, "failed");
+      throw failed(
+        statusCode,
+        injected.reason ?? `injected failure of ${action}`,
+        "failed",
+        injected.withoutAddress,
+      );
     }
     entry.outcome = "ok";
     return entry;

@@ -195,7 +195,15 @@ describe("renderText", () => {
         linkId: "lnk1",
         status: "partial",
         removed: [{ cluster: "clustera", kind: "container", name: "app-ambassador" }],
-        left: [{ cluster: "clusterb", kind: "container", name: "app-ambassador", error: "host unreachable" }],
+        left: [
+          {
+            cluster: "clusterb",
+            kind: "container",
+            name: "app-ambassador",
+            error: "host unreachable",
+            errorWithoutAddress: "host unreachable",
+          },
+        ],
       },
     });
     expect(text).toContain("Tore down link lnk1 only in part: 1 left. Run `teardown lnk1` again");

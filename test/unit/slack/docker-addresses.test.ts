@@ -1,27 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { Invocation } from "../../../src/commands/command.js";
-import { executeCommand, type Outcome } from "../../../src/commands/execute.js";
-import { renderSlackFailure, renderSlackMessage } from "../../../src/render/slack-message.js";
-import { renderFailureText, renderText } from "../../../src/render/text.js";
+import { executeCommand } from "../../../src/commands/execute.js";
 import { localInvocation } from "../../../src/terminal/local-invocation.js";
 import { testServices } from "../../support/fakes.js";
-
-const inSlack = (who: string): Invocation => ({
-  actor: { kind: "slack", team: "T1", user: who },
-  channel: "C1",
-  trusted: false,
-});
-
-/** Everything Slack would show of an outcome: the fallback text and the blocks. */
-function slackText(outcome: Outcome): string {
-  return JSON.stringify(
-    outcome.ok ? renderSlackMessage(outcome.result) : renderSlackFailure(outcome.failure),
-  );
-}
-
-function terminalText(outcome: Outcome): string {
-  return outcome.ok ? renderText(outcome.result) : renderFailureText(outcome.failure);
-}
+import { inSlack, slackText, terminalText } from "../../support/shown-text.js";
 
 // clusterb's Docker API, as registered, and the address:port Node's client names when nothing listens there.
 const url = "tcp://10.0.0.13:2376";
@@ -80,5 +61,32 @@ describe("Slack never shows a down cluster's Docker API URL or address", () => {
       services,
     );
     expect(terminalText(terminal)).toContain(addressAndPort);
+  });
+
+  it("a `link` whose image could not be pulled says why in Slack without an address the reason names", async () => {
+    // No host names an address in a failure this check wraps today (a refused connection passes through it as it is);
+    // this holds it to keep the address-free version of whatever it wraps.
+    const pullFailing = () => {
+      const services = testServices();
+      services.lab.b.defineImage("hello-web:latest", "plain", { present: false });
+      services.lab.b.failOn("pull image", {
+        statusCode: undefined,
+        reason: `no answer within 1 s to pull image (connect ECONNREFUSED ${addressAndPort})`,
+        withoutAddress: "no answer within 1 s to pull image (nothing listens at the Docker API of clusterb)",
+      });
+      return services;
+    };
+    const command = "link app clustera clusterb --web hello-web";
+
+    const slack = await executeCommand(command, inSlack("UADMIN"), pullFailing());
+    expect(slack.ok).toBe(false);
+    expect(slackText(slack)).toContain(
+      "The web image hello-web is not on clusterb and could not be pulled (",
+    );
+    expect(slackText(slack)).toContain("nothing listens at the Docker API of clusterb");
+    expect(slackText(slack)).not.toContain(addressAndPort);
+
+    const terminal = await executeCommand(command, localInvocation("operator"), pullFailing());
+    expect(terminalText(terminal)).toContain(`connect ECONNREFUSED ${addressAndPort}`);
   });
 });
