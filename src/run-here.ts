@@ -105,7 +105,7 @@ export async function runHere(args: readonly string[], io: MainIo): Promise<numb
 
 /**
  * The first SIGTERM or SIGINT calls `stop`, which lets running commands finish; a second one leaves at once, for
- * someone who will not wait (what it cuts short, `reconcile --fix` finds). Returns a function that removes them.
+ * someone who will not wait (what it cuts short, the next start's reconcile names). Returns a function that removes them.
  */
 function onStopSignals(
   logger: Logger,

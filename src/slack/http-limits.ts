@@ -13,16 +13,18 @@ export const httpLimits = {
   /** Open connections at most; past it the oldest one with no request being answered is closed. */
   maxConnections: 128,
   /**
-   * On shutdown, how long running commands get to finish before the bot stops without them, so it still leaves
-   * within `docker stop`'s 10 s: a link to a host that stopped answering waits out its calls' deadlines. What such
-   * a command leaves half-made carries the link's labels; the next start's reconcile names it and `reconcile --fix`
-   * removes it.
+   * On shutdown, how long running commands get to finish before the bot stops without them: a link to a host that
+   * stopped answering waits out its calls' deadlines. What such a command leaves half-made carries the link's
+   * labels; the next start's reconcile names it (`reconcile --fix` removes what no link owns, a link's teardown
+   * what its record does not list). With the two below, the bot leaves within 8 s, inside `docker stop`'s 10 s.
    */
   shutdownWorkMs: 4_000,
-  /** On shutdown, how long connections with no request being answered may linger before they are closed. */
+  /** Then the link checks running (and a repair one started) get what is left of that and this much more. */
+  shutdownChecksMs: 1_000,
+  /** Then, how long connections with no request being answered may linger before they are closed. */
   shutdownGraceMs: 2_000,
-  /** On shutdown, when every connection is closed, answered or not. */
-  shutdownHardMs: 5_000,
+  /** Then, when every connection is closed, answered or not. */
+  shutdownHardMs: 3_000,
 };
 
 /** Node's own deadlines for the server, checked every second rather than Node's default thirty. */

@@ -318,13 +318,19 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
       stopping ??= (async () => {
         state.draining = true;
         log.info({ running: tracker.running }, "shutting down: waiting for running commands");
+        const started = performance.now();
         if (!(await finishedWithin(tracker.idle(), httpLimits.shutdownWorkMs))) {
           log.warn(
             { running: tracker.running, waitedMs: httpLimits.shutdownWorkMs },
-            "stopping with commands still running: what they leave half-made carries labels; reconcile --fix removes it",
+            "stopping with commands still running: what they leave half-made carries the link's labels, for reconcile to name",
           );
         }
-        await options.beforeStop?.();
+        // The link checks (and a repair one of them started) share the same budget.
+        const checksUntil = httpLimits.shutdownWorkMs + httpLimits.shutdownChecksMs;
+        const checksLeft = Math.max(0, checksUntil - (performance.now() - started));
+        if (options.beforeStop && !(await finishedWithin(options.beforeStop(), checksLeft))) {
+          log.warn({ waitedMs: checksUntil }, "stopping with link checks still running");
+        }
         await connections?.stop(stopServer, httpLimits.shutdownGraceMs, httpLimits.shutdownHardMs);
         log.info("Slack bot stopped");
       })();

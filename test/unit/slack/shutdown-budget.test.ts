@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { startSlackClient } from "../../../bench/slack-client.js";
 import { httpLimits } from "../../../src/slack/http-limits.js";
+import { startSlackBot } from "../../../src/slack/slack-bot.js";
+import { testServices } from "../../support/fakes.js";
 import { memoryEngine } from "../../support/memory-engine.js";
 import { startSlackHarness } from "../../support/slack-harness.js";
 
@@ -22,6 +25,23 @@ describe("the Slack bot stopping while a command waits on a host that stopped an
     } finally {
       lab.a.up();
       await harness.close();
+    }
+  }, 30_000);
+
+  it("gives link checks still running one more second, then stops without them", async () => {
+    const slack = await startSlackClient();
+    const services = testServices({ env: { AMBASSADOR_ADMINS: "UADMIN", ...slack.botEnv, PORT: "0" } });
+    const bot = await startSlackBot(services, { port: 0, beforeStop: () => new Promise<void>(() => {}) });
+    try {
+      const started = performance.now();
+      await bot.shutdown();
+      const took = performance.now() - started;
+      const budget = httpLimits.shutdownWorkMs + httpLimits.shutdownChecksMs;
+      expect(took).toBeGreaterThanOrEqual(budget - 50);
+      expect(took).toBeLessThan(budget + httpLimits.shutdownHardMs);
+      expect(services.log.text).toMatch(/"msg":"stopping with link checks still running"/);
+    } finally {
+      await slack.close();
     }
   }, 30_000);
 });
