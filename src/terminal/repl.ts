@@ -33,6 +33,8 @@ export const noClustersHint = [
 
 /** The terminal front end: a prompt taking the same commands as Slack, with or without `/ambassador`. */
 export async function runRepl(services: Services, options: ReplOptions): Promise<void> {
+  // Stopped before it opened (a signal while the bot started): no prompt, as after `exit`.
+  if (options.signal?.aborted) return;
   const { input, output } = options;
   const context: LineContext = {
     io: { stdout: output, stderr: options.errors ?? output },
@@ -46,11 +48,15 @@ export async function runRepl(services: Services, options: ReplOptions): Promise
     terminal: interactive,
     prompt: options.prompt ?? "ambassador> ",
   });
-  // Ctrl-C at an interactive prompt, and a signal to the process, leave as `exit` does.
-  const leave = () => rl.close();
+  // Ctrl-C at an interactive prompt, and a signal to the process, leave as `exit` does, once the command running ends.
+  // Everything from here to the loop runs at once, so the loop is waiting on the interface before either can close it.
+  let leaving = false;
+  const leave = () => {
+    leaving = true;
+    rl.close();
+  };
   rl.on("SIGINT", leave);
   options.signal?.addEventListener("abort", leave, { once: true });
-  if (options.signal?.aborted) leave();
   output.write('Ambassador: type a command ("help" lists them, "exit" leaves).\n');
   if (services.clusters.list().length === 0) output.write(noClustersHint);
   rl.prompt();
@@ -58,7 +64,7 @@ export async function runRepl(services: Services, options: ReplOptions): Promise
     const line = raw.trim();
     if (exitWords.has(line.toLowerCase())) break;
     if (line !== "") await handleLine(line, services, context);
-    if (options.signal?.aborted) break;
+    if (leaving) break;
     rl.prompt();
   }
   options.signal?.removeEventListener("abort", leave);

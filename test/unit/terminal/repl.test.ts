@@ -4,7 +4,7 @@ import type { ClustersCommandRunner } from "../../../src/terminal/clusters-deleg
 import { runRepl } from "../../../src/terminal/repl.js";
 import { CapturedOutput, testServices } from "../../support/fakes.js";
 import { MemoryClusterDirectory } from "../../support/memory-docker.js";
-import { publishedUrl } from "../../support/memory-engine.js";
+import { memoryEngine, publishedUrl } from "../../support/memory-engine.js";
 
 async function session(
   lines: string[],
@@ -45,6 +45,26 @@ describe("the terminal prompt", () => {
       ["ports", "ok", { kind: "local", user: "alice" }],
       ["list", "ok", { kind: "local", user: "alice" }],
     ]);
+  });
+
+  it("closes once the command it runs has ended when stopped meanwhile, and takes no further line", async () => {
+    const services = testServices({ lab: memoryEngine({ latencyMs: 50 }) });
+    const input = new PassThrough();
+    const output = new CapturedOutput();
+    const stopping = new AbortController();
+    const done = runRepl(services, { input, output, signal: stopping.signal });
+    input.write("link app clustera clusterb\nlist\n");
+    await expect.poll(() => output.text).toContain("Linking app");
+    stopping.abort();
+    await done;
+    expect(output.text).toMatch(/Linked app from clustera to clusterb/);
+    expect(services.audit.recorded.map((e) => e.action)).toEqual(["link"]);
+  });
+
+  it("opens no prompt when stopped before it opened", async () => {
+    const output = new CapturedOutput();
+    await runRepl(testServices(), { input: new PassThrough(), output, signal: AbortSignal.abort() });
+    expect(output.text).toBe("");
   });
 
   it("trusts the local user for teardown, and keeps going after an error", async () => {
