@@ -1,7 +1,7 @@
 import { connect as tcpConnect } from "node:net";
 import type { ClusterDirectory } from "../docker/clusters.js";
 import { type LinkRecord, targetClusters } from "../domain/link.js";
-import { describeError } from "../errors.js";
+import { describeErrorWithoutAddress } from "../errors.js";
 
 /** `host:port` answers a TCP connection within the deadline. */
 function tcpReachable(address: string, deadlineMs: number): Promise<void> {
@@ -77,7 +77,10 @@ export async function checkPath(
   await Promise.all(link.connections.map(({ address }) => tcpReachable(address, deadlineMs)));
 }
 
-/** Whether the link's path works end to end (see checkPath): undefined when it does, else what is wrong. */
+/**
+ * Whether the link's path works end to end (see checkPath): undefined when it does, else what is wrong, without a
+ * Docker API address, as the link monitor's health says it (a repair's answer, which names it, goes to Slack too).
+ */
 export async function probePath(
   clusters: ClusterDirectory,
   link: LinkRecord,
@@ -87,6 +90,6 @@ export async function probePath(
     await checkPath(clusters, link, deadlineMs);
     return undefined;
   } catch (error) {
-    return describeError(error);
+    return describeErrorWithoutAddress(error);
   }
 }

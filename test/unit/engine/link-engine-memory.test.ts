@@ -178,6 +178,20 @@ describe("repair", () => {
     expect(target?.Config.Env).toContainEqual(expect.stringMatching(new RegExp(`:${port}$`)));
   });
 
+  it("names why the path failed without the Docker API's address, as the link's health does", async () => {
+    const lab = setup();
+    const result = await lab.link();
+    lab.b.failOn("exec in container", {
+      statusCode: undefined,
+      reason: "connect ECONNREFUSED 10.0.0.13:2376",
+      withoutAddress: "nothing listens at the Docker API of clusterb (connection refused)",
+    });
+    const repaired = await lab.engine.repair(result.link.id, context);
+    const reasons = repaired.recreated.map((part) => part.reason).join("\n");
+    expect(reasons).toContain("nothing listens at the Docker API of clusterb (connection refused)");
+    expect(reasons).not.toContain("10.0.0.13:2376");
+  });
+
   it("does nothing when every part is there", async () => {
     const lab = setup();
     const result = await lab.link();
