@@ -48,10 +48,13 @@ export function visibleClusters(
   return { visible, hidden };
 }
 
-/** The links this invocation may see, as the engine filters them: none on a cluster it may not see. */
+/**
+ * The links this invocation may see, as the engine filters them: none on a cluster it may not see, and from Slack
+ * none on a cluster the store no longer names (whose channels are no longer known); the terminal sees them all.
+ */
 export function visibleLinks(invocation: Invocation, clusters: ClusterDirectory): LinkFilter | undefined {
-  const { hidden } = visibleClusters(invocation, clusters);
-  return hidden.length ? { notOn: hidden } : undefined;
+  if (invocation.trusted) return undefined;
+  return { onlyOn: visibleClusters(invocation, clusters).visible.map((summary) => summary.name) };
 }
 
 /** Refuses a cluster name nobody registered, naming only the clusters this invocation may see. */
@@ -76,7 +79,14 @@ export function assertChannelAllowed(
   const known = new Map(clusters.list().map((summary) => [summary.name, summary]));
   for (const name of new Set(clusterNames)) {
     const summary = known.get(name);
-    if (!summary || channelMaySee(summary, invocation)) continue;
+    if (!summary) {
+      // Its channels went with it: nothing on it is shown or changed from Slack.
+      throw new UserError(
+        "channel-not-allowed",
+        `Cluster ${name} is no longer registered; act on its links from the bot's terminal (\`ambassador teardown <link-id>\`).`,
+      );
+    }
+    if (channelMaySee(summary, invocation)) continue;
     const allowed = summary.channels.map((id) => `<#${id}>`).join(", ");
     throw new UserError(
       "channel-not-allowed",

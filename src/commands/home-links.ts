@@ -21,9 +21,10 @@ export interface HomeLinks {
 export function homeLinks(services: Services, invocation: Omit<Invocation, "channel">): HomeLinks {
   const noChannel: Invocation = { ...invocation, channel: undefined };
   const { visible, hidden } = visibleClusters(noChannel, services.clusters);
-  const hiddenSet = new Set(hidden);
+  const visibleSet = new Set(visible.map((summary) => summary.name));
   const stored = services.links?.all() ?? [];
-  const shown = stored.filter((link) => !linkClusters(link).some((name) => hiddenSet.has(name)));
+  // As `list` from such a channel: a link on a cluster the store no longer names is left out too.
+  const shown = stored.filter((link) => linkClusters(link).every((name) => visibleSet.has(name)));
   return {
     links: shown.map((link) => {
       const health = services.health?.(link.id) ?? link.health;

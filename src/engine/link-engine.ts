@@ -95,7 +95,7 @@ export function checkTargets(sourceCluster: string, targets: readonly string[]):
 function matching(filter: LinkFilter | undefined) {
   return (link: LinkRecord) =>
     (!filter?.channel || link.channel === filter.channel) &&
-    !filter?.notOn?.some((name) => linkClusters(link).includes(name));
+    (!filter?.onlyOn || linkClusters(link).every((name) => filter.onlyOn?.includes(name)));
 }
 
 /**

@@ -202,8 +202,8 @@ export interface RepairResult {
 /** Which links `list` returns: all, those made in a channel, those on none of some clusters. */
 export interface LinkFilter {
   channel?: string;
-  /** Leaves out every link with any of its clusters (source or target) among these. */
-  notOn?: readonly string[];
+  /** Leaves out every link with a cluster (source or target) not among these. */
+  onlyOn?: readonly string[];
 }
 
 /** The link engine: the ambassador pattern across two Docker hosts. Knows nothing of Slack. */

@@ -89,6 +89,25 @@ describe("a cluster bound to channels shows its data only in those channels", ()
     expect(await ids(localInvocation("operator"))).toEqual([link.id]);
   });
 
+  it("keeps a link hidden from every channel once its bound cluster is removed; the terminal still sees it", async () => {
+    const { services, link, clusters } = await boundLab();
+    clusters.remove("clusterb");
+    const admin: Invocation = { ...member("COTHER"), actor: { kind: "slack", team: "T1", user: "UADMIN" } };
+    for (const invocation of [member("COTHER"), member("CALLOWED"), admin]) {
+      const listed = await executeCommand("list", invocation, services);
+      expect(inSlack(listed).text).not.toContain(link.id);
+      const status = await executeCommand(`status ${link.id}`, invocation, services);
+      expect(status.ok).toBe(false);
+      expect(inSlack(status).visibility).toBe("ephemeral");
+      expect(inSlack(status).text).toContain(
+        "is no longer registered; act on its links from the bot's terminal",
+      );
+      expect(inSlack(status).text).not.toContain("app-ambassador");
+    }
+    const local = await executeCommand("list", localInvocation("operator"), services);
+    expect(local.ok && renderText(local.result)).toContain(link.id);
+  });
+
   it("refuses `status` elsewhere however the link is named, as teardown does", async () => {
     const { services, link } = await boundLab();
     for (const ref of [link.id, "app", "web", "app-ambassador"]) {
