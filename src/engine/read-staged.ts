@@ -1,3 +1,4 @@
+import { finishedWithin } from "../deadlines.js";
 import type { ClusterHealth } from "./cluster-health.js";
 import { mapBounded } from "./map-bounded.js";
 import { type ReadOptions, readDeadline } from "./read-deadline.js";
@@ -61,14 +62,7 @@ export async function askClusters<T>(
     }
   });
   const replies = () => asked.flatMap((cluster) => settled.get(cluster) ?? []);
-  let timer: NodeJS.Timeout | undefined;
-  const inTime = await Promise.race([
-    all.then(() => true),
-    new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), options.answerMs);
-    }),
-  ]);
-  clearTimeout(timer);
+  const inTime = await finishedWithin(all, options.answerMs);
   if (inTime) return { replies: replies(), silent: skipped };
   const waiting = asked
     .filter((cluster) => !settled.has(cluster))

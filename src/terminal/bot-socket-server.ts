@@ -192,14 +192,10 @@ export async function listenForCommands(
         for (const socket of running.keys()) socket.destroy();
       }
       // Every answer is ending now: its caller has a few seconds to read what is still buffered.
-      let grace: NodeJS.Timeout | undefined;
-      await Promise.race([
+      await finishedWithin(
         Promise.all([...open].map((socket) => once(socket, "close").catch(() => undefined))),
-        new Promise((resolve) => {
-          grace = setTimeout(resolve, flushGraceMs);
-        }),
-      ]);
-      clearTimeout(grace);
+        flushGraceMs,
+      );
       for (const socket of open) socket.destroy();
       await closed;
     },
