@@ -1,0 +1,67 @@
+// Compiles the CLI into dist/ (or the folder given as the first argument): `cli.js`, which starts the program, and
+// `ambassador.cjs`, the program in one file, with `ambassador.cjs.cache`, V8's compiled code for it, so a one-shot
+// command neither resolves hundreds of modules nor compiles them again. `npm run build` runs it.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { build } from "esbuild";
+
+const root = new URL("..", import.meta.url).pathname;
+const out = resolve(root, process.argv[2] ?? "dist");
+rmSync(out, { recursive: true, force: true });
+
+const common = { platform: "node", target: "node20", logLevel: "warning", absWorkingDir: root };
+
+await build({
+  ...common,
+  entryPoints: ["src/main.ts"],
+  outfile: join(out, "ambassador.cjs"),
+  bundle: true,
+  format: "cjs",
+  sourcemap: true,
+  minify: true,
+  keepNames: true,
+  // The licences' notices go to ambassador.cjs.LEGAL.txt, which leaves the program ASCII, read the quicker.
+  legalComments: "linked",
+  // Loaded from node_modules as they always were: a native addon, and what dockerode and docker-modem load at once
+  // but only BuildKit sessions and ssh:// hosts use, which src/docker/deferred-modules.ts gives stand-ins.
+  external: ["@resvg/resvg-js", "@grpc/grpc-js", "@grpc/proto-loader", "ssh2", "docker-modem/lib/ssh.js"],
+  define: { "import.meta.url": "__moduleUrl" },
+  banner: { js: 'const __moduleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  plugins: [
+    {
+      // docker-modem's `require("./ssh")`, by its package path, so that its stand-in answers for it.
+      name: "docker-modem-ssh",
+      setup(b) {
+        b.onResolve({ filter: /^\.\/ssh(\.js)?$/ }, (args) =>
+          args.importer.includes("/docker-modem/")
+            ? { path: "docker-modem/lib/ssh.js", external: true }
+            : undefined,
+        );
+      },
+    },
+  ],
+});
+
+// The starter; the program's modules stay outside it, for a run from the sources.
+await build({
+  ...common,
+  entryPoints: ["src/cli.ts"],
+  outfile: join(out, "cli.js"),
+  bundle: true,
+  format: "esm",
+  external: ["./main.js"],
+});
+
+// The compiled code is V8's own after a run of `help`, in a scratch folder, so no store is touched.
+const scratch = mkdtempSync(join(tmpdir(), "ambassador-build-"));
+try {
+  execFileSync(process.execPath, [join(out, "cli.js"), "help"], {
+    cwd: scratch,
+    env: { PATH: process.env.PATH ?? "", HOME: scratch, AMBASSADOR_STORE: join(scratch, "ambassador.json") },
+    stdio: "ignore",
+  });
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
