@@ -1,8 +1,9 @@
 // Compiles the CLI into dist/ (or the folder given as the first argument): `cli.js`, which starts the program, and
 // `ambassador.cjs`, the program in one file, with `ambassador.cjs.cache`, V8's compiled code for it, so a one-shot
-// command neither resolves hundreds of modules nor compiles them again. `npm run build` runs it.
+// command neither resolves hundreds of modules nor compiles them again. Each command then keeps the code it
+// compiled beside it, `ambassador.cjs.<command>.cache` (src/code-cache.ts). `npm run build` runs it.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
@@ -54,7 +55,8 @@ await build({
   external: ["./main.js"],
 });
 
-// The compiled code is V8's own after a run of `help`, in a scratch folder, so no store is touched.
+// The compiled code every command starts from is V8's own after a run of `help` (config, store, command table), in
+// a scratch folder, so no store is touched.
 const scratch = mkdtempSync(join(tmpdir(), "ambassador-build-"));
 try {
   execFileSync(process.execPath, [join(out, "cli.js"), "help"], {
@@ -62,6 +64,7 @@ try {
     env: { PATH: process.env.PATH ?? "", HOME: scratch, AMBASSADOR_STORE: join(scratch, "ambassador.json") },
     stdio: "ignore",
   });
+  renameSync(join(out, "ambassador.cjs.help.cache"), join(out, "ambassador.cjs.cache"));
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }

@@ -1,43 +1,62 @@
 import { isAscii } from "node:buffer";
-import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { accessSync, constants, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire, Module } from "node:module";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Script } from "node:vm";
 
+/** A CommonJS file run with V8's compiled code, and how to keep the code this run compiled for the next. */
+export interface CompiledProgram {
+  exports: unknown;
+  /** Saves the code compiled so far as `variant`'s, unless it was read from there and V8 took it. */
+  keep(): void;
+}
+
+function readOrNothing(file: string): Buffer | undefined {
+  try {
+    return readFileSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Runs a CommonJS file as `require` would, compiled with V8's code cache kept beside it (`<file>.cache`), and
- * returns its exports. A cache this Node cannot use (another version, say) is made again as the process exits,
- * where the folder may be written; a folder it may not write leaves it as it was.
+ * Runs a CommonJS file as `require` would, compiled with V8's code kept beside it: `<file>.<variant>.cache`, else
+ * `<file>.cache`, which the build makes. Each command keeps its own (once it has run here and the folder may be
+ * written), since the code one command compiles is not another's; a cache this Node cannot use is made again.
  */
-export function requireWithCodeCache(url: URL): unknown {
+export function loadWithCodeCache(url: URL, variant: string): CompiledProgram {
   const filename = fileURLToPath(url);
-  const cacheFile = `${filename}.cache`;
+  const own = `${filename}.${variant}.cache`;
+  const ownData = readOrNothing(own);
+  const cachedData = ownData ?? readOrNothing(`${filename}.cache`);
   const bytes = readFileSync(filename);
   // ASCII read as Latin-1 is the same text, without decoding UTF-8.
   const source = bytes.toString(isAscii(bytes) ? "latin1" : "utf8");
-  let cachedData: Buffer | undefined;
-  try {
-    cachedData = readFileSync(cacheFile);
-  } catch {
-    cachedData = undefined;
-  }
   const script = new Script(Module.wrap(source), { filename, cachedData });
   const module = { exports: {} };
   const run = script.runInThisContext() as (...args: unknown[]) => void;
   run.call(module.exports, module.exports, createRequire(filename), module, filename, dirname(filename));
-  if (!cachedData || script.cachedDataRejected) {
-    process.once("exit", () => writeCache(cacheFile, script.createCachedData()));
-  }
-  return module.exports;
+  return {
+    exports: module.exports,
+    keep() {
+      if (ownData && !script.cachedDataRejected) return;
+      try {
+        accessSync(dirname(filename), constants.W_OK);
+      } catch {
+        return;
+      }
+      writeWhole(own, script.createCachedData());
+    },
+  };
 }
 
 /** Written whole or not at all, so a process reading it meanwhile never sees half of it. */
-function writeCache(cacheFile: string, data: Buffer): void {
-  const partial = `${cacheFile}.${process.pid}`;
+function writeWhole(file: string, data: Buffer): void {
+  const partial = `${file}.${process.pid}`;
   try {
     writeFileSync(partial, data, { mode: 0o644 });
-    renameSync(partial, cacheFile);
+    renameSync(partial, file);
   } catch {
     rmSync(partial, { force: true });
   }

@@ -22,6 +22,7 @@ export async function main(args: readonly string[], io: MainIo): Promise<number>
     const answered = await handToRunningBot(args, io);
     if (answered !== undefined) return answered;
   }
+  io.ranHere?.();
   const { runHere } = await import("./run-here.js");
   return runHere(args, io);
 }

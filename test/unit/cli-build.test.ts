@@ -1,5 +1,5 @@
-import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { execFile, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -9,14 +9,13 @@ const run = promisify(execFile);
 const root = new URL("../..", import.meta.url).pathname;
 const scratch = mkdtempSync(join(tmpdir(), "ambassador-cli-build-"));
 const out = join(scratch, "dist");
-const cache = join(out, "ambassador.cjs.cache");
+const cacheOf = (command?: string) =>
+  join(out, command ? `ambassador.cjs.${command}.cache` : "ambassador.cjs.cache");
+const env = { PATH: process.env.PATH ?? "", HOME: scratch, AMBASSADOR_STORE: join(scratch, "store.json") };
 
 /** `node <entry> …` as a user would run it, on a store of its own. */
 function node(entry: string[], args: string[]) {
-  return run(process.execPath, [...entry, ...args], {
-    cwd: scratch,
-    env: { PATH: process.env.PATH ?? "", HOME: scratch, AMBASSADOR_STORE: join(scratch, "store.json") },
-  });
+  return run(process.execPath, [...entry, ...args], { cwd: scratch, env });
 }
 const cli = (args: string[]) => node([join(out, "cli.js")], args);
 
@@ -34,20 +33,39 @@ describe("the built CLI (npm run build)", () => {
     await expect(cli(["lnk"])).rejects.toMatchObject({ code: 2 });
   });
 
-  it("comes with V8's compiled code, which a run uses as it is", async () => {
-    const before = statSync(cache);
-    expect(before.size).toBeGreaterThan(100_000);
-    await cli(["help"]);
-    expect(statSync(cache).mtimeMs).toBe(before.mtimeMs);
+  it("comes with V8's compiled code; a command keeps its own after its first run, then uses it as it is", async () => {
+    const shared = statSync(cacheOf());
+    expect(shared.size).toBeGreaterThan(100_000);
+    expect(existsSync(cacheOf("clusters"))).toBe(false);
+    await cli(["clusters", "list"]);
+    const kept = statSync(cacheOf("clusters"));
+    expect(kept.size).toBeGreaterThan(100_000);
+    await cli(["clusters", "list"]);
+    expect(statSync(cacheOf("clusters")).mtimeMs).toBe(kept.mtimeMs);
+    expect(statSync(cacheOf()).mtimeMs).toBe(shared.mtimeMs);
   });
 
-  it("makes that code again when it is missing or this Node cannot use it", async () => {
-    writeFileSync(cache, "not V8's code");
+  it("makes a command's code again when this Node cannot use it", async () => {
+    writeFileSync(cacheOf("help"), "not V8's code");
     await cli(["help"]);
-    const remade = readFileSync(cache);
-    expect(remade.length).toBeGreaterThan(100_000);
-    rmSync(cache);
-    await cli(["help"]);
-    expect(statSync(cache).size).toBeGreaterThan(100_000);
+    expect(readFileSync(cacheOf("help")).length).toBeGreaterThan(100_000);
+  });
+
+  it("keeps nothing for a command handed to a running bot", async () => {
+    const bot = spawn(process.execPath, [join(out, "cli.js")], { cwd: scratch, env, stdio: "pipe" });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        bot.stdout.on("data", (chunk: Buffer) => chunk.toString().includes("ambassador>") && resolve());
+        bot.once("exit", (code) => reject(new Error(`the bot exited ${code}`)));
+      });
+      const handed = await cli(["list"]);
+      expect(handed.stdout).toContain("No links");
+      expect(existsSync(cacheOf("list"))).toBe(false);
+    } finally {
+      bot.stdin.end("exit\n");
+      await new Promise((resolve) => bot.once("close", resolve));
+    }
+    await cli(["list"]);
+    expect(existsSync(cacheOf("list"))).toBe(true);
   });
 });
