@@ -1,5 +1,5 @@
-// Compiles the CLI into dist/ (or the folder given as the first argument): `cli.js`, which starts the program, and
-// `ambassador.cjs`, the program in one file, with `ambassador.cjs.cache`, V8's compiled code for it, so a one-shot
+// Compiles the CLI into dist/ (or the folder given as the first argument): `cli.js`, which starts the program and
+// hands a command to a running bot, and `ambassador.cjs`, the rest of the program in one file, with `ambassador.cjs.cache`, V8's compiled code for it, so a one-shot
 // command neither resolves hundreds of modules nor compiles them again. Each command then keeps the code it
 // compiled beside it, `ambassador.cjs.<command>.cache` (src/code-cache.ts). `npm run build` runs it.
 import { execFileSync } from "node:child_process";
@@ -16,7 +16,7 @@ const common = { platform: "node", target: "node20", logLevel: "warning", absWor
 
 await build({
   ...common,
-  entryPoints: ["src/main.ts"],
+  entryPoints: ["src/run-here.ts"],
   outfile: join(out, "ambassador.cjs"),
   bundle: true,
   format: "cjs",
@@ -45,14 +45,15 @@ await build({
   ],
 });
 
-// The starter; the program's modules stay outside it, for a run from the sources.
+// The starter, with what hands a command to a running bot; the rest is ambassador.cjs, or, from the sources, its
+// modules.
 await build({
   ...common,
   entryPoints: ["src/cli.ts"],
   outfile: join(out, "cli.js"),
   bundle: true,
   format: "esm",
-  external: ["./main.js"],
+  external: ["./run-here.js"],
 });
 
 // The compiled code every command starts from is V8's own after a run of `help` (config, store, command table), in

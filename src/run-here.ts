@@ -28,8 +28,6 @@ export interface MainIo {
   log?: DestinationStream;
   /** Called when the bot should leave after a signal; the default exits the process. */
   exit?: (code: number) => void;
-  /** Told when the command (or the bot) runs in this process, not in a bot already running. */
-  ranHere?: () => void;
 }
 
 /** Runs the command, or the bot, in this process; resolves to the exit code (or never, while a bot runs). */
