@@ -83,7 +83,7 @@ admit_rules() {
     rules="$rules-A AMB_ADMIT -p tcp --dport $listen -j REJECT --reject-with tcp-reset
 "
   done <<ROUTES
-$(routes)
+$ROUTES
 ROUTES
   printf '%sCOMMIT\n' "$rules"
 }
@@ -112,7 +112,7 @@ kernel_rules() {
     rules="$rules-A AMB_POST -p tcp -d $ip --dport $port -j MASQUERADE
 "
   done <<ROUTES
-$(routes)
+$ROUTES
 ROUTES
   printf '%sCOMMIT\n' "$rules"
 }
@@ -141,8 +141,23 @@ run_kernel() {
   done
 }
 
+# Whether a socket listens on the TCP port given in hexadecimal (as /proc/net/tcp writes it), read with the shell's
+# own `read`: no process is started per look.
 listening() {
-  cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | grep -q "^ *[0-9]*: [0-9A-F]*:$(printf '%04X' "$1") [0-9A-F]*:0000 0A"
+  for table in /proc/net/tcp /proc/net/tcp6; do
+    [ -r "$table" ] || continue
+    while read -r _ local _ state _; do
+      case "$local $state" in *:"$1 0A") return 0 ;; esac
+    done <"$table"
+  done
+  return 1
+}
+
+# Whether process $1 has exited (a child not yet waited for is a zombie, which `kill -0` would still find).
+exited() {
+  [ -r "/proc/$1/stat" ] || return 0
+  read -r _ _ state _ <"/proc/$1/stat"
+  [ "$state" = Z ]
 }
 
 # In relay mode one CIDR is enforced by socat itself (range=); several need the AMB_ADMIT chain. HAProxy (tls
@@ -164,12 +179,18 @@ socat_addresses() {
   echo "TCP-LISTEN:$listen,$accept TCP:$host:$port,nodelay"
 }
 
-# Waits until every route's port listens (2 s at most, looking every 10 ms), then says so.
+# Waits until every route's port listens (2 s at most, looking every 10 ms), then says so; fails, saying nothing,
+# once the process given as $1 (the one that should listen) has exited.
 announce_ready() {
-  routes | while read -r listen host port; do
+  printf '%s\n' "$ROUTES" | while read -r listen host port; do
+    hex=$(printf '%04X' "$listen")
     tries=0
-    until listening "$listen" || [ "$tries" -ge 200 ]; do sleep 0.01; tries=$((tries + 1)); done
-  done
+    until listening "$hex" || [ "$tries" -ge 200 ]; do
+      [ -z "${1:-}" ] || ! exited "$1" || exit 1
+      sleep 0.01
+      tries=$((tries + 1))
+    done
+  done || return 1
   echo "ambassador: ready"
 }
 
@@ -179,7 +200,7 @@ run_relay() {
     # shellcheck disable=SC2046 # the two addresses are meant to split
     socat -b "$BUFFER" $(socat_addresses "$listen" "$host" "$port") &
   done <<ROUTES
-$(routes)
+$ROUTES
 ROUTES
   announce_ready
   wait
@@ -237,7 +258,7 @@ haproxy_config() {
       client/*) printf '  server to %s:%s %s verifyhost %s\n' "$host" "$port" "$tls" "$AMBASSADOR_TLS_PEER" ;;
     esac
   done <<ROUTES
-$(routes)
+$ROUTES
 ROUTES
 }
 
@@ -246,10 +267,11 @@ CIPHERSUITES=TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305
 run_tls() {
   await_tls_files
   haproxy_config >/tmp/ambassador-haproxy.cfg
-  haproxy -q -c -f /tmp/ambassador-haproxy.cfg >/dev/null || fail "HAProxy refused its configuration (see above)"
   trap 'kill $(jobs -p) 2>/dev/null; exit 0' TERM INT
+  # HAProxy reads the configuration and the files as it starts, and exits at once on anything it refuses.
   haproxy -q -db -f /tmp/ambassador-haproxy.cfg &
-  announce_ready
+  haproxy=$!
+  announce_ready "$haproxy" || { wait "$haproxy"; fail "HAProxy refused its configuration (see above)"; }
   wait
 }
 
@@ -310,17 +332,20 @@ probe() {
       *) echo "ambassador: probe: :$listen -> $host:$port: $(tail -n 1 /tmp/ambassador-probe.err | sed 's/^.* E //')"; failed=1 ;;
     esac
   done <<ROUTES
-$(routes)
+$ROUTES
 ROUTES
   return $failed
 }
+
+# Every route as "<listen> <host> <port>" lines, read once: the environment does not change.
+ROUTES=$(routes)
 
 if [ "${1:-}" = probe ]; then
   probe
   exit
 fi
 
-[ -n "$(routes)" ] || fail "no <NAME>_PORT_<p>_TCP=tcp://host:port variable set"
+[ -n "$ROUTES" ] || fail "no <NAME>_PORT_<p>_TCP=tcp://host:port variable set"
 
 admit=$(admitted)
 case $admit in
@@ -345,6 +370,6 @@ fi
 
 echo "ambassador: mode $mode"
 echo "$mode" >/run/ambassador.mode 2>/dev/null || true
-routes | while read -r listen host port; do echo "ambassador: :$listen -> $host:$port"; done
+printf '%s\n' "$ROUTES" | while read -r listen host port; do echo "ambassador: :$listen -> $host:$port"; done
 [ -z "$admit" ] || echo "ambassador: admits $admit"
 "run_$mode"

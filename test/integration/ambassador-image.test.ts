@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { copyFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type Docker from "dockerode";
@@ -229,6 +230,30 @@ describe("the ambassador image", () => {
     expect(src.logs).toMatch(/^ambassador: ready$/m);
     const tls = { pki, as: target, expect: source };
     expect(await getFrom(b.netns, a.ip, src.hostPort ?? 0, tls)).toContain("Hello World!");
+  });
+
+  it("tls: a certificate HAProxy cannot use ends it with exit 2 and that line, never a ready", async () => {
+    await copyFile(join(pki.dir, `${source}.pem`), join(pki.dir, "unusable.pem"));
+    await writeFile(
+      join(pki.dir, "unusable.key"),
+      "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n",
+    );
+    const refused = await startAmbassador(da, {
+      name: "amb-img-tls-unusable",
+      env: [
+        "APP_PORT_5000_TCP=tcp://app:5000",
+        "AMBASSADOR_MODE=tls",
+        "AMBASSADOR_TLS_ROLE=server",
+        `AMBASSADOR_TLS_PEER=${target}`,
+      ],
+      tls: await tlsArchive(pki, "unusable"),
+      links: [`${app}:app`],
+    });
+    expect(refused.exitCode).toBe(2);
+    expect(refused.logs.trimEnd().split("\n").at(-1)).toBe(
+      "ambassador: HAProxy refused its configuration (see above)",
+    );
+    expect(refused.logs).not.toContain("ambassador: ready");
   });
 
   it("tls: exits 2 with one line naming what is missing", async () => {
