@@ -1,6 +1,8 @@
 /** Runs tasks that share a key one at a time, in arrival order; tasks with other keys run freely. */
 export interface KeyedMutex {
   run<T>(key: string, task: () => Promise<T>): Promise<T>;
+  /** Whether a task with this key runs or waits now: one run now would wait for it. */
+  held(key: string): boolean;
 }
 
 export function createKeyedMutex(): KeyedMutex {
@@ -19,5 +21,6 @@ export function createKeyedMutex(): KeyedMutex {
       });
       return result;
     },
+    held: (key) => tails.has(key),
   };
 }

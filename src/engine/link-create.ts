@@ -106,13 +106,15 @@ export async function createLink(
   targetClusters: readonly string[],
   options: LinkOptions,
   context: RequestContext,
+  /** The source container as its host described it just before, when nothing can have changed it since. */
+  inspected?: Docker.ContainerInspectInfo,
 ): Promise<LinkResult> {
   const source = core.clusters.host(sourceCluster);
   const targets = targetClusters.map((cluster) => core.clusters.host(cluster));
   const attempt = newAttempt(core, core.newId());
   core.making.add(attempt.linkId);
   try {
-    return await attemptLink(core, attempt, source, targets, containerRef, options, context);
+    return await attemptLink(core, attempt, source, targets, containerRef, options, context, inspected);
   } finally {
     core.making.delete(attempt.linkId);
   }
@@ -126,6 +128,7 @@ async function attemptLink(
   containerRef: string,
   options: LinkOptions,
   context: RequestContext,
+  inspected: Docker.ContainerInspectInfo | undefined,
 ): Promise<LinkResult> {
   const sourceCluster = source.name;
   const targetClusters = targets.map((target) => target.name);
@@ -145,9 +148,11 @@ async function attemptLink(
   let plan: LinkPlan | undefined;
   try {
     const [info, consumer] = await attempt.all([
-      attempt.step("inspect container", source.name, (signal) =>
-        findSourceContainer(source, containerRef, signal),
-      ),
+      inspected
+        ? Promise.resolve(inspected)
+        : attempt.step("inspect container", source.name, (signal) =>
+            findSourceContainer(source, containerRef, signal),
+          ),
       consumerRef
         ? attempt.step("inspect consumer", target.name, (signal) => findConsumer(target, consumerRef, signal))
         : Promise.resolve(undefined),

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type Docker from "dockerode";
 import type { z } from "zod";
 import { type Deadlines, defaultDeadlines } from "../deadlines.js";
 import type { ClusterDirectory } from "../docker/clusters.js";
@@ -100,14 +101,19 @@ function matching(filter: LinkFilter | undefined) {
 
 /**
  * The container's own name, the key a teardown or repair of its links waits on, so that a link asked by ID and
- * a teardown by name still run one after the other; the reference itself when the host cannot say.
+ * a teardown by name still run one after the other (the reference itself when the host cannot say), and what the
+ * host said of it.
  */
-async function containerName(on: DockerHost, ref: string, timeoutMs: number): Promise<string> {
+async function sourceContainer(
+  on: DockerHost,
+  ref: string,
+  timeoutMs: number,
+): Promise<{ name: string; info?: Docker.ContainerInspectInfo }> {
   try {
     const info = await on.inspectContainer(ref, { timeoutMs });
-    return info ? info.Name.replace(/^\//, "") : ref;
+    return info ? { name: info.Name.replace(/^\//, ""), info } : { name: ref };
   } catch {
-    return ref;
+    return { name: ref };
   }
 }
 
@@ -163,9 +169,11 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
       checkTargets(sourceCluster, targets);
       const source = deps.clusters.host(sourceCluster);
       for (const target of targets) deps.clusters.host(target);
-      const name = await containerName(source, container, deadlines.read);
+      const { name, info } = await sourceContainer(source, container, deadlines.read);
+      // Read just now and nothing of this container's runs first: the link starts from it, not from a read again.
+      const inspected = mutex.held(`${sourceCluster}/${name}`) ? undefined : info;
       return serialised(sourceCluster, name, () =>
-        createLink(core, container, sourceCluster, targets, options, context),
+        createLink(core, container, sourceCluster, targets, options, context, inspected),
       );
     },
     ports: (container, cluster) => whole(readPorts(deps.clusters, staged, container, cluster)),

@@ -39,6 +39,19 @@ describe("createKeyedMutex", () => {
     expect(events.indexOf("end b1")).toBeLessThan(events.indexOf("end a1"));
   });
 
+  it("says whether a key is held: while a task runs or waits, and not once they are done", async () => {
+    const mutex = createKeyedMutex();
+    expect(mutex.held("a")).toBe(false);
+    const first = mutex.run("a", () => sleep(10));
+    const second = mutex.run("a", () => sleep(1));
+    expect([mutex.held("a"), mutex.held("b")]).toEqual([true, false]);
+    await first;
+    expect(mutex.held("a")).toBe(true);
+    await second;
+    await sleep(0);
+    expect(mutex.held("a")).toBe(false);
+  });
+
   it("keeps going after a task fails", async () => {
     const mutex = createKeyedMutex();
     await expect(mutex.run("a", async () => Promise.reject(new Error("boom")))).rejects.toThrow("boom");

@@ -80,6 +80,27 @@ describe("link rolls back when a step fails", () => {
   });
 });
 
+describe("link reads the source container once", () => {
+  const inspectsOfApp = (lab: ReturnType<typeof setup>) =>
+    lab.a.calls.filter((call) => call.action === "inspect container" && call.ref === "app").length;
+
+  it("when nothing else of that container runs, the link starts from the read that found its name", async () => {
+    const lab = setup();
+    await lab.link();
+    expect(inspectsOfApp(lab)).toBe(1);
+  });
+
+  it("after waiting for a teardown of the same container, it reads the container again", async () => {
+    const lab = setup();
+    const first = await lab.link();
+    const before = inspectsOfApp(lab);
+    const [torn, again] = await Promise.all([lab.engine.teardown(first.link.id, context), lab.link()]);
+    expect(torn.status).toBe("removed");
+    expect(again.existing).toBe(false);
+    expect(inspectsOfApp(lab) - before).toBe(2);
+  });
+});
+
 describe("link makes both hosts at once", () => {
   it("makes the target for the source's chosen port, and again when a process outside Docker held that port", async () => {
     const lab = setup();
