@@ -9,7 +9,7 @@ const layers = [
   { name: "commands", paths: ["^src/commands/"] },
   { name: "render", paths: ["^src/render/"] },
   { name: "front-ends", paths: ["^src/slack/", "^src/terminal/"] },
-  { name: "composition", paths: ["^src/(app-context|main|cli|hand-off|run-here)\\.ts$"] },
+  { name: "composition", paths: ["^src/(app-context|main|cli|code-cache|hand-off|run-here)\\.ts$"] },
 ];
 
 const layerRules = layers.slice(0, -1).map((layer, index) => ({

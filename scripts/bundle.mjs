@@ -1,18 +1,28 @@
-// Compiles the CLI into dist/ (or the folder given as the first argument): `cli.js`, which starts the program and
-// hands a command to a running bot, and `ambassador.cjs`, the rest of the program in one file, with `ambassador.cjs.cache`, V8's compiled code for it, so a one-shot
-// command neither resolves hundreds of modules nor compiles them again. Each command then keeps the code it
-// compiled beside it, `ambassador.cjs.<command>.cache` (src/code-cache.ts). `npm run build` runs it.
+// Compiles the CLI into dist/ (or the empty folder given as the first argument): `cli.js`, which starts the program
+// and hands a command to a running bot, and `ambassador.cjs`, the rest of the program in one file, with V8's
+// compiled code for it (`ambassador.cjs.<build>.cache`), so a one-shot command neither resolves hundreds of modules
+// nor compiles them again. Each command then keeps the code it compiled beside it (src/code-cache.ts). The folder
+// must sit where `node_modules` is found from it, as dist/ does: a few modules stay there. `npm run build` runs it.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, renameSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
-const root = new URL("..", import.meta.url).pathname;
-const out = resolve(root, process.argv[2] ?? "dist");
-rmSync(out, { recursive: true, force: true });
+const root = fileURLToPath(new URL("..", import.meta.url));
+const given = process.argv[2];
+const out = resolve(root, given ?? "dist");
+if (given === undefined) rmSync(out, { recursive: true, force: true });
+else if (readdirSync(out, { withFileTypes: true }).length > 0) {
+  console.error(`bundle: ${out} is not empty; give a new or empty folder`);
+  process.exit(2);
+}
 
 const common = { platform: "node", target: "node20", logLevel: "warning", absWorkingDir: root };
+// Names this build's compiled code, which V8 would otherwise take for any source of the same length.
+const buildId = randomBytes(6).toString("hex");
 
 await build({
   ...common,
@@ -29,7 +39,9 @@ await build({
   // but only BuildKit sessions and ssh:// hosts use, which src/docker/deferred-modules.ts gives stand-ins.
   external: ["@resvg/resvg-js", "@grpc/grpc-js", "@grpc/proto-loader", "ssh2", "docker-modem/lib/ssh.js"],
   define: { "import.meta.url": "__moduleUrl" },
-  banner: { js: 'const __moduleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  banner: {
+    js: `// build ${buildId}\n"use strict";\nconst __moduleUrl = require("node:url").pathToFileURL(__filename).href;`,
+  },
   plugins: [
     {
       // docker-modem's `require("./ssh")`, by its package path, so that its stand-in answers for it.
@@ -56,16 +68,25 @@ await build({
   external: ["./run-here.js"],
 });
 
-// The compiled code every command starts from is V8's own after a run of `help` (config, store, command table), in
-// a scratch folder, so no store is touched.
+// The compiled code every command starts from is V8's own after a run of `help` (config, store, command table) on a
+// store that exists, as a user's does: the first run, which makes it, says so and is not kept. In a scratch folder,
+// so no store of the user's is touched.
 const scratch = mkdtempSync(join(tmpdir(), "ambassador-build-"));
+const help = join(out, `ambassador.cjs.${buildId}.help.cache`);
 try {
-  execFileSync(process.execPath, [join(out, "cli.js"), "help"], {
-    cwd: scratch,
-    env: { PATH: process.env.PATH ?? "", HOME: scratch, AMBASSADOR_STORE: join(scratch, "ambassador.json") },
-    stdio: "ignore",
-  });
-  renameSync(join(out, "ambassador.cjs.help.cache"), join(out, "ambassador.cjs.cache"));
+  for (const stderr of ["ignore", "inherit"]) {
+    rmSync(help, { force: true });
+    execFileSync(process.execPath, [join(out, "cli.js"), "help"], {
+      cwd: scratch,
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: scratch,
+        AMBASSADOR_STORE: join(scratch, "ambassador.json"),
+      },
+      stdio: ["ignore", "ignore", stderr],
+    });
+  }
+  renameSync(help, join(out, `ambassador.cjs.${buildId}.cache`));
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }

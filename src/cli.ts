@@ -14,7 +14,8 @@ const loadCompiled = async (): Promise<typeof RunHere> => {
     compiled,
     /^[a-z][a-z-]{0,19}$/.test(args[0] ?? "") ? String(args[0]) : "bot",
   );
-  process.once("exit", () => program.keep());
+  // Kept after a run that went well: a mistyped command or a failure compiles little of what the command needs.
+  process.once("exit", (code) => code === 0 && program.keep());
   return program.exports as typeof RunHere;
 };
 

@@ -12,6 +12,9 @@ export interface CompiledProgram {
   keep(): void;
 }
 
+/** The first line of a built program: `// build <id>`, which names its compiled code. */
+const buildLine = /^\/\/ build ([0-9a-f]{12})\n/;
+
 function readOrNothing(file: string): Buffer | undefined {
   try {
     return readFileSync(file);
@@ -21,18 +24,21 @@ function readOrNothing(file: string): Buffer | undefined {
 }
 
 /**
- * Runs a CommonJS file as `require` would, compiled with V8's code kept beside it: `<file>.<variant>.cache`, else
- * `<file>.cache`, which the build makes. Each command keeps its own (once it has run here and the folder may be
- * written), since the code one command compiles is not another's; a cache this Node cannot use is made again.
+ * Runs a CommonJS file as `require` would, compiled with V8's code kept beside it under the build's ID (its first
+ * line): `<file>.<build>.<variant>.cache`, else `<file>.<build>.cache`, which the build makes. Each command keeps its
+ * own once it has run here (the folder may be written), since the code one command compiles is not another's. V8
+ * checks little more than the source's length before it takes code: the build's ID keeps one build's code from
+ * another's. A cache this Node cannot use is made again.
  */
 export function loadWithCodeCache(url: URL, variant: string): CompiledProgram {
   const filename = fileURLToPath(url);
-  const own = `${filename}.${variant}.cache`;
-  const ownData = readOrNothing(own);
-  const cachedData = ownData ?? readOrNothing(`${filename}.cache`);
   const bytes = readFileSync(filename);
   // ASCII read as Latin-1 is the same text, without decoding UTF-8.
   const source = bytes.toString(isAscii(bytes) ? "latin1" : "utf8");
+  const build = buildLine.exec(source.slice(0, 32))?.[1];
+  const own = build && `${filename}.${build}.${variant}.cache`;
+  const ownData = own ? readOrNothing(own) : undefined;
+  const cachedData = ownData ?? (build ? readOrNothing(`${filename}.${build}.cache`) : undefined);
   const script = new Script(Module.wrap(source), { filename, cachedData });
   const module = { exports: {} };
   const run = script.runInThisContext() as (...args: unknown[]) => void;
@@ -40,7 +46,7 @@ export function loadWithCodeCache(url: URL, variant: string): CompiledProgram {
   return {
     exports: module.exports,
     keep() {
-      if (ownData && !script.cachedDataRejected) return;
+      if (!own || (ownData && !script.cachedDataRejected)) return;
       try {
         accessSync(dirname(filename), constants.W_OK);
       } catch {

@@ -148,11 +148,9 @@ async function attemptLink(
   let plan: LinkPlan | undefined;
   try {
     const [info, consumer] = await attempt.all([
-      inspected
-        ? Promise.resolve(inspected)
-        : attempt.step("inspect container", source.name, (signal) =>
-            findSourceContainer(source, containerRef, signal),
-          ),
+      attempt.step("inspect container", source.name, (signal) =>
+        inspected ? Promise.resolve(inspected) : findSourceContainer(source, containerRef, signal),
+      ),
       consumerRef
         ? attempt.step("inspect consumer", target.name, (signal) => findConsumer(target, consumerRef, signal))
         : Promise.resolve(undefined),

@@ -169,9 +169,11 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
       checkTargets(sourceCluster, targets);
       const source = deps.clusters.host(sourceCluster);
       for (const target of targets) deps.clusters.host(target);
+      const before = mutex.changes();
       const { name, info } = await sourceContainer(source, container, deadlines.read);
-      // Read just now and nothing of this container's runs first: the link starts from it, not from a read again.
-      const inspected = mutex.held(`${sourceCluster}/${name}`) ? undefined : info;
+      // No command ran while it was read, nor runs now: the link starts from that read, not from another.
+      const quiet = mutex.changes() === before && !mutex.held(`${sourceCluster}/${name}`);
+      const inspected = quiet ? info : undefined;
       return serialised(sourceCluster, name, () =>
         createLink(core, container, sourceCluster, targets, options, context, inspected),
       );

@@ -5,9 +5,9 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lab } from "../lab.js";
+import { buildCli } from "../support/built-cli.js";
 
 const run = promisify(execFile);
-const root = new URL("../..", import.meta.url).pathname;
 const loadedAtExit = new URL("../fixtures/loaded-at-exit.cjs", import.meta.url).pathname;
 
 describe("the built CLI against a lab host", { timeout: 120_000 }, () => {
@@ -30,12 +30,12 @@ describe("the built CLI against a lab host", { timeout: 120_000 }, () => {
   beforeAll(async () => {
     scratch = await mkdtemp(join(tmpdir(), "ambassador-built-cli-"));
     await chmod(scratch, 0o700);
-    out = join(scratch, "dist");
-    await run(process.execPath, [join(root, "scripts/bundle.mjs"), out], { cwd: root });
+    out = await buildCli();
     await cli(["clusters", "add", "clustera", "--env-file", lab().clustera.envFile]);
   });
   afterAll(async () => {
     await rm(scratch, { recursive: true, force: true });
+    await rm(out, { recursive: true, force: true });
   });
 
   it("keeps gRPC and ssh2 out of the program, loaded only where used", async () => {

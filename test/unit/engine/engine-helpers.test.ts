@@ -39,17 +39,19 @@ describe("createKeyedMutex", () => {
     expect(events.indexOf("end b1")).toBeLessThan(events.indexOf("end a1"));
   });
 
-  it("says whether a key is held: while a task runs or waits, and not once they are done", async () => {
+  it("says whether a key is held (while a task runs or waits) and counts every task asked for and ended", async () => {
     const mutex = createKeyedMutex();
-    expect(mutex.held("a")).toBe(false);
+    expect([mutex.held("a"), mutex.changes()]).toEqual([false, 0]);
     const first = mutex.run("a", () => sleep(10));
     const second = mutex.run("a", () => sleep(1));
-    expect([mutex.held("a"), mutex.held("b")]).toEqual([true, false]);
+    expect([mutex.held("a"), mutex.held("b"), mutex.changes()]).toEqual([true, false, 2]);
     await first;
     expect(mutex.held("a")).toBe(true);
     await second;
     await sleep(0);
-    expect(mutex.held("a")).toBe(false);
+    expect([mutex.held("a"), mutex.changes()]).toEqual([false, 4]);
+    await mutex.run("b", async () => undefined).then(() => sleep(0));
+    expect([mutex.held("b"), mutex.changes()]).toEqual([false, 6]);
   });
 
   it("keeps going after a task fails", async () => {
