@@ -1,6 +1,6 @@
 import type { types } from "@slack/bolt";
 import type { ClusterProbe } from "../domain/cluster.js";
-import type { LinkHealth, LinkRecord } from "../domain/link.js";
+import { type LinkHealth, type LinkRecord, targetClusters } from "../domain/link.js";
 import { cutText, describeProtection, formatDuration } from "./format.js";
 import { escapeMrkdwn } from "./slack-message.js";
 
@@ -58,8 +58,10 @@ function describeHealth(health: LinkHealth | undefined): string {
 
 function linkBlocks({ link, health }: HomeLink, admin: boolean): KnownBlock[] {
   const id = escapeMrkdwn(link.id);
+  const targets = targetClusters(link);
+  // Every target of a fanned-out link, as `list` names them.
   const text = [
-    `*\`${escapeMrkdwn(link.container)}\`* ${escapeMrkdwn(link.sourceCluster)} → ${escapeMrkdwn(link.targetCluster)} as \`${escapeMrkdwn(link.alias)}\`${link.web ? `, consumer \`${escapeMrkdwn(link.web.name)}\`` : ""}`,
+    `*\`${escapeMrkdwn(link.container)}\`* ${escapeMrkdwn(link.sourceCluster)} → ${targets.map(escapeMrkdwn).join(", ")} as \`${escapeMrkdwn(link.alias)}\`${link.web ? `, consumer \`${escapeMrkdwn(link.web.name)}\`` : ""}`,
     `ports ${link.ports.join(", ") || "none"} · ${describeProtection(link)} · ${describeHealth(health)}${link.status === "active" ? "" : ` · ${link.status}`}`,
     `link \`${id}\``,
   ].join("\n");
@@ -81,7 +83,7 @@ function linkBlocks({ link, health }: HomeLink, admin: boolean): KnownBlock[] {
         text: plain("Repair"),
         confirm: confirm(
           "Repair this link?",
-          `Recreates what link \`${id}\` is missing, on both hosts.`,
+          `Recreates what link \`${id}\` is missing, on ${targets.length > 1 ? "every host" : "both hosts"}.`,
           "Repair",
         ),
       },
@@ -93,7 +95,7 @@ function linkBlocks({ link, health }: HomeLink, admin: boolean): KnownBlock[] {
         text: plain("Tear down"),
         confirm: confirm(
           "Tear down this link?",
-          `Removes the ambassadors of \`${id}\` on both hosts.`,
+          `Removes the ambassadors of \`${id}\` on ${targets.length > 1 ? "every host" : "both hosts"}.`,
           "Tear down",
         ),
       },

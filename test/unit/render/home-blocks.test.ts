@@ -59,4 +59,14 @@ describe("the Home tab's blocks", () => {
     expect(member).not.toContain("home_repair");
     expect(member).not.toContain("home_teardown");
   });
+
+  it("names every target of a fanned-out link, and says its buttons act on every host", () => {
+    const fanned = { ...link(0), targets: [{ cluster: "clusterb" }, { cluster: "clusterc" }] };
+    const text = JSON.stringify(
+      homeView({ ...model(true), links: [{ link: fanned, health: undefined }] }).blocks,
+    );
+    expect(text).toContain("clustera → clusterb, clusterc as `alias0`");
+    expect(text).toContain("Removes the ambassadors of `id000` on every host.");
+    expect(JSON.stringify(homeView(model(true)).blocks)).toContain("clustera → clusterb as `alias0`");
+  });
 });
