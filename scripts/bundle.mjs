@@ -5,7 +5,7 @@
 // must sit where `node_modules` is found from it, as dist/ does: a few modules stay there. `npm run build` runs it.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,7 +15,8 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const given = process.argv[2];
 const out = resolve(root, given ?? "dist");
 if (given === undefined) rmSync(out, { recursive: true, force: true });
-else if (readdirSync(out, { withFileTypes: true }).length > 0) {
+mkdirSync(out, { recursive: true });
+if (readdirSync(out).length > 0) {
   console.error(`bundle: ${out} is not empty; give a new or empty folder`);
   process.exit(2);
 }

@@ -3,7 +3,7 @@ export interface KeyedMutex {
   run<T>(key: string, task: () => Promise<T>): Promise<T>;
   /** Whether a task with this key runs or waits now: one run now would wait for it. */
   held(key: string): boolean;
-  /** How many tasks, of any key, were asked for or ended so far: unchanged, nothing ran meanwhile. */
+  /** How many tasks, of any key, were asked for or ended so far: unchanged, none started or ended meanwhile. */
   changes(): number;
 }
 

@@ -129,6 +129,11 @@ export function hiddenNote(hidden: number | undefined, what: "searched" | "shown
 }
 
 /** Cuts text to at most `limit` characters, ending with a note that says how much was left out. */
+/** The hosts a link's Repair or Tear down acts on: its two, or every one of a fanned-out link. */
+export function linkHosts(link: Pick<LinkRecord, "targets">): string {
+  return targetClusters(link).length > 1 ? "every host" : "both hosts";
+}
+
 export function cutText(text: string, limit: number): string {
   if (text.length <= limit) return text;
   const note = (left: number) => `\n… cut: ${left} more characters not shown.`;

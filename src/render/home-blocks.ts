@@ -1,8 +1,8 @@
 import type { types } from "@slack/bolt";
 import type { ClusterProbe } from "../domain/cluster.js";
 import { type LinkHealth, type LinkRecord, targetClusters } from "../domain/link.js";
-import { cutText, describeProtection, formatDuration } from "./format.js";
-import { escapeMrkdwn } from "./slack-message.js";
+import { cutText, describeProtection, formatDuration, linkHosts } from "./format.js";
+import { escapeMrkdwn, maxSectionText } from "./slack-message.js";
 
 type KnownBlock = types.KnownBlock;
 
@@ -58,13 +58,16 @@ function describeHealth(health: LinkHealth | undefined): string {
 
 function linkBlocks({ link, health }: HomeLink, admin: boolean): KnownBlock[] {
   const id = escapeMrkdwn(link.id);
-  const targets = targetClusters(link);
-  // Every target of a fanned-out link, as `list` names them.
-  const text = [
-    `*\`${escapeMrkdwn(link.container)}\`* ${escapeMrkdwn(link.sourceCluster)} → ${targets.map(escapeMrkdwn).join(", ")} as \`${escapeMrkdwn(link.alias)}\`${link.web ? `, consumer \`${escapeMrkdwn(link.web.name)}\`` : ""}`,
-    `ports ${link.ports.join(", ") || "none"} · ${describeProtection(link)} · ${describeHealth(health)}${link.status === "active" ? "" : ` · ${link.status}`}`,
-    `link \`${id}\``,
-  ].join("\n");
+  // Every target of a fanned-out link; cut to what a section holds, however many there are.
+  const targets = targetClusters(link).map(escapeMrkdwn).join(", ");
+  const text = cutText(
+    [
+      `*\`${escapeMrkdwn(link.container)}\`* ${escapeMrkdwn(link.sourceCluster)} → ${targets} as \`${escapeMrkdwn(link.alias)}\`${link.web ? `, consumer \`${escapeMrkdwn(link.web.name)}\`` : ""}`,
+      `ports ${link.ports.join(", ") || "none"} · ${describeProtection(link)} · ${describeHealth(health)}${link.status === "active" ? "" : ` · ${link.status}`}`,
+      `link \`${id}\``,
+    ].join("\n"),
+    maxSectionText,
+  );
   const confirm = (title: string, what: string, verb: string): types.ConfirmationDialog => ({
     title: plain(title),
     text: { type: "mrkdwn", text: cutText(what, 300) },
@@ -83,7 +86,7 @@ function linkBlocks({ link, health }: HomeLink, admin: boolean): KnownBlock[] {
         text: plain("Repair"),
         confirm: confirm(
           "Repair this link?",
-          `Recreates what link \`${id}\` is missing, on ${targets.length > 1 ? "every host" : "both hosts"}.`,
+          `Recreates what link \`${id}\` is missing, on ${linkHosts(link)}.`,
           "Repair",
         ),
       },
@@ -95,7 +98,7 @@ function linkBlocks({ link, health }: HomeLink, admin: boolean): KnownBlock[] {
         text: plain("Tear down"),
         confirm: confirm(
           "Tear down this link?",
-          `Removes the ambassadors of \`${id}\` on ${targets.length > 1 ? "every host" : "both hosts"}.`,
+          `Removes the ambassadors of \`${id}\` on ${linkHosts(link)}.`,
           "Tear down",
         ),
       },

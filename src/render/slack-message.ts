@@ -190,7 +190,10 @@ function blocksFor(result: CommandResult): KnownBlock[] {
                 title: { type: "plain_text", text: "Tear down this link?" },
                 text: {
                   type: "mrkdwn",
-                  text: format.cutText(`Removes the ambassadors of \`${view.link.id}\` on both hosts.`, 300),
+                  text: format.cutText(
+                    `Removes the ambassadors of \`${view.link.id}\` on ${format.linkHosts(view.link)}.`,
+                    300,
+                  ),
                 },
                 confirm: { type: "plain_text", text: "Tear down" },
                 deny: { type: "plain_text", text: "Keep it" },

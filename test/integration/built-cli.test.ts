@@ -35,7 +35,7 @@ describe("the built CLI against a lab host", { timeout: 120_000 }, () => {
   });
   afterAll(async () => {
     await rm(scratch, { recursive: true, force: true });
-    await rm(out, { recursive: true, force: true });
+    if (out) await rm(out, { recursive: true, force: true });
   });
 
   it("keeps gRPC and ssh2 out of the program, loaded only where used", async () => {

@@ -1,10 +1,11 @@
 import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
-export const repoRoot = new URL("../..", import.meta.url).pathname;
+export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 
 /**
  * `npm run build` into a folder of its own, where `node_modules` is found from it as from dist/ (a few modules stay

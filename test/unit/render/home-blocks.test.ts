@@ -68,5 +68,14 @@ describe("the Home tab's blocks", () => {
     expect(text).toContain("clustera → clusterb, clusterc as `alias0`");
     expect(text).toContain("Removes the ambassadors of `id000` on every host.");
     expect(JSON.stringify(homeView(model(true)).blocks)).toContain("clustera → clusterb as `alias0`");
+    const many = {
+      ...link(0),
+      targets: Array.from({ length: 400 }, (_, i) => ({ cluster: `cluster-${i}` })),
+    };
+    const [section] = homeView({ ...model(true), links: [{ link: many, health: undefined }] }).blocks.filter(
+      (block) => block.block_id === "link_id000",
+    ) as { text: { text: string } }[];
+    expect(section?.text.text.length).toBeLessThanOrEqual(3000);
+    expect(section?.text.text).toContain("clustera → cluster-0, cluster-1");
   });
 });

@@ -146,6 +146,14 @@ describe("renderSlackMessage", () => {
     expect(buttons.map((b) => b.value)).toEqual(["lnk0", "lnk1", "lnk2"]);
     expect(new Set(buttons.map((b) => b.action_id)).size).toBe(3);
     expect(message.text).toContain("/ambassador teardown lnk1");
+    const [one, fanned] = manyLinks(2);
+    if (!one || !fanned) throw new Error("two links expected");
+    fanned.link = { ...fanned.link, targets: [{ cluster: "clusterb" }, { cluster: "clusterc" }] };
+    const asked = JSON.stringify(
+      renderSlackMessage({ kind: "teardown-choice", links: [one, fanned], channel: "C1" }).blocks,
+    );
+    expect(asked).toContain("Removes the ambassadors of `lnk0` on both hosts.");
+    expect(asked).toContain("Removes the ambassadors of `lnk1` on every host.");
   });
 
   it("renders a failure as an ephemeral message with the right usage", () => {
