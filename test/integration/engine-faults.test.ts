@@ -1,11 +1,10 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type Docker from "dockerode";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { demuxLogs } from "../../src/docker/dockerode-host.js";
 import type { LinkStep } from "../../src/engine/link-engine.js";
 import { LinkStepError } from "../../src/engine/step-errors.js";
 import type { LinkResult, TeardownResult } from "../../src/engine/types.js";
 import { lab } from "../lab.js";
+import { readyOrStopped } from "../support/ambassador-image.js";
 import {
   botObjects,
   cleanUp,
@@ -39,23 +38,12 @@ describe("faults in the middle of a link", () => {
     await cleanUp(fx);
   });
 
-  /** Until the container logs that it forwards, so what the host does next does not race its start. */
-  async function untilReady(docker: Docker, name: string): Promise<void> {
-    for (let tries = 0; tries < 200; tries += 1) {
-      const logs = await docker
-        .getContainer(name)
-        .logs({ stdout: true, stderr: true })
-        .catch(() => Buffer.alloc(0));
-      if (demuxLogs(logs).includes("ambassador: ready")) return;
-      await sleep(25);
-    }
-    throw new Error(`${name} never said it was ready`);
-  }
-
   it("records the link partial when the target's engine stops after objects exist there, and teardown finishes it once it is back", async () => {
     onStep = async (step) => {
       if (at(step) !== "read web ports@clusterb") return;
-      await untilReady(fx.b, "app-ambassador");
+      // Stopped once the target ambassador said it was ready, so the failing step does not race its start.
+      const { logs } = await readyOrStopped(fx.b.getContainer("app-ambassador"), "app-ambassador");
+      expect(logs).toMatch(/^ambassador: ready$/m);
       await stopEngine(lab().clusterb);
     };
     const failed = await fx.engine

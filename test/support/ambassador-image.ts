@@ -134,16 +134,23 @@ export async function startAmbassador(docker: Docker, spec: AmbassadorSpec): Pro
   if (spec.tls && !spec.tlsAfterStart) await container.putArchive(spec.tls, { path: "/run/ambassador/tls" });
   await container.start();
   if (spec.tls && spec.tlsAfterStart) await container.putArchive(spec.tls, { path: "/run/ambassador/tls" });
+  const { info, logs } = await readyOrStopped(container, spec.name);
+  if (!info.State.Running) return { container, logs, exitCode: info.State.ExitCode };
+  const binding = info.NetworkSettings.Ports[`${ports[0]}/tcp`]?.[0]?.HostPort;
+  return { container, logs, hostPort: binding ? Number(binding) : undefined };
+}
+
+/** Waits until a started ambassador says it is ready, or stops (10 s at most); how it then was, and what it said. */
+export async function readyOrStopped(
+  container: Docker.Container,
+  name: string,
+): Promise<{ info: Docker.ContainerInspectInfo; logs: string }> {
   const deadline = Date.now() + 10_000;
   for (;;) {
     const info = await container.inspect();
     const logs = await logsOf(container);
-    if (!info.State.Running) return { container, logs, exitCode: info.State.ExitCode };
-    if (/^ambassador: ready$/m.test(logs)) {
-      const binding = info.NetworkSettings.Ports[`${ports[0]}/tcp`]?.[0]?.HostPort;
-      return { container, logs, hostPort: binding ? Number(binding) : undefined };
-    }
-    if (Date.now() > deadline) throw new Error(`${spec.name} did not get ready within 10 s:\n${logs}`);
+    if (!info.State.Running || /^ambassador: ready$/m.test(logs)) return { info, logs };
+    if (Date.now() > deadline) throw new Error(`${name} did not get ready within 10 s:\n${logs}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

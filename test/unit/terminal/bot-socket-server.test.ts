@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
-import { connect } from "node:net";
+import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -67,6 +67,24 @@ function send(request: CommandRequest) {
     out: out.join(""),
     err: err.join(""),
   }));
+}
+
+/**
+ * The bot's 64 connections at once, each half-open as `nc -U` leaves it (the caller never closes its side), and
+ * counted as held once `ready` says so.
+ */
+function holdEverySlot(ready: (socket: Socket, held: () => void) => void): Promise<Socket[]> {
+  return Promise.all(
+    Array.from(
+      { length: 64 },
+      () =>
+        new Promise<Socket>((resolve) => {
+          const socket = connect({ path: server.path, allowHalfOpen: true }, () =>
+            ready(socket, () => resolve(socket)),
+          );
+        }),
+    ),
+  );
 }
 
 function rawExchange(payload: string | Buffer): Promise<string> {
@@ -248,16 +266,7 @@ describe("the bot's socket for commands from the terminal", () => {
   });
 
   it("takes 64 at once, and the one over that is told the bot is busy, not left waiting", async () => {
-    const held = await Promise.all(
-      Array.from(
-        { length: 64 },
-        () =>
-          new Promise<ReturnType<typeof connect>>((resolve) => {
-            // Half-open allowed, as `nc -U` does: the caller never closes its side.
-            const socket = connect({ path: server.path, allowHalfOpen: true }, () => resolve(socket));
-          }),
-      ),
-    );
+    const held = await holdEverySlot((_socket, held) => held());
     await expect(send({ argv: ["list"], cwd: "/" })).rejects.toThrow(
       /closed the connection unanswered \(busy, or stopping\); try again$/,
     );
@@ -268,23 +277,14 @@ describe("the bot's socket for commands from the terminal", () => {
   });
 
   it("frees the slot of a caller that keeps its connection open after the answer, within seconds", async () => {
-    const held = await Promise.all(
-      Array.from(
-        { length: 64 },
-        () =>
-          new Promise<ReturnType<typeof connect>>((resolve) => {
-            // Half-open allowed, as `nc -U` does: the caller never closes its side.
-            const socket = connect({ path: server.path, allowHalfOpen: true }, () =>
-              socket.write(`${JSON.stringify({ argv: ["list"], cwd: "/" })}\n`),
-            );
-            let answer = "";
-            socket.on("data", (chunk) => {
-              answer += String(chunk);
-              if (answer.includes('"exitCode":0')) resolve(socket);
-            });
-          }),
-      ),
-    );
+    const held = await holdEverySlot((socket, held) => {
+      socket.write(`${JSON.stringify({ argv: ["list"], cwd: "/" })}\n`);
+      let answer = "";
+      socket.on("data", (chunk) => {
+        answer += String(chunk);
+        if (answer.includes('"exitCode":0')) held();
+      });
+    });
     await expect(send({ argv: ["list"], cwd: "/" })).rejects.toThrow(/busy, or stopping/);
     await expect
       .poll(() => send({ argv: ["list"], cwd: "/" }).catch(() => undefined), {
