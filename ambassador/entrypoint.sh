@@ -207,9 +207,49 @@ ROUTES
 }
 
 # Docker's embedded DNS answers on user-defined networks; there names are looked up again every second, so an app
-# that comes back on another address is followed. Elsewhere (legacy links) the name is in /etc/hosts for good.
+# that comes back on another address is followed. Elsewhere (legacy links) the name is in /etc/hosts, which Docker
+# rewrites when the linked container comes back on another address: follow_hosts tells HAProxy.
 docker_dns() {
   grep -q '^nameserver 127\.0\.0\.11$' /etc/resolv.conf 2>/dev/null
+}
+
+# HAProxy's runtime socket, which only this container's root reaches; opened when the source side follows
+# /etc/hosts.
+HAPROXY_SOCKET=/run/ambassador-haproxy.sock
+
+# Whether HAProxy must be told of new addresses: a server (beside the source) with no Docker DNS and a route to a
+# name rather than an address.
+follows_hosts() {
+  [ "$AMBASSADOR_TLS_ROLE" = server ] && ! docker_dns || return 1
+  printf '%s\n' "$ROUTES" | while read -r _ host _; do
+    case $host in *[!0-9.]*) exit 0 ;; esac
+  done
+}
+
+# Every second, each route's name as /etc/hosts gives it now (read with the shell's own `read`); a name on another
+# address than before is set on HAProxy's server at once, with no reload, so the next connection goes there, while
+# connections already open stay as they are.
+follow_hosts() {
+  while :; do
+    sleep 1 &
+    wait $!
+    while read -r listen host port; do
+      case $host in *[!0-9.]*) ;; *) continue ;; esac
+      address=""
+      while read -r ip names; do
+        case " $names " in *" $host "*) address=$ip ;; esac
+      done </etc/hosts
+      eval "was=\${followed_$listen:-}"
+      [ -n "$address" ] && [ "$address" != "$was" ] || continue
+      # Set the first time too: the name may have moved between HAProxy's own look-up and this one.
+      echo "set server out$listen/to addr $address" | socat -t 1 - "UNIX-CONNECT:$HAPROXY_SOCKET" >/dev/null ||
+        continue
+      [ -z "$was" ] || echo "ambassador: $host is now at $address"
+      eval "followed_$listen=\$address"
+    done <<ROUTES
+$ROUTES
+ROUTES
+  done
 }
 
 # One HAProxy process serves every route: no process per connection, the CA and certificate read once, and
@@ -226,7 +266,9 @@ haproxy_config() {
     "  ssl-default-bind-options ssl-min-ver TLSv1.3 no-tls-tickets" \
     "  ssl-default-bind-curves X25519:P-256" \
     "  ssl-default-server-ciphersuites $CIPHERSUITES" \
-    "  ssl-default-server-options ssl-min-ver TLSv1.3" \
+    "  ssl-default-server-options ssl-min-ver TLSv1.3"
+  ! follows_hosts || printf '  stats socket %s mode 600 level admin\n' "$HAPROXY_SOCKET"
+  printf '%s\n' \
     "defaults" \
     "  mode tcp" \
     "  log global" \
@@ -272,7 +314,8 @@ run_tls() {
   haproxy -q -db -f /tmp/ambassador-haproxy.cfg &
   haproxy=$!
   announce_ready "$haproxy" || { wait "$haproxy"; fail "HAProxy refused its configuration (see above)"; }
-  wait
+  ! follows_hosts || follow_hosts &
+  wait "$haproxy"
 }
 
 check_tls() {

@@ -147,40 +147,47 @@ describe("private links on the lab", () => {
     },
   );
 
-  it("follows app onto another address over an mTLS link within 15 s, with no repair", async () => {
-    const result = await fx.engine.link("app", "clustera", "clusterb", helloLink, tester);
-    const web = result.webUrls[0] ?? "";
-    expect(await httpGet(web)).toContain("Hello World!");
-    const before = (await fx.a.getContainer("app").inspect()).NetworkSettings.Networks;
-    await fx.a.getContainer("app").stop({ t: 0 });
-    // Another container takes the address app had on the link's network, so app must come back elsewhere.
-    const squatters = await Promise.all(
-      Object.keys(before).map((network) =>
-        fx.a.createContainer({
-          Image: "hello-app:latest",
-          name: `squatter-${network}`.slice(0, 60),
-          Labels: { [testLabel]: "1" },
-          HostConfig: { NetworkMode: network },
-        }),
-      ),
-    );
-    for (const squatter of squatters) await squatter.start();
-    await fx.a.getContainer("app").start();
-    const after = (await fx.a.getContainer("app").inspect()).NetworkSettings.Networks;
-    expect(Object.keys(after).map((n) => after[n]?.IPAddress)).not.toEqual(
-      Object.keys(before).map((n) => before[n]?.IPAddress),
-    );
-    const started = Date.now();
-    let answer = "";
-    while (Date.now() - started < 15_000 && !answer.includes("Hello World!")) {
-      answer = await httpGet(web, 1).catch(() => "");
-      if (!answer.includes("Hello World!")) await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-    expect(answer).toContain("Hello World!");
-    for (const squatter of squatters) await squatter.remove({ force: true });
-    await fx.engine.teardown(result.link.id, tester);
-    await expectClean(fx);
-  });
+  it.each([
+    ["the link's networks", {}],
+    ["legacy links, where Docker rewrites /etc/hosts", { legacyLinks: true }],
+  ])(
+    "follows app onto another address over an mTLS link within 15 s, with no repair: %s",
+    async (_, wiring) => {
+      const result = await fx.engine.link("app", "clustera", "clusterb", { ...helloLink, ...wiring }, tester);
+      const web = result.webUrls[0] ?? "";
+      expect(await httpGet(web)).toContain("Hello World!");
+      const before = (await fx.a.getContainer("app").inspect()).NetworkSettings.Networks;
+      await fx.a.getContainer("app").stop({ t: 0 });
+      // Another container takes the address app had, so app must come back elsewhere; it answers as app would not.
+      const squatters = await Promise.all(
+        Object.keys(before).map((network) =>
+          fx.a.createContainer({
+            Image: "hello-app:latest",
+            Cmd: ["sh", "-c", "mkdir /w && echo squatter >/w/index.html && exec httpd -f -p 5000 -h /w"],
+            name: `squatter-${network}`.slice(0, 60),
+            Labels: { [testLabel]: "1" },
+            HostConfig: { NetworkMode: network },
+          }),
+        ),
+      );
+      for (const squatter of squatters) await squatter.start();
+      await fx.a.getContainer("app").start();
+      const after = (await fx.a.getContainer("app").inspect()).NetworkSettings.Networks;
+      expect(Object.keys(after).map((n) => after[n]?.IPAddress)).not.toEqual(
+        Object.keys(before).map((n) => before[n]?.IPAddress),
+      );
+      const started = Date.now();
+      let answer = "";
+      while (Date.now() - started < 15_000 && !answer.includes("Hello World!")) {
+        answer = await httpGet(web, 1).catch(() => "");
+        if (!answer.includes("Hello World!")) await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      expect(answer).toContain("Hello World!");
+      for (const squatter of squatters) await squatter.remove({ force: true });
+      await fx.engine.teardown(result.link.id, tester);
+      await expectClean(fx);
+    },
+  );
 
   it("proves the path from the target ambassador: broken while app is stopped, working again once it is back", async () => {
     const result = await fx.engine.link("app", "clustera", "clusterb", helloLink, tester);
