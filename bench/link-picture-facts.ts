@@ -7,6 +7,7 @@ export function healthyLink(): LinkFacts {
     id: "3f9a2c1b7e40",
     alias: "helloapp",
     protection: "mtls",
+    admits: "targets",
     source: { cluster: "clustera", address: "10.213.0.2" },
     target: { cluster: "clusterb", address: "10.213.0.3" },
     container: { name: "app", state: "running", ports: [5000] },

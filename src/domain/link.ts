@@ -59,6 +59,11 @@ const linkFields = {
   modes: z.object({ source: z.string(), target: z.string() }).optional(),
   /** `mtls` between the ambassadors, or `plaintext` (admitted from the target only); absent on older links. */
   protection: z.enum(["mtls", "plaintext"]).optional(),
+  /**
+   * Who may reach the source ambassador's port: the targets' egress addresses, or any address when its image knows
+   * nothing of admission (the seed's); absent on older links, which are taken to admit the targets only.
+   */
+  admits: z.enum(["targets", "any"]).optional(),
   status: LinkStatus,
   resources: z.array(LinkResource),
   createdAt: z.string(),

@@ -12,6 +12,7 @@ import { webImageFix } from "./image-check.js";
 import { linkIdOf } from "./labels.js";
 import { buildLink } from "./link-build.js";
 import { describeExisting, sameLink } from "./link-existing.js";
+import { admitsOf } from "./link-parts.js";
 import type { LinkPlan } from "./link-plan.js";
 import { urlsOf } from "./mappings.js";
 import { byRoleOrder } from "./resource-removal.js";
@@ -235,6 +236,7 @@ async function makeLink(core: EngineCore, attempt: Attempt, plan: LinkPlan): Pro
     web: plan.web && first.consumer ? { image: plan.web.image, name: first.consumer.name } : undefined,
     modes: { source: source.mode, target: first.target.mode },
     protection: plan.protection,
+    admits: admitsOf(source),
   });
   await attempt.step("save link", "store", () => core.links.save(record));
   const answers: TargetResult[] = targets.map(({ build, target }) => ({
@@ -263,7 +265,7 @@ function recordOf(
   plan: LinkPlan,
   status: LinkRecord["status"],
   resources: LinkRecord["resources"],
-  made: Pick<LinkRecord, "connections" | "web" | "modes" | "protection"> = { connections: [] },
+  made: Pick<LinkRecord, "connections" | "web" | "modes" | "protection" | "admits"> = { connections: [] },
 ): LinkRecord {
   return {
     id: plan.id,

@@ -19,6 +19,13 @@ export interface PartContainer {
   id: string;
   name: string;
   mode?: AmbassadorMode;
+  /** False for an ambassador whose image knows nothing of our handshake, nor of admission; unknown for a kept one. */
+  handshake?: boolean;
+}
+
+/** Who a source ambassador admits: any address when its image knows nothing of our handshake, else the targets. */
+export function admitsOf(source: PartContainer): "targets" | "any" {
+  return source.handshake === false ? "any" : "targets";
 }
 
 /** A link being made or mended: the plan, the attempt, and what the parts so far gave. */

@@ -10,6 +10,7 @@ import { describeError, describeErrorWithoutAddress, UserError } from "../errors
 import { failAttempt } from "./attempt-failure.js";
 import { admittedFromAll, type EngineCore, isRegistered, newAttempt } from "./engine-core.js";
 import { buildLink, remadeParts, replacedParts } from "./link-build.js";
+import { admitsOf } from "./link-parts.js";
 import type { LinkPlan, LivePart, LiveParts } from "./link-plan.js";
 import { urlsOf } from "./mappings.js";
 import { probePath } from "./path-probe.js";
@@ -183,6 +184,7 @@ export async function repairLink(
         connections,
         web: link.web && web ? { ...link.web, name: web.name } : link.web,
         modes: source?.mode && target?.mode ? { source: source.mode, target: target.mode } : link.modes,
+        admits: source && built.source.remade.has("source") ? admitsOf(source) : link.admits,
         status: "active",
       });
     });

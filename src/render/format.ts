@@ -166,9 +166,18 @@ export function statusLines(view: LinkView): string[] {
   ];
 }
 
-/** How a link's bytes cross between the hosts, in words: `mTLS` or `plaintext, target only`. */
-export function describeProtection(link: Pick<LinkRecord, "protection">): string {
-  return link.protection === "mtls" ? "mTLS" : "plaintext, target only";
+/**
+ * How a link's bytes cross between the hosts, in words: `mTLS`, `plaintext, target only`, or `plaintext, any
+ * address` when its source ambassador's image admits everyone.
+ */
+export function describeProtection(link: Pick<LinkRecord, "protection" | "admits">): string {
+  return protectionWords(link).join(" ");
+}
+
+/** The same words, as a picture sets them: `mTLS`, or `plaintext,` and who it admits. */
+export function protectionWords(link: Pick<LinkRecord, "protection" | "admits">): string[] {
+  if (link.protection === "mtls") return ["mTLS"];
+  return ["plaintext,", link.admits === "any" ? "any address" : "target only"];
 }
 
 /** The reconcile command's lines, the same in a terminal and in Slack. */

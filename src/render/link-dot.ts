@@ -1,13 +1,6 @@
+import { protectionWords } from "./format.js";
 import type { LinkFacts, PartState } from "./link-facts.js";
-import {
-  type DiagramPart,
-  diagramParts,
-  healthWord,
-  hostWords,
-  problemLines,
-  protectionWords,
-  short,
-} from "./link-lines.js";
+import { type DiagramPart, diagramParts, healthWord, hostWords, problemLines, short } from "./link-lines.js";
 
 /** The colours of the picture: each health or state has a fill and a border; the protection has its own. */
 export const palette = {

@@ -20,6 +20,8 @@ export interface LinkFacts {
   id: string;
   alias: string;
   protection: "mtls" | "plaintext";
+  /** Who may reach the source ambassador's port: the targets, or any address (an image without admission). */
+  admits: "targets" | "any";
   source: { cluster: string; address?: string };
   target: { cluster: string; address?: string };
   container: LinkPart & { ports: number[] };
@@ -52,6 +54,7 @@ function baseFacts(link: LinkRecord, webUrls: string[]): Omit<LinkFacts, "health
     id: link.id,
     alias: link.alias,
     protection: link.protection ?? (link.modes?.source === "tls" ? "mtls" : "plaintext"),
+    admits: link.admits ?? "targets",
     source: { cluster: link.sourceCluster, address: hostOf(link.connections[0]?.address) },
     target: { cluster: link.targetCluster, address: hostOf(webUrls[0]) },
     container: { name: link.container, state, ports: link.ports },

@@ -51,11 +51,6 @@ export function healthWord(health: LinkFacts["health"]): string {
   return health.state === "new" ? "not checked yet" : health.state;
 }
 
-/** `mTLS`, or `plaintext, target only` on two lines. */
-export function protectionWords(facts: Pick<LinkFacts, "protection">): string[] {
-  return facts.protection === "mtls" ? ["mTLS"] : ["plaintext,", "target only"];
-}
-
 export function hostWords(side: "source" | "target", host: LinkFacts["source"]): [string, string] {
   return [short(host.cluster, 24), `${side} host${host.address ? ` · ${host.address}` : ""}`];
 }

@@ -1,12 +1,6 @@
+import { protectionWords } from "./format.js";
 import type { LinkFacts, PartState } from "./link-facts.js";
-import {
-  type DiagramPart,
-  diagramParts,
-  healthWord,
-  hostWords,
-  problemLines,
-  protectionWords,
-} from "./link-lines.js";
+import { type DiagramPart, diagramParts, healthWord, hostWords, problemLines } from "./link-lines.js";
 
 function mark(state: PartState): string {
   return state === "running" || state === "new" ? "✔" : "✘";
