@@ -95,6 +95,8 @@ export function linkClusters(link: Pick<LinkRecord, "sourceCluster" | "targets">
 
 /** Where links are kept (the store); every write goes through one serialised path. */
 export interface LinkRepository {
+  /** The store's own ID, on every object its links make; none where links are kept in no store of their own. */
+  readonly storeId?: string;
   all(): LinkRecord[];
   get(id: string): LinkRecord | undefined;
   /** Creates or replaces the link. */

@@ -14,6 +14,8 @@ export interface LinkStep {
 /** What an attempt needs from the engine. */
 export interface AttemptDeps {
   hostOf: (cluster: string) => DockerHost;
+  /** The store the link is kept in: a rollback takes only its objects by their label. */
+  storeId?: string;
   beforeStep?: (step: LinkStep) => void | Promise<void>;
 }
 
@@ -97,7 +99,9 @@ export class Attempt {
     const created = this.created;
     const found = await Promise.all(
       [...new Set(clusters)].map((cluster) =>
-        labelledResources(this.deps.hostOf(cluster), this.linkId, [...kept, ...created]).catch(() => []),
+        labelledResources(this.deps.hostOf(cluster), this.linkId, [...kept, ...created], {
+          storeId: this.deps.storeId,
+        }).catch(() => []),
       ),
     );
     const extra = found.flat();

@@ -35,6 +35,7 @@ export function isRegistered(core: EngineCore, cluster: string): boolean {
 export function newAttempt(core: EngineCore, linkId: string): Attempt {
   return new Attempt(linkId, {
     hostOf: (cluster) => core.clusters.host(cluster),
+    storeId: core.links.storeId,
     beforeStep: core.beforeStep,
   });
 }

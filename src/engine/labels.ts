@@ -12,6 +12,7 @@ export const labelKeys = {
   channel: `${labelPrefix}channel`,
   container: `${labelPrefix}container`,
   mode: `${labelPrefix}mode`,
+  store: `${labelPrefix}store`,
 } as const;
 
 /** What the labels of one created object say. */
@@ -21,6 +22,8 @@ export interface LabelInput {
   actor: Actor;
   channel?: string;
   container: string;
+  /** The store whose link this is. */
+  store?: string;
 }
 
 export function linkLabels(input: LabelInput): Record<string, string> {
@@ -31,7 +34,22 @@ export function linkLabels(input: LabelInput): Record<string, string> {
     [labelKeys.container]: input.container,
   };
   if (input.channel) labels[labelKeys.channel] = input.channel;
+  if (input.store) labels[labelKeys.store] = input.store;
   return labels;
+}
+
+/** Whether an object's labels name the store `storeId` as its maker (any object, when `storeId` is unknown). */
+export function madeByStore(labels: Record<string, string> | undefined | null, storeId?: string): boolean {
+  return storeId === undefined || labels?.[labelKeys.store] === storeId;
+}
+
+/**
+ * Whether an object's labels leave it to the store `storeId`: they name that store, or none (objects made before
+ * stores named themselves, and any object when `storeId` is unknown).
+ */
+export function leftToStore(labels: Record<string, string> | undefined | null, storeId?: string): boolean {
+  const store = labels?.[labelKeys.store];
+  return storeId === undefined || store === undefined || store === storeId;
 }
 
 /** The link a Docker object belongs to, when it carries the bot's labels. */

@@ -181,6 +181,7 @@ async function attemptLink(
     const linkId = attempt.linkId;
     plan = {
       id: linkId,
+      store: core.links.storeId,
       app: { name, id: info.Id, networks: Object.keys(info.NetworkSettings.Networks ?? {}) },
       alias,
       ports,

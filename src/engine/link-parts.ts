@@ -72,6 +72,7 @@ const labels = (build: Build, role: ResourceRole) =>
     actor: build.plan.actor,
     channel: build.plan.channel,
     container: build.plan.app.name,
+    store: build.plan.store,
   });
 
 /** Missing or stopped, else the first dependency that was made anew. */

@@ -27,6 +27,8 @@ export interface PlannedTarget {
 /** Everything a link is to be: made from a `link` request, or read back from the store for `repair`. */
 export interface LinkPlan {
   id: string;
+  /** The store the link is kept in, named on everything it makes. */
+  store?: string;
   /** The source container's name and ID, as its host reports them. */
   app: { name: string; id: string; networks: string[] };
   alias: string;

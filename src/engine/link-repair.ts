@@ -109,6 +109,7 @@ async function planRepair(core: EngineCore, link: LinkRecord, context: RequestCo
   );
   const pathProblem = running ? await probePath(core.clusters, link, core.checkMs) : undefined;
   return {
+    store: core.links.storeId,
     pathProblem,
     id: link.id,
     app: { name: link.container, id: app.Id, networks: Object.keys(app.NetworkSettings.Networks ?? {}) },

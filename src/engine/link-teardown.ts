@@ -21,7 +21,10 @@ async function everything(
     clusters.map(async (cluster) => {
       const ids = new Set<string>();
       try {
-        const extra = await labelledResources(core.clusters.host(cluster), link.id, link.resources, ids);
+        const extra = await labelledResources(core.clusters.host(cluster), link.id, link.resources, {
+          storeId: core.links.storeId,
+          labelled: ids,
+        });
         labelled.set(cluster, ids);
         return extra;
       } catch (error) {
@@ -124,12 +127,12 @@ export async function teardownTarget(
   }
   const registered = isRegistered(core, cluster);
   const extra = registered
-    ? await labelledResources(core.clusters.host(cluster), link.id, link.resources).catch(
-        (error: unknown) => {
-          if (!isUnreachable(error)) throw error;
-          return [];
-        },
-      )
+    ? await labelledResources(core.clusters.host(cluster), link.id, link.resources, {
+        storeId: core.links.storeId,
+      }).catch((error: unknown) => {
+        if (!isUnreachable(error)) throw error;
+        return [];
+      })
     : [];
   const hostOf = (c: string) => core.clusters.host(c);
   const onTarget = [

@@ -2,7 +2,7 @@ import type { ClusterDirectory } from "../docker/clusters.js";
 import type { LinkRecord, LinkRepository } from "../domain/link.js";
 import { describeError, describeErrorWithoutAddress } from "../errors.js";
 import type { EngineLogger } from "./ambassador-launcher.js";
-import { labelKeys, linkIdOf } from "./labels.js";
+import { labelKeys, leftToStore, linkIdOf } from "./labels.js";
 import { mapBounded } from "./map-bounded.js";
 import { type ReadOptions, readDeadline } from "./read-deadline.js";
 import { removeResource } from "./resource-removal.js";
@@ -94,6 +94,7 @@ export async function reconcile(
     unlisted: [],
     removed: 0,
     unreachable: [],
+    otherStores: 0,
   };
   const present = new Map<string, Set<string>>();
   for (const entry of await labelled(clusters, options)) {
@@ -104,6 +105,11 @@ export async function reconcile(
     }
     present.set(entry.cluster, new Set(entry.objects.map((o) => o.id)));
     for (const { labels, ...object } of entry.objects) {
+      // Another bot's store keeps the links of these: neither orphans nor this store's to remove.
+      if (!leftToStore(labels, links.storeId)) {
+        result.otherStores++;
+        continue;
+      }
       const linkId = linkIdOf(labels) ?? "";
       const ofLink = recorded.get(linkId);
       if (!ofLink) result.orphans.push({ cluster: entry.cluster, ...object, linkId });

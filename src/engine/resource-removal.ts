@@ -2,7 +2,7 @@ import type { DockerHost } from "../docker/docker-host.js";
 import { DockerCallError, isUnreachable } from "../docker/docker-host.js";
 import type { LinkResource, ResourceRole } from "../domain/link.js";
 import { describeError, describeErrorWithoutAddress } from "../errors.js";
-import { labelKeys, linkIdOf } from "./labels.js";
+import { labelKeys, linkIdOf, madeByStore } from "./labels.js";
 
 /** A resource that could not be removed, and why: with and without the Docker API's address, for Slack. */
 export type LeftResource = LinkResource & { error: string; errorWithoutAddress: string };
@@ -147,36 +147,40 @@ export async function removeResources(
   return perCluster.flat();
 }
 
-/** Objects on a host carrying the link's label that `known` does not name (a lost store write, say). */
+/**
+ * Objects on a host carrying the link's label that `known` does not name (a lost store write, say), made by the
+ * store `storeId` (an object that names no store is not taken on its label alone).
+ */
 export async function labelledResources(
   on: DockerHost,
   linkId: string,
   known: readonly LinkResource[],
-  /** Filled with the ID of every object on the host that carries the link's label, known or not. */
-  labelled?: Set<string>,
+  options: {
+    storeId?: string;
+    /** Filled with the ID of every object on the host that carries the link's label, known or not. */
+    labelled?: Set<string>;
+  } = {},
 ): Promise<LinkResource[]> {
   const selector = [`${labelKeys.link}=${linkId}`];
   const [containers, networks] = await Promise.all([on.listContainers(selector), on.listNetworks(selector)]);
-  for (const object of [...containers, ...networks]) labelled?.add(object.Id);
+  for (const object of [...containers, ...networks]) options.labelled?.add(object.Id);
   const ids = new Set(known.map((r) => r.id));
+  const unknown = (object: { Id: string; Labels?: Record<string, string> }) =>
+    !ids.has(object.Id) && madeByStore(object.Labels, options.storeId);
   return [
-    ...containers
-      .filter((c) => !ids.has(c.Id))
-      .map((c) => ({
-        cluster: on.name,
-        kind: "container" as const,
-        role: (c.Labels[labelKeys.role] ?? "source") as ResourceRole,
-        id: c.Id,
-        name: c.Names[0]?.replace(/^\//, "") ?? c.Id,
-      })),
-    ...networks
-      .filter((n) => !ids.has(n.Id))
-      .map((n) => ({
-        cluster: on.name,
-        kind: "network" as const,
-        role: (n.Labels?.[labelKeys.role] ?? "source-network") as ResourceRole,
-        id: n.Id,
-        name: n.Name,
-      })),
+    ...containers.filter(unknown).map((c) => ({
+      cluster: on.name,
+      kind: "container" as const,
+      role: (c.Labels[labelKeys.role] ?? "source") as ResourceRole,
+      id: c.Id,
+      name: c.Names[0]?.replace(/^\//, "") ?? c.Id,
+    })),
+    ...networks.filter(unknown).map((n) => ({
+      cluster: on.name,
+      kind: "network" as const,
+      role: (n.Labels?.[labelKeys.role] ?? "source-network") as ResourceRole,
+      id: n.Id,
+      name: n.Name,
+    })),
   ];
 }

@@ -175,6 +175,8 @@ export interface ReconcileResult {
   removed: number;
   /** Clusters that could not be searched. */
   unreachable?: ClusterFailure[];
+  /** Objects labelled for links another store keeps (another bot on the same hosts): never orphans, left alone. */
+  otherStores?: number;
 }
 
 /** One part of a link a repair made anew, and why. */

@@ -206,6 +206,9 @@ export function reconcileLines(result: ReconcileResult, fixed: boolean, commandP
         `  ${u.kind} ${u.name} on ${u.cluster} carries link ${u.linkId}'s label but is not in its record; \`${commandPrefix}teardown ${u.linkId}\` removes it with the link`,
     ),
     ...unreachable.map((u) => `  could not search ${u.cluster}: ${u.error}`),
+    ...(result.otherStores
+      ? [`  left alone: ${plural(result.otherStores, "object")} of links another bot's store keeps`]
+      : []),
     ...next,
   ];
 }

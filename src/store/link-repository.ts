@@ -8,6 +8,10 @@ export class StoreLinkRepository implements LinkRepository {
 
   constructor(private readonly store: Store) {}
 
+  get storeId(): string | undefined {
+    return this.store.data.id;
+  }
+
   all(): LinkRecord[] {
     return [...this.store.data.links];
   }

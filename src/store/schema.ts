@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { Actor } from "../domain/actor.js";
 import { AuditEntry } from "../domain/audit.js";
@@ -49,6 +50,14 @@ export const LinkAuthorityRecord = z.object({
 export type ClusterFields = Omit<ClusterRecord, "seal">;
 
 const storeFields = {
+  /**
+   * The store's own name, on every object its links make (`io.ambassador.store`), so that bots sharing hosts leave
+   * each other's objects alone; given once to a store that has none.
+   */
+  id: z
+    .string()
+    .regex(/^[0-9a-f]{12}$/)
+    .optional(),
   /** A constant sealed under the store's key, so a wrong key is told apart from altered records. */
   keyCheck: SealedSecret.optional(),
   clusters: z.array(ClusterRecord),
@@ -94,5 +103,9 @@ export type LegacyStoreData = z.infer<typeof LegacyStoreData>;
 export type OlderStoreData = LegacyStoreData | AuditedStoreData | SingleTargetStoreData;
 
 export function emptyStoreData(): StoreData {
-  return { version: 4, clusters: [], links: [] };
+  return { version: 4, id: newStoreId(), clusters: [], links: [] };
+}
+
+export function newStoreId(): string {
+  return randomBytes(6).toString("hex");
 }

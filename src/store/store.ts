@@ -10,6 +10,7 @@ import {
   AuditedStoreData,
   emptyStoreData,
   LegacyStoreData,
+  newStoreId,
   type OlderStoreData,
   SingleTargetStoreData,
   StoreData,
@@ -148,6 +149,10 @@ export class Store {
         await db.write();
       } else if (existing) db.data = existing.current;
       else await db.write();
+      if (db.data.id === undefined) {
+        db.data = { ...db.data, id: newStoreId() };
+        await db.write();
+      }
       return new Store(path, db, lock);
     } catch (error) {
       await lock.release();

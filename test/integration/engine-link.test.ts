@@ -55,6 +55,7 @@ describe.each(["tls", "kernel", "relay"] as AmbassadorMode[])("link engine, %s m
       [labelKeys.role]: "web",
       [labelKeys.by]: "slack:T1/U1",
       [labelKeys.channel]: "C1",
+      [labelKeys.store]: fx.links.storeId,
     });
     expect(web.Config.Env).toContain("HELLOAPP_PORT_5000_TCP=tcp://helloapp:5000");
     expect(web.Config.Env).toContain("HELLOAPP_PORT_5000_TCP_ADDR=helloapp");

@@ -6,6 +6,8 @@ import { MemoryLinks, testAuthority } from "./memory-links.js";
 export interface MemoryEngineOptions extends Partial<Omit<LinkEngineDeps, "clusters" | "links">> {
   /** How long every Docker call on either host takes (ms); default 0. */
   latencyMs?: number;
+  /** Hosts another engine already drives, as a second bot with a store of its own shares them; default new ones. */
+  hosts?: Pick<MemoryEngine, "clusters" | "a" | "b">;
 }
 
 /** The real link engine over the seed tutorial's two in-memory hosts (hello-app runs as `app` on clustera). */
@@ -18,8 +20,8 @@ export interface MemoryEngine {
 }
 
 export function memoryEngine(options: MemoryEngineOptions = {}): MemoryEngine {
-  const { latencyMs = 0, deadlines, ...deps } = options;
-  const { clusters, a, b } = memoryLab({ latencyMs });
+  const { latencyMs = 0, deadlines, hosts, ...deps } = options;
+  const { clusters, a, b } = hosts ?? memoryLab({ latencyMs });
   const links = new MemoryLinks();
   const engine = createLinkEngine({
     clusters,

@@ -1,10 +1,14 @@
 import type { LinkRecord, LinkRepository } from "../../src/domain/link.js";
 import { type AuthorityKeeper, KeptLinkAuthority } from "../../src/store/link-authority.js";
+import { newStoreId } from "../../src/store/schema.js";
 
 /** Links held in memory; writes go one at a time, as the store's do. */
 export class MemoryLinks implements LinkRepository {
   private readonly links = new Map<string, LinkRecord>();
   private queue: Promise<void> = Promise.resolve();
+
+  /** A store ID of its own, as a store's: two of them over the same hosts are two bots. */
+  constructor(readonly storeId: string = newStoreId()) {}
 
   all(): LinkRecord[] {
     return [...this.links.values()].map((link) => structuredClone(link));

@@ -57,7 +57,25 @@ describe("Store", () => {
     await open();
     expect((await stat(join(dir, "data"))).mode & 0o777).toBe(0o700);
     expect((await stat(path)).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(await readFile(path, "utf8"))).toEqual(emptyStoreData());
+    expect(JSON.parse(await readFile(path, "utf8"))).toEqual({
+      ...emptyStoreData(),
+      id: expect.stringMatching(/^[0-9a-f]{12}$/),
+    });
+  });
+
+  it("names a store that has no ID once, and keeps that name across reopens", async () => {
+    const { id: _, ...nameless } = emptyStoreData();
+    await run("mkdir", ["-m", "700", join(dir, "data")]);
+    await writeFile(path, JSON.stringify(nameless), { mode: 0o600 });
+    const store = await open();
+    const id = store.data.id;
+    expect(id).toMatch(/^[0-9a-f]{12}$/);
+    expect(JSON.parse(await readFile(path, "utf8")).id).toBe(id);
+    await store.close();
+    const written = (await stat(path)).mtimeMs;
+    const again = await open();
+    expect(again.data.id).toBe(id);
+    expect((await stat(path)).mtimeMs).toBe(written);
   });
 
   it("keeps what was written across a reopen", async () => {
