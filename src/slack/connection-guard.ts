@@ -14,26 +14,28 @@ export interface ConnectionGuard {
 }
 
 /**
- * Caps the server's open connections at `max`. Past the cap the oldest connection that is not answering a
- * request is closed (idle, or still sending headers or a body), so held connections cannot lock out Slack or
- * a health check; Node's own `maxConnections` would refuse the newcomer instead.
+ * Caps the server's open connections at `max`. Past the cap a connection that is not answering a request is closed
+ * (idle, or still sending headers or a body): the oldest of the peer address that holds the most, so one client
+ * holding or churning connections loses its own and cannot lock out Slack or a health check, which come from
+ * elsewhere. Node's own `maxConnections` would refuse the newcomer instead.
  */
 export function guardConnections(server: Server, max: number, onEvict: () => void): ConnectionGuard {
-  // Insertion order is age order: the first entry not answering is the one to close.
-  const sockets = new Map<Socket, { answering: number }>();
+  // Insertion order is age order: the first entry of a peer not answering is the one to close.
+  const sockets = new Map<Socket, { answering: number; peer: string }>();
+  const perPeer = new Map<string, number>();
   server.on("connection", (socket: Socket) => {
-    sockets.set(socket, { answering: 0 });
-    socket.once("close", () => sockets.delete(socket));
+    const peer = socket.remoteAddress ?? "";
+    sockets.set(socket, { answering: 0, peer });
+    perPeer.set(peer, (perPeer.get(peer) ?? 0) + 1);
+    socket.once("close", () => {
+      sockets.delete(socket);
+      const left = (perPeer.get(peer) ?? 1) - 1;
+      if (left > 0) perPeer.set(peer, left);
+      else perPeer.delete(peer);
+    });
     if (sockets.size <= max) return;
-    let victim = socket;
-    for (const [candidate, state] of sockets) {
-      if (state.answering === 0) {
-        victim = candidate;
-        break;
-      }
-    }
     onEvict();
-    victim.destroy();
+    victimOf(sockets, perPeer, socket).destroy();
   });
   const closeWhere = (keep: (answering: number) => boolean) => {
     for (const [socket, state] of sockets) if (!keep(state.answering)) socket.destroy();
@@ -63,4 +65,27 @@ export function guardConnections(server: Server, max: number, onEvict: () => voi
       return sockets.size;
     },
   };
+}
+
+/**
+ * The connection to close past the cap: the oldest not answering of the peer holding the most connections, else the
+ * oldest not answering of any peer, else the newcomer.
+ */
+function victimOf(
+  sockets: Map<Socket, { answering: number; peer: string }>,
+  perPeer: Map<string, number>,
+  newcomer: Socket,
+): Socket {
+  let busiest = "";
+  let most = 0;
+  for (const [peer, count] of perPeer) {
+    if (count > most) [busiest, most] = [peer, count];
+  }
+  let oldestIdle: Socket | undefined;
+  for (const [candidate, state] of sockets) {
+    if (state.answering > 0) continue;
+    if (state.peer === busiest) return candidate;
+    oldestIdle ??= candidate;
+  }
+  return oldestIdle ?? newcomer;
 }

@@ -10,7 +10,10 @@ export const httpLimits = {
   /** The whole request, headers and body; a backstop behind the body deadline. */
   requestTimeoutMs: 20_000,
   keepAliveTimeoutMs: 5_000,
-  /** Open connections at most; past it the oldest one with no request being answered is closed. */
+  /**
+   * Open connections at most; past it the oldest one with no request being answered is closed, of the peer address
+   * that holds the most.
+   */
   maxConnections: 128,
   /**
    * On shutdown, how long running commands get to finish before the bot stops without them: a link to a host that

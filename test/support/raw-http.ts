@@ -15,11 +15,14 @@ export interface RawClient {
   write(text: string | Buffer): Promise<boolean>;
 }
 
-/** Opens a connection to 127.0.0.1:port and resolves once it is connected. */
-export function openRaw(port: number): Promise<RawClient> {
+/**
+ * Opens a connection to 127.0.0.1:port and resolves once it is connected; from another loopback address (such as
+ * 127.0.0.2) when `from` is given, as a second client host.
+ */
+export function openRaw(port: number, from?: string): Promise<RawClient> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const socket = connect(port, "127.0.0.1");
+    const socket = connect({ port, host: "127.0.0.1", localAddress: from });
     let received = "";
     let isClosed = false;
     socket.on("data", (chunk: Buffer) => {

@@ -114,6 +114,36 @@ describe("the bot's HTTP surface, probed as an attacker would", () => {
     expect(httpLimits.maxConnections).toBeLessThanOrEqual(200);
   });
 
+  it("answers a health check sent in two parts while another address churns 140 held connections", async () => {
+    let flooding = true;
+    const churn = async () => {
+      while (flooding) {
+        const client = await openRaw(harness.bot.port, "127.0.0.2").catch(() => undefined);
+        if (!client) continue;
+        clients.push(client);
+        await client.write("P");
+        await client.closed;
+      }
+    };
+    const flood = Array.from({ length: 140 }, churn);
+    // Past the cap, each new connection of the flood closes an older one: the churn runs on its own.
+    await sleep(500);
+    const statuses: (number | undefined)[] = [];
+    for (let index = 0; index < 10; index += 1) {
+      const client = await open();
+      await client.write("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+      // A slow network's pace: the flood makes and drops hundreds of connections meanwhile.
+      await sleep(300);
+      await client.write("Connection: close\r\n\r\n");
+      await Promise.race([client.closed, sleep(1_000)]);
+      statuses.push(client.status());
+    }
+    flooding = false;
+    for (const client of clients) client.socket.destroy();
+    await Promise.all(flood);
+    expect(statuses).toEqual(Array(10).fill(200));
+  }, 20_000);
+
   it("answers 400 to signed bodies that are not objects, and stays up", async () => {
     for (const [body, contentType] of [
       ["payload=null", "application/x-www-form-urlencoded"],
