@@ -8,9 +8,13 @@ import { checkSignatureHeaders, verifySlackRequest } from "./signature.js";
 export interface SignedRequestGuardOptions {
   signingSecret: string;
   eventsPath: string;
+  /** The one other path served: GET only, its answer short. */
+  healthPath: string;
   bodyBytes: number;
   bodyDeadlineMs: number;
   log: Logger;
+  /** Where refusals are logged, a line a minute per kind at most. */
+  refused: (message: string, fields?: object) => void;
   /** Called for a request handed on to Bolt, so its connection is not closed while it is answered. */
   answering(res: ServerResponse): void;
   /** Called for every request to the events path as it arrives, until its answer is sent. */
@@ -82,13 +86,23 @@ function refuse(res: ServerResponse, status: number): void {
  * deadline, and crashes the process on a signed `null`.
  */
 export function guardSignedRequests(receiver: HTTPReceiver, options: SignedRequestGuardOptions): void {
-  const { signingSecret, eventsPath, log } = options;
+  const { signingSecret, eventsPath, healthPath, log, refused } = options;
   const boltListener = receiver.requestListener;
   receiver.requestListener = (req, res) => {
     const path = pathOf(req.url);
     // A target no URL parser takes (`//a:99999`) is the client's mistake: 400, not Bolt's 500 and an error log.
     if (path === undefined) return refuse(res, 400);
-    if (path !== eventsPath || req.method !== "POST") return boltListener(req, res);
+    if (path === healthPath && req.method === "GET") {
+      // A health check has no body: one that comes with any is not read, the connection closes after the answer.
+      if (req.headers["content-length"] !== undefined || req.headers["transfer-encoding"] !== undefined)
+        res.setHeader("connection", "close");
+      return boltListener(req, res);
+    }
+    if (path !== eventsPath || req.method !== "POST") {
+      // Bolt would log each one, its whole URL included, and read any body it comes with.
+      refused("refused requests for other paths or methods", { status: 404 });
+      return refuse(res, 404);
+    }
     options.waiting?.(res);
     // Read only when a refusal is logged: a peer address costs a system call per request.
     const remote = () => req.socket.remoteAddress;
@@ -96,32 +110,32 @@ export function guardSignedRequests(receiver: HTTPReceiver, options: SignedReque
     const signature = header(req, "x-slack-signature");
     const headerProblem = checkSignatureHeaders({ timestamp, signature });
     if (headerProblem) {
-      log.warn({ problem: headerProblem, remote: remote() }, "refused a request not signed by Slack");
+      refused("refused a request not signed by Slack", { problem: headerProblem, remote: remote() });
       return refuse(res, 401);
     }
     if (Number(req.headers["content-length"] ?? 0) > options.bodyBytes) {
-      log.warn({ remote: remote() }, "refused a request body over the size limit");
+      refused("refused a request body over the size limit", { remote: remote() });
       return refuse(res, 413);
     }
     void (async () => {
       const read = await readBody(req, options.bodyBytes, options.bodyDeadlineMs);
       if ("refuse" in read) {
-        log.warn(
-          { status: read.refuse, remote: remote() },
-          "refused a request body: too large, too slow or cut off",
-        );
+        refused("refused a request body: too large, too slow or cut off", {
+          status: read.refuse,
+          remote: remote(),
+        });
         refuse(res, read.refuse);
         return;
       }
       const text = read.body.toString("utf8");
       const problem = verifySlackRequest(signingSecret, { timestamp, signature, body: text });
       if (problem) {
-        log.warn({ problem, remote: remote() }, "refused a request not signed by Slack");
+        refused("refused a request not signed by Slack", { problem, remote: remote() });
         refuse(res, 401);
         return;
       }
       if (!isObjectBody(header(req, "content-type"), text)) {
-        log.warn({ remote: remote() }, "refused a signed request whose body is not an object");
+        refused("refused a signed request whose body is not an object", { remote: remote() });
         refuse(res, 400);
         return;
       }

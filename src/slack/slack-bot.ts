@@ -24,6 +24,7 @@ import { httpLimits, serverOptions } from "./http-limits.js";
 import { registerLinkDialog } from "./link-dialog.js";
 import { createPictureSender, type PictureDestination, pictureClientOptions } from "./link-picture-upload.js";
 import { type RunAfterAck, registerMorePages } from "./more-pages.js";
+import { refusalLog } from "./refusal-log.js";
 import { guardSignedRequests } from "./signed-request-guard.js";
 import type { SlackContext } from "./slack-context.js";
 import { createWorkTracker } from "./work-tracker.js";
@@ -72,6 +73,7 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
   const tracker = createWorkTracker((error) => log.error({ err: error }, "work after an ack failed"));
   const gate = createAckGate(ackFirstMs);
 
+  const refused = refusalLog(log);
   const health = (res: ServerResponse) => {
     res.writeHead(state.draining ? 503 : 200, { "content-type": "text/plain" });
     res.end(state.draining ? "shutting down\n" : "ok\n");
@@ -91,6 +93,8 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
     guardSignedRequests(receiver, {
       signingSecret,
       eventsPath,
+      healthPath,
+      refused,
       bodyBytes: httpLimits.bodyBytes,
       bodyDeadlineMs: httpLimits.bodyDeadlineMs,
       log,
@@ -268,15 +272,8 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
 
   const port = options.port ?? config.port;
   const listenOn = { port, host: config.host };
-  let evicted = 0;
-  let evictionLoggedAt = Number.NEGATIVE_INFINITY;
-  // At most a line a minute: a flood of connections must not become a flood of log lines.
-  const onEvict = () => {
-    evicted += 1;
-    if (performance.now() - evictionLoggedAt < 60_000) return;
-    evictionLoggedAt = performance.now();
-    log.warn({ max: httpLimits.maxConnections, evicted }, "too many connections: closing the oldest");
-  };
+  const onEvict = () =>
+    refused("too many connections: closing the oldest", { max: httpLimits.maxConnections });
   let stopServer: () => Promise<void>;
   let listening: number;
   if (mode === "http") {
@@ -291,7 +288,7 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
     const healthServer = createServer(serverOptions, (req, res) => {
       if (req.method === "GET" && new URL(req.url ?? "/", "http://localhost").pathname === healthPath)
         health(res);
-      else res.writeHead(404).end();
+      else res.writeHead(404, { connection: "close" }).end();
     });
     connections = guardConnections(healthServer, httpLimits.maxConnections, onEvict);
     await new Promise<void>((resolve, reject) => {

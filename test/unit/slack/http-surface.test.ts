@@ -144,6 +144,36 @@ describe("the bot's HTTP surface, probed as an attacker would", () => {
     expect(statuses).toEqual(Array(10).fill(200));
   }, 20_000);
 
+  it("answers 404 to other paths and closes, reading no body, and logs a flood of them in one line", async () => {
+    const long = `/${"a".repeat(12_000)}`;
+    for (let index = 0; index < 200; index += 1) {
+      const client = await open();
+      await client.write(
+        `POST ${long}?${index} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000000\r\n\r\n`,
+      );
+      await client.write("x".repeat(4096));
+      expect(await eventually(() => client.isClosed, 2_000)).toBe(true);
+      expect(client.status()).toBe(404);
+      client.socket.destroy();
+    }
+    const unsigned = await open();
+    await unsigned.write(eventsRequestHead({ length: 10 }));
+    expect(await eventually(() => unsigned.status() === 401, 2_000)).toBe(true);
+    const lines = harness.log.text.split("\n").filter((line) => line.includes("refused"));
+    expect(lines.filter((line) => line.includes("other paths"))).toHaveLength(1);
+    expect(lines.filter((line) => line.includes("not signed by Slack"))).toHaveLength(1);
+    expect(harness.log.text).not.toContain("a".repeat(100));
+    expect(await harness.health()).toBe(200);
+  });
+
+  it("answers a health check that comes with a body, then closes instead of reading it", async () => {
+    const client = await open();
+    await client.write("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n");
+    await client.write(`100000\r\n${"x".repeat(4096)}`);
+    expect(await eventually(() => client.isClosed, 2_000)).toBe(true);
+    expect(client.status()).toBe(200);
+  });
+
   it("answers 400 to signed bodies that are not objects, and stays up", async () => {
     for (const [body, contentType] of [
       ["payload=null", "application/x-www-form-urlencoded"],
