@@ -77,11 +77,19 @@ export async function teardownLink(core: EngineCore, link: LinkRecord): Promise<
   const { resources: all, labelled } = await everything(core, link);
   const abandoned = unregisteredParts(core, all);
   const ordered = all.filter((r) => isRegistered(core, r.cluster));
-  const left = await removeResources((cluster) => core.clusters.host(cluster), ordered, link.id, labelled);
+  const gone: LinkResource[] = [];
+  const left = await removeResources(
+    (cluster) => core.clusters.host(cluster),
+    ordered,
+    link.id,
+    labelled,
+    gone,
+  );
+  const named = (r: LinkResource) => ({ cluster: r.cluster, kind: r.kind, name: r.name });
   const removed = [...ordered]
     .reverse()
-    .filter((r) => !left.some((l) => sameResource(l, r)))
-    .map((r) => ({ cluster: r.cluster, kind: r.kind, name: r.name }));
+    .filter((r) => !left.some((l) => sameResource(l, r)) && !gone.some((g) => sameResource(g, r)))
+    .map(named);
   if (left.length) {
     await core.links.save({
       ...link,
@@ -94,6 +102,7 @@ export async function teardownLink(core: EngineCore, link: LinkRecord): Promise<
   return {
     linkId: link.id,
     removed,
+    gone: [...gone].reverse().map(named),
     left: [...leftOf(left), ...abandoned],
     status: left.length ? "partial" : "removed",
   };

@@ -100,13 +100,15 @@ function leaveNetworks(
 /**
  * Removes resources newest first, each host's at once and, on a host, all of a kind at once; returns what could
  * not be removed, with why. After a host stops answering, the rest of its resources are left without another
- * call. `labelled` holds, per cluster, what a listing by the link's label just found there.
+ * call. `labelled` holds, per cluster, what a listing by the link's label just found there; `gone` is given the
+ * resources that were no longer there to remove.
  */
 export async function removeResources(
   hostOf: (cluster: string) => DockerHost,
   resources: readonly LinkResource[],
   linkId: string,
   labelled?: ReadonlyMap<string, LabelledIds>,
+  gone?: LinkResource[],
 ): Promise<LeftResource[]> {
   const clusters = [...new Set(resources.map((r) => r.cluster))];
   const perCluster = await Promise.all(
@@ -127,7 +129,8 @@ export async function removeResources(
           leaving,
           ...batch.map(async (resource) => {
             try {
-              await removeResource(hostOf(cluster), resource, linkId, labelled?.get(cluster));
+              const removed = await removeResource(hostOf(cluster), resource, linkId, labelled?.get(cluster));
+              if (!removed) gone?.push(resource);
             } catch (error) {
               const why = {
                 error: describeError(error),

@@ -145,6 +145,8 @@ export interface TeardownResult {
   /** The one target removed (`teardown --target`), the others left working; absent when the whole link went. */
   target?: string;
   removed: { cluster: string; kind: string; name: string }[];
+  /** What the link had made that was no longer there to remove (removed by hand, say). */
+  gone?: { cluster: string; kind: string; name: string }[];
   /**
    * What was not removed: on a host that did not answer (the link stays `partial` until a repeat finishes), or on a
    * cluster no longer registered (left for good; the link goes all the same).

@@ -8,6 +8,7 @@ import type {
   ReconcileResult,
   RepairResult,
   SilentCluster,
+  TeardownResult,
 } from "../engine/types.js";
 
 /** `5000/tcp -> 10.0.0.12:32770`, exactly as `docker port` prints it. */
@@ -210,6 +211,22 @@ export function reconcileLines(result: ReconcileResult, fixed: boolean, commandP
       ? [`  left alone: ${plural(result.otherStores, "object")} of links another bot's store keeps`]
       : []),
     ...next,
+  ];
+}
+
+/** `removed 4 objects`, and how many were already gone, as a teardown's first line says it. */
+export function removedCount(result: Pick<TeardownResult, "removed" | "gone">): string {
+  const { removed } = result;
+  const gone = result.gone?.length ?? 0;
+  return `removed ${removed.length} ${removed.length === 1 ? "object" : "objects"}${gone ? `; ${gone} ${gone === 1 ? "was" : "were"} already gone` : ""}`;
+}
+
+/** A teardown's line per object: removed, already gone, or left and why. */
+export function teardownObjectLines(result: TeardownResult): string[] {
+  return [
+    ...result.removed.map((r) => `removed ${r.kind} ${r.name} on ${r.cluster}`),
+    ...(result.gone ?? []).map((r) => `already gone: ${r.kind} ${r.name} on ${r.cluster}`),
+    ...result.left.map((r) => `left ${r.kind} ${r.name} on ${r.cluster}: ${r.error}`),
   ];
 }
 

@@ -150,22 +150,16 @@ function blocksFor(result: CommandResult): KnownBlock[] {
       return blocks;
     }
     case "teardown": {
-      const { linkId, removed, left, status } = result.result;
+      const { linkId, left, status } = result.result;
       return [
         section(
           status === "removed" && result.result.target
-            ? `:wastebasket: Removed target *${result.result.target}* of link \`${linkId}\` (its other targets keep working): removed ${removed.length} ${removed.length === 1 ? "object" : "objects"}.`
+            ? `:wastebasket: Removed target *${result.result.target}* of link \`${linkId}\` (its other targets keep working): ${format.removedCount(result.result)}.`
             : status === "removed"
-              ? `:wastebasket: Tore down link \`${linkId}\`: removed ${removed.length} ${removed.length === 1 ? "object" : "objects"}.`
+              ? `:wastebasket: Tore down link \`${linkId}\`: ${format.removedCount(result.result)}.`
               : `:warning: Tore down link \`${linkId}\` only in part: ${left.length} left. Run \`${commandPrefix}teardown ${linkId}\` again when the host answers.`,
         ),
-        ...textSections(
-          [
-            ...removed.map((r) => `removed ${r.kind} ${r.name} on ${r.cluster}`),
-            ...left.map((r) => `left ${r.kind} ${r.name} on ${r.cluster}: ${r.error}`),
-          ],
-          true,
-        ),
+        ...textSections(format.teardownObjectLines(result.result), true),
       ];
     }
     case "teardown-choice":

@@ -63,15 +63,14 @@ export function renderText(result: CommandResult, options: TextOptions = {}): st
       return lines.join("\n");
     }
     case "teardown": {
-      const { linkId, removed, left, status } = result.result;
+      const { linkId, left, status } = result.result;
       const lines = [
         status === "removed" && result.result.target
-          ? `Removed target ${result.result.target} of link ${linkId} (its other targets keep working): removed ${removed.length} ${removed.length === 1 ? "object" : "objects"}.`
+          ? `Removed target ${result.result.target} of link ${linkId} (its other targets keep working): ${format.removedCount(result.result)}.`
           : status === "removed"
-            ? `Tore down link ${linkId}: removed ${removed.length} ${removed.length === 1 ? "object" : "objects"}.`
+            ? `Tore down link ${linkId}: ${format.removedCount(result.result)}.`
             : `Tore down link ${linkId} only in part: ${left.length} left. Run \`${prefix}teardown ${linkId}\` again when the host answers.`,
-        ...removed.map((r) => `  removed ${r.kind} ${r.name} on ${r.cluster}`),
-        ...left.map((r) => `  left ${r.kind} ${r.name} on ${r.cluster}: ${r.error}`),
+        ...format.teardownObjectLines(result.result).map((line) => `  ${line}`),
       ];
       return lines.join("\n");
     }

@@ -167,6 +167,22 @@ describe("link makes both hosts at once", () => {
   });
 });
 
+describe("teardown of parts removed behind its back", () => {
+  it("says which were already gone rather than counting them as removed", async () => {
+    const lab = setup();
+    const result = await lab.link();
+    lab.b.removeExternally("web");
+    const done = await lab.engine.teardown(result.link.id, context);
+    expect(done.status).toBe("removed");
+    expect(done.gone).toEqual([{ cluster: "clusterb", kind: "container", name: "web" }]);
+    const text = renderText({ kind: "teardown", result: done });
+    expect(text).toMatch(/^Tore down link \w+: removed \d+ objects; 1 was already gone\.$/m);
+    expect(text).toContain("  already gone: container web on clusterb");
+    expect(text).not.toContain("removed container web");
+    await expectNothingLeft(lab);
+  });
+});
+
 describe("repair", () => {
   it("recreates a target ambassador removed behind its back", async () => {
     const lab = setup();
