@@ -72,6 +72,24 @@ export class DockerodeHost implements DockerHost {
     return this.docker;
   }
 
+  /**
+   * A GET of an object's description, asked of the modem itself: dockerode's Image and Network `inspect` do not
+   * pass the signal on, so a call to an engine that stopped answering would wait for ever.
+   */
+  private inspect<T>(path: string, what: string, abortSignal: AbortSignal): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.docker.modem.dial(
+        {
+          path,
+          method: "GET",
+          abortSignal,
+          statusCodes: { 200: true, 404: `no such ${what}`, 500: "server error" },
+        },
+        (error, data) => (error ? reject(error) : resolve(data as T)),
+      );
+    });
+  }
+
   private async call<T>(
     action: string,
     context: DockerCallContext,
@@ -287,11 +305,7 @@ export class DockerodeHost implements DockerHost {
       this.call(
         "inspect network",
         { network: ref },
-        (abortSignal) =>
-          (this.docker.getNetwork(ref).inspect as (o: object) => Promise<Docker.NetworkInspectInfo>).call(
-            this.docker.getNetwork(ref),
-            { abortSignal },
-          ),
+        (abortSignal) => this.inspect<Docker.NetworkInspectInfo>(`/networks/${ref}`, "network", abortSignal),
         options,
       ),
     );
@@ -359,7 +373,7 @@ export class DockerodeHost implements DockerHost {
       this.call(
         "inspect image",
         { image },
-        (abortSignal) => this.docker.getImage(image).inspect({ abortSignal } as Docker.ImageInspectOptions),
+        (abortSignal) => this.inspect<Docker.ImageInspectInfo>(`/images/${image}/json`, "image", abortSignal),
         options,
       ),
     );
