@@ -70,11 +70,17 @@ function leftOf(left: readonly LeftResource[]): TeardownResult["left"] {
 }
 
 /**
- * Removes what the link made and nothing else; keeps it `partial`, naming what is left, while a host is down. Parts
+ * Removes what the link made and nothing else; keeps it `partial`, naming what is left, while a host is down (or
+ * when the teardown is cut short). Parts
  * on a cluster that is no longer registered are named and left, and do not keep the link.
  */
 export async function teardownLink(core: EngineCore, link: LinkRecord): Promise<TeardownResult> {
-  const { resources: all, labelled } = await everything(core, link);
+  // Partial before anything goes, beside the listing: a teardown cut short (a crash, a kill) leaves a link that says
+  // it is partly torn down and that the next teardown finishes, never an active one with its parts detached.
+  const [{ resources: all, labelled }] = await Promise.all([
+    everything(core, link),
+    link.status === "partial" ? undefined : core.links.save({ ...link, status: "partial" }),
+  ]);
   const abandoned = unregisteredParts(core, all);
   const ordered = all.filter((r) => isRegistered(core, r.cluster));
   const gone: LinkResource[] = [];

@@ -231,9 +231,20 @@ export class Store {
       await this.db.write();
     } catch (error) {
       this.db.data = before;
-      throw new Error(`could not write the store ${this.path}: ${(error as Error).message}`, {
-        cause: error,
-      });
+      const code = (error as NodeJS.ErrnoException).code;
+      const fix =
+        code === "ENOSPC" || code === "EDQUOT"
+          ? "free space on its disk"
+          : code === "EROFS" || code === "EACCES" || code === "EPERM"
+            ? "make its folder writable by this user"
+            : "check its disk and folder";
+      throw Object.assign(
+        new UserError(
+          "store-write-failed",
+          `could not write the store ${this.path}: ${(error as Error).message}; nothing of this change was kept: ${fix}, then try again`,
+        ),
+        { cause: error },
+      );
     }
   }
 

@@ -167,6 +167,39 @@ describe("link makes both hosts at once", () => {
   });
 });
 
+describe("teardown cut short or refused by the store", () => {
+  it("marks the link partial before anything goes, so a teardown cut short says so and the next one finishes", async () => {
+    const hosts = memoryLab({ latencyMs: 0, callMs: 300 });
+    const links = new MemoryLinks();
+    const engine = createLinkEngine({ authority: testAuthority(), clusters: hosts.clusters, links });
+    const result = await engine.link("app", "clustera", "clusterb", { web: "hello-web" }, context);
+    hosts.b.hang();
+    // Cut short here, as a process killed while clusterb has not answered would be.
+    const cut = engine.teardown(result.link.id, context);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(links.get(result.link.id)?.status).toBe("partial");
+    const stopped = await cut;
+    expect(stopped.status).toBe("partial");
+    hosts.b.up();
+    expect((await engine.teardown(result.link.id, context)).status).toBe("removed");
+    await expectNothingLeft({ ...hosts, links });
+  });
+
+  it("removes nothing when the store cannot be written, and says so in one line", async () => {
+    const lab = setup();
+    const result = await lab.link();
+    const before = { a: await labelled(lab.a), b: await labelled(lab.b) };
+    const full = new UserError(
+      "store-write-failed",
+      "could not write the store /s: ENOSPC: no space left on device",
+    );
+    lab.links.save = () => Promise.reject(full);
+    expect(await rejection(lab.engine.teardown(result.link.id, context))).toBe(full);
+    expect({ a: await labelled(lab.a), b: await labelled(lab.b) }).toEqual(before);
+    expect(lab.links.get(result.link.id)?.status).toBe("active");
+  });
+});
+
 describe("teardown of parts removed behind its back", () => {
   it("says which were already gone rather than counting them as removed", async () => {
     const lab = setup();
