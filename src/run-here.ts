@@ -74,7 +74,11 @@ export async function runHere(args: readonly string[], io: MainIo): Promise<numb
   try {
     if (args[0] === "clusters" && services.runClustersCommand)
       return printClustersResult(await services.runClustersCommand(args.slice(1), { ready }), io);
-    if (args.length > 0) return await runOnce(args, services, io);
+    if (args.length > 0) {
+      const command = args[0] as string;
+      if (changesLinks.has(command)) removeSignals = finishBeforeLeaving(command, io, exit);
+      return await runOnce(args, services, io);
+    }
     if (config.slack.mode === "terminal") {
       // A signal closes the prompt as `exit` does: the command it runs and those handed over finish first.
       const stopping = new AbortController();
@@ -112,16 +116,42 @@ function onStopSignals(
   exit: (code: number) => void,
   stop: (signal: string) => void,
 ): () => void {
-  let stopping = false;
-  const handle = (signal: string) => {
-    if (stopping) {
+  return onSignals(
+    (signal) => {
+      logger.info({ signal }, "stopping");
+      stop(signal);
+    },
+    (signal) => {
       logger.warn({ signal }, "second signal while stopping: leaving now, running commands cut short");
       exit(1);
-      return;
-    }
+    },
+  );
+}
+
+/**
+ * While a one-shot command that changes links runs, the first SIGINT or SIGTERM lets it finish, since a link cut
+ * short leaves ambassadors the store does not know; a second one leaves at once, saying what to run then.
+ */
+function finishBeforeLeaving(command: string, io: MainIo, exit: (code: number) => void): () => void {
+  return onSignals(
+    () =>
+      io.stderr.write(
+        `Finishing \`${command}\` first, so that nothing is left half-done; interrupt again to stop at once.\n`,
+      ),
+    () => {
+      io.stderr.write(`Stopped before \`${command}\` finished; \`reconcile\` names what it left behind.\n`);
+      exit(130);
+    },
+  );
+}
+
+/** Calls `first` on the first SIGTERM or SIGINT and `second` on the next; returns a function that removes them. */
+function onSignals(first: (signal: string) => void, second: (signal: string) => void): () => void {
+  let stopping = false;
+  const handle = (signal: string) => {
+    if (stopping) return second(signal);
     stopping = true;
-    logger.info({ signal }, "stopping");
-    stop(signal);
+    first(signal);
   };
   const onTerm = () => handle("SIGTERM");
   const onInt = () => handle("SIGINT");

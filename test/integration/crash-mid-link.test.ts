@@ -68,6 +68,39 @@ describe("the bot killed in the middle of a link", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it("lets a one-shot link finish when interrupted once: the link is whole, stored, and torn down cleanly", async () => {
+    const child = spawn(
+      process.execPath,
+      cliArgs(["link", "app", "clustera", "clusterb", "--alias", "helloapp", "--web", "hello-web"]),
+      { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let output = "";
+    for (const stream of [child.stdout, child.stderr])
+      stream.on("data", (chunk: Buffer) => {
+        output += chunk.toString();
+      });
+    const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
+      child.on("exit", (code, signal) => resolve(signal ?? code)),
+    );
+    const filters = JSON.stringify({ label: [labelKeys.link] });
+    const deadline = Date.now() + 60_000;
+    let started = false;
+    while (!started && child.exitCode === null && Date.now() < deadline) {
+      started = (await fx.a.listContainers({ all: true, filters })).length > 0;
+      if (!started) await sleep(20);
+    }
+    child.kill("SIGINT");
+    expect(await exited, output).toBe(0);
+    expect(output).toContain("Finishing `link` first, so that nothing is left half-done");
+    expect(output).toMatch(/^Linked app/m);
+    const listed = await cli(["list"]);
+    expect(listed.stdout).toMatch(/^1 link:/);
+    const torn = await cli(["teardown", "app"]);
+    expect(torn.code).toBe(0);
+    expect(await botObjects(fx.a)).toEqual([]);
+    expect(await botObjects(fx.b)).toEqual([]);
+  });
+
   it("leaves orphans the start names, and `reconcile --fix` removes every one", async () => {
     const child = spawn(
       process.execPath,
