@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest";
+import { runOnce } from "../../../src/terminal/run-once.js";
+import { CapturedOutput, testServices } from "../../support/fakes.js";
+
+async function run(line: string, services: ReturnType<typeof testServices>) {
+  const stdout = new CapturedOutput();
+  const stderr = new CapturedOutput();
+  const code = await runOnce(line, services, { stdout, stderr });
+  return { code, text: stdout.text + stderr.text };
+}
+
+describe("a one-shot command's exit code, as a script sees it", () => {
+  it("is 1 for a teardown that left parts on a host that did not answer, and 0 once a second one finishes", async () => {
+    const services = testServices();
+    expect((await run("link app clustera clusterb --web hello-web", services)).code).toBe(0);
+    services.lab.b.down();
+    const partial = await run("teardown app", services);
+    expect(partial.text).toMatch(/^Tore down link \w+ only in part: \d+ left\./m);
+    expect(partial.code).toBe(1);
+    services.lab.b.up();
+    const finished = await run("teardown app", services);
+    expect(finished.text).toMatch(/^Tore down link \w+: removed \d+ objects?\./m);
+    expect(finished.code).toBe(0);
+  });
+
+  it("is 2 for a command line that is wrong, and 1 for a command that failed", async () => {
+    const services = testServices();
+    expect((await run("link app clustera", services)).code).toBe(2);
+    expect((await run("teardown nothing-here", services)).code).toBe(1);
+  });
+});
