@@ -129,6 +129,7 @@ export class Store {
       lock = await acquireStoreLock(path);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
+      if (diskRefused(error)) throw unwritable(path, error);
       if (code !== "EACCES" && code !== "EPERM") throw error;
       throw new UserError(
         "store-denied",
@@ -156,7 +157,8 @@ export class Store {
       return new Store(path, db, lock);
     } catch (error) {
       await lock.release();
-      throw error;
+      // A write the file system refused (the store made, upgraded or named); anything else is said as it is.
+      throw diskRefused(error) ? unwritable(path, error) : error;
     }
   }
 
@@ -231,20 +233,7 @@ export class Store {
       await this.db.write();
     } catch (error) {
       this.db.data = before;
-      const code = (error as NodeJS.ErrnoException).code;
-      const fix =
-        code === "ENOSPC" || code === "EDQUOT"
-          ? "free space on its disk"
-          : code === "EROFS" || code === "EACCES" || code === "EPERM"
-            ? "make its folder writable by this user"
-            : "check its disk and folder";
-      throw Object.assign(
-        new UserError(
-          "store-write-failed",
-          `could not write the store ${this.path}: ${(error as Error).message}; nothing of this change was kept: ${fix}, then try again`,
-        ),
-        { cause: error },
-      );
+      throw unwritable(this.path, error, "nothing of this change was kept");
     }
   }
 
@@ -255,6 +244,32 @@ export class Store {
     this.#closed = true;
     await this.lock.release();
   }
+}
+
+/** Whether the file system refused a write for want of space or of a writable disk. */
+function diskRefused(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return error instanceof Error && "syscall" in error && ["ENOSPC", "EDQUOT", "EROFS"].includes(code ?? "");
+}
+
+/** A store its disk or folder will not let be written, in one line that says what to fix. */
+function unwritable(path: string, error: unknown, kept = "nothing was changed"): UserError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const fix =
+    code === "ENOSPC" || code === "EDQUOT"
+      ? "free space on its disk"
+      : code === "EROFS"
+        ? "set AMBASSADOR_STORE to a place on a writable disk"
+        : code === "EACCES" || code === "EPERM"
+          ? "make its folder writable by this user"
+          : "check its disk and folder";
+  return Object.assign(
+    new UserError(
+      "store-write-failed",
+      `could not write the store ${path}: ${(error as Error).message}; ${kept}: ${fix}, then try again`,
+    ),
+    { cause: error },
+  );
 }
 
 /** Opens the store at `path` (see Store.open). */

@@ -1,7 +1,8 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { syntheticLink } from "../../../bench/bench-store.js";
+import { UserError } from "../../../src/errors.js";
 import { StoreLinkRepository } from "../../../src/store/link-repository.js";
 import { Store } from "../../../src/store/store.js";
 import { scratchStore } from "../../support/scratch-store.js";
@@ -11,12 +12,14 @@ const failing = vi.hoisted(() => ({ next: undefined as "write" | "rename" | unde
 
 vi.mock("node:fs/promises", async (importOriginal) => {
   const fs = await importOriginal<typeof import("node:fs/promises")>();
-  const diskFull = () => Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" });
+  const diskFull = () =>
+    Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC", syscall: "write" });
   return {
     ...fs,
     open: async (...args: Parameters<typeof fs.open>) => {
       const handle = await fs.open(...args);
-      if (failing.next === "write") {
+      // The store's own temp file: the lock file, opened first, is never written in pieces.
+      if (failing.next === "write" && String(args[0]).endsWith(".tmp")) {
         failing.next = undefined;
         // Half the pieces reach the file, then the disk is full.
         handle.writev = async (buffers) => {
@@ -67,4 +70,22 @@ describe("a save whose write fails", () => {
       await again.close();
     });
   }
+
+  it("when the store is opened and named, refuses in one line that says to free space, and leaves the file as it was", async () => {
+    const first = await Store.open(scratch.path);
+    await first.close();
+    const { id: _, ...nameless } = JSON.parse(await readFile(scratch.path, "utf8"));
+    await writeFile(scratch.path, JSON.stringify(nameless), { mode: 0o600 });
+    const before = await readFile(scratch.path, "utf8");
+    failing.next = "write";
+    const refused = await Store.open(scratch.path).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(UserError);
+    expect((refused as Error).message).toBe(
+      `could not write the store ${scratch.path}: ENOSPC: no space left on device; nothing was changed: free space on its disk, then try again`,
+    );
+    expect(await readFile(scratch.path, "utf8")).toBe(before);
+    const again = await Store.open(scratch.path);
+    expect(again.data.id).toMatch(/^[0-9a-f]{12}$/);
+    await again.close();
+  });
 });
