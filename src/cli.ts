@@ -19,6 +19,14 @@ const loadCompiled = async (): Promise<typeof RunHere> => {
   return program.exports as typeof RunHere;
 };
 
+// A reader that went away (`| head -1`) is no reason to stop a command half-way: its answer goes nowhere, and the
+// command still finishes, is audited and sets its exit code.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+  });
+}
+
 process.exitCode = await main(
   args,
   { env: process.env, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },
