@@ -38,6 +38,6 @@ export function findLink(
   // Which links exist is not said here: the person may not be allowed to see them all; `list` shows those they may.
   throw new UserError(
     "link-not-found",
-    `No link with ID or container "${ref}". \`list\` shows the links you may see.`,
+    `No link with ID or container "${ref}". \`list\` shows the links you may see; \`reconcile\` names what a link cut short left behind.`,
   );
 }

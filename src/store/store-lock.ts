@@ -116,7 +116,10 @@ export async function acquireStoreLock(storePath: string): Promise<StoreLock> {
         const who = owner
           ? `process ${owner.pid} on ${owner.host} (since ${owner.since})`
           : "another process";
-        throw new UserError("store-locked", `the store ${storePath} is in use by ${who}; stop it first`);
+        throw new UserError(
+          "store-locked",
+          `the store ${storePath} is in use by ${who}; wait for it to finish, then run this again`,
+        );
       }
       // A lock on a file someone deleted in the meantime guards nothing: start again on the new one.
       if (await stillNamed(lockPath, candidate)) handle = candidate;

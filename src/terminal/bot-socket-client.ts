@@ -91,7 +91,10 @@ export function sendCommand(
           if (unexpected) fail(`the running bot answered something unexpected at ${path}`);
           else if (exitCode !== undefined) resolve(exitCode);
           else if (lines === 0) fail(unanswered);
-          else fail(`the running bot at ${path} stopped before it answered; see its log`);
+          else
+            fail(
+              `the running bot at ${path} stopped before it answered; see its log, and run \`reconcile\` to name what it may have left half-done`,
+            );
         },
         // A bot at its limit of connections closes a new one at once: it ends, or is reset, before a word.
         (error: Error) =>

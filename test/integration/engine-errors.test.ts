@@ -92,7 +92,9 @@ describe.each(["tls", "kernel", "relay"] as AmbassadorMode[])("link refusals, %s
   it("says which links exist when asked to tear down one that does not", async () => {
     const error = await userError(fx.engine.teardown("nope", tester));
     expect(error.code).toBe("link-not-found");
-    expect(error.message).toBe('No link with ID or container "nope". `list` shows the links you may see.');
+    expect(error.message).toBe(
+      'No link with ID or container "nope". `list` shows the links you may see; `reconcile` names what a link cut short left behind.',
+    );
   });
 
   it("says so when the ambassador image is missing on a host and cannot be pulled", async () => {

@@ -90,7 +90,10 @@ describe("status <link-id>", () => {
     const unknown = await executeCommand("status nope", slack("UBOB"), services);
     expect(unknown).toMatchObject({
       ok: false,
-      failure: { message: 'No link with ID or container "nope". `list` shows the links you may see.' },
+      failure: {
+        message:
+          'No link with ID or container "nope". `list` shows the links you may see; `reconcile` names what a link cut short left behind.',
+      },
     });
     const missing = await executeCommand("status", slack("UBOB"), services);
     expect(missing).toMatchObject({

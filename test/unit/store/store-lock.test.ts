@@ -85,7 +85,7 @@ describe("the store's lock", () => {
     for (const line of said)
       expect(line).toMatch(
         new RegExp(
-          `^refused: the store .* is in use by process ${holderPid} on live-container .*; stop it first$`,
+          `^refused: the store .* is in use by process ${holderPid} on live-container .*; wait for it to finish, then run this again$`,
         ),
       );
     await expect(Store.open(path)).rejects.toThrow(`in use by process ${holderPid} on live-container`);

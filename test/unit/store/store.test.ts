@@ -200,7 +200,7 @@ describe("Store", () => {
     const second = await run(tsx, [fixture, path]);
     expect(second.stdout.trim()).toMatch(/^refused: the store .* is in use by process \d+/);
     expect(second.stdout).toContain(`is in use by process ${process.pid} on ${hostname()}`);
-    expect(second.stdout.trim()).toMatch(/; stop it first$/);
+    expect(second.stdout.trim()).toMatch(/; wait for it to finish, then run this again$/);
     await store.close();
     const third = await run(tsx, [fixture, path]);
     expect(third.stdout.trim()).toBe("opened");
