@@ -18,7 +18,7 @@ export async function failAttempt(
 ): Promise<never> {
   const { kept, keep } = options;
   const failure = error instanceof StepFailure ? error : new StepFailure(operation, clusters[0], error);
-  const left = await attempt.rollback(clusters, kept);
+  const { left, unsearched } = await attempt.rollback(clusters, kept);
   const leftovers = left.map((l) => ({ cluster: l.cluster, kind: l.kind, name: l.name }));
   if (left.length && keep) {
     await keep(left).catch((saveError: unknown) =>
@@ -35,6 +35,7 @@ export async function failAttempt(
       cluster: failure.cluster,
       err: failureReason(failure.cause),
       leftovers,
+      unsearched,
     },
     `${operation} rolled back`,
   );
@@ -46,5 +47,6 @@ export async function failAttempt(
     attempt.linkId,
     operation,
     failureReason(failure.cause, { withoutAddress: true }),
+    unsearched,
   );
 }

@@ -91,17 +91,24 @@ export class Attempt {
   }
 
   /**
-   * Removes everything this attempt made; returns what could not be removed. A call cancelled mid-flight may have
-   * made something whose ID never came back, so the hosts are searched by the link's label too;
-   * `kept` are the link's own parts from before this attempt, which stay.
+   * Removes everything this attempt made; returns what could not be removed, and the clusters that could not be
+   * searched. A call cancelled mid-flight may have made something whose ID never came back, so the hosts are
+   * searched by the link's label too; `kept` are the link's own parts from before this attempt, which stay.
    */
-  async rollback(clusters: readonly string[], kept: readonly LinkResource[] = []): Promise<LeftResource[]> {
+  async rollback(
+    clusters: readonly string[],
+    kept: readonly LinkResource[] = [],
+  ): Promise<{ left: LeftResource[]; unsearched: string[] }> {
     const created = this.created;
+    const unsearched: string[] = [];
     const found = await Promise.all(
       [...new Set(clusters)].map((cluster) =>
         labelledResources(this.deps.hostOf(cluster), this.linkId, [...kept, ...created], {
           storeId: this.deps.storeId,
-        }).catch(() => []),
+        }).catch(() => {
+          unsearched.push(cluster);
+          return [];
+        }),
       ),
     );
     const extra = found.flat();
@@ -110,6 +117,6 @@ export class Attempt {
       ...created,
       ...extra.filter((r) => r.kind === "container"),
     ];
-    return removeResources(this.deps.hostOf, all, this.linkId);
+    return { left: await removeResources(this.deps.hostOf, all, this.linkId), unsearched };
   }
 }

@@ -19,12 +19,19 @@ export class LinkStepError extends UserError {
     operation: "link" | "repair" = "link",
     /** `reason` without the Docker API's URL or address, for Slack. */
     reasonWithoutAddress = reason,
+    /** Clusters the rollback could not search for what the attempt made (they did not answer). */
+    readonly unsearched: string[] = [],
   ) {
+    const unknown = unsearched.length
+      ? ` What it may have made on ${unsearched.join(", ")} could not be looked for; once ${unsearched.length === 1 ? "that host answers" : "those hosts answer"}, \`reconcile\` names it and ${operation === "repair" ? `\`teardown ${linkId}\`` : "`reconcile --fix`"} removes it.`
+      : "";
     const cleanup = leftovers.length
-      ? ` ${leftovers.length} object(s) could not be removed (${leftovers.map((l) => `${l.kind} ${l.name} on ${l.cluster}`).join(", ")}); run teardown ${linkId} once the host answers.`
-      : operation === "repair"
-        ? ` Nothing of this attempt was left behind; link ${linkId} is as it was.`
-        : " Nothing of this attempt was left behind.";
+      ? ` ${leftovers.length} object(s) could not be removed (${leftovers.map((l) => `${l.kind} ${l.name} on ${l.cluster}`).join(", ")}); run teardown ${linkId} once the host answers.${unknown}`
+      : unknown
+        ? unknown
+        : operation === "repair"
+          ? ` Nothing of this attempt was left behind; link ${linkId} is as it was.`
+          : " Nothing of this attempt was left behind.";
     const what = operation === "repair" ? `Repair of link ${linkId}` : "Link";
     const say = (why: string) =>
       `${what} failed at step "${step}" on ${cluster}: ${why.replace(/\s+/g, " ").trim()}.${cleanup}`;

@@ -407,3 +407,29 @@ describe("find", () => {
     expect((error as UserError).code).toBe("ambiguous-link");
   });
 });
+
+describe("a rollback that cannot search a host", () => {
+  it("does not say nothing was left behind: it names the host and reconcile", async () => {
+    const hosts = memoryLab({ latencyMs: 0, callMs: 200 });
+    const links = new MemoryLinks();
+    const engine = createLinkEngine({
+      authority: testAuthority(),
+      clusters: hosts.clusters,
+      links,
+      deadlines: { handshake: 50 },
+      // clusterb stops answering as its network is asked for, and stays so while the attempt rolls back.
+      beforeStep: (step) => {
+        if (step.name === "create target network") hosts.b.hang();
+      },
+    });
+    const failed = await rejection(engine.link("app", "clustera", "clusterb", { web: "hello-web" }, context));
+    expect(failed).toBeInstanceOf(LinkStepError);
+    const message = (failed as Error).message;
+    expect(message).toMatch(/^Link failed at step "create target network" on clusterb: /);
+    expect(message).not.toContain("Nothing of this attempt was left behind");
+    expect(message).toContain(
+      "What it may have made on clusterb could not be looked for; once that host answers, `reconcile` names it and `reconcile --fix` removes it.",
+    );
+    expect(await labelled(hosts.a)).toEqual({ containers: [], networks: [] });
+  });
+});
