@@ -1,4 +1,4 @@
-import { type FileHandle, mkdir, open, rename, rm, stat } from "node:fs/promises";
+import { type FileHandle, mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { UserError } from "../errors.js";
 
@@ -40,6 +40,26 @@ export async function checkPrivateFile(file: string): Promise<boolean> {
   return true;
 }
 
+/** The temp file a write of `file` by process `pid` goes through. */
+function tempOf(file: string, pid: number | string): string {
+  return join(dirname(file), `.${basename(file)}.${pid}.tmp`);
+}
+
+/**
+ * Removes the temp files that writes of `file` by processes killed mid-write left beside it; only while holding
+ * the store's lock, when no other process writes it.
+ */
+export async function removeStaleTemps(file: string): Promise<void> {
+  const pattern = new RegExp(`^\\.${basename(file).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.(\\d+)\\.tmp$`);
+  const names = await readdir(dirname(file)).catch(() => []);
+  await Promise.all(
+    names.flatMap((name) => {
+      const pid = pattern.exec(name)?.[1];
+      return pid ? [rm(tempOf(file, pid), { force: true })] : [];
+    }),
+  );
+}
+
 /**
  * Writes a 0600 temp file beside the target (from a string, or from pieces written in order with one vectored
  * write), flushes it, and renames it over the target, so a reader or a crash sees either the old content or
@@ -51,7 +71,7 @@ export async function writePrivateFileAtomic(
   file: string,
   content: string | readonly Uint8Array[],
 ): Promise<void> {
-  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
+  const temp = tempOf(file, process.pid);
   await rm(temp, { force: true });
   try {
     const handle = await open(temp, "wx", 0o600);

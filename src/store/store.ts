@@ -5,7 +5,12 @@ import { type Adapter, Low } from "lowdb";
 import type { z } from "zod";
 import { LinkRecord } from "../domain/link.js";
 import { UserError } from "../errors.js";
-import { checkPrivateFile, ensurePrivateDir, writePrivateFileAtomic } from "./private-files.js";
+import {
+  checkPrivateFile,
+  ensurePrivateDir,
+  removeStaleTemps,
+  writePrivateFileAtomic,
+} from "./private-files.js";
 import {
   AuditedStoreData,
   emptyStoreData,
@@ -137,6 +142,7 @@ export class Store {
       );
     }
     try {
+      await removeStaleTemps(path);
       const adapter = new PrivateJsonFile(path);
       const db = new Low<StoreData>(adapter, emptyStoreData());
       const existing = await adapter.readStored();

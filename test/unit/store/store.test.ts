@@ -63,6 +63,19 @@ describe("Store", () => {
     });
   });
 
+  it("removes the temp files of writes cut short by a kill, and nothing else beside the store", async () => {
+    await (await open()).close();
+    const data = join(dir, "data");
+    await writeFile(join(data, ".ambassador.json.4242.tmp"), "{", { mode: 0o600 });
+    await writeFile(join(data, ".ambassador.json.notes.tmp"), "mine", { mode: 0o600 });
+    await open();
+    expect((await readdir(data)).sort()).toEqual([
+      ".ambassador.json.notes.tmp",
+      "ambassador.json",
+      "ambassador.json.lock",
+    ]);
+  });
+
   it("names a store that has no ID once, and keeps that name across reopens", async () => {
     const { id: _, ...nameless } = emptyStoreData();
     await run("mkdir", ["-m", "700", join(dir, "data")]);
