@@ -32,6 +32,11 @@ routes() {
   env | sed -n 's/^\([A-Za-z0-9_]*_PORT_\([0-9]*\)_TCP\)=tcp:\/\/\(.*\):\([0-9]*\)$/\2 \3 \4/p' | sort -u
 }
 
+# Whether a route's host is a name rather than an IPv4 address.
+is_name() {
+  case $1 in *[!0-9.]*) return 0 ;; *) return 1 ;; esac
+}
+
 resolve() {
   case $1 in
     *[!0-9.]*) ping -c 1 -W 1 "$1" 2>/dev/null | sed -n 's/^PING [^ ]* (\([0-9.]*\)).*/\1/p' | head -1 ;;
@@ -221,9 +226,12 @@ HAPROXY_SOCKET=/run/ambassador-haproxy.sock
 # name rather than an address.
 follows_hosts() {
   [ "$AMBASSADOR_TLS_ROLE" = server ] && ! docker_dns || return 1
-  printf '%s\n' "$ROUTES" | while read -r _ host _; do
-    case $host in *[!0-9.]*) exit 0 ;; esac
-  done
+  while read -r _ host _; do
+    ! is_name "$host" || return 0
+  done <<ROUTES
+$ROUTES
+ROUTES
+  return 1
 }
 
 # Every second, each route's name as /etc/hosts gives it now (read with the shell's own `read`); a name on another
@@ -234,16 +242,17 @@ follow_hosts() {
     sleep 1 &
     wait $!
     while read -r listen host port; do
-      case $host in *[!0-9.]*) ;; *) continue ;; esac
+      is_name "$host" || continue
       address=""
       while read -r ip names; do
         case " $names " in *" $host "*) address=$ip ;; esac
       done </etc/hosts
       eval "was=\${followed_$listen:-}"
       [ -n "$address" ] && [ "$address" != "$was" ] || continue
-      # Set the first time too: the name may have moved between HAProxy's own look-up and this one.
-      echo "set server out$listen/to addr $address" | socat -t 1 - "UNIX-CONNECT:$HAPROXY_SOCKET" >/dev/null ||
-        continue
+      # Set the first time too: the name may have moved between HAProxy's own look-up and this one. HAProxy says
+      # "IP changed from…" or "no need to change…" when it took it; anything else is tried again next time.
+      said=$(echo "set server out$listen/to addr $address" | socat -t 1 - "UNIX-CONNECT:$HAPROXY_SOCKET")
+      case $said in "IP changed"* | "no need to change"*) ;; *) continue ;; esac
       [ -z "$was" ] || echo "ambassador: $host is now at $address"
       eval "followed_$listen=\$address"
     done <<ROUTES

@@ -19,6 +19,8 @@ export interface BenchHost {
   tls: TlsMaterial;
   /** The host's credentials bundle as the docker CLI takes it: DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH. */
   dockerEnv: Record<string, string>;
+  /** Where the host's dockerd wrote its process ID (its containerd runs as its child). */
+  pidFile: string;
 }
 
 /** The running lab: host A carries the sinks and source ambassadors, host B the clients and target ambassadors. */
@@ -56,7 +58,8 @@ export async function openLab(labId: string): Promise<BenchLab> {
     const key = name.toUpperCase();
     const ip = env.get(`LAB_${key}_IP`);
     const envFile = env.get(`LAB_${key}_ENV`);
-    if (!ip || !envFile) throw new Error(`lab.sh env did not describe ${name}`);
+    const pidFile = env.get(`LAB_${key}_PIDFILE`);
+    if (!ip || !envFile || !pidFile) throw new Error(`lab.sh env did not describe ${name}`);
     const read = (file: string) => readFile(join(dirname(envFile), file), "utf8");
     const tls = { ca: await read("ca.pem"), cert: await read("cert.pem"), key: await read("key.pem") };
     const dockerEnv = Object.fromEntries(
@@ -70,6 +73,7 @@ export async function openLab(labId: string): Promise<BenchLab> {
       ip,
       tls,
       dockerEnv,
+      pidFile,
       docker: createDockerClient({ host: `tcp://${ip}:2376`, tls }, { timeoutMs: 60_000 }),
     };
   };

@@ -104,6 +104,11 @@ function versusScriptLines(versus: BenchResults["versusScript"]): string[] {
       `  ${pad(name, 20)} ${pad(t.medianMs.toFixed(1), 8, true)} (${t.minMs.toFixed(0)}–${t.maxMs.toFixed(0)})`,
     );
   }
+  if (versus.cpu) {
+    lines.push("  CPU ms, median (machine / Docker daemons of both hosts):");
+    for (const [name, use] of Object.entries(versus.cpu))
+      lines.push(`  ${pad(name, 20)} ${pad(String(use.machineMs), 8, true)} / ${use.enginesMs}`);
+  }
   lines.push(
     `  ratios: ${Object.entries(ratios)
       .map(([name, value]) => `${name} ${value.toFixed(2)}×`)

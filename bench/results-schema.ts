@@ -120,6 +120,16 @@ export const VersusScript = z.object({
   /** In-process `link --plaintext`: with the default image, and with the seed's `svendowideit/ambassador`. */
   plaintextLink: Timing,
   seedImageLink: Timing,
+  /**
+   * CPU time each link and removal took, median over the rounds: of the whole machine, and of the lab hosts' dockerd
+   * and containerd (with the children they waited for); absent from runs before it was measured.
+   */
+  cpu: z
+    .record(
+      z.string(),
+      z.object({ machineMs: z.number().nonnegative(), enginesMs: z.number().nonnegative() }),
+    )
+    .optional(),
   /** Medians divided by the script's medians; the seed image's link by the default image's. */
   ratios: z.object({
     cliLinkToScript: positive,

@@ -7,6 +7,7 @@ import type { LinkOptions, RequestContext } from "../src/engine/types.js";
 import { benchLabel, step } from "./bench-docker.js";
 import type { BenchHost, BenchLab } from "./bench-lab.js";
 import { type BenchStore, createBenchStore } from "./bench-store.js";
+import { type CpuUse, cpuDuring } from "./cpu-use.js";
 import type { Timing, VersusScript } from "./results-schema.js";
 import { median, round } from "./stats.js";
 
@@ -156,26 +157,30 @@ function timing(values: number[]): Timing {
 type Way = "script" | "cli" | "toBot" | "inProcess" | "images";
 const ways: Way[] = ["script", "cli", "toBot", "inProcess", "images"];
 
-/** One in-process link and its teardown, the link timed; throws when either did not do its whole work. */
-async function timedLink(
+/** Times `work` and records it under `name`, with the CPU the machine and the lab's Engines spent meanwhile. */
+type Measure = (name: string, work: () => Promise<unknown>) => Promise<void>;
+
+/** One in-process link and its teardown, both measured; throws when either did not do its whole work. */
+async function measuredLink(
   store: BenchStore,
   app: string,
   options: LinkOptions,
+  names: { link: string; teardown: string },
+  measure: Measure,
   onLinked: (id: string | undefined) => void,
-): Promise<{ link: number; teardown: number }> {
+): Promise<void> {
   let id = "";
-  const link = await timed(async () => {
+  await measure(names.link, async () => {
     const made = await store.engine.link(app, "clustera", "clusterb", options, actor);
     id = made.link.id;
     onLinked(id);
   });
-  const teardown = await timed(async () => {
+  await measure(names.teardown, async () => {
     const result = await store.engine.teardown(id, actor);
     if (result.status !== "removed")
       throw new Error(`teardown left ${result.left.map((l) => l.name).join(", ")}`);
     onLinked(undefined);
   });
-  return { link, teardown };
 }
 
 /**
@@ -235,36 +240,41 @@ export async function measureVersusScript(
       `${app}-web`,
     ];
     const times: Record<string, number[]> = {};
-    const add = (name: string, ms: number) => {
+    const cpu: Record<string, CpuUse[]> = {};
+    const measure: Measure = async (name, work) => {
+      let ms = 0;
+      const used = await cpuDuring(lab, async () => {
+        ms = await timed(work);
+      });
       times[name] = [...(times[name] ?? []), ms];
+      cpu[name] = [...(cpu[name] ?? []), used];
     };
     const once: Record<Way, () => Promise<void>> = {
       script: async () => {
-        add("scriptLink", await timed(() => scriptLink(lab, app, runId)));
-        add("scriptRemove", await timed(() => scriptRemove(lab, app)));
+        await measure("scriptLink", () => scriptLink(lab, app, runId));
+        await measure("scriptRemove", () => scriptRemove(lab, app));
       },
       cli: async () => {
         cliLinked = true;
-        add("cliLink", await timed(() => cli(cliStore, ["link", ...linkWords])));
-        add("cliPorts", await timed(() => cli(cliStore, ["ports", app])));
-        add("cliHelp", await timed(() => cli(cliStore, ["help"])));
-        add("cliTeardown", await timed(() => cli(cliStore, ["teardown", app])));
+        await measure("cliLink", () => cli(cliStore, ["link", ...linkWords]));
+        await measure("cliPorts", () => cli(cliStore, ["ports", app]));
+        await measure("cliHelp", () => cli(cliStore, ["help"]));
+        await measure("cliTeardown", () => cli(cliStore, ["teardown", app]));
         cliLinked = false;
       },
       toBot: async () => {
         botLinked = true;
-        add("botCliLink", await timed(() => cli(botStore, ["link", ...linkWords])));
-        add("botCliTeardown", await timed(() => cli(botStore, ["teardown", app])));
-        add("botCliHelp", await timed(() => cli(botStore, ["help"])));
+        await measure("botCliLink", () => cli(botStore, ["link", ...linkWords]));
+        await measure("botCliTeardown", () => cli(botStore, ["teardown", app]));
+        await measure("botCliHelp", () => cli(botStore, ["help"]));
         botLinked = false;
       },
       inProcess: async () => {
         const web = { alias: "helloapp", web: "hello-web", webName: `${app}-web` };
-        const { link, teardown } = await timedLink(engineStore, app, web, (id) => {
+        const names = { link: "inProcessLink", teardown: "inProcessTeardown" };
+        await measuredLink(engineStore, app, web, names, measure, (id) => {
           linked = id;
         });
-        add("inProcessLink", link);
-        add("inProcessTeardown", teardown);
       },
       images: async () => {
         const plaintext = { alias: "helloapp", plaintext: true };
@@ -272,11 +282,11 @@ export async function measureVersusScript(
           ["plaintextLink", engineStore],
           ["seedImageLink", seedStore],
         ] as const) {
-          const { link } = await timedLink(store, app, plaintext, (id) => {
+          const names = { link: name, teardown: `${name}Teardown` };
+          await measuredLink(store, app, plaintext, names, measure, (id) => {
             if (store === seedStore) seedLinked = id;
             else linked = id;
           });
-          add(name, link);
         }
       },
     };
@@ -287,6 +297,23 @@ export async function measureVersusScript(
       );
     }
     const of = (name: string) => timing(times[name] ?? []);
+    // The CPU of the link and removal each way took, median over the rounds.
+    const cpuOf = (name: string) => ({
+      machineMs: round(median((cpu[name] ?? []).map((use) => use.machineMs)), 0),
+      enginesMs: round(median((cpu[name] ?? []).map((use) => use.enginesMs)), 0),
+    });
+    const cpuMedians = Object.fromEntries(
+      [
+        "scriptLink",
+        "cliLink",
+        "botCliLink",
+        "inProcessLink",
+        "scriptRemove",
+        "cliTeardown",
+        "botCliTeardown",
+        "inProcessTeardown",
+      ].map((name) => [name, cpuOf(name)]),
+    );
     const result = {
       rounds,
       loadAverage: { start, end: loadavg().map((value) => round(value, 2)) },
@@ -303,6 +330,7 @@ export async function measureVersusScript(
       inProcessTeardown: of("inProcessTeardown"),
       plaintextLink: of("plaintextLink"),
       seedImageLink: of("seedImageLink"),
+      cpu: cpuMedians,
     };
     const ratio = (a: Timing, b: Timing) => round(a.medianMs / b.medianMs, 2);
     return {

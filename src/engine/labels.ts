@@ -38,11 +38,6 @@ export function linkLabels(input: LabelInput): Record<string, string> {
   return labels;
 }
 
-/** Whether an object's labels name the store `storeId` as its maker (any object, when `storeId` is unknown). */
-export function madeByStore(labels: Record<string, string> | undefined | null, storeId?: string): boolean {
-  return storeId === undefined || labels?.[labelKeys.store] === storeId;
-}
-
 /**
  * Whether an object's labels leave it to the store `storeId`: they name that store, or none (objects made before
  * stores named themselves, and any object when `storeId` is unknown).

@@ -58,6 +58,11 @@ function unregisteredParts(core: EngineCore, resources: readonly LinkResource[])
     });
 }
 
+/** A part as a teardown's answer names it. */
+function named(r: LinkResource): { cluster: string; kind: string; name: string } {
+  return { cluster: r.cluster, kind: r.kind, name: r.name };
+}
+
 /** What was left, and why, as a teardown answers it. */
 function leftOf(left: readonly LeftResource[]): TeardownResult["left"] {
   return left.map(({ cluster, kind, name, error, errorWithoutAddress }) => ({
@@ -77,10 +82,17 @@ function leftOf(left: readonly LeftResource[]): TeardownResult["left"] {
 export async function teardownLink(core: EngineCore, link: LinkRecord): Promise<TeardownResult> {
   // Partial before anything goes, beside the listing: a teardown cut short (a crash, a kill) leaves a link that says
   // it is partly torn down and that the next teardown finishes, never an active one with its parts detached.
-  const [{ resources: all, labelled }] = await Promise.all([
+  const [listed, marked] = await Promise.allSettled([
     everything(core, link),
     link.status === "partial" ? undefined : core.links.save({ ...link, status: "partial" }),
   ]);
+  if (marked.status === "rejected") throw marked.reason;
+  if (listed.status === "rejected") {
+    // Nothing was removed: the link is as it was.
+    if (link.status !== "partial") await core.links.save(link).catch(() => undefined);
+    throw listed.reason;
+  }
+  const { resources: all, labelled } = listed.value;
   const abandoned = unregisteredParts(core, all);
   const ordered = all.filter((r) => isRegistered(core, r.cluster));
   const gone: LinkResource[] = [];
@@ -91,7 +103,6 @@ export async function teardownLink(core: EngineCore, link: LinkRecord): Promise<
     labelled,
     gone,
   );
-  const named = (r: LinkResource) => ({ cluster: r.cluster, kind: r.kind, name: r.name });
   const removed = [...ordered]
     .reverse()
     .filter((r) => !left.some((l) => sameResource(l, r)) && !gone.some((g) => sameResource(g, r)))
@@ -156,7 +167,11 @@ export async function teardownTarget(
     ...extra.filter((r) => r.kind === "container"),
   ];
   const abandoned = unregisteredParts(core, onTarget);
-  const leftOnTarget = registered ? await removeResources(hostOf, onTarget, link.id) : [];
+  const alreadyGone: LinkResource[] = [];
+  const leftOnTarget = registered
+    ? await removeResources(hostOf, onTarget, link.id, undefined, alreadyGone)
+    : [];
+  const wasThere = (r: LinkResource) => !alreadyGone.some((g) => sameResource(g, r));
   if (leftOnTarget.length) {
     // The source ambassador stays as it is, serving the other targets, until the target's host lets its parts go.
     const goneOnTarget = onTarget.filter((r) => !leftOnTarget.some((l) => sameResource(l, r)));
@@ -167,7 +182,8 @@ export async function teardownTarget(
     return {
       linkId: link.id,
       target: cluster,
-      removed: [...goneOnTarget].reverse().map((r) => ({ cluster: r.cluster, kind: r.kind, name: r.name })),
+      removed: [...goneOnTarget].reverse().filter(wasThere).map(named),
+      gone: [...alreadyGone].reverse().map(named),
       left: leftOf(leftOnTarget),
       status: "partial",
     };
@@ -206,8 +222,9 @@ export async function teardownTarget(
     target: cluster,
     removed: [...gone]
       .reverse()
-      .filter((r) => r.role !== "source" && registered)
-      .map((r) => ({ cluster: r.cluster, kind: r.kind, name: r.name })),
+      .filter((r) => r.role !== "source" && registered && wasThere(r))
+      .map(named),
+    gone: [...alreadyGone].reverse().map(named),
     left: [...leftOf(left), ...abandoned],
     status: left.length ? "partial" : "removed",
   };

@@ -2,7 +2,7 @@ import type { DockerHost } from "../docker/docker-host.js";
 import { DockerCallError, isUnreachable } from "../docker/docker-host.js";
 import type { LinkResource, ResourceRole } from "../domain/link.js";
 import { describeError, describeErrorWithoutAddress } from "../errors.js";
-import { labelKeys, linkIdOf, madeByStore } from "./labels.js";
+import { labelKeys, leftToStore, linkIdOf } from "./labels.js";
 
 /** A resource that could not be removed, and why: with and without the Docker API's address, for Slack. */
 export type LeftResource = LinkResource & { error: string; errorWithoutAddress: string };
@@ -151,8 +151,8 @@ export async function removeResources(
 }
 
 /**
- * Objects on a host carrying the link's label that `known` does not name (a lost store write, say), made by the
- * store `storeId` (an object that names no store is not taken on its label alone).
+ * Objects on a host carrying the link's label that `known` does not name (a lost store write, say), unless their
+ * labels name a store other than `storeId`.
  */
 export async function labelledResources(
   on: DockerHost,
@@ -169,7 +169,7 @@ export async function labelledResources(
   for (const object of [...containers, ...networks]) options.labelled?.add(object.Id);
   const ids = new Set(known.map((r) => r.id));
   const unknown = (object: { Id: string; Labels?: Record<string, string> }) =>
-    !ids.has(object.Id) && madeByStore(object.Labels, options.storeId);
+    !ids.has(object.Id) && leftToStore(object.Labels, options.storeId);
   return [
     ...containers.filter(unknown).map((c) => ({
       cluster: on.name,

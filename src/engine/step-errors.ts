@@ -22,16 +22,19 @@ export class LinkStepError extends UserError {
     /** Clusters the rollback could not search for what the attempt made (they did not answer). */
     readonly unsearched: string[] = [],
   ) {
-    const unknown = unsearched.length
-      ? ` What it may have made on ${unsearched.join(", ")} could not be looked for; once ${unsearched.length === 1 ? "that host answers" : "those hosts answer"}, \`reconcile\` names it and ${operation === "repair" ? `\`teardown ${linkId}\`` : "`reconcile --fix`"} removes it.`
-      : "";
+    const where = unsearched.join(", ");
+    const answers = unsearched.length === 1 ? "that host answers" : "those hosts answer";
+    const unknown = !unsearched.length
+      ? ""
+      : operation === "repair"
+        ? ` What it may have made on ${where} could not be looked for; once ${answers}, \`reconcile\` names it and the link's teardown removes it.`
+        : ` What it may have made on ${where} could not be looked for; once ${answers}, \`reconcile\` names it and \`reconcile --fix\` removes it.`;
     const cleanup = leftovers.length
-      ? ` ${leftovers.length} object(s) could not be removed (${leftovers.map((l) => `${l.kind} ${l.name} on ${l.cluster}`).join(", ")}); run teardown ${linkId} once the host answers.${unknown}`
-      : unknown
-        ? unknown
-        : operation === "repair"
+      ? ` ${leftovers.length} object(s) could not be removed (${leftovers.map((l) => `${l.kind} ${l.name} on ${l.cluster}`).join(", ")}); run teardown ${linkId} once the host answers${unsearched.length ? `, which also removes what may have been made on ${where} (it could not be looked for)` : ""}.`
+      : unknown ||
+        (operation === "repair"
           ? ` Nothing of this attempt was left behind; link ${linkId} is as it was.`
-          : " Nothing of this attempt was left behind.";
+          : " Nothing of this attempt was left behind.");
     const what = operation === "repair" ? `Repair of link ${linkId}` : "Link";
     const say = (why: string) =>
       `${what} failed at step "${step}" on ${cluster}: ${why.replace(/\s+/g, " ").trim()}.${cleanup}`;

@@ -11,6 +11,11 @@ import type {
   TeardownResult,
 } from "../engine/types.js";
 
+/** `1 object`, `2 objects`. */
+export function plural(n: number, one: string): string {
+  return `${n} ${one}${n === 1 ? "" : "s"}`;
+}
+
 /** `5000/tcp -> 10.0.0.12:32770`, exactly as `docker port` prints it. */
 export function formatMapping(mapping: PortMapping): string {
   const host = mapping.hostIp.includes(":") ? `[${mapping.hostIp}]` : mapping.hostIp;
@@ -126,7 +131,7 @@ export function probesByName(
 /** The note under `ports` and `clusters` when this channel may not see every cluster. */
 export function hiddenNote(hidden: number | undefined, what: "searched" | "shown"): string | undefined {
   if (!hidden) return undefined;
-  return `${hidden} ${hidden === 1 ? "cluster" : "clusters"} not ${what}: not allowed in this channel.`;
+  return `${plural(hidden, "cluster")} not ${what}: not allowed in this channel.`;
 }
 
 /** Cuts text to at most `limit` characters, ending with a note that says how much was left out. */
@@ -186,7 +191,6 @@ export function reconcileLines(result: ReconcileResult, fixed: boolean, commandP
   const { orphans, broken, removed } = result;
   const unreachable = result.unreachable ?? [];
   const unlisted = result.unlisted ?? [];
-  const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`;
   const head =
     orphans.length + broken.length + unlisted.length + unreachable.length === 0
       ? "The store and the hosts agree: no orphans, no link missing parts."
@@ -218,7 +222,7 @@ export function reconcileLines(result: ReconcileResult, fixed: boolean, commandP
 export function removedCount(result: Pick<TeardownResult, "removed" | "gone">): string {
   const { removed } = result;
   const gone = result.gone?.length ?? 0;
-  return `removed ${removed.length} ${removed.length === 1 ? "object" : "objects"}${gone ? `; ${gone} ${gone === 1 ? "was" : "were"} already gone` : ""}`;
+  return `removed ${plural(removed.length, "object")}${gone ? `; ${gone} ${gone === 1 ? "was" : "were"} already gone` : ""}`;
 }
 
 /** A teardown's line per object: removed, already gone, or left and why. */
@@ -238,7 +242,7 @@ export function repairLines(result: RepairResult, commandPrefix: string): string
     ];
   }
   return [
-    `Repaired link ${result.linkId}: recreated ${result.recreated.length} ${result.recreated.length === 1 ? "part" : "parts"}.`,
+    `Repaired link ${result.linkId}: recreated ${plural(result.recreated.length, "part")}.`,
     ...result.recreated.map(
       (part) => `  recreated ${describeRole(part.role)} ${part.name} on ${part.cluster} (${part.reason})`,
     ),

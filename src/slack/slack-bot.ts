@@ -273,7 +273,9 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
   const port = options.port ?? config.port;
   const listenOn = { port, host: config.host };
   const onEvict = () =>
-    refused("too many connections: closing the oldest", { max: httpLimits.maxConnections });
+    refused("too many connections: closed the oldest idle one of the busiest address", {
+      max: httpLimits.maxConnections,
+    });
   let stopServer: () => Promise<void>;
   let listening: number;
   if (mode === "http") {

@@ -118,7 +118,7 @@ export async function acquireStoreLock(storePath: string): Promise<StoreLock> {
           : "another process";
         throw new UserError(
           "store-locked",
-          `the store ${storePath} is in use by ${who}; wait for it to finish, then run this again`,
+          `the store ${storePath} is in use by ${who}; run this again once that command has finished or that bot is stopped`,
         );
       }
       // A lock on a file someone deleted in the meantime guards nothing: start again on the new one.

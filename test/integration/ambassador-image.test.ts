@@ -91,6 +91,29 @@ describe("the ambassador image", () => {
     expect(await toolboxGet(db, targetNet, "http://helloapp:5000/")).toBe("Hello World!\n");
   });
 
+  it("tls: opens HAProxy's runtime socket only beside a source named through /etc/hosts, to follow it", async () => {
+    const named = await tlsSource("amb-img-tls-named");
+    const config = (container: Docker.Container) => execIn(container, ["cat", "/tmp/ambassador-haproxy.cfg"]);
+    expect(await config(named.container)).toMatch(
+      /^ {2}stats socket \/run\/ambassador-haproxy\.sock mode 600 level admin$/m,
+    );
+    const appIp = (await da.getContainer(app).inspect()).NetworkSettings.Networks.bridge?.IPAddress;
+    const byAddress = await startAmbassador(da, {
+      name: "amb-img-tls-address",
+      env: [
+        `APP_PORT_5000_TCP=tcp://${appIp}:5000`,
+        "AMBASSADOR_MODE=tls",
+        "AMBASSADOR_TLS_ROLE=server",
+        `AMBASSADOR_TLS_PEER=${target}`,
+        `AMBASSADOR_ADMIT=${b.ip}/32`,
+      ],
+      tls: await tlsArchive(pki, source),
+      publishOn: a.ip,
+    });
+    expect(byAddress.logs).toMatch(/^ambassador: ready$/m);
+    expect(await config(byAddress.container)).not.toContain("stats socket");
+  });
+
   it("tls: the source refuses a certificate with another name, and a client with none", async () => {
     const src = await tlsSource("amb-img-tls-peer");
     const port = src.hostPort ?? 0;

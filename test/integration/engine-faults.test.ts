@@ -54,7 +54,7 @@ describe("faults in the middle of a link", () => {
     const id = (failed as LinkStepError).linkId;
     expect((failed as LinkStepError).message).toMatch(
       new RegExp(
-        `^Link failed at step "read web ports" on clusterb: .+ 3 object\\(s\\) could not be removed \\(container web on clusterb, container app-ambassador on clusterb, network ambassador-${id}-target on clusterb\\); run teardown ${id} once the host answers\\.$`,
+        `^Link failed at step "read web ports" on clusterb: .+ 3 object\\(s\\) could not be removed \\(container web on clusterb, container app-ambassador on clusterb, network ambassador-${id}-target on clusterb\\); run teardown ${id} once the host answers, which also removes what may have been made on clusterb \\(it could not be looked for\\)\\.$`,
       ),
     );
     const record = fx.links.get(id);

@@ -135,6 +135,15 @@ describe("what link, status and list answer", () => {
 });
 
 describe("teardown --target", () => {
+  it("says which of that target's parts were already gone", async () => {
+    const lab = setup();
+    const made = await lab.fanOut();
+    lab.c.removeExternally("web");
+    const result = await lab.engine.teardown(made.link.id, context, { target: "clusterc" });
+    expect(result.gone).toEqual([{ cluster: "clusterc", kind: "container", name: "web" }]);
+    expect(result.removed.map((r) => `${r.kind} ${r.name}`)).not.toContain("container web");
+  });
+
   it("removes one target, keeps the source on the same host ports without its name and egress, and the rest works", async () => {
     const lab = setup();
     const made = await lab.fanOut();

@@ -185,6 +185,16 @@ describe("teardown cut short or refused by the store", () => {
     await expectNothingLeft({ ...hosts, links });
   });
 
+  it("leaves the link as it was when a host refuses the listing, before anything goes", async () => {
+    const lab = setup();
+    const result = await lab.link();
+    lab.b.failOn("list containers", { statusCode: 500, reason: "server error" });
+    expect(await rejection(lab.engine.teardown(result.link.id, context))).toBeInstanceOf(Error);
+    expect(lab.links.get(result.link.id)?.status).toBe("active");
+    expect((await lab.engine.teardown(result.link.id, context)).status).toBe("removed");
+    await expectNothingLeft(lab);
+  });
+
   it("removes nothing when the store cannot be written, and says so in one line", async () => {
     const lab = setup();
     const result = await lab.link();

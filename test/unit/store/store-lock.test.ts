@@ -85,7 +85,7 @@ describe("the store's lock", () => {
     for (const line of said)
       expect(line).toMatch(
         new RegExp(
-          `^refused: the store .* is in use by process ${holderPid} on live-container .*; wait for it to finish, then run this again$`,
+          `^refused: the store .* is in use by process ${holderPid} on live-container .*; run this again once that command has finished or that bot is stopped$`,
         ),
       );
     await expect(Store.open(path)).rejects.toThrow(`in use by process ${holderPid} on live-container`);

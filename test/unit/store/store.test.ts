@@ -213,7 +213,9 @@ describe("Store", () => {
     const second = await run(tsx, [fixture, path]);
     expect(second.stdout.trim()).toMatch(/^refused: the store .* is in use by process \d+/);
     expect(second.stdout).toContain(`is in use by process ${process.pid} on ${hostname()}`);
-    expect(second.stdout.trim()).toMatch(/; wait for it to finish, then run this again$/);
+    expect(second.stdout.trim()).toMatch(
+      /; run this again once that command has finished or that bot is stopped$/,
+    );
     await store.close();
     const third = await run(tsx, [fixture, path]);
     expect(third.stdout.trim()).toBe("opened");

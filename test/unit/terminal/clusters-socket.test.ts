@@ -133,7 +133,7 @@ describe("ambassador clusters while the bot runs", () => {
     expect(second.code).toBe(1);
     expect(second.stderr).toMatch(
       new RegExp(
-        `^Could not start: the store ${store} is in use by process ${first.child.pid} .*; wait for it to finish, then run this again\\n$`,
+        `^Could not start: the store ${store} is in use by process ${first.child.pid} .*; run this again once that command has finished or that bot is stopped\\n$`,
       ),
     );
   }, 60_000);
@@ -146,7 +146,7 @@ describe("ambassador clusters while the bot runs", () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(
       new RegExp(
-        `^Could not start: the store ${store} is in use by process ${holder.child.pid} .*; wait for it to finish, then run this again\\n$`,
+        `^Could not start: the store ${store} is in use by process ${holder.child.pid} .*; run this again once that command has finished or that bot is stopped\\n$`,
       ),
     );
   }, 60_000);
