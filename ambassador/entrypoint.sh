@@ -245,7 +245,8 @@ follow_hosts() {
       is_name "$host" || continue
       address=""
       while read -r ip names; do
-        case " $names " in *" $host "*) address=$ip ;; esac
+        case $ip in '' | \#*) continue ;; esac
+        for name in $names; do [ "$name" != "$host" ] || address=$ip; done
       done </etc/hosts
       eval "was=\${followed_$listen:-}"
       [ -n "$address" ] && [ "$address" != "$was" ] || continue
