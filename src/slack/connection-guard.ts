@@ -22,20 +22,12 @@ export interface ConnectionGuard {
 export function guardConnections(server: Server, max: number, onEvict: () => void): ConnectionGuard {
   // Insertion order is age order: the first entry of a peer not answering is the one to close.
   const sockets = new Map<Socket, { answering: number; peer: string }>();
-  const perPeer = new Map<string, number>();
   server.on("connection", (socket: Socket) => {
-    const peer = socket.remoteAddress ?? "";
-    sockets.set(socket, { answering: 0, peer });
-    perPeer.set(peer, (perPeer.get(peer) ?? 0) + 1);
-    socket.once("close", () => {
-      sockets.delete(socket);
-      const left = (perPeer.get(peer) ?? 1) - 1;
-      if (left > 0) perPeer.set(peer, left);
-      else perPeer.delete(peer);
-    });
+    sockets.set(socket, { answering: 0, peer: socket.remoteAddress ?? "" });
+    socket.once("close", () => sockets.delete(socket));
     if (sockets.size <= max) return;
     onEvict();
-    victimOf(sockets, perPeer, socket).destroy();
+    victimOf(sockets, socket).destroy();
   });
   const closeWhere = (keep: (answering: number) => boolean) => {
     for (const [socket, state] of sockets) if (!keep(state.answering)) socket.destroy();
@@ -71,11 +63,10 @@ export function guardConnections(server: Server, max: number, onEvict: () => voi
  * The connection to close past the cap: the oldest not answering of the peer holding the most connections, else the
  * oldest not answering of any peer, else the newcomer.
  */
-function victimOf(
-  sockets: Map<Socket, { answering: number; peer: string }>,
-  perPeer: Map<string, number>,
-  newcomer: Socket,
-): Socket {
+function victimOf(sockets: Map<Socket, { answering: number; peer: string }>, newcomer: Socket): Socket {
+  // Counted only past the cap, over at most one connection more than it.
+  const perPeer = new Map<string, number>();
+  for (const { peer } of sockets.values()) perPeer.set(peer, (perPeer.get(peer) ?? 0) + 1);
   let busiest = "";
   let most = 0;
   for (const [peer, count] of perPeer) {
