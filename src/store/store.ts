@@ -153,13 +153,11 @@ export class Store {
           throw new Error(`refused to write an invalid store ${path}: ${describeIssue(upgraded.error)}`);
         }
         db.data = upgraded.data;
-        await db.write();
       } else if (existing) db.data = existing.current;
-      else await db.write();
-      if (db.data.id === undefined) {
-        db.data = { ...db.data, id: newStoreId() };
-        await db.write();
-      }
+      // Written at once, in one write, when it is new, upgraded, or not yet named.
+      const named = db.data.id !== undefined;
+      if (!named) db.data = { ...db.data, id: newStoreId() };
+      if (!existing || "older" in existing || !named) await db.write();
       return new Store(path, db, lock);
     } catch (error) {
       await lock.release();
