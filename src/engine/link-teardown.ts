@@ -96,13 +96,10 @@ export async function teardownLink(core: EngineCore, link: LinkRecord): Promise<
   const abandoned = unregisteredParts(core, all);
   const ordered = all.filter((r) => isRegistered(core, r.cluster));
   const gone: LinkResource[] = [];
-  const left = await removeResources(
-    (cluster) => core.clusters.host(cluster),
-    ordered,
-    link.id,
+  const left = await removeResources((cluster) => core.clusters.host(cluster), ordered, link.id, {
     labelled,
     gone,
-  );
+  });
   const removed = [...ordered]
     .reverse()
     .filter((r) => !left.some((l) => sameResource(l, r)) && !gone.some((g) => sameResource(g, r)))
@@ -169,7 +166,7 @@ export async function teardownTarget(
   const abandoned = unregisteredParts(core, onTarget);
   const alreadyGone: LinkResource[] = [];
   const leftOnTarget = registered
-    ? await removeResources(hostOf, onTarget, link.id, undefined, alreadyGone)
+    ? await removeResources(hostOf, onTarget, link.id, { gone: alreadyGone })
     : [];
   const wasThere = (r: LinkResource) => !alreadyGone.some((g) => sameResource(g, r));
   if (leftOnTarget.length) {

@@ -100,16 +100,20 @@ function leaveNetworks(
 /**
  * Removes resources newest first, each host's at once and, on a host, all of a kind at once; returns what could
  * not be removed, with why. After a host stops answering, the rest of its resources are left without another
- * call. `labelled` holds, per cluster, what a listing by the link's label just found there; `gone` is given the
- * resources that were no longer there to remove.
+ * call.
  */
 export async function removeResources(
   hostOf: (cluster: string) => DockerHost,
   resources: readonly LinkResource[],
   linkId: string,
-  labelled?: ReadonlyMap<string, LabelledIds>,
-  gone?: LinkResource[],
+  options: {
+    /** Per cluster, what a listing by the link's label just found there. */
+    labelled?: ReadonlyMap<string, LabelledIds>;
+    /** Given the resources that were no longer there to remove. */
+    gone?: LinkResource[];
+  } = {},
 ): Promise<LeftResource[]> {
+  const { labelled, gone } = options;
   const clusters = [...new Set(resources.map((r) => r.cluster))];
   const perCluster = await Promise.all(
     clusters.map(async (cluster) => {
