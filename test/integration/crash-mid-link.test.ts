@@ -68,7 +68,11 @@ describe("the bot killed in the middle of a link", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("lets a one-shot link finish when interrupted once: the link is whole, stored, and torn down cleanly", async () => {
+  /**
+   * A one-shot `link` in a process of its own, once its first ambassador exists on clustera (or it ended first):
+   * the process, everything it printed so far, how it will end, and that ambassador.
+   */
+  async function linkUntilItsAmbassador() {
     const child = spawn(
       process.execPath,
       cliArgs(["link", "app", "clustera", "clusterb", "--alias", "helloapp", "--web", "hello-web"]),
@@ -84,15 +88,21 @@ describe("the bot killed in the middle of a link", () => {
     );
     const filters = JSON.stringify({ label: [labelKeys.link] });
     const deadline = Date.now() + 60_000;
-    let started = false;
-    while (!started && child.exitCode === null && Date.now() < deadline) {
-      started = (await fx.a.listContainers({ all: true, filters })).length > 0;
-      if (!started) await sleep(20);
+    let ambassador: { name: string; linkId: string } | undefined;
+    while (!ambassador && child.exitCode === null && Date.now() < deadline) {
+      const [found] = await fx.a.listContainers({ all: true, filters });
+      if (found) ambassador = { name: found.Names[0] ?? "", linkId: found.Labels[labelKeys.link] ?? "" };
+      else await sleep(20);
     }
+    return { child, output: () => output, exited, ambassador };
+  }
+
+  it("lets a one-shot link finish when interrupted once: the link is whole, stored, and torn down cleanly", async () => {
+    const { child, output, exited } = await linkUntilItsAmbassador();
     child.kill("SIGINT");
-    expect(await exited, output).toBe(0);
-    expect(output).toContain("Finishing `link` first, so that nothing is left half-done");
-    expect(output).toMatch(/^Linked app/m);
+    expect(await exited, output()).toBe(0);
+    expect(output()).toContain("Finishing `link` first, so that nothing is left half-done");
+    expect(output()).toMatch(/^Linked app/m);
     const listed = await cli(["list"]);
     expect(listed.stdout).toMatch(/^1 link:/);
     const torn = await cli(["teardown", "app"]);
@@ -102,31 +112,9 @@ describe("the bot killed in the middle of a link", () => {
   });
 
   it("leaves orphans the start names, and `reconcile --fix` removes every one", async () => {
-    const child = spawn(
-      process.execPath,
-      cliArgs(["link", "app", "clustera", "clusterb", "--alias", "helloapp", "--web", "hello-web"]),
-      { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let output = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
-      child.on("exit", (code, signal) => resolve(signal ?? code)),
-    );
-    const filters = JSON.stringify({ label: [labelKeys.link] });
-    const deadline = Date.now() + 60_000;
-    let ambassador: { name: string; linkId: string } | undefined;
-    while (!ambassador && child.exitCode === null && Date.now() < deadline) {
-      const [found] = await fx.a.listContainers({ all: true, filters });
-      if (found) ambassador = { name: found.Names[0] ?? "", linkId: found.Labels[labelKeys.link] ?? "" };
-      else await sleep(20);
-    }
+    const { child, output, exited, ambassador } = await linkUntilItsAmbassador();
     child.kill("SIGKILL");
-    expect(await exited, `the link ended before it could be killed:\n${output}`).toBe("SIGKILL");
+    expect(await exited, `the link ended before it could be killed:\n${output()}`).toBe("SIGKILL");
     expect(ambassador?.name).toBe("/app-ambassador");
     const linkId = ambassador?.linkId ?? "";
 

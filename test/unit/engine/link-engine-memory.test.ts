@@ -13,8 +13,9 @@ import { rejection } from "../../support/rejection.js";
 const context: RequestContext = { actor: { kind: "slack", team: "T1", user: "U1" }, channel: "C1" };
 const linkLabel = "io.ambassador.link";
 
-function setup(beforeStep?: (step: LinkStep) => void | Promise<void>) {
-  const lab = memoryLab({ latencyMs: 0 });
+/** The real engine over two in-memory hosts; `callMs` is each host's deadline per Docker call (default 15 s). */
+function setup(beforeStep?: (step: LinkStep) => void | Promise<void>, callMs?: number) {
+  const lab = memoryLab({ latencyMs: 0, callMs });
   const links = new MemoryLinks();
   const engine = createLinkEngine({
     authority: testAuthority(),
@@ -169,20 +170,18 @@ describe("link makes both hosts at once", () => {
 
 describe("teardown cut short or refused by the store", () => {
   it("marks the link partial before anything goes, so a teardown cut short says so and the next one finishes", async () => {
-    const hosts = memoryLab({ latencyMs: 0, callMs: 300 });
-    const links = new MemoryLinks();
-    const engine = createLinkEngine({ authority: testAuthority(), clusters: hosts.clusters, links });
-    const result = await engine.link("app", "clustera", "clusterb", { web: "hello-web" }, context);
-    hosts.b.hang();
+    const lab = setup(undefined, 300);
+    const result = await lab.link();
+    lab.b.hang();
     // Cut short here, as a process killed while clusterb has not answered would be.
-    const cut = engine.teardown(result.link.id, context);
+    const cut = lab.engine.teardown(result.link.id, context);
     await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(links.get(result.link.id)?.status).toBe("partial");
+    expect(lab.links.get(result.link.id)?.status).toBe("partial");
     const stopped = await cut;
     expect(stopped.status).toBe("partial");
-    hosts.b.up();
-    expect((await engine.teardown(result.link.id, context)).status).toBe("removed");
-    await expectNothingLeft({ ...hosts, links });
+    lab.b.up();
+    expect((await lab.engine.teardown(result.link.id, context)).status).toBe("removed");
+    await expectNothingLeft(lab);
   });
 
   it("leaves the link as it was when a host refuses the listing, before anything goes", async () => {
@@ -420,19 +419,11 @@ describe("find", () => {
 
 describe("a rollback that cannot search a host", () => {
   it("does not say nothing was left behind: it names the host and reconcile", async () => {
-    const hosts = memoryLab({ latencyMs: 0, callMs: 200 });
-    const links = new MemoryLinks();
-    const engine = createLinkEngine({
-      authority: testAuthority(),
-      clusters: hosts.clusters,
-      links,
-      deadlines: { handshake: 50 },
-      // clusterb stops answering as its network is asked for, and stays so while the attempt rolls back.
-      beforeStep: (step) => {
-        if (step.name === "create target network") hosts.b.hang();
-      },
-    });
-    const failed = await rejection(engine.link("app", "clustera", "clusterb", { web: "hello-web" }, context));
+    // clusterb stops answering as its network is asked for, and stays so while the attempt rolls back.
+    const lab = setup((step) => {
+      if (step.name === "create target network") lab.b.hang();
+    }, 200);
+    const failed = await rejection(lab.link());
     expect(failed).toBeInstanceOf(LinkStepError);
     const message = (failed as Error).message;
     expect(message).toMatch(/^Link failed at step "create target network" on clusterb: /);
@@ -440,6 +431,6 @@ describe("a rollback that cannot search a host", () => {
     expect(message).toContain(
       "What it may have made on clusterb could not be looked for; once that host answers, `reconcile` names it and `reconcile --fix` removes it.",
     );
-    expect(await labelled(hosts.a)).toEqual({ containers: [], networks: [] });
+    expect(await labelled(lab.a)).toEqual({ containers: [], networks: [] });
   });
 });
