@@ -95,6 +95,8 @@ function versusScriptLines(versus: BenchResults["versusScript"]): string[] {
     ["inProcessTeardown", versus.inProcessTeardown],
     ["plaintextLink", versus.plaintextLink],
     ["seedImageLink", versus.seedImageLink],
+    ["threeStartsAtOnce", versus.threeStartsAtOnce],
+    ["threeRemovalsAtOnce", versus.threeRemovalsAtOnce],
     ["cliPorts", versus.cliPorts],
     ["cliHelp", versus.cliHelp],
   ] as const;

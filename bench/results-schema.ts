@@ -121,6 +121,12 @@ export const VersusScript = z.object({
   plaintextLink: Timing,
   seedImageLink: Timing,
   /**
+   * The seed's three containers created and started all at once through the API, and removed all at once: the
+   * least a link made of them can take here (bench/three-at-once.ts); absent from runs before it was measured.
+   */
+  threeStartsAtOnce: Timing.optional(),
+  threeRemovalsAtOnce: Timing.optional(),
+  /**
    * CPU time each link and removal took, median over the rounds: of the whole machine, and of the lab hosts' dockerd
    * and containerd (with the children they waited for); absent from runs before it was measured.
    */
@@ -139,6 +145,8 @@ export const VersusScript = z.object({
     botCliTeardownToScript: positive,
     inProcessTeardownToScript: positive,
     seedImageLinkToDefault: positive,
+    threeStartsAtOnceToScript: positive.optional(),
+    threeRemovalsAtOnceToScript: positive.optional(),
   }),
 });
 export type VersusScript = z.infer<typeof VersusScript>;

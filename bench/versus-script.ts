@@ -10,6 +10,7 @@ import { type BenchStore, createBenchStore } from "./bench-store.js";
 import { type CpuUse, cpuDuring } from "./cpu-use.js";
 import type { Timing, VersusScript } from "./results-schema.js";
 import { median, round } from "./stats.js";
+import { removeThreeAtOnce, startThreeAtOnce } from "./three-at-once.js";
 
 const run = promisify(execFile);
 const repoRoot = new URL("..", import.meta.url).pathname;
@@ -154,8 +155,8 @@ function timing(values: number[]): Timing {
   };
 }
 
-type Way = "script" | "cli" | "toBot" | "inProcess" | "images";
-const ways: Way[] = ["script", "cli", "toBot", "inProcess", "images"];
+type Way = "script" | "cli" | "toBot" | "inProcess" | "images" | "threeAtOnce";
+const ways: Way[] = ["script", "cli", "toBot", "inProcess", "images", "threeAtOnce"];
 
 /** Times `work` and records it under `name`, with the CPU the machine and the lab's Engines spent meanwhile. */
 type Measure = (name: string, work: () => Promise<unknown>) => Promise<void>;
@@ -276,6 +277,10 @@ export async function measureVersusScript(
           linked = id;
         });
       },
+      threeAtOnce: async () => {
+        await measure("threeStartsAtOnce", () => startThreeAtOnce(lab, app, runId));
+        await measure("threeRemovalsAtOnce", () => removeThreeAtOnce(lab, app));
+      },
       images: async () => {
         const plaintext = { alias: "helloapp", plaintext: true };
         for (const [name, store] of [
@@ -312,6 +317,8 @@ export async function measureVersusScript(
         "cliTeardown",
         "botCliTeardown",
         "inProcessTeardown",
+        "threeStartsAtOnce",
+        "threeRemovalsAtOnce",
       ].map((name) => [name, cpuOf(name)]),
     );
     const result = {
@@ -330,6 +337,8 @@ export async function measureVersusScript(
       inProcessTeardown: of("inProcessTeardown"),
       plaintextLink: of("plaintextLink"),
       seedImageLink: of("seedImageLink"),
+      threeStartsAtOnce: of("threeStartsAtOnce"),
+      threeRemovalsAtOnce: of("threeRemovalsAtOnce"),
       cpu: cpuMedians,
     };
     const ratio = (a: Timing, b: Timing) => round(a.medianMs / b.medianMs, 2);
@@ -343,6 +352,8 @@ export async function measureVersusScript(
         botCliTeardownToScript: ratio(result.botCliTeardown, result.scriptRemove),
         inProcessTeardownToScript: ratio(result.inProcessTeardown, result.scriptRemove),
         seedImageLinkToDefault: ratio(result.seedImageLink, result.plaintextLink),
+        threeStartsAtOnceToScript: ratio(result.threeStartsAtOnce, result.scriptLink),
+        threeRemovalsAtOnceToScript: ratio(result.threeRemovalsAtOnce, result.scriptRemove),
       },
     };
   } finally {
