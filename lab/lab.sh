@@ -283,7 +283,7 @@ up() {
 # The bot's own CLI, as `npm run cli` runs it, from the repository (the store path is resolved there).
 ambassador_cli() {
   [[ -x $REPO/node_modules/.bin/tsx ]] || { log "the bot's CLI is not installed here: run npm ci first (or pass --no-register)"; return 1; }
-  (cd "$REPO" && AMBASSADOR_STORE=$1 node_modules/.bin/tsx src/cli.ts "${@:2}")
+  (cd "$REPO" && AMBASSADOR_STORE=$1 node_modules/.bin/tsx -- src/cli.ts "${@:2}")
 }
 
 store_path() { (cd "$REPO" && realpath -m -- "${AMBASSADOR_STORE:-./data/ambassador.json}"); }

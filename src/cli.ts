@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
 import { existsSync } from "node:fs";
 import { loadWithCodeCache } from "./code-cache.js";
 import { main } from "./main.js";

@@ -37,6 +37,15 @@ describe("the built CLI (npm run build)", { timeout: 30_000 }, () => {
     expect(cacheOf("lnk")).toBeUndefined();
   });
 
+  it("run as a program, keeps its own --env-file from Node, which would read the file itself", async () => {
+    // Node 20 takes --env-file anywhere on its command line; `node --` ends its options, as the shebang does.
+    const refused = await run(join(out, "cli.js"), ["clusters", "add", "x", "--env-file", "/nonexistent"], {
+      cwd: scratch,
+      env,
+    }).catch((error: { code: number; stderr: string }) => error);
+    expect(refused).toMatchObject({ code: 1, stderr: "error: the env file /nonexistent does not exist\n" });
+  });
+
   it("comes with V8's compiled code; a command keeps its own after its first run, then uses it as it is", async () => {
     const shared = statSync(cacheOf("") ?? "");
     expect(shared.size).toBeGreaterThan(100_000);

@@ -21,7 +21,7 @@ describe("the bot's Dockerfile", () => {
     expect(finalStage).toContain("VOLUME /data");
     expect(finalStage.join("\n")).toContain("AMBASSADOR_STORE=/data/ambassador.json");
     expect(finalStage.join("\n")).toMatch(/HEALTHCHECK[\s\S]*\/healthz/);
-    expect(finalStage.at(-1)).toBe('ENTRYPOINT ["node", "dist/cli.js"]');
+    expect(finalStage.at(-1)).toBe('ENTRYPOINT ["node", "--", "dist/cli.js"]');
   });
 
   it("carries the font the link pictures are drawn with", () => {
