@@ -15,6 +15,11 @@
 #           before or while the container starts, with an empty file `complete` last (AMBASSADOR_TLS_WAIT
 #           seconds, 30 by default, are allowed for them to come).
 #   auto    kernel when the container allows it, else relay (default); never tls
+#           AMBASSADOR_CONSUMER_ADDRESS (client only) is a loopback address such as 127.0.0.2 that the consumer,
+#           running in this container's network namespace, reaches the routes on: route i listens on 127.0.0.1 port
+#           61000+i (above the kernel's ephemeral ports) and connections to the address's port p are redirected
+#           there (needs NET_ADMIN), so the consumer's own ports stay free and nothing outside the namespace reaches
+#           the link.
 # AMBASSADOR_ADMIT (comma-separated IPv4 CIDRs) limits who may connect to the listening ports; unset, anyone may.
 # It logs `ambassador: mode <mode>` once decided and `ambassador: ready` once it forwards.
 set -u
@@ -184,11 +189,43 @@ socat_addresses() {
   echo "TCP-LISTEN:$listen,$accept TCP:$host:$port,nodelay"
 }
 
+# The first port routes listen on inside a namespace shared with the consumer: above Linux's ephemeral ports, so
+# no outgoing connection of the consumer's holds it.
+INNER_BASE=61000
+
+# The port a route listens on: its own, or with a consumer address, 61000 plus the route's place among the routes.
+inner_port() {
+  if [ -n "${AMBASSADOR_CONSUMER_ADDRESS:-}" ]; then
+    echo $((INNER_BASE + $(printf '%s\n' "$ROUTES" | awk -v p="$1" '$1 == p { print NR - 1; exit }')))
+  else
+    echo "$1"
+  fi
+}
+
+# Connections of the namespace's own processes to the consumer address's route ports go to the inner ports.
+consumer_rules() {
+  rules="*nat
+:AMB_OUT - [0:0]
+"
+  while read -r listen host port; do
+    rules="$rules-A AMB_OUT -p tcp -d $AMBASSADOR_CONSUMER_ADDRESS --dport $listen -j REDIRECT --to-ports $(inner_port "$listen")
+"
+  done <<ROUTES
+$ROUTES
+ROUTES
+  printf '%sCOMMIT\n' "$rules"
+}
+
+apply_consumer_rules() {
+  hook_chain nat OUTPUT AMB_OUT || return 1
+  consumer_rules | iptables-restore --noflush
+}
+
 # Waits until every route's port listens (2 s at most, looking every 10 ms), then says so; fails, saying nothing,
 # once the process given as $1 (the one that should listen) has exited.
 announce_ready() {
   printf '%s\n' "$ROUTES" | while read -r listen host port; do
-    hex=$(printf '%04X' "$listen")
+    hex=$(printf '%04X' "$(inner_port "$listen")")
     tries=0
     until listening "$hex" || [ "$tries" -ge 200 ]; do
       [ -z "${1:-}" ] || ! exited "$1" || exit 1
@@ -296,6 +333,8 @@ haproxy_config() {
     printf 'frontend in%s\n' "$listen"
     if [ "$AMBASSADOR_TLS_ROLE" = server ]; then
       printf '  bind :%s %s\n' "$listen" "$tls"
+    elif [ -n "${AMBASSADOR_CONSUMER_ADDRESS:-}" ]; then
+      printf '  bind 127.0.0.1:%s\n' "$(inner_port "$listen")"
     else
       printf '  bind :%s\n' "$listen"
     fi
@@ -317,6 +356,10 @@ ROUTES
 CIPHERSUITES=TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256
 
 run_tls() {
+  if [ -n "${AMBASSADOR_CONSUMER_ADDRESS:-}" ]; then
+    iptables_possible || fail "AMBASSADOR_CONSUMER_ADDRESS needs NET_ADMIN (iptables) to redirect the consumer's connections"
+    apply_consumer_rules || fail "cannot apply the AMBASSADOR_CONSUMER_ADDRESS rules with iptables"
+  fi
   await_tls_files
   haproxy_config >/tmp/ambassador-haproxy.cfg
   trap 'kill $(jobs -p) 2>/dev/null; exit 0' TERM INT
@@ -343,6 +386,14 @@ check_tls() {
     server/*,,* | server/,* | server/*,) fail "AMBASSADOR_TLS_PEER must be common names separated by single commas, got '$AMBASSADOR_TLS_PEER'" ;;
     server/*[!A-Za-z0-9._,-]*) fail "AMBASSADOR_TLS_PEER may hold only letters, digits, '.', '_', '-' and (for a server) ',', got '$AMBASSADOR_TLS_PEER'" ;;
     client/*[!A-Za-z0-9._-]*) fail "AMBASSADOR_TLS_PEER may hold only letters, digits, '.', '_' and '-', got '$AMBASSADOR_TLS_PEER'" ;;
+  esac
+  case $AMBASSADOR_TLS_ROLE/${AMBASSADOR_CONSUMER_ADDRESS:-} in
+    */ | client/127.*) ;;
+    server/*) fail "AMBASSADOR_CONSUMER_ADDRESS is for the client beside the consumer, not the server" ;;
+    *) fail "AMBASSADOR_CONSUMER_ADDRESS must be a loopback address such as 127.0.0.2, got '$AMBASSADOR_CONSUMER_ADDRESS'" ;;
+  esac
+  case ${AMBASSADOR_CONSUMER_ADDRESS:-127.0.0.2} in
+    127.0.0.1 | *[!0-9.]* | *..* | .* | *.) fail "AMBASSADOR_CONSUMER_ADDRESS must be a loopback address other than 127.0.0.1, such as 127.0.0.2, got '$AMBASSADOR_CONSUMER_ADDRESS'" ;;
   esac
   case ${AMBASSADOR_TLS_WAIT:-30} in
     '' | *[!0-9]* | 0?*) fail "AMBASSADOR_TLS_WAIT must be whole seconds such as 30, got '$AMBASSADOR_TLS_WAIT'" ;;

@@ -50,7 +50,12 @@ const linkFields = {
   /** The first of `targets`. */
   targetCluster: z.string(),
   ports: z.array(z.number().int()),
-  wiring: z.enum(["networks", "legacy-links"]),
+  /**
+   * `networks`: the link's own network on each side; `shared`: none, the source ambassador linked to the source
+   * container on the default bridge and the consumer in its target ambassador's network namespace; `legacy-links`:
+   * Docker links on both sides, as the seed tutorial does.
+   */
+  wiring: z.enum(["networks", "shared", "legacy-links"]),
   /** host:port other hosts use to reach the source ambassador, one per port. */
   connections: z.array(z.object({ port: z.number().int(), address: z.string() })),
   web: z.object({ image: z.string(), name: z.string() }).optional(),

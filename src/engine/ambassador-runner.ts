@@ -113,10 +113,12 @@ function containerSpec(request: AmbassadorRequest, mode: AmbassadorMode, fallbac
       )
     : undefined;
   const kernel = mode === "kernel";
+  // In another container's network namespace, ports are that container's to expose and publish: Docker refuses both.
+  const joining = request.networkMode?.startsWith("container:") === true;
   const spec: Docker.ContainerCreateOptions = {
     Image: request.image,
     Env: [...request.env, `AMBASSADOR_MODE=${mode}`],
-    ExposedPorts: exposed,
+    ExposedPorts: joining ? undefined : exposed,
     Labels: request.labels,
     HostConfig: {
       RestartPolicy: { Name: "unless-stopped" },

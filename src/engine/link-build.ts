@@ -33,6 +33,7 @@ async function ensure(build: Build, part: LinkPart): Promise<void> {
     }
     return;
   }
+  build.renewing.add(part.role);
   const made = await part.make(build);
   build.remade.set(part.role, {
     cluster: hostOfPart(build, part.role).name,
@@ -56,7 +57,8 @@ export function remadeParts(built: LinkBuild): RepairedPart[] {
 
 /**
  * One target's side of the link: its ambassador once the source's address is known, beside its consumer (after it,
- * with legacy links, which name it), then the consumer's ports.
+ * with legacy links, which name it; before it when the ambassador runs in the consumer's network namespace), then
+ * the consumer's ports.
  */
 async function buildTarget(
   build: Build,
@@ -65,16 +67,18 @@ async function buildTarget(
   network: Promise<void>,
 ): Promise<void> {
   const { plan, attempt } = build;
-  const targetSide = (async () => {
-    await attempt.all([sourceAddress, network]);
-    build.connections = source.connections;
-    build.containers.source = source.containers.source;
-    await ensure(build, linkParts.target);
-  })();
+  // Assigned below, before the consumer's side first resumes.
+  let targetSide: Promise<void> = Promise.resolve();
   const webSide = (async () => {
     await network;
     if (plan.wiring === "legacy-links") await targetSide;
     await ensure(build, linkParts.web);
+  })();
+  targetSide = (async () => {
+    await attempt.all([sourceAddress, network, ...(plan.wiring === "shared" ? [webSide] : [])]);
+    build.connections = source.connections;
+    build.containers.source = source.containers.source;
+    await ensure(build, linkParts.target);
   })();
   // A consumer that already runs only joins the target network (never with legacy links, which it cannot have).
   const consumerSide = (async () => {
@@ -138,6 +142,7 @@ export async function buildLink(
     credentials: once(() => authority.issue(plan.id, certificates)),
     usedHostPorts: once(() => usedHostPorts(plan.source, attempt)),
     remade: new Map(),
+    renewing: new Set(),
     containers: {},
     connections: [],
     sourceMappings: [],
@@ -166,6 +171,7 @@ export async function buildLink(
       ...source,
       plan: { ...plan, target: target.host, certificate: target.certificate, live: target.live },
       remade: new Map(),
+      renewing: new Set(),
       containers: {},
       onSourcePlanned: undefined,
       onSourceStarted: undefined,

@@ -99,6 +99,17 @@ function carried(info: Docker.ContainerInspectInfo, on: DockerHost, options: Lin
   return { name, alias, ports };
 }
 
+/**
+ * How a link is wired: as asked with `--legacy-links`; else `shared` for an mTLS link that starts its consumer
+ * (`--web`) from a source container on the default bridge: no network is made, the consumer runs in its target
+ * ambassador's network namespace, which nothing else reaches; else a network of the link's own on each side.
+ */
+function wiringOf(options: LinkOptions, info: Docker.ContainerInspectInfo): LinkRecord["wiring"] {
+  if (options.legacyLinks) return "legacy-links";
+  const onBridge = "bridge" in (info.NetworkSettings.Networks ?? {});
+  return options.web && !options.plaintext && !options.consumer && onBridge ? "shared" : "networks";
+}
+
 /** Makes a new link (or returns the identical one that exists), all or nothing on every host it touches. */
 export async function createLink(
   core: EngineCore,
@@ -133,7 +144,6 @@ async function attemptLink(
 ): Promise<LinkResult> {
   const sourceCluster = source.name;
   const targetClusters = targets.map((target) => target.name);
-  const wiring = options.legacyLinks ? "legacy-links" : "networks";
   if (options.consumer && (options.legacyLinks || options.web || targets.length > 1)) {
     throw new UserError(
       "invalid-consumer",
@@ -157,6 +167,7 @@ async function attemptLink(
         : Promise.resolve(undefined),
     ]);
     const { name, alias, ports } = carried(info, source, options);
+    const wiring = wiringOf(options, info);
     const web = options.web ? { image: options.web, base: options.webName ?? "web" } : undefined;
     const protection = options.plaintext ? "plaintext" : "mtls";
     const wanted = {

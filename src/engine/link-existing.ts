@@ -16,6 +16,9 @@ export interface LinkIdentity {
   protection: "mtls" | "plaintext";
 }
 
+/** Whether a link is wired with Docker links (`--legacy-links`), which a request names; the rest is the engine's choice. */
+const legacy = (wiring: LinkRecord["wiring"]) => wiring === "legacy-links";
+
 export function sameLink(record: LinkRecord, wanted: LinkIdentity): boolean {
   return (
     record.status !== "partial" &&
@@ -23,7 +26,7 @@ export function sameLink(record: LinkRecord, wanted: LinkIdentity): boolean {
     record.sourceCluster === wanted.sourceCluster &&
     targetClusters(record).join(",") === wanted.targetClusters.join(",") &&
     record.alias === wanted.alias &&
-    record.wiring === wanted.wiring &&
+    legacy(record.wiring) === legacy(wanted.wiring) &&
     record.ports.join(",") === wanted.ports.join(",") &&
     record.web?.image === wanted.web?.image &&
     record.consumer?.name === wanted.consumer &&

@@ -38,6 +38,8 @@ export interface Build {
   credentials: () => Promise<LinkCredentials>;
   /** Parts made by this attempt, and why. */
   remade: Map<ResourceRole, RepairedPart>;
+  /** Parts this attempt makes anew, from the moment it starts making them: what depends on them is made anew too. */
+  renewing: Set<ResourceRole>;
   containers: Partial<Record<"source" | "target" | "web", PartContainer>>;
   connections: Connection[];
   sourceMappings: PortMapping[];
@@ -83,7 +85,7 @@ function containerNeeds(
 ): string | undefined {
   const live = build.plan.live[role];
   if (live?.state !== "running") return live?.state ?? "missing";
-  return after.find(([dependency]) => build.remade.has(dependency))?.[1];
+  return after.find(([dependency]) => build.renewing.has(dependency))?.[1];
 }
 
 function networkPart(role: "source-network" | "target-network", side: "source" | "target"): LinkPart {
@@ -116,7 +118,7 @@ function joinPart(
       const network = networkNames(build.plan)[side];
       const container = joining(build);
       if (!container || !network) return undefined;
-      const connected = container.networks.includes(network) && !build.remade.has(`${side}-network`);
+      const connected = container.networks.includes(network) && !build.renewing.has(`${side}-network`);
       return connected ? undefined : `not on ${network}`;
     },
     async make(build) {
@@ -195,7 +197,7 @@ const sourcePart: LinkPart = {
     const publish = choosePorts(ports, build.plan.hostPorts, await build.usedHostPorts());
     // Only an mTLS target may start before the port is certain: if another link's source ambassador, or a process
     // outside Docker, holds it, the peer's certificate name is refused and no byte reaches the wrong service.
-    if (build.plan.wiring === "networks" && build.plan.protection === "mtls") {
+    if (build.plan.wiring !== "legacy-links" && build.plan.protection === "mtls") {
       build.onSourcePlanned?.(
         ports.map((port) => ({ port, address: `${source.advertise}:${publish.get(port)}` })),
       );
@@ -276,23 +278,74 @@ function staleTarget(build: Build): boolean {
   return targetEnvironment(build.plan.alias, build.connections).some((entry) => !env.includes(entry));
 }
 
+/** The loopback address a consumer reaches the alias on, with its target ambassador in its network namespace. */
+const consumerAddress = "127.0.0.2";
+
+/**
+ * A target ambassador in its consumer's network namespace, where the consumer's /etc/hosts names the alias
+ * `consumerAddress`: the ambassador redirects the consumer's connections there to itself (NET_ADMIN).
+ */
+function sharedSpec(build: Build): Partial<AmbassadorSpec> {
+  const web = build.containers.web;
+  if (!web) throw new Error("the target ambassador of a shared link starts after its consumer");
+  return {
+    env: [`AMBASSADOR_CONSUMER_ADDRESS=${consumerAddress}`],
+    netAdmin: true,
+    networkMode: `container:${web.id}`,
+  };
+}
+
+/**
+ * A target ambassador in its consumer's network namespace that started before the consumer last did: Docker gave the
+ * consumer a new namespace then, and the ambassador is left in the old one, which reaches nothing.
+ */
+function outlivedByConsumer(build: Build): boolean {
+  const { web, target } = build.plan.live;
+  if (build.plan.wiring !== "shared" || !web?.info || !target?.info) return false;
+  return Date.parse(target.info.State.StartedAt) < Date.parse(web.info.State.StartedAt);
+}
+
 const targetPart: LinkPart = {
   role: "target",
   needs: (build) =>
-    containerNeeds(build, "target", ["target-network", "its network was recreated"]) ??
+    containerNeeds(
+      build,
+      "target",
+      ["target-network", "its network was recreated"],
+      ["web", "its consumer was recreated"],
+    ) ??
+    (outlivedByConsumer(build) ? "its consumer restarted, and with it the network namespace" : undefined) ??
     (staleTarget(build) ? "stale connection information" : undefined),
   async make(build) {
     const { app, alias } = build.plan;
     const network = networkNames(build.plan).target;
+    const shared = build.plan.wiring === "shared" ? sharedSpec(build) : {};
     return startAmbassador(build, "target", {
       baseName: `${app.name}-ambassador`,
-      env: targetEnvironment(alias, build.connections),
-      ports: build.connections.map((c) => c.port),
       networkMode: network,
       networkAliases: network ? [alias] : undefined,
+      ...shared,
+      env: [...targetEnvironment(alias, build.connections), ...(shared.env ?? [])],
+      ports: build.connections.map((c) => c.port),
     });
   },
 };
+
+/**
+ * How the consumer is wired: on the target network; or linked to the target ambassador (legacy links); or, shared,
+ * on the default bridge with the alias naming `consumerAddress` in its /etc/hosts, where its target ambassador,
+ * which joins its network namespace, takes the connections.
+ */
+function webNetworking(build: Build): Docker.HostConfig {
+  const { plan } = build;
+  const network = networkNames(plan).target;
+  const target = build.containers.target;
+  return {
+    NetworkMode: network,
+    Links: plan.wiring === "legacy-links" && target ? [`${target.name}:${plan.alias}`] : undefined,
+    ExtraHosts: plan.wiring === "shared" ? [`${plan.alias}:${consumerAddress}`] : undefined,
+  };
+}
 
 const webPart: LinkPart = {
   role: "web",
@@ -310,18 +363,17 @@ const webPart: LinkPart = {
   async make(build) {
     const { target, alias, ports } = build.plan;
     const web = build.plan.web as { image: string; base: string };
-    const network = networkNames(build.plan).target;
-    const legacyTarget = network ? undefined : build.containers.target;
     const [image] = await build.images.ensure(target, [{ image: web.image, what: "web", fix: webImageFix }]);
     const exposed = Object.keys(image?.Config.ExposedPorts ?? {});
     const address = hostAddress(target);
+    const networking = webNetworking(build);
     const made = await build.attempt.step("start web", target.name, async (signal) => {
       const created = await createUniquelyNamed(
         target,
         web.base,
         {
           Image: web.image,
-          Env: network ? linkEnvironment(alias, ports) : undefined,
+          Env: build.plan.wiring === "legacy-links" ? undefined : linkEnvironment(alias, ports),
           Labels: labels(build, "web"),
           HostConfig: {
             PublishAllPorts: address === undefined,
@@ -329,8 +381,7 @@ const webPart: LinkPart = {
               ? Object.fromEntries(exposed.map((port) => [port, [{ HostIp: address, HostPort: "" }]]))
               : undefined,
             RestartPolicy: { Name: "unless-stopped" },
-            NetworkMode: network,
-            Links: legacyTarget ? [`${legacyTarget.name}:${alias}`] : undefined,
+            ...networking,
           },
         },
         (c) =>

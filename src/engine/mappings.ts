@@ -1,3 +1,4 @@
+import type Docker from "dockerode";
 import { bindingsOf, type DockerHost, type PortBindings } from "../docker/docker-host.js";
 import type { Connection, PortMapping } from "./types.js";
 
@@ -66,6 +67,20 @@ export function urlsOf(mappings: readonly PortMapping[]): string[] {
   return mappings.flatMap((m) => (m.url ? [m.url] : []));
 }
 
+/**
+ * Where a container's ports are published: its own, or, for one running in another container's network namespace
+ * (`container:<id>`), that container's, which publishes them.
+ */
+export async function portsOf(
+  on: DockerHost,
+  info: Docker.ContainerInspectInfo | undefined,
+  options: { signal?: AbortSignal; timeoutMs?: number } = {},
+): Promise<PortBindings | undefined> {
+  const owner = /^container:(.+)$/.exec(info?.HostConfig.NetworkMode ?? "")?.[1];
+  if (!owner) return info?.NetworkSettings.Ports;
+  return (await on.inspectContainer(owner, options))?.NetworkSettings.Ports;
+}
+
 /** A container's published ports as `docker port` shows them; none when it is gone. */
 export async function publishedPorts(
   on: DockerHost,
@@ -73,7 +88,7 @@ export async function publishedPorts(
   signal?: AbortSignal,
 ): Promise<PortMapping[]> {
   const info = await on.inspectContainer(container.id, { signal });
-  return mappingsOf(on.name, container.name, on.advertise, info?.NetworkSettings.Ports);
+  return mappingsOf(on.name, container.name, on.advertise, await portsOf(on, info, { signal }));
 }
 
 /** host:port other hosts use to reach the source ambassador, one per carried port; throws when one is missing. */

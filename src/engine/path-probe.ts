@@ -27,6 +27,8 @@ function tcpReachable(address: string, deadlineMs: number): Promise<void> {
 }
 
 const notOurImage = /executable file not found|no such file or directory/i;
+/** Docker refuses an exec in a container whose Docker link names a container that is not running. */
+const linkedStopped = /Cannot link to a non running container: \/([^ ]+) AS /;
 
 /** Runs `ambassador probe` in one of the link's ambassadors: true when it proved its routes, false when the image lacks it. */
 async function probeIn(
@@ -53,7 +55,10 @@ async function probeIn(
       `${role} ambassador on ${ambassador.cluster}: ${why || `probe exited ${result.exitCode}`}`,
     );
   } catch (error) {
-    if (notOurImage.test((error as Error).message)) return false;
+    const message = (error as Error).message;
+    if (notOurImage.test(message)) return false;
+    const stopped = linkedStopped.exec(message)?.[1];
+    if (stopped) throw new Error(`${role} ambassador on ${ambassador.cluster}: ${stopped} is not running`);
     throw error;
   }
 }

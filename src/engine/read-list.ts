@@ -38,12 +38,25 @@ function containerStates(cluster: string, advertise: string, containers: readonl
     }
     if (found === undefined) return { state: "missing", mappings: [] };
     const networks = found.NetworkSettings?.Networks ?? {};
+    // In another container's network namespace, its ports are published by that container, and it reaches
+    // nothing while that one is down.
+    const ownerRef = /^container:(.+)$/.exec(found.HostConfig?.NetworkMode ?? "")?.[1];
+    const owner = ownerRef === undefined ? undefined : byKey.get(ownerRef);
     const state = !runningStates.has(found.State)
       ? "stopped"
-      : network === undefined || network in networks
-        ? "running"
-        : "disconnected";
-    return { state, mappings: listedMappings(cluster, advertise, found) };
+      : ownerRef !== undefined
+        ? owner && runningStates.has(owner.State)
+          ? "running"
+          : "disconnected"
+        : network === undefined || network in networks
+          ? "running"
+          : "disconnected";
+    const listed = ownerRef === undefined ? found : owner;
+    const mappings = listed ? listedMappings(cluster, advertise, listed) : [];
+    return {
+      state,
+      mappings: mappings.map((m) => ({ ...m, container: found.Names[0]?.replace(/^\//, "") ?? found.Id })),
+    };
   };
 }
 

@@ -1,7 +1,7 @@
 import type { ClusterDirectory } from "../docker/clusters.js";
 import { DockerCallError } from "../docker/docker-host.js";
 import { describeError, describeErrorWithoutAddress } from "../errors.js";
-import { mappingsOf } from "./mappings.js";
+import { mappingsOf, portsOf } from "./mappings.js";
 import { askClusters, type ClusterReply, type StagedReadOptions } from "./read-staged.js";
 import type { ClusterFailure, PortsResult, SilentCluster, Staged } from "./types.js";
 
@@ -40,10 +40,16 @@ export async function readPorts(
     `inspect container ${container}`,
     async (name, timeoutMs): Promise<Found | undefined> => {
       const on = clusters.host(name);
+      const until = Date.now() + timeoutMs;
       const info = await on.inspectContainer(container, { timeoutMs });
       if (!info) return undefined;
       const shown = info.Name.replace(/^\//, "");
-      const mappings = mappingsOf(name, shown, on.advertise, info.NetworkSettings.Ports);
+      const mappings = mappingsOf(
+        name,
+        shown,
+        on.advertise,
+        await portsOf(on, info, { timeoutMs: Math.max(1, until - Date.now()) }),
+      );
       return { cluster: name, container: shown, id: info.Id, mappings };
     },
   );

@@ -10,9 +10,20 @@ import type { ContainerState, LinkProbe } from "./link-monitor.js";
 export function createDockerLinkProbe(clusters: ClusterDirectory): LinkProbe {
   return {
     async container(cluster, idOrName, deadlineMs, network): Promise<ContainerState> {
-      const info = await clusters.host(cluster).inspectContainer(idOrName, { timeoutMs: deadlineMs });
+      const host = clusters.host(cluster);
+      const until = Date.now() + deadlineMs;
+      const info = await host.inspectContainer(idOrName, { timeoutMs: deadlineMs });
       if (!info) return "missing";
       if (!info.State.Running) return "stopped";
+      // In another container's network namespace: cut off while that one is down, or once it started again after
+      // this one did (Docker gave it a new namespace, and this one stays in the old).
+      const owner = /^container:(.+)$/.exec(info.HostConfig.NetworkMode ?? "")?.[1];
+      if (owner !== undefined) {
+        const held = await host.inspectContainer(owner, { timeoutMs: Math.max(1, until - Date.now()) });
+        const current =
+          held?.State.Running && Date.parse(held.State.StartedAt) <= Date.parse(info.State.StartedAt);
+        return current ? "running" : "disconnected";
+      }
       const networks = info.NetworkSettings.Networks ?? {};
       return network === undefined || network in networks ? "running" : "disconnected";
     },

@@ -2,7 +2,10 @@ import type { LinkHealth, LinkRecord, LinkRepository } from "../domain/link.js";
 import { describeRole, targetClusters } from "../domain/link.js";
 import { type LinkProblem, linkProblem, linkProblemFrom } from "./link-problem.js";
 
-/** `disconnected`: running, but not on the network the check named. */
+/**
+ * `disconnected`: running, but not on the network the check named, or in the network namespace of a container that
+ * stopped or started again since.
+ */
 export type ContainerState = "running" | "stopped" | "missing" | "disconnected";
 
 /** How the monitor looks at the world; the real one talks to Docker and TCP, tests may fake it. */
@@ -111,7 +114,13 @@ export function createLinkMonitor(options: LinkMonitorOptions): LinkMonitor {
           const state = await withSlot(resource.cluster, () =>
             options.probe.container(resource.cluster, resource.id, timeoutMs, resource.network),
           );
-          if (state === "disconnected") return linkProblem(`${what} is not on ${resource.network}`);
+          if (state === "disconnected") {
+            return linkProblem(
+              resource.network
+                ? `${what} is not on ${resource.network}`
+                : `${what} is cut off: the consumer whose network namespace it runs in stopped or restarted`,
+            );
+          }
           return state === "running" ? undefined : linkProblem(`${what} is ${state}`);
         } catch (error) {
           if (unreachable.has(resource.cluster)) return undefined;

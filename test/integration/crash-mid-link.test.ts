@@ -140,7 +140,6 @@ describe("the bot killed in the middle of a link", () => {
       /^reconcile on start: [1-9]\d* orphan\(s\) found, 0 link\(s\) broken, 0 cluster\(s\) unreachable; `ambassador reconcile --fix` removes the orphans$/,
     );
     expect(summary?.orphans).toContain(`container app-ambassador on clustera (link ${linkId})`);
-    expect(summary?.orphans).toContain(`network ambassador-${linkId}-source on clustera (link ${linkId})`);
 
     const named = await cli(["reconcile"]);
     expect(named.code).toBe(0);

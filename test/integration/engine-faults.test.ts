@@ -41,13 +41,23 @@ describe("faults in the middle of a link", () => {
   it("records the link partial when the target's engine stops after objects exist there, and teardown finishes it once it is back", async () => {
     onStep = async (step) => {
       if (at(step) !== "read web ports@clusterb") return;
-      // Stopped once the target ambassador said it was ready, so the failing step does not race its start.
+      // Stopped once the target ambassador said it was ready, so the failing step does not race its start: a
+      // plaintext one is made only once the source's port is known, which may come after the consumer runs.
+      const deadline = Date.now() + 10_000;
+      while (
+        Date.now() < deadline &&
+        !(await fx.b.listContainers({ all: true, filters: JSON.stringify({ name: ["^/app-ambassador$"] }) }))
+          .length
+      ) {
+        await sleep(50);
+      }
       const { logs } = await readyOrStopped(fx.b.getContainer("app-ambassador"), "app-ambassador");
       expect(logs).toMatch(/^ambassador: ready$/m);
       await stopEngine(lab().clusterb);
     };
+    // Plaintext, so the link has a network of its own on B beside its two containers there.
     const failed = await fx.engine
-      .link("app", "clustera", "clusterb", options, tester)
+      .link("app", "clustera", "clusterb", { ...options, plaintext: true }, tester)
       .catch((e: unknown) => e);
     onStep = undefined;
     expect(failed).toBeInstanceOf(LinkStepError);

@@ -63,17 +63,24 @@ describe.each(["tls", "kernel", "relay"] as AmbassadorMode[])("link engine, %s m
     expect(ambassador.HostConfig.RestartPolicy?.Name).toBe("unless-stopped");
     expect(ambassador.Config.Env).toContain(`HELLOAPP_PORT_5000_TCP=tcp://${lab().clustera.ip}:5000`);
     expect(ambassador.Config.Labels?.[labelKeys.role]).toBe("target");
-    expect(ambassador.HostConfig.CapAdd ?? []).toEqual(mode === "kernel" ? ["NET_ADMIN"] : []);
-    expect(await networksOf(fx.a, "app")).toEqual([`ambassador-${result.link.id}-source`, "bridge"]);
+    // An mTLS link that starts its consumer makes no network: the target ambassador runs in the consumer's network
+    // namespace and redirects its connections to helloapp (NET_ADMIN).
+    const shared = mode === "tls";
+    expect(ambassador.HostConfig.CapAdd ?? []).toEqual(shared || mode === "kernel" ? ["NET_ADMIN"] : []);
+    expect(ambassador.HostConfig.NetworkMode).toBe(
+      shared ? `container:${web.Id}` : `ambassador-${result.link.id}-target`,
+    );
+    expect(await networksOf(fx.a, "app")).toEqual(
+      shared ? ["bridge"] : [`ambassador-${result.link.id}-source`, "bridge"],
+    );
+    const published = web.NetworkSettings.Ports;
 
     const ports = await fx.engine.ports("web");
     expect(ports.searched).toEqual(["clustera", "clusterb"]);
     expect(ports.found).toHaveLength(1);
     expect(ports.found[0]?.cluster).toBe("clusterb");
-    expect(ports.found[0]?.mappings).toEqual(
-      mappingsOf("clusterb", "web", lab().clusterb.ip, web.NetworkSettings.Ports),
-    );
-    const dockerSays = Object.entries(web.NetworkSettings.Ports).flatMap(([key, bindings]) =>
+    expect(ports.found[0]?.mappings).toEqual(mappingsOf("clusterb", "web", lab().clusterb.ip, published));
+    const dockerSays = Object.entries(published).flatMap(([key, bindings]) =>
       (bindings ?? []).map(
         (b) =>
           `${key} -> ${b.HostIp === "::" || b.HostIp === "0.0.0.0" ? lab().clusterb.ip : b.HostIp}:${b.HostPort}`,
@@ -95,14 +102,18 @@ describe.each(["tls", "kernel", "relay"] as AmbassadorMode[])("link engine, %s m
     const down = await fx.engine.teardown(result.link.id, tester);
     expect(down.status).toBe("removed");
     expect(down.left).toEqual([]);
-    expect(down.removed.map((r) => `${r.cluster} ${r.kind} ${r.name}`)).toEqual([
-      "clusterb container web",
-      "clusterb container app-ambassador",
-      `clusterb network ambassador-${result.link.id}-target`,
-      "clustera container app-ambassador",
-      "clustera connection app",
-      `clustera network ambassador-${result.link.id}-source`,
-    ]);
+    expect(down.removed.map((r) => `${r.cluster} ${r.kind} ${r.name}`)).toEqual(
+      shared
+        ? ["clusterb container web", "clusterb container app-ambassador", "clustera container app-ambassador"]
+        : [
+            "clusterb container web",
+            "clusterb container app-ambassador",
+            `clusterb network ambassador-${result.link.id}-target`,
+            "clustera container app-ambassador",
+            "clustera connection app",
+            `clustera network ambassador-${result.link.id}-source`,
+          ],
+    );
     await expectClean(fx);
     expect((await fx.a.getContainer("app").inspect()).State.Running).toBe(true);
     expect(fx.links.all()).toEqual([]);

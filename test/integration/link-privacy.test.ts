@@ -3,12 +3,13 @@ import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LinkRecord } from "../../src/domain/link.js";
 import { probePath } from "../../src/engine/path-probe.js";
 import type { LinkResult } from "../../src/engine/types.js";
 import { lab, testLabel } from "../lab.js";
-import { makePki, tlsArchive } from "../support/ambassador-image.js";
+import { makePki, tlsArchive, toolboxGet } from "../support/ambassador-image.js";
 import {
   cleanUp,
   type EngineFixture,
@@ -128,6 +129,21 @@ describe("private links on the lab", () => {
     },
   );
 
+  it("lets nothing on host B but the consumer's namespace reach the link, whose listeners are on its loopback", async () => {
+    const result = await fx.engine.link("app", "clustera", "clusterb", helloLink, tester);
+    expect(result.link.wiring).toBe("shared");
+    const web = await fx.b.getContainer("web").inspect();
+    const address = web.NetworkSettings.Networks.bridge?.IPAddress;
+    expect(address).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    // In the consumer's namespace, the alias reaches app through the link.
+    expect(await toolboxGet(fx.b, `container:${web.Id}`, "http://helloapp:5000/")).toBe("Hello World!\n");
+    // A neighbour on B's default bridge reaches the consumer's own port, never the link's listener.
+    expect(await toolboxGet(fx.b, "bridge", `http://${address}:61000/`, 2_000)).not.toContain("Hello World!");
+    expect(await getFrom(lab().clusterb.netns, `${address}:61000`)).not.toContain("Hello World!");
+    await fx.engine.teardown(result.link.id, tester);
+    await expectClean(fx);
+  });
+
   it.each([
     ["mTLS", false],
     ["plaintext", true],
@@ -148,31 +164,55 @@ describe("private links on the lab", () => {
   );
 
   it.each([
-    ["the link's networks", {}],
-    ["legacy links, where Docker rewrites /etc/hosts", { legacyLinks: true }],
-  ])(
+    [
+      "no network, the source ambassador Docker-linked to app on the default bridge",
+      "app",
+      { legacyLinks: false },
+    ],
+    ["the link's networks, for an app on a network of its own", "netapp", { legacyLinks: false }],
+    ["legacy links, where Docker rewrites /etc/hosts", "app", { legacyLinks: true }],
+  ] as const)(
     "follows app onto another address over an mTLS link within 15 s, with no repair: %s",
-    async (_, wiring) => {
-      const result = await fx.engine.link("app", "clustera", "clusterb", { ...helloLink, ...wiring }, tester);
+    async (_, app, wiring) => {
+      if (app === "netapp") {
+        // A user-defined network of its own, off the default bridge: the link joins it to a network of the link's.
+        await fx.a.createNetwork({ Name: "apps", Labels: { [testLabel]: "1" } });
+        const own = await fx.a.createContainer({
+          Image: "hello-app:latest",
+          name: app,
+          Labels: { [testLabel]: "1" },
+          HostConfig: { NetworkMode: "apps" },
+        });
+        await own.start();
+      }
+      const result = await fx.engine.link(app, "clustera", "clusterb", { ...helloLink, ...wiring }, tester);
+      expect(result.link.wiring).toBe(
+        app === "netapp" ? "networks" : wiring.legacyLinks ? "legacy-links" : "shared",
+      );
       const web = result.webUrls[0] ?? "";
       expect(await httpGet(web)).toContain("Hello World!");
-      const before = (await fx.a.getContainer("app").inspect()).NetworkSettings.Networks;
-      await fx.a.getContainer("app").stop({ t: 0 });
+      const before = (await fx.a.getContainer(app).inspect()).NetworkSettings.Networks;
+      await fx.a.getContainer(app).stop({ t: 0 });
       // Another container takes the address app had, so app must come back elsewhere; it answers as app would not.
-      const squatters = await Promise.all(
-        Object.keys(before).map((network) =>
-          fx.a.createContainer({
+      // Docker hands addresses out in turn, so squatters are started until one has it.
+      const squatters: Docker.Container[] = [];
+      for (const [network, endpoint] of Object.entries(before)) {
+        for (let i = 0; i < 40; i++) {
+          const squatter = await fx.a.createContainer({
             Image: "hello-app:latest",
             Cmd: ["sh", "-c", "mkdir /w && echo squatter >/w/index.html && exec httpd -f -p 5000 -h /w"],
-            name: `squatter-${network}`.slice(0, 60),
+            name: `squatter-${i}-${network}`.slice(0, 60),
             Labels: { [testLabel]: "1" },
             HostConfig: { NetworkMode: network },
-          }),
-        ),
-      );
-      for (const squatter of squatters) await squatter.start();
-      await fx.a.getContainer("app").start();
-      const after = (await fx.a.getContainer("app").inspect()).NetworkSettings.Networks;
+          });
+          squatters.push(squatter);
+          await squatter.start();
+          const held = (await squatter.inspect()).NetworkSettings.Networks[network]?.IPAddress;
+          if (held === endpoint?.IPAddress) break;
+        }
+      }
+      await fx.a.getContainer(app).start();
+      const after = (await fx.a.getContainer(app).inspect()).NetworkSettings.Networks;
       expect(Object.keys(after).map((n) => after[n]?.IPAddress)).not.toEqual(
         Object.keys(before).map((n) => before[n]?.IPAddress),
       );
@@ -185,6 +225,10 @@ describe("private links on the lab", () => {
       expect(answer).toContain("Hello World!");
       for (const squatter of squatters) await squatter.remove({ force: true });
       await fx.engine.teardown(result.link.id, tester);
+      if (app === "netapp") {
+        await fx.a.getContainer(app).remove({ force: true });
+        await fx.a.getNetwork("apps").remove();
+      }
       await expectClean(fx);
     },
   );

@@ -285,6 +285,12 @@ export class MemoryDockerHost implements DockerHost {
     });
   }
 
+  /** `docker restart` by someone else: stopped, then started again with a network namespace of its own anew. */
+  restart(ref: string): void {
+    this.stop(ref);
+    this.external("start container", () => this.start(this.container(ref)));
+  }
+
   /** `docker rm -f` by someone else. */
   removeExternally(ref: string): void {
     this.external("remove container", () => this.remove(this.container(ref)));
@@ -786,7 +792,25 @@ export class MemoryDockerHost implements DockerHost {
       );
     }
     const mode = spec.HostConfig?.NetworkMode;
-    const network = !mode || mode === "default" ? this.network("bridge") : this.network(mode);
+    const owner = namespaceOwner(mode);
+    // As Docker, the container whose namespace is joined is looked for only at the start.
+    if (owner !== undefined) {
+      if (Object.keys(spec.ExposedPorts ?? {}).length) {
+        refuse(400, "conflicting options: port exposing and the container type network mode");
+      }
+      if (spec.HostConfig?.ExtraHosts?.length) {
+        refuse(400, "conflicting options: custom host-to-IP mapping and the network mode");
+      }
+      if (spec.HostConfig?.PublishAllPorts || Object.keys(spec.HostConfig?.PortBindings ?? {}).length) {
+        refuse(400, "conflicting options: port publishing and the container type network mode");
+      }
+    }
+    const network =
+      owner !== undefined
+        ? undefined
+        : !mode || mode === "default"
+          ? this.network("bridge")
+          : this.network(mode);
     for (const link of spec.HostConfig?.Links ?? []) {
       const target = link.split(":")[0] ?? "";
       if (!this.findContainer(target)) {
@@ -794,8 +818,8 @@ export class MemoryDockerHost implements DockerHost {
       }
     }
     const endpoints = spec.NetworkingConfig?.EndpointsConfig ?? {};
-    const aliases = endpoints[mode ?? ""]?.Aliases ?? endpoints[network.name]?.Aliases ?? [];
-    if (aliases.length && network.predefined) refuse(400, aliasesOnDefaultNetwork);
+    const aliases = endpoints[mode ?? ""]?.Aliases ?? (network && endpoints[network.name]?.Aliases) ?? [];
+    if (aliases.length && network?.predefined) refuse(400, aliasesOnDefaultNetwork);
     const id = randomId();
     this.containers.set(id, {
       id,
@@ -810,7 +834,7 @@ export class MemoryDockerHost implements DockerHost {
       exitCode: 0,
       restartCount: 0,
       published: new Map(),
-      networks: new Map([[network.id, { aliases: [...aliases], endpointId: "", ip: "" }]]),
+      networks: new Map(network ? [[network.id, { aliases: [...aliases], endpointId: "", ip: "" }]] : []),
       logs: [],
       files: new Map(),
     });
@@ -821,6 +845,14 @@ export class MemoryDockerHost implements DockerHost {
     if (this.isRunning(container)) refuse(304, "(HTTP code 304) container already started -");
     for (const network of container.networks.keys()) {
       if (!this.networks.has(network)) refuse(404, `network ${network} not found`);
+    }
+    const owner = namespaceOwner(container.spec.HostConfig?.NetworkMode);
+    if (owner !== undefined) {
+      const joined = this.findContainer(owner);
+      if (!joined) refuse(404, `No such container: ${owner}`);
+      if (!this.isUp(joined) || joined.state === "restarting") {
+        refuse(409, `cannot join network of a non running container: ${joined.id}`);
+      }
     }
     for (const link of container.spec.HostConfig?.Links ?? []) {
       const [target = "", alias = target] = link.split(":");
@@ -903,6 +935,14 @@ export class MemoryDockerHost implements DockerHost {
         this.exit(container, 2);
         return;
       }
+      const consumerAddress = container.env.some((entry) => entry.startsWith("AMBASSADOR_CONSUMER_ADDRESS="));
+      if (consumerAddress && !kernelPossible) {
+        say(
+          "ambassador: AMBASSADOR_CONSUMER_ADDRESS needs NET_ADMIN (iptables) to redirect the consumer's connections",
+        );
+        this.exit(container, 2);
+        return;
+      }
     } else if (asked !== "kernel" && asked !== "relay") {
       say(`ambassador: AMBASSADOR_MODE must be kernel, relay, tls or auto, got '${asked}'`);
       this.exit(container, 2);
@@ -952,6 +992,8 @@ export class MemoryDockerHost implements DockerHost {
 
   private portsOf(container: MemoryContainer): PortBindings {
     if (!this.isUp(container)) return {};
+    // In another container's network namespace, the ports are that container's.
+    if (namespaceOwner(container.spec.HostConfig?.NetworkMode) !== undefined) return {};
     const ports: PortBindings = {};
     for (const port of container.exposedPorts) ports[port] = null;
     for (const [port, bindings] of container.published) ports[port] = bindings.map((b) => ({ ...b }));
@@ -1210,4 +1252,9 @@ function tarEntryNames(archive: Buffer): string[] {
 function tlsFilesComplete(container: MemoryContainer): boolean {
   const archive = container.files.get("/run");
   return archive !== undefined && tarEntryNames(archive).at(-1) === "ambassador/tls/complete";
+}
+
+/** The container whose network namespace a `container:<id or name>` network mode joins. */
+function namespaceOwner(mode: string | undefined): string | undefined {
+  return mode?.startsWith("container:") ? mode.slice("container:".length) : undefined;
 }

@@ -35,4 +35,36 @@ describe("the ambassador's checks of its settings, before it forwards a byte", (
       stderr: `ambassador: AMBASSADOR_TLS_PEER names may not start with '-', got '${peer}'\n`,
     });
   });
+
+  it.each([
+    [
+      "server",
+      "127.0.0.2",
+      "AMBASSADOR_CONSUMER_ADDRESS is for the client beside the consumer, not the server",
+    ],
+    [
+      "client",
+      "10.0.0.2",
+      "AMBASSADOR_CONSUMER_ADDRESS must be a loopback address such as 127.0.0.2, got '10.0.0.2'",
+    ],
+    [
+      "client",
+      "127.0.0.1",
+      "AMBASSADOR_CONSUMER_ADDRESS must be a loopback address other than 127.0.0.1, such as 127.0.0.2, got '127.0.0.1'",
+    ],
+    [
+      "client",
+      "127.0.0.2;x",
+      "AMBASSADOR_CONSUMER_ADDRESS must be a loopback address other than 127.0.0.1, such as 127.0.0.2, got '127.0.0.2;x'",
+    ],
+  ])("refuses a %s with AMBASSADOR_CONSUMER_ADDRESS=%s", (role, address, said) => {
+    expect(
+      start({
+        AMBASSADOR_MODE: "tls",
+        AMBASSADOR_TLS_ROLE: role,
+        AMBASSADOR_TLS_PEER: "ambassador-1-source",
+        AMBASSADOR_CONSUMER_ADDRESS: address,
+      }),
+    ).toEqual({ status: 2, stderr: `ambassador: ${said}\n` });
+  });
 });

@@ -59,7 +59,11 @@ describe("a link fanned out to two targets", () => {
     );
     for (const host of [lab.b, lab.c]) {
       expect(variable(await env(host, "target"), "AMBASSADOR_TLS_PEER")).toBe(`ambassador-${id}-source`);
-      expect((await labelled(host)).networks).toEqual([`ambassador-${id}-target`]);
+      // No network: each target ambassador runs in its own consumer's network namespace.
+      expect((await labelled(host)).networks).toEqual([]);
+      const [target] = await host.listContainers(["io.ambassador.role=target"]);
+      const [web] = await host.listContainers(["io.ambassador.role=web"]);
+      expect(target?.HostConfig.NetworkMode).toBe(`container:${web?.Id}`);
     }
     expect(result.targets.map((t) => t.cluster)).toEqual(["clusterb", "clusterc"]);
     expect(result.targets.map((t) => t.webUrls.length)).toEqual([1, 1]);

@@ -1,0 +1,141 @@
+import { describe, expect, it } from "vitest";
+import type { RequestContext } from "../../../src/engine/types.js";
+import { createDockerLinkProbe } from "../../../src/monitor/docker-link-probe.js";
+import { memoryEngine, publishedUrl } from "../../support/memory-engine.js";
+
+const context: RequestContext = { actor: { kind: "slack", team: "T1", user: "U1" }, channel: "C1" };
+const linkLabel = "io.ambassador.link";
+
+async function labelled(host: ReturnType<typeof memoryEngine>["a"]) {
+  const containers = await host.listContainers([linkLabel]);
+  const networks = await host.listNetworks([linkLabel]);
+  return { containers: containers.map((c) => c.Names.join(",")), networks: networks.map((n) => n.Name) };
+}
+
+async function part(host: ReturnType<typeof memoryEngine>["a"], role: string) {
+  const [found] = await host.listContainers([`io.ambassador.role=${role}`]);
+  if (!found) throw new Error(`no ${role} on ${host.name}`);
+  const info = await host.inspectContainer(found.Id);
+  if (!info) throw new Error(`${role} on ${host.name} is gone`);
+  return info;
+}
+
+/** A tick, so a container started now starts later than one started before (Docker's times are finer). */
+const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
+
+describe("an encrypted link that starts its consumer, from a container on the default bridge", () => {
+  it("makes no network: the target ambassador runs in its consumer's network namespace, which it alone reaches", async () => {
+    const lab = memoryEngine();
+    const made = await lab.engine.link(
+      "app",
+      "clustera",
+      "clusterb",
+      { web: "hello-web", alias: "helloapp" },
+      context,
+    );
+    expect(made.link.wiring).toBe("shared");
+    expect((await labelled(lab.a)).networks).toEqual([]);
+    expect((await labelled(lab.b)).networks).toEqual([]);
+    const target = await part(lab.b, "target");
+    const web = await part(lab.b, "web");
+    expect(target.HostConfig.NetworkMode).toBe(`container:${web.Id}`);
+    expect(web.HostConfig.ExtraHosts).toEqual(["helloapp:127.0.0.2"]);
+    expect(target.HostConfig.CapAdd).toEqual(["NET_ADMIN"]);
+    expect(target.Config.Env).toContain("AMBASSADOR_CONSUMER_ADDRESS=127.0.0.2");
+    expect(web.Config.Env).toContain("HELLOAPP_PORT_5000_TCP=tcp://helloapp:5000");
+    // The source ambassador reaches app by a Docker link on the default bridge, as the seed does.
+    expect((await part(lab.a, "source")).HostConfig.Links).toEqual(["app:helloapp"]);
+    const url = await publishedUrl(lab.b, "web");
+    expect(made.targets[0]?.webUrls).toEqual([url]);
+    const [view] = await lab.engine.list();
+    expect(view?.containers.find((c) => c.role === "web")).toMatchObject({
+      state: "running",
+      mappings: [{ url }],
+    });
+    expect(view?.containers.find((c) => c.role === "target")?.state).toBe("running");
+    const down = await lab.engine.teardown(made.link.id, context);
+    expect(down.status).toBe("removed");
+    expect(await labelled(lab.a)).toEqual({ containers: [], networks: [] });
+    expect(await labelled(lab.b)).toEqual({ containers: [], networks: [] });
+  });
+
+  it("keeps a network of its own where there is no consumer to hold, nothing to encrypt, or no default bridge", async () => {
+    const lab = memoryEngine();
+    const plain = await lab.engine.link(
+      "app",
+      "clustera",
+      "clusterb",
+      { web: "hello-web", plaintext: true },
+      context,
+    );
+    const bare = await lab.engine.link("app", "clustera", "clusterb", { alias: "other" }, context);
+    expect([plain.link.wiring, bare.link.wiring]).toEqual(["networks", "networks"]);
+    await lab.a.createNetwork("apps", {});
+    lab.a.run({ name: "api", Image: "hello-app", HostConfig: { NetworkMode: "apps" } });
+    const offBridge = await lab.engine.link("api", "clustera", "clusterb", { web: "hello-web" }, context);
+    expect(offBridge.link.wiring).toBe("networks");
+  });
+
+  it("asked again, returns the link it made, as it does one made with networks before", async () => {
+    const lab = memoryEngine();
+    const first = await lab.engine.link("app", "clustera", "clusterb", { web: "hello-web" }, context);
+    const again = await lab.engine.link("app", "clustera", "clusterb", { web: "hello-web" }, context);
+    expect(again.existing).toBe(true);
+    expect(again.link.id).toBe(first.link.id);
+    await lab.links.save({ ...first.link, wiring: "networks" });
+    const older = await lab.engine.link("app", "clustera", "clusterb", { web: "hello-web" }, context);
+    expect(older.link.id).toBe(first.link.id);
+  });
+
+  it("sees its target ambassador cut off when the consumer restarts, and repair joins it to the new namespace", async () => {
+    const lab = memoryEngine();
+    const made = await lab.engine.link("app", "clustera", "clusterb", { web: "hello-web" }, context);
+    const url = made.targets[0]?.webUrls[0];
+    const probe = createDockerLinkProbe(lab.clusters);
+    const target = made.link.resources.find((r) => r.role === "target");
+    if (!target) throw new Error("no target ambassador");
+    expect(await probe.container("clusterb", target.id, 1000)).toBe("running");
+    await tick();
+    lab.b.restart("web");
+    expect(await probe.container("clusterb", target.id, 1000)).toBe("disconnected");
+    const [view] = await lab.engine.list();
+    expect(view?.status).toBe("active");
+    const repaired = await lab.engine.repair(made.link.id, context);
+    expect(repaired.recreated.map((r) => `${r.role}: ${r.reason}`)).toEqual([
+      "target: its consumer restarted, and with it the network namespace",
+    ]);
+    const web = await part(lab.b, "web");
+    expect((await part(lab.b, "target")).HostConfig.NetworkMode).toBe(`container:${web.Id}`);
+    const mended = lab.links.all().find((l) => l.id === made.link.id);
+    const newTarget = mended?.resources.find((r) => r.role === "target");
+    expect(await probe.container("clusterb", newTarget?.id ?? "", 1000)).toBe("running");
+    // The consumer kept its address: only the ambassador was made anew.
+    expect(repaired.webUrls).toEqual([url]);
+  });
+
+  it("remakes the target ambassador with its consumer, which a repair remade", async () => {
+    const lab = memoryEngine();
+    const made = await lab.engine.link("app", "clustera", "clusterb", { web: "hello-web" }, context);
+    lab.b.removeExternally("web");
+    const repaired = await lab.engine.repair(made.link.id, context);
+    expect(repaired.recreated.map((r) => `${r.role}: ${r.reason}`)).toEqual([
+      "target: its consumer was recreated",
+      "web: missing",
+    ]);
+    const web = await part(lab.b, "web");
+    expect((await part(lab.b, "target")).HostConfig.NetworkMode).toBe(`container:${web.Id}`);
+    expect((await labelled(lab.b)).containers).toHaveLength(2);
+  });
+
+  it("starts a target ambassador again in its consumer's namespace without a repair", async () => {
+    const lab = memoryEngine();
+    const made = await lab.engine.link("app", "clustera", "clusterb", { web: "hello-web" }, context);
+    const target = made.link.resources.find((r) => r.role === "target");
+    if (!target) throw new Error("no target ambassador");
+    await tick();
+    lab.b.restart(target.id);
+    expect(await createDockerLinkProbe(lab.clusters).container("clusterb", target.id, 1000)).toBe("running");
+    const repaired = await lab.engine.repair(made.link.id, context);
+    expect(repaired.status).toBe("nothing-to-repair");
+  });
+});
