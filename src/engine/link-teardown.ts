@@ -189,8 +189,11 @@ export async function teardownTarget(
   const targets = link.targets.filter((target) => target.cluster !== cluster);
   const first = targets[0]?.cluster ?? link.targetCluster;
   const firstWeb = link.resources.find((r) => r.role === "web" && r.cluster === first);
+  // Broken until the source ambassador is remade for the other targets (a repair saves it active): a teardown cut
+  // short between the two leaves a link that says so, and that `repair` mends.
   const withoutTarget = (gone: readonly LinkResource[]): LinkRecord => ({
     ...link,
+    status: "broken",
     targetCluster: first,
     targets,
     web: link.web && firstWeb ? { ...link.web, name: firstWeb.name } : link.web,

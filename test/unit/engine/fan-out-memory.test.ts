@@ -148,6 +148,21 @@ describe("teardown --target", () => {
     expect(result.removed.map((r) => `${r.kind} ${r.name}`)).not.toContain("container web");
   });
 
+  it("leaves the link broken, not active, while its source ambassador is not remade, and repair mends it", async () => {
+    const lab = setup();
+    const made = await lab.fanOut();
+    const id = made.link.id;
+    lab.a.failOn("create container");
+    const error = await rejection(lab.engine.teardown(id, context, { target: "clusterc" }));
+    expect((error as UserError).code).toBe("source-not-remade");
+    expect(lab.links.get(id)?.status).toBe("broken");
+    const [view] = await lab.engine.list();
+    expect(view?.status).toBe("broken");
+    const mended = await lab.engine.repair(id, context);
+    expect(mended.recreated.map((r) => `${r.role} on ${r.cluster}`)).toEqual(["source on clustera"]);
+    expect(lab.links.get(id)?.status).toBe("active");
+  });
+
   it("removes one target, keeps the source on the same host ports without its name and egress, and the rest works", async () => {
     const lab = setup();
     const made = await lab.fanOut();
