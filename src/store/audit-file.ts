@@ -1,4 +1,5 @@
-import { open, readFile, rename, stat } from "node:fs/promises";
+import { constants } from "node:fs";
+import { lstat, open, readFile, rename } from "node:fs/promises";
 import { AuditEntry, type AuditLog } from "../domain/audit.js";
 import { auditEntry } from "./audit.js";
 
@@ -155,14 +156,17 @@ export class FileAuditLog implements AuditLog {
 
   /** The current file's size, after checking it is private; a torn last line is closed first. */
   async #currentSize(): Promise<number> {
-    let info: Awaited<ReturnType<typeof stat>>;
+    let info: Awaited<ReturnType<typeof lstat>>;
     try {
-      info = await stat(this.path);
+      // Not followed: a symbolic link put in its place would have the log written into whatever it names.
+      info = await lstat(this.path);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return 0;
       throw error;
     }
-    if (!info.isFile()) throw new Error(`${this.path} is not a regular file; move it away`);
+    if (!info.isFile()) {
+      throw new Error(`${this.path} is not a regular file (a symbolic link, say); move it away`);
+    }
     if (info.mode & 0o077) {
       throw new Error(
         `it is open to other users (mode ${octal(info.mode)}); fix it with: chmod 600 ${this.path}`,
@@ -186,7 +190,8 @@ export class FileAuditLog implements AuditLog {
 
   async #appendToFile(text: string): Promise<void> {
     if (!text) return;
-    const handle = await open(this.path, "a", 0o600);
+    const { O_WRONLY, O_APPEND, O_CREAT, O_NOFOLLOW } = constants;
+    const handle = await open(this.path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW, 0o600);
     try {
       await handle.writeFile(text, "utf8");
       await handle.datasync();

@@ -1,36 +1,52 @@
-import { type FileHandle, mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
+import { type FileHandle, lstat, mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { UserError } from "../errors.js";
 
 const openToOthers = 0o077;
 
 function octal(mode: number): string {
-  return (mode & 0o777).toString(8).padStart(4, "0");
+  return (mode & 0o7777).toString(8).padStart(4, "0");
 }
 
-/** Creates the folder 0700 when missing; refuses one that other users can enter or read. */
+/**
+ * Creates the folder 0700 when missing; refuses one that other users can enter or read. A folder this user does not
+ * own, or one shared on purpose (sticky, as /tmp), is not to be closed: the store goes in a folder of its own.
+ */
 export async function ensurePrivateDir(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const info = await stat(dir);
   if (!info.isDirectory()) throw new UserError("store-not-a-folder", `${dir} is not a folder; move it away`);
   if (info.mode & openToOthers) {
+    const shared = info.mode & 0o1000 || info.uid !== process.getuid?.() || dirname(dir) === dir;
+    const fix = shared
+      ? `keep the store in a folder of its own, such as AMBASSADOR_STORE=${join(dir, "ambassador", "ambassador.json")}`
+      : `fix it with: chmod 700 ${dir}`;
     throw new UserError(
       "store-permissions",
-      `${dir} is open to other users (mode ${octal(info.mode)}) and holds cluster credentials; fix it with: chmod 700 ${dir}`,
+      `${dir} is open to other users (mode ${octal(info.mode)}) and holds cluster credentials; ${fix}`,
     );
   }
 }
 
 /** False when the file does not exist; refuses a file that other users can read or write. */
-export async function checkPrivateFile(file: string): Promise<boolean> {
-  let info: Awaited<ReturnType<typeof stat>>;
+export async function checkPrivateFile(
+  file: string,
+  /** Follows a symbolic link: for a file the user named (a mounted secret often is one), not the store's own. */
+  options: { followLinks?: boolean } = {},
+): Promise<boolean> {
+  let info: Awaited<ReturnType<typeof lstat>>;
   try {
-    info = await stat(file);
+    info = await (options.followLinks ? stat : lstat)(file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
     throw error;
   }
-  if (!info.isFile()) throw new UserError("store-not-a-file", `${file} is not a regular file; move it away`);
+  if (!info.isFile()) {
+    throw new UserError(
+      "store-not-a-file",
+      `${file} is not a regular file (a symbolic link, say); move it away`,
+    );
+  }
   if (info.mode & openToOthers) {
     throw new UserError(
       "store-permissions",

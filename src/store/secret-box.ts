@@ -111,7 +111,7 @@ export async function loadSecretBox(
   if (source.key) return { box: new SecretBox(source.key, "AMBASSADOR_KEY") };
   if (source.keyFile) {
     const origin = `AMBASSADOR_KEY_FILE (${source.keyFile})`;
-    if (!(await checkPrivateFile(source.keyFile))) {
+    if (!(await checkPrivateFile(source.keyFile, { followLinks: true }))) {
       throw new UserError("missing-key", `${origin} does not exist; point it at the store's key file`);
     }
     return { box: new SecretBox(await readKeyFile(source.keyFile, origin), origin) };

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -136,7 +136,7 @@ describe("the audit log file", () => {
         actions: ["list"],
       },
       {
-        message: `could not write the audit log ${auditPath}: ${auditPath} is not a regular file; move it away`,
+        message: `could not write the audit log ${auditPath}: ${auditPath} is not a regular file (a symbolic link, say); move it away`,
         actions: ["help"],
       },
     ]);
@@ -182,5 +182,19 @@ describe("a store that kept its audit log inside", () => {
     expect((error as UserError).message).toMatch(/is not the key the store .* was written with/);
     expect(await readFile(path, "utf8")).toBe(text);
     await expect(stat(auditPath)).rejects.toThrow(/ENOENT/);
+  });
+
+  it("never writes through a symbolic link put in the log's place: the file it names stays as it was", async () => {
+    const auditPath = join(dir, "linked.audit.jsonl");
+    const victim = join(dir, "victim");
+    await writeFile(victim, "untouched\n", { mode: 0o600 });
+    await symlink(victim, auditPath);
+    const reported: string[] = [];
+    const log = new FileAuditLog(auditPath, { onWriteError: (error) => reported.push(error.message) });
+    await log.record({ actor, action: "list", outcome: "ok" });
+    expect(await readFile(victim, "utf8")).toBe("untouched\n");
+    expect(reported).toEqual([
+      `could not write the audit log ${auditPath}: ${auditPath} is not a regular file (a symbolic link, say); move it away`,
+    ]);
   });
 });

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -201,6 +201,27 @@ describe("Store", () => {
     await open().then((store) => store.close());
     await chmod(join(dir, "data"), 0o755);
     await expect(Store.open(path)).rejects.toThrow(`fix it with: chmod 700 ${join(dir, "data")}`);
+  });
+
+  it("in a folder shared on purpose (sticky, as /tmp), says to keep the store in a folder of its own, not to close it", async () => {
+    const shared = join(dir, "shared");
+    await mkdir(shared);
+    await chmod(shared, 0o1777);
+    const error = await Store.open(join(shared, "store.json")).catch((caught: unknown) => caught);
+    expect((error as Error).message).toBe(
+      `${shared} is open to other users (mode 1777) and holds cluster credentials; keep the store in a folder of its own, such as AMBASSADOR_STORE=${join(shared, "ambassador", "ambassador.json")}`,
+    );
+  });
+
+  it("refuses a store that is a symbolic link, and leaves the file it names alone", async () => {
+    await open().then((store) => store.close());
+    const elsewhere = join(dir, "elsewhere.json");
+    await writeFile(elsewhere, await readFile(path), { mode: 0o600 });
+    await rm(path);
+    await symlink(elsewhere, path);
+    await expect(Store.open(path)).rejects.toThrow(
+      `${path} is not a regular file (a symbolic link, say); move it away`,
+    );
   });
 
   it("refuses a second open in the same process while the first holds the store", async () => {
