@@ -5,6 +5,9 @@ import { botSocketPath } from "./terminal/bot-socket.js";
 import { sendCommand } from "./terminal/bot-socket-client.js";
 import type { TerminalIo } from "./terminal/run-once.js";
 
+/** Commands whose outcome `list` shows. */
+const linkCommands = new Set(["link", "teardown", "repair", "reconcile"]);
+
 /**
  * Hands a one-shot command to the bot that holds the store, and resolves to its exit code once its answer is
  * printed; undefined when no bot takes commands there, so the command runs in this process.
@@ -22,6 +25,14 @@ export async function handToRunningBot(
     return undefined;
   }
   if (store === undefined) return undefined;
+  // Ctrl-C stops the waiting, not the command: the bot finishes it (or rolls it back) and audits it all the same.
+  const leave = () => {
+    const see = linkCommands.has(args[0] ?? "") ? " (`list` shows the links as they are)" : "";
+    io.stderr.write(`\nStopped waiting; the running bot finishes \`${args[0]}\` all the same${see}.\n`);
+    process.exit(130);
+  };
+  process.once("SIGINT", leave);
+  process.once("SIGTERM", leave);
   try {
     return await sendCommand(
       botSocketPath(store),
@@ -31,5 +42,8 @@ export async function handToRunningBot(
   } catch (error) {
     io.stderr.write(`error: ${describeError(error)}\n`);
     return 1;
+  } finally {
+    process.off("SIGINT", leave);
+    process.off("SIGTERM", leave);
   }
 }
