@@ -320,8 +320,9 @@ haproxy_config() {
     "  mode tcp" \
     "  log global" \
     "  timeout connect 5s" \
-    "  timeout client 24h" \
-    "  timeout server 24h"
+    "  timeout client $HANDSHAKE_SECONDS" \
+    "  timeout server 24h" \
+    "  timeout tunnel 24h"
   dns=""
   if docker_dns; then
     dns=" resolvers docker init-addr libc,none"
@@ -354,6 +355,10 @@ ROUTES
 }
 
 CIPHERSUITES=TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256
+# A connection has this long to finish its TLS handshake and reach the far side (HAProxy's client timeout, until the
+# connection is a tunnel, which then idles up to 24 h): one that holds a slot and says nothing is dropped, so clients
+# the admission lets through cannot take every slot by opening connections and waiting.
+HANDSHAKE_SECONDS=5s
 
 run_tls() {
   if [ -n "${AMBASSADOR_CONSUMER_ADDRESS:-}" ]; then

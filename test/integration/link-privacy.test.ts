@@ -129,6 +129,27 @@ describe("private links on the lab", () => {
     },
   );
 
+  it("drops a connection from the admitted host that never starts TLS within seconds, and the link works meanwhile", async () => {
+    const result = await fx.engine.link("app", "clustera", "clusterb", helloLink, tester);
+    const address = `${lab().clustera.ip}:${sourcePort(result)}`;
+    // Held open from host B, whose address the source admits, saying nothing: how long until the ambassador closes it.
+    const held =
+      "s=$(date +%s%N); timeout 30 socat -u TCP:$0,connect-timeout=2 /dev/null; echo $(( ($(date +%s%N) - s) / 1000000 ))";
+    const holding = run("nsenter", [
+      `--net=/var/run/netns/${lab().clusterb.netns}`,
+      "sh",
+      "-c",
+      held,
+      address,
+    ]);
+    expect(await httpGet(result.webUrls[0] ?? "")).toContain("Hello World!");
+    const heldMs = Number((await holding).stdout.trim());
+    expect(heldMs).toBeGreaterThan(4_000);
+    expect(heldMs).toBeLessThan(8_000);
+    await fx.engine.teardown(result.link.id, tester);
+    await expectClean(fx);
+  });
+
   it("lets nothing on host B but the consumer's namespace reach the link, whose listeners are on its loopback", async () => {
     const result = await fx.engine.link("app", "clustera", "clusterb", helloLink, tester);
     expect(result.link.wiring).toBe("shared");
