@@ -225,6 +225,22 @@ export function removedCount(result: Pick<TeardownResult, "removed" | "gone">): 
   return `removed ${plural(removed.length, "object")}${gone ? `; ${gone} ${gone === 1 ? "was" : "were"} already gone` : ""}`;
 }
 
+/**
+ * What a teardown cut short by an unreachable host did, and the command that finishes it: the same one, so a removed
+ * target's teardown is asked again for that target only, never for the whole link.
+ */
+export function partialTeardown(
+  result: Pick<TeardownResult, "linkId" | "target" | "left">,
+  prefix: string,
+  /** How the link's ID is set: as code in Slack, as it is at the terminal. */
+  id: (linkId: string) => string = (linkId) => linkId,
+): string {
+  const { linkId, target, left } = result;
+  const what = target ? `Removed target ${target} of link ${id(linkId)}` : `Tore down link ${id(linkId)}`;
+  const again = `${prefix}teardown ${linkId}${target ? ` --target ${target}` : ""}`;
+  return `${what} only in part: ${left.length} left. Run \`${again}\` again when the host answers.`;
+}
+
 /** A teardown's line per object: removed, already gone, or left and why. */
 export function teardownObjectLines(result: TeardownResult): string[] {
   return [

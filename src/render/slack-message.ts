@@ -150,14 +150,14 @@ function blocksFor(result: CommandResult): KnownBlock[] {
       return blocks;
     }
     case "teardown": {
-      const { linkId, left, status } = result.result;
+      const { linkId, status } = result.result;
       return [
         section(
           status === "removed" && result.result.target
             ? `:wastebasket: Removed target *${result.result.target}* of link \`${linkId}\` (its other targets keep working): ${format.removedCount(result.result)}.`
             : status === "removed"
               ? `:wastebasket: Tore down link \`${linkId}\`: ${format.removedCount(result.result)}.`
-              : `:warning: Tore down link \`${linkId}\` only in part: ${left.length} left. Run \`${commandPrefix}teardown ${linkId}\` again when the host answers.`,
+              : `:warning: ${format.partialTeardown(result.result, commandPrefix, (id) => `\`${id}\``)}`,
         ),
         ...textSections(format.teardownObjectLines(result.result), true),
       ];

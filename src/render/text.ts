@@ -63,13 +63,13 @@ export function renderText(result: CommandResult, options: TextOptions = {}): st
       return lines.join("\n");
     }
     case "teardown": {
-      const { linkId, left, status } = result.result;
+      const { linkId, status } = result.result;
       const lines = [
         status === "removed" && result.result.target
           ? `Removed target ${result.result.target} of link ${linkId} (its other targets keep working): ${format.removedCount(result.result)}.`
           : status === "removed"
             ? `Tore down link ${linkId}: ${format.removedCount(result.result)}.`
-            : `Tore down link ${linkId} only in part: ${left.length} left. Run \`${prefix}teardown ${linkId}\` again when the host answers.`,
+            : format.partialTeardown(result.result, prefix),
         ...format.teardownObjectLines(result.result).map((line) => `  ${line}`),
       ];
       return lines.join("\n");

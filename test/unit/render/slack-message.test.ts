@@ -217,4 +217,29 @@ describe("renderText", () => {
     expect(text).toContain("Tore down link lnk1 only in part: 1 left. Run `teardown lnk1` again");
     expect(text).toContain("left container app-ambassador on clusterb: host unreachable");
   });
+
+  it("asks a target's teardown cut short to be run again for that target only, never for the whole link", () => {
+    const result = {
+      linkId: "lnk1",
+      target: "clusterc",
+      status: "partial" as const,
+      removed: [],
+      left: [
+        {
+          cluster: "clusterc",
+          kind: "container",
+          name: "app-ambassador",
+          error: "host unreachable",
+          errorWithoutAddress: "host unreachable",
+        },
+      ],
+    };
+    expect(renderText({ kind: "teardown", result })).toContain(
+      "Removed target clusterc of link lnk1 only in part: 1 left. Run `teardown lnk1 --target clusterc` again when the host answers.",
+    );
+    const slack = renderSlackMessage({ kind: "teardown", result });
+    expect(JSON.stringify(slack)).toContain(
+      "Removed target clusterc of link `lnk1` only in part: 1 left. Run `/ambassador teardown lnk1 --target clusterc` again when the host answers.",
+    );
+  });
 });
