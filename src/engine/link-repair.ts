@@ -98,6 +98,23 @@ async function planRepair(core: EngineCore, link: LinkRecord, context: RequestCo
       `Container "${link.container}" on ${source.name} is ${app ? app.State.Status : "gone"}; ${app ? `start it (docker start ${link.container})` : "run it again under the same name"}, then repair link ${link.id}.`,
     );
   }
+  // A paused part runs and takes connections, but answers none: remaking it would hide what someone did.
+  const paused = [
+    ...(app.State.Paused ? [{ name: link.container, cluster: source.name }] : []),
+    ...[...live.entries()].flatMap(([cluster, parts]) =>
+      Object.values(parts).flatMap((part) =>
+        part?.info?.State.Paused ? [{ name: part.resource.name, cluster }] : [],
+      ),
+    ),
+  ];
+  if (paused.length) {
+    const names = paused.map((p) => `"${p.name}" on ${p.cluster}`).join(", ");
+    const unpause = paused.map((p) => `docker unpause ${p.name}`).join("; ");
+    throw new UserError(
+      "container-paused",
+      `Link ${link.id} does not answer while ${names} ${paused.length === 1 ? "is" : "are"} paused; unpause ${paused.length === 1 ? "it" : "them"} (${unpause}), then repair link ${link.id} if it still fails.`,
+    );
+  }
   if (consumerName && !consumer?.State.Running) {
     throw new UserError(
       consumer ? "consumer-not-running" : "consumer-not-found",

@@ -44,13 +44,15 @@ function containerStates(cluster: string, advertise: string, containers: readonl
     const owner = ownerRef === undefined ? undefined : byKey.get(ownerRef);
     const state = !runningStates.has(found.State)
       ? "stopped"
-      : ownerRef !== undefined
-        ? owner && runningStates.has(owner.State)
-          ? "running"
-          : "disconnected"
-        : network === undefined || network in networks
-          ? "running"
-          : "disconnected";
+      : found.State === "paused"
+        ? "paused"
+        : ownerRef !== undefined
+          ? owner && runningStates.has(owner.State)
+            ? "running"
+            : "disconnected"
+          : network === undefined || network in networks
+            ? "running"
+            : "disconnected";
     const listed = ownerRef === undefined ? found : owner;
     const mappings = listed ? listedMappings(cluster, advertise, listed) : [];
     return {
@@ -87,7 +89,8 @@ function viewOf(link: LinkRecord, seenOn: SeenOn): LinkView {
     return { ...c, state: seen.state, ...(shown.length ? { mappings: shown } : {}) };
   });
   const bad = containers.some(
-    (c) => c.state === "missing" || c.state === "stopped" || c.state === "disconnected",
+    (c) =>
+      c.state === "missing" || c.state === "stopped" || c.state === "paused" || c.state === "disconnected",
   );
   const status =
     link.status === "partial" ? "partial" : bad || link.status === "broken" ? "broken" : "active";

@@ -156,7 +156,7 @@ export interface TeardownResult {
 }
 
 /** `disconnected`: a consumer that runs but is no longer on the link's target network. */
-export type LiveState = "running" | "stopped" | "missing" | "unreachable" | "disconnected";
+export type LiveState = "running" | "paused" | "stopped" | "missing" | "unreachable" | "disconnected";
 
 export interface LinkView {
   link: LinkRecord;

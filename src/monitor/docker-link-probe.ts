@@ -15,6 +15,7 @@ export function createDockerLinkProbe(clusters: ClusterDirectory): LinkProbe {
       const info = await host.inspectContainer(idOrName, { timeoutMs: deadlineMs });
       if (!info) return "missing";
       if (!info.State.Running) return "stopped";
+      if (info.State.Paused) return "paused";
       // In another container's network namespace: cut off while that one is down, or once it started again after
       // this one did (Docker gave it a new namespace, and this one stays in the old).
       const owner = /^container:(.+)$/.exec(info.HostConfig.NetworkMode ?? "")?.[1];

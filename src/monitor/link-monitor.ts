@@ -6,7 +6,7 @@ import { type LinkProblem, linkProblem, linkProblemFrom } from "./link-problem.j
  * `disconnected`: running, but not on the network the check named, or in the network namespace of a container that
  * stopped or started again since.
  */
-export type ContainerState = "running" | "stopped" | "missing" | "disconnected";
+export type ContainerState = "running" | "paused" | "stopped" | "missing" | "disconnected";
 
 /** How the monitor looks at the world; the real one talks to Docker and TCP, tests may fake it. */
 export interface LinkProbe {

@@ -48,7 +48,13 @@ export function describeLink(view: LinkView): string {
 }
 
 function describeState(container: LinkView["containers"][number]): string {
-  if (container.state === "disconnected") return "running, not on the link's network (repair reconnects it)";
+  if (container.state === "disconnected") {
+    return container.role === "target"
+      ? "running, cut off from its consumer's network namespace (repair remakes it)"
+      : "running, not on the link's network (repair reconnects it)";
+  }
+  if (container.state === "paused")
+    return "paused: it holds connections without answering (docker unpause it)";
   return container.role === "consumer" && container.state === "running"
     ? "running, on the link's network"
     : container.state;

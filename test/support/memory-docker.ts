@@ -80,6 +80,8 @@ interface MemoryContainer {
   exposedPorts: string[];
   created: Date;
   state: "created" | "running" | "restarting" | "exited";
+  /** `docker pause`: it still runs, frozen, holding its connections without answering. */
+  paused?: boolean;
   exitCode: number;
   startedAt?: Date;
   finishedAt?: Date;
@@ -282,6 +284,13 @@ export class MemoryDockerHost implements DockerHost {
       const container = this.container(ref);
       if (!this.isRunning(container)) refuse(409, `Container ${container.id} is not running`);
       this.exit(container, 137, true);
+    });
+  }
+
+  /** `docker pause` (or, with false, `docker unpause`) by someone else. */
+  pause(ref: string, paused = true): void {
+    this.external("pause container", () => {
+      this.container(ref).paused = paused;
     });
   }
 
@@ -1031,9 +1040,9 @@ export class MemoryDockerHost implements DockerHost {
       Path: "/bin/sh",
       Args: [],
       State: {
-        Status: container.state,
+        Status: container.paused ? "paused" : container.state,
         Running: container.state === "running" || container.state === "restarting",
-        Paused: false,
+        Paused: container.paused === true,
         Restarting: container.state === "restarting",
         OOMKilled: false,
         Dead: false,
@@ -1118,7 +1127,7 @@ export class MemoryDockerHost implements DockerHost {
       Created: Math.floor(container.created.getTime() / 1000),
       Ports: ports as Docker.Port[],
       Labels: { ...container.labels },
-      State: container.state,
+      State: container.paused ? "paused" : container.state,
       Status: status,
       HostConfig: { NetworkMode: container.spec.HostConfig?.NetworkMode ?? "default" },
       NetworkSettings: { Networks: this.networksOf(container) },

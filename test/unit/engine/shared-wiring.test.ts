@@ -139,3 +139,31 @@ describe("an encrypted link that starts its consumer, from a container on the de
     expect(repaired.status).toBe("nothing-to-repair");
   });
 });
+
+describe("a paused part", () => {
+  it("is shown paused and the link broken, and repair says to unpause it rather than remake anything", async () => {
+    const lab = memoryEngine();
+    const made = await lab.engine.link("app", "clustera", "clusterb", { web: "hello-web" }, context);
+    lab.a.pause("app");
+    lab.b.pause("web");
+    const [view] = await lab.engine.list();
+    expect(view?.status).toBe("broken");
+    expect(view?.containers.filter((c) => c.state === "paused").map((c) => `${c.role} ${c.name}`)).toEqual([
+      "container app",
+      "web web",
+    ]);
+    const web = made.link.resources.find((r) => r.role === "web");
+    expect(await createDockerLinkProbe(lab.clusters).container("clusterb", web?.id ?? "", 1000)).toBe(
+      "paused",
+    );
+    const refused = await lab.engine.repair(made.link.id, context).catch((error: unknown) => error);
+    expect((refused as Error).message).toBe(
+      `Link ${made.link.id} does not answer while "app" on clustera, "web" on clusterb are paused; unpause them (docker unpause app; docker unpause web), then repair link ${made.link.id} if it still fails.`,
+    );
+    lab.a.pause("app", false);
+    lab.b.pause("web", false);
+    expect((await lab.engine.repair(made.link.id, context)).status).toBe("nothing-to-repair");
+    const [again] = await lab.engine.list();
+    expect(again?.status).toBe("active");
+  });
+});
