@@ -19,7 +19,8 @@ export class AmbassadorRefused extends Error {
 }
 
 const nameTaken = /conflict|already in use/i;
-const portTaken = /port is already allocated|address already in use/i;
+/** Docker's refusal of a host port something else holds. */
+export const portTaken = /port is already allocated|address already in use/i;
 const notOwnAddress = /cannot assign requested address/i;
 
 /** Creates a container under `base`, or `base-2`, `base-3`… when a name is taken: never clobbers. */

@@ -170,6 +170,7 @@ export async function buildLink(
     (target): Build => ({
       ...source,
       plan: { ...plan, target: target.host, certificate: target.certificate, live: target.live },
+      usedTargetPorts: once(() => usedHostPorts(target.host, attempt)),
       remade: new Map(),
       renewing: new Set(),
       containers: {},
@@ -177,6 +178,10 @@ export async function buildLink(
       onSourceStarted: undefined,
     }),
   );
+  for (const build of targets) {
+    if (build.plan.web && build.plan.live.web?.state !== "running")
+      build.usedTargetPorts?.().catch(() => undefined);
+  }
   const sourceDone = (async () => {
     await ensure(source, linkParts.sourceNetwork);
     // The ambassador is created while the source container joins the network, and starts once it has.

@@ -1,11 +1,11 @@
 import { randomInt } from "node:crypto";
 import { isIP } from "node:net";
 import type Docker from "dockerode";
-import type { DockerHost } from "../docker/docker-host.js";
+import { DockerCallError, type DockerHost } from "../docker/docker-host.js";
 import type { LinkResource, ResourceRole } from "../domain/link.js";
 import type { LinkCredentials } from "../domain/pki.js";
 import type { AmbassadorLauncher, AmbassadorSpec } from "./ambassador-launcher.js";
-import { createUniquelyNamed } from "./ambassador-runner.js";
+import { createUniquelyNamed, portTaken } from "./ambassador-runner.js";
 import type { Attempt } from "./attempt.js";
 import { type ImageCheck, webImageFix } from "./image-check.js";
 import { linkLabels } from "./labels.js";
@@ -46,6 +46,8 @@ export interface Build {
   webMappings: PortMapping[];
   /** Host ports published on the source cluster now, read once per attempt. */
   usedHostPorts: () => Promise<Set<number>>;
+  /** Host ports published on this build's target cluster now, read once per attempt (for the consumer's). */
+  usedTargetPorts?: () => Promise<Set<number>>;
   /** The source container joined the source network: the source ambassador starts after it. */
   appJoined?: Promise<void>;
   /** Called with where the source ambassador is to listen, once its host ports are chosen and before it is made. */
@@ -363,44 +365,75 @@ const webPart: LinkPart = {
   async make(build) {
     const { target, alias, ports } = build.plan;
     const web = build.plan.web as { image: string; base: string };
-    const [image] = await build.images.ensure(target, [{ image: web.image, what: "web", fix: webImageFix }]);
+    const [[image], used] = await Promise.all([
+      build.images.ensure(target, [{ image: web.image, what: "web", fix: webImageFix }]),
+      build.usedTargetPorts?.() ?? new Set<number>(),
+    ]);
     const exposed = Object.keys(image?.Config.ExposedPorts ?? {});
+    const tcp = (key: string) => (key.endsWith("/tcp") ? Number(key.split("/")[0]) : undefined);
     const address = hostAddress(target);
+    // TCP host ports of its own, chosen now rather than by Docker at each start, so its URL outlives a restart of
+    // the consumer or of Docker; the ones a consumer made before had, when they are free.
+    const chosen = choosePorts(
+      exposed.flatMap((key) => tcp(key) ?? []),
+      hostPortsOf(build.plan.live.web?.info),
+      used,
+    );
     const networking = webNetworking(build);
-    const made = await build.attempt.step("start web", target.name, async (signal) => {
-      const created = await createUniquelyNamed(
-        target,
-        web.base,
-        {
-          Image: web.image,
-          Env: build.plan.wiring === "legacy-links" ? undefined : linkEnvironment(alias, ports),
-          Labels: labels(build, "web"),
-          HostConfig: {
-            PublishAllPorts: address === undefined,
-            PortBindings: address
-              ? Object.fromEntries(exposed.map((port) => [port, [{ HostIp: address, HostPort: "" }]]))
-              : undefined,
-            RestartPolicy: { Name: "unless-stopped" },
-            ...networking,
-          },
-        },
-        (c) =>
-          build.attempt.track({
-            cluster: target.name,
-            kind: "container",
-            role: "web",
-            id: c.id,
-            name: c.name,
+    const spec = (hostPorts: ReadonlyMap<number, string>): Docker.ContainerCreateOptions => ({
+      Image: web.image,
+      Env: build.plan.wiring === "legacy-links" ? undefined : linkEnvironment(alias, ports),
+      Labels: labels(build, "web"),
+      HostConfig: {
+        PortBindings: Object.fromEntries(
+          exposed.map((key) => {
+            const port = tcp(key);
+            return [
+              key,
+              [{ HostIp: address, HostPort: port === undefined ? "" : (hostPorts.get(port) ?? "") }],
+            ];
           }),
-        signal,
-      );
-      await target.startContainer(created.id, created.name);
-      return created;
+        ),
+        RestartPolicy: { Name: "unless-stopped" },
+        ...networking,
+      },
+    });
+    const made = await build.attempt.step("start web", target.name, async (signal) => {
+      const track = (c: { id: string; name: string }) =>
+        build.attempt.track({ cluster: target.name, kind: "container", role: "web", id: c.id, name: c.name });
+      // A port taken since the listing (by a process outside Docker, say): others from Docker's range, then
+      // Docker's own choice.
+      const tried = new Set(used);
+      for (const hostPorts of [chosen, undefined, new Map<number, string>()]) {
+        const asked = hostPorts ?? choosePorts([...chosen.keys()], undefined, tried);
+        for (const port of asked.values()) tried.add(Number(port));
+        const created = await createUniquelyNamed(target, web.base, spec(asked), track, signal);
+        try {
+          await target.startContainer(created.id, created.name);
+          return created;
+        } catch (error) {
+          if (!(error instanceof DockerCallError && portTaken.test(error.reason)) || asked.size === 0)
+            throw error;
+          await target.removeContainer(created.id, created.name);
+          build.attempt.untrack(target.name, created.id);
+        }
+      }
+      throw new Error("unreachable: the last try lets Docker choose");
     });
     build.containers.web = made;
     return { name: made.name, kind: "container" };
   },
 };
+
+/** The host port a container asked for each TCP port it publishes. */
+function hostPortsOf(info: Docker.ContainerInspectInfo | undefined): Map<number, number> {
+  const had = new Map<number, number>();
+  for (const [key, bindings] of Object.entries(info?.HostConfig.PortBindings ?? {})) {
+    const hostPort = Number((bindings as { HostPort?: string }[] | null)?.[0]?.HostPort);
+    if (key.endsWith("/tcp") && hostPort > 0) had.set(Number(key.split("/")[0]), hostPort);
+  }
+  return had;
+}
 
 /** A consumer that already runs joins the target network, where the alias names the target ambassador. */
 const consumerPart = joinPart("consumer", "target", "connect consumer", (build) => build.plan.consumer);

@@ -24,6 +24,7 @@ const steps = [
   "create source network@clustera",
   "connect container@clustera",
   "read used host ports@clustera",
+  "read used host ports@clusterb",
   "start source ambassador@clustera",
   "read connection information@clustera",
   "create target network@clusterb",
@@ -86,6 +87,7 @@ describe.each(["tls", "kernel", "relay"] as AmbassadorMode[])("link rollback, %s
     expect(result.timings.map((t) => `${t.step}@${t.cluster}`).sort()).toEqual([...stepsOf(mode)].sort());
     const inOrder = (a: string, b: string) => expect(seen.indexOf(a)).toBeLessThan(seen.indexOf(b));
     inOrder("read used host ports@clustera", "start source ambassador@clustera");
+    inOrder("read used host ports@clusterb", "start web@clusterb");
     inOrder("start source ambassador@clustera", "read connection information@clustera");
     if (mode === "tls") {
       // An mTLS target is made beside the source ambassador, for the host port chosen before either was made, in

@@ -140,6 +140,26 @@ describe("an encrypted link that starts its consumer, from a container on the de
   });
 });
 
+describe("the consumer's URL", () => {
+  it("is on host ports chosen once, so it outlives a restart, and a consumer repair remakes for a stopped one keeps it", async () => {
+    const lab = memoryEngine();
+    lab.b.holdPort(5000);
+    const made = await lab.engine.link("app", "clustera", "clusterb", { web: "hello-web" }, context);
+    const [url] = made.targets[0]?.webUrls ?? [];
+    expect(url).toMatch(/^http:\/\/[\d.]+:\d+$/);
+    expect(url?.endsWith(":5000")).toBe(false);
+    const bindings = (await part(lab.b, "web")).HostConfig.PortBindings?.["5000/tcp"];
+    expect(bindings?.[0]?.HostPort).toBe(url?.split(":").at(-1));
+    await tick();
+    lab.b.restart("web");
+    expect(await publishedUrl(lab.b, "web")).toBe(url);
+    lab.b.stop("web");
+    const repaired = await lab.engine.repair(made.link.id, context);
+    expect(repaired.recreated.map((r) => `${r.role}: ${r.reason}`)).toContain("web: stopped");
+    expect(repaired.webUrls).toEqual([url]);
+  });
+});
+
 describe("a paused part", () => {
   it("is shown paused and the link broken, and repair says to unpause it rather than remake anything", async () => {
     const lab = memoryEngine();
