@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { parse } from "node:querystring";
 import type { HTTPReceiver } from "@slack/bolt";
 import type { Logger } from "../logger.js";
+import { SeenSignatures } from "./seen-signatures.js";
 import { checkSignatureHeaders, verifySlackRequest } from "./signature.js";
 
 /** What the guard needs to know besides the request. */
@@ -81,12 +82,14 @@ function refuse(res: ServerResponse, status: number): void {
 
 /**
  * Checks every POST to the events path before Bolt sees it: signature headers first (missing or stale: a
- * bare 401 without reading the body), then the body against its size cap and deadline, then the signature,
- * then that the body is an object. Bolt 5 refuses stale timestamps but not future ones, reads 4 MB with no
- * deadline, and crashes the process on a signed `null`.
+ * bare 401 without reading the body), then the body against its size cap and deadline, then the signature, then
+ * that it was not taken before (a replay), then that the body is an object. Bolt 5 refuses stale timestamps but
+ * not future ones, takes a request sent again, reads 4 MB with no deadline, and crashes the process on a signed
+ * `null`.
  */
 export function guardSignedRequests(receiver: HTTPReceiver, options: SignedRequestGuardOptions): void {
   const { signingSecret, eventsPath, healthPath, log, refused } = options;
+  const seen = new SeenSignatures();
   const boltListener = receiver.requestListener;
   receiver.requestListener = (req, res) => {
     const path = pathOf(req.url);
@@ -131,6 +134,11 @@ export function guardSignedRequests(receiver: HTTPReceiver, options: SignedReque
       const problem = verifySlackRequest(signingSecret, { timestamp, signature, body: text });
       if (problem) {
         refused("refused a request not signed by Slack", { problem, remote: remote() });
+        refuse(res, 401);
+        return;
+      }
+      if (seen.seenBefore(signature as string, timestamp as string)) {
+        refused("refused a signed request sent again", { remote: remote() });
         refuse(res, 401);
         return;
       }

@@ -174,6 +174,28 @@ describe("the bot's HTTP surface, probed as an attacker would", () => {
     expect(client.status()).toBe(200);
   });
 
+  it("refuses a signed slash command sent again with 401, so a captured request cannot run its command twice", async () => {
+    const body = new URLSearchParams({
+      team_id: "T1",
+      channel_id: "C1",
+      user_id: "UADMIN",
+      command: "/ambassador",
+      text: "help",
+      response_url: `${harness.url}/commands/T1/1/captured`,
+    }).toString();
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const headers = {
+      "content-type": "application/x-www-form-urlencoded",
+      "x-slack-request-timestamp": timestamp,
+      "x-slack-signature": slackSignature(harness.signingSecret, timestamp, body),
+    };
+    expect((await harness.postRaw(body, headers)).status).toBe(200);
+    expect((await harness.postRaw(body, headers)).status).toBe(401);
+    expect(harness.log.text).toContain("refused a signed request sent again");
+    // A new request, signed anew, is taken as ever.
+    expect((await harness.slash("help")).status).toBe(200);
+  });
+
   it("answers 400 to signed bodies that are not objects, and stays up", async () => {
     for (const [body, contentType] of [
       ["payload=null", "application/x-www-form-urlencoded"],
