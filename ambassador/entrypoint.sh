@@ -33,8 +33,10 @@ fail() {
   exit 2
 }
 
+# A name with _ENV_ in it is a copy Docker's links make of the linked container's own environment
+# (HELLOAPP_ENV_DB_PORT_5432_TCP), never a route of this ambassador's.
 routes() {
-  env | sed -n 's/^\([A-Za-z0-9_]*_PORT_\([0-9]*\)_TCP\)=tcp:\/\/\(.*\):\([0-9]*\)$/\2 \3 \4/p' | sort -u
+  env | sed -n '/^[A-Za-z0-9_]*_ENV_[A-Za-z0-9_]*=/d; s/^\([A-Za-z0-9_]*_PORT_\([0-9]*\)_TCP\)=tcp:\/\/\(.*\):\([0-9]*\)$/\2 \3 \4/p' | sort -u
 }
 
 # Whether a route's host is a name rather than an IPv4 address.
@@ -360,6 +362,28 @@ CIPHERSUITES=TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305
 # the admission lets through cannot take every slot by opening connections and waiting.
 HANDSHAKE_SECONDS=5s
 
+# Whether this network namespace still has an interface besides loopback: the consumer's, which Docker takes away
+# when the consumer stops (started again, it gets a namespace anew). Read with the shell's own `read`.
+namespace_alive() {
+  while read -r name _; do
+    case $name in *:*) [ "${name%%:*}" = lo ] || return 0 ;; esac
+  done </proc/net/dev
+  return 1
+}
+
+# Beside a consumer, in its network namespace: once that namespace is left behind, HAProxy is stopped, so that the
+# ambassador ends and Docker starts it again in the consumer's new one.
+watch_namespace() {
+  while :; do
+    sleep 1 &
+    wait $!
+    ! namespace_alive || continue
+    echo "ambassador: the consumer's network namespace is gone; stopping, to start again in its new one"
+    kill "$1"
+    return
+  done
+}
+
 run_tls() {
   if [ -n "${AMBASSADOR_CONSUMER_ADDRESS:-}" ]; then
     iptables_possible || fail "AMBASSADOR_CONSUMER_ADDRESS needs NET_ADMIN (iptables) to redirect the consumer's connections"
@@ -373,6 +397,7 @@ run_tls() {
   haproxy=$!
   announce_ready "$haproxy" || { wait "$haproxy"; fail "HAProxy refused its configuration (see above)"; }
   ! follows_hosts || follow_hosts &
+  [ -z "${AMBASSADOR_CONSUMER_ADDRESS:-}" ] || watch_namespace "$haproxy" &
   wait "$haproxy"
 }
 

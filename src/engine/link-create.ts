@@ -14,7 +14,7 @@ import { buildLink } from "./link-build.js";
 import { describeExisting, sameLink } from "./link-existing.js";
 import { admitsOf } from "./link-parts.js";
 import type { LinkPlan } from "./link-plan.js";
-import { urlsOf } from "./mappings.js";
+import { envName, urlsOf } from "./mappings.js";
 import { byRoleOrder } from "./resource-removal.js";
 import type { LinkOptions, LinkResult, RequestContext, TargetResult } from "./types.js";
 
@@ -82,6 +82,13 @@ function carried(info: Docker.ContainerInspectInfo, on: DockerHost, options: Lin
     throw new UserError(
       "invalid-alias",
       `The container's name "${alias}" is not a valid alias; pass --alias with letters, digits and dashes (a DNS label).`,
+    );
+  }
+  // The ambassador takes no route from a variable named like Docker's copies of a linked container's environment.
+  if (/_ENV(_|$)/.test(envName(alias))) {
+    throw new UserError(
+      "invalid-alias",
+      `The alias "${alias}" names its variables as Docker names copies of a container's environment (${envName(alias)}_PORT_…); pass another with --alias.`,
     );
   }
   const exposed = Object.keys(info.Config.ExposedPorts ?? {})

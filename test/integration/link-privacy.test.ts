@@ -150,6 +150,25 @@ describe("private links on the lab", () => {
     await expectClean(fx);
   });
 
+  it("starts the target ambassador again in the consumer's new namespace when the consumer restarts, with no repair", async () => {
+    const result = await fx.engine.link("app", "clustera", "clusterb", helloLink, tester);
+    const web = result.webUrls[0] ?? "";
+    expect(await httpGet(web)).toContain("Hello World!");
+    await fx.b.getContainer("web").restart({ t: 0 });
+    const started = Date.now();
+    let answer = "";
+    while (Date.now() - started < 15_000 && !answer.includes("Hello World!")) {
+      answer = await httpGet(web, 1).catch(() => "");
+      if (!answer.includes("Hello World!")) await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(answer).toContain("Hello World!");
+    const ambassador = await fx.b.getContainer(result.target.id).inspect();
+    expect(ambassador.RestartCount).toBeGreaterThanOrEqual(1);
+    expect(await probePath(fx.clusters, result.link, 5_000)).toBeUndefined();
+    await fx.engine.teardown(result.link.id, tester);
+    await expectClean(fx);
+  });
+
   it("lets nothing on host B but the consumer's namespace reach the link, whose listeners are on its loopback", async () => {
     const result = await fx.engine.link("app", "clustera", "clusterb", helloLink, tester);
     expect(result.link.wiring).toBe("shared");
@@ -159,7 +178,7 @@ describe("private links on the lab", () => {
     // In the consumer's namespace, the alias reaches app through the link.
     expect(await toolboxGet(fx.b, `container:${web.Id}`, "http://helloapp:5000/")).toBe("Hello World!\n");
     // A neighbour on B's default bridge reaches the consumer's own port, never the link's listener.
-    expect(await toolboxGet(fx.b, "bridge", `http://${address}:61000/`, 2_000)).not.toContain("Hello World!");
+    expect(await toolboxGet(fx.b, "bridge", `http://${address}:61000/`, 2_000)).toMatch(/refused/i);
     expect(await getFrom(lab().clusterb.netns, `${address}:61000`)).not.toContain("Hello World!");
     await fx.engine.teardown(result.link.id, tester);
     await expectClean(fx);

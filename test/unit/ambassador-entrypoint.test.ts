@@ -67,4 +67,19 @@ describe("the ambassador's checks of its settings, before it forwards a byte", (
       }),
     ).toEqual({ status: 2, stderr: `ambassador: ${said}\n` });
   });
+
+  it("takes no route from the copies Docker's links make of the linked container's environment", () => {
+    const run = spawnSync("sh", [entrypoint, "probe"], {
+      env: {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        HELLOAPP_PORT_5000_TCP: "tcp://127.0.0.1:9",
+        HELLOAPP_ENV_DB_PORT_5432_TCP: "tcp://db.invalid:5432",
+      },
+      encoding: "utf8",
+      timeout: 10_000,
+    });
+    expect(run.stdout).toMatch(/^ambassador: probe: :5000 -> 127\.0\.0\.1:9: /);
+    expect(run.stdout).not.toContain("5432");
+    expect(run.status).toBe(1);
+  });
 });
