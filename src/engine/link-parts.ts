@@ -240,12 +240,14 @@ function choosePorts(
   ports: readonly number[],
   had: ReadonlyMap<number, number> | undefined,
   used: ReadonlySet<number>,
+  /** Not the container's own number (a consumer's 80 is no port to take on a host): one from Docker's range. */
+  options: { anyNumber?: boolean } = {},
 ): Map<number, string> {
   const taken = new Set(used);
   const chosen = new Map<number, string>();
   for (const port of ports) {
-    let hostPort = had?.get(port) ?? port;
-    while (taken.has(hostPort)) hostPort = firstEphemeral + randomInt(lastEphemeral - firstEphemeral + 1);
+    let hostPort = had?.get(port) ?? (options.anyNumber ? anyEphemeral() : port);
+    while (taken.has(hostPort)) hostPort = anyEphemeral();
     taken.add(hostPort);
     chosen.set(port, String(hostPort));
   }
@@ -255,6 +257,7 @@ function choosePorts(
 /** Docker's range for host ports it picks itself (Linux's ephemeral ports). */
 const firstEphemeral = 32768;
 const lastEphemeral = 60999;
+const anyEphemeral = () => firstEphemeral + randomInt(lastEphemeral - firstEphemeral + 1);
 
 /**
  * Where the source ambassador listens now, read back from Docker as `docker port` does. When the read fails, it
@@ -319,9 +322,18 @@ const targetPart: LinkPart = {
     (outlivedByConsumer(build) ? "its consumer restarted, and with it the network namespace" : undefined) ??
     (staleTarget(build) ? "stale connection information" : undefined),
   async make(build) {
-    const { app, alias } = build.plan;
+    const { app, alias, target } = build.plan;
     const network = networkNames(build.plan).target;
     const shared = build.plan.wiring === "shared" ? sharedSpec(build) : {};
+    const stale = build.plan.live.target;
+    if (build.plan.wiring === "shared" && stale?.info && stale.state === "running") {
+      // Two ambassadors in one namespace would both listen on its inner ports and share the consumer's
+      // connections: the one made anew replaces the stale one there, which goes first.
+      const { Id } = stale.info;
+      await build.attempt.step("remove stale target ambassador", target.name, () =>
+        target.removeContainer(Id, stale.resource.name),
+      );
+    }
     return startAmbassador(build, "target", {
       baseName: `${app.name}-ambassador`,
       networkMode: network,
@@ -372,12 +384,13 @@ const webPart: LinkPart = {
     const exposed = Object.keys(image?.Config.ExposedPorts ?? {});
     const tcp = (key: string) => (key.endsWith("/tcp") ? Number(key.split("/")[0]) : undefined);
     const address = hostAddress(target);
-    // TCP host ports of its own, chosen now rather than by Docker at each start, so its URL outlives a restart of
-    // the consumer or of Docker; the ones a consumer made before had, when they are free.
+    // TCP host ports of its own from Docker's range, chosen now rather than by Docker at each start, so its URL
+    // outlives a restart of the consumer or of Docker; the ones a consumer made before had, when they are free.
     const chosen = choosePorts(
       exposed.flatMap((key) => tcp(key) ?? []),
       hostPortsOf(build.plan.live.web?.info),
       used,
+      { anyNumber: true },
     );
     const networking = webNetworking(build);
     const spec = (hostPorts: ReadonlyMap<number, string>): Docker.ContainerCreateOptions => ({

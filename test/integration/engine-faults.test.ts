@@ -44,14 +44,14 @@ describe("faults in the middle of a link", () => {
       // Stopped once the target ambassador said it was ready, so the failing step does not race its start: a
       // plaintext one is made only once the source's port is known, which may come after the consumer runs.
       const deadline = Date.now() + 10_000;
-      while (
-        Date.now() < deadline &&
-        !(await fx.b.listContainers({ all: true, filters: JSON.stringify({ name: ["^/app-ambassador$"] }) }))
-          .length
-      ) {
-        await sleep(50);
+      let logs = "";
+      while (!/^ambassador: ready$/m.test(logs) && Date.now() < deadline) {
+        logs = await readyOrStopped(fx.b.getContainer("app-ambassador"), "app-ambassador").then(
+          (ready) => ready.logs,
+          () => "",
+        );
+        if (!/^ambassador: ready$/m.test(logs)) await sleep(50);
       }
-      const { logs } = await readyOrStopped(fx.b.getContainer("app-ambassador"), "app-ambassador");
       expect(logs).toMatch(/^ambassador: ready$/m);
       await stopEngine(lab().clusterb);
     };

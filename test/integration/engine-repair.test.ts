@@ -84,9 +84,9 @@ describe("repair on the lab", () => {
     expect(after.status).toBe("active");
     const target = await fx.b.getContainer(part(after, "target")).inspect();
     expect(target.Config.Env).toContain(`HELLOAPP_PORT_5000_TCP=tcp://${address}`);
-    await expect(fx.b.getContainer(part(before, "target")).inspect()).rejects.toMatchObject({
-      statusCode: 404,
-    });
+    // The stale one is gone; the new one, in the consumer's namespace, may have its name.
+    const staleId = before.resources.find((r) => r.role === "target")?.id ?? "";
+    await expect(fx.b.getContainer(staleId).inspect()).rejects.toMatchObject({ statusCode: 404 });
     expect(await httpGet(linked.webUrls[0] ?? "")).toContain("Hello World!");
 
     const again = await fx.engine.repair(linked.link.id, tester);
