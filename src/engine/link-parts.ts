@@ -317,7 +317,9 @@ const targetPart: LinkPart = {
       build,
       "target",
       ["target-network", "its network was recreated"],
-      ["web", "its consumer was recreated"],
+      ...(build.plan.wiring === "shared"
+        ? [["web", "its consumer was recreated"] as [ResourceRole, string]]
+        : []),
     ) ??
     (outlivedByConsumer(build) ? "its consumer restarted, and with it the network namespace" : undefined) ??
     (staleTarget(build) ? "stale connection information" : undefined),

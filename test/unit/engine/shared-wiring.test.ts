@@ -202,3 +202,20 @@ describe("an alias named like Docker's copies of a linked container's environmen
     expect(await labelled(lab.b)).toEqual({ containers: [], networks: [] });
   });
 });
+
+describe("a link with networks of its own", () => {
+  it("remakes only its consumer when that one stopped, keeping the target ambassador", async () => {
+    const lab = memoryEngine();
+    const made = await lab.engine.link(
+      "app",
+      "clustera",
+      "clusterb",
+      { web: "hello-web", plaintext: true },
+      context,
+    );
+    expect(made.link.wiring).toBe("networks");
+    lab.b.stop("web");
+    const repaired = await lab.engine.repair(made.link.id, context);
+    expect(repaired.recreated.map((r) => `${r.role}: ${r.reason}`)).toEqual(["web: stopped"]);
+  });
+});
