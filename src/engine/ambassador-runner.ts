@@ -1,5 +1,6 @@
 import type Docker from "dockerode";
 import { DockerCallError, type DockerHost } from "../docker/docker-host.js";
+import { namespaceOwner } from "./namespace-owner.js";
 import type { AmbassadorMode } from "./types.js";
 
 /** A container the link engine created; rollback and teardown undo these. */
@@ -115,7 +116,7 @@ function containerSpec(request: AmbassadorRequest, mode: AmbassadorMode, fallbac
     : undefined;
   const kernel = mode === "kernel";
   // In another container's network namespace, ports are that container's to expose and publish: Docker refuses both.
-  const joining = request.networkMode?.startsWith("container:") === true;
+  const joining = namespaceOwner(request.networkMode) !== undefined;
   const spec: Docker.ContainerCreateOptions = {
     Image: request.image,
     Env: [...request.env, `AMBASSADOR_MODE=${mode}`],

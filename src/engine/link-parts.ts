@@ -11,6 +11,7 @@ import { type ImageCheck, webImageFix } from "./image-check.js";
 import { linkLabels } from "./labels.js";
 import { type LinkPlan, networkNames } from "./link-plan.js";
 import { connectionsOf, envName, linkEnvironment, publishedPorts, targetEnvironment } from "./mappings.js";
+import { leftBehind } from "./namespace-owner.js";
 import { tlsArchive, tlsArchiveRoot } from "./tls-files.js";
 import type { AmbassadorMode, Connection, PortMapping, RepairedPart } from "./types.js";
 
@@ -306,8 +307,7 @@ function sharedSpec(build: Build): Partial<AmbassadorSpec> {
  */
 function outlivedByConsumer(build: Build): boolean {
   const { web, target } = build.plan.live;
-  if (build.plan.wiring !== "shared" || !web?.info || !target?.info) return false;
-  return Date.parse(target.info.State.StartedAt) < Date.parse(web.info.State.StartedAt);
+  return build.plan.wiring === "shared" && target?.info !== undefined && leftBehind(target.info, web?.info);
 }
 
 const targetPart: LinkPart = {

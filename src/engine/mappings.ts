@@ -1,5 +1,6 @@
 import type Docker from "dockerode";
 import { bindingsOf, type DockerHost, type PortBindings } from "../docker/docker-host.js";
+import { namespaceOwner } from "./namespace-owner.js";
 import type { Connection, PortMapping } from "./types.js";
 
 const wildcard = new Set(["0.0.0.0", "::", ""]);
@@ -76,7 +77,7 @@ export async function portsOf(
   info: Docker.ContainerInspectInfo | undefined,
   options: { signal?: AbortSignal; timeoutMs?: number } = {},
 ): Promise<PortBindings | undefined> {
-  const owner = /^container:(.+)$/.exec(info?.HostConfig.NetworkMode ?? "")?.[1];
+  const owner = namespaceOwner(info?.HostConfig.NetworkMode);
   if (!owner) return info?.NetworkSettings.Ports;
   return (await on.inspectContainer(owner, options))?.NetworkSettings.Ports;
 }

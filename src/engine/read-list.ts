@@ -3,6 +3,7 @@ import type { ClusterDirectory } from "../docker/clusters.js";
 import type { PortBindings } from "../docker/docker-host.js";
 import { type LinkRecord, linkClusters } from "../domain/link.js";
 import { mappingsOf } from "./mappings.js";
+import { namespaceOwner } from "./namespace-owner.js";
 import { askClusters, type ClusterReply, type StagedReadOptions } from "./read-staged.js";
 import type { LinkList, LinkView, LiveState, PortMapping, SilentCluster, Staged } from "./types.js";
 
@@ -40,7 +41,7 @@ function containerStates(cluster: string, advertise: string, containers: readonl
     const networks = found.NetworkSettings?.Networks ?? {};
     // In another container's network namespace, its ports are published by that container, and it reaches
     // nothing while that one is down.
-    const ownerRef = /^container:(.+)$/.exec(found.HostConfig?.NetworkMode ?? "")?.[1];
+    const ownerRef = namespaceOwner(found.HostConfig?.NetworkMode);
     const owner = ownerRef === undefined ? undefined : byKey.get(ownerRef);
     const state = !runningStates.has(found.State)
       ? "stopped"

@@ -1,4 +1,5 @@
 import type { ClusterDirectory } from "../docker/clusters.js";
+import { leftBehind, namespaceOwner } from "../engine/namespace-owner.js";
 import { checkPath } from "../engine/path-probe.js";
 import type { ContainerState, LinkProbe } from "./link-monitor.js";
 
@@ -16,14 +17,11 @@ export function createDockerLinkProbe(clusters: ClusterDirectory): LinkProbe {
       if (!info) return "missing";
       if (!info.State.Running) return "stopped";
       if (info.State.Paused) return "paused";
-      // In another container's network namespace: cut off while that one is down, or once it started again after
-      // this one did (Docker gave it a new namespace, and this one stays in the old).
-      const owner = /^container:(.+)$/.exec(info.HostConfig.NetworkMode ?? "")?.[1];
+      // In another container's network namespace: cut off once left in an old one.
+      const owner = namespaceOwner(info.HostConfig.NetworkMode);
       if (owner !== undefined) {
         const held = await host.inspectContainer(owner, { timeoutMs: Math.max(1, until - Date.now()) });
-        const current =
-          held?.State.Running && Date.parse(held.State.StartedAt) <= Date.parse(info.State.StartedAt);
-        return current ? "running" : "disconnected";
+        return leftBehind(info, held) ? "disconnected" : "running";
       }
       const networks = info.NetworkSettings.Networks ?? {};
       return network === undefined || network in networks ? "running" : "disconnected";

@@ -1,0 +1,18 @@
+import type Docker from "dockerode";
+
+/** The container whose network namespace a `container:<id or name>` network mode joins; undefined for any other. */
+export function namespaceOwner(networkMode: string | undefined): string | undefined {
+  return /^container:(.+)$/.exec(networkMode ?? "")?.[1];
+}
+
+/**
+ * Whether a container in another's network namespace is left in an old one: the owner is down, or started again
+ * after it did (Docker gave the owner a namespace anew, and the joiner stays where it was).
+ */
+export function leftBehind(
+  joiner: Pick<Docker.ContainerInspectInfo, "State">,
+  owner: Pick<Docker.ContainerInspectInfo, "State"> | undefined,
+): boolean {
+  if (!owner?.State.Running) return true;
+  return Date.parse(owner.State.StartedAt) > Date.parse(joiner.State.StartedAt);
+}
