@@ -1,12 +1,10 @@
+import { changesLinks } from "./commands/changes-links.js";
 import { dockerConfigDir } from "./docker/docker-context.js";
 import { describeError } from "./errors.js";
 import { storePathOf } from "./store/store-path.js";
 import { botSocketPath } from "./terminal/bot-socket.js";
 import { sendCommand } from "./terminal/bot-socket-client.js";
 import type { TerminalIo } from "./terminal/run-once.js";
-
-/** Commands whose outcome `list` shows. */
-const linkCommands = new Set(["link", "teardown", "repair", "reconcile"]);
 
 /**
  * Hands a one-shot command to the bot that holds the store, and resolves to its exit code once its answer is
@@ -27,7 +25,7 @@ export async function handToRunningBot(
   if (store === undefined) return undefined;
   // Ctrl-C stops the waiting, not the command: the bot finishes it (or rolls it back) and audits it all the same.
   const leave = () => {
-    const see = linkCommands.has(args[0] ?? "") ? " (`list` shows the links as they are)" : "";
+    const see = changesLinks.has(args[0] ?? "") ? " (`list` shows the links as they are)" : "";
     io.stderr.write(`\nStopped waiting; the running bot finishes \`${args[0]}\` all the same${see}.\n`);
     process.exit(130);
   };

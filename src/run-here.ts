@@ -1,7 +1,7 @@
 import type { Readable, Writable } from "node:stream";
 import type { DestinationStream } from "pino";
 import { type AppServices, type BackendFactory, createServices, defaultBackend } from "./app-context.js";
-import { changesLinks } from "./commands/command-table.js";
+import { changesLinks } from "./commands/changes-links.js";
 import type { Services } from "./commands/services.js";
 import { type Config, configSecrets, loadConfig } from "./config.js";
 import { dockerConfigDir } from "./docker/docker-context.js";

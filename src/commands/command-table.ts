@@ -22,9 +22,6 @@ export const commands: readonly CommandSpec[] = [
   createHelpCommand(() => commands),
 ];
 
-/** The commands after which the links a person sees may have changed: the Home tabs are redrawn after each. */
-export const changesLinks: ReadonlySet<string> = new Set(["link", "teardown", "repair", "reconcile"]);
-
 export function findCommand(name: string): CommandSpec | undefined {
   return commands.find((command) => command.name === name);
 }

@@ -1,8 +1,8 @@
 import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { App, type BlockButtonAction, HTTPReceiver, type RespondFn, webApi } from "@slack/bolt";
+import { changesLinks } from "../commands/changes-links.js";
 import type { Invocation } from "../commands/command.js";
-import { changesLinks } from "../commands/command-table.js";
 import { type Outcome, prepareCommand } from "../commands/execute.js";
 import type { Services } from "../commands/services.js";
 import { finishedWithin } from "../deadlines.js";
