@@ -52,6 +52,17 @@ async function getFrom(netns: string, address: string): Promise<string> {
   return stdout;
 }
 
+/** What `url` answers once it says Hello World!, asked every half second for `withinMs`; else its last answer. */
+async function helloWithin(url: string, withinMs: number): Promise<string> {
+  const started = Date.now();
+  let answer = "";
+  while (Date.now() - started < withinMs && !answer.includes("Hello World!")) {
+    answer = await httpGet(url, 1).catch(() => "");
+    if (!answer.includes("Hello World!")) await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return answer;
+}
+
 /**
  * Captures, with tcpdump, what crosses host A's cable (its veth on the lab bridge) to or from `port` while `traffic`
  * runs; resolves to the raw capture and its packet count. Immediate mode: without it packets wait in the kernel's
@@ -155,13 +166,7 @@ describe("private links on the lab", () => {
     const web = result.webUrls[0] ?? "";
     expect(await httpGet(web)).toContain("Hello World!");
     await fx.b.getContainer("web").restart({ t: 0 });
-    const started = Date.now();
-    let answer = "";
-    while (Date.now() - started < 15_000 && !answer.includes("Hello World!")) {
-      answer = await httpGet(web, 1).catch(() => "");
-      if (!answer.includes("Hello World!")) await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-    expect(answer).toContain("Hello World!");
+    expect(await helloWithin(web, 15_000)).toContain("Hello World!");
     const ambassador = await fx.b.getContainer(result.target.id).inspect();
     expect(ambassador.RestartCount).toBeGreaterThanOrEqual(1);
     expect(await probePath(fx.clusters, result.link, 5_000)).toBeUndefined();
@@ -256,13 +261,7 @@ describe("private links on the lab", () => {
       expect(Object.keys(after).map((n) => after[n]?.IPAddress)).not.toEqual(
         Object.keys(before).map((n) => before[n]?.IPAddress),
       );
-      const started = Date.now();
-      let answer = "";
-      while (Date.now() - started < 15_000 && !answer.includes("Hello World!")) {
-        answer = await httpGet(web, 1).catch(() => "");
-        if (!answer.includes("Hello World!")) await new Promise((resolve) => setTimeout(resolve, 500));
-      }
-      expect(answer).toContain("Hello World!");
+      expect(await helloWithin(web, 15_000)).toContain("Hello World!");
       for (const squatter of squatters) await squatter.remove({ force: true });
       await fx.engine.teardown(result.link.id, tester);
       if (app === "netapp") {
