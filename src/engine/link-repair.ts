@@ -14,7 +14,7 @@ import { admitsOf } from "./link-parts.js";
 import type { LinkPlan, LivePart, LiveParts } from "./link-plan.js";
 import { urlsOf } from "./mappings.js";
 import { probePath } from "./path-probe.js";
-import { byRoleOrder, removeResources, roleOrder } from "./resource-removal.js";
+import { byRoleOrder, labelledResources, removeResources, roleOrder } from "./resource-removal.js";
 import type { AmbassadorMode, RepairResult, RequestContext } from "./types.js";
 
 /** What a repair recreated, as the audit log says it: `target app-ambassador, consumer web`. */
@@ -75,7 +75,26 @@ async function readLive(core: EngineCore, link: LinkRecord): Promise<Map<string,
   return byCluster;
 }
 
-async function planRepair(core: EngineCore, link: LinkRecord, context: RequestContext): Promise<LinkPlan> {
+/**
+ * Objects carrying the link's label that its record does not name: what an attempt on it made before it was cut
+ * short (a killed process, say). They hold the names the repair would take, and a stale ambassador may still listen.
+ */
+async function leftoversOf(core: EngineCore, link: LinkRecord): Promise<LinkResource[]> {
+  const read = reader(link);
+  const found = await Promise.all(
+    linkClusters(link).map((cluster) => {
+      const on = core.clusters.host(cluster);
+      return read(on, () => labelledResources(on, link.id, link.resources, { storeId: core.links.storeId }));
+    }),
+  );
+  return found.flat();
+}
+
+async function planRepair(
+  core: EngineCore,
+  link: LinkRecord,
+  context: RequestContext,
+): Promise<{ plan: LinkPlan; leftovers: LinkResource[] }> {
   if (link.status === "partial") {
     throw new UserError(
       "link-partial",
@@ -87,10 +106,11 @@ async function planRepair(core: EngineCore, link: LinkRecord, context: RequestCo
   // A consumer that already ran is linked on one target only (link refuses --consumer with several).
   const target = (targets[0] as (typeof targets)[number]).host;
   const consumerName = link.consumer?.name;
-  const [app, live, consumer] = await Promise.all([
+  const [app, live, consumer, leftovers] = await Promise.all([
     reader(link)(source, () => source.inspectContainer(link.container)),
     readLive(core, link),
     consumerName ? reader(link)(target, () => target.inspectContainer(consumerName)) : undefined,
+    leftoversOf(core, link),
   ]);
   if (!app?.State.Running) {
     throw new UserError(
@@ -124,8 +144,9 @@ async function planRepair(core: EngineCore, link: LinkRecord, context: RequestCo
   const running = [...live.values()].every((parts) =>
     Object.values(parts).every((part) => part?.state === "running"),
   );
-  const pathProblem = running ? await probePath(core.clusters, link, core.checkMs) : undefined;
-  return {
+  const pathProblem =
+    running && !leftovers.length ? await probePath(core.clusters, link, core.checkMs) : undefined;
+  const plan: LinkPlan = {
     store: core.links.storeId,
     pathProblem,
     id: link.id,
@@ -158,6 +179,20 @@ async function planRepair(core: EngineCore, link: LinkRecord, context: RequestCo
       ]),
     ),
   };
+  return { plan, leftovers };
+}
+
+/** Removes an interrupted attempt's leftovers before anything is made; one that cannot be removed stops the repair. */
+async function clearLeftovers(core: EngineCore, link: LinkRecord, leftovers: LinkResource[]): Promise<void> {
+  if (!leftovers.length) return;
+  const left = await removeResources((c) => core.clusters.host(c), [...leftovers].sort(byRoleOrder), link.id);
+  const first = left[0];
+  if (first) {
+    throw new UserError(
+      "leftover-not-removed",
+      `Cannot repair link ${link.id}: ${first.kind} ${first.name} on ${first.cluster}, left by an interrupted attempt, could not be removed (${first.error.replace(/\.$/, "")}); remove it (docker rm -f ${first.name}), then repair link ${link.id}.`,
+    );
+  }
 }
 
 /** Recreates what the link is missing or what runs stale, all or nothing: link, skipping the healthy parts. */
@@ -173,7 +208,9 @@ export async function repairLink(
       `Cannot repair link ${link.id}: ${gone.join(", ")} ${gone.length === 1 ? "is" : "are"} no longer registered; register ${gone.length === 1 ? "it" : "them"} again with clusters add, or tear the link down with teardown ${link.id}.`,
     );
   }
-  const plan = await planRepair(core, link, context);
+  const { plan, leftovers } = await planRepair(core, link, context);
+  await clearLeftovers(core, link, leftovers);
+  const cleared = leftovers.map((r) => ({ cluster: r.cluster, kind: r.kind, name: r.name }));
   const attempt = newAttempt(core, link.id);
   try {
     const built = await buildLink(plan, attempt, core.launcher, core.authority);
@@ -183,7 +220,7 @@ export async function repairLink(
     const webMappings = built.targets.flatMap((build) => build.webMappings);
     const webUrls = urlsOf(webMappings);
     const { connections } = built.source;
-    const base = { linkId: link.id, connections, webUrls };
+    const base = { linkId: link.id, connections, webUrls, cleared };
     if (recreated.length === 0) {
       if (link.status !== "active") await core.links.save({ ...link, status: "active" });
       return { ...base, status: "nothing-to-repair", recreated, replaced: [] };

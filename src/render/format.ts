@@ -214,7 +214,7 @@ export function reconcileLines(result: ReconcileResult, fixed: boolean, commandP
     ...broken.map((b) => `  link ${b.linkId} is missing ${b.missing.join(", ")}`),
     ...unlisted.map(
       (u) =>
-        `  ${u.kind} ${u.name} on ${u.cluster} carries link ${u.linkId}'s label but is not in its record; \`${commandPrefix}teardown ${u.linkId}\` removes it with the link`,
+        `  ${u.kind} ${u.name} on ${u.cluster} carries link ${u.linkId}'s label but is not in its record; \`${commandPrefix}repair ${u.linkId}\` removes it and keeps the link`,
     ),
     ...unreachable.map((u) => `  could not search ${u.cluster}: ${u.error}`),
     ...(result.otherStores
@@ -258,9 +258,13 @@ export function teardownObjectLines(result: TeardownResult): string[] {
 
 /** The repair command's lines, the same in a terminal and in Slack. */
 export function repairLines(result: RepairResult, commandPrefix: string): string[] {
+  const cleared = result.cleared.map(
+    (old) => `  removed ${old.kind} ${old.name} on ${old.cluster}, left by an interrupted attempt`,
+  );
   if (result.status === "nothing-to-repair") {
     return [
       `Link ${result.linkId} needs no repair: every part is there and current. \`${commandPrefix}status ${result.linkId}\` shows it.`,
+      ...cleared,
     ];
   }
   return [
@@ -269,6 +273,7 @@ export function repairLines(result: RepairResult, commandPrefix: string): string
       (part) => `  recreated ${describeRole(part.role)} ${part.name} on ${part.cluster} (${part.reason})`,
     ),
     ...result.replaced.map((old) => `  removed the replaced ${old.name} on ${old.cluster}`),
+    ...cleared,
     `Connection: ${result.connections.map((c) => `${c.port} -> ${c.address}`).join(", ")}`,
     ...result.webUrls.map((url) => `Web: ${url}`),
   ];

@@ -66,7 +66,7 @@ describe("reconcile", () => {
     ]);
   });
 
-  it("names an object labelled for a stored link but missing from its record, leaves it with --fix, and teardown removes it", async () => {
+  it("names an object labelled for a stored link but missing from its record, leaves it with --fix, and repair removes it", async () => {
     const { services, made, ...lab } = await linkedLab();
     // As a crash during a repair leaves it: a part made, the record not yet saved.
     const stray = made.link.resources.find((r) => r.role === "target");
@@ -76,12 +76,18 @@ describe("reconcile", () => {
     if (!outcome.ok) throw new Error(outcome.failure.message);
     expect(renderText(outcome.result).split("\n")).toEqual([
       "0 orphans (made by the bot, owned by no link), 0 links missing parts, 1 object outside its link's record.",
-      `  container ${stray.name} on clusterb carries link ${made.link.id}'s label but is not in its record; \`teardown ${made.link.id}\` removes it with the link`,
+      `  container ${stray.name} on clusterb carries link ${made.link.id}'s label but is not in its record; \`repair ${made.link.id}\` removes it and keeps the link`,
       "Removed 0 orphans.",
     ]);
     expect((await lab.b.listContainers(["io.ambassador.link"])).map((c) => c.Id)).toContain(stray.id);
-    await lab.engine.teardown(made.link.id, local);
-    expect(await lab.b.listContainers(["io.ambassador.link"])).toEqual([]);
+    const repaired = await executeCommand(`repair ${made.link.id}`, localInvocation("operator"), services);
+    if (!repaired.ok) throw new Error(repaired.failure.message);
+    expect(renderText(repaired.result)).toContain(
+      `removed container ${stray.name} on clusterb, left by an interrupted attempt`,
+    );
+    const onB = await lab.b.listContainers(["io.ambassador.link"]);
+    expect(onB.map((c) => c.Id)).not.toContain(stray.id);
+    expect(onB.map((c) => c.Names.join(","))).toContain(`/${stray.name}`);
   });
 
   it("is for admins only in Slack, from a channel every cluster allows", async () => {
