@@ -24,6 +24,8 @@ export const LinkResource = z.object({
   name: z.string(),
   /** For a connection: the network the container was connected to. */
   network: z.string().optional(),
+  /** For a consumer the link started: the host port it asked for, by TCP port, so one made again keeps its URL. */
+  hostPorts: z.record(z.string(), z.number().int()).optional(),
 });
 export type LinkResource = z.infer<typeof LinkResource>;
 

@@ -300,7 +300,15 @@ function recordOf(
     status,
     resources: [...resources]
       .sort(byRoleOrder)
-      .map(({ cluster, kind, role, id, name, network }) => ({ cluster, kind, role, id, name, network })),
+      .map(({ cluster, kind, role, id, name, network, hostPorts }) => ({
+        cluster,
+        kind,
+        role,
+        id,
+        name,
+        network,
+        hostPorts,
+      })),
     createdAt: core.clock().toISOString(),
     createdBy: plan.actor,
     channel: plan.channel,

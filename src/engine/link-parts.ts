@@ -9,7 +9,7 @@ import { createUniquelyNamed, portTaken } from "./ambassador-runner.js";
 import type { Attempt } from "./attempt.js";
 import { type ImageCheck, webImageFix } from "./image-check.js";
 import { linkLabels } from "./labels.js";
-import { type LinkPlan, networkNames } from "./link-plan.js";
+import { type LinkPlan, type LivePart, networkNames } from "./link-plan.js";
 import { connectionsOf, envName, linkEnvironment, publishedPorts, targetEnvironment } from "./mappings.js";
 import { leftBehind } from "./namespace-owner.js";
 import { tlsArchive, tlsArchiveRoot } from "./tls-files.js";
@@ -390,7 +390,7 @@ const webPart: LinkPart = {
     // outlives a restart of the consumer or of Docker; the ones a consumer made before had, when they are free.
     const chosen = choosePorts(
       exposed.flatMap((key) => tcp(key) ?? []),
-      hostPortsOf(build.plan.live.web?.info),
+      hostPortsOf(build.plan.live.web),
       used,
       { anyNumber: true },
     );
@@ -414,14 +414,23 @@ const webPart: LinkPart = {
       },
     });
     const made = await build.attempt.step("start web", target.name, async (signal) => {
-      const track = (c: { id: string; name: string }) =>
-        build.attempt.track({ cluster: target.name, kind: "container", role: "web", id: c.id, name: c.name });
       // A port taken since the listing (by a process outside Docker, say): others from Docker's range, then
       // Docker's own choice.
       const tried = new Set(used);
       for (const hostPorts of [chosen, undefined, new Map<number, string>()]) {
         const asked = hostPorts ?? choosePorts([...chosen.keys()], undefined, tried);
         for (const port of asked.values()) tried.add(Number(port));
+        const track = (c: { id: string; name: string }) =>
+          build.attempt.track({
+            cluster: target.name,
+            kind: "container",
+            role: "web",
+            id: c.id,
+            name: c.name,
+            hostPorts: asked.size
+              ? Object.fromEntries([...asked].map(([port, hostPort]) => [port, Number(hostPort)]))
+              : undefined,
+          });
         const created = await createUniquelyNamed(target, web.base, spec(asked), track, signal);
         try {
           await target.startContainer(created.id, created.name);
@@ -440,10 +449,15 @@ const webPart: LinkPart = {
   },
 };
 
-/** The host port a container asked for each TCP port it publishes. */
-function hostPortsOf(info: Docker.ContainerInspectInfo | undefined): Map<number, number> {
-  const had = new Map<number, number>();
-  for (const [key, bindings] of Object.entries(info?.HostConfig.PortBindings ?? {})) {
+/**
+ * The host port a consumer asked for each TCP port it publishes: the live one's, else what the link recorded when it
+ * made the one that is gone.
+ */
+function hostPortsOf(live: LivePart | undefined): Map<number, number> {
+  const had = new Map<number, number>(
+    Object.entries(live?.resource.hostPorts ?? {}).map(([port, hostPort]) => [Number(port), hostPort]),
+  );
+  for (const [key, bindings] of Object.entries(live?.info?.HostConfig.PortBindings ?? {})) {
     const hostPort = Number((bindings as { HostPort?: string }[] | null)?.[0]?.HostPort);
     if (key.endsWith("/tcp") && hostPort > 0) had.set(Number(key.split("/")[0]), hostPort);
   }

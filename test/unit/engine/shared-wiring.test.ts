@@ -159,6 +159,19 @@ describe("the consumer's URL", () => {
     expect(repaired.recreated.map((r) => `${r.role}: ${r.reason}`)).toContain("web: stopped");
     expect(repaired.webUrls).toEqual([url]);
   });
+
+  it("is kept by a consumer that repair makes for one that was removed, as the link recorded it", async () => {
+    const lab = memoryEngine();
+    const made = await lab.engine.link("app", "clustera", "clusterb", { web: "hello-web" }, context);
+    const [url] = made.targets[0]?.webUrls ?? [];
+    lab.b.removeExternally("web");
+    const repaired = await lab.engine.repair(made.link.id, context);
+    expect(repaired.recreated.map((r) => `${r.role}: ${r.reason}`)).toContain("web: missing");
+    expect(repaired.webUrls).toEqual([url]);
+    // Kept again by the next: the repaired record names the ports too.
+    lab.b.removeExternally("web");
+    expect((await lab.engine.repair(made.link.id, context)).webUrls).toEqual([url]);
+  });
 });
 
 describe("a paused part", () => {
