@@ -69,13 +69,21 @@ async function buildTarget(
   const { plan, attempt } = build;
   // Assigned below, before the consumer's side first resumes.
   let targetSide: Promise<void> = Promise.resolve();
+  const webCreated = new Promise<void>((resolve) => {
+    build.onWebCreated = (container) => {
+      build.webStarting ??= { created: container, running: webSide };
+      resolve();
+    };
+  });
   const webSide = (async () => {
     await network;
     if (plan.wiring === "legacy-links") await targetSide;
     await ensure(build, linkParts.web);
   })();
   targetSide = (async () => {
-    await attempt.all([sourceAddress, network, ...(plan.wiring === "shared" ? [webSide] : [])]);
+    // In the consumer's network namespace: made once the consumer exists (or is kept), started once it runs.
+    const consumer = plan.wiring === "shared" ? [Promise.race([webSide, webCreated])] : [];
+    await attempt.all([sourceAddress, network, ...consumer]);
     build.connections = source.connections;
     build.containers.source = source.containers.source;
     await ensure(build, linkParts.target);

@@ -55,6 +55,13 @@ export interface Build {
   onSourcePlanned?: (connections: Connection[]) => void;
   /** Called when the source ambassador runs with its ports published, before it reports that it forwards. */
   onSourceStarted?: (container: PartContainer) => void;
+  /** Called when the consumer this attempt makes is created, before it starts. */
+  onWebCreated?: (container: PartContainer) => void;
+  /**
+   * The consumer this attempt makes, created and still starting, and when it runs: a target ambassador that joins its
+   * network namespace is made meanwhile and started after it.
+   */
+  webStarting?: { created: PartContainer; running: Promise<unknown> };
 }
 
 /** One part of a link: how to tell whether it must be made, and how to make it. */
@@ -164,26 +171,37 @@ async function tlsSpec(build: Build, side: "source" | "target"): Promise<Partial
   };
 }
 
-/** Checks the image, then runs one side's ambassador: mTLS, or the plaintext mode the plan asks for. */
+/** The consumer a target ambassador was made to join was made again (for a host port taken meanwhile). */
+class ConsumerReplaced extends Error {}
+
+/**
+ * Checks the image, then runs one side's ambassador: mTLS, or the plaintext mode the plan asks for. `again` is the
+ * spec to run it with when the consumer it was made to join was replaced before it could start.
+ */
 async function startAmbassador(
   build: Build,
   side: "source" | "target",
   spec: Omit<AmbassadorSpec, "host">,
+  again?: () => Omit<AmbassadorSpec, "host">,
 ): Promise<{ name: string; kind: "container" }> {
   const host = build.plan[side];
   const [image] = await build.images.ensure(host, [{ image: build.launcher.image, what: "ambassador" }]);
   const tls = build.plan.protection === "mtls" ? await tlsSpec(build, side) : {};
-  const full = { ...spec, ...tls, env: [...spec.env, ...(tls.env ?? [])], host };
   const mode = build.plan.protection === "mtls" ? "tls" : build.plan.mode;
-  const started = await build.attempt.step(`start ${side} ambassador`, host.name, () =>
+  const launch = (wanted: Omit<AmbassadorSpec, "host">) =>
     build.launcher.launch(
-      full,
+      { ...wanted, ...tls, env: [...wanted.env, ...(tls.env ?? [])], host },
       labels(build, side),
       mode,
       build.attempt,
       side,
       image as Docker.ImageInspectInfo,
-    ),
+    );
+  const started = await build.attempt.step(`start ${side} ambassador`, host.name, () =>
+    launch(spec).catch((error: unknown) => {
+      if (!(error instanceof ConsumerReplaced && again)) throw error;
+      return launch(again());
+    }),
   );
   build.containers[side] = started;
   return { name: started.name, kind: "container" };
@@ -291,9 +309,8 @@ const consumerAddress = "127.0.0.2";
  * A target ambassador in its consumer's network namespace, where the consumer's /etc/hosts names the alias
  * `consumerAddress`: the ambassador redirects the consumer's connections there to itself (NET_ADMIN).
  */
-function sharedSpec(build: Build): Partial<AmbassadorSpec> {
-  const web = build.containers.web;
-  if (!web) throw new Error("the target ambassador of a shared link starts after its consumer");
+function sharedSpec(web: PartContainer | undefined): Partial<AmbassadorSpec> {
+  if (!web) throw new Error("the target ambassador of a shared link is made after its consumer");
   return {
     env: [`AMBASSADOR_CONSUMER_ADDRESS=${consumerAddress}`],
     netAdmin: true,
@@ -326,7 +343,14 @@ const targetPart: LinkPart = {
   async make(build) {
     const { app, alias, target } = build.plan;
     const network = networkNames(build.plan).target;
-    const shared = build.plan.wiring === "shared" ? sharedSpec(build) : {};
+    const spec = (shared: Partial<AmbassadorSpec>): Omit<AmbassadorSpec, "host"> => ({
+      baseName: `${app.name}-ambassador`,
+      networkMode: network,
+      networkAliases: network ? [alias] : undefined,
+      ...shared,
+      env: [...targetEnvironment(alias, build.connections), ...(shared.env ?? [])],
+      ports: build.connections.map((c) => c.port),
+    });
     const stale = build.plan.live.target;
     if (build.plan.wiring === "shared" && stale?.info && stale.state === "running") {
       // Two ambassadors in one namespace would both listen on its inner ports and share the consumer's
@@ -336,14 +360,18 @@ const targetPart: LinkPart = {
         target.removeContainer(Id, stale.resource.name),
       );
     }
-    return startAmbassador(build, "target", {
-      baseName: `${app.name}-ambassador`,
-      networkMode: network,
-      networkAliases: network ? [alias] : undefined,
-      ...shared,
-      env: [...targetEnvironment(alias, build.connections), ...(shared.env ?? [])],
-      ports: build.connections.map((c) => c.port),
+    if (build.plan.wiring !== "shared") return startAmbassador(build, "target", spec({}));
+    const starting = build.containers.web ? undefined : build.webStarting;
+    if (!starting) return startAmbassador(build, "target", spec(sharedSpec(build.containers.web)));
+    // Made and given its files while the consumer starts; started once the consumer runs, in its namespace.
+    const { created, running } = starting;
+    const beforeStart = running.then(() => {
+      if (build.containers.web?.id !== created.id) throw new ConsumerReplaced();
     });
+    beforeStart.catch(() => undefined);
+    return startAmbassador(build, "target", { ...spec(sharedSpec(created)), beforeStart }, () =>
+      spec(sharedSpec(build.containers.web)),
+    );
   },
 };
 
@@ -432,6 +460,7 @@ const webPart: LinkPart = {
               : undefined,
           });
         const created = await createUniquelyNamed(target, web.base, spec(asked), track, signal);
+        build.onWebCreated?.(created);
         try {
           await target.startContainer(created.id, created.name);
           return created;

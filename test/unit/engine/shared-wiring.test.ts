@@ -140,6 +140,42 @@ describe("an encrypted link that starts its consumer, from a container on the de
   });
 });
 
+describe("a target ambassador made while its consumer starts", () => {
+  it("joins the consumer that runs when the first one could not start on its host port and was made again", async () => {
+    const lab = memoryEngine();
+    lab.b.failOn("start container", {
+      reason:
+        "driver failed programming external connectivity on endpoint web: Bind for 0.0.0.0:40000 failed: port is already allocated",
+      statusCode: 500,
+    });
+    const made = await lab.engine.link("app", "clustera", "clusterb", { web: "hello-web" }, context);
+    const web = await part(lab.b, "web");
+    const target = await part(lab.b, "target");
+    expect(target.State.Running).toBe(true);
+    expect(target.HostConfig.NetworkMode).toBe(`container:${web.Id}`);
+    expect(made.link.resources.filter((r) => r.cluster === "clusterb").map((r) => r.id)).toEqual([
+      target.Id,
+      web.Id,
+    ]);
+    expect((await labelled(lab.b)).containers).toHaveLength(2);
+    expect(made.targets[0]?.webUrls).toEqual([await publishedUrl(lab.b, "web")]);
+  });
+
+  it("is removed with everything else when its consumer does not start", async () => {
+    const lab = memoryEngine();
+    lab.b.failOn("start container", {
+      reason: "OCI runtime create failed: exec format error",
+      statusCode: 500,
+    });
+    const refused = await lab.engine
+      .link("app", "clustera", "clusterb", { web: "hello-web" }, context)
+      .catch((error: unknown) => error as Error);
+    expect(refused.message).toMatch(/^Link failed at step "start web" on clusterb: .*exec format error/);
+    expect(await labelled(lab.a)).toEqual({ containers: [], networks: [] });
+    expect(await labelled(lab.b)).toEqual({ containers: [], networks: [] });
+  });
+});
+
 describe("the consumer's URL", () => {
   it("is on host ports chosen once from Docker's range, so it outlives a restart, and a consumer repair remakes for a stopped one keeps it", async () => {
     const lab = memoryEngine();
