@@ -1,7 +1,8 @@
 import type { ClusterDirectory } from "../docker/clusters.js";
 import type { Actor } from "../domain/actor.js";
-import { type ClusterSummary, unknownClusterError } from "../domain/cluster.js";
+import { type ClusterSummary, clusterOpenTo, unknownClusterError } from "../domain/cluster.js";
 import { linkClusters } from "../domain/link.js";
+import { openTo } from "../engine/link-filter.js";
 import type { LinkFilter } from "../engine/types.js";
 import { UserError } from "../errors.js";
 import type { CommandSpec, Invocation } from "./command.js";
@@ -30,8 +31,7 @@ export function assertMayRun(command: CommandSpec, invocation: Invocation, admin
 
 /** Whether this invocation may use (and see) a cluster: at the terminal always; else no channels means any. */
 export function channelMaySee(summary: Pick<ClusterSummary, "channels">, invocation: Invocation): boolean {
-  if (invocation.trusted || summary.channels.length === 0) return true;
-  return invocation.channel !== undefined && summary.channels.includes(invocation.channel);
+  return invocation.trusted || clusterOpenTo(summary, invocation.channel);
 }
 
 /** The registered clusters this invocation may see, and the names of those it may not. */
@@ -53,8 +53,7 @@ export function visibleClusters(
  * none on a cluster the store no longer names (whose channels are no longer known); the terminal sees them all.
  */
 export function visibleLinks(invocation: Invocation, clusters: ClusterDirectory): LinkFilter | undefined {
-  if (invocation.trusted) return undefined;
-  return { onlyOn: visibleClusters(invocation, clusters).visible.map((summary) => summary.name) };
+  return invocation.trusted ? undefined : openTo(invocation.channel, clusters.list());
 }
 
 /** Refuses a cluster name nobody registered, naming only the clusters this invocation may see. */
