@@ -34,8 +34,11 @@ describe("a link is authorised once it is resolved, however it is named", () => 
       for (const command of ["teardown", "repair", "status"]) {
         const outcome = await executeCommand(`${command} ${ref}`, admin("COTHER"), services);
         expect(outcome, `${command} ${ref}`).toMatchObject({ ok: false, failure: { refused: true } });
-        if (!outcome.ok)
-          expect(outcome.failure.message).toMatch(/^Cluster clusterb may only be used from <#CALLOWED>/);
+        if (!outcome.ok) {
+          expect(outcome.failure.message).toMatch(/^This needs a cluster this channel may not use\./);
+          for (const hidden of ["clusterb", "CALLOWED", link.id])
+            expect(outcome.failure.message).not.toContain(hidden);
+        }
       }
     }
     expect(links.get(link.id)?.status).toBe("active");
@@ -89,8 +92,10 @@ describe("a fanned-out link is authorised for every cluster it touches", () => {
       services,
     );
     expect(refused).toMatchObject({ ok: false, failure: { refused: true } });
-    if (!refused.ok)
-      expect(refused.failure.message).toMatch(/^Cluster clusterc may only be used from <#CALLOWED>/);
+    if (!refused.ok) {
+      expect(refused.failure.message).toMatch(/^This needs a cluster this channel may not use\./);
+      for (const hidden of ["clusterc", "CALLOWED"]) expect(refused.failure.message).not.toContain(hidden);
+    }
     expect(await c.listContainers(["io.ambassador.link"])).toEqual([]);
     const made = await executeCommand(
       "link app clustera clusterb,clusterc --web hello-web",
@@ -106,5 +111,22 @@ describe("a fanned-out link is authorised for every cluster it touches", () => {
     expect(allowed).toMatchObject({ ok: true, result: { kind: "teardown", result: { target: "clusterb" } } });
     expect(await lab.b.listContainers(["io.ambassador.link"])).toEqual([]);
     expect((await c.listContainers(["io.ambassador.link"])).length).toBe(2);
+  });
+
+  it("counts, and never names, the clusters it may not use from this channel", async () => {
+    const lab = memoryEngine();
+    lab.clusters.add(new MemoryDockerHost({ latencyMs: 0, name: "clusterc", advertise: "10.0.0.14" }));
+    lab.clusters.setChannels("clusterb", ["CALLOWED"]);
+    lab.clusters.setChannels("clusterc", ["CALLOWED"]);
+    const services = testServices({ lab });
+    const refused = await executeCommand("link app clustera clusterb,clusterc", admin("COTHER"), services);
+    expect(refused).toEqual({
+      ok: false,
+      failure: {
+        refused: true,
+        message:
+          "This needs 2 clusters this channel may not use. Run it in a channel they are bound to, or ask an operator to add this channel (`ambassador clusters add <cluster> … --channel COTHER`).",
+      },
+    });
   });
 });
