@@ -79,6 +79,34 @@ describe("a link is authorised once it is resolved, however it is named", () => 
   });
 });
 
+describe("a link this channel may not see is never named", () => {
+  it("refuses its container as --consumer without naming it", async () => {
+    const lab = memoryEngine();
+    const c = new MemoryDockerHost({ latencyMs: 0, name: "clusterc", advertise: "10.0.0.14" });
+    c.run({ name: "app", Image: "hello-app" });
+    lab.clusters.add(c);
+    lab.clusters.setChannels("clusterc", ["CALLOWED"]);
+    const services = testServices({ lab });
+    const made = await executeCommand("link app clusterc clusterb", admin("CALLOWED"), services);
+    if (!made.ok || made.result.kind !== "link") throw new Error(`link failed: ${JSON.stringify(made)}`);
+    const hidden = made.result.result.link;
+    const ambassador = hidden.resources.find((r) => r.role === "target")?.name ?? "";
+    const outcome = await executeCommand(
+      `link app clustera clusterb --consumer ${ambassador}`,
+      admin("COTHER"),
+      services,
+    );
+    expect(outcome).toEqual({
+      ok: false,
+      failure: {
+        refused: false,
+        message: `Container "${ambassador}" on clusterb is part of a link the bot made; pass a container of your own to --consumer.`,
+      },
+    });
+    expect(lab.links.all().map((link) => link.id)).toEqual([hidden.id]);
+  });
+});
+
 describe("a fanned-out link is authorised for every cluster it touches", () => {
   it("is refused, made and torn down only where each of its targets is allowed", async () => {
     const lab = memoryEngine();
