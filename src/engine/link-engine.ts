@@ -195,10 +195,11 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
       );
     },
     stop: () => health.stop(),
-    reconcile: ({ fix }) =>
+    reconcile: ({ fix, shown }) =>
       reconcile(deps.clusters, deps.links, {
         ...reads,
         fix,
+        shown,
         logger: deps.logger,
         busy: (linkId) => core.making.has(linkId),
       }).finally(() => fix && shared.renew()),
