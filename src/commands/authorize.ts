@@ -1,7 +1,8 @@
 import type { ClusterDirectory } from "../docker/clusters.js";
 import type { Actor } from "../domain/actor.js";
-import { type ClusterSummary, unknownClusterError } from "../domain/cluster.js";
+import { type ClusterSummary, clusterOpenTo, unknownClusterError } from "../domain/cluster.js";
 import { linkClusters } from "../domain/link.js";
+import { openTo } from "../engine/link-filter.js";
 import type { LinkFilter } from "../engine/types.js";
 import { UserError } from "../errors.js";
 import type { CommandSpec, Invocation } from "./command.js";
@@ -30,8 +31,7 @@ export function assertMayRun(command: CommandSpec, invocation: Invocation, admin
 
 /** Whether this invocation may use (and see) a cluster: at the terminal always; else no channels means any. */
 export function channelMaySee(summary: Pick<ClusterSummary, "channels">, invocation: Invocation): boolean {
-  if (invocation.trusted || summary.channels.length === 0) return true;
-  return invocation.channel !== undefined && summary.channels.includes(invocation.channel);
+  return invocation.trusted || clusterOpenTo(summary, invocation.channel);
 }
 
 /** The registered clusters this invocation may see, and the names of those it may not. */
@@ -53,8 +53,7 @@ export function visibleClusters(
  * none on a cluster the store no longer names (whose channels are no longer known); the terminal sees them all.
  */
 export function visibleLinks(invocation: Invocation, clusters: ClusterDirectory): LinkFilter | undefined {
-  if (invocation.trusted) return undefined;
-  return { onlyOn: visibleClusters(invocation, clusters).visible.map((summary) => summary.name) };
+  return invocation.trusted ? undefined : openTo(invocation.channel, clusters.list());
 }
 
 /** Refuses a cluster name nobody registered, naming only the clusters this invocation may see. */
@@ -69,7 +68,11 @@ export function assertClustersKnown(
   if (unknown !== undefined) throw unknownClusterError(unknown, shown, shown.length + hidden.length);
 }
 
-/** Refuses when this channel is not allowed for every one of the clusters (a cluster with no channels allows all). */
+/**
+ * Refuses unless this invocation may use every one of the clusters. The refusal names none of them, nor the channels
+ * they are bound to: a cluster this channel may not see is counted, never named, even when it was typed here or
+ * reached through a link's name.
+ */
 export function assertChannelAllowed(
   clusterNames: readonly string[],
   invocation: Invocation,
@@ -77,22 +80,28 @@ export function assertChannelAllowed(
 ): void {
   if (invocation.trusted) return;
   const known = new Map(clusters.list().map((summary) => [summary.name, summary]));
-  for (const name of new Set(clusterNames)) {
-    const summary = known.get(name);
-    if (!summary) {
-      // Its channels went with it: nothing on it is shown or changed from Slack.
-      throw new UserError(
-        "channel-not-allowed",
-        `Cluster ${name} is no longer registered; act on its links from the bot's terminal (\`ambassador teardown <link-id>\`).`,
-      );
-    }
-    if (channelMaySee(summary, invocation)) continue;
-    const allowed = summary.channels.map((id) => `<#${id}>`).join(", ");
+  const named = [...new Set(clusterNames)];
+  if (named.some((name) => !known.has(name))) {
+    // Its channels went with it: nothing on it is shown or changed from Slack.
     throw new UserError(
       "channel-not-allowed",
-      `Cluster ${name} may only be used from ${allowed}. Run the command there, or ask an operator to add this channel with \`ambassador clusters add ${name} … --channel ${invocation.channel ?? "CHANNEL_ID"}\`.`,
+      "This needs a cluster that is no longer registered; act on its links from the bot's terminal (`ambassador teardown <link-id>`).",
     );
   }
+  const barred = named.filter((name) => {
+    const summary = known.get(name);
+    return summary !== undefined && !channelMaySee(summary, invocation);
+  }).length;
+  if (barred) throw new UserError("channel-not-allowed", barredMessage(barred, invocation.channel));
+}
+
+function barredMessage(count: number, channel: string | undefined): string {
+  const clusters = count === 1 ? "a cluster" : `${count} clusters`;
+  const they = count === 1 ? "it is" : "they are";
+  if (!channel) {
+    return `This needs ${clusters} bound to Slack channels, so it runs only there: run it with \`/ambassador\` in a channel ${they} bound to.`;
+  }
+  return `This needs ${clusters} this channel may not use. Run it in a channel ${they} bound to, or ask an operator to add this channel (\`ambassador clusters add <cluster> … --channel ${channel}\`).`;
 }
 
 /** The link a reference names, once this invocation may act on it: every cluster it touches allows the channel. */

@@ -1,5 +1,6 @@
-import { type LinkHealth, type LinkRecord, linkClusters } from "../domain/link.js";
-import { isAdmin, visibleClusters } from "./authorize.js";
+import type { LinkHealth, LinkRecord } from "../domain/link.js";
+import { keptBy } from "../engine/link-filter.js";
+import { isAdmin, visibleClusters, visibleLinks } from "./authorize.js";
 import type { Invocation } from "./command.js";
 import type { Services } from "./services.js";
 
@@ -21,10 +22,8 @@ export interface HomeLinks {
 export function homeLinks(services: Services, invocation: Omit<Invocation, "channel">): HomeLinks {
   const noChannel: Invocation = { ...invocation, channel: undefined };
   const { visible, hidden } = visibleClusters(noChannel, services.clusters);
-  const visibleSet = new Set(visible.map((summary) => summary.name));
   const stored = services.links?.all() ?? [];
-  // As `list` from such a channel: a link on a cluster the store no longer names is left out too.
-  const shown = stored.filter((link) => linkClusters(link).every((name) => visibleSet.has(name)));
+  const shown = stored.filter(keptBy(visibleLinks(noChannel, services.clusters)));
   return {
     links: shown.map((link) => {
       const health = services.health?.(link.id) ?? link.health;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { assertChannelAllowed } from "./authorize.js";
+import { assertChannelAllowed, visibleLinks } from "./authorize.js";
 import { defineCommand, failuresShownTo } from "./command.js";
 
 export const ReconcileInput = z.object({ fix: z.boolean().optional() });
@@ -19,7 +19,11 @@ export const reconcileCommand = defineCommand({
     const every = services.clusters.list().map((summary) => summary.name);
     assertChannelAllowed(every, invocation, services.clusters);
     const fix = input.fix === true;
-    const result = await services.engine.reconcile({ fix });
+    // A link on a cluster no longer registered is seen from no channel: it is left to the terminal.
+    const result = await services.engine.reconcile({
+      fix,
+      shown: visibleLinks(invocation, services.clusters),
+    });
     const unreachable = result.unreachable && failuresShownTo(invocation, result.unreachable);
     return { kind: "reconcile", result: { ...result, ...(unreachable ? { unreachable } : {}) }, fixed: fix };
   },

@@ -12,9 +12,15 @@ import { LinkRef } from "../domain/values.js";
 export const TeardownInput = z.object({ link: LinkRef.optional(), target: ClusterName.optional() });
 export type TeardownInput = z.infer<typeof TeardownInput>;
 
-/** The only link of this channel, or the choice among several; none is an error that says what to do. */
+/**
+ * The only link of this channel, or the choice among several; none is an error that says what to do. A link made
+ * here on a cluster since bound to other channels is not this channel's to see, so it is not among them.
+ */
 async function channelLink({ services, invocation }: CommandContext): Promise<LinkRecord | ChoiceResult> {
-  const links = await services.engine.list(invocation.channel ? { channel: invocation.channel } : undefined);
+  const links = await services.engine.list({
+    ...visibleLinks(invocation, services.clusters),
+    ...(invocation.channel ? { channel: invocation.channel } : {}),
+  });
   const only = links[0];
   if (!only) {
     throw new UserError(

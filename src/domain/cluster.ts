@@ -20,6 +20,17 @@ export interface ClusterSummary {
   egress?: string[];
 }
 
+/**
+ * Whether a cluster may be used and seen from a Slack channel (`undefined`: from outside any channel, such as the
+ * Home tab): a cluster bound to no channel is open to all of them.
+ */
+export function clusterOpenTo(
+  cluster: Pick<ClusterSummary, "channels">,
+  channel: string | undefined,
+): boolean {
+  return cluster.channels.length === 0 || (channel !== undefined && cluster.channels.includes(channel));
+}
+
 /** Whether a cluster answered, how fast, and which Engine it runs. */
 export interface ClusterProbe {
   name: string;

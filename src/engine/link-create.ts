@@ -58,11 +58,11 @@ async function findConsumer(on: DockerHost, ref: string, signal: AbortSignal) {
     );
   }
   const name = info.Name.replace(/^\//, "");
-  const owner = linkIdOf(info.Config.Labels);
-  if (owner) {
+  if (linkIdOf(info.Config.Labels)) {
+    // Which link is not said: it may be on a cluster the person asking may not see.
     throw new UserError(
       "consumer-is-ours",
-      `Container "${name}" on ${on.name} is part of link ${owner}; pass a container of your own to --consumer.`,
+      `Container "${name}" on ${on.name} is part of a link the bot made; pass a container of your own to --consumer.`,
     );
   }
   if (!info.State.Running) {

@@ -4,7 +4,7 @@ import type { z } from "zod";
 import { type Deadlines, defaultDeadlines } from "../deadlines.js";
 import type { ClusterDirectory } from "../docker/clusters.js";
 import type { DockerHost } from "../docker/docker-host.js";
-import { type LinkRecord, type LinkRepository, linkClusters } from "../domain/link.js";
+import type { LinkRepository } from "../domain/link.js";
 import type { LinkAuthority } from "../domain/pki.js";
 import { Alias, NewContainerName, Port } from "../domain/values.js";
 import { UserError } from "../errors.js";
@@ -14,6 +14,7 @@ import { createClusterHealth } from "./cluster-health.js";
 import type { EngineCore } from "./engine-core.js";
 import { createKeyedMutex } from "./keyed-mutex.js";
 import { createLink } from "./link-create.js";
+import { keptBy } from "./link-filter.js";
 import { findLink } from "./link-lookup.js";
 import { repairLink } from "./link-repair.js";
 import { teardownLink, teardownTarget } from "./link-teardown.js";
@@ -93,12 +94,6 @@ export function checkTargets(sourceCluster: string, targets: readonly string[]):
   }
 }
 
-function matching(filter: LinkFilter | undefined) {
-  return (link: LinkRecord) =>
-    (!filter?.channel || link.channel === filter.channel) &&
-    (!filter?.onlyOn || linkClusters(link).every((name) => filter.onlyOn?.includes(name)));
-}
-
 /**
  * The container's own name, the key a teardown or repair of its links waits on, so that a link asked by ID and
  * a teardown by name still run one after the other (the reference itself when the host cannot say), and what the
@@ -151,12 +146,12 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
     return later ?? now;
   };
   const stagedList = (filter?: LinkFilter) =>
-    readList(deps.clusters, staged, deps.links.all().filter(matching(filter)));
+    readList(deps.clusters, staged, deps.links.all().filter(keptBy(filter)));
   const mutex = createKeyedMutex();
   // A read asked after a change starts afresh rather than join one that may have started before it.
   const serialised = <T>(cluster: string, container: string, task: () => Promise<T>) =>
     mutex.run(`${cluster}/${container}`, task).finally(() => shared.renew());
-  const find = (ref: string, filter?: LinkFilter) => findLink(deps.links.all(), ref, matching(filter));
+  const find = (ref: string, filter?: LinkFilter) => findLink(deps.links.all(), ref, keptBy(filter));
   const current = (linkId: string) => {
     const link = deps.links.get(linkId);
     if (!link) throw new UserError("link-not-found", `Link ${linkId} was already torn down.`);
@@ -200,10 +195,11 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
       );
     },
     stop: () => health.stop(),
-    reconcile: ({ fix }) =>
+    reconcile: ({ fix, shown }) =>
       reconcile(deps.clusters, deps.links, {
         ...reads,
         fix,
+        shown,
         logger: deps.logger,
         busy: (linkId) => core.making.has(linkId),
       }).finally(() => fix && shared.renew()),

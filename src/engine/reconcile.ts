@@ -3,10 +3,11 @@ import type { LinkRecord, LinkRepository } from "../domain/link.js";
 import { describeError, describeErrorWithoutAddress } from "../errors.js";
 import type { EngineLogger } from "./ambassador-launcher.js";
 import { labelKeys, leftToStore, linkIdOf } from "./labels.js";
+import { keptBy } from "./link-filter.js";
 import { mapBounded } from "./map-bounded.js";
 import { type ReadOptions, readDeadline } from "./read-deadline.js";
 import { removeResource } from "./resource-removal.js";
-import type { ReconcileResult } from "./types.js";
+import type { LinkFilter, ReconcileResult } from "./types.js";
 
 type Orphan = ReconcileResult["orphans"][number];
 
@@ -84,10 +85,18 @@ async function removeOrphans(
 export async function reconcile(
   clusters: ClusterDirectory,
   links: LinkRepository,
-  options: ReadOptions & { fix: boolean; logger?: EngineLogger; busy?: (linkId: string) => boolean },
+  options: ReadOptions & {
+    fix: boolean;
+    /** The links it may name (and mark broken); every link still owns its objects, so none is an orphan. */
+    shown?: LinkFilter;
+    logger?: EngineLogger;
+    busy?: (linkId: string) => boolean;
+  },
 ): Promise<ReconcileResult> {
   const all = links.all();
   const recorded = new Map(all.map((l) => [l.id, new Set(l.resources.map((r) => r.id))]));
+  const shown = all.filter(keptBy(options.shown));
+  const named = new Set(shown.map((l) => l.id));
   const result: Required<ReconcileResult> = {
     orphans: [],
     broken: [],
@@ -113,10 +122,11 @@ export async function reconcile(
       const linkId = linkIdOf(labels) ?? "";
       const ofLink = recorded.get(linkId);
       if (!ofLink) result.orphans.push({ cluster: entry.cluster, ...object, linkId });
-      else if (!ofLink.has(object.id)) result.unlisted.push({ cluster: entry.cluster, ...object, linkId });
+      else if (!ofLink.has(object.id) && named.has(linkId))
+        result.unlisted.push({ cluster: entry.cluster, ...object, linkId });
     }
   }
-  result.broken = brokenLinks(all, present);
+  result.broken = brokenLinks(shown, present);
   if (options.fix) {
     const owned = (linkId: string) => links.get(linkId) !== undefined || options.busy?.(linkId) === true;
     result.removed = await removeOrphans(clusters, result.orphans, owned, options.logger);

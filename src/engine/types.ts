@@ -242,7 +242,11 @@ export interface Engine {
   stagedList(filter?: LinkFilter): Promise<Staged<LinkList>>;
   /** Pings the clusters, skipping those known to be down, in two stages like the reads. */
   stagedProbe(names: readonly string[]): Promise<Staged<ProbeList>>;
-  reconcile(options: { fix: boolean }): Promise<ReconcileResult>;
+  /**
+   * Compares the store with the hosts; `shown` limits the links it names as missing parts or owning an unlisted
+   * object (and, with `fix`, marks broken) to those the filter keeps. Orphans are named on every cluster.
+   */
+  reconcile(options: { fix: boolean; shown?: LinkFilter }): Promise<ReconcileResult>;
   /** Recreates what a link is missing, all or nothing; rejects with a UserError when it cannot. */
   repair(ref: string, context: RequestContext): Promise<RepairResult>;
   /** Stops the background pings of clusters known to be down: each holds a connection that keeps a process up. */

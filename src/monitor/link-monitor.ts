@@ -1,5 +1,6 @@
 import type { LinkHealth, LinkRecord, LinkRepository } from "../domain/link.js";
 import { describeRole, targetClusters } from "../domain/link.js";
+import { alertChannels, type ClusterChannels } from "./alert-channels.js";
 import { type LinkProblem, linkProblem, linkProblemFrom } from "./link-problem.js";
 
 /**
@@ -19,7 +20,7 @@ export interface LinkProbe {
   path(link: LinkRecord, deadlineMs: number): Promise<void>;
 }
 
-/** Where alerts go: the link's channel, through Slack's Web API. */
+/** Where alerts go: a Slack channel, through Slack's Web API. */
 export interface AlertSink {
   post(channel: string, text: string): Promise<void>;
 }
@@ -34,6 +35,8 @@ export interface LinkMonitorOptions {
   links: LinkRepository;
   probe: LinkProbe;
   alerts: AlertSink;
+  /** The registered clusters and their channels, read at each alert: they decide which channels hear of a link. */
+  clusters: { list(): ClusterChannels };
   logger: MonitorLogger;
   intervalMs: number;
   /** Deadline of each Docker call and TCP connection of a check. */
@@ -53,7 +56,7 @@ export interface LinkCheck {
   problems: string[];
 }
 
-/** Checks every link on an interval, keeps its health, and tells the link's channel when it changes. */
+/** Checks every link on an interval, keeps its health, and tells the channels that may see it when it changes. */
 export interface LinkMonitor {
   start(): void;
   stop(): Promise<void>;
@@ -182,14 +185,22 @@ export function createLinkMonitor(options: LinkMonitorOptions): LinkMonitor {
   }
 
   function alert(link: LinkRecord, text: string): void {
-    const channel = link.channel;
-    if (!channel) return;
+    const channels = alertChannels(link, options.clusters.list());
+    if (!channels.length) {
+      options.logger.info(
+        { linkId: link.id, channel: link.channel },
+        "alert not posted: no channel to post it to may see every cluster of the link",
+      );
+      return;
+    }
     const previous = alertQueues.get(link.id) ?? Promise.resolve();
     const next = previous.then(async () => {
-      try {
-        await options.alerts.post(channel, text);
-      } catch (error) {
-        options.logger.error({ linkId: link.id, channel, err: error }, "could not post an alert");
+      for (const channel of channels) {
+        try {
+          await options.alerts.post(channel, text);
+        } catch (error) {
+          options.logger.error({ linkId: link.id, channel, err: error }, "could not post an alert");
+        }
       }
     });
     alertQueues.set(link.id, next);

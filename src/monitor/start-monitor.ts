@@ -35,6 +35,7 @@ export function startLinkMonitor(setup: LinkMonitorSetup): LinkMonitor {
     links,
     probe: createDockerLinkProbe(setup.clusters),
     alerts: createSlackAlerts(setup.client),
+    clusters: setup.clusters,
     logger,
     intervalMs: checkIntervalSeconds * 1000,
     onChange: setup.onChange,

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { Invocation } from "../../../src/commands/command.js";
 import { executeCommand, prepareCommand } from "../../../src/commands/execute.js";
+import { renderSlackFailure, renderSlackMessage } from "../../../src/render/slack-message.js";
 import { engineFailingOn } from "../../support/failing-engine.js";
 import { testServices } from "../../support/fakes.js";
+import { MemoryDockerHost } from "../../support/memory-docker.js";
 import type { MemoryEngine } from "../../support/memory-engine.js";
 
 const slack = (user: string, channel = "C1", team = "T1"): Invocation => ({
@@ -95,8 +97,10 @@ describe("executeCommand", () => {
     services.lab.clusters.setChannels("clusterb", ["COPS"]);
     const refused = await executeCommand("link app clustera clusterb", slack("UADMIN", "CRANDOM"), services);
     expect(refused).toMatchObject({ ok: false, failure: { refused: true } });
-    if (!refused.ok)
-      expect(refused.failure.message).toMatch(/Cluster clusterb may only be used from <#COPS>/);
+    if (!refused.ok) {
+      expect(refused.failure.message).toMatch(/^This needs a cluster this channel may not use\./);
+      for (const hidden of ["clusterb", "COPS"]) expect(refused.failure.message).not.toContain(hidden);
+    }
     expect(await ourContainers(services.lab)).toEqual([]);
     expect((await executeCommand("link app clustera clusterb", slack("UADMIN", "COPS"), services)).ok).toBe(
       true,
@@ -224,6 +228,48 @@ describe("teardown without an argument", () => {
     }
     expect(services.lab.links.all()).toHaveLength(3);
     expect(await ourContainers(services.lab)).toEqual(before);
+  });
+
+  it("leaves out a link made here once its cluster is bound to another channel, and removes nothing", async () => {
+    const services = testServices();
+    const made = await executeCommand("link app clustera clusterb", slack("UADMIN", "C1"), services);
+    if (!made.ok || made.result.kind !== "link") throw new Error("link failed");
+    services.lab.clusters.setChannels("clusterb", ["C2"]);
+    const before = await ourContainers(services.lab);
+    const outcome = await executeCommand("teardown", slack("UADMIN", "C1"), services);
+    expect(outcome).toMatchObject({
+      ok: false,
+      failure: { message: expect.stringMatching(/^This channel has no links to tear down\./) },
+    });
+    const shown = JSON.stringify(outcome.ok ? {} : renderSlackFailure(outcome.failure));
+    for (const hidden of [made.result.result.link.id, "clusterb", "app-ambassador"]) {
+      expect(shown).not.toContain(hidden);
+    }
+    expect(services.lab.links.all()).toHaveLength(1);
+    expect(await ourContainers(services.lab)).toEqual(before);
+  });
+
+  it("offers only the links of this channel it may still see", async () => {
+    const services = testServices();
+    services.lab.clusters.add(new MemoryDockerHost({ name: "clusterc", advertise: "10.0.0.14" }));
+    services.lab.a.run({ name: "db", Image: "hello-app" });
+    services.lab.a.run({ name: "queue", Image: "hello-app" });
+    for (const text of [
+      "link app clustera clusterb",
+      "link db clustera clusterb --port 5432",
+      "link queue clustera clusterc",
+    ]) {
+      expect((await executeCommand(text, slack("UADMIN", "C1"), services)).ok, text).toBe(true);
+    }
+    const queue = services.lab.links.all().find((link) => link.container === "queue");
+    services.lab.clusters.setChannels("clusterc", ["C2"]);
+    const outcome = await executeCommand("teardown", slack("UADMIN", "C1"), services);
+    if (!outcome.ok || outcome.result.kind !== "teardown-choice") throw new Error(JSON.stringify(outcome));
+    expect(outcome.result.links.map((view) => view.link.container).sort()).toEqual(["app", "db"]);
+    const shown = JSON.stringify(renderSlackMessage(outcome.result));
+    expect(shown).toContain("This channel has 2 links");
+    for (const hidden of [queue?.id ?? "?", "clusterc", "queue"]) expect(shown).not.toContain(hidden);
+    expect(services.lab.links.all()).toHaveLength(3);
   });
 
   it("says so when the channel has no link", async () => {

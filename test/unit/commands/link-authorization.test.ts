@@ -34,8 +34,11 @@ describe("a link is authorised once it is resolved, however it is named", () => 
       for (const command of ["teardown", "repair", "status"]) {
         const outcome = await executeCommand(`${command} ${ref}`, admin("COTHER"), services);
         expect(outcome, `${command} ${ref}`).toMatchObject({ ok: false, failure: { refused: true } });
-        if (!outcome.ok)
-          expect(outcome.failure.message).toMatch(/^Cluster clusterb may only be used from <#CALLOWED>/);
+        if (!outcome.ok) {
+          expect(outcome.failure.message).toMatch(/^This needs a cluster this channel may not use\./);
+          for (const hidden of ["clusterb", "CALLOWED", link.id])
+            expect(outcome.failure.message).not.toContain(hidden);
+        }
       }
     }
     expect(links.get(link.id)?.status).toBe("active");
@@ -76,6 +79,34 @@ describe("a link is authorised once it is resolved, however it is named", () => 
   });
 });
 
+describe("a link this channel may not see is never named", () => {
+  it("refuses its container as --consumer without naming it", async () => {
+    const lab = memoryEngine();
+    const c = new MemoryDockerHost({ latencyMs: 0, name: "clusterc", advertise: "10.0.0.14" });
+    c.run({ name: "app", Image: "hello-app" });
+    lab.clusters.add(c);
+    lab.clusters.setChannels("clusterc", ["CALLOWED"]);
+    const services = testServices({ lab });
+    const made = await executeCommand("link app clusterc clusterb", admin("CALLOWED"), services);
+    if (!made.ok || made.result.kind !== "link") throw new Error(`link failed: ${JSON.stringify(made)}`);
+    const hidden = made.result.result.link;
+    const ambassador = hidden.resources.find((r) => r.role === "target")?.name ?? "";
+    const outcome = await executeCommand(
+      `link app clustera clusterb --consumer ${ambassador}`,
+      admin("COTHER"),
+      services,
+    );
+    expect(outcome).toEqual({
+      ok: false,
+      failure: {
+        refused: false,
+        message: `Container "${ambassador}" on clusterb is part of a link the bot made; pass a container of your own to --consumer.`,
+      },
+    });
+    expect(lab.links.all().map((link) => link.id)).toEqual([hidden.id]);
+  });
+});
+
 describe("a fanned-out link is authorised for every cluster it touches", () => {
   it("is refused, made and torn down only where each of its targets is allowed", async () => {
     const lab = memoryEngine();
@@ -89,8 +120,10 @@ describe("a fanned-out link is authorised for every cluster it touches", () => {
       services,
     );
     expect(refused).toMatchObject({ ok: false, failure: { refused: true } });
-    if (!refused.ok)
-      expect(refused.failure.message).toMatch(/^Cluster clusterc may only be used from <#CALLOWED>/);
+    if (!refused.ok) {
+      expect(refused.failure.message).toMatch(/^This needs a cluster this channel may not use\./);
+      for (const hidden of ["clusterc", "CALLOWED"]) expect(refused.failure.message).not.toContain(hidden);
+    }
     expect(await c.listContainers(["io.ambassador.link"])).toEqual([]);
     const made = await executeCommand(
       "link app clustera clusterb,clusterc --web hello-web",
@@ -106,5 +139,22 @@ describe("a fanned-out link is authorised for every cluster it touches", () => {
     expect(allowed).toMatchObject({ ok: true, result: { kind: "teardown", result: { target: "clusterb" } } });
     expect(await lab.b.listContainers(["io.ambassador.link"])).toEqual([]);
     expect((await c.listContainers(["io.ambassador.link"])).length).toBe(2);
+  });
+
+  it("counts, and never names, the clusters it may not use from this channel", async () => {
+    const lab = memoryEngine();
+    lab.clusters.add(new MemoryDockerHost({ latencyMs: 0, name: "clusterc", advertise: "10.0.0.14" }));
+    lab.clusters.setChannels("clusterb", ["CALLOWED"]);
+    lab.clusters.setChannels("clusterc", ["CALLOWED"]);
+    const services = testServices({ lab });
+    const refused = await executeCommand("link app clustera clusterb,clusterc", admin("COTHER"), services);
+    expect(refused).toEqual({
+      ok: false,
+      failure: {
+        refused: true,
+        message:
+          "This needs 2 clusters this channel may not use. Run it in a channel they are bound to, or ask an operator to add this channel (`ambassador clusters add <cluster> … --channel COTHER`).",
+      },
+    });
   });
 });

@@ -35,7 +35,10 @@ async function boundLab() {
   return { ...lab, services, link: made.result.result.link };
 }
 
-const refusal = /^Cluster clusterb may only be used from <#CALLOWED>\. Run the command there/;
+/** The refusal names neither the cluster it keeps from this channel nor the channels that cluster is bound to. */
+const refusal =
+  /^This needs a cluster this channel may not use\. Run it in a channel it is bound to, or ask an operator to add this channel \(`ambassador clusters add <cluster> … --channel COTHER`\)\.$/;
+const hiddenNames = ["clusterb", "CALLOWED"];
 
 describe("a cluster bound to channels shows its data only in those channels", () => {
   it("refuses `ports --cluster` for it elsewhere, only to the person who asked", async () => {
@@ -46,6 +49,7 @@ describe("a cluster bound to channels shows its data only in those channels", ()
     const shown = inSlack(outcome);
     expect(shown.visibility).toBe("ephemeral");
     expect(shown.text).not.toContain("10.0.0.13");
+    for (const hidden of hiddenNames) expect(shown.text).not.toContain(hidden);
 
     const allowed = inSlack(
       await executeCommand("ports web --cluster clusterb", member("CALLOWED"), services),
@@ -103,6 +107,7 @@ describe("a cluster bound to channels shows its data only in those channels", ()
         "is no longer registered; act on its links from the bot's terminal",
       );
       expect(inSlack(status).text).not.toContain("app-ambassador");
+      expect(inSlack(status).text).not.toContain("clusterb");
     }
     const local = await executeCommand("list", localInvocation("operator"), services);
     expect(local.ok && renderText(local.result)).toContain(link.id);
@@ -117,6 +122,7 @@ describe("a cluster bound to channels shows its data only in those channels", ()
       const shown = inSlack(outcome);
       expect(shown.visibility).toBe("ephemeral");
       expect(shown.text).not.toContain("10.0.0.13");
+      for (const hidden of [...hiddenNames, link.id]) expect(shown.text, ref).not.toContain(hidden);
     }
     expect(await executeCommand(`status ${link.id}`, member("CALLOWED"), services)).toMatchObject({
       ok: true,

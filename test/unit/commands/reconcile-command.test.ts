@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { Invocation } from "../../../src/commands/command.js";
 import { executeCommand } from "../../../src/commands/execute.js";
+import { renderSlackMessage } from "../../../src/render/slack-message.js";
 import { renderText } from "../../../src/render/text.js";
 import { localInvocation } from "../../../src/terminal/local-invocation.js";
 import { testServices } from "../../support/fakes.js";
+import { MemoryDockerHost } from "../../support/memory-docker.js";
 import { memoryEngine } from "../../support/memory-engine.js";
 
 const slack = (user: string, channel: string): Invocation => ({
@@ -98,8 +100,10 @@ describe("reconcile", () => {
     if (!member.ok) expect(member.failure.message).toMatch(/^Only Ambassador admins may `reconcile`/);
     const elsewhere = await executeCommand("reconcile --fix", slack("UADMIN", "COTHER"), services);
     expect(elsewhere).toMatchObject({ ok: false, failure: { refused: true } });
-    if (!elsewhere.ok)
-      expect(elsewhere.failure.message).toMatch(/^Cluster clusterb may only be used from <#CALLOWED>/);
+    if (!elsewhere.ok) {
+      expect(elsewhere.failure.message).toMatch(/^This needs a cluster this channel may not use\./);
+      for (const hidden of ["clusterb", "CALLOWED"]) expect(elsewhere.failure.message).not.toContain(hidden);
+    }
     expect((await a.listContainers(["io.ambassador.link"])).length).toBe(1);
     const allowed = await executeCommand("reconcile --fix", slack("UADMIN", "CALLOWED"), services);
     expect(allowed).toMatchObject({
@@ -111,5 +115,30 @@ describe("reconcile", () => {
       "reconcile refused",
       "reconcile ok",
     ]);
+  });
+
+  it("leaves a link on a cluster no longer registered to the terminal: Slack neither names it nor marks it", async () => {
+    const lab = memoryEngine();
+    lab.clusters.add(new MemoryDockerHost({ name: "clusterc", advertise: "10.0.0.14" }));
+    const services = testServices({ engine: lab.engine, clusters: lab.clusters });
+    const { link } = await lab.engine.link("app", "clustera", "clusterc", {}, local);
+    lab.a.removeExternally("app-ambassador");
+    lab.clusters.remove("clusterc");
+
+    for (const line of ["reconcile", "reconcile --fix"]) {
+      const outcome = await executeCommand(line, slack("UADMIN", "C1"), services);
+      if (!outcome.ok) throw new Error(outcome.failure.message);
+      const shown = JSON.stringify(renderSlackMessage(outcome.result));
+      expect(shown, line).toContain("The store and the hosts agree: no orphans, no link missing parts.");
+      for (const hidden of [link.id, "clusterc"]) expect(shown, line).not.toContain(hidden);
+    }
+    expect(lab.links.get(link.id)?.status).toBe("active");
+
+    const there = await executeCommand("reconcile --fix", localInvocation("operator"), services);
+    if (!there.ok) throw new Error(there.failure.message);
+    expect(renderText(there.result)).toContain(
+      `link ${link.id} is missing container app-ambassador on clustera`,
+    );
+    expect(lab.links.get(link.id)?.status).toBe("broken");
   });
 });

@@ -93,7 +93,7 @@ describe("link --consumer", () => {
       lab.engine.link("app", "clustera", "clusterb", { consumer: first.target.name }, context),
     );
     expect((error as Error).message).toBe(
-      `Container "${first.target.name}" on clusterb is part of link ${first.link.id}; pass a container of your own to --consumer.`,
+      `Container "${first.target.name}" on clusterb is part of a link the bot made; pass a container of your own to --consumer.`,
     );
   });
 

@@ -26,6 +26,7 @@ async function watched() {
     links: lab.links,
     probe: createDockerLinkProbe(lab.clusters),
     alerts: { post: async (_channel, text) => void alerts.push(text) },
+    clusters: lab.clusters,
     logger: { info() {}, warn: (object) => void logged.push(object), error() {} },
     intervalMs: 1_000,
   });

@@ -61,6 +61,11 @@ function fakeWorld() {
 
 const logger = { info() {}, warn() {}, error() {} };
 
+/** Every cluster these links name, registered and bound to no channel: open to every channel. */
+const everyClusterOpen = {
+  list: () => ["clustera", "clusterb", "clusterc", "x", "y"].map((name) => ({ name, channels: [] })),
+};
+
 describe("link monitor", () => {
   it("posts one alert when a link breaks and one when it recovers, naming the link, what and where", async () => {
     const world = fakeWorld();
@@ -70,6 +75,7 @@ describe("link monitor", () => {
       links,
       probe: world.probe,
       alerts: { post: async (channel, text) => void posts.push({ channel, text }) },
+      clusters: everyClusterOpen,
       logger,
       intervalMs: 1000,
     });
@@ -109,6 +115,7 @@ describe("link monitor", () => {
       links: memoryLinks([link("lnk1", "clustera", "clusterb")]),
       probe: world.probe,
       alerts: { post: async () => {} },
+      clusters: everyClusterOpen,
       logger,
       intervalMs: 1000,
     });
@@ -128,6 +135,7 @@ describe("link monitor", () => {
       links: memoryLinks([link("lnk1", "clustera", "clusterb")]),
       probe: world.probe,
       alerts: { post: async () => {} },
+      clusters: everyClusterOpen,
       logger,
       intervalMs: 1000,
       now: () => new Date(clock),
@@ -151,6 +159,7 @@ describe("link monitor", () => {
       links: memoryLinks([link("slow", "clustera", "clusterc"), link("fast", "clustera", "clusterb")]),
       probe: world.probe,
       alerts: { post: async () => {} },
+      clusters: everyClusterOpen,
       logger,
       intervalMs: 10_000,
       checkTimeoutMs: 2_000,
@@ -182,6 +191,7 @@ describe("link monitor", () => {
           throw new Error("channel_not_found");
         },
       },
+      clusters: everyClusterOpen,
       logger: { ...logger, error: (object: object) => void errors.push(object) },
       intervalMs: 1000,
     });
@@ -208,6 +218,7 @@ describe("link monitor", () => {
           posts.push(text);
         },
       },
+      clusters: everyClusterOpen,
       logger,
       intervalMs: 1000,
     });
@@ -241,6 +252,7 @@ describe("link monitor", () => {
       links: memoryLinks(many),
       probe,
       alerts: { post: async () => {} },
+      clusters: everyClusterOpen,
       logger,
       intervalMs: 1000,
       perClusterConcurrency: 3,
@@ -256,6 +268,7 @@ describe("link monitor", () => {
       links: memoryLinks([{ ...link("p", "clustera", "clusterb"), status: "partial" }]),
       probe: world.probe,
       alerts: { post: async () => {} },
+      clusters: everyClusterOpen,
       logger,
       intervalMs: 1000,
     });
@@ -270,6 +283,7 @@ describe("link monitor", () => {
       links: memoryLinks([link("lnk1", "clustera", "clusterb")]),
       probe: world.probe,
       alerts: { post: async () => {} },
+      clusters: everyClusterOpen,
       logger: { ...logger, error: (object: object) => void errors.push(object) },
       intervalMs: 1000,
       repair: async (linkId) => {
@@ -310,6 +324,7 @@ describe("link monitor, a link with --consumer", () => {
       links: memoryLinks([record]),
       probe,
       alerts: { post: async () => undefined },
+      clusters: everyClusterOpen,
       logger,
       intervalMs: 1000,
     });
@@ -322,5 +337,79 @@ describe("link monitor, a link with --consumer", () => {
     ]);
     world.states.set("worker-id", "stopped");
     expect((await monitor.checkAll())[0]?.problems).toEqual(["consumer worker on clusterb is stopped"]);
+  });
+});
+
+describe("a link's alerts go only to channels that may see every cluster of it", () => {
+  /** Clusters whose channel bindings a test changes between checks. */
+  function boundClusters(initial: Record<string, string[]>) {
+    const channels = new Map(Object.entries(initial));
+    return {
+      bind: (name: string, to: string[]) => void channels.set(name, to),
+      unregister: (name: string) => void channels.delete(name),
+      list: () => [...channels].map(([name, bound]) => ({ name, channels: bound })),
+    };
+  }
+
+  /** A monitor of link lnk1 (clustera -> clusterb, made in C1) whose posts and log lines are kept. */
+  function watched(
+    clusters: ReturnType<typeof boundClusters>,
+    record = link("lnk1", "clustera", "clusterb"),
+  ) {
+    const world = fakeWorld();
+    const posts: { channel: string; text: string }[] = [];
+    const logged: string[] = [];
+    const monitor = createLinkMonitor({
+      links: memoryLinks([record]),
+      probe: world.probe,
+      alerts: { post: async (channel, text) => void posts.push({ channel, text }) },
+      clusters,
+      logger: { ...logger, info: (_object: object, message: string) => void logged.push(message) },
+      intervalMs: 1000,
+    });
+    /** Breaks the link, or mends it, and waits for what the monitor posts. */
+    const turn = async (state: "broken" | "healthy") => {
+      if (state === "broken") world.states.set("lnk1-tgt", "missing");
+      else world.states.delete("lnk1-tgt");
+      await monitor.checkAll();
+      await monitor.alertsSent();
+    };
+    return { monitor, posts, logged, turn };
+  }
+
+  it("tells the channels a cluster of the link was bound to since, never the channel it was made in", async () => {
+    const clusters = boundClusters({ clustera: [], clusterb: [] });
+    const { posts, turn } = watched(clusters);
+    await turn("broken");
+    expect(posts.map((post) => post.channel)).toEqual(["C1"]);
+
+    clusters.bind("clusterb", ["C2", "C3"]);
+    await turn("healthy");
+    expect(posts.slice(1).map((post) => post.channel)).toEqual(["C2", "C3"]);
+    expect(posts[1]?.text).toContain("Link lnk1 (app: clustera → clusterb) works again.");
+  });
+
+  it("keeps the alert to the log when no channel may see every cluster of the link", async () => {
+    const clusters = boundClusters({ clustera: ["C3"], clusterb: ["C2"] });
+    const { posts, logged, turn } = watched(clusters);
+    await turn("broken");
+    expect(posts).toEqual([]);
+    expect(logged).toContain("alert not posted: no channel to post it to may see every cluster of the link");
+
+    clusters.bind("clustera", []);
+    clusters.unregister("clusterb");
+    await turn("healthy");
+    expect(posts).toEqual([]);
+  });
+
+  it("tells a link made at the terminal to the channels its clusters are bound to", async () => {
+    const clusters = boundClusters({ clustera: ["C2", "C3"], clusterb: ["C3"] });
+    const { posts, turn } = watched(clusters, {
+      ...link("lnk1", "clustera", "clusterb"),
+      channel: undefined,
+    });
+    await turn("broken");
+    expect(posts.map((post) => post.channel)).toEqual(["C3"]);
+    expect(posts[0]?.text).toContain("Link lnk1 (app: clustera → clusterb) is broken");
   });
 });
