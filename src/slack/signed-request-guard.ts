@@ -131,7 +131,7 @@ export function guardSignedRequests(receiver: HTTPReceiver, options: SignedReque
         return;
       }
       const text = read.body.toString("utf8");
-      const problem = verifySlackRequest(signingSecret, { timestamp, signature, body: text });
+      const problem = verifySlackRequest(signingSecret, { timestamp, signature, body: read.body });
       if (problem) {
         refused("refused a request not signed by Slack", { problem, remote: remote() });
         refuse(res, 401);
