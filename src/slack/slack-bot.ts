@@ -93,6 +93,7 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
     guardSignedRequests(receiver, {
       signingSecret,
       eventsPath,
+      slashCommand,
       healthPath,
       refused,
       bodyBytes: httpLimits.bodyBytes,
