@@ -1,4 +1,5 @@
 import type { webApi } from "@slack/bolt";
+import pLimit from "p-limit";
 import type { Outcome } from "../commands/execute.js";
 import type { Logger } from "../logger.js";
 import { factsOfResult, type LinkFacts } from "../render/link-facts.js";
@@ -16,15 +17,27 @@ export interface PictureDestination {
 const uploadDeadlineMs = 10_000;
 
 /**
+ * How many pictures are drawn at once, and how many more may wait for their turn. Each drawing holds the event
+ * loop for some 20 ms (the SVG, the PNG's encoding) and a thread of libuv's pool for some 50 ms: drawn all at
+ * once, a burst of `status` commands held the acks of other commands for seconds. Twenty waiting are drawn within
+ * about two seconds; past that a picture would come long after its answer, so the person is told instead.
+ */
+const pictureLimits = { drawing: 1, waiting: 20 };
+
+/** What the person is told when their answer comes without its picture because too many are waiting. */
+const tooManyPictures =
+  "Too many pictures are being drawn right now, so this answer comes without one; run the command again in a moment to get it.";
+
+/**
  * Uploads the PNG of a link with Slack's external upload flow: ask for an upload URL, POST the bytes to it,
  * then complete the upload into the channel (and thread). Rejects with what went wrong; the caller logs it.
  */
 export async function uploadLinkPicture(
   client: webApi.WebClient,
   facts: LinkFacts,
+  png: Buffer,
   destination: PictureDestination,
 ): Promise<{ fileId: string; bytes: number }> {
-  const png = await renderLinkPng(facts);
   const summary = linkSummary(facts);
   const request = { filename: `link-${facts.id}.png`, length: png.length, alt_txt: summary };
   const started = await client.files.getUploadURLExternal(request);
@@ -55,26 +68,50 @@ export function pictureClientOptions(
   return { slackApiUrl, logger, retryConfig: { retries: 0 }, timeout: uploadDeadlineMs };
 }
 
+/** Sends the picture of the link an answer is about; `tell` posts a line to the person who asked. */
+export type PictureSender = (
+  outcome: Outcome,
+  destination: PictureDestination | undefined,
+  tell: (text: string) => Promise<unknown>,
+) => void;
+
 /**
  * Sends the picture of the link an answer is about (`link`, `status`, `repair`) once the answer is out, as work
- * the shutdown waits for; a failed upload is logged and the answer stands.
+ * the shutdown waits for; a failed upload is logged and the answer stands. Pictures are drawn one at a time, each
+ * after the requests waiting for their ack (`afterAcks`); when too many wait already, the person is told so.
  */
 export function createPictureSender(options: {
   client: webApi.WebClient;
   enabled: boolean;
   tracker: WorkTracker;
+  afterAcks: () => Promise<void>;
   log: Logger;
-}): (outcome: Outcome, destination: PictureDestination | undefined) => void {
-  const { client, enabled, tracker, log } = options;
-  return (outcome, destination) => {
+  /** Where skipped pictures are logged, a line a minute at most. */
+  refused: (message: string, fields?: object) => void;
+}): PictureSender {
+  const { client, enabled, tracker, afterAcks, log, refused } = options;
+  const drawing = pLimit(pictureLimits.drawing);
+  const draw = (facts: LinkFacts) =>
+    drawing(async () => {
+      await afterAcks();
+      return renderLinkPng(facts);
+    });
+  return (outcome, destination, tell) => {
     if (!enabled || !outcome.ok || !destination) return;
     const facts = factsOfResult(outcome.result);
     if (!facts) return;
+    if (drawing.activeCount + drawing.pendingCount >= pictureLimits.drawing + pictureLimits.waiting) {
+      refused("too many pictures waiting to be drawn: answered without one", { link: facts.id });
+      tracker.run(async () => {
+        await tell(tooManyPictures).catch((error: unknown) =>
+          log.warn({ err: error, link: facts.id }, "could not say that a picture was left out"),
+        );
+      });
+      return;
+    }
     tracker.run(async () => {
-      // Drawing takes tens of milliseconds: never inside the turn that answers Slack.
-      await new Promise((resolve) => setImmediate(resolve));
       try {
-        const sent = await uploadLinkPicture(client, facts, destination);
+        const sent = await uploadLinkPicture(client, facts, await draw(facts), destination);
         log.info({ link: facts.id, file: sent.fileId, bytes: sent.bytes }, "posted the picture of a link");
       } catch (error) {
         log.warn(

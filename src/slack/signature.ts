@@ -3,15 +3,18 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 /** How far a request's timestamp may be from the clock, either way. */
 export const maxClockSkewSeconds = 5 * 60;
 
-/** Slack's v0 signature of a request: `v0=` + hex HMAC-SHA256 of `v0:<timestamp>:<body>`. */
-export function slackSignature(signingSecret: string, timestamp: string, body: string): string {
-  return `v0=${createHmac("sha256", signingSecret).update(`v0:${timestamp}:${body}`).digest("hex")}`;
+/**
+ * Slack's v0 signature of a request: `v0=` + hex HMAC-SHA256 of `v0:<timestamp>:<body>`, over the body's bytes as
+ * sent, so a body that is not UTF-8 is still recognised as signed (and then refused for what it is).
+ */
+export function slackSignature(signingSecret: string, timestamp: string, body: string | Buffer): string {
+  return `v0=${createHmac("sha256", signingSecret).update(`v0:${timestamp}:`).update(body).digest("hex")}`;
 }
 
 export interface SignedRequest {
   timestamp: string | undefined;
   signature: string | undefined;
-  body: string;
+  body: string | Buffer;
 }
 
 /**

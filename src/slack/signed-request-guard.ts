@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { parse } from "node:querystring";
 import type { HTTPReceiver } from "@slack/bolt";
 import type { Logger } from "../logger.js";
+import { requestBodyProblem } from "./request-body.js";
 import { SeenSignatures } from "./seen-signatures.js";
 import { checkSignatureHeaders, verifySlackRequest } from "./signature.js";
 
@@ -9,6 +9,8 @@ import { checkSignatureHeaders, verifySlackRequest } from "./signature.js";
 export interface SignedRequestGuardOptions {
   signingSecret: string;
   eventsPath: string;
+  /** The one slash command answered: a signed command of another name is refused. */
+  slashCommand: string;
   /** The one other path served: GET only, its answer short. */
   healthPath: string;
   bodyBytes: number;
@@ -50,23 +52,6 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** Whether Bolt can read the body as an object; it reads it the same way and fails on anything else. */
-function isObjectBody(contentType: string | undefined, text: string): boolean {
-  try {
-    let parsed: unknown;
-    if (contentType === "application/x-www-form-urlencoded") {
-      const form = parse(text);
-      parsed = typeof form.payload === "string" ? JSON.parse(form.payload) : form;
-    } else {
-      parsed = JSON.parse(text);
-    }
-    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed);
-  } catch {
-    return false;
-  }
-}
-
-// The connection is closed with every refusal: the rest of an unread body must not be taken for a request.
 function pathOf(target: string | undefined): string | undefined {
   try {
     return new URL(target ?? "/", "http://localhost").pathname;
@@ -75,17 +60,22 @@ function pathOf(target: string | undefined): string | undefined {
   }
 }
 
-function refuse(res: ServerResponse, status: number): void {
-  if (!res.headersSent) res.writeHead(status, { connection: "close" });
-  res.end();
+// The connection is closed with every refusal: the rest of an unread body must not be taken for a request.
+function refuse(res: ServerResponse, status: number, line?: string): void {
+  if (!res.headersSent) {
+    const type = line === undefined ? {} : { "content-type": "text/plain; charset=utf-8" };
+    res.writeHead(status, { connection: "close", ...type });
+  }
+  res.end(line === undefined ? undefined : `${line}\n`);
 }
 
 /**
  * Checks every POST to the events path before Bolt sees it: signature headers first (missing or stale: a
  * bare 401 without reading the body), then the body against its size cap and deadline, then the signature, then
- * that it was not taken before (a replay), then that the body is an object. Bolt 5 refuses stale timestamps but
- * not future ones, takes a request sent again, reads 4 MB with no deadline, and crashes the process on a signed
- * `null`.
+ * that it was not taken before (a replay), then that the body is a request Slack sends this app (./request-body.ts),
+ * the one place a body's shape is decided. Bolt 5 refuses stale timestamps but not future ones, takes a request sent
+ * again, reads 4 MB with no deadline, crashes the process on a signed `null`, and hands a repeated form field to
+ * the listener as an array.
  */
 export function guardSignedRequests(receiver: HTTPReceiver, options: SignedRequestGuardOptions): void {
   const { signingSecret, eventsPath, healthPath, log, refused } = options;
@@ -130,8 +120,7 @@ export function guardSignedRequests(receiver: HTTPReceiver, options: SignedReque
         refuse(res, read.refuse);
         return;
       }
-      const text = read.body.toString("utf8");
-      const problem = verifySlackRequest(signingSecret, { timestamp, signature, body: text });
+      const problem = verifySlackRequest(signingSecret, { timestamp, signature, body: read.body });
       if (problem) {
         refused("refused a request not signed by Slack", { problem, remote: remote() });
         refuse(res, 401);
@@ -142,9 +131,13 @@ export function guardSignedRequests(receiver: HTTPReceiver, options: SignedReque
         refuse(res, 401);
         return;
       }
-      if (!isObjectBody(header(req, "content-type"), text)) {
-        refused("refused a signed request whose body is not an object", { remote: remote() });
-        refuse(res, 400);
+      const bodyProblem = requestBodyProblem(header(req, "content-type"), read.body, options.slashCommand);
+      if (bodyProblem) {
+        refused("refused a signed request whose body Slack would not send", {
+          problem: bodyProblem,
+          remote: remote(),
+        });
+        refuse(res, 400, `Bad request: ${bodyProblem}.`);
         return;
       }
       Object.assign(req, { rawBody: read.body });

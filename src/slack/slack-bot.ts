@@ -93,6 +93,7 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
     guardSignedRequests(receiver, {
       signingSecret,
       eventsPath,
+      slashCommand,
       healthPath,
       refused,
       bodyBytes: httpLimits.bodyBytes,
@@ -115,12 +116,15 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
     client: new webApi.WebClient(botToken, pictureClientOptions(slackApiUrl, boltLogger)),
     enabled: config.pictures,
     tracker,
+    afterAcks: () => gate.clear(),
     log,
+    refused,
   });
 
   const respondWith = async (respond: RespondFn, message: SlackMessage, replaceOriginal = false) => {
     await respond({ ...message, replace_original: replaceOriginal });
   };
+  const tellBy = (respond: RespondFn) => (text: string) => respondWith(respond, ephemeral(text));
   const context: SlackContext = {
     services,
     log,
@@ -153,7 +157,7 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
         const outcome = await prepared.run();
         if (changesLinks.has(prepared.command.name)) home.changed();
         await deliver(respond, outcome, paging);
-        sendPicture(outcome, destination);
+        sendPicture(outcome, destination, tellBy(respond));
       } catch (error) {
         const reference = errorReference();
         log.error({ err: error, reference, ...what }, "could not finish a command");
@@ -216,7 +220,7 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
         await answer(
           outcome.ok ? renderSlackMessage(outcome.result, paging) : renderSlackFailure(outcome.failure),
         );
-        sendPicture(outcome, destination);
+        sendPicture(outcome, destination, tellBy(respond));
         return;
       }
       await answer(ephemeral(prepared.progress));

@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { slackSignature, verifySlackRequest } from "../../../src/slack/signature.js";
 
@@ -40,5 +41,14 @@ describe("Slack request signatures", () => {
     expect(
       verifySlackRequest(secret, { timestamp, signature: signature.replace("v0=", "v1="), body }, then),
     ).toMatch(/X-Slack-Signature/);
+  });
+
+  it("signs the body's bytes as sent, so a body that is not UTF-8 is still recognised as signed", () => {
+    const bytes = Buffer.concat([Buffer.from("text="), Buffer.from([0xff, 0xfe])]);
+    const overBytes = `v0=${createHmac("sha256", secret).update(`v0:${timestamp}:`).update(bytes).digest("hex")}`;
+    expect(slackSignature(secret, timestamp, bytes)).toBe(overBytes);
+    expect(
+      verifySlackRequest(secret, { timestamp, signature: overBytes, body: bytes }, then),
+    ).toBeUndefined();
   });
 });

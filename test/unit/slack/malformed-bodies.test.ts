@@ -1,0 +1,113 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { slackSignature } from "../../../src/slack/signature.js";
+import { sleep } from "../../support/raw-http.js";
+import { type SlackHarness, startSlackHarness } from "../../support/slack-harness.js";
+
+let harness: SlackHarness;
+
+beforeEach(async () => {
+  harness = await startSlackHarness();
+});
+
+afterEach(async () => {
+  await harness.close();
+});
+
+const form = "application/x-www-form-urlencoded";
+
+/** Posts a body signed over its bytes, as Slack signs, and times the answer. */
+async function postSigned(body: string | Buffer, contentType = form) {
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const started = performance.now();
+  const response = await fetch(`${harness.url}/slack/events`, {
+    method: "POST",
+    body,
+    headers: {
+      "content-type": contentType,
+      "x-slack-request-timestamp": timestamp,
+      "x-slack-signature": slackSignature(harness.signingSecret, timestamp, body),
+    },
+  });
+  return { status: response.status, text: await response.text(), ms: performance.now() - started };
+}
+
+/** A slash command's fields as Slack sends them; `repeat` sends some of them a second time. */
+function slashForm(text: string, repeat: [string, string][] = []): string {
+  const fields = new URLSearchParams({
+    token: "legacy-verification-token",
+    team_id: "T1",
+    channel_id: "C1",
+    user_id: "UADMIN",
+    command: "/ambassador",
+    text,
+    response_url: `${harness.url}/commands/T1/1/never`,
+    trigger_id: "1.1.abc",
+  });
+  for (const [name, value] of repeat) fields.append(name, value);
+  return fields.toString();
+}
+
+/** The log's lines, read as JSON. */
+function logLines(): { level: number; msg: string; problem?: string }[] {
+  return harness.log.text
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line));
+}
+
+describe("a signed request whose body Slack would not send", () => {
+  it("with a repeated form field gets a one-line 400 naming the field, and nothing runs", async () => {
+    const body = slashForm("link app clustera clusterb --web hello-web", [
+      ["text", "list"],
+      ["user_id", "U2"],
+    ]);
+    const reply = await postSigned(body);
+
+    expect(reply.status).toBe(400);
+    expect(reply.text).toBe('Bad request: the form field "text" is repeated; send each field once.\n');
+    await sleep(200);
+    expect(harness.lab?.links.all()).toEqual([]);
+    expect(harness.responses).toEqual([]);
+    expect(await harness.services.audit.entries()).toEqual([]);
+    const refusals = logLines().filter((line) => line.msg.startsWith("refused a signed request whose body"));
+    expect(refusals.map((line) => line.problem)).toEqual([
+      'the form field "text" is repeated; send each field once',
+    ]);
+    expect(logLines().filter((line) => line.level >= 50)).toEqual([]);
+
+    // The bot goes on answering.
+    expect(await harness.health()).toBe(200);
+    const help = await harness.slash("help");
+    expect(help.status).toBe(200);
+    expect(JSON.stringify(help.body)).not.toContain("Something went wrong");
+  });
+
+  it("of any other kind gets a one-line 400 at once, never a 500, a 404 after 3 s or an error logged", async () => {
+    const cases: [string, string | Buffer, string?][] = [
+      ["a slash command sent twice over", slashForm("list", [["user_id", "U2"]])],
+      ["no command", slashForm("list").replace("command=%2Fambassador&", "")],
+      ["no response URL", slashForm("list").replace(/&response_url=[^&]*/, "")],
+      ["another app's command", slashForm("list").replace("%2Fambassador", "%2Fdeploy")],
+      [
+        "bytes that are not UTF-8",
+        Buffer.concat([Buffer.from(slashForm("list")), Buffer.from("&x=\xff", "latin1")]),
+      ],
+      ["a percent escape that is not UTF-8", `${slashForm("list")}&x=%FF`],
+      ["a payload that is not JSON", "payload=%7Bnope"],
+      ["a payload with no type", "payload=%7B%7D"],
+      ["two payloads", "payload=%7B%7D&payload=%7B%7D"],
+      ["an event with no type", "{}", "application/json"],
+    ];
+    for (const [name, body, contentType] of cases) {
+      const reply = await postSigned(body, contentType);
+      expect({ name, status: reply.status }).toEqual({ name, status: 400 });
+      expect(reply.text).toMatch(/^Bad request: [^\n]+; [^\n]+\.\n$/);
+      expect(reply.ms).toBeLessThan(1_000);
+    }
+    await sleep(200);
+    expect(harness.responses).toEqual([]);
+    expect(logLines().filter((line) => line.level >= 50)).toEqual([]);
+    expect(await harness.health()).toBe(200);
+    expect((await harness.slash("help")).status).toBe(200);
+  });
+});
