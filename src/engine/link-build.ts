@@ -148,7 +148,7 @@ export async function buildLink(
     launcher,
     images: createImageCheck(attempt),
     credentials: once(() => authority.issue(plan.id, certificates)),
-    usedHostPorts: once(() => usedHostPorts(plan.source, attempt)),
+    usedHostPorts: once(() => usedHostPorts(plan.source, attempt, plan.interrupted)),
     remade: new Map(),
     renewing: new Set(),
     containers: {},
@@ -178,7 +178,7 @@ export async function buildLink(
     (target): Build => ({
       ...source,
       plan: { ...plan, target: target.host, certificate: target.certificate, live: target.live },
-      usedTargetPorts: once(() => usedHostPorts(target.host, attempt)),
+      usedTargetPorts: once(() => usedHostPorts(target.host, attempt, plan.interrupted)),
       remade: new Map(),
       renewing: new Set(),
       containers: {},

@@ -9,6 +9,7 @@ import { failAttempt } from "./attempt-failure.js";
 import { closeNames } from "./close-names.js";
 import { admittedFromAll, type EngineCore, newAttempt } from "./engine-core.js";
 import { webImageFix } from "./image-check.js";
+import { type ClearedObject, clearInterruptedLinks, leftByInterruptedLink } from "./interrupted-links.js";
 import { linkIdOf } from "./labels.js";
 import { buildLink } from "./link-build.js";
 import { describeExisting, sameLink } from "./link-existing.js";
@@ -219,6 +220,7 @@ async function attemptLink(
       })),
       target: targets[0] as DockerHost,
       live: {},
+      interrupted: leftByInterruptedLink(core, name),
     };
     return await makeLink(core, attempt, plan);
   } catch (error) {
@@ -235,10 +237,17 @@ async function attemptLink(
 async function makeLink(core: EngineCore, attempt: Attempt, plan: LinkPlan): Promise<LinkResult> {
   const ambassador = { image: core.launcher.image, what: "ambassador" } as const;
   const web = plan.web ? [{ image: plan.web.image, what: "web" as const, fix: webImageFix }] : [];
+  const hosts = [...new Set([plan.source, ...plan.targets.map((target) => target.host)])];
+  const cleared: ClearedObject[][] = hosts.map(() => []);
   const built = await buildLink(plan, attempt, core.launcher, core.authority, (images) =>
     attempt.all([
       images.ensure(plan.source, [ambassador]),
       ...plan.targets.map((target) => images.ensure(target.host, [ambassador, ...web])),
+      ...hosts.map((on, i) =>
+        attempt.step("clear what an interrupted link left", on.name, async (signal) => {
+          cleared[i] = await clearInterruptedLinks(core, on, plan.app.name, signal);
+        }),
+      ),
     ]),
   );
   const source = built.source.containers.source;
@@ -275,6 +284,7 @@ async function makeLink(core: EngineCore, attempt: Attempt, plan: LinkPlan): Pro
     webUrls: answers.flatMap((answer) => answer.webUrls),
     timings: attempt.timings,
     tookMs: attempt.elapsedMs,
+    ...(cleared.flat().length ? { cleared: cleared.flat() } : {}),
   };
 }
 

@@ -243,10 +243,14 @@ const sourcePart: LinkPart = {
   },
 };
 
-/** Host ports published on `host` now, by any container. */
-export async function usedHostPorts(host: DockerHost, attempt: Attempt): Promise<Set<number>> {
+/** Host ports published on `host` now, by any container but those the attempt removes before it makes anything. */
+export async function usedHostPorts(
+  host: DockerHost,
+  attempt: Attempt,
+  removed?: (labels: Record<string, string>) => boolean,
+): Promise<Set<number>> {
   return attempt.step("read used host ports", host.name, async (signal) => {
-    const containers = await host.listContainers([], { signal });
+    const containers = (await host.listContainers([], { signal })).filter((c) => !removed?.(c.Labels));
     return new Set(containers.flatMap((c) => c.Ports.flatMap((p) => (p.PublicPort ? [p.PublicPort] : []))));
   });
 }

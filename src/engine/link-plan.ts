@@ -58,6 +58,8 @@ export interface LinkPlan {
   hostPorts?: Map<number, number>;
   /** Why the path through the link fails though every part runs (a stale address, a dead TLS peer…). */
   pathProblem?: string;
+  /** Objects an interrupted link left, which a new link removes before it makes anything: their ports are free. */
+  interrupted?: (labels: Record<string, string>) => boolean;
 }
 
 /** The names of a link's networks, when it is wired with networks rather than legacy links. */

@@ -88,6 +88,8 @@ export interface LinkResult {
   timings: StepTiming[];
   /** Wall-clock time the link took to make, from the request to the saved record; 0 for an existing link. */
   tookMs: number;
+  /** What an interrupted link of the same container had left, removed before this one was made. */
+  cleared?: { cluster: string; kind: string; name: string }[];
 }
 
 /**

@@ -256,6 +256,15 @@ export function teardownObjectLines(result: TeardownResult): string[] {
   ];
 }
 
+/** What a link removed first, left by an interrupted link of the same container; nothing when it removed nothing. */
+export function clearedLines(
+  cleared: readonly { cluster: string; kind: string; name: string }[] | undefined,
+): string[] {
+  if (!cleared?.length) return [];
+  const named = cleared.map((object) => `${object.kind} ${object.name} on ${object.cluster}`).join(", ");
+  return [`Removed first what an interrupted link had left: ${named}.`];
+}
+
 /** The repair command's lines, the same in a terminal and in Slack. */
 export function repairLines(result: RepairResult, commandPrefix: string): string[] {
   const cleared = result.cleared.map(

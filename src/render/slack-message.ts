@@ -111,6 +111,7 @@ function blocksFor(result: CommandResult): KnownBlock[] {
             )
           : []),
         ...mappingBlocks(mappings),
+        ...textSections(format.clearedLines(result.result.cleared)),
         context(
           [
             `link \`${link.id}\``,

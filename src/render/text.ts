@@ -44,6 +44,7 @@ export function renderText(result: CommandResult, options: TextOptions = {}): st
         `Ambassadors: ${[source, ...targets.map((t) => t.ambassador)].map((a) => `${a.name} on ${a.cluster} (${a.mode})`).join(", ")}`,
         `Protection: ${describeProtection(link)}`,
       ];
+      lines.push(...format.clearedLines(result.result.cleared));
       if (!existing && tookMs > 0) lines.push(`Took ${formatDuration(tookMs)}.`);
       return lines.join("\n");
     }

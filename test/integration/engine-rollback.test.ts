@@ -21,6 +21,8 @@ const steps = [
   "inspect container@clustera",
   "check images@clustera",
   "check images@clusterb",
+  "clear what an interrupted link left@clustera",
+  "clear what an interrupted link left@clusterb",
   "create source network@clustera",
   "connect container@clustera",
   "read used host ports@clustera",

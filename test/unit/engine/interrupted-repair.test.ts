@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { RequestContext } from "../../../src/engine/types.js";
 import { repairLines } from "../../../src/render/format.js";
+import { renderText } from "../../../src/render/text.js";
 import { memoryEngine } from "../../support/memory-engine.js";
 
 const context: RequestContext = { actor: { kind: "slack", team: "T1", user: "U1" }, channel: "C1" };
@@ -47,5 +48,50 @@ describe("a repair after one that was cut short", () => {
       `Link ${made.link.id} needs no repair: every part is there and current. \`/ambassador status ${made.link.id}\` shows it.`,
       "  removed container app-ambassador-2 on clustera, left by an interrupted attempt",
     ]);
+  });
+});
+
+describe("a link after one that was cut short before it saved", () => {
+  it("removes what the interrupted one left of the same container, takes back its names and ports, and says so", async () => {
+    const lab = memoryEngine();
+    const first = await lab.engine.link("app", "clustera", "clusterb", { web: "hello-web" }, context);
+    // A process killed after it made the parts, before it saved the link: the hosts hold them, the store does not.
+    await lab.links.remove(first.link.id);
+    const again = await lab.engine.link("app", "clustera", "clusterb", { web: "hello-web" }, context);
+
+    expect(again.link.resources.map((r) => `${r.cluster} ${r.name}`)).toEqual([
+      "clustera app-ambassador",
+      "clusterb app-ambassador",
+      "clusterb web",
+    ]);
+    expect(again.connections).toEqual(first.connections);
+    const labelledNow = [
+      ...(await lab.a.listContainers(["io.ambassador.link"])),
+      ...(await lab.b.listContainers(["io.ambassador.link"])),
+    ].map((c) => c.Labels["io.ambassador.link"]);
+    expect(new Set(labelledNow)).toEqual(new Set([again.link.id]));
+    expect(renderText({ kind: "link", result: again }).split("\n")).toContain(
+      "Removed first what an interrupted link had left: container app-ambassador on clustera, container app-ambassador on clusterb, container web on clusterb.",
+    );
+  });
+
+  it("leaves alone the parts of a link the store keeps, and those of another container", async () => {
+    const lab = memoryEngine();
+    lab.a.run({ name: "api", Image: "hello-app" });
+    const kept = await lab.engine.link("app", "clustera", "clusterb", { web: "hello-web" }, context);
+    const other = await lab.engine.link(
+      "api",
+      "clustera",
+      "clusterb",
+      { web: "hello-web", webName: "api-web" },
+      context,
+    );
+    await lab.links.remove(other.link.id);
+    const made = await lab.engine.link("app", "clustera", "clusterb", { alias: "other" }, context);
+    expect(made.cleared).toBeUndefined();
+    const onA = (await lab.a.listContainers(["io.ambassador.link"])).map(
+      (c) => c.Labels["io.ambassador.link"],
+    );
+    expect(new Set(onA)).toEqual(new Set([kept.link.id, other.link.id, made.link.id]));
   });
 });

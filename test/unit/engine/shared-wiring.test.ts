@@ -170,7 +170,9 @@ describe("a target ambassador made while its consumer starts", () => {
     const refused = await lab.engine
       .link("app", "clustera", "clusterb", { web: "hello-web" }, context)
       .catch((error: unknown) => error);
-    expect((refused as Error).message).toMatch(/^Link failed at step "start web" on clusterb: .*exec format error/);
+    expect((refused as Error).message).toMatch(
+      /^Link failed at step "start web" on clusterb: .*exec format error/,
+    );
     expect(await labelled(lab.a)).toEqual({ containers: [], networks: [] });
     expect(await labelled(lab.b)).toEqual({ containers: [], networks: [] });
   });
