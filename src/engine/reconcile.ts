@@ -121,6 +121,8 @@ export async function reconcile(
       }
       const linkId = linkIdOf(labels) ?? "";
       const ofLink = recorded.get(linkId);
+      // A link being made now owns what it made so far, though the store keeps it only once it is made.
+      if (!ofLink && options.busy?.(linkId)) continue;
       if (!ofLink) result.orphans.push({ cluster: entry.cluster, ...object, linkId });
       else if (!ofLink.has(object.id) && named.has(linkId))
         result.unlisted.push({ cluster: entry.cluster, ...object, linkId });

@@ -95,3 +95,36 @@ describe("a link after one that was cut short before it saved", () => {
     expect(new Set(onA)).toEqual(new Set([kept.link.id, other.link.id, made.link.id]));
   });
 });
+
+describe("reconcile while a link is being made", () => {
+  it("names none of that link's parts as orphans, and --fix leaves them to it", async () => {
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let reached: () => void = () => undefined;
+    const atSave = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    const lab = memoryEngine({
+      beforeStep: async (step) => {
+        if (step.name !== "save link") return;
+        reached();
+        await held;
+      },
+    });
+    const making = lab.engine.link("app", "clustera", "clusterb", { web: "hello-web" }, context);
+    await atSave;
+    const seen = await lab.engine.reconcile({ fix: true });
+    expect(seen.orphans).toEqual([]);
+    expect(seen.removed).toBe(0);
+    release();
+    const made = await making;
+    expect((await lab.b.listContainers(["io.ambassador.link"])).map((c) => c.Id).sort()).toEqual(
+      made.link.resources
+        .filter((r) => r.cluster === "clusterb")
+        .map((r) => r.id)
+        .sort(),
+    );
+  });
+});
