@@ -82,6 +82,8 @@ export interface DockerHost {
   startContainer(id: string, name: string, options?: CallOptions): Promise<void>;
   /** Removes a container and its anonymous volumes; false when it was already gone. */
   removeContainer(id: string, name: string, options?: CallOptions): Promise<boolean>;
+  /** Gives a container another name; refused (409) when another container has it. */
+  renameContainer(id: string, name: string, newName: string, options?: CallOptions): Promise<void>;
   containerLogs(id: string, name: string, options?: CallOptions): Promise<string>;
   /**
    * Follows a container's output from its start until `enough` is true of all read so far, or until the container

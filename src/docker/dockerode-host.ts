@@ -222,6 +222,15 @@ export class DockerodeHost implements DockerHost {
     return this.removed(this.call("remove container", { container: name }, remove, options));
   }
 
+  async renameContainer(id: string, name: string, newName: string, options?: CallOptions): Promise<void> {
+    await this.call(
+      "rename container",
+      { container: name },
+      (abortSignal) => this.docker.getContainer(id).rename({ name: newName, abortSignal }),
+      options,
+    );
+  }
+
   async containerLogs(id: string, name: string, options?: CallOptions): Promise<string> {
     const buffer = await this.call(
       "read logs",

@@ -195,6 +195,52 @@ async function clearLeftovers(core: EngineCore, link: LinkRecord, leftovers: Lin
   }
 }
 
+/**
+ * Gives the containers a repair made beside the ones they replaced (`app-ambassador-2`) the names of those, once
+ * they are removed, and saves the names; by cluster and role, the names taken back. Not with legacy links, which
+ * name the target ambassador in its consumer. A name that cannot be taken back is logged and the new one kept.
+ */
+async function takeBackNames(
+  core: EngineCore,
+  link: LinkRecord,
+  removed: readonly LinkResource[],
+  made: readonly LinkResource[],
+): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  if (link.wiring === "legacy-links") return names;
+  const renames = removed.flatMap((old) => {
+    const fresh = made.find(
+      (r) => r.kind === "container" && r.cluster === old.cluster && r.role === old.role,
+    );
+    return fresh && fresh.name !== old.name ? [{ old, fresh }] : [];
+  });
+  await Promise.all(
+    renames.map(async ({ old, fresh }) => {
+      try {
+        await core.clusters.host(old.cluster).renameContainer(fresh.id, fresh.name, old.name);
+        names.set(`${old.cluster}/${old.role}`, old.name);
+      } catch (error) {
+        core.logger?.warn(
+          { link: link.id, container: fresh.name, name: old.name, err: describeError(error) },
+          "could not give a remade container the name of the one it replaced",
+        );
+      }
+    }),
+  );
+  if (names.size === 0) return names;
+  const latest = core.links.get(link.id);
+  if (latest) {
+    const renamed = (r: LinkResource) => names.get(`${r.cluster}/${r.role}`) ?? r.name;
+    const web = latest.resources.find((r) => r.role === "web" && r.kind === "container");
+    await core.links.save({
+      ...latest,
+      resources: latest.resources.map((r) => (r.kind === "container" ? { ...r, name: renamed(r) } : r)),
+      web: latest.web && web ? { ...latest.web, name: renamed(web) } : latest.web,
+    });
+  }
+  return names;
+}
+
 /** Recreates what the link is missing or what runs stale, all or nothing: link, skipping the healthy parts. */
 export async function repairLink(
   core: EngineCore,
@@ -250,16 +296,22 @@ export async function repairLink(
           (build) => build.plan.live[r.role]?.resource === r && build.plan.live[r.role]?.state !== "missing",
         ),
     );
-    for (const old of await removeResources((c) => core.clusters.host(c), stale, link.id)) {
+    const left = await removeResources((c) => core.clusters.host(c), stale, link.id);
+    for (const old of left) {
       core.logger?.warn(
         { link: link.id, container: old.name, err: old.error },
         "could not remove a replaced container",
       );
     }
+    const removed = stale.filter((r) => !left.some((l) => l.id === r.id));
+    const names = await takeBackNames(core, link, removed, attempt.created);
     return {
       ...base,
       status: "repaired",
-      recreated,
+      recreated: recreated.map((part) => ({
+        ...part,
+        name: names.get(`${part.cluster}/${part.role}`) ?? part.name,
+      })),
       replaced: stale.map((r) => ({ cluster: r.cluster, name: r.name })),
     };
   } catch (error) {

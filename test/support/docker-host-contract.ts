@@ -165,6 +165,18 @@ export function dockerHostContract(
       expect(error.context).toEqual({ container: first.name, image });
     });
 
+    it("renames a container, and refuses a name another container has with 409 Conflict", async () => {
+      const first = await create();
+      const second = await create();
+      const error = await failure(host.renameContainer(second.id, second.name, first.name));
+      expect(error.statusCode).toBe(409);
+      expect(error.reason).toContain(`The container name "/${first.name}" is already in use`);
+      expect(error.action).toBe("rename container");
+      const renamed = unique("renamed");
+      await host.renameContainer(second.id, second.name, renamed);
+      expect((await host.inspectContainer(renamed))?.Id).toBe(second.id);
+    });
+
     it("refuses an image that is not there with 404", async () => {
       const missing = unique("no-such-image");
       const error = await failure(

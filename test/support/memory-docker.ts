@@ -368,6 +368,25 @@ export class MemoryDockerHost implements DockerHost {
     );
   }
 
+  renameContainer(id: string, name: string, newName: string, options?: CallOptions): Promise<void> {
+    return this.call(
+      "rename container",
+      { container: name },
+      () => {
+        const container = this.containerAt(id);
+        const taken = [...this.containers.values()].find((other) => other.name === newName);
+        if (taken && taken !== container) {
+          refuse(
+            409,
+            `Error when allocating new name: Conflict. The container name "/${newName}" is already in use by container "${taken.id}".`,
+          );
+        }
+        container.name = newName;
+      },
+      options,
+    );
+  }
+
   containerLogs(id: string, name: string, options?: CallOptions): Promise<string> {
     return this.call("read logs", { container: name }, () => this.containerAt(id).logs.join(""), options);
   }

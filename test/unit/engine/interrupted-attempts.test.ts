@@ -128,3 +128,25 @@ describe("reconcile while a link is being made", () => {
     );
   });
 });
+
+describe("a repair that replaces a container", () => {
+  it("gives the new one the old one's name once the old one is gone, repair after repair", async () => {
+    const lab = memoryEngine();
+    const made = await lab.engine.link("app", "clustera", "clusterb", { web: "hello-web" }, context);
+    for (let round = 0; round < 2; round++) {
+      const [target] = await lab.b.listContainers(["io.ambassador.role=target"]);
+      lab.b.stop(target?.Id ?? "");
+      const repaired = await lab.engine.repair(made.link.id, context);
+      expect(repairLines(repaired, "")).toContain(
+        "  recreated target ambassador app-ambassador on clusterb (stopped)",
+      );
+      const now = await lab.b.listContainers(["io.ambassador.link"]);
+      expect(now.map((c) => c.Names.join(",")).sort()).toEqual(["/app-ambassador", "/web"]);
+      const stored = lab.links.get(made.link.id);
+      expect(stored?.resources.map((r) => r.name)).toEqual(["app-ambassador", "app-ambassador", "web"]);
+      expect(stored?.resources.find((r) => r.role === "target")?.id).toBe(
+        now.find((c) => c.Labels["io.ambassador.role"] === "target")?.Id,
+      );
+    }
+  });
+});
