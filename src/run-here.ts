@@ -84,6 +84,9 @@ export async function runHere(args: readonly string[], io: MainIo): Promise<numb
       const stopping = new AbortController();
       removeSignals = onStopSignals(logger, exit, () => stopping.abort());
       socket = await listenForOtherProcesses(services, logger);
+      // As the Slack bot does at start: what a crash left is named, and nothing is changed.
+      const { logReconcileSummary } = await import("./monitor/start-monitor.js");
+      void logReconcileSummary(services.engine, logger);
       const { runRepl } = await import("./terminal/repl.js");
       await runRepl(services, {
         input: io.stdin,
@@ -132,15 +135,16 @@ function onStopSignals(
  * While a one-shot command that changes links runs, the first SIGINT or SIGTERM lets it finish, since a link cut
  * short leaves ambassadors the store does not know; a second one leaves at once, saying what to run then.
  */
-function finishBeforeLeaving(command: string, io: MainIo, exit: (code: number) => void): () => void {
+export function finishBeforeLeaving(command: string, io: MainIo, exit: (code: number) => void): () => void {
   return onSignals(
     () =>
       io.stderr.write(
         `Finishing \`${command}\` first, so that nothing is left half-done; interrupt again to stop at once.\n`,
       ),
-    () => {
+    (signal) => {
       io.stderr.write(`Stopped before \`${command}\` finished; \`reconcile\` names what it left behind.\n`);
-      exit(130);
+      // As a shell reports a process a signal ended: 128 and the signal's number.
+      exit(signal === "SIGTERM" ? 143 : 130);
     },
   );
 }
