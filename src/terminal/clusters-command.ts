@@ -17,7 +17,7 @@ export const clustersUsage = [
   "  add <name> --env-file <path/docker.env> [--advertise <addr>] [--channel <id>]... [--egress <cidr,...>]",
   "  add <name> --host <tcp://|unix://|ssh://url> [--cert-path <dir>] [--advertise <addr>] [--channel <id>]... [--egress <cidr,...>]",
   "  add <name> --context <docker context> [--advertise <addr>] [--channel <id>]... [--egress <cidr,...>]",
-  "  list",
+  "  list (the default)",
   "  remove <name> [--force]",
   "  test [name]",
 ].join("\n");
@@ -235,6 +235,8 @@ export async function runClustersCommand(
     switch (command) {
       case "add":
         return await add(rest, deps, ready);
+      // Bare `clusters` lists them, as it does in Slack.
+      case undefined:
       case "list":
       case "ls":
         return list(rest, deps);

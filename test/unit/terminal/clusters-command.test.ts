@@ -64,6 +64,8 @@ describe("ambassador clusters", () => {
         `local  ${engine.url}  no   10.1.2.3   C0123ABCD,C0456EFGH`,
       ].join("\n"),
     });
+    // Bare, as in Slack, it lists them.
+    expect(await runClustersCommand([], deps(services))).toEqual(listed);
 
     const tested = await runClustersCommand(["test", "local"], deps(services));
     expect(tested.exitCode).toBe(0);
