@@ -45,6 +45,11 @@ export interface LinkMonitorOptions {
   perClusterConcurrency?: number;
   /** Called for a link that became broken, when automatic repair is on. */
   repair?: (linkId: string) => Promise<void>;
+  /**
+   * Called, whether automatic repair is on or not, for a link whose only problem is a target ambassador no longer in
+   * its running consumer's network namespace: it remakes the ambassador there.
+   */
+  rejoin?: (linkId: string) => Promise<void>;
   now?: () => Date;
   /** Called when a link's health changes, after it is saved. */
   onChange?: (linkId: string) => void;
@@ -117,14 +122,19 @@ export function createLinkMonitor(options: LinkMonitorOptions): LinkMonitor {
           const state = await withSlot(resource.cluster, () =>
             options.probe.container(resource.cluster, resource.id, timeoutMs, resource.network),
           );
+          const inConsumer = link.wiring === "shared" && resource.role === "target";
+          const problem = (text: string) =>
+            inConsumer && state !== "paused" && state !== "missing"
+              ? { ...linkProblem(text), outOfItsConsumer: true as const }
+              : linkProblem(text);
           if (state === "disconnected") {
-            return linkProblem(
+            return problem(
               resource.network
                 ? `${what} is not on ${resource.network}`
                 : `${what} is cut off: the consumer whose network namespace it runs in stopped or restarted`,
             );
           }
-          return state === "running" ? undefined : linkProblem(`${what} is ${state}`);
+          return state === "running" ? undefined : problem(`${what} is ${state}`);
         } catch (error) {
           if (unreachable.has(resource.cluster)) return undefined;
           unreachable.add(resource.cluster);
@@ -179,7 +189,19 @@ export function createLinkMonitor(options: LinkMonitorOptions): LinkMonitor {
         await options
           .repair(link.id)
           .catch((error) => options.logger.error({ linkId: link.id, err: error }, "automatic repair failed"));
+        return { linkId: link.id, state, problems };
       }
+    }
+    // Docker starts such an ambassador again only while its consumer runs: once the consumer is back, it is put back.
+    if (found.length && found.every((each) => each.outOfItsConsumer) && options.rejoin) {
+      await options
+        .rejoin(link.id)
+        .catch((error) =>
+          options.logger.error(
+            { linkId: link.id, err: error },
+            "could not put a target ambassador back in its consumer's namespace",
+          ),
+        );
     }
     return { linkId: link.id, state, problems };
   }

@@ -7,6 +7,11 @@ import { describeError, describeErrorWithoutAddress } from "../errors.js";
 export interface LinkProblem {
   shown: string;
   logged: string;
+  /**
+   * A target ambassador of a link wired into its consumer's network namespace that is not running there: what
+   * Docker's restart policy would mend, had the consumer been up when Docker tried.
+   */
+  outOfItsConsumer?: true;
 }
 
 /** A problem that names no error: the same text shown and logged. */

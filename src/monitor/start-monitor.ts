@@ -31,6 +31,7 @@ export interface LinkMonitorSetup {
 export function startLinkMonitor(setup: LinkMonitorSetup): LinkMonitor {
   const { links, engine, checkIntervalSeconds, autoRepair } = setup;
   const logger = setup.logger.child({ component: "monitor" });
+  const repair = createAutoRepair({ engine, links, audit: setup.audit, logger });
   const monitor = createLinkMonitor({
     links,
     probe: createDockerLinkProbe(setup.clusters),
@@ -39,7 +40,8 @@ export function startLinkMonitor(setup: LinkMonitorSetup): LinkMonitor {
     logger,
     intervalMs: checkIntervalSeconds * 1000,
     onChange: setup.onChange,
-    repair: autoRepair ? createAutoRepair({ engine, links, audit: setup.audit, logger }) : undefined,
+    repair: autoRepair ? repair : undefined,
+    rejoin: repair,
   });
   monitor.start();
   logger.info(

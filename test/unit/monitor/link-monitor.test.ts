@@ -413,3 +413,63 @@ describe("a link's alerts go only to channels that may see every cluster of it",
     expect(posts[0]?.text).toContain("Link lnk1 (app: clustera → clusterb) is broken");
   });
 });
+
+describe("link monitor, a link whose target ambassador runs in its consumer's network namespace", () => {
+  function sharedLink(): LinkRecord {
+    const made = link("lnk1", "clustera", "clusterb");
+    return {
+      ...made,
+      wiring: "shared",
+      resources: [
+        ...made.resources,
+        { cluster: "clusterb", kind: "container", role: "web", id: "lnk1-web", name: "web" },
+      ],
+    };
+  }
+
+  it("puts the ambassador back once the consumer runs again, with automatic repair off", async () => {
+    const world = fakeWorld();
+    const rejoined: string[] = [];
+    const monitor = createLinkMonitor({
+      links: memoryLinks([sharedLink()]),
+      probe: world.probe,
+      alerts: { post: async () => {} },
+      clusters: everyClusterOpen,
+      logger,
+      intervalMs: 1000,
+      rejoin: async (linkId) => void rejoined.push(linkId),
+    });
+    // The consumer stopped: Docker could not start the ambassador again in its namespace.
+    world.states.set("lnk1-web", "stopped");
+    world.states.set("lnk1-tgt", "stopped");
+    await monitor.checkAll();
+    expect(rejoined).toEqual([]);
+    world.states.set("lnk1-web", "running");
+    await monitor.checkAll();
+    expect(rejoined).toEqual(["lnk1"]);
+    world.states.set("lnk1-tgt", "disconnected");
+    await monitor.checkAll();
+    expect(rejoined).toEqual(["lnk1", "lnk1"]);
+  });
+
+  it("leaves a removed or paused ambassador, and one of a link with networks, to the person", async () => {
+    const world = fakeWorld();
+    const rejoined: string[] = [];
+    const networked = link("lnk2", "clustera", "clusterb");
+    const monitor = createLinkMonitor({
+      links: memoryLinks([sharedLink(), networked]),
+      probe: world.probe,
+      alerts: { post: async () => {} },
+      clusters: everyClusterOpen,
+      logger,
+      intervalMs: 1000,
+      rejoin: async (linkId) => void rejoined.push(linkId),
+    });
+    world.states.set("lnk1-tgt", "missing");
+    world.states.set("lnk2-tgt", "stopped");
+    await monitor.checkAll();
+    world.states.set("lnk1-tgt", "paused");
+    await monitor.checkAll();
+    expect(rejoined).toEqual([]);
+  });
+});
