@@ -115,7 +115,11 @@ export function silentLines(silent: readonly SilentCluster[] | undefined): strin
 
 /** `ports` found nothing: where it looked, leaving out the clusters it did not hear from. */
 export function notFoundLine(result: PortsResult, shown = (container: string) => container): string {
-  const silent = new Set((result.silent ?? []).map((entry) => entry.cluster));
+  // Neither a cluster still silent nor one that could not be reached was searched.
+  const silent = new Set([
+    ...(result.silent ?? []).map((entry) => entry.cluster),
+    ...result.unreachable.map((entry) => entry.cluster),
+  ]);
   const heard = result.searched.filter((cluster) => !silent.has(cluster));
   const container = shown(result.container);
   if (result.searched.length && !heard.length) return `No cluster answered about ${container}.`;

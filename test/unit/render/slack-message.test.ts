@@ -85,6 +85,11 @@ describe("renderSlackMessage", () => {
     const none = renderSlackMessage({ kind: "ports", result: await engine.ports("nothing") });
     expect(none.response_type).toBe("ephemeral");
     expect(none.text).toBe("No container named nothing on clustera, clusterb.");
+    b.down();
+    const half = renderSlackMessage({ kind: "ports", result: await engine.ports("nothing") });
+    // A cluster that could not be reached was not searched: it is named only as such.
+    expect(half.text.split("\n")[0]).toBe("No container named nothing on clustera.");
+    expect(half.text).toContain("Could not reach clusterb");
   });
 
   it("keeps a long list within 50 blocks and 3,000 characters a section, with a note of what was cut", () => {
