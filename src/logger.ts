@@ -79,3 +79,44 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     options.destination ?? pino.destination({ dest: 2, sync: true }),
   );
 }
+
+const levelWords: Record<number, string> = {
+  10: "trace",
+  20: "debug",
+  30: "info",
+  40: "warning",
+  50: "error",
+  60: "fatal",
+};
+
+/** A logged value as a short phrase: an error by its message, a list joined, anything else as JSON. */
+function phrase(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (Array.isArray(value)) return value.map(phrase).join(", ");
+  if (value && typeof value === "object" && "message" in value) return String(value.message);
+  return JSON.stringify(value);
+}
+
+/**
+ * Log lines as a person reads them at a terminal, one line each: `warning: link rolled back (step: check images,
+ * cluster: clusterc, err: …)`. The Slack bot keeps JSON, for whatever collects its logs.
+ */
+export function readableLog(out: { write(text: string): unknown }): DestinationStream {
+  return {
+    write(line: string) {
+      let entry: Record<string, unknown>;
+      try {
+        entry = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        out.write(line);
+        return;
+      }
+      const { level, time, name, pid, hostname, msg, ...fields } = entry;
+      const details = Object.entries(fields)
+        .filter(([, value]) => value !== undefined && !(Array.isArray(value) && value.length === 0))
+        .map(([key, value]) => `${key}: ${phrase(value)}`);
+      const word = levelWords[Number(level)] ?? String(level);
+      out.write(`${word}: ${String(msg ?? "")}${details.length ? ` (${details.join("; ")})` : ""}\n`);
+    },
+  };
+}

@@ -7,7 +7,7 @@ import { type Config, configSecrets, loadConfig } from "./config.js";
 import { dockerConfigDir } from "./docker/docker-context.js";
 import { describeError, isUserError } from "./errors.js";
 import { handToRunningBot } from "./hand-off.js";
-import { createLogger, type Logger } from "./logger.js";
+import { createLogger, type Logger, readableLog } from "./logger.js";
 import type { LinkMonitor } from "./monitor/link-monitor.js";
 import { httpLimits } from "./slack/http-limits.js";
 import type { SlackBot, SlackBotOptions } from "./slack/slack-bot.js";
@@ -42,7 +42,8 @@ export async function runHere(args: readonly string[], io: MainIo): Promise<numb
   const logger = createLogger({
     level: config.logLevel,
     secrets: configSecrets(config),
-    destination: io.log,
+    // At the terminal (the prompt and one-shot commands) a person reads them; with Slack, a log collector does.
+    destination: io.log ?? (config.slack.mode === "terminal" ? readableLog(io.stderr) : undefined),
   });
   let ready: PreparedCluster | undefined;
   if (args[0] === "clusters" && args[1] === "add") {

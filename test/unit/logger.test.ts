@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createLogger, scrubText } from "../../src/logger.js";
+import { createLogger, readableLog, scrubText } from "../../src/logger.js";
 import { CapturedOutput } from "../support/fakes.js";
 
 const botToken = "xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOpQrStUvWx";
@@ -36,5 +36,33 @@ describe("the logger", () => {
     expect(scrubText(`token ${botToken} for http://127.0.0.1:9/commands/T1/2/abc ok`)).toBe(
       "token [redacted] for [redacted] ok",
     );
+  });
+});
+
+describe("the log at the terminal", () => {
+  it("reads as one line per entry, with its fields and an error by its message, and still hides secrets", () => {
+    let printed = "";
+    const logger = createLogger({
+      level: "warn",
+      secrets: ["s3cret-value"],
+      destination: readableLog({ write: (text: string) => (printed += text) }),
+    });
+    logger.warn(
+      {
+        link: "d7d7a43cc0a4",
+        step: "check images",
+        leftovers: [],
+        unsearched: ["clusterc"],
+        err: new Error("no answer within 15 s"),
+      },
+      "link rolled back",
+    );
+    logger.error({ token: "xoxb-1-2-3" }, "could not start with s3cret-value");
+    logger.info({}, "not shown at warn");
+    expect(printed.split("\n")).toEqual([
+      "warning: link rolled back (link: d7d7a43cc0a4; step: check images; unsearched: clusterc; err: no answer within 15 s)",
+      "error: could not start with [redacted] (token: [redacted])",
+      "",
+    ]);
   });
 });
