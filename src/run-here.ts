@@ -16,6 +16,7 @@ import { botSocketPath } from "./terminal/bot-socket.js";
 import type { BotSocketServer } from "./terminal/bot-socket-server.js";
 import { printClustersResult } from "./terminal/clusters-delegate.js";
 import { localInvocation } from "./terminal/local-invocation.js";
+import { answerWithoutStore } from "./terminal/no-store.js";
 import { runOnce } from "./terminal/run-once.js";
 
 export interface MainIo {
@@ -45,6 +46,8 @@ export async function runHere(args: readonly string[], io: MainIo): Promise<numb
     // At the terminal (the prompt and one-shot commands) a person reads them; with Slack, a log collector does.
     destination: io.log ?? (config.slack.mode === "terminal" ? readableLog(io.stderr) : undefined),
   });
+  const withoutStore = await answerWithoutStore(args, config.store.path, io);
+  if (withoutStore !== undefined) return withoutStore;
   let ready: PreparedCluster | undefined;
   if (args[0] === "clusters" && args[1] === "add") {
     // Slack, the prompt and the clusters commands are loaded only by the runs that use them: a one-shot command starts sooner.

@@ -245,11 +245,10 @@ export async function runClustersCommand(
         return await remove(rest, deps);
       case "test":
         return await test(rest, deps);
-      case undefined:
       case "help":
       case "--help":
       case "-h":
-        return { exitCode: command === undefined ? 2 : 0, output: clustersUsage };
+        return { exitCode: 0, output: clustersUsage };
       default:
         throw new UsageError(`unknown command "clusters ${command}"`);
     }
