@@ -89,11 +89,17 @@ const levelWords: Record<number, string> = {
   60: "fatal",
 };
 
+/** Control characters as JSON writes them, so a logged text cannot move the cursor or start a line of its own. */
+function printable(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters replaced.
+  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
+}
+
 /** A logged value as a short phrase: an error by its message, a list joined, anything else as JSON. */
 function phrase(value: unknown): string {
-  if (typeof value === "string") return value;
+  if (typeof value === "string") return printable(value);
   if (Array.isArray(value)) return value.map(phrase).join(", ");
-  if (value && typeof value === "object" && "message" in value) return String(value.message);
+  if (value && typeof value === "object" && "message" in value) return printable(String(value.message));
   return JSON.stringify(value);
 }
 
@@ -116,7 +122,9 @@ export function readableLog(out: { write(text: string): unknown }): DestinationS
         .filter(([, value]) => value !== undefined && !(Array.isArray(value) && value.length === 0))
         .map(([key, value]) => `${key}: ${phrase(value)}`);
       const word = levelWords[Number(level)] ?? String(level);
-      out.write(`${word}: ${String(msg ?? "")}${details.length ? ` (${details.join("; ")})` : ""}\n`);
+      out.write(
+        `${word}: ${printable(String(msg ?? ""))}${details.length ? ` (${details.join("; ")})` : ""}\n`,
+      );
     },
   };
 }

@@ -2,7 +2,7 @@ import type { DockerHost } from "../docker/docker-host.js";
 import type { ResourceRole } from "../domain/link.js";
 import { describeError } from "../errors.js";
 import type { EngineCore } from "./engine-core.js";
-import { labelKeys, leftToStore, linkIdOf } from "./labels.js";
+import { labelKeys, linkIdOf } from "./labels.js";
 import { removeResource } from "./resource-removal.js";
 
 /** An object an interrupted link left and a new link of the same container removed. */
@@ -14,8 +14,8 @@ export interface ClearedObject {
 
 /**
  * Whether an object's labels say an interrupted link of `container` left it (a process killed before it saved the
- * link or rolled it back): an object of this store carrying the container's name and the label of a link the store
- * never kept and nobody is making.
+ * link or rolled it back): an object labelled with this store and the container's name, of a link the store never
+ * kept and nobody is making.
  */
 export function leftByInterruptedLink(
   core: Pick<EngineCore, "links" | "making">,
@@ -26,7 +26,9 @@ export function leftByInterruptedLink(
     return (
       linkId !== undefined &&
       labels?.[labelKeys.container] === container &&
-      leftToStore(labels, core.links.storeId) &&
+      // This store's own only: objects from before stores named themselves may be another bot's live link.
+      core.links.storeId !== undefined &&
+      labels?.[labelKeys.store] === core.links.storeId &&
       !core.links.get(linkId) &&
       !core.making.has(linkId)
     );

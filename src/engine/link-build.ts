@@ -71,7 +71,7 @@ async function buildTarget(
   let targetSide: Promise<void> = Promise.resolve();
   const webCreated = new Promise<void>((resolve) => {
     build.onWebCreated = (container) => {
-      build.webStarting ??= { created: container, running: webSide };
+      build.webStarting = { created: container, running: webSide };
       resolve();
     };
   });

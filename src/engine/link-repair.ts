@@ -182,17 +182,24 @@ async function planRepair(
   return { plan, leftovers };
 }
 
-/** Removes an interrupted attempt's leftovers before anything is made; one that cannot be removed stops the repair. */
-async function clearLeftovers(core: EngineCore, link: LinkRecord, leftovers: LinkResource[]): Promise<void> {
-  if (!leftovers.length) return;
+/**
+ * Removes an interrupted attempt's leftovers before anything is made; one that cannot be removed is logged and the
+ * repair goes on beside it (under another name), as `link` does.
+ */
+async function clearLeftovers(
+  core: EngineCore,
+  link: LinkRecord,
+  leftovers: LinkResource[],
+): Promise<LinkResource[]> {
+  if (!leftovers.length) return [];
   const left = await removeResources((c) => core.clusters.host(c), [...leftovers].sort(byRoleOrder), link.id);
-  const first = left[0];
-  if (first) {
-    throw new UserError(
-      "leftover-not-removed",
-      `Cannot repair link ${link.id}: ${first.kind} ${first.name} on ${first.cluster}, left by an interrupted attempt, could not be removed (${first.error.replace(/\.$/, "")}); remove it (docker rm -f ${first.name}), then repair link ${link.id}.`,
+  for (const stuck of left) {
+    core.logger?.warn(
+      { link: link.id, container: stuck.name, cluster: stuck.cluster, err: stuck.error },
+      "could not remove what an interrupted attempt left",
     );
   }
+  return leftovers.filter((r) => !left.some((l) => l.id === r.id && l.cluster === r.cluster));
 }
 
 /**
@@ -232,11 +239,21 @@ async function takeBackNames(
   if (latest) {
     const renamed = (r: LinkResource) => names.get(`${r.cluster}/${r.role}`) ?? r.name;
     const web = latest.resources.find((r) => r.role === "web" && r.kind === "container");
-    await core.links.save({
-      ...latest,
-      resources: latest.resources.map((r) => (r.kind === "container" ? { ...r, name: renamed(r) } : r)),
-      web: latest.web && web ? { ...latest.web, name: renamed(web) } : latest.web,
-    });
+    // The repair is done and saved by ID: a record left with the old names is only out of date, never a reason to
+    // undo it.
+    await core.links
+      .save({
+        ...latest,
+        resources: latest.resources.map((r) => (r.kind === "container" ? { ...r, name: renamed(r) } : r)),
+        web: latest.web && web ? { ...latest.web, name: renamed(web) } : latest.web,
+      })
+      .catch((error: unknown) => {
+        names.clear();
+        core.logger?.warn(
+          { link: link.id, err: describeError(error) },
+          "could not save the names taken back",
+        );
+      });
   }
   return names;
 }
@@ -255,8 +272,11 @@ export async function repairLink(
     );
   }
   const { plan, leftovers } = await planRepair(core, link, context);
-  await clearLeftovers(core, link, leftovers);
-  const cleared = leftovers.map((r) => ({ cluster: r.cluster, kind: r.kind, name: r.name }));
+  const cleared = (await clearLeftovers(core, link, leftovers)).map((r) => ({
+    cluster: r.cluster,
+    kind: r.kind,
+    name: r.name,
+  }));
   const attempt = newAttempt(core, link.id);
   try {
     const built = await buildLink(plan, attempt, core.launcher, core.authority);

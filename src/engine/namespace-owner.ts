@@ -16,3 +16,16 @@ export function leftBehind(
   if (!owner?.State.Running) return true;
   return Date.parse(owner.State.StartedAt) > Date.parse(joiner.State.StartedAt);
 }
+
+/**
+ * Whether a stopped container in another's network namespace stopped before that one last started: it left with the
+ * old namespace, and Docker, which could not start it while the owner was down, did not try again. One stopped since
+ * the owner started (`docker stop`, say) is merely stopped.
+ */
+export function stoppedBeforeOwner(
+  joiner: Pick<Docker.ContainerInspectInfo, "State">,
+  owner: Pick<Docker.ContainerInspectInfo, "State"> | undefined,
+): boolean {
+  if (!owner?.State.Running) return false;
+  return Date.parse(owner.State.StartedAt) > Date.parse(joiner.State.FinishedAt);
+}

@@ -1,5 +1,5 @@
 import type { ClusterDirectory } from "../docker/clusters.js";
-import { leftBehind, namespaceOwner } from "../engine/namespace-owner.js";
+import { leftBehind, namespaceOwner, stoppedBeforeOwner } from "../engine/namespace-owner.js";
 import { checkPath } from "../engine/path-probe.js";
 import type { ContainerState, LinkProbe } from "./link-monitor.js";
 
@@ -15,14 +15,15 @@ export function createDockerLinkProbe(clusters: ClusterDirectory): LinkProbe {
       const until = Date.now() + deadlineMs;
       const info = await host.inspectContainer(idOrName, { timeoutMs: deadlineMs });
       if (!info) return "missing";
-      if (!info.State.Running) return "stopped";
       if (info.State.Paused) return "paused";
       // In another container's network namespace: cut off once left in an old one.
       const owner = namespaceOwner(info.HostConfig.NetworkMode);
       if (owner !== undefined) {
         const held = await host.inspectContainer(owner, { timeoutMs: Math.max(1, until - Date.now()) });
+        if (!info.State.Running) return stoppedBeforeOwner(info, held) ? "disconnected" : "stopped";
         return leftBehind(info, held) ? "disconnected" : "running";
       }
+      if (!info.State.Running) return "stopped";
       const networks = info.NetworkSettings.Networks ?? {};
       return network === undefined || network in networks ? "running" : "disconnected";
     },

@@ -72,6 +72,9 @@ export interface LinkMonitor {
   alertsSent(): Promise<void>;
 }
 
+/** How long after a failed try the health check waits before it puts a target ambassador back again. */
+const rejoinRetryMs = 10 * 60_000;
+
 /** A counting semaphore per cluster, so one slow host never takes the slots of another. */
 function createClusterLimiter(limit: number) {
   const active = new Map<string, number>();
@@ -107,6 +110,8 @@ export function createLinkMonitor(options: LinkMonitorOptions): LinkMonitor {
   const healthById = new Map<string, LinkHealth>();
   /** Alerts of each link, in order; a slow Slack delays the link's next alert, never its next check. */
   const alertQueues = new Map<string, Promise<void>>();
+  /** When putting a link's target ambassador back last failed. */
+  const rejoinFailed = new Map<string, number>();
   let timer: NodeJS.Timeout | undefined;
 
   /** What is wrong with the link's containers (stopped, missing, off their network) or their hosts, if anything. */
@@ -124,7 +129,7 @@ export function createLinkMonitor(options: LinkMonitorOptions): LinkMonitor {
           );
           const inConsumer = link.wiring === "shared" && resource.role === "target";
           const problem = (text: string) =>
-            inConsumer && state !== "paused" && state !== "missing"
+            inConsumer && state === "disconnected"
               ? { ...linkProblem(text), outOfItsConsumer: true as const }
               : linkProblem(text);
           if (state === "disconnected") {
@@ -193,15 +198,20 @@ export function createLinkMonitor(options: LinkMonitorOptions): LinkMonitor {
       }
     }
     // Docker starts such an ambassador again only while its consumer runs: once the consumer is back, it is put back.
-    if (found.length && found.every((each) => each.outOfItsConsumer) && options.rejoin) {
-      await options
-        .rejoin(link.id)
-        .catch((error) =>
-          options.logger.error(
-            { linkId: link.id, err: error },
-            "could not put a target ambassador back in its consumer's namespace",
-          ),
+    // One that could not be is tried again only after a while, not at every check.
+    const failedAt = rejoinFailed.get(link.id);
+    const rested = failedAt === undefined || now().getTime() - failedAt >= rejoinRetryMs;
+    if (found.length && found.every((each) => each.outOfItsConsumer) && options.rejoin && rested) {
+      try {
+        await options.rejoin(link.id);
+        rejoinFailed.delete(link.id);
+      } catch (error) {
+        rejoinFailed.set(link.id, now().getTime());
+        options.logger.error(
+          { linkId: link.id, err: error },
+          "could not put a target ambassador back in its consumer's namespace",
         );
+      }
     }
     return { linkId: link.id, state, problems };
   }

@@ -11,16 +11,9 @@ import {
   prepareCluster,
 } from "../store/cluster-registration.js";
 import type { ClusterRegistry } from "../store/cluster-registry.js";
+import { clustersUsage } from "./clusters-usage.js";
 
-export const clustersUsage = [
-  "usage: ambassador clusters <command>",
-  "  add <name> --env-file <path/docker.env> [--advertise <addr>] [--channel <id>]... [--egress <cidr,...>]",
-  "  add <name> --host <tcp://|unix://|ssh://url> [--cert-path <dir>] [--advertise <addr>] [--channel <id>]... [--egress <cidr,...>]",
-  "  add <name> --context <docker context> [--advertise <addr>] [--channel <id>]... [--egress <cidr,...>]",
-  "  list (the default)",
-  "  remove <name> [--force]",
-  "  test [name]",
-].join("\n");
+export { clustersUsage };
 
 /** What reading and checking a new cluster needs, before any store is opened. */
 export interface ClustersPrepareDeps {

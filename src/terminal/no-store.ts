@@ -3,6 +3,7 @@ import type { CommandResult } from "../commands/command.js";
 import { parseWords } from "../commands/parse.js";
 import { isUserError } from "../errors.js";
 import { renderText } from "../render/text.js";
+import { clustersUsage } from "./clusters-usage.js";
 import type { TerminalIo } from "./run-once.js";
 
 /** Only a path with nothing at it: one this user may not look at is the store's own step to refuse, with why. */
@@ -37,6 +38,14 @@ export async function answerWithoutStore(
         `No clusters registered: there is no store at ${storePath} yet. Add one with: ${addOne}\n`,
       );
       return 0;
+    }
+    if (sub === "help" || sub === "--help" || sub === "-h") {
+      io.stdout.write(`${clustersUsage}\n`);
+      return 0;
+    }
+    if (!["remove", "rm", "test"].includes(sub)) {
+      io.stderr.write(`error: unknown command "clusters ${sub}"\n${clustersUsage}\n`);
+      return 2;
     }
     return noStore(storePath, io);
   }

@@ -58,10 +58,12 @@ describe("the log at the terminal", () => {
       "link rolled back",
     );
     logger.error({ token: "xoxb-1-2-3" }, "could not start with s3cret-value");
+    logger.warn({ err: new Error("bad\u001b[2Jname") }, "moved\nline");
     logger.info({}, "not shown at warn");
     expect(printed.split("\n")).toEqual([
       "warning: link rolled back (link: d7d7a43cc0a4; step: check images; unsearched: clusterc; err: no answer within 15 s)",
       "error: could not start with [redacted] (token: [redacted])",
+      "warning: moved\\nline (err: bad\\u001b[2Jname)",
       "",
     ]);
   });

@@ -140,6 +140,24 @@ describe("an encrypted link that starts its consumer, from a container on the de
   });
 });
 
+describe("a stopped target ambassador, as the health check sees it", () => {
+  it("is out of its consumer's namespace when it stopped before the consumer last started, else merely stopped", async () => {
+    const lab = memoryEngine();
+    const made = await lab.engine.link("app", "clustera", "clusterb", { web: "hello-web" }, context);
+    const target = made.link.resources.find((r) => r.role === "target");
+    if (!target) throw new Error("no target ambassador");
+    const probe = createDockerLinkProbe(lab.clusters);
+    // Stopped by someone while its consumer runs.
+    await tick();
+    lab.b.stop(target.id);
+    expect(await probe.container("clusterb", target.id, 1000)).toBe("stopped");
+    // The consumer restarted after it: Docker would not have started it again while the consumer was down.
+    await tick();
+    lab.b.restart("web");
+    expect(await probe.container("clusterb", target.id, 1000)).toBe("disconnected");
+  });
+});
+
 describe("a target ambassador made while its consumer starts", () => {
   it("joins the consumer that runs when the first one could not start on its host port and was made again", async () => {
     const lab = memoryEngine();

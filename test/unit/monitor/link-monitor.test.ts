@@ -444,12 +444,38 @@ describe("link monitor, a link whose target ambassador runs in its consumer's ne
     world.states.set("lnk1-tgt", "stopped");
     await monitor.checkAll();
     expect(rejoined).toEqual([]);
+    // Back: the probe says the ambassador stopped before the consumer started, out of its namespace.
     world.states.set("lnk1-web", "running");
-    await monitor.checkAll();
-    expect(rejoined).toEqual(["lnk1"]);
     world.states.set("lnk1-tgt", "disconnected");
     await monitor.checkAll();
-    expect(rejoined).toEqual(["lnk1", "lnk1"]);
+    expect(rejoined).toEqual(["lnk1"]);
+  });
+
+  it("after a try that failed, waits ten minutes before it tries again", async () => {
+    const world = fakeWorld();
+    let at = Date.parse("2026-11-27T01:00:00Z");
+    const tries: number[] = [];
+    const monitor = createLinkMonitor({
+      links: memoryLinks([sharedLink()]),
+      probe: world.probe,
+      alerts: { post: async () => {} },
+      clusters: everyClusterOpen,
+      logger,
+      intervalMs: 1000,
+      now: () => new Date(at),
+      rejoin: async () => {
+        tries.push(at);
+        throw new Error("NET_ADMIN refused");
+      },
+    });
+    world.states.set("lnk1-tgt", "disconnected");
+    await monitor.checkAll();
+    at += 9 * 60_000;
+    await monitor.checkAll();
+    expect(tries).toHaveLength(1);
+    at += 60_000;
+    await monitor.checkAll();
+    expect(tries).toHaveLength(2);
   });
 
   it("leaves a removed or paused ambassador, and one of a link with networks, to the person", async () => {
@@ -469,6 +495,9 @@ describe("link monitor, a link whose target ambassador runs in its consumer's ne
     world.states.set("lnk2-tgt", "stopped");
     await monitor.checkAll();
     world.states.set("lnk1-tgt", "paused");
+    await monitor.checkAll();
+    // Stopped while its consumer ran (`docker stop`): someone meant it.
+    world.states.set("lnk1-tgt", "stopped");
     await monitor.checkAll();
     expect(rejoined).toEqual([]);
   });

@@ -53,6 +53,14 @@ describe("a one-shot command where there is no store", () => {
       code: 0,
       stdout: expect.stringContaining("No clusters registered: there is no store at"),
     });
+    expect(await run(["clusters", "--help"])).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining("usage: ambassador clusters <command>"),
+    });
+    expect(await run(["clusters", "ad"])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('error: unknown command "clusters ad"'),
+    });
     expect((await run(["clusters", "add", "a", "--host", "tcp://127.0.0.1:1"])).code).toBeUndefined();
     expect(await readdir(dir)).toEqual([]);
   });
