@@ -46,7 +46,8 @@ export async function runHere(args: readonly string[], io: MainIo): Promise<numb
     // At the terminal (the prompt and one-shot commands) a person reads them; with Slack, a log collector does.
     destination: io.log ?? (config.slack.mode === "terminal" ? readableLog(io.stderr) : undefined),
   });
-  const withoutStore = await answerWithoutStore(args, config.store.path, io);
+  // Only the store on disk can be missing: a backend given in its place (tests) holds its own.
+  const withoutStore = io.backend ? undefined : await answerWithoutStore(args, config.store.path, io);
   if (withoutStore !== undefined) return withoutStore;
   let ready: PreparedCluster | undefined;
   if (args[0] === "clusters" && args[1] === "add") {
