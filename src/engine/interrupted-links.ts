@@ -1,9 +1,7 @@
 import type { DockerHost } from "../docker/docker-host.js";
-import type { ResourceRole } from "../domain/link.js";
-import { describeError } from "../errors.js";
 import type { EngineCore } from "./engine-core.js";
 import { labelKeys, linkIdOf } from "./labels.js";
-import { removeResource } from "./resource-removal.js";
+import { type Orphan, removeOrphans } from "./reconcile.js";
 
 /** An object an interrupted link left and a new link of the same container removed. */
 export interface ClearedObject {
@@ -37,7 +35,8 @@ export function leftByInterruptedLink(
 
 /**
  * Removes what an interrupted link of `container` left on a host, so a new link takes back their names and host
- * ports. One that cannot be removed is logged and left to `reconcile --fix`; the new link is made beside it.
+ * ports, as `reconcile --fix` removes orphans. One that cannot be removed is logged and left to `reconcile --fix`;
+ * the new link is made beside it.
  */
 export async function clearInterruptedLinks(
   core: EngineCore,
@@ -51,36 +50,27 @@ export async function clearInterruptedLinks(
     on.listContainers(selector, { signal }),
     on.listNetworks(selector, { signal }),
   ]);
-  const left = [
+  const orphans: Orphan[] = [
     ...containers
       .filter((c) => unowned(c.Labels))
       .map((c) => ({
+        cluster: on.name,
         kind: "container" as const,
         id: c.Id,
         name: c.Names[0]?.replace(/^\//, "") ?? c.Id,
-        labels: c.Labels,
+        linkId: linkIdOf(c.Labels) ?? "",
       })),
     ...networks
       .filter((n) => unowned(n.Labels))
-      .map((n) => ({ kind: "network" as const, id: n.Id, name: n.Name, labels: n.Labels })),
+      .map((n) => ({
+        cluster: on.name,
+        kind: "network" as const,
+        id: n.Id,
+        name: n.Name,
+        linkId: linkIdOf(n.Labels) ?? "",
+      })),
   ];
-  const labelled = new Set(left.map((object) => object.id));
-  const removed: ClearedObject[] = [];
-  // Containers first: a network with a container on it cannot go.
-  for (const object of left) {
-    const linkId = linkIdOf(object.labels) ?? "";
-    const role = (object.labels?.[labelKeys.role] ?? "source") as ResourceRole;
-    try {
-      const resource = { cluster: on.name, kind: object.kind, role, id: object.id, name: object.name };
-      if (await removeResource(on, resource, linkId, labelled)) {
-        removed.push({ cluster: on.name, kind: object.kind, name: object.name });
-      }
-    } catch (error) {
-      core.logger?.warn(
-        { cluster: on.name, object: object.name, link: linkId, err: describeError(error) },
-        "could not remove what an interrupted link left",
-      );
-    }
-  }
-  return removed;
+  const owned = (linkId: string) => core.links.get(linkId) !== undefined || core.making.has(linkId);
+  const removed = await removeOrphans(core.clusters, orphans, owned, core.logger);
+  return removed.map(({ cluster, kind, name }) => ({ cluster, kind, name }));
 }

@@ -9,7 +9,7 @@ import { type ReadOptions, readDeadline } from "./read-deadline.js";
 import { removeResource } from "./resource-removal.js";
 import type { LinkFilter, ReconcileResult } from "./types.js";
 
-type Orphan = ReconcileResult["orphans"][number];
+export type Orphan = ReconcileResult["orphans"][number];
 
 /** Every labelled object of every cluster, or why a cluster could not be searched. */
 async function labelled(clusters: ClusterDirectory, options: ReadOptions) {
@@ -54,23 +54,26 @@ function brokenLinks(
   });
 }
 
-async function removeOrphans(
+/**
+ * Removes objects no link owns, containers before networks, each after its labels are read again; returns those it
+ * removed. One a link saved or being made since the listing owns is left; one that cannot be removed is logged.
+ */
+export async function removeOrphans(
   clusters: ClusterDirectory,
-  orphans: Orphan[],
+  orphans: readonly Orphan[],
   owned: (linkId: string) => boolean,
   logger?: EngineLogger,
-): Promise<number> {
-  let removed = 0;
+): Promise<Orphan[]> {
+  const removed: Orphan[] = [];
   const ordered = [
     ...orphans.filter((o) => o.kind === "container"),
     ...orphans.filter((o) => o.kind === "network"),
   ];
   for (const orphan of ordered) {
-    // A link saved or being made since the listing owns its objects: they are no orphans any more.
     if (owned(orphan.linkId)) continue;
     try {
       const resource = { ...orphan, role: "source" as const };
-      if (await removeResource(clusters.host(orphan.cluster), resource, orphan.linkId)) removed++;
+      if (await removeResource(clusters.host(orphan.cluster), resource, orphan.linkId)) removed.push(orphan);
     } catch (error) {
       logger?.warn({ err: describeError(error), orphan }, "could not remove an orphan");
     }
@@ -131,7 +134,7 @@ export async function reconcile(
   result.broken = brokenLinks(shown, present);
   if (options.fix) {
     const owned = (linkId: string) => links.get(linkId) !== undefined || options.busy?.(linkId) === true;
-    result.removed = await removeOrphans(clusters, result.orphans, owned, options.logger);
+    result.removed = (await removeOrphans(clusters, result.orphans, owned, options.logger)).length;
     for (const broken of result.broken) {
       const link = links.get(broken.linkId);
       if (link && link.status !== "broken") await links.save({ ...link, status: "broken" });
