@@ -13,7 +13,9 @@
 #           comma-separated: one per target of a fanned-out link). The CA (ca.pem) and this
 #           side's certificate followed by its key (cert.pem) are files in /run/ambassador/tls, put there
 #           before or while the container starts, with an empty file `complete` last (AMBASSADOR_TLS_WAIT
-#           seconds, 30 by default, are allowed for them to come).
+#           seconds, 30 by default, are allowed for them to come). With AMBASSADOR_TLS_FILES=stdin they come
+#           instead as a tar archive of ambassador/tls on standard input, unpacked at /run on the first start
+#           (the container is created with OpenStdin and StdinOnce); a restart finds them there.
 #   auto    kernel when the container allows it, else relay (default); never tls
 #           AMBASSADOR_CONSUMER_ADDRESS (client only) is a loopback address such as 127.0.0.2 that the consumer,
 #           running in this container's network namespace, reaches the routes on: route i listens on 127.0.0.1 port
@@ -385,16 +387,21 @@ watch_namespace() {
 }
 
 run_tls() {
-  if [ -n "${AMBASSADOR_CONSUMER_ADDRESS:-}" ]; then
-    iptables_possible || fail "AMBASSADOR_CONSUMER_ADDRESS needs NET_ADMIN (iptables) to redirect the consumer's connections"
-    apply_consumer_rules || fail "cannot apply the AMBASSADOR_CONSUMER_ADDRESS rules with iptables"
-  fi
+  receive_tls_files
   await_tls_files
   haproxy_config >/tmp/ambassador-haproxy.cfg
   trap 'kill $(jobs -p) 2>/dev/null; exit 0' TERM INT
   # HAProxy reads the configuration and the files as it starts, and exits at once on anything it refuses.
   haproxy -q -db -f /tmp/ambassador-haproxy.cfg &
   haproxy=$!
+  # Set while HAProxy starts: it listens on the inner ports, which nothing reaches until these rules send there.
+  if [ -n "${AMBASSADOR_CONSUMER_ADDRESS:-}" ]; then
+    iptables_possible && apply_consumer_rules || {
+      kill "$haproxy" 2>/dev/null
+      iptables_possible || fail "AMBASSADOR_CONSUMER_ADDRESS needs NET_ADMIN (iptables) to redirect the consumer's connections"
+      fail "cannot apply the AMBASSADOR_CONSUMER_ADDRESS rules with iptables"
+    }
+  fi
   announce_ready "$haproxy" || { wait "$haproxy"; fail "HAProxy refused its configuration (see above)"; }
   ! follows_hosts || follow_hosts &
   [ -z "${AMBASSADOR_CONSUMER_ADDRESS:-}" ] || watch_namespace "$haproxy" &
@@ -425,9 +432,21 @@ check_tls() {
   case ${AMBASSADOR_CONSUMER_ADDRESS:-127.0.0.2} in
     127.0.0.1 | *[!0-9.]* | *..* | .* | *.) fail "AMBASSADOR_CONSUMER_ADDRESS must be a loopback address other than 127.0.0.1, such as 127.0.0.2, got '$AMBASSADOR_CONSUMER_ADDRESS'" ;;
   esac
+  case ${AMBASSADOR_TLS_FILES:-} in
+    '' | stdin) ;;
+    *) fail "AMBASSADOR_TLS_FILES must be stdin or unset, got '$AMBASSADOR_TLS_FILES'" ;;
+  esac
   case ${AMBASSADOR_TLS_WAIT:-30} in
     '' | *[!0-9]* | 0?*) fail "AMBASSADOR_TLS_WAIT must be whole seconds such as 30, got '$AMBASSADOR_TLS_WAIT'" ;;
   esac
+}
+
+# With AMBASSADOR_TLS_FILES=stdin, the files are on standard input the first time the container starts: unpacked
+# there, `complete` last. Read only while they are not there yet: a restarted container's input stays open and empty.
+receive_tls_files() {
+  [ "${AMBASSADOR_TLS_FILES:-}" = stdin ] && [ ! -e "$TLS_DIR/complete" ] || return 0
+  tar -x -C /run -f - ambassador/tls 2>/tmp/ambassador-tls.err ||
+    fail "could not unpack the TLS files from standard input: $(tail -n 1 /tmp/ambassador-tls.err)"
 }
 
 # The bot uploads the files while the container starts, the empty file `complete` last: wait for it (looking every

@@ -161,7 +161,7 @@ build_rootfs() {
   mkdir -p "$root"/{bin,sbin,etc,tmp,proc,sys,dev,run,var/run,srv/app,srv/web/cgi-bin,usr/lib/x86_64-linux-gnu}
   cp /bin/busybox "$root/bin/busybox"
   for applet in sh ash cat echo env grep sed awk sleep wget nc httpd ls ps kill mkdir rm printf tr cut head \
-    tail date hostname ip true false test expr seq time timeout dd wc sort uniq ping nslookup; do
+    tail date hostname ip true false test expr seq time timeout dd wc sort uniq ping nslookup tar; do
     ln -sf busybox "$root/bin/$applet"
   done
   copy_with_libs "$root" "$(command -v socat)"
@@ -186,7 +186,7 @@ printf 'The linked container says ... "%s"\n' "$reply"
 EOF
   chmod 755 "$root/srv/web/cgi-bin/index.cgi"
   install -m 755 "$HERE/../ambassador/entrypoint.sh" "$root/bin/ambassador"
-  # Where the bot uploads an ambassador's TLS files before it starts (the Engine's archive upload needs the folder).
+  # Where an ambassador's TLS files go (the Engine's archive upload needs the folder; the stdin unpack uses it too).
   install -d -m 700 "$root/run/ambassador/tls"
   install -m 755 "$HERE/seed-ambassador.sh" "$root/bin/seed-ambassador"
   tar -C "$root" -cf "$LAB_DIR/rootfs.tar" .
@@ -196,7 +196,7 @@ EOF
 IMAGES=(
   "hello-app:latest|EXPOSE 5000|CMD [\"httpd\", \"-f\", \"-p\", \"5000\", \"-h\", \"/srv/app\"]"
   "hello-web:latest|EXPOSE 5000|CMD [\"httpd\", \"-f\", \"-p\", \"5000\", \"-h\", \"/srv/web\"]"
-  "ambassador-bot/ambassador:latest|ENTRYPOINT [\"/bin/ambassador\"]|LABEL io.ambassador.handshake=1"
+  "ambassador-bot/ambassador:latest|ENTRYPOINT [\"/bin/ambassador\"]|LABEL io.ambassador.handshake=1 io.ambassador.tls-files=stdin"
   "svendowideit/ambassador:latest|ENTRYPOINT [\"/bin/seed-ambassador\"]"
   "ambassador-lab/toolbox:latest|CMD [\"sleep\", \"86400\"]"
 )

@@ -119,6 +119,11 @@ export interface DockerHost {
   ): Promise<{ exitCode: number; output: string }>;
   /** Unpacks a tar archive into a container's filesystem at `path` (before it starts, for private files). */
   putArchive(id: string, name: string, path: string, archive: Buffer, options?: CallOptions): Promise<void>;
+  /**
+   * Gives a container created with OpenStdin and StdinOnce `data` as its standard input, then closes it: what it reads
+   * there goes through no file of the Engine's and shows in no inspect.
+   */
+  writeStdin(id: string, name: string, data: Buffer, options?: CallOptions): Promise<void>;
   pullImage(image: string, options?: CallOptions): Promise<void>;
 }
 

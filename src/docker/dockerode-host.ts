@@ -1,3 +1,4 @@
+import type { Duplex } from "node:stream";
 import type Docker from "dockerode";
 import {
   type CallOptions,
@@ -47,6 +48,9 @@ function connectionClosed(raw: RawDockerError): boolean {
 function seconds(ms: number): string {
   return `${+(ms / 1000).toFixed(1)} s`;
 }
+
+/** How long a written container input's connection may stay open before it is closed from this side. */
+const inputLingerMs = 30_000;
 
 /** The one place a dockerode client is called: every request carries an AbortSignal that ends it at its deadline. */
 export class DockerodeHost implements DockerHost {
@@ -435,6 +439,41 @@ export class DockerodeHost implements DockerHost {
       "copy files into container",
       { container: name },
       (abortSignal) => this.docker.getContainer(id).putArchive(archive, { path, abortSignal }),
+      options,
+    );
+  }
+
+  async writeStdin(id: string, name: string, data: Buffer, options?: CallOptions): Promise<void> {
+    await this.call(
+      "write to container input",
+      { container: name },
+      async (abortSignal) => {
+        const stream = (await this.docker
+          .getContainer(id)
+          .attach({ stream: true, stdin: true, hijack: true, abortSignal })) as unknown as Duplex;
+        await new Promise<void>((resolve, reject) => {
+          const aborted = () => failed(abortSignal.reason as Error);
+          const failed = (error: Error) => {
+            abortSignal.removeEventListener("abort", aborted);
+            stream.destroy();
+            reject(error);
+          };
+          stream.once("error", failed);
+          abortSignal.addEventListener("abort", aborted, { once: true });
+          // Ended, not destroyed: the Engine reads all of it, closes the input, then the connection (at once when
+          // the container has not started yet; when it runs, only once it is gone, so it is let go after a while).
+          stream.end(data, () => {
+            abortSignal.removeEventListener("abort", aborted);
+            stream.off("error", failed);
+            stream.on("error", () => undefined);
+            const letGo = setTimeout(() => stream.destroy(), inputLingerMs);
+            letGo.unref();
+            stream.once("close", () => clearTimeout(letGo));
+            (stream as Duplex & { unref?: () => void }).unref?.();
+            resolve();
+          });
+        });
+      },
       options,
     );
   }

@@ -67,6 +67,8 @@ export interface AmbassadorRequest {
   netAdmin?: boolean;
   /** Runs once the container exists, while it starts: private files go in here, and the ambassador waits for them. */
   prepare?: (container: CreatedContainer) => Promise<void>;
+  /** Created with its standard input open until `prepare` has written it and closed it (OpenStdin, StdinOnce). */
+  stdin?: boolean;
   /** Awaited before the start (while `prepare` runs): what must exist before the ambassador runs. */
   beforeStart?: Promise<unknown>;
   /** Told as soon as the container runs with its ports published, before it reports that it forwards. */
@@ -122,6 +124,7 @@ function containerSpec(request: AmbassadorRequest, mode: AmbassadorMode, fallbac
     Env: [...request.env, `AMBASSADOR_MODE=${mode}`],
     ExposedPorts: joining ? undefined : exposed,
     Labels: request.labels,
+    ...(request.stdin ? { OpenStdin: true, StdinOnce: true } : {}),
     HostConfig: {
       RestartPolicy: { Name: "unless-stopped" },
       PortBindings: bindings,
@@ -171,11 +174,14 @@ export async function runAmbassador(
       signal,
     );
     try {
-      // The files go in while it starts: the ambassador waits for the last of them before it reads any.
+      // The files go in while it starts: the ambassador waits for the last of them before it reads any. Its standard
+      // input is written before: written to a running container, the Engine holds the connection until it is gone.
+      const filing = request.prepare?.(made);
       const [filed, started] = await Promise.allSettled([
-        request.prepare?.(made),
+        filing,
         (async () => {
           await request.beforeStart;
+          if (request.stdin) await filing;
           signal?.throwIfAborted();
           await host.startContainer(made.id, made.name);
         })(),

@@ -12,7 +12,7 @@ import { linkLabels } from "./labels.js";
 import { type LinkPlan, type LivePart, networkNames } from "./link-plan.js";
 import { connectionsOf, envName, linkEnvironment, publishedPorts, targetEnvironment } from "./mappings.js";
 import { leftBehind } from "./namespace-owner.js";
-import { tlsArchive, tlsArchiveRoot } from "./tls-files.js";
+import { tlsArchive, tlsDeliveryFor } from "./tls-files.js";
 import type { AmbassadorMode, Connection, PortMapping, RepairedPart } from "./types.js";
 
 /** A container of the link as it stands after the build: kept or made anew. */
@@ -154,7 +154,11 @@ function joinPart(
 const connectionPart = joinPart("connection", "source", "connect container", (build) => build.plan.app);
 
 /** What makes an ambassador speak mTLS: its role, the peer it requires, and its private files put in while it starts. */
-async function tlsSpec(build: Build, side: "source" | "target"): Promise<Partial<AmbassadorSpec>> {
+async function tlsSpec(
+  build: Build,
+  side: "source" | "target",
+  image: Docker.ImageInspectInfo,
+): Promise<Partial<AmbassadorSpec>> {
   const credentials = await build.credentials();
   const host = build.plan[side];
   // The source accepts every target's certificate; a target, the source's only.
@@ -165,9 +169,15 @@ async function tlsSpec(build: Build, side: "source" | "target"): Promise<Partial
   const pair = side === "source" ? credentials.source : credentials.targets.get(build.plan.certificate ?? "");
   if (!pair) throw new Error(`no certificate was issued for the target on ${host.name}`);
   const archive = await tlsArchive(credentials.ca, pair);
+  const delivery = tlsDeliveryFor(image);
   return {
-    env: [`AMBASSADOR_TLS_ROLE=${side === "source" ? "server" : "client"}`, `AMBASSADOR_TLS_PEER=${peer}`],
-    prepare: (container) => host.putArchive(container.id, container.name, tlsArchiveRoot, archive),
+    env: [
+      `AMBASSADOR_TLS_ROLE=${side === "source" ? "server" : "client"}`,
+      `AMBASSADOR_TLS_PEER=${peer}`,
+      ...delivery.env,
+    ],
+    stdin: delivery.stdin,
+    prepare: (container) => delivery.give(host, container, archive),
   };
 }
 
@@ -185,8 +195,9 @@ async function startAmbassador(
   again?: () => Omit<AmbassadorSpec, "host">,
 ): Promise<{ name: string; kind: "container" }> {
   const host = build.plan[side];
-  const [image] = await build.images.ensure(host, [{ image: build.launcher.image, what: "ambassador" }]);
-  const tls = build.plan.protection === "mtls" ? await tlsSpec(build, side) : {};
+  const [found] = await build.images.ensure(host, [{ image: build.launcher.image, what: "ambassador" }]);
+  const image = found as Docker.ImageInspectInfo;
+  const tls = build.plan.protection === "mtls" ? await tlsSpec(build, side, image) : {};
   const mode = build.plan.protection === "mtls" ? "tls" : build.plan.mode;
   const launch = (wanted: Omit<AmbassadorSpec, "host">) =>
     build.launcher.launch(
@@ -195,7 +206,7 @@ async function startAmbassador(
       mode,
       build.attempt,
       side,
-      image as Docker.ImageInspectInfo,
+      image,
     );
   const started = await build.attempt.step(`start ${side} ambassador`, host.name, () =>
     launch(spec).catch((error: unknown) => {

@@ -9,9 +9,11 @@ import {
   execIn,
   getFrom,
   makePki,
+  readyOrStopped,
   startAmbassador,
   type TestPki,
   tlsArchive,
+  tlsInput,
   toolboxGet,
 } from "../support/ambassador-image.js";
 import { startApp } from "../support/engine-fixture.js";
@@ -253,6 +255,53 @@ describe("the ambassador image", () => {
     expect(src.logs).toMatch(/^ambassador: ready$/m);
     const tls = { pki, as: target, expect: source };
     expect(await getFrom(b.netns, a.ip, src.hostPort ?? 0, tls)).toContain("Hello World!");
+  });
+
+  it("tls: files given on its standard input are unpacked and served, and found again after a restart", async () => {
+    const env = [
+      "APP_PORT_5000_TCP=tcp://app:5000",
+      "AMBASSADOR_MODE=tls",
+      "AMBASSADOR_TLS_ROLE=server",
+      `AMBASSADOR_TLS_PEER=${target}`,
+      "AMBASSADOR_TLS_FILES=stdin",
+    ];
+    const src = await startAmbassador(da, {
+      name: "amb-img-tls-stdin",
+      env,
+      stdin: await tlsInput(pki, source),
+      links: [`${app}:app`],
+      publishOn: a.ip,
+    });
+    expect(src.logs).toMatch(/^ambassador: ready$/m);
+    const tls = { pki, as: target, expect: source };
+    expect(await getFrom(b.netns, a.ip, src.hostPort ?? 0, tls)).toContain("Hello World!");
+    const files = await execIn(src.container, ["ls", "-l", "/run/ambassador/tls"]);
+    expect(files).toMatch(/^-r-------- .* cert\.pem$/m);
+    // Started again, its input is open and empty: it reads the files it kept, and waits for nothing.
+    await src.container.restart({ t: 0 });
+    let readies = 0;
+    for (const deadline = Date.now() + 10_000; readies < 2 && Date.now() < deadline; ) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      readies = (await readyOrStopped(src.container, "amb-img-tls-stdin")).logs.match(/^ambassador: ready$/gm)
+        ?.length as number;
+    }
+    expect(readies).toBe(2);
+    const restarted = await src.container.inspect();
+    expect(restarted.State.Running).toBe(true);
+    // Docker picked the host port anew at the restart.
+    const port = Number(restarted.NetworkSettings.Ports["5000/tcp"]?.[0]?.HostPort);
+    expect(await getFrom(b.netns, a.ip, port, tls)).toContain("Hello World!");
+    const garbled = await startAmbassador(da, {
+      name: "amb-img-tls-stdin-garbled",
+      env,
+      stdin: Buffer.from("not a tar archive\n"),
+      links: [`${app}:app`],
+    });
+    expect(garbled.exitCode).toBe(2);
+    expect(garbled.logs.trimEnd().split("\n").at(-1)).toMatch(
+      /^ambassador: could not unpack the TLS files from standard input: tar: /,
+    );
+    expect(garbled.logs).not.toContain("ambassador: ready");
   });
 
   it("tls: a certificate HAProxy cannot use ends it with exit 2 and that line, never a ready", async () => {

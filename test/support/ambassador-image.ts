@@ -2,9 +2,11 @@ import { execFile } from "node:child_process";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Writable } from "node:stream";
 import { promisify } from "node:util";
 import type Docker from "dockerode";
 import { demuxLogs } from "../../src/docker/dockerode-host.js";
+import { tlsArchive as productArchive } from "../../src/engine/tls-files.js";
 import { testLabel } from "../lab.js";
 
 const run = promisify(execFile);
@@ -79,6 +81,14 @@ export async function tlsArchive(pki: TestPki, name: string): Promise<Buffer> {
   return readFile(join(staging, "tls.tar"));
 }
 
+/** The archive the bot writes on an ambassador's standard input: its own, of `name`'s certificate and key. */
+export async function tlsInput(pki: TestPki, name: string): Promise<Buffer> {
+  const [ca, cert, key] = await Promise.all(
+    ["ca.pem", `${name}.pem`, `${name}.key`].map((file) => readFile(join(pki.dir, file), "utf8")),
+  );
+  return productArchive(ca as string, { cert: cert as string, key: key as string });
+}
+
 /** How to run one ambassador container for a test. */
 export interface AmbassadorSpec {
   name: string;
@@ -86,6 +96,8 @@ export interface AmbassadorSpec {
   /** TLS files uploaded into /run/ambassador/tls before start (or, with tlsAfterStart, once it has started). */
   tls?: Buffer;
   tlsAfterStart?: boolean;
+  /** Written on its standard input before it starts (it is made with OpenStdin and StdinOnce): the files, or not. */
+  stdin?: Buffer;
   kernel?: boolean;
   netAdmin?: boolean;
   links?: string[];
@@ -116,6 +128,7 @@ export async function startAmbassador(docker: Docker, spec: AmbassadorSpec): Pro
     name: spec.name,
     Env: spec.env,
     Labels: { [testLabel]: "1" },
+    ...(spec.stdin ? { OpenStdin: true, StdinOnce: true } : {}),
     ExposedPorts: Object.fromEntries(ports.map((p) => [`${p}/tcp`, {}])),
     HostConfig: {
       Links: spec.links,
@@ -132,6 +145,14 @@ export async function startAmbassador(docker: Docker, spec: AmbassadorSpec): Pro
         : undefined,
   });
   if (spec.tls && !spec.tlsAfterStart) await container.putArchive(spec.tls, { path: "/run/ambassador/tls" });
+  if (spec.stdin) {
+    const input = (await container.attach({
+      stream: true,
+      stdin: true,
+      hijack: true,
+    })) as unknown as Writable;
+    await new Promise<void>((resolve) => input.end(spec.stdin, resolve));
+  }
   await container.start();
   if (spec.tls && spec.tlsAfterStart) await container.putArchive(spec.tls, { path: "/run/ambassador/tls" });
   const { info, logs } = await readyOrStopped(container, spec.name);

@@ -2,6 +2,8 @@ import { randomBytes } from "node:crypto";
 import type Docker from "dockerode";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { bindingsOf, DockerCallError, type DockerHost } from "../../src/docker/docker-host.js";
+import { tlsArchive } from "../../src/engine/tls-files.js";
+import { testAuthority } from "./memory-links.js";
 
 const image = "hello-app:latest";
 const testLabel = "io.ambassador.test";
@@ -211,6 +213,30 @@ export function dockerHostContract(
       const followed = await host.followLogs(id, containerName, (text) => /^ambassador: ready$/m.test(text));
       expect(followed.ended).toBe(false);
       expect(followed.text).toMatch(/^ambassador: mode relay$/m);
+    });
+
+    it("gives a container made with OpenStdin what is written on its input before it starts, once", async () => {
+      const credentials = await testAuthority().issue(`c${run}`, ["peer"]);
+      const { id, name: containerName } = await create({
+        Image: "ambassador-bot/ambassador:latest",
+        OpenStdin: true,
+        StdinOnce: true,
+        Env: [
+          "AMBASSADOR_MODE=tls",
+          "AMBASSADOR_TLS_ROLE=server",
+          "AMBASSADOR_TLS_PEER=peer",
+          "AMBASSADOR_TLS_FILES=stdin",
+          "AMBASSADOR_TLS_WAIT=5",
+          "HELLO_PORT_5000_TCP=tcp://127.0.0.1:5000",
+        ],
+      });
+      await host.writeStdin(id, containerName, await tlsArchive(credentials.ca, credentials.source));
+      await host.startContainer(id, containerName);
+      const followed = await host.followLogs(id, containerName, (text) => /^ambassador: ready$/m.test(text), {
+        timeoutMs: 10_000,
+      });
+      expect(followed.ended).toBe(false);
+      expect((await host.inspectContainer(id))?.Config.Env.join("\n")).not.toContain("PRIVATE KEY");
     });
 
     it("ends a follow when the container stops, with all it said", async () => {

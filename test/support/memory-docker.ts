@@ -23,7 +23,12 @@ export interface ImageOptions {
   present?: boolean;
   /** Whether a pull of it succeeds (default false: there is no registry). */
   pullable?: boolean;
+  /** The image's labels; our ambassador's by default: it speaks the handshake and takes its TLS files on stdin. */
+  labels?: Record<string, string>;
 }
+
+/** The labels our ambassador image carries (ambassador/Dockerfile). */
+const ambassadorLabels = { "io.ambassador.handshake": "1", "io.ambassador.tls-files": "stdin" };
 
 /** What a MemoryDockerHost is called, where it is reached, and its default deadlines. */
 export interface MemoryDockerHostOptions {
@@ -62,6 +67,7 @@ interface MemoryImage {
   exposedPorts: string[];
   present: boolean;
   pullable: boolean;
+  labels: Record<string, string>;
 }
 
 interface Attachment {
@@ -92,6 +98,8 @@ interface MemoryContainer {
   files: Map<string, Buffer>;
   /** A tls ambassador started before its files came: it says it is ready once they do. */
   awaitingFiles?: boolean;
+  /** Its standard input was given once and closed (StdinOnce). */
+  stdinClosed?: boolean;
 }
 
 interface MemoryNetwork {
@@ -235,6 +243,7 @@ export class MemoryDockerHost implements DockerHost {
       exposedPorts: options.exposedPorts ?? [],
       present: options.present ?? true,
       pullable: options.pullable ?? false,
+      labels: options.labels ?? (behaviour === "ambassador" ? ambassadorLabels : {}),
     });
   }
 
@@ -529,11 +538,14 @@ export class MemoryDockerHost implements DockerHost {
           "foreign-ambassador": ["/bin/seed-ambassador"],
           plain: null,
         };
-        const labels = known.behaviour === "ambassador" ? { "io.ambassador.handshake": "1" } : {};
         return {
           Id: known.id,
           RepoTags: [known.ref],
-          Config: { ExposedPorts: exposed, Entrypoint: entrypoint[known.behaviour], Labels: labels },
+          Config: {
+            ExposedPorts: exposed,
+            Entrypoint: entrypoint[known.behaviour],
+            Labels: { ...known.labels },
+          },
         } as unknown as Docker.ImageInspectInfo;
       },
       options,
@@ -579,13 +591,35 @@ export class MemoryDockerHost implements DockerHost {
         const container = this.findContainer(id);
         if (!container) refuse(404, `No such container: ${id}`);
         container.files.set(path, archive);
-        if (this.isRunning(container) && container.awaitingFiles && tlsFilesComplete(container)) {
-          container.awaitingFiles = false;
-          container.logs.push("ambassador: ready\n");
-        }
+        this.filesCame(container);
       },
       options,
     );
+  }
+
+  writeStdin(id: string, name: string, data: Buffer, options?: CallOptions): Promise<void> {
+    return this.call(
+      "write to container input",
+      { container: name },
+      () => {
+        const container = this.findContainer(id);
+        if (!container) refuse(404, `No such container: ${id}`);
+        // Docker drops input for a container made without OpenStdin; our entrypoint, told so, unpacks it at /run.
+        if (!container.spec.OpenStdin || container.stdinClosed) return;
+        container.stdinClosed = container.spec.StdinOnce === true;
+        if (container.env.includes("AMBASSADOR_TLS_FILES=stdin")) container.files.set("/run", data);
+        this.filesCame(container);
+      },
+      options,
+    );
+  }
+
+  /** A tls ambassador started before its files came says it is ready once they are all there. */
+  private filesCame(container: MemoryContainer): void {
+    if (this.isRunning(container) && container.awaitingFiles && tlsFilesComplete(container)) {
+      container.awaitingFiles = false;
+      container.logs.push("ambassador: ready\n");
+    }
   }
 
   /** The archives put into a container, by the path they were unpacked at. */
@@ -1101,8 +1135,8 @@ export class MemoryDockerHost implements DockerHost {
         AttachStderr: false,
         ExposedPorts: Object.fromEntries(container.exposedPorts.map((port) => [port, {}])),
         Tty: false,
-        OpenStdin: false,
-        StdinOnce: false,
+        OpenStdin: container.spec.OpenStdin === true,
+        StdinOnce: container.spec.StdinOnce === true,
         Env: [...container.env],
         Cmd: [...(spec.Cmd ?? [])],
         Image: spec.Image ?? container.image.ref,
