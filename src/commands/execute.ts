@@ -3,6 +3,7 @@ import { recreatedParts } from "../engine/link-repair.js";
 import { describeError, errorReference, isUserError } from "../errors.js";
 import { recordAudit } from "../store/audit.js";
 import { assertChannelAllowed, assertClustersKnown, assertMayRun, refusalCodes } from "./authorize.js";
+import { changesLinks } from "./changes-links.js";
 import { type CommandResult, type CommandSpec, type Invocation, seesDockerApis } from "./command.js";
 import { parseCommand, parseWords } from "./parse.js";
 import type { Services } from "./services.js";
@@ -122,6 +123,8 @@ export async function prepareCommand(
     input,
     progress: command.progress?.(input),
     run: async () => {
+      // Queued before the change reaches a host, so a process killed midway still leaves who started what.
+      if (changesLinks.has(command.name)) record("started");
       try {
         const ran = await command.run(input, { services, invocation });
         if (!("now" in ran)) {

@@ -8,7 +8,8 @@ export const AuditEntry = z.object({
   action: z.string(),
   target: z.string().optional(),
   channel: z.string().optional(),
-  outcome: z.enum(["ok", "refused", "error"]),
+  /** `started` is written before a change touches a host: a process killed midway leaves that line, never none. */
+  outcome: z.enum(["started", "ok", "refused", "error"]),
   detail: z.string().optional(),
 });
 export type AuditEntry = z.infer<typeof AuditEntry>;

@@ -24,6 +24,7 @@ export function createAutoRepair(deps: {
   return async (linkId) => {
     const channel = links.get(linkId)?.channel;
     const entry = { actor: monitorActor, action: "repair", target: linkId, channel };
+    recordAudit(audit, logger, { ...entry, outcome: "started" });
     try {
       const result = await engine.repair(linkId, { actor: monitorActor, channel });
       recordAudit(audit, logger, { ...entry, outcome: "ok", detail: recreatedParts(result) });

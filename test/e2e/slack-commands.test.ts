@@ -41,12 +41,10 @@ describe("/ambassador over signed HTTP", () => {
     const blocks = JSON.stringify(result?.body.blocks);
     expect(blocks).toContain(`*Web:* ${web}`);
     expect(blocks).toContain(`5000/tcp -> ${web.replace("http://", "")}`);
+    const entry = { action: "link", actor: { kind: "slack", team: "T1", user: "UADMIN" } };
     expect(await harness.services.audit.entries()).toEqual([
-      expect.objectContaining({
-        action: "link",
-        outcome: "ok",
-        actor: { kind: "slack", team: "T1", user: "UADMIN" },
-      }),
+      expect.objectContaining({ ...entry, outcome: "started" }),
+      expect.objectContaining({ ...entry, outcome: "ok" }),
     ]);
   });
 

@@ -130,6 +130,6 @@ describe("the link dialog and the Home tab on the lab", () => {
     const audit = (await harness.services.audit.entries())
       .filter((entry) => entry.actor.kind === "slack")
       .map((entry) => `${entry.action} ${entry.outcome}`);
-    expect(audit).toEqual(["link ok", "teardown ok"]);
+    expect(audit).toEqual(["link started", "link ok", "teardown started", "teardown ok"]);
   }, 120_000);
 });

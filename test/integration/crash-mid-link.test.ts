@@ -1,5 +1,5 @@
 import { execFile, spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -117,6 +117,16 @@ describe("the bot killed in the middle of a link", () => {
     expect(await exited, `the link ended before it could be killed:\n${output()}`).toBe("SIGKILL");
     expect(ambassador?.name).toBe("/app-ambassador");
     const linkId = ambassador?.linkId ?? "";
+    // Who started it is on record though it never ended: that line was written before the first host was touched.
+    const audited = (await readFile(`${storePath}.audit.jsonl`, "utf8"))
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { action: string; outcome: string; target?: string });
+    expect(audited.filter((entry) => entry.action === "link")).toEqual([
+      expect.objectContaining({ outcome: "started", target: "app clustera->clusterb" }),
+      expect.objectContaining({ outcome: "ok", target: "app clustera->clusterb" }),
+      expect.objectContaining({ outcome: "started", target: "app clustera->clusterb" }),
+    ]);
 
     const logged = new CapturedOutput();
     const logger = createLogger({ level: "info", destination: logged });

@@ -36,14 +36,16 @@ describe("executeCommand", () => {
       services,
     );
     expect(outcome.ok).toBe(true);
+    const entry = {
+      actor: { kind: "slack", team: "T1", user: "UADMIN" },
+      action: "link",
+      channel: "C1",
+      target: "app clustera->clusterb",
+    };
+    // Who started it is written before any host is touched; how it ended, after.
     expect(services.audit.recorded).toEqual([
-      expect.objectContaining({
-        actor: { kind: "slack", team: "T1", user: "UADMIN" },
-        action: "link",
-        channel: "C1",
-        outcome: "ok",
-        target: "app clustera->clusterb",
-      }),
+      expect.objectContaining({ ...entry, outcome: "started" }),
+      expect.objectContaining({ ...entry, outcome: "ok" }),
     ]);
   });
 
@@ -105,7 +107,7 @@ describe("executeCommand", () => {
     expect((await executeCommand("link app clustera clusterb", slack("UADMIN", "COPS"), services)).ok).toBe(
       true,
     );
-    expect(services.audit.recorded.map((e) => e.outcome)).toEqual(["refused", "ok"]);
+    expect(services.audit.recorded.map((e) => e.outcome)).toEqual(["refused", "started", "ok"]);
   });
 
   it("refuses teardown of a link whose clusters this channel may not use", async () => {
@@ -128,10 +130,10 @@ describe("executeCommand", () => {
     const services = testServices();
     const local: Invocation = { actor: { kind: "local", user: "alice" }, trusted: true };
     expect((await executeCommand("link app clustera clusterb", local, services)).ok).toBe(true);
-    expect(services.audit.recorded[0]).toMatchObject({
-      actor: { kind: "local", user: "alice" },
-      outcome: "ok",
-    });
+    expect(services.audit.recorded.map((e) => [e.actor, e.outcome])).toEqual([
+      [{ kind: "local", user: "alice" }, "started"],
+      [{ kind: "local", user: "alice" }, "ok"],
+    ]);
   });
 
   it("shows a UserError as it is, and audits it as an error", async () => {
@@ -144,10 +146,8 @@ describe("executeCommand", () => {
         refused: false,
       },
     });
-    expect(services.audit.recorded[0]).toMatchObject({
-      outcome: "error",
-      detail: expect.stringContaining("nope"),
-    });
+    expect(services.audit.recorded.map((e) => e.outcome)).toEqual(["started", "error"]);
+    expect(services.audit.recorded[1]).toMatchObject({ detail: expect.stringContaining("nope") });
   });
 
   it("hides other errors behind a reference that is in the log with its context", async () => {

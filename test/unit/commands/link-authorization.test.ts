@@ -46,7 +46,7 @@ describe("a link is authorised once it is resolved, however it is named", () => 
     expect((await b.listContainers(["io.ambassador.link"])).length).toBe(2);
   });
 
-  it("tears the link down by its ambassador's name from an allowed channel, and audits the command once", async () => {
+  it("tears the link down by its ambassador's name from an allowed channel, and audits its start and its end", async () => {
     const { services, links, link, a, b } = await linkedLab();
     const before = services.audit.recorded.length;
     const outcome = await executeCommand("teardown app-ambassador", admin("CALLOWED"), services);
@@ -54,27 +54,27 @@ describe("a link is authorised once it is resolved, however it is named", () => 
     expect(links.get(link.id)).toBeUndefined();
     expect(await a.listContainers(["io.ambassador.link"])).toEqual([]);
     expect(await b.listContainers(["io.ambassador.link"])).toEqual([]);
+    const entry = {
+      action: "teardown",
+      target: "app-ambassador",
+      actor: { kind: "slack", team: "T1", user: "UADMIN" },
+    };
     expect(services.audit.recorded.slice(before)).toEqual([
-      expect.objectContaining({
-        action: "teardown",
-        target: "app-ambassador",
-        outcome: "ok",
-        actor: { kind: "slack", team: "T1", user: "UADMIN" },
-        detail: `link ${link.id} removed`,
-      }),
+      expect.objectContaining({ ...entry, outcome: "started" }),
+      expect.objectContaining({ ...entry, outcome: "ok", detail: `link ${link.id} removed` }),
     ]);
   });
 
-  it("writes one audit entry for a link, naming the Slack user", async () => {
+  it("writes two audit entries for a link, its start and its end, naming the Slack user", async () => {
     const { services, link } = await linkedLab();
+    const entry = {
+      action: "link",
+      actor: { kind: "slack", team: "T1", user: "UADMIN" },
+      channel: "CALLOWED",
+    };
     expect(services.audit.recorded).toEqual([
-      expect.objectContaining({
-        action: "link",
-        outcome: "ok",
-        actor: { kind: "slack", team: "T1", user: "UADMIN" },
-        channel: "CALLOWED",
-        detail: `made link ${link.id}`,
-      }),
+      expect.objectContaining({ ...entry, outcome: "started" }),
+      expect.objectContaining({ ...entry, outcome: "ok", detail: `made link ${link.id}` }),
     ]);
   });
 });

@@ -63,7 +63,9 @@ describe("reconcile", () => {
       "The store and the hosts agree: no orphans, no link missing parts.",
     );
     expect(services.audit.recorded.map((e) => `${e.action} ${e.outcome} ${e.detail}`)).toEqual([
+      "reconcile started undefined",
       "reconcile ok removed 4 of 4 orphan(s)",
+      "reconcile started undefined",
       "reconcile ok 0 orphan(s), 0 broken link(s)",
     ]);
   });
@@ -112,7 +114,10 @@ describe("reconcile", () => {
     });
     expect(services.audit.recorded.map((e) => `${e.action} ${e.outcome}`)).toEqual([
       "reconcile refused",
+      // Which clusters it needs is known only once it runs: the refusal of those comes after its start.
+      "reconcile started",
       "reconcile refused",
+      "reconcile started",
       "reconcile ok",
     ]);
   });

@@ -148,7 +148,10 @@ describe("the Home tab", () => {
     expect(textOf(viewOf(updated))).toContain(`Tore down link \`${shown.id}\``);
     expect(lab.links.get(shown.id)).toBeUndefined();
     const audit = (await h.services.audit.entries()).filter((entry) => entry.action === "teardown");
-    expect(audit).toEqual([expect.objectContaining({ outcome: "ok", target: shown.id })]);
+    expect(audit).toEqual([
+      expect.objectContaining({ outcome: "started", target: shown.id }),
+      expect.objectContaining({ outcome: "ok", target: shown.id }),
+    ]);
     // The pings of the clusters may redraw the tab too; the teardown's redraw is one of the next few.
     let published = await h.waitForApi("views.publish", publishedBefore + 1);
     while (textOf(viewOf(published.at(-1))).includes(shown.id))

@@ -222,7 +222,7 @@ describe("the link dialog", () => {
     expect(await harness.services.audit.entries()).toEqual([]);
   });
 
-  it("runs a good submission as the typed link: the link is made, audited once and answered in the channel", async () => {
+  it("runs a good submission as the typed link: the link is made, audited as it starts and ends, and answered in the channel", async () => {
     harness = await startSlackHarness();
     const reply = await submit(harness, {
       source: "clustera",
@@ -247,13 +247,10 @@ describe("the link dialog", () => {
       ["app", "helloapp", "hello-web"],
     ]);
     const audit = await harness.services.audit.entries();
+    const entry = { action: "link", channel: "C1", target: "app clustera->clusterb" };
     expect(audit).toEqual([
-      expect.objectContaining({
-        action: "link",
-        outcome: "ok",
-        channel: "C1",
-        target: "app clustera->clusterb",
-      }),
+      expect.objectContaining({ ...entry, outcome: "started" }),
+      expect.objectContaining({ ...entry, outcome: "ok" }),
     ]);
   });
 

@@ -41,6 +41,7 @@ describe("the terminal prompt", () => {
     expect(text).toContain(`web on clusterb:\n  5000/tcp -> 10.0.0.13:${webPort}   ${web}`);
     expect(text).toContain(`${link?.id}: app clustera -> clusterb as helloapp, web web (active)`);
     expect(services.audit.recorded.map((e) => [e.action, e.outcome, e.actor])).toEqual([
+      ["link", "started", { kind: "local", user: "alice" }],
       ["link", "ok", { kind: "local", user: "alice" }],
       ["ports", "ok", { kind: "local", user: "alice" }],
       ["list", "ok", { kind: "local", user: "alice" }],
@@ -58,7 +59,10 @@ describe("the terminal prompt", () => {
     stopping.abort();
     await done;
     expect(output.text).toMatch(/Linked app from clustera to clusterb/);
-    expect(services.audit.recorded.map((e) => e.action)).toEqual(["link"]);
+    expect(services.audit.recorded.map((e) => `${e.action} ${e.outcome}`)).toEqual([
+      "link started",
+      "link ok",
+    ]);
   });
 
   it("opens no prompt when stopped before it opened", async () => {
