@@ -156,10 +156,9 @@ export async function buildLink(
     sourceMappings: [],
     webMappings: [],
   };
-  // Read and made while the images are checked and the networks made: the ambassadors need them first.
+  // Read and made while the images are checked (and what an interrupted link left is cleared): the parts need them.
   if (plan.live.source?.state !== "running") source.usedHostPorts().catch(() => undefined);
   if (plan.protection === "mtls") source.credentials().catch(() => undefined);
-  await prepare?.(source.images);
   let planned = false;
   const sourcePlanned = new Promise<void>((resolve) => {
     source.onSourcePlanned = (connections) => {
@@ -190,6 +189,7 @@ export async function buildLink(
     if (build.plan.web && build.plan.live.web?.state !== "running")
       build.usedTargetPorts?.().catch(() => undefined);
   }
+  await prepare?.(source.images);
   const sourceDone = (async () => {
     await ensure(source, linkParts.sourceNetwork);
     // The ambassador is created while the source container joins the network, and starts once it has.
