@@ -14,8 +14,9 @@
 #           side's certificate followed by its key (cert.pem) are files in /run/ambassador/tls, put there
 #           before or while the container starts, with an empty file `complete` last (AMBASSADOR_TLS_WAIT
 #           seconds, 30 by default, are allowed for them to come). With AMBASSADOR_TLS_FILES=stdin they come
-#           instead as a tar archive of ambassador/tls on standard input, unpacked at /run on the first start
-#           (the container is created with OpenStdin and StdinOnce); a restart finds them there.
+#           instead as a tar archive of ambassador/tls on standard input, written before the first start (the
+#           container is created with OpenStdin and StdinOnce) and unpacked at /run within AMBASSADOR_TLS_WAIT
+#           seconds; a restart finds them there.
 #   auto    kernel when the container allows it, else relay (default); never tls
 #           AMBASSADOR_CONSUMER_ADDRESS (client only) is a loopback address such as 127.0.0.2 that the consumer,
 #           running in this container's network namespace, reaches the routes on: route i listens on 127.0.0.1 port
@@ -442,11 +443,20 @@ check_tls() {
 }
 
 # With AMBASSADOR_TLS_FILES=stdin, the files are on standard input the first time the container starts: unpacked
-# there, `complete` last. Read only while they are not there yet: a restarted container's input stays open and empty.
+# there, `complete` last, within AMBASSADOR_TLS_WAIT seconds. Read once: a restarted container's input is open and
+# empty for good, so one whose first read did not end with the files stops at once, saying what to do.
+INPUT_TAKEN=/run/ambassador/input-taken
 receive_tls_files() {
   [ "${AMBASSADOR_TLS_FILES:-}" = stdin ] && [ ! -e "$TLS_DIR/complete" ] || return 0
-  tar -x -C /run -f - ambassador/tls 2>/tmp/ambassador-tls.err ||
-    fail "could not unpack the TLS files from standard input: $(tail -n 1 /tmp/ambassador-tls.err)"
+  [ ! -e "$INPUT_TAKEN" ] ||
+    fail "the TLS files did not come on standard input when this container first started; it cannot get them now: remove it (ambassador repair makes the link's anew)"
+  : >"$INPUT_TAKEN"
+  timeout "${AMBASSADOR_TLS_WAIT:-30}" tar -x -C /run -f - ambassador/tls 2>/tmp/ambassador-tls.err
+  case $? in
+    0) ;;
+    124 | 143) fail "no TLS files came on standard input within ${AMBASSADOR_TLS_WAIT:-30} s of the start" ;;
+    *) fail "could not unpack the TLS files from standard input: $(tail -n 1 /tmp/ambassador-tls.err)" ;;
+  esac
 }
 
 # The bot uploads the files while the container starts, the empty file `complete` last: wait for it (looking every

@@ -462,7 +462,8 @@ export class DockerodeHost implements DockerHost {
           abortSignal.addEventListener("abort", aborted, { once: true });
           // Ended, not destroyed: the Engine reads all of it, closes the input, then the connection (at once when
           // the container has not started yet; when it runs, only once it is gone, so it is let go after a while).
-          stream.end(data, () => {
+          stream.end(data, (error?: Error | null) => {
+            if (error) return failed(error);
             abortSignal.removeEventListener("abort", aborted);
             stream.off("error", failed);
             stream.on("error", () => undefined);

@@ -65,7 +65,10 @@ export interface AmbassadorRequest {
   publishIp?: string;
   /** The ambassador sets firewall rules in its own namespace (several admitted CIDRs), whatever its mode. */
   netAdmin?: boolean;
-  /** Runs once the container exists, while it starts: private files go in here, and the ambassador waits for them. */
+  /**
+   * Runs once the container exists: private files go in here, and the ambassador waits for them. While it starts; with
+   * `stdin`, before it starts.
+   */
   prepare?: (container: CreatedContainer) => Promise<void>;
   /** Created with its standard input open until `prepare` has written it and closed it (OpenStdin, StdinOnce). */
   stdin?: boolean;

@@ -177,7 +177,7 @@ async function tlsSpec(
       ...delivery.env,
     ],
     stdin: delivery.stdin,
-    prepare: (container) => delivery.give(host, container, archive),
+    prepare: (container) => delivery.give(host, container, archive, build.attempt.signal),
   };
 }
 

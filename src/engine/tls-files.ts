@@ -14,7 +14,12 @@ export interface TlsDelivery {
   env: string[];
   /** Created with its standard input open until the first writer closes it. */
   stdin: boolean;
-  give(host: DockerHost, container: { id: string; name: string }, archive: Buffer): Promise<void>;
+  give(
+    host: DockerHost,
+    container: { id: string; name: string },
+    archive: Buffer,
+    signal?: AbortSignal,
+  ): Promise<void>;
 }
 
 /**
@@ -26,14 +31,15 @@ export function tlsDeliveryFor(image: Docker.ImageInspectInfo): TlsDelivery {
     return {
       env: ["AMBASSADOR_TLS_FILES=stdin"],
       stdin: true,
-      give: (host, container, archive) => host.writeStdin(container.id, container.name, archive),
+      give: (host, container, archive, signal) =>
+        host.writeStdin(container.id, container.name, archive, { signal }),
     };
   }
   return {
     env: [],
     stdin: false,
-    give: (host, container, archive) =>
-      host.putArchive(container.id, container.name, tlsArchiveRoot, archive),
+    give: (host, container, archive, signal) =>
+      host.putArchive(container.id, container.name, tlsArchiveRoot, archive, { signal }),
   };
 }
 

@@ -302,6 +302,26 @@ describe("the ambassador image", () => {
       /^ambassador: could not unpack the TLS files from standard input: tar: /,
     );
     expect(garbled.logs).not.toContain("ambassador: ready");
+    // Nothing written: it gives up after AMBASSADOR_TLS_WAIT; started again, its input is empty for good, and it
+    // says so at once rather than wait on it.
+    const unfed = await startAmbassador(da, {
+      name: "amb-img-tls-stdin-unfed",
+      env: [...env, "AMBASSADOR_TLS_WAIT=1"],
+      stdin: "open",
+      links: [`${app}:app`],
+    });
+    expect(unfed.exitCode).toBe(2);
+    expect(unfed.logs.trimEnd().split("\n").at(-1)).toBe(
+      "ambassador: no TLS files came on standard input within 1 s of the start",
+    );
+    const started = Date.now();
+    await unfed.container.start();
+    const again = await readyOrStopped(unfed.container, "amb-img-tls-stdin-unfed");
+    expect(again.info.State.Running).toBe(false);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(again.logs.trimEnd().split("\n").at(-1)).toBe(
+      "ambassador: the TLS files did not come on standard input when this container first started; it cannot get them now: remove it (ambassador repair makes the link's anew)",
+    );
   });
 
   it("tls: a certificate HAProxy cannot use ends it with exit 2 and that line, never a ready", async () => {

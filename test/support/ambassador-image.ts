@@ -96,8 +96,11 @@ export interface AmbassadorSpec {
   /** TLS files uploaded into /run/ambassador/tls before start (or, with tlsAfterStart, once it has started). */
   tls?: Buffer;
   tlsAfterStart?: boolean;
-  /** Written on its standard input before it starts (it is made with OpenStdin and StdinOnce): the files, or not. */
-  stdin?: Buffer;
+  /**
+   * Written on its standard input before it starts (it is made with OpenStdin and StdinOnce): the files, or not;
+   * `open`, nothing written.
+   */
+  stdin?: Buffer | "open";
   kernel?: boolean;
   netAdmin?: boolean;
   links?: string[];
@@ -145,13 +148,14 @@ export async function startAmbassador(docker: Docker, spec: AmbassadorSpec): Pro
         : undefined,
   });
   if (spec.tls && !spec.tlsAfterStart) await container.putArchive(spec.tls, { path: "/run/ambassador/tls" });
-  if (spec.stdin) {
+  const written = spec.stdin;
+  if (written && written !== "open") {
     const input = (await container.attach({
       stream: true,
       stdin: true,
       hijack: true,
     })) as unknown as Writable;
-    await new Promise<void>((resolve) => input.end(spec.stdin, resolve));
+    await new Promise<void>((resolve) => input.end(written, resolve));
   }
   await container.start();
   if (spec.tls && spec.tlsAfterStart) await container.putArchive(spec.tls, { path: "/run/ambassador/tls" });

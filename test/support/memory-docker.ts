@@ -98,8 +98,13 @@ interface MemoryContainer {
   files: Map<string, Buffer>;
   /** A tls ambassador started before its files came: it says it is ready once they do. */
   awaitingFiles?: boolean;
-  /** Its standard input was given once and closed (StdinOnce). */
+  /** What was written on its standard input and not read yet; closed once its writer is done (StdinOnce). */
+  input?: Buffer;
   stdinClosed?: boolean;
+  /** Our entrypoint read its input once (its marker file): a later start finds it empty for good. */
+  inputTaken?: boolean;
+  /** Every write on its standard input, in order. */
+  inputs: Buffer[];
 }
 
 interface MemoryNetwork {
@@ -604,14 +609,48 @@ export class MemoryDockerHost implements DockerHost {
       () => {
         const container = this.findContainer(id);
         if (!container) refuse(404, `No such container: ${id}`);
-        // Docker drops input for a container made without OpenStdin; our entrypoint, told so, unpacks it at /run.
+        container.inputs.push(data);
+        // Docker drops input for a container made without OpenStdin, or whose input its one writer closed.
         if (!container.spec.OpenStdin || container.stdinClosed) return;
         container.stdinClosed = container.spec.StdinOnce === true;
-        if (container.env.includes("AMBASSADOR_TLS_FILES=stdin")) container.files.set("/run", data);
-        this.filesCame(container);
+        container.input = data;
+        if (this.isRunning(container) && container.awaitingFiles) this.readInput(container);
       },
       options,
     );
+  }
+
+  /**
+   * As our entrypoint does with AMBASSADOR_TLS_FILES=stdin: the input is read once, and must be the files' archive;
+   * read already (a restart), it is empty for good. False when the ambassador stopped.
+   */
+  private readInput(container: MemoryContainer): boolean {
+    if (container.inputTaken && !tlsFilesComplete(container)) {
+      container.logs.push(
+        "ambassador: the TLS files did not come on standard input when this container first started; it cannot get them now: remove it (ambassador repair makes the link's anew)\n",
+      );
+      this.exit(container, 2);
+      return false;
+    }
+    container.inputTaken = true;
+    const input = container.input;
+    if (!input) return true;
+    container.input = undefined;
+    if (tarEntryNames(input).at(-1) !== "ambassador/tls/complete") {
+      container.logs.push(
+        "ambassador: could not unpack the TLS files from standard input: tar: short read\n",
+      );
+      this.exit(container, 2);
+      return false;
+    }
+    container.files.set("/run", input);
+    this.filesCame(container);
+    return true;
+  }
+
+  /** The standard input written to a container, each write in order (Docker keeps none of it). */
+  inputsOf(ref: string): Buffer[] | undefined {
+    return this.findContainer(ref)?.inputs;
   }
 
   /** A tls ambassador started before its files came says it is ready once they are all there. */
@@ -899,6 +938,7 @@ export class MemoryDockerHost implements DockerHost {
       networks: new Map(network ? [[network.id, { aliases: [...aliases], endpointId: "", ip: "" }]] : []),
       logs: [],
       files: new Map(),
+      inputs: [],
     });
     return id;
   }
@@ -1016,8 +1056,10 @@ export class MemoryDockerHost implements DockerHost {
       say(`ambassador: :${listen} -> ${host}:${port}`);
     }
     // As the entrypoint does, a tls ambassador waits for its files; a fake that never gets them never gets ready.
-    if (mode === "tls" && !tlsFilesComplete(container)) container.awaitingFiles = true;
-    else say("ambassador: ready");
+    if (mode === "tls" && !tlsFilesComplete(container)) {
+      container.awaitingFiles = true;
+      if (container.env.includes("AMBASSADOR_TLS_FILES=stdin")) this.readInput(container);
+    } else say("ambassador: ready");
   }
 
   /** The main process ended: a restart policy brings it back (and it fails again the same way). */
