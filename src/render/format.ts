@@ -60,11 +60,17 @@ function describeState(container: LinkView["containers"][number]): string {
     : container.state;
 }
 
+/** A container's state as `list` shows it, in a word or two: `status` says why and what to do. */
+function shortState(container: LinkView["containers"][number]): string {
+  if (container.state !== "disconnected") return container.state;
+  return container.role === "target" ? "cut off" : "off the link's network";
+}
+
 export function describeContainers(view: LinkView): string {
   return view.containers
     .map((c) => {
       const urls = c.role === "web" ? (c.mappings ?? []).flatMap((m) => (m.url ? [m.url] : [])) : [];
-      return `${c.cluster} ${c.name} ${c.state}${urls.length ? ` ${urls.join(" ")}` : ""}`;
+      return `${c.cluster} ${c.name} ${shortState(c)}${urls.length ? ` ${urls.join(" ")}` : ""}`;
     })
     .join(", ");
 }

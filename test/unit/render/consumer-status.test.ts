@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { LinkRecord } from "../../../src/domain/link.js";
 import type { LinkView } from "../../../src/engine/types.js";
-import { describeLink, statusLines } from "../../../src/render/format.js";
+import { describeContainers, describeLink, statusLines } from "../../../src/render/format.js";
 
 const record: LinkRecord = {
   id: "lnk1",
@@ -40,5 +40,23 @@ describe("status of a link with --consumer", () => {
       "  consumer worker on clusterb: running, not on the link's network (repair reconnects it)",
     );
     expect(statusLines(view("stopped"))).toContain("  consumer worker on clusterb: stopped");
+  });
+});
+
+describe("list's line of a link's containers", () => {
+  it("says which one is cut off or off the link's network, not Docker's word for it", () => {
+    const shared: LinkView = {
+      link: { ...record, wiring: "shared", consumer: undefined, web: { image: "hello-web", name: "web" } },
+      status: "broken",
+      containers: [
+        { cluster: "clustera", role: "source", name: "app-ambassador", state: "running" },
+        { cluster: "clusterb", role: "target", name: "app-ambassador", state: "disconnected" },
+        { cluster: "clusterb", role: "web", name: "web", state: "running" },
+      ],
+    };
+    expect(describeContainers(shared)).toBe(
+      "clustera app-ambassador running, clusterb app-ambassador cut off, clusterb web running",
+    );
+    expect(describeContainers(view("disconnected"))).toBe("clusterb worker off the link's network");
   });
 });
