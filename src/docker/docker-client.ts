@@ -1,5 +1,6 @@
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
+import { createSecureContext, type SecureContext } from "node:tls";
 import { inspect } from "node:util";
 // Before dockerode: it stands in for the modules dockerode would otherwise load at once and seldom use.
 import "./deferred-modules.js";
@@ -33,6 +34,18 @@ const dockerEnvironment = [
   "DOCKER_CLIENT_TIMEOUT",
   "DOCKER_PATH_PREFIX",
 ];
+
+/**
+ * One TLS context for every connection to a host, made once: each new connection otherwise parses the CA, certificate
+ * and key again (about a millisecond each here). Material it refuses is left to each connection, which says why.
+ */
+function sharedContext(tls: NonNullable<DockerEndpoint["tls"]>): { secureContext?: SecureContext } {
+  try {
+    return { secureContext: createSecureContext(tls) };
+  } catch {
+    return {};
+  }
+}
 
 /**
  * A dockerode client for exactly this endpoint. docker-modem fills unset options from the process's own
@@ -70,7 +83,9 @@ export function createDockerClient(endpoint: DockerEndpoint, options: DockerClie
         host: url.hostname.replace(/^\[|\]$/g, ""),
         port: url.port || (endpoint.tls ? "2376" : "2375"),
         protocol: endpoint.tls ? "https" : "http",
-        agent: endpoint.tls ? new HttpsAgent(pool) : new HttpAgent(pool),
+        agent: endpoint.tls
+          ? new HttpsAgent({ ...pool, ...sharedContext(endpoint.tls) })
+          : new HttpAgent(pool),
       };
       break;
     case "ssh:": {
