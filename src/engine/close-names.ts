@@ -1,3 +1,5 @@
+import { byCodePoint } from "../domain/values.js";
+
 function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
@@ -24,7 +26,7 @@ export function closeNames(wanted: string, names: readonly string[], limit = 3):
       return { name, score: related ? Math.min(distance, 1) : distance };
     })
     .filter((entry) => entry.score <= allowed && entry.name !== wanted)
-    .sort((a, b) => a.score - b.score || a.name.localeCompare(b.name))
+    .sort((a, b) => a.score - b.score || byCodePoint(a.name, b.name))
     .slice(0, limit)
     .map((entry) => entry.name);
 }

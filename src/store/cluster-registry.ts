@@ -4,6 +4,7 @@ import type { Actor } from "../domain/actor.js";
 import type { AuditLog } from "../domain/audit.js";
 import { unknownClusterError } from "../domain/cluster.js";
 import { linkClusters } from "../domain/link.js";
+import { byCodePoint } from "../domain/values.js";
 import { UserError } from "../errors.js";
 import {
   alteredClusterError,
@@ -35,7 +36,7 @@ export class ClusterRegistry {
   ) {}
 
   list(): ClusterRecord[] {
-    return [...this.store.data.clusters].sort((a, b) => a.name.localeCompare(b.name));
+    return [...this.store.data.clusters].sort((a, b) => byCodePoint(a.name, b.name));
   }
 
   get(name: string): ClusterRecord | undefined {

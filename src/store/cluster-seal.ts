@@ -1,3 +1,4 @@
+import { byCodePoint } from "../domain/values.js";
 import { UserError } from "../errors.js";
 import type { AuditedStoreData, ClusterFields, ClusterRecord, LegacyStoreData, StoreData } from "./schema.js";
 import { SealError, type SecretBox } from "./secret-box.js";
@@ -8,7 +9,7 @@ function canonical(value: unknown): unknown {
     return Object.fromEntries(
       Object.entries(value)
         .filter(([, child]) => child !== undefined)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .sort(([a], [b]) => byCodePoint(a, b))
         .map(([key, child]) => [key, canonical(child)]),
     );
   }
@@ -91,7 +92,7 @@ export function checkSeals(
   const altered: UserError[] = [];
   let opened = 0;
   let firstAuthFailure: ClusterRecord | undefined;
-  for (const record of [...data.clusters].sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const record of [...data.clusters].sort((a, b) => byCodePoint(a.name, b.name))) {
     try {
       box.open(record.seal, clusterSealContext(record));
       opened++;
