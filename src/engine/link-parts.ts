@@ -153,7 +153,7 @@ function joinPart(
 
 const connectionPart = joinPart("connection", "source", "connect container", (build) => build.plan.app);
 
-/** What makes an ambassador speak mTLS: its role, the peer it requires, and its private files put in while it starts. */
+/** What makes an ambassador speak mTLS: its role, the peer it requires, and its private files, given as it is made. */
 async function tlsSpec(
   build: Build,
   side: "source" | "target",
