@@ -1,13 +1,18 @@
 import type { DockerHost } from "../docker/docker-host.js";
 import type { EngineCore } from "./engine-core.js";
 import { labelKeys, linkIdOf } from "./labels.js";
-import { type Orphan, removeOrphans } from "./reconcile.js";
+import { labelledObjects, type Orphan, removeOrphans } from "./reconcile.js";
 
 /** An object an interrupted link left and a new link of the same container removed. */
 export interface ClearedObject {
   cluster: string;
   kind: "container" | "network";
   name: string;
+}
+
+/** Whether a link is the store's or being made now: what it made is no one's leftover. */
+function owned(core: Pick<EngineCore, "links" | "making">, linkId: string): boolean {
+  return core.links.get(linkId) !== undefined || core.making.has(linkId);
 }
 
 /**
@@ -27,8 +32,7 @@ export function leftByInterruptedLink(
       // This store's own only: objects from before stores named themselves may be another bot's live link.
       core.links.storeId !== undefined &&
       labels?.[labelKeys.store] === core.links.storeId &&
-      !core.links.get(linkId) &&
-      !core.making.has(linkId)
+      !owned(core, linkId)
     );
   };
 }
@@ -45,32 +49,10 @@ export async function clearInterruptedLinks(
   signal?: AbortSignal,
 ): Promise<ClearedObject[]> {
   const unowned = leftByInterruptedLink(core, container);
-  const selector = [`${labelKeys.container}=${container}`];
-  const [containers, networks] = await Promise.all([
-    on.listContainers(selector, { signal }),
-    on.listNetworks(selector, { signal }),
-  ]);
-  const orphans: Orphan[] = [
-    ...containers
-      .filter((c) => unowned(c.Labels))
-      .map((c) => ({
-        cluster: on.name,
-        kind: "container" as const,
-        id: c.Id,
-        name: c.Names[0]?.replace(/^\//, "") ?? c.Id,
-        linkId: linkIdOf(c.Labels) ?? "",
-      })),
-    ...networks
-      .filter((n) => unowned(n.Labels))
-      .map((n) => ({
-        cluster: on.name,
-        kind: "network" as const,
-        id: n.Id,
-        name: n.Name,
-        linkId: linkIdOf(n.Labels) ?? "",
-      })),
-  ];
-  const owned = (linkId: string) => core.links.get(linkId) !== undefined || core.making.has(linkId);
-  const removed = await removeOrphans(core.clusters, orphans, owned, core.logger);
+  const objects = await labelledObjects(on, [`${labelKeys.container}=${container}`], { signal });
+  const orphans: Orphan[] = objects
+    .filter((object) => unowned(object.labels))
+    .map(({ labels, ...object }) => ({ cluster: on.name, ...object, linkId: linkIdOf(labels) ?? "" }));
+  const removed = await removeOrphans(core.clusters, orphans, (linkId) => owned(core, linkId), core.logger);
   return removed.map(({ cluster, kind, name }) => ({ cluster, kind, name }));
 }

@@ -1,4 +1,5 @@
 import type { ClusterDirectory } from "../docker/clusters.js";
+import type { CallOptions, DockerHost } from "../docker/docker-host.js";
 import type { LinkRecord, LinkRepository } from "../domain/link.js";
 import { describeError, describeErrorWithoutAddress } from "../errors.js";
 import type { EngineLogger } from "./ambassador-launcher.js";
@@ -11,26 +12,29 @@ import type { LinkFilter, ReconcileResult } from "./types.js";
 
 export type Orphan = ReconcileResult["orphans"][number];
 
+/** The containers and networks on a host carrying every label of `selector`, containers first, with their labels. */
+export async function labelledObjects(on: DockerHost, selector: string[], options: CallOptions) {
+  const [containers, networks] = await Promise.all([
+    on.listContainers(selector, options),
+    on.listNetworks(selector, options),
+  ]);
+  return [
+    ...containers.map((c) => ({
+      kind: "container" as const,
+      id: c.Id,
+      name: c.Names[0]?.replace(/^\//, "") ?? c.Id,
+      labels: c.Labels as Record<string, string> | undefined,
+    })),
+    ...networks.map((n) => ({ kind: "network" as const, id: n.Id, name: n.Name, labels: n.Labels })),
+  ];
+}
+
 /** Every labelled object of every cluster, or why a cluster could not be searched. */
 async function labelled(clusters: ClusterDirectory, options: ReadOptions) {
   const left = readDeadline(options.deadlineMs);
   return mapBounded(clusters.list(), options.concurrency, async ({ name: cluster }) => {
     try {
-      const on = clusters.host(cluster);
-      const timeoutMs = left();
-      const [containers, networks] = await Promise.all([
-        on.listContainers([labelKeys.link], { timeoutMs }),
-        on.listNetworks([labelKeys.link], { timeoutMs }),
-      ]);
-      const objects = [
-        ...containers.map((c) => ({
-          kind: "container" as const,
-          id: c.Id,
-          name: c.Names[0]?.replace(/^\//, "") ?? c.Id,
-          labels: c.Labels,
-        })),
-        ...networks.map((n) => ({ kind: "network" as const, id: n.Id, name: n.Name, labels: n.Labels })),
-      ];
+      const objects = await labelledObjects(clusters.host(cluster), [labelKeys.link], { timeoutMs: left() });
       return { cluster, objects };
     } catch (error) {
       return {

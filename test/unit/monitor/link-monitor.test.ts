@@ -427,18 +427,29 @@ describe("link monitor, a link whose target ambassador runs in its consumer's ne
     };
   }
 
-  it("puts the ambassador back once the consumer runs again, with automatic repair off", async () => {
-    const world = fakeWorld();
-    const rejoined: string[] = [];
-    const monitor = createLinkMonitor({
-      links: memoryLinks([sharedLink()]),
+  /** A monitor over these links, automatic repair off, putting target ambassadors back with `rejoin`. */
+  function rejoining(
+    world: ReturnType<typeof fakeWorld>,
+    links: LinkRecord[],
+    rejoin: (linkId: string) => Promise<void>,
+    now?: () => Date,
+  ) {
+    return createLinkMonitor({
+      links: memoryLinks(links),
       probe: world.probe,
       alerts: { post: async () => {} },
       clusters: everyClusterOpen,
       logger,
       intervalMs: 1000,
-      rejoin: async (linkId) => void rejoined.push(linkId),
+      now,
+      rejoin,
     });
+  }
+
+  it("puts the ambassador back once the consumer runs again, with automatic repair off", async () => {
+    const world = fakeWorld();
+    const rejoined: string[] = [];
+    const monitor = rejoining(world, [sharedLink()], async (linkId) => void rejoined.push(linkId));
     // The consumer stopped: Docker could not start the ambassador again in its namespace.
     world.states.set("lnk1-web", "stopped");
     world.states.set("lnk1-tgt", "stopped");
@@ -455,19 +466,15 @@ describe("link monitor, a link whose target ambassador runs in its consumer's ne
     const world = fakeWorld();
     let at = Date.parse("2026-11-27T01:00:00Z");
     const tries: number[] = [];
-    const monitor = createLinkMonitor({
-      links: memoryLinks([sharedLink()]),
-      probe: world.probe,
-      alerts: { post: async () => {} },
-      clusters: everyClusterOpen,
-      logger,
-      intervalMs: 1000,
-      now: () => new Date(at),
-      rejoin: async () => {
+    const monitor = rejoining(
+      world,
+      [sharedLink()],
+      async () => {
         tries.push(at);
         throw new Error("NET_ADMIN refused");
       },
-    });
+      () => new Date(at),
+    );
     world.states.set("lnk1-tgt", "disconnected");
     await monitor.checkAll();
     at += 9 * 60_000;
@@ -482,15 +489,7 @@ describe("link monitor, a link whose target ambassador runs in its consumer's ne
     const world = fakeWorld();
     const rejoined: string[] = [];
     const networked = link("lnk2", "clustera", "clusterb");
-    const monitor = createLinkMonitor({
-      links: memoryLinks([sharedLink(), networked]),
-      probe: world.probe,
-      alerts: { post: async () => {} },
-      clusters: everyClusterOpen,
-      logger,
-      intervalMs: 1000,
-      rejoin: async (linkId) => void rejoined.push(linkId),
-    });
+    const monitor = rejoining(world, [sharedLink(), networked], async (linkId) => void rejoined.push(linkId));
     world.states.set("lnk1-tgt", "missing");
     world.states.set("lnk2-tgt", "stopped");
     await monitor.checkAll();
