@@ -95,6 +95,13 @@ export function targetClusters(link: Pick<LinkRecord, "targets">): string[] {
   return link.targets.map((target) => target.cluster);
 }
 
+/** Whether two versions of a link name the same parts on the same hosts. */
+export function sameParts(a: Pick<LinkRecord, "resources">, b: Pick<LinkRecord, "resources">): boolean {
+  const parts = (link: Pick<LinkRecord, "resources">) =>
+    link.resources.map((r) => `${r.cluster}/${r.kind}/${r.role}/${r.id}`).join("\n");
+  return parts(a) === parts(b);
+}
+
 /** Every cluster a link touches: its source, then its targets. */
 export function linkClusters(link: Pick<LinkRecord, "sourceCluster" | "targets">): string[] {
   return [link.sourceCluster, ...targetClusters(link)];
@@ -108,6 +115,11 @@ export interface LinkRepository {
   get(id: string): LinkRecord | undefined;
   /** Creates or replaces the link. */
   save(link: LinkRecord): Promise<void>;
+  /**
+   * Changes the link as it stands once every write asked before this one is done, so that none of them is undone;
+   * nothing when the link is gone by then, or when `change` gives back nothing.
+   */
+  update(id: string, change: (current: LinkRecord) => LinkRecord | undefined): Promise<void>;
   remove(id: string): Promise<void>;
 }
 

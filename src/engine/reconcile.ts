@@ -1,6 +1,6 @@
 import type { ClusterDirectory } from "../docker/clusters.js";
 import type { CallOptions, DockerHost } from "../docker/docker-host.js";
-import type { LinkRecord, LinkRepository } from "../domain/link.js";
+import { type LinkRecord, type LinkRepository, sameParts } from "../domain/link.js";
 import { describeError, describeErrorWithoutAddress } from "../errors.js";
 import type { EngineLogger } from "./ambassador-launcher.js";
 import { labelKeys, leftToStore, linkIdOf } from "./labels.js";
@@ -140,8 +140,11 @@ export async function reconcile(
     const owned = (linkId: string) => links.get(linkId) !== undefined || options.busy?.(linkId) === true;
     result.removed = (await removeOrphans(clusters, result.orphans, owned, options.logger)).length;
     for (const broken of result.broken) {
-      const link = links.get(broken.linkId);
-      if (link && link.status !== "broken") await links.save({ ...link, status: "broken" });
+      const seen = shown.find((link) => link.id === broken.linkId);
+      // Unless a repair or a teardown changed its parts since they were looked for.
+      await links.update(broken.linkId, (link) =>
+        link.status === "active" && seen && sameParts(link, seen) ? { ...link, status: "broken" } : undefined,
+      );
     }
   }
   return result;

@@ -1,5 +1,5 @@
 import type { LinkHealth, LinkRecord, LinkRepository } from "../domain/link.js";
-import { describeRole, targetClusters } from "../domain/link.js";
+import { describeRole, sameParts, targetClusters } from "../domain/link.js";
 import { alertChannels, type ClusterChannels } from "./alert-channels.js";
 import { type LinkProblem, linkProblem, linkProblemFrom } from "./link-problem.js";
 
@@ -65,7 +65,7 @@ export interface LinkCheck {
 export interface LinkMonitor {
   start(): void;
   stop(): Promise<void>;
-  /** Checks every link now (those not already being checked) and waits for the results. */
+  /** Checks every link now (those not already being checked) and waits for the results of those still there. */
   checkAll(): Promise<LinkCheck[]>;
   health(linkId: string): LinkHealth | undefined;
   /** Resolves once every alert queued so far was posted (or failed and was logged). */
@@ -106,7 +106,7 @@ export function createLinkMonitor(options: LinkMonitorOptions): LinkMonitor {
   const pathTimeoutMs = Math.max(timeoutMs, 4_000);
   const now = options.now ?? (() => new Date());
   const withSlot = createClusterLimiter(options.perClusterConcurrency ?? 4);
-  const inFlight = new Map<string, Promise<LinkCheck>>();
+  const inFlight = new Map<string, Promise<LinkCheck | undefined>>();
   const healthById = new Map<string, LinkHealth>();
   /** Alerts of each link, in order; a slow Slack delays the link's next alert, never its next check. */
   const alertQueues = new Map<string, Promise<void>>();
@@ -165,7 +165,12 @@ export function createLinkMonitor(options: LinkMonitorOptions): LinkMonitor {
     }
   }
 
-  async function record(link: LinkRecord, found: LinkProblem[]): Promise<LinkCheck> {
+  async function record(link: LinkRecord, found: LinkProblem[]): Promise<LinkCheck | undefined> {
+    // Torn down, or its parts replaced by a repair or a teardown, while it was checked: what was found is of parts
+    // the link no longer has. A link gone or going is not reported; one with new parts is checked again.
+    const latest = options.links.get(link.id);
+    if (!latest || latest.status === "partial") return undefined;
+    if (!sameParts(latest, link)) return record(latest, await inspect(latest));
     const problems = found.map((each) => each.shown);
     const at = now().toISOString();
     const state = problems.length ? "broken" : "healthy";
@@ -177,10 +182,18 @@ export function createLinkMonitor(options: LinkMonitorOptions): LinkMonitor {
       lastCheck: at,
       problems,
     };
+    if (changed) {
+      // Saved onto the record as it stands once the writes asked before are done; when those changed its parts or
+      // took it away, this check is of the past.
+      let kept = false;
+      await options.links.update(link.id, (current) => {
+        kept = current.status !== "partial" && sameParts(current, link);
+        return kept ? { ...current, health } : undefined;
+      });
+      if (!kept) return record(link, found);
+    }
     healthById.set(link.id, health);
     if (changed) {
-      const current = options.links.get(link.id);
-      if (current) await options.links.save({ ...current, health });
       options.onChange?.(link.id);
       // A new link is taken as healthy: only a change from healthy (or from broken) is news.
       const wasHealthy = previous === undefined || previous.state !== "broken";
@@ -241,7 +254,7 @@ export function createLinkMonitor(options: LinkMonitorOptions): LinkMonitor {
     });
   }
 
-  function check(link: LinkRecord): Promise<LinkCheck> {
+  function check(link: LinkRecord): Promise<LinkCheck | undefined> {
     const running = inFlight.get(link.id);
     if (running) return running;
     const pending = inspect(link)
@@ -275,8 +288,9 @@ export function createLinkMonitor(options: LinkMonitorOptions): LinkMonitor {
       await Promise.allSettled([...inFlight.values()]);
       await Promise.allSettled([...alertQueues.values()]);
     },
-    checkAll() {
-      return Promise.all(current().map(check));
+    async checkAll() {
+      const checks = await Promise.all(current().map(check));
+      return checks.filter((each): each is LinkCheck => each !== undefined);
     },
     health(linkId) {
       return healthById.get(linkId) ?? options.links.get(linkId)?.health;

@@ -34,6 +34,14 @@ export class StoreLinkRepository implements LinkRepository {
     });
   }
 
+  async update(id: string, change: (current: LinkRecord) => LinkRecord | undefined): Promise<void> {
+    await this.store.updateLinks((links) => {
+      const index = links.findIndex((existing) => existing.id === id);
+      const next = index === -1 ? undefined : change(links[index] as LinkRecord);
+      if (next) links[index] = structuredClone(next);
+    });
+  }
+
   async remove(id: string): Promise<void> {
     await this.store.updateLinks((links) => {
       const index = links.findIndex((link) => link.id === id);

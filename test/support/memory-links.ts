@@ -8,7 +8,12 @@ export class MemoryLinks implements LinkRepository {
   private queue: Promise<void> = Promise.resolve();
 
   /** A store ID of its own, as a store's: two of them over the same hosts are two bots. */
-  constructor(readonly storeId: string = newStoreId()) {}
+  constructor(
+    readonly storeId: string = newStoreId(),
+    initial: readonly LinkRecord[] = [],
+  ) {
+    for (const link of initial) this.links.set(link.id, structuredClone(link));
+  }
 
   all(): LinkRecord[] {
     return [...this.links.values()].map((link) => structuredClone(link));
@@ -22,6 +27,14 @@ export class MemoryLinks implements LinkRepository {
   save(link: LinkRecord): Promise<void> {
     return this.write(() => {
       this.links.set(link.id, structuredClone(link));
+    });
+  }
+
+  update(id: string, change: (current: LinkRecord) => LinkRecord | undefined): Promise<void> {
+    return this.write(() => {
+      const current = this.links.get(id);
+      const next = current && change(structuredClone(current));
+      if (next) this.links.set(id, structuredClone(next));
     });
   }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { LinkRecord, LinkRepository } from "../../../src/domain/link.js";
+import type { LinkRecord } from "../../../src/domain/link.js";
 import { type ContainerState, createLinkMonitor, type LinkProbe } from "../../../src/monitor/link-monitor.js";
+import { MemoryLinks } from "../../support/memory-links.js";
 
 function link(id: string, source: string, target: string, channel = "C1"): LinkRecord {
   return {
@@ -24,21 +25,8 @@ function link(id: string, source: string, target: string, channel = "C1"): LinkR
   };
 }
 
-function memoryLinks(initial: LinkRecord[]): LinkRepository & { saved: LinkRecord[] } {
-  const byId = new Map(initial.map((record) => [record.id, record]));
-  const saved: LinkRecord[] = [];
-  return {
-    saved,
-    all: () => [...byId.values()],
-    get: (id) => byId.get(id),
-    async save(record) {
-      saved.push(record);
-      byId.set(record.id, record);
-    },
-    async remove(id) {
-      byId.delete(id);
-    },
-  };
+function memoryLinks(initial: LinkRecord[]): MemoryLinks {
+  return new MemoryLinks(undefined, initial);
 }
 
 function fakeWorld() {

@@ -40,6 +40,21 @@ describe("StoreLinkRepository", () => {
     expect(await services.audit.entries()).toEqual([]);
   });
 
+  it("updates a link as the writes asked before left it, and brings back none that is gone", async () => {
+    await using services = await openTestStore();
+    await services.links.save(link("l1"));
+    const moved = services.links.save({ ...link("l1"), channel: "C2" });
+    const updated = services.links.update("l1", (current) => ({ ...current, status: "broken" }));
+    const unchanged = services.links.update("l1", () => undefined);
+    const gone = services.links.update("missing", (current) => ({ ...current, status: "broken" }));
+    await Promise.all([moved, updated, unchanged, gone]);
+    expect(services.links.get("l1")).toMatchObject({ channel: "C2", status: "broken" });
+    expect(services.links.all().map((saved) => saved.id)).toEqual(["l1"]);
+    await services.links.remove("l1");
+    await services.links.update("l1", (current) => ({ ...current, status: "active" }));
+    expect(services.links.get("l1")).toBeUndefined();
+  });
+
   it("keeps a copy, so changing the caller's object later changes nothing stored", async () => {
     await using services = await openTestStore();
     const record = link("l1");
