@@ -218,10 +218,37 @@ async function startAmbassador(
   return { name: started.name, kind: "container" };
 }
 
+/** The value of `name` in a container's environment. */
+function envValue(env: readonly string[], name: string): string | undefined {
+  return env.find((entry) => entry.startsWith(`${name}=`))?.slice(name.length + 1);
+}
+
+function sameList(value: string | undefined, wanted: readonly string[]): boolean {
+  const listed = new Set(value?.split(",").filter(Boolean) ?? []);
+  return (
+    value !== undefined && listed.size === new Set(wanted).size && wanted.every((each) => listed.has(each))
+  );
+}
+
+/**
+ * A source ambassador that admits, or takes the certificate of, other targets than the link's now: one of a target
+ * since removed (a `teardown --target` whose remaking of the source was cut short), or of a target cluster whose
+ * egress addresses changed.
+ */
+function staleSource(build: Build): boolean {
+  const env = build.plan.live.source?.info?.Config.Env;
+  if (!env) return false;
+  const peers = build.plan.targets.flatMap((target) => (target.certificate ? [target.certificate] : []));
+  const peersChanged =
+    build.plan.protection === "mtls" && !sameList(envValue(env, "AMBASSADOR_TLS_PEER"), peers);
+  return peersChanged || !sameList(envValue(env, "AMBASSADOR_ADMIT"), build.plan.admit);
+}
+
 const sourcePart: LinkPart = {
   role: "source",
   needs: (build) =>
     containerNeeds(build, "source", ["source-network", "its network was recreated"]) ??
+    (staleSource(build) ? "it admits other targets than the link's" : undefined) ??
     (build.plan.pathProblem ? `the path through the link failed (${build.plan.pathProblem})` : undefined),
   async make(build) {
     const { source, app, alias, ports } = build.plan;

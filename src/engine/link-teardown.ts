@@ -122,6 +122,20 @@ export async function teardownLink(core: EngineCore, link: LinkRecord): Promise<
   };
 }
 
+/** The containers of `left` their hosts still have (one that cannot be asked is taken as still there). */
+async function stillThere(core: EngineCore, left: readonly LeftResource[]): Promise<LeftResource[]> {
+  const there = await Promise.all(
+    left.map((r) =>
+      core.clusters
+        .host(r.cluster)
+        .inspectContainer(r.id)
+        .then((info) => info !== undefined)
+        .catch(() => true),
+    ),
+  );
+  return left.filter((_, index) => there[index]);
+}
+
 /**
  * Removes one target of a link (its ambassador, consumer and network, and whatever else of the link is on its
  * cluster), then remakes the source ambassador on the same host ports without that target's certificate name and
@@ -217,6 +231,8 @@ export async function teardownTarget(
       say(describeErrorWithoutAddress(error)),
     );
   }
+  // A source ambassador that could not be removed at first admits the removed target: the repair replaced it.
+  const stillLeft = await stillThere(core, left);
   return {
     linkId: link.id,
     target: cluster,
@@ -225,7 +241,7 @@ export async function teardownTarget(
       .filter((r) => r.role !== "source" && registered && wasThere(r))
       .map(named),
     gone: [...alreadyGone].reverse().map(named),
-    left: [...leftOf(left), ...abandoned],
-    status: left.length ? "partial" : "removed",
+    left: [...leftOf(stillLeft), ...abandoned],
+    status: stillLeft.length ? "partial" : "removed",
   };
 }

@@ -163,6 +163,22 @@ describe("teardown --target", () => {
     expect(lab.links.get(id)?.status).toBe("active");
   });
 
+  it("refuses the removed target once its source ambassador, which could not be removed at first, is remade", async () => {
+    const lab = setup();
+    const made = await lab.fanOut();
+    const id = made.link.id;
+    lab.a.failOn("remove container");
+    const result = await lab.engine.teardown(id, context, { target: "clusterc" });
+    expect(result).toMatchObject({ status: "removed", left: [] });
+    const running = await lab.a.listContainers(["io.ambassador.role=source"]);
+    expect(running).toHaveLength(1);
+    const source = await env(lab.a, "source");
+    expect(variable(source, "AMBASSADOR_ADMIT")).toBe("10.0.0.13/32");
+    expect(variable(source, "AMBASSADOR_TLS_PEER")).toBe(`ambassador-${id}-target-clusterb`);
+    expect(lab.links.get(id)?.status).toBe("active");
+    expect((await lab.engine.repair(id, context)).status).toBe("nothing-to-repair");
+  });
+
   it("removes one target, keeps the source on the same host ports without its name and egress, and the rest works", async () => {
     const lab = setup();
     const made = await lab.fanOut();
