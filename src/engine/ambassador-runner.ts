@@ -72,8 +72,11 @@ export interface AmbassadorRequest {
   prepare?: (container: CreatedContainer) => Promise<void>;
   /** Created with its standard input open until `prepare` has written it and closed it (OpenStdin, StdinOnce). */
   stdin?: boolean;
-  /** Awaited before the start (while `prepare` runs): what must exist before the ambassador runs. */
-  beforeStart?: Promise<unknown>;
+  /**
+   * Called once the container exists and awaited before it starts (while `prepare` runs): what must exist, or be
+   * gone, before the ambassador runs. Called once however often the start is tried.
+   */
+  beforeStart?: () => Promise<unknown>;
   /** Told as soon as the container runs with its ports published, before it reports that it forwards. */
   onStarted?: (container: CreatedContainer) => void;
   networkMode?: string;
@@ -167,6 +170,7 @@ export async function runAmbassador(
       // Left registered: the caller's rollback retries it and reports it when the host is gone.
     }
   };
+  let readyToStart: Promise<unknown> | undefined;
   /** Creates and starts the container; one that would not start is removed again before the error is thrown. */
   const launch = async (fallback: PublishFallback) => {
     const made = await createUniquelyNamed(
@@ -183,7 +187,8 @@ export async function runAmbassador(
       const [filed, started] = await Promise.allSettled([
         filing,
         (async () => {
-          await request.beforeStart;
+          readyToStart ??= request.beforeStart?.();
+          await readyToStart;
           if (request.stdin) await filing;
           signal?.throwIfAborted();
           await host.startContainer(made.id, made.name);

@@ -48,5 +48,6 @@ export async function failAttempt(
     operation,
     failureReason(failure.cause, { withoutAddress: true }),
     unsearched,
+    attempt.lost.map((l) => ({ cluster: l.cluster, kind: l.kind, name: l.name })),
   );
 }

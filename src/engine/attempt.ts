@@ -27,6 +27,7 @@ export class Attempt {
   readonly timings: StepTiming[] = [];
   readonly #started = performance.now();
   readonly #created: LinkResource[] = [];
+  readonly #lost: LinkResource[] = [];
   readonly #abort = new AbortController();
 
   constructor(
@@ -83,6 +84,16 @@ export class Attempt {
 
   track(resource: LinkResource): void {
     this.#created.push(resource);
+  }
+
+  /** A part the link had before this attempt, which the attempt removed to replace it: no rollback brings it back. */
+  lose(resource: LinkResource): void {
+    this.#lost.push(resource);
+  }
+
+  /** The link's own parts this attempt removed so far. */
+  get lost(): LinkResource[] {
+    return [...this.#lost];
   }
 
   untrack(cluster: string, id: string): void {

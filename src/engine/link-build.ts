@@ -13,15 +13,8 @@ import {
 } from "./link-parts.js";
 import type { LinkPlan } from "./link-plan.js";
 import { publishedPorts } from "./mappings.js";
+import { once } from "./once.js";
 import type { Connection, RepairedPart } from "./types.js";
-
-function once<T>(make: () => Promise<T>): () => Promise<T> {
-  let made: Promise<T> | undefined;
-  return () => {
-    made ??= make();
-    return made;
-  };
-}
 
 /** Makes a part when it needs making; otherwise keeps the live one. */
 async function ensure(build: Build, part: LinkPart): Promise<void> {

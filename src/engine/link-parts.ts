@@ -12,6 +12,7 @@ import { linkLabels } from "./labels.js";
 import { type LinkPlan, type LivePart, networkNames } from "./link-plan.js";
 import { connectionsOf, envName, linkEnvironment, publishedPorts, targetEnvironment } from "./mappings.js";
 import { leftBehind } from "./namespace-owner.js";
+import { once } from "./once.js";
 import { tlsArchive, tlsDeliveryFor } from "./tls-files.js";
 import type { AmbassadorMode, Connection, PortMapping, RepairedPart } from "./types.js";
 
@@ -272,7 +273,7 @@ const sourcePart: LinkPart = {
       ports,
       publish,
       publishIp: hostAddress(source),
-      beforeStart: build.appJoined,
+      beforeStart: build.appJoined && (() => build.appJoined ?? Promise.resolve()),
       netAdmin: build.plan.protection !== "mtls" && build.plan.admit.length > 1,
       networkMode: network,
       links: network ? undefined : [`${app.name}:${alias}`],
@@ -393,27 +394,36 @@ const targetPart: LinkPart = {
       env: [...targetEnvironment(alias, build.connections), ...(shared.env ?? [])],
       ports: build.connections.map((c) => c.port),
     });
-    const stale = build.plan.live.target;
-    if (build.plan.wiring === "shared" && stale?.info && stale.state === "running") {
-      // Two ambassadors in one namespace would both listen on its inner ports and share the consumer's
-      // connections: the one made anew replaces the stale one there, which goes first.
-      const { Id } = stale.info;
-      await build.attempt.step("remove stale target ambassador", target.name, () =>
-        target.removeContainer(Id, stale.resource.name),
-      );
-    }
     if (build.plan.wiring !== "shared") return startAmbassador(build, "target", spec({}));
+    // Two ambassadors in one namespace would both listen on its inner ports and share the consumer's connections:
+    // the stale one there goes once the new one is made and given its files, just before it starts.
+    const stale = build.plan.live.target;
+    const removeStale = once(async () => {
+      if (!stale?.info || stale.state !== "running") return;
+      const { Id } = stale.info;
+      await build.attempt.step("remove stale target ambassador", target.name, async () => {
+        await target.removeContainer(Id, stale.resource.name);
+        build.attempt.lose(stale.resource);
+      });
+    });
     const starting = build.containers.web ? undefined : build.webStarting;
-    if (!starting) return startAmbassador(build, "target", spec(sharedSpec(build.containers.web)));
+    if (!starting) {
+      return startAmbassador(build, "target", {
+        ...spec(sharedSpec(build.containers.web)),
+        beforeStart: removeStale,
+      });
+    }
     // Made and given its files while the consumer starts; started once the consumer runs, in its namespace.
     const { created, running } = starting;
-    const beforeStart = running.then(() => {
+    const beforeStart = async () => {
+      await running;
       if (build.containers.web?.id !== created.id) throw new ConsumerReplaced();
-    });
-    beforeStart.catch(() => undefined);
-    return startAmbassador(build, "target", { ...spec(sharedSpec(created)), beforeStart }, () =>
-      spec(sharedSpec(build.containers.web)),
-    );
+      await removeStale();
+    };
+    return startAmbassador(build, "target", { ...spec(sharedSpec(created)), beforeStart }, () => ({
+      ...spec(sharedSpec(build.containers.web)),
+      beforeStart: removeStale,
+    }));
   },
 };
 

@@ -335,6 +335,16 @@ export async function repairLink(
       replaced: stale.map((r) => ({ cluster: r.cluster, name: r.name })),
     };
   } catch (error) {
+    if (attempt.lost.length) {
+      await core.links
+        .update(link.id, (latest) => ({ ...latest, status: "broken" }))
+        .catch((saveError: unknown) =>
+          core.logger?.error(
+            { err: saveError, link: link.id },
+            "could not record that a failed repair broke the link",
+          ),
+        );
+    }
     return failAttempt(attempt, error, "repair", [link.sourceCluster, ...targetClusters(link)], core.logger, {
       kept: link.resources,
     });

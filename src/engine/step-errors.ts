@@ -21,6 +21,8 @@ export class LinkStepError extends UserError {
     reasonWithoutAddress = reason,
     /** Clusters the rollback could not search for what the attempt made (they did not answer). */
     readonly unsearched: string[] = [],
+    /** The link's own parts the attempt removed to replace them, which its rollback cannot bring back. */
+    readonly lost: Leftover[] = [],
   ) {
     const where = unsearched.join(", ");
     const answers = unsearched.length === 1 ? "that host answers" : "those hosts answer";
@@ -32,12 +34,15 @@ export class LinkStepError extends UserError {
     const cleanup = leftovers.length
       ? ` ${leftovers.length} object(s) could not be removed (${leftovers.map((l) => `${l.kind} ${l.name} on ${l.cluster}`).join(", ")}); run teardown ${linkId} once the host answers${unsearched.length ? `, which also removes what may have been made on ${where} (it could not be looked for)` : ""}.`
       : unknown ||
-        (operation === "repair"
+        (operation === "repair" && !lost.length
           ? ` Nothing of this attempt was left behind; link ${linkId} is as it was.`
           : " Nothing of this attempt was left behind.");
+    const gone = lost.length
+      ? ` It had removed ${lost.map((l) => `${l.kind} ${l.name} on ${l.cluster}`).join(", ")} to replace ${lost.length === 1 ? "it" : "them"}: link ${linkId} is broken until repair ${linkId} succeeds.`
+      : "";
     const what = operation === "repair" ? `Repair of link ${linkId}` : "Link";
     const say = (why: string) =>
-      `${what} failed at step "${step}" on ${cluster}: ${why.replace(/\s+/g, " ").trim()}.${cleanup}`;
+      `${what} failed at step "${step}" on ${cluster}: ${why.replace(/\s+/g, " ").trim()}.${cleanup}${gone}`;
     super(`${operation}-failed`, say(reason), say(reasonWithoutAddress));
   }
 }

@@ -105,12 +105,42 @@ describe("an encrypted link that starts its consumer, from a container on the de
       "target: its consumer restarted, and with it the network namespace",
     ]);
     const web = await part(lab.b, "web");
-    expect((await part(lab.b, "target")).HostConfig.NetworkMode).toBe(`container:${web.Id}`);
+    const remade = await part(lab.b, "target");
+    expect(remade.HostConfig.NetworkMode).toBe(`container:${web.Id}`);
+    expect(remade.Name).toBe(`/${target.name}`);
     const mended = lab.links.all().find((l) => l.id === made.link.id);
     const newTarget = mended?.resources.find((r) => r.role === "target");
     expect(await probe.container("clusterb", newTarget?.id ?? "", 1000)).toBe("running");
     // The consumer kept its address: only the ambassador was made anew.
     expect(repaired.webUrls).toEqual([url]);
+  });
+
+  it("keeps the stale target ambassador until its replacement starts, and says so when a repair fails after", async () => {
+    const lab = memoryEngine();
+    const made = await lab.engine.link("app", "clustera", "clusterb", { web: "hello-web" }, context);
+    const id = made.link.id;
+    const stale = await part(lab.b, "target");
+    // The path fails: the repair remakes the source ambassador, and the target for its new address.
+    lab.b.brokenPaths.add(stale.Id);
+    lab.b.failOn("create container");
+    const before = await lab.engine.repair(id, context).catch((error: Error) => error.message);
+    expect(before).toMatch(/Nothing of this attempt was left behind; link \w+ is as it was\.$/);
+    expect((await part(lab.b, "target")).Id).toBe(stale.Id);
+    expect(lab.links.get(id)?.status).toBe("active");
+
+    lab.b.failOn("start container");
+    const after = await lab.engine.repair(id, context).catch((error: Error) => error.message);
+    expect(after).toContain(
+      `Nothing of this attempt was left behind. It had removed container ${stale.Name.slice(1)} on clusterb to replace it: link ${id} is broken until repair ${id} succeeds.`,
+    );
+    expect(await lab.b.inspectContainer(stale.Id)).toBeUndefined();
+    expect(lab.links.get(id)?.status).toBe("broken");
+
+    lab.b.brokenPaths.clear();
+    const mended = await lab.engine.repair(id, context);
+    expect(mended.recreated.map((r) => `${r.role} on ${r.cluster}`)).toContain("target on clusterb");
+    expect((await part(lab.b, "target")).State.Running).toBe(true);
+    expect(lab.links.get(id)?.status).toBe("active");
   });
 
   it("remakes the target ambassador with its consumer, which a repair remade", async () => {
