@@ -40,8 +40,15 @@ export const LinkHealth = z.object({
 });
 export type LinkHealth = z.infer<typeof LinkHealth>;
 
-/** One cluster a link serves, and the common name its target ambassador's certificate carries (mTLS links). */
-export const LinkTarget = z.object({ cluster: z.string(), certificate: z.string().optional() });
+/**
+ * One cluster a link serves, and the common name its target ambassador's certificate carries (mTLS links); `leaving`
+ * once a `teardown --target` of it removed only some of its parts, which the next one finishes.
+ */
+export const LinkTarget = z.object({
+  cluster: z.string(),
+  certificate: z.string().optional(),
+  leaving: z.literal(true).optional(),
+});
 export type LinkTarget = z.infer<typeof LinkTarget>;
 
 const linkFields = {
@@ -100,6 +107,11 @@ export function sameParts(a: Pick<LinkRecord, "resources">, b: Pick<LinkRecord, 
   const parts = (link: Pick<LinkRecord, "resources">) =>
     link.resources.map((r) => `${r.cluster}/${r.kind}/${r.role}/${r.id}`).join("\n");
   return parts(a) === parts(b);
+}
+
+/** The target a `teardown --target` removed only in part, if any. */
+export function leavingTarget(link: Pick<LinkRecord, "targets">): string | undefined {
+  return link.targets.find((target) => target.leaving)?.cluster;
 }
 
 /** Every cluster a link touches: its source, then its targets. */

@@ -1,4 +1,4 @@
-import { type LinkRecord, type ResourceRole, targetClusters } from "../domain/link.js";
+import { type LinkRecord, leavingTarget, type ResourceRole, targetClusters } from "../domain/link.js";
 import type { EngineCore } from "./engine-core.js";
 import { publishedPorts, urlsOf } from "./mappings.js";
 import type { AmbassadorInfo, AmbassadorMode, LinkResult, PortMapping, TargetResult } from "./types.js";
@@ -22,6 +22,7 @@ const legacy = (wiring: LinkRecord["wiring"]) => wiring === "legacy-links";
 export function sameLink(record: LinkRecord, wanted: LinkIdentity): boolean {
   return (
     record.status !== "partial" &&
+    !leavingTarget(record) &&
     record.container === wanted.container &&
     record.sourceCluster === wanted.sourceCluster &&
     targetClusters(record).join(",") === wanted.targetClusters.join(",") &&

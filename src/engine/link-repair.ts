@@ -2,6 +2,7 @@ import { DockerCallError, type DockerHost, isUnreachable } from "../docker/docke
 import {
   type LinkRecord,
   type LinkResource,
+  leavingTarget,
   linkClusters,
   type ResourceRole,
   targetClusters,
@@ -99,6 +100,13 @@ async function planRepair(
     throw new UserError(
       "link-partial",
       `Link ${link.id} was only partly torn down, so there is nothing to repair; run teardown ${link.id} to finish it.`,
+    );
+  }
+  const leaving = leavingTarget(link);
+  if (leaving) {
+    throw new UserError(
+      "target-leaving",
+      `Target ${leaving} of link ${link.id} is only partly removed, and a repair would make it again; run teardown ${link.id} --target ${leaving} to finish it, then repair ${link.id}.`,
     );
   }
   const source = core.clusters.host(link.sourceCluster);

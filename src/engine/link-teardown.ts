@@ -1,5 +1,11 @@
 import { isUnreachable } from "../docker/docker-host.js";
-import { type LinkRecord, type LinkResource, linkClusters, targetClusters } from "../domain/link.js";
+import {
+  type LinkRecord,
+  type LinkResource,
+  leavingTarget,
+  linkClusters,
+  targetClusters,
+} from "../domain/link.js";
 import { describeError, describeErrorWithoutAddress, UserError } from "../errors.js";
 import { type EngineCore, isRegistered } from "./engine-core.js";
 import { type LeftResource, labelledResources, removeResources, sameResource } from "./resource-removal.js";
@@ -162,6 +168,13 @@ export async function teardownTarget(
       `Link ${link.id} was only partly torn down; run teardown ${link.id} to finish it.`,
     );
   }
+  const leaving = leavingTarget(link);
+  if (leaving && leaving !== cluster) {
+    throw new UserError(
+      "target-leaving",
+      `Target ${leaving} of link ${link.id} is only partly removed; run teardown ${link.id} --target ${leaving} to finish it first.`,
+    );
+  }
   const registered = isRegistered(core, cluster);
   const extra = registered
     ? await labelledResources(core.clusters.host(cluster), link.id, link.resources, {
@@ -188,6 +201,8 @@ export async function teardownTarget(
     const goneOnTarget = onTarget.filter((r) => !leftOnTarget.some((l) => sameResource(l, r)));
     await core.links.save({
       ...link,
+      // Neither checked nor repaired meanwhile: a repair would make the parts it removed again.
+      targets: link.targets.map((t) => (t.cluster === cluster ? { ...t, leaving: true as const } : t)),
       resources: link.resources.filter((r) => !goneOnTarget.some((g) => sameResource(g, r))),
     });
     return {

@@ -1,5 +1,5 @@
 import type { LinkHealth, LinkRecord, LinkRepository } from "../domain/link.js";
-import { describeRole, sameParts, targetClusters } from "../domain/link.js";
+import { describeRole, leavingTarget, sameParts, targetClusters } from "../domain/link.js";
 import { alertChannels, type ClusterChannels } from "./alert-channels.js";
 import { type LinkProblem, linkProblem, linkProblemFrom } from "./link-problem.js";
 
@@ -265,8 +265,9 @@ export function createLinkMonitor(options: LinkMonitorOptions): LinkMonitor {
   }
 
   function current(): LinkRecord[] {
-    // A partial link is what an unfinished teardown left: nothing there is meant to work.
-    const links = options.links.all().filter((link) => link.status !== "partial");
+    // A partial link, or one with a target partly removed, is what an unfinished teardown left: it is not meant to
+    // work in full.
+    const links = options.links.all().filter((link) => link.status !== "partial" && !leavingTarget(link));
     const ids = new Set(links.map((link) => link.id));
     for (const id of healthById.keys()) if (!ids.has(id)) healthById.delete(id);
     return links;

@@ -163,6 +163,38 @@ describe("teardown --target", () => {
     expect(lab.links.get(id)?.status).toBe("active");
   });
 
+  it("leaves a target it removed only in part out of repairs until a second teardown --target finishes it", async () => {
+    const lab = setup();
+    const made = await lab.engine.link(
+      "app",
+      "clustera",
+      ["clusterb", "clusterc"],
+      { web: "hello-web", plaintext: true },
+      context,
+    );
+    const id = made.link.id;
+    lab.c.failOn("remove network", { statusCode: 500, reason: "some daemon error" });
+    const first = await lab.engine.teardown(id, context, { target: "clusterc" });
+    expect(first.status).toBe("partial");
+    expect((await labelled(lab.c)).containers).toEqual([]);
+    const [view] = await lab.engine.list();
+    expect(view?.status).toBe("partial");
+    const repair = await rejection(lab.engine.repair(id, context));
+    expect((repair as UserError).code).toBe("target-leaving");
+    expect(repair.message).toBe(
+      `Target clusterc of link ${id} is only partly removed, and a repair would make it again; run teardown ${id} --target clusterc to finish it, then repair ${id}.`,
+    );
+    expect((await labelled(lab.c)).containers).toEqual([]);
+    const other = await rejection(lab.engine.teardown(id, context, { target: "clusterb" }));
+    expect((other as UserError).code).toBe("target-leaving");
+    const second = await lab.engine.teardown(id, context, { target: "clusterc" });
+    expect(second).toMatchObject({ status: "removed", left: [] });
+    expect(await labelled(lab.c)).toEqual({ containers: [], networks: [] });
+    expect(lab.links.get(id)?.targets.map((t) => t.cluster)).toEqual(["clusterb"]);
+    expect(variable(await env(lab.a, "source"), "AMBASSADOR_ADMIT")).toBe("10.0.0.13/32");
+    expect((await lab.engine.repair(id, context)).status).toBe("nothing-to-repair");
+  });
+
   it("refuses the removed target once its source ambassador, which could not be removed at first, is remade", async () => {
     const lab = setup();
     const made = await lab.fanOut();

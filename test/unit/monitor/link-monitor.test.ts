@@ -249,11 +249,14 @@ describe("link monitor", () => {
     expect(most).toBe(3);
   });
 
-  it("leaves alone a link a teardown left partial", async () => {
+  it.each([
+    ["partial", { status: "partial" as const }],
+    ["with a target partly removed", { targets: [{ cluster: "clusterb", leaving: true as const }] }],
+  ])("leaves alone a link a teardown left %s", async (_what, left) => {
     const world = fakeWorld();
     world.states.set("p-tgt", "missing");
     const monitor = createLinkMonitor({
-      links: memoryLinks([{ ...link("p", "clustera", "clusterb"), status: "partial" }]),
+      links: memoryLinks([{ ...link("p", "clustera", "clusterb"), ...left }]),
       probe: world.probe,
       alerts: { post: async () => {} },
       clusters: everyClusterOpen,
