@@ -13,21 +13,60 @@ export interface ConnectionGuard {
   readonly open: number;
 }
 
+/** How a server's connections are capped. */
+export interface ConnectionLimits {
+  /** Open connections kept for long: past it, those held longer than `settleMs` without a request being answered go. */
+  max: number;
+  /** Open connections at most: past it the oldest not answering goes, however young. */
+  hardMax: number;
+  /** How long a new connection has to send its request before it can be closed for another. */
+  settleMs: number;
+}
+
+interface Tracked {
+  answering: number;
+  peer: string;
+  openedAt: number;
+}
+
 /**
- * Caps the server's open connections at `max`. Past the cap a connection that is not answering a request is closed
- * (idle, or still sending headers or a body): the oldest of the peer address that holds the most, so one client
- * holding or churning connections loses its own and cannot lock out Slack or a health check, which come from
- * elsewhere. Node's own `maxConnections` would refuse the newcomer instead.
+ * Caps the server's open connections. Past `max`, a connection held for `settleMs` without a request being answered
+ * (idle, or still sending headers or a body) is closed: the oldest of the peer address that holds the most, so one
+ * client holding or churning connections loses its own and cannot lock out Slack or a health check, which come from
+ * elsewhere. A burst of new connections is let in up to `hardMax`, each with time to send its request: a burst of
+ * commands is answered, not cut. Node's own `maxConnections` would refuse the newcomer instead.
  */
-export function guardConnections(server: Server, max: number, onEvict: () => void): ConnectionGuard {
+export function guardConnections(
+  server: Server,
+  limits: ConnectionLimits,
+  onEvict: () => void,
+): ConnectionGuard {
   // Insertion order is age order: the first entry of a peer not answering is the one to close.
-  const sockets = new Map<Socket, { answering: number; peer: string }>();
+  const sockets = new Map<Socket, Tracked>();
+  const close = (socket: Socket) => {
+    sockets.delete(socket);
+    socket.destroy();
+  };
+  const trim = () => {
+    const settled = performance.now() - limits.settleMs;
+    while (sockets.size > limits.max) {
+      const victim = victimOf(sockets, (state) => state.openedAt <= settled);
+      if (!victim) return;
+      onEvict();
+      close(victim);
+    }
+  };
+  const sweep = setInterval(trim, Math.max(100, Math.min(limits.settleMs, 1_000)));
+  sweep.unref();
+  server.once("close", () => clearInterval(sweep));
   server.on("connection", (socket: Socket) => {
-    sockets.set(socket, { answering: 0, peer: socket.remoteAddress ?? "" });
+    sockets.set(socket, { answering: 0, peer: socket.remoteAddress ?? "", openedAt: performance.now() });
     socket.once("close", () => sockets.delete(socket));
-    if (sockets.size <= max) return;
+    if (sockets.size <= limits.max) return;
+    trim();
+    if (sockets.size <= limits.hardMax) return;
     onEvict();
-    victimOf(sockets, socket).destroy();
+    close(victimOf(sockets, () => true) ?? socket);
   });
   const closeWhere = (keep: (answering: number) => boolean) => {
     for (const [socket, state] of sockets) if (!keep(state.answering)) socket.destroy();
@@ -42,6 +81,7 @@ export function guardConnections(server: Server, max: number, onEvict: () => voi
       });
     },
     async stop(stop, graceMs, hardMs) {
+      clearInterval(sweep);
       const closed = stop();
       server.closeIdleConnections();
       const lingering = setTimeout(() => closeWhere((answering) => answering > 0), graceMs);
@@ -60,11 +100,10 @@ export function guardConnections(server: Server, max: number, onEvict: () => voi
 }
 
 /**
- * The connection to close past the cap: the oldest not answering of the peer holding the most connections, else the
- * oldest not answering of any peer, else the newcomer.
+ * The connection to close: of those `may` allows and not answering, the oldest of the peer holding the most
+ * connections, else the oldest of any peer; none when there is none such.
  */
-function victimOf(sockets: Map<Socket, { answering: number; peer: string }>, newcomer: Socket): Socket {
-  // Counted only past the cap, over at most one connection more than it.
+function victimOf(sockets: Map<Socket, Tracked>, may: (state: Tracked) => boolean): Socket | undefined {
   const perPeer = new Map<string, number>();
   for (const { peer } of sockets.values()) perPeer.set(peer, (perPeer.get(peer) ?? 0) + 1);
   let busiest = "";
@@ -72,11 +111,11 @@ function victimOf(sockets: Map<Socket, { answering: number; peer: string }>, new
   for (const [peer, count] of perPeer) {
     if (count > most) [busiest, most] = [peer, count];
   }
-  let oldestIdle: Socket | undefined;
+  let oldest: Socket | undefined;
   for (const [candidate, state] of sockets) {
-    if (state.answering > 0) continue;
+    if (state.answering > 0 || !may(state)) continue;
     if (state.peer === busiest) return candidate;
-    oldestIdle ??= candidate;
+    oldest ??= candidate;
   }
-  return oldestIdle ?? newcomer;
+  return oldest;
 }

@@ -11,10 +11,14 @@ export const httpLimits = {
   requestTimeoutMs: 20_000,
   keepAliveTimeoutMs: 5_000,
   /**
-   * Open connections at most; past it the oldest one with no request being answered is closed, of the peer address
-   * that holds the most.
+   * Open connections kept for long; past it the oldest one held a second with no request being answered is closed,
+   * of the peer address that holds the most.
    */
   maxConnections: 128,
+  /** Open connections at most, for a burst: past it the oldest with no request being answered goes at once. */
+  burstConnections: 1_024,
+  /** How long a new connection has to send its request before it can be closed for another. */
+  connectionSettleMs: 1_000,
   /**
    * On shutdown, how long running commands get to finish before the bot stops without them: a link to a host that
    * stopped answering waits out its calls' deadlines. What such a command leaves half-made carries the link's

@@ -276,6 +276,11 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
 
   const port = options.port ?? config.port;
   const listenOn = { port, host: config.host };
+  const limits = {
+    max: httpLimits.maxConnections,
+    hardMax: httpLimits.burstConnections,
+    settleMs: httpLimits.connectionSettleMs,
+  };
   const onEvict = () =>
     refused("too many connections: closed the oldest idle one of the busiest address", {
       max: httpLimits.maxConnections,
@@ -284,7 +289,7 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
   let listening: number;
   if (mode === "http") {
     const server = (await app.start(listenOn, serverOptions)) as Server;
-    connections = guardConnections(server, httpLimits.maxConnections, onEvict);
+    connections = guardConnections(server, limits, onEvict);
     listening = (server.address() as AddressInfo).port;
     stopServer = async () => {
       await app.stop();
@@ -296,7 +301,7 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
         health(res);
       else res.writeHead(404, { connection: "close" }).end();
     });
-    connections = guardConnections(healthServer, httpLimits.maxConnections, onEvict);
+    connections = guardConnections(healthServer, limits, onEvict);
     await new Promise<void>((resolve, reject) => {
       healthServer.once("error", reject);
       healthServer.listen(listenOn, () => resolve());

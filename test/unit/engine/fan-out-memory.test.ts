@@ -181,7 +181,7 @@ describe("teardown --target", () => {
     expect(view?.status).toBe("partial");
     const repair = await rejection(lab.engine.repair(id, context));
     expect((repair as UserError).code).toBe("target-leaving");
-    expect(repair.message).toBe(
+    expect((repair as UserError).message).toBe(
       `Target clusterc of link ${id} is only partly removed, and a repair would make it again; run teardown ${id} --target clusterc to finish it, then repair ${id}.`,
     );
     expect((await labelled(lab.c)).containers).toEqual([]);

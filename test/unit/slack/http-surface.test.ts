@@ -114,6 +114,35 @@ describe("the bot's HTTP surface, probed as an attacker would", () => {
     expect(httpLimits.maxConnections).toBeLessThanOrEqual(200);
   });
 
+  it("answers every one of 300 signed commands sent at once, each on a new connection, their bodies a moment later", async () => {
+    const requests = Array.from({ length: 300 }, (_, index) => {
+      const body = new URLSearchParams({
+        team_id: "T1",
+        channel_id: "C1",
+        user_id: "UADMIN",
+        command: "/ambassador",
+        text: "help",
+        response_url: `${harness.url}/commands/T1/${index}/burst`,
+      }).toString();
+      return { head: eventsRequestHead({ length: body.length, secret: harness.signingSecret, body }), body };
+    });
+    const connected = await Promise.all(requests.map(() => open()));
+    // Each body in a packet of its own, as it comes over a slow link: a connection still sending is no idle one.
+    await Promise.all(connected.map((client, index) => client.write(requests[index]?.head ?? "")));
+    await sleep(200);
+    await Promise.all(connected.map((client, index) => client.write(requests[index]?.body ?? "")));
+    await eventually(
+      () => connected.every((client) => client.status() !== undefined || client.isClosed),
+      10_000,
+    );
+    const statuses = new Map<string, number>();
+    for (const client of connected) {
+      const status = String(client.status() ?? "closed unanswered");
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+    }
+    expect(Object.fromEntries(statuses)).toEqual({ "200": 300 });
+  }, 20_000);
+
   it("answers a health check sent in two parts while another address churns 140 held connections", async () => {
     let flooding = true;
     const churn = async () => {
