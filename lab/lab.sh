@@ -306,7 +306,7 @@ register() {
       ambassador_cli "$store" clusters remove "$h" >/dev/null ||
         die "$h is registered at this lab's address with links on it; tear them down, then run lab:up again"
     fi
-    ambassador_cli "$store" clusters add "$h" --env-file "$(bundle_dir "$h")/docker.env" >/dev/null ||
+    ambassador_cli "$store" clusters add "$h" --docker-env "$(bundle_dir "$h")/docker.env" >/dev/null ||
       die "could not register $h in $store"
     grep -qxF "$store"$'\t'"$h"$'\t'"$url" "$REGISTERED" 2>/dev/null ||
       printf '%s\t%s\t%s\n' "$store" "$h" "$url" >>"$REGISTERED"

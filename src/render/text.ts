@@ -103,7 +103,7 @@ export function renderText(result: CommandResult, options: TextOptions = {}): st
       const note = hiddenNote(result.hidden, "shown");
       if (result.clusters.length === 0 && note) return `No clusters may be used in this channel. ${note}`;
       if (result.clusters.length === 0) {
-        return "No clusters are registered. An operator adds one with `ambassador clusters add <name> --env-file <path/docker.env>`.";
+        return "No clusters are registered. An operator adds one with `ambassador clusters add <name> --docker-env <path/docker.env>`.";
       }
       const probes = format.probesByName(result.probes, result.silent);
       return [

@@ -29,7 +29,7 @@ export function sealCluster(box: SecretBox, fields: ClusterFields, privateKey: s
 
 /** What to run to replace a cluster record that can no longer be trusted. */
 export function readdAdvice(name: string): string {
-  return `remove it (ambassador clusters remove ${name} --force) and add it again from its credentials (ambassador clusters add ${name} --env-file …)`;
+  return `remove it (ambassador clusters remove ${name} --force) and add it again from its credentials (ambassador clusters add ${name} --docker-env …)`;
 }
 
 /** One line for a record whose seal refused it, the key being known good. */

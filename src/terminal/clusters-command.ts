@@ -70,6 +70,7 @@ function parse(args: string[], options: NonNullable<ParseArgsConfig["options"]>)
 
 function addRequest(args: string[]): ClusterRequest {
   const { values, positionals } = parse(args, {
+    "docker-env": { type: "string" },
     "env-file": { type: "string" },
     host: { type: "string" },
     "cert-path": { type: "string" },
@@ -85,13 +86,20 @@ function addRequest(args: string[]): ClusterRequest {
         : "give the cluster a name",
     );
   }
+  if (values["env-file"] !== undefined) {
+    // Node 20 reads an --env-file anywhere on its command line when started as `node cli.js …`, and runs what its
+    // NODE_OPTIONS say, before this program starts.
+    throw new UsageError(
+      "pass the Docker credentials file as --docker-env FILE: Node itself reads an --env-file argument (and runs what its NODE_OPTIONS name) before this program starts",
+    );
+  }
   const name = positionals[0] as string;
-  const envFile = values["env-file"] as string | undefined;
+  const envFile = values["docker-env"] as string | undefined;
   const host = values.host as string | undefined;
   const context = values.context as string | undefined;
   const certPath = values["cert-path"] as string | undefined;
   const given = [envFile, host, context].filter((value) => value !== undefined).length;
-  if (given !== 1) throw new UsageError("give exactly one of --env-file, --host or --context");
+  if (given !== 1) throw new UsageError("give exactly one of --docker-env, --host or --context");
   if (certPath !== undefined && host === undefined) throw new UsageError("--cert-path goes with --host");
   const source: ClusterSource =
     envFile !== undefined
@@ -160,7 +168,7 @@ function list(args: string[], deps: ClustersCommandDeps): CommandResult {
     return {
       exitCode: 0,
       output:
-        "No clusters registered. Add one with: ambassador clusters add <name> --env-file <path/docker.env>",
+        "No clusters registered. Add one with: ambassador clusters add <name> --docker-env <path/docker.env>",
     };
   }
   const rows = [["NAME", "HOST", "TLS", "ADVERTISE", "CHANNELS"]];

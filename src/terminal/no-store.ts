@@ -16,7 +16,7 @@ function missing(path: string): boolean {
   }
 }
 
-const addOne = "ambassador clusters add <name> --env-file <path/docker.env>";
+const addOne = "ambassador clusters add <name> --docker-env <path/docker.env>";
 
 /**
  * A one-shot command where no store is yet (`AMBASSADOR_STORE` mistyped, or nothing registered here), answered with

@@ -27,7 +27,7 @@ export const noClustersHint = [
   "No clusters are registered yet, so there is nothing to link. To get two:",
   "  - the two-host lab on this machine (as root): leave this prompt, run `npm run lab:up` (it registers clustera",
   "    and clusterb and starts `app` on clustera), then `npm start` and `link app clustera clusterb --web hello-web`;",
-  "  - your own Docker hosts: `clusters add NAME --env-file /path/to/docker.env` (here, or `npm run cli -- clusters add …`).",
+  "  - your own Docker hosts: `clusters add NAME --docker-env /path/to/docker.env` (here, or `npm run cli -- clusters add …`).",
   "",
 ].join("\n");
 

@@ -74,7 +74,7 @@ describe("links that watch themselves, over Slack on the lab", () => {
       const added = await harness.services.runClustersCommand?.([
         "add",
         name,
-        "--env-file",
+        "--docker-env",
         lab()[name].envFile,
       ]);
       expect(added?.exitCode, added?.output).toBe(0);
@@ -84,7 +84,7 @@ describe("links that watch themselves, over Slack on the lab", () => {
     const local = await harness.services.runClustersCommand?.([
       "add",
       "clustera-local",
-      "--env-file",
+      "--docker-env",
       lab().clustera.envFile,
       "--egress",
       "0.0.0.0/0",

@@ -27,7 +27,7 @@ describe("the seed tutorial through Slack", () => {
     const register = harness.services.runClustersCommand;
     if (!register) throw new Error("the real backend has no clusters command");
     for (const name of ["clustera", "clusterb"] as const) {
-      const added = await register(["add", name, "--env-file", lab()[name].envFile]);
+      const added = await register(["add", name, "--docker-env", lab()[name].envFile]);
       expect(added.exitCode, added.output).toBe(0);
     }
     hostA = await labDocker(lab().clustera);

@@ -31,7 +31,7 @@ describe("the built CLI against a lab host", { timeout: 120_000 }, () => {
     scratch = await mkdtemp(join(tmpdir(), "ambassador-built-cli-"));
     await chmod(scratch, 0o700);
     out = await buildCli();
-    await cli(["clusters", "add", "clustera", "--env-file", lab().clustera.envFile]);
+    await cli(["clusters", "add", "clustera", "--docker-env", lab().clustera.envFile]);
   });
   afterAll(async () => {
     await rm(scratch, { recursive: true, force: true });

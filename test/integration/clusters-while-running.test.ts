@@ -33,7 +33,7 @@ describe("the terminal while the bot runs, on the lab's TLS hosts", () => {
     bot = await startTerminalBot(env);
     const bundle = lab().clustera.envFile;
     const added = await ambassador(
-      ["clusters", "add", "clustera", "--env-file", "docker.env"],
+      ["clusters", "add", "clustera", "--docker-env", "docker.env"],
       dirname(bundle),
       env,
     );
@@ -55,7 +55,7 @@ describe("the terminal while the bot runs, on the lab's TLS hosts", () => {
   it("links and tears down from a second process through the running bot, which does the work and keeps the link", async () => {
     if (!bot) throw new Error("the bot did not start");
     const added = await ambassador(
-      ["clusters", "add", "clusterb", "--env-file", lab().clusterb.envFile],
+      ["clusters", "add", "clusterb", "--docker-env", lab().clusterb.envFile],
       dir,
       env,
     );

@@ -51,7 +51,7 @@ describe("the bot killed in the middle of a link", () => {
     const services = await openStoreServices({ path: storePath });
     try {
       for (const name of ["clustera", "clusterb"] as const) {
-        const added = await runClustersCommand(["add", name, "--env-file", lab()[name].envFile], {
+        const added = await runClustersCommand(["add", name, "--docker-env", lab()[name].envFile], {
           registry: services.registry,
           clusters: services.clusters,
           actor,

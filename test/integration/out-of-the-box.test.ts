@@ -98,7 +98,7 @@ describe("out of the box, from a fresh clone", { timeout: 240_000 }, () => {
   it("lab:up run again keeps the registration working; unregistering (as lab:down does) removes only what it registered", async () => {
     await npm(clone, ["cli", "--", "teardown", "app"]);
     await npm(clone, ["lab:up"]);
-    await npm(clone, ["cli", "--", "clusters", "add", "mine", "--env-file", lab().clusterb.envFile]);
+    await npm(clone, ["cli", "--", "clusters", "add", "mine", "--docker-env", lab().clusterb.envFile]);
     expect(await npm(clone, ["cli", "--", "clusters", "test"])).toMatch(/clustera[\s\S]*clusterb[\s\S]*mine/);
 
     const { stdout } = await exec("bash", [join(clone, "lab/lab.sh"), "unregister"], { env: newcomerEnv() });

@@ -54,7 +54,7 @@ describe("the store with the lab's clusters", () => {
 
   it("registers both clusters from their docker.env bundles, connecting over TLS first", async () => {
     for (const name of ["clustera", "clusterb"] as const) {
-      const result = await runClustersCommand(["add", name, "--env-file", lab()[name].envFile], deps);
+      const result = await runClustersCommand(["add", name, "--docker-env", lab()[name].envFile], deps);
       expect(result.output).toMatch(
         new RegExp(
           `^Added cluster ${name}: tcp://${lab()[name].ip.replace(/\./g, "\\.")}:2376 over TLS \\(server certificate verified\\), Docker 20\\.10\\.\\S+ \\(API 1\\.41\\)`,
@@ -277,12 +277,12 @@ describe("the store with the lab's clusters", () => {
     const refused = await cli("list");
     expect(refused).toMatchObject({ code: 1, stdout: "" });
     expect(refused.stderr).toBe(
-      `Could not start: cluster "clustera" in ${storePath} was changed outside ambassador (its seal no longer matches its host, TLS files, advertise address, channels or who added it), so it is not used; remove it (ambassador clusters remove clustera --force) and add it again from its credentials (ambassador clusters add clustera --env-file …)\n`,
+      `Could not start: cluster "clustera" in ${storePath} was changed outside ambassador (its seal no longer matches its host, TLS files, advertise address, channels or who added it), so it is not used; remove it (ambassador clusters remove clustera --force) and add it again from its credentials (ambassador clusters add clustera --docker-env …)\n`,
     );
     for (const name of ["clustera", "clusterb"] as const) {
       const removed = await cli("clusters", "remove", name, "--force");
       expect(removed.stdout).toBe(`Removed cluster ${name}.\n`);
-      const added = await cli("clusters", "add", name, "--env-file", lab()[name].envFile);
+      const added = await cli("clusters", "add", name, "--docker-env", lab()[name].envFile);
       expect(added.stdout).toContain(`Added cluster ${name}`);
     }
     const { stdout } = await cli("clusters", "test");

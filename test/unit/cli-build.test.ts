@@ -37,13 +37,21 @@ describe("the built CLI (npm run build)", { timeout: 30_000 }, () => {
     expect(cacheOf("lnk")).toBeUndefined();
   });
 
-  it("run as a program, keeps its own --env-file from Node, which would read the file itself", async () => {
-    // Node 20 takes --env-file anywhere on its command line; `node --` ends its options, as the shebang does.
+  it("takes the credentials file as --docker-env, and refuses --env-file, which Node 20 reads itself", async () => {
+    const missing = await run(join(out, "cli.js"), ["clusters", "add", "x", "--docker-env", "/nonexistent"], {
+      cwd: scratch,
+      env,
+    }).catch((error: { code: number; stderr: string }) => error);
+    expect(missing).toMatchObject({ code: 1, stderr: "error: the env file /nonexistent does not exist\n" });
+    // Run as `node cli.js …`, Node 20 would read the file before the program starts: never the way to pass it.
     const refused = await run(join(out, "cli.js"), ["clusters", "add", "x", "--env-file", "/nonexistent"], {
       cwd: scratch,
       env,
     }).catch((error: { code: number; stderr: string }) => error);
-    expect(refused).toMatchObject({ code: 1, stderr: "error: the env file /nonexistent does not exist\n" });
+    expect(refused).toMatchObject({ code: 2 });
+    expect((refused as { stderr: string }).stderr).toContain(
+      "pass the Docker credentials file as --docker-env FILE",
+    );
   });
 
   it("comes with V8's compiled code; a command keeps its own after its first run, then uses it as it is", async () => {

@@ -56,7 +56,7 @@ async function refusedAtStart(): Promise<UserError> {
 }
 
 const readd =
-  "remove it (ambassador clusters remove a --force) and add it again from its credentials (ambassador clusters add a --env-file …)";
+  "remove it (ambassador clusters remove a --force) and add it again from its credentials (ambassador clusters add a --docker-env …)";
 
 describe("the seal of a cluster record", () => {
   it("tells a wrong key apart from altered records", async () => {

@@ -120,10 +120,10 @@ describe("ambassador clusters", () => {
   it("answers usage mistakes with the usage and exit code 2", async () => {
     await using services = await openTestStore();
     const cases: [string[], string][] = [
-      [["add", "x"], "error: give exactly one of --env-file, --host or --context"],
+      [["add", "x"], "error: give exactly one of --docker-env, --host or --context"],
       [["add", "x", "--host", "tcp://127.0.0.1:1", "--context", "c"], "error: give exactly one of"],
       [["add", "--host", "tcp://127.0.0.1:1"], "error: give the cluster a name"],
-      [["add", "x", "--env-file", "e", "--cert-path", "d"], "error: --cert-path goes with --host"],
+      [["add", "x", "--docker-env", "e", "--cert-path", "d"], "error: --cert-path goes with --host"],
       [["add", "x", "--hots", "tcp://h"], "error: Unknown option --hots"],
       [["remove"], "error: name the one cluster to remove"],
       [["frobnicate"], 'error: unknown command "clusters frobnicate"'],

@@ -58,7 +58,7 @@ describe("ambassador clusters while the bot runs", () => {
     expect(await bot.ask("clusters", /ambassador> $/)).toContain("No clusters");
 
     // A path relative to where the person typed it, read by the bot as the same user.
-    const added = await ambassador(["clusters", "add", "local", "--env-file", "docker.env"], bundle);
+    const added = await ambassador(["clusters", "add", "local", "--docker-env", "docker.env"], bundle);
     expect(added).toMatchObject({ code: 0, stderr: "" });
     expect(added.stdout).toMatch(/^Added cluster local: tcp:\/\/127\.0\.0\.1:\d+, Docker 20\.10\.24/);
 
@@ -81,7 +81,7 @@ describe("ambassador clusters while the bot runs", () => {
     expect(await bot.ask("clusters", /ambassador> $/)).toContain("No clusters");
     const wrong = await ambassador(["clusters", "add", "other"], dir);
     expect(wrong.code).toBe(2);
-    expect(wrong.stderr).toContain("error: give exactly one of --env-file, --host or --context");
+    expect(wrong.stderr).toContain("error: give exactly one of --docker-env, --host or --context");
 
     bot.child.stdin?.end("exit\n");
     expect(await bot.exited).toBe(0);

@@ -37,7 +37,7 @@ describe("a one-shot command where there is no store", () => {
       const answer = await run(args);
       expect(answer.code, args.join(" ")).toBe(1);
       expect(answer.stderr).toBe(
-        `No store at ${join(dir, "typo", "store.json")}: check AMBASSADOR_STORE, or start one by registering a cluster (\`ambassador clusters add <name> --env-file <path/docker.env>\`).\n`,
+        `No store at ${join(dir, "typo", "store.json")}: check AMBASSADOR_STORE, or start one by registering a cluster (\`ambassador clusters add <name> --docker-env <path/docker.env>\`).\n`,
       );
     }
     expect(await readdir(dir)).toEqual([]);

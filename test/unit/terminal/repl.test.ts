@@ -94,11 +94,11 @@ describe("the terminal prompt", () => {
       return { exitCode: 0, output: "clustera added" };
     };
     const { text } = await session(
-      ["clusters add clustera --env-file /x/docker.env", "clusters"],
+      ["clusters add clustera --docker-env /x/docker.env", "clusters"],
       testServices(),
       runClustersCommand,
     );
-    expect(calls).toEqual([["add", "clustera", "--env-file", "/x/docker.env"]]);
+    expect(calls).toEqual([["add", "clustera", "--docker-env", "/x/docker.env"]]);
     expect(text).toContain("clustera added");
     expect(text).toMatch(
       /clustera: tcp:\/\/10\.0\.0\.12:2376 \(TLS\), advertise 10\.0\.0\.12, reachable in \d+ ms \(Docker 20\.10\.24\)/,
@@ -111,7 +111,7 @@ describe("the terminal prompt with no clusters", () => {
     const { text } = await session(["exit"], testServices({ clusters: new MemoryClusterDirectory([]) }));
     expect(text).toContain("No clusters are registered yet, so there is nothing to link. To get two:");
     expect(text).toContain("run `npm run lab:up` (it registers clustera");
-    expect(text).toContain("`clusters add NAME --env-file /path/to/docker.env`");
+    expect(text).toContain("`clusters add NAME --docker-env /path/to/docker.env`");
   });
 
   it("says nothing of it once clusters are registered", async () => {
