@@ -100,8 +100,8 @@ async function readKeyFile(file: string, origin: string): Promise<Buffer> {
 }
 
 /**
- * Loads the store's key: AMBASSADOR_KEY, else AMBASSADOR_KEY_FILE, else the key file beside the store,
- * generated (0600) when missing unless `mustExist` (the store already holds sealed secrets).
+ * Loads the store's key: AMBASSADOR_KEY, else AMBASSADOR_KEY_FILE, else the key file beside the store; a key file
+ * is generated (0600) when missing unless `mustExist` (the store already holds sealed secrets).
  * `created` is set when a key file was generated, so the user can be told once.
  */
 export async function loadSecretBox(
@@ -111,10 +111,16 @@ export async function loadSecretBox(
   if (source.key) return { box: new SecretBox(source.key, "AMBASSADOR_KEY") };
   if (source.keyFile) {
     const origin = `AMBASSADOR_KEY_FILE (${source.keyFile})`;
-    if (!(await checkPrivateFile(source.keyFile, { followLinks: true }))) {
-      throw new UserError("missing-key", `${origin} does not exist; point it at the store's key file`);
+    if (await checkPrivateFile(source.keyFile, { followLinks: true })) {
+      return { box: new SecretBox(await readKeyFile(source.keyFile, origin), origin) };
     }
-    return { box: new SecretBox(await readKeyFile(source.keyFile, origin), origin) };
+    if (options.mustExist) {
+      throw new UserError(
+        "missing-key",
+        `${origin} does not exist, and the store ${source.storePath} holds encrypted secrets; point it at the store's key file`,
+      );
+    }
+    return generateKey(source.keyFile, origin);
   }
   const file = defaultKeyFile(source.storePath);
   const origin = `the key file ${file}`;
@@ -125,7 +131,19 @@ export async function loadSecretBox(
       `the store ${source.storePath} holds encrypted secrets but its key file ${file} is missing; restore it, or set AMBASSADOR_KEY or AMBASSADOR_KEY_FILE`,
     );
   }
+  return generateKey(file, origin);
+}
+
+async function generateKey(file: string, origin: string): Promise<{ box: SecretBox; created: string }> {
   const key = randomBytes(32);
-  await writePrivateFileAtomic(file, `${key.toString("base64")}\n`);
+  try {
+    await writePrivateFileAtomic(file, `${key.toString("base64")}\n`);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    throw new UserError(
+      "missing-key",
+      `cannot make ${origin}: the folder ${dirname(file)} does not exist; make it (mode 0700), or point AMBASSADOR_KEY_FILE at the store's key`,
+    );
+  }
   return { box: new SecretBox(key, origin), created: file };
 }

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { type Deadlines, defaultDeadlines } from "../deadlines.js";
 import type { ClusterDirectory } from "../docker/clusters.js";
 import type { LinkRepository } from "../domain/link.js";
@@ -57,6 +58,8 @@ export async function openStoreServices(
       else process.stderr.write(`ambassador: ${error.message}; not written: ${JSON.stringify(entries)}\n`);
     },
   });
+  // A new store's key first: a key that cannot be had leaves no store behind.
+  if (config.keyFile && !existsSync(config.path)) loaded = await loadSecretBox(source);
   const store = await Store.open(config.path, {
     upgrade: async (older) => {
       if (older.version === 3) return withLinkTargets(older);

@@ -119,9 +119,16 @@ describe("loadSecretBox", () => {
     await expect(loadSecretBox({ storePath, keyFile })).rejects.toThrow(`fix it with: chmod 600 ${keyFile}`);
   });
 
-  it("refuses a missing AMBASSADOR_KEY_FILE and one that holds no key", async () => {
+  it("generates a missing AMBASSADOR_KEY_FILE for a store with no secrets, and refuses one that holds no key", async () => {
     const keyFile = join(dir, "missing.key");
-    await expect(loadSecretBox({ storePath, keyFile })).rejects.toThrow(`(${keyFile}) does not exist`);
+    await expect(loadSecretBox({ storePath, keyFile }, { mustExist: true })).rejects.toThrow(
+      `AMBASSADOR_KEY_FILE (${keyFile}) does not exist, and the store ${storePath} holds encrypted secrets; point it at the store's key file`,
+    );
+    const generated = await loadSecretBox({ storePath, keyFile });
+    expect(generated.created).toBe(keyFile);
+    expect((await stat(keyFile)).mode & 0o777).toBe(0o600);
+    expect((await loadSecretBox({ storePath, keyFile }, { mustExist: true })).created).toBeUndefined();
+    await rm(keyFile);
     await writeFile(keyFile, "not a key\n", { mode: 0o600 });
     await expect(loadSecretBox({ storePath, keyFile })).rejects.toThrow(
       "does not hold a 32-byte key in base64",

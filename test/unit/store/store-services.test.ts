@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -25,6 +25,19 @@ async function storeWithSealedKey(key?: Buffer): Promise<void> {
     actor,
   );
   await services.close();
+}
+
+/** The store, its key in `keyFile`, opens again with a cluster sealed by that key. */
+async function storeWithSealedKeyFile(keyFile: string): Promise<void> {
+  const services = await openStoreServices({ path, keyFile });
+  await services.registry.add(
+    { name: "a", host: "tcp://10.0.0.5:2376", tls, advertise: "10.0.0.5", channels: [] },
+    actor,
+  );
+  await services.close();
+  const again = await openStoreServices({ path, keyFile });
+  expect(again.registry.list().map((cluster) => cluster.name)).toEqual(["a"]);
+  await again.close();
 }
 
 describe("openStoreServices", () => {
@@ -53,6 +66,19 @@ describe("openStoreServices", () => {
       `the key from AMBASSADOR_KEY is not the key the store ${path} was written with`,
     );
     await expect(openStoreServices({ path, key: randomBytes(32) })).rejects.toThrow("is not the key");
+  });
+
+  it("makes a new store's missing AMBASSADOR_KEY_FILE, and leaves nothing on disk when it cannot", async () => {
+    const keyFile = join(dir, "keys", "store.key");
+    await expect(openStoreServices({ path, keyFile })).rejects.toThrow(
+      `cannot make AMBASSADOR_KEY_FILE (${keyFile}): the folder ${join(dir, "keys")} does not exist; make it (mode 0700), or point AMBASSADOR_KEY_FILE at the store's key`,
+    );
+    expect(await readdir(dir)).toEqual([]);
+    await mkdir(join(dir, "keys"), { mode: 0o700 });
+    const services = await openStoreServices({ path, keyFile });
+    expect(services.notices[0]).toContain(`generated the store's encryption key in ${keyFile} (mode 0600)`);
+    await services.close();
+    await storeWithSealedKeyFile(keyFile);
   });
 
   it("refuses to generate a new key for a store whose key file was lost", async () => {
