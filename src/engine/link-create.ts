@@ -174,6 +174,13 @@ async function attemptLink(
         ? attempt.step("inspect consumer", target.name, (signal) => findConsumer(target, consumerRef, signal))
         : Promise.resolve(undefined),
     ]);
+    if (linkIdOf(info.Config.Labels)) {
+      // Which link is not said: it may be on a cluster the person asking may not see.
+      throw new UserError(
+        "container-is-ours",
+        `Container "${info.Name.replace(/^\//, "")}" on ${source.name} is part of a link the bot made; link the container it serves instead.`,
+      );
+    }
     const { name, alias, ports } = carried(info, source, options);
     const wiring = wiringOf(options, info);
     const web = options.web ? { image: options.web, base: options.webName ?? "web" } : undefined;

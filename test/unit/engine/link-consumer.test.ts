@@ -97,6 +97,17 @@ describe("link --consumer", () => {
     );
   });
 
+  it("refuses one of the bot's own containers as the container to link, and makes nothing", async () => {
+    const lab = setup();
+    const first = await lab.link();
+    const before = await lab.a.listContainers([]);
+    const error = await rejection(lab.engine.link(first.source.name, "clustera", "clusterb", {}, context));
+    expect((error as Error).message).toBe(
+      `Container "${first.source.name}" on clustera is part of a link the bot made; link the container it serves instead.`,
+    );
+    expect((await lab.a.listContainers([])).map((c) => c.Id)).toEqual(before.map((c) => c.Id));
+  });
+
   it("refuses --consumer with --legacy-links or --web in the engine too", async () => {
     const lab = setup();
     const legacy = await rejection(
