@@ -185,6 +185,19 @@ export function statusLines(view: LinkView): string[] {
     ]),
     `Connection: ${link.connections.map((c) => `${c.port} -> ${c.address}`).join(", ") || "none"}`,
     `Protection: ${describeProtection(link)}`,
+    ...wiringCaveats(link),
+  ];
+}
+
+/**
+ * What a link's wiring leaves open on its target hosts, in a line, for `--legacy-links`: the target ambassador sits
+ * on the default bridge, where Docker lets every container reach it unless the daemon runs with `icc` off.
+ */
+export function wiringCaveats(link: Pick<LinkRecord, "wiring" | "targets">): string[] {
+  if (link.wiring !== "legacy-links") return [];
+  const where = link.targets.map((target) => target.cluster).join(", ");
+  return [
+    `Note: on ${where}, the target ambassador is on the default bridge (--legacy-links): every container there reaches the link in plaintext, unless the daemon runs with icc off.`,
   ];
 }
 

@@ -111,7 +111,7 @@ function blocksFor(result: CommandResult): KnownBlock[] {
             )
           : []),
         ...mappingBlocks(mappings),
-        ...textSections(format.clearedLines(result.result.cleared)),
+        ...textSections([...format.clearedLines(result.result.cleared), ...format.wiringCaveats(link)]),
         context(
           [
             `link \`${link.id}\``,

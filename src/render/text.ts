@@ -43,6 +43,7 @@ export function renderText(result: CommandResult, options: TextOptions = {}): st
         `Connection: ${connections.map((c) => `${c.port} -> ${c.address}`).join(", ")}`,
         `Ambassadors: ${[source, ...targets.map((t) => t.ambassador)].map((a) => `${a.name} on ${a.cluster} (${a.mode})`).join(", ")}`,
         `Protection: ${describeProtection(link)}`,
+        ...format.wiringCaveats(link),
       ];
       lines.push(...format.clearedLines(result.result.cleared));
       if (!existing && tookMs > 0) lines.push(`Took ${formatDuration(tookMs)}.`);

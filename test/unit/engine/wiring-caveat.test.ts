@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { executeCommand } from "../../../src/commands/execute.js";
+import { renderSlackMessage } from "../../../src/render/slack-message.js";
+import { renderText } from "../../../src/render/text.js";
+import { localInvocation } from "../../../src/terminal/local-invocation.js";
+import { testServices } from "../../support/fakes.js";
+import { memoryEngine } from "../../support/memory-engine.js";
+
+const caveat =
+  "Note: on clusterb, the target ambassador is on the default bridge (--legacy-links): every container there reaches the link in plaintext, unless the daemon runs with icc off.";
+
+async function answers(command: string) {
+  const lab = memoryEngine();
+  const services = testServices({ engine: lab.engine, clusters: lab.clusters });
+  const run = async (line: string) => {
+    const outcome = await executeCommand(line, localInvocation("operator"), services);
+    if (!outcome.ok) throw new Error(`${line}: ${outcome.failure.message}`);
+    return outcome.result;
+  };
+  const linked = await run(command);
+  return {
+    text: renderText(linked),
+    slack: JSON.stringify(renderSlackMessage(linked)),
+    status: renderText(await run("status app")),
+  };
+}
+
+describe("what a link's wiring leaves open on its target host", () => {
+  it("is said by link (at the terminal and in Slack) and status for --legacy-links", async () => {
+    const said = await answers("link app clustera clusterb --legacy-links --web hello-web");
+    expect(said.text).toContain(caveat);
+    expect(said.slack).toContain(caveat);
+    expect(said.status).toContain(caveat);
+  });
+
+  it("is nothing to say when the target ambassador runs in its consumer's namespace", async () => {
+    const said = await answers("link app clustera clusterb --web hello-web");
+    expect(`${said.text}${said.slack}${said.status}`).not.toContain("Note:");
+  });
+});
