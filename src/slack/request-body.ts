@@ -96,6 +96,9 @@ export function requestBodyProblem(
     return "the body is not valid UTF-8; send it encoded as UTF-8";
   }
   if (contentType === "application/x-www-form-urlencoded") return formProblem(text, slashCommand);
+  if (contentType?.toLowerCase().startsWith("application/x-www-form-urlencoded")) {
+    return "a form is taken only as Content-Type application/x-www-form-urlencoded with nothing after it; send it as Slack does";
+  }
   return hasType(text)
     ? undefined
     : 'the body is not a JSON object with a "type"; send an event as Slack does';

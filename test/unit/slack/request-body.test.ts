@@ -76,6 +76,12 @@ describe("the body of a signed request", () => {
     }
   });
 
+  it("says a form sent with parameters after its type is not taken as a form, rather than as a bad event", () => {
+    expect(problemOf(slash(), `${form}; charset=utf-8`)).toBe(
+      "a form is taken only as Content-Type application/x-www-form-urlencoded with nothing after it; send it as Slack does",
+    );
+  });
+
   it("refuses a form of more than 100 fields, and keeps a long field name short when showing it", () => {
     const many = Array.from({ length: 101 }, (_, index) => `f${index}=x`).join("&");
     expect(problemOf(many)).toBe("the form has more than 100 fields; send only the fields Slack sends");
