@@ -104,7 +104,7 @@ export function registerHomeTab(app: App, context: SlackContext): HomeTab {
   app.action<BlockButtonAction>(new RegExp(`^${homeActions.page}_`), async ({ action, body, ack }) => {
     await ack();
     const page = Number(action.value);
-    if (!Number.isInteger(page) || page < 1) return;
+    if (!Number.isInteger(page) || page < 1 || !isSlackId(body.user?.id)) return;
     const viewer: Viewer = { team: body.team?.id ?? body.user.team_id ?? "", user: body.user.id, page };
     remember(viewer);
     await publish(viewer);

@@ -159,6 +159,16 @@ describe("the Home tab", () => {
     expect(textOf(viewOf(published.at(-1)))).toContain("Links (0 links)");
   });
 
+  it("turns a page for a Slack user only, never publishing to a user ID Slack would not send", async () => {
+    const { harness: h } = await homeLab();
+    for (const user of ["<!channel>", '{"$ne":1}']) {
+      expect((await h.interact(homePress("home_page_next", "2"), { user })).status).toBe(200);
+    }
+    await h.interact(homePress("home_page_next", "2"), { user: "UADMIN" });
+    const published = await h.waitForApi("views.publish");
+    expect(published.map((call) => call.args.user_id)).toEqual(["UADMIN"]);
+  });
+
   it("shows Status in a modal, for anyone", async () => {
     const { harness: h, shown } = await homeLab();
     await h.interact(homePress("home_status", shown.id), { user: "UMEMBER" });
