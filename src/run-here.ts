@@ -5,7 +5,7 @@ import { changesLinks } from "./commands/changes-links.js";
 import type { Services } from "./commands/services.js";
 import { type Config, configSecrets, loadConfig } from "./config.js";
 import { dockerConfigDir } from "./docker/docker-context.js";
-import { describeError, isUserError } from "./errors.js";
+import { describeError, isUserError, UserError } from "./errors.js";
 import { handToRunningBot } from "./hand-off.js";
 import { createLogger, type Logger, readableLog } from "./logger.js";
 import type { LinkMonitor } from "./monitor/link-monitor.js";
@@ -102,7 +102,13 @@ export async function runHere(args: readonly string[], io: MainIo): Promise<numb
       });
       return 0;
     }
-    await serveSlack(services, logger, exit);
+    try {
+      await serveSlack(services, logger, exit);
+    } catch (error) {
+      if (!isUserError(error)) throw error;
+      io.stderr.write(`Could not start: ${describeError(error)}\n`);
+      return 1;
+    }
     serving = true;
     return await new Promise<number>(() => {});
   } finally {
@@ -250,6 +256,25 @@ export async function startSlackWithMonitor(
   return { ...bot, monitor, services: watched };
 }
 
+/** A port the bot could not listen on, said in a line that says what to do; any other error as it is. */
+function listenRefusal(error: unknown, config: { port: number; host?: string }): unknown {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const where = `port ${config.port}${config.host ? ` on ${config.host}` : ""}`;
+  if (code === "EADDRINUSE") {
+    return new UserError(
+      "port-in-use",
+      `${where} is taken by another process; stop it, or set PORT to a free port`,
+    );
+  }
+  if (code === "EACCES") {
+    return new UserError(
+      "port-denied",
+      `listening on ${where} is not allowed to this user; set PORT to 1024 or above`,
+    );
+  }
+  return error;
+}
+
 /** How long closing the store may take after an unexpected error before the process leaves anyway. */
 const crashCloseMs = 3_000;
 
@@ -289,7 +314,13 @@ async function serveSlack(
   exit: (code: number) => void,
 ): Promise<void> {
   const removeCrashHandlers = exitOnUnexpectedError(services, logger, exit);
-  const bot = await startSlackWithMonitor(services);
+  let bot: SlackBotWithMonitor;
+  try {
+    bot = await startSlackWithMonitor(services);
+  } catch (error) {
+    removeCrashHandlers();
+    throw listenRefusal(error, services.config);
+  }
   // Commands handed over from the terminal see what Slack's see, and redraw the Home tabs as Slack's do.
   const socket = await listenForOtherProcesses({ ...services, ...bot.services }, logger, () =>
     bot.linksChanged(),
