@@ -76,6 +76,14 @@ const EnvSchema = z.object({
       .min(1, "must be at least 1 second")
       .default(30),
   ),
+  AMBASSADOR_STORE_WAIT: z.preprocess(
+    blank,
+    z.coerce
+      .number({ message: "must be a number of seconds" })
+      .int("must be a whole number of seconds")
+      .min(0, "must be 0 (do not wait) or more seconds")
+      .default(30),
+  ),
   AMBASSADOR_AUTO_REPAIR: onOff("off"),
   AMBASSADOR_PICTURES: onOff("on"),
   LOG_LEVEL: z.preprocess(
@@ -109,6 +117,8 @@ export interface Config {
   /** The store's file and where its encryption key comes from. */
   store: StoreConfig;
   checkIntervalSeconds: number;
+  /** How long a one-shot command waits for another to finish with the store (AMBASSADOR_STORE_WAIT; 30 s). */
+  storeWaitSeconds: number;
   /** Repair a link as soon as the monitor finds it broken (AMBASSADOR_AUTO_REPAIR; off by default). */
   autoRepair: boolean;
   /** Upload a picture of the link with the answers of link, status and repair in Slack (AMBASSADOR_PICTURES; on by default). */
@@ -172,6 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ambassadorImage: values.AMBASSADOR_IMAGE,
     store: readStoreConfig(env),
     checkIntervalSeconds: values.AMBASSADOR_CHECK_INTERVAL,
+    storeWaitSeconds: values.AMBASSADOR_STORE_WAIT,
     autoRepair: values.AMBASSADOR_AUTO_REPAIR,
     pictures: values.AMBASSADOR_PICTURES,
     // At a terminal the person reads results, not the log: only warnings and errors unless asked for more.

@@ -58,19 +58,35 @@ export async function runHere(args: readonly string[], io: MainIo): Promise<numb
     ready = prepared.prepared;
   }
   let services: AppServices;
-  try {
-    services = await createServices(config, logger, io.backend ?? defaultBackend, {
-      clustersCommand: args[0] === "clusters",
-    });
-  } catch (error) {
-    // A bot that started after this command looked for one holds the store: it takes the command now.
-    if (args.length > 0 && isUserError(error) && error.code === "store-locked") {
-      const answered = await handToRunningBot(args, io, config.store.path);
-      if (answered !== undefined) return answered;
+  const open = () =>
+    createServices(config, logger, io.backend ?? defaultBackend, { clustersCommand: args[0] === "clusters" });
+  const waitUntil = performance.now() + config.storeWaitSeconds * 1000;
+  let waited = false;
+  for (;;) {
+    try {
+      services = await open();
+      break;
+    } catch (error) {
+      const locked = args.length > 0 && isUserError(error) && error.code === "store-locked";
+      if (locked) {
+        // A bot that started after this command looked for one holds the store: it takes the command now.
+        const answered = await handToRunningBot(args, io, config.store.path);
+        if (answered !== undefined) return answered;
+        // Else another one-shot command does, for as long as it runs: this one waits its turn.
+        if (performance.now() < waitUntil) {
+          if (!waited)
+            io.stderr.write(
+              `Waiting for the store: ${describeError(error).replace(/; run this again.*$/, "")}…\n`,
+            );
+          waited = true;
+          await new Promise((resolve) => setTimeout(resolve, storeRetryMs));
+          continue;
+        }
+      }
+      if (!isUserError(error)) logger.error({ err: error }, "could not start");
+      io.stderr.write(`Could not start: ${describeError(error)}\n`);
+      return 1;
     }
-    if (!isUserError(error)) logger.error({ err: error }, "could not start");
-    io.stderr.write(`Could not start: ${describeError(error)}\n`);
-    return 1;
   }
   let socket: BotSocketServer | undefined;
   let serving = false;
@@ -255,6 +271,9 @@ export async function startSlackWithMonitor(
   }
   return { ...bot, monitor, services: watched };
 }
+
+/** How often a one-shot command waiting for the store looks again. */
+const storeRetryMs = 100;
 
 /** A port the bot could not listen on, said in a line that says what to do; any other error as it is. */
 function listenRefusal(error: unknown, config: { port: number; host?: string }): unknown {

@@ -71,6 +71,8 @@ describe("loadConfig", () => {
     [{ AMBASSADOR_ADMINS: "roadrunner" }, /AMBASSADOR_ADMINS must be comma-separated Slack user IDs/],
     [{ SLACK_API_URL: "slack.com/api" }, /SLACK_API_URL must be an http\(s\) URL/],
     [{ AMBASSADOR_CHECK_INTERVAL: "0" }, /AMBASSADOR_CHECK_INTERVAL must be at least 1 second/],
+    [{ AMBASSADOR_STORE_WAIT: "-1" }, /AMBASSADOR_STORE_WAIT must be 0 \(do not wait\) or more seconds/],
+    [{ AMBASSADOR_STORE_WAIT: "soon" }, /AMBASSADOR_STORE_WAIT must be a number of seconds/],
     [{ LOG_LEVEL: "loud" }, /LOG_LEVEL must be one of/],
     [{ HOST: "http://0.0.0.0" }, /HOST must be an IP address to listen on/],
     [{ HOST: "127.0.0.1:3000" }, /HOST must be an IP address to listen on/],

@@ -138,15 +138,34 @@ describe("ambassador clusters while the bot runs", () => {
     );
   }, 60_000);
 
-  it("says who holds the store when it is not a bot that takes commands", async () => {
+  it("waits its turn while another command holds the store, then runs", async () => {
     const holder = spawnLines(process.execPath, ["--import", tsxLoader, holdStore, store, "--now"], env);
     running.push(holder);
     await holder.next((line) => line.startsWith("held"));
-    const refused = await ambassador(["clusters", "list"], dir);
+    const waiting = ambassador(["clusters", "list"], dir);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    holder.child.stdin?.write("done\n");
+    const ran = await waiting;
+    expect(ran.code).toBe(0);
+    expect(ran.stderr).toMatch(
+      new RegExp(
+        `^Waiting for the store: the store ${store} is in use by process ${holder.child.pid} .*…\n$`,
+      ),
+    );
+    expect(ran.stdout).toContain("No clusters");
+  }, 60_000);
+
+  it("says who holds the store when it is not a bot that takes commands, once it waited AMBASSADOR_STORE_WAIT", async () => {
+    const holder = spawnLines(process.execPath, ["--import", tsxLoader, holdStore, store, "--now"], env);
+    running.push(holder);
+    await holder.next((line) => line.startsWith("held"));
+    const started = performance.now();
+    const refused = await runAmbassador(["clusters", "list"], dir, { ...env, AMBASSADOR_STORE_WAIT: "1" });
+    expect(performance.now() - started).toBeGreaterThan(1_000);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(
       new RegExp(
-        `^Could not start: the store ${store} is in use by process ${holder.child.pid} .*; run this again once that command has finished or that bot is stopped\\n$`,
+        `^Waiting for the store: .*\nCould not start: the store ${store} is in use by process ${holder.child.pid} .*; run this again once that command has finished or that bot is stopped\n$`,
       ),
     );
   }, 60_000);
