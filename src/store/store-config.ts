@@ -1,4 +1,5 @@
-import { resolve } from "node:path";
+import { statSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { z } from "zod";
 import { UserError } from "../errors.js";
 import { storePathOf } from "./store-path.js";
@@ -13,7 +14,7 @@ export interface StoreConfig {
   keyFile?: string;
 }
 
-const nonEmpty = z.string().trim().min(1).optional();
+const nonEmpty = z.string().trim().min(1, "is set but empty; give it a value, or unset it").optional();
 
 const StoreEnvironment = z
   .object({
@@ -45,6 +46,12 @@ export function loadStoreConfig(env: NodeJS.ProcessEnv = process.env, cwd = proc
     const issue = parsed.error?.issues[0];
     const variable = issue?.path.join(".") || "environment";
     throw new UserError("bad-config", `${variable}: ${issue?.message ?? "invalid value"}`);
+  }
+  if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new UserError(
+      "bad-config",
+      `AMBASSADOR_STORE: ${path} is a folder; name the store's file in it, such as ${join(path, "ambassador.json")}`,
+    );
   }
   const values = parsed.data;
   return {

@@ -62,12 +62,21 @@ export class PrivateJsonFile implements Adapter<StoreData> {
     try {
       json = JSON.parse(text);
     } catch (error) {
+      // Node quotes the start of the text, which may be any bytes: only what prints is shown.
+      const why = (error as Error).message.replace(/[^\x20-\x7e]/g, "?");
       throw new UserError(
         "store-invalid",
-        `the store ${this.path} is not valid JSON (${(error as Error).message}); restore it from a backup (it was left as it is)`,
+        `the store ${this.path} is not valid JSON (${why}); restore it from a backup (it was left as it is)`,
       );
     }
     const version = (json as { version?: unknown } | null)?.version;
+    const newest = StoreData.shape.version.value;
+    if (typeof version === "number" && Number.isInteger(version) && version > newest) {
+      throw new UserError(
+        "store-newer",
+        `the store ${this.path} was written by a newer ambassador (store version ${version}; this one reads up to ${newest}); run that version, or restore a backup made by this one`,
+      );
+    }
     const schema =
       version === 1
         ? LegacyStoreData

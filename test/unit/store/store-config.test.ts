@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadStoreConfig } from "../../../src/store/store-config.js";
 
@@ -27,6 +29,16 @@ describe("loadStoreConfig", () => {
       "AMBASSADOR_KEY: must be 32 bytes in base64 (make one with: openssl rand -base64 32)",
     );
     expect(() => loadStoreConfig({ AMBASSADOR_KEY: "not base64!" })).toThrow(/^AMBASSADOR_KEY: /);
+  });
+
+  it("says what to do with a variable set but empty, or a store named by its folder", () => {
+    expect(() => loadStoreConfig({ AMBASSADOR_KEY_FILE: "" })).toThrow(
+      "AMBASSADOR_KEY_FILE: is set but empty; give it a value, or unset it",
+    );
+    const folder = tmpdir();
+    expect(() => loadStoreConfig({ AMBASSADOR_STORE: folder })).toThrow(
+      `AMBASSADOR_STORE: ${folder} is a folder; name the store's file in it, such as ${join(folder, "ambassador.json")}`,
+    );
   });
 
   it("refuses both a key and a key file", () => {

@@ -180,6 +180,17 @@ describe("Store", () => {
     expect(await readFile(path, "utf8")).toBe("{ not json");
   });
 
+  it("shows only printable text of a store that is random bytes, and names a newer store's version", async () => {
+    await open().then((store) => store.close());
+    await writeFile(path, Buffer.from([0x7b, 0x01, 0x1b, 0x5b, 0x32, 0x4a, 0xff, 0x0a]), { mode: 0o600 });
+    const refusal = (await Store.open(path).catch((error: Error) => error)) as Error;
+    expect(refusal.message).toMatch(/^the store .* is not valid JSON \([\x20-\x7e]*\); restore it/);
+    await writeFile(path, JSON.stringify({ ...emptyStoreData(), version: 99 }), { mode: 0o600 });
+    await expect(Store.open(path)).rejects.toThrow(
+      `the store ${path} was written by a newer ambassador (store version 99; this one reads up to 4); run that version, or restore a backup made by this one`,
+    );
+  });
+
   it("refuses a file that fails the schema, naming the file and the field", async () => {
     await open().then((store) => store.close());
     const broken = { ...emptyStoreData(), clusters: [{ name: "clustera", host: 42 }] };
