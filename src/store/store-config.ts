@@ -37,6 +37,15 @@ export function decodeKey(text: string): Buffer | undefined {
   return key.length === 32 ? key : undefined;
 }
 
+/** Whether `path` is a folder; one that cannot be looked at is left to opening the store, which says why. */
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
+  } catch {
+    return false;
+  }
+}
+
 /** Reads AMBASSADOR_STORE, AMBASSADOR_KEY and AMBASSADOR_KEY_FILE once; a bad value names the variable. */
 export function loadStoreConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): StoreConfig {
   const parsed = StoreEnvironment.safeParse(env);
@@ -47,7 +56,7 @@ export function loadStoreConfig(env: NodeJS.ProcessEnv = process.env, cwd = proc
     const variable = issue?.path.join(".") || "environment";
     throw new UserError("bad-config", `${variable}: ${issue?.message ?? "invalid value"}`);
   }
-  if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) {
+  if (isFolder(path)) {
     throw new UserError(
       "bad-config",
       `AMBASSADOR_STORE: ${path} is a folder; name the store's file in it, such as ${join(path, "ambassador.json")}`,
