@@ -146,9 +146,9 @@ const authTest = {
   bot_id: "BBOT",
 };
 
-/** Starts the client's server on an ephemeral port, with a fresh signing secret and bot token. */
-export async function startSlackClient(): Promise<SlackClient> {
-  const signingSecret = randomBytes(16).toString("hex");
+/** Starts the client's server on an ephemeral port, with a fresh bot token and signing secret (unless given). */
+export async function startSlackClient(options: { signingSecret?: string } = {}): Promise<SlackClient> {
+  const signingSecret = options.signingSecret ?? randomBytes(16).toString("hex");
   const botToken = `xoxb-${randomBytes(6).toString("hex")}-${randomBytes(12).toString("hex")}`;
   const responses: ResponsePost[] = [];
   const apiCalls: ApiCall[] = [];

@@ -49,6 +49,7 @@ export const defaultBackend: BackendFactory = async (config, logger, purpose = {
     clusters: store.clusters,
     audit: store.audit,
     links: store.links,
+    seenRequestsFile: `${config.store.path}.seen`,
     runClustersCommand: async (args, context = {}) =>
       // Loaded by the runs that manage clusters only: a one-shot command starts without it.
       (await import("./terminal/clusters-command.js")).runClustersCommand(

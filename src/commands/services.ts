@@ -16,6 +16,11 @@ export interface Services {
   links?: LinkRepository;
   /** A link's health as the running monitor last saw it; without a monitor, the stored health is shown. */
   health?: (linkId: string) => LinkHealth | undefined;
+  /**
+   * Where the Slack bot writes down the signatures of the requests it took, so that one sent again after a restart
+   * is refused too (beside the store); none where no store is kept on disk.
+   */
+  seenRequestsFile?: string;
   /** Flushes and releases the store; called once on shutdown. */
   close?: () => Promise<void>;
 }

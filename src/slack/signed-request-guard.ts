@@ -22,6 +22,8 @@ export interface SignedRequestGuardOptions {
   answering(res: ServerResponse): void;
   /** Called for every request to the events path as it arrives, until its answer is sent. */
   waiting?(res: ServerResponse): void;
+  /** The signatures taken before, this run's and, with a journal, the last runs'. */
+  seen?: SeenSignatures;
 }
 
 type BodyRead = { body: Buffer } | { refuse: 400 | 408 | 413 };
@@ -79,7 +81,7 @@ function refuse(res: ServerResponse, status: number, line?: string): void {
  */
 export function guardSignedRequests(receiver: HTTPReceiver, options: SignedRequestGuardOptions): void {
   const { signingSecret, eventsPath, healthPath, log, refused } = options;
-  const seen = new SeenSignatures();
+  const seen = options.seen ?? new SeenSignatures();
   const boltListener = receiver.requestListener;
   receiver.requestListener = (req, res) => {
     const path = pathOf(req.url);

@@ -25,6 +25,7 @@ import { registerLinkDialog } from "./link-dialog.js";
 import { createPictureSender, type PictureDestination, pictureClientOptions } from "./link-picture-upload.js";
 import { type RunAfterAck, registerMorePages } from "./more-pages.js";
 import { refusalLog } from "./refusal-log.js";
+import { SeenSignatures } from "./seen-signatures.js";
 import { guardSignedRequests } from "./signed-request-guard.js";
 import type { SlackContext } from "./slack-context.js";
 import { createWorkTracker } from "./work-tracker.js";
@@ -81,6 +82,7 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
 
   let connections: ConnectionGuard | undefined;
   let receiver: HTTPReceiver | undefined;
+  let seen: SeenSignatures | undefined;
   if (mode === "http") {
     if (!signingSecret) throw new Error("SLACK_SIGNING_SECRET is required in HTTP mode");
     receiver = new HTTPReceiver({
@@ -90,7 +92,13 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
       bodyLimit: httpLimits.bodyBytes,
       customRoutes: [{ path: healthPath, method: ["GET"], handler: (_req, res) => health(res) }],
     });
+    seen = services.seenRequestsFile
+      ? await SeenSignatures.open(services.seenRequestsFile, (error) =>
+          log.error({ err: error }, "could not write down the signatures of the requests taken"),
+        )
+      : undefined;
     guardSignedRequests(receiver, {
+      seen,
       signingSecret,
       eventsPath,
       slashCommand,
@@ -293,6 +301,7 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
     listening = (server.address() as AddressInfo).port;
     stopServer = async () => {
       await app.stop();
+      await seen?.flushed();
     };
   } else {
     await app.start();

@@ -83,6 +83,18 @@ export function eventsRequestHead(options: {
   return `${lines.join("\r\n")}\r\n\r\n`;
 }
 
+/** A slash command's form as Slack sends it, from UADMIN in C1, answered at `responseUrl`. */
+export function slashCommandBody(responseUrl: string, text = "help"): string {
+  return new URLSearchParams({
+    team_id: "T1",
+    channel_id: "C1",
+    user_id: "UADMIN",
+    command: "/ambassador",
+    text,
+    response_url: responseUrl,
+  }).toString();
+}
+
 /** Resolves after `ms`. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

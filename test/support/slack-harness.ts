@@ -20,6 +20,8 @@ export interface HarnessOptions {
   backend?: BackendFactory;
   /** Hands the in-memory links to the bot as its store, so the Home tab and the monitor see them. */
   storedLinks?: boolean;
+  /** The app's signing secret, as one app's bot started again keeps it; else a fresh one. */
+  signingSecret?: string;
 }
 
 /** The real app on an ephemeral port, with a test server for response URLs and the Web API. */
@@ -45,7 +47,7 @@ export interface SlackHarness extends BotRequests {
 }
 
 export async function startSlackHarness(options: HarnessOptions = {}): Promise<SlackHarness> {
-  const slack = await startSlackClient();
+  const slack = await startSlackClient({ signingSecret: options.signingSecret });
   const env: NodeJS.ProcessEnv = {
     AMBASSADOR_ADMINS: "UADMIN",
     LOG_LEVEL: "debug",

@@ -1,7 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { httpLimits } from "../../../src/slack/http-limits.js";
 import { slackSignature } from "../../../src/slack/signature.js";
-import { eventsRequestHead, eventually, openRaw, type RawClient, sleep } from "../../support/raw-http.js";
+import {
+  eventsRequestHead,
+  eventually,
+  openRaw,
+  type RawClient,
+  slashCommandBody,
+  sleep,
+} from "../../support/raw-http.js";
 import { type SlackHarness, startSlackHarness } from "../../support/slack-harness.js";
 
 let harness: SlackHarness;
@@ -116,14 +123,7 @@ describe("the bot's HTTP surface, probed as an attacker would", () => {
 
   it("answers every one of 300 signed commands sent at once, each on a new connection, their bodies a moment later", async () => {
     const requests = Array.from({ length: 300 }, (_, index) => {
-      const body = new URLSearchParams({
-        team_id: "T1",
-        channel_id: "C1",
-        user_id: "UADMIN",
-        command: "/ambassador",
-        text: "help",
-        response_url: `${harness.url}/commands/T1/${index}/burst`,
-      }).toString();
+      const body = slashCommandBody(`${harness.url}/commands/T1/${index}/burst`);
       return { head: eventsRequestHead({ length: body.length, secret: harness.signingSecret, body }), body };
     });
     const connected = await Promise.all(requests.map(() => open()));
@@ -205,14 +205,7 @@ describe("the bot's HTTP surface, probed as an attacker would", () => {
   });
 
   it("refuses a signed slash command sent again with 401, so a captured request cannot run its command twice", async () => {
-    const body = new URLSearchParams({
-      team_id: "T1",
-      channel_id: "C1",
-      user_id: "UADMIN",
-      command: "/ambassador",
-      text: "help",
-      response_url: `${harness.url}/commands/T1/1/captured`,
-    }).toString();
+    const body = slashCommandBody(`${harness.url}/commands/T1/1/captured`);
     const timestamp = String(Math.floor(Date.now() / 1000));
     const headers = {
       "content-type": "application/x-www-form-urlencoded",
