@@ -15,7 +15,7 @@ import { buildLink } from "./link-build.js";
 import { describeExisting, sameLink } from "./link-existing.js";
 import { admitsOf } from "./link-parts.js";
 import type { LinkPlan } from "./link-plan.js";
-import { envName, urlsOf } from "./mappings.js";
+import { envName, sourceRows, urlsOf } from "./mappings.js";
 import { byRoleOrder } from "./resource-removal.js";
 import type { LinkOptions, LinkResult, RequestContext, TargetResult } from "./types.js";
 
@@ -287,7 +287,10 @@ async function makeLink(core: EngineCore, attempt: Attempt, plan: LinkPlan): Pro
     target: (answers[0] as TargetResult).ambassador,
     targets: answers,
     connections,
-    mappings: [...sourceMappings, ...answers.flatMap((answer) => answer.mappings)],
+    mappings: [
+      ...sourceRows(sourceMappings, plan.protection),
+      ...answers.flatMap((answer) => answer.mappings),
+    ],
     webUrls: answers.flatMap((answer) => answer.webUrls),
     timings: attempt.timings,
     tookMs: attempt.elapsedMs,

@@ -1,6 +1,6 @@
 import { type LinkRecord, leavingTarget, type ResourceRole, targetClusters } from "../domain/link.js";
 import type { EngineCore } from "./engine-core.js";
-import { publishedPorts, urlsOf } from "./mappings.js";
+import { publishedPorts, sourceRows, urlsOf } from "./mappings.js";
 import type { AmbassadorInfo, AmbassadorMode, LinkResult, PortMapping, TargetResult } from "./types.js";
 
 /** What makes two links the same: asking for an existing one returns it instead of making another. */
@@ -70,7 +70,10 @@ export async function describeExisting(core: EngineCore, record: LinkRecord): Pr
     target: info("target", record.targetCluster),
     targets,
     connections: record.connections,
-    mappings: [...sourceMappings, ...targets.flatMap((target) => target.mappings)],
+    mappings: [
+      ...sourceRows(sourceMappings, record.protection),
+      ...targets.flatMap((target) => target.mappings),
+    ],
     webUrls: targets.flatMap((target) => target.webUrls),
     timings: [],
     tookMs: 0,

@@ -1,5 +1,6 @@
 import type Docker from "dockerode";
 import { bindingsOf, type DockerHost, type PortBindings } from "../docker/docker-host.js";
+import type { LinkRecord } from "../domain/link.js";
 import { namespaceOwner } from "./namespace-owner.js";
 import type { Connection, PortMapping } from "./types.js";
 
@@ -64,6 +65,17 @@ export function targetEnvironment(alias: string, connections: readonly Connectio
 }
 
 /** The URLs of a container's published TCP ports. */
+/**
+ * The source ambassador's mappings as a link's answer shows them: with no URL on an mTLS link, whose port answers
+ * only the target's certificate, never a browser.
+ */
+export function sourceRows(
+  mappings: readonly PortMapping[],
+  protection: LinkRecord["protection"],
+): PortMapping[] {
+  return protection === "mtls" ? mappings.map(({ url: _url, ...row }) => row) : [...mappings];
+}
+
 export function urlsOf(mappings: readonly PortMapping[]): string[] {
   return mappings.flatMap((m) => (m.url ? [m.url] : []));
 }

@@ -25,12 +25,22 @@ async function answers(command: string) {
   };
 }
 
-describe("what a link's wiring leaves open on its target host", () => {
+describe("what a link's answer says of who may reach it", () => {
   it("is said by link (at the terminal and in Slack) and status for --legacy-links", async () => {
     const said = await answers("link app clustera clusterb --legacy-links --web hello-web");
     expect(said.text).toContain(caveat);
     expect(said.slack).toContain(caveat);
     expect(said.status).toContain(caveat);
+  });
+
+  it("gives the source ambassador's port no URL on an mTLS link, which no browser opens; the consumer's keeps its own", async () => {
+    const said = await answers("link app clustera clusterb --web hello-web");
+    const sourceRow = said.text.split("\n").find((line) => /^\s+5000\/tcp -> 10\.0\.0\.12:/.test(line));
+    expect(sourceRow).toBeDefined();
+    expect(sourceRow).not.toContain("http://");
+    expect(said.text).toMatch(/^Web: http:\/\/10\.0\.0\.13:\d+$/m);
+    const plain = await answers("link app clustera clusterb --plaintext");
+    expect(plain.text).toMatch(/5000\/tcp -> 10\.0\.0\.12:\d+ {3}http:\/\/10\.0\.0\.12:\d+/);
   });
 
   it("is nothing to say when the target ambassador runs in its consumer's namespace", async () => {
