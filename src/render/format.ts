@@ -189,6 +189,17 @@ export function statusLines(view: LinkView): string[] {
   ];
 }
 
+/** Why a link that started a consumer answers with no web URL: its image exposes no TCP port. */
+export function noWebLines(
+  link: Pick<LinkRecord, "web">,
+  targets: readonly { webUrls: readonly string[] }[],
+): string[] {
+  if (!link.web || targets.some((target) => target.webUrls.length > 0)) return [];
+  return [
+    `Web: none: ${link.web.image} exposes no TCP port, so nothing of it is published (an image that EXPOSEs its port gets a URL).`,
+  ];
+}
+
 /**
  * What a link's wiring leaves open on its target hosts, in a line, for `--legacy-links`: the target ambassador sits
  * on the default bridge, where Docker lets every container reach it unless the daemon runs with `icc` off.

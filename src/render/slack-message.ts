@@ -111,7 +111,11 @@ function blocksFor(result: CommandResult): KnownBlock[] {
             )
           : []),
         ...mappingBlocks(mappings),
-        ...textSections([...format.clearedLines(result.result.cleared), ...format.wiringCaveats(link)]),
+        ...textSections([
+          ...format.noWebLines(link, targets),
+          ...format.clearedLines(result.result.cleared),
+          ...format.wiringCaveats(link),
+        ]),
         context(
           [
             `link \`${link.id}\``,

@@ -43,6 +43,14 @@ describe("what a link's answer says of who may reach it", () => {
     expect(plain.text).toMatch(/5000\/tcp -> 10\.0\.0\.12:\d+ {3}http:\/\/10\.0\.0\.12:\d+/);
   });
 
+  it("says why a consumer whose image exposes no port has no URL", async () => {
+    const said = await answers("link app clustera clusterb --web ambassador-lab/toolbox");
+    const line =
+      "Web: none: ambassador-lab/toolbox exposes no TCP port, so nothing of it is published (an image that EXPOSEs its port gets a URL).";
+    expect(said.text).toContain(line);
+    expect(said.slack).toContain(line);
+  });
+
   it("is nothing to say when the target ambassador runs in its consumer's namespace", async () => {
     const said = await answers("link app clustera clusterb --web hello-web");
     expect(`${said.text}${said.slack}${said.status}`).not.toContain("Note:");
