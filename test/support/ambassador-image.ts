@@ -174,7 +174,12 @@ export async function readyOrStopped(
   for (;;) {
     const info = await container.inspect();
     const logs = await logsOf(container);
-    if (!info.State.Running || /^ambassador: ready$/m.test(logs)) return { info, logs };
+    if (/^ambassador: ready$/m.test(logs)) return { info, logs };
+    if (!info.State.Running) {
+      // Docker copies a container's last output to its log a moment after it exits, on a busy host.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return { info, logs: await logsOf(container) };
+    }
     if (Date.now() > deadline) throw new Error(`${name} did not get ready within 10 s:\n${logs}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
