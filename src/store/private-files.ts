@@ -1,4 +1,5 @@
-import { type FileHandle, lstat, mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { type FileHandle, link, lstat, mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { UserError } from "../errors.js";
 
@@ -86,8 +87,14 @@ export async function removeStaleTemps(file: string): Promise<void> {
 export async function writePrivateFileAtomic(
   file: string,
   content: string | readonly Uint8Array[],
+  /** Only when `file` does not exist yet: put in place by link(2), which fails with EEXIST rather than replace it. */
+  options: { exclusive?: boolean } = {},
 ): Promise<void> {
-  const temp = tempOf(file, process.pid);
+  // One writer per file and process, except for a file made only once, which writers may race to make.
+  const temp = tempOf(
+    file,
+    options.exclusive ? `${process.pid}-${randomBytes(6).toString("hex")}` : process.pid,
+  );
   await rm(temp, { force: true });
   try {
     const handle = await open(temp, "wx", 0o600);
@@ -98,7 +105,10 @@ export async function writePrivateFileAtomic(
     } finally {
       await handle.close();
     }
-    await rename(temp, file);
+    if (options.exclusive) {
+      await link(temp, file);
+      await rm(temp, { force: true });
+    } else await rename(temp, file);
   } catch (error) {
     await rm(temp, { force: true });
     throw error;

@@ -134,12 +134,18 @@ export async function loadSecretBox(
   return generateKey(file, origin);
 }
 
-async function generateKey(file: string, origin: string): Promise<{ box: SecretBox; created: string }> {
+/**
+ * A new key in `file`, which must not exist yet: when another process made it meanwhile (two starting on a new store
+ * at once), that one's key is the store's, and is taken.
+ */
+async function generateKey(file: string, origin: string): Promise<{ box: SecretBox; created?: string }> {
   const key = randomBytes(32);
   try {
-    await writePrivateFileAtomic(file, `${key.toString("base64")}\n`);
+    await writePrivateFileAtomic(file, `${key.toString("base64")}\n`, { exclusive: true });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") return { box: new SecretBox(await readKeyFile(file, origin), origin) };
+    if (code !== "ENOENT") throw error;
     throw new UserError(
       "missing-key",
       `cannot make ${origin}: the folder ${dirname(file)} does not exist; make it (mode 0700), or point AMBASSADOR_KEY_FILE at the store's key`,

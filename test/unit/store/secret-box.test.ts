@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { chmod, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -117,6 +117,15 @@ describe("loadSecretBox", () => {
     expect(box.origin).toBe(`AMBASSADOR_KEY_FILE (${keyFile})`);
     await chmod(keyFile, 0o640);
     await expect(loadSecretBox({ storePath, keyFile })).rejects.toThrow(`fix it with: chmod 600 ${keyFile}`);
+  });
+
+  it("gives two processes that make a missing AMBASSADOR_KEY_FILE at once the same key, the first one's", async () => {
+    const keyFile = join(dir, "raced.key");
+    const loads = await Promise.all(Array.from({ length: 8 }, () => loadSecretBox({ storePath, keyFile })));
+    expect(loads.filter((load) => load.created === keyFile)).toHaveLength(1);
+    const sealed = (loads[0] as (typeof loads)[number]).box.seal("secret", "c");
+    for (const load of loads) expect(load.box.open(sealed, "c")).toBe("secret");
+    expect((await readdir(dir)).filter((name) => name.includes("raced"))).toEqual(["raced.key"]);
   });
 
   it("generates a missing AMBASSADOR_KEY_FILE for a store with no secrets, and refuses one that holds no key", async () => {
