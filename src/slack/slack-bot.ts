@@ -311,10 +311,16 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
       else res.writeHead(404, { connection: "close" }).end();
     });
     connections = guardConnections(healthServer, limits, onEvict);
-    await new Promise<void>((resolve, reject) => {
-      healthServer.once("error", reject);
-      healthServer.listen(listenOn, () => resolve());
-    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        healthServer.once("error", reject);
+        healthServer.listen(listenOn, () => resolve());
+      });
+    } catch (error) {
+      // Connected to Slack already: a bot that cannot answer its health checks leaves Slack before it says why.
+      await app.stop().catch(() => undefined);
+      throw error;
+    }
     listening = (healthServer.address() as AddressInfo).port;
     stopServer = async () => {
       await app.stop();

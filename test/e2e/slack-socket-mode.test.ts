@@ -6,28 +6,68 @@ import { testServices } from "../support/fakes.js";
 import { memoryEngine, publishedUrl } from "../support/memory-engine.js";
 import { startSocketModeServer } from "../support/socket-mode-server.js";
 
+/** Slack's Web API, answering apps.connections.open with `socketUrl`; `posted` collects response URL posts. */
+async function slackApi(socketUrl: string) {
+  const posted: { url: string; body: string }[] = [];
+  const api = createServer((req, res) => {
+    let body = "";
+    req.on("data", (chunk: Buffer) => {
+      body += chunk.toString();
+    });
+    req.on("end", () => {
+      const path = req.url ?? "";
+      if (path.startsWith("/commands/")) posted.push({ url: path, body });
+      const answer = path.startsWith("/api/apps.connections.open")
+        ? { ok: true, url: socketUrl }
+        : path.startsWith("/api/auth.test")
+          ? { ok: true, user_id: "UBOT", team_id: "T1", bot_id: "B1" }
+          : { ok: true };
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answer));
+    });
+  });
+  await new Promise<void>((resolve) => api.listen(0, "127.0.0.1", () => resolve()));
+  return {
+    posted,
+    url: `http://127.0.0.1:${(api.address() as AddressInfo).port}`,
+    async close() {
+      await new Promise<void>((resolve) => api.close(() => resolve()));
+      api.closeAllConnections();
+    },
+  };
+}
+
 describe("Socket Mode", () => {
+  it("leaves Slack when the port of its health check is taken, and says why", async () => {
+    const socketServer = await startSocketModeServer();
+    const api = await slackApi(socketServer.url);
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, "127.0.0.1", () => resolve()));
+    const services = testServices({
+      env: {
+        SLACK_BOT_TOKEN: "xoxb-socket-test",
+        SLACK_APP_TOKEN: "xapp-socket-test",
+        SLACK_API_URL: `${api.url}/api/`,
+        HOST: "127.0.0.1",
+      },
+    });
+    try {
+      const started = startSlackBot(services, { port: (holder.address() as AddressInfo).port });
+      await socketServer.connected();
+      socketServer.send({ type: "hello", num_connections: 1, debug_info: { host: "test" } });
+      await expect(started).rejects.toMatchObject({ code: "EADDRINUSE" });
+      await socketServer.disconnected();
+    } finally {
+      holder.close();
+      await socketServer.close();
+      await api.close();
+    }
+  });
+
   it("connects with the app token, acks a slash command over the socket and posts the result", async () => {
     const socketServer = await startSocketModeServer();
-    const posted: { url: string; body: string }[] = [];
-    const api = createServer((req, res) => {
-      let body = "";
-      req.on("data", (chunk: Buffer) => {
-        body += chunk.toString();
-      });
-      req.on("end", () => {
-        const path = req.url ?? "";
-        if (path.startsWith("/commands/")) posted.push({ url: path, body });
-        const answer = path.startsWith("/api/apps.connections.open")
-          ? { ok: true, url: socketServer.url }
-          : path.startsWith("/api/auth.test")
-            ? { ok: true, user_id: "UBOT", team_id: "T1", bot_id: "B1" }
-            : { ok: true };
-        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answer));
-      });
-    });
-    await new Promise<void>((resolve) => api.listen(0, "127.0.0.1", () => resolve()));
-    const apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+    const api = await slackApi(socketServer.url);
+    const { posted } = api;
+    const apiUrl = api.url;
     const lab = memoryEngine();
     const services = testServices({
       lab,
@@ -73,8 +113,7 @@ describe("Socket Mode", () => {
     } finally {
       await bot.shutdown();
       await socketServer.close();
-      await new Promise<void>((resolve) => api.close(() => resolve()));
-      api.closeAllConnections();
+      await api.close();
     }
   });
 });
