@@ -1,4 +1,4 @@
-import type { Server, ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 
 /** The open connections of one server, capped, and closed on shutdown once their grace is over. */
@@ -24,17 +24,21 @@ export interface ConnectionLimits {
 }
 
 interface Tracked {
+  /** Requests handed on to be answered (signed, read whole), until their answers are done. */
   answering: number;
+  /** Requests whose headers came, until their answers are done: a body on its way is no idle connection. */
+  requesting: number;
   peer: string;
   openedAt: number;
 }
 
 /**
- * Caps the server's open connections. Past `max`, a connection held for `settleMs` without a request being answered
- * (idle, or still sending headers or a body) is closed: the oldest of the peer address that holds the most, so one
- * client holding or churning connections loses its own and cannot lock out Slack or a health check, which come from
- * elsewhere. A burst of new connections is let in up to `hardMax`, each with time to send its request: a burst of
- * commands is answered, not cut. Node's own `maxConnections` would refuse the newcomer instead.
+ * Caps the server's open connections. Past `max`, a connection of the peer address that holds the most, held for
+ * `settleMs` with no request under way (idle, or still sending its headers), is closed, the oldest first: one client
+ * holding or churning connections loses its own and cannot lock out Slack or a health check, which come from
+ * elsewhere; when that peer has none such, none is closed. A burst of new connections is let in up to `hardMax`, each
+ * with time to send its request: a burst of commands is answered, not cut. Past `hardMax`, the oldest not being
+ * answered goes at once, of that peer first. Node's own `maxConnections` would refuse the newcomer instead.
  */
 export function guardConnections(
   server: Server,
@@ -50,7 +54,9 @@ export function guardConnections(
   const trim = () => {
     const settled = performance.now() - limits.settleMs;
     while (sockets.size > limits.max) {
-      const victim = victimOf(sockets, (state) => state.openedAt <= settled);
+      const victim = victimOf(sockets, (state) => state.openedAt <= settled && state.requesting === 0, {
+        busiestOnly: true,
+      });
       if (!victim) return;
       onEvict();
       close(victim);
@@ -60,13 +66,26 @@ export function guardConnections(
   sweep.unref();
   server.once("close", () => clearInterval(sweep));
   server.on("connection", (socket: Socket) => {
-    sockets.set(socket, { answering: 0, peer: socket.remoteAddress ?? "", openedAt: performance.now() });
+    sockets.set(socket, {
+      answering: 0,
+      requesting: 0,
+      peer: socket.remoteAddress ?? "",
+      openedAt: performance.now(),
+    });
     socket.once("close", () => sockets.delete(socket));
     if (sockets.size <= limits.max) return;
     trim();
     if (sockets.size <= limits.hardMax) return;
     onEvict();
-    close(victimOf(sockets, () => true) ?? socket);
+    close(victimOf(sockets, (state) => state.answering === 0) ?? socket);
+  });
+  server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    const state = sockets.get(req.socket as Socket);
+    if (!state) return;
+    state.requesting += 1;
+    res.once("close", () => {
+      state.requesting -= 1;
+    });
   });
   const closeWhere = (keep: (answering: number) => boolean) => {
     for (const [socket, state] of sockets) if (!keep(state.answering)) socket.destroy();
@@ -100,10 +119,14 @@ export function guardConnections(
 }
 
 /**
- * The connection to close: of those `may` allows and not answering, the oldest of the peer holding the most
- * connections, else the oldest of any peer; none when there is none such.
+ * The connection to close: of those `may` allows, the oldest of the peer holding the most connections, else (unless
+ * `busiestOnly`) the oldest of any peer; none when there is none such.
  */
-function victimOf(sockets: Map<Socket, Tracked>, may: (state: Tracked) => boolean): Socket | undefined {
+function victimOf(
+  sockets: Map<Socket, Tracked>,
+  may: (state: Tracked) => boolean,
+  options: { busiestOnly?: boolean } = {},
+): Socket | undefined {
   const perPeer = new Map<string, number>();
   for (const { peer } of sockets.values()) perPeer.set(peer, (perPeer.get(peer) ?? 0) + 1);
   let busiest = "";
@@ -113,9 +136,9 @@ function victimOf(sockets: Map<Socket, Tracked>, may: (state: Tracked) => boolea
   }
   let oldest: Socket | undefined;
   for (const [candidate, state] of sockets) {
-    if (state.answering > 0 || !may(state)) continue;
+    if (!may(state)) continue;
     if (state.peer === busiest) return candidate;
-    oldest ??= candidate;
+    if (!options.busiestOnly) oldest ??= candidate;
   }
   return oldest;
 }
