@@ -189,12 +189,18 @@ export function statusLines(view: LinkView): string[] {
   ];
 }
 
-/** Why a link that started a consumer answers with no web URL: its image exposes no TCP port. */
-export function noWebLines(
-  link: Pick<LinkRecord, "web">,
-  targets: readonly { webUrls: readonly string[] }[],
-): string[] {
-  if (!link.web || targets.some((target) => target.webUrls.length > 0)) return [];
+/**
+ * Why a new link that started a consumer answers with no web URL: its image exposes no TCP port (the consumer was
+ * just seen running, with every exposed port published). Of a link asked for again nothing is said: its consumer
+ * may be stopped, or its host silent.
+ */
+export function noWebLines(result: {
+  link: Pick<LinkRecord, "web">;
+  existing: boolean;
+  targets: readonly { webUrls: readonly string[] }[];
+}): string[] {
+  const { link, existing, targets } = result;
+  if (existing || !link.web || targets.some((target) => target.webUrls.length > 0)) return [];
   return [
     `Web: none: ${link.web.image} exposes no TCP port, so nothing of it is published (an image that EXPOSEs its port gets a URL).`,
   ];

@@ -112,7 +112,7 @@ function blocksFor(result: CommandResult): KnownBlock[] {
           : []),
         ...mappingBlocks(mappings),
         ...textSections([
-          ...format.noWebLines(link, targets),
+          ...format.noWebLines(result.result),
           ...format.clearedLines(result.result.cleared),
           ...format.wiringCaveats(link),
         ]),

@@ -38,7 +38,7 @@ export function renderText(result: CommandResult, options: TextOptions = {}): st
       const lines = [
         `${existing ? "Already linked" : "Linked"} ${link.container} from ${link.sourceCluster} to ${targets.map((t) => t.cluster).join(", ")} as ${link.alias} (link ${link.id}).`,
         ...targets.flatMap((t) => t.webUrls.map((url) => `Web: ${url}${fanned ? ` (${t.cluster})` : ""}`)),
-        ...format.noWebLines(link, targets),
+        ...format.noWebLines(result.result),
         "Ports:",
         ...mappingLines(mappings),
         `Connection: ${connections.map((c) => `${c.port} -> ${c.address}`).join(", ")}`,

@@ -97,7 +97,7 @@ export function requestBodyProblem(
   }
   if (contentType === "application/x-www-form-urlencoded") return formProblem(text, slashCommand);
   if (contentType?.toLowerCase().startsWith("application/x-www-form-urlencoded")) {
-    return "a form is taken only as Content-Type application/x-www-form-urlencoded with nothing after it; send it as Slack does";
+    return "a form is taken only as Content-Type application/x-www-form-urlencoded, in lower case with nothing after it; send it as Slack does";
   }
   return hasType(text)
     ? undefined

@@ -22,6 +22,7 @@ async function answers(command: string) {
     text: renderText(linked),
     slack: JSON.stringify(renderSlackMessage(linked)),
     status: renderText(await run("status app")),
+    again: renderText(await run(command)),
   };
 }
 
@@ -49,6 +50,9 @@ describe("what a link's answer says of who may reach it", () => {
       "Web: none: ambassador-lab/toolbox exposes no TCP port, so nothing of it is published (an image that EXPOSEs its port gets a URL).";
     expect(said.text).toContain(line);
     expect(said.slack).toContain(line);
+    // Asked again, its consumer may be stopped or its host silent: that is not said of its image.
+    expect(said.again).toMatch(/^Already linked/);
+    expect(said.again).not.toContain("Web: none");
   });
 
   it("is nothing to say when the target ambassador runs in its consumer's namespace", async () => {

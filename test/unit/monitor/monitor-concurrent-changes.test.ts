@@ -122,6 +122,11 @@ describe("the health check beside commands that change the link", () => {
       "whose teardown began",
       (links: MemoryLinks) => links.save({ ...link("L1", "source"), status: "partial" }),
     ],
+    [
+      "one of whose targets a teardown removed in part",
+      (links: MemoryLinks) =>
+        links.save({ ...link("L1", "source"), targets: [{ cluster: "clusterb", leaving: true }] }),
+    ],
   ])("says nothing of a link %s while it was checked", async (_what, change) => {
     const links = new MemoryLinks(undefined, [link("L1", "source")]);
     const held = heldProbe("source");

@@ -77,8 +77,11 @@ describe("the body of a signed request", () => {
   });
 
   it("says a form sent with parameters after its type is not taken as a form, rather than as a bad event", () => {
+    expect(problemOf(slash(), "Application/X-WWW-Form-Urlencoded")).toMatch(
+      /in lower case with nothing after it/,
+    );
     expect(problemOf(slash(), `${form}; charset=utf-8`)).toBe(
-      "a form is taken only as Content-Type application/x-www-form-urlencoded with nothing after it; send it as Slack does",
+      "a form is taken only as Content-Type application/x-www-form-urlencoded, in lower case with nothing after it; send it as Slack does",
     );
   });
 
