@@ -77,7 +77,9 @@ export function guardConnections(
     trim();
     if (sockets.size <= limits.hardMax) return;
     onEvict();
-    close(victimOf(sockets, (state) => state.answering === 0) ?? socket);
+    // One sending nothing first; then one whose request is still on its way; else the newcomer.
+    const idle = victimOf(sockets, (state) => state.answering === 0 && state.requesting === 0);
+    close(idle ?? victimOf(sockets, (state) => state.answering === 0) ?? socket);
   });
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
     const state = sockets.get(req.socket as Socket);

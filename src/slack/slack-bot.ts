@@ -304,27 +304,28 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
       await seen?.flushed();
     };
   } else {
-    await app.start();
     const healthServer = createServer(serverOptions, (req, res) => {
       if (req.method === "GET" && new URL(req.url ?? "/", "http://localhost").pathname === healthPath)
         health(res);
       else res.writeHead(404, { connection: "close" }).end();
     });
     connections = guardConnections(healthServer, limits, onEvict);
+    const closeHealth = () => new Promise<void>((resolve) => healthServer.close(() => resolve()));
+    // Its health checks answered first: a bot that cannot listen for them never connects to Slack.
     try {
       await new Promise<void>((resolve, reject) => {
         healthServer.once("error", reject);
         healthServer.listen(listenOn, () => resolve());
       });
+      await app.start();
     } catch (error) {
-      // Connected to Slack already: a bot that cannot answer its health checks leaves Slack before it says why.
-      await app.stop().catch(() => undefined);
+      await closeHealth();
       throw error;
     }
     listening = (healthServer.address() as AddressInfo).port;
     stopServer = async () => {
       await app.stop();
-      await new Promise<void>((resolve) => healthServer.close(() => resolve()));
+      await closeHealth();
     };
   }
   log.info(

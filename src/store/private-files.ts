@@ -97,18 +97,9 @@ export async function writePrivateFileAtomic(
   );
   await rm(temp, { force: true });
   try {
-    const handle = await open(temp, "wx", 0o600);
-    try {
-      if (typeof content === "string") await handle.writeFile(content, "utf8");
-      else await writeAll(handle, content, temp);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    if (options.exclusive) {
-      await link(temp, file);
-      await rm(temp, { force: true });
-    } else await rename(temp, file);
+    await createFlushed(temp, content);
+    if (options.exclusive) await linkOrCreate(temp, file, content);
+    else await rename(temp, file);
   } catch (error) {
     await rm(temp, { force: true });
     throw error;
@@ -118,6 +109,40 @@ export async function writePrivateFileAtomic(
     await folder.sync();
   } finally {
     await folder.close();
+  }
+}
+
+/** Creates `file` (mode 0600; EEXIST when it exists), writes `content` and flushes it to disk. */
+async function createFlushed(file: string, content: string | readonly Uint8Array[]): Promise<void> {
+  const handle = await open(file, "wx", 0o600);
+  try {
+    if (typeof content === "string") await handle.writeFile(content, "utf8");
+    else await writeAll(handle, content, file);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** File systems without hard links (vfat, some network and FUSE mounts) refuse link(2) with one of these. */
+const noHardLinks = new Set(["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS"]);
+
+/**
+ * Puts `temp` in place as `file` only if `file` does not exist (EEXIST otherwise); where the file system has no
+ * hard links, writes `file` itself, created exclusively, which a crash may leave half-written.
+ */
+async function linkOrCreate(
+  temp: string,
+  file: string,
+  content: string | readonly Uint8Array[],
+): Promise<void> {
+  try {
+    await link(temp, file);
+  } catch (error) {
+    if (!noHardLinks.has((error as NodeJS.ErrnoException).code ?? "")) throw error;
+    await createFlushed(file, content);
+  } finally {
+    await rm(temp, { force: true });
   }
 }
 

@@ -144,7 +144,16 @@ async function generateKey(file: string, origin: string): Promise<{ box: SecretB
     await writePrivateFileAtomic(file, `${key.toString("base64")}\n`, { exclusive: true });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === "EEXIST") return { box: new SecretBox(await readKeyFile(file, origin), origin) };
+    if (code === "EEXIST") {
+      // Made by another process meanwhile; or a link to nothing, which is no key.
+      if (!(await checkPrivateFile(file, { followLinks: true }))) {
+        throw new UserError(
+          "missing-key",
+          `${origin} is a symbolic link to nothing; point it at the store's key file`,
+        );
+      }
+      return { box: new SecretBox(await readKeyFile(file, origin), origin) };
+    }
     if (code !== "ENOENT") throw error;
     throw new UserError(
       "missing-key",

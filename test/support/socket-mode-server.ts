@@ -9,8 +9,6 @@ export interface SocketModeServer {
   /** Messages the bot sent, parsed from JSON. */
   received: unknown[];
   connected(): Promise<void>;
-  /** Resolves once the bot's connection is closed. */
-  disconnected(): Promise<void>;
   send(message: unknown): void;
   waitFor(predicate: (message: unknown) => boolean, timeoutMs?: number): Promise<unknown>;
   close(): Promise<void>;
@@ -41,10 +39,6 @@ export async function startSocketModeServer(): Promise<SocketModeServer> {
   let onConnect: (() => void) | undefined;
   const connectedPromise = new Promise<void>((resolve) => {
     onConnect = resolve;
-  });
-  let onDisconnect: (() => void) | undefined;
-  const disconnectedPromise = new Promise<void>((resolve) => {
-    onDisconnect = resolve;
   });
   const server: Server = createServer((_req, res) => res.writeHead(426).end());
   server.on("upgrade", (req, sock: Duplex) => {
@@ -88,7 +82,6 @@ export async function startSocketModeServer(): Promise<SocketModeServer> {
       }
     });
     sock.on("error", () => {});
-    sock.on("close", () => onDisconnect?.());
     onConnect?.();
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
@@ -97,7 +90,6 @@ export async function startSocketModeServer(): Promise<SocketModeServer> {
     url: `ws://127.0.0.1:${port}/link`,
     received,
     connected: () => connectedPromise,
-    disconnected: () => disconnectedPromise,
     send(message) {
       socket?.write(frame(0x1, Buffer.from(JSON.stringify(message))));
     },

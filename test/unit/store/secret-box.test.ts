@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -117,6 +117,15 @@ describe("loadSecretBox", () => {
     expect(box.origin).toBe(`AMBASSADOR_KEY_FILE (${keyFile})`);
     await chmod(keyFile, 0o640);
     await expect(loadSecretBox({ storePath, keyFile })).rejects.toThrow(`fix it with: chmod 600 ${keyFile}`);
+  });
+
+  it("refuses an AMBASSADOR_KEY_FILE that is a symbolic link to nothing, and writes nothing through it", async () => {
+    const keyFile = join(dir, "dangling.key");
+    await symlink(join(dir, "nowhere", "key"), keyFile);
+    await expect(loadSecretBox({ storePath, keyFile })).rejects.toThrow(
+      `AMBASSADOR_KEY_FILE (${keyFile}) is a symbolic link to nothing; point it at the store's key file`,
+    );
+    expect((await readdir(dir)).sort()).toEqual(["dangling.key"]);
   });
 
   it("gives two processes that make a missing AMBASSADOR_KEY_FILE at once the same key, the first one's", async () => {
