@@ -69,6 +69,8 @@ function baseFacts(link: LinkRecord, webUrls: string[]): Omit<LinkFacts, "health
 /** The picture of a link `link` just made (or found already made). */
 export function factsOfLinkResult(result: LinkResult): LinkFacts {
   const facts = baseFacts(result.link, result.webUrls);
+  // Not made by the link: one is made only from a container that runs.
+  if (!result.existing) facts.container.state = "running";
   facts.sourceAmbassador.detail = result.source.mode;
   facts.targetAmbassador.detail = result.target.mode;
   const health = result.existing ? result.link.health : undefined;

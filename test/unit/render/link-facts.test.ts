@@ -1,0 +1,23 @@
+import { describe, expect, it } from "vitest";
+import { factsOfLinkResult } from "../../../src/render/link-facts.js";
+import { linkTextDiagram } from "../../../src/render/link-text-diagram.js";
+import { memoryEngine } from "../../support/memory-engine.js";
+
+const operator = { actor: { kind: "local" as const, user: "operator" } };
+
+describe("the picture of a link just made", () => {
+  it("shows the linked container running, and the parts the link made as created", async () => {
+    const lab = memoryEngine();
+    const made = await lab.engine.link("app", "clustera", "clusterb", { web: "hello-web" }, operator);
+    const facts = factsOfLinkResult(made);
+    expect(facts.container.state).toBe("running");
+    expect([facts.sourceAmbassador.state, facts.targetAmbassador.state, facts.web?.state]).toEqual([
+      "new",
+      "new",
+      "new",
+    ]);
+    const diagram = linkTextDiagram(facts);
+    expect(diagram).toMatch(/container · running/);
+    expect(diagram).toMatch(/source ambassador · tls · created/);
+  });
+});
