@@ -114,6 +114,14 @@ export function leavingTarget(link: Pick<LinkRecord, "targets">): string | undef
   return link.targets.find((target) => target.leaving)?.cluster;
 }
 
+/**
+ * Whether a teardown left the link, or one of its targets, partly done: it is not meant to work in full, so it is
+ * neither checked nor returned for a new request, and only a teardown finishes it.
+ */
+export function partlyTornDown(link: Pick<LinkRecord, "status" | "targets">): boolean {
+  return link.status === "partial" || leavingTarget(link) !== undefined;
+}
+
 /** Every cluster a link touches: its source, then its targets. */
 export function linkClusters(link: Pick<LinkRecord, "sourceCluster" | "targets">): string[] {
   return [link.sourceCluster, ...targetClusters(link)];

@@ -1,4 +1,4 @@
-import { type LinkRecord, leavingTarget, type ResourceRole, targetClusters } from "../domain/link.js";
+import { type LinkRecord, partlyTornDown, type ResourceRole, targetClusters } from "../domain/link.js";
 import type { EngineCore } from "./engine-core.js";
 import { publishedPorts, sourceRows, urlsOf } from "./mappings.js";
 import type { AmbassadorInfo, AmbassadorMode, LinkResult, PortMapping, TargetResult } from "./types.js";
@@ -21,8 +21,7 @@ const legacy = (wiring: LinkRecord["wiring"]) => wiring === "legacy-links";
 
 export function sameLink(record: LinkRecord, wanted: LinkIdentity): boolean {
   return (
-    record.status !== "partial" &&
-    !leavingTarget(record) &&
+    !partlyTornDown(record) &&
     record.container === wanted.container &&
     record.sourceCluster === wanted.sourceCluster &&
     targetClusters(record).join(",") === wanted.targetClusters.join(",") &&

@@ -273,7 +273,7 @@ const sourcePart: LinkPart = {
       ports,
       publish,
       publishIp: hostAddress(source),
-      beforeStart: build.appJoined && (() => build.appJoined ?? Promise.resolve()),
+      beforeStart: async () => build.appJoined,
       netAdmin: build.plan.protection !== "mtls" && build.plan.admit.length > 1,
       networkMode: network,
       links: network ? undefined : [`${app.name}:${alias}`],

@@ -64,7 +64,6 @@ export function targetEnvironment(alias: string, connections: readonly Connectio
   return connections.map((c) => `${envName(alias)}_PORT_${c.port}_TCP=tcp://${c.address}`);
 }
 
-/** The URLs of a container's published TCP ports. */
 /**
  * The source ambassador's mappings as a link's answer shows them: with no URL on an mTLS link, whose port answers
  * only the target's certificate, never a browser.
@@ -76,6 +75,7 @@ export function sourceRows(
   return protection === "mtls" ? mappings.map(({ url: _url, ...row }) => row) : [...mappings];
 }
 
+/** The URLs of a container's published TCP ports. */
 export function urlsOf(mappings: readonly PortMapping[]): string[] {
   return mappings.flatMap((m) => (m.url ? [m.url] : []));
 }

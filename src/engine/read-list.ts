@@ -1,7 +1,7 @@
 import type Docker from "dockerode";
 import type { ClusterDirectory } from "../docker/clusters.js";
 import type { PortBindings } from "../docker/docker-host.js";
-import { type LinkRecord, leavingTarget, linkClusters } from "../domain/link.js";
+import { type LinkRecord, linkClusters, partlyTornDown } from "../domain/link.js";
 import { mappingsOf } from "./mappings.js";
 import { namespaceOwner } from "./namespace-owner.js";
 import { askClusters, type ClusterReply, type StagedReadOptions } from "./read-staged.js";
@@ -93,12 +93,7 @@ function viewOf(link: LinkRecord, seenOn: SeenOn): LinkView {
     (c) =>
       c.state === "missing" || c.state === "stopped" || c.state === "paused" || c.state === "disconnected",
   );
-  const status =
-    link.status === "partial" || leavingTarget(link)
-      ? "partial"
-      : bad || link.status === "broken"
-        ? "broken"
-        : "active";
+  const status = partlyTornDown(link) ? "partial" : bad || link.status === "broken" ? "broken" : "active";
   return { link, status, containers, health: link.health };
 }
 

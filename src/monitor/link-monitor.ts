@@ -1,5 +1,5 @@
 import type { LinkHealth, LinkRecord, LinkRepository } from "../domain/link.js";
-import { describeRole, leavingTarget, sameParts, targetClusters } from "../domain/link.js";
+import { describeRole, partlyTornDown, sameParts, targetClusters } from "../domain/link.js";
 import { alertChannels, type ClusterChannels } from "./alert-channels.js";
 import { type LinkProblem, linkProblem, linkProblemFrom } from "./link-problem.js";
 
@@ -169,7 +169,7 @@ export function createLinkMonitor(options: LinkMonitorOptions): LinkMonitor {
     // Torn down, or its parts replaced by a repair or a teardown, while it was checked: what was found is of parts
     // the link no longer has. A link gone or going is not reported; one with new parts is checked again.
     const latest = options.links.get(link.id);
-    if (!latest || tornDown(latest)) return undefined;
+    if (!latest || partlyTornDown(latest)) return undefined;
     if (!sameParts(latest, link)) return record(latest, await inspect(latest));
     const problems = found.map((each) => each.shown);
     const at = now().toISOString();
@@ -187,7 +187,7 @@ export function createLinkMonitor(options: LinkMonitorOptions): LinkMonitor {
       // took it away, this check is of the past.
       let kept = false;
       await options.links.update(link.id, (current) => {
-        kept = !tornDown(current) && sameParts(current, link);
+        kept = !partlyTornDown(current) && sameParts(current, link);
         return kept ? { ...current, health } : undefined;
       });
       if (!kept) return record(link, found);
@@ -267,7 +267,7 @@ export function createLinkMonitor(options: LinkMonitorOptions): LinkMonitor {
   function current(): LinkRecord[] {
     // A partial link, or one with a target partly removed, is what an unfinished teardown left: it is not meant to
     // work in full.
-    const links = options.links.all().filter((link) => !tornDown(link));
+    const links = options.links.all().filter((link) => !partlyTornDown(link));
     const ids = new Set(links.map((link) => link.id));
     for (const id of healthById.keys()) if (!ids.has(id)) healthById.delete(id);
     return links;
@@ -300,11 +300,6 @@ export function createLinkMonitor(options: LinkMonitorOptions): LinkMonitor {
       await Promise.allSettled([...alertQueues.values()]);
     },
   };
-}
-
-/** A link partly torn down, whole or one target: it is not meant to work in full, and is neither checked nor told of. */
-function tornDown(link: LinkRecord): boolean {
-  return link.status === "partial" || leavingTarget(link) !== undefined;
 }
 
 export function brokenText(link: LinkRecord, problems: string[]): string {

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import type { LinkRecord } from "../../../src/domain/link.js";
+import type { LinkRecord, LinkRepository } from "../../../src/domain/link.js";
 import { type ContainerState, createLinkMonitor } from "../../../src/monitor/link-monitor.js";
 import { openStoreServices } from "../../../src/store/store-services.js";
 import { MemoryLinks } from "../../support/memory-links.js";
@@ -56,6 +56,20 @@ function heldProbe(held: string) {
   };
 }
 
+/** A monitor of `links` through `held`'s probe, and the alerts it posts. */
+function watching(links: LinkRepository, held: ReturnType<typeof heldProbe>) {
+  const posts: string[] = [];
+  const monitor = createLinkMonitor({
+    links,
+    probe: held.probe,
+    alerts: { post: async (_channel, text) => void posts.push(text) },
+    clusters: everyClusterOpen,
+    logger,
+    intervalMs: 60_000,
+  });
+  return { monitor, posts };
+}
+
 describe("the health check beside commands that change the link", () => {
   it("keeps the parts a repair saved while the check ran, and checks those instead", async () => {
     const services = await openStoreServices({ path: scratch.path, key: randomBytes(32) });
@@ -68,15 +82,7 @@ describe("the health check beside commands that change the link", () => {
     await services.links.save(link("L1", "old-source"));
     await services.links.save(link("L2", "other"));
     const held = heldProbe("old-source");
-    const posts: string[] = [];
-    const monitor = createLinkMonitor({
-      links: services.links,
-      probe: held.probe,
-      alerts: { post: async (_channel, text) => void posts.push(text) },
-      clusters: everyClusterOpen,
-      logger,
-      intervalMs: 60_000,
-    });
+    const { monitor, posts } = watching(services.links, held);
     const checks = monitor.checkAll();
     await held.reached;
     // Another command writes the store, and a repair saves L1 with the ambassador it made, while the check still
@@ -97,14 +103,7 @@ describe("the health check beside commands that change the link", () => {
     const services = await openStoreServices({ path: scratch.path, key: randomBytes(32) });
     await services.links.save(link("L1", "source"));
     const held = heldProbe("source");
-    const monitor = createLinkMonitor({
-      links: services.links,
-      probe: held.probe,
-      alerts: { post: async () => undefined },
-      clusters: everyClusterOpen,
-      logger,
-      intervalMs: 60_000,
-    });
+    const { monitor } = watching(services.links, held);
     const checks = monitor.checkAll();
     await held.reached;
     // Changed while checked, with the same parts (the channel it answers in), behind another write, as the check ends.
@@ -130,15 +129,7 @@ describe("the health check beside commands that change the link", () => {
   ])("says nothing of a link %s while it was checked", async (_what, change) => {
     const links = new MemoryLinks(undefined, [link("L1", "source")]);
     const held = heldProbe("source");
-    const posts: string[] = [];
-    const monitor = createLinkMonitor({
-      links,
-      probe: held.probe,
-      alerts: { post: async (_channel, text) => void posts.push(text) },
-      clusters: everyClusterOpen,
-      logger,
-      intervalMs: 60_000,
-    });
+    const { monitor, posts } = watching(links, held);
     const checks = monitor.checkAll();
     await held.reached;
     await change(links);
