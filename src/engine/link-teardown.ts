@@ -8,46 +8,35 @@ import {
 } from "../domain/link.js";
 import { describeError, describeErrorWithoutAddress, UserError } from "../errors.js";
 import { type EngineCore, isRegistered } from "./engine-core.js";
-import { type LeftResource, labelledResources, removeResources, sameResource } from "./resource-removal.js";
+import {
+  type LeftResource,
+  labelledResources,
+  recordedIds,
+  removeResources,
+  sameResource,
+} from "./resource-removal.js";
 import type { RepairResult, TeardownResult } from "./types.js";
 
 /**
- * Everything of the link on its hosts: what the store names, then what only the labels show; and, per host that
- * answered, the IDs carrying the link's label, so removal needs no inspect of each.
+ * What only the labels show of the link on its hosts (a lost store write, say): networks first. A host that does not
+ * answer shows nothing; its recorded parts are left by the removal, which tries them.
  */
-async function everything(
-  core: EngineCore,
-  link: LinkRecord,
-): Promise<{ resources: LinkResource[]; labelled: Map<string, Set<string>> }> {
+async function unrecorded(core: EngineCore, link: LinkRecord): Promise<LinkResource[]> {
   const clusters = [...new Set([...linkClusters(link), ...link.resources.map((r) => r.cluster)])].filter(
     (cluster) => isRegistered(core, cluster),
   );
-  const labelled = new Map<string, Set<string>>();
   const found = await Promise.all(
-    clusters.map(async (cluster) => {
-      const ids = new Set<string>();
-      try {
-        const extra = await labelledResources(core.clusters.host(cluster), link.id, link.resources, {
-          storeId: core.links.storeId,
-          labelled: ids,
-        });
-        labelled.set(cluster, ids);
-        return extra;
-      } catch (error) {
+    clusters.map((cluster) =>
+      labelledResources(core.clusters.host(cluster), link.id, link.resources, {
+        storeId: core.links.storeId,
+      }).catch((error: unknown) => {
         if (!isUnreachable(error)) throw error;
         return [];
-      }
-    }),
+      }),
+    ),
   );
   const extra = found.flat();
-  return {
-    resources: [
-      ...link.resources,
-      ...extra.filter((r) => r.kind === "network"),
-      ...extra.filter((r) => r.kind === "container"),
-    ],
-    labelled,
-  };
+  return [...extra.filter((r) => r.kind === "network"), ...extra.filter((r) => r.kind === "container")];
 }
 
 /**
@@ -86,31 +75,33 @@ function leftOf(left: readonly LeftResource[]): TeardownResult["left"] {
  * on a cluster that is no longer registered are named and left, and do not keep the link.
  */
 export async function teardownLink(core: EngineCore, link: LinkRecord): Promise<TeardownResult> {
-  // Partial before anything goes, beside the listing: a teardown cut short (a crash, a kill) leaves a link that says
-  // it is partly torn down and that the next teardown finishes, never an active one with its parts detached.
-  const [listed, marked] = await Promise.allSettled([
-    everything(core, link),
-    link.status === "partial" ? undefined : core.links.save({ ...link, status: "partial" }),
+  // What only the labels show is looked for while the recorded parts go: those the link made, by their IDs.
+  const listing = unrecorded(core, link);
+  listing.catch(() => undefined);
+  // Partial before anything goes: a teardown cut short (a crash, a kill) leaves a link that says it is partly torn
+  // down and that the next teardown finishes, never an active one with its parts detached.
+  if (link.status !== "partial") await core.links.save({ ...link, status: "partial" });
+  const hostOf = (cluster: string) => core.clusters.host(cluster);
+  const recorded = link.resources.filter((r) => isRegistered(core, r.cluster));
+  const gone: LinkResource[] = [];
+  const everyId = new Map(recorded.map((r) => [r.cluster, recordedIds]));
+  const [leftRecorded, listed] = await Promise.allSettled([
+    removeResources(hostOf, recorded, link.id, { labelled: everyId, gone }),
+    listing,
   ]);
-  if (marked.status === "rejected") throw marked.reason;
-  if (listed.status === "rejected") {
-    // Nothing was removed: the link is as it was.
-    if (link.status !== "partial") await core.links.save(link).catch(() => undefined);
-    throw listed.reason;
-  }
-  const { resources: all, labelled } = listed.value;
+  if (leftRecorded.status === "rejected") throw leftRecorded.reason;
+  const extra = listed.status === "fulfilled" ? listed.value : [];
+  const listedIds = new Map(extra.map((r) => [r.cluster, recordedIds]));
+  const leftExtra = await removeResources(hostOf, extra, link.id, { labelled: listedIds, gone });
+  const left = [...leftRecorded.value, ...leftExtra];
+  const all = [...link.resources, ...extra];
   const abandoned = unregisteredParts(core, all);
   const ordered = all.filter((r) => isRegistered(core, r.cluster));
-  const gone: LinkResource[] = [];
-  const left = await removeResources((cluster) => core.clusters.host(cluster), ordered, link.id, {
-    labelled,
-    gone,
-  });
   const removed = [...ordered]
     .reverse()
     .filter((r) => !left.some((l) => sameResource(l, r)) && !gone.some((g) => sameResource(g, r)))
     .map(named);
-  if (left.length) {
+  if (left.length || listed.status === "rejected") {
     await core.links.save({
       ...link,
       status: "partial",
@@ -118,6 +109,17 @@ export async function teardownLink(core: EngineCore, link: LinkRecord): Promise<
     });
   } else {
     await core.links.remove(link.id);
+  }
+  // The link's recorded parts went, but a host could not be asked what else carries its label: the link stays
+  // partly torn down, and the next teardown looks again.
+  if (listed.status === "rejected") {
+    const say = (why: string) =>
+      `Removed what link ${link.id} records, but could not list what else carries its label (${why.replace(/\.$/, "")}); run teardown ${link.id} again.`;
+    throw new UserError(
+      "teardown-unlisted",
+      say(describeError(listed.reason)),
+      say(describeErrorWithoutAddress(listed.reason)),
+    );
   }
   return {
     linkId: link.id,

@@ -27,7 +27,16 @@ export function sameResource(a: LinkResource, b: LinkResource): boolean {
 }
 
 /** IDs a listing by the link's label just found on a host: removing those needs no inspect first. */
-export type LabelledIds = ReadonlySet<string>;
+export interface LabelledIds {
+  has(id: string): boolean;
+}
+
+/**
+ * Stands for a listing that found every ID asked about: for the parts a link's record names, which the link made
+ * with its label. Docker never changes a container's or network's labels, so such an ID carries the label for as
+ * long as it exists, and one that is gone says so when removed.
+ */
+export const recordedIds: LabelledIds = { has: () => true };
 
 const activeEndpoints = /active endpoints/i;
 

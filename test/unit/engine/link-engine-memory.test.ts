@@ -190,13 +190,19 @@ describe("teardown cut short or refused by the store", () => {
     await expectNothingLeft(lab);
   });
 
-  it("leaves the link as it was when a host refuses the listing, before anything goes", async () => {
+  it("removes the recorded parts when a host refuses the listing, and keeps the link partial for the next teardown", async () => {
     const lab = setup();
     const result = await lab.link();
     lab.b.failOn("list containers", { statusCode: 500, reason: "server error" });
-    expect(await rejection(lab.engine.teardown(result.link.id, context))).toBeInstanceOf(Error);
-    expect(lab.links.get(result.link.id)?.status).toBe("active");
+    const error = await rejection(lab.engine.teardown(result.link.id, context));
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).message).toBe(
+      `Removed what link ${result.link.id} records, but could not list what else carries its label (clusterb: list containers: server error); run teardown ${result.link.id} again.`,
+    );
+    expect(lab.links.get(result.link.id)).toMatchObject({ status: "partial", resources: [] });
+    expect(await labelled(lab.a)).toEqual({ containers: [], networks: [] });
     expect((await lab.engine.teardown(result.link.id, context)).status).toBe("removed");
+    expect(lab.links.get(result.link.id)).toBeUndefined();
     await expectNothingLeft(lab);
   });
 
@@ -334,6 +340,39 @@ describe("repair", () => {
 });
 
 describe("teardown", () => {
+  it("removes the parts the link records without waiting for the listing by its label", async () => {
+    const lab = setup();
+    const result = await lab.link();
+    const list = lab.b.listContainers.bind(lab.b);
+    let removingWhileListed = false;
+    // The listing answers once a removal was asked for, or after a second: the removal came first or it did not.
+    lab.b.listContainers = async (...args) => {
+      for (let waited = 0; waited < 1000; waited += 10) {
+        if (lab.b.calls.some((call) => call.action === "remove container")) {
+          removingWhileListed = true;
+          break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      return list(...args);
+    };
+    const done = await lab.engine.teardown(result.link.id, context);
+    expect(removingWhileListed).toBe(true);
+    expect(done.status).toBe("removed");
+    await expectNothingLeft(lab);
+  });
+
+  it("still finds and removes a part only the labels name", async () => {
+    const lab = setup();
+    const result = await lab.link();
+    const web = result.link.resources.find((r) => r.role === "web");
+    await lab.links.save({ ...result.link, resources: result.link.resources.filter((r) => r !== web) });
+    const done = await lab.engine.teardown(result.link.id, context);
+    expect(done.status).toBe("removed");
+    expect(done.removed).toContainEqual({ cluster: "clusterb", kind: "container", name: web?.name });
+    await expectNothingLeft(lab);
+  });
+
   it("removes what the label listing found without inspecting each object again, and leaves nothing", async () => {
     const lab = setup();
     const result = await lab.link();
