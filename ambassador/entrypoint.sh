@@ -24,6 +24,9 @@
 #           there (needs NET_ADMIN), so the consumer's own ports stay free and nothing outside the namespace reaches
 #           the link.
 # AMBASSADOR_ADMIT (comma-separated IPv4 CIDRs) limits who may connect to the listening ports; unset, anyone may.
+# AMBASSADOR_CHECK_DESTINATIONS=1 (beside the source container) tries a TCP connection to every route's destination
+# as forwarding starts, and before `ready` logs `ambassador: warning: nothing answers at <host>:<port>` for each that
+# refuses it or does not answer within a second; forwarding starts all the same, for an app still starting.
 # It logs `ambassador: mode <mode>` once decided and `ambassador: ready` once it forwards.
 set -u
 
@@ -144,7 +147,7 @@ run_kernel() {
     if wanted=$(kernel_rules) && [ "$wanted" != "$applied" ]; then
       if printf '%s\n' "$wanted" | iptables-restore --noflush; then
         [ -n "$applied" ] && echo "ambassador: destinations changed, rules updated"
-        [ -n "$applied" ] || echo "ambassador: ready"
+        [ -n "$applied" ] || { said_checks; echo "ambassador: ready"; }
         applied=$wanted
       else
         echo "ambassador: iptables-restore failed" >&2
@@ -226,6 +229,28 @@ apply_consumer_rules() {
   consumer_rules | iptables-restore --noflush
 }
 
+# With AMBASSADOR_CHECK_DESTINATIONS=1, every route's destination is tried at once, in the background, each warning
+# going to a file that announce_ready says before `ready`.
+CHECKED=/tmp/ambassador-checked
+check_destinations() {
+  [ "${AMBASSADOR_CHECK_DESTINATIONS:-}" = 1 ] || return 0
+  : >"$CHECKED"
+  while read -r listen host port; do
+    timeout -s KILL 2 socat -u /dev/null "TCP:$host:$port,connect-timeout=1" 2>/dev/null ||
+      echo "ambassador: warning: nothing answers at $host:$port" >>"$CHECKED"
+  done <<ROUTES &
+$ROUTES
+ROUTES
+  checking=$!
+}
+
+said_checks() {
+  [ -n "${checking:-}" ] || return 0
+  wait "$checking"
+  cat "$CHECKED"
+  checking=""
+}
+
 # Waits until every route's port listens (2 s at most, looking every 10 ms), then says so; fails, saying nothing,
 # once the process given as $1 (the one that should listen) has exited.
 announce_ready() {
@@ -238,6 +263,7 @@ announce_ready() {
       tries=$((tries + 1))
     done
   done || return 1
+  said_checks
   echo "ambassador: ready"
 }
 
@@ -535,4 +561,5 @@ echo "ambassador: mode $mode"
 echo "$mode" >/run/ambassador.mode 2>/dev/null || true
 printf '%s\n' "$ROUTES" | while read -r listen host port; do echo "ambassador: :$listen -> $host:$port"; done
 [ -z "$admit" ] || echo "ambassador: admits $admit"
+check_destinations
 "run_$mode"

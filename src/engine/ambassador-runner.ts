@@ -99,6 +99,8 @@ export interface RunningAmbassador extends CreatedContainer {
   mode: AmbassadorMode;
   /** False for an image that does not speak our handshake (svendowideit/ambassador): relay contract only. */
   handshake: boolean;
+  /** What it warned of before it said it forwards: each route's destination that answered no connection. */
+  warnings: string[];
 }
 
 /** How a retried start publishes: any free host port, and every address when the wanted one is not the host's. */
@@ -216,8 +218,8 @@ export async function runAmbassador(
   }
   request.onStarted?.(container);
   try {
-    const handshake = await awaitReady(host, container, mode, options);
-    return { ...container, mode, handshake };
+    const { handshake, warnings } = await awaitReady(host, container, mode, options);
+    return { ...container, mode, handshake, warnings };
   } catch (error) {
     await discard(container);
     throw error;
@@ -226,21 +228,24 @@ export async function runAmbassador(
 
 const readyLine = /^ambassador: ready$/m;
 const spokeLine = /^ambassador: /m;
+const warningLines = /^ambassador: warning: (.+)$/gm;
 
 /**
- * Follows the ambassador's output until it says it forwards (true), or, for an image that says nothing of ours
- * within the handshake time, takes it for a foreign one (false). Stopping, or saying the wrong mode, refuses it.
+ * Follows the ambassador's output until it says it forwards (handshake true, with what it warned of before), or, for
+ * an image that says nothing of ours within the handshake time, takes it for a foreign one (false). Stopping, or
+ * saying the wrong mode, refuses it.
  */
 async function awaitReady(
   host: DockerHost,
   container: CreatedContainer,
   mode: AmbassadorMode,
   options: RunnerOptions,
-): Promise<boolean> {
+): Promise<{ handshake: boolean; warnings: string[] }> {
   const { handshakeMs, readyMs } = options;
+  const foreign = { handshake: false, warnings: [] };
   if (handshakeMs === 0) {
     await refuseStopped(host, container, mode, "", options.signal);
-    return false;
+    return foreign;
   }
   const timeUp = new AbortController();
   let read = "";
@@ -280,10 +285,10 @@ async function awaitReady(
     if (reported && reported !== mode) {
       throw new AmbassadorRefused(`${host.name}: ambassador ${container.name} runs ${reported}, not ${mode}`);
     }
-    return true;
+    return { handshake: true, warnings: [...text.matchAll(warningLines)].map((m) => m[1] as string) };
   } catch (error) {
     if (!timeUp.signal.aborted || options.signal?.aborted) throw error;
-    if (timeUp.signal.reason === "handshake") return false;
+    if (timeUp.signal.reason === "handshake") return foreign;
     throw new AmbassadorRefused(
       `${host.name}: ambassador ${container.name} did not start forwarding in ${mode} mode within ${Math.round((handshakeMs + readyMs) / 1000)} s: ${lastLine(read)}`,
     );

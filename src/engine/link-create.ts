@@ -295,7 +295,17 @@ async function makeLink(core: EngineCore, attempt: Attempt, plan: LinkPlan): Pro
     timings: attempt.timings,
     tookMs: attempt.elapsedMs,
     ...(cleared.flat().length ? { cleared: cleared.flat() } : {}),
+    ...silentPortsOf(source.warnings),
   };
+}
+
+/** The ports a new source ambassador warned that nothing answers on, as it says it: `… at <host>:<port>`. */
+function silentPortsOf(warnings: readonly string[] = []): Pick<LinkResult, "silentPorts"> {
+  const ports = warnings.flatMap((warning) => {
+    const port = /^nothing answers at .+:(\d+)$/.exec(warning)?.[1];
+    return port ? [Number(port)] : [];
+  });
+  return ports.length ? { silentPorts: ports } : {};
 }
 
 /** The record of a link made from `plan`: `active` once every part runs, `partial` when a rollback left some. */

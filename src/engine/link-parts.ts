@@ -23,6 +23,8 @@ export interface PartContainer {
   mode?: AmbassadorMode;
   /** False for an ambassador whose image knows nothing of our handshake, nor of admission; unknown for a kept one. */
   handshake?: boolean;
+  /** What a new ambassador warned of as it started: a destination that answered no connection. */
+  warnings?: string[];
 }
 
 /** Who a source ambassador admits: any address when its image knows nothing of our handshake, else the targets. */
@@ -269,6 +271,7 @@ const sourcePart: LinkPart = {
           (port) => `${envName(alias)}_PORT_${port}_TCP=tcp://${network ? app.name : alias}:${port}`,
         ),
         `AMBASSADOR_ADMIT=${build.plan.admit.join(",")}`,
+        "AMBASSADOR_CHECK_DESTINATIONS=1",
       ],
       ports,
       publish,

@@ -90,6 +90,8 @@ export interface LinkResult {
   tookMs: number;
   /** What an interrupted link of the same container had left, removed before this one was made. */
   cleared?: { cluster: string; kind: string; name: string }[];
+  /** Ports of the container that answered no connection from beside it as the new source ambassador started. */
+  silentPorts?: number[];
 }
 
 /**

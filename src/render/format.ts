@@ -207,6 +207,23 @@ export function noWebLines(result: {
 }
 
 /**
+ * Ports of the linked container that answered no connection from beside it as the link was made: the link is made,
+ * and carries connections once the container listens there on an address other containers reach.
+ */
+export function silentPortLines(result: {
+  link: Pick<LinkRecord, "container" | "sourceCluster">;
+  silentPorts?: readonly number[];
+}): string[] {
+  const ports = result.silentPorts ?? [];
+  if (ports.length === 0) return [];
+  const { container, sourceCluster } = result.link;
+  const which = ports.length === 1 ? `port ${ports[0]}` : `ports ${ports.join(", ")}`;
+  return [
+    `Note: nothing in ${container} on ${sourceCluster} answered on ${which} as the link was made; the link carries connections once it listens there on all its addresses (0.0.0.0), not only 127.0.0.1.`,
+  ];
+}
+
+/**
  * What a link's wiring leaves open on its target hosts, in a line, for `--legacy-links`: the target ambassador sits
  * on the default bridge, where Docker lets every container reach it unless the daemon runs with `icc` off.
  */

@@ -113,6 +113,7 @@ function blocksFor(result: CommandResult): KnownBlock[] {
         ...mappingBlocks(mappings),
         ...textSections([
           ...format.noWebLines(result.result),
+          ...format.silentPortLines(result.result),
           ...format.clearedLines(result.result.cleared),
           ...format.wiringCaveats(link),
         ]),

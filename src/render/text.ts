@@ -39,6 +39,7 @@ export function renderText(result: CommandResult, options: TextOptions = {}): st
         `${existing ? "Already linked" : "Linked"} ${link.container} from ${link.sourceCluster} to ${targets.map((t) => t.cluster).join(", ")} as ${link.alias} (link ${link.id}).`,
         ...targets.flatMap((t) => t.webUrls.map((url) => `Web: ${url}${fanned ? ` (${t.cluster})` : ""}`)),
         ...format.noWebLines(result.result),
+        ...format.silentPortLines(result.result),
         "Ports:",
         ...mappingLines(mappings),
         `Connection: ${connections.map((c) => `${c.port} -> ${c.address}`).join(", ")}`,

@@ -8,6 +8,7 @@ import {
   type EngineFixture,
   engineFixture,
   expectClean,
+  httpGet,
   startApp,
   tester,
 } from "../support/engine-fixture.js";
@@ -86,6 +87,23 @@ describe.each(["tls", "kernel", "relay"] as AmbassadorMode[])("link refusals, %s
     expect(none.message).toBe(
       'Container "quiet" on clustera exposes no TCP port; pass the port(s) to carry with --port.',
     );
+    await expectClean(fx, "app");
+  });
+
+  it("links a port the app does not listen on, says so, and forwards the one it does", async () => {
+    const made = await link("app", { alias: "helloapp", ports: [5000, 5001], web: "hello-web" });
+    try {
+      expect(made.silentPorts).toEqual([5001]);
+      expect(await httpGet(made.webUrls[0] ?? "")).toContain('The linked container says ... "Hello World!');
+    } finally {
+      await fx.engine.teardown(made.link.id, tester);
+    }
+    const quiet = await link("app", { alias: "helloapp" });
+    try {
+      expect(quiet.silentPorts).toBeUndefined();
+    } finally {
+      await fx.engine.teardown(quiet.link.id, tester);
+    }
     await expectClean(fx, "app");
   });
 

@@ -1006,6 +1006,17 @@ export class MemoryDockerHost implements DockerHost {
     return refuse(500, "no free host port in 32768-60999");
   }
 
+  /**
+   * Whether a connection from `from` to `host:port` finds a listener: `host` names a running container on this host,
+   * by a Docker link's alias or by its name, whose image listens on every port it exposes.
+   */
+  private answersAt(from: MemoryContainer, host: string, port: number): boolean {
+    const links: string[] = from.spec.HostConfig?.Links ?? [];
+    const linked = links.map((link) => link.split(":")).find(([, alias]) => alias === host)?.[0];
+    const target = this.findContainer(linked ?? host);
+    return target?.state === "running" && target.image.exposedPorts.includes(`${port}/tcp`);
+  }
+
   private runEntrypoint(container: MemoryContainer): void {
     if (container.image.behaviour !== "ambassador") return;
     const say = (line: string) => container.logs.push(`${line}\n`);
@@ -1054,6 +1065,13 @@ export class MemoryDockerHost implements DockerHost {
     for (const route of routes) {
       const [listen, host, port] = route.split(" ");
       say(`ambassador: :${listen} -> ${host}:${port}`);
+    }
+    if (container.env.includes("AMBASSADOR_CHECK_DESTINATIONS=1")) {
+      for (const route of routes) {
+        const [, host, port] = route.split(" ");
+        if (!this.answersAt(container, host ?? "", Number(port)))
+          say(`ambassador: warning: nothing answers at ${host}:${port}`);
+      }
     }
     // As the entrypoint does, a tls ambassador waits for its files; a fake that never gets them never gets ready.
     if (mode === "tls" && !tlsFilesComplete(container)) {

@@ -483,3 +483,28 @@ describe("a rollback that cannot search a host", () => {
     expect(await labelled(lab.a)).toEqual({ containers: [], networks: [] });
   });
 });
+
+describe("a port nothing in the container answers on", () => {
+  it("is linked all the same, and the answer says which port answered nothing and what to check", async () => {
+    const lab = setup();
+    const result = await lab.engine.link(
+      "app",
+      "clustera",
+      "clusterb",
+      { web: "hello-web", ports: [5000, 5001] },
+      context,
+    );
+    expect(result.link.status).toBe("active");
+    expect(result.silentPorts).toEqual([5001]);
+    expect(renderText({ kind: "link", result })).toContain(
+      "Note: nothing in app on clustera answered on port 5001 as the link was made; the link carries connections once it listens there on all its addresses (0.0.0.0), not only 127.0.0.1.",
+    );
+  });
+
+  it("says nothing of the ports that answer, nor again of a link that exists", async () => {
+    const lab = setup();
+    const result = await lab.link();
+    expect(result.silentPorts).toBeUndefined();
+    expect(renderText({ kind: "link", result })).not.toContain("Note:");
+  });
+});
