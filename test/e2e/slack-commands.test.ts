@@ -103,14 +103,14 @@ describe("/ambassador over signed HTTP", () => {
     harness = await startSlackHarness();
     await harness.waitForResponses((await harness.slash(linkText)).responseId);
     const lab = labOf(harness);
-    // Docker on clusterb answers the teardown's lookup of what the link left with a 500.
+    // Docker on clusterb answers the repair's lookup of what an attempt on the link left with a 500.
     lab.b.failOn("list containers", { reason: "socket hang up talking to 10.0.0.13:2376", statusCode: 500 });
-    const reply = await harness.slash("teardown app");
+    const reply = await harness.slash(`repair ${lab.engine.find("app").id}`);
     expect(reply.body).toMatchObject({ response_type: "ephemeral" });
     const [posted] = await harness.waitForResponses(reply.responseId);
     expect(posted?.body.response_type).toBe("ephemeral");
     expect(posted?.body.text).toMatch(
-      /^Something went wrong while running `teardown`\. The bot's operator can find the details in its log under reference [A-Z0-9]+\.$/,
+      /^Something went wrong while running `repair`\. The bot's operator can find the details in its log under reference [A-Z0-9]+\.$/,
     );
     const reference = /reference ([A-Z0-9]+)/.exec(posted?.body.text ?? "")?.[1];
     expect(reference).toBeDefined();
@@ -262,7 +262,12 @@ describe("operations", () => {
     await harness.waitForResponses(reply.responseId);
     await harness.slash(linkText, { secret: "wrong" });
     const lab = labOf(harness);
-    lab.b.failOn("list containers", { reason: "boom", statusCode: 500 });
+    // The store refuses the teardown's first write with an error of its own: a crash, logged with its reference.
+    const save = lab.links.save.bind(lab.links);
+    lab.links.save = () => {
+      lab.links.save = save;
+      return Promise.reject(new Error("boom"));
+    };
     const pressed = await harness.press({ action_id: "teardown_link_0", value: lab.engine.find("app").id });
     await harness.waitForResponses(pressed.responseId, 2);
     const log = harness.log.text ?? "";
