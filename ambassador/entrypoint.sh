@@ -159,6 +159,17 @@ run_kernel() {
   done
 }
 
+# Waits $1 seconds with the shell's own `read` on a FIFO nothing writes to: no process is started per wait, so an
+# ambassador that only watches starts none (`sleep` where the FIFO cannot be made).
+PAUSE_FIFO=/run/ambassador-pause
+pause() {
+  if [ -p "$PAUSE_FIFO" ] || mkfifo -m 600 "$PAUSE_FIFO" 2>/dev/null; then
+    read -r -t "$1" _ <>"$PAUSE_FIFO"
+  else
+    sleep "$1"
+  fi
+}
+
 # Whether a socket listens on the TCP port given in hexadecimal (as /proc/net/tcp writes it), read with the shell's
 # own `read`: no process is started per look.
 listening() {
@@ -230,17 +241,22 @@ apply_consumer_rules() {
 }
 
 # With AMBASSADOR_CHECK_DESTINATIONS=1, every route's destination is tried at once, in the background, each warning
-# going to a file that announce_ready says before `ready`.
+# going to a file that announce_ready says before `ready`: two seconds at most, however many routes.
 CHECKED=/tmp/ambassador-checked
 check_destinations() {
   [ "${AMBASSADOR_CHECK_DESTINATIONS:-}" = 1 ] || return 0
   : >"$CHECKED"
-  while read -r listen host port; do
-    timeout -s KILL 2 socat -u /dev/null "TCP:$host:$port,connect-timeout=1" 2>/dev/null ||
-      echo "ambassador: warning: nothing answers at $host:$port" >>"$CHECKED"
-  done <<ROUTES &
+  (
+    while read -r listen host port; do
+      {
+        timeout -s KILL 2 socat -u /dev/null "TCP:$host:$port,connect-timeout=1" 2>/dev/null ||
+          echo "ambassador: warning: nothing answers at $host:$port" >>"$CHECKED"
+      } &
+    done <<ROUTES
 $ROUTES
 ROUTES
+    wait
+  ) &
   checking=$!
 }
 
@@ -259,7 +275,7 @@ announce_ready() {
     tries=0
     until listening "$hex" || [ "$tries" -ge 200 ]; do
       [ -z "${1:-}" ] || ! exited "$1" || exit 1
-      sleep 0.01
+      pause 0.01
       tries=$((tries + 1))
     done
   done || return 1
@@ -307,8 +323,7 @@ ROUTES
 # connections already open stay as they are.
 follow_hosts() {
   while :; do
-    sleep 1 &
-    wait $!
+    pause 1
     while read -r listen host port; do
       is_name "$host" || continue
       address=""
@@ -404,8 +419,7 @@ namespace_alive() {
 # ambassador ends and Docker starts it again in the consumer's new one.
 watch_namespace() {
   while :; do
-    sleep 1 &
-    wait $!
+    pause 1
     ! namespace_alive || continue
     echo "ambassador: the consumer's network namespace is gone; stopping, to start again in its new one"
     kill "$1"
@@ -490,7 +504,7 @@ receive_tls_files() {
 await_tls_files() {
   tries=0
   limit=$((${AMBASSADOR_TLS_WAIT:-30} * 100))
-  until [ -e "$TLS_DIR/complete" ] || [ "$tries" -ge "$limit" ]; do sleep 0.01; tries=$((tries + 1)); done
+  until [ -e "$TLS_DIR/complete" ] || [ "$tries" -ge "$limit" ]; do pause 0.01; tries=$((tries + 1)); done
   missing=""
   for file in ca.pem cert.pem complete; do
     [ -r "$TLS_DIR/$file" ] || missing="$missing $TLS_DIR/$file"

@@ -305,7 +305,7 @@ function silentPortsOf(warnings: readonly string[] = []): Pick<LinkResult, "sile
     const port = /^nothing answers at .+:(\d+)$/.exec(warning)?.[1];
     return port ? [Number(port)] : [];
   });
-  return ports.length ? { silentPorts: ports } : {};
+  return ports.length ? { silentPorts: ports.sort((a, b) => a - b) } : {};
 }
 
 /** The record of a link made from `plan`: `active` once every part runs, `partial` when a rollback left some. */

@@ -116,6 +116,21 @@ describe("the ambassador image", () => {
     expect(await config(byAddress.container)).not.toContain("stats socket");
   });
 
+  it("tls: while it only watches /etc/hosts, a source ambassador starts no process", async () => {
+    const src = await tlsSource("amb-img-tls-idle");
+    expect(src.logs).toMatch(/^ambassador: ready$/m);
+    // The last process ID given out in its PID namespace; each look is a `docker exec`, which takes some itself.
+    const lastPid = async () => Number((await execIn(src.container, ["cat", "/proc/loadavg"])).split(" ")[4]);
+    // Past its first look, which tells HAProxy where the app is.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const first = await lastPid();
+    const oneLook = (await lastPid()) - first;
+    const before = await lastPid();
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    // One more for a look that took another thread: a process a second would be three.
+    expect((await lastPid()) - before).toBeLessThanOrEqual(oneLook + 1);
+  });
+
   it("tls: the source refuses a certificate with another name, and a client with none", async () => {
     const src = await tlsSource("amb-img-tls-peer");
     const port = src.hostPort ?? 0;
