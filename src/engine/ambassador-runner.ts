@@ -1,5 +1,6 @@
 import type Docker from "dockerode";
 import { DockerCallError, type DockerHost } from "../docker/docker-host.js";
+import { otherHostPorts } from "./host-ports.js";
 import { namespaceOwner } from "./namespace-owner.js";
 import type { AmbassadorMode } from "./types.js";
 
@@ -103,11 +104,17 @@ export interface RunningAmbassador extends CreatedContainer {
   warnings: string[];
 }
 
-/** How a retried start publishes: any free host port, and every address when the wanted one is not the host's. */
+/**
+ * How a retried start publishes: on other host ports when the wanted ones were taken, and on every address when the
+ * wanted one is not the host's.
+ */
 interface PublishFallback {
-  anyPort: boolean;
+  ports?: ReadonlyMap<number, string>;
   anyAddress: boolean;
 }
+
+/** Starts tried on other host ports before a taken port is reported. */
+const portTries = 5;
 
 function containerSpec(request: AmbassadorRequest, mode: AmbassadorMode, fallback: PublishFallback) {
   const exposed = Object.fromEntries(request.ports.map((port) => [`${port}/tcp`, {}]));
@@ -118,7 +125,7 @@ function containerSpec(request: AmbassadorRequest, mode: AmbassadorMode, fallbac
           [
             {
               HostIp: fallback.anyAddress ? undefined : request.publishIp,
-              HostPort: fallback.anyPort ? "" : (request.publish?.get(port) ?? ""),
+              HostPort: (fallback.ports ?? request.publish)?.get(port) ?? "",
             },
           ],
         ]),
@@ -205,16 +212,22 @@ export async function runAmbassador(
       throw error;
     }
   };
-  let container: CreatedContainer;
-  try {
-    container = await launch({ anyPort: false, anyAddress: false });
-  } catch (error) {
-    const reason = error instanceof DockerCallError ? error.reason : "";
-    const taken = portTaken.test(reason);
-    // An advertise address behind NAT is not the host's own: publish on every address (admission still applies).
-    const foreign = request.publishIp !== undefined && notOwnAddress.test(reason);
-    if (!request.publish || !(taken || foreign)) throw error;
-    container = await launch({ anyPort: taken, anyAddress: foreign });
+  let container: CreatedContainer | undefined;
+  const fallback: PublishFallback = { anyAddress: false };
+  const tried = new Set([...(request.publish?.values() ?? [])].map(Number));
+  for (let portTry = 1; !container; ) {
+    try {
+      container = await launch(fallback);
+    } catch (error) {
+      const reason = error instanceof DockerCallError ? error.reason : "";
+      const taken = portTaken.test(reason);
+      // An advertise address behind NAT is not the host's own: publish on every address (admission still applies).
+      const foreign = request.publishIp !== undefined && notOwnAddress.test(reason) && !fallback.anyAddress;
+      if (!request.publish || !(taken || foreign) || (taken && portTry++ >= portTries)) throw error;
+      // Other ports the bot chooses, never Docker's pick at each start: the targets dial the port it has now.
+      if (taken) fallback.ports = otherHostPorts(request.ports, tried);
+      if (foreign) fallback.anyAddress = true;
+    }
   }
   request.onStarted?.(container);
   try {

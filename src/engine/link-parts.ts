@@ -1,4 +1,3 @@
-import { randomInt } from "node:crypto";
 import { isIP } from "node:net";
 import type Docker from "dockerode";
 import { DockerCallError, type DockerHost } from "../docker/docker-host.js";
@@ -7,6 +6,7 @@ import type { LinkCredentials } from "../domain/pki.js";
 import type { AmbassadorLauncher, AmbassadorSpec } from "./ambassador-launcher.js";
 import { createUniquelyNamed, portTaken } from "./ambassador-runner.js";
 import type { Attempt } from "./attempt.js";
+import { anyEphemeral, otherHostPorts } from "./host-ports.js";
 import { type ImageCheck, webImageFix } from "./image-check.js";
 import { linkLabels } from "./labels.js";
 import { type LinkPlan, type LivePart, networkNames } from "./link-plan.js";
@@ -319,11 +319,6 @@ function choosePorts(
   return chosen;
 }
 
-/** Docker's range for host ports it picks itself (Linux's ephemeral ports). */
-const firstEphemeral = 32768;
-const lastEphemeral = 60999;
-const anyEphemeral = () => firstEphemeral + randomInt(lastEphemeral - firstEphemeral + 1);
-
 /**
  * Where the source ambassador listens now, read back from Docker as `docker port` does. When the read fails, it
  * first waits for `sourceSide`: an ambassador that stopped right after it started says why in its own step.
@@ -446,6 +441,9 @@ function webNetworking(build: Build): Docker.HostConfig {
   };
 }
 
+/** Starts of a consumer tried on other host ports before a taken port is reported. */
+const webPortTries = 4;
+
 const webPart: LinkPart = {
   role: "web",
   needs: (build) =>
@@ -497,12 +495,11 @@ const webPart: LinkPart = {
       },
     });
     const made = await build.attempt.step("start web", target.name, async (signal) => {
-      // A port taken since the listing (by a process outside Docker, say): others from Docker's range, then
-      // Docker's own choice.
-      const tried = new Set(used);
-      for (const hostPorts of [chosen, undefined, new Map<number, string>()]) {
-        const asked = hostPorts ?? choosePorts([...chosen.keys()], undefined, tried);
-        for (const port of asked.values()) tried.add(Number(port));
+      // A port taken since the listing (by a process outside Docker, say): others from Docker's range, still chosen
+      // here, so the URL stays when the consumer or Docker restarts.
+      const tried = new Set([...used, ...[...chosen.values()].map(Number)]);
+      for (let portTry = 1; ; portTry++) {
+        const asked = portTry === 1 ? chosen : otherHostPorts([...chosen.keys()], tried);
         const track = (c: { id: string; name: string }) =>
           build.attempt.track({
             cluster: target.name,
@@ -520,13 +517,12 @@ const webPart: LinkPart = {
           await target.startContainer(created.id, created.name);
           return created;
         } catch (error) {
-          if (!(error instanceof DockerCallError && portTaken.test(error.reason)) || asked.size === 0)
-            throw error;
+          const taken = error instanceof DockerCallError && portTaken.test(error.reason);
+          if (!taken || asked.size === 0 || portTry >= webPortTries) throw error;
           await target.removeContainer(created.id, created.name);
           build.attempt.untrack(target.name, created.id);
         }
       }
-      throw new Error("unreachable: the last try lets Docker choose");
     });
     build.containers.web = made;
     return { name: made.name, kind: "container" };

@@ -110,6 +110,9 @@ describe("link makes both hosts at once", () => {
     const result = await lab.link();
     const published = result.mappings.find((m) => m.cluster === "clustera" && m.containerPort === 5000);
     expect(published?.hostPort).not.toBe(5000);
+    // Asked for by number, so a restart of the ambassador or of Docker keeps the port the target dials.
+    const source = await lab.a.inspectContainer(result.source.id);
+    expect(source?.HostConfig.PortBindings?.["5000/tcp"]?.[0]?.HostPort).toBe(String(published?.hostPort));
     expect(result.connections).toEqual([
       { port: 5000, address: `${lab.a.advertise}:${published?.hostPort}` },
     ]);
