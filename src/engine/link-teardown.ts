@@ -197,6 +197,13 @@ export async function teardownTarget(
     ...extra.filter((r) => r.kind === "container"),
   ];
   const abandoned = unregisteredParts(core, onTarget);
+  // Leaving before anything of it goes: a teardown cut short leaves a link that shows it partly torn down, that no
+  // repair makes whole again on that target, and that the next `teardown --target` finishes.
+  const markedLeaving = {
+    ...link,
+    targets: link.targets.map((t) => (t.cluster === cluster ? { ...t, leaving: true as const } : t)),
+  };
+  if (leaving !== cluster) await core.links.save(markedLeaving);
   const alreadyGone: LinkResource[] = [];
   const leftOnTarget = registered
     ? await removeResources(hostOf, onTarget, link.id, { gone: alreadyGone })
@@ -206,9 +213,8 @@ export async function teardownTarget(
     // The source ambassador stays as it is, serving the other targets, until the target's host lets its parts go.
     const goneOnTarget = onTarget.filter((r) => !leftOnTarget.some((l) => sameResource(l, r)));
     await core.links.save({
-      ...link,
       // Neither checked nor repaired meanwhile: a repair would make the parts it removed again.
-      targets: link.targets.map((t) => (t.cluster === cluster ? { ...t, leaving: true as const } : t)),
+      ...markedLeaving,
       resources: link.resources.filter((r) => !goneOnTarget.some((g) => sameResource(g, r))),
     });
     return {
@@ -234,13 +240,13 @@ export async function teardownTarget(
     web: link.web && firstWeb ? { ...link.web, name: firstWeb.name } : link.web,
     resources: link.resources.filter((r) => !gone.some((g) => sameResource(g, r))),
   });
-  // Saved without the target before its certificate name leaves the source: a crash between the two leaves a link
-  // whose repair remakes the source ambassador for the other targets only.
-  await core.links.save(withoutTarget(onTarget));
+  // Saved without the target before its certificate name leaves the source, whose part stays named: a crash before
+  // it is made again leaves a link that shows its source ambassador missing, and whose repair remakes it for the
+  // other targets only.
+  const next = withoutTarget(onTarget);
+  await core.links.save(next);
   const left = await removeResources(hostOf, source, link.id);
   const gone = [...source, ...onTarget].filter((r) => !left.some((l) => sameResource(l, r)));
-  const next = withoutTarget(gone);
-  await core.links.save(next);
   try {
     await remakeSource(next);
   } catch (error) {

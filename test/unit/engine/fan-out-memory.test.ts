@@ -158,9 +158,41 @@ describe("teardown --target", () => {
     expect(lab.links.get(id)?.status).toBe("broken");
     const [view] = await lab.engine.list();
     expect(view?.status).toBe("broken");
+    // The source ambassador it removed stays named, so what is missing is said, and where repair comes in.
+    const sourceName = made.link.resources.find((r) => r.role === "source")?.name;
+    expect(view?.containers.find((c) => c.role === "source")).toMatchObject({
+      name: sourceName,
+      state: "missing",
+    });
+    const checked = await lab.engine.reconcile({ fix: false });
+    expect(checked.broken).toEqual([
+      expect.objectContaining({ linkId: id, missing: [`container ${sourceName} on clustera`] }),
+    ]);
     const mended = await lab.engine.repair(id, context);
     expect(mended.recreated.map((r) => `${r.role} on ${r.cluster}`)).toEqual(["source on clustera"]);
     expect(lab.links.get(id)?.status).toBe("active");
+  });
+
+  it("marks the target leaving before anything of it goes: cut short, it is neither repaired back nor shown active", async () => {
+    const lab = setup();
+    const made = await lab.fanOut();
+    const id = made.link.id;
+    // Cut short once the target's parts are gone, before the link is saved without it: the store refuses that write.
+    const save = lab.links.save.bind(lab.links);
+    let saves = 0;
+    lab.links.save = (record) => (++saves === 2 ? Promise.reject(new Error("killed")) : save(record));
+    await rejection(lab.engine.teardown(id, context, { target: "clusterc" }));
+    lab.links.save = save;
+    expect((await labelled(lab.c)).containers).toEqual([]);
+    expect(lab.links.get(id)?.targets.find((t) => t.cluster === "clusterc")?.leaving).toBe(true);
+    const [view] = await lab.engine.list();
+    expect(view?.status).toBe("partial");
+    expect(((await rejection(lab.engine.repair(id, context))) as UserError).code).toBe("target-leaving");
+    expect(await labelled(lab.c)).toEqual({ containers: [], networks: [] });
+    const second = await lab.engine.teardown(id, context, { target: "clusterc" });
+    expect(second.status).toBe("removed");
+    expect(lab.links.get(id)?.targets.map((t) => t.cluster)).toEqual(["clusterb"]);
+    expect(variable(await env(lab.a, "source"), "AMBASSADOR_ADMIT")).toBe("10.0.0.13/32");
   });
 
   it("leaves a target it removed only in part out of repairs until a second teardown --target finishes it", async () => {
