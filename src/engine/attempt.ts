@@ -1,4 +1,4 @@
-import type { DockerHost } from "../docker/docker-host.js";
+import { type DockerHost, isUnreachable } from "../docker/docker-host.js";
 import type { LinkResource } from "../domain/link.js";
 import { UserError } from "../errors.js";
 import { byRoleOrder, type LeftResource, labelledResources, removeResources } from "./resource-removal.js";
@@ -17,6 +17,8 @@ export interface AttemptDeps {
   /** The store the link is kept in: a rollback takes only its objects by their label. */
   storeId?: string;
   beforeStep?: (step: LinkStep) => void | Promise<void>;
+  /** How long a rollback waits for the listing of a host that did not answer a step of the same attempt. */
+  silentSearchMs?: number;
 }
 
 /**
@@ -28,6 +30,8 @@ export class Attempt {
   readonly #started = performance.now();
   readonly #created: LinkResource[] = [];
   readonly #lost: LinkResource[] = [];
+  /** Clusters a step of this attempt found not answering. */
+  readonly #silent = new Set<string>();
   readonly #abort = new AbortController();
 
   constructor(
@@ -62,6 +66,7 @@ export class Attempt {
       this.timings.push({ step: name, cluster, ms: Math.round(performance.now() - started) });
       return result;
     } catch (error) {
+      if (isUnreachable(error)) this.#silent.add(cluster);
       const failure =
         error instanceof StepFailure || (error instanceof UserError && this.#created.length === 0)
           ? error
@@ -116,6 +121,11 @@ export class Attempt {
       [...new Set(clusters)].map((cluster) =>
         labelledResources(this.deps.hostOf(cluster), this.linkId, [...kept, ...created], {
           storeId: this.deps.storeId,
+          // A host that already did not answer is given a health check's time at most, not a whole deadline again.
+          signal:
+            this.#silent.has(cluster) && this.deps.silentSearchMs !== undefined
+              ? AbortSignal.timeout(this.deps.silentSearchMs)
+              : undefined,
         }).catch(() => {
           unsearched.push(cluster);
           return [];

@@ -37,6 +37,7 @@ export function newAttempt(core: EngineCore, linkId: string): Attempt {
     hostOf: (cluster) => core.clusters.host(cluster),
     storeId: core.links.storeId,
     beforeStep: core.beforeStep,
+    silentSearchMs: core.checkMs,
   });
 }
 

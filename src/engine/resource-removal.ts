@@ -96,14 +96,25 @@ function leaveNetworks(
   on: DockerHost,
   own: readonly LinkResource[],
   labelled: LabelledIds,
+  /** Told of a host that did not answer, so nothing more is asked of it. */
+  onUnreachable: (error: unknown) => void,
 ): Promise<unknown> {
   const ours = (kind: LinkResource["kind"]) => own.filter((r) => r.kind === kind && labelled.has(r.id));
   const containers = ours("container");
   return Promise.all(
     ours("network").flatMap((network) =>
-      containers.map((container) => on.disconnectNetwork(network.id, container.id).catch(() => false)),
+      containers.map((container) =>
+        on.disconnectNetwork(network.id, container.id).catch((error: unknown) => {
+          if (isUnreachable(error)) onUnreachable(error);
+          return false;
+        }),
+      ),
     ),
   );
+}
+
+function whyLeft(error: unknown): Pick<LeftResource, "error" | "errorWithoutAddress"> {
+  return { error: describeError(error), errorWithoutAddress: describeErrorWithoutAddress(error) };
 }
 
 /**
@@ -130,7 +141,11 @@ export async function removeResources(
       let down: Pick<LeftResource, "error" | "errorWithoutAddress"> | undefined;
       const own = resources.filter((r) => r.cluster === cluster).reverse();
       const listed = labelled?.get(cluster);
-      let leaving = listed && leaveNetworks(hostOf(cluster), own, listed);
+      let leaving =
+        listed &&
+        leaveNetworks(hostOf(cluster), own, listed, (error) => {
+          down ??= whyLeft(error);
+        });
       for (const kinds of leaving ? phasesAfterLeaving : phases) {
         const batch = own.filter((r) => kinds.includes(r.kind));
         if (down) {
@@ -145,10 +160,7 @@ export async function removeResources(
               const removed = await removeResource(hostOf(cluster), resource, linkId, labelled?.get(cluster));
               if (!removed) gone?.push(resource);
             } catch (error) {
-              const why = {
-                error: describeError(error),
-                errorWithoutAddress: describeErrorWithoutAddress(error),
-              };
+              const why = whyLeft(error);
               if (isUnreachable(error)) down = why;
               left.push({ ...resource, ...why });
             }
@@ -175,10 +187,16 @@ export async function labelledResources(
     storeId?: string;
     /** Filled with the ID of every object on the host that carries the link's label, known or not. */
     labelled?: Set<string>;
+    /** Ends the listing sooner than the host's own deadline for calls. */
+    signal?: AbortSignal;
   } = {},
 ): Promise<LinkResource[]> {
   const selector = [`${labelKeys.link}=${linkId}`];
-  const [containers, networks] = await Promise.all([on.listContainers(selector), on.listNetworks(selector)]);
+  const call = options.signal ? { signal: options.signal } : undefined;
+  const [containers, networks] = await Promise.all([
+    on.listContainers(selector, call),
+    on.listNetworks(selector, call),
+  ]);
   for (const object of [...containers, ...networks]) options.labelled?.add(object.Id);
   const ids = new Set(known.map((r) => r.id));
   const unknown = (object: { Id: string; Labels?: Record<string, string> }) =>

@@ -177,6 +177,64 @@ describe("link makes both hosts at once", () => {
   });
 });
 
+describe("a host that stops answering", () => {
+  const deadline = 300;
+  const hung = () => {
+    const lab = memoryLab({ latencyMs: 0, callMs: deadline });
+    const links = new MemoryLinks();
+    const engine = createLinkEngine({
+      authority: testAuthority(),
+      clusters: lab.clusters,
+      links,
+      deadlines: { handshake: 50, check: 50 },
+    });
+    return { ...lab, links, engine };
+  };
+  const took = async (work: Promise<unknown>) => {
+    const started = performance.now();
+    await work.catch(() => undefined);
+    return performance.now() - started;
+  };
+
+  it("holds a teardown for one call's deadline, not one per kind of object there", async () => {
+    const lab = hung();
+    const made = await lab.engine.link(
+      "app",
+      "clustera",
+      "clusterb",
+      { web: "hello-web", plaintext: true },
+      context,
+    );
+    expect(made.link.resources.some((r) => r.kind === "network" && r.cluster === "clusterb")).toBe(true);
+    lab.b.hang();
+    let result: Awaited<ReturnType<typeof lab.engine.teardown>> | undefined;
+    const ms = await took(
+      lab.engine.teardown(made.link.id, context).then((r) => {
+        result = r;
+      }),
+    );
+    expect(result?.status).toBe("partial");
+    expect(result?.left.map((l) => l.cluster)).toEqual(["clusterb", "clusterb", "clusterb"]);
+    // Once it did not answer as its containers left their network, nothing more was asked of it.
+    const removals = lab.b.calls.filter((call) => call.action.startsWith("remove "));
+    expect(removals).toEqual([]);
+    expect(ms).toBeLessThan(deadline * 1.8);
+  });
+
+  it("fails a link to it after one call's deadline and a short search of it, not two deadlines", async () => {
+    const lab = hung();
+    lab.b.hang();
+    const error = await rejection(
+      lab.engine.link("app", "clustera", "clusterb", { web: "hello-web" }, context),
+    );
+    expect((error as Error).message).toMatch(
+      /could not be looked for; once that host answers, `reconcile` names it/,
+    );
+    const ms = await took(lab.engine.link("app", "clustera", "clusterb", { web: "hello-web" }, context));
+    expect(ms).toBeLessThan(deadline * 1.8);
+  });
+});
+
 describe("teardown cut short or refused by the store", () => {
   it("marks the link partial before anything goes, so a teardown cut short says so and the next one finishes", async () => {
     const lab = setup(undefined, 300);
