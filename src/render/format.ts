@@ -1,6 +1,12 @@
 import type { ClusterListing } from "../commands/command.js";
 import type { ClusterProbe } from "../domain/cluster.js";
-import { describeRole, type LinkHealth, type LinkRecord, targetClusters } from "../domain/link.js";
+import {
+  describeRole,
+  type LinkHealth,
+  type LinkRecord,
+  leavingTarget,
+  targetClusters,
+} from "../domain/link.js";
 import type {
   LinkView,
   PortMapping,
@@ -186,7 +192,45 @@ export function statusLines(view: LinkView): string[] {
     `Connection: ${link.connections.map((c) => `${c.port} -> ${c.address}`).join(", ") || "none"}`,
     `Protection: ${describeProtection(link)}`,
     ...wiringCaveats(link),
+    ...nextStepLines(view),
   ];
+}
+
+/**
+ * What to run for a link whose parts are not all there and running, in a line, from what its hosts said now: so the
+ * way on is shown with or without a health check. None for a link that is whole, or paused by hand.
+ */
+export function nextStepLines(view: LinkView): string[] {
+  const { link } = view;
+  if (view.status === "partial") {
+    const leaving = leavingTarget(link);
+    return [
+      leaving
+        ? `Next: run teardown ${link.id} --target ${leaving} to finish removing that target, then repair ${link.id}.`
+        : `Next: run teardown ${link.id} to finish removing what is left of it.`,
+    ];
+  }
+  const silent = [...new Set(view.containers.filter((c) => c.state === "unreachable").map((c) => c.cluster))];
+  if (silent.length) {
+    return [
+      `Next: ${silent.join(", ")} did not answer; ask again once ${silent.length === 1 ? "it does" : "they do"}.`,
+    ];
+  }
+  // A consumer passed with --consumer is the user's own: the bot reconnects it, but never makes or starts it.
+  const own = view.containers.filter(
+    (c) => c.role === "consumer" && (c.state === "missing" || c.state === "stopped"),
+  );
+  if (own.length) {
+    return own.map((c) =>
+      c.state === "stopped"
+        ? `Next: start consumer ${c.name} on ${c.cluster} (docker start ${c.name}); the link carries its connections again at once.`
+        : `Next: consumer ${c.name} on ${c.cluster} is gone; tear the link down (teardown ${link.id}), or link again with another --consumer.`,
+    );
+  }
+  const amiss = view.containers.filter((c) => ["missing", "stopped", "disconnected"].includes(c.state));
+  if (amiss.length === 0) return [];
+  const parts = amiss.map((c) => `${describeRole(c.role)} ${c.name} on ${c.cluster} (${shortState(c)})`);
+  return [`Next: run repair ${link.id} to make again ${parts.join(", ")}.`];
 }
 
 /**
