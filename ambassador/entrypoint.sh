@@ -25,8 +25,9 @@
 #           the link.
 # AMBASSADOR_ADMIT (comma-separated IPv4 CIDRs) limits who may connect to the listening ports; unset, anyone may.
 # AMBASSADOR_CHECK_DESTINATIONS=1 (beside the source container) tries a TCP connection to every route's destination
-# as forwarding starts, and before `ready` logs `ambassador: warning: nothing answers at <host>:<port>` for each that
-# refuses it or does not answer within a second; forwarding starts all the same, for an app still starting.
+# as forwarding starts, all at once, and before `ready` logs `ambassador: warning: nothing answers at <host>:<port>`
+# for each that refuses it or does not connect within a second (two at most, with its name lookup); forwarding
+# starts all the same, for an app still starting.
 # It logs `ambassador: mode <mode>` once decided and `ambassador: ready` once it forwards.
 set -u
 
@@ -160,10 +161,17 @@ run_kernel() {
 }
 
 # Waits $1 seconds with the shell's own `read` on a FIFO nothing writes to: no process is started per wait, so an
-# ambassador that only watches starts none (`sleep` where the FIFO cannot be made).
+# ambassador that only watches starts none. `sleep` where the FIFO cannot be made, or where this shell's `read` has
+# no -t (dash): found out once, by a first wait that must end in a timeout (1, or above 128 in bash), not an error.
 PAUSE_FIFO=/run/ambassador-pause
+pause_reads=""
+if [ -p "$PAUSE_FIFO" ] || mkfifo -m 600 "$PAUSE_FIFO" 2>/dev/null; then
+  read -r -t 0.001 _ <>"$PAUSE_FIFO" 2>/dev/null
+  waited=$?
+  { [ "$waited" -eq 1 ] || [ "$waited" -gt 128 ]; } && pause_reads=1
+fi
 pause() {
-  if [ -p "$PAUSE_FIFO" ] || mkfifo -m 600 "$PAUSE_FIFO" 2>/dev/null; then
+  if [ -n "$pause_reads" ]; then
     read -r -t "$1" _ <>"$PAUSE_FIFO"
   else
     sleep "$1"
@@ -241,7 +249,8 @@ apply_consumer_rules() {
 }
 
 # With AMBASSADOR_CHECK_DESTINATIONS=1, every route's destination is tried at once, in the background, each warning
-# going to a file that announce_ready says before `ready`: two seconds at most, however many routes.
+# going to a file that announce_ready says before `ready`: a second to connect, two at most with the name lookup,
+# however many routes.
 CHECKED=/tmp/ambassador-checked
 check_destinations() {
   [ "${AMBASSADOR_CHECK_DESTINATIONS:-}" = 1 ] || return 0

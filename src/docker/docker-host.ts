@@ -56,6 +56,11 @@ export function isUnreachable(error: unknown): boolean {
   return error instanceof DockerCallError && error.unreachable;
 }
 
+/** The call's deadline passed with no answer: the host holds calls rather than refusing them. */
+export function isDeadlinePassed(error: unknown): boolean {
+  return isUnreachable(error) && (error as DockerCallError).reason.startsWith("no answer within");
+}
+
 /** A call's own deadline and a signal that cancels it sooner; either aborts the request itself. */
 export interface CallOptions {
   timeoutMs?: number;

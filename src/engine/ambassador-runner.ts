@@ -158,8 +158,8 @@ function containerSpec(request: AmbassadorRequest, mode: AmbassadorMode, fallbac
 }
 
 /**
- * Runs one ambassador in one mode: create, start (falling back to a Docker-chosen host port when a wanted
- * one is taken), then wait until the entrypoint reports it forwards. A container it made and could not
+ * Runs one ambassador in one mode: create, start (on other host ports the bot chooses when a wanted one is taken),
+ * then wait until the entrypoint reports it forwards. A container it made and could not
  * get running is removed again before the error is thrown.
  */
 export async function runAmbassador(

@@ -66,7 +66,8 @@ export class Attempt {
       this.timings.push({ step: name, cluster, ms: Math.round(performance.now() - started) });
       return result;
     } catch (error) {
-      if (isUnreachable(error)) this.#silent.add(cluster);
+      // Not a call this attempt cancelled itself once another step failed: that host may well answer.
+      if (isUnreachable(error) && !this.signal.aborted) this.#silent.add(cluster);
       const failure =
         error instanceof StepFailure || (error instanceof UserError && this.#created.length === 0)
           ? error

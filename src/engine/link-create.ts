@@ -295,15 +295,21 @@ async function makeLink(core: EngineCore, attempt: Attempt, plan: LinkPlan): Pro
     timings: attempt.timings,
     tookMs: attempt.elapsedMs,
     ...(cleared.flat().length ? { cleared: cleared.flat() } : {}),
-    ...silentPortsOf(source.warnings),
+    ...silentPortsOf(source.warnings, plan.ports),
   };
 }
 
-/** The ports a new source ambassador warned that nothing answers on, as it says it: `… at <host>:<port>`. */
-function silentPortsOf(warnings: readonly string[] = []): Pick<LinkResult, "silentPorts"> {
+/**
+ * The link's ports a new source ambassador warned that nothing answers on, as it says it: `… at <host>:<port>`. Of
+ * the others it was told of (Docker's link variables name every port the container exposes) nothing is said.
+ */
+function silentPortsOf(
+  warnings: readonly string[] = [],
+  carried: readonly number[],
+): Pick<LinkResult, "silentPorts"> {
   const ports = warnings.flatMap((warning) => {
-    const port = /^nothing answers at .+:(\d+)$/.exec(warning)?.[1];
-    return port ? [Number(port)] : [];
+    const port = Number(/^nothing answers at .+:(\d+)$/.exec(warning)?.[1]);
+    return carried.includes(port) ? [port] : [];
   });
   return ports.length ? { silentPorts: ports.sort((a, b) => a - b) } : {};
 }

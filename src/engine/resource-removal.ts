@@ -1,5 +1,5 @@
 import type { DockerHost } from "../docker/docker-host.js";
-import { DockerCallError, isUnreachable } from "../docker/docker-host.js";
+import { DockerCallError, isDeadlinePassed, isUnreachable } from "../docker/docker-host.js";
 import type { LinkResource, ResourceRole } from "../domain/link.js";
 import { describeError, describeErrorWithoutAddress } from "../errors.js";
 import { labelKeys, leftToStore, linkIdOf } from "./labels.js";
@@ -85,7 +85,8 @@ const phases: readonly (readonly LinkResource["kind"][])[] = [["container", "con
 /**
  * With a fresh listing by the link's label, its containers leave its networks first, beside the connections: a
  * network without endpoints then goes while the containers do, where it would wait for them (on the lab, a
- * teardown takes a tenth to a third less). A failed leave changes nothing: the removals after it say what is left.
+ * teardown takes a tenth to a third less). A failed leave changes nothing, unless its deadline passed: a host that
+ * holds calls is asked nothing more. Otherwise the removals after it say what is left.
  */
 const phasesAfterLeaving: readonly (readonly LinkResource["kind"][])[] = [
   ["connection"],
@@ -96,8 +97,8 @@ function leaveNetworks(
   on: DockerHost,
   own: readonly LinkResource[],
   labelled: LabelledIds,
-  /** Told of a host that did not answer, so nothing more is asked of it. */
-  onUnreachable: (error: unknown) => void,
+  /** Told of a host that let a call's deadline pass, so nothing more is asked of it. */
+  onSilent: (error: unknown) => void,
 ): Promise<unknown> {
   const ours = (kind: LinkResource["kind"]) => own.filter((r) => r.kind === kind && labelled.has(r.id));
   const containers = ours("container");
@@ -105,7 +106,7 @@ function leaveNetworks(
     ours("network").flatMap((network) =>
       containers.map((container) =>
         on.disconnectNetwork(network.id, container.id).catch((error: unknown) => {
-          if (isUnreachable(error)) onUnreachable(error);
+          if (isDeadlinePassed(error)) onSilent(error);
           return false;
         }),
       ),

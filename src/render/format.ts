@@ -202,12 +202,12 @@ export function statusLines(view: LinkView): string[] {
  */
 export function nextStepLines(view: LinkView): string[] {
   const { link } = view;
-  if (view.status === "partial") {
-    const leaving = leavingTarget(link);
+  if (link.status === "partial")
+    return [`Next: run teardown ${link.id} to finish removing what is left of it.`];
+  const leaving = leavingTarget(link);
+  if (leaving) {
     return [
-      leaving
-        ? `Next: run teardown ${link.id} --target ${leaving} to finish removing that target, then repair ${link.id}.`
-        : `Next: run teardown ${link.id} to finish removing what is left of it.`,
+      `Next: run teardown ${link.id} --target ${leaving} to finish removing that target, then repair ${link.id}.`,
     ];
   }
   const silent = [...new Set(view.containers.filter((c) => c.state === "unreachable").map((c) => c.cluster))];
@@ -216,21 +216,24 @@ export function nextStepLines(view: LinkView): string[] {
       `Next: ${silent.join(", ")} did not answer; ask again once ${silent.length === 1 ? "it does" : "they do"}.`,
     ];
   }
-  // A consumer passed with --consumer is the user's own: the bot reconnects it, but never makes or starts it.
+  // The user's own containers, the linked one and a --consumer: the bot reconnects them, never makes or starts them.
   const own = view.containers.filter(
-    (c) => c.role === "consumer" && (c.state === "missing" || c.state === "stopped"),
+    (c) =>
+      (c.role === "container" || c.role === "consumer") && (c.state === "missing" || c.state === "stopped"),
   );
   if (own.length) {
-    return own.map((c) =>
-      c.state === "stopped"
-        ? `Next: start consumer ${c.name} on ${c.cluster} (docker start ${c.name}); the link carries its connections again at once.`
-        : `Next: consumer ${c.name} on ${c.cluster} is gone; tear the link down (teardown ${link.id}), or link again with another --consumer.`,
+    return own.map(
+      (c) =>
+        `Next: ${describeRole(c.role)} ${c.name} on ${c.cluster} is ${c.state === "stopped" ? "stopped" : "gone"}; ${c.state === "stopped" ? `start it (docker start ${c.name})` : "run it again under the same name"}, then run repair ${link.id}.`,
     );
   }
   const amiss = view.containers.filter((c) => ["missing", "stopped", "disconnected"].includes(c.state));
-  if (amiss.length === 0) return [];
-  const parts = amiss.map((c) => `${describeRole(c.role)} ${c.name} on ${c.cluster} (${shortState(c)})`);
-  return [`Next: run repair ${link.id} to make again ${parts.join(", ")}.`];
+  if (amiss.length) {
+    const parts = amiss.map((c) => `${describeRole(c.role)} ${c.name} on ${c.cluster} (${shortState(c)})`);
+    return [`Next: run repair ${link.id} to make again ${parts.join(", ")}.`];
+  }
+  // Every part runs, yet the link was left broken (a teardown --target cut short, a repair that failed).
+  return link.status === "broken" ? [`Next: run repair ${link.id} to make it whole again.`] : [];
 }
 
 /**

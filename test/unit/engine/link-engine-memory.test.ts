@@ -267,6 +267,25 @@ describe("teardown cut short or refused by the store", () => {
     await expectNothingLeft(lab);
   });
 
+  it("names the parts it could not remove when a host also refused the listing, rather than say all went", async () => {
+    const lab = setup();
+    const result = await lab.link();
+    lab.b.failOn("list containers", { statusCode: 500, reason: "server error" });
+    lab.a.failOn("remove container", { statusCode: 409, reason: "removal already in progress" });
+    const done = await lab.engine.teardown(result.link.id, context);
+    expect(done.status).toBe("partial");
+    expect(done.left).toEqual([
+      expect.objectContaining({
+        cluster: "clustera",
+        kind: "container",
+        error: expect.stringContaining("removal already in progress"),
+      }),
+    ]);
+    expect(lab.links.get(result.link.id)?.status).toBe("partial");
+    expect((await lab.engine.teardown(result.link.id, context)).status).toBe("removed");
+    await expectNothingLeft(lab);
+  });
+
   it("removes nothing when the store cannot be written, and says so in one line", async () => {
     const lab = setup();
     const result = await lab.link();

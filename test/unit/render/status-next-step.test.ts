@@ -20,13 +20,17 @@ const record: LinkRecord = {
   createdBy: { kind: "local", user: "ops" },
 };
 
-function view(states: { source?: LiveState; target?: LiveState; web?: LiveState }, link = record): LinkView {
-  const { source = "running", target = "running", web = "running" } = states;
-  const whole = source === "running" && target === "running" && web === "running";
+function view(
+  states: { app?: LiveState; source?: LiveState; target?: LiveState; web?: LiveState },
+  link = record,
+): LinkView {
+  const { app = "running", source = "running", target = "running", web = "running" } = states;
+  const whole = [app, source, target, web].every((state) => state === "running");
   return {
     link,
     status: link.status === "partial" ? "partial" : whole ? "active" : "broken",
     containers: [
+      { cluster: "clustera", role: "container", name: "app", state: app },
       { cluster: "clustera", role: "source", name: "app-ambassador", state: source },
       { cluster: "clusterb", role: "target", name: "app-ambassador", state: target },
       { cluster: "clusterb", role: "web", name: "web", state: web },
@@ -50,13 +54,28 @@ describe("status says what to run next, with or without a health check", () => {
     expect(next(view({ target: "missing", web: "missing" }, { ...record, status: "partial" }))).toEqual([
       "Next: run teardown lnk1 to finish removing what is left of it.",
     ]);
-    const leaving = {
-      ...record,
-      status: "partial" as const,
-      targets: [{ cluster: "clusterb" }, { cluster: "clusterc", leaving: true as const }],
-    };
-    expect(next(view({}, leaving))).toEqual([
+    const targets = [{ cluster: "clusterb" }, { cluster: "clusterc", leaving: true as const }];
+    expect(next(view({}, { ...record, targets }))).toEqual([
       "Next: run teardown lnk1 --target clusterc to finish removing that target, then repair lnk1.",
+    ]);
+    // A whole teardown left parts of it since: teardown --target refuses such a link, teardown finishes it.
+    expect(next(view({}, { ...record, targets, status: "partial" }))).toEqual([
+      "Next: run teardown lnk1 to finish removing what is left of it.",
+    ]);
+  });
+
+  it("asks for the linked container to be started or run again first, as repair would", () => {
+    expect(next(view({ app: "stopped", source: "stopped" }))).toEqual([
+      "Next: container app on clustera is stopped; start it (docker start app), then run repair lnk1.",
+    ]);
+    expect(next(view({ app: "missing" }))).toEqual([
+      "Next: container app on clustera is gone; run it again under the same name, then run repair lnk1.",
+    ]);
+  });
+
+  it("sends a link left broken with every part running to repair", () => {
+    expect(next(view({}, { ...record, status: "broken" }))).toEqual([
+      "Next: run repair lnk1 to make it whole again.",
     ]);
   });
 
