@@ -7,7 +7,8 @@ export const ClustersInput = z.object({});
 
 export const clustersCommand = defineCommand({
   name: "clusters",
-  summary: "List the registered clusters with reachability and round-trip time (never credentials).",
+  summary:
+    "List the registered clusters with reachability and round-trip time (never credentials); at the terminal, `clusters list` shows how each is registered and `clusters test` checks them.",
   example: "clusters",
   schema: ClustersInput,
   mutating: false,

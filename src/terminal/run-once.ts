@@ -43,8 +43,25 @@ export async function runOnce(
   }
   const facts = factsOfResult(outcome.result);
   if (facts) io.stdout.write(`\n${linkTextDiagram(facts)}\n`);
-  // A teardown that left parts on a host that did not answer has not done what was asked: a script must see it.
-  return outcome.result.kind === "teardown" && outcome.result.result.status === "partial" ? 1 : 0;
+  return fellShort(whole ?? outcome.result) ? 1 : 0;
+}
+
+/**
+ * An answer that did not do or find what was asked, which a script must see as `docker` shows it, by exit code 1: a
+ * teardown that left parts on a host that did not answer, one with no argument among several links (nothing
+ * removed), `ports` of a container no cluster has.
+ */
+function fellShort(result: CommandResult): boolean {
+  switch (result.kind) {
+    case "teardown":
+      return result.result.status === "partial";
+    case "teardown-choice":
+      return true;
+    case "ports":
+      return result.result.found.length === 0;
+    default:
+      return false;
+  }
 }
 
 /** The clusters the first answer was still waiting for. */

@@ -47,10 +47,15 @@ describe("the built CLI against a lab host", { timeout: 120_000 }, () => {
   });
 
   it("answers a command over TLS without loading gRPC, protobuf or ssh2", async () => {
-    const { stdout, stderr } = await cli(
+    // Found nowhere, it exits 1, as `docker port` of a missing container does.
+    const { code, stdout, stderr } = await cli(
       ["ports", "no-such-container"],
       ["@grpc/grpc-js", "@grpc/proto-loader", "ssh2"],
+    ).then(
+      (done) => ({ ...done, code: 0 }),
+      (failed: { code?: number; stdout: string; stderr: string }) => failed,
     );
+    expect(code).toBe(1);
     expect(stdout).toContain("No container named no-such-container on clustera.");
     expect(stderr).toContain("loaded: []");
   });

@@ -70,7 +70,7 @@ describe("ambassador clusters while the bot runs", () => {
     // Any other command from a second process is the bot's to run too, over its connection to the host.
     const asked = engine.requests.length;
     const ports = await ambassador(["ports", "web"], dir);
-    expect(ports).toMatchObject({ code: 0, stderr: "Looking up the ports of web…\n" });
+    expect(ports).toMatchObject({ code: 1, stderr: "Looking up the ports of web…\n" });
     expect(ports.stdout).toContain("No container named web on local.");
     expect(engine.requests.slice(asked)).toContain("GET /v1.41/containers/web/json");
     const listed = await ambassador(["clusters", "list"], dir);

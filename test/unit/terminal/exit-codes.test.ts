@@ -23,6 +23,19 @@ describe("a one-shot command's exit code, as a script sees it", () => {
     expect(finished.code).toBe(0);
   });
 
+  it("is 1 for ports of a container no cluster has, and for a teardown that chose none of several links", async () => {
+    const services = testServices();
+    expect((await run("ports app", services)).code).toBe(0);
+    const missing = await run("ports nosuch", services);
+    expect(missing.text).toMatch(/^No container named nosuch on /m);
+    expect(missing.code).toBe(1);
+    expect((await run("link app clustera clusterb --web hello-web", services)).code).toBe(0);
+    expect((await run("link app clustera clusterb --alias other", services)).code).toBe(0);
+    const choice = await run("teardown", services);
+    expect(choice.text).toContain("links; nothing was removed.");
+    expect(choice.code).toBe(1);
+  });
+
   it("is 2 for a command line that is wrong, and 1 for a command that failed", async () => {
     const services = testServices();
     expect((await run("link app clustera", services)).code).toBe(2);
