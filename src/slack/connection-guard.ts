@@ -38,7 +38,8 @@ interface Tracked {
  * holding or churning connections loses its own and cannot lock out Slack or a health check, which come from
  * elsewhere; when that peer has none such, none is closed. A burst of new connections is let in up to `hardMax`, each
  * with time to send its request: a burst of commands is answered, not cut. Past `hardMax`, the oldest not being
- * answered goes at once, of that peer first. Node's own `maxConnections` would refuse the newcomer instead.
+ * answered goes at once, of that peer first, even one whose body is still coming: a flood of slow bodies from one
+ * address loses its own, not another's newcomer. Node's own `maxConnections` would refuse the newcomer instead.
  */
 export function guardConnections(
   server: Server,
@@ -77,9 +78,19 @@ export function guardConnections(
     trim();
     if (sockets.size <= limits.hardMax) return;
     onEvict();
-    // One sending nothing first; then one whose request is still on its way; else the newcomer.
-    const idle = victimOf(sockets, (state) => state.answering === 0 && state.requesting === 0);
-    close(idle ?? victimOf(sockets, (state) => state.answering === 0) ?? socket);
+    // Of the peer holding the most: one that had its time and sent nothing, then one whose request is still on its
+    // way (a body coming a byte at a time); only then any peer's, one sending nothing first; else the newcomer.
+    const settled = performance.now() - limits.settleMs;
+    const waiting = (state: Tracked) => state.answering === 0 && state.requesting === 0;
+    const sending = (state: Tracked) => state.answering === 0 && state.requesting > 0;
+    const busiest = { busiestOnly: true };
+    close(
+      victimOf(sockets, (state) => waiting(state) && state.openedAt <= settled, busiest) ??
+        victimOf(sockets, sending, busiest) ??
+        victimOf(sockets, waiting) ??
+        victimOf(sockets, (state) => state.answering === 0) ??
+        socket,
+    );
   });
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
     const state = sockets.get(req.socket as Socket);
