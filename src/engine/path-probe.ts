@@ -27,6 +27,14 @@ function tcpReachable(address: string, deadlineMs: number): Promise<void> {
 }
 
 const notOurImage = /executable file not found|no such file or directory/i;
+
+/**
+ * The probe was killed before it said anything (its ambassador stopping around it, as when its Docker shuts down):
+ * no verdict on the path; the ambassador's own state says what happened.
+ */
+export class ProbeKilled extends Error {
+  override readonly name = "ProbeKilled";
+}
 /** Docker refuses an exec in a container whose Docker link names a container that is not running. */
 const linkedStopped = /Cannot link to a non running container: \/([^ ]+) AS /;
 
@@ -51,9 +59,9 @@ async function probeIn(
       .split("\n")
       .at(-1)
       ?.replace(/^ambassador: probe: /, "");
-    throw new Error(
-      `${role} ambassador on ${ambassador.cluster}: ${why || `probe exited ${result.exitCode}`}`,
-    );
+    const said = `${role} ambassador on ${ambassador.cluster}: ${why || `probe exited ${result.exitCode}`}`;
+    if (!why && result.exitCode > 128) throw new ProbeKilled(said);
+    throw new Error(said);
   } catch (error) {
     const message = (error as Error).message;
     if (notOurImage.test(message)) return false;

@@ -1,5 +1,6 @@
 import type { LinkHealth, LinkRecord, LinkRepository } from "../domain/link.js";
 import { describeRole, partlyTornDown, sameParts, targetClusters } from "../domain/link.js";
+import { ProbeKilled } from "../engine/path-probe.js";
 import { alertChannels, type ClusterChannels } from "./alert-channels.js";
 import { type LinkProblem, linkProblem, linkProblemFrom } from "./link-problem.js";
 
@@ -8,6 +9,9 @@ import { type LinkProblem, linkProblem, linkProblemFrom } from "./link-problem.j
  * stopped or started again since.
  */
 export type ContainerState = "running" | "paused" | "stopped" | "missing" | "disconnected";
+
+/** How long after a probe killed with its ambassador the link's containers are looked at again. */
+const killedProbeSettleMs = 1_000;
 
 /** How the monitor looks at the world; the real one talks to Docker and TCP, tests may fake it. */
 export interface LinkProbe {
@@ -158,7 +162,12 @@ export function createLinkMonitor(options: LinkMonitorOptions): LinkMonitor {
       return [];
     } catch (error) {
       // A probe cut short by its ambassador stopping, or its host going away, is named by that, not by the path.
-      const after = await containerProblems(link);
+      let after = await containerProblems(link);
+      // Killed with its ambassador, whose host may not have marked it stopped yet: looked at again a moment later.
+      if (!after.length && error instanceof ProbeKilled) {
+        await new Promise((resolve) => setTimeout(resolve, killedProbeSettleMs));
+        after = await containerProblems(link);
+      }
       if (after.length) return after;
       const path = `the path from ${targetClusters(link).join(", ")} to ${link.container} on ${link.sourceCluster}`;
       return [linkProblemFrom((why) => `${path} is broken: ${why}`, error)];
