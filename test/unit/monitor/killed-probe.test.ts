@@ -29,7 +29,10 @@ describe("a path probe killed with its ambassador", () => {
       links: new MemoryLinks(undefined, [link]),
       probe: {
         // Running at the first two looks (before the probe, and as it was killed), stopped a moment later.
-        container: async () => ((looks += 1) > 2 ? "stopped" : "running") as ContainerState,
+        container: async (): Promise<ContainerState> => {
+          looks += 1;
+          return looks > 2 ? "stopped" : "running";
+        },
         path: async () => {
           throw new ProbeKilled("target ambassador on clusterb: probe exited 137");
         },
