@@ -8,13 +8,7 @@ import {
 } from "../domain/link.js";
 import { describeError, describeErrorWithoutAddress, UserError } from "../errors.js";
 import { type EngineCore, isRegistered } from "./engine-core.js";
-import {
-  type LeftResource,
-  labelledResources,
-  recordedIds,
-  removeResources,
-  sameResource,
-} from "./resource-removal.js";
+import { type LeftResource, labelledResources, removeResources, sameResource } from "./resource-removal.js";
 import type { RepairResult, TeardownResult } from "./types.js";
 
 /**
@@ -84,15 +78,13 @@ export async function teardownLink(core: EngineCore, link: LinkRecord): Promise<
   const hostOf = (cluster: string) => core.clusters.host(cluster);
   const recorded = link.resources.filter((r) => isRegistered(core, r.cluster));
   const gone: LinkResource[] = [];
-  const everyId = new Map(recorded.map((r) => [r.cluster, recordedIds]));
   const [leftRecorded, listed] = await Promise.allSettled([
-    removeResources(hostOf, recorded, link.id, { labelled: everyId, gone }),
+    removeResources(hostOf, recorded, link.id, { labelled: true, gone }),
     listing,
   ]);
   if (leftRecorded.status === "rejected") throw leftRecorded.reason;
   const extra = listed.status === "fulfilled" ? listed.value : [];
-  const listedIds = new Map(extra.map((r) => [r.cluster, recordedIds]));
-  const leftExtra = await removeResources(hostOf, extra, link.id, { labelled: listedIds, gone });
+  const leftExtra = await removeResources(hostOf, extra, link.id, { labelled: true, gone });
   const left = [...leftRecorded.value, ...leftExtra];
   const all = [...link.resources, ...extra];
   const abandoned = unregisteredParts(core, all);

@@ -26,33 +26,23 @@ export function sameResource(a: LinkResource, b: LinkResource): boolean {
   return a.id === b.id && a.cluster === b.cluster && a.kind === b.kind;
 }
 
-/** IDs a listing by the link's label just found on a host: removing those needs no inspect first. */
-export interface LabelledIds {
-  has(id: string): boolean;
-}
-
-/**
- * Stands for a listing that found every ID asked about: for the parts a link's record names, which the link made
- * with its label. Docker never changes a container's or network's labels, so such an ID carries the label for as
- * long as it exists, and one that is gone says so when removed.
- */
-export const recordedIds: LabelledIds = { has: () => true };
-
 const activeEndpoints = /active endpoints/i;
 
 /**
- * Removes one thing a link made, only while it still carries that link's label; false when it was gone. With
- * `labelled`, the host's objects carrying the label, read just before, stand for an inspect of each.
+ * Removes one thing a link made, only while it still carries that link's label; false when it was gone. `labelled`:
+ * the resource is known to carry it (the link's record names it, or a listing by the label just found it), so no
+ * inspect comes first. Docker never changes a container's or network's labels, so an ID the link made carries the
+ * label for as long as it exists, and one that is gone says so when removed.
  */
 export async function removeResource(
   on: DockerHost,
   resource: LinkResource,
   linkId: string,
-  labelled?: LabelledIds,
+  labelled = false,
 ): Promise<boolean> {
   switch (resource.kind) {
     case "container": {
-      if (labelled) return labelled.has(resource.id) && on.removeContainer(resource.id, resource.name);
+      if (labelled) return on.removeContainer(resource.id, resource.name);
       const info = await on.inspectContainer(resource.id);
       if (!info || linkIdOf(info.Config.Labels) !== linkId) return false;
       return on.removeContainer(resource.id, resource.name);
@@ -61,7 +51,6 @@ export async function removeResource(
       return resource.network ? on.disconnectNetwork(resource.network, resource.id) : false;
     case "network": {
       if (labelled) {
-        if (!labelled.has(resource.id)) return false;
         try {
           return await on.removeNetwork(resource.id, resource.name);
         } catch (error) {
@@ -83,7 +72,7 @@ export async function removeResource(
 const phases: readonly (readonly LinkResource["kind"][])[] = [["container", "connection"], ["network"]];
 
 /**
- * With a fresh listing by the link's label, its containers leave its networks first, beside the connections: a
+ * With resources known to carry the link's label, its containers leave its networks first, beside the connections: a
  * network without endpoints then goes while the containers do, where it would wait for them (on the lab, a
  * teardown takes a tenth to a third less). A failed leave changes nothing, unless its deadline passed: a host that
  * holds calls is asked nothing more. Otherwise the removals after it say what is left.
@@ -96,11 +85,10 @@ const phasesAfterLeaving: readonly (readonly LinkResource["kind"][])[] = [
 function leaveNetworks(
   on: DockerHost,
   own: readonly LinkResource[],
-  labelled: LabelledIds,
   /** Told of a host that let a call's deadline pass, so nothing more is asked of it. */
   onSilent: (error: unknown) => void,
 ): Promise<unknown> {
-  const ours = (kind: LinkResource["kind"]) => own.filter((r) => r.kind === kind && labelled.has(r.id));
+  const ours = (kind: LinkResource["kind"]) => own.filter((r) => r.kind === kind);
   const containers = ours("container");
   return Promise.all(
     ours("network").flatMap((network) =>
@@ -128,8 +116,8 @@ export async function removeResources(
   resources: readonly LinkResource[],
   linkId: string,
   options: {
-    /** Per cluster, what a listing by the link's label just found there. */
-    labelled?: ReadonlyMap<string, LabelledIds>;
+    /** Every resource is known to carry the link's label (see removeResource): none is inspected first. */
+    labelled?: boolean;
     /** Given the resources that were no longer there to remove. */
     gone?: LinkResource[];
   } = {},
@@ -141,10 +129,9 @@ export async function removeResources(
       const left: LeftResource[] = [];
       let down: Pick<LeftResource, "error" | "errorWithoutAddress"> | undefined;
       const own = resources.filter((r) => r.cluster === cluster).reverse();
-      const listed = labelled?.get(cluster);
       let leaving =
-        listed &&
-        leaveNetworks(hostOf(cluster), own, listed, (error) => {
+        labelled &&
+        leaveNetworks(hostOf(cluster), own, (error) => {
           down ??= whyLeft(error);
         });
       for (const kinds of leaving ? phasesAfterLeaving : phases) {
@@ -158,7 +145,7 @@ export async function removeResources(
           leaving,
           ...batch.map(async (resource) => {
             try {
-              const removed = await removeResource(hostOf(cluster), resource, linkId, labelled?.get(cluster));
+              const removed = await removeResource(hostOf(cluster), resource, linkId, labelled);
               if (!removed) gone?.push(resource);
             } catch (error) {
               const why = whyLeft(error);
@@ -186,8 +173,6 @@ export async function labelledResources(
   known: readonly LinkResource[],
   options: {
     storeId?: string;
-    /** Filled with the ID of every object on the host that carries the link's label, known or not. */
-    labelled?: Set<string>;
     /** Ends the listing sooner than the host's own deadline for calls. */
     signal?: AbortSignal;
   } = {},
@@ -198,7 +183,6 @@ export async function labelledResources(
     on.listContainers(selector, call),
     on.listNetworks(selector, call),
   ]);
-  for (const object of [...containers, ...networks]) options.labelled?.add(object.Id);
   const ids = new Set(known.map((r) => r.id));
   const unknown = (object: { Id: string; Labels?: Record<string, string> }) =>
     !ids.has(object.Id) && leftToStore(object.Labels, options.storeId);
