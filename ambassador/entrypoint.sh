@@ -58,19 +58,31 @@ resolve() {
   esac
 }
 
-# AMBASSADOR_ADMIT as one CIDR per line, a bare address taken as /32; nothing when unset.
+# AMBASSADOR_ADMIT as CIDRs separated by spaces, a bare address taken as /32, or `bad <item>` for the first that is
+# none; nothing when unset (and no process started).
 admitted() {
-  printf '%s\n' "${AMBASSADOR_ADMIT:-}" | tr ',' '\n' | awk '
-    { gsub(/[ \t]/, "") }
-    $0 == "" { next }
-    {
-      n = split($0, part, "/")
+  [ -n "${AMBASSADOR_ADMIT:-}" ] || return 0
+  awk 'BEGIN {
+    count = split(ENVIRON["AMBASSADOR_ADMIT"], items, ",")
+    out = ""
+    for (i = 1; i <= count; i++) {
+      item = items[i]
+      gsub(/[ \t]/, "", item)
+      if (item == "") continue
+      n = split(item, part, "/")
       bits = n == 2 ? part[2] : 32
       ok = n <= 2 && bits ~ /^[0-9]+$/ && bits + 0 <= 32 && split(part[1], octet, ".") == 4
-      for (i = 1; ok && i <= 4; i++) ok = octet[i] ~ /^[0-9]+$/ && octet[i] + 0 <= 255
-      if (!ok) { print "bad " $0; exit }
-      print part[1] "/" bits + 0
-    }'
+      for (j = 1; ok && j <= 4; j++) ok = octet[j] ~ /^[0-9]+$/ && octet[j] + 0 <= 255
+      if (!ok) { print "bad " item; exit }
+      out = out (out == "" ? "" : " ") part[1] "/" (bits + 0)
+    }
+    print out
+  }'
+}
+
+# How many words its arguments are ($admit, say), in $words: no process started.
+count_words() {
+  words=$#
 }
 
 iptables_possible() {
@@ -178,13 +190,15 @@ pause() {
   fi
 }
 
-# Whether a socket listens on the TCP port given in hexadecimal (as /proc/net/tcp writes it), read with the shell's
-# own `read`: no process is started per look.
+# Whether a socket listens on TCP port $1, read from /proc/net/tcp (which writes ports in hexadecimal) with the
+# shell's own `read` and arithmetic: no process is started per look.
 listening() {
   for table in /proc/net/tcp /proc/net/tcp6; do
     [ -r "$table" ] || continue
     while read -r _ local _ state _; do
-      case "$local $state" in *:"$1 0A") return 0 ;; esac
+      [ "$state" = 0A ] || continue
+      case ${local##*:} in '' | *[!0-9A-Fa-f]*) continue ;; esac
+      [ $((0x${local##*:})) -ne "$1" ] || return 0
     done <"$table"
   done
   return 1
@@ -220,32 +234,40 @@ socat_addresses() {
 # no outgoing connection of the consumer's holds it.
 INNER_BASE=61000
 
-# The port a route listens on: its own, or with a consumer address, 61000 plus the route's place among the routes.
+# The port route $1 listens on, in $inner: its own, or with a consumer address, 61000 plus the route's place among
+# the routes. No process is started.
 inner_port() {
-  if [ -n "${AMBASSADOR_CONSUMER_ADDRESS:-}" ]; then
-    echo $((INNER_BASE + $(printf '%s\n' "$ROUTES" | awk -v p="$1" '$1 == p { print NR - 1; exit }')))
-  else
-    echo "$1"
-  fi
+  inner=$1
+  [ -n "${AMBASSADOR_CONSUMER_ADDRESS:-}" ] || return 0
+  place=0
+  while read -r listen_at _; do
+    [ "$listen_at" != "$1" ] || break
+    place=$((place + 1))
+  done <<ROUTES
+$ROUTES
+ROUTES
+  inner=$((INNER_BASE + place))
 }
 
-# Connections of the namespace's own processes to the consumer address's route ports go to the inner ports.
-consumer_rules() {
+# Connections of the namespace's own processes to the consumer address's route ports go to the inner ports: the
+# chain AMB_OUT (made, or emptied and filled again) and, unless OUTPUT has it already, the jump to it, in one
+# iptables-restore.
+apply_consumer_rules() {
   rules="*nat
 :AMB_OUT - [0:0]
 "
   while read -r listen host port; do
-    rules="$rules-A AMB_OUT -p tcp -d $AMBASSADOR_CONSUMER_ADDRESS --dport $listen -j REDIRECT --to-ports $(inner_port "$listen")
+    inner_port "$listen"
+    rules="$rules-A AMB_OUT -p tcp -d $AMBASSADOR_CONSUMER_ADDRESS --dport $listen -j REDIRECT --to-ports $inner
 "
   done <<ROUTES
 $ROUTES
 ROUTES
-  printf '%sCOMMIT\n' "$rules"
-}
-
-apply_consumer_rules() {
-  hook_chain nat OUTPUT AMB_OUT || return 1
-  consumer_rules | iptables-restore --noflush
+  iptables -t nat -C OUTPUT -j AMB_OUT 2>/dev/null || rules="$rules-A OUTPUT -j AMB_OUT
+"
+  iptables-restore --noflush <<RULES
+${rules}COMMIT
+RULES
 }
 
 # With AMBASSADOR_CHECK_DESTINATIONS=1, every route's destination is tried at once, in the background, each warning
@@ -272,22 +294,24 @@ ROUTES
 said_checks() {
   [ -n "${checking:-}" ] || return 0
   wait "$checking"
-  cat "$CHECKED"
+  while IFS= read -r said; do echo "$said"; done <"$CHECKED"
   checking=""
 }
 
 # Waits until every route's port listens (2 s at most, looking every 10 ms), then says so; fails, saying nothing,
 # once the process given as $1 (the one that should listen) has exited.
 announce_ready() {
-  printf '%s\n' "$ROUTES" | while read -r listen host port; do
-    hex=$(printf '%04X' "$(inner_port "$listen")")
+  while read -r listen host port; do
+    inner_port "$listen"
     tries=0
-    until listening "$hex" || [ "$tries" -ge 200 ]; do
-      [ -z "${1:-}" ] || ! exited "$1" || exit 1
+    until listening "$inner" || [ "$tries" -ge 200 ]; do
+      [ -z "${1:-}" ] || ! exited "$1" || return 1
       pause 0.01
       tries=$((tries + 1))
     done
-  done || return 1
+  done <<ROUTES
+$ROUTES
+ROUTES
   said_checks
   echo "ambassador: ready"
 }
@@ -308,7 +332,11 @@ ROUTES
 # that comes back on another address is followed. Elsewhere (legacy links) the name is in /etc/hosts, which Docker
 # rewrites when the linked container comes back on another address: follow_hosts tells HAProxy.
 docker_dns() {
-  grep -q '^nameserver 127\.0\.0\.11$' /etc/resolv.conf 2>/dev/null
+  [ -r /etc/resolv.conf ] || return 1
+  while read -r key value rest; do
+    [ "$key $value" != "nameserver 127.0.0.11" ] || [ -n "$rest" ] || return 0
+  done </etc/resolv.conf
+  return 1
 }
 
 # HAProxy's runtime socket, which only this container's root reaches; opened when the source side follows
@@ -390,13 +418,14 @@ haproxy_config() {
     if [ "$AMBASSADOR_TLS_ROLE" = server ]; then
       printf '  bind :%s %s\n' "$listen" "$tls"
     elif [ -n "${AMBASSADOR_CONSUMER_ADDRESS:-}" ]; then
-      printf '  bind 127.0.0.1:%s\n' "$(inner_port "$listen")"
+      inner_port "$listen"
+      printf '  bind 127.0.0.1:%s\n' "$inner"
     else
       printf '  bind :%s\n' "$listen"
     fi
     [ -z "$admit" ] || printf '  tcp-request connection reject unless { src %s }\n' "$admit"
     if [ "$AMBASSADOR_TLS_ROLE" = server ]; then
-      printf '  tcp-request session reject unless { ssl_c_s_dn(CN) -m str %s }\n' "$(echo "$AMBASSADOR_TLS_PEER" | tr ',' ' ')"
+      printf '  tcp-request session reject unless { ssl_c_s_dn(CN) -m str %s }\n' "$peers"
     fi
     printf '  default_backend out%s\nbackend out%s\n' "$listen" "$listen"
     case $AMBASSADOR_TLS_ROLE/$host in
@@ -439,6 +468,13 @@ watch_namespace() {
 run_tls() {
   receive_tls_files
   await_tls_files
+  # The peer names as HAProxy's pattern list takes them, separated by spaces.
+  old_ifs=$IFS
+  IFS=,
+  # shellcheck disable=SC2086 # split on the commas
+  set -- $AMBASSADOR_TLS_PEER
+  IFS=$old_ifs
+  peers=$*
   haproxy_config >/tmp/ambassador-haproxy.cfg
   trap 'kill $(jobs -p) 2>/dev/null; exit 0' TERM INT
   # HAProxy reads the configuration and the files as it starts, and exits at once on anything it refuses.
@@ -446,15 +482,15 @@ run_tls() {
   haproxy=$!
   # Set while HAProxy starts: it listens on the inner ports, which nothing reaches until these rules send there.
   if [ -n "${AMBASSADOR_CONSUMER_ADDRESS:-}" ]; then
-    iptables_possible && apply_consumer_rules || {
+    apply_consumer_rules 2>/tmp/ambassador-iptables.err || {
       kill "$haproxy" 2>/dev/null
       iptables_possible || fail "AMBASSADOR_CONSUMER_ADDRESS needs NET_ADMIN (iptables) to redirect the consumer's connections"
-      fail "cannot apply the AMBASSADOR_CONSUMER_ADDRESS rules with iptables"
+      fail "cannot apply the AMBASSADOR_CONSUMER_ADDRESS rules with iptables: $(tail -n 1 /tmp/ambassador-iptables.err)"
     }
   fi
   announce_ready "$haproxy" || { wait "$haproxy"; fail "HAProxy refused its configuration (see above)"; }
-  ! follows_hosts || follow_hosts &
-  [ -z "${AMBASSADOR_CONSUMER_ADDRESS:-}" ] || watch_namespace "$haproxy" &
+  if follows_hosts; then follow_hosts & fi
+  if [ -n "${AMBASSADOR_CONSUMER_ADDRESS:-}" ]; then watch_namespace "$haproxy" & fi
   wait "$haproxy"
 }
 
@@ -557,13 +593,17 @@ if [ "${1:-}" = probe ]; then
   exit
 fi
 
+# From here on everything it says goes to standard error, one stream: Docker copies standard output and standard error
+# apart, and may put a line of one after a later line of the other; its log is read in order, the last line saying why
+# it stopped.
+exec 1>&2
+
 [ -n "$ROUTES" ] || fail "no <NAME>_PORT_<p>_TCP=tcp://host:port variable set"
 
 admit=$(admitted)
 case $admit in
-  *bad\ *) fail "AMBASSADOR_ADMIT must be comma-separated IPv4 CIDRs such as 10.0.0.3/32, got '$(printf '%s\n' "$admit" | sed -n 's/^bad //p')'" ;;
+  bad\ *) fail "AMBASSADOR_ADMIT must be comma-separated IPv4 CIDRs such as 10.0.0.3/32, got '${admit#bad }'" ;;
 esac
-admit=$(printf '%s' "$admit" | tr '\n' ' ')
 
 mode=${AMBASSADOR_MODE:-auto}
 case $mode in
@@ -574,7 +614,9 @@ case $mode in
   *) fail "AMBASSADOR_MODE must be kernel, relay, tls or auto, got '$mode'" ;;
 esac
 
-if [ "$mode" = relay ] && [ "$(echo "$admit" | wc -w)" -gt 1 ]; then
+# shellcheck disable=SC2086 # counted as words
+count_words $admit
+if [ "$mode" = relay ] && [ "$words" -gt 1 ]; then
   iptables_possible ||
     fail "AMBASSADOR_ADMIT with several CIDRs needs NET_ADMIN (iptables); give one CIDR or add NET_ADMIN"
   apply_admit_rules || fail "cannot apply the AMBASSADOR_ADMIT rules with iptables"
@@ -582,7 +624,9 @@ fi
 
 echo "ambassador: mode $mode"
 echo "$mode" >/run/ambassador.mode 2>/dev/null || true
-printf '%s\n' "$ROUTES" | while read -r listen host port; do echo "ambassador: :$listen -> $host:$port"; done
+while read -r listen host port; do echo "ambassador: :$listen -> $host:$port"; done <<ROUTES
+$ROUTES
+ROUTES
 [ -z "$admit" ] || echo "ambassador: admits $admit"
 check_destinations
 "run_$mode"
