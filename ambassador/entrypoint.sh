@@ -58,24 +58,35 @@ resolve() {
   esac
 }
 
-# AMBASSADOR_ADMIT as CIDRs separated by spaces, a bare address taken as /32, or `bad <item>` for the first that is
-# none; nothing when unset (and no process started).
+# AMBASSADOR_ADMIT as CIDRs separated by spaces, a bare address taken as /32, every number written in decimal without
+# leading zeros (which some readers would take for octal), or `bad <item>` for the first that is none, or for a value
+# that names none; nothing when unset (and no process started). Commas or newlines separate the items.
 admitted() {
   [ -n "${AMBASSADOR_ADMIT:-}" ] || return 0
-  awk 'BEGIN {
-    count = split(ENVIRON["AMBASSADOR_ADMIT"], items, ",")
+  awk 'function decimal(digits) {
+      sub(/^0+/, "", digits)
+      return digits == "" ? 0 : digits + 0
+    }
+    BEGIN {
+    list = ENVIRON["AMBASSADOR_ADMIT"]
+    count = split(list, items, /[,\n]/)
     out = ""
     for (i = 1; i <= count; i++) {
       item = items[i]
-      gsub(/[ \t]/, "", item)
+      gsub(/^[ \t\r]+|[ \t\r]+$/, "", item)
       if (item == "") continue
       n = split(item, part, "/")
-      bits = n == 2 ? part[2] : 32
-      ok = n <= 2 && bits ~ /^[0-9]+$/ && bits + 0 <= 32 && split(part[1], octet, ".") == 4
-      for (j = 1; ok && j <= 4; j++) ok = octet[j] ~ /^[0-9]+$/ && octet[j] + 0 <= 255
+      bits = n == 2 ? part[2] : "32"
+      ok = n <= 2 && bits ~ /^[0-9]+$/ && decimal(bits) <= 32 && split(part[1], octet, ".") == 4
+      address = ""
+      for (j = 1; ok && j <= 4; j++) {
+        ok = octet[j] ~ /^[0-9]+$/ && decimal(octet[j]) <= 255
+        address = address (j > 1 ? "." : "") decimal(octet[j])
+      }
       if (!ok) { print "bad " item; exit }
-      out = out (out == "" ? "" : " ") part[1] "/" (bits + 0)
+      out = out (out == "" ? "" : " ") address "/" decimal(bits)
     }
+    if (out == "") { print "bad " list; exit }
     print out
   }'
 }
@@ -175,14 +186,19 @@ run_kernel() {
 # Waits $1 seconds with the shell's own `read` on a FIFO nothing writes to: no process is started per wait, so an
 # ambassador that only watches starts none. `sleep` where the FIFO cannot be made, or where this shell's `read` has
 # no -t (dash): found out once, by a first wait that must end in a timeout (1, or above 128 in bash), not an error.
+# The FIFO is made at the first wait, not before: a run that refuses its settings, or a probe, leaves nothing behind.
 PAUSE_FIFO=/run/ambassador-pause
 pause_reads=""
-if [ -p "$PAUSE_FIFO" ] || mkfifo -m 600 "$PAUSE_FIFO" 2>/dev/null; then
-  read -r -t 0.001 _ <>"$PAUSE_FIFO" 2>/dev/null
-  waited=$?
-  { [ "$waited" -eq 1 ] || [ "$waited" -gt 128 ]; } && pause_reads=1
-fi
+pause_known=""
 pause() {
+  if [ -z "$pause_known" ]; then
+    pause_known=1
+    if [ -p "$PAUSE_FIFO" ] || mkfifo -m 600 "$PAUSE_FIFO" 2>/dev/null; then
+      read -r -t 0.001 _ <>"$PAUSE_FIFO" 2>/dev/null
+      waited=$?
+      { [ "$waited" -eq 1 ] || [ "$waited" -gt 128 ]; } && pause_reads=1
+    fi
+  fi
   if [ -n "$pause_reads" ]; then
     read -r -t "$1" _ <>"$PAUSE_FIFO"
   else
@@ -333,7 +349,7 @@ ROUTES
 # rewrites when the linked container comes back on another address: follow_hosts tells HAProxy.
 docker_dns() {
   [ -r /etc/resolv.conf ] || return 1
-  while read -r key value rest; do
+  while read -r key value rest || [ -n "$key" ]; do
     [ "$key $value" != "nameserver 127.0.0.11" ] || [ -n "$rest" ] || return 0
   done </etc/resolv.conf
   return 1
@@ -485,7 +501,8 @@ run_tls() {
     apply_consumer_rules 2>/tmp/ambassador-iptables.err || {
       kill "$haproxy" 2>/dev/null
       iptables_possible || fail "AMBASSADOR_CONSUMER_ADDRESS needs NET_ADMIN (iptables) to redirect the consumer's connections"
-      fail "cannot apply the AMBASSADOR_CONSUMER_ADDRESS rules with iptables: $(tail -n 1 /tmp/ambassador-iptables.err)"
+      said=$(tail -n 1 /tmp/ambassador-iptables.err)
+      fail "cannot apply the AMBASSADOR_CONSUMER_ADDRESS rules with iptables${said:+: $said}"
     }
   fi
   announce_ready "$haproxy" || { wait "$haproxy"; fail "HAProxy refused its configuration (see above)"; }

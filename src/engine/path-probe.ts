@@ -54,9 +54,11 @@ async function probeIn(
       .exec(ambassador.id, ambassador.name, ["/bin/ambassador", "probe"], { timeoutMs: deadlineMs });
     if (result.exitCode === 0) return true;
     if (result.exitCode === 126 || result.exitCode === 127) return false;
+    // The last route it says failed: one killed midway has said only of routes that work.
     const why = result.output
       .trim()
       .split("\n")
+      .filter((line) => line.trim() && !/ works$/.test(line))
       .at(-1)
       ?.replace(/^ambassador: probe: /, "");
     const said = `${role} ambassador on ${ambassador.cluster}: ${why || `probe exited ${result.exitCode}`}`;

@@ -559,6 +559,8 @@ export class MemoryDockerHost implements DockerHost {
 
   /** Containers whose ambassador path is broken: `ambassador probe` in them fails. */
   readonly brokenPaths = new Set<string>();
+  /** Containers whose `ambassador probe` is killed midway, by its container stopping (exit 137). */
+  readonly killedProbes = new Set<string>();
 
   exec(
     id: string,
@@ -581,6 +583,12 @@ export class MemoryDockerHost implements DockerHost {
         }
         if (this.brokenPaths.has(container.id) || this.brokenPaths.has(container.name)) {
           return { exitCode: 1, output: "ambassador: probe: the peer closed the connection at once\n" };
+        }
+        if (this.killedProbes.has(container.id)) {
+          // Killed (as its ambassador stopped) after it proved its first route.
+          const [listen, host, port] = routesOf(container.spec.Env ?? [])[0]?.split(" ") ?? [];
+          const said = listen ? `ambassador: probe: :${listen} -> ${host}:${port} works\n` : "";
+          return { exitCode: 137, output: said };
         }
         return { exitCode: 0, output: "" };
       },

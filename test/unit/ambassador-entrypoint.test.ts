@@ -19,6 +19,8 @@ describe("the ambassador's checks of its settings, before it forwards a byte", (
     ["10.0.0.1,foo", "foo"],
     ["10.0.0.1/32,10.0.0.0/8,bad.example", "bad.example"],
     ["*", "*"],
+    ["1.2.3.4 5", "1.2.3.4 5"],
+    [" , ", " , "],
   ])("refuses AMBASSADOR_ADMIT=%s, naming the bad entry wherever it stands", (admit, bad) => {
     expect(start({ AMBASSADOR_ADMIT: admit, AMBASSADOR_MODE: "relay" })).toEqual({
       status: 2,
