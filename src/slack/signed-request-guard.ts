@@ -11,7 +11,7 @@ export interface SignedRequestGuardOptions {
   eventsPath: string;
   /** The one slash command answered: a signed command of another name is refused. */
   slashCommand: string;
-  /** The one other path served: GET only, its answer short. */
+  /** The one other path served: GET or HEAD only, its answer short, one a connection. */
   healthPath: string;
   bodyBytes: number;
   bodyDeadlineMs: number;
@@ -20,7 +20,7 @@ export interface SignedRequestGuardOptions {
   refused: (message: string, fields?: object) => void;
   /** Called for a request handed on to Bolt, so its connection is not closed while it is answered. */
   answering(res: ServerResponse): void;
-  /** Called for every request to the events path as it arrives, until its answer is sent. */
+  /** Called for every request to the events path once it proved to be Slack's (signed, not sent before), until its answer is sent. */
   waiting?(res: ServerResponse): void;
   /** The signatures taken before, this run's and, with a journal, the last runs'. */
   seen?: SeenSignatures;
@@ -63,10 +63,22 @@ function pathOf(target: string | undefined): string | undefined {
 }
 
 // The connection is closed with every refusal: the rest of an unread body must not be taken for a request.
-function refuse(res: ServerResponse, status: number, line?: string): void {
+/** The methods a health check may use: HEAD too, as uptime monitors do. */
+export const healthMethods = ["GET", "HEAD"];
+
+export function isHealthCheck(method: string | undefined): boolean {
+  return healthMethods.includes(method ?? "");
+}
+
+function refuse(
+  res: ServerResponse,
+  status: number,
+  line?: string,
+  headers: Record<string, string> = {},
+): void {
   if (!res.headersSent) {
     const type = line === undefined ? {} : { "content-type": "text/plain; charset=utf-8" };
-    res.writeHead(status, { connection: "close", ...type });
+    res.writeHead(status, { connection: "close", ...type, ...headers });
   }
   res.end(line === undefined ? undefined : `${line}\n`);
 }
@@ -87,18 +99,21 @@ export function guardSignedRequests(receiver: HTTPReceiver, options: SignedReque
     const path = pathOf(req.url);
     // A target no URL parser takes (`//a:99999`) is the client's mistake: 400, not Bolt's 500 and an error log.
     if (path === undefined) return refuse(res, 400);
-    if (path === healthPath && req.method === "GET") {
-      // A health check has no body: one that comes with any is not read, the connection closes after the answer.
-      if (req.headers["content-length"] !== undefined || req.headers["transfer-encoding"] !== undefined)
-        res.setHeader("connection", "close");
+    if (path === healthPath && isHealthCheck(req.method)) {
+      // One answer a connection, and any body left unread: a client that sends check after check without reading
+      // the answers (pipelining) gets one, not an hour of the bot's time.
+      res.setHeader("connection", "close");
       return boltListener(req, res);
     }
-    if (path !== eventsPath || req.method !== "POST") {
+    if (path === healthPath || (path === eventsPath && req.method !== "POST")) {
+      refused("refused requests for other paths or methods", { status: 405 });
+      return refuse(res, 405, undefined, { allow: path === healthPath ? healthMethods.join(", ") : "POST" });
+    }
+    if (path !== eventsPath) {
       // Bolt would log each one, its whole URL included, and read any body it comes with.
       refused("refused requests for other paths or methods", { status: 404 });
       return refuse(res, 404);
     }
-    options.waiting?.(res);
     // Read only when a refusal is logged: a peer address costs a system call per request.
     const remote = () => req.socket.remoteAddress;
     const timestamp = header(req, "x-slack-request-timestamp");
@@ -133,6 +148,9 @@ export function guardSignedRequests(receiver: HTTPReceiver, options: SignedReque
         refuse(res, 401);
         return;
       }
+      // Slack's own request from here: work after other acks waits for its ack. Not before: one that only claims
+      // to be Slack's, sending its body slowly, would hold that work up.
+      options.waiting?.(res);
       const bodyProblem = requestBodyProblem(header(req, "content-type"), read.body, options.slashCommand);
       if (bodyProblem) {
         refused("refused a signed request whose body Slack would not send", {

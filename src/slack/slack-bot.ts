@@ -26,7 +26,7 @@ import { createPictureSender, type PictureDestination, pictureClientOptions } fr
 import { type RunAfterAck, registerMorePages } from "./more-pages.js";
 import { refusalLog } from "./refusal-log.js";
 import { SeenSignatures } from "./seen-signatures.js";
-import { guardSignedRequests } from "./signed-request-guard.js";
+import { guardSignedRequests, healthMethods, isHealthCheck } from "./signed-request-guard.js";
 import type { SlackContext } from "./slack-context.js";
 import { createWorkTracker } from "./work-tracker.js";
 
@@ -90,7 +90,7 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
       endpoints: eventsPath,
       logger: boltLogger,
       bodyLimit: httpLimits.bodyBytes,
-      customRoutes: [{ path: healthPath, method: ["GET"], handler: (_req, res) => health(res) }],
+      customRoutes: [{ path: healthPath, method: healthMethods, handler: (_req, res) => health(res) }],
     });
     seen = services.seenRequestsFile
       ? await SeenSignatures.open(services.seenRequestsFile, (error) =>
@@ -305,9 +305,10 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
     };
   } else {
     const healthServer = createServer(serverOptions, (req, res) => {
-      if (req.method === "GET" && new URL(req.url ?? "/", "http://localhost").pathname === healthPath)
+      if (isHealthCheck(req.method) && new URL(req.url ?? "/", "http://localhost").pathname === healthPath) {
+        res.setHeader("connection", "close");
         health(res);
-      else res.writeHead(404, { connection: "close" }).end();
+      } else res.writeHead(404, { connection: "close" }).end();
     });
     connections = guardConnections(healthServer, limits, onEvict);
     const closeHealth = () => new Promise<void>((resolve) => healthServer.close(() => resolve()));

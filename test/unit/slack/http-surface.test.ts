@@ -212,6 +212,33 @@ describe("the bot's HTTP surface, probed as an attacker would", () => {
     expect(client.status()).toBe(200);
   });
 
+  it("answers one health check a connection, so checks sent back to back without reading take none of its time", async () => {
+    const client = await open();
+    await client.write("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".repeat(1000));
+    expect(await eventually(() => client.isClosed, 2_000)).toBe(true);
+    expect(client.received.match(/^HTTP\/1\.1 /gm)).toHaveLength(1);
+    expect(client.status()).toBe(200);
+    // HEAD, as uptime monitors check: the status alone.
+    const head = await open();
+    await head.write("HEAD /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    expect(await eventually(() => head.isClosed, 2_000)).toBe(true);
+    expect(head.status()).toBe(200);
+    expect(head.received).not.toContain("ok");
+  });
+
+  it("answers 405 naming the methods it takes to another method on its two paths", async () => {
+    for (const [request, allow] of [
+      ["PUT /healthz", "GET, HEAD"],
+      ["GET /slack/events", "POST"],
+    ] as const) {
+      const client = await open();
+      await client.write(`${request} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n`);
+      expect(await eventually(() => client.isClosed, 2_000)).toBe(true);
+      expect({ request, status: client.status() }).toEqual({ request, status: 405 });
+      expect(client.received.toLowerCase()).toContain(`allow: ${allow.toLowerCase()}\r\n`);
+    }
+  });
+
   it("refuses a signed slash command sent again with 401, so a captured request cannot run its command twice", async () => {
     const body = slashCommandBody(`${harness.url}/commands/T1/1/captured`);
     const timestamp = String(Math.floor(Date.now() / 1000));
