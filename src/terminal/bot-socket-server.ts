@@ -14,15 +14,20 @@ const maxRequestBytes = 64 * 1024;
 /** How long a stopping bot waits for its callers to read the end of their answers. */
 const flushGraceMs = 5_000;
 const requestDeadlineMs = 10_000;
-// Enough for a script's commands at once; one more is closed unanswered, which the one-shot side says.
+// Enough for a script's commands at once. One more takes the place of the oldest that has had its answer, or has
+// said nothing for a second (the one-shot side writes its request as it connects); with none such, it is closed
+// unanswered, which the one-shot side says.
 const maxConnections = 64;
+const quietMs = 1_000;
+/** Most words a handed command may have: far more than any command takes, far fewer than the request's bytes allow. */
+const maxWords = 4096;
 
 const absolutePath = z.string().max(4096).refine(isAbsolute, { message: "must be an absolute path" });
 
 /** What another process may hand the bot: the words of one command and where they were typed, nothing else. */
 const CommandRequest = z
   .object({
-    argv: z.array(z.string().max(4096)).min(1).max(64),
+    argv: z.array(z.string()).min(1).max(maxWords),
     cwd: absolutePath,
     dockerConfigDir: absolutePath.optional(),
   })
@@ -60,7 +65,9 @@ async function readRequest(socket: Socket): Promise<CommandRequest | string> {
     (line) => {
       try {
         const parsed = CommandRequest.safeParse(JSON.parse(line));
-        return parsed.success ? parsed.data : refusal;
+        if (parsed.success) return parsed.data;
+        const [issue] = parsed.error.issues;
+        return issue ? `${refusal} (${[...issue.path, issue.message].join(": ")})` : refusal;
       } catch (error) {
         return `${refusal} (${describeError(error)})`;
       }
@@ -128,11 +135,31 @@ export async function listenForCommands(
     );
   }
   await rm(path, { force: true });
-  const open = new Set<Socket>();
+  /** Every connection, oldest first: when it came, whether it said anything, whether it has its answer. */
+  const open = new Map<Socket, { since: number; spoke: boolean; answered: boolean }>();
+  /** Closes the oldest connection not waiting on a command of its own, to make room for a new one. */
+  const makeRoom = (): boolean => {
+    const now = performance.now();
+    for (const [socket, slot] of open) {
+      if (!slot.answered && (slot.spoke || now - slot.since < quietMs)) continue;
+      open.delete(socket);
+      socket.destroy();
+      return true;
+    }
+    return false;
+  };
   /** The commands running, by the connection that handed them. */
   const running = new Map<Socket, Promise<unknown>>();
   const server = createServer((socket) => {
-    open.add(socket);
+    if (open.size >= maxConnections && !makeRoom()) {
+      socket.destroy();
+      return;
+    }
+    const slot = { since: performance.now(), spoke: false, answered: false };
+    open.set(socket, slot);
+    socket.once("data", () => {
+      slot.spoke = true;
+    });
     socket.on("close", () => open.delete(socket));
     socket.on("error", () => socket.destroy());
     // One who stops waiting (Ctrl-C) does not stop the command: it finishes, or rolls back, in the bot.
@@ -142,7 +169,7 @@ export async function listenForCommands(
     void (async () => {
       const request = await readRequest(socket);
       if (typeof request === "string") {
-        send({ err: request });
+        send({ err: `${request}\n` });
         return 2;
       }
       const alive = setInterval(() => send({ alive: true }), aliveMs);
@@ -156,12 +183,12 @@ export async function listenForCommands(
       }
     })().then((exitCode) => {
       if (socket.writable) socket.end(`${JSON.stringify({ exitCode })}\n`);
+      slot.answered = true;
       // Answered: the caller has a few seconds to read the rest and close, then the slot is free for the next.
       socket.pause();
       setTimeout(() => socket.destroy(), flushGraceMs).unref();
     });
   });
-  server.maxConnections = maxConnections;
   const mask = process.umask(0o177);
   try {
     await new Promise<void>((resolve, reject) => {
@@ -181,7 +208,7 @@ export async function listenForCommands(
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await rm(path, { force: true });
       // Who is still sending a request gets nothing; an answer already on its way is let through.
-      for (const socket of open) if (!running.has(socket) && !socket.writableEnded) socket.destroy();
+      for (const socket of open.keys()) if (!running.has(socket) && !socket.writableEnded) socket.destroy();
       const finished = Promise.allSettled([...running.values()]);
       if (waitMs === undefined) await finished;
       else if (!(await finishedWithin(finished, waitMs))) {
@@ -193,10 +220,10 @@ export async function listenForCommands(
       }
       // Every answer is ending now: its caller has a few seconds to read what is still buffered.
       await finishedWithin(
-        Promise.all([...open].map((socket) => once(socket, "close").catch(() => undefined))),
+        Promise.all([...open.keys()].map((socket) => once(socket, "close").catch(() => undefined))),
         flushGraceMs,
       );
-      for (const socket of open) socket.destroy();
+      for (const socket of open.keys()) socket.destroy();
       await closed;
     },
   };

@@ -17,7 +17,11 @@ const closeFixture = new URL("../../fixtures/socket-close-exit.ts", import.meta.
 let dir: string;
 let server: BotSocketServer;
 const seen: { argv: string[]; cwd?: string }[] = [];
-let release: () => void = () => {};
+/** Lets every `slow` or `big` command running go on. */
+const waiting: (() => void)[] = [];
+const release = () => {
+  for (const go of waiting.splice(0)) go();
+};
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), "amb-sock-"));
@@ -34,7 +38,7 @@ beforeEach(async () => {
         if (argv[0] === "crash") throw new Error("boom");
         io.stderr.write("Linking app…\n");
         if (argv[0] === "slow" || argv[0] === "big")
-          await new Promise<void>((resolve) => (release = resolve));
+          await new Promise<void>((resolve) => waiting.push(resolve));
         if (argv[0] === "big") io.stdout.write(`${"x".repeat(2_000_000)}\n`);
         io.stdout.write(`ran ${argv.join(" ")}\n`);
         return argv[0] === "typo" ? 2 : 0;
@@ -266,17 +270,21 @@ describe("the bot's socket for commands from the terminal", () => {
   });
 
   it("takes 64 at once, and the one over that is told the bot is busy, not left waiting", async () => {
-    const held = await holdEverySlot((_socket, held) => held());
+    const held = await holdEverySlot((socket, held) => {
+      socket.write(`${JSON.stringify({ argv: ["slow"], cwd: "/" })}\n`);
+      socket.once("data", () => held());
+    });
     await expect(send({ argv: ["list"], cwd: "/" })).rejects.toThrow(
       /closed the connection unanswered \(busy, or stopping\); try again$/,
     );
+    release();
     for (const socket of held) socket.destroy();
     await expect
       .poll(() => send({ argv: ["list"], cwd: "/" }).catch(() => undefined))
       .toMatchObject({ code: 0 });
   });
 
-  it("frees the slot of a caller that keeps its connection open after the answer, within seconds", async () => {
+  it("gives the slot of a caller that keeps its connection open after its answer to the next caller", async () => {
     const held = await holdEverySlot((socket, held) => {
       socket.write(`${JSON.stringify({ argv: ["list"], cwd: "/" })}\n`);
       let answer = "";
@@ -285,16 +293,39 @@ describe("the bot's socket for commands from the terminal", () => {
         if (answer.includes('"exitCode":0')) held();
       });
     });
-    await expect(send({ argv: ["list"], cwd: "/" })).rejects.toThrow(/busy, or stopping/);
+    expect(await send({ argv: ["list"], cwd: "/" })).toMatchObject({ code: 0 });
+    // Within seconds, every held one is closed: the oldest at once, the others once their callers had time to read.
     await expect
-      .poll(() => send({ argv: ["list"], cwd: "/" }).catch(() => undefined), {
-        timeout: 10_000,
-        interval: 250,
-      })
-      .toMatchObject({ code: 0 });
-    expect(held.every((socket) => socket.destroyed || socket.readableEnded)).toBe(true);
+      .poll(() => held.filter((socket) => !socket.readableEnded).length, { timeout: 8_000 })
+      .toBe(0);
     for (const socket of held) socket.destroy();
   }, 20_000);
+
+  it("gives the slot of a connection that said nothing for a second to a caller, so idle ones cannot lock it out", async () => {
+    const held = await holdEverySlot((_socket, held) => held());
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const started = performance.now();
+    expect(await send({ argv: ["list"], cwd: "/" })).toMatchObject({ code: 0 });
+    expect(performance.now() - started).toBeLessThan(1_000);
+    // The oldest idle one made room.
+    await expect.poll(() => held.filter((socket) => socket.readableEnded || socket.destroyed).length).toBe(1);
+    for (const socket of held) socket.destroy();
+  });
+
+  it("refuses a request with more words than it takes, saying which limit, on a line of its own", async () => {
+    const answer = await rawExchange(`${JSON.stringify({ argv: Array(5000).fill("w"), cwd: "/" })}\n`);
+    const [said, end] = answer
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(said.err).toMatch(
+      /^error: the request to the running bot was not understood \(argv: .*4096.*\)\n$/,
+    );
+    expect(end).toEqual({ exitCode: 2 });
+    expect(await send({ argv: ["link", ...Array(100).fill("--port 5000")], cwd: "/" })).toMatchObject({
+      code: 0,
+    });
+  });
 
   it("answers undefined when nobody listens, so the command runs where it was typed", async () => {
     await server.close();
