@@ -141,7 +141,9 @@ export async function listenForCommands(
   const makeRoom = (): boolean => {
     const now = performance.now();
     for (const [socket, slot] of open) {
-      if (!slot.answered && (slot.spoke || now - slot.since < quietMs)) continue;
+      // An answer still in this process's buffers is not cut short: its caller gets it whole.
+      const done = slot.answered && socket.writableLength === 0;
+      if (!done && (slot.spoke || now - slot.since < quietMs)) continue;
       open.delete(socket);
       socket.destroy();
       return true;
