@@ -31,7 +31,8 @@ export function registerMorePages(app: App, context: SlackContext, runAfterAck: 
       return;
     }
     const paging = readMoreValue(action.value);
-    if (!paging) {
+    // Only a read is run for a page, and nothing of any other command, not even its checks.
+    if (!paging || !pagedCommands.has(paging.line.trim().split(/\s+/, 1)[0] ?? "")) {
       context.log.warn({ action: action.action_id }, "a More button carried no usable page");
       return;
     }

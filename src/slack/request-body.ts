@@ -45,28 +45,110 @@ function readForm(text: string): Map<string, string> | string {
   return fields;
 }
 
-function hasType(text: string): boolean {
+type JsonObject = Record<string, unknown>;
+
+function objectOf(value: unknown): JsonObject | undefined {
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as JsonObject)
+    : undefined;
+}
+
+function parsedObject(text: string): JsonObject | undefined {
   try {
-    const parsed: unknown = JSON.parse(text);
-    return (
-      typeof parsed === "object" &&
-      parsed !== null &&
-      !Array.isArray(parsed) &&
-      typeof (parsed as { type?: unknown }).type === "string"
-    );
+    return objectOf(JSON.parse(text));
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+const named = (value: unknown) => typeof value === "string" && value !== "";
+
+/**
+ * The interactions this app answers, each with what its handler reads (besides who pressed: `user.id`), or why it
+ * lacks it. Bolt answered one without them with a 500, or held it three seconds and answered 404.
+ */
+const interactionFields: Record<string, (payload: JsonObject) => string | undefined> = {
+  block_actions: (p) =>
+    Array.isArray(p.actions) && p.actions.length > 0 && p.actions.every((a) => named(objectOf(a)?.action_id))
+      ? undefined
+      : 'has no "actions", each with an "action_id"',
+  block_suggestion: (p) => (named(p.action_id) ? undefined : 'has no "action_id"'),
+  shortcut: (p) =>
+    named(p.callback_id) && named(p.trigger_id) ? undefined : 'has no "callback_id" or "trigger_id"',
+  view_submission: (p) => {
+    const view = objectOf(p.view);
+    return named(view?.callback_id) && objectOf(objectOf(view?.state)?.values)
+      ? undefined
+      : 'has no "view" with a "callback_id" and "state.values"';
+  },
+};
+
+/** The events API's requests this app takes, with what each must carry, or why it lacks it. */
+const callbacks: Record<string, (body: JsonObject) => string | undefined> = {
+  url_verification: (b) => (named(b.challenge) ? undefined : 'has no "challenge"'),
+  event_callback: (b) => (named(objectOf(b.event)?.type) ? undefined : 'has no "event" with a "type"'),
+  // Slack's notice that it holds back this app's events for a while: answered 200 at once (isRateLimitNotice).
+  app_rate_limited: () => undefined,
+};
+
+/** What a JSON body of one of these kinds lacks, as one line naming it; undefined when it is whole. */
+function shapeProblem(
+  text: string,
+  kinds: Record<string, (body: JsonObject) => string | undefined>,
+  say: { whole: string; kind: string; noun: string; fix: string },
+): string | undefined {
+  const body = parsedObject(text);
+  if (!body || typeof body.type !== "string")
+    return `${say.whole} is not a JSON object with a "type"; ${say.fix}`;
+  const lacks = kinds[body.type];
+  if (!lacks)
+    return `the ${say.kind} ${quoted(body.type)} is not one this app takes; send ${Object.keys(kinds).join(", ")}`;
+  const missing = lacks(body);
+  return missing ? `the ${quoted(body.type)} ${say.noun} ${missing}; send it as Slack does` : undefined;
+}
+
+const interactions = Object.fromEntries(
+  Object.entries(interactionFields).map(([type, lacks]) => [
+    type,
+    (payload: JsonObject) =>
+      lacks(payload) ?? (named(objectOf(payload.user)?.id) ? undefined : 'has no "user.id"'),
+  ]),
+);
+
+function interactionProblem(text: string): string | undefined {
+  return shapeProblem(text, interactions, {
+    whole: 'the "payload" field',
+    kind: "interaction",
+    noun: "interaction",
+    fix: "send the interaction as Slack does",
+  });
+}
+
+function eventProblem(text: string): string | undefined {
+  return shapeProblem(text, callbacks, {
+    whole: "the body",
+    kind: "request type",
+    noun: "request",
+    fix: "send an event as Slack does",
+  });
+}
+
+/**
+ * Whether a body that passed requestBodyProblem is Slack's notice that it holds back this app's events
+ * (`app_rate_limited`): Slack wants a 200, and Bolt, which has no listener for it, would answer 404 after 3 s.
+ */
+export function isRateLimitNotice(contentType: string | undefined, body: Buffer): boolean {
+  return (
+    contentType !== "application/x-www-form-urlencoded" &&
+    parsedObject(body.toString("utf8"))?.type === "app_rate_limited"
+  );
 }
 
 function formProblem(text: string, slashCommand: string): string | undefined {
   const form = readForm(text);
   if (typeof form === "string") return form;
   const payload = form.get("payload");
-  if (payload !== undefined)
-    return hasType(payload)
-      ? undefined
-      : 'the "payload" field is not a JSON object with a "type"; send the interaction as Slack does';
+  if (payload !== undefined) return interactionProblem(payload);
   const command = form.get("command");
   if (command === undefined)
     // Slack's check of the certificate, which Bolt answers itself.
@@ -99,7 +181,5 @@ export function requestBodyProblem(
   if (contentType?.toLowerCase().startsWith("application/x-www-form-urlencoded")) {
     return "a form is taken only as Content-Type application/x-www-form-urlencoded, in lower case with nothing after it; send it as Slack does";
   }
-  return hasType(text)
-    ? undefined
-    : 'the body is not a JSON object with a "type"; send an event as Slack does';
+  return eventProblem(text);
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { HTTPReceiver } from "@slack/bolt";
 import type { Logger } from "../logger.js";
-import { requestBodyProblem } from "./request-body.js";
+import { isRateLimitNotice, requestBodyProblem } from "./request-body.js";
 import { SeenSignatures } from "./seen-signatures.js";
 import { checkSignatureHeaders, verifySlackRequest } from "./signature.js";
 
@@ -158,6 +158,11 @@ export function guardSignedRequests(receiver: HTTPReceiver, options: SignedReque
           remote: remote(),
         });
         refuse(res, 400, `Bad request: ${bodyProblem}.`);
+        return;
+      }
+      if (isRateLimitNotice(header(req, "content-type"), read.body)) {
+        log.warn("Slack holds back this app's events for a while (app_rate_limited)");
+        res.writeHead(200).end();
         return;
       }
       Object.assign(req, { rawBody: read.body });

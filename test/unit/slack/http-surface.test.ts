@@ -271,6 +271,26 @@ describe("the bot's HTTP surface, probed as an attacker would", () => {
     expect((await harness.slash("help")).status).toBe(200);
   });
 
+  it("answers Slack's notice that it holds back events with 200 at once, and 400 to an interaction its handler could not read", async () => {
+    const started = performance.now();
+    expect(
+      (await postSigned('{"type":"app_rate_limited","minute_rate_limited":1}', "application/json")).status,
+    ).toBe(200);
+    expect(performance.now() - started).toBeLessThan(2_000);
+    const submission = JSON.stringify({
+      type: "view_submission",
+      user: { id: "U1" },
+      view: { callback_id: "x" },
+    });
+    const refused = await postSigned(
+      `payload=${encodeURIComponent(submission)}`,
+      "application/x-www-form-urlencoded",
+    );
+    expect(refused.status).toBe(400);
+    expect(harness.log.text).not.toContain("unhandled error");
+    expect((await harness.slash("help")).status).toBe(200);
+  });
+
   it("answers 400 to a request target no URL parser takes, logs no error, and stays up", async () => {
     for (const target of ["//a:99999", "//["]) {
       const client = await open();

@@ -66,5 +66,11 @@ describe("a long list in Slack", () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(harness.lab?.links.all()).toHaveLength(1);
     expect(harness.responses.filter((response) => response.id === pressed.responseId)).toEqual([]);
+    // Not even checked: a command line it would refuse gets no answer either.
+    const refusable = JSON.stringify({ page: 2, line: "link app nowhere elsewhere" });
+    const again = await harness.press({ action_id: "more_page", value: refusable }, { user: "UADMIN" });
+    expect(again.status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(harness.responses.filter((response) => response.id === again.responseId)).toEqual([]);
   });
 });

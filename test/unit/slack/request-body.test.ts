@@ -9,6 +9,11 @@ function slash(extra = ""): string {
   return `token=t&team_id=T1&channel_id=C1&user_id=U1&command=%2Fambassador&text=list&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1%2F1%2Fx&trigger_id=1.2.3${extra}`;
 }
 
+/** An interaction's form as Slack sends it, from U1, with `fields` in its payload. */
+function interaction(fields: Record<string, unknown>): string {
+  return `payload=${encodeURIComponent(JSON.stringify({ user: { id: "U1" }, team: { id: "T1" }, ...fields }))}`;
+}
+
 const problemOf = (body: string | Buffer, contentType = form) =>
   requestBodyProblem(contentType, Buffer.from(body), "/ambassador");
 
@@ -19,8 +24,21 @@ describe("the body of a signed request", () => {
     expect(
       problemOf("command=/ambassador&team_id=T1&channel_id=C1&user_id=U1&response_url=u"),
     ).toBeUndefined();
-    expect(problemOf(`payload=${encodeURIComponent('{"type":"block_actions"}')}`)).toBeUndefined();
+    expect(
+      problemOf(interaction({ type: "block_actions", actions: [{ action_id: "more" }] })),
+    ).toBeUndefined();
+    expect(
+      problemOf(interaction({ type: "shortcut", callback_id: "link", trigger_id: "1.2" })),
+    ).toBeUndefined();
+    expect(problemOf(interaction({ type: "block_suggestion", action_id: "pick" }))).toBeUndefined();
+    expect(
+      problemOf(
+        interaction({ type: "view_submission", view: { callback_id: "link", state: { values: {} } } }),
+      ),
+    ).toBeUndefined();
     expect(problemOf('{"type":"url_verification","challenge":"c"}', json)).toBeUndefined();
+    expect(problemOf('{"type":"event_callback","event":{"type":"app_home_opened"}}', json)).toBeUndefined();
+    expect(problemOf('{"type":"app_rate_limited","minute_rate_limited":1}', json)).toBeUndefined();
     expect(problemOf("text=caf%C3%A9+au+lait&ssl_check=1")).toBeUndefined();
   });
 
@@ -74,6 +92,28 @@ describe("the body of a signed request", () => {
         'the body is not a JSON object with a "type"; send an event as Slack does',
       );
     }
+  });
+
+  it("refuses an interaction or event this app does not take, or one without what its handler reads, naming it", () => {
+    expect(problemOf(interaction({ type: "block_actions" }))).toBe(
+      'the "block_actions" interaction has no "actions", each with an "action_id"; send it as Slack does',
+    );
+    expect(problemOf(interaction({ type: "view_submission", view: { callback_id: "link" } }))).toBe(
+      'the "view_submission" interaction has no "view" with a "callback_id" and "state.values"; send it as Slack does',
+    );
+    expect(
+      problemOf(interaction({ type: "block_actions", actions: [{ action_id: "more" }], user: null })),
+    ).toBe('the "block_actions" interaction has no "user.id"; send it as Slack does');
+    expect(problemOf(interaction({ type: "dialog_submission" }))).toBe(
+      'the interaction "dialog_submission" is not one this app takes; send block_actions, block_suggestion, shortcut, view_submission',
+    );
+    expect(problemOf('{"type":"event_callback"}', json)).toBe(
+      'the "event_callback" request has no "event" with a "type"; send it as Slack does',
+    );
+    expect(problemOf('{"type":"url_verification"}', json)).toMatch(/has no "challenge"/);
+    expect(problemOf('{"type":"surprise"}', json)).toBe(
+      'the request type "surprise" is not one this app takes; send url_verification, event_callback, app_rate_limited',
+    );
   });
 
   it("says a form sent with parameters after its type is not taken as a form, rather than as a bad event", () => {
