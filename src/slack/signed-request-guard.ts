@@ -128,6 +128,8 @@ export function guardSignedRequests(receiver: HTTPReceiver, options: SignedReque
       return refuse(res, 413);
     }
     void (async () => {
+      // Asked to say whether to send the body (Expect: 100-continue): only now, its headers taken, does it say yes.
+      if (/^100-continue$/i.test(req.headers.expect ?? "")) res.writeContinue();
       const read = await readBody(req, options.bodyBytes, options.bodyDeadlineMs);
       if ("refuse" in read) {
         refused("refused a request body: too large, too slow or cut off", {

@@ -297,6 +297,9 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
   let listening: number;
   if (mode === "http") {
     const server = (await app.start(listenOn, serverOptions)) as Server;
+    // A request that asks before sending its body is handled as any other; the guard says "continue" once its
+    // headers pass, where Node would say it to every one, the refused too.
+    server.on("checkContinue", (req, res) => server.emit("request", req, res));
     connections = guardConnections(server, limits, onEvict);
     listening = (server.address() as AddressInfo).port;
     stopServer = async () => {

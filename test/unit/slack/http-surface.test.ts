@@ -52,6 +52,28 @@ describe("the bot's HTTP surface, probed as an attacker would", () => {
     expect(await eventually(() => client.isClosed, 1_000)).toBe(true);
   });
 
+  it("invites the body of a request that asks first only once its headers pass", async () => {
+    const unsigned = await open();
+    await unsigned.write(
+      eventsRequestHead({ length: 1000 }).replace("\r\n\r\n", "\r\nExpect: 100-continue\r\n\r\n"),
+    );
+    expect(await eventually(() => unsigned.status() !== undefined, 2_000)).toBe(true);
+    expect(unsigned.status()).toBe(401);
+    expect(unsigned.received).not.toContain("100 Continue");
+
+    const body = slashCommandBody(`${harness.url}/commands/T1/1/asked`);
+    const asking = await open();
+    await asking.write(
+      eventsRequestHead({ length: body.length, secret: harness.signingSecret, body }).replace(
+        "\r\n\r\n",
+        "\r\nExpect: 100-continue\r\n\r\n",
+      ),
+    );
+    expect(await eventually(() => asking.received.startsWith("HTTP/1.1 100 Continue"), 2_000)).toBe(true);
+    await asking.write(body);
+    expect(await eventually(() => /HTTP\/1\.1 200/.test(asking.received), 5_000)).toBe(true);
+  });
+
   it("answers 401 to a signed request whose timestamp is six minutes old, before reading its body", async () => {
     const client = await open();
     const body = "x".repeat(2048);
