@@ -27,8 +27,10 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-process.exitCode = await main(
+void main(
   args,
   { env: process.env, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },
   existsSync(compiled) ? loadCompiled : undefined,
-);
+).then((code) => {
+  process.exitCode = code;
+});
