@@ -398,6 +398,8 @@ ROUTES
   done
 }
 
+# HAProxy, the one process that faces the network, runs as nobody (uid and gid 65534) once it has read its files and
+# bound its ports: no capability is left to it (NET_ADMIN beside a consumer), nor root's access to the key files.
 # One HAProxy process serves every route: no process per connection, the CA and certificate read once, and
 # sessions resumed. TLS 1.3 only, AES-GCM first (AES-NI makes it the cheapest AEAD). The server resumes sessions
 # from its own cache rather than from tickets: with OpenSSL 3.0, opening a ticket costs the server about a third of
@@ -405,6 +407,8 @@ ROUTES
 haproxy_config() {
   printf '%s\n' \
     "global" \
+    "  uid 65534" \
+    "  gid 65534" \
     "  log stderr format raw local0 err" \
     "  maxconn 4096" \
     "  tune.bufsize 65536" \

@@ -91,6 +91,18 @@ describe("the ambassador image", () => {
     });
     expect(tgt.logs).toMatch(/^ambassador: ready$/m);
     expect(await toolboxGet(db, targetNet, "http://helloapp:5000/")).toBe("Hello World!\n");
+    // HAProxy, which faces the network, runs as nobody with no capability; the entrypoint stays root.
+    const owners = (container: Docker.Container) =>
+      execIn(container, [
+        "sh",
+        "-c",
+        'for s in /proc/[0-9]*/status; do n=""; while read -r k v rest; do case $k in Name:) n=$v ;; Uid:) u=$v ;; CapEff:) c=$v ;; esac; done <"$s"; echo "$n $u $c"; done',
+      ]);
+    for (const side of [src, tgt]) {
+      const lines = (await owners(side.container)).split("\n");
+      expect(lines).toContain("haproxy 65534 0000000000000000");
+      expect(lines.some((line) => /^ambassador 0 /.test(line))).toBe(true);
+    }
   });
 
   it("tls: opens HAProxy's runtime socket only beside a source named through /etc/hosts, to follow it", async () => {
