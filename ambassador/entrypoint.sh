@@ -242,7 +242,9 @@ tls_options() {
 
 # The two socat addresses of one route: where it listens, and where it connects.
 socat_addresses() {
-  listen=$1 host=$2 port=$3 accept="fork,reuseaddr,nodelay$(socat_range)"
+  # Each connection's own socat runs as nobody (uid and gid 65534) from its accept on: the bytes are carried by a
+  # process with no privilege, while the one that accepts them stays root, which its listening port needs.
+  listen=$1 host=$2 port=$3 accept="fork,reuseaddr,nodelay$(socat_range),setgid=65534,setuid=65534"
   echo "TCP-LISTEN:$listen,$accept TCP:$host:$port,nodelay"
 }
 

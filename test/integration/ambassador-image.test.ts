@@ -37,6 +37,15 @@ async function ipOn(docker: Docker, container: string, network: string): Promise
   return info.NetworkSettings.Networks[network]?.IPAddress ?? "";
 }
 
+/** Every process in the container as "<name> <uid> <effective capabilities>", one a line. */
+function owners(container: Docker.Container): Promise<string> {
+  return execIn(container, [
+    "sh",
+    "-c",
+    'for s in /proc/[0-9]*/status; do n=""; while read -r k v rest; do case $k in Name:) n=$v ;; Uid:) u=$v ;; CapEff:) c=$v ;; esac; done <"$s"; echo "$n $u $c"; done',
+  ]);
+}
+
 describe("the ambassador image", () => {
   const info = lab();
   const a = info.clustera;
@@ -92,12 +101,6 @@ describe("the ambassador image", () => {
     expect(tgt.logs).toMatch(/^ambassador: ready$/m);
     expect(await toolboxGet(db, targetNet, "http://helloapp:5000/")).toBe("Hello World!\n");
     // HAProxy, which faces the network, runs as nobody with no capability; the entrypoint stays root.
-    const owners = (container: Docker.Container) =>
-      execIn(container, [
-        "sh",
-        "-c",
-        'for s in /proc/[0-9]*/status; do n=""; while read -r k v rest; do case $k in Name:) n=$v ;; Uid:) u=$v ;; CapEff:) c=$v ;; esac; done <"$s"; echo "$n $u $c"; done',
-      ]);
     for (const side of [src, tgt]) {
       const lines = (await owners(side.container)).split("\n");
       expect(lines).toContain("haproxy 65534 0000000000000000");
@@ -218,6 +221,11 @@ describe("the ambassador image", () => {
     const port = src.hostPort ?? 0;
     expect(await getFrom(b.netns, a.ip, port)).toContain("Hello World!");
     expect(await getFrom(undefined, a.ip, port)).toBe("");
+    // The socat carrying a connection runs as nobody, with no capability (NET_ADMIN included).
+    await inNetns(b.netns, `(sleep 3 | socat - TCP:${a.ip}:${port}) </dev/null >/dev/null 2>&1 &`);
+    await expect
+      .poll(async () => (await owners(src.container)).split("\n"), { timeout: 2_500, interval: 100 })
+      .toContain("socat 65534 0000000000000000");
   });
 
   it("kernel: Docker's DNS keeps working, and an app back on another address is followed within 15 s", async () => {
