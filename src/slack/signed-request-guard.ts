@@ -62,7 +62,6 @@ function pathOf(target: string | undefined): string | undefined {
   }
 }
 
-// The connection is closed with every refusal: the rest of an unread body must not be taken for a request.
 /** The methods a health check may use: HEAD too, as uptime monitors do. */
 export const healthMethods = ["GET", "HEAD"];
 
@@ -70,6 +69,7 @@ export function isHealthCheck(method: string | undefined): boolean {
   return healthMethods.includes(method ?? "");
 }
 
+// The connection is closed with every refusal: the rest of an unread body must not be taken for a request.
 function refuse(
   res: ServerResponse,
   status: number,

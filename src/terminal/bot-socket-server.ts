@@ -14,9 +14,9 @@ const maxRequestBytes = 64 * 1024;
 /** How long a stopping bot waits for its callers to read the end of their answers. */
 const flushGraceMs = 5_000;
 const requestDeadlineMs = 10_000;
-// Enough for a script's commands at once. One more takes the place of the oldest that has had its answer, or has
-// said nothing for a second (the one-shot side writes its request as it connects); with none such, it is closed
-// unanswered, which the one-shot side says.
+// Enough for a script's commands at once. One more takes the place of the oldest that has had its answer, or has not
+// sent a whole request within a second (the one-shot side writes its request as it connects); with none such, it is
+// closed unanswered, which the one-shot side says.
 const maxConnections = 64;
 const quietMs = 1_000;
 /** Most words a handed command may have: far more than any command takes, far fewer than the request's bytes allow. */
@@ -135,15 +135,15 @@ export async function listenForCommands(
     );
   }
   await rm(path, { force: true });
-  /** Every connection, oldest first: when it came, whether it said anything, whether it has its answer. */
-  const open = new Map<Socket, { since: number; spoke: boolean; answered: boolean }>();
+  /** Every connection, oldest first: when it came, whether its whole request came, whether it has its answer. */
+  const open = new Map<Socket, { since: number; requested: boolean; answered: boolean }>();
   /** Closes the oldest connection not waiting on a command of its own, to make room for a new one. */
   const makeRoom = (): boolean => {
     const now = performance.now();
     for (const [socket, slot] of open) {
       // An answer still in this process's buffers is not cut short: its caller gets it whole.
       const done = slot.answered && socket.writableLength === 0;
-      if (!done && (slot.spoke || now - slot.since < quietMs)) continue;
+      if (!done && (slot.requested || now - slot.since < quietMs)) continue;
       open.delete(socket);
       socket.destroy();
       return true;
@@ -157,11 +157,8 @@ export async function listenForCommands(
       socket.destroy();
       return;
     }
-    const slot = { since: performance.now(), spoke: false, answered: false };
+    const slot = { since: performance.now(), requested: false, answered: false };
     open.set(socket, slot);
-    socket.once("data", () => {
-      slot.spoke = true;
-    });
     socket.on("close", () => open.delete(socket));
     socket.on("error", () => socket.destroy());
     // One who stops waiting (Ctrl-C) does not stop the command: it finishes, or rolls back, in the bot.
@@ -170,6 +167,7 @@ export async function listenForCommands(
     };
     void (async () => {
       const request = await readRequest(socket);
+      slot.requested = true;
       if (typeof request === "string") {
         send({ err: `${request}\n` });
         return 2;

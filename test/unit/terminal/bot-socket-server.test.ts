@@ -301,16 +301,27 @@ describe("the bot's socket for commands from the terminal", () => {
     for (const socket of held) socket.destroy();
   }, 20_000);
 
-  it("gives the slot of a connection that said nothing for a second to a caller, so idle ones cannot lock it out", async () => {
-    const held = await holdEverySlot((_socket, held) => held());
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
-    const started = performance.now();
-    expect(await send({ argv: ["list"], cwd: "/" })).toMatchObject({ code: 0 });
-    expect(performance.now() - started).toBeLessThan(1_000);
-    // The oldest idle one made room.
-    await expect.poll(() => held.filter((socket) => socket.readableEnded || socket.destroyed).length).toBe(1);
-    for (const socket of held) socket.destroy();
-  });
+  it.each([
+    ["says nothing", ""],
+    ["sends a byte of a request and no more", "{"],
+  ])(
+    "gives the slot of a connection that %s for a second to a caller, so such ones cannot lock it out",
+    async (_kind, sent) => {
+      const held = await holdEverySlot((socket, held) => {
+        if (sent) socket.write(sent);
+        held();
+      });
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      const started = performance.now();
+      expect(await send({ argv: ["list"], cwd: "/" })).toMatchObject({ code: 0 });
+      expect(performance.now() - started).toBeLessThan(1_000);
+      // The oldest one made room.
+      await expect
+        .poll(() => held.filter((socket) => socket.readableEnded || socket.destroyed).length)
+        .toBe(1);
+      for (const socket of held) socket.destroy();
+    },
+  );
 
   it("refuses a request with more words than it takes, saying which limit, on a line of its own", async () => {
     const answer = await rawExchange(`${JSON.stringify({ argv: Array(5000).fill("w"), cwd: "/" })}\n`);
