@@ -300,6 +300,9 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
     // A request that asks before sending its body is handled as any other; the guard says "continue" once its
     // headers pass, where Node would say it to every one, the refused too.
     server.on("checkContinue", (req, res) => server.emit("request", req, res));
+    // Any other expectation is refused as Node would, but, as every refusal here, with the connection closed: a body
+    // sent after it must not be read as the next request.
+    server.on("checkExpectation", (_req, res) => res.writeHead(417, { connection: "close" }).end());
     connections = guardConnections(server, limits, onEvict);
     listening = (server.address() as AddressInfo).port;
     stopServer = async () => {

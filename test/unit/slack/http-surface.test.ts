@@ -74,6 +74,13 @@ describe("the bot's HTTP surface, probed as an attacker would", () => {
     expect(await eventually(() => /HTTP\/1\.1 200/.test(asking.received), 5_000)).toBe(true);
   });
 
+  it("refuses an expectation it does not know with 417 and closes, so a body sent after is not read as a request", async () => {
+    const client = await open();
+    await client.write(eventsRequestHead({ length: 10 }).replace("\r\n\r\n", "\r\nExpect: teapot\r\n\r\n"));
+    expect(await eventually(() => client.isClosed, 2_000)).toBe(true);
+    expect(client.status()).toBe(417);
+  });
+
   it("answers 401 to a signed request whose timestamp is six minutes old, before reading its body", async () => {
     const client = await open();
     const body = "x".repeat(2048);
