@@ -46,7 +46,6 @@ export function registerMorePages(app: App, context: SlackContext, runAfterAck: 
       await respond({ ...renderSlackFailure(prepared.failure), replace_original: false });
       return;
     }
-    if (!pagedCommands.has(prepared.command.name)) return;
     runAfterAck(respond, prepared, { command: prepared.command.name, page: paging.page }, paging);
   });
 }

@@ -99,12 +99,8 @@ export function guardSignedRequests(receiver: HTTPReceiver, options: SignedReque
     const path = pathOf(req.url);
     // A target no URL parser takes (`//a:99999`) is the client's mistake: 400, not Bolt's 500 and an error log.
     if (path === undefined) return refuse(res, 400);
-    if (path === healthPath && isHealthCheck(req.method)) {
-      // One answer a connection, and any body left unread: a client that sends check after check without reading
-      // the answers (pipelining) gets one, not an hour of the bot's time.
-      res.setHeader("connection", "close");
-      return boltListener(req, res);
-    }
+    // Bolt's route answers it, once a connection.
+    if (path === healthPath && isHealthCheck(req.method)) return boltListener(req, res);
     if (path === healthPath || (path === eventsPath && req.method !== "POST")) {
       refused("refused requests for other paths or methods", { status: 405 });
       return refuse(res, 405, undefined, { allow: path === healthPath ? healthMethods.join(", ") : "POST" });

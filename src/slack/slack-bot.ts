@@ -75,8 +75,10 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
   const gate = createAckGate(ackFirstMs);
 
   const refused = refusalLog(log);
+  // One answer a connection, in both modes, and any body left unread: a client that sends check after check without
+  // reading the answers (pipelining) gets one, not an hour of the bot's time.
   const health = (res: ServerResponse) => {
-    res.writeHead(state.draining ? 503 : 200, { "content-type": "text/plain" });
+    res.writeHead(state.draining ? 503 : 200, { "content-type": "text/plain", connection: "close" });
     res.end(state.draining ? "shutting down\n" : "ok\n");
   };
 
@@ -311,10 +313,9 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
     };
   } else {
     const healthServer = createServer(serverOptions, (req, res) => {
-      if (isHealthCheck(req.method) && new URL(req.url ?? "/", "http://localhost").pathname === healthPath) {
-        res.setHeader("connection", "close");
+      if (isHealthCheck(req.method) && new URL(req.url ?? "/", "http://localhost").pathname === healthPath)
         health(res);
-      } else res.writeHead(404, { connection: "close" }).end();
+      else res.writeHead(404, { connection: "close" }).end();
     });
     connections = guardConnections(healthServer, limits, onEvict);
     const closeHealth = () => new Promise<void>((resolve) => healthServer.close(() => resolve()));
