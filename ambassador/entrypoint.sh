@@ -211,6 +211,8 @@ pause() {
 listening() {
   for table in /proc/net/tcp /proc/net/tcp6; do
     [ -r "$table" ] || continue
+    # With no IPv6 TCP socket in the namespace (count_tcp, just before), there is nothing to find in the second.
+    [ "$table" = /proc/net/tcp ] || [ "${tcp6_count:-1}" -gt 0 ] || continue
     while read -r _ local _ state _; do
       [ "$state" = 0A ] || continue
       case ${local##*:} in '' | *[!0-9A-Fa-f]*) continue ;; esac
@@ -218,6 +220,22 @@ listening() {
     done <"$table"
   done
   return 1
+}
+
+# How many TCP sockets this network namespace has in use, IPv4 and IPv6, as $tcp_count: counters the kernel keeps
+# for each namespace, read at no cost, where a read of /proc/net/tcp walks every TCP socket of the host (several
+# milliseconds of CPU each time on a busy one). A socket that starts listening changes the count.
+count_tcp() {
+  tcp_count=0 tcp6_count=0
+  for table in /proc/net/sockstat /proc/net/sockstat6; do
+    [ -r "$table" ] || continue
+    while read -r proto _ count _; do
+      case $proto in
+        TCP:) tcp_count=$((tcp_count + count)) ;;
+        TCP6:) tcp_count=$((tcp_count + count)) tcp6_count=$count ;;
+      esac
+    done <"$table"
+  done
 }
 
 # Whether process $1 has exited (a child not yet waited for is a zombie, which `kill -0` would still find).
@@ -317,16 +335,25 @@ said_checks() {
 }
 
 # Waits until every route's port listens (2 s at most, looking every 10 ms), then says so; fails, saying nothing,
-# once the process given as $1 (the one that should listen) has exited.
+# once the process given as $1 (the one that should listen) has exited. /proc/net/tcp is read only when the count of
+# sockets changed since it was last read (from $tcp_before, counted before the listeners started), or every third
+# look: a socket closed meanwhile (the destination check's) can hide one that started listening.
 announce_ready() {
+  seen=${tcp_before:--1}
   while read -r listen host port; do
     inner_port "$listen"
     tries=0
-    until listening "$inner" || [ "$tries" -ge 200 ]; do
+    until [ "$tries" -ge 200 ]; do
+      count_tcp
+      if [ "$tcp_count" != "$seen" ] || [ $((tries % 3)) -eq 2 ]; then
+        listening "$inner" && break
+        seen=$tcp_count
+      fi
       [ -z "${1:-}" ] || ! exited "$1" || return 1
       pause 0.01
       tries=$((tries + 1))
     done
+    seen=-1
   done <<ROUTES
 $ROUTES
 ROUTES
@@ -336,6 +363,8 @@ ROUTES
 
 run_relay() {
   trap 'kill $(jobs -p) 2>/dev/null; exit 0' TERM INT
+  count_tcp
+  tcp_before=$tcp_count
   while read -r listen host port; do
     # shellcheck disable=SC2046 # the two addresses are meant to split
     socat -b "$BUFFER" $(socat_addresses "$listen" "$host" "$port") &
@@ -499,6 +528,8 @@ run_tls() {
   peers=$*
   haproxy_config >/tmp/ambassador-haproxy.cfg
   trap 'kill $(jobs -p) 2>/dev/null; exit 0' TERM INT
+  count_tcp
+  tcp_before=$tcp_count
   # HAProxy reads the configuration and the files as it starts, and exits at once on anything it refuses.
   haproxy -q -db -f /tmp/ambassador-haproxy.cfg &
   haproxy=$!
