@@ -101,17 +101,22 @@ export function registerHomeTab(app: App, context: SlackContext): HomeTab {
     refreshClusters(visible);
   });
 
-  app.action<BlockButtonAction>(new RegExp(`^${homeActions.page}_`), async ({ action, body, ack }) => {
-    await ack();
-    const page = Number(action.value);
-    if (!Number.isInteger(page) || page < 1 || !isSlackId(body.user?.id)) return;
-    const viewer: Viewer = { team: body.team?.id ?? body.user.team_id ?? "", user: body.user.id, page };
-    remember(viewer);
-    await publish(viewer);
-  });
+  app.action<BlockButtonAction>(
+    context.listened.action(new RegExp(`^${homeActions.page}_`)),
+    async ({ action, body, ack }) => {
+      await ack();
+      const page = Number(action.value);
+      if (!Number.isInteger(page) || page < 1 || !isSlackId(body.user?.id)) return;
+      const viewer: Viewer = { team: body.team?.id ?? body.user.team_id ?? "", user: body.user.id, page };
+      remember(viewer);
+      await publish(viewer);
+    },
+  );
 
   app.action<BlockButtonAction>(
-    new RegExp(`^(${homeActions.status}|${homeActions.repair}|${homeActions.teardown})$`),
+    context.listened.action(
+      new RegExp(`^(${homeActions.status}|${homeActions.repair}|${homeActions.teardown})$`),
+    ),
     async ({ action, body, ack, client }) => {
       await ack();
       const verb = verbs[action.action_id as keyof typeof verbs];

@@ -63,7 +63,7 @@ const blockOf: Record<LinkFormField, string> = {
 
 /** Serves the dialog: its opening, the container picker, the ports it fills in, and its submission. */
 export function registerLinkDialog(app: App, context: SlackContext): LinkDialog {
-  const { services, log } = context;
+  const { services, log, listened } = context;
   const invocationOf = (team: string, user: string, channel: string | undefined): Invocation => ({
     actor: { kind: "slack", team, user },
     channel,
@@ -80,14 +80,14 @@ export function registerLinkDialog(app: App, context: SlackContext): LinkDialog 
     await app.client.views.open({ trigger_id: triggerId, view });
   };
 
-  app.shortcut(linkDialogCallback, async ({ shortcut, ack }) => {
+  app.shortcut(listened.shortcut(linkDialogCallback), async ({ shortcut, ack }) => {
     await ack();
     await open(shortcut.trigger_id, invocationOf(shortcut.team?.id ?? "", shortcut.user.id, undefined));
   });
 
   // The two pickers of running containers: the source cluster's, and the target cluster's for a consumer.
   const picker = (action: string, cluster: { block: string; action: string }) =>
-    app.options<"block_suggestion">(action, async ({ body, ack }) => {
+    app.options<"block_suggestion">(listened.options(action), async ({ body, ack }) => {
       const suggestion = body as BlockSuggestion & {
         view?: { private_metadata?: string; state?: { values: ViewValues } };
       };
@@ -118,25 +118,32 @@ export function registerLinkDialog(app: App, context: SlackContext): LinkDialog 
   picker(linkFields.existing.action, linkFields.target);
 
   // Choosing a container redraws the dialog with the ports it exposes.
-  app.action<BlockAction<StaticSelectAction>>(linkFields.container.action, async ({ body, ack, client }) => {
-    await ack();
-    const view = body.view;
-    if (!view) return;
-    const values = (view.state?.values ?? {}) as ViewValues;
-    const metadata = readMetadata(view.private_metadata);
-    const source = selected(values, linkFields.source.block, linkFields.source.action);
-    const container = selected(values, linkFields.container.block, linkFields.container.action);
-    if (!source || !container) return;
-    const invocation = invocationOf(body.team?.id ?? body.user.team_id ?? "", body.user.id, metadata.channel);
-    const ports = await exposedPorts(services, invocation, source, container, pickerDeadlineMs);
-    await client.views.update({
-      view_id: view.id,
-      hash: view.hash,
-      view: linkDialogView({ clusters: clustersFor(invocation), metadata, source, container, ports }),
-    });
-  });
+  app.action<BlockAction<StaticSelectAction>>(
+    listened.action(linkFields.container.action),
+    async ({ body, ack, client }) => {
+      await ack();
+      const view = body.view;
+      if (!view) return;
+      const values = (view.state?.values ?? {}) as ViewValues;
+      const metadata = readMetadata(view.private_metadata);
+      const source = selected(values, linkFields.source.block, linkFields.source.action);
+      const container = selected(values, linkFields.container.block, linkFields.container.action);
+      if (!source || !container) return;
+      const invocation = invocationOf(
+        body.team?.id ?? body.user.team_id ?? "",
+        body.user.id,
+        metadata.channel,
+      );
+      const ports = await exposedPorts(services, invocation, source, container, pickerDeadlineMs);
+      await client.views.update({
+        view_id: view.id,
+        hash: view.hash,
+        view: linkDialogView({ clusters: clustersFor(invocation), metadata, source, container, ports }),
+      });
+    },
+  );
 
-  app.view<SlackViewAction>(linkDialogCallback, async ({ body, view, ack, client }) => {
+  app.view<SlackViewAction>(listened.view(linkDialogCallback), async ({ body, view, ack, client }) => {
     const values = view.state.values as ViewValues;
     const metadata = readMetadata(view.private_metadata);
     const portsBlock = Object.keys(values).find((id) => id.split(":")[0] === linkFields.ports.block);

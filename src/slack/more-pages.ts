@@ -20,32 +20,35 @@ const pagedCommands = new Set(["list", "ports", "clusters"]);
 
 /** "More" under a long list runs its command line again, as the person who pressed it, for the next page. */
 export function registerMorePages(app: App, context: SlackContext, runAfterAck: RunAfterAck): void {
-  app.action<BlockButtonAction>(moreAction, async ({ action, body, ack, respond }) => {
-    await ack();
-    if (context.draining()) {
-      await respond({
-        response_type: "ephemeral",
-        text: escapeFallback("The bot is restarting; try again in a minute."),
-        replace_original: false,
-      });
-      return;
-    }
-    const paging = readMoreValue(action.value);
-    // Only a read is run for a page, and nothing of any other command, not even its checks.
-    if (!paging || !pagedCommands.has(paging.line.trim().split(/\s+/, 1)[0] ?? "")) {
-      context.log.warn({ action: action.action_id }, "a More button carried no usable page");
-      return;
-    }
-    const invocation: Invocation = {
-      actor: { kind: "slack", team: body.team?.id ?? body.user.team_id ?? "", user: body.user.id },
-      channel: body.channel?.id,
-      trusted: false,
-    };
-    const prepared = await prepareCommand(paging.line, invocation, context.services);
-    if (prepared.kind === "failed") {
-      await respond({ ...renderSlackFailure(prepared.failure), replace_original: false });
-      return;
-    }
-    runAfterAck(respond, prepared, { command: prepared.command.name, page: paging.page }, paging);
-  });
+  app.action<BlockButtonAction>(
+    context.listened.action(moreAction),
+    async ({ action, body, ack, respond }) => {
+      await ack();
+      if (context.draining()) {
+        await respond({
+          response_type: "ephemeral",
+          text: escapeFallback("The bot is restarting; try again in a minute."),
+          replace_original: false,
+        });
+        return;
+      }
+      const paging = readMoreValue(action.value);
+      // Only a read is run for a page, and nothing of any other command, not even its checks.
+      if (!paging || !pagedCommands.has(paging.line.trim().split(/\s+/, 1)[0] ?? "")) {
+        context.log.warn({ action: action.action_id }, "a More button carried no usable page");
+        return;
+      }
+      const invocation: Invocation = {
+        actor: { kind: "slack", team: body.team?.id ?? body.user.team_id ?? "", user: body.user.id },
+        channel: body.channel?.id,
+        trusted: false,
+      };
+      const prepared = await prepareCommand(paging.line, invocation, context.services);
+      if (prepared.kind === "failed") {
+        await respond({ ...renderSlackFailure(prepared.failure), replace_original: false });
+        return;
+      }
+      runAfterAck(respond, prepared, { command: prepared.command.name, page: paging.page }, paging);
+    },
+  );
 }

@@ -23,6 +23,7 @@ import { registerHomeTab } from "./home-tab.js";
 import { httpLimits, serverOptions } from "./http-limits.js";
 import { registerLinkDialog } from "./link-dialog.js";
 import { createPictureSender, type PictureDestination, pictureClientOptions } from "./link-picture-upload.js";
+import { answerUnlistened, ListenedInteractions } from "./listened-interactions.js";
 import { type RunAfterAck, registerMorePages } from "./more-pages.js";
 import { refusalLog } from "./refusal-log.js";
 import { SeenSignatures } from "./seen-signatures.js";
@@ -135,9 +136,12 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
     await respond({ ...message, replace_original: replaceOriginal });
   };
   const tellBy = (respond: RespondFn) => (text: string) => respondWith(respond, ephemeral(text));
+  const listened = new ListenedInteractions();
+  app.use(answerUnlistened(listened, log));
   const context: SlackContext = {
     services,
     log,
+    listened,
     track: (work) => tracker.run(work),
     draining: () => state.draining,
     linksChanged: () => home.changed(),
@@ -250,7 +254,7 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
   });
 
   app.action<BlockButtonAction>(
-    new RegExp(`^${teardownActionPrefix}_`),
+    listened.action(new RegExp(`^${teardownActionPrefix}_`)),
     async ({ action, body, ack, respond }) => {
       await ack();
       if (state.draining) {

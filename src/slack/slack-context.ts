@@ -1,10 +1,13 @@
 import type { Services } from "../commands/services.js";
 import type { Logger } from "../logger.js";
+import type { ListenedInteractions } from "./listened-interactions.js";
 
 /** What the Slack handlers share: the services, the log, and the bot's running work. */
 export interface SlackContext {
   services: Services;
   log: Logger;
+  /** Where every interaction listener takes the ID it is registered with. */
+  listened: ListenedInteractions;
   /** Runs work after an ack, so shutdown waits for it. */
   track(work: () => Promise<void>): void;
   /** True once shutdown began: new work is refused. */

@@ -1,0 +1,84 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { sleep } from "../../support/raw-http.js";
+import { type SlackHarness, startSlackHarness } from "../../support/slack-harness.js";
+
+let harness: SlackHarness;
+
+beforeEach(async () => {
+  harness = await startSlackHarness();
+});
+
+afterEach(async () => {
+  await harness.close();
+});
+
+/** The log's lines, read as JSON. */
+function logLines(): { level: number; msg: string; kind?: string; id?: string }[] {
+  return harness.log.text
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line));
+}
+
+const unlisted = (line: { msg: string }) => line.msg.startsWith("no listener for this interaction");
+
+/** The Web API calls made to answer someone, not the client's own check of its token. */
+const answers = () => harness.apiCalls.filter((call) => call.method !== "auth.test");
+
+const dialogState = { values: {} };
+
+describe("a signed interaction whose ID the app has no listener for", () => {
+  it("of each kind is answered 200 with an empty body at once, logged once by kind and ID, and runs nothing", async () => {
+    const cases: [string, string, Record<string, unknown>][] = [
+      [
+        "block_actions",
+        "home_status_old",
+        {
+          type: "block_actions",
+          response_url: `${harness.url}/actions/T1/1/never`,
+          actions: [{ type: "button", action_id: "home_status_old", block_id: "b", value: "x" }],
+        },
+      ],
+      [
+        "block_suggestion",
+        "pick_cluster",
+        { type: "block_suggestion", action_id: "pick_cluster", value: "" },
+      ],
+      ["shortcut", "deploy_dialog", { type: "shortcut", callback_id: "deploy_dialog" }],
+      [
+        "view_submission",
+        "deploy_dialog",
+        { type: "view_submission", view: { id: "V1", callback_id: "deploy_dialog", state: dialogState } },
+      ],
+    ];
+    for (const [kind, , payload] of cases) {
+      const reply = await harness.interact(payload);
+      expect({ kind, status: reply.status, body: reply.body }).toEqual({ kind, status: 200, body: "" });
+      expect(reply.elapsedMs).toBeLessThan(1_000);
+    }
+    await sleep(200);
+    expect(
+      logLines()
+        .filter(unlisted)
+        .map((line) => [line.level, line.kind, line.id]),
+    ).toEqual(cases.map(([kind, id]) => [40, kind, id]));
+    expect(logLines().filter((line) => line.level >= 50)).toEqual([]);
+    expect(answers()).toEqual([]);
+    expect(harness.responses).toEqual([]);
+    expect(await harness.services.audit.entries()).toEqual([]);
+  });
+
+  it("leaves interactions of a known ID to their listener, which acks them once", async () => {
+    // A More button whose value the bot never wrote reaches its listener, which says so.
+    const more = await harness.press({ action_id: "more_page", value: "not a page" });
+    expect(more.status).toBe(200);
+    // The global shortcut opens the dialog.
+    const shortcut = await harness.interact({ type: "shortcut", callback_id: "link_dialog" });
+    expect(shortcut.status).toBe(200);
+    await harness.waitForApi("views.open");
+    await sleep(200);
+    expect(logLines().filter(unlisted)).toEqual([]);
+    expect(logLines().some((line) => line.msg === "a More button carried no usable page")).toBe(true);
+    expect(logLines().filter((line) => line.level >= 50)).toEqual([]);
+  });
+});
