@@ -4,7 +4,7 @@ import type { Invocation } from "../commands/command.js";
 import { containerChoices, exposedPorts } from "../commands/container-choices.js";
 import { authoriseDialog, prepareCommand } from "../commands/execute.js";
 import { linkCommand } from "../commands/link.js";
-import { checkLinkForm, type LinkFormField } from "../commands/link-form.js";
+import { type CheckedLinkForm, checkLinkForm, type LinkFormField } from "../commands/link-form.js";
 import {
   answerView,
   type LinkDialogMetadata,
@@ -14,18 +14,13 @@ import {
 } from "../render/link-dialog-blocks.js";
 import { renderSlackFailure, renderSlackMessage, type SlackMessage } from "../render/slack-message.js";
 import { isSlackId, type SlackContext } from "./slack-context.js";
+import { chosen, type FieldRead, readChoice, readText } from "./view-state.js";
 
 /**
  * How long the container picker waits for the source cluster: Slack gives 3 s, and a dead cluster must leave
  * time to answer with an empty list.
  */
 const pickerDeadlineMs = 500;
-
-/** The link dialog's fields as Slack sends them back in a view's state. */
-type ViewValues = Record<
-  string,
-  Record<string, { value?: string | null; selected_option?: { value: string } | null }>
->;
 
 /** The link dialog: opened by `/ambassador link` alone or by the global shortcut. */
 export interface LinkDialog {
@@ -42,15 +37,6 @@ function readMetadata(text: string | undefined): LinkDialogMetadata {
   }
 }
 
-function selected(values: ViewValues, block: string, action: string): string | undefined {
-  return values[block]?.[action]?.selected_option?.value ?? undefined;
-}
-
-function typed(values: ViewValues, block: string | undefined, action: string): string | undefined {
-  const value = block === undefined ? undefined : values[block]?.[action]?.value?.trim();
-  return value ? value : undefined;
-}
-
 const blockOf: Record<LinkFormField, string> = {
   container: linkFields.container.block,
   sourceCluster: linkFields.source.block,
@@ -60,6 +46,30 @@ const blockOf: Record<LinkFormField, string> = {
   web: linkFields.consumer.block,
   consumer: linkFields.existing.block,
 };
+
+/**
+ * The submitted form, checked as the typed `link` is; a field that came unreadable is an error on it, and
+ * nothing else is checked until it is chosen or typed again.
+ */
+function readLinkForm(values: unknown, portsBlock: string | undefined): CheckedLinkForm {
+  const fields: Record<LinkFormField, FieldRead> = {
+    sourceCluster: readChoice(values, linkFields.source.block, linkFields.source.action),
+    container: readChoice(values, linkFields.container.block, linkFields.container.action),
+    targetCluster: readChoice(values, linkFields.target.block, linkFields.target.action),
+    alias: readText(values, linkFields.alias.block, linkFields.alias.action),
+    ports: readText(values, portsBlock, linkFields.ports.action),
+    web: readText(values, linkFields.consumer.block, linkFields.consumer.action),
+    consumer: readChoice(values, linkFields.existing.block, linkFields.existing.action),
+  };
+  const read = Object.entries(fields) as [LinkFormField, FieldRead][];
+  const unreadable = read.filter(([, field]) => field.problem !== undefined);
+  if (unreadable.length)
+    return {
+      ok: false,
+      errors: Object.fromEntries(unreadable.map(([name, field]) => [name, field.problem])),
+    };
+  return checkLinkForm(Object.fromEntries(read.map(([name, field]) => [name, field.value])));
+}
 
 /** Serves the dialog: its opening, the container picker, the ports it fills in, and its submission. */
 export function registerLinkDialog(app: App, context: SlackContext): LinkDialog {
@@ -86,27 +96,32 @@ export function registerLinkDialog(app: App, context: SlackContext): LinkDialog 
   });
 
   // The two pickers of running containers: the source cluster's, and the target cluster's for a consumer.
-  const picker = (action: string, cluster: { block: string; action: string }) =>
+  const picker = (action: string, clusterField: { block: string; action: string }) =>
     app.options<"block_suggestion">(listened.options(action), async ({ body, ack }) => {
       const suggestion = body as BlockSuggestion & {
-        view?: { private_metadata?: string; state?: { values: ViewValues } };
+        view?: { private_metadata?: string; state?: { values: unknown } };
       };
+      const query = suggestion.value ?? "";
+      if (typeof query !== "string") {
+        log.warn({ action }, "a container picker's query was not text: no containers offered");
+        await ack({ options: [] });
+        return;
+      }
       const metadata = readMetadata(suggestion.view?.private_metadata);
-      const chosen = selected(suggestion.view?.state?.values ?? {}, cluster.block, cluster.action);
-      if (!chosen) {
+      const cluster = chosen(suggestion.view?.state?.values, clusterField.block, clusterField.action);
+      if (!cluster) {
         await ack({ options: [] });
         return;
       }
       const invocation = invocationOf(suggestion.team?.id ?? "", suggestion.user.id, metadata.channel);
-      const choices = await containerChoices(services, invocation, chosen, pickerDeadlineMs);
+      const choices = await containerChoices(services, invocation, cluster, pickerDeadlineMs);
       if (!choices.ok) {
-        log.info({ cluster: chosen, reason: choices.reason }, "no containers for the link dialog");
+        log.info({ cluster, reason: choices.reason }, "no containers for the link dialog");
         await ack({ options: [] });
         return;
       }
-      const query = (suggestion.value ?? "").toLowerCase();
       const options = choices.containers
-        .filter((choice) => choice.name.toLowerCase().includes(query))
+        .filter((choice) => choice.name.toLowerCase().includes(query.toLowerCase()))
         .slice(0, 100)
         .map((choice) => ({
           text: { type: "plain_text" as const, text: `${choice.name} (${choice.image})`.slice(0, 75) },
@@ -123,11 +138,17 @@ export function registerLinkDialog(app: App, context: SlackContext): LinkDialog 
     async ({ body, ack, client }) => {
       await ack();
       const view = body.view;
-      if (!view) return;
-      const values = (view.state?.values ?? {}) as ViewValues;
+      if (typeof view?.id !== "string") {
+        log.warn(
+          { action: linkFields.container.action },
+          "a container chosen outside a dialog: nothing redrawn",
+        );
+        return;
+      }
+      const values = view.state?.values;
       const metadata = readMetadata(view.private_metadata);
-      const source = selected(values, linkFields.source.block, linkFields.source.action);
-      const container = selected(values, linkFields.container.block, linkFields.container.action);
+      const source = chosen(values, linkFields.source.block, linkFields.source.action);
+      const container = chosen(values, linkFields.container.block, linkFields.container.action);
       if (!source || !container) return;
       const invocation = invocationOf(
         body.team?.id ?? body.user.team_id ?? "",
@@ -144,18 +165,10 @@ export function registerLinkDialog(app: App, context: SlackContext): LinkDialog 
   );
 
   app.view<SlackViewAction>(listened.view(linkDialogCallback), async ({ body, view, ack, client }) => {
-    const values = view.state.values as ViewValues;
+    const values: unknown = view.state?.values;
     const metadata = readMetadata(view.private_metadata);
-    const portsBlock = Object.keys(values).find((id) => id.split(":")[0] === linkFields.ports.block);
-    const checked = checkLinkForm({
-      sourceCluster: selected(values, linkFields.source.block, linkFields.source.action),
-      container: selected(values, linkFields.container.block, linkFields.container.action),
-      targetCluster: selected(values, linkFields.target.block, linkFields.target.action),
-      alias: typed(values, linkFields.alias.block, linkFields.alias.action),
-      ports: typed(values, portsBlock, linkFields.ports.action),
-      web: typed(values, linkFields.consumer.block, linkFields.consumer.action),
-      consumer: selected(values, linkFields.existing.block, linkFields.existing.action),
-    });
+    const portsBlock = Object.keys(values ?? {}).find((id) => id.split(":")[0] === linkFields.ports.block);
+    const checked = readLinkForm(values, portsBlock);
     if (!checked.ok) {
       const errors: Record<string, string> = {};
       for (const [field, message] of Object.entries(checked.errors)) {
