@@ -105,8 +105,11 @@ export function registerHomeTab(app: App, context: SlackContext): HomeTab {
     context.listened.action(new RegExp(`^${homeActions.page}_`)),
     async ({ action, body, ack }) => {
       await ack();
-      const page = Number(action.value);
-      if (!Number.isInteger(page) || page < 1 || !isSlackId(body.user?.id)) return;
+      const page = typeof action.value === "string" ? Number(action.value) : Number.NaN;
+      if (!Number.isInteger(page) || page < 1 || !isSlackId(body.user?.id)) {
+        log.warn({ action: action.action_id }, "a Home tab page button carried no usable page or user");
+        return;
+      }
       const viewer: Viewer = { team: body.team?.id ?? body.user.team_id ?? "", user: body.user.id, page };
       remember(viewer);
       await publish(viewer);
@@ -119,9 +122,22 @@ export function registerHomeTab(app: App, context: SlackContext): HomeTab {
     ),
     async ({ action, body, ack, client }) => {
       await ack();
+      if (typeof body.trigger_id !== "string" || !body.trigger_id) {
+        log.warn(
+          { action: action.action_id },
+          "a Home tab button came without a trigger ID: nothing run, as there is nowhere to answer",
+        );
+        return;
+      }
       const verb = verbs[action.action_id as keyof typeof verbs];
-      if (!verb || !isLinkId(action.value)) {
+      if (!isLinkId(action.value)) {
         log.warn({ action: action.action_id }, "a Home tab button carried no usable link ID");
+        await client.views.open({
+          trigger_id: body.trigger_id,
+          view: answerView(verb.title, {
+            text: "This button carries no link ID the bot can use, so nothing ran. Open the Home tab again for fresh buttons.",
+          }),
+        });
         return;
       }
       if (context.draining()) {

@@ -4,7 +4,7 @@ import { type Outcome, prepareCommand } from "../commands/execute.js";
 import { moreAction, type PageRequest, readMoreValue } from "../render/pages.js";
 import { escapeFallback, renderSlackFailure } from "../render/slack-message.js";
 import type { PictureDestination } from "./link-picture-upload.js";
-import type { SlackContext } from "./slack-context.js";
+import { hasResponseUrl, type SlackContext } from "./slack-context.js";
 
 /** Runs a prepared command after the ack and posts its answer, a page of it when `paging` is given. */
 export type RunAfterAck = (
@@ -24,6 +24,13 @@ export function registerMorePages(app: App, context: SlackContext, runAfterAck: 
     context.listened.action(moreAction),
     async ({ action, body, ack, respond }) => {
       await ack();
+      if (!hasResponseUrl(body)) {
+        context.log.warn(
+          { action: action.action_id },
+          "a More button came without a response URL: nothing run, as there is nowhere to answer",
+        );
+        return;
+      }
       if (context.draining()) {
         await respond({
           response_type: "ephemeral",

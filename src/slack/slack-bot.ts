@@ -28,7 +28,7 @@ import { type RunAfterAck, registerMorePages } from "./more-pages.js";
 import { refusalLog } from "./refusal-log.js";
 import { SeenSignatures } from "./seen-signatures.js";
 import { guardSignedRequests, healthMethods, isHealthCheck } from "./signed-request-guard.js";
-import type { SlackContext } from "./slack-context.js";
+import { hasResponseUrl, isLinkId, type SlackContext } from "./slack-context.js";
 import { createWorkTracker } from "./work-tracker.js";
 
 /** The slash command the app answers. */
@@ -257,13 +257,26 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
     listened.action(new RegExp(`^${teardownActionPrefix}_`)),
     async ({ action, body, ack, respond }) => {
       await ack();
+      if (!hasResponseUrl(body)) {
+        log.warn(
+          { action: action.action_id },
+          "a teardown button came without a response URL: nothing removed, as there is nowhere to answer",
+        );
+        return;
+      }
       if (state.draining) {
         await respondWith(respond, ephemeral("The bot is restarting; try again in a minute."));
         return;
       }
-      const linkId = action.value ?? "";
-      if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(linkId)) {
+      const linkId = action.value;
+      if (!isLinkId(linkId)) {
         log.warn({ action: action.action_id }, "a teardown button carried no usable link ID");
+        await respondWith(
+          respond,
+          ephemeral(
+            `This Tear down button carries no link ID the bot can use, so nothing was removed. Run \`${slashCommand} teardown\` again for fresh buttons.`,
+          ),
+        );
         return;
       }
       const invocation: Invocation = {

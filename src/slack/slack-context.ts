@@ -25,3 +25,13 @@ export function isSlackId(value: unknown): value is string {
 export function isLinkId(value: unknown): value is string {
   return typeof value === "string" && /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(value);
 }
+
+/** Whether an interaction carries a response URL to answer at, as Slack sends with a press of a message's button. */
+export function hasResponseUrl(body: { response_url?: unknown }): boolean {
+  if (typeof body.response_url !== "string") return false;
+  try {
+    return ["https:", "http:"].includes(new URL(body.response_url).protocol);
+  } catch {
+    return false;
+  }
+}
