@@ -74,8 +74,9 @@ function interactionOf(body: unknown): { kind: InteractionKind; id: string } | u
 
 /**
  * Global middleware: an interaction whose ID no listener is registered for is acknowledged at once, with an empty
- * answer, and logged as one warning; nothing else runs for it. Any other request goes on to the listeners, which
- * acknowledge it themselves, so no request is acknowledged twice.
+ * answer (no options, for a picker's query, which Slack shows as "no results"), and logged as one warning; nothing
+ * else runs for it. Any other request goes on to the listeners, which acknowledge it themselves, so no request is
+ * acknowledged twice.
  */
 export function answerUnlistened(listened: ListenedInteractions, log: Logger): Middleware<AnyMiddlewareArgs> {
   return async (args) => {
@@ -88,6 +89,8 @@ export function answerUnlistened(listened: ListenedInteractions, log: Logger): M
       { kind: asked.kind, id: asked.id.slice(0, 255) },
       "no listener for this interaction's ID: acknowledged, nothing run",
     );
-    await (args.ack as () => Promise<void>)();
+    await (args.ack as (answer?: { options: [] }) => Promise<void>)(
+      asked.kind === "block_suggestion" ? { options: [] } : undefined,
+    );
   };
 }
