@@ -77,11 +77,25 @@ const interactionFields: Record<string, (payload: JsonObject) => string | undefi
     named(p.callback_id) && named(p.trigger_id) ? undefined : 'has no "callback_id" or "trigger_id"',
   view_submission: (p) => {
     const view = objectOf(p.view);
-    return named(view?.callback_id) && objectOf(objectOf(view?.state)?.values)
+    return named(view?.id) && named(view?.callback_id) && objectOf(objectOf(view?.state)?.values)
       ? undefined
-      : 'has no "view" with a "callback_id" and "state.values"';
+      : 'has no "view" with an "id", a "callback_id" and "state.values"';
   },
 };
+
+/**
+ * Who acts, as every handler reads it: `user.id`, and the team's ID, which the audit records, as text wherever
+ * it is given (`team` is null for some organisation-wide apps).
+ */
+function actorProblem(payload: JsonObject): string | undefined {
+  const user = objectOf(payload.user);
+  if (!named(user?.id)) return 'has no "user.id"';
+  if (user?.team_id !== undefined && typeof user.team_id !== "string")
+    return 'has a "user.team_id" that is not text';
+  if (payload.team !== undefined && payload.team !== null && !named(objectOf(payload.team)?.id))
+    return 'has a "team" without an "id"';
+  return undefined;
+}
 
 /** The events API's requests this app takes, with what each must carry, or why it lacks it. */
 const callbacks: Record<string, (body: JsonObject) => string | undefined> = {
@@ -110,8 +124,7 @@ function shapeProblem(
 const interactions = Object.fromEntries(
   Object.entries(interactionFields).map(([type, lacks]) => [
     type,
-    (payload: JsonObject) =>
-      lacks(payload) ?? (named(objectOf(payload.user)?.id) ? undefined : 'has no "user.id"'),
+    (payload: JsonObject) => lacks(payload) ?? actorProblem(payload),
   ]),
 );
 

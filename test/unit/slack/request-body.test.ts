@@ -33,7 +33,11 @@ describe("the body of a signed request", () => {
     expect(problemOf(interaction({ type: "block_suggestion", action_id: "pick" }))).toBeUndefined();
     expect(
       problemOf(
-        interaction({ type: "view_submission", view: { callback_id: "link", state: { values: {} } } }),
+        interaction({
+          type: "view_submission",
+          view: { id: "V1", callback_id: "link", state: { values: {} } },
+          team: null,
+        }),
       ),
     ).toBeUndefined();
     expect(problemOf('{"type":"url_verification","challenge":"c"}', json)).toBeUndefined();
@@ -99,7 +103,19 @@ describe("the body of a signed request", () => {
       'the "block_actions" interaction has no "actions", each with an "action_id"; send it as Slack does',
     );
     expect(problemOf(interaction({ type: "view_submission", view: { callback_id: "link" } }))).toBe(
-      'the "view_submission" interaction has no "view" with a "callback_id" and "state.values"; send it as Slack does',
+      'the "view_submission" interaction has no "view" with an "id", a "callback_id" and "state.values"; send it as Slack does',
+    );
+    expect(
+      problemOf(
+        interaction({ type: "view_submission", view: { callback_id: "link", state: { values: {} } } }),
+      ),
+    ).toMatch(/has no "view" with an "id"/);
+    const press = { type: "block_actions", actions: [{ action_id: "more" }] };
+    expect(problemOf(interaction({ ...press, team: { id: { $ne: 1 } } }))).toBe(
+      'the "block_actions" interaction has a "team" without an "id"; send it as Slack does',
+    );
+    expect(problemOf(interaction({ ...press, user: { id: "U1", team_id: 7 } }))).toBe(
+      'the "block_actions" interaction has a "user.team_id" that is not text; send it as Slack does',
     );
     expect(
       problemOf(interaction({ type: "block_actions", actions: [{ action_id: "more" }], user: null })),
