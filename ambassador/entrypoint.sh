@@ -211,7 +211,8 @@ pause() {
 listening() {
   for table in /proc/net/tcp /proc/net/tcp6; do
     [ -r "$table" ] || continue
-    # With no IPv6 TCP socket in the namespace (count_tcp, just before), there is nothing to find in the second.
+    # With no IPv6 TCP socket in the namespace (count_tcp, just before), there is nothing to find in the second;
+    # with their count unknown, it is read.
     [ "$table" = /proc/net/tcp ] || [ "${tcp6_count:-1}" -gt 0 ] || continue
     while read -r _ local _ state _; do
       [ "$state" = 0A ] || continue
@@ -226,7 +227,8 @@ listening() {
 # for each namespace, read at no cost, where a read of /proc/net/tcp walks every TCP socket of the host (several
 # milliseconds of CPU each time on a busy one). A socket that starts listening changes the count.
 count_tcp() {
-  tcp_count=0 tcp6_count=0
+  # tcp6_count stays empty, "unknown", when /proc/net/sockstat6 cannot be read.
+  tcp_count=0 tcp6_count=
   for table in /proc/net/sockstat /proc/net/sockstat6; do
     [ -r "$table" ] || continue
     while read -r proto _ count _; do

@@ -47,7 +47,8 @@ export class ListenedInteractions {
   /** Whether a listener of the kind is registered for the ID, as Bolt would match it. */
   has(kind: InteractionKind, id: string): boolean {
     return this.#patterns[kind].some((pattern) =>
-      typeof pattern === "string" ? pattern === id : pattern.test(id),
+      // As Bolt matches: String.match, which keeps no state between calls as a global RegExp's test does.
+      typeof pattern === "string" ? pattern === id : id.match(pattern) !== null,
     );
   }
 }

@@ -85,12 +85,12 @@ const interactionFields: Record<string, (payload: JsonObject) => string | undefi
 
 /**
  * Who acts, as every handler reads it: `user.id`, and the team's ID, which the audit records, as text wherever
- * it is given (`team` is null for some organisation-wide apps).
+ * it is given (null for some organisation-wide apps).
  */
 function actorProblem(payload: JsonObject): string | undefined {
   const user = objectOf(payload.user);
   if (!named(user?.id)) return 'has no "user.id"';
-  if (user?.team_id !== undefined && typeof user.team_id !== "string")
+  if (user?.team_id !== undefined && user.team_id !== null && typeof user.team_id !== "string")
     return 'has a "user.team_id" that is not text';
   if (payload.team !== undefined && payload.team !== null && !named(objectOf(payload.team)?.id))
     return 'has a "team" without an "id"';

@@ -274,7 +274,7 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
         await respondWith(
           respond,
           ephemeral(
-            `This Tear down button carries no link ID the bot can use, so nothing was removed. Run \`${slashCommand} teardown\` again for fresh buttons.`,
+            `This Tear down button carries no link ID the bot can use, so nothing was removed. Find the link's ID with \`${slashCommand} list\`, then run \`${slashCommand} teardown <link-id>\`.`,
           ),
         );
         return;

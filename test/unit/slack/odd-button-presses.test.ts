@@ -90,7 +90,7 @@ describe("a signed button press Slack would not send as it is", () => {
       expect(answer?.body).toMatchObject({
         response_type: "ephemeral",
         replace_original: false,
-        text: "This Tear down button carries no link ID the bot can use, so nothing was removed. Run `/ambassador teardown` again for fresh buttons.",
+        text: "This Tear down button carries no link ID the bot can use, so nothing was removed. Find the link's ID with `/ambassador list`, then run `/ambassador teardown &lt;link-id>`.",
       });
     }
     await nothingFailedOrRan();

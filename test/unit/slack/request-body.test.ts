@@ -37,6 +37,7 @@ describe("the body of a signed request", () => {
           type: "view_submission",
           view: { id: "V1", callback_id: "link", state: { values: {} } },
           team: null,
+          user: { id: "U1", team_id: null },
         }),
       ),
     ).toBeUndefined();

@@ -1,4 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { homeActions } from "../../../src/render/home-blocks.js";
+import { linkDialogCallback, linkFields } from "../../../src/render/link-dialog-blocks.js";
+import { moreAction } from "../../../src/render/pages.js";
+import { teardownActionPrefix } from "../../../src/render/slack-message.js";
 import { sleep } from "../../support/raw-http.js";
 import { type SlackHarness, startSlackHarness } from "../../support/slack-harness.js";
 
@@ -67,6 +71,44 @@ describe("a signed interaction whose ID the app has no listener for", () => {
     expect(answers()).toEqual([]);
     expect(harness.responses).toEqual([]);
     expect(await harness.services.audit.entries()).toEqual([]);
+  });
+
+  it("never takes an interaction the app draws for an unknown one", async () => {
+    const view = {
+      id: "V1",
+      hash: "h",
+      callback_id: linkDialogCallback,
+      private_metadata: "{}",
+      state: dialogState,
+    };
+    const drawn: Record<string, unknown>[] = [
+      ...[`${teardownActionPrefix}_0`, moreAction, `${homeActions.page}_2`].map((action_id) => ({
+        type: "block_actions",
+        response_url: `${harness.url}/actions/T1/1/drawn`,
+        actions: [{ type: "button", action_id, block_id: "b", value: "x" }],
+      })),
+      ...[homeActions.status, homeActions.repair, homeActions.teardown].map((action_id) => ({
+        type: "block_actions",
+        actions: [{ type: "button", action_id, block_id: "b", value: "x" }],
+      })),
+      {
+        type: "block_actions",
+        view,
+        actions: [{ type: "static_select", action_id: linkFields.container.action, block_id: "container" }],
+      },
+      ...[linkFields.container.action, linkFields.existing.action].map((action_id) => ({
+        type: "block_suggestion",
+        action_id,
+        block_id: "b",
+        value: "",
+        view,
+      })),
+      { type: "shortcut", callback_id: linkDialogCallback },
+      { type: "view_submission", view },
+    ];
+    for (const payload of drawn) expect((await harness.interact(payload)).status).toBe(200);
+    await sleep(200);
+    expect(logLines().filter(unlisted)).toEqual([]);
   });
 
   it("leaves interactions of a known ID to their listener, which acks them once", async () => {
