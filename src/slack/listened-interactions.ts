@@ -4,7 +4,7 @@ import type { Logger } from "../logger.js";
 /** The interactions a listener is registered for, by the payload type Slack sends. */
 export type InteractionKind = "block_actions" | "block_suggestion" | "shortcut" | "view_submission";
 
-/** An ID as Bolt matches it: a string exactly, a RegExp by testing it. */
+/** An ID as Bolt matches it: a string exactly, a RegExp by String.match. */
 type IdPattern = string | RegExp;
 
 /**
