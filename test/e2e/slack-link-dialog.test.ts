@@ -7,6 +7,7 @@ import type { ApiCall } from "../../bench/slack-client.js";
 import { defaultBackend } from "../../src/app-context.js";
 import { labelKeys } from "../../src/engine/labels.js";
 import { lab, labDocker, testLabel } from "../lab.js";
+import { submittedLinkDialog } from "../support/link-dialog-view.js";
 import { type SlackHarness, startSlackHarness } from "../support/slack-harness.js";
 
 type View = { blocks: { block_id?: string; element?: { initial_value?: string } }[] };
@@ -21,14 +22,7 @@ describe("the link dialog and the Home tab on the lab", () => {
 
   const ownedBy = async (docker: Docker) =>
     docker.listContainers({ all: true, filters: JSON.stringify({ label: [labelKeys.link] }) });
-  const dialog = (values: Record<string, unknown>) => ({
-    id: "VDIALOG",
-    hash: "h0",
-    type: "modal",
-    callback_id: "link_dialog",
-    private_metadata: JSON.stringify({ channel: "C1" }),
-    state: { values },
-  });
+  const dialog = (values: Record<string, unknown>) => submittedLinkDialog(values);
   const choice = (value: string) => ({ type: "static_select", selected_option: { value } });
   const text = (value: string | null) => ({ type: "plain_text_input", value });
 

@@ -25,6 +25,21 @@ export class CapturedOutput extends Writable {
     this.text += chunk.toString();
     callback();
   }
+
+  /** The log's lines written as JSON, read back. */
+  lines(): LogLine[] {
+    return this.text
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as LogLine);
+  }
+}
+
+/** A JSON log line: its level and message, and whatever fields it carries. */
+export interface LogLine {
+  level: number;
+  msg: string;
+  [field: string]: unknown;
 }
 
 /** What testServices builds on; every part defaults to the real engine over a fresh memoryEngine(). */

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { ApiCall } from "../../../bench/slack-client.js";
+import { submittedLinkDialog } from "../../support/link-dialog-view.js";
 import { MemoryDockerHost } from "../../support/memory-docker.js";
 import { type MemoryEngine, memoryEngine } from "../../support/memory-engine.js";
 import { type SlackHarness, startSlackHarness } from "../../support/slack-harness.js";
@@ -66,14 +67,7 @@ function stateOf(fields: Fields) {
   };
 }
 
-const dialogView = (fields: Fields, channel = "C1") => ({
-  id: "VDIALOG",
-  hash: "h0",
-  type: "modal",
-  callback_id: "link_dialog",
-  private_metadata: JSON.stringify({ channel }),
-  state: stateOf(fields),
-});
+const dialogView = (fields: Fields, channel = "C1") => submittedLinkDialog(stateOf(fields).values, channel);
 
 const suggest = (h: SlackHarness, source: string | undefined, value = "") =>
   h.interact({

@@ -48,12 +48,7 @@ function slashForm(text: string, repeat: [string, string][] = []): string {
 }
 
 /** The log's lines, read as JSON. */
-function logLines(): { level: number; msg: string; problem?: string }[] {
-  return harness.log.text
-    .split("\n")
-    .filter((line) => line.startsWith("{"))
-    .map((line) => JSON.parse(line));
-}
+const logLines = () => harness.log.lines();
 
 describe("a signed request whose body Slack would not send", () => {
   it("with a repeated form field gets a one-line 400 naming the field, and nothing runs", async () => {

@@ -1,48 +1,18 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ApiCall } from "../../../bench/slack-client.js";
-import { memoryEngine } from "../../support/memory-engine.js";
-import { sleep } from "../../support/raw-http.js";
-import { type SlackHarness, startSlackHarness } from "../../support/slack-harness.js";
+import { calls, nothingFailedOrRan, startLinkedHarness, warned } from "../../support/linked-slack-harness.js";
+import type { SlackHarness } from "../../support/slack-harness.js";
 
 let harness: SlackHarness;
 let linkId: string;
 
 beforeEach(async () => {
-  const lab = memoryEngine();
-  const made = await lab.engine.link(
-    "app",
-    "clustera",
-    "clusterb",
-    {},
-    { actor: { kind: "local", user: "op" } },
-  );
-  linkId = made.link.id;
-  harness = await startSlackHarness({ lab, storedLinks: true });
+  ({ harness, linkId } = await startLinkedHarness());
 });
 
 afterEach(async () => {
   await harness.close();
 });
-
-/** The log's lines, read as JSON. */
-function logLines(): { level: number; msg: string }[] {
-  return harness.log.text
-    .split("\n")
-    .filter((line) => line.startsWith("{"))
-    .map((line) => JSON.parse(line));
-}
-
-const warned = (message: string) => logLines().filter((line) => line.level === 40 && line.msg === message);
-
-/** Nothing failed: no error logged, the link is still there, and no command was audited. */
-async function nothingFailedOrRan() {
-  await sleep(200);
-  expect(logLines().filter((line) => line.level >= 50)).toEqual([]);
-  expect(harness.lab?.links.get(linkId)).toBeDefined();
-  expect(await harness.services.audit.entries()).toEqual([]);
-}
-
-const calls = (method: string) => harness.apiCalls.filter((call) => call.method === method);
 const viewText = (call: ApiCall | undefined) =>
   JSON.stringify((call?.args.view as { blocks?: unknown })?.blocks);
 
@@ -69,12 +39,18 @@ describe("a signed button press Slack would not send as it is", () => {
       pressWithoutResponseUrl("more_page", JSON.stringify({ page: 2, line: "clusters" })),
     );
     expect([teardown.status, teardown.body, more.status, more.body]).toEqual([200, "", 200, ""]);
-    await nothingFailedOrRan();
+    await nothingFailedOrRan(harness, linkId);
     expect(
-      warned("a teardown button came without a response URL: nothing removed, as there is nowhere to answer"),
+      warned(
+        harness,
+        "a teardown button came without a response URL: nothing removed, as there is nowhere to answer",
+      ),
     ).toHaveLength(1);
     expect(
-      warned("a More button came without a response URL: nothing run, as there is nowhere to answer"),
+      warned(
+        harness,
+        "a More button came without a response URL: nothing run, as there is nowhere to answer",
+      ),
     ).toHaveLength(1);
     expect(harness.responses).toEqual([]);
   });
@@ -93,8 +69,8 @@ describe("a signed button press Slack would not send as it is", () => {
         text: "This Tear down button carries no link ID the bot can use, so nothing was removed. Find the link's ID with `/ambassador list`, then run `/ambassador teardown &lt;link-id>`.",
       });
     }
-    await nothingFailedOrRan();
-    expect(warned("a teardown button carried no usable link ID")).toHaveLength(3);
+    await nothingFailedOrRan(harness, linkId);
+    expect(warned(harness, "a teardown button carried no usable link ID")).toHaveLength(3);
   });
 
   it("on a Home tab Status, Repair or Tear down button without a trigger ID runs nothing and says so in the log", async () => {
@@ -106,10 +82,13 @@ describe("a signed button press Slack would not send as it is", () => {
       const reply = await harness.interact(homePress(action, linkId, trigger));
       expect({ action, status: reply.status }).toEqual({ action, status: 200 });
     }
-    await nothingFailedOrRan();
-    expect(calls("views.open")).toEqual([]);
+    await nothingFailedOrRan(harness, linkId);
+    expect(calls(harness, "views.open")).toEqual([]);
     expect(
-      warned("a Home tab button came without a trigger ID: nothing run, as there is nowhere to answer"),
+      warned(
+        harness,
+        "a Home tab button came without a trigger ID: nothing run, as there is nowhere to answer",
+      ),
     ).toHaveLength(3);
   });
 
@@ -120,15 +99,15 @@ describe("a signed button press Slack would not send as it is", () => {
     expect(viewText(opened)).toContain(
       "This button carries no link ID the bot can use, so nothing ran. Open the Home tab again for fresh buttons.",
     );
-    await nothingFailedOrRan();
-    expect(warned("a Home tab button carried no usable link ID")).toHaveLength(1);
+    await nothingFailedOrRan(harness, linkId);
+    expect(warned(harness, "a Home tab button carried no usable link ID")).toHaveLength(1);
   });
 
   it("on a Home tab page button whose value is not text turns no page and says so in the log", async () => {
     const reply = await harness.interact(homePress("home_page_next", true, "1.1.abc"));
     expect(reply.status).toBe(200);
-    await nothingFailedOrRan();
-    expect(calls("views.publish")).toEqual([]);
-    expect(warned("a Home tab page button carried no usable page or user")).toHaveLength(1);
+    await nothingFailedOrRan(harness, linkId);
+    expect(calls(harness, "views.publish")).toEqual([]);
+    expect(warned(harness, "a Home tab page button carried no usable page or user")).toHaveLength(1);
   });
 });

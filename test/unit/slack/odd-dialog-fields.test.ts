@@ -1,64 +1,27 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { memoryEngine } from "../../support/memory-engine.js";
-import { sleep } from "../../support/raw-http.js";
-import { type SlackHarness, startSlackHarness } from "../../support/slack-harness.js";
+import { submittedLinkDialog } from "../../support/link-dialog-view.js";
+import { calls, nothingFailedOrRan, startLinkedHarness, warned } from "../../support/linked-slack-harness.js";
+import type { SlackHarness } from "../../support/slack-harness.js";
 
 let harness: SlackHarness;
 let linkId: string;
 
 beforeEach(async () => {
-  const lab = memoryEngine();
-  const made = await lab.engine.link(
-    "app",
-    "clustera",
-    "clusterb",
-    {},
-    { actor: { kind: "local", user: "op" } },
-  );
-  linkId = made.link.id;
-  harness = await startSlackHarness({ lab, storedLinks: true });
+  ({ harness, linkId } = await startLinkedHarness());
 });
 
 afterEach(async () => {
   await harness.close();
 });
 
-/** The log's lines, read as JSON. */
-function logLines(): { level: number; msg: string }[] {
-  return harness.log.text
-    .split("\n")
-    .filter((line) => line.startsWith("{"))
-    .map((line) => JSON.parse(line));
-}
-
-const warned = (message: string) => logLines().filter((line) => line.level === 40 && line.msg === message);
-
-/** Nothing failed: no error logged, the link is still there, and no command was audited. */
-async function nothingFailedOrRan() {
-  await sleep(200);
-  expect(logLines().filter((line) => line.level >= 50)).toEqual([]);
-  expect(harness.lab?.links.get(linkId)).toBeDefined();
-  expect(await harness.services.audit.entries()).toEqual([]);
-}
-
-const calls = (method: string) => harness.apiCalls.filter((call) => call.method === method);
-
 /** A link dialog's state, its fields given as Slack would send them back, or not. */
-const dialog = (values: Record<string, unknown>) => ({
-  id: "VDIALOG",
-  hash: "h0",
-  type: "modal",
-  callback_id: "link_dialog",
-  private_metadata: JSON.stringify({ channel: "C1" }),
-  state: {
-    values: {
-      source: { link_source: { type: "static_select", selected_option: { value: "clustera" } } },
-      container: { link_container: { type: "external_select", selected_option: { value: "app" } } },
-      target: { link_target: { type: "static_select", selected_option: { value: "clusterb" } } },
-      ...values,
-    },
-  },
-});
+const dialog = (values: Record<string, unknown>) =>
+  submittedLinkDialog({
+    source: { link_source: { type: "static_select", selected_option: { value: "clustera" } } },
+    container: { link_container: { type: "external_select", selected_option: { value: "app" } } },
+    target: { link_target: { type: "static_select", selected_option: { value: "clusterb" } } },
+    ...values,
+  });
 
 describe("a signed link dialog interaction with fields of shapes the dialog never sends", () => {
   it("submitted, puts an error saying what to do on each odd field, at once, and makes nothing", async () => {
@@ -97,7 +60,7 @@ describe("a signed link dialog interaction with fields of shapes the dialog neve
       });
       expect(reply.elapsedMs).toBeLessThan(1_000);
     }
-    await nothingFailedOrRan();
+    await nothingFailedOrRan(harness, linkId);
     expect(harness.lab?.links.all()).toHaveLength(1);
   });
 
@@ -112,8 +75,8 @@ describe("a signed link dialog interaction with fields of shapes the dialog neve
     });
     expect({ status: reply.status, body: reply.body }).toEqual({ status: 200, body: { options: [] } });
     expect(reply.elapsedMs).toBeLessThan(1_000);
-    await nothingFailedOrRan();
-    expect(warned("a container picker's query was not text: no containers offered")).toHaveLength(1);
+    await nothingFailedOrRan(harness, linkId);
+    expect(warned(harness, "a container picker's query was not text: no containers offered")).toHaveLength(1);
   });
 
   it("choosing a container outside a dialog, or with an odd source, redraws nothing", async () => {
@@ -128,8 +91,8 @@ describe("a signed link dialog interaction with fields of shapes the dialog neve
     expect(
       (await choose(dialog({ source: { link_source: { selected_option: { value: 3 } } } }))).status,
     ).toBe(200);
-    await nothingFailedOrRan();
-    expect(calls("views.update")).toEqual([]);
-    expect(warned("a container chosen outside a dialog: nothing redrawn")).toHaveLength(1);
+    await nothingFailedOrRan(harness, linkId);
+    expect(calls(harness, "views.update")).toEqual([]);
+    expect(warned(harness, "a container chosen outside a dialog: nothing redrawn")).toHaveLength(1);
   });
 });

@@ -17,12 +17,7 @@ afterEach(async () => {
 });
 
 /** The log's lines, read as JSON. */
-function logLines(): { level: number; msg: string; kind?: string; id?: string }[] {
-  return harness.log.text
-    .split("\n")
-    .filter((line) => line.startsWith("{"))
-    .map((line) => JSON.parse(line));
-}
+const logLines = () => harness.log.lines();
 
 const unlisted = (line: { msg: string }) => line.msg.startsWith("no listener for this interaction");
 
