@@ -6,7 +6,7 @@ import { homeActions, homeView } from "../render/home-blocks.js";
 import { answerView } from "../render/link-dialog-blocks.js";
 import { renderSlackFailure, renderSlackMessage } from "../render/slack-message.js";
 import { type ClusterReachability, createClusterReachability } from "./cluster-reachability.js";
-import { isLinkId, isSlackId, type SlackContext } from "./slack-context.js";
+import { isLinkId, isSlackId, type SlackContext, teamOf } from "./slack-context.js";
 
 /** The Home tab: who has it open, and a way to redraw it for all of them. */
 export interface HomeTab {
@@ -110,7 +110,7 @@ export function registerHomeTab(app: App, context: SlackContext): HomeTab {
         log.warn({ action: action.action_id }, "a Home tab page button carried no usable page or user");
         return;
       }
-      const viewer: Viewer = { team: body.team?.id ?? body.user.team_id ?? "", user: body.user.id, page };
+      const viewer: Viewer = { team: teamOf(body), user: body.user.id, page };
       remember(viewer);
       await publish(viewer);
     },
@@ -149,7 +149,7 @@ export function registerHomeTab(app: App, context: SlackContext): HomeTab {
       }
       // The Home tab is in no channel: the channel rules apply as to a channel no cluster is bound to.
       const invocation: Invocation = {
-        actor: { kind: "slack", team: body.team?.id ?? body.user.team_id ?? "", user: body.user.id },
+        actor: { kind: "slack", team: teamOf(body), user: body.user.id },
         channel: undefined,
         trusted: false,
       };

@@ -13,7 +13,7 @@ import {
   linkFields,
 } from "../render/link-dialog-blocks.js";
 import { renderSlackFailure, renderSlackMessage, type SlackMessage } from "../render/slack-message.js";
-import { isSlackId, type SlackContext } from "./slack-context.js";
+import { isSlackId, type SlackContext, teamOf } from "./slack-context.js";
 import { chosen, type FieldRead, readChoice, readText } from "./view-state.js";
 
 /**
@@ -92,7 +92,7 @@ export function registerLinkDialog(app: App, context: SlackContext): LinkDialog 
 
   app.shortcut(listened.shortcut(linkDialogCallback), async ({ shortcut, ack }) => {
     await ack();
-    await open(shortcut.trigger_id, invocationOf(shortcut.team?.id ?? "", shortcut.user.id, undefined));
+    await open(shortcut.trigger_id, invocationOf(teamOf(shortcut), shortcut.user.id, undefined));
   });
 
   // The two pickers of running containers: the source cluster's, and the target cluster's for a consumer.
@@ -113,7 +113,7 @@ export function registerLinkDialog(app: App, context: SlackContext): LinkDialog 
         await ack({ options: [] });
         return;
       }
-      const invocation = invocationOf(suggestion.team?.id ?? "", suggestion.user.id, metadata.channel);
+      const invocation = invocationOf(teamOf(suggestion), suggestion.user.id, metadata.channel);
       const choices = await containerChoices(services, invocation, cluster, pickerDeadlineMs);
       if (!choices.ok) {
         log.info({ cluster, reason: choices.reason }, "no containers for the link dialog");
@@ -150,11 +150,7 @@ export function registerLinkDialog(app: App, context: SlackContext): LinkDialog 
       const source = chosen(values, linkFields.source.block, linkFields.source.action);
       const container = chosen(values, linkFields.container.block, linkFields.container.action);
       if (!source || !container) return;
-      const invocation = invocationOf(
-        body.team?.id ?? body.user.team_id ?? "",
-        body.user.id,
-        metadata.channel,
-      );
+      const invocation = invocationOf(teamOf(body), body.user.id, metadata.channel);
       const ports = await exposedPorts(services, invocation, source, container, pickerDeadlineMs);
       await client.views.update({
         view_id: view.id,
@@ -179,7 +175,7 @@ export function registerLinkDialog(app: App, context: SlackContext): LinkDialog 
       return;
     }
     const user = body.user.id;
-    const invocation = invocationOf(body.team?.id ?? body.user.team_id ?? "", user, metadata.channel);
+    const invocation = invocationOf(teamOf(body), user, metadata.channel);
     if (context.draining()) {
       await ack({
         response_action: "update",

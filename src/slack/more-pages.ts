@@ -4,7 +4,7 @@ import { type Outcome, prepareCommand } from "../commands/execute.js";
 import { moreAction, type PageRequest, readMoreValue } from "../render/pages.js";
 import { escapeFallback, renderSlackFailure } from "../render/slack-message.js";
 import type { PictureDestination } from "./link-picture-upload.js";
-import { hasResponseUrl, type SlackContext } from "./slack-context.js";
+import { hasResponseUrl, type SlackContext, teamOf } from "./slack-context.js";
 
 /** Runs a prepared command after the ack and posts its answer, a page of it when `paging` is given. */
 export type RunAfterAck = (
@@ -46,7 +46,7 @@ export function registerMorePages(app: App, context: SlackContext, runAfterAck: 
         return;
       }
       const invocation: Invocation = {
-        actor: { kind: "slack", team: body.team?.id ?? body.user.team_id ?? "", user: body.user.id },
+        actor: { kind: "slack", team: teamOf(body), user: body.user.id },
         channel: body.channel?.id,
         trusted: false,
       };

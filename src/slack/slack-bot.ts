@@ -28,7 +28,7 @@ import { type RunAfterAck, registerMorePages } from "./more-pages.js";
 import { refusalLog } from "./refusal-log.js";
 import { SeenSignatures } from "./seen-signatures.js";
 import { guardSignedRequests, healthMethods, isHealthCheck } from "./signed-request-guard.js";
-import { hasResponseUrl, isLinkId, type SlackContext } from "./slack-context.js";
+import { hasResponseUrl, isLinkId, type SlackContext, teamOf } from "./slack-context.js";
 import { createWorkTracker } from "./work-tracker.js";
 
 /** The slash command the app answers. */
@@ -280,7 +280,7 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
         return;
       }
       const invocation: Invocation = {
-        actor: { kind: "slack", team: body.team?.id ?? body.user.team_id ?? "", user: body.user.id },
+        actor: { kind: "slack", team: teamOf(body), user: body.user.id },
         channel: body.channel?.id,
         trusted: false,
       };

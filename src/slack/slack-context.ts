@@ -26,6 +26,11 @@ export function isLinkId(value: unknown): value is string {
   return typeof value === "string" && /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(value);
 }
 
+/** The team an interaction comes from, as the audit records it: the payload's team, else the user's, else none. */
+export function teamOf(body: { team?: { id?: string } | null; user?: { team_id?: string } | null }): string {
+  return body.team?.id ?? body.user?.team_id ?? "";
+}
+
 /** Whether an interaction carries a response URL to answer at, as Slack sends with a press of a message's button. */
 export function hasResponseUrl(body: { response_url?: unknown }): boolean {
   if (typeof body.response_url !== "string") return false;
