@@ -1,5 +1,6 @@
 import type { AnyMiddlewareArgs, Middleware } from "@slack/bolt";
 import type { Logger } from "../logger.js";
+import { type JsonObject, objectOf } from "./json-object.js";
 
 /** The interactions a listener is registered for, by the payload type Slack sends. */
 export type InteractionKind = "block_actions" | "block_suggestion" | "shortcut" | "view_submission";
@@ -53,22 +54,19 @@ export class ListenedInteractions {
   }
 }
 
-type Payload = Record<string, unknown>;
-
-const idOf: Record<InteractionKind, (body: Payload) => unknown> = {
+const idOf: Record<InteractionKind, (body: JsonObject) => unknown> = {
   // Bolt hands a listener the first action only.
-  block_actions: (body) =>
-    Array.isArray(body.actions) ? (body.actions[0] as Payload | undefined)?.action_id : undefined,
+  block_actions: (body) => (Array.isArray(body.actions) ? objectOf(body.actions[0])?.action_id : undefined),
   block_suggestion: (body) => body.action_id,
   shortcut: (body) => body.callback_id,
-  view_submission: (body) => (body.view as Payload | undefined)?.callback_id,
+  view_submission: (body) => objectOf(body.view)?.callback_id,
 };
 
 /** The kind and ID of an interaction a listener may be registered for; undefined for any other request. */
 function interactionOf(body: unknown): { kind: InteractionKind; id: string } | undefined {
-  const payload = body as Payload;
-  const kind = payload.type as InteractionKind;
-  if (typeof payload.type !== "string" || !Object.hasOwn(idOf, kind)) return undefined;
+  const payload = objectOf(body);
+  const kind = payload?.type as InteractionKind;
+  if (!payload || typeof payload.type !== "string" || !Object.hasOwn(idOf, kind)) return undefined;
   const id = idOf[kind](payload);
   return { kind, id: typeof id === "string" ? id : "" };
 }

@@ -1,3 +1,5 @@
+import { type JsonObject, objectOf } from "./json-object.js";
+
 /**
  * What a signed body must be before Bolt reads it: UTF-8, and one of the kinds of request Slack sends this app. Bolt
  * reads a form with Node's `querystring`, which turns a repeated field into an array and a bad escape into U+FFFD:
@@ -43,14 +45,6 @@ function readForm(text: string): Map<string, string> | string {
     fields.set(name, value);
   }
   return fields;
-}
-
-type JsonObject = Record<string, unknown>;
-
-function objectOf(value: unknown): JsonObject | undefined {
-  return typeof value === "object" && value !== null && !Array.isArray(value)
-    ? (value as JsonObject)
-    : undefined;
 }
 
 function parsedObject(text: string): JsonObject | undefined {

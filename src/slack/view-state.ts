@@ -4,16 +4,10 @@
  * or not an object, and a select with no `selected_option`, as Slack sends a field left empty.
  */
 
+import { type JsonObject, objectOf } from "./json-object.js";
+
 /** A field's value; neither when it was left empty; a problem, one line saying what to do, when it came unreadable. */
 export type FieldRead = { value?: string; problem?: undefined } | { value?: undefined; problem: string };
-
-type JsonObject = Record<string, unknown>;
-
-function objectOf(value: unknown): JsonObject | undefined {
-  return typeof value === "object" && value !== null && !Array.isArray(value)
-    ? (value as JsonObject)
-    : undefined;
-}
 
 function elementOf(values: unknown, block: string | undefined, action: string): JsonObject | undefined {
   return block === undefined ? undefined : objectOf(objectOf(objectOf(values)?.[block])?.[action]);
