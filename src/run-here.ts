@@ -1,6 +1,7 @@
+// First: every schema the modules below make reads it.
+import "./zod-jitless.js";
 import type { Readable, Writable } from "node:stream";
 import type { DestinationStream } from "pino";
-import { z } from "zod";
 import { type AppServices, type BackendFactory, createServices, defaultBackend } from "./app-context.js";
 import { changesLinks } from "./commands/changes-links.js";
 import type { Services } from "./commands/services.js";
@@ -34,9 +35,6 @@ export interface MainIo {
 
 /** Runs the command, or the bot, in this process; resolves to the exit code (or never, while a bot runs). */
 export async function runHere(args: readonly string[], io: MainIo): Promise<number> {
-  // A one-shot command checks its store and its answer once each: compiling zod's fast paths for them costs more
-  // than it saves. The bot, which checks them all day, keeps them.
-  if (args.length > 0) z.config({ jitless: true });
   let config: Config;
   try {
     config = loadConfig(io.env);
