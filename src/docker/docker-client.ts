@@ -76,18 +76,21 @@ export function createDockerClient(endpoint: DockerEndpoint, options: DockerClie
         agent: new HttpAgent(pool),
       };
       break;
-    case "tcp:":
+    case "tcp:": {
+      const context = endpoint.tls ? sharedContext(endpoint.tls) : {};
       modemOptions = {
         ...common,
+        // The pool's context carries the material: docker-modem would otherwise copy it into every request's
+        // options, which it formats for its debug line even while debugging is off.
+        ...(context.secureContext ? { ca: undefined, cert: undefined, key: undefined } : {}),
         socketPath: undefined,
         host: url.hostname.replace(/^\[|\]$/g, ""),
         port: url.port || (endpoint.tls ? "2376" : "2375"),
         protocol: endpoint.tls ? "https" : "http",
-        agent: endpoint.tls
-          ? new HttpsAgent({ ...pool, ...sharedContext(endpoint.tls) })
-          : new HttpAgent(pool),
+        agent: endpoint.tls ? new HttpsAgent({ ...pool, ...context }) : new HttpAgent(pool),
       };
       break;
+    }
     case "ssh:": {
       const hostname = url.hostname.replace(/^\[|\]$/g, "");
       const port = Number(url.port || 22);
