@@ -29,6 +29,7 @@ import { refusalLog } from "./refusal-log.js";
 import { SeenSignatures } from "./seen-signatures.js";
 import { guardSignedRequests, healthMethods, isHealthCheck } from "./signed-request-guard.js";
 import { hasResponseUrl, isLinkId, type SlackContext, teamOf } from "./slack-context.js";
+import { fetchWithDeadline, slackPostDeadlineMs } from "./slack-fetch.js";
 import { createWorkTracker } from "./work-tracker.js";
 
 /** The slash command the app answers. */
@@ -53,6 +54,8 @@ export interface SlackBotOptions {
   port?: number;
   /** Runs on shutdown once the running commands have finished, before the app stops. */
   beforeStop?: () => Promise<void>;
+  /** How long a post to Slack may take; default `slackPostDeadlineMs`. */
+  postDeadlineMs?: number;
 }
 
 /** How long work after an ack yields to requests still waiting for their own ack. */
@@ -119,7 +122,11 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
     logger: boltLogger,
     // Bolt's conversation store is a lookup per request on the way to the ack, for state this bot never keeps.
     convoStore: false,
-    clientOptions: slackApiUrl ? { slackApiUrl } : undefined,
+    // Bolt posts a command's answer to its response URL with this fetch, and the Web API calls go through it too.
+    clientOptions: {
+      ...(slackApiUrl ? { slackApiUrl } : {}),
+      fetch: fetchWithDeadline(options.postDeadlineMs ?? slackPostDeadlineMs),
+    },
     ...(mode === "socket" ? { socketMode: true, appToken } : { receiver }),
   });
 

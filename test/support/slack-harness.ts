@@ -22,6 +22,8 @@ export interface HarnessOptions {
   storedLinks?: boolean;
   /** The app's signing secret, as one app's bot started again keeps it; else a fresh one. */
   signingSecret?: string;
+  /** How long the bot's posts to Slack may take; else the bot's default. */
+  postDeadlineMs?: number;
 }
 
 /** The real app on an ephemeral port, with a test server for response URLs and the Web API. */
@@ -66,7 +68,7 @@ export async function startSlackHarness(options: HarnessOptions = {}): Promise<S
     const made = testServices({ lab, env, log });
     services = options.storedLinks ? { ...made, links: made.lab.links } : made;
   }
-  const bot = await startSlackWithMonitor(services, { port: 0 });
+  const bot = await startSlackWithMonitor(services, { port: 0, postDeadlineMs: options.postDeadlineMs });
   const url = `http://127.0.0.1:${bot.port}`;
 
   return {

@@ -1,0 +1,47 @@
+import { createServer, type Socket } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { slackSignature } from "../../../src/slack/signature.js";
+import { eventually, slashCommandBody } from "../../support/raw-http.js";
+import { type SlackHarness, startSlackHarness } from "../../support/slack-harness.js";
+
+let harness: SlackHarness | undefined;
+const silent = createServer();
+/** The connections a post came on, until they close. */
+const held = new Set<Socket>();
+const all = new Set<Socket>();
+silent.on("connection", (socket) => {
+  all.add(socket);
+  socket.once("data", () => held.add(socket));
+  socket.on("close", () => held.delete(socket));
+});
+
+afterEach(async () => {
+  await harness?.close();
+  for (const socket of all) socket.destroy();
+  await new Promise((resolve) => silent.close(resolve));
+});
+
+describe("a response URL that accepts and never answers", () => {
+  it("(a command answered after its ack) is given up at the post deadline: the connection is closed and the log says the answer could not be posted", async () => {
+    harness = await startSlackHarness({ postDeadlineMs: 300 });
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const { port } = silent.address() as { port: number };
+    const body = slashCommandBody(`http://127.0.0.1:${port}/commands/T1/1/silent`, "list");
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const ack = await fetch(`${harness.url}/slack/events`, {
+      method: "POST",
+      body,
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        "x-slack-request-timestamp": timestamp,
+        "x-slack-signature": slackSignature(harness.signingSecret, timestamp, body),
+      },
+    });
+    expect(ack.status).toBe(200);
+    expect(await eventually(() => held.size > 0, 2_000)).toBe(true);
+    const given = harness;
+    const gaveUp = () => given.log.lines().some((line) => line.msg === "could not post to the response URL");
+    expect(await eventually(gaveUp, 3_000)).toBe(true);
+    expect(await eventually(() => held.size === 0, 2_000)).toBe(true);
+  });
+});
