@@ -154,7 +154,8 @@ export function registerLinkDialog(app: App, context: SlackContext): LinkDialog 
       const ports = await exposedPorts(services, invocation, source, container, pickerDeadlineMs);
       await client.views.update({
         view_id: view.id,
-        hash: view.hash,
+        // Slack's own, to refuse a redraw over a newer one; any other shape is left out rather than passed on.
+        ...(typeof view.hash === "string" ? { hash: view.hash } : {}),
         view: linkDialogView({ clusters: clustersFor(invocation), metadata, source, container, ports }),
       });
     },

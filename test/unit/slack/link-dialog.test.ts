@@ -92,6 +92,24 @@ const suggestConsumer = (h: SlackHarness, target: string | undefined) =>
 const submit = (h: SlackHarness, fields: Fields, user = "UADMIN") =>
   h.interact({ type: "view_submission", view: dialogView(fields) }, { user });
 
+/** `app` chosen in the dialog's container picker, as Slack sends the choice from `view`. */
+function chooseApp(on: SlackHarness, view: Record<string, unknown>) {
+  return on.interact({
+    type: "block_actions",
+    container: { type: "view", view_id: "VDIALOG" },
+    view,
+    actions: [
+      {
+        type: "external_select",
+        action_id: "link_container",
+        block_id: "container",
+        selected_option: { value: "app", text: { type: "plain_text", text: "app" } },
+        action_ts: "1.3",
+      },
+    ],
+  });
+}
+
 describe("the link dialog", () => {
   it("opens from `/ambassador link` alone with the clusters this channel may use, remembering the channel", async () => {
     const lab = memoryEngine();
@@ -163,22 +181,19 @@ describe("the link dialog", () => {
 
   it("fills in the ports the chosen container exposes", async () => {
     harness = await startSlackHarness();
-    await harness.interact({
-      type: "block_actions",
-      container: { type: "view", view_id: "VDIALOG" },
-      view: dialogView({ source: "clustera", container: "app" }),
-      actions: [
-        {
-          type: "external_select",
-          action_id: "link_container",
-          block_id: "container",
-          selected_option: { value: "app", text: { type: "plain_text", text: "app" } },
-          action_ts: "1.3",
-        },
-      ],
-    });
+    await chooseApp(harness, dialogView({ source: "clustera", container: "app" }));
     const [updated] = await harness.waitForApi("views.update");
     expect(updated?.args).toMatchObject({ view_id: "VDIALOG", hash: "h0" });
+    const ports = viewOf(updated).blocks.find((block) => block.block_id === "ports:app");
+    expect(ports?.element?.initial_value).toBe("5000");
+  });
+
+  it("redraws a dialog whose hash is not text without one, rather than passing Slack what it never sent", async () => {
+    harness = await startSlackHarness();
+    await chooseApp(harness, { ...dialogView({ source: "clustera", container: "app" }), hash: 7 });
+    const [updated] = await harness.waitForApi("views.update");
+    expect(updated?.args).toMatchObject({ view_id: "VDIALOG" });
+    expect(updated?.args).not.toHaveProperty("hash");
     const ports = viewOf(updated).blocks.find((block) => block.block_id === "ports:app");
     expect(ports?.element?.initial_value).toBe("5000");
   });
