@@ -24,6 +24,7 @@
 #           there (needs NET_ADMIN), so the consumer's own ports stay free and nothing outside the namespace reaches
 #           the link.
 # AMBASSADOR_ADMIT (comma-separated IPv4 CIDRs) limits who may connect to the listening ports; unset, anyone may.
+# With NET_ADMIN the kernel refuses the others at their first packet; without, the listener closes their connections.
 # AMBASSADOR_CHECK_DESTINATIONS=1 (beside the source container) tries a TCP connection to every route's destination
 # as forwarding starts, all at once, and before `ready` logs `ambassador: warning: nothing answers at <host>:<port>`
 # for each that refuses it or does not connect within a second (two at most, with its name lookup); forwarding
@@ -670,12 +671,19 @@ case $mode in
   *) fail "AMBASSADOR_MODE must be kernel, relay, tls or auto, got '$mode'" ;;
 esac
 
+# A source outside AMBASSADOR_ADMIT gets a reset to its first packet from the kernel, before any process answers it,
+# wherever this ambassador may set firewall rules (NET_ADMIN; the kernel mode sets them itself). Without them HAProxy
+# (tls) or socat's range (relay, one CIDR) closes its connection once made; several CIDRs in relay mode need them.
 # shellcheck disable=SC2086 # counted as words
 count_words $admit
-if [ "$mode" = relay ] && [ "$words" -gt 1 ]; then
-  iptables_possible ||
-    fail "AMBASSADOR_ADMIT with several CIDRs needs NET_ADMIN (iptables); give one CIDR or add NET_ADMIN"
-  apply_admit_rules || fail "cannot apply the AMBASSADOR_ADMIT rules with iptables"
+admit_closed_by=""
+if [ -n "$admit" ] && [ "$mode" != kernel ] && ! apply_admit_rules 2>/dev/null; then
+  if [ "$mode" = relay ] && [ "$words" -gt 1 ]; then
+    iptables_possible ||
+      fail "AMBASSADOR_ADMIT with several CIDRs needs NET_ADMIN (iptables); give one CIDR or add NET_ADMIN"
+    fail "cannot apply the AMBASSADOR_ADMIT rules with iptables"
+  fi
+  case $mode in tls) admit_closed_by=HAProxy ;; *) admit_closed_by=socat ;; esac
 fi
 
 echo "ambassador: mode $mode"
@@ -684,5 +692,7 @@ while read -r listen host port; do echo "ambassador: :$listen -> $host:$port"; d
 $ROUTES
 ROUTES
 [ -z "$admit" ] || echo "ambassador: admits $admit"
+[ -z "$admit_closed_by" ] ||
+  echo "ambassador: no NET_ADMIN: $admit_closed_by closes the connections of others once they are made"
 check_destinations
 "run_$mode"

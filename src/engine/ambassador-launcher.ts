@@ -92,6 +92,8 @@ export class AmbassadorLauncher {
     for (const mode of modes) {
       const full = {
         ...request,
+        // Only our image sets firewall rules; another (the seed's socat ambassador) is given no capability.
+        netAdmin: ours && request.netAdmin,
         onStarted,
         image: this.image,
         labels: { ...labels, [labelKeys.mode]: mode },

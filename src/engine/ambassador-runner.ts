@@ -64,7 +64,7 @@ export interface AmbassadorRequest {
   publish?: Map<number, string>;
   /** The host address to publish on; all of the host's addresses when unset. */
   publishIp?: string;
-  /** The ambassador sets firewall rules in its own namespace (several admitted CIDRs), whatever its mode. */
+  /** The ambassador sets firewall rules in its own namespace (admission, redirection), whatever its mode. */
   netAdmin?: boolean;
   /**
    * Runs once the container exists: private files go in here, and the ambassador waits for them. While it starts; with

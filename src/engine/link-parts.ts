@@ -277,7 +277,8 @@ const sourcePart: LinkPart = {
       publish,
       publishIp: hostAddress(source),
       beforeStart: async () => build.appJoined,
-      netAdmin: build.plan.protection !== "mtls" && build.plan.admit.length > 1,
+      // So that a host it does not admit is refused by the kernel, before HAProxy or socat answers it.
+      netAdmin: build.plan.admit.length > 0,
       networkMode: network,
       links: network ? undefined : [`${app.name}:${alias}`],
       onStarted: (container) => build.onSourceStarted?.(container),

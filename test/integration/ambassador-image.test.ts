@@ -6,6 +6,7 @@ import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lab, labDocker, removeTestObjects, testLabel } from "../lab.js";
 import {
+  connectFrom,
   execIn,
   getFrom,
   makePki,
@@ -64,8 +65,9 @@ describe("the ambassador image", () => {
   let db: Docker;
   let pki: TestPki;
 
-  const tlsSource = async (name: string, admit = `${b.ip}/32`) =>
+  const tlsSource = async (name: string, admit = `${b.ip}/32`, netAdmin = false) =>
     startAmbassador(da, {
+      netAdmin,
       name,
       env: [
         "APP_PORT_5000_TCP=tcp://app:5000",
@@ -186,7 +188,11 @@ describe("the ambassador image", () => {
     expect(await connect(true)).toMatch(/^Reused, TLSv1\.3/m);
   });
 
-  const plainSource = (mode: "relay" | "kernel", admit: string, extra: { netAdmin?: boolean } = {}) =>
+  const plainSource = (
+    mode: "relay" | "kernel",
+    admit: string,
+    extra: { netAdmin?: boolean; name?: string } = {},
+  ) =>
     startAmbassador(da, {
       name: `amb-img-${mode}-${admit.includes(",") ? "multi" : "one"}`,
       env: ["APP_PORT_5000_TCP=tcp://app:5000", `AMBASSADOR_MODE=${mode}`, `AMBASSADOR_ADMIT=${admit}`],
@@ -208,6 +214,30 @@ describe("the ambassador image", () => {
       expect(await getFrom(b.netns, a.ip, port, tls)).toContain("Hello World!");
       expect(await getFrom(undefined, a.ip, port, tls)).toBe("");
       expect(await getFrom(a.netns, a.ip, port, tls)).toBe("");
+    },
+  );
+
+  it.each(["tls", "relay"] as const)(
+    "%s: with NET_ADMIN a host it does not admit is refused at its first packet; without, its connection is closed once made, as the log says",
+    async (mode) => {
+      const start = (netAdmin: boolean) =>
+        mode === "tls"
+          ? tlsSource(`amb-img-tls-scan-${netAdmin}`, `${b.ip}/32`, netAdmin)
+          : plainSource("relay", `${b.ip}/32`, { netAdmin, name: `amb-img-relay-scan-${netAdmin}` });
+      const closedBy = mode === "tls" ? "HAProxy" : "socat";
+      const note = `ambassador: no NET_ADMIN: ${closedBy} closes the connections of others once they are made`;
+      const guarded = await start(true);
+      expect(guarded.logs).toMatch(/^ambassador: ready$/m);
+      expect(guarded.logs).not.toContain(note);
+      expect(await connectFrom(undefined, a.ip, guarded.hostPort ?? 0)).toBe("refused");
+      expect(await connectFrom(a.netns, a.ip, guarded.hostPort ?? 0)).toBe("refused");
+      expect(await connectFrom(b.netns, a.ip, guarded.hostPort ?? 0)).toBe("accepted");
+      await guarded.container.remove({ force: true });
+      const bare = await start(false);
+      expect(bare.logs).toContain(`${note}\n`);
+      expect(await connectFrom(undefined, a.ip, bare.hostPort ?? 0)).toBe("accepted");
+      expect(await getFrom(undefined, a.ip, bare.hostPort ?? 0)).toBe("");
+      await bare.container.remove({ force: true });
     },
   );
 

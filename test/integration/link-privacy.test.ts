@@ -9,7 +9,7 @@ import type { LinkRecord } from "../../src/domain/link.js";
 import { probePath } from "../../src/engine/path-probe.js";
 import type { LinkResult } from "../../src/engine/types.js";
 import { lab, testLabel } from "../lab.js";
-import { makePki, tlsArchive, toolboxGet } from "../support/ambassador-image.js";
+import { connectFrom, makePki, tlsArchive, toolboxGet } from "../support/ambassador-image.js";
 import {
   cleanUp,
   type EngineFixture,
@@ -128,10 +128,12 @@ describe("private links on the lab", () => {
     ["mTLS", false],
     ["plaintext", true],
   ] as const)(
-    "keeps a stranger on host A's network away from app over a %s link; host B gets through",
+    "keeps a stranger on host A's network away from app over a %s link, its port closed to it; host B gets through",
     async (_, plaintext) => {
       const result = await fx.engine.link("app", "clustera", "clusterb", { ...helloLink, plaintext }, tester);
       const address = `${lab().clustera.ip}:${sourcePort(result)}`;
+      // A port scan from the stranger finds the port closed: the kernel refuses it before any process answers.
+      expect(await connectFrom(stranger, lab().clustera.ip, sourcePort(result))).toBe("refused");
       expect(await getFrom(stranger, address)).not.toContain("Hello World!");
       if (plaintext) expect(await getFrom(lab().clusterb.netns, address)).toContain("Hello World!");
       expect(await httpGet(result.webUrls[0] ?? "")).toContain("Hello World!");

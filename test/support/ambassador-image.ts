@@ -228,6 +228,26 @@ export async function getFrom(
   }
 }
 
+/**
+ * What a bare TCP connection to host:port meets from inside network namespace `netns` (the machine's own when
+ * undefined), as a port scanner sees it: `refused` (a reset to its first packet), `accepted`, or `no answer` in 2 s.
+ */
+export async function connectFrom(
+  netns: string | undefined,
+  host: string,
+  port: number,
+): Promise<"refused" | "accepted" | "no answer"> {
+  const probe = `timeout 3 socat -u /dev/null TCP:${host}:${port},connect-timeout=2`;
+  const argv = netns ? ["ip", "netns", "exec", netns, "sh", "-c", probe] : ["sh", "-c", probe];
+  const [file, ...args] = argv;
+  try {
+    await run(file ?? "sh", args);
+    return "accepted";
+  } catch (error) {
+    return /Connection refused/.test((error as { stderr?: string }).stderr ?? "") ? "refused" : "no answer";
+  }
+}
+
 /** GET through `url` from a toolbox container on `network`, retried for up to `withinMs`. */
 export async function toolboxGet(
   docker: Docker,
