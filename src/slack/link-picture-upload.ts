@@ -5,6 +5,7 @@ import type { Logger } from "../logger.js";
 import { factsOfResult, type LinkFacts } from "../render/link-facts.js";
 import { linkSummary } from "../render/link-lines.js";
 import { renderLinkPng } from "../render/link-picture.js";
+import { slackPostDeadlineMs } from "./slack-fetch.js";
 import type { WorkTracker } from "./work-tracker.js";
 
 /** Where the picture goes: the channel the answer went to, and its thread when the answer is in one. */
@@ -12,9 +13,6 @@ export interface PictureDestination {
   channel: string;
   threadTs?: string;
 }
-
-/** How long the POST of the bytes to Slack's upload URL may take. */
-const uploadDeadlineMs = 10_000;
 
 /**
  * How many pictures are drawn at once, and how many more may wait for their turn. Each drawing holds the event
@@ -47,7 +45,7 @@ export async function uploadLinkPicture(
     method: "POST",
     headers: { "content-type": "image/png" },
     body: png,
-    signal: AbortSignal.timeout(uploadDeadlineMs),
+    signal: AbortSignal.timeout(slackPostDeadlineMs),
   });
   await posted.arrayBuffer().catch(() => undefined);
   if (!posted.ok) throw new Error(`the upload URL answered HTTP ${posted.status}`);
@@ -65,7 +63,7 @@ export function pictureClientOptions(
   slackApiUrl: string | undefined,
   logger: webApi.WebClientOptions["logger"],
 ): webApi.WebClientOptions {
-  return { slackApiUrl, logger, retryConfig: { retries: 0 }, timeout: uploadDeadlineMs };
+  return { slackApiUrl, logger, retryConfig: { retries: 0 }, timeout: slackPostDeadlineMs };
 }
 
 /** Sends the picture of the link an answer is about; `tell` posts a line to the person who asked. */

@@ -61,6 +61,13 @@ export interface SlackBotOptions {
 /** How long work after an ack yields to requests still waiting for their own ack. */
 const ackFirstMs = 250;
 
+/** A command's answer that its response URL did not take. */
+class ResponseUrlFailed extends Error {
+  constructor(cause: unknown) {
+    super("could not post to the response URL", { cause });
+  }
+}
+
 function ephemeral(text: string): SlackMessage {
   return { response_type: "ephemeral", text: escapeFallback(text) };
 }
@@ -140,7 +147,11 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
   });
 
   const respondWith = async (respond: RespondFn, message: SlackMessage, replaceOriginal = false) => {
-    await respond({ ...message, replace_original: replaceOriginal });
+    try {
+      await respond({ ...message, replace_original: replaceOriginal });
+    } catch (error) {
+      throw new ResponseUrlFailed(error);
+    }
   };
   const tellBy = (respond: RespondFn) => (text: string) => respondWith(respond, ephemeral(text));
   const listened = new ListenedInteractions();
@@ -180,6 +191,12 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
         await deliver(respond, outcome, paging);
         sendPicture(outcome, destination, tellBy(respond));
       } catch (error) {
+        // The address the answer goes to failed it (no answer within the deadline, an error): an apology would go
+        // there too.
+        if (error instanceof ResponseUrlFailed) {
+          log.warn({ err: error.cause, ...what }, "could not post to the response URL");
+          return;
+        }
         const reference = errorReference();
         log.error({ err: error, reference, ...what }, "could not finish a command");
         await respondWith(

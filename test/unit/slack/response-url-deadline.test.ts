@@ -6,12 +6,16 @@ import { type SlackHarness, startSlackHarness } from "../../support/slack-harnes
 
 let harness: SlackHarness | undefined;
 const silent = createServer();
-/** The connections a post came on, until they close. */
+/** The connections a post came on, until they close, and how many posts came. */
 const held = new Set<Socket>();
 const all = new Set<Socket>();
+let posts = 0;
 silent.on("connection", (socket) => {
   all.add(socket);
-  socket.once("data", () => held.add(socket));
+  socket.once("data", () => {
+    posts++;
+    held.add(socket);
+  });
   socket.on("close", () => held.delete(socket));
 });
 
@@ -22,7 +26,7 @@ afterEach(async () => {
 });
 
 describe("a response URL that accepts and never answers", () => {
-  it("(a command answered after its ack) is given up at the post deadline: the connection is closed and the log says the answer could not be posted", async () => {
+  it("(a command answered after its ack) is given up at the post deadline: the connection is closed, the log says the answer could not be posted, and nothing else is sent there", async () => {
     harness = await startSlackHarness({ postDeadlineMs: 300 });
     await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
     const { port } = silent.address() as { port: number };
@@ -43,5 +47,9 @@ describe("a response URL that accepts and never answers", () => {
     const gaveUp = () => given.log.lines().some((line) => line.msg === "could not post to the response URL");
     expect(await eventually(gaveUp, 3_000)).toBe(true);
     expect(await eventually(() => held.size === 0, 2_000)).toBe(true);
+    // No apology follows to the address that did not take the answer, and nothing is logged as an error.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(posts).toBe(1);
+    expect(given.log.lines().filter((line) => Number(line.level) >= 50)).toEqual([]);
   });
 });
