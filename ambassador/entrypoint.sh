@@ -676,14 +676,17 @@ esac
 # (tls) or socat's range (relay, one CIDR) closes its connection once made; several CIDRs in relay mode need them.
 # shellcheck disable=SC2086 # counted as words
 count_words $admit
-admit_closed_by=""
-if [ -n "$admit" ] && [ "$mode" != kernel ] && ! apply_admit_rules 2>/dev/null; then
+admit_unset=""
+if [ -n "$admit" ] && [ "$mode" != kernel ] && ! apply_admit_rules 2>/tmp/ambassador-iptables.err; then
+  said=$(tail -n 1 /tmp/ambassador-iptables.err)
+  admit_unset="no NET_ADMIN"
+  ! iptables_possible || admit_unset="cannot set the admission rules with iptables${said:+ ($said)}"
   if [ "$mode" = relay ] && [ "$words" -gt 1 ]; then
-    iptables_possible ||
+    [ "$admit_unset" != "no NET_ADMIN" ] ||
       fail "AMBASSADOR_ADMIT with several CIDRs needs NET_ADMIN (iptables); give one CIDR or add NET_ADMIN"
-    fail "cannot apply the AMBASSADOR_ADMIT rules with iptables"
+    fail "cannot apply the AMBASSADOR_ADMIT rules with iptables${said:+: $said}"
   fi
-  case $mode in tls) admit_closed_by=HAProxy ;; *) admit_closed_by=socat ;; esac
+  case $mode in tls) admit_unset="$admit_unset: HAProxy" ;; *) admit_unset="$admit_unset: socat" ;; esac
 fi
 
 echo "ambassador: mode $mode"
@@ -692,7 +695,6 @@ while read -r listen host port; do echo "ambassador: :$listen -> $host:$port"; d
 $ROUTES
 ROUTES
 [ -z "$admit" ] || echo "ambassador: admits $admit"
-[ -z "$admit_closed_by" ] ||
-  echo "ambassador: no NET_ADMIN: $admit_closed_by closes the connections of others once they are made"
+[ -z "$admit_unset" ] || echo "ambassador: $admit_unset closes the connections of others once they are made"
 check_destinations
 "run_$mode"
