@@ -24,13 +24,19 @@ const cannotEncrypt = (image: string) =>
 const cannotKernel = (image: string) =>
   `the image ${image} does not report an ambassador mode, so it cannot run in kernel mode`;
 
+/** What of an image's configuration, or a container's (which holds its image's labels), names the program. */
+interface ProgramSigns {
+  Labels?: Record<string, string> | null;
+  Entrypoint?: string | string[] | null;
+}
+
 /**
- * Whether an image speaks our handshake, from its own configuration (our label, or our entrypoint): a foreign
- * image (the seed's) goes straight to relay instead of being waited for.
+ * Whether an image, or a container of it, speaks our handshake, from its own configuration (our label, or our
+ * entrypoint): a foreign image (the seed's) goes straight to relay instead of being waited for.
  */
-function speaksHandshake(info: Docker.ImageInspectInfo): boolean {
-  const entrypoint = [info.Config?.Entrypoint ?? []].flat().join(" ");
-  return info.Config?.Labels?.[handshakeLabel] === "1" || /(^|\/)ambassador( |$)/.test(entrypoint);
+export function speaksHandshake(config: ProgramSigns | undefined): boolean {
+  const entrypoint = [config?.Entrypoint ?? []].flat().join(" ");
+  return config?.Labels?.[handshakeLabel] === "1" || /(^|\/)ambassador( |$)/.test(entrypoint);
 }
 
 /** An ambassador to run, before the launcher adds its image and labels. */
@@ -73,7 +79,7 @@ export class AmbassadorLauncher {
     imageConfig: Docker.ImageInspectInfo,
   ): Promise<RunningAmbassador> {
     const key = `${request.host.name}\u0000${this.image}`;
-    const ours = speaksHandshake(imageConfig);
+    const ours = speaksHandshake(imageConfig.Config);
     if (!ours && wantedMode === "tls") throw new AmbassadorRefused(cannotEncrypt(this.image));
     if (!ours && wantedMode === "kernel") throw new AmbassadorRefused(cannotKernel(this.image));
     const modes: AmbassadorMode[] = wantedMode

@@ -3,7 +3,7 @@ import type Docker from "dockerode";
 import { DockerCallError, type DockerHost } from "../docker/docker-host.js";
 import type { LinkResource, ResourceRole } from "../domain/link.js";
 import type { LinkCredentials } from "../domain/pki.js";
-import type { AmbassadorLauncher, AmbassadorSpec } from "./ambassador-launcher.js";
+import { type AmbassadorLauncher, type AmbassadorSpec, speaksHandshake } from "./ambassador-launcher.js";
 import { createUniquelyNamed, portTaken } from "./ambassador-runner.js";
 import type { Attempt } from "./attempt.js";
 import { anyEphemeral, otherHostPorts } from "./host-ports.js";
@@ -247,11 +247,26 @@ function staleSource(build: Build): boolean {
   return peersChanged || !sameList(envValue(env, "AMBASSADOR_ADMIT"), build.plan.admit);
 }
 
+/**
+ * A source ambassador of ours made without NET_ADMIN, by an older version: a host it does not admit reaches its port,
+ * where HAProxy or socat closes the connection once made, instead of the kernel refusing its first packet.
+ */
+function openToOthers(build: Build): boolean {
+  const info = build.plan.live.source?.info;
+  return (
+    info !== undefined &&
+    build.plan.admit.length > 0 &&
+    speaksHandshake(info.Config) &&
+    !(info.HostConfig.CapAdd ?? []).includes("NET_ADMIN")
+  );
+}
+
 const sourcePart: LinkPart = {
   role: "source",
   needs: (build) =>
     containerNeeds(build, "source", ["source-network", "its network was recreated"]) ??
     (staleSource(build) ? "it admits other targets than the link's" : undefined) ??
+    (openToOthers(build) ? "its port was open to hosts it does not admit" : undefined) ??
     (build.plan.pathProblem ? `the path through the link failed (${build.plan.pathProblem})` : undefined),
   async make(build) {
     const { source, app, alias, ports } = build.plan;

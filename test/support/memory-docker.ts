@@ -314,6 +314,12 @@ export class MemoryDockerHost implements DockerHost {
     this.external("start container", () => this.start(this.container(ref)));
   }
 
+  /** The container as made with no capability added (by an older version of the bot, say). */
+  withoutAddedCapabilities(ref: string): void {
+    const container = this.container(ref);
+    container.spec = { ...container.spec, HostConfig: { ...container.spec.HostConfig, CapAdd: undefined } };
+  }
+
   /** `docker rm -f` by someone else. */
   removeExternally(ref: string): void {
     this.external("remove container", () => this.remove(this.container(ref)));
@@ -936,7 +942,8 @@ export class MemoryDockerHost implements DockerHost {
       image,
       spec: structuredClone({ ...spec, abortSignal: undefined }),
       env: [...(spec.Env ?? [])],
-      labels: { ...spec.Labels },
+      // As Docker does, the image's labels are the container's too, under those it is created with.
+      labels: { ...image.labels, ...spec.Labels },
       exposedPorts: [...new Set([...image.exposedPorts, ...Object.keys(spec.ExposedPorts ?? {})])],
       created: new Date(),
       state: "created",
