@@ -205,7 +205,10 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
             `Something went wrong while answering. The bot's operator can find the details under reference ${reference}.`,
           ),
         ).catch((postError: unknown) =>
-          log.warn({ err: postError, reference }, "could not post to the response URL"),
+          log.warn(
+            { err: postError instanceof ResponseUrlFailed ? postError.cause : postError, reference },
+            "could not post to the response URL",
+          ),
         );
       }
     });
