@@ -22,7 +22,9 @@ export const repairCommand = defineCommand({
       actor: invocation.actor,
       channel: invocation.channel,
     });
-    const view = (await linkViews(services)).now.views.find((candidate) => candidate.link.id === link.id);
+    const view = (await linkViews(services, { ids: [link.id] })).now.views.find(
+      (candidate) => candidate.link.id === link.id,
+    );
     return { kind: "repair", result, view };
   },
 });

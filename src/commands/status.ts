@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { linkClusters } from "../domain/link.js";
 import { LinkRef } from "../domain/values.js";
 import { UserError } from "../errors.js";
 import { findAuthorised } from "./authorize.js";
@@ -20,12 +19,11 @@ export const statusCommand = defineCommand({
   target: (input) => input.linkId,
   async run(input, { services, invocation }) {
     const link = findAuthorised(services, invocation, input.linkId);
-    const ends = linkClusters(link);
-    return stagedResult(await linkViews(services), ({ views, silent }) => {
+    return stagedResult(await linkViews(services, { ids: [link.id] }), ({ views, silent }) => {
       const view = views.find((candidate) => candidate.link.id === link.id);
       if (!view) throw new UserError("link-not-found", `Link ${link.id} was torn down.`);
-      const own = silent.filter((entry) => ends.includes(entry.cluster));
-      return { kind: "status", view, ...(own.length ? { silent: own } : {}) };
+      // Only the link's own clusters were asked: those that did not answer are its own.
+      return { kind: "status", view, ...(silent.length ? { silent } : {}) };
     });
   },
 });

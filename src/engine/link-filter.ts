@@ -5,8 +5,9 @@ import type { LinkFilter } from "./types.js";
 /** Whether a link is one of those `filter` keeps (no filter keeps every link). */
 export function keptBy(
   filter: LinkFilter | undefined,
-): (link: Pick<LinkRecord, "channel" | "sourceCluster" | "targets">) => boolean {
+): (link: Pick<LinkRecord, "id" | "channel" | "sourceCluster" | "targets">) => boolean {
   return (link) =>
+    (!filter?.ids || filter.ids.includes(link.id)) &&
     (!filter?.channel || link.channel === filter.channel) &&
     (!filter?.onlyOn || linkClusters(link).every((name) => filter.onlyOn?.includes(name)));
 }

@@ -211,6 +211,8 @@ export interface RepairResult {
 
 /** Which links `list` returns: all, those made in a channel, those on none of some clusters. */
 export interface LinkFilter {
+  /** Only these links: their clusters alone are asked. */
+  ids?: readonly string[];
   channel?: string;
   /** Leaves out every link with a cluster (source or target) not among these. */
   onlyOn?: readonly string[];

@@ -11,7 +11,7 @@ export type ClusterChannels = readonly Pick<ClusterSummary, "name" | "channels">
  * bound to that may; else none, and the alert stays in the log (a cluster no longer registered is seen from none).
  */
 export function alertChannels(
-  link: Pick<LinkRecord, "channel" | "sourceCluster" | "targets">,
+  link: Pick<LinkRecord, "id" | "channel" | "sourceCluster" | "targets">,
   clusters: ClusterChannels,
 ): string[] {
   const seenFrom = (channel: string) => keptBy(openTo(channel, clusters))(link);

@@ -114,6 +114,25 @@ describe("status <link-id>", () => {
     expect(text).toMatch(/clusterc: no answer since \d\d:\d\d UTC, still asking/);
   });
 
+  it("asks only the link's own clusters: one of another link that hangs is neither waited for nor named", async () => {
+    const lab = memoryEngine({ deadlines: { read: 5_000, answer: 3_000, recheck: 100, ping: 200 } });
+    const c = new MemoryDockerHost({ name: "clusterc", advertise: "10.0.0.14" });
+    lab.clusters.add(c);
+    const context = { actor: { kind: "slack", team: "T1", user: "UADMIN" } as const, channel: "C1" };
+    const { link } = await lab.engine.link("app", "clustera", "clusterb", {}, context);
+    await lab.engine.link("app", "clustera", "clusterc", { alias: "other" }, context);
+    c.hang();
+    const started = performance.now();
+    const outcome = await executeCommand(`status ${link.id}`, slack("UBOB"), testServices({ lab }));
+    // Well within the 3 s a read waits for a cluster before it answers without it.
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(outcome.ok && "later" in outcome ? outcome.later : undefined).toBeUndefined();
+    const text = textOf(outcome);
+    expect(text).toContain(`Link ${link.id}: app clustera -> clusterb`);
+    expect(text).toContain("target ambassador app-ambassador on clusterb: running");
+    expect(text).not.toContain("clusterc");
+  });
+
   it("renders as Block Kit with a warning when the link is broken", async () => {
     const { lab, link } = await linked();
     const services = { ...testServices({ lab }), health: () => liveHealth };
