@@ -1,3 +1,4 @@
+import { setImmediate as turn } from "node:timers/promises";
 import type Docker from "dockerode";
 import type { ClusterDirectory } from "../docker/clusters.js";
 import type { PortBindings } from "../docker/docker-host.js";
@@ -65,6 +66,19 @@ function containerStates(cluster: string, advertise: string, containers: readonl
 
 type SeenOn = (cluster: string, ref: string, network?: string) => Seen;
 
+/** Links viewed between two turns of the event loop: a long list never holds a request waiting for its ack. */
+const viewsPerTurn = 100;
+
+/** The views of many links, a few at a time, letting requests that arrived meanwhile be answered between. */
+async function viewsOf(links: readonly LinkRecord[], seenOn: SeenOn): Promise<LinkView[]> {
+  const views: LinkView[] = [];
+  for (let at = 0; at < links.length; at += viewsPerTurn) {
+    if (at > 0) await turn();
+    for (const link of links.slice(at, at + viewsPerTurn)) views.push(viewOf(link, seenOn));
+  }
+  return views;
+}
+
 function viewOf(link: LinkRecord, seenOn: SeenOn): LinkView {
   const containers = [
     {
@@ -124,10 +138,14 @@ export async function readList(
     return containerStates(cluster, host.advertise, await host.listContainers([], { timeoutMs }));
   });
   const unreachable: Seen = { state: "unreachable", mappings: [] };
-  const result = (replies: ClusterReply<ReturnType<typeof containerStates>>[], silent: SilentCluster[]) => {
+  const result = async (
+    replies: ClusterReply<ReturnType<typeof containerStates>>[],
+    silent: SilentCluster[],
+  ): Promise<LinkList> => {
     const listings = new Map(replies.flatMap((reply) => (reply.ok ? [[reply.cluster, reply.value]] : [])));
-    const views = links.map((link) =>
-      viewOf(link, (cluster, ref, network) => listings.get(cluster)?.(ref, network) ?? unreachable),
+    const views = await viewsOf(
+      links,
+      (cluster, ref, network) => listings.get(cluster)?.(ref, network) ?? unreachable,
     );
     // A cluster that failed while asked is named like one known to be down: its links show as unreachable.
     const failed = replies.flatMap((reply) =>
@@ -145,7 +163,7 @@ export async function readList(
   };
   const sinceDown = (cluster: string) => (options.health.downSince(cluster) ?? options.clock()).toISOString();
   return {
-    now: result(staged.replies, staged.silent),
+    now: await result(staged.replies, staged.silent),
     later: staged.rest?.then((rest) => result(rest.replies, rest.silent)),
   };
 }
