@@ -77,12 +77,23 @@ export function storeAuthorityKeeper(store: Store, box: SecretBox): AuthorityKee
  * requires the other's common name, so no other link's peer is let in.
  */
 export class KeptLinkAuthority implements LinkAuthority {
+  #authority: Promise<{ cert: X509.X509Certificate; key: CryptoKey }> | undefined;
+
   constructor(
     private readonly keeper: AuthorityKeeper,
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  private async authority(): Promise<{ cert: X509.X509Certificate; key: CryptoKey }> {
+  /** The CA, read (or made) once: it never changes once kept. A failure is not kept, so the next link tries again. */
+  private authority(): Promise<{ cert: X509.X509Certificate; key: CryptoKey }> {
+    this.#authority ??= this.readAuthority().catch((error: unknown) => {
+      this.#authority = undefined;
+      throw error;
+    });
+    return this.#authority;
+  }
+
+  private async readAuthority(): Promise<{ cert: X509.X509Certificate; key: CryptoKey }> {
     const x509 = await loadX509();
     const saved = this.keeper.load();
     if (saved) return { cert: new x509.X509Certificate(saved.cert), key: await importPrivate(saved.key) };
@@ -104,7 +115,7 @@ export class KeptLinkAuthority implements LinkAuthority {
       { cert: cert.toString("pem"), key: await privatePem(keys.privateKey) },
       now.toISOString(),
     );
-    return this.authority();
+    return this.readAuthority();
   }
 
   async issue(linkId: string, targetNames: readonly string[]): Promise<LinkCredentials> {
