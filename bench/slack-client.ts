@@ -91,6 +91,8 @@ export interface SlackClient {
   events: string[];
   /** Makes a Web API method answer `{ ok: false, error }`, as Slack does when it refuses; "upload" fails the POST of the bytes. */
   failApi(method: string, error: string): void;
+  /** Leaves every call of a Web API method unanswered, as a Slack that hangs does, until the client closes. */
+  holdApi(method: string): void;
   /** Resolves once the Web API has received a call to `method`. */
   waitForApiCall(method: string, timeoutMs?: number): Promise<ApiCall>;
   /** Requests to the bot listening at `botUrl`, answered at this client's response URLs. */
@@ -156,6 +158,7 @@ export async function startSlackClient(options: { signingSecret?: string } = {})
   const uploads: UploadPost[] = [];
   const events: string[] = [];
   const failures = new Map<string, string>();
+  const held = new Set<string>();
   const waiters = new Set<() => void>();
   const wakeAll = () => {
     for (const wake of waiters) wake();
@@ -201,6 +204,12 @@ export async function startSlackClient(options: { signingSecret?: string } = {})
     if (path.startsWith("/api/")) {
       const method = path.slice("/api/".length);
       const args = readArgs(req.headers["content-type"], body);
+      if (held.has(method)) {
+        apiCalls.push({ method, body, args });
+        events.push(`api ${method}`);
+        wakeAll();
+        return;
+      }
       const answer = apiAnswer(method, args);
       apiCalls.push({ method, body, args, answer });
       events.push(`api ${method}`);
@@ -422,6 +431,9 @@ export async function startSlackClient(options: { signingSecret?: string } = {})
     failApi(method, error) {
       failures.set(method, error);
     },
+    holdApi(method) {
+      held.add(method);
+    },
     waitForApi(method, count = 1, timeoutMs = 10_000) {
       return waitFor(
         () => {
@@ -451,8 +463,10 @@ export async function startSlackClient(options: { signingSecret?: string } = {})
       );
     },
     async close() {
-      await new Promise<void>((resolve) => sink.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => sink.close(() => resolve()));
+      // Calls still held are cut, as a Slack that went away cuts them.
       sink.closeAllConnections();
+      await closed;
     },
   };
 }

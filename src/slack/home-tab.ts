@@ -52,7 +52,7 @@ export function registerHomeTab(app: App, context: SlackContext): HomeTab {
       hiddenLinks: shown.hiddenLinks,
       hiddenClusters: shown.hiddenClusters,
     });
-    await app.client.views.publish({ user_id: viewer.user, view });
+    await context.client.views.publish({ user_id: viewer.user, view });
   };
   const publishAll = async () => {
     await Promise.all(

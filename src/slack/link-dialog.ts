@@ -87,7 +87,7 @@ export function registerLinkDialog(app: App, context: SlackContext): LinkDialog 
     const view = refused
       ? answerView("Link a container", renderSlackFailure(refused))
       : linkDialogView({ clusters: clustersFor(invocation), metadata: { channel: invocation.channel } });
-    await app.client.views.open({ trigger_id: triggerId, view });
+    await context.client.views.open({ trigger_id: triggerId, view });
   };
 
   app.shortcut(listened.shortcut(linkDialogCallback), async ({ shortcut, ack }) => {
@@ -213,8 +213,8 @@ export function registerLinkDialog(app: App, context: SlackContext): LinkDialog 
     try {
       const { text, blocks } = message;
       if (message.response_type === "in_channel")
-        await app.client.chat.postMessage({ channel, text, blocks });
-      else await app.client.chat.postEphemeral({ channel, user, text, blocks });
+        await context.client.chat.postMessage({ channel, text, blocks });
+      else await context.client.chat.postEphemeral({ channel, user, text, blocks });
     } catch (error) {
       log.warn({ err: error, channel }, "could not answer the link dialog in its channel");
     }

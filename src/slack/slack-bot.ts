@@ -17,6 +17,7 @@ import {
 } from "../render/slack-message.js";
 import { createAckGate } from "./ack-gate.js";
 import { createBoltLogger } from "./bolt-logger.js";
+import { checkBotToken } from "./bot-token-check.js";
 import { type ConnectionGuard, guardConnections } from "./connection-guard.js";
 import { holdAudit } from "./held-audit.js";
 import { registerHomeTab } from "./home-tab.js";
@@ -124,16 +125,20 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
       waiting: (res) => gate.waiting(res),
     });
   }
+  // Bolt posts a command's answer to its response URL with this fetch, and the Web API calls go through it too.
+  const clientOptions = {
+    ...(slackApiUrl ? { slackApiUrl } : {}),
+    fetch: fetchWithDeadline(options.postDeadlineMs ?? slackPostDeadlineMs),
+  };
+  const client = new webApi.WebClient(botToken, { ...clientOptions, logger: boltLogger });
   const app = new App({
-    token: botToken,
+    // The token as it is. Given the token alone, Bolt would hold every request until its auth.test answered, retried
+    // for up to half an hour while Slack's Web API is slow or down: nothing would be acknowledged meanwhile.
+    authorize: async () => ({ botToken }),
     logger: boltLogger,
     // Bolt's conversation store is a lookup per request on the way to the ack, for state this bot never keeps.
     convoStore: false,
-    // Bolt posts a command's answer to its response URL with this fetch, and the Web API calls go through it too.
-    clientOptions: {
-      ...(slackApiUrl ? { slackApiUrl } : {}),
-      fetch: fetchWithDeadline(options.postDeadlineMs ?? slackPostDeadlineMs),
-    },
+    clientOptions,
     ...(mode === "socket" ? { socketMode: true, appToken } : { receiver }),
   });
 
@@ -158,6 +163,7 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
   app.use(answerUnlistened(listened, log));
   const context: SlackContext = {
     services,
+    client,
     log,
     listened,
     track: (work) => tracker.run(work),
@@ -384,11 +390,12 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
     { mode, port: listening },
     `Slack bot started (${mode === "http" ? `POST ${eventsPath}` : "Socket Mode"})`,
   );
+  void checkBotToken(botToken, { ...clientOptions, logger: boltLogger }, log);
 
   let stopping: Promise<void> | undefined;
   return {
     port: listening,
-    client: app.client,
+    client,
     linksChanged: () => home.changed(),
     shutdown() {
       stopping ??= (async () => {

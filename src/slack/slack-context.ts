@@ -1,3 +1,4 @@
+import type { webApi } from "@slack/bolt";
 import type { Services } from "../commands/services.js";
 import type { Logger } from "../logger.js";
 import type { ListenedInteractions } from "./listened-interactions.js";
@@ -5,6 +6,8 @@ import type { ListenedInteractions } from "./listened-interactions.js";
 /** What the Slack handlers share: the services, the log, and the bot's running work. */
 export interface SlackContext {
   services: Services;
+  /** The Web API with the bot's token, for calls outside a listener's own client. */
+  client: webApi.WebClient;
   log: Logger;
   /** Where every interaction listener takes the ID it is registered with. */
   listened: ListenedInteractions;

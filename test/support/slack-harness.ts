@@ -24,6 +24,8 @@ export interface HarnessOptions {
   signingSecret?: string;
   /** How long the bot's posts to Slack may take; else the bot's default. */
   postDeadlineMs?: number;
+  /** How the Web API stand-in answers from the start: methods refused with an error, methods never answered. */
+  api?: { fail?: Record<string, string>; hold?: string[] };
 }
 
 /** The real app on an ephemeral port, with a test server for response URLs and the Web API. */
@@ -50,6 +52,8 @@ export interface SlackHarness extends BotRequests {
 
 export async function startSlackHarness(options: HarnessOptions = {}): Promise<SlackHarness> {
   const slack = await startSlackClient({ signingSecret: options.signingSecret });
+  for (const [method, error] of Object.entries(options.api?.fail ?? {})) slack.failApi(method, error);
+  for (const method of options.api?.hold ?? []) slack.holdApi(method);
   const env: NodeJS.ProcessEnv = {
     AMBASSADOR_ADMINS: "UADMIN",
     LOG_LEVEL: "debug",

@@ -1,0 +1,42 @@
+import { webApi } from "@slack/bolt";
+import type { Logger } from "../logger.js";
+
+/** Errors with which Slack refuses a token itself, as opposed to not answering. */
+const refusedToken = new Set([
+  "invalid_auth",
+  "not_authed",
+  "token_revoked",
+  "token_expired",
+  "account_inactive",
+]);
+
+/**
+ * Asks Slack once, off the way of every request, whether it takes the bot's token, and says in the log what it
+ * found. Commands are answered at their response URLs whatever the answer; the Web API (Home tab, link dialog,
+ * pictures) needs the token.
+ */
+export async function checkBotToken(
+  botToken: string,
+  options: Pick<webApi.WebClientOptions, "slackApiUrl" | "fetch" | "logger">,
+  log: Logger,
+): Promise<void> {
+  // Tried once: never retried behind the bot's back.
+  const client = new webApi.WebClient(botToken, { ...options, retryConfig: { retries: 0 } });
+  try {
+    const found = await client.auth.test();
+    log.info({ team: found.team_id, botUser: found.user_id }, "Slack takes the bot token");
+  } catch (error) {
+    const code = (error as { data?: { error?: unknown } }).data?.error;
+    if (typeof code === "string" && refusedToken.has(code)) {
+      log.error(
+        { slackError: code },
+        `Slack refuses SLACK_BOT_TOKEN (${code}): commands are still answered, but the Home tab, the link dialog and pictures fail until the token is set right and the bot restarted`,
+      );
+      return;
+    }
+    log.warn(
+      { err: error },
+      "could not ask Slack whether it takes SLACK_BOT_TOKEN: commands are answered meanwhile; the Web API calls will tell",
+    );
+  }
+}
