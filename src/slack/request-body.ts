@@ -88,13 +88,31 @@ function actorProblem(payload: JsonObject): string | undefined {
     return 'has a "user.team_id" that is not text';
   if (payload.team !== undefined && payload.team !== null && !named(objectOf(payload.team)?.id))
     return 'has a "team" without an "id"';
+  // Bolt reads the conversation's ID from any channel given, null included.
+  if (payload.channel !== undefined && !objectOf(payload.channel))
+    return 'has a "channel" that is not an object';
+  return undefined;
+}
+
+/**
+ * An event as Bolt and the handlers read it: a type; the user who acts and the conversation, where given, as
+ * Slack writes them (Bolt reads a null channel's ID, and the Home tab a null user's).
+ */
+function eventFieldsProblem(body: JsonObject): string | undefined {
+  const event = objectOf(body.event);
+  if (!named(event?.type)) return 'has no "event" with a "type"';
+  if (event?.user !== undefined && !named(event.user)) return 'has an "event.user" that is not an ID';
+  const channel = event?.channel;
+  if (channel !== undefined && typeof channel !== "string" && !objectOf(channel))
+    return 'has an "event.channel" that is neither an ID nor an object';
+  if (event?.item !== undefined && !objectOf(event.item)) return 'has an "event.item" that is not an object';
   return undefined;
 }
 
 /** The events API's requests this app takes, with what each must carry, or why it lacks it. */
 const callbacks: Record<string, (body: JsonObject) => string | undefined> = {
   url_verification: (b) => (named(b.challenge) ? undefined : 'has no "challenge"'),
-  event_callback: (b) => (named(objectOf(b.event)?.type) ? undefined : 'has no "event" with a "type"'),
+  event_callback: eventFieldsProblem,
   // Slack's notice that it holds back this app's events for a while: answered 200 at once (isRateLimitNotice).
   app_rate_limited: () => undefined,
 };

@@ -47,6 +47,21 @@ function slashForm(text: string, repeat: [string, string][] = []): string {
   return fields.toString();
 }
 
+/** An interaction's payload as Slack sends it but for a channel that is null. */
+function interaction(fields: Record<string, unknown>): string {
+  const payload = { user: { id: "U1" }, team: { id: "T1" }, channel: null, ...fields };
+  return `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+}
+
+/** An app_home_opened event with the given fields of its own. */
+function homeOpened(fields: Record<string, unknown>): string {
+  return JSON.stringify({
+    type: "event_callback",
+    team_id: "T1",
+    event: { type: "app_home_opened", tab: "home", ...fields },
+  });
+}
+
 /** The log's lines, read as JSON. */
 const logLines = () => harness.log.lines();
 
@@ -92,6 +107,17 @@ describe("a signed request whose body Slack would not send", () => {
       ["a payload with no type", "payload=%7B%7D"],
       ["two payloads", "payload=%7B%7D&payload=%7B%7D"],
       ["an event with no type", "{}", "application/json"],
+      [
+        "a button press in a null channel",
+        interaction({ type: "block_actions", actions: [{ action_id: "more_page" }] }),
+      ],
+      [
+        "a picker's query in a null channel",
+        interaction({ type: "block_suggestion", action_id: "link_container" }),
+      ],
+      ["an event by a null user", homeOpened({ user: null }), "application/json"],
+      ["an event in a null channel", homeOpened({ user: "U1", channel: null }), "application/json"],
+      ["an event about a null item", homeOpened({ user: "U1", item: null }), "application/json"],
     ];
     for (const [name, body, contentType] of cases) {
       const reply = await postSigned(body, contentType);
