@@ -28,6 +28,21 @@ function octal(mode: number): string {
 }
 
 /**
+ * Characters that change how the text around them reads (bidirectional overrides and isolates, invisible marks)
+ * or break a line where JSON does not: written as escapes, so a line read in a terminal shows what was typed.
+ */
+const misleading = /[\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** One entry as a line of the file: JSON, with the characters above escaped (JSON.parse reads them back). */
+export function auditLine(entry: AuditEntry): string {
+  const json = JSON.stringify(entry).replace(
+    misleading,
+    (char) => `\\u${(char.codePointAt(0) ?? 0).toString(16).padStart(4, "0")}`,
+  );
+  return `${json}\n`;
+}
+
+/**
  * The audit log as an append-only JSON-lines file (mode 0600), one self-contained line per event, rotated by
  * size. `record` only queues: the lines are written in the background on a later turn of the event loop, in
  * batches, so a request's answer never waits for the disk. A failed write is reported, never thrown.
@@ -95,7 +110,7 @@ export class FileAuditLog implements AuditLog {
   /** Whether the entry is in the file or a rotated one, exactly as it would be written. */
   async contains(entry: AuditEntry): Promise<boolean> {
     await this.flush();
-    const line = `${JSON.stringify(entry)}\n`;
+    const line = auditLine(entry);
     for (const file of this.#files()) {
       const text = await readIfExists(file);
       if (text.startsWith(line) || text.includes(`\n${line}`)) return true;
@@ -133,7 +148,7 @@ export class FileAuditLog implements AuditLog {
       let size = this.#size ?? (await this.#currentSize());
       let chunk: string[] = [];
       for (const entry of entries) {
-        const line = `${JSON.stringify(entry)}\n`;
+        const line = auditLine(entry);
         const bytes = Buffer.byteLength(line);
         if (size > 0 && size + bytes > this.maxBytes) {
           await this.#appendToFile(chunk.join(""));

@@ -47,4 +47,24 @@ describe("tokenize", () => {
     expect(tokenize(`link "app`)).toEqual({ ok: false, error: "a double quote is not closed" });
     expect(tokenize("link \u2018app")).toEqual({ ok: false, error: "a single quote is not closed" });
   });
+
+  it("refuses control characters and marks that reorder text, naming the character, and drops invisible ones", () => {
+    for (const [text, code] of [
+      ["teardown ab\u202ecd", "U+202E"],
+      ["status a\u0000b", "U+0000"],
+      ["status a\u001b[31mX", "U+001B"],
+      ["ports we\u2066b", "U+2066"],
+    ] as const) {
+      expect(tokenize(text)).toEqual({
+        ok: false,
+        error: `it holds a control character (${code}), which no name has; type it again without it`,
+      });
+    }
+    expect(words("ports w\u200beb\ufeff\t--cluster\nclusterb")).toEqual([
+      "ports",
+      "web",
+      "--cluster",
+      "clusterb",
+    ]);
+  });
 });

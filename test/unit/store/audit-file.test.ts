@@ -109,6 +109,18 @@ describe("the audit log file", () => {
     expect(entry?.detail?.length).toBe(1_000);
   });
 
+  it("writes what turns text around or breaks a line as escapes, and reads it back as typed", async () => {
+    await mkdir(join(dir, "data"), { mode: 0o700 });
+    const audit = new FileAuditLog(auditPath);
+    const typed = "ab\u202ecd\u2066e\u2028f\x1b[31m";
+    void audit.record({ actor, action: "teardown", target: typed, outcome: "refused" });
+    await audit.flush();
+    const text = await readFile(auditPath, "utf8");
+    expect(text).toContain(String.raw`"target":"ab\u202ecd\u2066e\u2028f\u001b[31m"`);
+    expect(text.trimEnd()).not.toMatch(/[\p{Cc}\u202e\u2066\u2028]/u);
+    expect((await lines(auditPath))[0]?.target).toBe(typed);
+  });
+
   it("closes a line a crash left torn before appending", async () => {
     await mkdir(join(dir, "data"), { mode: 0o700 });
     await writeFile(auditPath, '{"at":"2026-01-01T00:00:00.000Z","actor":', { mode: 0o600 });
