@@ -29,20 +29,25 @@ function normalise(text: string): string {
     .replace(/(^|\s)[\u2014\u2013](?=\s|$)/g, "$1--");
 }
 
-/** Invisible marks a paste may carry: dropped. */
-const invisible = /[\u00AD\u200B-\u200D\u2060\uFEFF]/g;
-/** Control characters other than white space, and marks that reorder the text around them: refused. */
-const unreadable = /(?![\t\n\v\f\r])[\p{Cc}\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
+/** Invisible marks a paste or a right-to-left keyboard may carry, which reorder nothing: dropped. */
+const invisible = /[\u00AD\u061C\u200B-\u200F\u2060]/g;
+/** Control characters other than white space, and marks that override or isolate the text's direction: refused. */
+const unreadable = /(?![\t\n\v\f\r])[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
 
 /** Splits a command line into words; quotes group, a backslash escapes the next character. Never throws. */
 export function tokenize(text: string): TokenizeResult {
-  const input = normalise(unformatSlackText(text)).replace(invisible, "");
+  // A byte order mark parts words, as white space does.
+  const input = normalise(
+    unformatSlackText(text)
+      .replace(invisible, "")
+      .replace(/\uFEFF/g, " "),
+  );
   const bad = unreadable.exec(input);
   if (bad) {
     const code = `U+${(bad[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}`;
     return {
       ok: false,
-      error: `it holds a control character (${code}), which no name has; type it again without it`,
+      error: `it holds a control character or a direction mark (${code}), which no name has; type it again without it`,
     };
   }
   const tokens: string[] = [];

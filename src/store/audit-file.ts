@@ -28,10 +28,12 @@ function octal(mode: number): string {
 }
 
 /**
- * Characters that change how the text around them reads (bidirectional overrides and isolates, invisible marks)
- * or break a line where JSON does not: written as escapes, so a line read in a terminal shows what was typed.
+ * Characters that change how the text around them reads (direction marks, overrides and isolates, invisible marks,
+ * the C1 controls a terminal takes as escape sequences) or break a line where JSON does not: written as escapes, so
+ * a line read in a terminal shows what was typed.
  */
-const misleading = /[\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const misleading =
+  /[\u0080-\u009f\u00ad\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff]/g;
 
 /** One entry as a line of the file: JSON, with the characters above escaped (JSON.parse reads them back). */
 export function auditLine(entry: AuditEntry): string {
@@ -110,10 +112,11 @@ export class FileAuditLog implements AuditLog {
   /** Whether the entry is in the file or a rotated one, exactly as it would be written. */
   async contains(entry: AuditEntry): Promise<boolean> {
     await this.flush();
-    const line = auditLine(entry);
+    // As written now, or as lines were written before such characters were escaped.
+    const lines = [auditLine(entry), `${JSON.stringify(entry)}\n`];
     for (const file of this.#files()) {
       const text = await readIfExists(file);
-      if (text.startsWith(line) || text.includes(`\n${line}`)) return true;
+      if (lines.some((line) => text.startsWith(line) || text.includes(`\n${line}`))) return true;
     }
     return false;
   }

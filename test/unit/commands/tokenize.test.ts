@@ -48,19 +48,28 @@ describe("tokenize", () => {
     expect(tokenize("link \u2018app")).toEqual({ ok: false, error: "a single quote is not closed" });
   });
 
-  it("refuses control characters and marks that reorder text, naming the character, and drops invisible ones", () => {
+  it("refuses control characters and direction overrides, naming the character, and drops invisible marks", () => {
     for (const [text, code] of [
       ["teardown ab\u202ecd", "U+202E"],
       ["status a\u0000b", "U+0000"],
       ["status a\u001b[31mX", "U+001B"],
+      ["status a\u009b2J", "U+009B"],
       ["ports we\u2066b", "U+2066"],
     ] as const) {
       expect(tokenize(text)).toEqual({
         ok: false,
-        error: `it holds a control character (${code}), which no name has; type it again without it`,
+        error: `it holds a control character or a direction mark (${code}), which no name has; type it again without it`,
       });
     }
-    expect(words("ports w\u200beb\ufeff\t--cluster\nclusterb")).toEqual([
+    // A byte order mark parts words; the marks a right-to-left keyboard puts in reorder nothing and are dropped, as
+    // is a zero-width space between a space and a dash.
+    expect(words("ports w\u200beb\ufeff--cluster\nclusterb")).toEqual([
+      "ports",
+      "web",
+      "--cluster",
+      "clusterb",
+    ]);
+    expect(words("ports \u200fweb\u200e\u061c \u200b\u2014cluster clusterb")).toEqual([
       "ports",
       "web",
       "--cluster",
