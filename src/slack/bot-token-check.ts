@@ -13,7 +13,7 @@ const refusedToken = new Set([
 /**
  * Asks Slack once, off the way of every request, whether it takes the bot's token, and says in the log what it
  * found. Commands are answered at their response URLs whatever the answer; the Web API (Home tab, link dialog,
- * pictures) needs the token.
+ * pictures, health alerts) needs the token.
  */
 export async function checkBotToken(
   botToken: string,
@@ -30,7 +30,7 @@ export async function checkBotToken(
     if (typeof code === "string" && refusedToken.has(code)) {
       log.error(
         { slackError: code },
-        `Slack refuses SLACK_BOT_TOKEN (${code}): commands are still answered, but the Home tab, the link dialog and pictures fail until the token is set right and the bot restarted`,
+        `Slack refuses SLACK_BOT_TOKEN (${code}): commands are still answered, but the Home tab, the link dialog, pictures and health alerts fail until the token is set right and the bot restarted`,
       );
       return;
     }

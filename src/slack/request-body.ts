@@ -95,17 +95,22 @@ function actorProblem(payload: JsonObject): string | undefined {
 }
 
 /**
- * An event as Bolt and the handlers read it: a type; the user who acts and the conversation, where given, as
- * Slack writes them (Bolt reads a null channel's ID, and the Home tab a null user's).
+ * An event as Bolt and the handlers read it: a type; the user who acts, the conversation and the authorizations,
+ * where given, as Slack writes them (Bolt reads the ID of a null channel or authorization, the Home tab a null user's).
  */
 function eventFieldsProblem(body: JsonObject): string | undefined {
   const event = objectOf(body.event);
   if (!named(event?.type)) return 'has no "event" with a "type"';
-  if (event?.user !== undefined && !named(event.user)) return 'has an "event.user" that is not an ID';
+  if (event?.user !== undefined && !named(event.user) && !named(objectOf(event.user)?.id))
+    return 'has an "event.user" that is neither an ID nor a user with an "id"';
   const channel = event?.channel;
   if (channel !== undefined && typeof channel !== "string" && !objectOf(channel))
     return 'has an "event.channel" that is neither an ID nor an object';
   if (event?.item !== undefined && !objectOf(event.item)) return 'has an "event.item" that is not an object';
+  // Bolt reads the first authorization's team and enterprise.
+  const { authorizations } = body;
+  if (authorizations !== undefined && !(Array.isArray(authorizations) && authorizations.every(objectOf)))
+    return 'has "authorizations" that are not a list of objects';
   return undefined;
 }
 

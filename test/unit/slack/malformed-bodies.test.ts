@@ -131,4 +131,56 @@ describe("a signed request whose body Slack would not send", () => {
     expect(await harness.health()).toBe(200);
     expect((await harness.slash("help")).status).toBe(200);
   });
+
+  it("with a null where Bolt reads an ID gets a 400 naming the field; the shapes Slack sends pass", async () => {
+    const json = "application/json";
+    const refused: [string, string, string?][] = [
+      [
+        interaction({ type: "block_actions", actions: [{ action_id: "more_page" }] }),
+        'the "block_actions" interaction has a "channel" that is not an object',
+      ],
+      [
+        interaction({ type: "block_suggestion", action_id: "link_container" }),
+        'the "block_suggestion" interaction has a "channel" that is not an object',
+      ],
+      [
+        homeOpened({ user: null }),
+        'the "event_callback" request has an "event.user" that is neither an ID nor a user with an "id"',
+        json,
+      ],
+      [
+        homeOpened({ user: "U1", channel: null }),
+        'the "event_callback" request has an "event.channel" that is neither an ID nor an object',
+        json,
+      ],
+      [
+        homeOpened({ user: "U1", item: null }),
+        'the "event_callback" request has an "event.item" that is not an object',
+        json,
+      ],
+      [
+        JSON.stringify({ ...JSON.parse(homeOpened({ user: "U1" })), authorizations: [null] }),
+        'the "event_callback" request has "authorizations" that are not a list of objects',
+        json,
+      ],
+    ];
+    for (const [body, problem, contentType] of refused) {
+      const reply = await postSigned(body, contentType);
+      expect({ status: reply.status, text: reply.text }).toEqual({
+        status: 400,
+        text: `Bad request: ${problem}; send it as Slack does.\n`,
+      });
+    }
+    // As Slack sends them: a channel object on a button press, a channel ID and a user object on an event.
+    const pressed = interaction({
+      type: "block_actions",
+      channel: { id: "C1", name: "general" },
+      actions: [{ action_id: "nothing_listens_here" }],
+    });
+    expect((await postSigned(pressed)).status).toBe(200);
+    for (const fields of [{ user: "U1", channel: "D1" }, { user: { id: "U1" } }]) {
+      expect((await postSigned(homeOpened(fields), json)).status).toBe(200);
+    }
+    expect(logLines().filter((line) => line.level >= 50)).toEqual([]);
+  });
 });

@@ -42,7 +42,7 @@ describe("a bot whose Slack Web API is down", () => {
     await expect
       .poll(() => messages(h), { timeout: 5_000 })
       .toContain(
-        "Slack refuses SLACK_BOT_TOKEN (invalid_auth): commands are still answered, but the Home tab, the link dialog and pictures fail until the token is set right and the bot restarted",
+        "Slack refuses SLACK_BOT_TOKEN (invalid_auth): commands are still answered, but the Home tab, the link dialog, pictures and health alerts fail until the token is set right and the bot restarted",
       );
     const help = await h.slash("help");
     expect(help.status).toBe(200);
