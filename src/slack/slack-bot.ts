@@ -61,6 +61,8 @@ export interface SlackBotOptions {
 
 /** How long work after an ack yields to requests still waiting for their own ack. */
 const ackFirstMs = 250;
+/** How long after the last request came or was acked work waits: the rest of a burst arrives meanwhile. */
+const ackQuietMs = 10;
 
 /** A command's answer that its response URL did not take. */
 class ResponseUrlFailed extends Error {
@@ -84,7 +86,7 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
   const boltLogger = createBoltLogger(logger);
   const state = { draining: false };
   const tracker = createWorkTracker((error) => log.error({ err: error }, "work after an ack failed"));
-  const gate = createAckGate(ackFirstMs);
+  const gate = createAckGate(ackFirstMs, ackQuietMs);
 
   const refused = refusalLog(log);
   // One answer a connection, in both modes, and any body left unread: a client that sends check after check without
