@@ -333,6 +333,13 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
   registerMorePages(app, context, runAfterAck);
 
   app.error(async (error) => {
+    // A listener's answer its response URL did not take (refused, or no answer in time): logged as runAfterAck
+    // logs it, with the post's own error; nothing more is sent to that address.
+    const original = (error as { original?: unknown }).original ?? error;
+    if (original instanceof ResponseUrlFailed) {
+      log.warn({ err: original.cause }, "could not post to the response URL");
+      return;
+    }
     log.error({ err: error }, "Bolt reported an error");
   });
 

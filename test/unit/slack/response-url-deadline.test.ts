@@ -19,6 +19,20 @@ silent.on("connection", (socket) => {
   socket.on("close", () => held.delete(socket));
 });
 
+/** Posts a form body to the bot, signed as Slack signs it. */
+function postSigned(to: SlackHarness, body: string): Promise<Response> {
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  return fetch(`${to.url}/slack/events`, {
+    method: "POST",
+    body,
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      "x-slack-request-timestamp": timestamp,
+      "x-slack-signature": slackSignature(to.signingSecret, timestamp, body),
+    },
+  });
+}
+
 afterEach(async () => {
   await harness?.close();
   for (const socket of all) socket.destroy();
@@ -31,16 +45,7 @@ describe("a response URL that accepts and never answers", () => {
     await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
     const { port } = silent.address() as { port: number };
     const body = slashCommandBody(`http://127.0.0.1:${port}/commands/T1/1/silent`, "list");
-    const timestamp = String(Math.floor(Date.now() / 1000));
-    const ack = await fetch(`${harness.url}/slack/events`, {
-      method: "POST",
-      body,
-      headers: {
-        "content-type": "application/x-www-form-urlencoded",
-        "x-slack-request-timestamp": timestamp,
-        "x-slack-signature": slackSignature(harness.signingSecret, timestamp, body),
-      },
-    });
+    const ack = await postSigned(harness, body);
     expect(ack.status).toBe(200);
     expect(await eventually(() => held.size > 0, 2_000)).toBe(true);
     const given = harness;
@@ -50,6 +55,35 @@ describe("a response URL that accepts and never answers", () => {
     // No apology follows to the address that did not take the answer, and nothing is logged as an error.
     await new Promise((resolve) => setTimeout(resolve, 600));
     expect(posts).toBe(1);
+    expect(given.log.lines().filter((line) => Number(line.level) >= 50)).toEqual([]);
+  });
+
+  it("(a button's answer) refused by its response URL is a warning naming the post's error, not Bolt's error", async () => {
+    harness = await startSlackHarness();
+    // A port nothing listens on: the post is refused at once.
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const { port } = silent.address() as { port: number };
+    await new Promise((resolve) => silent.close(resolve));
+    const payload = {
+      type: "block_actions",
+      user: { id: "UBOB", team_id: "T1" },
+      team: { id: "T1" },
+      channel: { id: "C1" },
+      response_url: `http://127.0.0.1:${port}/actions/T1/1/refused`,
+      trigger_id: "1.1.abc",
+      actions: [{ action_id: "teardown_link_0", value: "not a link id!" }],
+    };
+    const body = `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+    const ack = await postSigned(harness, body);
+    expect(ack.status).toBe(200);
+    const given = harness;
+    const warned = () =>
+      given.log
+        .lines()
+        .find((line) => line.msg === "could not post to the response URL" && Number(line.level) === 40);
+    await eventually(() => warned() !== undefined, 3_000);
+    expect(warned()).toBeDefined();
+    expect(JSON.stringify(warned()?.err)).toMatch(/ECONNREFUSED|fetch failed/);
     expect(given.log.lines().filter((line) => Number(line.level) >= 50)).toEqual([]);
   });
 });
