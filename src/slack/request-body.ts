@@ -88,10 +88,14 @@ function actorProblem(payload: JsonObject): string | undefined {
     return 'has a "user.team_id" that is not text';
   if (payload.team !== undefined && payload.team !== null && !named(objectOf(payload.team)?.id))
     return 'has a "team" without an "id"';
-  // Bolt reads the conversation's ID from any channel given, null included.
-  if (payload.channel !== undefined && !objectOf(payload.channel))
-    return 'has a "channel" that is not an object';
   return undefined;
+}
+
+/** Where it happened: Bolt reads the conversation's ID from any channel given, null included. */
+function channelProblem(payload: JsonObject): string | undefined {
+  return payload.channel !== undefined && !objectOf(payload.channel)
+    ? 'has a "channel" that is not an object'
+    : undefined;
 }
 
 /**
@@ -141,7 +145,7 @@ function shapeProblem(
 const interactions = Object.fromEntries(
   Object.entries(interactionFields).map(([type, lacks]) => [
     type,
-    (payload: JsonObject) => lacks(payload) ?? actorProblem(payload),
+    (payload: JsonObject) => lacks(payload) ?? actorProblem(payload) ?? channelProblem(payload),
   ]),
 );
 

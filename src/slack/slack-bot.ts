@@ -7,6 +7,7 @@ import { type Outcome, prepareCommand } from "../commands/execute.js";
 import type { Services } from "../commands/services.js";
 import { finishedWithin } from "../deadlines.js";
 import { errorReference } from "../errors.js";
+import type { Logger } from "../logger.js";
 import type { PageRequest } from "../render/pages.js";
 import {
   escapeFallback,
@@ -69,6 +70,16 @@ class ResponseUrlFailed extends Error {
   constructor(cause: unknown) {
     super("could not post to the response URL", { cause });
   }
+}
+
+/**
+ * Logs an answer its response URL did not take, with the post's own error, and says whether `error` was one: nothing
+ * more is sent to that address.
+ */
+function warnedUnposted(log: Logger, error: unknown, fields: Record<string, unknown> = {}): boolean {
+  if (!(error instanceof ResponseUrlFailed)) return false;
+  log.warn({ err: error.cause, ...fields }, "could not post to the response URL");
+  return true;
 }
 
 function ephemeral(text: string): SlackMessage {
@@ -201,10 +212,7 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
       } catch (error) {
         // The address the answer goes to failed it (no answer within the deadline, an error): an apology would go
         // there too.
-        if (error instanceof ResponseUrlFailed) {
-          log.warn({ err: error.cause, ...what }, "could not post to the response URL");
-          return;
-        }
+        if (warnedUnposted(log, error, what)) return;
         const reference = errorReference();
         log.error({ err: error, reference, ...what }, "could not finish a command");
         await respondWith(
@@ -333,13 +341,8 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
   registerMorePages(app, context, runAfterAck);
 
   app.error(async (error) => {
-    // A listener's answer its response URL did not take (refused, or no answer in time): logged as runAfterAck
-    // logs it, with the post's own error; nothing more is sent to that address.
-    const original = (error as { original?: unknown }).original ?? error;
-    if (original instanceof ResponseUrlFailed) {
-      log.warn({ err: original.cause }, "could not post to the response URL");
-      return;
-    }
+    // A listener's answer its response URL did not take (refused, or no answer in time), as Bolt wraps it.
+    if (warnedUnposted(log, (error as { original?: unknown }).original ?? error)) return;
     log.error({ err: error }, "Bolt reported an error");
   });
 
