@@ -4,6 +4,7 @@ import { dockerConfigDir } from "./docker/docker-context.js";
 import { createLinkEngine } from "./engine/link-engine.js";
 import type { Logger } from "./logger.js";
 import { localActor } from "./store/audit.js";
+import type { StoreLock } from "./store/store-lock.js";
 import { openStoreServices } from "./store/store-services.js";
 import type { ClustersCommandRunner } from "./terminal/clusters-delegate.js";
 
@@ -19,6 +20,8 @@ export type BackendServices = Omit<AppServices, "logger" | "config">;
 /** What the run is for: `clusters` commands may open a store whose altered cluster records they are to remove. */
 export interface BackendPurpose {
   clustersCommand?: boolean;
+  /** The store's lock, begun before the run loaded (a one-shot command); the store takes it over. */
+  storeLock?: Promise<StoreLock>;
 }
 
 /** Opens the store and builds the link engine over it. */
@@ -34,6 +37,7 @@ export const defaultBackend: BackendFactory = async (config, logger, purpose = {
     deadlines: config.deadlines,
     allowAlteredClusters: purpose.clustersCommand === true,
     logger,
+    lock: purpose.storeLock,
   });
   for (const notice of store.notices) process.stderr.write(`${notice}\n`);
   const engine = createLinkEngine({

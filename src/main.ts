@@ -1,5 +1,8 @@
+import { statSync } from "node:fs";
 import { handToRunningBot } from "./hand-off.js";
 import type { MainIo } from "./run-here.js";
+import { acquireStoreLock, type StoreLock } from "./store/store-lock.js";
+import { storePathOf } from "./store/store-path.js";
 
 export type { MainIo } from "./run-here.js";
 
@@ -25,10 +28,36 @@ export async function main(
     io.stdout.write(`${usage}\n`);
     return 0;
   }
-  if (args.length > 0) {
-    const answered = await handToRunningBot(args, io);
-    if (answered !== undefined) return answered;
+  if (args.length === 0) return (await load()).runHere(args, io);
+  const answered = await handToRunningBot(args, io);
+  if (answered !== undefined) return answered;
+  // Not for `clusters`, which may ask a new host a while before it opens the store.
+  const storeLock = io.backend || args[0] === "clusters" ? undefined : beginStoreLock(io.env);
+  try {
+    const { runHere } = await load();
+    return await runHere(args, storeLock ? { ...io, storeLock } : io);
+  } finally {
+    // Given back when the command did not take it (it answered without opening the store); else the store did.
+    await storeLock?.then(
+      (lock) => lock.release(),
+      () => undefined,
+    );
   }
-  const { runHere } = await load();
-  return runHere(args, io);
+}
+
+/**
+ * The lock of a store that exists, begun before the rest of a one-shot command loads: flock(1) runs while it does.
+ * Its refusal (another process holds the store) is the store's to report when it opens.
+ */
+function beginStoreLock(env: NodeJS.ProcessEnv): Promise<StoreLock> | undefined {
+  let path: string | undefined;
+  try {
+    path = storePathOf(env);
+    if (path === undefined || !statSync(path, { throwIfNoEntry: false })?.isFile()) return undefined;
+  } catch {
+    return undefined;
+  }
+  const lock = acquireStoreLock(path);
+  lock.catch(() => undefined);
+  return lock;
 }

@@ -14,6 +14,7 @@ import type { LinkMonitor } from "./monitor/link-monitor.js";
 import { httpLimits } from "./slack/http-limits.js";
 import type { SlackBot, SlackBotOptions } from "./slack/slack-bot.js";
 import type { PreparedCluster } from "./store/cluster-registration.js";
+import type { StoreLock } from "./store/store-lock.js";
 import { botSocketPath } from "./terminal/bot-socket.js";
 import type { BotSocketServer } from "./terminal/bot-socket-server.js";
 import { printClustersResult } from "./terminal/clusters-delegate.js";
@@ -31,6 +32,8 @@ export interface MainIo {
   log?: DestinationStream;
   /** Called when the bot should leave after a signal; the default exits the process. */
   exit?: (code: number) => void;
+  /** The store's lock, begun while this program loaded (a one-shot command); the store takes it over. */
+  storeLock?: Promise<StoreLock>;
 }
 
 /** Runs the command, or the bot, in this process; resolves to the exit code (or never, while a bot runs). */
@@ -60,8 +63,16 @@ export async function runHere(args: readonly string[], io: MainIo): Promise<numb
     ready = prepared.prepared;
   }
   let services: AppServices;
-  const open = () =>
-    createServices(config, logger, io.backend ?? defaultBackend, { clustersCommand: args[0] === "clusters" });
+  // The lock begun before loading is for the first try only: one that found the store held is spent.
+  let begun = io.storeLock;
+  const open = () => {
+    const storeLock = begun;
+    begun = undefined;
+    return createServices(config, logger, io.backend ?? defaultBackend, {
+      clustersCommand: args[0] === "clusters",
+      storeLock,
+    });
+  };
   const waitUntil = performance.now() + config.storeWaitSeconds * 1000;
   let waited = false;
   for (;;) {

@@ -1,6 +1,14 @@
 import { spawn } from "node:child_process";
-import { constants } from "node:fs";
-import { type FileHandle, open, stat } from "node:fs/promises";
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  ftruncateSync,
+  openSync,
+  readSync,
+  statSync,
+  writeSync,
+} from "node:fs";
 import { hostname } from "node:os";
 import { UserError } from "../errors.js";
 
@@ -23,10 +31,10 @@ const heldHere = new Set<string>();
  * the open file description, which this process keeps, so the kernel drops it when this process dies however it
  * dies, and two takers can never both get it. Resolves to false when another process holds it.
  */
-function flockExclusive(handle: FileHandle): Promise<boolean> {
+function flockExclusive(fd: number): Promise<boolean> {
   return new Promise((resolve, reject) => {
     const child = spawn("flock", ["--nonblock", "--exclusive", "--conflict-exit-code", "75", "3"], {
-      stdio: ["ignore", "ignore", "pipe", handle.fd],
+      stdio: ["ignore", "ignore", "pipe", fd],
     });
     let stderr = "";
     child.stderr?.on("data", (chunk) => {
@@ -50,20 +58,20 @@ function flockExclusive(handle: FileHandle): Promise<boolean> {
   });
 }
 
-async function readOwnerText(handle: FileHandle): Promise<string> {
-  const { bytesRead, buffer } = await handle.read(Buffer.alloc(1024), 0, 1024, 0);
-  return buffer.subarray(0, bytesRead).toString("utf8");
+function readOwnerText(fd: number): string {
+  const buffer = Buffer.alloc(1024);
+  return buffer.subarray(0, readSync(fd, buffer, 0, 1024, 0)).toString("utf8");
 }
 
 /**
  * The holder, read from the lock file. A process that took the lock while we tried writes itself there a moment
  * later, over what a dead holder left: so text unchanged since before the attempt is waited on briefly.
  */
-async function currentOwner(handle: FileHandle, before: string): Promise<LockOwner | undefined> {
-  let text = await readOwnerText(handle);
+async function currentOwner(fd: number, before: string): Promise<LockOwner | undefined> {
+  let text = readOwnerText(fd);
   for (let wait = 0; (text === before || text === "") && wait < 25; wait++) {
     await new Promise((resolve) => setTimeout(resolve, 20));
-    text = await readOwnerText(handle);
+    text = readOwnerText(fd);
   }
   try {
     const owner = JSON.parse(text) as Partial<LockOwner>;
@@ -76,41 +84,44 @@ async function currentOwner(handle: FileHandle, before: string): Promise<LockOwn
   return undefined;
 }
 
-async function openLockFile(lockPath: string): Promise<FileHandle> {
-  let handle: FileHandle;
+function openLockFile(lockPath: string): number {
+  let fd: number;
   try {
-    handle = await open(lockPath, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+    fd = openSync(lockPath, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ELOOP") throw error;
     throw new UserError("store-not-a-file", `${lockPath} is a symbolic link; move it away`);
   }
-  if (!(await handle.stat()).isFile()) {
-    await handle.close();
+  if (!fstatSync(fd).isFile()) {
+    closeSync(fd);
     throw new UserError("store-not-a-file", `${lockPath} is not a regular file; move it away`);
   }
-  return handle;
+  return fd;
 }
 
-/** True when `lockPath` still names the file `handle` has open (nobody deleted or replaced it meanwhile). */
-async function stillNamed(lockPath: string, handle: FileHandle): Promise<boolean> {
-  const [named, held] = await Promise.all([stat(lockPath).catch(() => undefined), handle.stat()]);
+/** True when `lockPath` still names the file `fd` has open (nobody deleted or replaced it meanwhile). */
+function stillNamed(lockPath: string, fd: number): boolean {
+  const named = statSync(lockPath, { throwIfNoEntry: false });
+  const held = fstatSync(fd);
   return named !== undefined && named.ino === held.ino && named.dev === held.dev;
 }
 
 /**
  * Takes `<store>.lock` with an OS lock that dies with this process; a second process gets a UserError naming
  * the process that holds it. The file itself stays: its presence means nothing, only the kernel's lock does.
+ * Everything up to the start of flock(1) happens before this returns, so work done meanwhile (loading the rest of
+ * a one-shot command) overlaps the wait.
  */
 export async function acquireStoreLock(storePath: string): Promise<StoreLock> {
   const lockPath = `${storePath}.lock`;
   if (heldHere.has(lockPath)) {
     throw new UserError("store-locked", `the store ${storePath} is already open in this process`);
   }
-  let handle: FileHandle | undefined;
-  for (let attempt = 0; attempt < 5 && !handle; attempt++) {
-    const candidate = await openLockFile(lockPath);
+  let fd: number | undefined;
+  for (let attempt = 0; attempt < 5 && fd === undefined; attempt++) {
+    const candidate = openLockFile(lockPath);
     try {
-      const before = await readOwnerText(candidate);
+      const before = readOwnerText(candidate);
       if (!(await flockExclusive(candidate))) {
         const owner = await currentOwner(candidate, before);
         const who = owner
@@ -122,25 +133,34 @@ export async function acquireStoreLock(storePath: string): Promise<StoreLock> {
         );
       }
       // A lock on a file someone deleted in the meantime guards nothing: start again on the new one.
-      if (await stillNamed(lockPath, candidate)) handle = candidate;
-      else await candidate.close();
+      if (stillNamed(lockPath, candidate)) fd = candidate;
+      else closeSync(candidate);
     } catch (error) {
-      await candidate.close();
+      closeSync(candidate);
       throw error;
     }
   }
-  if (!handle) throw new Error(`could not lock ${lockPath}: it keeps being replaced`);
+  if (fd === undefined) throw new Error(`could not lock ${lockPath}: it keeps being replaced`);
   const owner: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
-  await handle.truncate(0);
-  await handle.write(JSON.stringify(owner), 0);
+  const held = fd;
+  try {
+    ftruncateSync(held, 0);
+    writeSync(held, JSON.stringify(owner), 0);
+  } catch (error) {
+    closeSync(held);
+    throw error;
+  }
   heldHere.add(lockPath);
-  const held = handle;
   return {
     path: lockPath,
     async release() {
       if (!heldHere.delete(lockPath)) return;
-      await held.truncate(0).catch(() => undefined);
-      await held.close();
+      try {
+        ftruncateSync(held, 0);
+      } catch {
+        // Its owner's name stays in it: the kernel's lock, dropped below, is what counts.
+      }
+      closeSync(held);
     },
   };
 }

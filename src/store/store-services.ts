@@ -16,6 +16,7 @@ import type { AuditedStoreData } from "./schema.js";
 import { loadSecretBox, type SecretBox } from "./secret-box.js";
 import { Store } from "./store.js";
 import type { StoreConfig } from "./store-config.js";
+import type { StoreLock } from "./store-lock.js";
 
 /** Everything built on the store, opened together. */
 export interface StoreServices {
@@ -42,6 +43,8 @@ export interface StoreServicesOptions {
   allowAlteredClusters?: boolean;
   /** Where an audit line that could not be written goes instead; without it, stderr. */
   logger?: Logger;
+  /** The store's lock, already begun; the store takes it over (and gives it back when it cannot open). */
+  lock?: Promise<StoreLock>;
 }
 
 /** Opens the store (lock, permissions, schema), its key (checked against every seal) and the repositories. */
@@ -61,6 +64,7 @@ export async function openStoreServices(
   // A new store's key first: a key that cannot be had leaves no store behind.
   if (config.keyFile && !existsSync(config.path)) loaded = await loadSecretBox(source);
   const store = await Store.open(config.path, {
+    lock: options.lock,
     upgrade: async (older) => {
       if (older.version === 3) return withLinkTargets(older);
       let audited: AuditedStoreData;

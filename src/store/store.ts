@@ -117,6 +117,11 @@ export interface StoreOpenOptions {
    * the audit log out to its own file before the store is written without it).
    */
   upgrade?: (older: OlderStoreData) => Promise<StoreData>;
+  /**
+   * The store's lock, already begun (acquireStoreLock) while other work went on; the store takes it over as its own,
+   * and gives it back when it cannot open. Without it, the store takes its lock itself.
+   */
+  lock?: Promise<StoreLock>;
 }
 
 /** The store: one JSON file, one writer (a lock file), every change through one serialised, atomic write. */
@@ -139,8 +144,18 @@ export class Store {
   static async open(path: string, options: StoreOpenOptions = {}): Promise<Store> {
     let lock: StoreLock;
     try {
-      await ensurePrivateDir(dirname(path));
-      lock = await acquireStoreLock(path);
+      await ensurePrivateDir(dirname(path)).catch(async (error: unknown) => {
+        await options.lock?.then(
+          (begun) => begun.release(),
+          () => undefined,
+        );
+        throw error;
+      });
+      lock = await (options.lock ?? acquireStoreLock(path));
+      if (lock.path !== `${path}.lock`) {
+        await lock.release();
+        lock = await acquireStoreLock(path);
+      }
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (diskRefused(error)) throw unwritable(path, error);

@@ -1,7 +1,12 @@
+import { randomBytes } from "node:crypto";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import type { BackendFactory } from "../../src/app-context.js";
 import { main } from "../../src/main.js";
+import { Store } from "../../src/store/store.js";
 import { CapturedOutput, MemoryAuditLog } from "../support/fakes.js";
 import { memoryEngine, publishedUrl } from "../support/memory-engine.js";
 
@@ -80,6 +85,54 @@ describe("ambassador <command>", () => {
     expect(result).toMatchObject({
       code: 1,
       stderr: "Could not start: store ./data/ambassador.json is locked by process 42\n",
+    });
+  });
+});
+
+describe("ambassador <command> on a store on disk", () => {
+  async function withStore(use: (env: NodeJS.ProcessEnv, path: string) => Promise<void>): Promise<void> {
+    const dir = await mkdtemp(join(tmpdir(), "amb-main-"));
+    const path = join(dir, "data", "ambassador.json");
+    try {
+      await (await Store.open(path)).close();
+      await use({ AMBASSADOR_STORE: path, AMBASSADOR_KEY: randomBytes(32).toString("base64") }, path);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  const lockHolder = async (path: string) => (await readFile(`${path}.lock`, "utf8")) || undefined;
+
+  function runHere(args: string[], env: NodeJS.ProcessEnv, load?: Parameters<typeof main>[2]) {
+    const stdout = new CapturedOutput();
+    const stderr = new CapturedOutput();
+    const io = { env: { LOG_LEVEL: "silent", ...env }, stdin: new PassThrough(), stdout, stderr };
+    return main(args, io, load).then((code) => ({ code, stdout: stdout.text, stderr: stderr.text }));
+  }
+
+  it("holds the store's lock while the rest of the program loads, and gives it back once the command ran", async () => {
+    await withStore(async (env, path) => {
+      let holderWhileLoading: string | undefined;
+      const result = await runHere(["list"], env, async () => {
+        for (let waited = 0; waited < 100 && !holderWhileLoading; waited++) {
+          holderWhileLoading = await lockHolder(path);
+          if (!holderWhileLoading) await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        return import("../../src/run-here.js");
+      });
+      expect(result).toMatchObject({ code: 0, stdout: expect.stringContaining("No links yet.") });
+      expect(JSON.parse(holderWhileLoading ?? "{}")).toMatchObject({ pid: process.pid });
+      expect(await lockHolder(path)).toBeUndefined();
+    });
+  });
+
+  it("gives the store's lock back when the command stops on its configuration, before it opens the store", async () => {
+    await withStore(async (env, path) => {
+      const result = await runHere(["list"], { ...env, PORT: "http" });
+      expect(result).toMatchObject({ code: 2, stderr: "Configuration: PORT must be a port number.\n" });
+      expect(await lockHolder(path)).toBeUndefined();
+      // Free for the next process, or this one.
+      await (await Store.open(path)).close();
     });
   });
 });

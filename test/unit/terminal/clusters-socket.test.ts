@@ -138,22 +138,30 @@ describe("ambassador clusters while the bot runs", () => {
     );
   }, 60_000);
 
-  it("waits its turn while another command holds the store, then runs", async () => {
-    const holder = spawnLines(process.execPath, ["--import", tsxLoader, holdStore, store, "--now"], env);
-    running.push(holder);
-    await holder.next((line) => line.startsWith("held"));
-    const waiting = ambassador(["clusters", "list"], dir);
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
-    holder.child.stdin?.write("done\n");
-    const ran = await waiting;
-    expect(ran.code).toBe(0);
-    expect(ran.stderr).toMatch(
-      new RegExp(
-        `^Waiting for the store: the store ${store} is in use by process ${holder.child.pid} .*…\n$`,
-      ),
-    );
-    expect(ran.stdout).toContain("No clusters");
-  }, 60_000);
+  // `list` takes the store's lock while the rest of the program loads; `clusters` only once it opens the store.
+  it.each([
+    [["clusters", "list"], "", "No clusters"],
+    [["list"], "Reading the links…\n", "No links yet."],
+  ])(
+    "%j waits its turn while another command holds the store, then runs",
+    async (args, progress, answer) => {
+      const holder = spawnLines(process.execPath, ["--import", tsxLoader, holdStore, store, "--now"], env);
+      running.push(holder);
+      await holder.next((line) => line.startsWith("held"));
+      const waiting = ambassador(args, dir);
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      holder.child.stdin?.write("done\n");
+      const ran = await waiting;
+      expect(ran.code).toBe(0);
+      expect(ran.stderr).toMatch(
+        new RegExp(
+          `^Waiting for the store: the store ${store} is in use by process ${holder.child.pid} .*…\n${progress}$`,
+        ),
+      );
+      expect(ran.stdout).toContain(answer);
+    },
+    60_000,
+  );
 
   it("says who holds the store when it is not a bot that takes commands, once it waited AMBASSADOR_STORE_WAIT", async () => {
     const holder = spawnLines(process.execPath, ["--import", tsxLoader, holdStore, store, "--now"], env);
