@@ -1,4 +1,5 @@
 import { statSync } from "node:fs";
+import { dirname } from "node:path";
 import { handToRunningBot } from "./hand-off.js";
 import type { MainIo } from "./run-here.js";
 import { acquireStoreLock, type StoreLock } from "./store/store-lock.js";
@@ -46,14 +47,18 @@ export async function main(
 }
 
 /**
- * The lock of a store that exists, begun before the rest of a one-shot command loads: flock(1) runs while it does.
- * Its refusal (another process holds the store) is the store's to report when it opens.
+ * The lock of a store that exists in a folder of this user's that only it can open, begun before the rest of a
+ * one-shot command loads: flock(1) runs while it does. Anything else (no store yet, a folder open to others) is
+ * left to the store, which says what is wrong before it makes a lock file. The lock's refusal (another process holds
+ * the store) is the store's to report when it opens.
  */
 function beginStoreLock(env: NodeJS.ProcessEnv): Promise<StoreLock> | undefined {
   let path: string | undefined;
   try {
     path = storePathOf(env);
     if (path === undefined || !statSync(path, { throwIfNoEntry: false })?.isFile()) return undefined;
+    const folder = statSync(dirname(path));
+    if (folder.mode & 0o077 || folder.uid !== process.getuid?.()) return undefined;
   } catch {
     return undefined;
   }

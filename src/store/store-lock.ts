@@ -151,10 +151,14 @@ export async function acquireStoreLock(storePath: string): Promise<StoreLock> {
     throw error;
   }
   heldHere.add(lockPath);
+  let released = false;
   return {
     path: lockPath,
     async release() {
-      if (!heldHere.delete(lockPath)) return;
+      // Once: a second call must not let go of a later lock on the same file, nor close a descriptor reused since.
+      if (released) return;
+      released = true;
+      heldHere.delete(lockPath);
       try {
         ftruncateSync(held, 0);
       } catch {

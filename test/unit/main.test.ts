@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import type { BackendFactory } from "../../src/app-context.js";
@@ -123,6 +123,17 @@ describe("ambassador <command> on a store on disk", () => {
       expect(result).toMatchObject({ code: 0, stdout: expect.stringContaining("No links yet.") });
       expect(JSON.parse(holderWhileLoading ?? "{}")).toMatchObject({ pid: process.pid });
       expect(await lockHolder(path)).toBeUndefined();
+    });
+  });
+
+  it("leaves a store in a folder open to others to the store, which refuses it before it makes a lock file", async () => {
+    await withStore(async (env, path) => {
+      await rm(`${path}.lock`);
+      await chmod(dirname(path), 0o777);
+      const result = await runHere(["list"], env);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`${dirname(path)} is open to other users (mode 0777)`);
+      await expect(stat(`${path}.lock`)).rejects.toThrow("ENOENT");
     });
   });
 

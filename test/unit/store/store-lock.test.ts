@@ -3,6 +3,7 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Store } from "../../../src/store/store.js";
+import { acquireStoreLock } from "../../../src/store/store-lock.js";
 import { type LineChild, spawnLines } from "../../support/child-lines.js";
 
 const fixture = new URL("../../fixtures/contend-store.ts", import.meta.url).pathname;
@@ -76,6 +77,19 @@ describe("the store's lock", () => {
       racers = [...racers.filter((racer) => racer !== winner), contender()];
     }
   }, 120_000);
+
+  it("stays held when an earlier lock on the same store is released again", async () => {
+    await (await Store.open(path)).close();
+    const earlier = await acquireStoreLock(path);
+    await earlier.release();
+    const later = await acquireStoreLock(path);
+    await earlier.release();
+    const [said] = await race([contender()]);
+    expect(said).toMatch(new RegExp(`^refused: the store .* is in use by process ${process.pid} `));
+    await later.release();
+    const [then] = await race([contender()]);
+    expect(then).toMatch(/^held /);
+  }, 30_000);
 
   it("never displaces a live holder, whatever its host name, and is free once it exits", async () => {
     const holder = contender({ now: true, host: "live-container" });
