@@ -29,10 +29,14 @@ function normalise(text: string): string {
     .replace(/(^|\s)[\u2014\u2013](?=\s|$)/g, "$1--");
 }
 
-/** Invisible marks a paste or a right-to-left keyboard may carry, which reorder nothing: dropped. */
-const invisible = /[\u00AD\u061C\u200B-\u200F\u2060]/g;
-/** Control characters other than white space, and marks that override or isolate the text's direction: refused. */
-const unreadable = /(?![\t\n\v\f\r])[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
+/** Invisible marks a paste may carry, which neither reorder nor hide text: dropped. */
+const invisible = /[\u00AD\u200B-\u200D\u2060]/g;
+/**
+ * Control characters other than white space, and every other format character: direction marks (which move the
+ * digits and punctuation beside them on screen), overrides and isolates, invisible operators, tags: refused, so a
+ * line never runs other than it reads.
+ */
+const unreadable = /(?![\t\n\v\f\r])[\p{Cc}\p{Cf}]/u;
 
 /** Splits a command line into words; quotes group, a backslash escapes the next character. Never throws. */
 export function tokenize(text: string): TokenizeResult {
@@ -47,7 +51,7 @@ export function tokenize(text: string): TokenizeResult {
     const code = `U+${(bad[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}`;
     return {
       ok: false,
-      error: `it holds a control character or a direction mark (${code}), which no name has; type it again without it`,
+      error: `it holds a control character, a direction mark or another invisible character (${code}), which no name has; type it again without it`,
     };
   }
   const tokens: string[] = [];

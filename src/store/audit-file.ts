@@ -28,20 +28,23 @@ function octal(mode: number): string {
 }
 
 /**
- * Characters that change how the text around them reads (direction marks, overrides and isolates, invisible marks,
- * the C1 controls a terminal takes as escape sequences) or break a line where JSON does not: written as escapes, so
- * a line read in a terminal shows what was typed.
+ * Characters that change how the text around them reads or hide in it (every control character, DEL and the C1
+ * controls a terminal takes as escape sequences among them, and every format character: direction marks,
+ * overrides and isolates, invisible marks and operators, tags) or break a line where JSON does not: written as
+ * escapes, so a line read in a terminal shows what was typed.
  */
-const misleading =
-  /[\u0080-\u009f\u00ad\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff]/g;
+const misleading = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
+
+/** `\uXXXX` for each UTF-16 unit of `char`, as JSON writes a character outside the first plane. */
+function escaped(char: string): string {
+  let text = "";
+  for (let i = 0; i < char.length; i++) text += `\\u${char.charCodeAt(i).toString(16).padStart(4, "0")}`;
+  return text;
+}
 
 /** One entry as a line of the file: JSON, with the characters above escaped (JSON.parse reads them back). */
 export function auditLine(entry: AuditEntry): string {
-  const json = JSON.stringify(entry).replace(
-    misleading,
-    (char) => `\\u${(char.codePointAt(0) ?? 0).toString(16).padStart(4, "0")}`,
-  );
-  return `${json}\n`;
+  return `${JSON.stringify(entry).replace(misleading, escaped)}\n`;
 }
 
 /**

@@ -48,28 +48,36 @@ describe("tokenize", () => {
     expect(tokenize("link \u2018app")).toEqual({ ok: false, error: "a single quote is not closed" });
   });
 
-  it("refuses control characters and direction overrides, naming the character, and drops invisible marks", () => {
+  it("refuses control characters, direction marks and other format characters, naming the character, and drops marks that hide nothing", () => {
     for (const [text, code] of [
       ["teardown ab\u202ecd", "U+202E"],
       ["status a\u0000b", "U+0000"],
       ["status a\u001b[31mX", "U+001B"],
       ["status a\u009b2J", "U+009B"],
       ["ports we\u2066b", "U+2066"],
+      // A right-to-left mark shows `web-1` as `web1-`: the line would run other than it reads.
+      ["teardown web\u200f-1", "U+200F"],
+      ["teardown web\u200e-1", "U+200E"],
+      ["teardown db\u061c.2", "U+061C"],
+      ["ports web\u2062", "U+2062"],
+      ["ports web\u{e0041}", "U+E0041"],
+      ["ports w\u180eeb", "U+180E"],
+      ["status a\u007fb", "U+007F"],
     ] as const) {
       expect(tokenize(text)).toEqual({
         ok: false,
-        error: `it holds a control character or a direction mark (${code}), which no name has; type it again without it`,
+        error: `it holds a control character, a direction mark or another invisible character (${code}), which no name has; type it again without it`,
       });
     }
-    // A byte order mark parts words; the marks a right-to-left keyboard puts in reorder nothing and are dropped, as
-    // is a zero-width space between a space and a dash.
+    // A byte order mark parts words; a soft hyphen, a word joiner and zero-width spaces and joiners hide and move
+    // nothing and are dropped, as is a zero-width space between a space and a dash.
     expect(words("ports w\u200beb\ufeff--cluster\nclusterb")).toEqual([
       "ports",
       "web",
       "--cluster",
       "clusterb",
     ]);
-    expect(words("ports \u200fweb\u200e\u061c \u200b\u2014cluster clusterb")).toEqual([
+    expect(words("ports \u00adweb\u2060\u200c\u200d \u200b\u2014cluster clusterb")).toEqual([
       "ports",
       "web",
       "--cluster",
