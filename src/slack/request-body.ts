@@ -91,11 +91,17 @@ function actorProblem(payload: JsonObject): string | undefined {
   return undefined;
 }
 
-/** Where it happened: Bolt reads the conversation's ID from any channel given, null included. */
+/**
+ * Where it happened, and where to answer: Bolt reads the conversation's ID from any channel given, null included,
+ * and the first response URL of any list of them.
+ */
 function channelProblem(payload: JsonObject): string | undefined {
-  return payload.channel !== undefined && !objectOf(payload.channel)
-    ? 'has a "channel" that is not an object'
-    : undefined;
+  if (payload.channel !== undefined && !objectOf(payload.channel))
+    return 'has a "channel" that is not an object';
+  const urls = payload.response_urls;
+  if (urls !== undefined && !(Array.isArray(urls) && urls.every(objectOf)))
+    return 'has "response_urls" that are not a list of objects';
+  return undefined;
 }
 
 /**
@@ -111,6 +117,9 @@ function eventFieldsProblem(body: JsonObject): string | undefined {
   if (channel !== undefined && typeof channel !== "string" && !objectOf(channel))
     return 'has an "event.channel" that is neither an ID nor an object';
   if (event?.item !== undefined && !objectOf(event.item)) return 'has an "event.item" that is not an object';
+  // Bolt reads who made a user group of an event that names no user.
+  if (event?.subteam !== undefined && !objectOf(event.subteam))
+    return 'has an "event.subteam" that is not an object';
   // Bolt reads the first authorization's team and enterprise.
   const { authorizations } = body;
   if (authorizations !== undefined && !(Array.isArray(authorizations) && authorizations.every(objectOf)))

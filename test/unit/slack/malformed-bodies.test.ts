@@ -163,6 +163,20 @@ describe("a signed request whose body Slack would not send", () => {
         'the "event_callback" request has "authorizations" that are not a list of objects',
         json,
       ],
+      [
+        homeOpened({ subteam: null }),
+        'the "event_callback" request has an "event.subteam" that is not an object',
+        json,
+      ],
+      ...[null, [null], "https://hooks.slack.com/x"].map((urls): [string, string] => [
+        interaction({
+          type: "block_actions",
+          channel: { id: "C1" },
+          actions: [{ action_id: "more_page" }],
+          response_urls: urls,
+        }),
+        'the "block_actions" interaction has "response_urls" that are not a list of objects',
+      ]),
     ];
     for (const [body, problem, contentType] of refused) {
       const reply = await postSigned(body, contentType);
@@ -178,6 +192,16 @@ describe("a signed request whose body Slack would not send", () => {
       actions: [{ action_id: "nothing_listens_here" }],
     });
     expect((await postSigned(pressed)).status).toBe(200);
+    const withUrls = interaction({
+      type: "block_actions",
+      channel: { id: "C1" },
+      actions: [{ action_id: "nothing_listens_here" }],
+      response_urls: [{ response_url: "https://hooks.slack.com/x", channel_id: "C1" }],
+    });
+    expect((await postSigned(withUrls)).status).toBe(200);
+    expect((await postSigned(homeOpened({ subteam: { id: "S1", created_by: "U1" } }), json)).status).toBe(
+      200,
+    );
     for (const fields of [{ user: "U1", channel: "D1" }, { user: { id: "U1" } }]) {
       expect((await postSigned(homeOpened(fields), json)).status).toBe(200);
     }
