@@ -1,13 +1,13 @@
 import { webApi } from "@slack/bolt";
 import type { Logger } from "../logger.js";
 
-/** Errors with which Slack refuses a token itself, as opposed to not answering. */
-const refusedToken = new Set([
-  "invalid_auth",
-  "not_authed",
-  "token_revoked",
-  "token_expired",
-  "account_inactive",
+/** Errors with which Slack answers that it cannot say now; any other error it answers refuses the token. */
+const notNow = new Set([
+  "ratelimited",
+  "internal_error",
+  "fatal_error",
+  "service_unavailable",
+  "request_timeout",
 ]);
 
 /**
@@ -27,7 +27,14 @@ export async function checkBotToken(
     log.info({ team: found.team_id, botUser: found.user_id }, "Slack takes the bot token");
   } catch (error) {
     const code = (error as { data?: { error?: unknown } }).data?.error;
-    if (typeof code === "string" && refusedToken.has(code)) {
+    if (typeof code === "string" && notNow.has(code)) {
+      log.warn(
+        { slackError: code },
+        `Slack could not say whether it takes SLACK_BOT_TOKEN (${code}): commands are answered meanwhile; the Web API calls will tell`,
+      );
+      return;
+    }
+    if (typeof code === "string") {
       log.error(
         { slackError: code },
         `Slack refuses SLACK_BOT_TOKEN (${code}): commands are still answered, but the Home tab, the link dialog, pictures and health alerts fail until the token is set right and the bot restarted`,
