@@ -1,13 +1,21 @@
 import { EventEmitter } from "node:events";
 import type { ServerResponse } from "node:http";
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createAckGate } from "../../../src/slack/ack-gate.js";
 
 /** A response as the gate sees it: something that finishes. */
 const response = () => new EventEmitter() as unknown as ServerResponse;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+// On a clock of the test's own, so a busy machine cannot stretch a wait past the gate's quiet time.
+const sleep = (ms: number) => vi.advanceTimersByTimeAsync(ms);
 
 describe("the ack gate", () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it("starts work only once no request came or was acked for the quiet time, as the rest of a burst arrives", async () => {
     const gate = createAckGate(5_000, 60);
     const first = response();
