@@ -1,5 +1,7 @@
+import type { Agent } from "node:http";
 import type { Duplex } from "node:stream";
 import type Docker from "dockerode";
+import { ConnectionRefill } from "./connection-refill.js";
 import {
   type CallOptions,
   type DockerCallContext,
@@ -59,6 +61,10 @@ export class DockerodeHost implements DockerHost {
   // Set before any call runs: given, or made by the factory at the first call.
   private docker!: Docker;
   #client: Promise<Docker>;
+  readonly #refill = new ConnectionRefill(
+    () => (this.docker?.modem as { agent?: Agent } | undefined)?.agent,
+    () => this.inspect("/_ping", "engine", AbortSignal.timeout(this.options.callMs)),
+  );
 
   constructor(
     /** The client, or a factory that makes it at the first call (so a run that calls no host never loads it). */
@@ -274,6 +280,7 @@ export class DockerodeHost implements DockerHost {
             abortSignal.removeEventListener("abort", aborted);
             stream.removeAllListeners("data");
             stream.destroy();
+            this.#refill.taken();
             outcome();
           };
           const aborted = () => finish(() => reject(abortSignal.reason));
@@ -469,7 +476,10 @@ export class DockerodeHost implements DockerHost {
             stream.on("error", () => undefined);
             const letGo = setTimeout(() => stream.destroy(), inputLingerMs);
             letGo.unref();
-            stream.once("close", () => clearTimeout(letGo));
+            stream.once("close", () => {
+              clearTimeout(letGo);
+              this.#refill.taken();
+            });
             (stream as Duplex & { unref?: () => void }).unref?.();
             resolve();
           });

@@ -1,3 +1,4 @@
+import type { Socket } from "node:net";
 import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import { createDockerClient } from "../../../src/docker/docker-client.js";
@@ -66,5 +67,43 @@ describe("a client's pool of kept-alive connections", () => {
     expect(inspect({ agent: pool }, { showHidden: true, depth: null })).toBe(
       `{ agent: [Docker connections to ${new URL(engine.url).host}] }`,
     );
+  });
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** An engine whose logs say "ready" and go on streaming; it counts the connections it was opened. */
+async function streamingEngine() {
+  const connections = new Set<Socket>();
+  const server = await startLoopbackServer((request, response) => {
+    connections.add(request.socket);
+    if (request.url?.includes("/logs")) {
+      response.setHeader("content-type", "application/vnd.docker.raw-stream");
+      const line = Buffer.from("ready\n");
+      response.write(Buffer.concat([Buffer.from([1, 0, 0, 0, 0, 0, 0, line.length]), line]));
+      return;
+    }
+    response.setHeader("content-type", "application/json");
+    response.end(request.url?.startsWith("/_ping") ? "OK" : "[]");
+  });
+  return Object.assign(server, { connections });
+}
+
+const burst = (host: DockerodeHost) => Promise.all([1, 2, 3].map(() => host.listContainers()));
+
+describe("a host's kept-alive connections", () => {
+  it("are opened again once streams took some, so the next burst of calls opens none", async () => {
+    await using engine = await streamingEngine();
+    const host = hostAt(engine.url);
+    await burst(host);
+    expect(engine.connections.size).toBe(3);
+    // Two readiness waits, each on a connection of the pool that it closes once it read enough.
+    const ready = (text: string) => text.includes("ready");
+    await Promise.all([host.followLogs("a", "a", ready), host.followLogs("b", "b", ready)]);
+    await sleep(1_300);
+    const opened = engine.connections.size;
+    expect(opened).toBe(5);
+    await burst(host);
+    expect(engine.connections.size).toBe(opened);
   });
 });
