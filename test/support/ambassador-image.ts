@@ -244,7 +244,10 @@ export async function connectFrom(
     await run(file ?? "sh", args);
     return "accepted";
   } catch (error) {
-    return /Connection refused/.test((error as { stderr?: string }).stderr ?? "") ? "refused" : "no answer";
+    const said = (error as { stderr?: string }).stderr ?? "";
+    if (/Connection refused/.test(said)) return "refused";
+    // Made, then closed by the other side before socat had closed its own: a connection all the same.
+    return /Connection reset by peer|Broken pipe/.test(said) ? "accepted" : "no answer";
   }
 }
 
