@@ -17,7 +17,7 @@ export class ConnectionRefill {
   #timer: NodeJS.Timeout | undefined;
 
   constructor(
-    /** The pool, once the client exists; none (an SSH host's) is not refilled. */
+    /** The pool, once the client exists; one that keeps no connection alive (an SSH host's) is not refilled. */
     private readonly pool: () => Agent | undefined,
     /** One cheap call on a connection of the pool. */
     private readonly call: () => Promise<unknown>,
@@ -34,7 +34,8 @@ export class ConnectionRefill {
     this.#timer = undefined;
     const taken = this.#taken;
     this.#taken = 0;
-    const free = this.pool()?.freeSockets;
+    const pool = this.pool() as (Agent & { keepAlive?: boolean }) | undefined;
+    const free = pool?.keepAlive ? pool.freeSockets : undefined;
     if (!free) return;
     const idle = Object.values(free).reduce((sum, sockets) => sum + (sockets?.length ?? 0), 0);
     // Calls made at once take the idle connections first, then open new ones: `idle + taken` of them leave `taken`
