@@ -58,6 +58,35 @@ function parsedObject(text: string): JsonObject | undefined {
 const named = (value: unknown) => typeof value === "string" && value !== "";
 
 /**
+ * A team or enterprise ID Bolt would look its clients up by that names a property every object has (`__proto__`,
+ * `constructor`): Bolt finds that property instead of a client and fails with a 500. No workspace has such an ID.
+ */
+function workspaceIdProblem(ids: readonly unknown[]): string | undefined {
+  const taken = ids.find((id): id is string => typeof id === "string" && id in Object.prototype);
+  return taken === undefined
+    ? undefined
+    : `names a team or enterprise ${quoted(taken)}, which no workspace is`;
+}
+
+/**
+ * Fields by which Bolt tells the kinds of request apart, in its order (`event`, `command`, `name`, `actions`): an
+ * interaction holding one of another kind's is read as that kind, so its handler never runs or Bolt fails.
+ */
+const otherKindsFields: Record<string, readonly string[]> = {
+  block_actions: ["event", "command", "name"],
+  block_suggestion: ["event", "command"],
+  shortcut: ["event", "command", "name", "actions"],
+  view_submission: ["event", "command", "name", "actions"],
+};
+
+function otherKindProblem(payload: JsonObject): string | undefined {
+  const field = otherKindsFields[String(payload.type)]?.find((name) => Object.hasOwn(payload, name));
+  return field === undefined
+    ? undefined
+    : `has a field ${quoted(field)}, which another kind of request carries`;
+}
+
+/**
  * The interactions this app answers, each with what its handler reads (besides who pressed: `user.id`), or why it
  * lacks it. Bolt answered one without them with a 500, or held it three seconds and answered 404.
  */
@@ -124,7 +153,8 @@ function eventFieldsProblem(body: JsonObject): string | undefined {
   const { authorizations } = body;
   if (authorizations !== undefined && !(Array.isArray(authorizations) && authorizations.every(objectOf)))
     return 'has "authorizations" that are not a list of objects';
-  return undefined;
+  const first = Array.isArray(authorizations) ? objectOf(authorizations[0]) : undefined;
+  return workspaceIdProblem([body.team_id, body.enterprise_id, first?.team_id, first?.enterprise_id]);
 }
 
 /** The events API's requests this app takes, with what each must carry, or why it lacks it. */
@@ -154,7 +184,18 @@ function shapeProblem(
 const interactions = Object.fromEntries(
   Object.entries(interactionFields).map(([type, lacks]) => [
     type,
-    (payload: JsonObject) => lacks(payload) ?? actorProblem(payload) ?? channelProblem(payload),
+    (payload: JsonObject) =>
+      otherKindProblem(payload) ??
+      lacks(payload) ??
+      actorProblem(payload) ??
+      channelProblem(payload) ??
+      workspaceIdProblem([
+        objectOf(payload.team)?.id,
+        objectOf(payload.team)?.enterprise_id,
+        objectOf(payload.enterprise)?.id,
+        objectOf(payload.view)?.app_installed_team_id,
+        objectOf(payload.user)?.team_id,
+      ]),
   ]),
 );
 
@@ -202,7 +243,11 @@ function formProblem(text: string, slashCommand: string): string | undefined {
     return `the command ${quoted(command)} is not this app's; send ${slashCommand}`;
   const missing = slashCommandFields.find((name) => !form.get(name));
   if (missing) return `the slash command has no ${quoted(missing)}; send every field Slack sends with one`;
-  return undefined;
+  // Bolt reads a form with an "event" field as an event, whatever else it holds.
+  if (form.has("event"))
+    return 'the slash command has a field "event", which another kind of request carries; send the fields Slack sends';
+  const workspace = workspaceIdProblem([form.get("team_id"), form.get("enterprise_id")]);
+  return workspace && `the slash command ${workspace}; send the fields Slack sends`;
 }
 
 /**

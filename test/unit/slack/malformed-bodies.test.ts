@@ -132,7 +132,7 @@ describe("a signed request whose body Slack would not send", () => {
     expect((await harness.slash("help")).status).toBe(200);
   });
 
-  it("with a null where Bolt reads an ID gets a 400 naming the field; the shapes Slack sends pass", async () => {
+  it("with a null where Bolt reads an ID, a field of another kind of request or a team named like a property of every object gets a 400 naming it; the shapes Slack sends pass", async () => {
     const json = "application/json";
     const refused: [string, string, string?][] = [
       [
@@ -180,6 +180,89 @@ describe("a signed request whose body Slack would not send", () => {
     ];
     for (const [body, problem, contentType] of refused) {
       const reply = await postSigned(body, contentType);
+      expect({ status: reply.status, text: reply.text }).toEqual({
+        status: 400,
+        text: `Bad request: ${problem}; send it as Slack does.\n`,
+      });
+    }
+    // A field of another kind of request, and a team named like a property of every object: Bolt reads the first
+    // as that kind and looks its clients up by the second, and answered both with a 500.
+    const slashWith = (fields: Record<string, string>) => {
+      const body = new URLSearchParams(slashForm("help"));
+      for (const [name, value] of Object.entries(fields)) body.set(name, value);
+      return body.toString();
+    };
+    const asOtherKind: [string, string, string?][] = [
+      [
+        slashWith({ event: "x" }),
+        'the slash command has a field "event", which another kind of request carries; send the fields Slack sends',
+      ],
+      ...["__proto__", "constructor", "valueOf"].map((team): [string, string] => [
+        slashWith({ team_id: team }),
+        `the slash command names a team or enterprise "${team}", which no workspace is; send the fields Slack sends`,
+      ]),
+      [
+        JSON.stringify({ ...JSON.parse(homeOpened({ user: "U1" })), team_id: "constructor" }),
+        'the "event_callback" request names a team or enterprise "constructor", which no workspace is; send it as Slack does',
+        json,
+      ],
+      [
+        JSON.stringify({
+          ...JSON.parse(homeOpened({ user: "U1" })),
+          authorizations: [{ team_id: "__proto__", enterprise_id: null }],
+        }),
+        'the "event_callback" request names a team or enterprise "__proto__", which no workspace is; send it as Slack does',
+        json,
+      ],
+    ];
+    const pressedWith = (fields: Record<string, unknown>) =>
+      interaction({
+        type: "block_actions",
+        channel: { id: "C1" },
+        actions: [{ action_id: "more_page" }],
+        ...fields,
+      });
+    const shortcut = { type: "shortcut", callback_id: "zzz", trigger_id: "1.2.3", channel: undefined };
+    const interactions: [string, string][] = [
+      [
+        interaction({ ...shortcut, event: null }),
+        'the "shortcut" interaction has a field "event", which another kind of request carries',
+      ],
+      [
+        interaction({ ...shortcut, actions: null }),
+        'the "shortcut" interaction has a field "actions", which another kind of request carries',
+      ],
+      [
+        interaction({
+          type: "block_suggestion",
+          action_id: "link_container",
+          channel: { id: "C1" },
+          command: null,
+        }),
+        'the "block_suggestion" interaction has a field "command", which another kind of request carries',
+      ],
+      [
+        pressedWith({ name: "x" }),
+        'the "block_actions" interaction has a field "name", which another kind of request carries',
+      ],
+      [
+        pressedWith({ team: { id: "toString" } }),
+        'the "block_actions" interaction names a team or enterprise "toString", which no workspace is',
+      ],
+      [
+        pressedWith({ team: null, enterprise: { id: "__proto__" } }),
+        'the "block_actions" interaction names a team or enterprise "__proto__", which no workspace is',
+      ],
+    ];
+    for (const [body, problem, contentType] of asOtherKind) {
+      const reply = await postSigned(body, contentType);
+      expect({ status: reply.status, text: reply.text }).toEqual({
+        status: 400,
+        text: `Bad request: ${problem}.\n`,
+      });
+    }
+    for (const [body, problem] of interactions) {
+      const reply = await postSigned(body);
       expect({ status: reply.status, text: reply.text }).toEqual({
         status: 400,
         text: `Bad request: ${problem}; send it as Slack does.\n`,
