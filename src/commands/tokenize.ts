@@ -32,11 +32,12 @@ function normalise(text: string): string {
 /** Invisible marks a paste may carry, which neither reorder nor hide text: dropped. */
 const invisible = /[\u00AD\u200B-\u200D\u2060]/g;
 /**
- * Control characters other than white space, and every other format character: direction marks (which move the
- * digits and punctuation beside them on screen), overrides and isolates, invisible operators, tags: refused, so a
+ * Control characters other than white space, every other format character (direction marks, which move the digits
+ * and punctuation beside them on screen, overrides and isolates, invisible operators, tags) and every other
+ * character Unicode says to show as nothing (a grapheme joiner, Hangul fillers, variation selectors): refused, so a
  * line never runs other than it reads.
  */
-const unreadable = /(?![\t\n\v\f\r])[\p{Cc}\p{Cf}]/u;
+const unreadable = /(?![\t\n\v\f\r])[\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}]/u;
 
 /** Splits a command line into words; quotes group, a backslash escapes the next character. Never throws. */
 export function tokenize(text: string): TokenizeResult {

@@ -29,11 +29,11 @@ function octal(mode: number): string {
 
 /**
  * Characters that change how the text around them reads or hide in it (every control character, DEL and the C1
- * controls a terminal takes as escape sequences among them, and every format character: direction marks,
- * overrides and isolates, invisible marks and operators, tags) or break a line where JSON does not: written as
- * escapes, so a line read in a terminal shows what was typed.
+ * controls a terminal takes as escape sequences among them, every format character: direction marks, overrides and
+ * isolates, invisible marks and operators, tags; and every other character Unicode says to show as nothing) or break
+ * a line where JSON does not: written as escapes, so a line read in a terminal shows what was typed.
  */
-const misleading = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
+const misleading = /[\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}\p{Zl}\p{Zp}]/gu;
 
 /** `\uXXXX` for each UTF-16 unit of `char`, as JSON writes a character outside the first plane. */
 function escaped(char: string): string {

@@ -63,6 +63,9 @@ describe("tokenize", () => {
       ["ports web\u{e0041}", "U+E0041"],
       ["ports w\u180eeb", "U+180E"],
       ["status a\u007fb", "U+007F"],
+      ["ports we\u034fb", "U+034F"],
+      ["ports \u3164web", "U+3164"],
+      ["ports web\ufe0f", "U+FE0F"],
     ] as const) {
       expect(tokenize(text)).toEqual({
         ok: false,
