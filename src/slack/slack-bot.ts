@@ -32,6 +32,7 @@ import { SeenSignatures } from "./seen-signatures.js";
 import { guardSignedRequests, healthMethods, isHealthCheck } from "./signed-request-guard.js";
 import { hasResponseUrl, isLinkId, type SlackContext, teamOf } from "./slack-context.js";
 import { fetchWithDeadline, slackPostDeadlineMs } from "./slack-fetch.js";
+import { answerBeforeRefusing } from "./unreadable-requests.js";
 import { createWorkTracker } from "./work-tracker.js";
 
 /** The slash command the app answers. */
@@ -367,6 +368,7 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
     // Any other expectation is refused as Node would, but, as every refusal here, with the connection closed: a body
     // sent after it must not be read as the next request.
     server.on("checkExpectation", (_req, res) => res.writeHead(417, { connection: "close" }).end());
+    answerBeforeRefusing(server);
     connections = guardConnections(server, limits, onEvict);
     listening = (server.address() as AddressInfo).port;
     stopServer = async () => {

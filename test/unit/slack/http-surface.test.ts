@@ -283,6 +283,26 @@ describe("the bot's HTTP surface, probed as an attacker would", () => {
     expect((await harness.slash("help")).status).toBe(200);
   });
 
+  it("answers a command sent with bytes past its body first, then refuses the bytes with a 400 and closes", async () => {
+    const body = slashCommandBody(`${harness.url}/commands/T1/1/trailing`, "list");
+    const client = await open();
+    await client.write(
+      `${eventsRequestHead({ length: body.length, secret: harness.signingSecret, body })}${body}XXXXXXXXXXXXXXXXXXXX`,
+    );
+    expect(await eventually(() => client.isClosed, 5_000)).toBe(true);
+    // The command's ack, then the refusal of what followed it: not the refusal in the ack's place.
+    expect(client.status()).toBe(200);
+    expect(client.received).toMatch(
+      /^HTTP\/1\.1 200 [\s\S]*HTTP\/1\.1 400 Bad Request\r\nConnection: close\r\n\r\n$/,
+    );
+    // It ran: its ack said so, and the audit log has it.
+    expect(client.received).toContain("Reading the links");
+    expect(await eventually(() => harness.log.text.includes('"action":"list","outcome":"ok"'), 2_000)).toBe(
+      true,
+    );
+    expect(await harness.health()).toBe(200);
+  });
+
   it("answers 400 to signed bodies that are not objects, and stays up", async () => {
     for (const [body, contentType] of [
       ["payload=null", "application/x-www-form-urlencoded"],
