@@ -70,6 +70,18 @@ export function isHealthCheck(method: string | undefined): boolean {
 }
 
 // The connection is closed with every refusal: the rest of an unread body must not be taken for a request.
+/** The coding a request says its body is in, besides none and chunked framing; undefined when there is none. */
+function encodedAs(req: IncomingMessage): string | undefined {
+  const content = (req.headers["content-encoding"] ?? "").trim().toLowerCase();
+  if (content !== "" && content !== "identity") return `Content-Encoding ${content.slice(0, 40)}`;
+  const transfer = (req.headers["transfer-encoding"] ?? "")
+    .toLowerCase()
+    .split(",")
+    .map((part) => part.trim());
+  const other = transfer.find((part) => part !== "" && part !== "chunked" && part !== "identity");
+  return other === undefined ? undefined : `Transfer-Encoding ${other.slice(0, 40)}`;
+}
+
 function refuse(
   res: ServerResponse,
   status: number,
@@ -122,6 +134,12 @@ export function guardSignedRequests(receiver: HTTPReceiver, options: SignedReque
     if (Number(req.headers["content-length"] ?? 0) > options.bodyBytes) {
       refused("refused a request body over the size limit", { remote: remote() });
       return refuse(res, 413);
+    }
+    // Slack sends its bodies as they are; one said to be compressed or otherwise coded would be read as it is.
+    const coding = encodedAs(req);
+    if (coding) {
+      refused("refused a request body in a coding the bot does not read", { coding, remote: remote() });
+      return refuse(res, 415, `Unsupported coding: ${coding}; send the body as it is, as Slack does.`);
     }
     void (async () => {
       // Asked to say whether to send the body (Expect: 100-continue): only now, its headers taken, does it say yes.

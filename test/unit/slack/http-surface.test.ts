@@ -303,6 +303,27 @@ describe("the bot's HTTP surface, probed as an attacker would", () => {
     expect(await harness.health()).toBe(200);
   });
 
+  it("refuses with 415 a signed body said to be compressed or otherwise coded, and runs nothing", async () => {
+    const body = slashCommandBody(`${harness.url}/commands/T1/1/coded`, "list");
+    const head = eventsRequestHead({ length: body.length, secret: harness.signingSecret, body });
+    const chunked = head.replace(/Content-Length: \d+\r\n/, "Transfer-Encoding: gzip, chunked\r\n");
+    for (const [request, coding] of [
+      [`${head.replace("\r\n\r\n", "\r\nContent-Encoding: gzip\r\n\r\n")}${body}`, "Content-Encoding gzip"],
+      [`${chunked}${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`, "Transfer-Encoding gzip"],
+    ]) {
+      const client = await open();
+      await client.write(request);
+      expect(await eventually(() => client.isClosed, 2_000)).toBe(true);
+      expect(client.status()).toBe(415);
+      expect(client.received).toContain(
+        `Unsupported coding: ${coding}; send the body as it is, as Slack does.`,
+      );
+    }
+    await sleep(100);
+    expect(harness.log.text).not.toContain('"action":"list"');
+    expect((await harness.slash("help")).status).toBe(200);
+  });
+
   it("answers 400 to signed bodies that are not objects, and stays up", async () => {
     for (const [body, contentType] of [
       ["payload=null", "application/x-www-form-urlencoded"],
