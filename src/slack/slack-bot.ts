@@ -17,6 +17,7 @@ import {
   teardownActionPrefix,
 } from "../render/slack-message.js";
 import { createAckGate } from "./ack-gate.js";
+import { boltFailureHandlers } from "./bolt-failures.js";
 import { createBoltLogger } from "./bolt-logger.js";
 import { checkBotToken } from "./bot-token-check.js";
 import { type ConnectionGuard, guardConnections } from "./connection-guard.js";
@@ -119,6 +120,7 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
       logger: boltLogger,
       bodyLimit: httpLimits.bodyBytes,
       customRoutes: [{ path: healthPath, method: healthMethods, handler: (_req, res) => health(res) }],
+      ...boltFailureHandlers(log),
     });
     seen = services.seenRequestsFile
       ? await SeenSignatures.open(services.seenRequestsFile, (error) =>

@@ -307,7 +307,7 @@ describe("the bot's HTTP surface, probed as an attacker would", () => {
     const body = slashCommandBody(`${harness.url}/commands/T1/1/coded`, "list");
     const head = eventsRequestHead({ length: body.length, secret: harness.signingSecret, body });
     const chunked = head.replace(/Content-Length: \d+\r\n/, "Transfer-Encoding: gzip, chunked\r\n");
-    for (const [request, coding] of [
+    for (const [request, coding] of <[string, string][]>[
       [`${head.replace("\r\n\r\n", "\r\nContent-Encoding: gzip\r\n\r\n")}${body}`, "Content-Encoding gzip"],
       [`${chunked}${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`, "Transfer-Encoding gzip"],
     ]) {
