@@ -1,5 +1,5 @@
 import {
-  ErrorCode,
+  AuthorizationError,
   type ReceiverProcessEventErrorHandlerArgs,
   type ReceiverUnhandledRequestHandlerArgs,
 } from "@slack/bolt";
@@ -18,7 +18,7 @@ export function boltFailureHandlers(log: Logger) {
         log.error({ err: error }, "a listener failed after its request was acknowledged");
         return false;
       }
-      if ((error as { code?: string }).code === ErrorCode.AuthorizationError) {
+      if (error instanceof AuthorizationError) {
         response.writeHead(401).end();
         return true;
       }

@@ -62,10 +62,11 @@ const named = (value: unknown) => typeof value === "string" && value !== "";
  * `constructor`): Bolt finds that property instead of a client and fails with a 500. No workspace has such an ID.
  */
 function workspaceIdProblem(ids: readonly unknown[]): string | undefined {
-  const taken = ids.find((id): id is string => typeof id === "string" && id in Object.prototype);
+  // As Bolt uses it, as a property's name: a list or a number is turned into text first.
+  const taken = ids.find((id) => id !== undefined && id !== null && String(id) in Object.prototype);
   return taken === undefined
     ? undefined
-    : `names a team or enterprise ${quoted(taken)}, which no workspace is`;
+    : `names a team or enterprise ${quoted(String(taken))}, which no workspace is`;
 }
 
 /**

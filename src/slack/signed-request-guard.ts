@@ -69,7 +69,6 @@ export function isHealthCheck(method: string | undefined): boolean {
   return healthMethods.includes(method ?? "");
 }
 
-// The connection is closed with every refusal: the rest of an unread body must not be taken for a request.
 /** The coding a request says its body is in, besides none and chunked framing; undefined when there is none. */
 function encodedAs(req: IncomingMessage): string | undefined {
   const content = (req.headers["content-encoding"] ?? "").trim().toLowerCase();
@@ -82,6 +81,7 @@ function encodedAs(req: IncomingMessage): string | undefined {
   return other === undefined ? undefined : `Transfer-Encoding ${other.slice(0, 40)}`;
 }
 
+// The connection is closed with every refusal: the rest of an unread body must not be taken for a request.
 function refuse(
   res: ServerResponse,
   status: number,

@@ -8,40 +8,56 @@ const refusals: Record<string, string> = {
   ERR_HTTP_REQUEST_TIMEOUT: "408 Request Timeout",
 };
 
-/** How long the answer to the request before them is waited for; then the connection is refused all the same. */
+/** How long the answers to the requests before them are waited for; then the connection is refused all the same. */
 const answerWaitMs = 5_000;
+
+interface Exchange {
+  req: IncomingMessage;
+  res: ServerResponse;
+  /** Its answer's `finish` came: written whole, and the connection free for what follows (not merely ended). */
+  answered: boolean;
+}
 
 /**
  * Bytes a connection sends that cannot be read as a request (past the length a body announced, say) close it with
- * Node's refusal, but only once the request before them, read whole and taken, has its answer: Node would send the
- * refusal in the answer's place, and a command that ran would read as refused. What cannot be read of a request
- * still coming (its headers, its body) is refused at once, as Node does.
+ * Node's refusal, but only once every request before them that was read whole has its answer: Node would send the
+ * refusal in an answer's place, and a command that ran would read as refused. What cannot be read of a request
+ * still coming (its headers, its body) is refused at once, as Node does; as Node does, nothing is written while an
+ * answer is half sent, and the connection reads nothing more once refused.
  */
 export function answerBeforeRefusing(server: Server): void {
-  const taken = new WeakMap<Socket, { req: IncomingMessage; res: ServerResponse }>();
+  const exchanges = new WeakMap<Socket, Exchange[]>();
+  const refusing = new WeakSet<Socket>();
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
     const socket = req.socket as Socket;
-    taken.set(socket, { req, res });
+    const list = exchanges.get(socket) ?? [];
+    exchanges.set(socket, list);
+    const exchange = { req, res, answered: false };
+    list.push(exchange);
+    res.once("finish", () => {
+      exchange.answered = true;
+    });
     res.once("close", () => {
-      if (taken.get(socket)?.res === res) taken.delete(socket);
+      exchange.answered = true;
+      list.splice(list.indexOf(exchange), 1);
     });
   });
   server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
-    let refused = false;
+    // Node's parser fails again on every later read: the first failure is the one answered.
+    if (refusing.has(socket)) return;
+    refusing.add(socket);
+    socket.pause();
+    const refusal = `HTTP/1.1 ${refusals[error.code ?? ""] ?? "400 Bad Request"}\r\nConnection: close\r\n\r\n`;
     const refuse = () => {
-      if (refused) return;
-      refused = true;
-      if (socket.writable)
-        socket.write(
-          `HTTP/1.1 ${refusals[error.code ?? ""] ?? "400 Bad Request"}\r\nConnection: close\r\n\r\n`,
-        );
+      const halfSent = (exchanges.get(socket) ?? []).some((e) => e.res.headersSent && !e.answered);
+      if (socket.writable && !halfSent) socket.write(refusal);
       socket.destroy();
     };
-    const before = taken.get(socket);
-    if (!before?.req.complete || before.res.writableFinished || before.res.destroyed) return refuse();
+    const waiting = (exchanges.get(socket) ?? []).filter((e) => e.req.complete && !e.answered);
+    if (waiting.length === 0) return refuse();
     const timer = setTimeout(refuse, answerWaitMs);
     timer.unref();
-    before.res.once("close", () => {
+    void Promise.all(waiting.map((e) => new Promise((done) => e.res.once("close", done)))).then(() => {
       clearTimeout(timer);
       refuse();
     });

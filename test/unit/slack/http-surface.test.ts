@@ -303,6 +303,26 @@ describe("the bot's HTTP surface, probed as an attacker would", () => {
     expect(await harness.health()).toBe(200);
   });
 
+  it("answers a command before the request that follows it, whose body cannot be read, and writes nothing after a refusal", async () => {
+    const body = slashCommandBody(`${harness.url}/commands/T1/1/pipelined`, "list");
+    const signed = `${eventsRequestHead({ length: body.length, secret: harness.signingSecret, body })}${body}`;
+    const client = await open();
+    await client.write(
+      `${signed}POST /slack/events HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n`,
+    );
+    expect(await eventually(() => client.isClosed, 5_000)).toBe(true);
+    expect(client.status()).toBe(200);
+    expect(client.received).toContain("Reading the links");
+    // Refused with a 401 that closes the connection, an unsigned request gets no 400 after it for what followed.
+    const unsigned = await open();
+    await unsigned.write(
+      `${eventsRequestHead({ length: 10 }).replace(/Content-Length: \d+\r\n/, "Transfer-Encoding: chunked\r\n")}ZZ\r\n`,
+    );
+    expect(await eventually(() => unsigned.isClosed, 5_000)).toBe(true);
+    expect(unsigned.status()).toBe(401);
+    expect(unsigned.received).not.toContain("400 Bad Request");
+  });
+
   it("refuses with 415 a signed body said to be compressed or otherwise coded, and runs nothing", async () => {
     const body = slashCommandBody(`${harness.url}/commands/T1/1/coded`, "list");
     const head = eventsRequestHead({ length: body.length, secret: harness.signingSecret, body });

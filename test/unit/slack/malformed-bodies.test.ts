@@ -207,6 +207,11 @@ describe("a signed request whose body Slack would not send", () => {
         json,
       ],
       [
+        JSON.stringify({ ...JSON.parse(homeOpened({ user: "U1" })), team_id: ["__proto__"] }),
+        'the "event_callback" request names a team or enterprise "__proto__", which no workspace is; send it as Slack does',
+        json,
+      ],
+      [
         JSON.stringify({
           ...JSON.parse(homeOpened({ user: "U1" })),
           authorizations: [{ team_id: "__proto__", enterprise_id: null }],
