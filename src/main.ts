@@ -2,6 +2,7 @@ import { statSync } from "node:fs";
 import { dirname } from "node:path";
 import { handToRunningBot } from "./hand-off.js";
 import type { MainIo } from "./run-here.js";
+import { openToOthers } from "./store/private-files.js";
 import { acquireStoreLock, type StoreLock } from "./store/store-lock.js";
 import { storePathOf } from "./store/store-path.js";
 
@@ -58,7 +59,7 @@ function beginStoreLock(env: NodeJS.ProcessEnv): Promise<StoreLock> | undefined 
     path = storePathOf(env);
     if (path === undefined || !statSync(path, { throwIfNoEntry: false })?.isFile()) return undefined;
     const folder = statSync(dirname(path));
-    if (folder.mode & 0o077 || folder.uid !== process.getuid?.()) return undefined;
+    if (folder.mode & openToOthers || folder.uid !== process.getuid?.()) return undefined;
   } catch {
     return undefined;
   }

@@ -1,3 +1,5 @@
+import { hiddenCharacters } from "../domain/hidden-text.js";
+
 /** The outcome of splitting a command line: the words, or what was wrong with the quoting. */
 export type TokenizeResult = { ok: true; tokens: string[] } | { ok: false; error: string };
 
@@ -31,13 +33,8 @@ function normalise(text: string): string {
 
 /** Invisible marks a paste may carry, which neither reorder nor hide text: dropped. */
 const invisible = /[\u00AD\u200B-\u200D\u2060]/g;
-/**
- * Control characters other than white space, every other format character (direction marks, which move the digits
- * and punctuation beside them on screen, overrides and isolates, invisible operators, tags) and every other
- * character Unicode says to show as nothing (a grapheme joiner, Hangul fillers, variation selectors): refused, so a
- * line never runs other than it reads.
- */
-const unreadable = /(?![\t\n\v\f\r])[\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}]/u;
+/** Hidden characters other than white space and the marks dropped above: refused, so a line never runs other than it reads. */
+const unreadable = new RegExp(`(?![\\t\\n\\v\\f\\r])[${hiddenCharacters}]`, "u");
 
 /** Splits a command line into words; quotes group, a backslash escapes the next character. Never throws. */
 export function tokenize(text: string): TokenizeResult {

@@ -1,6 +1,7 @@
 import { constants } from "node:fs";
 import { lstat, open, readFile, rename } from "node:fs/promises";
 import { AuditEntry, type AuditLog } from "../domain/audit.js";
+import { hiddenCharacters } from "../domain/hidden-text.js";
 import { auditEntry } from "./audit.js";
 
 /** The audit log's file for the store at `storePath`. */
@@ -28,12 +29,10 @@ function octal(mode: number): string {
 }
 
 /**
- * Characters that change how the text around them reads or hide in it (every control character, DEL and the C1
- * controls a terminal takes as escape sequences among them, every format character: direction marks, overrides and
- * isolates, invisible marks and operators, tags; and every other character Unicode says to show as nothing) or break
- * a line where JSON does not: written as escapes, so a line read in a terminal shows what was typed.
+ * Hidden characters (DEL and the C1 controls a terminal takes as escape sequences among them), and those that break a
+ * line where JSON does not: written as escapes, so a line read in a terminal shows what was typed.
  */
-const misleading = /[\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}\p{Zl}\p{Zp}]/gu;
+const misleading = new RegExp(`[${hiddenCharacters}\\p{Zl}\\p{Zp}]`, "gu");
 
 /** `\uXXXX` for each UTF-16 unit of `char`, as JSON writes a character outside the first plane. */
 function escaped(char: string): string {

@@ -3,7 +3,8 @@ import { type FileHandle, link, lstat, mkdir, open, readdir, rename, rm, stat } 
 import { basename, dirname, join } from "node:path";
 import { UserError } from "../errors.js";
 
-const openToOthers = 0o077;
+/** Mode bits by which users other than the owner may use a file or folder. */
+export const openToOthers = 0o077;
 
 function octal(mode: number): string {
   return (mode & 0o7777).toString(8).padStart(4, "0");
