@@ -19,6 +19,16 @@ interface Exchange {
 }
 
 /**
+ * Whether an answer on `socket` has begun and not yet gone whole: Node's own rule before it writes a refusal. It
+ * covers the answers no "request" event announces as well (a 417 to an expectation, Node's 400 to a request with no
+ * Host), which a refusal written after them would follow as a second answer to one request.
+ */
+function answering(socket: Socket): boolean {
+  const current = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+  return current?.headersSent === true;
+}
+
+/**
  * Bytes a connection sends that cannot be read as a request (past the length a body announced, say) close it with
  * Node's refusal, but only once every request before them that was read whole has its answer: Node would send the
  * refusal in an answer's place, and a command that ran would read as refused. What cannot be read of a request
@@ -49,8 +59,7 @@ export function answerBeforeRefusing(server: Server): void {
     socket.pause();
     const refusal = `HTTP/1.1 ${refusals[error.code ?? ""] ?? "400 Bad Request"}\r\nConnection: close\r\n\r\n`;
     const refuse = () => {
-      const halfSent = (exchanges.get(socket) ?? []).some((e) => e.res.headersSent && !e.answered);
-      if (socket.writable && !halfSent) socket.write(refusal);
+      if (socket.writable && !answering(socket)) socket.write(refusal);
       socket.destroy();
     };
     const waiting = (exchanges.get(socket) ?? []).filter((e) => e.req.complete && !e.answered);

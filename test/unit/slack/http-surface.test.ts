@@ -323,6 +323,19 @@ describe("the bot's HTTP surface, probed as an attacker would", () => {
     expect(unsigned.received).not.toContain("400 Bad Request");
   });
 
+  it.each([
+    ["a 417 to an expectation it does not know", "Host: x\r\nExpect: foo\r\n", 417],
+    ["Node's 400 to a request with no Host", "", 400],
+  ])("writes no second answer after %s when unreadable bytes follow it", async (_what, headers, status) => {
+    const client = await open();
+    await client.write(`POST /slack/events HTTP/1.1\r\n${headers}Content-Length: 0\r\n\r\nGARBAGE\r\n\r\n`);
+    expect(await eventually(() => client.isClosed, 3_000)).toBe(true);
+    await sleep(20);
+    expect(client.status()).toBe(status);
+    expect(client.received.match(/HTTP\/1\.1 \d{3}/g)).toHaveLength(1);
+    expect(await harness.health()).toBe(200);
+  });
+
   it("refuses with 415 a signed body said to be compressed or otherwise coded, and runs nothing", async () => {
     const body = slashCommandBody(`${harness.url}/commands/T1/1/coded`, "list");
     const head = eventsRequestHead({ length: body.length, secret: harness.signingSecret, body });
