@@ -1,13 +1,19 @@
 import { webApi } from "@slack/bolt";
 import type { Logger } from "../logger.js";
 
-/** Errors with which Slack answers that it cannot say now; any other error it answers refuses the token. */
+/**
+ * Errors with which Slack answers that it cannot say now (busy, down, or the workspace moving into an Enterprise
+ * organisation, which leaves the Web API "intermittently unavailable" until it is done); any other error it answers
+ * refuses the token.
+ */
 const notNow = new Set([
   "ratelimited",
   "internal_error",
   "fatal_error",
   "service_unavailable",
   "request_timeout",
+  "team_added_to_org",
+  "org_login_required",
 ]);
 
 /**
