@@ -111,14 +111,23 @@ export class FileAuditLog implements AuditLog {
     await run;
   }
 
-  /** Whether the entry is in the file or a rotated one, exactly as it would be written. */
+  /**
+   * Whether the entry is in the file or a rotated one, however its characters were escaped when it was written: lines
+   * with its time stamp (ASCII, never escaped) are read back and compared as the entry they hold.
+   */
   async contains(entry: AuditEntry): Promise<boolean> {
     await this.flush();
-    // As written now, or as lines were written before such characters were escaped.
-    const lines = [auditLine(entry), `${JSON.stringify(entry)}\n`];
+    // Compared in the schema's order of fields, whatever order a line has them in.
+    const canonical = (value: unknown) => {
+      const parsed = AuditEntry.safeParse(value);
+      return parsed.success ? JSON.stringify(parsed.data) : undefined;
+    };
+    const wanted = canonical(entry);
+    const stamp = `"at":${JSON.stringify(entry.at)}`;
     for (const file of this.#files()) {
-      const text = await readIfExists(file);
-      if (lines.some((line) => text.startsWith(line) || text.includes(`\n${line}`))) return true;
+      for (const line of (await readIfExists(file)).split("\n")) {
+        if (line.includes(stamp) && canonical(safeJson(line)) === wanted) return true;
+      }
     }
     return false;
   }

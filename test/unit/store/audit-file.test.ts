@@ -189,6 +189,21 @@ describe("a store that kept its audit log inside", () => {
     await again.close();
   });
 
+  it("is not moved twice when a build that escaped other characters wrote the moved lines", async () => {
+    const stored = JSON.parse(await auditedStore(50));
+    // A name with a direction override and an invisible operator: builds have escaped the first and not the second.
+    stored.audit[49].target = "web\u202e\u2062x";
+    await writeFile(path, JSON.stringify(stored), { mode: 0o600 });
+    const olderBuild = (entry: AuditEntry) => JSON.stringify(entry).replace("\u202e", "\\u202e");
+    await writeFile(auditPath, `${stored.audit.map(olderBuild).join("\n")}\n`, { mode: 0o600 });
+    expect(await readFile(auditPath, "utf8")).toContain("\\u202e\u2062x");
+    const opened = await openStoreServices({ path, key });
+    const entries = await opened.audit.entries();
+    await opened.close();
+    expect(entries).toHaveLength(50);
+    expect(entries.at(-1)?.target).toBe("web\u202e\u2062x");
+  });
+
   it("is left as it was, and no audit file made, when the key is wrong", async () => {
     const text = await auditedStore(50);
     const error = await openStoreServices({ path, key: randomBytes(32) }).catch((caught: unknown) => caught);
