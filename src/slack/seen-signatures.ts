@@ -1,6 +1,6 @@
 import { appendFile, readFile } from "node:fs/promises";
 import { writePrivateFileAtomic } from "../store/private-files.js";
-import { maxClockSkewSeconds } from "./signature.js";
+import { refusedFromMs } from "./signature.js";
 
 /** Appends between two rewrites of the journal with only the signatures still within their window. */
 const compactEvery = 1_000;
@@ -60,7 +60,7 @@ export class SeenSignatures {
       this.#until.delete(seen);
     }
     if (this.#until.has(signature)) return true;
-    const until = (Number(timestamp) + maxClockSkewSeconds) * 1000;
+    const until = refusedFromMs(timestamp);
     this.#until.set(signature, until);
     this.#write(`${until} ${signature}\n`);
     return false;

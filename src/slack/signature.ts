@@ -4,6 +4,14 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 export const maxClockSkewSeconds = 5 * 60;
 
 /**
+ * The first millisecond at which a request's timestamp is refused as too old: the skew is counted in whole seconds of
+ * the clock, so the last second accepted ends a second after the timestamp plus the allowed skew.
+ */
+export function refusedFromMs(timestamp: string): number {
+  return (Number(timestamp) + maxClockSkewSeconds + 1) * 1000;
+}
+
+/**
  * Slack's v0 signature of a request: `v0=` + hex HMAC-SHA256 of `v0:<timestamp>:<body>`, over the body's bytes as
  * sent, so a body that is not UTF-8 is still recognised as signed (and then refused for what it is).
  */

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SeenSignatures } from "../../../src/slack/seen-signatures.js";
+import { checkSignatureHeaders } from "../../../src/slack/signature.js";
 
 let dir: string;
 let file: string;
@@ -31,6 +32,19 @@ describe("the signatures of the requests taken", () => {
     const next = await SeenSignatures.open(file, failNever, now + 60_000);
     expect(next.seenBefore("v0=aaa", timestamp, now + 60_000)).toBe(true);
     expect(next.seenBefore("v0=bbb", timestamp, now + 60_000)).toBe(false);
+  });
+
+  it("are kept through the last millisecond their timestamp is accepted, by this run and the next", async () => {
+    const first = await SeenSignatures.open(file, failNever, now);
+    first.seenBefore("v0=aaa", timestamp, now);
+    await first.flushed();
+    const headers = { timestamp, signature: `v0=${"0".repeat(64)}` };
+    const lastAccepted = now + 300_999;
+    expect(checkSignatureHeaders(headers, lastAccepted)).toBeUndefined();
+    expect(checkSignatureHeaders(headers, lastAccepted + 1)).toMatch(/301 s away/);
+    const next = await SeenSignatures.open(file, failNever, lastAccepted);
+    expect(next.seenBefore("v0=aaa", timestamp, lastAccepted)).toBe(true);
+    expect(first.seenBefore("v0=aaa", timestamp, lastAccepted)).toBe(true);
   });
 
   it("are forgotten, and dropped from the file, once their timestamp would be refused anyway", async () => {
