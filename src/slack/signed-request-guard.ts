@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { HTTPReceiver } from "@slack/bolt";
 import type { Logger } from "../logger.js";
+import { oneAtATime } from "./pipelined-requests.js";
 import { isRateLimitNotice, requestBodyProblem } from "./request-body.js";
 import { SeenSignatures } from "./seen-signatures.js";
 import { checkSignatureHeaders, verifySlackRequest } from "./signature.js";
@@ -107,7 +108,7 @@ export function guardSignedRequests(receiver: HTTPReceiver, options: SignedReque
   const { signingSecret, eventsPath, healthPath, log, refused } = options;
   const seen = options.seen ?? new SeenSignatures();
   const boltListener = receiver.requestListener;
-  receiver.requestListener = (req, res) => {
+  receiver.requestListener = oneAtATime((req, res) => {
     const path = pathOf(req.url);
     // A target no URL parser takes (`//a:99999`) is the client's mistake: 400, not Bolt's 500 and an error log.
     if (path === undefined) return refuse(res, 400);
@@ -188,5 +189,5 @@ export function guardSignedRequests(receiver: HTTPReceiver, options: SignedReque
       log.error({ err: error }, "could not handle a request");
       refuse(res, 500);
     });
-  };
+  });
 }

@@ -370,6 +370,13 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
     // Any other expectation is refused as Node would, but, as every refusal here, with the connection closed: a body
     // sent after it must not be read as the next request.
     server.on("checkExpectation", (_req, res) => res.writeHead(417, { connection: "close" }).end());
+    // A tunnel (CONNECT), which Node leaves to a listener and otherwise drops without a word, is a method not taken.
+    server.on("connect", (_req, socket) => {
+      refused("refused requests for other paths or methods", { status: 405 });
+      socket.end(
+        "HTTP/1.1 405 Method Not Allowed\r\nAllow: POST\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+      );
+    });
     answerBeforeRefusing(server);
     connections = guardConnections(server, limits, onEvict);
     listening = (server.address() as AddressInfo).port;

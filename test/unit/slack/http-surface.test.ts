@@ -255,10 +255,12 @@ describe("the bot's HTTP surface, probed as an attacker would", () => {
     expect(head.received).not.toContain("ok");
   });
 
-  it("answers 405 naming the methods it takes to another method on its two paths", async () => {
+  it("answers 405 naming the methods it takes to another method on its two paths, and to a tunnel", async () => {
     for (const [request, allow] of [
       ["PUT /healthz", "GET, HEAD"],
       ["GET /slack/events", "POST"],
+      ["CONNECT /slack/events", "POST"],
+      ["CONNECT 127.0.0.1:443", "POST"],
     ] as const) {
       const client = await open();
       await client.write(`${request} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n`);
@@ -334,6 +336,35 @@ describe("the bot's HTTP surface, probed as an attacker would", () => {
     expect(client.status()).toBe(status);
     expect(client.received.match(/HTTP\/1\.1 \d{3}/g)).toHaveLength(1);
     expect(await harness.health()).toBe(200);
+  });
+
+  it("runs nothing sent on a connection behind an answer that closed it, and answers pipelined commands in turn", async () => {
+    const signedCommand = (name: string) => {
+      const body = slashCommandBody(`${harness.url}/commands/T1/1/${name}`, "list");
+      return `${eventsRequestHead({ length: body.length, secret: harness.signingSecret, body })}${body}`;
+    };
+    const closedFirst = await open();
+    await closedFirst.write(`${eventsRequestHead({ length: 0 })}${signedCommand("behind-401")}`);
+    const health = await open();
+    await health.write(`GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n${signedCommand("behind-health")}`);
+    for (const [client, status] of [
+      [closedFirst, 401],
+      [health, 200],
+    ] as const) {
+      expect(await eventually(() => client.isClosed, 5_000)).toBe(true);
+      expect(client.status()).toBe(status);
+      expect(client.received.match(/HTTP\/1\.1 \d{3}/g)).toHaveLength(1);
+    }
+    const inTurn = await open();
+    await inTurn.write(`${signedCommand("first")}${signedCommand("second")}`);
+    expect(await eventually(() => (inTurn.received.match(/HTTP\/1\.1 200/g) ?? []).length === 2, 5_000)).toBe(
+      true,
+    );
+    // Two commands ran, the pipelined pair, and neither of those behind a closing answer.
+    const ran = () => harness.log.text.split('"action":"list","outcome":"ok"').length - 1;
+    expect(await eventually(() => ran() >= 2, 3_000)).toBe(true);
+    await sleep(200);
+    expect(ran()).toBe(2);
   });
 
   it("refuses with 415 a signed body said to be compressed or otherwise coded, and runs nothing", async () => {
