@@ -1,4 +1,5 @@
 import { type JsonObject, objectOf } from "./json-object.js";
+import { hasResponseUrl } from "./slack-context.js";
 
 /**
  * What a signed body must be before Bolt reads it: UTF-8, and one of the kinds of request Slack sends this app. Bolt
@@ -244,6 +245,9 @@ function formProblem(text: string, slashCommand: string): string | undefined {
     return `the command ${quoted(command)} is not this app's; send ${slashCommand}`;
   const missing = slashCommandFields.find((name) => !form.get(name));
   if (missing) return `the slash command has no ${quoted(missing)}; send every field Slack sends with one`;
+  // Its answer goes there after the ack: a command whose answer could go nowhere is not run.
+  if (!hasResponseUrl({ response_url: form.get("response_url") }))
+    return 'the slash command\'s "response_url" is not an http or https URL; send the one Slack gives';
   // Bolt reads a form with an "event" field as an event, whatever else it holds.
   if (form.has("event"))
     return 'the slash command has a field "event", which another kind of request carries; send the fields Slack sends';

@@ -97,6 +97,18 @@ describe("a signed request whose body Slack would not send", () => {
       ["a slash command sent twice over", slashForm("list", [["user_id", "U2"]])],
       ["no command", slashForm("list").replace("command=%2Fambassador&", "")],
       ["no response URL", slashForm("list").replace(/&response_url=[^&]*/, "")],
+      [
+        "a javascript: response URL",
+        slashForm("list").replace(/&response_url=[^&]*/, "&response_url=javascript%3Aalert(1)"),
+      ],
+      [
+        "a file: response URL",
+        slashForm("list").replace(/&response_url=[^&]*/, "&response_url=file%3A%2F%2F%2Fetc%2Fpasswd"),
+      ],
+      [
+        "a response URL that is no URL",
+        slashForm("list").replace(/&response_url=[^&]*/, "&response_url=nowhere"),
+      ],
       ["another app's command", slashForm("list").replace("%2Fambassador", "%2Fdeploy")],
       [
         "bytes that are not UTF-8",
