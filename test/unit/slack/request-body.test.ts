@@ -22,7 +22,7 @@ describe("the body of a signed request", () => {
     expect(problemOf(slash())).toBeUndefined();
     expect(problemOf(slash().replace("text=list", "text="))).toBeUndefined();
     expect(
-      problemOf("command=/ambassador&team_id=T1&channel_id=C1&user_id=U1&response_url=u"),
+      problemOf("command=/ambassador&team_id=T1&channel_id=C1&user_id=U1&response_url=https://h/c"),
     ).toBeUndefined();
     expect(
       problemOf(interaction({ type: "block_actions", actions: [{ action_id: "more" }] })),
