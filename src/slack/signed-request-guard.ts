@@ -82,6 +82,15 @@ function encodedAs(req: IncomingMessage): string | undefined {
   return other === undefined ? undefined : `Transfer-Encoding ${other.slice(0, 40)}`;
 }
 
+/** What a refused body is told, by status: one line that says what to send instead. */
+function bodyRefusals(options: Pick<SignedRequestGuardOptions, "bodyBytes" | "bodyDeadlineMs">) {
+  return {
+    400: "Bad request: the body was cut off; send it whole.",
+    408: `Request timeout: the body took over ${options.bodyDeadlineMs / 1000} s; send it at once, as Slack does.`,
+    413: `Payload too large: a body may hold ${options.bodyBytes} bytes at most, as Slack's do.`,
+  } as const;
+}
+
 // The connection is closed with every refusal: the rest of an unread body must not be taken for a request.
 function refuse(
   res: ServerResponse,
@@ -89,11 +98,13 @@ function refuse(
   line?: string,
   headers: Record<string, string> = {},
 ): void {
+  const body = line === undefined ? undefined : `${line}\n`;
   if (!res.headersSent) {
-    const type = line === undefined ? {} : { "content-type": "text/plain; charset=utf-8" };
-    res.writeHead(status, { connection: "close", ...type, ...headers });
+    const type = body === undefined ? {} : { "content-type": "text/plain; charset=utf-8" };
+    const length = { "content-length": String(body === undefined ? 0 : Buffer.byteLength(body)) };
+    res.writeHead(status, { connection: "close", ...type, ...length, ...headers });
   }
-  res.end(line === undefined ? undefined : `${line}\n`);
+  res.end(body);
 }
 
 /**
@@ -111,17 +122,19 @@ export function guardSignedRequests(receiver: HTTPReceiver, options: SignedReque
   receiver.requestListener = oneAtATime((req, res) => {
     const path = pathOf(req.url);
     // A target no URL parser takes (`//a:99999`) is the client's mistake: 400, not Bolt's 500 and an error log.
-    if (path === undefined) return refuse(res, 400);
+    if (path === undefined)
+      return refuse(res, 400, `Bad request: the target is no URL path; send POST ${eventsPath}.`);
     // Bolt's route answers it, once a connection.
     if (path === healthPath && isHealthCheck(req.method)) return boltListener(req, res);
     if (path === healthPath || (path === eventsPath && req.method !== "POST")) {
       refused("refused requests for other paths or methods", { status: 405 });
-      return refuse(res, 405, undefined, { allow: path === healthPath ? healthMethods.join(", ") : "POST" });
+      const allow = path === healthPath ? healthMethods.join(", ") : "POST";
+      return refuse(res, 405, `Method not allowed: ${path} takes ${allow}.`, { allow });
     }
     if (path !== eventsPath) {
       // Bolt would log each one, its whole URL included, and read any body it comes with.
       refused("refused requests for other paths or methods", { status: 404 });
-      return refuse(res, 404);
+      return refuse(res, 404, `Not found: the bot serves POST ${eventsPath} and GET ${healthPath}.`);
     }
     // Read only when a refusal is logged: a peer address costs a system call per request.
     const remote = () => req.socket.remoteAddress;
@@ -134,7 +147,7 @@ export function guardSignedRequests(receiver: HTTPReceiver, options: SignedReque
     }
     if (Number(req.headers["content-length"] ?? 0) > options.bodyBytes) {
       refused("refused a request body over the size limit", { remote: remote() });
-      return refuse(res, 413);
+      return refuse(res, 413, bodyRefusals(options)[413]);
     }
     // Slack sends its bodies as they are; one said to be compressed or otherwise coded would be read as it is.
     const coding = encodedAs(req);
@@ -151,7 +164,7 @@ export function guardSignedRequests(receiver: HTTPReceiver, options: SignedReque
           status: read.refuse,
           remote: remote(),
         });
-        refuse(res, read.refuse);
+        refuse(res, read.refuse, bodyRefusals(options)[read.refuse]);
         return;
       }
       const problem = verifySlackRequest(signingSecret, { timestamp, signature, body: read.body });

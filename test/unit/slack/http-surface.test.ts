@@ -133,6 +133,7 @@ describe("the bot's HTTP surface, probed as an attacker would", () => {
       "application/x-www-form-urlencoded",
     );
     expect(reply.status).toBe(413);
+    expect(reply.text).toBe("Payload too large: a body may hold 65536 bytes at most, as Slack's do.\n");
     expect(await harness.health()).toBe(200);
   });
 
@@ -220,6 +221,9 @@ describe("the bot's HTTP surface, probed as an attacker would", () => {
       await client.write("x".repeat(4096));
       expect(await eventually(() => client.isClosed, 2_000)).toBe(true);
       expect(client.status()).toBe(404);
+      expect(client.received).toMatch(
+        /\r\n\r\nNot found: the bot serves POST \/slack\/events and GET \/healthz\.\n$/,
+      );
       client.socket.destroy();
     }
     const unsigned = await open();
@@ -267,6 +271,8 @@ describe("the bot's HTTP surface, probed as an attacker would", () => {
       expect(await eventually(() => client.isClosed, 2_000)).toBe(true);
       expect({ request, status: client.status() }).toEqual({ request, status: 405 });
       expect(client.received.toLowerCase()).toContain(`allow: ${allow.toLowerCase()}\r\n`);
+      if (!request.startsWith("CONNECT"))
+        expect(client.received).toMatch(new RegExp(`\r\n\r\nMethod not allowed: /\\S+ takes ${allow}\\.\n$`));
     }
   });
 
