@@ -3,6 +3,8 @@ import type { Socket } from "node:net";
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
+const closing = (socket: Socket) => socket.destroyed || socket.writableEnded;
+
 /** Whether a connection's request is being answered, and what it sent behind it that the listener has not had. */
 interface Line {
   answering: boolean;
@@ -23,7 +25,7 @@ export function oneAtATime(listener: Listener): Listener {
       line.answering = false;
       const next = line.queued.shift();
       if (!next) return;
-      if (socket.destroyed || socket.writableEnded) {
+      if (closing(socket)) {
         line.queued.length = 0;
         return;
       }
@@ -33,6 +35,8 @@ export function oneAtATime(listener: Listener): Listener {
   };
   return (req, res) => {
     const socket = req.socket as Socket;
+    // Read after an answer that closed the connection went whole: the connection is ending, and so is this request.
+    if (closing(socket)) return;
     const line = lines.get(socket) ?? { answering: false, queued: [] };
     lines.set(socket, line);
     if (line.answering) line.queued.push([req, res]);

@@ -120,6 +120,17 @@ export function guardSignedRequests(receiver: HTTPReceiver, options: SignedReque
   const seen = options.seen ?? new SeenSignatures();
   const boltListener = receiver.requestListener;
   receiver.requestListener = oneAtATime((req, res) => {
+    // Node answers these two itself unless the server says otherwise, outside any listener, where what a connection
+    // sent behind them would not be held back: they are answered here, as every other refusal.
+    if (req.httpVersion === "1.1" && req.headers.host === undefined)
+      return refuse(res, 400, "Bad request: no Host header; send one, as HTTP/1.1 asks.");
+    const expectation = req.headers.expect;
+    if (expectation !== undefined && !/^100-continue$/i.test(expectation))
+      return refuse(
+        res,
+        417,
+        "Expectation failed: the bot knows only Expect: 100-continue; send that or none.",
+      );
     const path = pathOf(req.url);
     // A target no URL parser takes (`//a:99999`) is the client's mistake: 400, not Bolt's 500 and an error log.
     if (path === undefined)

@@ -28,6 +28,7 @@ import { registerLinkDialog } from "./link-dialog.js";
 import { createPictureSender, type PictureDestination, pictureClientOptions } from "./link-picture-upload.js";
 import { answerUnlistened, ListenedInteractions } from "./listened-interactions.js";
 import { type RunAfterAck, registerMorePages } from "./more-pages.js";
+import { rawRefusal } from "./raw-refusal.js";
 import { refusalLog } from "./refusal-log.js";
 import { SeenSignatures } from "./seen-signatures.js";
 import { guardSignedRequests, healthMethods, isHealthCheck } from "./signed-request-guard.js";
@@ -363,18 +364,22 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
   let stopServer: () => Promise<void>;
   let listening: number;
   if (mode === "http") {
-    const server = (await app.start(listenOn, serverOptions)) as Server;
-    // A request that asks before sending its body is handled as any other; the guard says "continue" once its
-    // headers pass, where Node would say it to every one, the refused too.
+    // A request with no Host is refused by the guard, in turn with the others on its connection, not by Node.
+    const server = (await app.start(listenOn, { ...serverOptions, requireHostHeader: false })) as Server;
+    // A request that says what it expects is handled as any other: the guard says "continue" once its headers pass,
+    // where Node would say it to every one, the refused too, and refuses any other expectation with the connection
+    // closed, in turn with the requests before it.
     server.on("checkContinue", (req, res) => server.emit("request", req, res));
-    // Any other expectation is refused as Node would, but, as every refusal here, with the connection closed: a body
-    // sent after it must not be read as the next request.
-    server.on("checkExpectation", (_req, res) => res.writeHead(417, { connection: "close" }).end());
+    server.on("checkExpectation", (req, res) => server.emit("request", req, res));
     // A tunnel (CONNECT), which Node leaves to a listener and otherwise drops without a word, is a method not taken.
     server.on("connect", (_req, socket) => {
       refused("refused requests for other paths or methods", { status: 405 });
       socket.end(
-        "HTTP/1.1 405 Method Not Allowed\r\nAllow: POST\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+        rawRefusal(
+          "405 Method Not Allowed",
+          "Method not allowed: the bot takes no tunnel; send POST /slack/events.",
+          { Allow: "POST" },
+        ),
       );
     });
     answerBeforeRefusing(server);

@@ -1,12 +1,26 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
+import { rawRefusal } from "./raw-refusal.js";
 
-/** Node's own answers to what it cannot read as a request, by its error's code; any other is a 400. */
-const refusals: Record<string, string> = {
-  HPE_HEADER_OVERFLOW: "431 Request Header Fields Too Large",
-  HPE_CHUNK_EXTENSIONS_OVERFLOW: "413 Payload Too Large",
-  ERR_HTTP_REQUEST_TIMEOUT: "408 Request Timeout",
+/** Node's statuses for what it cannot read as a request, by its error's code, each with a line; any other is a 400. */
+const refusals: Record<string, [string, string]> = {
+  HPE_HEADER_OVERFLOW: [
+    "431 Request Header Fields Too Large",
+    "Request header fields too large: send fewer and shorter headers, as Slack does.",
+  ],
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: [
+    "413 Payload Too Large",
+    "Payload too large: a chunk extension over the limit; send chunks without extensions.",
+  ],
+  ERR_HTTP_REQUEST_TIMEOUT: [
+    "408 Request Timeout",
+    "Request timeout: the request did not come whole in time; send it at once, as Slack does.",
+  ],
 };
+const unreadable: [string, string] = [
+  "400 Bad Request",
+  "Bad request: bytes that are not an HTTP/1.1 request the bot can read; send requests as Slack does.",
+];
 
 /** How long the answers to the requests before them are waited for; then the connection is refused all the same. */
 const answerWaitMs = 5_000;
@@ -16,16 +30,6 @@ interface Exchange {
   res: ServerResponse;
   /** Its answer's `finish` came: written whole, and the connection free for what follows (not merely ended). */
   answered: boolean;
-}
-
-/**
- * Whether an answer on `socket` has begun and not yet gone whole: Node's own rule before it writes a refusal. It
- * covers the answers no "request" event announces as well (a 417 to an expectation, Node's 400 to a request with no
- * Host), which a refusal written after them would follow as a second answer to one request.
- */
-function answering(socket: Socket): boolean {
-  const current = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
-  return current?.headersSent === true;
 }
 
 /**
@@ -57,9 +61,10 @@ export function answerBeforeRefusing(server: Server): void {
     if (refusing.has(socket)) return;
     refusing.add(socket);
     socket.pause();
-    const refusal = `HTTP/1.1 ${refusals[error.code ?? ""] ?? "400 Bad Request"}\r\nConnection: close\r\n\r\n`;
+    const refusal = rawRefusal(...(refusals[error.code ?? ""] ?? unreadable));
     const refuse = () => {
-      if (socket.writable && !answering(socket)) socket.write(refusal);
+      const halfSent = (exchanges.get(socket) ?? []).some((e) => e.res.headersSent && !e.answered);
+      if (socket.writable && !halfSent) socket.write(refusal);
       socket.destroy();
     };
     const waiting = (exchanges.get(socket) ?? []).filter((e) => e.req.complete && !e.answered);
