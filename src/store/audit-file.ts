@@ -123,6 +123,7 @@ export class FileAuditLog implements AuditLog {
       return parsed.success ? JSON.stringify(parsed.data) : undefined;
     };
     const wanted = canonical(entry);
+    if (wanted === undefined) return false;
     const stamp = `"at":${JSON.stringify(entry.at)}`;
     for (const file of this.#files()) {
       for (const line of (await readIfExists(file)).split("\n")) {
