@@ -118,6 +118,7 @@ function refuse(
 export function guardSignedRequests(receiver: HTTPReceiver, options: SignedRequestGuardOptions): void {
   const { signingSecret, eventsPath, healthPath, log, refused } = options;
   const seen = options.seen ?? new SeenSignatures();
+  const bodyRefused = bodyRefusals(options);
   const boltListener = receiver.requestListener;
   receiver.requestListener = oneAtATime((req, res) => {
     // Node answers these two itself unless the server says otherwise, outside any listener, where what a connection
@@ -158,7 +159,7 @@ export function guardSignedRequests(receiver: HTTPReceiver, options: SignedReque
     }
     if (Number(req.headers["content-length"] ?? 0) > options.bodyBytes) {
       refused("refused a request body over the size limit", { remote: remote() });
-      return refuse(res, 413, bodyRefusals(options)[413]);
+      return refuse(res, 413, bodyRefused[413]);
     }
     // Slack sends its bodies as they are; one said to be compressed or otherwise coded would be read as it is.
     const coding = encodedAs(req);
@@ -175,7 +176,7 @@ export function guardSignedRequests(receiver: HTTPReceiver, options: SignedReque
           status: read.refuse,
           remote: remote(),
         });
-        refuse(res, read.refuse, bodyRefusals(options)[read.refuse]);
+        refuse(res, read.refuse, bodyRefused[read.refuse]);
         return;
       }
       const problem = verifySlackRequest(signingSecret, { timestamp, signature, body: read.body });
