@@ -5,7 +5,7 @@
 # AMBASSADOR_MODE picks how:
 #   kernel  DNAT in this container's own network namespace (needs NET_ADMIN and net.ipv4.ip_forward=1);
 #           no byte is copied in user space
-#   relay   one socat per port, in user space; needs nothing special
+#   relay   HAProxy in user space, bytes moved between the sockets by the kernel (splice); needs nothing special
 #   tls     HAProxy, mutual TLS 1.3 on one side of every port; AMBASSADOR_TLS_ROLE says which:
 #             server  TLS in, plain out (beside the source container)
 #             client  plain in, TLS out (beside the consumer, towards the server's published port)
@@ -33,8 +33,6 @@
 set -u
 
 TLS_DIR=/run/ambassador/tls
-# One socat read is at most this many bytes: large reads keep system calls few.
-BUFFER=524288
 
 fail() {
   echo "ambassador: $*" >&2
@@ -90,11 +88,6 @@ admitted() {
     if (out == "") { print "bad " list; exit }
     print out
   }'
-}
-
-# How many words its arguments are ($admit, say), in $words: no process started.
-count_words() {
-  words=$#
 }
 
 iptables_possible() {
@@ -248,25 +241,10 @@ exited() {
   [ "$state" = Z ]
 }
 
-# In relay mode one CIDR is enforced by socat itself (range=); several need the AMB_ADMIT chain. HAProxy (tls
-# mode) admits any number itself.
-socat_range() {
-  set -- $admit
-  [ $# -eq 1 ] && printf ',range=%s' "$1"
-}
-
 # socat's side of a TLS connection, as the probe makes it.
 tls_options() {
   printf 'cert=%s/cert.pem,cafile=%s/ca.pem,verify=1,commonname=%s,openssl-min-proto-version=TLS1.3' \
     "$TLS_DIR" "$TLS_DIR" "$AMBASSADOR_TLS_PEER"
-}
-
-# The two socat addresses of one route: where it listens, and where it connects.
-socat_addresses() {
-  # Each connection's own socat runs as nobody (uid and gid 65534) from its accept on: the bytes are carried by a
-  # process with no privilege, while the one that accepts them stays root, which its listening port needs.
-  listen=$1 host=$2 port=$3 accept="fork,reuseaddr,nodelay$(socat_range),setgid=65534,setuid=65534"
-  echo "TCP-LISTEN:$listen,$accept TCP:$host:$port,nodelay"
 }
 
 # The first port routes listen on inside a namespace shared with the consumer: above Linux's ephemeral ports, so
@@ -365,17 +343,8 @@ ROUTES
 }
 
 run_relay() {
-  trap 'kill $(jobs -p) 2>/dev/null; exit 0' TERM INT
-  count_tcp
-  tcp_before=$tcp_count
-  while read -r listen host port; do
-    # shellcheck disable=SC2046 # the two addresses are meant to split
-    socat -b "$BUFFER" $(socat_addresses "$listen" "$host" "$port") &
-  done <<ROUTES
-$ROUTES
-ROUTES
-  announce_ready
-  wait
+  side=relay
+  run_haproxy
 }
 
 # Docker's embedded DNS answers on user-defined networks; there names are looked up again every second, so an app
@@ -393,10 +362,10 @@ docker_dns() {
 # /etc/hosts.
 HAPROXY_SOCKET=/run/ambassador-haproxy.sock
 
-# Whether HAProxy must be told of new addresses: a server (beside the source) with no Docker DNS and a route to a
-# name rather than an address.
+# Whether HAProxy must be told of new addresses: a server or a relay with no Docker DNS and a route to a name rather
+# than an address.
 follows_hosts() {
-  [ "$AMBASSADOR_TLS_ROLE" = server ] && ! docker_dns || return 1
+  [ "$side" != client ] && ! docker_dns || return 1
   while read -r _ host _; do
     ! is_name "$host" || return 0
   done <<ROUTES
@@ -446,6 +415,7 @@ haproxy_config() {
     "  log stderr format raw local0 err" \
     "  maxconn 4096" \
     "  tune.bufsize 65536" \
+    "  tune.pipesize 262144" \
     "  ssl-default-bind-ciphersuites $CIPHERSUITES" \
     "  ssl-default-bind-options ssl-min-ver TLSv1.3 no-tls-tickets" \
     "  ssl-default-bind-curves X25519:P-256" \
@@ -460,6 +430,9 @@ haproxy_config() {
     "  timeout client $HANDSHAKE_SECONDS" \
     "  timeout server 24h" \
     "  timeout tunnel 24h"
+  # A relay's bytes go from socket to socket through a kernel pipe (splice), never copied into HAProxy; the
+  # connection to the destination carries the first bytes with its handshake's last packet.
+  [ "$side" != relay ] || printf '%s\n' "  option splice-request" "  option splice-response" "  option tcp-smart-connect"
   dns=""
   if docker_dns; then
     dns=" resolvers docker init-addr libc,none"
@@ -469,7 +442,7 @@ haproxy_config() {
   tls="ssl crt $TLS_DIR/cert.pem ca-file $TLS_DIR/ca.pem verify required"
   while read -r listen host port; do
     printf 'frontend in%s\n' "$listen"
-    if [ "$AMBASSADOR_TLS_ROLE" = server ]; then
+    if [ "$side" = server ]; then
       printf '  bind :%s %s\n' "$listen" "$tls"
     elif [ -n "${AMBASSADOR_CONSUMER_ADDRESS:-}" ]; then
       inner_port "$listen"
@@ -478,14 +451,14 @@ haproxy_config() {
       printf '  bind :%s\n' "$listen"
     fi
     [ -z "$admit" ] || printf '  tcp-request connection reject unless { src %s }\n' "$admit"
-    if [ "$AMBASSADOR_TLS_ROLE" = server ]; then
+    if [ "$side" = server ]; then
       printf '  tcp-request session reject unless { ssl_c_s_dn(CN) -m str %s }\n' "$peers"
     fi
     printf '  default_backend out%s\nbackend out%s\n' "$listen" "$listen"
-    case $AMBASSADOR_TLS_ROLE/$host in
-      server/*[!0-9.]*) printf '  server to %s:%s%s\n' "$host" "$port" "$dns" ;;
-      server/*) printf '  server to %s:%s\n' "$host" "$port" ;;
+    case $side/$host in
       client/*) printf '  server to %s:%s %s verifyhost %s\n' "$host" "$port" "$tls" "$AMBASSADOR_TLS_PEER" ;;
+      */*[!0-9.]*) printf '  server to %s:%s%s\n' "$host" "$port" "$dns" ;;
+      *) printf '  server to %s:%s\n' "$host" "$port" ;;
     esac
   done <<ROUTES
 $ROUTES
@@ -529,6 +502,12 @@ run_tls() {
   set -- $AMBASSADOR_TLS_PEER
   IFS=$old_ifs
   peers=$*
+  side=$AMBASSADOR_TLS_ROLE
+  run_haproxy
+}
+
+# HAProxy on every route, on this ambassador's side ($side): server or client (tls), or relay.
+run_haproxy() {
   haproxy_config >/tmp/ambassador-haproxy.cfg
   trap 'kill $(jobs -p) 2>/dev/null; exit 0' TERM INT
   count_tcp
@@ -666,27 +645,20 @@ mode=${AMBASSADOR_MODE:-auto}
 case $mode in
   auto) if kernel_possible; then mode=kernel; else mode=relay; fi ;;
   kernel) kernel_possible || { echo "ambassador: kernel mode needs NET_ADMIN and net.ipv4.ip_forward=1" >&2; exit 3; } ;;
-  relay) ;;
+  relay) [ -z "${AMBASSADOR_CONSUMER_ADDRESS:-}" ] || fail "AMBASSADOR_CONSUMER_ADDRESS is for tls mode's client beside the consumer; unset it in relay mode" ;;
   tls) check_tls ;;
   *) fail "AMBASSADOR_MODE must be kernel, relay, tls or auto, got '$mode'" ;;
 esac
 
 # A source outside AMBASSADOR_ADMIT gets a reset to its first packet from the kernel, before any process answers it,
 # wherever this ambassador may set firewall rules (NET_ADMIN; the kernel mode sets them itself). Without them HAProxy
-# (tls) or socat's range (relay, one CIDR) closes its connection once made; several CIDRs in relay mode need them.
-# shellcheck disable=SC2086 # counted as words
-count_words $admit
+# (tls and relay) closes its connection once made.
 admit_unset=""
 if [ -n "$admit" ] && [ "$mode" != kernel ] && ! apply_admit_rules 2>/tmp/ambassador-iptables.err; then
   said=$(tail -n 1 /tmp/ambassador-iptables.err)
   admit_unset="no NET_ADMIN"
   ! iptables_possible || admit_unset="cannot set the admission rules with iptables${said:+ ($said)}"
-  if [ "$mode" = relay ] && [ "$words" -gt 1 ]; then
-    [ "$admit_unset" != "no NET_ADMIN" ] ||
-      fail "AMBASSADOR_ADMIT with several CIDRs needs NET_ADMIN (iptables); give one CIDR or add NET_ADMIN"
-    fail "cannot apply the AMBASSADOR_ADMIT rules with iptables${said:+: $said}"
-  fi
-  case $mode in tls) admit_unset="$admit_unset: HAProxy" ;; *) admit_unset="$admit_unset: socat" ;; esac
+  admit_unset="$admit_unset: HAProxy"
 fi
 
 echo "ambassador: mode $mode"

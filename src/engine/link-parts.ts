@@ -292,7 +292,7 @@ const sourcePart: LinkPart = {
       publish,
       publishIp: hostAddress(source),
       beforeStart: async () => build.appJoined,
-      // So that a host it does not admit is refused by the kernel, before HAProxy or socat answers it.
+      // So that a host it does not admit is refused by the kernel, before HAProxy answers it.
       netAdmin: build.plan.admit.length > 0,
       networkMode: network,
       links: network ? undefined : [`${app.name}:${alias}`],

@@ -17,17 +17,19 @@ import { testAuthority } from "../support/memory-links.js";
 
 const noKernel = "ambassador-test/no-kernel:latest";
 
-/** Our ambassador image without iptables on its PATH: a host where kernel forwarding is not possible. */
+/** Our ambassador image without iptables: a host where kernel forwarding is not possible. */
 async function buildNoKernelImage(docker: Docker): Promise<void> {
   const container = await docker.createContainer({
     Image: "ambassador-bot/ambassador:latest",
-    Cmd: ["true"],
+    Entrypoint: ["sh", "-c", "rm /usr/sbin/iptables* /usr/sbin/xtables*"],
   });
   try {
+    await container.start();
+    expect(await container.wait()).toMatchObject({ StatusCode: 0 });
     await container.commit({
       repo: "ambassador-test/no-kernel",
       tag: "latest",
-      changes: ["ENV PATH=/bin:/usr/bin"],
+      changes: ['ENTRYPOINT ["/bin/ambassador"]'],
     });
   } finally {
     await container.remove({ force: true });

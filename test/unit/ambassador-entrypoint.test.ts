@@ -70,6 +70,14 @@ describe("the ambassador's checks of its settings, before it forwards a byte", (
     ).toEqual({ status: 2, stderr: `ambassador: ${said}\n` });
   });
 
+  it("refuses a consumer address in relay mode, where nothing would redirect to it", () => {
+    expect(start({ AMBASSADOR_MODE: "relay", AMBASSADOR_CONSUMER_ADDRESS: "127.0.0.2" })).toEqual({
+      status: 2,
+      stderr:
+        "ambassador: AMBASSADOR_CONSUMER_ADDRESS is for tls mode's client beside the consumer; unset it in relay mode\n",
+    });
+  });
+
   it("takes no route from the copies Docker's links make of the linked container's environment", () => {
     const run = spawnSync("sh", [entrypoint, "probe"], {
       env: {
