@@ -362,12 +362,31 @@ docker_dns() {
 # /etc/hosts.
 HAPROXY_SOCKET=/run/ambassador-haproxy.sock
 
-# Whether HAProxy must be told of new addresses: a server or a relay with no Docker DNS and a route to a name rather
-# than an address.
+# The address /etc/hosts gives the name $1, in $address, empty when it has none (read with the shell's own `read`).
+hosts_address() {
+  address=""
+  while read -r ip names; do
+    case $ip in '' | \#*) continue ;; esac
+    for name in $names; do [ "$name" != "$1" ] || address=$ip; done
+  done </etc/hosts
+}
+
+# Whether /etc/resolv.conf names a name server, which HAProxy can then ask itself (read with the shell's own `read`).
+has_nameserver() {
+  [ -r /etc/resolv.conf ] || return 1
+  while read -r key _ || [ -n "$key" ]; do
+    [ "$key" != nameserver ] || return 0
+  done </etc/resolv.conf
+  return 1
+}
+
+# Whether HAProxy must be told of new addresses: no Docker DNS, and a route to a name that /etc/hosts holds.
 follows_hosts() {
-  [ "$side" != client ] && ! docker_dns || return 1
+  ! docker_dns || return 1
   while read -r _ host _; do
-    ! is_name "$host" || return 0
+    is_name "$host" || continue
+    hosts_address "$host"
+    [ -z "$address" ] || return 0
   done <<ROUTES
 $ROUTES
 ROUTES
@@ -382,11 +401,7 @@ follow_hosts() {
     pause 1
     while read -r listen host port; do
       is_name "$host" || continue
-      address=""
-      while read -r ip names; do
-        case $ip in '' | \#*) continue ;; esac
-        for name in $names; do [ "$name" != "$host" ] || address=$ip; done
-      done </etc/hosts
+      hosts_address "$host"
       eval "was=\${followed_$listen:-}"
       [ -n "$address" ] && [ "$address" != "$was" ] || continue
       # Set the first time too: the name may have moved between HAProxy's own look-up and this one. HAProxy says
@@ -427,17 +442,28 @@ haproxy_config() {
     "  mode tcp" \
     "  log global" \
     "  timeout connect 5s" \
+    "  maxconn 4096" \
     "  timeout client $HANDSHAKE_SECONDS" \
-    "  timeout server 24h" \
-    "  timeout tunnel 24h"
+    "  timeout server 24d" \
+    "  timeout tunnel 24d" \
+    "  option clitcpka" \
+    "  option srvtcpka"
   # A relay's bytes go from socket to socket through a kernel pipe (splice), never copied into HAProxy; the
   # connection to the destination carries the first bytes with its handshake's last packet.
   [ "$side" != relay ] || printf '%s\n' "  option splice-request" "  option splice-response" "  option tcp-smart-connect"
-  dns=""
+  # A route to a name follows it to a new address: through Docker's DNS where it answers; else the name servers of
+  # /etc/resolv.conf, for a name /etc/hosts does not hold (follow_hosts follows those). IPv4 first, which Docker's
+  # bridges carry.
+  dns="" dns_from=""
   if docker_dns; then
-    dns=" resolvers docker init-addr libc,none"
+    dns_from=docker
+    dns=" resolvers docker init-addr libc,none resolve-prefer ipv4"
     printf '%s\n' "resolvers docker" "  nameserver dns 127.0.0.11:53" "  timeout resolve 1s" "  hold valid 1s" \
       "  hold nx 1s" "  hold other 1s"
+  elif has_nameserver; then
+    dns_from=system
+    dns=" resolvers system init-addr libc,none resolve-prefer ipv4"
+    printf '%s\n' "resolvers system" "  parse-resolv-conf" "  timeout resolve 5s" "  hold valid 10s"
   fi
   tls="ssl crt $TLS_DIR/cert.pem ca-file $TLS_DIR/ca.pem verify required"
   while read -r listen host port; do
@@ -455,10 +481,16 @@ haproxy_config() {
       printf '  tcp-request session reject unless { ssl_c_s_dn(CN) -m str %s }\n' "$peers"
     fi
     printf '  default_backend out%s\nbackend out%s\n' "$listen" "$listen"
-    case $side/$host in
-      client/*) printf '  server to %s:%s %s verifyhost %s\n' "$host" "$port" "$tls" "$AMBASSADOR_TLS_PEER" ;;
-      */*[!0-9.]*) printf '  server to %s:%s%s\n' "$host" "$port" "$dns" ;;
-      *) printf '  server to %s:%s\n' "$host" "$port" ;;
+    lookup=$dns
+    if ! is_name "$host"; then
+      lookup=""
+    elif [ "$dns_from" = system ]; then
+      hosts_address "$host"
+      [ -z "$address" ] || lookup=""
+    fi
+    case $side in
+      client) printf '  server to %s:%s %s verifyhost %s%s\n' "$host" "$port" "$tls" "$AMBASSADOR_TLS_PEER" "$lookup" ;;
+      *) printf '  server to %s:%s%s\n' "$host" "$port" "$lookup" ;;
     esac
   done <<ROUTES
 $ROUTES
@@ -467,8 +499,9 @@ ROUTES
 
 CIPHERSUITES=TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256
 # A connection has this long to finish its TLS handshake and reach the far side (HAProxy's client timeout, until the
-# connection is a tunnel, which then idles up to 24 h): one that holds a slot and says nothing is dropped, so clients
-# the admission lets through cannot take every slot by opening connections and waiting.
+# connection is a tunnel, which then idles up to 24 days, TCP keepalives finding a peer that went away): one that
+# holds a slot and says nothing is dropped, so clients the admission lets through cannot take every slot by opening
+# connections and waiting.
 HANDSHAKE_SECONDS=5s
 
 # Whether this network namespace still has an interface besides loopback: the consumer's, which Docker takes away
@@ -645,10 +678,12 @@ mode=${AMBASSADOR_MODE:-auto}
 case $mode in
   auto) if kernel_possible; then mode=kernel; else mode=relay; fi ;;
   kernel) kernel_possible || { echo "ambassador: kernel mode needs NET_ADMIN and net.ipv4.ip_forward=1" >&2; exit 3; } ;;
-  relay) [ -z "${AMBASSADOR_CONSUMER_ADDRESS:-}" ] || fail "AMBASSADOR_CONSUMER_ADDRESS is for tls mode's client beside the consumer; unset it in relay mode" ;;
+  relay) ;;
   tls) check_tls ;;
   *) fail "AMBASSADOR_MODE must be kernel, relay, tls or auto, got '$mode'" ;;
 esac
+[ "$mode" != relay ] || [ -z "${AMBASSADOR_CONSUMER_ADDRESS:-}" ] ||
+  fail "AMBASSADOR_CONSUMER_ADDRESS is for tls mode's client beside the consumer; unset it in relay mode"
 
 # A source outside AMBASSADOR_ADMIT gets a reset to its first packet from the kernel, before any process answers it,
 # wherever this ambassador may set firewall rules (NET_ADMIN; the kernel mode sets them itself). Without them HAProxy

@@ -6,6 +6,7 @@ import { promisify } from "node:util";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LinkRecord } from "../../src/domain/link.js";
+import { createLinkEngine } from "../../src/engine/link-engine.js";
 import { probePath } from "../../src/engine/path-probe.js";
 import type { LinkResult } from "../../src/engine/types.js";
 import { lab, testLabel } from "../lab.js";
@@ -19,6 +20,7 @@ import {
   startApp,
   tester,
 } from "../support/engine-fixture.js";
+import { testAuthority } from "../support/memory-links.js";
 
 const run = promisify(execFile);
 const helloLink = { alias: "helloapp", web: "hello-web:latest" };
@@ -124,6 +126,10 @@ describe("private links on the lab", () => {
     await cleanUp(fx);
   });
 
+  /** An engine over the same hosts and store whose ambassadors relay in user space (a host without NET_ADMIN). */
+  const relayEngine = () =>
+    createLinkEngine({ clusters: fx.clusters, links: fx.links, authority: testAuthority(), mode: "relay" });
+
   it.each([
     ["mTLS", false],
     ["plaintext", true],
@@ -212,15 +218,33 @@ describe("private links on the lab", () => {
 
   it.each([
     [
-      "no network, the source ambassador Docker-linked to app on the default bridge",
+      "mTLS, no network, the source ambassador Docker-linked to app on the default bridge",
       "app",
       { legacyLinks: false },
+      "shared",
     ],
-    ["the link's networks, for an app on a network of its own", "netapp", { legacyLinks: false }],
-    ["legacy links, where Docker rewrites /etc/hosts", "app", { legacyLinks: true }],
+    [
+      "mTLS, the link's networks, for an app on a network of its own",
+      "netapp",
+      { legacyLinks: false },
+      "networks",
+    ],
+    ["mTLS, legacy links, where Docker rewrites /etc/hosts", "app", { legacyLinks: true }, "legacy-links"],
+    [
+      "relay, the link's networks, for an app on a network of its own",
+      "netapp",
+      { legacyLinks: false, plaintext: true },
+      "networks",
+    ],
+    [
+      "relay, legacy links, where Docker rewrites /etc/hosts",
+      "app",
+      { legacyLinks: true, plaintext: true },
+      "legacy-links",
+    ],
   ] as const)(
-    "follows app onto another address over an mTLS link within 15 s, with no repair: %s",
-    async (_, app, wiring) => {
+    "follows app onto another address within 15 s, with no repair: %s",
+    async (_, app, wiring, expectedWiring) => {
       if (app === "netapp") {
         // A user-defined network of its own, off the default bridge: the link joins it to a network of the link's.
         await fx.a.createNetwork({ Name: "apps", Labels: { [testLabel]: "1" } });
@@ -232,10 +256,10 @@ describe("private links on the lab", () => {
         });
         await own.start();
       }
-      const result = await fx.engine.link(app, "clustera", "clusterb", { ...helloLink, ...wiring }, tester);
-      expect(result.link.wiring).toBe(
-        app === "netapp" ? "networks" : wiring.legacyLinks ? "legacy-links" : "shared",
-      );
+      const engine = "plaintext" in wiring ? relayEngine() : fx.engine;
+      const result = await engine.link(app, "clustera", "clusterb", { ...helloLink, ...wiring }, tester);
+      expect(result.link.wiring).toBe(expectedWiring);
+      expect(result.source.mode).toBe("plaintext" in wiring ? "relay" : "tls");
       const web = result.webUrls[0] ?? "";
       expect(await httpGet(web)).toContain("Hello World!");
       const before = (await fx.a.getContainer(app).inspect()).NetworkSettings.Networks;
@@ -265,7 +289,7 @@ describe("private links on the lab", () => {
       );
       expect(await helloWithin(web, 15_000)).toContain("Hello World!");
       for (const squatter of squatters) await squatter.remove({ force: true });
-      await fx.engine.teardown(result.link.id, tester);
+      await engine.teardown(result.link.id, tester);
       if (app === "netapp") {
         await fx.a.getContainer(app).remove({ force: true });
         await fx.a.getNetwork("apps").remove();
