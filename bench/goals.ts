@@ -70,12 +70,14 @@ export function evaluateGoals(entries: readonly DataPathEntry[]): GoalResult[] {
 
 /** One line a person reads: the goal, met or not, and by how much it was missed. */
 export function describeGoal(goal: GoalResult): string {
+  // A third decimal where two would make a missed ratio read as its target.
+  const digits = !goal.met && goal.measured.toFixed(2) === goal.target.toFixed(2) ? 3 : 2;
   const format = (value: number) =>
     goal.unit === "ms"
       ? `${value.toFixed(0)} ms`
       : goal.unit === "MiB"
         ? `${value.toFixed(1)} MiB`
-        : `${value.toFixed(2)}×`;
+        : `${value.toFixed(digits)}×`;
   const measured =
     goal.unit === "ms" || goal.unit === "MiB"
       ? `${format(goal.measured)} of ${format(goal.target)}`
@@ -83,7 +85,7 @@ export function describeGoal(goal: GoalResult): string {
   const head = `${goal.path}: ${goal.goal}:`;
   if (goal.met) return `${head} met (${measured})`;
   const gap = Math.abs(goal.measured - goal.target);
-  const percent = ((gap / goal.target) * 100).toFixed(0);
+  const percent = ((gap / goal.target) * 100).toFixed(digits - 2);
   const direction = goal.measured < goal.target ? "short" : "over";
   return `${head} NOT met (${measured}, ${direction} by ${format(gap)}, ${percent}% of the target)`;
 }

@@ -113,7 +113,7 @@ function versusScriptLines(versus: BenchResults["versusScript"]): string[] {
   }
   lines.push(
     `  ratios: ${Object.entries(ratios)
-      .map(([name, value]) => `${name} ${value.toFixed(2)}×`)
+      .map(([name, value]) => `${name} ${value.toFixed(3)}×`)
       .join(", ")}`,
   );
   return lines;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { describeGoal, evaluateGoals } from "../../../bench/goals.js";
-import type { DataPathEntry, DataPathName, GoalResult } from "../../../bench/results-schema.js";
+import { describeGoal, evaluateGoals, evaluateVersusScriptGoals } from "../../../bench/goals.js";
+import type { DataPathEntry, DataPathName, GoalResult, VersusScript } from "../../../bench/results-schema.js";
 
 function entry(
   path: DataPathName,
@@ -80,5 +80,33 @@ describe("the data-path goals", () => {
     const goals = evaluateGoals([entry("kernel", 0.9, 1.7, 1.15), entry("tls", 0.5, 1.7, 3, 1)]);
     expect(goals).toHaveLength(6);
     expect(goals.every((goal) => goal.met)).toBe(true);
+  });
+});
+
+describe("the goals against the scripted docker CLI", () => {
+  const ratios = {
+    cliLinkToScript: 0.862,
+    inProcessLinkToScript: 0.5,
+    cliTeardownToScript: 1.002,
+    botCliLinkToScript: 0.67,
+    botCliTeardownToScript: 1,
+    inProcessTeardownToScript: 0.58,
+    seedImageLinkToDefault: 0.95,
+  };
+  const lines = evaluateVersusScriptGoals({ ratios } as VersusScript).map(describeGoal);
+
+  it("counts a ratio on its target as met, and one a thousandth over as missed, saying so with three decimals", () => {
+    expect(lines).toContain(
+      "control-plane: one-shot CLI teardown, no bot running, ≤ 1× the scripted docker rm -f: NOT met (1.002×, over by 0.002×, 0.2% of the target)",
+    );
+    expect(lines).toContain(
+      "control-plane: one-shot CLI teardown, handed to the running bot, ≤ 1× the scripted docker rm -f: met (1.00×)",
+    );
+    expect(lines).toContain(
+      "control-plane: in-process link ≤ 0.5× the scripted docker CLI steps: met (0.50×)",
+    );
+    expect(lines).toContain(
+      "control-plane: one-shot CLI link, no bot running, ≤ 1× the scripted docker CLI steps: met (0.86×)",
+    );
   });
 });
