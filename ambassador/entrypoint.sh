@@ -371,18 +371,20 @@ hosts_address() {
   done </etc/hosts
 }
 
-# Whether /etc/resolv.conf names a name server, which HAProxy can then ask itself (read with the shell's own `read`).
-has_nameserver() {
-  [ -r /etc/resolv.conf ] || return 1
-  while read -r key _ || [ -n "$key" ]; do
-    [ "$key" != nameserver ] || return 0
-  done </etc/resolv.conf
-  return 1
+# Whether the routes' names are containers, followed to new addresses: beside the source, the tls server or a relay
+# that admits only some hosts. Beside the consumer a name is the source host's, looked up once as HAProxy starts, by
+# the C library (search domains and /etc/hosts included), as Docker's DNS and HAProxy's own resolver would not.
+follows_names() {
+  case $side in
+    server) return 0 ;;
+    relay) [ -n "$admit" ] ;;
+    *) return 1 ;;
+  esac
 }
 
-# Whether HAProxy must be told of new addresses: no Docker DNS, and a route to a name that /etc/hosts holds.
+# Whether HAProxy must be told of new addresses: names followed, no Docker DNS, and a route to a name /etc/hosts holds.
 follows_hosts() {
-  ! docker_dns || return 1
+  follows_names && ! docker_dns || return 1
   while read -r _ host _; do
     is_name "$host" || continue
     hosts_address "$host"
@@ -430,7 +432,6 @@ haproxy_config() {
     "  log stderr format raw local0 err" \
     "  maxconn 4096" \
     "  tune.bufsize 65536" \
-    "  tune.pipesize 262144" \
     "  ssl-default-bind-ciphersuites $CIPHERSUITES" \
     "  ssl-default-bind-options ssl-min-ver TLSv1.3 no-tls-tickets" \
     "  ssl-default-bind-curves X25519:P-256" \
@@ -451,19 +452,11 @@ haproxy_config() {
   # A relay's bytes go from socket to socket through a kernel pipe (splice), never copied into HAProxy; the
   # connection to the destination carries the first bytes with its handshake's last packet.
   [ "$side" != relay ] || printf '%s\n' "  option splice-request" "  option splice-response" "  option tcp-smart-connect"
-  # A route to a name follows it to a new address: through Docker's DNS where it answers; else the name servers of
-  # /etc/resolv.conf, for a name /etc/hosts does not hold (follow_hosts follows those). IPv4 first, which Docker's
-  # bridges carry.
-  dns="" dns_from=""
+  dns=""
   if docker_dns; then
-    dns_from=docker
     dns=" resolvers docker init-addr libc,none resolve-prefer ipv4"
     printf '%s\n' "resolvers docker" "  nameserver dns 127.0.0.11:53" "  timeout resolve 1s" "  hold valid 1s" \
       "  hold nx 1s" "  hold other 1s"
-  elif has_nameserver; then
-    dns_from=system
-    dns=" resolvers system init-addr libc,none resolve-prefer ipv4"
-    printf '%s\n' "resolvers system" "  parse-resolv-conf" "  timeout resolve 5s" "  hold valid 10s"
   fi
   tls="ssl crt $TLS_DIR/cert.pem ca-file $TLS_DIR/ca.pem verify required"
   while read -r listen host port; do
@@ -481,13 +474,8 @@ haproxy_config() {
       printf '  tcp-request session reject unless { ssl_c_s_dn(CN) -m str %s }\n' "$peers"
     fi
     printf '  default_backend out%s\nbackend out%s\n' "$listen" "$listen"
-    lookup=$dns
-    if ! is_name "$host"; then
-      lookup=""
-    elif [ "$dns_from" = system ]; then
-      hosts_address "$host"
-      [ -z "$address" ] || lookup=""
-    fi
+    lookup=""
+    ! is_name "$host" || ! follows_names || lookup=$dns
     case $side in
       client) printf '  server to %s:%s %s verifyhost %s%s\n' "$host" "$port" "$tls" "$AMBASSADOR_TLS_PEER" "$lookup" ;;
       *) printf '  server to %s:%s%s\n' "$host" "$port" "$lookup" ;;

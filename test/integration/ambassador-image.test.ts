@@ -188,6 +188,42 @@ describe("the ambassador image", () => {
     expect(await connect(true)).toMatch(/^Reused, TLSv1\.3/m);
   });
 
+  it("tls and relay beside the consumer: a source host named only in /etc/hosts is reached, and still once Docker's DNS would have said it knows no such name", {
+    timeout: 60_000,
+  }, async () => {
+    const sides = await Promise.all(
+      (["tls", "relay"] as const).map(async (mode) => {
+        const src =
+          mode === "tls"
+            ? await tlsSource(`amb-img-${mode}-named-src`)
+            : await plainSource("relay", `${b.ip}/32`, { name: `amb-img-${mode}-named-src` });
+        const tgt = await startAmbassador(db, {
+          name: `amb-img-${mode}-named-tgt`,
+          env: [
+            `HELLOAPP_PORT_5000_TCP=tcp://source-host:${src.hostPort}`,
+            `AMBASSADOR_MODE=${mode}`,
+            ...(mode === "tls" ? ["AMBASSADOR_TLS_ROLE=client", `AMBASSADOR_TLS_PEER=${source}`] : []),
+          ],
+          tls: mode === "tls" ? await tlsArchive(pki, target) : undefined,
+          extraHosts: [`source-host:${a.ip}`],
+          network: targetNet,
+          alias: `helloapp-${mode}`,
+        });
+        expect(tgt.logs).toMatch(/^ambassador: ready$/m);
+        return { mode, src, tgt };
+      }),
+    );
+    const answers = () =>
+      Promise.all(sides.map(({ mode }) => toolboxGet(db, targetNet, `http://helloapp-${mode}:5000/`)));
+    expect(await answers()).toEqual(["Hello World!\n", "Hello World!\n"]);
+    // Docker's DNS knows no source-host, and with no name server beyond it here each look-up times out: a name
+    // HAProxy asked it for would be dropped 30 s on.
+    await new Promise((resolve) => setTimeout(resolve, 35_000));
+    expect(await answers()).toEqual(["Hello World!\n", "Hello World!\n"]);
+    for (const { src, tgt } of sides)
+      await Promise.all([src, tgt].map((side) => side.container.remove({ force: true })));
+  });
+
   const plainSource = (
     mode: "relay" | "kernel",
     admit: string,

@@ -104,6 +104,8 @@ export interface AmbassadorSpec {
   kernel?: boolean;
   netAdmin?: boolean;
   links?: string[];
+  /** `name:address` lines for its /etc/hosts. */
+  extraHosts?: string[];
   network?: string;
   alias?: string;
   /** Publishes every container port on this host address, on a port Docker picks. */
@@ -135,6 +137,7 @@ export async function startAmbassador(docker: Docker, spec: AmbassadorSpec): Pro
     ExposedPorts: Object.fromEntries(ports.map((p) => [`${p}/tcp`, {}])),
     HostConfig: {
       Links: spec.links,
+      ExtraHosts: spec.extraHosts,
       NetworkMode: spec.network,
       PortBindings: spec.publishOn
         ? Object.fromEntries(ports.map((p) => [`${p}/tcp`, [{ HostIp: spec.publishOn, HostPort: "" }]]))
