@@ -377,7 +377,7 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
       socket.end(
         rawRefusal(
           "405 Method Not Allowed",
-          "Method not allowed: the bot takes no tunnel; send POST /slack/events.",
+          `Method not allowed: the bot takes no tunnel; send POST ${eventsPath}.`,
           { Allow: "POST" },
         ),
       );
