@@ -474,12 +474,13 @@ haproxy_config() {
       printf '  tcp-request session reject unless { ssl_c_s_dn(CN) -m str %s }\n' "$peers"
     fi
     printf '  default_backend out%s\nbackend out%s\n' "$listen" "$listen"
-    lookup=""
-    ! is_name "$host" || ! follows_names || lookup=$dns
-    case $side in
-      client) printf '  server to %s:%s %s verifyhost %s%s\n' "$host" "$port" "$tls" "$AMBASSADOR_TLS_PEER" "$lookup" ;;
-      *) printf '  server to %s:%s%s\n' "$host" "$port" "$lookup" ;;
-    esac
+    if [ "$side" = client ]; then
+      printf '  server to %s:%s %s verifyhost %s\n' "$host" "$port" "$tls" "$AMBASSADOR_TLS_PEER"
+    elif is_name "$host" && follows_names; then
+      printf '  server to %s:%s%s\n' "$host" "$port" "$dns"
+    else
+      printf '  server to %s:%s\n' "$host" "$port"
+    fi
   done <<ROUTES
 $ROUTES
 ROUTES
@@ -681,7 +682,6 @@ if [ -n "$admit" ] && [ "$mode" != kernel ] && ! apply_admit_rules 2>/tmp/ambass
   said=$(tail -n 1 /tmp/ambassador-iptables.err)
   admit_unset="no NET_ADMIN"
   ! iptables_possible || admit_unset="cannot set the admission rules with iptables${said:+ ($said)}"
-  admit_unset="$admit_unset: HAProxy"
 fi
 
 echo "ambassador: mode $mode"
@@ -690,6 +690,6 @@ while read -r listen host port; do echo "ambassador: :$listen -> $host:$port"; d
 $ROUTES
 ROUTES
 [ -z "$admit" ] || echo "ambassador: admits $admit"
-[ -z "$admit_unset" ] || echo "ambassador: $admit_unset closes the connections of others once they are made"
+[ -z "$admit_unset" ] || echo "ambassador: $admit_unset: HAProxy closes the connections of others once they are made"
 check_destinations
 "run_$mode"
