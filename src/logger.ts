@@ -36,10 +36,15 @@ function scrubValue(value: unknown, secrets: readonly string[], depth = 0): unkn
   if (typeof value === "string") return scrubText(value, secrets);
   if (depth > 8 || value === null || typeof value !== "object") return value;
   if (value instanceof Error) {
-    const copy = new Error(scrubText(value.message, secrets));
+    const { code, cause } = value as Error & { code?: unknown };
+    // The log adds each cause's message after the error's own, as `outer: inner`: one that says its cause already
+    // drops it, or the line would say it twice.
+    const said = cause instanceof Error ? `: ${cause.message}` : undefined;
+    const message =
+      said && value.message.endsWith(said) ? value.message.slice(0, -said.length) : value.message;
+    const copy = new Error(scrubText(message, secrets));
     copy.name = value.name;
     copy.stack = value.stack ? scrubText(value.stack, secrets) : undefined;
-    const { code, cause } = value as Error & { code?: unknown };
     if (typeof code === "string") Object.assign(copy, { code });
     if (cause !== undefined) copy.cause = scrubValue(cause, secrets, depth + 1);
     return copy;

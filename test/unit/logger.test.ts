@@ -40,7 +40,7 @@ describe("the logger", () => {
 });
 
 describe("the log at the terminal", () => {
-  it("reads as one line per entry, with its fields and an error by its message, and still hides secrets", () => {
+  it("reads as one line per entry, with its fields and an error by its message (its cause said once), and still hides secrets", () => {
     let printed = "";
     const logger = createLogger({
       level: "warn",
@@ -59,11 +59,17 @@ describe("the log at the terminal", () => {
     );
     logger.error({ token: "xoxb-1-2-3" }, "could not start with s3cret-value");
     logger.warn({ err: new Error("bad\u001b[2Jname") }, "moved\nline");
+    const denied = new Error("EPERM: operation not permitted, open 'audit.jsonl'");
+    logger.error(
+      { err: new Error(`could not write audit.jsonl: ${denied.message}`, { cause: denied }) },
+      "audit line lost",
+    );
     logger.info({}, "not shown at warn");
     expect(printed.split("\n")).toEqual([
       "warning: link rolled back (link: d7d7a43cc0a4; step: check images; unsearched: clusterc; err: no answer within 15 s)",
       "error: could not start with [redacted] (token: [redacted])",
       "warning: moved\\nline (err: bad\\u001b[2Jname)",
+      "error: audit line lost (err: could not write audit.jsonl: EPERM: operation not permitted, open 'audit.jsonl')",
       "",
     ]);
   });
