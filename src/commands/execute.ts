@@ -165,14 +165,28 @@ export function authoriseDialog(
     assertMayRun(command, invocation, services.config.admins);
     return undefined;
   } catch (error) {
-    const message = isUserError(error) ? error.message : describeError(error);
-    audit(services, {
-      actor: invocation.actor,
-      channel: invocation.channel,
-      action: command.name,
-      outcome: "refused",
-      detail: message,
-    });
-    return { message, refused: true };
+    return refuseDialog(
+      command,
+      invocation,
+      services,
+      isUserError(error) ? error.message : describeError(error),
+    );
   }
+}
+
+/** A dialog's request refused with `message`, audited as the command's own refusal would be. */
+export function refuseDialog(
+  command: CommandSpec,
+  invocation: Invocation,
+  services: Services,
+  message: string,
+): Failure {
+  audit(services, {
+    actor: invocation.actor,
+    channel: invocation.channel,
+    action: command.name,
+    outcome: "refused",
+    detail: message,
+  });
+  return { message, refused: true };
 }

@@ -15,17 +15,11 @@ export const linkFields = {
   existing: { block: "existing", action: "link_consumer" },
 } as const;
 
-/** What the dialog carries between its requests: where it was opened and where to answer. */
-export interface LinkDialogMetadata {
-  channel?: string;
-  /** The slash command's response URL, to answer in the channel; absent when opened from the shortcut. */
-  responseUrl?: string;
-}
-
 /** The dialog's content: the clusters to choose from and, once a container is chosen, its ports. */
 export interface LinkDialogModel {
   clusters: string[];
-  metadata: LinkDialogMetadata;
+  /** What the dialog carries between its requests (its `private_metadata`), as the bot wrote it. */
+  metadata: string;
   /** The container chosen so far, kept when the dialog is redrawn with its ports. */
   container?: string;
   source?: string;
@@ -76,7 +70,7 @@ export function linkDialogView(model: LinkDialogModel): types.ModalView {
   return {
     type: "modal",
     callback_id: linkDialogCallback,
-    private_metadata: JSON.stringify(model.metadata),
+    private_metadata: model.metadata,
     title: plain("Link a container"),
     submit: plain("Link"),
     close: plain("Cancel"),

@@ -1,19 +1,15 @@
+import { randomBytes } from "node:crypto";
 import type { App, BlockAction, BlockSuggestion, SlackViewAction, StaticSelectAction } from "@slack/bolt";
 import { visibleClusters } from "../commands/authorize.js";
 import type { Invocation } from "../commands/command.js";
 import { containerChoices, exposedPorts } from "../commands/container-choices.js";
-import { authoriseDialog, prepareCommand } from "../commands/execute.js";
+import { authoriseDialog, prepareCommand, refuseDialog } from "../commands/execute.js";
 import { linkCommand } from "../commands/link.js";
 import { type CheckedLinkForm, checkLinkForm, type LinkFormField } from "../commands/link-form.js";
-import {
-  answerView,
-  type LinkDialogMetadata,
-  linkDialogCallback,
-  linkDialogView,
-  linkFields,
-} from "../render/link-dialog-blocks.js";
+import { answerView, linkDialogCallback, linkDialogView, linkFields } from "../render/link-dialog-blocks.js";
 import { renderSlackFailure, renderSlackMessage, type SlackMessage } from "../render/slack-message.js";
-import { isSlackId, type SlackContext, teamOf } from "./slack-context.js";
+import { openDialogOrigin, sealDialogOrigin } from "./dialog-metadata.js";
+import { type SlackContext, teamOf } from "./slack-context.js";
 import { chosen, type FieldRead, readChoice, readText } from "./view-state.js";
 
 /**
@@ -28,14 +24,9 @@ export interface LinkDialog {
   open(triggerId: string, invocation: Invocation): Promise<void>;
 }
 
-function readMetadata(text: string | undefined): LinkDialogMetadata {
-  try {
-    const parsed = JSON.parse(text ?? "{}") as LinkDialogMetadata;
-    return isSlackId(parsed.channel) ? { channel: parsed.channel } : {};
-  } catch {
-    return {};
-  }
-}
+/** Said to someone whose dialog's metadata the bot did not seal for them (or sealed before it restarted). */
+const unsealed =
+  "This dialog was not opened for you by the running bot (it may have restarted since): run `/ambassador link` again.";
 
 const blockOf: Record<LinkFormField, string> = {
   container: linkFields.container.block,
@@ -74,6 +65,9 @@ function readLinkForm(values: unknown, portsBlock: string | undefined): CheckedL
 /** Serves the dialog: its opening, the container picker, the ports it fills in, and its submission. */
 export function registerLinkDialog(app: App, context: SlackContext): LinkDialog {
   const { services, log, listened } = context;
+  // The dialog's metadata is sealed with the bot's token, which only Slack and the bot hold: what the bot wrote, for
+  // the person it opened the dialog for. With no token (never in Slack), a key of this process's own.
+  const sealKey = services.config.slack.botToken ?? randomBytes(32).toString("hex");
   const invocationOf = (team: string, user: string, channel: string | undefined): Invocation => ({
     actor: { kind: "slack", team, user },
     channel,
@@ -86,7 +80,10 @@ export function registerLinkDialog(app: App, context: SlackContext): LinkDialog 
     const refused = authoriseDialog(linkCommand, invocation, services);
     const view = refused
       ? answerView("Link a container", renderSlackFailure(refused))
-      : linkDialogView({ clusters: clustersFor(invocation), metadata: { channel: invocation.channel } });
+      : linkDialogView({
+          clusters: clustersFor(invocation),
+          metadata: sealDialogOrigin(sealKey, invocation.actor.user, { channel: invocation.channel }),
+        });
     await context.client.views.open({ trigger_id: triggerId, view });
   };
 
@@ -107,13 +104,18 @@ export function registerLinkDialog(app: App, context: SlackContext): LinkDialog 
         await ack({ options: [] });
         return;
       }
-      const metadata = readMetadata(suggestion.view?.private_metadata);
+      const origin = openDialogOrigin(sealKey, suggestion.user.id, suggestion.view?.private_metadata);
       const cluster = chosen(suggestion.view?.state?.values, clusterField.block, clusterField.action);
-      if (!cluster) {
+      if (!origin || !cluster) {
+        if (!origin)
+          log.warn(
+            { action },
+            "a container picker's dialog was not sealed for its user: no containers offered",
+          );
         await ack({ options: [] });
         return;
       }
-      const invocation = invocationOf(teamOf(suggestion), suggestion.user.id, metadata.channel);
+      const invocation = invocationOf(teamOf(suggestion), suggestion.user.id, origin.channel);
       const choices = await containerChoices(services, invocation, cluster, pickerDeadlineMs);
       if (!choices.ok) {
         log.info({ cluster, reason: choices.reason }, "no containers for the link dialog");
@@ -146,24 +148,50 @@ export function registerLinkDialog(app: App, context: SlackContext): LinkDialog 
         return;
       }
       const values = view.state?.values;
-      const metadata = readMetadata(view.private_metadata);
+      const metadata = view.private_metadata;
+      const origin = openDialogOrigin(sealKey, body.user.id, metadata);
+      if (!origin) {
+        log.warn(
+          { action: linkFields.container.action },
+          "a dialog not sealed for its user: nothing redrawn",
+        );
+        return;
+      }
       const source = chosen(values, linkFields.source.block, linkFields.source.action);
       const container = chosen(values, linkFields.container.block, linkFields.container.action);
       if (!source || !container) return;
-      const invocation = invocationOf(teamOf(body), body.user.id, metadata.channel);
+      const invocation = invocationOf(teamOf(body), body.user.id, origin.channel);
+      if (authoriseDialog(linkCommand, invocation, services)) return;
       const ports = await exposedPorts(services, invocation, source, container, pickerDeadlineMs);
       await client.views.update({
         view_id: view.id,
         // Slack's own, to refuse a redraw over a newer one; any other shape is left out rather than passed on.
         ...(typeof view.hash === "string" ? { hash: view.hash } : {}),
-        view: linkDialogView({ clusters: clustersFor(invocation), metadata, source, container, ports }),
+        view: linkDialogView({
+          clusters: clustersFor(invocation),
+          metadata: metadata as string,
+          source,
+          container,
+          ports,
+        }),
       });
     },
   );
 
   app.view<SlackViewAction>(listened.view(linkDialogCallback), async ({ body, view, ack, client }) => {
     const values: unknown = view.state?.values;
-    const metadata = readMetadata(view.private_metadata);
+    const user = body.user.id;
+    const origin = openDialogOrigin(sealKey, user, view.private_metadata);
+    if (!origin) {
+      const refused = refuseDialog(
+        linkCommand,
+        invocationOf(teamOf(body), user, undefined),
+        services,
+        unsealed,
+      );
+      await ack({ response_action: "update", view: answerView("Not linked", renderSlackFailure(refused)) });
+      return;
+    }
     const portsBlock = Object.keys(values ?? {}).find((id) => id.split(":")[0] === linkFields.ports.block);
     const checked = readLinkForm(values, portsBlock);
     if (!checked.ok) {
@@ -175,8 +203,7 @@ export function registerLinkDialog(app: App, context: SlackContext): LinkDialog 
       await ack({ response_action: "errors", errors });
       return;
     }
-    const user = body.user.id;
-    const invocation = invocationOf(teamOf(body), user, metadata.channel);
+    const invocation = invocationOf(teamOf(body), user, origin.channel);
     if (context.draining()) {
       await ack({
         response_action: "update",
@@ -204,7 +231,7 @@ export function registerLinkDialog(app: App, context: SlackContext): LinkDialog 
         view_id: view.id,
         view: answerView(outcome.ok ? "Linked" : "Not linked", message),
       });
-      if (metadata.channel) await answerInChannel(metadata.channel, user, message);
+      if (origin.channel) await answerInChannel(origin.channel, user, message);
     });
   });
 

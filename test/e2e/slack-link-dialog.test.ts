@@ -22,7 +22,8 @@ describe("the link dialog and the Home tab on the lab", () => {
 
   const ownedBy = async (docker: Docker) =>
     docker.listContainers({ all: true, filters: JSON.stringify({ label: [labelKeys.link] }) });
-  const dialog = (values: Record<string, unknown>) => submittedLinkDialog(values);
+  const dialog = (values: Record<string, unknown>) =>
+    submittedLinkDialog(values, { botToken: harness.botToken });
   const choice = (value: string) => ({ type: "static_select", selected_option: { value } });
   const text = (value: string | null) => ({ type: "plain_text_input", value });
 

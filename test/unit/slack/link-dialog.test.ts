@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { ApiCall } from "../../../bench/slack-client.js";
+import { openDialogOrigin } from "../../../src/slack/dialog-metadata.js";
 import { submittedLinkDialog } from "../../support/link-dialog-view.js";
 import { MemoryDockerHost } from "../../support/memory-docker.js";
 import { type MemoryEngine, memoryEngine } from "../../support/memory-engine.js";
@@ -67,7 +68,9 @@ function stateOf(fields: Fields) {
   };
 }
 
-const dialogView = (fields: Fields, channel = "C1") => submittedLinkDialog(stateOf(fields).values, channel);
+/** The dialog as Slack sends it back, opened by UADMIN (unless said) from C1 (unless said), sealed as the bot seals it. */
+const dialogView = (h: SlackHarness, fields: Fields, opener: { user?: string; channel?: string } = {}) =>
+  submittedLinkDialog(stateOf(fields).values, { botToken: h.botToken, ...opener });
 
 const suggest = (h: SlackHarness, source: string | undefined, value = "") =>
   h.interact({
@@ -76,7 +79,7 @@ const suggest = (h: SlackHarness, source: string | undefined, value = "") =>
     block_id: "container",
     value,
     container: { type: "view", view_id: "VDIALOG" },
-    view: dialogView({ source }),
+    view: dialogView(h, { source }),
   });
 
 const suggestConsumer = (h: SlackHarness, target: string | undefined) =>
@@ -86,28 +89,31 @@ const suggestConsumer = (h: SlackHarness, target: string | undefined) =>
     block_id: "existing",
     value: "",
     container: { type: "view", view_id: "VDIALOG" },
-    view: dialogView({ source: "clustera", container: "app", target }),
+    view: dialogView(h, { source: "clustera", container: "app", target }),
   });
 
 const submit = (h: SlackHarness, fields: Fields, user = "UADMIN") =>
-  h.interact({ type: "view_submission", view: dialogView(fields) }, { user });
+  h.interact({ type: "view_submission", view: dialogView(h, fields, { user }) }, { user });
 
-/** `app` chosen in the dialog's container picker, as Slack sends the choice from `view`. */
-function chooseApp(on: SlackHarness, view: Record<string, unknown>) {
-  return on.interact({
-    type: "block_actions",
-    container: { type: "view", view_id: "VDIALOG" },
-    view,
-    actions: [
-      {
-        type: "external_select",
-        action_id: "link_container",
-        block_id: "container",
-        selected_option: { value: "app", text: { type: "plain_text", text: "app" } },
-        action_ts: "1.3",
-      },
-    ],
-  });
+/** `app` chosen in the dialog's container picker by `user`, as Slack sends the choice from `view`. */
+function chooseApp(on: SlackHarness, view: Record<string, unknown>, user = "UADMIN") {
+  return on.interact(
+    {
+      type: "block_actions",
+      container: { type: "view", view_id: "VDIALOG" },
+      view,
+      actions: [
+        {
+          type: "external_select",
+          action_id: "link_container",
+          block_id: "container",
+          selected_option: { value: "app", text: { type: "plain_text", text: "app" } },
+          action_ts: "1.3",
+        },
+      ],
+    },
+    { user },
+  );
 }
 
 describe("the link dialog", () => {
@@ -124,7 +130,8 @@ describe("the link dialog", () => {
     expect(opened?.args.trigger_id).toMatch(/\.1\.abc$/);
     const view = viewOf(opened);
     expect(view.callback_id).toBe("link_dialog");
-    expect(JSON.parse(view.private_metadata ?? "")).toEqual({ channel: "C1" });
+    expect(openDialogOrigin(harness.botToken, "UADMIN", view.private_metadata)).toEqual({ channel: "C1" });
+    expect(openDialogOrigin(harness.botToken, "UOTHER", view.private_metadata)).toBeUndefined();
     const source = view.blocks.find((block) => block.block_id === "source");
     expect(source?.element?.options?.map((option) => option.value)).toEqual(["clustera", "clusterb"]);
   });
@@ -172,7 +179,7 @@ describe("the link dialog", () => {
         action_id: "link_container",
         block_id: "container",
         value: "",
-        view: dialogView({ source: "clustera" }),
+        view: dialogView(harness, { source: "clustera" }, { user: "UMEMBER" }),
       },
       { user: "UMEMBER" },
     );
@@ -181,7 +188,7 @@ describe("the link dialog", () => {
 
   it("fills in the ports the chosen container exposes", async () => {
     harness = await startSlackHarness();
-    await chooseApp(harness, dialogView({ source: "clustera", container: "app" }));
+    await chooseApp(harness, dialogView(harness, { source: "clustera", container: "app" }));
     const [updated] = await harness.waitForApi("views.update");
     expect(updated?.args).toMatchObject({ view_id: "VDIALOG", hash: "h0" });
     const ports = viewOf(updated).blocks.find((block) => block.block_id === "ports:app");
@@ -190,7 +197,7 @@ describe("the link dialog", () => {
 
   it("redraws a dialog whose hash is not text without one, rather than passing Slack what it never sent", async () => {
     harness = await startSlackHarness();
-    await chooseApp(harness, { ...dialogView({ source: "clustera", container: "app" }), hash: 7 });
+    await chooseApp(harness, { ...dialogView(harness, { source: "clustera", container: "app" }), hash: 7 });
     const [updated] = await harness.waitForApi("views.update");
     expect(updated?.args).toMatchObject({ view_id: "VDIALOG" });
     expect(updated?.args).not.toHaveProperty("hash");
@@ -309,5 +316,52 @@ describe("the link dialog", () => {
     expect(shown).toContain("This needs a cluster");
     for (const hidden of ["clusterb", "CBOUND"]) expect(shown).not.toContain(hidden);
     expect(await lab.engine.list()).toEqual([]);
+  });
+
+  it("acts only for the channel the bot opened it from and the person it opened it for: other metadata is refused, audited, and makes nothing", async () => {
+    const lab = memoryEngine();
+    lab.clusters.setChannels("clustera", ["CSECRET"]);
+    lab.clusters.setChannels("clusterb", ["CSECRET"]);
+    harness = await startSlackHarness({ lab });
+    const h = harness;
+    const fields = { source: "clustera", container: "app", target: "clusterb", alias: "helloapp" };
+    const sealed = dialogView(h, fields, { channel: "CSECRET" });
+    const forged: [string, string][] = [
+      ["written by someone else", JSON.stringify({ channel: "CSECRET" })],
+      ["with a seal of its own", JSON.stringify({ channel: "CSECRET", seal: "x".repeat(43) })],
+      [
+        "sealed for someone else",
+        dialogView(h, fields, { user: "UOTHER", channel: "CSECRET" }).private_metadata,
+      ],
+      ["sealed for another channel", sealed.private_metadata.replace("CSECRET", "C1")],
+    ];
+    for (const [why, metadata] of forged) {
+      const view = { ...sealed, private_metadata: metadata };
+      const reply = await h.interact({ type: "view_submission", view }, { user: "UADMIN" });
+      expect(JSON.stringify(reply.body), why).toContain("not opened for you by the running bot");
+      const picked = await h.interact(
+        { type: "block_suggestion", action_id: "link_container", block_id: "container", value: "", view },
+        { user: "UADMIN" },
+      );
+      expect(picked.body, why).toEqual({ options: [] });
+    }
+    expect(await lab.engine.list()).toEqual([]);
+    const audit = await h.services.audit.entries();
+    expect(audit.map((entry) => [entry.action, entry.outcome, entry.channel])).toEqual(
+      forged.map(() => ["link", "refused", undefined]),
+    );
+    expect(h.apiCalls.filter((call) => call.method === "chat.postMessage")).toEqual([]);
+  });
+
+  it("redraws nothing for someone who is not an admin, and audits the refusal", async () => {
+    harness = await startSlackHarness();
+    const view = dialogView(harness, { source: "clustera", container: "app" }, { user: "UMEMBER" });
+    await chooseApp(harness, view, "UMEMBER");
+    await vi.waitFor(async () =>
+      expect(await harness?.services.audit.entries()).toEqual([
+        expect.objectContaining({ action: "link", outcome: "refused", channel: "C1" }),
+      ]),
+    );
+    expect(harness.apiCalls.filter((call) => call.method === "views.update")).toEqual([]);
   });
 });

@@ -16,12 +16,15 @@ afterEach(async () => {
 
 /** A link dialog's state, its fields given as Slack would send them back, or not. */
 const dialog = (values: Record<string, unknown>) =>
-  submittedLinkDialog({
-    source: { link_source: { type: "static_select", selected_option: { value: "clustera" } } },
-    container: { link_container: { type: "external_select", selected_option: { value: "app" } } },
-    target: { link_target: { type: "static_select", selected_option: { value: "clusterb" } } },
-    ...values,
-  });
+  submittedLinkDialog(
+    {
+      source: { link_source: { type: "static_select", selected_option: { value: "clustera" } } },
+      container: { link_container: { type: "external_select", selected_option: { value: "app" } } },
+      target: { link_target: { type: "static_select", selected_option: { value: "clusterb" } } },
+      ...values,
+    },
+    { botToken: harness.botToken },
+  );
 
 describe("a signed link dialog interaction with fields of shapes the dialog never sends", () => {
   it("submitted, puts an error saying what to do on each odd field, at once, and makes nothing", async () => {
