@@ -2,8 +2,15 @@
  * A failure a person caused or can fix: its message says what to do. `withoutAddress` is the same message without
  * any Docker API URL or address in it (naming the cluster instead), for where those may not be shown: Slack.
  */
+/**
+ * What marks a UserError, in the registry every copy of this module shares: the built CLI's starter and the program
+ * it loads each carry one, and a lock refused in the one is judged in the other.
+ */
+const userErrorMark = Symbol.for("ambassador.UserError");
+
 export class UserError extends Error {
   override readonly name = "UserError";
+  readonly [userErrorMark] = true;
   readonly withoutAddress: string;
   constructor(
     readonly code: string,
@@ -16,7 +23,7 @@ export class UserError extends Error {
 }
 
 export function isUserError(error: unknown): error is UserError {
-  return error instanceof UserError;
+  return error instanceof Error && (error as Error & { [userErrorMark]?: unknown })[userErrorMark] === true;
 }
 
 /** A short reference that ties a message shown to a person to the full error in the log. */

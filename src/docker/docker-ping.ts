@@ -1,5 +1,5 @@
 import type Docker from "dockerode";
-import { UserError } from "../errors.js";
+import { isUserError, UserError } from "../errors.js";
 
 /** What a Docker Engine said about itself, and how long it took. */
 export interface DockerPing {
@@ -126,7 +126,7 @@ export function explainDockerError(
   timeoutMs: number,
   cluster: string,
 ): UserError {
-  if (error instanceof UserError) return error;
+  if (isUserError(error)) return error;
   const [code, say] = explain(error, timeoutMs);
   return new UserError(code, say(host, true), say(`the Docker API of ${cluster}`, false));
 }

@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { UserError } from "../errors.js";
+import { isUserError, UserError } from "../errors.js";
 import { readUserFile } from "./user-files.js";
 
 /** The keys `known_hosts` lists for one host: the ones to accept, and the ones marked @revoked. */
@@ -69,7 +69,7 @@ export async function readKnownHostKeys(file: string, name: string): Promise<Kno
   try {
     return findKnownHostKeys(await readUserFile(file, "the known_hosts file", 4 * 1024 * 1024), name);
   } catch (error) {
-    if (error instanceof UserError && error.code === "missing-file") return { keys: [], revoked: [] };
+    if (isUserError(error) && error.code === "missing-file") return { keys: [], revoked: [] };
     throw error;
   }
 }

@@ -1,6 +1,6 @@
 import { constants, type Stats } from "node:fs";
 import { open, stat } from "node:fs/promises";
-import { UserError } from "../errors.js";
+import { isUserError, UserError } from "../errors.js";
 
 /** The most a credentials file (a PEM file, a docker.env, a context's meta.json) may hold. */
 export const userFileLimit = 64 * 1024;
@@ -35,7 +35,7 @@ function refuseOdd(info: Stats, path: string, what: string, limit: number): void
 }
 
 function explain(error: unknown, path: string, what: string): UserError {
-  if (error instanceof UserError) return error;
+  if (isUserError(error)) return error;
   const code = (error as NodeJS.ErrnoException).code;
   if (code === "ENOENT") return new UserError("missing-file", `${what} ${path} does not exist`);
   if (code === "EACCES" || code === "EPERM") {

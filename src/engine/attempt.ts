@@ -1,6 +1,6 @@
 import { type DockerHost, isUnreachable } from "../docker/docker-host.js";
 import type { LinkResource } from "../domain/link.js";
-import { UserError } from "../errors.js";
+import { isUserError, UserError } from "../errors.js";
 import { byRoleOrder, type LeftResource, labelledResources, removeResources } from "./resource-removal.js";
 import { StepFailure } from "./step-errors.js";
 import type { StepTiming } from "./types.js";
@@ -69,7 +69,7 @@ export class Attempt {
       // Not a call this attempt cancelled itself once another step failed: that host may well answer.
       if (isUnreachable(error) && !this.signal.aborted) this.#silent.add(cluster);
       const failure =
-        error instanceof StepFailure || (error instanceof UserError && this.#created.length === 0)
+        error instanceof StepFailure || (isUserError(error) && this.#created.length === 0)
           ? error
           : new StepFailure(name, cluster, error);
       if (!this.signal.aborted) this.#abort.abort(failure);

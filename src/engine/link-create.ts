@@ -3,7 +3,7 @@ import type { DockerHost } from "../docker/docker-host.js";
 import type { LinkRecord } from "../domain/link.js";
 import { targetCertificateName } from "../domain/pki.js";
 import { Alias, Port } from "../domain/values.js";
-import { UserError } from "../errors.js";
+import { isUserError, UserError } from "../errors.js";
 import type { Attempt } from "./attempt.js";
 import { failAttempt } from "./attempt-failure.js";
 import { closeNames } from "./close-names.js";
@@ -231,7 +231,7 @@ async function attemptLink(
     };
     return await makeLink(core, attempt, plan);
   } catch (error) {
-    if (error instanceof UserError && attempt.created.length === 0) throw error;
+    if (isUserError(error) && attempt.created.length === 0) throw error;
     const made = plan;
     return failAttempt(attempt, error, "link", [source.name, ...targetClusters], core.logger, {
       keep: async (left) => {

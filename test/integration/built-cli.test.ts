@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { acquireStoreLock } from "../../src/store/store-lock.js";
 import { lab } from "../lab.js";
 import { buildCli } from "../support/built-cli.js";
 
@@ -15,13 +16,14 @@ describe("the built CLI against a lab host", { timeout: 120_000 }, () => {
   let out: string;
 
   /** `node <out>/cli.js …` on a store of the test's own, told which modules to report as loaded. */
+  const storePath = () => join(scratch, "data", "ambassador.json");
   function cli(args: string[], watched: string[] = []) {
     return run(process.execPath, ["-r", loadedAtExit, join(out, "cli.js"), ...args], {
       cwd: scratch,
       env: {
         PATH: process.env.PATH ?? "",
         HOME: scratch,
-        AMBASSADOR_STORE: join(scratch, "data", "ambassador.json"),
+        AMBASSADOR_STORE: storePath(),
         LOADED_AT_EXIT: watched.join(","),
       },
     });
@@ -58,5 +60,19 @@ describe("the built CLI against a lab host", { timeout: 120_000 }, () => {
     expect(code).toBe(1);
     expect(stdout).toContain("No container named no-such-container on clustera.");
     expect(stderr).toContain("loaded: []");
+  });
+
+  it("waits its turn while another process holds the store, then answers", async () => {
+    const held = await acquireStoreLock(storePath());
+    const started = performance.now();
+    // `list` takes the lock as the program starts, in the starter; `clusters` would take it later, in the program.
+    const answered = cli(["list"]);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await held.release();
+    const { stdout, stderr } = await answered;
+    expect(performance.now() - started).toBeGreaterThanOrEqual(1_500);
+    expect(stderr).toMatch(/^Waiting for the store: the store .* is in use by process \d+ on /m);
+    expect(stderr).not.toContain("Could not start");
+    expect(stdout).toContain("No links yet.");
   });
 });
