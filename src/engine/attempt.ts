@@ -1,6 +1,6 @@
 import { type DockerHost, isUnreachable } from "../docker/docker-host.js";
 import type { LinkResource } from "../domain/link.js";
-import { isUserError, UserError } from "../errors.js";
+import { isUserError } from "../errors.js";
 import { byRoleOrder, type LeftResource, labelledResources, removeResources } from "./resource-removal.js";
 import { StepFailure } from "./step-errors.js";
 import type { StepTiming } from "./types.js";

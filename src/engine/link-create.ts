@@ -198,6 +198,19 @@ async function attemptLink(
     } as const;
     const existing = core.links.all().find((record) => sameLink(record, wanted));
     if (existing) return await describeExisting(core, existing);
+    // A link of it cut short while torn down holds its names and host ports: a new one would take others.
+    const unfinished = core.links
+      .all()
+      .find(
+        (record) =>
+          record.status === "partial" && record.container === name && record.sourceCluster === sourceCluster,
+      );
+    if (unfinished) {
+      throw new UserError(
+        "link-partial",
+        `Link ${unfinished.id} of "${name}" on ${source.name} was only partly torn down; run teardown ${unfinished.id} to finish it, then link again.`,
+      );
+    }
     if (!info.State.Running) {
       throw new UserError(
         "container-not-running",

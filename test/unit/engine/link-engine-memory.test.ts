@@ -251,6 +251,25 @@ describe("teardown cut short or refused by the store", () => {
     await expectNothingLeft(lab);
   });
 
+  it("refuses a new link of the same container until a teardown cut short is finished, saying how", async () => {
+    const lab = setup(undefined, 300);
+    const result = await lab.link();
+    lab.b.hang();
+    expect((await lab.engine.teardown(result.link.id, context)).status).toBe("partial");
+    lab.b.up();
+    const error = await rejection(lab.link());
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as Error).message).toBe(
+      `Link ${result.link.id} of "app" on clustera was only partly torn down; run teardown ${result.link.id} to finish it, then link again.`,
+    );
+    expect(lab.links.all().map((link) => link.id)).toEqual([result.link.id]);
+    expect((await lab.engine.teardown(result.link.id, context)).status).toBe("removed");
+    const again = await lab.link();
+    expect(again.source.name).toBe("app-ambassador");
+    expect(await lab.engine.teardown(again.link.id, context)).toMatchObject({ status: "removed" });
+    await expectNothingLeft(lab);
+  });
+
   it("removes the recorded parts when a host refuses the listing, and keeps the link partial for the next teardown", async () => {
     const lab = setup();
     const result = await lab.link();
