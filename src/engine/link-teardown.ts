@@ -158,7 +158,9 @@ export async function teardownTarget(
   if (!clusters.includes(cluster)) {
     throw new UserError(
       "not-a-target",
-      `Link ${link.id} has no target ${cluster}; its targets are ${clusters.join(", ")}.`,
+      `Link ${link.id} has no target ${cluster}; its targets are ${clusters.join(", ")}.${
+        link.status === "broken" ? ` It is broken: run repair ${link.id} to mend it for them.` : ""
+      }`,
     );
   }
   if (clusters.length === 1) return teardownLink(core, link);

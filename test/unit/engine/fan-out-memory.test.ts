@@ -329,6 +329,16 @@ describe("teardown --target", () => {
     );
     expect(lab.links.get(made.link.id)).toEqual(made.link);
   });
+
+  it("points a broken link's removed target at repair, which mends it for the targets it keeps", async () => {
+    const lab = setup();
+    const made = await lab.fanOut();
+    await lab.links.save({ ...made.link, status: "broken" });
+    const error = await rejection(lab.engine.teardown(made.link.id, context, { target: "clustera" }));
+    expect((error as UserError).message).toBe(
+      `Link ${made.link.id} has no target clustera; its targets are clusterb, clusterc. It is broken: run repair ${made.link.id} to mend it for them.`,
+    );
+  });
 });
 
 describe("fan-out time", () => {
