@@ -109,6 +109,11 @@ export async function stagedResult<T>(
 export interface CommandContext {
   services: Services;
   invocation: Invocation;
+  /**
+   * Called by a command that changes links once it may go ahead, before it touches a host: audits that it started,
+   * so a process killed midway still leaves who started what, and a refusal is never taken for a start.
+   */
+  begin(): void;
 }
 
 /** One command of the grammar: its words, its input schema, who may run it, and what it does. */

@@ -123,10 +123,14 @@ export async function prepareCommand(
     input,
     progress: command.progress?.(input),
     run: async () => {
-      // Queued before the change reaches a host, so a process killed midway still leaves who started what.
-      if (changesLinks.has(command.name)) record("started");
+      let begun = false;
+      const begin = () => {
+        if (begun || !changesLinks.has(command.name)) return;
+        begun = true;
+        record("started");
+      };
       try {
-        const ran = await command.run(input, { services, invocation });
+        const ran = await command.run(input, { services, invocation, begin });
         if (!("now" in ran)) {
           record("ok", auditDetail(ran));
           return { ok: true, result: ran };

@@ -90,7 +90,9 @@ export const linkCommand = defineCommand({
   progress: (input) =>
     `Linking ${input.container} from ${input.sourceCluster} to ${input.targetCluster.join(", ")}…`,
   target: (input) => `${input.container} ${input.sourceCluster}->${input.targetCluster.join(",")}`,
-  async run(input, { services, invocation }) {
+  async run(input, { services, invocation, begin }) {
+    // Its clusters allow this channel: checked before it runs.
+    begin();
     const result = await services.engine.link(
       input.container,
       input.sourceCluster,

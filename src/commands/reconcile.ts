@@ -14,10 +14,11 @@ export const reconcileCommand = defineCommand({
   schema: ReconcileInput,
   mutating: true,
   progress: (input) => (input.fix ? "Removing what no link owns…" : "Comparing the store with the hosts…"),
-  async run(input, { services, invocation }) {
+  async run(input, { services, invocation, begin }) {
     // It reads and changes every cluster, so every cluster must allow this channel.
     const every = services.clusters.list().map((summary) => summary.name);
     assertChannelAllowed(every, invocation, services.clusters);
+    begin();
     const fix = input.fix === true;
     // A link on a cluster no longer registered is seen from no channel: it is left to the terminal.
     const result = await services.engine.reconcile({

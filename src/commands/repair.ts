@@ -16,8 +16,9 @@ export const repairCommand = defineCommand({
   mutating: true,
   progress: (input) => `Repairing link ${input.linkId}…`,
   target: (input) => input.linkId,
-  async run(input, { services, invocation }) {
+  async run(input, { services, invocation, begin }) {
     const link = findAuthorised(services, invocation, input.linkId);
+    begin();
     const result = await services.engine.repair(link.id, {
       actor: invocation.actor,
       channel: invocation.channel,

@@ -60,6 +60,7 @@ export const teardownCommand = defineCommand({
         : services.engine.find(input.link, visibleLinks(invocation, services.clusters));
     if ("kind" in link) return link;
     assertChannelAllowed(linkClusters(link), invocation, services.clusters);
+    context.begin();
     const result = await services.engine.teardown(
       link.id,
       { actor: invocation.actor, channel: invocation.channel },

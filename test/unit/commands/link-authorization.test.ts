@@ -30,6 +30,7 @@ describe("a link is authorised once it is resolved, however it is named", () => 
     const { services, links, link, a, b } = await linkedLab();
     const ambassador = link.resources.find((r) => r.role === "source")?.name ?? "";
     expect(ambassador).toBe("app-ambassador");
+    const audited = services.audit.recorded.length;
     for (const ref of [link.id, "app", "web", ambassador]) {
       for (const command of ["teardown", "repair", "status"]) {
         const outcome = await executeCommand(`${command} ${ref}`, admin("COTHER"), services);
@@ -44,6 +45,15 @@ describe("a link is authorised once it is resolved, however it is named", () => 
     expect(links.get(link.id)?.status).toBe("active");
     expect((await a.listContainers(["io.ambassador.link"])).length).toBe(1);
     expect((await b.listContainers(["io.ambassador.link"])).length).toBe(2);
+    // Each refusal is audited as that, and never as a teardown or repair that started.
+    const outcomes = services.audit.recorded.slice(audited).map((e) => `${e.action} ${e.outcome}`);
+    expect(outcomes).toEqual(
+      [link.id, "app", "web", ambassador].flatMap(() => [
+        "teardown refused",
+        "repair refused",
+        "status refused",
+      ]),
+    );
   });
 
   it("tears the link down by its ambassador's name from an allowed channel, and audits its start and its end", async () => {

@@ -114,8 +114,7 @@ describe("reconcile", () => {
     });
     expect(services.audit.recorded.map((e) => `${e.action} ${e.outcome}`)).toEqual([
       "reconcile refused",
-      // Which clusters it needs is known only once it runs: the refusal of those comes after its start.
-      "reconcile started",
+      // Which clusters it needs is known only once it runs; refused there, it never started.
       "reconcile refused",
       "reconcile started",
       "reconcile ok",
