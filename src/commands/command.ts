@@ -128,8 +128,13 @@ export interface CommandSpec<Input = unknown> {
   schema: z.ZodType<Input>;
   /** Changes hosts: only admins, and only from channels allowed for the clusters it touches. */
   mutating: boolean;
-  /** The clusters whose channel bindings must allow the invocation, when known from the input alone. */
-  clustersOf?: (input: Input) => string[];
+  /** The clusters whose channel bindings must allow the invocation, known from the input and the registered ones. */
+  clustersOf?: (input: Input, registered: readonly ClusterSummary[]) => string[];
+  /**
+   * The link the command acts on, as its input names it: one this invocation may see, on clusters that all allow its
+   * channel, or the command is refused before it is acknowledged.
+   */
+  linkOf?: (input: Input) => string | undefined;
   /** The message shown at once while the work runs; none means the command answers at once. */
   progress?: (input: Input) => string;
   /** Audit target, e.g. the container or link ID. */

@@ -2,7 +2,13 @@ import type { AuditEntry } from "../domain/audit.js";
 import { recreatedParts } from "../engine/link-repair.js";
 import { describeError, errorReference, isUserError } from "../errors.js";
 import { recordAudit } from "../store/audit.js";
-import { assertChannelAllowed, assertClustersKnown, assertMayRun, refusalCodes } from "./authorize.js";
+import {
+  assertChannelAllowed,
+  assertClustersKnown,
+  assertMayRun,
+  findAuthorised,
+  refusalCodes,
+} from "./authorize.js";
 import { changesLinks } from "./changes-links.js";
 import { type CommandResult, type CommandSpec, type Invocation, seesDockerApis } from "./command.js";
 import { parseCommand, parseWords } from "./parse.js";
@@ -28,7 +34,12 @@ export type Outcome =
 
 /** A command line checked and authorised as far as possible without touching any host. */
 export type Prepared =
-  | { kind: "failed"; failure: Failure }
+  | {
+      kind: "failed";
+      failure: Failure;
+      /** The command line itself was wrong (an unknown command, a missing or malformed argument). */
+      wrongLine?: true;
+    }
   | {
       kind: "ready";
       command: CommandSpec;
@@ -76,7 +87,11 @@ export async function prepareCommand(
       outcome: "refused",
       detail: `invalid command: ${parsed.problem}`,
     });
-    return { kind: "failed", failure: { message: parsed.problem, usage: parsed.usage, refused: true } };
+    return {
+      kind: "failed",
+      failure: { message: parsed.problem, usage: parsed.usage, refused: true },
+      wrongLine: true,
+    };
   }
   const { command, input } = parsed;
   const target = command.target?.(input);
@@ -109,11 +124,13 @@ export async function prepareCommand(
   };
   try {
     assertMayRun(command, invocation, services.config.admins);
-    const clusterNames = command.clustersOf?.(input);
+    const clusterNames = command.clustersOf?.(input, services.clusters.list());
     if (clusterNames) {
       assertClustersKnown(clusterNames, invocation, services.clusters);
       assertChannelAllowed(clusterNames, invocation, services.clusters);
     }
+    const linkRef = command.linkOf?.(input);
+    if (linkRef !== undefined) findAuthorised(services, invocation, linkRef);
   } catch (error) {
     return { kind: "failed", failure: failed(error) };
   }

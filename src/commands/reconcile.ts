@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { assertChannelAllowed, visibleLinks } from "./authorize.js";
+import { visibleLinks } from "./authorize.js";
 import { defineCommand, failuresShownTo } from "./command.js";
 
 export const ReconcileInput = z.object({ fix: z.boolean().optional() });
@@ -14,10 +14,9 @@ export const reconcileCommand = defineCommand({
   schema: ReconcileInput,
   mutating: true,
   progress: (input) => (input.fix ? "Removing what no link owns…" : "Comparing the store with the hosts…"),
+  // It reads and changes every cluster, so every cluster must allow this channel.
+  clustersOf: (_input, registered) => registered.map((summary) => summary.name),
   async run(input, { services, invocation, begin }) {
-    // It reads and changes every cluster, so every cluster must allow this channel.
-    const every = services.clusters.list().map((summary) => summary.name);
-    assertChannelAllowed(every, invocation, services.clusters);
     begin();
     const fix = input.fix === true;
     // A link on a cluster no longer registered is seen from no channel: it is left to the terminal.

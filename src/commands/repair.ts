@@ -16,6 +16,7 @@ export const repairCommand = defineCommand({
   mutating: true,
   progress: (input) => `Repairing link ${input.linkId}…`,
   target: (input) => input.linkId,
+  linkOf: (input) => input.linkId,
   async run(input, { services, invocation, begin }) {
     const link = findAuthorised(services, invocation, input.linkId);
     begin();

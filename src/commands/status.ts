@@ -17,6 +17,7 @@ export const statusCommand = defineCommand({
   mutating: false,
   progress: (input) => `Looking at link ${input.linkId}…`,
   target: (input) => input.linkId,
+  linkOf: (input) => input.linkId,
   async run(input, { services, invocation }) {
     const link = findAuthorised(services, invocation, input.linkId);
     return stagedResult(await linkViews(services, { ids: [link.id] }), ({ views, silent }) => {

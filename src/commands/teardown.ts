@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { type LinkRecord, linkClusters } from "../domain/link.js";
+import type { LinkRecord } from "../domain/link.js";
 import { UserError } from "../errors.js";
-import { assertChannelAllowed, visibleLinks } from "./authorize.js";
+import { findAuthorised, visibleLinks } from "./authorize.js";
 import { type CommandContext, type CommandResult, defineCommand, failuresShownTo } from "./command.js";
 
 type ChoiceResult = Extract<CommandResult, { kind: "teardown-choice" }>;
@@ -52,14 +52,14 @@ export const teardownCommand = defineCommand({
   mutating: true,
   progress: (input) => (input.link ? `Tearing down ${input.link}…` : "Looking for this channel's links…"),
   target: (input) => input.link,
+  linkOf: (input) => input.link,
   async run(input, context) {
     const { services, invocation } = context;
     const link =
       input.link === undefined
         ? await channelLink(context)
-        : services.engine.find(input.link, visibleLinks(invocation, services.clusters));
+        : findAuthorised(services, invocation, input.link);
     if ("kind" in link) return link;
-    assertChannelAllowed(linkClusters(link), invocation, services.clusters);
     context.begin();
     const result = await services.engine.teardown(
       link.id,

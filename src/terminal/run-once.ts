@@ -24,7 +24,7 @@ export async function runOnce(
   const prepared = await prepareCommand(line, invocation, services);
   if (prepared.kind === "failed") {
     io.stderr.write(`${renderFailureText(prepared.failure)}\n`);
-    return 2;
+    return prepared.wrongLine ? 2 : 1;
   }
   if (prepared.progress) io.stderr.write(`${prepared.progress}\n`);
   const outcome = await prepared.run();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Invocation } from "../../../src/commands/command.js";
-import { executeCommand } from "../../../src/commands/execute.js";
+import { executeCommand, prepareCommand } from "../../../src/commands/execute.js";
 import { testServices } from "../../support/fakes.js";
 import { MemoryDockerHost } from "../../support/memory-docker.js";
 import { memoryEngine } from "../../support/memory-engine.js";
@@ -54,6 +54,18 @@ describe("a link is authorised once it is resolved, however it is named", () => 
         "status refused",
       ]),
     );
+  });
+
+  it("refuses before the command is acknowledged, so Slack shows the refusal and no progress note", async () => {
+    const { services, link } = await linkedLab();
+    for (const command of ["teardown", "repair", "status"]) {
+      const prepared = await prepareCommand(`${command} ${link.id}`, admin("COTHER"), services);
+      expect(prepared, command).toMatchObject({ kind: "failed", failure: { refused: true } });
+      const allowed = await prepareCommand(`${command} ${link.id}`, admin("CALLOWED"), services);
+      expect(allowed, command).toMatchObject({ kind: "ready" });
+    }
+    const unknown = await prepareCommand("teardown 0123456789ab", admin("CALLOWED"), services);
+    expect(unknown).toMatchObject({ kind: "failed", failure: { refused: false } });
   });
 
   it("tears the link down by its ambassador's name from an allowed channel, and audits its start and its end", async () => {

@@ -179,8 +179,9 @@ describe("the Home tab", () => {
   it("refuses a link on a channel-bound cluster even to an admin, since the Home tab is in no channel", async () => {
     const { harness: h, lab, bound } = await homeLab();
     await h.interact(homePress("home_teardown", bound.id), { user: "UADMIN" });
-    const [updated] = await h.waitForApi("views.update");
-    const shown = textOf(viewOf(updated));
+    // Refused before anything runs: the dialog opens with the refusal, never with "Tearing down…".
+    const [opened] = await h.waitForApi("views.open");
+    const shown = textOf(viewOf(opened));
     expect(shown).toContain("This needs a cluster bound to Slack channels, so it runs only there");
     for (const hidden of ["clusterc", "CBOUND", bound.id]) expect(shown).not.toContain(hidden);
     expect(lab.links.get(bound.id)).toBeDefined();
