@@ -75,6 +75,17 @@ async function findConsumer(on: DockerHost, ref: string, signal: AbortSignal) {
   return { name, id: info.Id, networks: Object.keys(info.NetworkSettings.Networks ?? {}) };
 }
 
+/** The names Docker's /etc/hosts gives every container for itself, ahead of any the link adds. */
+const containerOwnNames = new Set([
+  "localhost",
+  "ip6-localhost",
+  "ip6-loopback",
+  "ip6-localnet",
+  "ip6-mcastprefix",
+  "ip6-allnodes",
+  "ip6-allrouters",
+]);
+
 /** The alias and ports a link carries: as asked, else the container's name and every TCP port it exposes. */
 function carried(info: Docker.ContainerInspectInfo, on: DockerHost, options: LinkOptions) {
   const name = info.Name.replace(/^\//, "");
@@ -90,6 +101,12 @@ function carried(info: Docker.ContainerInspectInfo, on: DockerHost, options: Lin
     throw new UserError(
       "invalid-alias",
       `The alias "${alias}" names its variables as Docker names copies of a container's environment (${envName(alias)}_PORT_…); pass another with --alias.`,
+    );
+  }
+  if (containerOwnNames.has(alias.toLowerCase())) {
+    throw new UserError(
+      "invalid-alias",
+      `The alias "${alias}" is a name every container's /etc/hosts gives to the container itself, so the consumer would reach itself, not the link; pass another with --alias.`,
     );
   }
   const exposed = Object.keys(info.Config.ExposedPorts ?? {})

@@ -302,6 +302,22 @@ describe("an alias named like Docker's copies of a linked container's environmen
   });
 });
 
+describe("an alias the consumer's /etc/hosts gives the consumer itself", () => {
+  it("is refused before anything is made, whatever its case, since the consumer would reach itself", async () => {
+    const lab = memoryEngine();
+    for (const alias of ["localhost", "LocalHost", "ip6-localhost"]) {
+      const refused = await lab.engine
+        .link("app", "clustera", "clusterb", { web: "hello-web", alias }, context)
+        .catch((error: unknown) => error);
+      expect((refused as Error).message).toBe(
+        `The alias "${alias}" is a name every container's /etc/hosts gives to the container itself, so the consumer would reach itself, not the link; pass another with --alias.`,
+      );
+    }
+    expect(await labelled(lab.a)).toEqual({ containers: [], networks: [] });
+    expect(await labelled(lab.b)).toEqual({ containers: [], networks: [] });
+  });
+});
+
 describe("a link with networks of its own", () => {
   it("remakes only its consumer when that one stopped, keeping the target ambassador", async () => {
     const lab = memoryEngine();
