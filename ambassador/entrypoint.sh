@@ -425,12 +425,13 @@ ROUTES
 # from its own cache rather than from tickets: with OpenSSL 3.0, opening a ticket costs the server about a third of
 # a millisecond of CPU per connection, a tenth of a new connection's time through the link.
 haproxy_config() {
+  slots=$(connection_slots)
   printf '%s\n' \
     "global" \
     "  uid 65534" \
     "  gid 65534" \
     "  log stderr format raw local0 err" \
-    "  maxconn 4096" \
+    "  maxconn $slots" \
     "  tune.bufsize 65536" \
     "  ssl-default-bind-ciphersuites $CIPHERSUITES" \
     "  ssl-default-bind-options ssl-min-ver TLSv1.3 no-tls-tickets" \
@@ -443,7 +444,7 @@ haproxy_config() {
     "  mode tcp" \
     "  log global" \
     "  timeout connect 5s" \
-    "  maxconn 4096" \
+    "  maxconn $slots" \
     "  timeout client $HANDSHAKE_SECONDS" \
     "  timeout server 24d" \
     "  timeout tunnel 24d" \
@@ -492,6 +493,24 @@ CIPHERSUITES=TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305
 # holds a slot and says nothing is dropped, so clients the admission lets through cannot take every slot by opening
 # connections and waiting.
 HANDSHAKE_SECONDS=5s
+
+# How many connections HAProxy holds at once: as many as the container's open-file limit allows (two descriptors a
+# connection, and a splice pipe's two for one in four), at most 65,536, the most one address opens to one port.
+# Connections from the target host all come from its address, the target ambassador's among them, so a process
+# there that opens connections and says nothing takes slots until the handshake timeout drops them: the more slots,
+# the more it must open, and keep opening, to delay the link. HAProxy refuses to start when the limit cannot hold
+# the count it is given, so the count is never more than the limit holds.
+connection_slots() {
+  hard=$(ulimit -Hn 2>/dev/null) || hard=""
+  case $hard in
+    unlimited) hard=1048576 ;;
+    '' | *[!0-9]*) hard=4096 ;;
+  esac
+  slots=$(((hard - 100) * 2 / 5))
+  [ "$slots" -le 65536 ] || slots=65536
+  [ "$slots" -ge 64 ] || slots=64
+  echo "$slots"
+}
 
 # Whether this network namespace still has an interface besides loopback: the consumer's, which Docker takes away
 # when the consumer stops (started again, it gets a namespace anew). Read with the shell's own `read`.
