@@ -43,8 +43,9 @@ export function some(items: string[]): string[] {
     : [...items.slice(0, maxPorts - 1), `+${items.length - maxPorts + 1} more`];
 }
 
+/** A part `link` just made (or found made) runs: a link is made only once its ambassadors say they forward. */
 export function stateWord(state: PartState): string {
-  return state === "new" ? "created" : state;
+  return state === "new" ? "running" : state;
 }
 
 export function healthWord(health: LinkFacts["health"]): string {

@@ -6,7 +6,7 @@ import { memoryEngine } from "../../support/memory-engine.js";
 const operator = { actor: { kind: "local" as const, user: "operator" } };
 
 describe("the picture of a link just made", () => {
-  it("shows the linked container running, and the parts the link made as created", async () => {
+  it("shows the linked container and the parts the link made running, as `list` shows them next", async () => {
     const lab = memoryEngine();
     const made = await lab.engine.link("app", "clustera", "clusterb", { web: "hello-web" }, operator);
     const facts = factsOfLinkResult(made);
@@ -18,6 +18,9 @@ describe("the picture of a link just made", () => {
     ]);
     const diagram = linkTextDiagram(facts);
     expect(diagram).toMatch(/container · running/);
-    expect(diagram).toMatch(/source ambassador · tls · created/);
+    expect(diagram).toMatch(/source ambassador · tls · running/);
+    expect(diagram).toMatch(/target ambassador · tls · running/);
+    expect(diagram).toMatch(/consumer · running/);
+    expect(diagram).not.toContain("created");
   });
 });
