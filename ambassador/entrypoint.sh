@@ -495,7 +495,8 @@ CIPHERSUITES=TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305
 HANDSHAKE_SECONDS=5s
 
 # How many connections HAProxy holds at once: as many as the container's open-file limit allows (two descriptors a
-# connection, and a splice pipe's two for one in four), at most 65,536, the most one address opens to one port.
+# connection, and a splice pipe's two for one in four; 400 kept for the rest: each of up to 64 threads' poller and
+# wake-up pipe, the listeners, the logs), at most 65,536, the most one address opens to one port.
 # Connections from the target host all come from its address, the target ambassador's among them, so a process
 # there that opens connections and says nothing takes slots until the handshake timeout drops them: the more slots,
 # the more it must open, and keep opening, to delay the link. HAProxy refuses to start when the limit cannot hold
@@ -506,9 +507,9 @@ connection_slots() {
     unlimited) hard=1048576 ;;
     '' | *[!0-9]*) hard=4096 ;;
   esac
-  slots=$(((hard - 100) * 2 / 5))
+  slots=$(((hard - 400) * 2 / 5))
   [ "$slots" -le 65536 ] || slots=65536
-  [ "$slots" -ge 64 ] || slots=64
+  [ "$slots" -ge 16 ] || slots=16
   echo "$slots"
 }
 
