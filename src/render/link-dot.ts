@@ -26,7 +26,7 @@ function small(text: string, colour?: string): string {
 
 function stateColours(state: PartState | LinkFacts["health"]["state"]): { fill: string; line: string } {
   if (state === "running" || state === "new" || state === "healthy") return palette.ok;
-  if (state === "unknown") return palette.unknown;
+  if (state === "unknown" || state === "kept") return palette.unknown;
   return palette.bad;
 }
 

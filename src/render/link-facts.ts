@@ -2,8 +2,11 @@ import type { CommandResult } from "../commands/command.js";
 import type { LinkHealth, LinkRecord } from "../domain/link.js";
 import type { LinkResult, LinkView, LiveState } from "../engine/types.js";
 
-/** How a part of a link is doing: its live state, or `new` when the answer has just made it. */
-export type PartState = LiveState | "new";
+/**
+ * How a part of a link is doing: its live state; `new` when the answer has just made it (so it runs); `kept` when
+ * `link` found the link already made and did not look at its parts again.
+ */
+export type PartState = LiveState | "new" | "kept";
 
 /** One container of a link as a picture shows it. */
 export interface LinkPart {
@@ -48,8 +51,11 @@ function partName(link: LinkRecord, role: string): string {
   return link.resources.find((r) => r.kind === "container" && r.role === role)?.name ?? role;
 }
 
-function baseFacts(link: LinkRecord, webUrls: string[]): Omit<LinkFacts, "health" | "caption"> {
-  const state: PartState = "new";
+function baseFacts(
+  link: LinkRecord,
+  webUrls: string[],
+  state: PartState = "new",
+): Omit<LinkFacts, "health" | "caption"> {
   return {
     id: link.id,
     alias: link.alias,
@@ -68,7 +74,7 @@ function baseFacts(link: LinkRecord, webUrls: string[]): Omit<LinkFacts, "health
 
 /** The picture of a link `link` just made (or found already made). */
 export function factsOfLinkResult(result: LinkResult): LinkFacts {
-  const facts = baseFacts(result.link, result.webUrls);
+  const facts = baseFacts(result.link, result.webUrls, result.existing ? "kept" : "new");
   // Not made by the link: one is made only from a container that runs.
   if (!result.existing) facts.container.state = "running";
   facts.sourceAmbassador.detail = result.source.mode;

@@ -3,6 +3,7 @@ import type { LinkFacts, PartState } from "./link-facts.js";
 import { type DiagramPart, diagramParts, healthWord, hostWords, problemLines } from "./link-lines.js";
 
 function mark(state: PartState): string {
+  if (state === "kept") return "·";
   return state === "running" || state === "new" ? "✔" : "✘";
 }
 

@@ -23,4 +23,16 @@ describe("the picture of a link just made", () => {
     expect(diagram).toMatch(/consumer · running/);
     expect(diagram).not.toContain("created");
   });
+
+  it("shows the parts of a link found already made as kept, claiming no state it did not read", async () => {
+    const lab = memoryEngine();
+    await lab.engine.link("app", "clustera", "clusterb", { web: "hello-web" }, operator);
+    lab.b.stop("web");
+    const again = await lab.engine.link("app", "clustera", "clusterb", { web: "hello-web" }, operator);
+    expect(again.existing).toBe(true);
+    const diagram = linkTextDiagram(factsOfLinkResult(again));
+    expect(diagram).toMatch(/consumer · kept/);
+    expect(diagram).toMatch(/target ambassador · tls · kept/);
+    expect(diagram).not.toMatch(/· running/);
+  });
 });
