@@ -68,7 +68,8 @@ export interface HelpEntry {
 
 /** What a command produced, independent of how it is shown. */
 export type CommandResult =
-  | { kind: "link"; result: LinkResult }
+  /** `view`: a link found already made, as its hosts say it is now; absent for a new one, or when it could not be read. */
+  | { kind: "link"; result: LinkResult; view?: LinkView }
   /** `hidden`: how many clusters were not searched because this channel may not see them. */
   | { kind: "ports"; result: PortsResult; hidden?: number }
   | { kind: "teardown"; result: TeardownResult }

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { ClusterName } from "../domain/cluster.js";
 import { Alias, ContainerName, ImageName, NewContainerName, PortText } from "../domain/values.js";
 import { defineCommand } from "./command.js";
+import { linkViews } from "./link-views.js";
 
 export const LinkInput = z
   .object({
@@ -108,6 +109,10 @@ export const linkCommand = defineCommand({
       },
       { actor: invocation.actor, channel: invocation.channel },
     );
-    return { kind: "link", result };
+    if (!result.existing) return { kind: "link", result };
+    // Asked for again: how its parts are now, and what to run when one is stopped or gone.
+    const id = result.link.id;
+    const view = (await linkViews(services, { ids: [id] })).now.views.find((v) => v.link.id === id);
+    return { kind: "link", result, ...(view ? { view } : {}) };
   },
 });

@@ -110,7 +110,11 @@ export function factsOfView(view: LinkView, webUrls: string[] = []): LinkFacts {
 
 /** The link a result is about when it has a picture: `link`, `status`, and `repair` as the link is after it. */
 export function factsOfResult(result: CommandResult): LinkFacts | undefined {
-  if (result.kind === "link") return factsOfLinkResult(result.result);
+  if (result.kind === "link") {
+    // A link found already made is drawn as its hosts say it is now.
+    if (result.view) return { ...factsOfView(result.view, result.result.webUrls), caption: "already linked" };
+    return factsOfLinkResult(result.result);
+  }
   if (result.kind === "status") return factsOfView(result.view);
   if (result.kind === "repair" && result.view) {
     const facts = factsOfView(result.view, result.result.webUrls);

@@ -116,6 +116,7 @@ function blocksFor(result: CommandResult): KnownBlock[] {
           ...format.silentPortLines(result.result),
           ...format.clearedLines(result.result.cleared),
           ...format.wiringCaveats(link),
+          ...(result.view ? format.nextStepLines(result.view) : []),
         ]),
         context(
           [

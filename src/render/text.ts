@@ -48,6 +48,7 @@ export function renderText(result: CommandResult, options: TextOptions = {}): st
         ...format.wiringCaveats(link),
       ];
       lines.push(...format.clearedLines(result.result.cleared));
+      if (result.view) lines.push(...format.nextStepLines(result.view));
       if (!existing && tookMs > 0) lines.push(`Took ${formatDuration(tookMs)}.`);
       return lines.join("\n");
     }
