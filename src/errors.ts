@@ -1,13 +1,13 @@
 /**
- * A failure a person caused or can fix: its message says what to do. `withoutAddress` is the same message without
- * any Docker API URL or address in it (naming the cluster instead), for where those may not be shown: Slack.
- */
-/**
  * What marks a UserError, in the registry every copy of this module shares: the built CLI's starter and the program
  * it loads each carry one, and a lock refused in the one is judged in the other.
  */
 const userErrorMark = Symbol.for("ambassador.UserError");
 
+/**
+ * A failure a person caused or can fix: its message says what to do. `withoutAddress` is the same message without
+ * any Docker API URL or address in it (naming the cluster instead), for where those may not be shown: Slack.
+ */
 export class UserError extends Error {
   override readonly name = "UserError";
   readonly [userErrorMark] = true;
