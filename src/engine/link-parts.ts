@@ -1,6 +1,7 @@
 import { isIP } from "node:net";
 import type Docker from "dockerode";
 import { DockerCallError, type DockerHost } from "../docker/docker-host.js";
+import { cidrsWithout } from "../domain/cidr.js";
 import type { LinkResource, ResourceRole } from "../domain/link.js";
 import type { LinkCredentials } from "../domain/pki.js";
 import { type AmbassadorLauncher, type AmbassadorSpec, speaksHandshake } from "./ambassador-launcher.js";
@@ -359,6 +360,35 @@ function staleTarget(build: Build): boolean {
   return targetEnvironment(build.plan.alias, build.connections).some((entry) => !env.includes(entry));
 }
 
+/**
+ * Who may reach an mTLS target ambassador on its network: every address there but the gateway's, which is the
+ * target host's own, where any of its processes would otherwise reach the link; undefined when Docker gives the
+ * network no IPv4 subnet.
+ */
+async function networkPeers(build: Build, network: string): Promise<string[] | undefined> {
+  const { target } = build.plan;
+  const info = await build.attempt.step("read target network", target.name, (signal) =>
+    target.inspectNetwork(network, { signal }),
+  );
+  const ipv4 = info?.IPAM?.Config?.find(
+    (config) => config.Subnet && config.Gateway && !config.Subnet.includes(":"),
+  );
+  const peers = ipv4?.Subnet && ipv4.Gateway ? cidrsWithout(ipv4.Subnet, ipv4.Gateway) : undefined;
+  return peers?.length ? peers : undefined;
+}
+
+/** An mTLS target ambassador on a network of the link's, made by an older version, that admits any address. */
+function openOnItsNetwork(build: Build): boolean {
+  const { plan } = build;
+  const env = plan.live.target?.info?.Config.Env;
+  return (
+    env !== undefined &&
+    plan.protection === "mtls" &&
+    networkNames(plan).target !== undefined &&
+    !env.some((entry) => entry.startsWith("AMBASSADOR_ADMIT="))
+  );
+}
+
 /** The loopback address a consumer reaches the alias on, with its target ambassador in its network namespace. */
 const consumerAddress = "127.0.0.2";
 
@@ -396,7 +426,10 @@ const targetPart: LinkPart = {
         : []),
     ) ??
     (outlivedByConsumer(build) ? "its consumer restarted, and with it the network namespace" : undefined) ??
-    (staleTarget(build) ? "stale connection information" : undefined),
+    (staleTarget(build) ? "stale connection information" : undefined) ??
+    (openOnItsNetwork(build)
+      ? "it admitted its host's processes, not only the containers on its network"
+      : undefined),
   async make(build) {
     const { app, alias, target } = build.plan;
     const network = networkNames(build.plan).target;
@@ -408,7 +441,15 @@ const targetPart: LinkPart = {
       env: [...targetEnvironment(alias, build.connections), ...(shared.env ?? [])],
       ports: build.connections.map((c) => c.port),
     });
-    if (build.plan.wiring !== "shared") return startAmbassador(build, "target", spec({}));
+    if (build.plan.wiring !== "shared") {
+      const peers =
+        network && build.plan.protection === "mtls" ? await networkPeers(build, network) : undefined;
+      return startAmbassador(
+        build,
+        "target",
+        spec(peers ? { env: [`AMBASSADOR_ADMIT=${peers.join(",")}`], netAdmin: true } : {}),
+      );
+    }
     // Two ambassadors in one namespace would both listen on its inner ports and share the consumer's connections:
     // the stale one there goes once the new one is made and given its files, just before it starts.
     const stale = build.plan.live.target;

@@ -197,6 +197,22 @@ describe("private links on the lab", () => {
     await expectClean(fx);
   });
 
+  it("lets only the containers on an mTLS link's target network reach it, never a process of host B itself", async () => {
+    const result = await fx.engine.link("app", "clustera", "clusterb", { alias: "helloapp" }, tester);
+    expect(result.link.wiring).toBe("networks");
+    const network = `ambassador-${result.link.id}-target`;
+    const target = await fx.b.getContainer(result.target.id).inspect();
+    const address = target.NetworkSettings.Networks[network]?.IPAddress;
+    expect(address).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    // A container connected to the network, as a consumer is, reaches app by the alias.
+    expect(await toolboxGet(fx.b, network, "http://helloapp:5000/")).toBe("Hello World!\n");
+    // Host B's own processes reach the network's addresses through its gateway, and are refused.
+    expect(await connectFrom(lab().clusterb.netns, address as string, 5000)).toBe("refused");
+    expect(await getFrom(lab().clusterb.netns, `${address}:5000`)).not.toContain("Hello World!");
+    await fx.engine.teardown(result.link.id, tester);
+    await expectClean(fx);
+  });
+
   it.each([
     ["mTLS", false],
     ["plaintext", true],

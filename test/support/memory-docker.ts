@@ -320,6 +320,14 @@ export class MemoryDockerHost implements DockerHost {
     container.spec = { ...container.spec, HostConfig: { ...container.spec.HostConfig, CapAdd: undefined } };
   }
 
+  /** The container as made without the variable `name` (by an older version of the bot, say). */
+  withoutVariable(ref: string, name: string): void {
+    const container = this.container(ref);
+    const other = (entry: string) => !entry.startsWith(`${name}=`);
+    container.env = container.env.filter(other);
+    container.spec = { ...container.spec, Env: container.spec.Env?.filter(other) };
+  }
+
   /** `docker rm -f` by someone else. */
   removeExternally(ref: string): void {
     this.external("remove container", () => this.remove(this.container(ref)));

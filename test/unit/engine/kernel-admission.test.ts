@@ -51,3 +51,41 @@ describe("a source ambassador's admission by the kernel", () => {
     expect((await lab.engine.repair(made.link.id, tester)).recreated).toEqual([]);
   });
 });
+
+describe("an mTLS target ambassador on a network of the link's", () => {
+  const variable = (entries: string[] | undefined, name: string) =>
+    entries?.find((entry) => entry.startsWith(`${name}=`))?.slice(name.length + 1);
+  const targetOf = (lab: MemoryEngine, linkId: string) =>
+    lab.links.get(linkId)?.resources.find((r) => r.kind === "container" && r.role === "target")?.id ?? "";
+
+  it("admits every address on its network but the gateway's, the host's own, and repair remakes one that admitted all", async () => {
+    const lab = memoryEngine();
+    const made = await lab.engine.link("app", "clustera", "clusterb", {}, tester);
+    const id = made.link.id;
+    expect(made.link.wiring).toBe("networks");
+    const network = await lab.b.inspectNetwork(`ambassador-${id}-target`);
+    const gateway = network?.IPAM?.Config?.[0]?.Gateway ?? "";
+    const target = await lab.b.inspectContainer(targetOf(lab, id));
+    const admitted = variable(target?.Config.Env, "AMBASSADOR_ADMIT")?.split(",") ?? [];
+    expect(admitted).toHaveLength(16);
+    expect(admitted).toContain(`${gateway.replace(/\.1$/, ".0")}/32`);
+    expect(admitted).not.toContain(`${gateway}/32`);
+    expect(target?.HostConfig.CapAdd).toEqual(["NET_ADMIN"]);
+    expect((await lab.engine.repair(id, tester)).recreated).toEqual([]);
+
+    lab.b.withoutVariable(targetOf(lab, id), "AMBASSADOR_ADMIT");
+    const mended = await lab.engine.repair(id, tester);
+    expect(mended.recreated.map((part) => `${part.role} on ${part.cluster}: ${part.reason}`)).toEqual([
+      "target on clusterb: it admitted its host's processes, not only the containers on its network",
+    ]);
+    const after = await lab.b.inspectContainer(targetOf(lab, id));
+    expect(variable(after?.Config.Env, "AMBASSADOR_ADMIT")?.split(",")).toEqual(admitted);
+  });
+
+  it("is not asked of a plaintext link, whose target relays for any container that reaches it", async () => {
+    const lab = memoryEngine();
+    const made = await lab.engine.link("app", "clustera", "clusterb", { plaintext: true }, tester);
+    const target = await lab.b.inspectContainer(targetOf(lab, made.link.id));
+    expect(variable(target?.Config.Env, "AMBASSADOR_ADMIT")).toBeUndefined();
+  });
+});
