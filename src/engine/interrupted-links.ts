@@ -47,12 +47,21 @@ export async function clearInterruptedLinks(
   on: DockerHost,
   container: string,
   signal?: AbortSignal,
-): Promise<ClearedObject[]> {
+): Promise<{ cleared: ClearedObject[]; spans: string[] }> {
   const unowned = leftByInterruptedLink(core, container);
-  const objects = await labelledObjects(on, [`${labelKeys.container}=${container}`], { signal });
-  const orphans: Orphan[] = objects
-    .filter((object) => unowned(object.labels))
-    .map(({ labels, ...object }) => ({ cluster: on.name, ...object, linkId: linkIdOf(labels) ?? "" }));
+  const objects = (await labelledObjects(on, [`${labelKeys.container}=${container}`], { signal })).filter(
+    (object) => unowned(object.labels),
+  );
+  const orphans: Orphan[] = objects.map(({ labels, ...object }) => ({
+    cluster: on.name,
+    ...object,
+    linkId: linkIdOf(labels) ?? "",
+  }));
   const removed = await removeOrphans(core.clusters, orphans, (linkId) => owned(core, linkId), core.logger);
-  return removed.map(({ cluster, kind, name }) => ({ cluster, kind, name }));
+  // Where the interrupted links also made parts, as their labels say (older versions' say nothing).
+  const spans = objects.flatMap((object) => object.labels?.[labelKeys.clusters]?.split(",") ?? []);
+  return {
+    cleared: removed.map(({ cluster, kind, name }) => ({ cluster, kind, name })),
+    spans: [...new Set(spans)],
+  };
 }

@@ -13,6 +13,7 @@ export const labelKeys = {
   container: `${labelPrefix}container`,
   mode: `${labelPrefix}mode`,
   store: `${labelPrefix}store`,
+  clusters: `${labelPrefix}clusters`,
 } as const;
 
 /** What the labels of one created object say. */
@@ -24,6 +25,8 @@ export interface LabelInput {
   container: string;
   /** The store whose link this is. */
   store?: string;
+  /** Every cluster the link spans, source first: where to look for the rest of it. */
+  clusters?: readonly string[];
 }
 
 export function linkLabels(input: LabelInput): Record<string, string> {
@@ -35,6 +38,7 @@ export function linkLabels(input: LabelInput): Record<string, string> {
   };
   if (input.channel) labels[labelKeys.channel] = input.channel;
   if (input.store) labels[labelKeys.store] = input.store;
+  if (input.clusters?.length) labels[labelKeys.clusters] = input.clusters.join(",");
   return labels;
 }
 

@@ -3,11 +3,11 @@ import type { DockerHost } from "../docker/docker-host.js";
 import type { LinkRecord } from "../domain/link.js";
 import { targetCertificateName } from "../domain/pki.js";
 import { Alias, Port } from "../domain/values.js";
-import { isUserError, UserError } from "../errors.js";
+import { describeError, isUserError, UserError } from "../errors.js";
 import type { Attempt } from "./attempt.js";
 import { failAttempt } from "./attempt-failure.js";
 import { closeNames } from "./close-names.js";
-import { admittedFromAll, type EngineCore, newAttempt } from "./engine-core.js";
+import { admittedFromAll, type EngineCore, isRegistered, newAttempt } from "./engine-core.js";
 import { webImageFix } from "./image-check.js";
 import { type ClearedObject, clearInterruptedLinks, leftByInterruptedLink } from "./interrupted-links.js";
 import { linkIdOf } from "./labels.js";
@@ -276,17 +276,21 @@ async function makeLink(core: EngineCore, attempt: Attempt, plan: LinkPlan): Pro
   const web = plan.web ? [{ image: plan.web.image, what: "web" as const, fix: webImageFix }] : [];
   const hosts = [...new Set([plan.source, ...plan.targets.map((target) => target.host)])];
   const cleared: ClearedObject[][] = hosts.map(() => []);
+  const spans = new Set<string>();
   const built = await buildLink(plan, attempt, core.launcher, core.authority, (images) =>
     attempt.all([
       images.ensure(plan.source, [ambassador]),
       ...plan.targets.map((target) => images.ensure(target.host, [ambassador, ...web])),
       ...hosts.map((on, i) =>
         attempt.step("clear what an interrupted link left", on.name, async (signal) => {
-          cleared[i] = await clearInterruptedLinks(core, on, plan.app.name, signal);
+          const found = await clearInterruptedLinks(core, on, plan.app.name, signal);
+          cleared[i] = found.cleared;
+          for (const cluster of found.spans) spans.add(cluster);
         }),
       ),
     ]),
   );
+  cleared.push(await clearElsewhere(core, plan.app.name, hosts, spans));
   const source = built.source.containers.source;
   const targets = built.targets.map((build) => {
     const { target, web: consumer } = build.containers;
@@ -327,6 +331,35 @@ async function makeLink(core: EngineCore, attempt: Attempt, plan: LinkPlan): Pro
     ...(cleared.flat().length ? { cleared: cleared.flat() } : {}),
     ...silentPortsOf(source.warnings, plan.ports),
   };
+}
+
+/**
+ * What interrupted links of `container` left on clusters this link does not use, which their labels name: removed
+ * too, so no part of them holds a name or a host port. A cluster that does not answer is left to `reconcile --fix`.
+ */
+async function clearElsewhere(
+  core: EngineCore,
+  container: string,
+  hosts: readonly DockerHost[],
+  spans: ReadonlySet<string>,
+): Promise<ClearedObject[]> {
+  const others = [...spans].filter(
+    (cluster) => isRegistered(core, cluster) && !hosts.some((host) => host.name === cluster),
+  );
+  const each = await Promise.all(
+    others.map(async (cluster) => {
+      try {
+        return (await clearInterruptedLinks(core, core.clusters.host(cluster), container)).cleared;
+      } catch (error) {
+        core.logger?.warn(
+          { cluster, err: describeError(error) },
+          "could not clear what an interrupted link left; reconcile --fix removes it",
+        );
+        return [];
+      }
+    }),
+  );
+  return each.flat();
 }
 
 /**

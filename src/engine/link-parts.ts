@@ -89,6 +89,7 @@ const labels = (build: Build, role: ResourceRole) =>
     channel: build.plan.channel,
     container: build.plan.app.name,
     store: build.plan.store,
+    clusters: [build.plan.source.name, ...build.plan.targets.map((target) => target.host.name)],
   });
 
 /** Missing or stopped, else the first dependency that was made anew. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { RequestContext } from "../../../src/engine/types.js";
 import { repairLines } from "../../../src/render/format.js";
 import { renderText } from "../../../src/render/text.js";
+import { MemoryDockerHost } from "../../support/memory-docker.js";
 import { memoryEngine } from "../../support/memory-engine.js";
 
 const context: RequestContext = { actor: { kind: "slack", team: "T1", user: "U1" }, channel: "C1" };
@@ -73,6 +74,21 @@ describe("a link after one that was cut short before it saved", () => {
     expect(renderText({ kind: "link", result: again }).split("\n")).toContain(
       "Removed first what an interrupted link had left: container app-ambassador on clustera, container app-ambassador on clusterb, container web on clusterb.",
     );
+  });
+
+  it("removes too what the interrupted one left on a cluster the new link does not use, which its labels name", async () => {
+    const lab = memoryEngine();
+    lab.clusters.add(new MemoryDockerHost({ latencyMs: 0, name: "clusterc", advertise: "10.0.0.14" }));
+    const first = await lab.engine.link("app", "clustera", "clusterb", { web: "hello-web" }, context);
+    await lab.links.remove(first.link.id);
+    const elsewhere = await lab.engine.link("app", "clustera", "clusterc", { web: "hello-web" }, context);
+
+    expect(await lab.b.listContainers(["io.ambassador.link"])).toEqual([]);
+    expect(renderText({ kind: "link", result: elsewhere }).split("\n")).toContain(
+      "Removed first what an interrupted link had left: container app-ambassador on clustera, container app-ambassador on clusterb, container web on clusterb.",
+    );
+    const [source] = await lab.a.listContainers(["io.ambassador.role=source"]);
+    expect(source?.Labels["io.ambassador.clusters"]).toBe("clustera,clusterc");
   });
 
   it("leaves alone the parts of a link the store keeps, and those of another container", async () => {
