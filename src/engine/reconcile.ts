@@ -1,6 +1,12 @@
 import type { ClusterDirectory } from "../docker/clusters.js";
 import type { CallOptions, DockerHost } from "../docker/docker-host.js";
-import { type LinkRecord, type LinkRepository, sameParts } from "../domain/link.js";
+import {
+  type LinkRecord,
+  type LinkRepository,
+  leavingTarget,
+  partlyTornDown,
+  sameParts,
+} from "../domain/link.js";
 import { describeError, describeErrorWithoutAddress } from "../errors.js";
 import type { EngineLogger } from "./ambassador-launcher.js";
 import { labelKeys, leftToStore, linkIdOf } from "./labels.js";
@@ -54,7 +60,14 @@ function brokenLinks(
     const missing = link.resources
       .filter((r) => r.kind !== "connection" && present.get(r.cluster) && !present.get(r.cluster)?.has(r.id))
       .map((r) => `${r.kind} ${r.name} on ${r.cluster}`);
-    return missing.length ? [{ linkId: link.id, missing }] : [];
+    if (!missing.length) return [];
+    return [
+      {
+        linkId: link.id,
+        missing,
+        ...(partlyTornDown(link) ? { finish: { target: leavingTarget(link) } } : {}),
+      },
+    ];
   });
 }
 

@@ -172,7 +172,11 @@ export interface LinkView {
 
 export interface ReconcileResult {
   orphans: { cluster: string; kind: "container" | "network"; id: string; name: string; linkId: string }[];
-  broken: { linkId: string; missing: string[] }[];
+  /**
+   * Links whose parts are gone from hosts that answered; `finish` for one a teardown left partly done (the target it
+   * was removing, if only one), which only a teardown finishes.
+   */
+  broken: { linkId: string; missing: string[]; finish?: { target?: string } }[];
   /**
    * Objects labelled for a stored link that its record does not list, as a crash during its repair or teardown can
    * leave; never removed by `--fix` (the link may be being mended), always by the link's teardown.

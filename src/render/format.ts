@@ -315,7 +315,11 @@ export function reconcileLines(result: ReconcileResult, fixed: boolean, commandP
   return [
     head,
     ...orphans.map((o) => `  orphan ${o.kind} ${o.name} on ${o.cluster} (link ${o.linkId || "?"})`),
-    ...broken.map((b) => `  link ${b.linkId} is missing ${b.missing.join(", ")}`),
+    ...broken.map((b) =>
+      b.finish
+        ? `  link ${b.linkId} was partly torn down and is missing ${b.missing.join(", ")}; \`${commandPrefix}teardown ${b.linkId}${b.finish.target ? ` --target ${b.finish.target}` : ""}\` finishes it`
+        : `  link ${b.linkId} is missing ${b.missing.join(", ")}; \`${commandPrefix}repair ${b.linkId}\` makes them again`,
+    ),
     ...unlisted.map(
       (u) =>
         `  ${u.kind} ${u.name} on ${u.cluster} carries link ${u.linkId}'s label but is not in its record; \`${commandPrefix}repair ${u.linkId}\` removes it and keeps the link`,

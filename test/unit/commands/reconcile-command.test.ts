@@ -48,6 +48,22 @@ describe("reconcile", () => {
     expect((await b.listContainers(["io.ambassador.link"])).length).toBe(1);
   });
 
+  it("says a link a teardown left partly done is finished by teardown, and leaves it so with --fix", async () => {
+    const { services, links, a, made } = await linkedLab();
+    const id = made.link.id;
+    const source = made.link.resources.find((r) => r.role === "source" && r.kind === "container");
+    a.removeExternally(source?.id ?? "");
+    await links.save({ ...made.link, status: "partial" });
+    for (const line of ["reconcile", "reconcile --fix"]) {
+      const outcome = await executeCommand(line, localInvocation("operator"), services);
+      if (!outcome.ok) throw new Error(outcome.failure.message);
+      expect(renderText(outcome.result).split("\n"), line).toContain(
+        `  link ${id} was partly torn down and is missing container app-ambassador on clustera; \`teardown ${id}\` finishes it`,
+      );
+      expect(links.get(id)?.status).toBe("partial");
+    }
+  });
+
   it("removes every orphan with --fix, and the next reconcile finds none", async () => {
     const { services, a, b } = await orphanedLab();
     const fixed = await executeCommand("reconcile --fix", localInvocation("operator"), services);
@@ -141,7 +157,7 @@ describe("reconcile", () => {
     const there = await executeCommand("reconcile --fix", localInvocation("operator"), services);
     if (!there.ok) throw new Error(there.failure.message);
     expect(renderText(there.result)).toContain(
-      `link ${link.id} is missing container app-ambassador on clustera`,
+      `link ${link.id} is missing container app-ambassador on clustera; \`repair ${link.id}\` makes them again`,
     );
     expect(lab.links.get(link.id)?.status).toBe("broken");
   });
