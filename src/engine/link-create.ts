@@ -330,6 +330,7 @@ async function makeLink(core: EngineCore, attempt: Attempt, plan: LinkPlan): Pro
     tookMs: attempt.elapsedMs,
     ...(cleared.flat().length ? { cleared: cleared.flat() } : {}),
     ...silentPortsOf(source.warnings, plan.ports),
+    ...renamedWebsOf(plan, targets),
   };
 }
 
@@ -360,6 +361,20 @@ async function clearElsewhere(
     }),
   );
   return each.flat();
+}
+
+/** The consumers that did not get the name asked for, which a container of the target cluster had. */
+function renamedWebsOf(
+  plan: LinkPlan,
+  targets: readonly { build: { plan: LinkPlan }; consumer?: { name: string } }[],
+): Pick<LinkResult, "renamedWebs"> {
+  const asked = plan.web?.base;
+  const renamed = targets.flatMap(({ build, consumer }) =>
+    asked && consumer && consumer.name !== asked
+      ? [{ cluster: build.plan.target.name, asked, name: consumer.name }]
+      : [],
+  );
+  return renamed.length ? { renamedWebs: renamed } : {};
 }
 
 /**

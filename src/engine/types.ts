@@ -92,6 +92,8 @@ export interface LinkResult {
   cleared?: { cluster: string; kind: string; name: string }[];
   /** Ports of the container that answered no connection from beside it as the new source ambassador started. */
   silentPorts?: number[];
+  /** Consumers started under another name than the one asked for (`--web-name`, else `web`), which was taken. */
+  renamedWebs?: { cluster: string; asked: string; name: string }[];
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   targetClusters,
 } from "../domain/link.js";
 import type {
+  LinkResult,
   LinkView,
   PortMapping,
   PortsResult,
@@ -55,6 +56,8 @@ export function describeLink(view: LinkView): string {
 
 function describeState(container: LinkView["containers"][number]): string {
   if (container.state === "disconnected") {
+    if (container.role === "source")
+      return "running, Docker-linked to the container that was replaced under its name: it reaches the new one only at the old one's address, and never follows it (repair remakes it)";
     return container.role === "target"
       ? "running, cut off from its consumer's network namespace (repair remakes it)"
       : "running, not on the link's network (repair reconnects it)";
@@ -69,6 +72,7 @@ function describeState(container: LinkView["containers"][number]): string {
 /** A container's state as `list` shows it, in a word or two: `status` says why and what to do. */
 function shortState(container: LinkView["containers"][number]): string {
   if (container.state !== "disconnected") return container.state;
+  if (container.role === "source") return "linked to a replaced container";
   return container.role === "target" ? "cut off" : "off the link's network";
 }
 
@@ -268,6 +272,14 @@ export function silentPortLines(result: {
   return [
     `Note: nothing in ${container} on ${sourceCluster} answered on ${which} as the link was made; the link carries connections once it listens there on all its addresses (0.0.0.0), not only 127.0.0.1.`,
   ];
+}
+
+/** A line for each consumer started under another name than the one asked for, which was taken. */
+export function renamedWebLines(result: Pick<LinkResult, "renamedWebs">): string[] {
+  return (result.renamedWebs ?? []).map(
+    ({ cluster, asked, name }) =>
+      `Note: a container on ${cluster} is named ${asked} already, so the consumer there is ${name}; pass another --web-name to choose.`,
+  );
 }
 
 /**

@@ -114,6 +114,7 @@ function blocksFor(result: CommandResult): KnownBlock[] {
         ...textSections([
           ...format.noWebLines(result.result),
           ...format.silentPortLines(result.result),
+          ...format.renamedWebLines(result.result),
           ...format.clearedLines(result.result.cleared),
           ...format.wiringCaveats(link),
           ...(result.view ? format.nextStepLines(result.view) : []),

@@ -40,6 +40,7 @@ export function renderText(result: CommandResult, options: TextOptions = {}): st
         ...targets.flatMap((t) => t.webUrls.map((url) => `Web: ${url}${fanned ? ` (${t.cluster})` : ""}`)),
         ...format.noWebLines(result.result),
         ...format.silentPortLines(result.result),
+        ...format.renamedWebLines(result.result),
         "Ports:",
         ...mappingLines(mappings),
         `Connection: ${connections.map((c) => `${c.port} -> ${c.address}`).join(", ")}`,
