@@ -14,6 +14,7 @@ export const labelKeys = {
   mode: `${labelPrefix}mode`,
   store: `${labelPrefix}store`,
   clusters: `${labelPrefix}clusters`,
+  containerId: `${labelPrefix}container-id`,
 } as const;
 
 /** What the labels of one created object say. */
@@ -27,6 +28,8 @@ export interface LabelInput {
   store?: string;
   /** Every cluster the link spans, source first: where to look for the rest of it. */
   clusters?: readonly string[];
+  /** The ID of the container a source ambassador serves, as it was when the ambassador was made. */
+  containerId?: string;
 }
 
 export function linkLabels(input: LabelInput): Record<string, string> {
@@ -39,6 +42,7 @@ export function linkLabels(input: LabelInput): Record<string, string> {
   if (input.channel) labels[labelKeys.channel] = input.channel;
   if (input.store) labels[labelKeys.store] = input.store;
   if (input.clusters?.length) labels[labelKeys.clusters] = input.clusters.join(",");
+  if (input.containerId) labels[labelKeys.containerId] = input.containerId;
   return labels;
 }
 
@@ -54,4 +58,17 @@ export function leftToStore(labels: Record<string, string> | undefined | null, s
 /** The link a Docker object belongs to, when it carries the bot's labels. */
 export function linkIdOf(labels: Record<string, string> | undefined | null): string | undefined {
   return labels?.[labelKeys.link] || undefined;
+}
+
+/**
+ * Whether a source ambassador Docker-linked to its container (no network of the link's) serves one that is gone: the
+ * container under that name now is another (`docker rm` then `docker run`), which Docker's link does not follow.
+ * Unknown, so false, for an ambassador made before its label said which container it served.
+ */
+export function servesReplacedContainer(
+  sourceLabels: Record<string, string> | undefined | null,
+  containerId: string | undefined,
+): boolean {
+  const served = sourceLabels?.[labelKeys.containerId];
+  return served !== undefined && containerId !== undefined && served !== containerId;
 }

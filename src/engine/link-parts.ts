@@ -9,7 +9,7 @@ import { createUniquelyNamed, portTaken } from "./ambassador-runner.js";
 import type { Attempt } from "./attempt.js";
 import { anyEphemeral, otherHostPorts } from "./host-ports.js";
 import { type ImageCheck, webImageFix } from "./image-check.js";
-import { linkLabels } from "./labels.js";
+import { linkLabels, servesReplacedContainer } from "./labels.js";
 import { type LinkPlan, type LivePart, networkNames } from "./link-plan.js";
 import { connectionsOf, envName, linkEnvironment, publishedPorts, targetEnvironment } from "./mappings.js";
 import { leftBehind } from "./namespace-owner.js";
@@ -90,6 +90,7 @@ const labels = (build: Build, role: ResourceRole) =>
     container: build.plan.app.name,
     store: build.plan.store,
     clusters: [build.plan.source.name, ...build.plan.targets.map((target) => target.host.name)],
+    containerId: role === "source" ? build.plan.app.id : undefined,
   });
 
 /** Missing or stopped, else the first dependency that was made anew. */
@@ -263,12 +264,25 @@ function openToOthers(build: Build): boolean {
   );
 }
 
+/** A source ambassador Docker-linked to the container the link serves as it was before a `docker rm` and `run`. */
+function linkedToReplaced(build: Build): boolean {
+  const live = build.plan.live.source?.info;
+  return (
+    live !== undefined &&
+    networkNames(build.plan).source === undefined &&
+    servesReplacedContainer(live.Config.Labels, build.plan.app.id)
+  );
+}
+
 const sourcePart: LinkPart = {
   role: "source",
   needs: (build) =>
     containerNeeds(build, "source", ["source-network", "its network was recreated"]) ??
     (staleSource(build) ? "it admits other targets than the link's" : undefined) ??
     (openToOthers(build) ? "its port was open to hosts it does not admit" : undefined) ??
+    (linkedToReplaced(build)
+      ? `${build.plan.app.name} was replaced by a new container of that name`
+      : undefined) ??
     (build.plan.pathProblem ? `the path through the link failed (${build.plan.pathProblem})` : undefined),
   async make(build) {
     const { source, app, alias, ports } = build.plan;

@@ -3,6 +3,8 @@ import type Docker from "dockerode";
 import type { ClusterDirectory } from "../docker/clusters.js";
 import type { PortBindings } from "../docker/docker-host.js";
 import { type LinkRecord, linkClusters, partlyTornDown } from "../domain/link.js";
+import { servesReplacedContainer } from "./labels.js";
+import { networkNames } from "./link-plan.js";
 import { mappingsOf } from "./mappings.js";
 import { namespaceOwner } from "./namespace-owner.js";
 import { askClusters, type ClusterReply, type StagedReadOptions } from "./read-staged.js";
@@ -21,7 +23,7 @@ function listedMappings(cluster: string, advertise: string, c: Docker.ContainerI
   return mappingsOf(cluster, c.Names[0]?.replace(/^\//, "") ?? c.Id, advertise, bindings);
 }
 
-type Seen = { state: LiveState; mappings: PortMapping[] };
+type Seen = { state: LiveState; mappings: PortMapping[]; id?: string; labels?: Record<string, string> };
 
 /**
  * The state and published ports of every container on a host, found by ID, ID prefix or name, from one listing;
@@ -60,6 +62,8 @@ function containerStates(cluster: string, advertise: string, containers: readonl
     return {
       state,
       mappings: mappings.map((m) => ({ ...m, container: found.Names[0]?.replace(/^\//, "") ?? found.Id })),
+      id: found.Id,
+      labels: found.Labels,
     };
   };
 }
@@ -80,6 +84,8 @@ async function viewsOf(links: readonly LinkRecord[], seenOn: SeenOn): Promise<Li
 }
 
 function viewOf(link: LinkRecord, seenOn: SeenOn): LinkView {
+  const app = seenOn(link.sourceCluster, link.container);
+  const dockerLinked = networkNames(link).source === undefined;
   const containers = [
     {
       cluster: link.sourceCluster,
@@ -99,6 +105,15 @@ function viewOf(link: LinkRecord, seenOn: SeenOn): LinkView {
       })),
   ].map(({ ref, network, ...c }) => {
     const seen = seenOn(c.cluster, ref, network);
+    // Docker-linked to the container as it was: one under its name now is another, which the link does not reach.
+    if (
+      c.role === "source" &&
+      seen.state === "running" &&
+      dockerLinked &&
+      servesReplacedContainer(seen.labels, app.id)
+    ) {
+      return { ...c, state: "disconnected" as const };
+    }
     // A consumer's URLs and the source ambassador's published ports: what each target is reached at.
     const shown = c.role === "web" || c.role === "consumer" || c.role === "source" ? seen.mappings : [];
     return { ...c, state: seen.state, ...(shown.length ? { mappings: shown } : {}) };
