@@ -1,4 +1,5 @@
 import type { ClusterDirectory } from "../docker/clusters.js";
+import { servesReplacedContainer } from "../engine/labels.js";
 import { leftBehind, namespaceOwner, stoppedBeforeOwner } from "../engine/namespace-owner.js";
 import { checkPath } from "../engine/path-probe.js";
 import type { ContainerState, LinkProbe } from "./link-monitor.js";
@@ -10,7 +11,7 @@ import type { ContainerState, LinkProbe } from "./link-monitor.js";
  */
 export function createDockerLinkProbe(clusters: ClusterDirectory): LinkProbe {
   return {
-    async container(cluster, idOrName, deadlineMs, network): Promise<ContainerState> {
+    async container(cluster, idOrName, deadlineMs, network, serves): Promise<ContainerState> {
       const host = clusters.host(cluster);
       const until = Date.now() + deadlineMs;
       const info = await host.inspectContainer(idOrName, { timeoutMs: deadlineMs });
@@ -24,6 +25,10 @@ export function createDockerLinkProbe(clusters: ClusterDirectory): LinkProbe {
         return leftBehind(info, held) ? "disconnected" : "running";
       }
       if (!info.State.Running) return "stopped";
+      if (serves !== undefined) {
+        const served = await host.inspectContainer(serves, { timeoutMs: Math.max(1, until - Date.now()) });
+        if (servesReplacedContainer(info.Config.Labels, served?.Id)) return "disconnected";
+      }
       const networks = info.NetworkSettings.Networks ?? {};
       return network === undefined || network in networks ? "running" : "disconnected";
     },

@@ -1,5 +1,6 @@
 import type { LinkHealth, LinkRecord, LinkRepository } from "../domain/link.js";
 import { describeRole, partlyTornDown, sameParts, targetClusters } from "../domain/link.js";
+import { networkNames } from "../engine/link-plan.js";
 import { ProbeKilled } from "../engine/path-probe.js";
 import { alertChannels, type ClusterChannels } from "./alert-channels.js";
 import { type LinkProblem, linkProblem, linkProblemFrom } from "./link-problem.js";
@@ -19,7 +20,14 @@ export interface LinkProbe {
    * State of a container on a cluster, `disconnected` when a network is named and it runs off it; rejects when the
    * cluster cannot be reached.
    */
-  container(cluster: string, idOrName: string, deadlineMs: number, network?: string): Promise<ContainerState>;
+  container(
+    cluster: string,
+    idOrName: string,
+    deadlineMs: number,
+    network?: string,
+    /** For a source ambassador Docker-linked to its container: that container's name, `disconnected` once replaced. */
+    serves?: string,
+  ): Promise<ContainerState>;
   /** Resolves when a connection through the link's target side reaches its source container; rejects with why not. */
   path(link: LinkRecord, deadlineMs: number): Promise<void>;
 }
@@ -128,14 +136,26 @@ export function createLinkMonitor(options: LinkMonitorOptions): LinkMonitor {
       containers.map(async (resource) => {
         const what = `${describeRole(resource.role)} ${resource.name} on ${resource.cluster}`;
         try {
+          const dockerLinked = resource.role === "source" && networkNames(link).source === undefined;
           const state = await withSlot(resource.cluster, () =>
-            options.probe.container(resource.cluster, resource.id, timeoutMs, resource.network),
+            options.probe.container(
+              resource.cluster,
+              resource.id,
+              timeoutMs,
+              resource.network,
+              dockerLinked ? link.container : undefined,
+            ),
           );
           const inConsumer = link.wiring === "shared" && resource.role === "target";
           const problem = (text: string) =>
             inConsumer && state === "disconnected"
               ? { ...linkProblem(text), outOfItsConsumer: true as const }
               : linkProblem(text);
+          if (state === "disconnected" && dockerLinked) {
+            return problem(
+              `${what} is Docker-linked to the ${link.container} that was replaced under its name, and never follows the new one`,
+            );
+          }
           if (state === "disconnected") {
             return problem(
               resource.network

@@ -63,6 +63,23 @@ describe("automatic repair is in the audit log", () => {
     }
   });
 
+  it("makes the source ambassador again once the container it is Docker-linked to was replaced under its name", async () => {
+    const { lab, linkId, audit, monitor: watching } = await watchedLab();
+    try {
+      await watching.checkAll();
+      lab.a.removeExternally("app");
+      lab.a.run({ name: "app", Image: "hello-app" });
+      await watching.checkAll();
+      const ended = (await repairEntries(audit)).find((entry) => entry.outcome !== "started");
+      expect(ended).toMatchObject({ actor: monitor, outcome: "ok", target: linkId });
+      expect(ended?.detail).toContain("source app-ambassador");
+      await watching.checkAll();
+      expect(lab.links.get(linkId)?.health?.state).toBe("healthy");
+    } finally {
+      await watching.stop();
+    }
+  });
+
   it("records a repair that failed, with why", async () => {
     const { lab, linkId, audit, monitor: watching } = await watchedLab();
     try {
