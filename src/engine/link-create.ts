@@ -290,7 +290,6 @@ async function makeLink(core: EngineCore, attempt: Attempt, plan: LinkPlan): Pro
       ),
     ]),
   );
-  cleared.push(await clearElsewhere(core, plan.app.name, hosts, spans));
   const source = built.source.containers.source;
   const targets = built.targets.map((build) => {
     const { target, web: consumer } = build.containers;
@@ -308,6 +307,8 @@ async function makeLink(core: EngineCore, attempt: Attempt, plan: LinkPlan): Pro
     admits: admitsOf(source),
   });
   await attempt.step("save link", "store", () => core.links.save(record));
+  // Once the link is saved: a crash meanwhile leaves none of its own parts looking like an interrupted link's.
+  cleared.push(await clearElsewhere(core, plan.app.name, hosts, spans));
   const answers: TargetResult[] = targets.map(({ build, target }) => ({
     cluster: build.plan.target.name,
     ambassador: { cluster: build.plan.target.name, name: target.name, id: target.id, mode: target.mode },
@@ -334,6 +335,9 @@ async function makeLink(core: EngineCore, attempt: Attempt, plan: LinkPlan): Pro
   };
 }
 
+/** How long a cluster the new link does not use is given to list and remove what an interrupted link left there. */
+const elsewhereMs = 5_000;
+
 /**
  * What interrupted links of `container` left on clusters this link does not use, which their labels name: removed
  * too, so no part of them holds a name or a host port. A cluster that does not answer is left to `reconcile --fix`.
@@ -350,7 +354,8 @@ async function clearElsewhere(
   const each = await Promise.all(
     others.map(async (cluster) => {
       try {
-        return (await clearInterruptedLinks(core, core.clusters.host(cluster), container)).cleared;
+        const host = core.clusters.host(cluster);
+        return (await clearInterruptedLinks(core, host, container, AbortSignal.timeout(elsewhereMs))).cleared;
       } catch (error) {
         core.logger?.warn(
           { cluster, err: describeError(error) },

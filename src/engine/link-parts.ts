@@ -10,7 +10,7 @@ import type { Attempt } from "./attempt.js";
 import { anyEphemeral, otherHostPorts } from "./host-ports.js";
 import { type ImageCheck, webImageFix } from "./image-check.js";
 import { linkLabels, servesReplacedContainer } from "./labels.js";
-import { type LinkPlan, type LivePart, networkNames } from "./link-plan.js";
+import { type LinkPlan, type LivePart, networkNames, sourceDockerLinked } from "./link-plan.js";
 import { connectionsOf, envName, linkEnvironment, publishedPorts, targetEnvironment } from "./mappings.js";
 import { leftBehind } from "./namespace-owner.js";
 import { once } from "./once.js";
@@ -269,7 +269,7 @@ function linkedToReplaced(build: Build): boolean {
   const live = build.plan.live.source?.info;
   return (
     live !== undefined &&
-    networkNames(build.plan).source === undefined &&
+    sourceDockerLinked(build.plan) &&
     servesReplacedContainer(live.Config.Labels, build.plan.app.id)
   );
 }
@@ -377,10 +377,10 @@ function staleTarget(build: Build): boolean {
 
 /**
  * Who may reach an mTLS target ambassador on its network: every address there but the gateway's, which is the
- * target host's own, where any of its processes would otherwise reach the link; undefined when Docker gives the
- * network no IPv4 subnet.
+ * target host's own, where any of its processes would otherwise reach the link. A network Docker gave no IPv4
+ * subnet and gateway is refused: the ambassador would admit every process of the host.
  */
-async function networkPeers(build: Build, network: string): Promise<string[] | undefined> {
+async function networkPeers(build: Build, network: string): Promise<string[]> {
   const { target } = build.plan;
   const info = await build.attempt.step("read target network", target.name, (signal) =>
     target.inspectNetwork(network, { signal }),
@@ -389,7 +389,12 @@ async function networkPeers(build: Build, network: string): Promise<string[] | u
     (config) => config.Subnet && config.Gateway && !config.Subnet.includes(":"),
   );
   const peers = ipv4?.Subnet && ipv4.Gateway ? cidrsWithout(ipv4.Subnet, ipv4.Gateway) : undefined;
-  return peers?.length ? peers : undefined;
+  if (!peers?.length) {
+    throw new Error(
+      `Docker gave the link's network ${network} on ${target.name} no IPv4 subnet and gateway, so the target ambassador could not tell the containers on it from the host's own processes`,
+    );
+  }
+  return peers;
 }
 
 /** An mTLS target ambassador on a network of the link's, made by an older version, that admits any address. */
@@ -400,7 +405,7 @@ function openOnItsNetwork(build: Build): boolean {
     env !== undefined &&
     plan.protection === "mtls" &&
     networkNames(plan).target !== undefined &&
-    !env.some((entry) => entry.startsWith("AMBASSADOR_ADMIT="))
+    envValue(env, "AMBASSADOR_ADMIT") === undefined
   );
 }
 

@@ -62,6 +62,11 @@ export interface LinkPlan {
   interrupted?: (labels: Record<string, string>) => boolean;
 }
 
+/** Whether a link's source ambassador reaches its container by a Docker link, with no network of the link's. */
+export function sourceDockerLinked(link: Pick<LinkPlan, "wiring">): boolean {
+  return link.wiring !== "networks";
+}
+
 /** The names of a link's networks, when it is wired with networks rather than legacy links. */
 export function networkNames(plan: Pick<LinkPlan, "id" | "wiring">): { source?: string; target?: string } {
   if (plan.wiring !== "networks") return {};

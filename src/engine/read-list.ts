@@ -4,7 +4,7 @@ import type { ClusterDirectory } from "../docker/clusters.js";
 import type { PortBindings } from "../docker/docker-host.js";
 import { type LinkRecord, linkClusters, partlyTornDown } from "../domain/link.js";
 import { servesReplacedContainer } from "./labels.js";
-import { networkNames } from "./link-plan.js";
+import { sourceDockerLinked } from "./link-plan.js";
 import { mappingsOf } from "./mappings.js";
 import { namespaceOwner } from "./namespace-owner.js";
 import { askClusters, type ClusterReply, type StagedReadOptions } from "./read-staged.js";
@@ -85,7 +85,7 @@ async function viewsOf(links: readonly LinkRecord[], seenOn: SeenOn): Promise<Li
 
 function viewOf(link: LinkRecord, seenOn: SeenOn): LinkView {
   const app = seenOn(link.sourceCluster, link.container);
-  const dockerLinked = networkNames(link).source === undefined;
+  const dockerLinked = sourceDockerLinked(link);
   const containers = [
     {
       cluster: link.sourceCluster,
@@ -106,17 +106,18 @@ function viewOf(link: LinkRecord, seenOn: SeenOn): LinkView {
   ].map(({ ref, network, ...c }) => {
     const seen = seenOn(c.cluster, ref, network);
     // Docker-linked to the container as it was: one under its name now is another, which the link does not reach.
-    if (
+    const replaced =
       c.role === "source" &&
       seen.state === "running" &&
       dockerLinked &&
-      servesReplacedContainer(seen.labels, app.id)
-    ) {
-      return { ...c, state: "disconnected" as const };
-    }
+      servesReplacedContainer(seen.labels, app.id);
     // A consumer's URLs and the source ambassador's published ports: what each target is reached at.
     const shown = c.role === "web" || c.role === "consumer" || c.role === "source" ? seen.mappings : [];
-    return { ...c, state: seen.state, ...(shown.length ? { mappings: shown } : {}) };
+    return {
+      ...c,
+      state: replaced ? ("disconnected" as const) : seen.state,
+      ...(shown.length ? { mappings: shown } : {}),
+    };
   });
   const bad = containers.some(
     (c) =>

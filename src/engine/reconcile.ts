@@ -65,7 +65,9 @@ function brokenLinks(
       {
         linkId: link.id,
         missing,
-        ...(partlyTornDown(link) ? { finish: { target: leavingTarget(link) } } : {}),
+        ...(partlyTornDown(link)
+          ? { finish: link.status === "partial" ? {} : { target: leavingTarget(link) } }
+          : {}),
       },
     ];
   });

@@ -161,7 +161,11 @@ export interface TeardownResult {
   status: "removed" | "partial";
 }
 
-/** `disconnected`: a consumer that runs but is no longer on the link's target network. */
+/**
+ * `disconnected`: runs, but cut off from what it serves: a consumer no longer on the link's target network, a target
+ * ambassador left in its consumer's old network namespace, a source ambassador Docker-linked to a container since
+ * replaced under its name.
+ */
 export type LiveState = "running" | "paused" | "stopped" | "missing" | "unreachable" | "disconnected";
 
 export interface LinkView {

@@ -1,5 +1,5 @@
 import type { ClusterDirectory } from "../docker/clusters.js";
-import { servesReplacedContainer } from "../engine/labels.js";
+import { labelKeys, servesReplacedContainer } from "../engine/labels.js";
 import { leftBehind, namespaceOwner, stoppedBeforeOwner } from "../engine/namespace-owner.js";
 import { checkPath } from "../engine/path-probe.js";
 import type { ContainerState, LinkProbe } from "./link-monitor.js";
@@ -25,9 +25,13 @@ export function createDockerLinkProbe(clusters: ClusterDirectory): LinkProbe {
         return leftBehind(info, held) ? "disconnected" : "running";
       }
       if (!info.State.Running) return "stopped";
-      if (serves !== undefined) {
-        const served = await host.inspectContainer(serves, { timeoutMs: Math.max(1, until - Date.now()) });
-        if (servesReplacedContainer(info.Config.Labels, served?.Id)) return "disconnected";
+      // Asked only of an ambassador whose label names the container it serves; an answer that does not come in
+      // time says nothing of it, and the rest is checked as ever.
+      if (serves !== undefined && info.Config.Labels?.[labelKeys.containerId] !== undefined) {
+        const served = await host
+          .inspectContainer(serves, { timeoutMs: Math.max(1_000, until - Date.now()) })
+          .catch(() => null);
+        if (served !== null && servesReplacedContainer(info.Config.Labels, served?.Id)) return "disconnected";
       }
       const networks = info.NetworkSettings.Networks ?? {};
       return network === undefined || network in networks ? "running" : "disconnected";

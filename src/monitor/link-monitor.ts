@@ -1,6 +1,6 @@
 import type { LinkHealth, LinkRecord, LinkRepository } from "../domain/link.js";
 import { describeRole, partlyTornDown, sameParts, targetClusters } from "../domain/link.js";
-import { networkNames } from "../engine/link-plan.js";
+import { sourceDockerLinked } from "../engine/link-plan.js";
 import { ProbeKilled } from "../engine/path-probe.js";
 import { alertChannels, type ClusterChannels } from "./alert-channels.js";
 import { type LinkProblem, linkProblem, linkProblemFrom } from "./link-problem.js";
@@ -136,7 +136,7 @@ export function createLinkMonitor(options: LinkMonitorOptions): LinkMonitor {
       containers.map(async (resource) => {
         const what = `${describeRole(resource.role)} ${resource.name} on ${resource.cluster}`;
         try {
-          const dockerLinked = resource.role === "source" && networkNames(link).source === undefined;
+          const dockerLinked = resource.role === "source" && sourceDockerLinked(link);
           const state = await withSlot(resource.cluster, () =>
             options.probe.container(
               resource.cluster,

@@ -57,7 +57,7 @@ export function describeLink(view: LinkView): string {
 function describeState(container: LinkView["containers"][number]): string {
   if (container.state === "disconnected") {
     if (container.role === "source")
-      return "running, Docker-linked to the container that was replaced under its name: it reaches the new one only at the old one's address, and never follows it (repair remakes it)";
+      return "running, Docker-linked to the container that was replaced under its name: it still sends to the old one's address, which the new one need not have (repair remakes it)";
     return container.role === "target"
       ? "running, cut off from its consumer's network namespace (repair remakes it)"
       : "running, not on the link's network (repair reconnects it)";
@@ -329,7 +329,7 @@ export function reconcileLines(result: ReconcileResult, fixed: boolean, commandP
     ...orphans.map((o) => `  orphan ${o.kind} ${o.name} on ${o.cluster} (link ${o.linkId || "?"})`),
     ...broken.map((b) =>
       b.finish
-        ? `  link ${b.linkId} was partly torn down and is missing ${b.missing.join(", ")}; \`${commandPrefix}teardown ${b.linkId}${b.finish.target ? ` --target ${b.finish.target}` : ""}\` finishes it`
+        ? `  link ${b.linkId} was left partly removed and is missing ${b.missing.join(", ")}; \`${commandPrefix}teardown ${b.linkId}${b.finish.target ? ` --target ${b.finish.target}` : ""}\` finishes it`
         : `  link ${b.linkId} is missing ${b.missing.join(", ")}; \`${commandPrefix}repair ${b.linkId}\` makes them again`,
     ),
     ...unlisted.map(
@@ -382,7 +382,7 @@ export function clearedLines(
 ): string[] {
   if (!cleared?.length) return [];
   const named = cleared.map((object) => `${object.kind} ${object.name} on ${object.cluster}`).join(", ");
-  return [`Removed first what an interrupted link had left: ${named}.`];
+  return [`Removed what an interrupted link had left: ${named}.`];
 }
 
 /** The repair command's lines, the same in a terminal and in Slack. */

@@ -213,6 +213,37 @@ describe("private links on the lab", () => {
     await expectClean(fx);
   });
 
+  it("shows a source ambassador Docker-linked to an app since removed and run again as such, and repair links the new one", async () => {
+    const result = await fx.engine.link("app", "clustera", "clusterb", helloLink, tester);
+    const id = result.link.id;
+    const sourceState = async () =>
+      (await fx.engine.stagedList({ ids: [id] })).now.views[0]?.containers.find((c) => c.role === "source")
+        ?.state;
+    expect(await sourceState()).toBe("running");
+    // A squatter holds the removed app's address, so the new app comes up on another one.
+    const old = (await fx.a.getContainer("app").inspect()).NetworkSettings.Networks.bridge?.IPAddress;
+    await fx.a.getContainer("app").remove({ force: true });
+    const squatter = await fx.a.createContainer({
+      Image: "hello-app:latest",
+      Cmd: ["sh", "-c", "mkdir /w && echo squatter >/w/index.html && exec httpd -f -p 5000 -h /w"],
+      name: "squatter",
+      Labels: { [testLabel]: "1" },
+    });
+    await squatter.start();
+    await startApp(fx.a);
+    expect((await fx.a.getContainer("app").inspect()).NetworkSettings.Networks.bridge?.IPAddress).not.toBe(
+      old,
+    );
+    expect(await sourceState()).toBe("disconnected");
+    const mended = await fx.engine.repair(id, tester);
+    expect(mended.recreated.map((part) => part.role)).toContain("source");
+    expect(await sourceState()).toBe("running");
+    expect(await helloWithin(mended.webUrls[0] ?? "", 10_000)).toContain("Hello World!");
+    await squatter.remove({ force: true });
+    await fx.engine.teardown(id, tester);
+    await expectClean(fx);
+  });
+
   it.each([
     ["mTLS", false],
     ["plaintext", true],

@@ -58,7 +58,7 @@ describe("reconcile", () => {
       const outcome = await executeCommand(line, localInvocation("operator"), services);
       if (!outcome.ok) throw new Error(outcome.failure.message);
       expect(renderText(outcome.result).split("\n"), line).toContain(
-        `  link ${id} was partly torn down and is missing container app-ambassador on clustera; \`teardown ${id}\` finishes it`,
+        `  link ${id} was left partly removed and is missing container app-ambassador on clustera; \`teardown ${id}\` finishes it`,
       );
       expect(links.get(id)?.status).toBe("partial");
     }

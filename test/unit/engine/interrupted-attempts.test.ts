@@ -72,7 +72,7 @@ describe("a link after one that was cut short before it saved", () => {
     ].map((c) => c.Labels["io.ambassador.link"]);
     expect(new Set(labelledNow)).toEqual(new Set([again.link.id]));
     expect(renderText({ kind: "link", result: again }).split("\n")).toContain(
-      "Removed first what an interrupted link had left: container app-ambassador on clustera, container app-ambassador on clusterb, container web on clusterb.",
+      "Removed what an interrupted link had left: container app-ambassador on clustera, container app-ambassador on clusterb, container web on clusterb.",
     );
   });
 
@@ -85,7 +85,7 @@ describe("a link after one that was cut short before it saved", () => {
 
     expect(await lab.b.listContainers(["io.ambassador.link"])).toEqual([]);
     expect(renderText({ kind: "link", result: elsewhere }).split("\n")).toContain(
-      "Removed first what an interrupted link had left: container app-ambassador on clustera, container app-ambassador on clusterb, container web on clusterb.",
+      "Removed what an interrupted link had left: container app-ambassador on clustera, container app-ambassador on clusterb, container web on clusterb.",
     );
     const [source] = await lab.a.listContainers(["io.ambassador.role=source"]);
     expect(source?.Labels["io.ambassador.clusters"]).toBe("clustera,clusterc");
