@@ -15,6 +15,7 @@ export const labelKeys = {
   store: `${labelPrefix}store`,
   clusters: `${labelPrefix}clusters`,
   containerId: `${labelPrefix}container-id`,
+  admits: `${labelPrefix}admits`,
 } as const;
 
 /** What the labels of one created object say. */
@@ -30,6 +31,8 @@ export interface LabelInput {
   clusters?: readonly string[];
   /** The ID of the container a source ambassador serves, as it was when the ambassador was made. */
   containerId?: string;
+  /** Whom an ambassador admits, where the link's wiring could let others reach it: `network`, its network's containers. */
+  admits?: "network";
 }
 
 export function linkLabels(input: LabelInput): Record<string, string> {
@@ -43,6 +46,7 @@ export function linkLabels(input: LabelInput): Record<string, string> {
   if (input.store) labels[labelKeys.store] = input.store;
   if (input.clusters?.length) labels[labelKeys.clusters] = input.clusters.join(",");
   if (input.containerId) labels[labelKeys.containerId] = input.containerId;
+  if (input.admits) labels[labelKeys.admits] = input.admits;
   return labels;
 }
 

@@ -10,7 +10,13 @@ import type { Attempt } from "./attempt.js";
 import { anyEphemeral, otherHostPorts } from "./host-ports.js";
 import { type ImageCheck, webImageFix } from "./image-check.js";
 import { linkLabels, servesReplacedContainer } from "./labels.js";
-import { type LinkPlan, type LivePart, networkNames, sourceDockerLinked } from "./link-plan.js";
+import {
+  admitsOnlyItsNetwork,
+  type LinkPlan,
+  type LivePart,
+  networkNames,
+  sourceDockerLinked,
+} from "./link-plan.js";
 import { connectionsOf, envName, linkEnvironment, publishedPorts, targetEnvironment } from "./mappings.js";
 import { leftBehind } from "./namespace-owner.js";
 import { once } from "./once.js";
@@ -91,6 +97,7 @@ const labels = (build: Build, role: ResourceRole) =>
     store: build.plan.store,
     clusters: [build.plan.source.name, ...build.plan.targets.map((target) => target.host.name)],
     containerId: role === "source" ? build.plan.app.id : undefined,
+    admits: role === "target" && admitsOnlyItsNetwork(build.plan) ? "network" : undefined,
   });
 
 /** Missing or stopped, else the first dependency that was made anew. */
@@ -401,12 +408,7 @@ async function networkPeers(build: Build, network: string): Promise<string[]> {
 function openOnItsNetwork(build: Build): boolean {
   const { plan } = build;
   const env = plan.live.target?.info?.Config.Env;
-  return (
-    env !== undefined &&
-    plan.protection === "mtls" &&
-    networkNames(plan).target !== undefined &&
-    envValue(env, "AMBASSADOR_ADMIT") === undefined
-  );
+  return env !== undefined && admitsOnlyItsNetwork(plan) && envValue(env, "AMBASSADOR_ADMIT") === undefined;
 }
 
 /** The loopback address a consumer reaches the alias on, with its target ambassador in its network namespace. */
@@ -462,8 +464,9 @@ const targetPart: LinkPart = {
       ports: build.connections.map((c) => c.port),
     });
     if (build.plan.wiring !== "shared") {
-      const peers =
-        network && build.plan.protection === "mtls" ? await networkPeers(build, network) : undefined;
+      const peers = admitsOnlyItsNetwork(build.plan)
+        ? await networkPeers(build, network as string)
+        : undefined;
       return startAmbassador(
         build,
         "target",

@@ -67,6 +67,14 @@ export function sourceDockerLinked(link: Pick<LinkPlan, "wiring">): boolean {
   return link.wiring !== "networks";
 }
 
+/**
+ * Whether a link's target ambassador admits only the containers on its network: an mTLS one on a network of the
+ * link's, which the target host's own processes would reach through the network's gateway.
+ */
+export function admitsOnlyItsNetwork(link: { wiring: LinkPlan["wiring"]; protection?: string }): boolean {
+  return link.wiring === "networks" && link.protection === "mtls";
+}
+
 /** The names of a link's networks, when it is wired with networks rather than legacy links. */
 export function networkNames(plan: Pick<LinkPlan, "id" | "wiring">): { source?: string; target?: string } {
   if (plan.wiring !== "networks") return {};

@@ -3,8 +3,8 @@ import type Docker from "dockerode";
 import type { ClusterDirectory } from "../docker/clusters.js";
 import type { PortBindings } from "../docker/docker-host.js";
 import { type LinkRecord, linkClusters, partlyTornDown } from "../domain/link.js";
-import { servesReplacedContainer } from "./labels.js";
-import { sourceDockerLinked } from "./link-plan.js";
+import { labelKeys, servesReplacedContainer } from "./labels.js";
+import { admitsOnlyItsNetwork, sourceDockerLinked } from "./link-plan.js";
 import { mappingsOf } from "./mappings.js";
 import { namespaceOwner } from "./namespace-owner.js";
 import { askClusters, type ClusterReply, type StagedReadOptions } from "./read-staged.js";
@@ -113,10 +113,17 @@ function viewOf(link: LinkRecord, seenOn: SeenOn): LinkView {
       servesReplacedContainer(seen.labels, app.id);
     // A consumer's URLs and the source ambassador's published ports: what each target is reached at.
     const shown = c.role === "web" || c.role === "consumer" || c.role === "source" ? seen.mappings : [];
+    // Made before such an ambassador admitted only its network's containers (its label says so).
+    const openToHost =
+      c.role === "target" &&
+      seen.state === "running" &&
+      admitsOnlyItsNetwork(link) &&
+      seen.labels?.[labelKeys.admits] === undefined;
     return {
       ...c,
       state: replaced ? ("disconnected" as const) : seen.state,
       ...(shown.length ? { mappings: shown } : {}),
+      ...(openToHost ? { openToHost: true as const } : {}),
     };
   });
   const bad = containers.some(

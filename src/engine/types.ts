@@ -172,7 +172,15 @@ export interface LinkView {
   link: LinkRecord;
   status: LinkStatus;
   /** Each container with its live state; a consumer and the source ambassador with their published ports. */
-  containers: { cluster: string; role: string; name: string; state: LiveState; mappings?: PortMapping[] }[];
+  containers: {
+    cluster: string;
+    role: string;
+    name: string;
+    state: LiveState;
+    mappings?: PortMapping[];
+    /** An mTLS target ambassador on the link's network, made by an older version, that admits the host's processes. */
+    openToHost?: true;
+  }[];
   health?: LinkHealth;
 }
 

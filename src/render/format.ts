@@ -64,6 +64,8 @@ function describeState(container: LinkView["containers"][number]): string {
   }
   if (container.state === "paused")
     return "paused: it holds connections without answering (docker unpause it)";
+  if (container.openToHost)
+    return "running, made by an older version that lets the host's own processes reach the link (repair remakes it)";
   return container.role === "consumer" && container.state === "running"
     ? "running, on the link's network"
     : container.state;
@@ -237,7 +239,13 @@ export function nextStepLines(view: LinkView): string[] {
     return [`Next: run repair ${link.id} to make again ${parts.join(", ")}.`];
   }
   // Every part runs, yet the link was left broken (a teardown --target cut short, a repair that failed).
-  return link.status === "broken" ? [`Next: run repair ${link.id} to make it whole again.`] : [];
+  if (link.status === "broken") return [`Next: run repair ${link.id} to make it whole again.`];
+  const open = view.containers.filter((c) => c.openToHost);
+  return open.length
+    ? [
+        `Next: run repair ${link.id} to make again ${open.map((c) => `${describeRole(c.role)} ${c.name} on ${c.cluster}`).join(", ")}, which lets the host's own processes reach the link.`,
+      ]
+    : [];
 }
 
 /**

@@ -328,6 +328,13 @@ export class MemoryDockerHost implements DockerHost {
     container.spec = { ...container.spec, Env: container.spec.Env?.filter(other) };
   }
 
+  /** The container as made without the label `key` (by an older version of the bot, say). */
+  withoutLabel(ref: string, key: string): void {
+    const container = this.container(ref);
+    const { [key]: _, ...labels } = container.labels;
+    container.labels = labels;
+  }
+
   /** `docker rm -f` by someone else. */
   removeExternally(ref: string): void {
     this.external("remove container", () => this.remove(this.container(ref)));

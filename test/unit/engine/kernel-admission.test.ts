@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { LinkRecord } from "../../../src/domain/link.js";
+import type { LinkView } from "../../../src/engine/types.js";
+import { nextStepLines } from "../../../src/render/format.js";
 import { type MemoryEngine, memoryEngine } from "../../support/memory-engine.js";
 
 const tester = { actor: { kind: "local" as const, user: "tester" } };
@@ -74,12 +76,20 @@ describe("an mTLS target ambassador on a network of the link's", () => {
     expect((await lab.engine.repair(id, tester)).recreated).toEqual([]);
 
     lab.b.withoutVariable(targetOf(lab, id), "AMBASSADOR_ADMIT");
+    lab.b.withoutLabel(targetOf(lab, id), "io.ambassador.admits");
+    const older = (await lab.engine.stagedList({ ids: [id] })).now.views[0];
+    expect(older?.status).toBe("active");
+    expect(nextStepLines(older as LinkView)).toEqual([
+      `Next: run repair ${id} to make again target ambassador ${made.target.name} on clusterb, which lets the host's own processes reach the link.`,
+    ]);
     const mended = await lab.engine.repair(id, tester);
     expect(mended.recreated.map((part) => `${part.role} on ${part.cluster}: ${part.reason}`)).toEqual([
       "target on clusterb: it admitted its host's processes, not only the containers on its network",
     ]);
     const after = await lab.b.inspectContainer(targetOf(lab, id));
     expect(variable(after?.Config.Env, "AMBASSADOR_ADMIT")?.split(",")).toEqual(admitted);
+    const now = (await lab.engine.stagedList({ ids: [id] })).now.views[0];
+    expect(nextStepLines(now as LinkView)).toEqual([]);
   });
 
   it("is not asked of a plaintext link, whose target relays for any container that reaches it", async () => {
