@@ -65,6 +65,14 @@ export function linkIdOf(labels: Record<string, string> | undefined | null): str
 }
 
 /**
+ * Whether an mTLS target ambassador on a network of the link's was made to admit only the containers on it (an
+ * older version's admitted the target host's own processes too).
+ */
+export function admitsOnlyContainersOnItsNetwork(labels: Record<string, string> | undefined | null): boolean {
+  return labels?.[labelKeys.admits] === "network";
+}
+
+/**
  * Whether a source ambassador Docker-linked to its container (no network of the link's) serves one that is gone: the
  * container under that name now is another (`docker rm` then `docker run`), which Docker's link does not follow.
  * Unknown, so false, for an ambassador made before its label said which container it served.

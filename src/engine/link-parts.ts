@@ -9,7 +9,7 @@ import { createUniquelyNamed, portTaken } from "./ambassador-runner.js";
 import type { Attempt } from "./attempt.js";
 import { anyEphemeral, otherHostPorts } from "./host-ports.js";
 import { type ImageCheck, webImageFix } from "./image-check.js";
-import { linkLabels, servesReplacedContainer } from "./labels.js";
+import { admitsOnlyContainersOnItsNetwork, linkLabels, servesReplacedContainer } from "./labels.js";
 import {
   admitsOnlyItsNetwork,
   type LinkPlan,
@@ -407,8 +407,10 @@ async function networkPeers(build: Build, network: string): Promise<string[]> {
 /** An mTLS target ambassador on a network of the link's, made by an older version, that admits any address. */
 function openOnItsNetwork(build: Build): boolean {
   const { plan } = build;
-  const env = plan.live.target?.info?.Config.Env;
-  return env !== undefined && admitsOnlyItsNetwork(plan) && envValue(env, "AMBASSADOR_ADMIT") === undefined;
+  const live = plan.live.target?.info;
+  return (
+    live !== undefined && admitsOnlyItsNetwork(plan) && !admitsOnlyContainersOnItsNetwork(live.Config.Labels)
+  );
 }
 
 /** The loopback address a consumer reaches the alias on, with its target ambassador in its network namespace. */

@@ -3,7 +3,7 @@ import type Docker from "dockerode";
 import type { ClusterDirectory } from "../docker/clusters.js";
 import type { PortBindings } from "../docker/docker-host.js";
 import { type LinkRecord, linkClusters, partlyTornDown } from "../domain/link.js";
-import { labelKeys, servesReplacedContainer } from "./labels.js";
+import { admitsOnlyContainersOnItsNetwork, servesReplacedContainer } from "./labels.js";
 import { admitsOnlyItsNetwork, sourceDockerLinked } from "./link-plan.js";
 import { mappingsOf } from "./mappings.js";
 import { namespaceOwner } from "./namespace-owner.js";
@@ -118,7 +118,7 @@ function viewOf(link: LinkRecord, seenOn: SeenOn): LinkView {
       c.role === "target" &&
       seen.state === "running" &&
       admitsOnlyItsNetwork(link) &&
-      seen.labels?.[labelKeys.admits] === undefined;
+      !admitsOnlyContainersOnItsNetwork(seen.labels);
     return {
       ...c,
       state: replaced ? ("disconnected" as const) : seen.state,
