@@ -57,8 +57,11 @@ function audit(services: Services, entry: Omit<AuditEntry, "at">): void {
 /** What the audit log says a change did: the link it made, how a teardown ended, what a repair recreated. */
 function auditDetail(result: CommandResult): string | undefined {
   switch (result.kind) {
-    case "link":
-      return `${result.result.existing ? "existing" : "made"} link ${result.result.link.id}`;
+    case "link": {
+      const cleared = (result.result.cleared ?? []).map((o) => `${o.kind} ${o.name} on ${o.cluster}`);
+      const link = `${result.result.existing ? "existing" : "made"} link ${result.result.link.id}`;
+      return cleared.length ? `${link}; removed what an interrupted link left: ${cleared.join(", ")}` : link;
+    }
     case "teardown":
       return `link ${result.result.linkId} ${result.result.status}`;
     case "repair":

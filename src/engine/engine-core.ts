@@ -1,12 +1,13 @@
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import type { ClusterDirectory } from "../docker/clusters.js";
+import { clusterOpenTo } from "../domain/cluster.js";
 import type { LinkRepository } from "../domain/link.js";
 import type { LinkAuthority } from "../domain/pki.js";
 import { UserError } from "../errors.js";
 import type { AmbassadorLauncher, EngineLogger } from "./ambassador-launcher.js";
 import { Attempt, type LinkStep } from "./attempt.js";
-import type { AmbassadorMode } from "./types.js";
+import type { AmbassadorMode, RequestContext } from "./types.js";
 
 /** What link, repair and teardown share: the hosts, the store's links, and the engine's settings. */
 export interface EngineCore {
@@ -30,6 +31,15 @@ export interface EngineCore {
 /** Whether the store still names the cluster; `clusters remove --force` may leave links that use it. */
 export function isRegistered(core: EngineCore, cluster: string): boolean {
   return core.clusters.list().some((summary) => summary.name === cluster);
+}
+
+/**
+ * Whether a request may act on a registered cluster it did not name: from the terminal any; from Slack one open to
+ * its channel, as the command layer checks the clusters a command names.
+ */
+export function openToRequest(core: EngineCore, context: RequestContext, cluster: string): boolean {
+  const summary = core.clusters.list().find((c) => c.name === cluster);
+  return summary !== undefined && (context.actor.kind === "local" || clusterOpenTo(summary, context.channel));
 }
 
 export function newAttempt(core: EngineCore, linkId: string): Attempt {

@@ -7,7 +7,7 @@ import { describeError, isUserError, UserError } from "../errors.js";
 import type { Attempt } from "./attempt.js";
 import { failAttempt } from "./attempt-failure.js";
 import { closeNames } from "./close-names.js";
-import { admittedFromAll, type EngineCore, isRegistered, newAttempt } from "./engine-core.js";
+import { admittedFromAll, type EngineCore, newAttempt, openToRequest } from "./engine-core.js";
 import { webImageFix } from "./image-check.js";
 import { type ClearedObject, clearInterruptedLinks, leftByInterruptedLink } from "./interrupted-links.js";
 import { linkIdOf } from "./labels.js";
@@ -308,7 +308,7 @@ async function makeLink(core: EngineCore, attempt: Attempt, plan: LinkPlan): Pro
   });
   await attempt.step("save link", "store", () => core.links.save(record));
   // Once the link is saved: a crash meanwhile leaves none of its own parts looking like an interrupted link's.
-  cleared.push(await clearElsewhere(core, plan.app.name, hosts, spans));
+  cleared.push(await clearElsewhere(core, plan, hosts, spans));
   const answers: TargetResult[] = targets.map(({ build, target }) => ({
     cluster: build.plan.target.name,
     ambassador: { cluster: build.plan.target.name, name: target.name, id: target.id, mode: target.mode },
@@ -339,17 +339,21 @@ async function makeLink(core: EngineCore, attempt: Attempt, plan: LinkPlan): Pro
 const elsewhereMs = 5_000;
 
 /**
- * What interrupted links of `container` left on clusters this link does not use, which their labels name: removed
- * too, so no part of them holds a name or a host port. A cluster that does not answer is left to `reconcile --fix`.
+ * What interrupted links of the container left on clusters this link does not use, which their labels name: removed
+ * too, so no part of them holds a name or a host port. Only on clusters the request may act on (from Slack, those
+ * open to its channel: the answer names what it removed); a cluster it may not, or one that does not answer, is
+ * left to `reconcile --fix`.
  */
 async function clearElsewhere(
   core: EngineCore,
-  container: string,
+  plan: LinkPlan,
   hosts: readonly DockerHost[],
   spans: ReadonlySet<string>,
 ): Promise<ClearedObject[]> {
+  const container = plan.app.name;
+  const request = { actor: plan.actor, channel: plan.channel };
   const others = [...spans].filter(
-    (cluster) => isRegistered(core, cluster) && !hosts.some((host) => host.name === cluster),
+    (cluster) => openToRequest(core, request, cluster) && !hosts.some((host) => host.name === cluster),
   );
   const each = await Promise.all(
     others.map(async (cluster) => {

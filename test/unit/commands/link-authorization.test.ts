@@ -101,6 +101,24 @@ describe("a link is authorised once it is resolved, however it is named", () => 
   });
 });
 
+describe("a link that clears what an interrupted one left", () => {
+  it("names each removed object in its audit entry", async () => {
+    const { services, links, link } = await linkedLab();
+    // A process killed after it made the parts, before it saved the link.
+    await links.remove(link.id);
+    const before = services.audit.recorded.length;
+    const again = await executeCommand(
+      "link app clustera clusterb --web hello-web",
+      admin("CALLOWED"),
+      services,
+    );
+    if (!again.ok || again.result.kind !== "link") throw new Error("link failed");
+    expect(services.audit.recorded.slice(before).at(-1)?.detail).toBe(
+      `made link ${again.result.result.link.id}; removed what an interrupted link left: container app-ambassador on clustera, container app-ambassador on clusterb, container web on clusterb`,
+    );
+  });
+});
+
 describe("a link this channel may not see is never named", () => {
   it("refuses its container as --consumer without naming it", async () => {
     const lab = memoryEngine();

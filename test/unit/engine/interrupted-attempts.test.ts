@@ -91,6 +91,26 @@ describe("a link after one that was cut short before it saved", () => {
     expect(source?.Labels["io.ambassador.clusters"]).toBe("clustera,clusterc");
   });
 
+  it("leaves them on a cluster the asking channel may not use, unnamed, for reconcile --fix", async () => {
+    const lab = memoryEngine();
+    lab.clusters.add(new MemoryDockerHost({ latencyMs: 0, name: "clusterc", advertise: "10.0.0.14" }));
+    const first = await lab.engine.link("app", "clustera", "clusterb", { web: "hello-web" }, context);
+    await lab.links.remove(first.link.id);
+    lab.clusters.setChannels("clusterb", ["C0SECRET"]);
+    const elsewhere = await lab.engine.link("app", "clustera", "clusterc", { web: "hello-web" }, context);
+
+    const left = await lab.b.listContainers(["io.ambassador.link"]);
+    expect(left.map((c) => c.Names[0])).toEqual(expect.arrayContaining(["/app-ambassador", "/web"]));
+    const text = renderText({ kind: "link", result: elsewhere });
+    expect(text).toContain(
+      "Removed what an interrupted link had left: container app-ambassador on clustera.",
+    );
+    expect(text).not.toContain("clusterb");
+
+    await lab.engine.reconcile({ fix: true });
+    expect(await lab.b.listContainers(["io.ambassador.link"])).toEqual([]);
+  });
+
   it("leaves alone the parts of a link the store keeps, and those of another container", async () => {
     const lab = memoryEngine();
     lab.a.run({ name: "api", Image: "hello-app" });
