@@ -52,17 +52,18 @@ async function readLive(core: EngineCore, link: LinkRecord): Promise<Map<string,
       const info = await read(on, () => on.inspectNetwork(resource.id));
       return [resource.role, { resource, state: info ? "running" : "missing" }];
     }
-    if (resource.role === "consumer") {
-      // Connected when the same container still runs on the network; anything else is reconnected.
+    if (resource.kind === "connection") {
+      // Connected when the container of that name runs on the network (the same consumer: one run again under its
+      // name is another's); anything else is reconnected, before the path is proved.
       const info = await read(on, () => on.inspectContainer(resource.name));
       const connected =
-        info?.Id === resource.id &&
+        info !== undefined &&
+        (resource.role === "connection" || info.Id === resource.id) &&
         info.State.Running &&
         resource.network !== undefined &&
         resource.network in (info.NetworkSettings.Networks ?? {});
       return [resource.role, { resource, state: connected ? "running" : "missing" }];
     }
-    if (resource.kind === "connection") return [resource.role, { resource, state: "running" }];
     const info = await read(on, () => on.inspectContainer(resource.id));
     const state = !info ? "missing" : info.State.Running ? "running" : "stopped";
     const mode =

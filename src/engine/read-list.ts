@@ -84,7 +84,9 @@ async function viewsOf(links: readonly LinkRecord[], seenOn: SeenOn): Promise<Li
 }
 
 function viewOf(link: LinkRecord, seenOn: SeenOn): LinkView {
-  const app = seenOn(link.sourceCluster, link.container);
+  // The source container joined the link's source network, when the link made one: off it, nothing reaches it.
+  const appNetwork = link.resources.find((r) => r.kind === "connection" && r.role === "connection")?.network;
+  const app = seenOn(link.sourceCluster, link.container, appNetwork);
   const dockerLinked = sourceDockerLinked(link);
   const containers = [
     {
@@ -92,7 +94,7 @@ function viewOf(link: LinkRecord, seenOn: SeenOn): LinkView {
       role: "container",
       name: link.container,
       ref: link.container,
-      network: undefined as string | undefined,
+      network: appNetwork,
     },
     ...link.resources
       .filter((r) => r.kind === "container" || r.role === "consumer")

@@ -109,6 +109,25 @@ describe("link --consumer on the lab", () => {
     expect(await fetchThroughAlias(worker)).toBe("Hello World!\n");
   });
 
+  it("repair reconnects the source container taken off the link's network, and nothing else", async () => {
+    const worker = await startWorker(fx.b);
+    const result = await fx.engine.link(
+      "app",
+      "clustera",
+      "clusterb",
+      { alias: "helloapp", consumer: "worker" },
+      tester,
+    );
+    await fx.a.getNetwork(`ambassador-${result.link.id}-source`).disconnect({ Container: "app" });
+    const [view] = await fx.engine.list();
+    expect(view?.status).toBe("broken");
+    expect(view?.containers.find((c) => c.role === "container")?.state).toBe("disconnected");
+    const repair = await fx.engine.repair(result.link.id, tester);
+    expect(repair.recreated.map((r) => r.role)).toEqual(["connection"]);
+    expect(repair.connections).toEqual(result.connections);
+    expect(await fetchThroughAlias(worker)).toBe("Hello World!\n");
+  });
+
   it.each([
     ["does not exist", async () => undefined, /^No container "worker" on clusterb to use as the consumer\./],
     [

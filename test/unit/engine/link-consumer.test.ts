@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { createLinkEngine } from "../../../src/engine/link-engine.js";
-import type { RequestContext } from "../../../src/engine/types.js";
+import type { LinkView, RequestContext } from "../../../src/engine/types.js";
 import { UserError } from "../../../src/errors.js";
 import { createDockerLinkProbe } from "../../../src/monitor/docker-link-probe.js";
+import { describeContainers } from "../../../src/render/format.js";
 import { type MemoryDockerHost, memoryLab } from "../../support/memory-docker.js";
 import { MemoryLinks, testAuthority } from "../../support/memory-links.js";
 import { rejection } from "../../support/rejection.js";
@@ -50,6 +51,25 @@ describe("link --consumer", () => {
       expect.objectContaining({ kind: "connection", role: "consumer", name: "worker", network }),
     );
     expect(lab.engine.find("worker").id).toBe(result.link.id);
+  });
+
+  it("shows the source container off the link's network once it left it, and repair reconnects it alone", async () => {
+    const lab = setup();
+    const result = await lab.link();
+    const network = `ambassador-${result.link.id}-source`;
+    await lab.a.disconnectNetwork(network, "app");
+    // Nothing reaches app through the link now.
+    lab.b.brokenPaths.add(result.target.id);
+
+    const [view] = await lab.engine.list();
+    expect(view?.status).toBe("broken");
+    expect(describeContainers(view as LinkView)).toContain("clustera app off the link's network");
+
+    const repair = await lab.engine.repair(result.link.id, context);
+    expect(repair.recreated.map((r) => `${r.role} ${r.name}`)).toEqual(["connection app"]);
+    expect(await networksOf(lab.a, "app")).toContain(network);
+    expect(repair.connections).toEqual(result.connections);
+    expect((await lab.engine.list())[0]?.status).toBe("active");
   });
 
   it("teardown disconnects the consumer and leaves it running as it was", async () => {
