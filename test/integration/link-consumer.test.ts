@@ -55,17 +55,14 @@ describe("link --consumer on the lab", () => {
     await cleanUp(fx);
   });
 
+  const linkWorker = () =>
+    fx.engine.link("app", "clustera", "clusterb", { alias: "helloapp", consumer: "worker" }, tester);
+
   it("the running container reaches the source by the alias, and after teardown runs on, unchanged but for the network", async () => {
     const worker = await startWorker(fx.b);
     const before = await worker.inspect();
 
-    const result = await fx.engine.link(
-      "app",
-      "clustera",
-      "clusterb",
-      { alias: "helloapp", consumer: "worker" },
-      tester,
-    );
+    const result = await linkWorker();
     const network = `ambassador-${result.link.id}-target`;
     expect(await networksOf(fx.b, "worker")).toEqual(["bridge", network].sort());
     expect(await fetchThroughAlias(worker)).toBe("Hello World!\n");
@@ -93,13 +90,7 @@ describe("link --consumer on the lab", () => {
 
   it("repair reconnects a consumer taken off the link's network", async () => {
     const worker = await startWorker(fx.b);
-    const result = await fx.engine.link(
-      "app",
-      "clustera",
-      "clusterb",
-      { alias: "helloapp", consumer: "worker" },
-      tester,
-    );
+    const result = await linkWorker();
     const network = `ambassador-${result.link.id}-target`;
     await fx.b.getNetwork(network).disconnect({ Container: "worker" });
     const [view] = await fx.engine.list();
@@ -111,13 +102,7 @@ describe("link --consumer on the lab", () => {
 
   it("repair reconnects the source container taken off the link's network, and nothing else", async () => {
     const worker = await startWorker(fx.b);
-    const result = await fx.engine.link(
-      "app",
-      "clustera",
-      "clusterb",
-      { alias: "helloapp", consumer: "worker" },
-      tester,
-    );
+    const result = await linkWorker();
     await fx.a.getNetwork(`ambassador-${result.link.id}-source`).disconnect({ Container: "app" });
     const [view] = await fx.engine.list();
     expect(view?.status).toBe("broken");
@@ -137,9 +122,7 @@ describe("link --consumer on the lab", () => {
     ],
   ])("a consumer that %s is refused with nothing made", async (_, prepare, message) => {
     await prepare(fx.b);
-    await expect(
-      fx.engine.link("app", "clustera", "clusterb", { alias: "helloapp", consumer: "worker" }, tester),
-    ).rejects.toThrow(message);
+    await expect(linkWorker()).rejects.toThrow(message);
     expect(await botObjects(fx.a)).toEqual([]);
     expect(await botObjects(fx.b)).toEqual([]);
     expect(await networksOf(fx.a, "app")).toEqual(["bridge"]);
