@@ -95,6 +95,20 @@ export function checkTargets(sourceCluster: string, targets: readonly string[]):
 }
 
 /**
+ * One host registered under two names is refused: the source ambassador admits the target's address, which the
+ * host's own containers do not connect from.
+ */
+function checkHosts(source: DockerHost, targets: readonly DockerHost[]): void {
+  const same = targets.find((target) => target.advertise === source.advertise);
+  if (same) {
+    throw new UserError(
+      "same-host",
+      `${same.name} and ${source.name} are one host (the same advertise address), and a link joins two hosts; to reach the container from one on the same host, put both on one Docker network.`,
+    );
+  }
+}
+
+/**
  * The container's own name, the key a teardown or repair of its links waits on, so that a link asked by ID and
  * a teardown by name still run one after the other (the reference itself when the host cannot say), and what the
  * host said of it.
@@ -163,7 +177,10 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
       const targets = typeof targetClusters === "string" ? [targetClusters] : [...targetClusters];
       checkTargets(sourceCluster, targets);
       const source = deps.clusters.host(sourceCluster);
-      for (const target of targets) deps.clusters.host(target);
+      checkHosts(
+        source,
+        targets.map((target) => deps.clusters.host(target)),
+      );
       const before = mutex.changes();
       const { name, info } = await sourceContainer(source, container, deadlines.read);
       // No command ran while it was read, nor runs now: the link starts from that read, not from another.

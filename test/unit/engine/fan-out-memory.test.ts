@@ -113,6 +113,24 @@ describe("a link fanned out to two targets", () => {
       expect(await labelled(host)).toEqual({ containers: [], networks: [] });
     }
   });
+
+  it("refuses a target that is the source's host under another name, before anything is made", async () => {
+    const lab = setup();
+    const d = new MemoryDockerHost({
+      latencyMs: 0,
+      name: "clusterd",
+      advertise: "10.0.0.12",
+      url: "tcp://a:2376",
+    });
+    lab.clusters.add(d);
+    const same = await rejection(lab.engine.link("app", "clustera", ["clusterb", "clusterd"], {}, context));
+    expect((same as UserError).message).toBe(
+      "clusterd and clustera are one host (the same advertise address), and a link joins two hosts; to reach the container from one on the same host, put both on one Docker network.",
+    );
+    for (const host of [lab.a, lab.b, lab.c]) {
+      expect(await labelled(host)).toEqual({ containers: [], networks: [] });
+    }
+  });
 });
 
 describe("what link, status and list answer", () => {
