@@ -1,7 +1,7 @@
 import type { CommandSpec, OptionSpec } from "./command.js";
 import { optionKey, optionUsage, usageOf } from "./command.js";
 import { commands as defaultCommands } from "./command-table.js";
-import { tokenize } from "./tokenize.js";
+import { tokenize, unreadableIn } from "./tokenize.js";
 
 /** A command line read into a command and its checked input, or what was wrong with it and the right usage. */
 export type ParseResult =
@@ -69,6 +69,9 @@ export function parseWords(
   words: readonly string[],
   table: readonly CommandSpec[] = defaultCommands,
 ): ParseResult {
+  // A shell's words come as typed: what a line would refuse is refused here too, and never echoed.
+  const unreadable = words.map((word) => unreadableIn(word)).find((error) => error !== undefined);
+  if (unreadable) return fail(`Could not read the command: ${unreadable}.`);
   const tokens = [...words];
   if (tokens.length > 0 && slashPrefix.test(tokens[0] as string)) tokens.shift();
   const names = table.map((command) => command.name);

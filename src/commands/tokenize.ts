@@ -36,6 +36,17 @@ const invisible = /[\u00AD\u200B-\u200D\u2060]/g;
 /** Hidden characters other than white space and the marks dropped above: refused, so a line never runs other than it reads. */
 const unreadable = new RegExp(`(?![\\t\\n\\v\\f\\r])[${hiddenCharacters}]`, "u");
 
+/**
+ * Why text is refused when it holds a hidden character other than white space, one that could make a line run other
+ * than it reads (or, echoed, drive the terminal): undefined when it holds none.
+ */
+export function unreadableIn(text: string): string | undefined {
+  const bad = unreadable.exec(text);
+  if (!bad) return undefined;
+  const code = `U+${(bad[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}`;
+  return `it holds a control character, a direction mark or another invisible character (${code}), which no name has; type it again without it`;
+}
+
 /** Splits a command line into words; quotes group, a backslash escapes the next character. Never throws. */
 export function tokenize(text: string): TokenizeResult {
   // A byte order mark parts words, as white space does.
@@ -44,14 +55,8 @@ export function tokenize(text: string): TokenizeResult {
       .replace(invisible, "")
       .replace(/\uFEFF/g, " "),
   );
-  const bad = unreadable.exec(input);
-  if (bad) {
-    const code = `U+${(bad[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}`;
-    return {
-      ok: false,
-      error: `it holds a control character, a direction mark or another invisible character (${code}), which no name has; type it again without it`,
-    };
-  }
+  const error = unreadableIn(input);
+  if (error) return { ok: false, error };
   const tokens: string[] = [];
   let current = "";
   let inToken = false;

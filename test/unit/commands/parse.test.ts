@@ -78,6 +78,24 @@ describe("parseCommand", () => {
   });
 
   it.each([
+    ["an escape sequence", "x\u001b]0;pwned\u0007y", "U+001B"],
+    ["a direction mark", "web\u202Egpj", "U+202E"],
+  ])("refuses shell words holding %s, as a typed line, without echoing them", (_, word, code) => {
+    for (const words of [
+      ["status", word],
+      ["ports", "web", "--cluster", word],
+    ]) {
+      const result = parseWords(words);
+      expect(result).toMatchObject({ ok: false });
+      if (result.ok) continue;
+      expect(result.problem).toBe(
+        `Could not read the command: it holds a control character, a direction mark or another invisible character (${code}), which no name has; type it again without it.`,
+      );
+      expect(result.problem).not.toContain(word);
+    }
+  });
+
+  it.each([
     ["lnik app a b", /Unknown command `lnik`\. Did you mean `link`\?/, undefined],
     [
       "frobnicate",
