@@ -67,7 +67,8 @@ const linkFields = {
   wiring: z.enum(["networks", "shared", "legacy-links"]),
   /** host:port other hosts use to reach the source ambassador, one per port. */
   connections: z.array(z.object({ port: z.number().int(), address: z.string() })),
-  web: z.object({ image: z.string(), name: z.string() }).optional(),
+  /** The consumer `--web` started: its image, its name, and the name asked for when a container held it then. */
+  web: z.object({ image: z.string(), name: z.string(), asked: z.string().optional() }).optional(),
   /** A container that already ran on the target cluster, connected to the link's target network (`--consumer`). */
   consumer: z.object({ name: z.string() }).optional(),
   modes: z.object({ source: z.string(), target: z.string() }).optional(),

@@ -301,7 +301,14 @@ async function makeLink(core: EngineCore, attempt: Attempt, plan: LinkPlan): Pro
   const { connections, sourceMappings } = built.source;
   const record = recordOf(core, plan, "active", attempt.created, {
     connections,
-    web: plan.web && first.consumer ? { image: plan.web.image, name: first.consumer.name } : undefined,
+    web:
+      plan.web && first.consumer
+        ? {
+            image: plan.web.image,
+            name: first.consumer.name,
+            ...(first.consumer.name !== plan.web.base ? { asked: plan.web.base } : {}),
+          }
+        : undefined,
     modes: { source: source.mode, target: first.target.mode },
     protection: plan.protection,
     admits: admitsOf(source),

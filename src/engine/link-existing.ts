@@ -31,7 +31,7 @@ export function sameLink(record: LinkRecord, wanted: LinkIdentity): boolean {
     record.web?.image === wanted.web?.image &&
     record.consumer?.name === wanted.consumer &&
     (record.protection ?? "plaintext") === wanted.protection &&
-    (wanted.web === undefined || record.web?.name.startsWith(wanted.web.base) === true)
+    (wanted.web === undefined || (record.web?.asked ?? record.web?.name) === wanted.web.base)
   );
 }
 

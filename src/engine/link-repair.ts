@@ -163,7 +163,8 @@ async function planRepair(
     alias: link.alias,
     ports: link.ports,
     wiring: link.wiring,
-    web: link.web ? { image: link.web.image, base: link.web.name.replace(/-\d+$/, "") } : undefined,
+    // A new consumer keeps the name the link's has (made beside it as `<name>-2`, it is renamed once the old goes).
+    web: link.web ? { image: link.web.image, base: link.web.name } : undefined,
     consumer:
       consumerName && consumer
         ? {

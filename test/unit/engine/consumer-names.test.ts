@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { memoryEngine } from "../../support/memory-engine.js";
+
+const local = { actor: { kind: "local", user: "t" } } as const;
+
+const linkWeb = (lab: ReturnType<typeof memoryEngine>, webName: string) =>
+  lab.engine.link("app", "clustera", "clusterb", { web: "hello-web", webName }, local);
+
+describe("a consumer's name", () => {
+  it("is kept by a repair that makes it again, even when it ends in a dash and digits", async () => {
+    const lab = memoryEngine();
+    const made = await linkWeb(lab, "a_b.c-3");
+    const web = made.link.resources.find((r) => r.role === "web");
+    if (!web) throw new Error("no web");
+    lab.b.removeExternally(web.id);
+
+    const repaired = await lab.engine.repair(made.link.id, local);
+
+    expect(repaired.recreated.map((r) => `${r.role} ${r.name}`)).toContain("web a_b.c-3");
+    expect(lab.engine.find("a_b.c-3").id).toBe(made.link.id);
+    expect((await lab.b.inspectContainer("a_b.c-3"))?.State.Running).toBe(true);
+  });
+
+  it("asked for again, finds the link it names, even when a container held that name and it took the next", async () => {
+    const lab = memoryEngine();
+    lab.b.run({ name: "web", Image: "hello-web" });
+    const made = await linkWeb(lab, "web");
+    expect(made.link.web?.name).toBe("web-2");
+    const again = await linkWeb(lab, "web");
+    expect(again.existing).toBe(true);
+    expect(again.link.id).toBe(made.link.id);
+  });
+
+  it("asked for as a shorter name that begins another link's consumer's, makes a link of its own", async () => {
+    const lab = memoryEngine();
+    const webapp = await linkWeb(lab, "webapp");
+    const web = await linkWeb(lab, "web");
+    expect(web.existing).toBe(false);
+    expect(web.link.id).not.toBe(webapp.link.id);
+    expect(web.link.web?.name).toBe("web");
+  });
+});
