@@ -9,26 +9,37 @@ export function healthyLink(): LinkFacts {
     protection: "mtls",
     admits: "targets",
     source: { cluster: "clustera", address: "10.213.0.2" },
-    target: { cluster: "clusterb", address: "10.213.0.3" },
     container: { name: "app", state: "running", ports: [5000] },
     sourceAmbassador: { name: "ambassador-3f9a2c1b7e40-source", state: "running", detail: "tls" },
-    targetAmbassador: { name: "ambassador-3f9a2c1b7e40-target", state: "running", detail: "tls" },
-    web: { name: "web", state: "running", detail: "hello-web" },
+    targets: [
+      {
+        cluster: "clusterb",
+        address: "10.213.0.3",
+        ambassador: { name: "ambassador-3f9a2c1b7e40-target", state: "running", detail: "tls" },
+        web: { name: "web", state: "running", detail: "hello-web" },
+        webUrls: ["http://10.213.0.3:32768"],
+      },
+    ],
     connections: [{ port: 5000, address: "10.213.0.2:5000" }],
-    webUrls: ["http://10.213.0.3:32768"],
     health: { state: "healthy", problems: [] },
   };
 }
 
 /** A plaintext link without a consumer whose target ambassador is gone. */
 export function brokenPlaintextLink(): LinkFacts {
-  const { web: _web, webUrls: _urls, ...rest } = healthyLink();
+  const healthy = healthyLink();
   return {
-    ...rest,
-    webUrls: [],
+    ...healthy,
     protection: "plaintext",
-    sourceAmbassador: { ...rest.sourceAmbassador, detail: "kernel" },
-    targetAmbassador: { ...rest.targetAmbassador, state: "missing", detail: "kernel" },
+    sourceAmbassador: { ...healthy.sourceAmbassador, detail: "kernel" },
+    targets: [
+      {
+        cluster: "clusterb",
+        address: "10.213.0.3",
+        ambassador: { name: "ambassador-3f9a2c1b7e40-target", state: "missing", detail: "kernel" },
+        webUrls: [],
+      },
+    ],
     health: {
       state: "broken",
       problems: ["target ambassador ambassador-3f9a2c1b7e40-target on clusterb: missing"],
@@ -54,5 +65,23 @@ export function busyLink(): LinkFacts {
         "a fifth",
       ],
     },
+  };
+}
+
+/** The healthy link fanned out to a second target, clusterc, with a consumer of its own. */
+export function fannedOutLink(): LinkFacts {
+  const healthy = healthyLink();
+  return {
+    ...healthy,
+    targets: [
+      ...healthy.targets,
+      {
+        cluster: "clusterc",
+        address: "10.213.0.4",
+        ambassador: { name: "ambassador-3f9a2c1b7e40-target", state: "running", detail: "tls" },
+        web: { name: "web", state: "stopped", detail: "hello-web" },
+        webUrls: ["http://10.213.0.4:32771"],
+      },
+    ],
   };
 }

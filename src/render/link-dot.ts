@@ -53,30 +53,35 @@ function title(facts: LinkFacts): string {
   ].join("");
 }
 
-function hostLabel(side: "source" | "target", host: LinkFacts["source"]): string {
+function hostLabel(side: "source" | "target", host: { cluster: string; address?: string }): string {
   const [name, rest] = hostWords(side, host);
   return `<<B>${escapeHtml(name)}</B>${small(` ${rest}`)}>`;
 }
 
-function protectionEdge(facts: LinkFacts): string {
+function protectionEdge(facts: LinkFacts, target: string): string {
   const mtls = facts.protection === "mtls";
   const colour = mtls ? palette.mtls : palette.plaintext;
   const words = protectionWords(facts).map((word) => escapeHtml(` ${word}`));
   const label = `<<FONT COLOR="${colour}"><B>${words.join("<BR/>")}</B></FONT>>`;
-  return `  source_ambassador -> target_ambassador [dir=back, label=${label}, color="${colour}", style=${mtls ? "solid" : "dashed"}, penwidth=3];`;
+  return `  source_ambassador -> ${target} [dir=back, label=${label}, color="${colour}", style=${mtls ? "solid" : "dashed"}, penwidth=3];`;
 }
 
 /**
- * The link as a Graphviz graph in the spirit of the seed's topology figure: the source host above, the target
+ * The link as a Graphviz graph in the spirit of the seed's topology figure: the source host above, each target
  * host below, and each request's path (consumer → target ambassador → source ambassador → container) as arrows.
  */
 export function linkDot(facts: LinkFacts): string {
-  const parts = diagramParts(facts);
+  const sides = diagramParts(facts);
   const hostColour = healthColours(facts.health).line;
-  const cluster = (side: "source" | "target", members: DiagramPart[]) => [
-    `  subgraph cluster_${side} {`,
-    `    label=${hostLabel(side, facts[side])}; style="rounded,dashed"; color="${hostColour}"; labeljust=l;`,
-    // The target's name goes below its parts, so the edge from the source host never runs through it.
+  const cluster = (
+    id: string,
+    side: "source" | "target",
+    host: { cluster: string; address?: string },
+    members: DiagramPart[],
+  ) => [
+    `  subgraph cluster_${id} {`,
+    `    label=${hostLabel(side, host)}; style="rounded,dashed"; color="${hostColour}"; labeljust=l;`,
+    // A target's name goes below its parts, so the edge from the source host never runs through it.
     ...(side === "target" ? ["    labelloc=b;"] : []),
     ...members.map(node),
     "  }",
@@ -86,11 +91,15 @@ export function linkDot(facts: LinkFacts): string {
     `  graph [rankdir=TB, fontname="${diagramFont}", fontsize=14, bgcolor="white", pad=0.15, nodesep=0.3, ranksep=0.35, labelloc=t, labeljust=l, label=${title(facts)}];`,
     `  node [shape=box, style="rounded,filled", fontname="${diagramFont}", fontsize=14, penwidth=2, margin="0.15,0.08"];`,
     `  edge [fontname="${diagramFont}", fontsize=12, penwidth=2, color="${palette.edge}", arrowsize=0.8];`,
-    ...cluster("source", parts.slice(0, 2)),
-    ...cluster("target", parts.slice(2)),
+    ...cluster("source", "source", facts.source, sides.source),
+    ...sides.targets.flatMap((target, i) =>
+      cluster(i === 0 ? "target" : `target_${i + 1}`, "target", target.facts, target.parts),
+    ),
     "  container -> source_ambassador [dir=back];",
-    protectionEdge(facts),
-    ...(facts.web ? ["  target_ambassador -> web [dir=back];"] : []),
+    ...sides.targets.flatMap(({ parts: [ambassador, web] }) => [
+      ...(ambassador ? [protectionEdge(facts, ambassador.id)] : []),
+      ...(ambassador && web ? [`  ${ambassador.id} -> ${web.id} [dir=back];`] : []),
+    ]),
     "}",
     "",
   ].join("\n");

@@ -1,5 +1,5 @@
 import type { CommandResult } from "../commands/command.js";
-import type { LinkHealth, LinkRecord } from "../domain/link.js";
+import { type LinkHealth, type LinkRecord, targetClusters } from "../domain/link.js";
 import type { LinkResult, LinkView, LiveState } from "../engine/types.js";
 
 /**
@@ -16,7 +16,16 @@ export interface LinkPart {
   detail?: string;
 }
 
-/** What a picture of a link shows: the hosts, the four parts, the ports, the protection and the health. */
+/** One target of a link as a picture shows it: its host, its ambassador and its consumer with the consumer's URLs. */
+export interface TargetFacts {
+  cluster: string;
+  address?: string;
+  ambassador: LinkPart;
+  web?: LinkPart;
+  webUrls: string[];
+}
+
+/** What a picture of a link shows: the hosts, the parts, the ports, the protection and the health. */
 export interface LinkFacts {
   /** What the answer did: `linked`, `status`, `repaired`. */
   caption: string;
@@ -26,14 +35,12 @@ export interface LinkFacts {
   /** Who may reach the source ambassador's port: the targets, or any address (an image without admission). */
   admits: "targets" | "any";
   source: { cluster: string; address?: string };
-  target: { cluster: string; address?: string };
   container: LinkPart & { ports: number[] };
   sourceAmbassador: LinkPart;
-  targetAmbassador: LinkPart;
-  web?: LinkPart;
-  /** host:port the target ambassador forwards each port to. */
+  /** Every target, in the link's order: one source side serves each. */
+  targets: TargetFacts[];
+  /** host:port the target ambassadors forward each port to. */
   connections: { port: number; address: string }[];
-  webUrls: string[];
   /** `new`: made by this answer, not checked yet. */
   health: { state: LinkHealth["state"] | "new"; problems: string[] };
 }
@@ -47,61 +54,97 @@ function hostOf(address: string | undefined): string | undefined {
   }
 }
 
-function partName(link: LinkRecord, role: string): string {
-  return link.resources.find((r) => r.kind === "container" && r.role === role)?.name ?? role;
+function partName(link: LinkRecord, role: string, cluster: string): string | undefined {
+  return link.resources.find((r) => r.kind === "container" && r.role === role && r.cluster === cluster)?.name;
 }
 
-function baseFacts(
-  link: LinkRecord,
-  webUrls: string[],
-  state: PartState = "new",
-): Omit<LinkFacts, "health" | "caption"> {
+function baseFacts(link: LinkRecord, state: PartState): Omit<LinkFacts, "health" | "caption"> {
   return {
     id: link.id,
     alias: link.alias,
     protection: link.protection ?? (link.modes?.source === "tls" ? "mtls" : "plaintext"),
     admits: link.admits ?? "targets",
     source: { cluster: link.sourceCluster, address: hostOf(link.connections[0]?.address) },
-    target: { cluster: link.targetCluster, address: hostOf(webUrls[0]) },
     container: { name: link.container, state, ports: link.ports },
-    sourceAmbassador: { name: partName(link, "source"), state, detail: link.modes?.source },
-    targetAmbassador: { name: partName(link, "target"), state, detail: link.modes?.target },
-    web: link.web ? { name: link.web.name, state, detail: link.web.image } : undefined,
+    sourceAmbassador: {
+      name: partName(link, "source", link.sourceCluster) ?? "source",
+      state,
+      detail: link.modes?.source,
+    },
+    targets: targetClusters(link).map((cluster) => {
+      const web = link.web && (partName(link, "web", cluster) ?? link.web.name);
+      return {
+        cluster,
+        ambassador: {
+          name: partName(link, "target", cluster) ?? "target",
+          state,
+          detail: link.modes?.target,
+        },
+        ...(link.web && web ? { web: { name: web, state, detail: link.web.image } } : {}),
+        webUrls: [],
+      };
+    }),
     connections: link.connections,
-    webUrls,
   };
+}
+
+/** A target's consumer URLs, and its host's address as they name it. */
+function withUrls(target: TargetFacts, webUrls: string[]): TargetFacts {
+  return { ...target, webUrls, address: hostOf(webUrls[0]) };
 }
 
 /** The picture of a link `link` just made (or found already made). */
 export function factsOfLinkResult(result: LinkResult): LinkFacts {
-  const facts = baseFacts(result.link, result.webUrls, result.existing ? "kept" : "new");
+  const facts = baseFacts(result.link, result.existing ? "kept" : "new");
   // Not made by the link: one is made only from a container that runs.
   if (!result.existing) facts.container.state = "running";
   facts.sourceAmbassador.detail = result.source.mode;
-  facts.targetAmbassador.detail = result.target.mode;
+  const targets = facts.targets.map((target) => {
+    const made = result.targets.find((t) => t.cluster === target.cluster);
+    if (!made) return target;
+    return withUrls(
+      { ...target, ambassador: { ...target.ambassador, detail: made.ambassador.mode } },
+      made.webUrls,
+    );
+  });
   const health = result.existing ? result.link.health : undefined;
   return {
     ...facts,
+    targets,
     caption: result.existing ? "already linked" : "linked",
     health: health ? { state: health.state, problems: health.problems } : { state: "new", problems: [] },
   };
 }
 
-/** The picture of a link as `status` sees it: each part's live state and the last health check. */
-export function factsOfView(view: LinkView, webUrls: string[] = []): LinkFacts {
-  const facts = baseFacts(view.link, webUrls);
-  const live = (role: string, part: LinkPart): LinkPart => {
-    const found = view.containers.find((c) => c.role === role);
-    return { ...part, state: found?.state ?? "missing" };
-  };
+/** The picture of a link as `status` sees it: each part's live state, the consumers' URLs and the last health check. */
+export function factsOfView(view: LinkView): LinkFacts {
+  const facts = baseFacts(view.link, "new");
+  const found = (role: string, cluster: string) =>
+    view.containers.find((c) => c.role === role && c.cluster === cluster);
+  const live = (role: string, cluster: string, part: LinkPart): LinkPart => ({
+    ...part,
+    state: found(role, cluster)?.state ?? "missing",
+  });
   const health = view.health;
   return {
     ...facts,
     caption: "status",
-    container: { ...live("container", facts.container), ports: facts.container.ports },
-    sourceAmbassador: live("source", facts.sourceAmbassador),
-    targetAmbassador: live("target", facts.targetAmbassador),
-    web: facts.web && live("web", facts.web),
+    container: {
+      ...live("container", view.link.sourceCluster, facts.container),
+      ports: facts.container.ports,
+    },
+    sourceAmbassador: live("source", view.link.sourceCluster, facts.sourceAmbassador),
+    targets: facts.targets.map((target) => {
+      const urls = (found("web", target.cluster)?.mappings ?? []).flatMap((m) => (m.url ? [m.url] : []));
+      return withUrls(
+        {
+          ...target,
+          ambassador: live("target", target.cluster, target.ambassador),
+          ...(target.web ? { web: live("web", target.cluster, target.web) } : {}),
+        },
+        urls,
+      );
+    }),
     health: health
       ? { state: health.state, problems: health.problems }
       : { state: "unknown", problems: ["not checked yet"] },
@@ -112,12 +155,12 @@ export function factsOfView(view: LinkView, webUrls: string[] = []): LinkFacts {
 export function factsOfResult(result: CommandResult): LinkFacts | undefined {
   if (result.kind === "link") {
     // A link found already made is drawn as its hosts say it is now.
-    if (result.view) return { ...factsOfView(result.view, result.result.webUrls), caption: "already linked" };
+    if (result.view) return { ...factsOfView(result.view), caption: "already linked" };
     return factsOfLinkResult(result.result);
   }
   if (result.kind === "status") return factsOfView(result.view);
   if (result.kind === "repair" && result.view) {
-    const facts = factsOfView(result.view, result.result.webUrls);
+    const facts = factsOfView(result.view);
     // A repair replaces what the last check found broken; the next check says how the new parts do.
     if (result.result.status === "nothing-to-repair") return { ...facts, caption: "needs no repair" };
     return { ...facts, caption: "repaired", health: { state: "new", problems: [] } };

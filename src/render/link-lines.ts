@@ -1,5 +1,5 @@
 import { describeProtection } from "./format.js";
-import type { LinkFacts, LinkPart, PartState } from "./link-facts.js";
+import type { LinkFacts, LinkPart, PartState, TargetFacts } from "./link-facts.js";
 
 const maxName = 36;
 const maxPorts = 4;
@@ -8,10 +8,17 @@ export const maxLine = 42;
 
 /** One container of the link with the lines under its name, the same in the picture and the text diagram. */
 export interface DiagramPart {
-  id: "container" | "source_ambassador" | "target_ambassador" | "web";
+  /** `container`, `source_ambassador`; the first target's `target_ambassador` and `web`, the next `…_2`, and so on. */
+  id: string;
   part: LinkPart;
   name: string;
   lines: string[];
+}
+
+/** A link's parts on its source host, then on each target host. */
+export interface DiagramSides {
+  source: DiagramPart[];
+  targets: { facts: TargetFacts; parts: DiagramPart[] }[];
 }
 
 export function short(text: string, max = maxName): string {
@@ -52,15 +59,18 @@ export function healthWord(health: LinkFacts["health"]): string {
   return health.state === "new" ? "not checked yet" : health.state;
 }
 
-export function hostWords(side: "source" | "target", host: LinkFacts["source"]): [string, string] {
+export function hostWords(
+  side: "source" | "target",
+  host: { cluster: string; address?: string },
+): [string, string] {
   return [short(host.cluster, 24), `${side} host${host.address ? ` · ${host.address}` : ""}`];
 }
 
-/** The parts from the source container to the consumer, each with what the picture writes under its name. */
-export function diagramParts(facts: LinkFacts): DiagramPart[] {
+/** The parts from the source container to each consumer, each with what the picture writes under its name. */
+export function diagramParts(facts: LinkFacts): DiagramSides {
   const ambassador = (side: string, part: LinkPart) =>
     `${side} ambassador · ${part.detail ?? "?"} · ${stateWord(part.state)}`;
-  const parts: DiagramPart[] = [
+  const source: DiagramPart[] = [
     {
       id: "container",
       part: facts.container,
@@ -79,28 +89,34 @@ export function diagramParts(facts: LinkFacts): DiagramPart[] {
         ...some(facts.connections.map((c) => `publishes ${c.address}`)),
       ],
     },
-    {
-      id: "target_ambassador",
-      part: facts.targetAmbassador,
-      name: short(facts.targetAmbassador.name),
-      lines: [
-        ambassador("target", facts.targetAmbassador),
-        ...some(facts.container.ports.map((p) => `${short(facts.alias, 28)}:${p}`)),
-      ],
-    },
   ];
-  if (facts.web)
-    parts.push({
-      id: "web",
-      part: facts.web,
-      name: short(facts.web.name),
-      lines: [
-        `consumer · ${stateWord(facts.web.state)}`,
-        `image ${short(facts.web.detail ?? "?", 28)}`,
-        ...some(facts.webUrls.map((url) => short(url, maxLine))),
-      ],
-    });
-  return parts;
+  const targets = facts.targets.map((target, i) => {
+    const suffix = i === 0 ? "" : `_${i + 1}`;
+    const parts: DiagramPart[] = [
+      {
+        id: `target_ambassador${suffix}`,
+        part: target.ambassador,
+        name: short(target.ambassador.name),
+        lines: [
+          ambassador("target", target.ambassador),
+          ...some(facts.container.ports.map((p) => `${short(facts.alias, 28)}:${p}`)),
+        ],
+      },
+    ];
+    if (target.web)
+      parts.push({
+        id: `web${suffix}`,
+        part: target.web,
+        name: short(target.web.name),
+        lines: [
+          `consumer · ${stateWord(target.web.state)}`,
+          `image ${short(target.web.detail ?? "?", 28)}`,
+          ...some(target.webUrls.map((url) => short(url, maxLine))),
+        ],
+      });
+    return { facts: target, parts };
+  });
+  return { source, targets };
 }
 
 /** The problems of a broken link, wrapped to the picture's width. */
@@ -113,5 +129,5 @@ export function problemLines(health: LinkFacts["health"]): string[] {
 
 /** The picture in one sentence, for screen readers and the file's title. */
 export function linkSummary(facts: LinkFacts): string {
-  return `Link ${facts.id}: ${facts.container.name} on ${facts.source.cluster} reached as ${facts.alias} on ${facts.target.cluster}, ${describeProtection(facts)}, health ${healthWord(facts.health)}`;
+  return `Link ${facts.id}: ${facts.container.name} on ${facts.source.cluster} reached as ${facts.alias} on ${facts.targets.map((t) => t.cluster).join(", ")}, ${describeProtection(facts)}, health ${healthWord(facts.health)}`;
 }

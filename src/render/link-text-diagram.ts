@@ -23,14 +23,15 @@ function box(heading: string, parts: DiagramPart[]): string[] {
 
 /** The link as a few lines of boxes and arrows, the terminal's picture: the same facts as the PNG. */
 export function linkTextDiagram(facts: LinkFacts): string {
-  const parts = diagramParts(facts);
-  const host = (side: "source" | "target") => hostWords(side, facts[side]).join(" ");
-  const crossing = protectionWords(facts).join(" ");
+  const sides = diagramParts(facts);
+  const crossing = `  ▲ ${facts.protection === "mtls" ? "══" : "┄┄"} ${protectionWords(facts).join(" ")}`;
   return [
     `Link ${facts.id} · ${facts.alias} · ${facts.caption} · health: ${healthWord(facts.health)}`,
     ...problemLines(facts.health),
-    ...box(host("source"), parts.slice(0, 2)),
-    `  ▲ ${facts.protection === "mtls" ? "══" : "┄┄"} ${crossing}`,
-    ...box(host("target"), parts.slice(2)),
+    ...box(hostWords("source", facts.source).join(" "), sides.source),
+    ...sides.targets.flatMap((target) => [
+      crossing,
+      ...box(hostWords("target", target.facts).join(" "), target.parts),
+    ]),
   ].join("\n");
 }

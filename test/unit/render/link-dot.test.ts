@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { brokenPlaintextLink, healthyLink } from "../../../bench/link-picture-facts.js";
+import { brokenPlaintextLink, fannedOutLink, healthyLink } from "../../../bench/link-picture-facts.js";
 import { linkDot, palette } from "../../../src/render/link-dot.js";
 import { linkTextDiagram } from "../../../src/render/link-text-diagram.js";
 
@@ -56,6 +56,18 @@ describe("the picture of a link, as a graph", () => {
     expect(title).toContain(`COLOR="${palette.bad.line}">broken`);
     expect(title).toContain("• target ambassador");
     expect(title).toContain("clusterb: missing");
+  });
+
+  it("draws every target of a fanned-out link in a host of its own, each reached from the source ambassador", () => {
+    const dot = linkDot(fannedOutLink());
+    expect(dot).toMatch(
+      /subgraph cluster_target_2 \{\n\s+label=<<B>clusterc<\/B><FONT[^>]*> target host · 10\.213\.0\.4</,
+    );
+    expect(statement(dot, "web_2 [")).toContain("http://10.213.0.4:32771");
+    expect(statement(dot, "web_2 [")).toContain(`fillcolor="${palette.bad.fill}"`);
+    expect(statement(dot, "web [")).not.toContain("10.213.0.4");
+    expect(statement(dot, "source_ambassador -> target_ambassador_2")).toContain("mTLS");
+    expect(statement(dot, "target_ambassador_2 -> web_2")).toContain("dir=back");
   });
 
   it("leaves the consumer out when the link has none", () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { factsOfLinkResult } from "../../../src/render/link-facts.js";
+import { factsOfLinkResult, factsOfView } from "../../../src/render/link-facts.js";
 import { linkTextDiagram } from "../../../src/render/link-text-diagram.js";
+import { MemoryDockerHost } from "../../support/memory-docker.js";
 import { memoryEngine } from "../../support/memory-engine.js";
 
 const operator = { actor: { kind: "local" as const, user: "operator" } };
@@ -11,11 +12,11 @@ describe("the picture of a link just made", () => {
     const made = await lab.engine.link("app", "clustera", "clusterb", { web: "hello-web" }, operator);
     const facts = factsOfLinkResult(made);
     expect(facts.container.state).toBe("running");
-    expect([facts.sourceAmbassador.state, facts.targetAmbassador.state, facts.web?.state]).toEqual([
-      "new",
-      "new",
-      "new",
-    ]);
+    expect([
+      facts.sourceAmbassador.state,
+      facts.targets[0]?.ambassador.state,
+      facts.targets[0]?.web?.state,
+    ]).toEqual(["new", "new", "new"]);
     const diagram = linkTextDiagram(facts);
     expect(diagram).toMatch(/container · running/);
     expect(diagram).toMatch(/source ambassador · tls · running/);
@@ -34,5 +35,34 @@ describe("the picture of a link just made", () => {
     expect(diagram).toMatch(/consumer · kept/);
     expect(diagram).toMatch(/target ambassador · tls · kept/);
     expect(diagram).not.toMatch(/· running/);
+  });
+});
+
+describe("the picture of a link fanned out to two targets", () => {
+  it("shows each target's host with its own ambassador, consumer and URL, just made and in status", async () => {
+    const lab = memoryEngine();
+    lab.clusters.add(new MemoryDockerHost({ latencyMs: 0, name: "clusterc", advertise: "10.0.0.14" }));
+    const made = await lab.engine.link(
+      "app",
+      "clustera",
+      ["clusterb", "clusterc"],
+      { web: "hello-web" },
+      operator,
+    );
+    const urlOf = (cluster: string) => made.targets.find((t) => t.cluster === cluster)?.webUrls[0] ?? "none";
+    const [view] = await lab.engine.list();
+    if (!view) throw new Error("no view");
+    for (const facts of [factsOfLinkResult(made), factsOfView(view)]) {
+      expect(facts.targets.map((t) => [t.cluster, t.address, t.webUrls])).toEqual([
+        ["clusterb", "10.0.0.13", [urlOf("clusterb")]],
+        ["clusterc", "10.0.0.14", [urlOf("clusterc")]],
+      ]);
+      const diagram = linkTextDiagram(facts);
+      expect(diagram).toContain("clusterb target host · 10.0.0.13");
+      expect(diagram).toContain("clusterc target host · 10.0.0.14");
+      const clustercBox = diagram.slice(diagram.indexOf("clusterc target host"));
+      expect(clustercBox).toContain(urlOf("clusterc"));
+      expect(clustercBox).not.toContain(urlOf("clusterb"));
+    }
   });
 });
