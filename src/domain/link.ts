@@ -99,6 +99,18 @@ export const LinkRecord = z.object({ ...linkFields, targets: z.array(LinkTarget)
 export type LinkRecord = z.infer<typeof LinkRecord>;
 
 /** The clusters a link serves, in the order they were asked for. */
+/** The name asked for a link's consumer: its own, unless a container held that one when it was made. */
+export function askedWebName(web: { name: string; asked?: string }): string {
+  return web.asked ?? web.name;
+}
+
+/** A consumer record under a new name, still saying which it was asked to have when that one differs. */
+export function renamedWeb<T extends { name: string; asked?: string }>(web: T, name: string): T {
+  const { asked: _asked, ...rest } = web;
+  const asked = askedWebName(web);
+  return { ...rest, name, ...(name !== asked ? { asked } : {}) } as T;
+}
+
 export function targetClusters(link: Pick<LinkRecord, "targets">): string[] {
   return link.targets.map((target) => target.cluster);
 }

@@ -1,6 +1,6 @@
 import type Docker from "dockerode";
 import type { DockerHost } from "../docker/docker-host.js";
-import type { LinkRecord } from "../domain/link.js";
+import { type LinkRecord, renamedWeb } from "../domain/link.js";
 import { targetCertificateName } from "../domain/pki.js";
 import { Alias, Port } from "../domain/values.js";
 import { describeError, isUserError, UserError } from "../errors.js";
@@ -303,11 +303,7 @@ async function makeLink(core: EngineCore, attempt: Attempt, plan: LinkPlan): Pro
     connections,
     web:
       plan.web && first.consumer
-        ? {
-            image: plan.web.image,
-            name: first.consumer.name,
-            ...(first.consumer.name !== plan.web.base ? { asked: plan.web.base } : {}),
-          }
+        ? renamedWeb({ image: plan.web.image, name: plan.web.base }, first.consumer.name)
         : undefined,
     modes: { source: source.mode, target: first.target.mode },
     protection: plan.protection,

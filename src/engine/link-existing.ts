@@ -1,4 +1,10 @@
-import { type LinkRecord, partlyTornDown, type ResourceRole, targetClusters } from "../domain/link.js";
+import {
+  askedWebName,
+  type LinkRecord,
+  partlyTornDown,
+  type ResourceRole,
+  targetClusters,
+} from "../domain/link.js";
 import type { EngineCore } from "./engine-core.js";
 import { publishedPorts, sourceRows, urlsOf } from "./mappings.js";
 import type { AmbassadorInfo, AmbassadorMode, LinkResult, PortMapping, TargetResult } from "./types.js";
@@ -31,7 +37,7 @@ export function sameLink(record: LinkRecord, wanted: LinkIdentity): boolean {
     record.web?.image === wanted.web?.image &&
     record.consumer?.name === wanted.consumer &&
     (record.protection ?? "plaintext") === wanted.protection &&
-    (wanted.web === undefined || (record.web?.asked ?? record.web?.name) === wanted.web.base)
+    (wanted.web === undefined || (record.web !== undefined && askedWebName(record.web) === wanted.web.base))
   );
 }
 

@@ -1,10 +1,12 @@
 import { DockerCallError, type DockerHost, isUnreachable } from "../docker/docker-host.js";
 import {
+  askedWebName,
   type LinkRecord,
   type LinkResource,
   leavingTarget,
   linkClusters,
   type ResourceRole,
+  renamedWeb,
   targetClusters,
 } from "../domain/link.js";
 import { describeError, describeErrorWithoutAddress, UserError } from "../errors.js";
@@ -163,8 +165,8 @@ async function planRepair(
     alias: link.alias,
     ports: link.ports,
     wiring: link.wiring,
-    // A new consumer keeps the name the link's has (made beside it as `<name>-2`, it is renamed once the old goes).
-    web: link.web ? { image: link.web.image, base: link.web.name } : undefined,
+    // A new consumer is made under the name asked for (beside the old one as `<name>-2`, renamed once it goes).
+    web: link.web ? { image: link.web.image, base: askedWebName(link.web) } : undefined,
     consumer:
       consumerName && consumer
         ? {
@@ -255,7 +257,7 @@ async function takeBackNames(
       .save({
         ...latest,
         resources: latest.resources.map((r) => (r.kind === "container" ? { ...r, name: renamed(r) } : r)),
-        web: latest.web && web ? { ...latest.web, name: renamed(web) } : latest.web,
+        web: latest.web && web ? renamedWeb(latest.web, renamed(web)) : latest.web,
       })
       .catch((error: unknown) => {
         names.clear();
@@ -313,7 +315,7 @@ export async function repairLink(
           byRoleOrder,
         ),
         connections,
-        web: link.web && web ? { ...link.web, name: web.name } : link.web,
+        web: link.web && web ? renamedWeb(link.web, web.name) : link.web,
         modes: source?.mode && target?.mode ? { source: source.mode, target: target.mode } : link.modes,
         admits: source && built.source.remade.has("source") ? admitsOf(source) : link.admits,
         status: "active",

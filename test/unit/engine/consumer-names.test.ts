@@ -3,8 +3,8 @@ import { memoryEngine } from "../../support/memory-engine.js";
 
 const local = { actor: { kind: "local", user: "t" } } as const;
 
-const linkWeb = (lab: ReturnType<typeof memoryEngine>, webName: string) =>
-  lab.engine.link("app", "clustera", "clusterb", { web: "hello-web", webName }, local);
+const linkWeb = (lab: ReturnType<typeof memoryEngine>, webName: string, legacyLinks?: true) =>
+  lab.engine.link("app", "clustera", "clusterb", { web: "hello-web", webName, legacyLinks }, local);
 
 describe("a consumer's name", () => {
   it("is kept by a repair that makes it again, even when it ends in a dash and digits", async () => {
@@ -38,5 +38,20 @@ describe("a consumer's name", () => {
     expect(web.existing).toBe(false);
     expect(web.link.id).not.toBe(webapp.link.id);
     expect(web.link.web?.name).toBe("web");
+  });
+
+  it("of a --legacy-links link, made again beside the old one at each repair, keeps to the name asked for and one other", async () => {
+    const lab = memoryEngine();
+    const made = await linkWeb(lab, "web5", true);
+    const names: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const target = lab.links.get(made.link.id)?.resources.find((r) => r.role === "target");
+      if (!target) throw new Error("no target ambassador");
+      lab.b.removeExternally(target.id);
+      const repaired = await lab.engine.repair(made.link.id, local);
+      names.push(repaired.recreated.find((r) => r.role === "web")?.name ?? "none");
+    }
+    expect(names).toEqual(["web5-2", "web5", "web5-2"]);
+    expect(lab.engine.find("web5-2").id).toBe(made.link.id);
   });
 });
