@@ -311,7 +311,8 @@ async function makeLink(core: EngineCore, attempt: Attempt, plan: LinkPlan): Pro
   });
   await attempt.step("save link", "store", () => core.links.save(record));
   // Once the link is saved: a crash meanwhile leaves none of its own parts looking like an interrupted link's.
-  cleared.push(await clearElsewhere(core, plan, hosts, spans));
+  const elsewhere = await clearElsewhere(core, plan, hosts, spans);
+  cleared.push(elsewhere.cleared);
   const answers: TargetResult[] = targets.map(({ build, target }) => ({
     cluster: build.plan.target.name,
     ambassador: { cluster: build.plan.target.name, name: target.name, id: target.id, mode: target.mode },
@@ -333,6 +334,7 @@ async function makeLink(core: EngineCore, attempt: Attempt, plan: LinkPlan): Pro
     timings: attempt.timings,
     tookMs: attempt.elapsedMs,
     ...(cleared.flat().length ? { cleared: cleared.flat() } : {}),
+    ...(elsewhere.silent.length ? { unclearedOn: elsewhere.silent } : {}),
     ...silentPortsOf(source.warnings, plan.ports),
     ...renamedWebsOf(plan, targets),
   };
@@ -352,7 +354,7 @@ async function clearElsewhere(
   plan: LinkPlan,
   hosts: readonly DockerHost[],
   spans: ReadonlySet<string>,
-): Promise<ClearedObject[]> {
+): Promise<{ cleared: ClearedObject[]; silent: string[] }> {
   const container = plan.app.name;
   const request = { actor: plan.actor, channel: plan.channel };
   const others = [...spans].filter(
@@ -362,17 +364,18 @@ async function clearElsewhere(
     others.map(async (cluster) => {
       try {
         const host = core.clusters.host(cluster);
-        return (await clearInterruptedLinks(core, host, container, AbortSignal.timeout(elsewhereMs))).cleared;
+        const found = await clearInterruptedLinks(core, host, container, AbortSignal.timeout(elsewhereMs));
+        return { cleared: found.cleared, silent: [] };
       } catch (error) {
         core.logger?.warn(
           { cluster, err: describeError(error) },
           "could not clear what an interrupted link left; reconcile --fix removes it",
         );
-        return [];
+        return { cleared: [], silent: [cluster] };
       }
     }),
   );
-  return each.flat();
+  return { cleared: each.flatMap((e) => e.cleared), silent: each.flatMap((e) => e.silent) };
 }
 
 /** The consumers that did not get the name asked for, which a container of the target cluster had. */

@@ -90,6 +90,8 @@ export interface LinkResult {
   tookMs: number;
   /** What an interrupted link of the same container had left, removed before this one was made. */
   cleared?: { cluster: string; kind: string; name: string }[];
+  /** Clusters the link does not use, where an interrupted link's labels said it left parts, that did not answer. */
+  unclearedOn?: string[];
   /** Ports of the container that answered no connection from beside it as the new source ambassador started. */
   silentPorts?: number[];
   /** Consumers started under another name than the one asked for (`--web-name`, else `web`), which was taken. */

@@ -393,6 +393,19 @@ export function clearedLines(
   return [`Removed what an interrupted link had left: ${named}.`];
 }
 
+/** What a link made beside, and the clusters that did not answer when asked to give up what an interrupted one left. */
+export function linkClearedLines(result: Pick<LinkResult, "cleared" | "unclearedOn">): string[] {
+  const silent = result.unclearedOn ?? [];
+  return [
+    ...clearedLines(result.cleared),
+    ...(silent.length
+      ? [
+          `${silent.join(", ")} did not answer, so what an interrupted link left there stays; run reconcile --fix once ${silent.length === 1 ? "it answers" : "they answer"}.`,
+        ]
+      : []),
+  ];
+}
+
 /** The repair command's lines, the same in a terminal and in Slack. */
 export function repairLines(result: RepairResult, commandPrefix: string): string[] {
   const cleared = result.cleared.map(

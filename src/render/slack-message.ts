@@ -115,7 +115,7 @@ function blocksFor(result: CommandResult): KnownBlock[] {
           ...format.noWebLines(result.result),
           ...format.silentPortLines(result.result),
           ...format.renamedWebLines(result.result),
-          ...format.clearedLines(result.result.cleared),
+          ...format.linkClearedLines(result.result),
           ...format.wiringCaveats(link),
           ...(result.view ? format.nextStepLines(result.view) : []),
         ]),

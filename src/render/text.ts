@@ -48,7 +48,7 @@ export function renderText(result: CommandResult, options: TextOptions = {}): st
         `Protection: ${describeProtection(link)}`,
         ...format.wiringCaveats(link),
       ];
-      lines.push(...format.clearedLines(result.result.cleared));
+      lines.push(...format.linkClearedLines(result.result));
       if (result.view) lines.push(...format.nextStepLines(result.view));
       if (!existing && tookMs > 0) lines.push(`Took ${formatDuration(tookMs)}.`);
       return lines.join("\n");

@@ -111,6 +111,23 @@ describe("a link after one that was cut short before it saved", () => {
     expect(await lab.b.listContainers(["io.ambassador.link"])).toEqual([]);
   });
 
+  it("says which such cluster did not answer, and leaves it for reconcile --fix", async () => {
+    const lab = memoryEngine();
+    lab.clusters.add(new MemoryDockerHost({ latencyMs: 0, name: "clusterc", advertise: "10.0.0.14" }));
+    const first = await lab.engine.link("app", "clustera", "clusterb", { web: "hello-web" }, context);
+    await lab.links.remove(first.link.id);
+    lab.b.down();
+    const elsewhere = await lab.engine.link("app", "clustera", "clusterc", { web: "hello-web" }, context);
+
+    expect(elsewhere.unclearedOn).toEqual(["clusterb"]);
+    expect(renderText({ kind: "link", result: elsewhere }).split("\n")).toContain(
+      "clusterb did not answer, so what an interrupted link left there stays; run reconcile --fix once it answers.",
+    );
+    lab.b.up();
+    await lab.engine.reconcile({ fix: true });
+    expect(await lab.b.listContainers(["io.ambassador.link"])).toEqual([]);
+  });
+
   it("leaves alone the parts of a link the store keeps, and those of another container", async () => {
     const lab = memoryEngine();
     lab.a.run({ name: "api", Image: "hello-app" });
