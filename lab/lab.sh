@@ -121,8 +121,14 @@ make_network() {
 }
 
 start_engine() {
-  local h=$1 dir=$LAB_DIR/$1 pki=$LAB_DIR/$1/pki
+  local h=$1 dir=$LAB_DIR/$1 pki=$LAB_DIR/$1/pki pid i
   engine_up "$h" && return 0
+  # An engine still stopping (killed a moment ago) holds its pid file: the new one would refuse to start.
+  pid=$(cat "$(pidfile "$h")" 2>/dev/null || true)
+  for ((i = 0; i < 100; i++)); do
+    [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
   mkdir -p "$dir/data" "$(exec_root "$h")"
   nsenter --net="/run/netns/$(netns_name "$h")" \
     dockerd --data-root "$dir/data" --exec-root "$(exec_root "$h")" --pidfile "$(pidfile "$h")" \
@@ -254,7 +260,7 @@ up() {
   chmod 700 "$LAB_DIR"
   make_network
   for h in "${HOSTS[@]}"; do
-    [[ -f $(bundle_dir "$h")/docker.env && -f $LAB_DIR/$h/pki/server.pem ]] || make_certs "$h"
+    [[ -f $(bundle_dir "$h")/docker.env && -f $LAB_DIR/$h/pki/server.pem ]] || { make_certs "$h" && NEW_CERTS+=("$h"); }
     start_engine "$h"
   done
   local need_images=()
@@ -290,8 +296,12 @@ store_path() { (cd "$REPO" && realpath -m -- "${AMBASSADOR_STORE:-./data/ambassa
 
 registered_url() { awk -v n="$2" '$1 == n { print $2 }' <<<"$(ambassador_cli "$1" clusters list 2>/dev/null)"; }
 
-# Registers both hosts under their names. One already registered at this lab's address is registered again (a
-# lab made anew has new certificates); a name taken by another host is left as it is.
+# Hosts given new certificates by this run of `up`.
+NEW_CERTS=()
+
+# Registers the hosts under their names. One already registered at this lab's address is registered again when it
+# was given new certificates (a lab made anew), and left as it is otherwise (a lab already up, or an engine started
+# again), links and all; a name taken by another host is left as it is.
 register() {
   local store h url existing
   store=$(store_path)
@@ -300,6 +310,10 @@ register() {
     existing=$(registered_url "$store" "$h")
     if [[ -n $existing && $existing != "$url" ]]; then
       log "not registering $h: $store already has a cluster $h at $existing (remove it with: npm run cli -- clusters remove $h)"
+      continue
+    fi
+    if [[ -n $existing ]] && ! [[ " ${NEW_CERTS[*]} " == *" $h "* ]]; then
+      echo "$h is registered in $store already"
       continue
     fi
     if [[ -n $existing ]]; then
