@@ -4,6 +4,7 @@ import type { z } from "zod";
 import { type Deadlines, defaultDeadlines } from "../deadlines.js";
 import type { ClusterDirectory } from "../docker/clusters.js";
 import type { DockerHost } from "../docker/docker-host.js";
+import type { ClusterSummary } from "../domain/cluster.js";
 import type { LinkRepository } from "../domain/link.js";
 import type { LinkAuthority } from "../domain/pki.js";
 import { Alias, NewContainerName, Port } from "../domain/values.js";
@@ -95,15 +96,24 @@ export function checkTargets(sourceCluster: string, targets: readonly string[]):
 }
 
 /**
- * One host registered under two names is refused: the source ambassador admits the target's address, which the
- * host's own containers do not connect from.
+ * A target that is the source's host under another name is refused unless it was registered with `--egress`: by
+ * default the source ambassador admits the target's advertise address, which the host's own containers never
+ * connect from (they come from their networks' addresses), so the link would be made and carry nothing.
  */
-function checkHosts(source: DockerHost, targets: readonly DockerHost[]): void {
-  const same = targets.find((target) => target.advertise === source.advertise);
+function checkHosts(
+  source: DockerHost,
+  targets: readonly DockerHost[],
+  summaries: readonly Pick<ClusterSummary, "name" | "egress">[],
+): void {
+  const same = targets.find(
+    (target) =>
+      target.advertise === source.advertise &&
+      !summaries.find((summary) => summary.name === target.name)?.egress?.length,
+  );
   if (same) {
     throw new UserError(
       "same-host",
-      `${same.name} and ${source.name} are one host (the same advertise address), and a link joins two hosts; to reach the container from one on the same host, put both on one Docker network.`,
+      `${same.name} and ${source.name} are one host (the same advertise address), whose containers connect from their own networks' addresses, which the link would not admit; link to another host, or register ${same.name} again with --egress naming those networks.`,
     );
   }
 }
@@ -180,6 +190,7 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
       checkHosts(
         source,
         targets.map((target) => deps.clusters.host(target)),
+        deps.clusters.list(),
       );
       const before = mutex.changes();
       const { name, info } = await sourceContainer(source, container, deadlines.read);

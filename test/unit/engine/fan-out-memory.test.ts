@@ -114,7 +114,7 @@ describe("a link fanned out to two targets", () => {
     }
   });
 
-  it("refuses a target that is the source's host under another name, before anything is made", async () => {
+  it("refuses a target that is the source's host under another name, unless registered with --egress", async () => {
     const lab = setup();
     const d = new MemoryDockerHost({
       latencyMs: 0,
@@ -125,11 +125,15 @@ describe("a link fanned out to two targets", () => {
     lab.clusters.add(d);
     const same = await rejection(lab.engine.link("app", "clustera", ["clusterb", "clusterd"], {}, context));
     expect((same as UserError).message).toBe(
-      "clusterd and clustera are one host (the same advertise address), and a link joins two hosts; to reach the container from one on the same host, put both on one Docker network.",
+      "clusterd and clustera are one host (the same advertise address), whose containers connect from their own networks' addresses, which the link would not admit; link to another host, or register clusterd again with --egress naming those networks.",
     );
     for (const host of [lab.a, lab.b, lab.c]) {
       expect(await labelled(host)).toEqual({ containers: [], networks: [] });
     }
+    lab.clusters.remove("clusterd");
+    lab.clusters.add(d, { egress: ["172.17.0.0/16"] });
+    const made = await lab.engine.link("app", "clustera", "clusterd", {}, context);
+    expect(made.link.status).toBe("active");
   });
 });
 
