@@ -260,7 +260,7 @@ up() {
   chmod 700 "$LAB_DIR"
   make_network
   for h in "${HOSTS[@]}"; do
-    [[ -f $(bundle_dir "$h")/docker.env && -f $LAB_DIR/$h/pki/server.pem ]] || { make_certs "$h" && NEW_CERTS+=("$h"); }
+    [[ -f $(bundle_dir "$h")/docker.env && -f $LAB_DIR/$h/pki/server.pem ]] || { make_certs "$h" && touch "$(unregistered_mark "$h")"; }
     start_engine "$h"
   done
   local need_images=()
@@ -296,12 +296,13 @@ store_path() { (cd "$REPO" && realpath -m -- "${AMBASSADOR_STORE:-./data/ambassa
 
 registered_url() { awk -v n="$2" '$1 == n { print $2 }' <<<"$(ambassador_cli "$1" clusters list 2>/dev/null)"; }
 
-# Hosts given new certificates by this run of `up`.
-NEW_CERTS=()
+# Made with a host's certificates, removed once a store registered them: until then, one registered at the host's
+# address holds certificates of an earlier lab.
+unregistered_mark() { echo "$LAB_DIR/$1/certificates-not-registered"; }
 
-# Registers the hosts under their names. One already registered at this lab's address is registered again when it
-# was given new certificates (a lab made anew), and left as it is otherwise (a lab already up, or an engine started
-# again), links and all; a name taken by another host is left as it is.
+# Registers the hosts under their names. One already registered at this lab's address is registered again when the
+# lab has given it certificates since (a lab made anew), and left as it is otherwise (a lab already up, or an engine
+# started again), links and all; a name taken by another host is left as it is.
 register() {
   local store h url existing
   store=$(store_path)
@@ -312,7 +313,7 @@ register() {
       log "not registering $h: $store already has a cluster $h at $existing (remove it with: npm run cli -- clusters remove $h)"
       continue
     fi
-    if [[ -n $existing ]] && ! [[ " ${NEW_CERTS[*]} " == *" $h "* ]]; then
+    if [[ -n $existing && ! -e $(unregistered_mark "$h") ]]; then
       echo "$h is registered in $store already"
       continue
     fi
@@ -322,6 +323,7 @@ register() {
     fi
     ambassador_cli "$store" clusters add "$h" --docker-env "$(bundle_dir "$h")/docker.env" >/dev/null ||
       die "could not register $h in $store"
+    rm -f "$(unregistered_mark "$h")"
     grep -qxF "$store"$'\t'"$h"$'\t'"$url" "$REGISTERED" 2>/dev/null ||
       printf '%s\t%s\t%s\n' "$store" "$h" "$url" >>"$REGISTERED"
     echo "registered $h in $store"

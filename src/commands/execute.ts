@@ -60,7 +60,12 @@ function auditDetail(result: CommandResult): string | undefined {
     case "link": {
       const cleared = (result.result.cleared ?? []).map((o) => `${o.kind} ${o.name} on ${o.cluster}`);
       const link = `${result.result.existing ? "existing" : "made"} link ${result.result.link.id}`;
-      return cleared.length ? `${link}; removed what an interrupted link left: ${cleared.join(", ")}` : link;
+      const silent = result.result.unclearedOn ?? [];
+      return [
+        link,
+        ...(cleared.length ? [`removed what an interrupted link left: ${cleared.join(", ")}`] : []),
+        ...(silent.length ? [`kept what it left on clusters that did not answer: ${silent.join(", ")}`] : []),
+      ].join("; ");
     }
     case "teardown":
       return `link ${result.result.linkId} ${result.result.status}`;

@@ -69,8 +69,8 @@ export function parseWords(
   words: readonly string[],
   table: readonly CommandSpec[] = defaultCommands,
 ): ParseResult {
-  // A shell's words come as typed: what a line would refuse is refused here too, and never echoed.
-  const unreadable = words.map((word) => unreadableIn(word)).find((error) => error !== undefined);
+  // A shell's words come as typed: a hidden character in one is refused, as in a line, and never echoed.
+  const unreadable = words.map((word) => unreadableIn(word, "word")).find((error) => error !== undefined);
   if (unreadable) return fail(`Could not read the command: ${unreadable}.`);
   const tokens = [...words];
   if (tokens.length > 0 && slashPrefix.test(tokens[0] as string)) tokens.shift();

@@ -35,13 +35,16 @@ function normalise(text: string): string {
 const invisible = /[\u00AD\u200B-\u200D\u2060]/g;
 /** Hidden characters other than white space and the marks dropped above: refused, so a line never runs other than it reads. */
 const unreadable = new RegExp(`(?![\\t\\n\\v\\f\\r])[${hiddenCharacters}]`, "u");
+/** In a word, white space that is a control character hides too: a carriage return echoed writes over the line. */
+const unreadableInWord = new RegExp(`[${hiddenCharacters}]`, "u");
 
 /**
- * Why text is refused when it holds a hidden character other than white space, one that could make a line run other
- * than it reads (or, echoed, drive the terminal): undefined when it holds none.
+ * Why text is refused when it holds a hidden character, one that could make a line run other than it reads (or,
+ * echoed, drive the terminal): a line's white space parts its words; a word (a shell's) may hold none. Undefined
+ * when it holds none.
  */
-export function unreadableIn(text: string): string | undefined {
-  const bad = unreadable.exec(text);
+export function unreadableIn(text: string, as: "line" | "word" = "line"): string | undefined {
+  const bad = (as === "line" ? unreadable : unreadableInWord).exec(text);
   if (!bad) return undefined;
   const code = `U+${(bad[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}`;
   return `it holds a control character, a direction mark or another invisible character (${code}), which no name has; type it again without it`;

@@ -104,6 +104,17 @@ export function askedWebName(web: { name: string; asked?: string }): string {
   return web.asked ?? web.name;
 }
 
+/**
+ * Whether a link's consumer is the one a `link` asks for by `base`: the name asked for, as recorded; a record saved
+ * before it was (no `asked`) may carry `-2` after it, as when a container held the name.
+ */
+export function webAskedAs(web: { name: string; asked?: string }, base: string): boolean {
+  if (web.asked !== undefined) return web.asked === base;
+  return (
+    web.name === base || (web.name.startsWith(`${base}-`) && /^\d+$/.test(web.name.slice(base.length + 1)))
+  );
+}
+
 /** A consumer record under a new name, still saying which it was asked to have when that one differs. */
 export function renamedWeb<T extends { name: string; asked?: string }>(web: T, name: string): T {
   const { asked: _asked, ...rest } = web;

@@ -1,9 +1,9 @@
 import {
-  askedWebName,
   type LinkRecord,
   partlyTornDown,
   type ResourceRole,
   targetClusters,
+  webAskedAs,
 } from "../domain/link.js";
 import type { EngineCore } from "./engine-core.js";
 import { publishedPorts, sourceRows, urlsOf } from "./mappings.js";
@@ -37,7 +37,7 @@ export function sameLink(record: LinkRecord, wanted: LinkIdentity): boolean {
     record.web?.image === wanted.web?.image &&
     record.consumer?.name === wanted.consumer &&
     (record.protection ?? "plaintext") === wanted.protection &&
-    (wanted.web === undefined || (record.web !== undefined && askedWebName(record.web) === wanted.web.base))
+    (wanted.web === undefined || (record.web !== undefined && webAskedAs(record.web, wanted.web.base)))
   );
 }
 

@@ -235,8 +235,16 @@ export function nextStepLines(view: LinkView): string[] {
   }
   const amiss = view.containers.filter((c) => ["missing", "stopped", "disconnected"].includes(c.state));
   if (amiss.length) {
-    const parts = amiss.map((c) => `${describeRole(c.role)} ${c.name} on ${c.cluster} (${shortState(c)})`);
-    return [`Next: run repair ${link.id} to make again ${parts.join(", ")}.`];
+    const named = (cs: typeof amiss) =>
+      cs.map((c) => `${describeRole(c.role)} ${c.name} on ${c.cluster} (${shortState(c)})`).join(", ");
+    // The user's own containers off the link's network are connected again, never made.
+    const reconnected = amiss.filter((c) => c.role === "container" || c.role === "consumer");
+    const remade = amiss.filter((c) => !reconnected.includes(c));
+    const what = [
+      ...(remade.length ? [`make again ${named(remade)}`] : []),
+      ...(reconnected.length ? [`reconnect ${named(reconnected)}`] : []),
+    ];
+    return [`Next: run repair ${link.id} to ${what.join(" and ")}.`];
   }
   // Every part runs, yet the link was left broken (a teardown --target cut short, a repair that failed).
   if (link.status === "broken") return [`Next: run repair ${link.id} to make it whole again.`];

@@ -135,7 +135,9 @@ export function factsOfView(view: LinkView): LinkFacts {
     },
     sourceAmbassador: live("source", view.link.sourceCluster, facts.sourceAmbassador),
     targets: facts.targets.map((target) => {
-      const urls = (found("web", target.cluster)?.mappings ?? []).flatMap((m) => (m.url ? [m.url] : []));
+      // What the target's consumer publishes: the one `--web` started, or a `--consumer` that ran already.
+      const consumer = found("web", target.cluster) ?? found("consumer", target.cluster);
+      const urls = (consumer?.mappings ?? []).flatMap((m) => (m.url ? [m.url] : []));
       return withUrls(
         {
           ...target,

@@ -119,6 +119,23 @@ describe("a link that clears what an interrupted one left", () => {
   });
 });
 
+describe("a link that could not ask a cluster to give up what an interrupted one left", () => {
+  it("names that cluster in its audit entry", async () => {
+    const lab = memoryEngine();
+    lab.clusters.add(new MemoryDockerHost({ latencyMs: 0, name: "clusterc", advertise: "10.0.0.14" }));
+    const services = testServices({ lab });
+    const first = await executeCommand("link app clustera clusterb --web hello-web", admin("C1"), services);
+    if (!first.ok || first.result.kind !== "link") throw new Error("link failed");
+    await lab.links.remove(first.result.result.link.id);
+    lab.b.down();
+    const again = await executeCommand("link app clustera clusterc --web hello-web", admin("C1"), services);
+    if (!again.ok || again.result.kind !== "link") throw new Error("link failed");
+    expect(services.audit.recorded.at(-1)?.detail).toBe(
+      `made link ${again.result.result.link.id}; removed what an interrupted link left: container app-ambassador on clustera; kept what it left on clusters that did not answer: clusterb`,
+    );
+  });
+});
+
 describe("a link this channel may not see is never named", () => {
   it("refuses its container as --consumer without naming it", async () => {
     const lab = memoryEngine();

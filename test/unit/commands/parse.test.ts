@@ -80,6 +80,8 @@ describe("parseCommand", () => {
   it.each([
     ["an escape sequence", "x\u001b]0;pwned\u0007y", "U+001B"],
     ["a direction mark", "web\u202Egpj", "U+202E"],
+    ["a carriage return", "app\rZZZZ", "U+000D"],
+    ["a vertical tab", "app\u000bx", "U+000B"],
   ])("refuses shell words holding %s, as a typed line, without echoing them", (_, word, code) => {
     for (const words of [
       ["status", word],

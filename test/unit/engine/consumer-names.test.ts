@@ -31,6 +31,19 @@ describe("a consumer's name", () => {
     expect(again.link.id).toBe(made.link.id);
   });
 
+  it("asked for again, finds a link saved before the name asked for was recorded, under its -2 name", async () => {
+    const lab = memoryEngine();
+    lab.b.run({ name: "web", Image: "hello-web" });
+    const made = await linkWeb(lab, "web");
+    const record = lab.links.get(made.link.id);
+    if (!record?.web) throw new Error("no consumer");
+    // As an older version saved it.
+    await lab.links.save({ ...record, web: { image: record.web.image, name: record.web.name } });
+    const again = await linkWeb(lab, "web");
+    expect(again.existing).toBe(true);
+    expect(again.link.id).toBe(made.link.id);
+  });
+
   it("asked for as a shorter name that begins another link's consumer's, makes a link of its own", async () => {
     const lab = memoryEngine();
     const webapp = await linkWeb(lab, "webapp");

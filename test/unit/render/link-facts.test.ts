@@ -66,3 +66,17 @@ describe("the picture of a link fanned out to two targets", () => {
     }
   });
 });
+
+describe("the picture of a --consumer link", () => {
+  it("names the consumer's URL and its host's address in status, as the link did", async () => {
+    const lab = memoryEngine();
+    lab.b.run({ name: "worker", Image: "hello-web", HostConfig: { PublishAllPorts: true } });
+    const made = await lab.engine.link("app", "clustera", "clusterb", { consumer: "worker" }, operator);
+    const [view] = await lab.engine.list();
+    if (!view) throw new Error("no view");
+    const [linked, status] = [factsOfLinkResult(made), factsOfView(view)];
+    expect(linked.targets[0]?.webUrls.length).toBeGreaterThan(0);
+    expect(status.targets[0]?.webUrls).toEqual(linked.targets[0]?.webUrls);
+    expect(status.targets[0]?.address).toBe("10.0.0.13");
+  });
+});

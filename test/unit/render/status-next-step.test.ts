@@ -50,6 +50,15 @@ describe("status says what to run next, with or without a health check", () => {
     ]);
   });
 
+  it("says repair reconnects the linked container off the link's network, and makes nothing of it", () => {
+    expect(next(view({ app: "disconnected" }))).toEqual([
+      "Next: run repair lnk1 to reconnect container app on clustera (off the link's network).",
+    ]);
+    expect(next(view({ app: "disconnected", source: "missing" }))).toEqual([
+      "Next: run repair lnk1 to make again source ambassador app-ambassador on clustera (missing) and reconnect container app on clustera (off the link's network).",
+    ]);
+  });
+
   it("sends a link partly torn down to teardown, naming the target still leaving", () => {
     expect(next(view({ target: "missing", web: "missing" }, { ...record, status: "partial" }))).toEqual([
       "Next: run teardown lnk1 to finish removing what is left of it.",
