@@ -98,7 +98,6 @@ export type SingleTargetLinkRecord = z.infer<typeof SingleTargetLinkRecord>;
 export const LinkRecord = z.object({ ...linkFields, targets: z.array(LinkTarget).min(1) });
 export type LinkRecord = z.infer<typeof LinkRecord>;
 
-/** The clusters a link serves, in the order they were asked for. */
 /** The name asked for a link's consumer: its own, unless a container held that one when it was made. */
 export function askedWebName(web: { name: string; asked?: string }): string {
   return web.asked ?? web.name;
@@ -122,6 +121,7 @@ export function renamedWeb<T extends { name: string; asked?: string }>(web: T, n
   return { ...rest, name, ...(name !== asked ? { asked } : {}) } as T;
 }
 
+/** The clusters a link serves, in the order they were asked for. */
 export function targetClusters(link: Pick<LinkRecord, "targets">): string[] {
   return link.targets.map((target) => target.cluster);
 }

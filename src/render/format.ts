@@ -401,7 +401,7 @@ export function clearedLines(
   return [`Removed what an interrupted link had left: ${named}.`];
 }
 
-/** What a link made beside, and the clusters that did not answer when asked to give up what an interrupted one left. */
+/** What a link removed first, and the clusters that did not answer when asked to give up what an interrupted link left. */
 export function linkClearedLines(result: Pick<LinkResult, "cleared" | "unclearedOn">): string[] {
   const silent = result.unclearedOn ?? [];
   return [
