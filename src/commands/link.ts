@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ClusterName } from "../domain/cluster.js";
 import { Alias, ContainerName, ImageName, NewContainerName, PortText } from "../domain/values.js";
+import { visibleClusters } from "./authorize.js";
 import { defineCommand } from "./command.js";
 import { linkViews } from "./link-views.js";
 
@@ -107,7 +108,14 @@ export const linkCommand = defineCommand({
         legacyLinks: input.legacyLinks,
         plaintext: input.plaintext,
       },
-      { actor: invocation.actor, channel: invocation.channel },
+      {
+        actor: invocation.actor,
+        channel: invocation.channel,
+        // What an interrupted link left on clusters it did not name is cleared only where this channel may act.
+        ...(invocation.trusted
+          ? {}
+          : { clusters: visibleClusters(invocation, services.clusters).visible.map((c) => c.name) }),
+      },
     );
     if (!result.existing) return { kind: "link", result };
     // Asked for again: how its parts are now, and what to run when one is stopped or gone.

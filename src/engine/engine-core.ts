@@ -1,7 +1,6 @@
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import type { ClusterDirectory } from "../docker/clusters.js";
-import { clusterOpenTo } from "../domain/cluster.js";
 import type { LinkRepository } from "../domain/link.js";
 import type { LinkAuthority } from "../domain/pki.js";
 import { UserError } from "../errors.js";
@@ -33,13 +32,11 @@ export function isRegistered(core: EngineCore, cluster: string): boolean {
   return core.clusters.list().some((summary) => summary.name === cluster);
 }
 
-/**
- * Whether a request may act on a registered cluster it did not name: from the terminal any; from Slack one open to
- * its channel, as the command layer checks the clusters a command names.
- */
+/** Whether a request may act on a registered cluster it did not name (as its command layer decided). */
 export function openToRequest(core: EngineCore, context: RequestContext, cluster: string): boolean {
-  const summary = core.clusters.list().find((c) => c.name === cluster);
-  return summary !== undefined && (context.actor.kind === "local" || clusterOpenTo(summary, context.channel));
+  return (
+    isRegistered(core, cluster) && (context.clusters === undefined || context.clusters.includes(cluster))
+  );
 }
 
 export function newAttempt(core: EngineCore, linkId: string): Attempt {

@@ -259,7 +259,7 @@ async function attemptLink(
       live: {},
       interrupted: leftByInterruptedLink(core, name),
     };
-    return await makeLink(core, attempt, plan);
+    return await makeLink(core, attempt, plan, context);
   } catch (error) {
     if (isUserError(error) && attempt.created.length === 0) throw error;
     const made = plan;
@@ -271,7 +271,12 @@ async function attemptLink(
   }
 }
 
-async function makeLink(core: EngineCore, attempt: Attempt, plan: LinkPlan): Promise<LinkResult> {
+async function makeLink(
+  core: EngineCore,
+  attempt: Attempt,
+  plan: LinkPlan,
+  context: RequestContext,
+): Promise<LinkResult> {
   const ambassador = { image: core.launcher.image, what: "ambassador" } as const;
   const web = plan.web ? [{ image: plan.web.image, what: "web" as const, fix: webImageFix }] : [];
   const hosts = [...new Set([plan.source, ...plan.targets.map((target) => target.host)])];
@@ -311,7 +316,7 @@ async function makeLink(core: EngineCore, attempt: Attempt, plan: LinkPlan): Pro
   });
   await attempt.step("save link", "store", () => core.links.save(record));
   // Once the link is saved: a crash meanwhile leaves none of its own parts looking like an interrupted link's.
-  const elsewhere = await clearElsewhere(core, plan, hosts, spans);
+  const elsewhere = await clearElsewhere(core, plan.app.name, context, hosts, spans);
   cleared.push(elsewhere.cleared);
   const answers: TargetResult[] = targets.map(({ build, target }) => ({
     cluster: build.plan.target.name,
@@ -351,14 +356,13 @@ const elsewhereMs = 5_000;
  */
 async function clearElsewhere(
   core: EngineCore,
-  plan: LinkPlan,
+  container: string,
+  context: RequestContext,
   hosts: readonly DockerHost[],
   spans: ReadonlySet<string>,
 ): Promise<{ cleared: ClearedObject[]; silent: string[] }> {
-  const container = plan.app.name;
-  const request = { actor: plan.actor, channel: plan.channel };
   const others = [...spans].filter(
-    (cluster) => openToRequest(core, request, cluster) && !hosts.some((host) => host.name === cluster),
+    (cluster) => openToRequest(core, context, cluster) && !hosts.some((host) => host.name === cluster),
   );
   const each = await Promise.all(
     others.map(async (cluster) => {

@@ -7,6 +7,11 @@ export interface RequestContext {
   actor: Actor;
   /** Slack channel ID the request came from, when it came from Slack. */
   channel?: string;
+  /**
+   * The registered clusters the request may act on beyond those it names, as the command layer decided (a Slack
+   * channel's); every one when absent (the terminal).
+   */
+  clusters?: readonly string[];
 }
 
 /** How an ambassador forwards: DNAT in its namespace, a plaintext relay, or a mutually authenticated TLS relay. */

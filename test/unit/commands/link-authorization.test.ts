@@ -119,19 +119,41 @@ describe("a link that clears what an interrupted one left", () => {
   });
 });
 
+/** Three in-memory hosts, and what a link from clustera to clusterb made before it was killed, unsaved. */
+async function interruptedToClusterb() {
+  const lab = memoryEngine();
+  lab.clusters.add(new MemoryDockerHost({ latencyMs: 0, name: "clusterc", advertise: "10.0.0.14" }));
+  const services = testServices({ lab });
+  const first = await executeCommand("link app clustera clusterb --web hello-web", admin("C1"), services);
+  if (!first.ok || first.result.kind !== "link") throw new Error("link failed");
+  await lab.links.remove(first.result.result.link.id);
+  return { lab, services };
+}
+
+async function linkToClusterc(services: ReturnType<typeof testServices>) {
+  const again = await executeCommand("link app clustera clusterc --web hello-web", admin("C1"), services);
+  if (!again.ok || again.result.kind !== "link") throw new Error("link failed");
+  return again.result.result;
+}
+
+describe("a link from a channel, after an interrupted one that reached a cluster bound elsewhere", () => {
+  it("leaves what that one left there, and names neither the cluster nor its objects", async () => {
+    const { lab, services } = await interruptedToClusterb();
+    lab.clusters.setChannels("clusterb", ["C0SECRET"]);
+    const again = await linkToClusterc(services);
+    expect((await lab.b.listContainers(["io.ambassador.link"])).length).toBe(2);
+    expect(JSON.stringify(again)).not.toContain("clusterb");
+    expect(JSON.stringify(services.audit.recorded.at(-1))).not.toContain("clusterb");
+  });
+});
+
 describe("a link that could not ask a cluster to give up what an interrupted one left", () => {
   it("names that cluster in its audit entry", async () => {
-    const lab = memoryEngine();
-    lab.clusters.add(new MemoryDockerHost({ latencyMs: 0, name: "clusterc", advertise: "10.0.0.14" }));
-    const services = testServices({ lab });
-    const first = await executeCommand("link app clustera clusterb --web hello-web", admin("C1"), services);
-    if (!first.ok || first.result.kind !== "link") throw new Error("link failed");
-    await lab.links.remove(first.result.result.link.id);
+    const { lab, services } = await interruptedToClusterb();
     lab.b.down();
-    const again = await executeCommand("link app clustera clusterc --web hello-web", admin("C1"), services);
-    if (!again.ok || again.result.kind !== "link") throw new Error("link failed");
+    const again = await linkToClusterc(services);
     expect(services.audit.recorded.at(-1)?.detail).toBe(
-      `made link ${again.result.result.link.id}; removed what an interrupted link left: container app-ambassador on clustera; kept what it left on clusters that did not answer: clusterb`,
+      `made link ${again.link.id}; removed what an interrupted link left: container app-ambassador on clustera; kept what it left on clusters that did not answer: clusterb`,
     );
   });
 });

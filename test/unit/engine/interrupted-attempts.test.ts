@@ -91,13 +91,18 @@ describe("a link after one that was cut short before it saved", () => {
     expect(source?.Labels["io.ambassador.clusters"]).toBe("clustera,clusterc");
   });
 
-  it("leaves them on a cluster the asking channel may not use, unnamed, for reconcile --fix", async () => {
+  it("leaves them on a cluster the request may not act on, unnamed, for reconcile --fix", async () => {
     const lab = memoryEngine();
     lab.clusters.add(new MemoryDockerHost({ latencyMs: 0, name: "clusterc", advertise: "10.0.0.14" }));
     const first = await lab.engine.link("app", "clustera", "clusterb", { web: "hello-web" }, context);
     await lab.links.remove(first.link.id);
-    lab.clusters.setChannels("clusterb", ["C0SECRET"]);
-    const elsewhere = await lab.engine.link("app", "clustera", "clusterc", { web: "hello-web" }, context);
+    const elsewhere = await lab.engine.link(
+      "app",
+      "clustera",
+      "clusterc",
+      { web: "hello-web" },
+      { ...context, clusters: ["clustera", "clusterc"] },
+    );
 
     const left = await lab.b.listContainers(["io.ambassador.link"]);
     expect(left.map((c) => c.Names[0])).toEqual(expect.arrayContaining(["/app-ambassador", "/web"]));
