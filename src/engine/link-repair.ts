@@ -1,3 +1,4 @@
+import type Docker from "dockerode";
 import { DockerCallError, type DockerHost, isUnreachable } from "../docker/docker-host.js";
 import {
   askedWebName,
@@ -45,8 +46,15 @@ function reader(link: LinkRecord) {
   };
 }
 
-/** Each stored part of the link with its live state, by cluster and role. */
-async function readLive(core: EngineCore, link: LinkRecord): Promise<Map<string, LiveParts>> {
+/**
+ * Each stored part of the link with its live state, by cluster and role; a container joined to a network of the
+ * link's (the source container, a `--consumer`) as `joined` reads it, by its name.
+ */
+async function readLive(
+  core: EngineCore,
+  link: LinkRecord,
+  joined: Record<"connection" | "consumer", Promise<Docker.ContainerInspectInfo | undefined>>,
+): Promise<Map<string, LiveParts>> {
   const read = reader(link);
   const look = async (resource: LinkResource): Promise<[ResourceRole, LivePart]> => {
     const on = core.clusters.host(resource.cluster);
@@ -57,7 +65,7 @@ async function readLive(core: EngineCore, link: LinkRecord): Promise<Map<string,
     if (resource.kind === "connection") {
       // Connected when the container of that name runs on the network (the same consumer: one run again under its
       // name is another's); anything else is reconnected, before the path is proved.
-      const info = await read(on, () => on.inspectContainer(resource.name));
+      const info = await joined[resource.role as "connection" | "consumer"];
       const connected =
         info !== undefined &&
         (resource.role === "connection" || info.Id === resource.id) &&
@@ -117,10 +125,14 @@ async function planRepair(
   // A consumer that already ran is linked on one target only (link refuses --consumer with several).
   const target = (targets[0] as (typeof targets)[number]).host;
   const consumerName = link.consumer?.name;
+  const appRead = reader(link)(source, () => source.inspectContainer(link.container));
+  const consumerRead = consumerName
+    ? reader(link)(target, () => target.inspectContainer(consumerName))
+    : Promise.resolve(undefined);
   const [app, live, consumer, leftovers] = await Promise.all([
-    reader(link)(source, () => source.inspectContainer(link.container)),
-    readLive(core, link),
-    consumerName ? reader(link)(target, () => target.inspectContainer(consumerName)) : undefined,
+    appRead,
+    readLive(core, link, { connection: appRead, consumer: consumerRead }),
+    consumerRead,
     leftoversOf(core, link),
   ]);
   if (!app?.State.Running) {
