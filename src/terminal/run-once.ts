@@ -49,7 +49,8 @@ export async function runOnce(
 /**
  * An answer that did not do or find what was asked, which a script must see as `docker` shows it, by exit code 1: a
  * teardown that left parts on a host that did not answer, one with no argument among several links (nothing
- * removed), `ports` of a container no cluster has.
+ * removed), `ports` of a container no cluster has, the `status` of a link that does not carry (broken, or torn down
+ * in part).
  */
 function fellShort(result: CommandResult): boolean {
   switch (result.kind) {
@@ -59,6 +60,8 @@ function fellShort(result: CommandResult): boolean {
       return true;
     case "ports":
       return result.result.found.length === 0;
+    case "status":
+      return result.view.status !== "active";
     default:
       return false;
   }

@@ -36,6 +36,20 @@ describe("a one-shot command's exit code, as a script sees it", () => {
     expect(choice.code).toBe(1);
   });
 
+  it("is 1 for the status of a link that does not carry, and 0 once it is repaired", async () => {
+    const services = testServices();
+    expect((await run("link app clustera clusterb --web hello-web", services)).code).toBe(0);
+    const working = await run("status app", services);
+    expect(working.text).toMatch(/^Link \w+: .*\(active\)$/m);
+    expect(working.code).toBe(0);
+    services.lab.b.kill("app-ambassador");
+    const broken = await run("status app", services);
+    expect(broken.text).toMatch(/^Link \w+: .*\(broken\)$/m);
+    expect(broken.code).toBe(1);
+    expect((await run("repair app", services)).code).toBe(0);
+    expect((await run("status app", services)).code).toBe(0);
+  });
+
   it("is 2 for a command line that is wrong, and 1 for a command that failed", async () => {
     const services = testServices();
     expect((await run("link app clustera", services)).code).toBe(2);
