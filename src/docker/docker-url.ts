@@ -9,8 +9,16 @@ export type DockerUrl =
 
 const usage = "use tcp://HOST:PORT, unix:///path/to/docker.sock or ssh://user@host";
 
+/** The URL as an error may show it: a password in it (`//user:password@`) masked. */
+function shownUrl(text: string): string {
+  return text.replace(/(\/\/[^/@:\s]*:)[^/@\s]*@/, "$1***@");
+}
+
 function bad(text: string, why: string): UserError {
-  return new UserError("bad-host", `${JSON.stringify(text)} is not a Docker URL: ${why} (${usage})`);
+  return new UserError(
+    "bad-host",
+    `${JSON.stringify(shownUrl(text))} is not a Docker URL: ${why} (${usage})`,
+  );
 }
 
 function port(text: string, url: URL): number | undefined {

@@ -30,6 +30,24 @@ describe("parseDockerUrl", () => {
     expect(() => parseDockerUrl("tcp://10.0.0.5:2376/v1.41")).toThrow("tcp:// takes no path");
     expect(() => parseDockerUrl("ssh://me:secret@host")).toThrow("put no password in the URL");
   });
+
+  it("never shows a password written in the URL it refuses", () => {
+    for (const text of [
+      "tcp://admin:S3cretPW@10.0.0.5:2376",
+      "ssh://me:S3cretPW@host",
+      "http://a:S3cretPW@h",
+    ]) {
+      let said = "";
+      try {
+        parseDockerUrl(text);
+      } catch (error) {
+        said = (error as Error).message;
+      }
+      expect(said).toMatch(/is not a Docker URL/);
+      expect(said).not.toContain("S3cretPW");
+      expect(said).toContain(":***@");
+    }
+  });
 });
 
 describe("formatDockerUrl", () => {
