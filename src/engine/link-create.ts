@@ -16,6 +16,7 @@ import { describeExisting, sameLink } from "./link-existing.js";
 import { admitsOf } from "./link-parts.js";
 import type { LinkPlan } from "./link-plan.js";
 import { envName, sourceRows, urlsOf } from "./mappings.js";
+import { namespaceOwner } from "./namespace-owner.js";
 import { byRoleOrder } from "./resource-removal.js";
 import type { LinkOptions, LinkResult, RequestContext, TargetResult } from "./types.js";
 
@@ -72,7 +73,22 @@ async function findConsumer(on: DockerHost, ref: string, signal: AbortSignal) {
       `Consumer "${name}" on ${on.name} is ${info.State.Status}, not running; start it first (docker start ${name}).`,
     );
   }
+  const cannotJoin = networkModeRefusal(info.HostConfig.NetworkMode);
+  if (cannotJoin) {
+    throw new UserError(
+      "consumer-cannot-join",
+      `Consumer "${name}" on ${on.name} ${cannotJoin}, so it cannot join the link's network; run it on a bridge or a network of your own (docker run --network bridge …).`,
+    );
+  }
   return { name, id: info.Id, networks: Object.keys(info.NetworkSettings.Networks ?? {}) };
+}
+
+/** Why Docker would not connect a container in this network mode to another network; undefined when it would. */
+function networkModeRefusal(mode: string | undefined): string | undefined {
+  if (mode === "host") return "runs in the host's network (--network host)";
+  if (mode === "none") return "has no network (--network none)";
+  const owner = namespaceOwner(mode);
+  return owner ? `runs in the network namespace of container ${owner}` : undefined;
 }
 
 /** The names Docker's /etc/hosts gives every container for itself, ahead of any the link adds. */

@@ -519,6 +519,19 @@ export class MemoryDockerHost implements DockerHost {
       () => {
         const target = this.container(container);
         const net = this.findNetwork(network);
+        const mode = target.spec.HostConfig?.NetworkMode;
+        if (mode === "host" || namespaceOwner(mode) !== undefined) {
+          refuse(
+            403,
+            "container sharing network namespace with another container or host cannot be connected to any other network",
+          );
+        }
+        if (mode === "none") {
+          refuse(
+            403,
+            "container cannot be connected to multiple networks with one of the networks in private (none) mode",
+          );
+        }
         const attachment = { aliases: [...(aliases ?? [])], endpointId: "", ip: "" };
         if (!net && this.isUp(target)) refuse(500, "invalid cluster node while attaching to network");
         if (!net) {

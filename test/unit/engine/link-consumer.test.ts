@@ -106,6 +106,25 @@ describe("link --consumer", () => {
     await nothingMade(lab);
   });
 
+  it("refuses a consumer Docker cannot connect to a network (host, none, another's namespace), before anything is made", async () => {
+    const lab = setup();
+    lab.b.run({ name: "hostnet", Image: "hello-web", HostConfig: { NetworkMode: "host" } });
+    lab.b.run({ name: "nonet", Image: "hello-web", HostConfig: { NetworkMode: "none" } });
+    lab.b.run({ name: "sidecar", Image: "hello-web", HostConfig: { NetworkMode: "container:worker" } });
+    const refusals = {
+      hostnet: "runs in the host's network (--network host)",
+      nonet: "has no network (--network none)",
+      sidecar: "runs in the network namespace of container worker",
+    };
+    for (const [name, why] of Object.entries(refusals)) {
+      const error = await rejection(lab.link(name));
+      expect((error as Error).message).toBe(
+        `Consumer "${name}" on clusterb ${why}, so it cannot join the link's network; run it on a bridge or a network of your own (docker run --network bridge …).`,
+      );
+      await nothingMade(lab);
+    }
+  });
+
   it("refuses one of the bot's own containers as the consumer", async () => {
     const lab = setup();
     const first = await lab.link();
