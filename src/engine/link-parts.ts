@@ -7,6 +7,7 @@ import type { LinkCredentials } from "../domain/pki.js";
 import { type AmbassadorLauncher, type AmbassadorSpec, speaksHandshake } from "./ambassador-launcher.js";
 import { createUniquelyNamed, portTaken } from "./ambassador-runner.js";
 import type { Attempt } from "./attempt.js";
+import { consumerStopped } from "./consumer-stopped.js";
 import { anyEphemeral, otherHostPorts } from "./host-ports.js";
 import { type ImageCheck, webImageFix } from "./image-check.js";
 import { admitsOnlyContainersOnItsNetwork, linkLabels, servesReplacedContainer } from "./labels.js";
@@ -18,7 +19,7 @@ import {
   sourceDockerLinked,
 } from "./link-plan.js";
 import { connectionsOf, envName, linkEnvironment, publishedPorts, targetEnvironment } from "./mappings.js";
-import { leftBehind } from "./namespace-owner.js";
+import { leftBehind, namespaceOwner } from "./namespace-owner.js";
 import { once } from "./once.js";
 import { tlsArchive, tlsDeliveryFor } from "./tls-files.js";
 import type { AmbassadorMode, Connection, PortMapping, RepairedPart } from "./types.js";
@@ -221,12 +222,20 @@ async function startAmbassador(
       side,
       image,
     );
-  const started = await build.attempt.step(`start ${side} ambassador`, host.name, () =>
-    launch(spec).catch((error: unknown) => {
-      if (!(error instanceof ConsumerReplaced && again)) throw error;
-      return launch(again());
-    }),
-  );
+  let joined = namespaceOwner(spec.networkMode);
+  const started = await build.attempt.step(`start ${side} ambassador`, host.name, async () => {
+    try {
+      return await launch(spec).catch((error: unknown) => {
+        if (!(error instanceof ConsumerReplaced && again)) throw error;
+        const other = again();
+        joined = namespaceOwner(other.networkMode);
+        return launch(other);
+      });
+    } catch (error) {
+      // In its consumer's namespace: a consumer that stopped as it started is named, with its last words.
+      throw (await consumerStopped(host, joined, error)) ?? error;
+    }
+  });
   build.containers[side] = started;
   return { name: started.name, kind: "container" };
 }

@@ -13,7 +13,8 @@ import { type ClusterProbe, type ClusterSummary, unknownClusterError } from "../
 import { UserError } from "../../src/errors.js";
 
 /** What a container of an image does once started: our ambassador's handshake, a silent one, or an app. */
-export type ImageBehaviour = "ambassador" | "foreign-ambassador" | "plain";
+/** `exits`: the main process says why on its last line and exits 1 as soon as it starts. */
+export type ImageBehaviour = "ambassador" | "foreign-ambassador" | "plain" | "exits";
 
 /** How an image is defined on a MemoryDockerHost. */
 export interface ImageOptions {
@@ -576,6 +577,7 @@ export class MemoryDockerHost implements DockerHost {
           ambassador: ["/bin/ambassador"],
           "foreign-ambassador": ["/bin/seed-ambassador"],
           plain: null,
+          exits: null,
         };
         return {
           Id: known.id,
@@ -995,9 +997,10 @@ export class MemoryDockerHost implements DockerHost {
     if (owner !== undefined) {
       const joined = this.findContainer(owner);
       if (!joined) refuse(404, `No such container: ${owner}`);
-      if (!this.isUp(joined) || joined.state === "restarting") {
-        refuse(409, `cannot join network of a non running container: ${joined.id}`);
+      if (joined.state === "restarting") {
+        refuse(409, `Container ${joined.id} is restarting, wait until the container is running`);
       }
+      if (!this.isUp(joined)) refuse(409, `cannot join network of a non running container: ${joined.id}`);
     }
     for (const link of container.spec.HostConfig?.Links ?? []) {
       const [target = "", alias = target] = link.split(":");
@@ -1061,6 +1064,11 @@ export class MemoryDockerHost implements DockerHost {
   }
 
   private runEntrypoint(container: MemoryContainer): void {
+    if (container.image.behaviour === "exits") {
+      container.logs.push("fatal: no configuration at /etc/web.conf\n");
+      this.exit(container, 1);
+      return;
+    }
     if (container.image.behaviour !== "ambassador") return;
     const say = (line: string) => container.logs.push(`${line}\n`);
     const routes = routesOf(container.env);
