@@ -73,7 +73,8 @@ export type CommandResult =
   /** `hidden`: how many clusters were not searched because this channel may not see them. */
   | { kind: "ports"; result: PortsResult; hidden?: number }
   | { kind: "teardown"; result: TeardownResult }
-  | { kind: "teardown-choice"; links: LinkView[]; channel?: string }
+  /** Links to choose one from; with `target`, the choice removes only that target cluster of it. */
+  | { kind: "teardown-choice"; links: LinkView[]; channel?: string; target?: string }
   /** `total`: how many links there are in all, when `links` is one page of them; `silent`: clusters whose containers could not be read in time (their links show them unreachable). */
   | { kind: "list"; links: LinkView[]; channel?: string; total?: number; silent?: SilentCluster[] }
   | { kind: "status"; view: LinkView; silent?: SilentCluster[] }

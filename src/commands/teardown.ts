@@ -14,23 +14,35 @@ export type TeardownInput = z.infer<typeof TeardownInput>;
 
 /**
  * The only link of this channel, or the choice among several; none is an error that says what to do. A link made
- * here on a cluster since bound to other channels is not this channel's to see, so it is not among them.
+ * here on a cluster since bound to other channels is not this channel's to see, so it is not among them. With
+ * `--target`, only the links that serve that cluster are, and the choice removes that target alone.
  */
-async function channelLink({ services, invocation }: CommandContext): Promise<LinkRecord | ChoiceResult> {
-  const links = await services.engine.list({
+async function channelLink(
+  { services, invocation }: CommandContext,
+  target: string | undefined,
+): Promise<LinkRecord | ChoiceResult> {
+  const visible = await services.engine.list({
     ...visibleLinks(invocation, services.clusters),
     ...(invocation.channel ? { channel: invocation.channel } : {}),
   });
+  const links = target
+    ? visible.filter((view) => view.link.targets.some((each) => each.cluster === target))
+    : visible;
   const only = links[0];
   if (!only) {
+    const here = invocation.channel ? "This channel has" : "There are";
     throw new UserError(
       "no-link",
-      invocation.channel
-        ? "This channel has no links to tear down. `list` shows the links you may see; `teardown <link-id>` removes one."
-        : "There are no links to tear down.",
+      target
+        ? `${here} no links with target ${target}. \`list\` shows the links you may see; \`teardown <link-id> --target ${target}\` removes that target of one.`
+        : invocation.channel
+          ? "This channel has no links to tear down. `list` shows the links you may see; `teardown <link-id>` removes one."
+          : "There are no links to tear down.",
     );
   }
-  if (links.length > 1) return { kind: "teardown-choice", links, channel: invocation.channel };
+  if (links.length > 1) {
+    return { kind: "teardown-choice", links, channel: invocation.channel, ...(target ? { target } : {}) };
+  }
   return only.link;
 }
 
@@ -57,7 +69,7 @@ export const teardownCommand = defineCommand({
     const { services, invocation } = context;
     const link =
       input.link === undefined
-        ? await channelLink(context)
+        ? await channelLink(context, input.target)
         : findAuthorised(services, invocation, input.link);
     if ("kind" in link) return link;
     context.begin();

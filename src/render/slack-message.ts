@@ -23,6 +23,17 @@ const commandPrefix = "/ambassador ";
 /** The action ID prefix of the "Tear down" buttons. */
 export const teardownActionPrefix = "teardown_link";
 
+/** What a Tear down button carries: the link's ID, and `/<cluster>` when it removes only that target. */
+export function teardownButtonValue(linkId: string, target?: string): string {
+  return target ? `${linkId}/${target}` : linkId;
+}
+
+/** The link and target a Tear down button's value names, as `teardownButtonValue` wrote them. */
+export function teardownButtonOf(value: unknown): { link: string; target?: string } {
+  const [link = "", target] = (typeof value === "string" ? value : "").split("/", 2);
+  return target === undefined ? { link } : { link, target };
+}
+
 /** Escapes text a person or Docker supplied so Slack shows it as written. */
 export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
@@ -173,7 +184,7 @@ function blocksFor(result: CommandResult): KnownBlock[] {
     case "teardown-choice":
       return [
         section(
-          `${result.channel ? "This channel has" : "There are"} ${result.links.length} links; nothing was removed. Choose the one to tear down:`,
+          `${result.channel ? "This channel has" : "There are"} ${result.links.length} links${result.target ? ` with target *${result.target}*` : ""}; nothing was removed. Choose the one ${result.target ? `to remove target *${result.target}* from` : "to tear down"}:`,
         ),
         ...result.links.map(
           (view, index): KnownBlock => ({
@@ -185,19 +196,24 @@ function blocksFor(result: CommandResult): KnownBlock[] {
             accessory: {
               type: "button",
               action_id: `${teardownActionPrefix}_${index}`,
-              value: view.link.id,
+              value: teardownButtonValue(view.link.id, result.target),
               style: "danger",
-              text: { type: "plain_text", text: "Tear down" },
+              text: { type: "plain_text", text: result.target ? "Remove target" : "Tear down" },
               confirm: {
-                title: { type: "plain_text", text: "Tear down this link?" },
+                title: {
+                  type: "plain_text",
+                  text: result.target ? "Remove this target?" : "Tear down this link?",
+                },
                 text: {
                   type: "mrkdwn",
                   text: format.cutText(
-                    `Removes the ambassadors of \`${view.link.id}\` on ${format.linkHosts(view.link)}.`,
+                    result.target
+                      ? `Removes what \`${view.link.id}\` made on ${result.target}; its other targets keep working.`
+                      : `Removes the ambassadors of \`${view.link.id}\` on ${format.linkHosts(view.link)}.`,
                     300,
                   ),
                 },
-                confirm: { type: "plain_text", text: "Tear down" },
+                confirm: { type: "plain_text", text: result.target ? "Remove target" : "Tear down" },
                 deny: { type: "plain_text", text: "Keep it" },
               },
             },

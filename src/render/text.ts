@@ -82,8 +82,11 @@ export function renderText(result: CommandResult, options: TextOptions = {}): st
     }
     case "teardown-choice":
       return [
-        `${result.channel ? "This channel has" : "There are"} ${result.links.length} links; nothing was removed. Say which one to tear down:`,
-        ...result.links.map((view) => `  ${describeLink(view)}   ${prefix}teardown ${view.link.id}`),
+        `${result.channel ? "This channel has" : "There are"} ${result.links.length} links${result.target ? ` with target ${result.target}` : ""}; nothing was removed. Say which one ${result.target ? `to remove target ${result.target} from` : "to tear down"}:`,
+        ...result.links.map(
+          (view) =>
+            `  ${describeLink(view)}   ${prefix}teardown ${view.link.id}${result.target ? ` --target ${result.target}` : ""}`,
+        ),
       ].join("\n");
     case "list":
       if (result.links.length === 0)

@@ -6,6 +6,7 @@ import type { Invocation } from "../commands/command.js";
 import { type Outcome, prepareCommand } from "../commands/execute.js";
 import type { Services } from "../commands/services.js";
 import { finishedWithin } from "../deadlines.js";
+import { ClusterName } from "../domain/cluster.js";
 import { errorReference } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { PageRequest } from "../render/pages.js";
@@ -15,6 +16,7 @@ import {
   renderSlackMessage,
   type SlackMessage,
   teardownActionPrefix,
+  teardownButtonOf,
 } from "../render/slack-message.js";
 import { createAckGate } from "./ack-gate.js";
 import { boltFailureHandlers } from "./bolt-failures.js";
@@ -315,8 +317,8 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
         await respondWith(respond, ephemeral("The bot is restarting; try again in a minute."));
         return;
       }
-      const linkId = action.value;
-      if (!isLinkId(linkId)) {
+      const { link: linkId, target } = teardownButtonOf(action.value);
+      if (!isLinkId(linkId) || (target !== undefined && !ClusterName.safeParse(target).success)) {
         log.warn({ action: action.action_id }, "a teardown button carried no usable link ID");
         await respondWith(
           respond,
@@ -331,7 +333,8 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
         channel: body.channel?.id,
         trusted: false,
       };
-      const prepared = await prepareCommand(`teardown ${linkId}`, invocation, services);
+      const words = ["teardown", linkId, ...(target ? ["--target", target] : [])];
+      const prepared = await prepareCommand(words, invocation, services);
       if (prepared.kind === "failed") {
         await respondWith(respond, renderSlackFailure(prepared.failure));
         return;
