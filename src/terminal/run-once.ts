@@ -1,6 +1,7 @@
 import type { CommandResult, Invocation } from "../commands/command.js";
 import { prepareCommand } from "../commands/execute.js";
 import type { Services } from "../commands/services.js";
+import type { LinkView } from "../engine/types.js";
 import { factsOfResult } from "../render/link-facts.js";
 import { linkTextDiagram } from "../render/link-text-diagram.js";
 import { renderFailureText, renderText } from "../render/text.js";
@@ -49,8 +50,7 @@ export async function runOnce(
 /**
  * An answer that did not do or find what was asked, which a script must see as `docker` shows it, by exit code 1: a
  * teardown that left parts on a host that did not answer, one with no argument among several links (nothing
- * removed), `ports` of a container no cluster has, the `status` of a link that does not carry (broken, or torn down
- * in part).
+ * removed), `ports` of a container no cluster has, the `status` of a link not known to carry.
  */
 function fellShort(result: CommandResult): boolean {
   switch (result.kind) {
@@ -61,10 +61,22 @@ function fellShort(result: CommandResult): boolean {
     case "ports":
       return result.result.found.length === 0;
     case "status":
-      return result.view.status !== "active";
+      return !carries(result.view);
     default:
       return false;
   }
+}
+
+/**
+ * Whether a link is known to carry: every part runs where it should, its last path check did not fail, and every
+ * host answered (a part not read may be gone).
+ */
+function carries(view: LinkView): boolean {
+  return (
+    view.status === "active" &&
+    view.health?.state !== "broken" &&
+    view.containers.every((container) => container.state !== "unreachable")
+  );
 }
 
 /** The clusters the first answer was still waiting for. */

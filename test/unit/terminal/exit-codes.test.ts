@@ -36,7 +36,7 @@ describe("a one-shot command's exit code, as a script sees it", () => {
     expect(choice.code).toBe(1);
   });
 
-  it("is 1 for the status of a link that does not carry, and 0 once it is repaired", async () => {
+  it("is 1 for the status of a link that does not carry or whose host did not answer, and 0 once it is repaired", async () => {
     const services = testServices();
     expect((await run("link app clustera clusterb --web hello-web", services)).code).toBe(0);
     const working = await run("status app", services);
@@ -48,6 +48,10 @@ describe("a one-shot command's exit code, as a script sees it", () => {
     expect(broken.code).toBe(1);
     expect((await run("repair app", services)).code).toBe(0);
     expect((await run("status app", services)).code).toBe(0);
+    services.lab.b.down();
+    const unread = await run("status app", services);
+    expect(unread.text).toMatch(/target ambassador app-ambassador on clusterb: unreachable/);
+    expect(unread.code).toBe(1);
   });
 
   it("is 2 for a command line that is wrong, and 1 for a command that failed", async () => {
