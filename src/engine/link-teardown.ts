@@ -12,8 +12,8 @@ import { type LeftResource, labelledResources, removeResources, sameResource } f
 import type { RepairResult, TeardownResult } from "./types.js";
 
 /**
- * What only the labels show of the link on its hosts (a lost store write, say): networks first. A host that does not
- * answer shows nothing; its recorded parts are left by the removal, which tries them.
+ * What only the labels show of the link on its hosts (a lost store write, say): networks first. Rejects when a host
+ * could not be asked (down, or too slow): what it holds is not known, so the link is not forgotten.
  */
 async function unrecorded(core: EngineCore, link: LinkRecord): Promise<LinkResource[]> {
   const clusters = [...new Set([...linkClusters(link), ...link.resources.map((r) => r.cluster)])].filter(
@@ -23,9 +23,6 @@ async function unrecorded(core: EngineCore, link: LinkRecord): Promise<LinkResou
     clusters.map((cluster) =>
       labelledResources(core.clusters.host(cluster), link.id, link.resources, {
         storeId: core.links.storeId,
-      }).catch((error: unknown) => {
-        if (!isUnreachable(error)) throw error;
-        return [];
       }),
     ),
   );
@@ -178,11 +175,14 @@ export async function teardownTarget(
     );
   }
   const registered = isRegistered(core, cluster);
+  // A host that could not be asked (down, or too slow) may hold more of the link: the target is not let go then.
+  let unlisted: unknown;
   const extra = registered
     ? await labelledResources(core.clusters.host(cluster), link.id, link.resources, {
         storeId: core.links.storeId,
       }).catch((error: unknown) => {
         if (!isUnreachable(error)) throw error;
+        unlisted = error;
         return [];
       })
     : [];
@@ -205,7 +205,7 @@ export async function teardownTarget(
     ? await removeResources(hostOf, onTarget, link.id, { gone: alreadyGone })
     : [];
   const wasThere = (r: LinkResource) => !alreadyGone.some((g) => sameResource(g, r));
-  if (leftOnTarget.length) {
+  if (leftOnTarget.length || unlisted !== undefined) {
     // The source ambassador stays as it is, serving the other targets, until the target's host lets its parts go.
     const goneOnTarget = onTarget.filter((r) => !leftOnTarget.some((l) => sameResource(l, r)));
     await core.links.save({
@@ -213,6 +213,15 @@ export async function teardownTarget(
       ...markedLeaving,
       resources: link.resources.filter((r) => !goneOnTarget.some((g) => sameResource(g, r))),
     });
+    if (!leftOnTarget.length) {
+      const say = (why: string) =>
+        `Removed what link ${link.id} records on ${cluster}, but could not list what else carries its label there (${why.replace(/\.$/, "")}); run teardown ${link.id} --target ${cluster} again.`;
+      throw new UserError(
+        "teardown-unlisted",
+        say(describeError(unlisted)),
+        say(describeErrorWithoutAddress(unlisted)),
+      );
+    }
     return {
       linkId: link.id,
       target: cluster,

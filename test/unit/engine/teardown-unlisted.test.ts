@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import { labelKeys } from "../../../src/engine/labels.js";
+import type { RequestContext } from "../../../src/engine/types.js";
+import { MemoryDockerHost } from "../../support/memory-docker.js";
+import { memoryEngine } from "../../support/memory-engine.js";
+import { rejection } from "../../support/rejection.js";
+
+const context: RequestContext = { actor: { kind: "local", user: "op" } };
+/** A listing the host took too long to answer. */
+const timedOut = { statusCode: undefined, reason: "no answer within 5 s to list containers" };
+
+/** What a killed repair can leave: a container carrying the link's label that its record does not list. */
+function leaveUnrecorded(host: MemoryDockerHost, linkId: string, name: string): void {
+  host.run({
+    name,
+    Image: "hello-app",
+    Labels: { [labelKeys.link]: linkId, [labelKeys.role]: "target" },
+  });
+}
+
+async function names(host: MemoryDockerHost): Promise<string[]> {
+  return (await host.listContainers([labelKeys.link])).map((c) => c.Names[0]?.slice(1) ?? "").sort();
+}
+
+describe("a teardown whose listing of the link's labelled objects did not answer", () => {
+  it("keeps the link, says to run it again, and the next one removes what only the labels showed", async () => {
+    const lab = memoryEngine();
+    const made = await lab.engine.link("app", "clustera", "clusterb", { web: "hello-web" }, context);
+    leaveUnrecorded(lab.b, made.link.id, "app-ambassador-2");
+    lab.b.failOn("list containers", timedOut);
+    const error = await rejection(lab.engine.teardown(made.link.id, context));
+    expect((error as Error).message).toMatch(
+      new RegExp(
+        `^Removed what link ${made.link.id} records, but could not list what else carries its label \\(.+\\); run teardown ${made.link.id} again\\.$`,
+      ),
+    );
+    expect(lab.links.get(made.link.id)?.status).toBe("partial");
+    expect(await names(lab.b)).toEqual(["app-ambassador-2"]);
+    const finished = await lab.engine.teardown(made.link.id, context);
+    expect(finished.status).toBe("removed");
+    expect(finished.removed.map((r) => r.name)).toContain("app-ambassador-2");
+    expect(await names(lab.b)).toEqual([]);
+    expect(lab.links.get(made.link.id)).toBeUndefined();
+  });
+
+  it("with --target, keeps that target leaving, says to run it again, and the next one finishes", async () => {
+    const lab = memoryEngine();
+    const c = new MemoryDockerHost({ name: "clusterc", advertise: "10.0.0.14" });
+    lab.clusters.add(c);
+    const made = await lab.engine.link(
+      "app",
+      "clustera",
+      ["clusterb", "clusterc"],
+      { web: "hello-web" },
+      context,
+    );
+    leaveUnrecorded(c, made.link.id, "app-ambassador-2");
+    c.failOn("list containers", timedOut);
+    const error = await rejection(lab.engine.teardown(made.link.id, context, { target: "clusterc" }));
+    expect((error as Error).message).toMatch(
+      new RegExp(
+        `^Removed what link ${made.link.id} records on clusterc, but could not list what else carries its label there \\(.+\\); run teardown ${made.link.id} --target clusterc again\\.$`,
+      ),
+    );
+    expect(lab.links.get(made.link.id)?.targets).toContainEqual(
+      expect.objectContaining({ cluster: "clusterc", leaving: true }),
+    );
+    const finished = await lab.engine.teardown(made.link.id, context, { target: "clusterc" });
+    expect(finished.status).toBe("removed");
+    expect(await names(c)).toEqual([]);
+    expect(lab.links.get(made.link.id)?.targets.map((t) => t.cluster)).toEqual(["clusterb"]);
+  });
+});
