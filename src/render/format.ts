@@ -369,7 +369,9 @@ export function removedCount(result: Pick<TeardownResult, "removed" | "gone">): 
 
 /**
  * What a teardown cut short by an unreachable host did, and the command that finishes it: the same one, so a removed
- * target's teardown is asked again for that target only, never for the whole link.
+ * target's teardown is asked again for that target only, never for the whole link. A target gone whose old source
+ * ambassador (still admitting it) could not be removed is finished by `repair`, which removes what the link does not
+ * record.
  */
 export function partialTeardown(
   result: Pick<TeardownResult, "linkId" | "target" | "left">,
@@ -379,6 +381,9 @@ export function partialTeardown(
 ): string {
   const { linkId, target, left } = result;
   const what = target ? `Removed target ${target} of link ${id(linkId)}` : `Tore down link ${id(linkId)}`;
+  if (target && !left.some((l) => l.cluster === target)) {
+    return `${what}, but its old source ambassador, which still admits ${target}, could not be removed: ${left.length} left. Run \`${prefix}repair ${linkId}\` when the host answers; it removes it.`;
+  }
   const again = `${prefix}teardown ${linkId}${target ? ` --target ${target}` : ""}`;
   return `${what} only in part: ${left.length} left. Run \`${again}\` again when the host answers.`;
 }

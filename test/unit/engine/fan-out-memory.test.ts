@@ -265,6 +265,24 @@ describe("teardown --target", () => {
     expect((await lab.engine.repair(id, context)).status).toBe("nothing-to-repair");
   });
 
+  it("says to run repair when the old source ambassador, still admitting the removed target, stays; repair removes it", async () => {
+    const lab = setup();
+    const made = await lab.fanOut();
+    const id = made.link.id;
+    lab.a.failOn("remove container");
+    lab.a.failOn("remove container");
+    const result = await lab.engine.teardown(id, context, { target: "clusterc" });
+    expect(result).toMatchObject({ status: "partial", left: [{ cluster: "clustera", kind: "container" }] });
+    expect(renderText({ kind: "teardown", result })).toContain(
+      `Removed target clusterc of link ${id}, but its old source ambassador, which still admits clusterc, could not be removed: 1 left. Run \`repair ${id}\` when the host answers; it removes it.`,
+    );
+    expect(await lab.a.listContainers(["io.ambassador.role=source"])).toHaveLength(2);
+    await lab.engine.repair(id, context);
+    const running = await lab.a.listContainers(["io.ambassador.role=source"]);
+    expect(running).toHaveLength(1);
+    expect(variable(await env(lab.a, "source"), "AMBASSADOR_ADMIT")).toBe("10.0.0.13/32");
+  });
+
   it("removes one target, keeps the source on the same host ports without its name and egress, and the rest works", async () => {
     const lab = setup();
     const made = await lab.fanOut();
