@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { LinkRef } from "../domain/values.js";
 import { findAuthorised } from "./authorize.js";
-import { defineCommand } from "./command.js";
+import { defineCommand, failuresShownTo } from "./command.js";
 import { linkViews } from "./link-views.js";
 
 export const RepairInput = z.object({ linkId: LinkRef });
@@ -27,6 +27,7 @@ export const repairCommand = defineCommand({
     const view = (await linkViews(services, { ids: [link.id] })).now.views.find(
       (candidate) => candidate.link.id === link.id,
     );
-    return { kind: "repair", result, view };
+    const left = result.left && failuresShownTo(invocation, result.left);
+    return { kind: "repair", result: { ...result, ...(left ? { left } : {}) }, view };
   },
 });

@@ -356,7 +356,17 @@ export async function repairLink(
         ...part,
         name: names.get(`${part.cluster}/${part.role}`) ?? part.name,
       })),
-      replaced: stale.map((r) => ({ cluster: r.cluster, name: r.name })),
+      replaced: removed.map((r) => ({ cluster: r.cluster, name: r.name })),
+      ...(left.length
+        ? {
+            left: left.map(({ cluster, name, error, errorWithoutAddress }) => ({
+              cluster,
+              name,
+              error,
+              errorWithoutAddress,
+            })),
+          }
+        : {}),
     };
   } catch (error) {
     if (attempt.lost.length) {

@@ -227,6 +227,11 @@ export interface RepairResult {
   recreated: RepairedPart[];
   /** Stopped or stale containers the new ones replaced, removed once the repair succeeded. */
   replaced: { cluster: string; name: string }[];
+  /**
+   * Replaced containers their host would not remove: they carry the link's label but are no longer in its record, and
+   * the next repair (or the teardown) removes them.
+   */
+  left?: (ClusterFailure & { name: string })[];
   /** What an interrupted attempt on the link had made and its record did not name, removed before the repair. */
   cleared: { cluster: string; kind: string; name: string }[];
   /** host:port the target ambassador forwards to, one per port, after the repair. */

@@ -436,6 +436,10 @@ export function repairLines(result: RepairResult, commandPrefix: string): string
       (part) => `  recreated ${describeRole(part.role)} ${part.name} on ${part.cluster} (${part.reason})`,
     ),
     ...result.replaced.map((old) => `  removed the replaced ${old.name} on ${old.cluster}`),
+    ...(result.left ?? []).map(
+      (old) =>
+        `  could not remove the replaced ${old.name} on ${old.cluster} (${old.error.replace(/\.$/, "")}); run \`${commandPrefix}repair ${result.linkId}\` again to remove it`,
+    ),
     ...cleared,
     `Connection: ${result.connections.map((c) => `${c.port} -> ${c.address}`).join(", ")}`,
     ...result.webUrls.map((url) => `Web: ${url}`),

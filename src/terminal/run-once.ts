@@ -50,7 +50,8 @@ export async function runOnce(
 /**
  * An answer that did not do or find what was asked, which a script must see as `docker` shows it, by exit code 1: a
  * teardown that left parts on a host that did not answer, one with no argument among several links (nothing
- * removed), `ports` of a container no cluster has, the `status` of a link not known to carry.
+ * removed), `ports` of a container no cluster has, the `status` of a link not known to carry, a repair that could
+ * not remove a container it replaced.
  */
 function fellShort(result: CommandResult): boolean {
   switch (result.kind) {
@@ -62,6 +63,8 @@ function fellShort(result: CommandResult): boolean {
       return result.result.found.length === 0;
     case "status":
       return !carries(result.view);
+    case "repair":
+      return (result.result.left?.length ?? 0) > 0;
     default:
       return false;
   }

@@ -54,6 +54,16 @@ describe("a one-shot command's exit code, as a script sees it", () => {
     expect(unread.code).toBe(1);
   });
 
+  it("is 1 for a repair that could not remove a container it replaced", async () => {
+    const services = testServices();
+    expect((await run("link app clustera clusterb", services)).code).toBe(0);
+    services.lab.b.stop("app-ambassador");
+    services.lab.b.failOn("remove container", { statusCode: 500, reason: "device or resource busy" });
+    const repaired = await run("repair app", services);
+    expect(repaired.text).toContain("could not remove the replaced app-ambassador on clusterb");
+    expect(repaired.code).toBe(1);
+  });
+
   it("is 2 for a command line that is wrong, and 1 for a command that failed", async () => {
     const services = testServices();
     expect((await run("link app clustera", services)).code).toBe(2);
