@@ -87,6 +87,12 @@ export interface LinkMonitor {
 /** How long after a failed try the health check waits before it puts a target ambassador back again. */
 const rejoinRetryMs = 10 * 60_000;
 
+/**
+ * How long an automatic repair that left the link broken waits before it is tried again: 30 s, doubled after each
+ * try, at most 10 min; a link found healthy starts again from 30 s.
+ */
+export const repairRetryMs = { first: 30_000, most: 10 * 60_000 } as const;
+
 /** A counting semaphore per cluster, so one slow host never takes the slots of another. */
 function createClusterLimiter(limit: number) {
   const active = new Map<string, number>();
@@ -124,6 +130,8 @@ export function createLinkMonitor(options: LinkMonitorOptions): LinkMonitor {
   const alertQueues = new Map<string, Promise<void>>();
   /** When putting a link's target ambassador back last failed. */
   const rejoinFailed = new Map<string, number>();
+  /** When an automatic repair of a link still broken was last tried, and how long the next waits. */
+  const repairTried = new Map<string, { at: number; waitMs: number }>();
   let timer: NodeJS.Timeout | undefined;
 
   /** What is wrong with the link's containers (stopped, missing, off their network) or their hosts, if anything. */
@@ -232,12 +240,19 @@ export function createLinkMonitor(options: LinkMonitorOptions): LinkMonitor {
         { linkId: link.id, problems: found.map((each) => each.logged) },
         `link ${state}`,
       );
-      if (state === "broken" && options.repair) {
-        await options
-          .repair(link.id)
-          .catch((error) => options.logger.error({ linkId: link.id, err: error }, "automatic repair failed"));
-        return { linkId: link.id, state, problems };
-      }
+    }
+    if (state === "healthy") repairTried.delete(link.id);
+    // Tried when the link breaks, and again while it stays broken (one found broken at the start among them), each
+    // time after a longer rest: a repair that failed for a host that was down succeeds once it is back.
+    const tried = repairTried.get(link.id);
+    const due = changed || tried === undefined || now().getTime() - tried.at >= tried.waitMs;
+    if (state === "broken" && options.repair && due) {
+      const waitMs = changed || !tried ? repairRetryMs.first : Math.min(tried.waitMs * 2, repairRetryMs.most);
+      repairTried.set(link.id, { at: now().getTime(), waitMs });
+      await options
+        .repair(link.id)
+        .catch((error) => options.logger.error({ linkId: link.id, err: error }, "automatic repair failed"));
+      return { linkId: link.id, state, problems };
     }
     // Docker starts such an ambassador again only while its consumer runs: once the consumer is back, it is put back.
     // One that could not be is tried again only after a while, not at every check.
@@ -299,6 +314,7 @@ export function createLinkMonitor(options: LinkMonitorOptions): LinkMonitor {
     const links = options.links.all().filter((link) => !partlyTornDown(link));
     const ids = new Set(links.map((link) => link.id));
     for (const id of healthById.keys()) if (!ids.has(id)) healthById.delete(id);
+    for (const id of repairTried.keys()) if (!ids.has(id)) repairTried.delete(id);
     return links;
   }
 

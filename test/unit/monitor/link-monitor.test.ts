@@ -290,6 +290,65 @@ describe("link monitor", () => {
   });
 });
 
+describe("link monitor, automatic repair of a link that stays broken", () => {
+  it("tries again after 30 s, then after twice as long each time, and from 30 s once the link was healthy", async () => {
+    const world = fakeWorld();
+    let clock = Date.parse("2026-11-28T10:00:00Z");
+    const repairs: number[] = [];
+    let fails = true;
+    const monitor = createLinkMonitor({
+      links: memoryLinks([link("lnk1", "clustera", "clusterb")]),
+      probe: world.probe,
+      alerts: { post: async () => {} },
+      clusters: everyClusterOpen,
+      logger,
+      intervalMs: 1000,
+      now: () => new Date(clock),
+      repair: async () => {
+        repairs.push((clock - Date.parse("2026-11-28T10:00:00Z")) / 1000);
+        if (fails) throw new Error("clusterb does not answer");
+        world.states.delete("lnk1-tgt");
+      },
+    });
+    world.states.set("lnk1-tgt", "missing");
+    for (const second of [0, 10, 29, 30, 60, 89, 90, 150]) {
+      clock = Date.parse("2026-11-28T10:00:00Z") + second * 1000;
+      await monitor.checkAll();
+    }
+    expect(repairs).toEqual([0, 30, 90]);
+    fails = false;
+    clock += 120_000;
+    await monitor.checkAll();
+    expect(repairs.at(-1)).toBe(270);
+    await monitor.checkAll();
+    expect(monitor.health("lnk1")?.state).toBe("healthy");
+  });
+
+  it("repairs a link the store already holds as broken at the first check", async () => {
+    const world = fakeWorld();
+    const broken = link("lnk1", "clustera", "clusterb");
+    broken.health = {
+      state: "broken",
+      since: "2026-11-28T09:00:00.000Z",
+      lastCheck: "2026-11-28T09:00:00.000Z",
+      problems: ["x"],
+    };
+    const repairs: string[] = [];
+    const monitor = createLinkMonitor({
+      links: memoryLinks([broken]),
+      probe: world.probe,
+      alerts: { post: async () => {} },
+      clusters: everyClusterOpen,
+      logger,
+      intervalMs: 1000,
+      repair: async (linkId) => void repairs.push(linkId),
+    });
+    world.states.set("lnk1-tgt", "missing");
+    await monitor.checkAll();
+    expect(repairs).toEqual(["lnk1"]);
+  });
+});
+
 describe("link monitor, a link with --consumer", () => {
   it("checks the consumer on the link's network: off it, or stopped, the link is broken", async () => {
     const world = fakeWorld();
