@@ -351,7 +351,9 @@ export function brokenText(link: LinkRecord, problems: string[]): string {
   return [
     `:warning: Link ${link.id} (${link.container}: ${link.sourceCluster} → ${targetClusters(link).join(", ")}) is broken:`,
     ...problems.map((problem) => `• ${problem}`),
-    `Run \`/ambassador repair ${link.id}\` to recreate what is missing.`,
+    // What to do depends on more than the check saw (a container of the user's own to start first, a host that did
+    // not answer): status says it, from the hosts' answers at that moment.
+    `\`/ambassador status ${link.id}\` says what to do next; \`/ambassador repair ${link.id}\` makes again what the bot made.`,
   ].join("\n");
 }
 

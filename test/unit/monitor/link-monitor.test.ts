@@ -80,6 +80,9 @@ describe("link monitor", () => {
     expect(posts[0]?.channel).toBe("C1");
     expect(posts[0]?.text).toContain("Link lnk1");
     expect(posts[0]?.text).toContain("target ambassador app-ambassador on clusterb is missing");
+    expect(posts[0]?.text).toMatch(
+      /\n`\/ambassador status lnk1` says what to do next; `\/ambassador repair lnk1` makes again what the bot made\.$/,
+    );
     expect(monitor.health("lnk1")).toMatchObject({ state: "broken" });
     expect(links.get("lnk1")?.health?.state).toBe("broken");
 
