@@ -47,6 +47,18 @@ export interface StoreServicesOptions {
   lock?: Promise<StoreLock>;
 }
 
+/**
+ * Whether a store holds anything sealed under its key (a cluster's credentials, the link CA, the key check): then a
+ * missing key is an error to fix, never a reason to make a new one.
+ */
+function holdsSecrets(data: {
+  clusters: readonly unknown[];
+  authority?: unknown;
+  keyCheck?: unknown;
+}): boolean {
+  return data.clusters.length > 0 || data.authority !== undefined || data.keyCheck !== undefined;
+}
+
 /** Opens the store (lock, permissions, schema), its key (checked against every seal) and the repositories. */
 export async function openStoreServices(
   config: StoreConfig,
@@ -77,7 +89,7 @@ export async function openStoreServices(
           );
         }
       } else {
-        loaded = await loadSecretBox(source, { mustExist: older.clusters.length > 0 });
+        loaded = await loadSecretBox(source, { mustExist: holdsSecrets(older) });
         checkSeals(loaded.box, older, config.path);
         audited = older;
       }
@@ -90,7 +102,7 @@ export async function openStoreServices(
     },
   });
   try {
-    loaded ??= await loadSecretBox(source, { mustExist: store.data.clusters.length > 0 });
+    loaded ??= await loadSecretBox(source, { mustExist: holdsSecrets(store.data) });
     const { box, created } = loaded;
     const registry = new ClusterRegistry(store, box, audit);
     const altered = registry.verifySeals();

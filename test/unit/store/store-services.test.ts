@@ -81,6 +81,18 @@ describe("openStoreServices", () => {
     await storeWithSealedKeyFile(keyFile);
   });
 
+  it("refuses to generate a new key for a store holding only its link CA, and leaves no key file", async () => {
+    const services = await openStoreServices({ path });
+    await services.authority.issue("3f9a2c1b7e40", ["ambassador-3f9a2c1b7e40-target-b"]);
+    await services.close();
+    const keyFile = join(path, "..", "ambassador.key");
+    await rm(keyFile);
+    await expect(openStoreServices({ path })).rejects.toThrow(
+      `the store ${path} holds encrypted secrets but its key file ${keyFile} is missing`,
+    );
+    expect(await readdir(join(path, ".."))).not.toContain("ambassador.key");
+  });
+
   it("refuses to generate a new key for a store whose key file was lost", async () => {
     await storeWithSealedKey();
     await rm(join(path, "..", "ambassador.key"));
