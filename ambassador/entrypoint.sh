@@ -251,19 +251,40 @@ tls_options() {
 # no outgoing connection of the consumer's holds it.
 INNER_BASE=61000
 
-# The port route $1 listens on, in $inner: its own, or with a consumer address, 61000 plus the route's place among
-# the routes. No process is started.
+# Inner ports the consumer holds itself (it listened there first), which routes skip: found once HAProxy could not
+# bind them.
+inner_held=""
+
+# The port route $1 listens on, in $inner: its own, or with a consumer address, the next port from 61000 for each
+# route in turn, past the ones in $inner_held. No process is started.
 inner_port() {
   inner=$1
   [ -n "${AMBASSADOR_CONSUMER_ADDRESS:-}" ] || return 0
-  place=0
+  inner=$INNER_BASE
   while read -r listen_at _; do
-    [ "$listen_at" != "$1" ] || break
-    place=$((place + 1))
+    while case " $inner_held " in *" $inner "*) true ;; *) false ;; esac; do inner=$((inner + 1)); done
+    [ "$listen_at" != "$1" ] || return 0
+    inner=$((inner + 1))
   done <<ROUTES
 $ROUTES
 ROUTES
-  inner=$((INNER_BASE + place))
+}
+
+# After HAProxy could not start beside a consumer: the inner ports another socket listens on (the consumer's, as
+# HAProxy has exited) are added to $inner_held, and their routes told; false when none is held, so that retrying
+# would not help.
+hold_taken_inner_ports() {
+  taken=""
+  while read -r listen _; do
+    inner_port "$listen"
+    listening "$inner" || continue
+    echo "ambassador: the consumer listens on port $inner itself; route :$listen takes another inner port"
+    taken="$taken $inner"
+  done <<ROUTES
+$ROUTES
+ROUTES
+  [ -n "$taken" ] || return 1
+  inner_held="$inner_held$taken"
 }
 
 # Connections of the namespace's own processes to the consumer address's route ports go to the inner ports: the
@@ -548,10 +569,10 @@ run_tls() {
   run_haproxy
 }
 
-# HAProxy on every route, on this ambassador's side ($side): server or client (tls), or relay.
-run_haproxy() {
+# Starts HAProxy on every route (its PID in $haproxy), and beside a consumer the rules that send to its inner ports;
+# returns once every port listens, or false once HAProxy exited.
+start_haproxy() {
   haproxy_config >/tmp/ambassador-haproxy.cfg
-  trap 'kill $(jobs -p) 2>/dev/null; exit 0' TERM INT
   count_tcp
   tcp_before=$tcp_count
   # HAProxy reads the configuration and the files as it starts, and exits at once on anything it refuses.
@@ -566,7 +587,23 @@ run_haproxy() {
       fail "cannot apply the AMBASSADOR_CONSUMER_ADDRESS rules with iptables${said:+: $said}"
     }
   fi
-  announce_ready "$haproxy" || { wait "$haproxy"; fail "HAProxy refused its configuration (see above)"; }
+  announce_ready "$haproxy"
+}
+
+# HAProxy on every route, on this ambassador's side ($side): server or client (tls), or relay. Beside a consumer that
+# listens on an inner port itself, the routes move past it (a few times at most: it may take more as it starts).
+run_haproxy() {
+  trap 'kill $(jobs -p) 2>/dev/null; exit 0' TERM INT
+  tries=1
+  until start_haproxy; do
+    wait "$haproxy"
+    if [ -z "${AMBASSADOR_CONSUMER_ADDRESS:-}" ] || [ "$tries" -ge 4 ] || ! hold_taken_inner_ports; then
+      # Quiet, HAProxy said nothing of why: its check of the configuration says what it refuses there.
+      said=$(haproxy -c -f /tmp/ambassador-haproxy.cfg 2>&1 | sed -n 's/^\[ALERT\] *([0-9]*) *: *//p' | head -n 1)
+      fail "HAProxy refused its configuration${said:+: $said}"
+    fi
+    tries=$((tries + 1))
+  done
   if follows_hosts; then follow_hosts & fi
   if [ -n "${AMBASSADOR_CONSUMER_ADDRESS:-}" ]; then watch_namespace "$haproxy" & fi
   wait "$haproxy"
