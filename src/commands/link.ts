@@ -83,7 +83,7 @@ export const linkCommand = defineCommand({
     {
       name: "plaintext",
       flag: true,
-      help: "carry the bytes between the hosts unencrypted (still admitted from the target only); default mTLS",
+      help: "carry the bytes between the hosts unencrypted (still admitted from the target hosts only, where any process or container reaches it); default mTLS",
     },
   ],
   schema: LinkInput,
