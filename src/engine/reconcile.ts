@@ -61,16 +61,14 @@ function brokenLinks(
       .filter((r) => r.kind !== "connection" && present.get(r.cluster) && !present.get(r.cluster)?.has(r.id))
       .map((r) => `${r.kind} ${r.name} on ${r.cluster}`);
     if (!missing.length) return [];
-    return [
-      {
-        linkId: link.id,
-        missing,
-        ...(partlyTornDown(link)
-          ? { finish: link.status === "partial" ? {} : { target: leavingTarget(link) } }
-          : {}),
-      },
-    ];
+    return [{ linkId: link.id, missing, ...finishOf(link) }];
   });
+}
+
+/** For a link a teardown left partly done: the teardown that finishes it (of the target it was removing, if one). */
+function finishOf(link: LinkRecord): { finish?: { target?: string } } {
+  if (!partlyTornDown(link)) return {};
+  return { finish: link.status === "partial" ? {} : { target: leavingTarget(link) } };
 }
 
 /**
@@ -118,7 +116,7 @@ export async function reconcile(
   const all = links.all();
   const recorded = new Map(all.map((l) => [l.id, new Set(l.resources.map((r) => r.id))]));
   const shown = all.filter(keptBy(options.shown));
-  const named = new Set(shown.map((l) => l.id));
+  const named = new Map(shown.map((l) => [l.id, l]));
   const result: Required<ReconcileResult> = {
     orphans: [],
     broken: [],
@@ -146,8 +144,10 @@ export async function reconcile(
       // A link being made now owns what it made so far, though the store keeps it only once it is made.
       if (!ofLink && options.busy?.(linkId)) continue;
       if (!ofLink) result.orphans.push({ cluster: entry.cluster, ...object, linkId });
-      else if (!ofLink.has(object.id) && named.has(linkId))
-        result.unlisted.push({ cluster: entry.cluster, ...object, linkId });
+      else if (!ofLink.has(object.id) && named.has(linkId)) {
+        const link = named.get(linkId);
+        result.unlisted.push({ cluster: entry.cluster, ...object, linkId, ...(link ? finishOf(link) : {}) });
+      }
     }
   }
   result.broken = brokenLinks(shown, present);

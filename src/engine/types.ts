@@ -202,7 +202,15 @@ export interface ReconcileResult {
    * Objects labelled for a stored link that its record does not list, as a crash during its repair or teardown can
    * leave; never removed by `--fix` (the link may be being mended), always by the link's teardown.
    */
-  unlisted?: { cluster: string; kind: "container" | "network"; id: string; name: string; linkId: string }[];
+  unlisted?: {
+    cluster: string;
+    kind: "container" | "network";
+    id: string;
+    name: string;
+    linkId: string;
+    /** Its link was left partly torn down: only that teardown (of the target named, if one) removes it. */
+    finish?: { target?: string };
+  }[];
   removed: number;
   /** Clusters that could not be searched. */
   unreachable?: ClusterFailure[];

@@ -348,9 +348,10 @@ export function reconcileLines(result: ReconcileResult, fixed: boolean, commandP
         ? `  link ${b.linkId} was left partly removed and is missing ${b.missing.join(", ")}; \`${commandPrefix}teardown ${b.linkId}${b.finish.target ? ` --target ${b.finish.target}` : ""}\` finishes it`
         : `  link ${b.linkId} is missing ${b.missing.join(", ")}; \`${commandPrefix}repair ${b.linkId}\` makes them again`,
     ),
-    ...unlisted.map(
-      (u) =>
-        `  ${u.kind} ${u.name} on ${u.cluster} carries link ${u.linkId}'s label but is not in its record; \`${commandPrefix}repair ${u.linkId}\` removes it and keeps the link`,
+    ...unlisted.map((u) =>
+      u.finish
+        ? `  ${u.kind} ${u.name} on ${u.cluster} carries link ${u.linkId}'s label but is not in its record; \`${commandPrefix}teardown ${u.linkId}${u.finish.target ? ` --target ${u.finish.target}` : ""}\`, which the link was left waiting for, removes it`
+        : `  ${u.kind} ${u.name} on ${u.cluster} carries link ${u.linkId}'s label but is not in its record; \`${commandPrefix}repair ${u.linkId}\` removes it and keeps the link`,
     ),
     ...unreachable.map((u) => `  could not search ${u.cluster}: ${u.error}`),
     ...(result.otherStores

@@ -110,6 +110,25 @@ describe("reconcile", () => {
     expect(onB.map((c) => c.Names.join(","))).toContain(`/${stray.name}`);
   });
 
+  it("of a link left partly torn down, says the teardown that the link waits for removes an object outside its record", async () => {
+    const { services, made, ...lab } = await linkedLab();
+    const stray = made.link.resources.find((r) => r.role === "target");
+    if (!stray) throw new Error("no target ambassador");
+    await lab.links.save({
+      ...made.link,
+      status: "partial",
+      resources: made.link.resources.filter((r) => r !== stray),
+    });
+    const outcome = await executeCommand("reconcile", localInvocation("operator"), services);
+    if (!outcome.ok) throw new Error(outcome.failure.message);
+    expect(renderText(outcome.result).split("\n")).toContain(
+      `  container ${stray.name} on clusterb carries link ${made.link.id}'s label but is not in its record; \`teardown ${made.link.id}\`, which the link was left waiting for, removes it`,
+    );
+    const finished = await executeCommand(`teardown ${made.link.id}`, localInvocation("operator"), services);
+    if (!finished.ok) throw new Error(finished.failure.message);
+    expect(await lab.b.listContainers(["io.ambassador.link"])).toEqual([]);
+  });
+
   it("is for admins only in Slack, from a channel every cluster allows", async () => {
     const { services, a, clusters } = await orphanedLab();
     clusters.setChannels("clusterb", ["CALLOWED"]);
