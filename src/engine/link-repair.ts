@@ -13,6 +13,7 @@ import {
 import { describeError, describeErrorWithoutAddress, UserError } from "../errors.js";
 import { failAttempt } from "./attempt-failure.js";
 import { admittedFromAll, type EngineCore, isRegistered, newAttempt } from "./engine-core.js";
+import { labelKeys } from "./labels.js";
 import { buildLink, remadeParts, replacedParts } from "./link-build.js";
 import { admitsOf } from "./link-parts.js";
 import type { LinkPlan, LivePart, LiveParts } from "./link-plan.js";
@@ -135,6 +136,18 @@ async function planRepair(
     consumerRead,
     leftoversOf(core, link),
   ]);
+  if (!app) {
+    // Renamed since (docker rename): the source ambassador's label names the container it was made for.
+    const servedId = live.get(link.sourceCluster)?.source?.info?.Config.Labels?.[labelKeys.containerId];
+    const now = servedId ? await source.inspectContainer(servedId).catch(() => undefined) : undefined;
+    const renamed = now?.Name.replace(/^\//, "");
+    if (renamed && renamed !== link.container) {
+      throw new UserError(
+        "container-renamed",
+        `Container "${link.container}" on ${source.name} was renamed to ${renamed}; rename it back (docker rename ${renamed} ${link.container}), or tear link ${link.id} down and link ${renamed}.`,
+      );
+    }
+  }
   if (!app?.State.Running) {
     throw new UserError(
       app ? "container-not-running" : "container-not-found",

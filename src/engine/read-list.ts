@@ -3,7 +3,7 @@ import type Docker from "dockerode";
 import type { ClusterDirectory } from "../docker/clusters.js";
 import type { PortBindings } from "../docker/docker-host.js";
 import { type LinkRecord, linkClusters, partlyTornDown } from "../domain/link.js";
-import { admitsOnlyContainersOnItsNetwork, servesReplacedContainer } from "./labels.js";
+import { admitsOnlyContainersOnItsNetwork, labelKeys, servesReplacedContainer } from "./labels.js";
 import { admitsOnlyItsNetwork, sourceDockerLinked } from "./link-plan.js";
 import { mappingsOf } from "./mappings.js";
 import { namespaceOwner } from "./namespace-owner.js";
@@ -23,7 +23,13 @@ function listedMappings(cluster: string, advertise: string, c: Docker.ContainerI
   return mappingsOf(cluster, c.Names[0]?.replace(/^\//, "") ?? c.Id, advertise, bindings);
 }
 
-type Seen = { state: LiveState; mappings: PortMapping[]; id?: string; labels?: Record<string, string> };
+type Seen = {
+  state: LiveState;
+  mappings: PortMapping[];
+  id?: string;
+  name?: string;
+  labels?: Record<string, string>;
+};
 
 /**
  * The state and published ports of every container on a host, found by ID, ID prefix or name, from one listing;
@@ -63,6 +69,7 @@ function containerStates(cluster: string, advertise: string, containers: readonl
       state,
       mappings: mappings.map((m) => ({ ...m, container: found.Names[0]?.replace(/^\//, "") ?? found.Id })),
       id: found.Id,
+      name: found.Names[0]?.replace(/^\//, ""),
       labels: found.Labels,
     };
   };
@@ -83,10 +90,23 @@ async function viewsOf(links: readonly LinkRecord[], seenOn: SeenOn): Promise<Li
   return views;
 }
 
+/**
+ * The name the link's source container runs under now, when no container has its name: the one whose ID the source
+ * ambassador was made for, renamed since (`docker rename`).
+ */
+function renamedSource(link: LinkRecord, seenOn: SeenOn): string | undefined {
+  const source = link.resources.find((r) => r.role === "source" && r.kind === "container");
+  const servedId = source && seenOn(source.cluster, source.id).labels?.[labelKeys.containerId];
+  if (!servedId) return undefined;
+  const now = seenOn(link.sourceCluster, servedId);
+  return now.state !== "missing" && now.name !== link.container ? now.name : undefined;
+}
+
 function viewOf(link: LinkRecord, seenOn: SeenOn): LinkView {
   // The source container joined the link's source network, when the link made one: off it, nothing reaches it.
   const appNetwork = link.resources.find((r) => r.kind === "connection" && r.role === "connection")?.network;
   const app = seenOn(link.sourceCluster, link.container, appNetwork);
+  const renamedTo = app.state === "missing" ? renamedSource(link, seenOn) : undefined;
   const dockerLinked = sourceDockerLinked(link);
   const containers = [
     {
@@ -123,6 +143,7 @@ function viewOf(link: LinkRecord, seenOn: SeenOn): LinkView {
       !admitsOnlyContainersOnItsNetwork(seen.labels);
     return {
       ...c,
+      ...(c.role === "container" && renamedTo ? { renamedTo } : {}),
       state: replaced ? ("disconnected" as const) : seen.state,
       ...(shown.length ? { mappings: shown } : {}),
       ...(openToHost ? { openToHost: true as const } : {}),

@@ -187,6 +187,8 @@ export interface LinkView {
     mappings?: PortMapping[];
     /** An mTLS target ambassador on the link's network, made by an older version, that admits the host's processes. */
     openToHost?: true;
+    /** The source container, missing under its name: the name it was renamed to (`docker rename`). */
+    renamedTo?: string;
   }[];
   health?: LinkHealth;
 }

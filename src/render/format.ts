@@ -64,6 +64,7 @@ function describeState(container: LinkView["containers"][number]): string {
   }
   if (container.state === "paused")
     return "paused: it holds connections without answering (docker unpause it)";
+  if (container.renamedTo) return `missing: renamed to ${container.renamedTo}`;
   if (container.openToHost)
     return "running, made by an older version that lets the host's own processes reach the link (repair remakes it)";
   return container.role === "consumer" && container.state === "running"
@@ -73,6 +74,7 @@ function describeState(container: LinkView["containers"][number]): string {
 
 /** A container's state as `list` shows it, in a word or two: `status` says why and what to do. */
 function shortState(container: LinkView["containers"][number]): string {
+  if (container.renamedTo) return `renamed to ${container.renamedTo}`;
   if (container.state !== "disconnected") return container.state;
   if (container.role === "source") return "linked to a replaced container";
   return container.role === "target" ? "cut off" : "off the link's network";
@@ -228,9 +230,10 @@ export function nextStepLines(view: LinkView): string[] {
       (c.role === "container" || c.role === "consumer") && (c.state === "missing" || c.state === "stopped"),
   );
   if (own.length) {
-    return own.map(
-      (c) =>
-        `Next: ${describeRole(c.role)} ${c.name} on ${c.cluster} is ${c.state === "stopped" ? "stopped" : "gone"}; ${c.state === "stopped" ? `start it (docker start ${c.name})` : "run it again under the same name"}, then run repair ${link.id}.`,
+    return own.map((c) =>
+      c.renamedTo
+        ? `Next: ${describeRole(c.role)} ${c.name} on ${c.cluster} was renamed to ${c.renamedTo}; rename it back (docker rename ${c.renamedTo} ${c.name}), or tear this link down and link ${c.renamedTo}.`
+        : `Next: ${describeRole(c.role)} ${c.name} on ${c.cluster} is ${c.state === "stopped" ? "stopped" : "gone"}; ${c.state === "stopped" ? `start it (docker start ${c.name})` : "run it again under the same name"}, then run repair ${link.id}.`,
     );
   }
   const amiss = view.containers.filter((c) => ["missing", "stopped", "disconnected"].includes(c.state));
