@@ -19,8 +19,8 @@
 #           seconds; a restart finds them there.
 #   auto    kernel when the container allows it, else relay (default); never tls
 #           AMBASSADOR_CONSUMER_ADDRESS (client only) is a loopback address such as 127.0.0.2 that the consumer,
-#           running in this container's network namespace, reaches the routes on: route i listens on 127.0.0.1 port
-#           61000+i (above the kernel's ephemeral ports) and connections to the address's port p are redirected
+#           running in this container's network namespace, reaches the routes on: each route listens on a port of
+#           127.0.0.1 from 61000 up (above the kernel's ephemeral ports), past any the consumer listens on itself, and connections to the address's port p are redirected
 #           there (needs NET_ADMIN), so the consumer's own ports stay free and nothing outside the namespace reaches
 #           the link.
 # AMBASSADOR_ADMIT (comma-separated IPv4 CIDRs) limits who may connect to the listening ports; unset, anyone may.
@@ -270,21 +270,25 @@ $ROUTES
 ROUTES
 }
 
-# After HAProxy could not start beside a consumer: the inner ports another socket listens on (the consumer's, as
-# HAProxy has exited) are added to $inner_held, and their routes told; false when none is held, so that retrying
-# would not help.
+# While HAProxy does not run beside a consumer: the inner ports another socket listens on (the consumer's) are added
+# to $inner_held, and their routes told, until every route's port is free; false when none was held, so that
+# retrying would not help.
 hold_taken_inner_ports() {
-  taken=""
-  while read -r listen _; do
-    inner_port "$listen"
-    listening "$inner" || continue
-    echo "ambassador: the consumer listens on port $inner itself; route :$listen takes another inner port"
-    taken="$taken $inner"
-  done <<ROUTES
+  held_before=$inner_held
+  moved=1
+  while [ -n "$moved" ]; do
+    moved=""
+    while read -r listen _; do
+      inner_port "$listen"
+      listening "$inner" || continue
+      echo "ambassador: the consumer listens on port $inner itself; route :$listen takes another inner port"
+      inner_held="$inner_held $inner"
+      moved=1
+    done <<ROUTES
 $ROUTES
 ROUTES
-  [ -n "$taken" ] || return 1
-  inner_held="$inner_held$taken"
+  done
+  [ "$inner_held" != "$held_before" ]
 }
 
 # Connections of the namespace's own processes to the consumer address's route ports go to the inner ports: the
@@ -572,6 +576,9 @@ run_tls() {
 # Starts HAProxy on every route (its PID in $haproxy), and beside a consumer the rules that send to its inner ports;
 # returns once every port listens, or false once HAProxy exited.
 start_haproxy() {
+  # Beside a consumer, inner ports something listens on already (none of ours yet) are passed over, so that a
+  # listener there is never taken for HAProxy's.
+  if [ -n "${AMBASSADOR_CONSUMER_ADDRESS:-}" ]; then count_tcp && hold_taken_inner_ports || true; fi
   haproxy_config >/tmp/ambassador-haproxy.cfg
   count_tcp
   tcp_before=$tcp_count
@@ -594,15 +601,17 @@ start_haproxy() {
 # listens on an inner port itself, the routes move past it (a few times at most: it may take more as it starts).
 run_haproxy() {
   trap 'kill $(jobs -p) 2>/dev/null; exit 0' TERM INT
-  tries=1
+  starts=1
   until start_haproxy; do
     wait "$haproxy"
-    if [ -z "${AMBASSADOR_CONSUMER_ADDRESS:-}" ] || [ "$tries" -ge 4 ] || ! hold_taken_inner_ports; then
-      # Quiet, HAProxy said nothing of why: its check of the configuration says what it refuses there.
+    if [ -z "${AMBASSADOR_CONSUMER_ADDRESS:-}" ] || [ "$starts" -ge 4 ] || ! hold_taken_inner_ports; then
+      # Quiet, HAProxy said nothing of why: its check of the configuration says what it refuses there; a
+      # configuration it takes leaves a port it could not listen on.
       said=$(haproxy -c -f /tmp/ambassador-haproxy.cfg 2>&1 | sed -n 's/^\[ALERT\] *([0-9]*) *: *//p' | head -n 1)
-      fail "HAProxy refused its configuration${said:+: $said}"
+      [ -z "$said" ] || fail "HAProxy refused its configuration: $said"
+      fail "HAProxy could not listen on its ports; another process holds one of them"
     fi
-    tries=$((tries + 1))
+    starts=$((starts + 1))
   done
   if follows_hosts; then follow_hosts & fi
   if [ -n "${AMBASSADOR_CONSUMER_ADDRESS:-}" ]; then watch_namespace "$haproxy" & fi
