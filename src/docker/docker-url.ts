@@ -9,9 +9,16 @@ export type DockerUrl =
 
 const usage = "use tcp://HOST:PORT, unix:///path/to/docker.sock or ssh://user@host";
 
-/** The URL as an error may show it: a password in it (`//user:password@`) masked. */
+/**
+ * The URL as an error may show it: whatever could be a password masked, from the first `:` after `//` to the last
+ * `@` (a password may hold `@`, `:` or `/` of its own).
+ */
 function shownUrl(text: string): string {
-  return text.replace(/(\/\/[^/@:\s]*:)[^/@\s]*@/, "$1***@");
+  const start = text.indexOf("//");
+  const at = text.lastIndexOf("@");
+  const colon = start < 0 ? -1 : text.indexOf(":", start + 2);
+  if (start < 0 || colon < 0 || colon > at) return text;
+  return `${text.slice(0, colon + 1)}***${text.slice(at)}`;
 }
 
 function bad(text: string, why: string): UserError {

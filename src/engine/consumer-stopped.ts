@@ -10,8 +10,8 @@ function lastWords(logs: string): string {
 }
 
 /**
- * Why a target ambassador could not start in the network namespace of consumer `consumerId`, when the consumer
- * stopped or restarted meanwhile (its image exits as it starts): Docker's refusal then names a namespace, or a
+ * Why a target ambassador could not start in the network namespace of consumer `consumerId`, just made, when the
+ * consumer stopped or restarted meanwhile (its image exits as it starts): Docker's refusal then names a namespace, or a
  * container, that is gone. The consumer, its image, its exit code and its last line, which its removal would
  * otherwise take away; undefined when the consumer runs as it did, or the refusal was not Docker's.
  */
@@ -31,6 +31,6 @@ export async function consumerStopped(
       ? "Docker started it again"
       : `exit code ${info.State.ExitCode}`;
   return new Error(
-    `consumer ${name} (image ${info.Config.Image}) stopped as soon as it started (${how})${said ? `, saying "${said}"` : ""}; check that the image runs on its own (docker run --rm ${info.Config.Image}), or pass another --web image`,
+    `consumer ${name} (image ${info.Config.Image}) stopped as soon as it started (${how})${said ? `, saying "${said}"` : ""}; check that the image runs on its own (docker run --rm ${info.Config.Image}): a link's --web image must keep running`,
   );
 }

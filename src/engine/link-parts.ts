@@ -232,8 +232,9 @@ async function startAmbassador(
         return launch(other);
       });
     } catch (error) {
-      // In its consumer's namespace: a consumer that stopped as it started is named, with its last words.
-      throw (await consumerStopped(host, joined, error)) ?? error;
+      // In the namespace of a consumer this attempt made: one that stopped as it started is named, with its last words.
+      const made = joined !== undefined && build.attempt.created.some((r) => r.id === joined);
+      throw (made && (await consumerStopped(host, joined, error))) || error;
     }
   });
   build.containers[side] = started;

@@ -344,6 +344,8 @@ export async function repairLink(
         modes: source?.mode && target?.mode ? { source: source.mode, target: target.mode } : link.modes,
         admits: source && built.source.remade.has("source") ? admitsOf(source) : link.admits,
         status: "active",
+        // What the last check found was of the parts replaced: the next check says how the new ones do.
+        health: undefined,
       });
     });
     const stale = dropped.filter(

@@ -219,7 +219,8 @@ export function createLinkMonitor(options: LinkMonitorOptions): LinkMonitor {
       lastCheck: at,
       problems,
     };
-    if (changed) {
+    // Saved when it changed, and onto a record whose own differs (a repair drops what the last check found).
+    if (changed || latest.health?.state !== state) {
       // Saved onto the record as it stands once the writes asked before are done; when those changed its parts or
       // took it away, this check is of the past.
       let kept = false;

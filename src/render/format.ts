@@ -385,7 +385,9 @@ export function partialTeardown(
 ): string {
   const { linkId, target, left } = result;
   const what = target ? `Removed target ${target} of link ${id(linkId)}` : `Tore down link ${id(linkId)}`;
-  if (target && !left.some((l) => l.cluster === target)) {
+  // The target gone, what is left elsewhere is the old source ambassador (what is left on the target cluster then is
+  // on one no longer registered, left for good).
+  if (target && left.some((l) => l.cluster !== target)) {
     return `${what}, but its old source ambassador, which still admits ${target}, could not be removed: ${left.length} left. Run \`${prefix}repair ${linkId}\` when the host answers; it removes it.`;
   }
   const again = `${prefix}teardown ${linkId}${target ? ` --target ${target}` : ""}`;
@@ -426,7 +428,8 @@ export function linkClearedLines(result: Pick<LinkResult, "cleared" | "uncleared
 /** The repair command's lines, the same in a terminal and in Slack. */
 export function repairLines(result: RepairResult, commandPrefix: string): string[] {
   const cleared = result.cleared.map(
-    (old) => `  removed ${old.kind} ${old.name} on ${old.cluster}, left by an interrupted attempt`,
+    (old) =>
+      `  removed ${old.kind} ${old.name} on ${old.cluster}, left outside the link's record by an earlier attempt`,
   );
   if (result.status === "nothing-to-repair") {
     return [

@@ -186,8 +186,11 @@ function blocksFor(result: CommandResult): KnownBlock[] {
         section(
           `${result.channel ? "This channel has" : "There are"} ${result.links.length} links${result.target ? ` with target *${result.target}*` : ""}; nothing was removed. Choose the one ${result.target ? `to remove target *${result.target}* from` : "to tear down"}:`,
         ),
-        ...result.links.map(
-          (view, index): KnownBlock => ({
+        ...result.links.map((view, index): KnownBlock => {
+          // Of a link with no other target, removing the target is tearing the whole link down, and says so.
+          const onlyTarget =
+            result.target !== undefined && view.link.targets.length > 1 ? result.target : undefined;
+          return {
             type: "section",
             text: {
               type: "mrkdwn",
@@ -196,29 +199,29 @@ function blocksFor(result: CommandResult): KnownBlock[] {
             accessory: {
               type: "button",
               action_id: `${teardownActionPrefix}_${index}`,
-              value: teardownButtonValue(view.link.id, result.target),
+              value: teardownButtonValue(view.link.id, onlyTarget),
               style: "danger",
-              text: { type: "plain_text", text: result.target ? "Remove target" : "Tear down" },
+              text: { type: "plain_text", text: onlyTarget ? "Remove target" : "Tear down" },
               confirm: {
                 title: {
                   type: "plain_text",
-                  text: result.target ? "Remove this target?" : "Tear down this link?",
+                  text: onlyTarget ? "Remove this target?" : "Tear down this link?",
                 },
                 text: {
                   type: "mrkdwn",
                   text: format.cutText(
-                    result.target
-                      ? `Removes what \`${view.link.id}\` made on ${result.target}; its other targets keep working.`
+                    onlyTarget
+                      ? `Removes what \`${view.link.id}\` made on ${onlyTarget}; its other targets keep working.`
                       : `Removes the ambassadors of \`${view.link.id}\` on ${format.linkHosts(view.link)}.`,
                     300,
                   ),
                 },
-                confirm: { type: "plain_text", text: result.target ? "Remove target" : "Tear down" },
+                confirm: { type: "plain_text", text: onlyTarget ? "Remove target" : "Tear down" },
                 deny: { type: "plain_text", text: "Keep it" },
               },
             },
-          }),
-        ),
+          };
+        }),
       ];
     case "list":
       if (result.links.length === 0) return [section(escapeMrkdwn(renderText(result, { commandPrefix })))];

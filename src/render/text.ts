@@ -83,9 +83,10 @@ export function renderText(result: CommandResult, options: TextOptions = {}): st
     case "teardown-choice":
       return [
         `${result.channel ? "This channel has" : "There are"} ${result.links.length} links${result.target ? ` with target ${result.target}` : ""}; nothing was removed. Say which one ${result.target ? `to remove target ${result.target} from` : "to tear down"}:`,
+        // Of a link with no other target, removing the target is tearing the whole link down, and is asked so.
         ...result.links.map(
           (view) =>
-            `  ${describeLink(view)}   ${prefix}teardown ${view.link.id}${result.target ? ` --target ${result.target}` : ""}`,
+            `  ${describeLink(view)}   ${prefix}teardown ${view.link.id}${result.target && view.link.targets.length > 1 ? ` --target ${result.target}` : ""}`,
         ),
       ].join("\n");
     case "list":

@@ -65,7 +65,7 @@ describe("consumer images that do not behave as hello-web does", () => {
       fx.engine.link("app", "clustera", "clusterb", { web: "exits-web" }, tester),
     );
     expect((error as Error).message).toMatch(
-      /^Link failed at step "start target ambassador" on clusterb: consumer web \(image exits-web\) stopped as soon as it started \((exit code 3|Docker started it again)\)(, saying "fatal: no configuration")?; check that the image runs on its own \(docker run --rm exits-web\), or pass another --web image\. Nothing of this attempt was left behind\.$/,
+      /^Link failed at step "start target ambassador" on clusterb: consumer web \(image exits-web\) stopped as soon as it started \((exit code 3|Docker started it again)\)(, saying "fatal: no configuration")?; check that the image runs on its own \(docker run --rm exits-web\): a link's --web image must keep running\. Nothing of this attempt was left behind\.$/,
     );
     await expectClean(fx);
   });

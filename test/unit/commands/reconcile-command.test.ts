@@ -103,7 +103,7 @@ describe("reconcile", () => {
     const repaired = await executeCommand(`repair ${made.link.id}`, localInvocation("operator"), services);
     if (!repaired.ok) throw new Error(repaired.failure.message);
     expect(renderText(repaired.result)).toContain(
-      `removed container ${stray.name} on clusterb, left by an interrupted attempt`,
+      `removed container ${stray.name} on clusterb, left outside the link's record by an earlier attempt`,
     );
     const onB = await lab.b.listContainers(["io.ambassador.link"]);
     expect(onB.map((c) => c.Id)).not.toContain(stray.id);

@@ -15,7 +15,7 @@ describe("a --web image that exits as soon as it starts", () => {
     const engine = createLinkEngine({ authority: testAuthority(), clusters: lab.clusters, links });
     const error = await rejection(engine.link("app", "clustera", "clusterb", { web: "exits-web" }, context));
     expect((error as Error).message).toBe(
-      'Link failed at step "start target ambassador" on clusterb: consumer web (image exits-web) stopped as soon as it started (exit code 1), saying "fatal: no configuration at /etc/web.conf"; check that the image runs on its own (docker run --rm exits-web), or pass another --web image. Nothing of this attempt was left behind.',
+      'Link failed at step "start target ambassador" on clusterb: consumer web (image exits-web) stopped as soon as it started (exit code 1), saying "fatal: no configuration at /etc/web.conf"; check that the image runs on its own (docker run --rm exits-web): a link\'s --web image must keep running. Nothing of this attempt was left behind.',
     );
     for (const host of [lab.a, lab.b]) {
       expect(await host.listContainers(["io.ambassador.link"])).toEqual([]);

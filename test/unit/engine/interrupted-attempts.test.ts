@@ -25,7 +25,7 @@ describe("a repair after one that was cut short", () => {
     const webs = await lab.b.listContainers(["io.ambassador.role=web"]);
     expect(webs.map((c) => c.Names.join(","))).toEqual(["/web"]);
     expect(repairLines(repaired, "/ambassador ")).toContain(
-      "  removed container web on clusterb, left by an interrupted attempt",
+      "  removed container web on clusterb, left outside the link's record by an earlier attempt",
     );
   });
 
@@ -47,7 +47,7 @@ describe("a repair after one that was cut short", () => {
     expect(await lab.a.inspectContainer(leftover)).toBeUndefined();
     expect(repairLines(repaired, "/ambassador ")).toEqual([
       `Link ${made.link.id} needs no repair: every part is there and current. \`/ambassador status ${made.link.id}\` shows it.`,
-      "  removed container app-ambassador-2 on clustera, left by an interrupted attempt",
+      "  removed container app-ambassador-2 on clustera, left outside the link's record by an earlier attempt",
     ]);
   });
 });

@@ -49,6 +49,18 @@ describe("teardown --target with no link named, among several links of the chann
     expect(JSON.stringify(choice?.body.blocks)).not.toContain(single);
     expect(buttons.every((button) => button.text.text === "Remove target")).toBe(true);
 
+    const wider = await harness.slash("teardown --target clusterb", { user: "UADMIN" });
+    const [all] = await harness.waitForResponses(wider.responseId);
+    const labelled = Object.fromEntries(
+      buttonsOf(all?.body.blocks).map((each) => [each.value, each.text.text]),
+    );
+    // A link with no other target is torn down whole, and its button says so.
+    expect(labelled).toEqual({
+      [`${fanned}/clusterb`]: "Remove target",
+      [`${other}/clusterb`]: "Remove target",
+      [single]: "Tear down",
+    });
+
     const button = buttons.find((each) => each.value.startsWith(`${fanned}/`)) as Button;
     const pressed = await harness.press(button, { user: "UADMIN" });
     const answers = await harness.waitForResponses(pressed.responseId, 2);

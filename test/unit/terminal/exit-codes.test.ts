@@ -54,6 +54,25 @@ describe("a one-shot command's exit code, as a script sees it", () => {
     expect(unread.code).toBe(1);
   });
 
+  it("is 0 for the status of a link repaired since a check found it broken, and 1 while that check is the last word", async () => {
+    const services = testServices();
+    expect((await run("link app clustera clusterb --web hello-web", services)).code).toBe(0);
+    services.lab.b.kill("app-ambassador");
+    const [link] = services.lab.links.all();
+    if (!link) throw new Error("no link");
+    const at = new Date().toISOString();
+    const problems = ["target ambassador app-ambassador on clusterb is stopped"];
+    await services.lab.links.save({
+      ...link,
+      health: { state: "broken", since: at, lastCheck: at, problems },
+    });
+    expect((await run("status app", services)).code).toBe(1);
+    expect((await run("repair app", services)).code).toBe(0);
+    const after = await run("status app", services);
+    expect(after.text).toMatch(/^Link \w+: .*\(active\)$/m);
+    expect(after.code).toBe(0);
+  });
+
   it("is 1 for a repair that could not remove a container it replaced", async () => {
     const services = testServices();
     expect((await run("link app clustera clusterb", services)).code).toBe(0);
