@@ -41,3 +41,11 @@ export function describeErrorWithoutAddress(error: unknown): string {
   const hidden = (error as { withoutAddress?: unknown } | undefined)?.withoutAddress;
   return typeof hidden === "string" ? hidden : describeError(error);
 }
+
+/**
+ * A UserError whose message `say`s why, from `cause`: with the cause's own message, and, for Slack, with its message
+ * without any Docker API URL or address.
+ */
+export function userErrorFrom(code: string, say: (why: string) => string, cause: unknown): UserError {
+  return new UserError(code, say(describeError(cause)), say(describeErrorWithoutAddress(cause)));
+}

@@ -326,6 +326,7 @@ async function refuseStopped(
   );
 }
 
-function lastLine(text: string): string {
+/** The last line of a container's output, trimmed. */
+export function lastLine(text: string): string {
   return text.trim().split("\n").at(-1)?.trim() ?? "";
 }

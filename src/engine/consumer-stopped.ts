@@ -1,11 +1,12 @@
 import { DockerCallError, type DockerHost } from "../docker/docker-host.js";
 import { hiddenCharacters } from "../domain/hidden-text.js";
+import { lastLine } from "./ambassador-runner.js";
 
 const hidden = new RegExp(`[${hiddenCharacters}]+`, "gu");
 
 /** The last line a container wrote, as one line of plain text, cut to 160 characters. */
 function lastWords(logs: string): string {
-  const line = logs.trim().split("\n").at(-1)?.replace(hidden, " ").trim() ?? "";
+  const line = lastLine(logs).replace(hidden, " ").trim();
   return line.length > 160 ? `${line.slice(0, 159)}…` : line;
 }
 

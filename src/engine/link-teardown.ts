@@ -6,7 +6,7 @@ import {
   linkClusters,
   targetClusters,
 } from "../domain/link.js";
-import { describeError, describeErrorWithoutAddress, UserError } from "../errors.js";
+import { UserError, userErrorFrom } from "../errors.js";
 import { type EngineCore, isRegistered } from "./engine-core.js";
 import { type LeftResource, labelledResources, removeResources, sameResource } from "./resource-removal.js";
 import type { RepairResult, TeardownResult } from "./types.js";
@@ -110,11 +110,7 @@ export async function teardownLink(core: EngineCore, link: LinkRecord): Promise<
   if (listed.status === "rejected" && left.length === 0) {
     const say = (why: string) =>
       `Removed what link ${link.id} records, but could not list what else carries its label (${why.replace(/\.$/, "")}); run teardown ${link.id} again.`;
-    throw new UserError(
-      "teardown-unlisted",
-      say(describeError(listed.reason)),
-      say(describeErrorWithoutAddress(listed.reason)),
-    );
+    throw userErrorFrom("teardown-unlisted", say, listed.reason);
   }
   return {
     linkId: link.id,
@@ -216,11 +212,7 @@ export async function teardownTarget(
     if (!leftOnTarget.length) {
       const say = (why: string) =>
         `Removed what link ${link.id} records on ${cluster}, but could not list what else carries its label there (${why.replace(/\.$/, "")}); run teardown ${link.id} --target ${cluster} again.`;
-      throw new UserError(
-        "teardown-unlisted",
-        say(describeError(unlisted)),
-        say(describeErrorWithoutAddress(unlisted)),
-      );
+      throw userErrorFrom("teardown-unlisted", say, unlisted);
     }
     return {
       linkId: link.id,
@@ -257,11 +249,7 @@ export async function teardownTarget(
   } catch (error) {
     const say = (why: string) =>
       `Removed target ${cluster} of link ${link.id}, but its source ambassador could not be remade (${why.replace(/\.$/, "")}); run repair ${link.id}.`;
-    throw new UserError(
-      "source-not-remade",
-      say(describeError(error)),
-      say(describeErrorWithoutAddress(error)),
-    );
+    throw userErrorFrom("source-not-remade", say, error);
   }
   // A source ambassador that could not be removed at first admits the removed target: the repair replaced it.
   const stillLeft = await stillThere(core, left);
