@@ -46,7 +46,7 @@ require_host() {
   [[ -e /proc/self/ns/net ]] || die "this kernel has no network namespaces; the lab needs Linux with CONFIG_NET_NS"
   local missing=()
   command -v dockerd >/dev/null || missing+=(docker.io)
-  command -v ip >/dev/null || missing+=(iproute2)
+  command -v ip >/dev/null && command -v ss >/dev/null || missing+=(iproute2)
   command -v openssl >/dev/null || missing+=(openssl)
   [[ -x /bin/busybox ]] && file_is_static /bin/busybox || missing+=(busybox-static)
   command -v socat >/dev/null || missing+=(socat)
@@ -159,7 +159,7 @@ copy_with_libs() {
   done
 }
 
-# One root filesystem serves every lab image: busybox, socat, HAProxy and iptables, plus the demo apps and the
+# One root filesystem serves every lab image: busybox, socat, HAProxy, iptables and ss, plus the demo apps and the
 # ambassador entrypoints. Each image is the same filesystem with its own config.
 build_rootfs() {
   local root=$LAB_DIR/rootfs applet
@@ -173,6 +173,7 @@ build_rootfs() {
   copy_with_libs "$root" "$(command -v socat)"
   copy_with_libs "$root" "$(command -v haproxy)"
   copy_with_libs "$root" /usr/sbin/xtables-nft-multi
+  copy_with_libs "$root" "$(command -v ss)"
   cp -a /usr/lib/x86_64-linux-gnu/xtables "$root/usr/lib/x86_64-linux-gnu/"
   for applet in iptables iptables-save iptables-restore; do ln -sf xtables-nft-multi "$root/usr/sbin/$applet"; done
   mkdir -p "$root/usr/bin" && mv "$root$(command -v socat)" "$root/usr/bin/socat" 2>/dev/null || true

@@ -297,6 +297,42 @@ describe("the ambassador image", () => {
     );
   });
 
+  it("tls beside a consumer: an image without ss finds the consumer's listener in /proc and moves past it", async () => {
+    const src = await tlsSource("amb-img-tls-no-ss-src");
+    const consumer = await db.createContainer({
+      Image: "hello-web:latest",
+      name: "amb-img-no-ss-consumer",
+      Cmd: ["sh", "-c", "httpd -p 61000 -h /srv/web; exec httpd -f -p 5000 -h /srv/web"],
+      Labels: { [testLabel]: "1" },
+      HostConfig: { NetworkMode: targetNet },
+    });
+    await consumer.start();
+    const tgt = await startAmbassador(db, {
+      name: "amb-img-tls-no-ss-tgt",
+      env: [
+        // ss is in /usr/bin; HAProxy and iptables are in /usr/sbin.
+        "PATH=/usr/sbin:/sbin:/bin",
+        `HELLOAPP_PORT_5000_TCP=tcp://${a.ip}:${src.hostPort}`,
+        "AMBASSADOR_MODE=tls",
+        "AMBASSADOR_TLS_ROLE=client",
+        `AMBASSADOR_TLS_PEER=${source}`,
+        "AMBASSADOR_CONSUMER_ADDRESS=127.0.0.2",
+      ],
+      tls: await tlsArchive(pki, target),
+      network: `container:${consumer.id}`,
+      ports: [],
+      netAdmin: true,
+    });
+    expect(await execIn(tgt.container, ["sh", "-c", "command -v ss || echo none"])).toBe("none\n");
+    expect(tgt.logs).toContain(
+      "ambassador: the consumer listens on port 61000 itself; route :5000 takes another inner port",
+    );
+    expect(tgt.logs).toMatch(/^ambassador: ready$/m);
+    expect(await execIn(consumer, ["wget", "-q", "-O", "-", "http://127.0.0.2:5000/"])).toBe(
+      "Hello World!\n",
+    );
+  });
+
   it("kernel: Docker's DNS keeps working, and an app back on another address is followed within 15 s", async () => {
     const kapp = "amb-img-kapp";
     await da.createContainer({
