@@ -106,8 +106,10 @@ hook_chain() {
   iptables -t "$table" -C "$builtin" -j "$chain" 2>/dev/null || iptables -t "$table" -A "$builtin" -j "$chain"
 }
 
-# Connections to a listening port from outside AMBASSADOR_ADMIT are reset before anything answers them.
-admit_rules() {
+# Connections to a listening port from outside AMBASSADOR_ADMIT are reset before anything answers them: the chain
+# AMB_ADMIT (made, or emptied and filled again) and, unless INPUT has it already, the jump to it, in one
+# iptables-restore.
+apply_admit_rules() {
   rules="*filter
 :AMB_ADMIT - [0:0]
 "
@@ -121,12 +123,11 @@ admit_rules() {
   done <<ROUTES
 $ROUTES
 ROUTES
-  printf '%sCOMMIT\n' "$rules"
-}
-
-apply_admit_rules() {
-  hook_chain filter INPUT AMB_ADMIT || return 1
-  admit_rules | iptables-restore --noflush
+  iptables -C INPUT -j AMB_ADMIT 2>/dev/null || rules="$rules-A INPUT -j AMB_ADMIT
+"
+  iptables-restore --noflush <<RULES
+${rules}COMMIT
+RULES
 }
 
 # Rules for every route, rebuilt whenever a destination resolves to another address. With AMBASSADOR_ADMIT,
