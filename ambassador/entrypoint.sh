@@ -201,16 +201,19 @@ pause() {
   fi
 }
 
-# The TCP ports a socket of this network namespace listens on, as " <port> <port> ... " in $listened. From ss where
-# the image has it: it asks the kernel for listening sockets alone, a millisecond with its start. Else from
-# /proc/net/tcp (ports in hexadecimal) with the shell's own `read` and arithmetic, which starts no process but walks
-# every TCP socket of the host: several milliseconds of CPU each time on a large one.
+# The TCP ports a socket of this network namespace listens on (or with $1 = held, is bound to in any state, a
+# connection's own port among them), as " <port> <port> ... " in $listened. From ss where the image has it: for
+# listening sockets it asks the kernel for those alone, a millisecond with its start. Else from /proc/net/tcp (ports
+# in hexadecimal) with the shell's own `read` and arithmetic, which starts no process but walks every TCP socket of
+# the host, as ss does for sockets in any state: several milliseconds of CPU each time on a large one.
 LISTENING=/tmp/ambassador-listening
 ss_usable=1
 command -v ss >/dev/null 2>&1 || ss_usable=""
 listened_ports() {
   listened=" "
-  if [ -n "$ss_usable" ] && ss -Hltn >"$LISTENING" 2>/dev/null; then
+  ss_states=-Hltn
+  [ "${1:-}" != held ] || ss_states=-Htan
+  if [ -n "$ss_usable" ] && ss "$ss_states" >"$LISTENING" 2>/dev/null; then
     while read -r _ _ _ local _; do
       case ${local##*:} in '' | *[!0-9]*) continue ;; esac
       listened="$listened${local##*:} "
@@ -225,7 +228,7 @@ listened_ports() {
     # with their count unknown, it is read.
     [ "$table" = /proc/net/tcp ] || [ "${tcp6_count:-1}" -gt 0 ] || continue
     while read -r _ local _ state _; do
-      [ "$state" = 0A ] || continue
+      [ "$state" = 0A ] || [ "${1:-}" = held ] || continue
       case ${local##*:} in '' | *[!0-9A-Fa-f]*) continue ;; esac
       listened="$listened$((0x${local##*:})) "
     done <"$table"
@@ -293,17 +296,19 @@ ROUTES
 
 # While HAProxy does not run beside a consumer: the inner ports another socket listens on (the consumer's) are added
 # to $inner_held, and their routes told, until every route's port is free; false when none was held, so that
-# retrying would not help.
+# retrying would not help. With $1 = held (once HAProxy could not bind), ports the consumer holds in any state count.
 hold_taken_inner_ports() {
   held_before=$inner_held
+  uses="listens on"
+  [ "${1:-}" != held ] || uses="holds"
   moved=1
   while [ -n "$moved" ]; do
     moved=""
-    listened_ports
+    listened_ports "${1:-}"
     while read -r listen _; do
       inner_port "$listen"
       listening "$inner" || continue
-      echo "ambassador: the consumer listens on port $inner itself; route :$listen takes another inner port"
+      echo "ambassador: the consumer $uses port $inner itself; route :$listen takes another inner port"
       inner_held="$inner_held $inner"
       moved=1
     done <<ROUTES
@@ -362,10 +367,22 @@ said_checks() {
   checking=""
 }
 
-# Waits until every route's port listens (2 s at most, looking every 5 ms), then says so; fails, saying nothing,
-# once the process given as $1 (the one that should listen) has exited. The listening ports are looked up only when
+# Whether HAProxy, process $1, has bound every port: it takes the configuration's uid (65534) only once all are bound,
+# and exits, still root, on one it cannot bind. A socket on a route's port seen before then may be the consumer's.
+haproxy_bound() {
+  [ -r "/proc/$1/status" ] || return 1
+  while read -r key uid _; do
+    [ "$key" = Uid: ] || continue
+    [ "$uid" = 65534 ]
+    return
+  done <"/proc/$1/status"
+  return 1
+}
+
+# Waits until HAProxy, process $1, has bound its ports and every route's port listens (2 s at most, looking every
+# 5 ms), then says so; fails, saying nothing, once HAProxy has exited. The listening ports are looked up only when
 # the count of sockets changed since the last look-up (from $tcp_before, counted before the listeners started), or
-# every third look: a socket closed meanwhile (the destination check's) can hide one that started listening.
+# every sixth look: a socket closed meanwhile (the destination check's) can hide one that started listening.
 announce_ready() {
   seen=${tcp_before:--1}
   while read -r listen host port; do
@@ -373,12 +390,12 @@ announce_ready() {
     tries=0
     until [ "$tries" -ge 400 ]; do
       count_tcp
-      if [ "$tcp_count" != "$seen" ] || [ $((tries % 3)) -eq 2 ]; then
+      if haproxy_bound "$1" && { [ "$tcp_count" != "$seen" ] || [ $((tries % 6)) -eq 5 ]; }; then
         listened_ports
         listening "$inner" && break
         seen=$tcp_count
       fi
-      [ -z "${1:-}" ] || ! exited "$1" || return 1
+      ! exited "$1" || return 1
       pause 0.005
       tries=$((tries + 1))
     done
@@ -571,10 +588,11 @@ namespace_alive() {
 }
 
 # Beside a consumer, in its network namespace: once that namespace is left behind, HAProxy is stopped, so that the
-# ambassador ends and Docker starts it again in the consumer's new one.
+# ambassador ends and Docker starts it again in the consumer's new one. It looks five times a second: until then, the
+# consumer's connections to the link reach its own ports, with no redirection in its new namespace.
 watch_namespace() {
   while :; do
-    pause 1
+    pause 0.2
     ! namespace_alive || continue
     echo "ambassador: the consumer's network namespace is gone; stopping, to start again in its new one"
     kill "$1"
@@ -627,7 +645,7 @@ run_haproxy() {
   starts=1
   until start_haproxy; do
     wait "$haproxy"
-    if [ -z "${AMBASSADOR_CONSUMER_ADDRESS:-}" ] || [ "$starts" -ge 4 ] || ! hold_taken_inner_ports; then
+    if [ -z "${AMBASSADOR_CONSUMER_ADDRESS:-}" ] || [ "$starts" -ge 4 ] || ! hold_taken_inner_ports held; then
       # Quiet, HAProxy said nothing of why: its check of the configuration says what it refuses there; a
       # configuration it takes leaves a port it could not listen on.
       said=$(haproxy -c -f /tmp/ambassador-haproxy.cfg 2>&1 | sed -n 's/^\[ALERT\] *([0-9]*) *: *//p' | head -n 1)
