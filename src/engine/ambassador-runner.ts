@@ -48,7 +48,7 @@ export async function createUniquelyNamed(
       throw error;
     }
   }
-  throw new Error(`${host.name}: no free container name like ${base} (tried ${base} to ${base}-50)`);
+  throw new Error(`no free container name like ${base} (tried ${base} to ${base}-50)`);
 }
 
 /** One ambassador to run: where, under what name, forwarding what. */
@@ -291,19 +291,19 @@ async function awaitReady(
     if (ended) {
       await refuseStopped(host, container, mode, text, options.signal);
       throw new Error(
-        `${host.name}: the log stream of ambassador ${container.name} ended while it runs, before it said it forwards; try again`,
+        `the log stream of ambassador ${container.name} ended while it runs, before it said it forwards; try again`,
       );
     }
     const reported = /^ambassador: mode (\w+)$/m.exec(text)?.[1];
     if (reported && reported !== mode) {
-      throw new AmbassadorRefused(`${host.name}: ambassador ${container.name} runs ${reported}, not ${mode}`);
+      throw new AmbassadorRefused(`ambassador ${container.name} runs ${reported}, not ${mode}`);
     }
     return { handshake: true, warnings: [...text.matchAll(warningLines)].map((m) => m[1] as string) };
   } catch (error) {
     if (!timeUp.signal.aborted || options.signal?.aborted) throw error;
     if (timeUp.signal.reason === "handshake") return foreign;
     throw new AmbassadorRefused(
-      `${host.name}: ambassador ${container.name} did not start forwarding in ${mode} mode within ${Math.round((handshakeMs + readyMs) / 1000)} s: ${lastLine(read)}`,
+      `ambassador ${container.name} did not start forwarding in ${mode} mode within ${Math.round((handshakeMs + readyMs) / 1000)} s: ${lastLine(read)}`,
     );
   } finally {
     for (const timer of timers) clearTimeout(timer);
@@ -322,7 +322,7 @@ async function refuseStopped(
   if (info?.State.Running && !info.State.Restarting && info.RestartCount === 0) return false;
   const last = lastLine(logs) || lastLine(await host.containerLogs(container.id, container.name, { signal }));
   throw new AmbassadorRefused(
-    `${host.name}: ambassador ${container.name} stopped in ${mode} mode: ${last || `exit code ${info?.State.ExitCode ?? "unknown"}`}`,
+    `ambassador ${container.name} stopped in ${mode} mode: ${last || `exit code ${info?.State.ExitCode ?? "unknown"}`}`,
   );
 }
 

@@ -28,7 +28,10 @@ export async function failAttempt(
       ),
     );
   }
-  logger?.warn(
+  // The error below tells the user all of it; a terminal, which shows warnings, says it once. Something left
+  // behind, or a host not searched, is worth a warning in the bot's log as well.
+  const level = left.length || unsearched.length ? "warn" : "info";
+  logger?.[level](
     {
       link: attempt.linkId,
       step: failure.step,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createLinkEngine } from "../../../src/engine/link-engine.js";
 import type { RequestContext } from "../../../src/engine/types.js";
+import { createLogger, readableLog } from "../../../src/logger.js";
 import { memoryLab } from "../../support/memory-docker.js";
 import { MemoryLinks, testAuthority } from "../../support/memory-links.js";
 import { rejection } from "../../support/rejection.js";
@@ -22,5 +23,24 @@ describe("a --web image that exits as soon as it starts", () => {
       expect(await host.listNetworks(["io.ambassador.link"])).toEqual([]);
     }
     expect(links.all()).toEqual([]);
+  });
+
+  it("is said once at the terminal: the rollback that left nothing is no warning beside the error", async () => {
+    const lab = memoryLab({ latencyMs: 0 });
+    lab.b.defineImage("exits-web", "exits", { exposedPorts: ["5000/tcp"] });
+    let printed = "";
+    const logger = createLogger({
+      level: "warn",
+      destination: readableLog({ write: (text: string) => (printed += text) }),
+    });
+    const engine = createLinkEngine({
+      authority: testAuthority(),
+      clusters: lab.clusters,
+      links: new MemoryLinks(),
+      logger,
+    });
+    const error = await rejection(engine.link("app", "clustera", "clusterb", { web: "exits-web" }, context));
+    expect((error as Error).message).toMatch(/Nothing of this attempt was left behind\.$/);
+    expect(printed).toBe("");
   });
 });
