@@ -106,13 +106,22 @@ hook_chain() {
   iptables -t "$table" -C "$builtin" -j "$chain" 2>/dev/null || iptables -t "$table" -A "$builtin" -j "$chain"
 }
 
-# Connections to a listening port from outside AMBASSADOR_ADMIT are reset before anything answers them: the chain
-# AMB_ADMIT (made, or emptied and filled again) and, unless INPUT has it already, the jump to it, in one
-# iptables-restore.
-apply_admit_rules() {
-  rules="*filter
-:AMB_ADMIT - [0:0]
+# This ambassador's chain $3 in table $1 holding the rules $4 (made, or emptied and filled again) and, unless the
+# built-in chain $2 jumps to it already, that jump, in one iptables-restore.
+restore_own_chain() {
+  own_table=$1 own_builtin=$2 own_chain=$3 own_rules=$4
+  iptables -t "$own_table" -C "$own_builtin" -j "$own_chain" 2>/dev/null || own_rules="$own_rules-A $own_builtin -j $own_chain
 "
+  iptables-restore --noflush <<RULES
+*$own_table
+:$own_chain - [0:0]
+${own_rules}COMMIT
+RULES
+}
+
+# Connections to a listening port from outside AMBASSADOR_ADMIT are reset before anything answers them.
+apply_admit_rules() {
+  rules=""
   while read -r listen host port; do
     for cidr in $admit; do
       rules="$rules-A AMB_ADMIT -p tcp -s $cidr --dport $listen -j ACCEPT
@@ -123,11 +132,7 @@ apply_admit_rules() {
   done <<ROUTES
 $ROUTES
 ROUTES
-  iptables -C INPUT -j AMB_ADMIT 2>/dev/null || rules="$rules-A INPUT -j AMB_ADMIT
-"
-  iptables-restore --noflush <<RULES
-${rules}COMMIT
-RULES
+  restore_own_chain filter INPUT AMB_ADMIT "$rules"
 }
 
 # Rules for every route, rebuilt whenever a destination resolves to another address. With AMBASSADOR_ADMIT,
@@ -271,6 +276,9 @@ tls_options() {
     "$TLS_DIR" "$TLS_DIR" "$AMBASSADOR_TLS_PEER"
 }
 
+# The uid and gid HAProxy runs as once it has bound its ports: nobody's.
+HAPROXY_UID=65534
+
 # The first port routes listen on inside a namespace shared with the consumer: above Linux's ephemeral ports, so
 # no outgoing connection of the consumer's holds it.
 INNER_BASE=61000
@@ -318,13 +326,9 @@ ROUTES
   [ "$inner_held" != "$held_before" ]
 }
 
-# Connections of the namespace's own processes to the consumer address's route ports go to the inner ports: the
-# chain AMB_OUT (made, or emptied and filled again) and, unless OUTPUT has it already, the jump to it, in one
-# iptables-restore.
+# Connections of the namespace's own processes to the consumer address's route ports go to the inner ports.
 apply_consumer_rules() {
-  rules="*nat
-:AMB_OUT - [0:0]
-"
+  rules=""
   while read -r listen host port; do
     inner_port "$listen"
     rules="$rules-A AMB_OUT -p tcp -d $AMBASSADOR_CONSUMER_ADDRESS --dport $listen -j REDIRECT --to-ports $inner
@@ -332,11 +336,7 @@ apply_consumer_rules() {
   done <<ROUTES
 $ROUTES
 ROUTES
-  iptables -t nat -C OUTPUT -j AMB_OUT 2>/dev/null || rules="$rules-A OUTPUT -j AMB_OUT
-"
-  iptables-restore --noflush <<RULES
-${rules}COMMIT
-RULES
+  restore_own_chain nat OUTPUT AMB_OUT "$rules"
 }
 
 # With AMBASSADOR_CHECK_DESTINATIONS=1, every route's destination is tried at once, in the background, each warning
@@ -367,13 +367,14 @@ said_checks() {
   checking=""
 }
 
-# Whether HAProxy, process $1, has bound every port: it takes the configuration's uid (65534) only once all are bound,
-# and exits, still root, on one it cannot bind. A socket on a route's port seen before then may be the consumer's.
+# Whether HAProxy, process $1, has bound every port: it takes the configuration's uid ($HAPROXY_UID) only once all are
+# bound, and exits, still root, on one it cannot bind. A socket on a route's port seen before then may be the
+# consumer's.
 haproxy_bound() {
   [ -r "/proc/$1/status" ] || return 1
   while read -r key uid _; do
     [ "$key" = Uid: ] || continue
-    [ "$uid" = 65534 ]
+    [ "$uid" = "$HAPROXY_UID" ]
     return
   done <"/proc/$1/status"
   return 1
@@ -385,13 +386,17 @@ haproxy_bound() {
 # every sixth look: a socket closed meanwhile (the destination check's) can hide one that started listening.
 announce_ready() {
   seen=${tcp_before:--1}
+  bound_listing=""
   while read -r listen host port; do
     inner_port "$listen"
+    # HAProxy binds every port before it takes its uid: a listing taken since serves every route.
+    if [ -n "$bound_listing" ] && listening "$inner"; then continue; fi
     tries=0
     until [ "$tries" -ge 400 ]; do
       count_tcp
       if haproxy_bound "$1" && { [ "$tcp_count" != "$seen" ] || [ $((tries % 6)) -eq 5 ]; }; then
         listened_ports
+        bound_listing=1
         listening "$inner" && break
         seen=$tcp_count
       fi
@@ -493,8 +498,8 @@ haproxy_config() {
   slots=$(connection_slots)
   printf '%s\n' \
     "global" \
-    "  uid 65534" \
-    "  gid 65534" \
+    "  uid $HAPROXY_UID" \
+    "  gid $HAPROXY_UID" \
     "  log stderr format raw local0 err" \
     "  maxconn $slots" \
     "  tune.bufsize 65536" \
