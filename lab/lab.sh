@@ -177,6 +177,8 @@ build_rootfs() {
   cp -a /usr/lib/x86_64-linux-gnu/xtables "$root/usr/lib/x86_64-linux-gnu/"
   for applet in iptables iptables-save iptables-restore; do ln -sf xtables-nft-multi "$root/usr/sbin/$applet"; done
   mkdir -p "$root/usr/bin" && mv "$root$(command -v socat)" "$root/usr/bin/socat" 2>/dev/null || true
+  # ss in /usr/bin wherever the host keeps it: an ambassador run with PATH=/usr/sbin:/sbin:/bin goes without it.
+  [[ $(command -v ss) == /usr/bin/ss ]] || mv "$root$(command -v ss)" "$root/usr/bin/ss"
   printf 'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$root/etc/passwd"
   printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
   printf 'hosts: files dns\n' >"$root/etc/nsswitch.conf"
