@@ -20,9 +20,9 @@
 #   auto    kernel when the container allows it, else relay (default); never tls
 #           AMBASSADOR_CONSUMER_ADDRESS (client only) is a loopback address such as 127.0.0.2 that the consumer,
 #           running in this container's network namespace, reaches the routes on: each route listens on a port of
-#           127.0.0.1 from 61000 up (above the kernel's ephemeral ports), past any the consumer listens on itself, and connections to the address's port p are redirected
-#           there (needs NET_ADMIN), so the consumer's own ports stay free and nothing outside the namespace reaches
-#           the link.
+#           127.0.0.1 from 61000 up (above the kernel's ephemeral ports), past any the consumer listens on or holds
+#           itself, and connections to the address's port p are redirected there (needs NET_ADMIN), so the
+#           consumer's own ports stay free and nothing outside the namespace reaches the link.
 # AMBASSADOR_ADMIT (comma-separated IPv4 CIDRs) limits who may connect to the listening ports; unset, anyone may.
 # With NET_ADMIN the kernel refuses the others at their first packet; without, the listener closes their connections.
 # AMBASSADOR_CHECK_DESTINATIONS=1 (beside the source container) tries a TCP connection to every route's destination
@@ -206,34 +206,38 @@ pause() {
   fi
 }
 
-# The TCP ports a socket of this network namespace listens on (or with $1 = held, is bound to in any state, a
-# connection's own port among them), as " <port> <port> ... " in $listened. From ss where the image has it: for
-# listening sockets it asks the kernel for those alone, a millisecond with its start. Else from /proc/net/tcp (ports
-# in hexadecimal) with the shell's own `read` and arithmetic, which starts no process but walks every TCP socket of
-# the host, as ss does for sockets in any state: several milliseconds of CPU each time on a large one.
+# The TCP ports a socket of this network namespace listens on (or with $1 = held, is bound to in a state that keeps
+# a new listener off it: a connection's own port among them, TIME-WAIT not), as " <port> <port> ... " in $listened.
+# From ss where the image has it: for listening sockets it asks the kernel's socket diagnostics for those alone, a
+# millisecond with its start (without them, ss reads /proc/net/tcp itself). In an image without ss, from
+# /proc/net/tcp (ports in hexadecimal) with the shell's own `read` and arithmetic, which starts no process but walks
+# every TCP socket of the host: several milliseconds of CPU each time on a large one.
 LISTENING=/tmp/ambassador-listening
 ss_usable=1
 command -v ss >/dev/null 2>&1 || ss_usable=""
 listened_ports() {
   listened=" "
   ss_states=-Hltn
-  [ "${1:-}" != held ] || ss_states=-Htan
-  if [ -n "$ss_usable" ] && ss "$ss_states" >"$LISTENING" 2>/dev/null; then
+  ss_filter=""
+  [ "${1:-}" != held ] || ss_states=-Htan ss_filter="exclude time-wait"
+  # shellcheck disable=SC2086 # the filter is two words, or none
+  if [ -n "$ss_usable" ] && ss "$ss_states" $ss_filter >"$LISTENING" 2>/dev/null; then
     while read -r _ _ _ local _; do
       case ${local##*:} in '' | *[!0-9]*) continue ;; esac
       listened="$listened${local##*:} "
     done <"$LISTENING"
     return 0
   fi
-  # An ss that cannot ask the kernel (no socket diagnostics here) is not asked again.
+  # An ss that fails is not asked again.
   ss_usable=""
   for table in /proc/net/tcp /proc/net/tcp6; do
     [ -r "$table" ] || continue
-    # With no IPv6 TCP socket in the namespace (count_tcp, just before), there is nothing to find in the second;
+    # With no IPv6 TCP socket in the namespace (count_tcp6, just before), there is nothing to find in the second;
     # with their count unknown, it is read.
     [ "$table" = /proc/net/tcp ] || [ "${tcp6_count:-1}" -gt 0 ] || continue
     while read -r _ local _ state _; do
-      [ "$state" = 0A ] || [ "${1:-}" = held ] || continue
+      # 0A is LISTEN; held, every state but 06, TIME-WAIT, which HAProxy binds beside.
+      case $state in 0A) ;; 06) continue ;; *) [ "${1:-}" = held ] || continue ;; esac
       case ${local##*:} in '' | *[!0-9A-Fa-f]*) continue ;; esac
       listened="$listened$((0x${local##*:})) "
     done <"$table"
@@ -246,21 +250,15 @@ listening() {
   return 1
 }
 
-# How many TCP sockets this network namespace has in use, IPv4 and IPv6, as $tcp_count: counters the kernel keeps
-# for each namespace, read at no cost, where a read of /proc/net/tcp walks every TCP socket of the host (several
-# milliseconds of CPU each time on a busy one). A socket that starts listening changes the count.
-count_tcp() {
-  # tcp6_count stays empty, "unknown", when /proc/net/sockstat6 cannot be read.
-  tcp_count=0 tcp6_count=
-  for table in /proc/net/sockstat /proc/net/sockstat6; do
-    [ -r "$table" ] || continue
-    while read -r proto _ count _; do
-      case $proto in
-        TCP:) tcp_count=$((tcp_count + count)) ;;
-        TCP6:) tcp_count=$((tcp_count + count)) tcp6_count=$count ;;
-      esac
-    done <"$table"
-  done
+# How many IPv6 TCP sockets this network namespace has in use, as $tcp6_count: a counter the kernel keeps for each
+# namespace, read at no cost, where a read of /proc/net/tcp6 walks every TCP socket of the host (several
+# milliseconds of CPU each time on a busy one). Empty, "unknown", when /proc/net/sockstat6 cannot be read.
+count_tcp6() {
+  tcp6_count=
+  [ -r /proc/net/sockstat6 ] || return 0
+  while read -r proto _ count _; do
+    [ "$proto" != TCP6: ] || tcp6_count=$count
+  done </proc/net/sockstat6
 }
 
 # Whether process $1 has exited (a child not yet waited for is a zombie, which `kill -0` would still find).
@@ -380,31 +378,34 @@ haproxy_bound() {
   return 1
 }
 
-# Waits until HAProxy, process $1, has bound its ports and every route's port listens (2 s at most, looking every
-# 5 ms), then says so; fails, saying nothing, once HAProxy has exited. The listening ports are looked up only when
-# the count of sockets changed since the last look-up (from $tcp_before, counted before the listeners started), or
-# every sixth look: a socket closed meanwhile (the destination check's) can hide one that started listening.
+# How long HAProxy has to bind its ports once started, looking every 5 ms: 6 s, time for a destination's name that
+# resolves slowly, within the 10 s the bot waits for `ready`.
+BIND_LOOKS=1200
+
+# Waits until HAProxy, process $1, has bound its ports, and says `ready` once one listing shows every route's port
+# listening. False, saying nothing, once HAProxy has exited (it could not bind one); false too, HAProxy stopped and
+# saying which, if a port does not listen once it has bound (another socket shares it). Fails once HAProxy has not
+# bound within its time.
 announce_ready() {
-  seen=${tcp_before:--1}
-  bound_listing=""
-  while read -r listen host port; do
+  looks=0
+  until haproxy_bound "$1"; do
+    ! exited "$1" || return 1
+    if [ "$looks" -ge "$BIND_LOOKS" ]; then
+      kill "$1" 2>/dev/null
+      wait "$1" 2>/dev/null
+      fail "HAProxy did not bind its ports within $((BIND_LOOKS / 200)) s; a destination's name may not resolve"
+    fi
+    pause 0.005
+    looks=$((looks + 1))
+  done
+  count_tcp6
+  listened_ports
+  while read -r listen _; do
     inner_port "$listen"
-    # HAProxy binds every port before it takes its uid: a listing taken since serves every route.
-    if [ -n "$bound_listing" ] && listening "$inner"; then continue; fi
-    tries=0
-    until [ "$tries" -ge 400 ]; do
-      count_tcp
-      if haproxy_bound "$1" && { [ "$tcp_count" != "$seen" ] || [ $((tries % 6)) -eq 5 ]; }; then
-        listened_ports
-        bound_listing=1
-        listening "$inner" && break
-        seen=$tcp_count
-      fi
-      ! exited "$1" || return 1
-      pause 0.005
-      tries=$((tries + 1))
-    done
-    seen=-1
+    listening "$inner" && continue
+    echo "ambassador: HAProxy bound, but port $inner does not listen"
+    kill "$1" 2>/dev/null
+    return 1
   done <<ROUTES
 $ROUTES
 ROUTES
@@ -500,6 +501,7 @@ haproxy_config() {
     "global" \
     "  uid $HAPROXY_UID" \
     "  gid $HAPROXY_UID" \
+    "  noreuseport" \
     "  log stderr format raw local0 err" \
     "  maxconn $slots" \
     "  tune.bufsize 65536" \
@@ -624,10 +626,8 @@ run_tls() {
 start_haproxy() {
   # Beside a consumer, inner ports something listens on already (none of ours yet) are passed over, so that a
   # listener there is never taken for HAProxy's.
-  if [ -n "${AMBASSADOR_CONSUMER_ADDRESS:-}" ]; then count_tcp && hold_taken_inner_ports || true; fi
+  if [ -n "${AMBASSADOR_CONSUMER_ADDRESS:-}" ]; then count_tcp6 && hold_taken_inner_ports || true; fi
   haproxy_config >/tmp/ambassador-haproxy.cfg
-  count_tcp
-  tcp_before=$tcp_count
   # HAProxy reads the configuration and the files as it starts, and exits at once on anything it refuses.
   haproxy -q -db -f /tmp/ambassador-haproxy.cfg &
   haproxy=$!

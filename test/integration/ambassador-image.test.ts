@@ -47,16 +47,6 @@ function owners(container: Docker.Container): Promise<string> {
   ]);
 }
 
-/** The container's processes (see owners) once one matches `line`, or as they are when `timeoutMs` has passed. */
-async function ownersOnceSeen(container: Docker.Container, line: RegExp, timeoutMs: number): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const listing = await owners(container);
-    if (line.test(listing) || Date.now() > deadline) return listing;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 describe("the ambassador image", () => {
   const info = lab();
   const a = info.clustera;
@@ -80,6 +70,46 @@ describe("the ambassador image", () => {
       links: [`${app}:app`],
       publishOn: a.ip,
     });
+
+  /** A consumer on host B (hello-web, running `cmd` when given), started. */
+  const consumerOn = async (name: string, cmd?: string) => {
+    const consumer = await db.createContainer({
+      Image: "hello-web:latest",
+      name,
+      Cmd: cmd ? ["sh", "-c", cmd] : undefined,
+      Labels: { [testLabel]: "1" },
+      HostConfig: { NetworkMode: targetNet },
+    });
+    await consumer.start();
+    return consumer;
+  };
+
+  /** A tls client ambassador in `consumer`'s namespace towards the source's port, its route on 127.0.0.2:5000. */
+  const clientBeside = async (
+    name: string,
+    consumer: Docker.Container,
+    sourcePort?: number,
+    env: string[] = [],
+  ) =>
+    startAmbassador(db, {
+      name,
+      env: [
+        ...env,
+        `HELLOAPP_PORT_5000_TCP=tcp://${a.ip}:${sourcePort}`,
+        "AMBASSADOR_MODE=tls",
+        "AMBASSADOR_TLS_ROLE=client",
+        `AMBASSADOR_TLS_PEER=${source}`,
+        "AMBASSADOR_CONSUMER_ADDRESS=127.0.0.2",
+      ],
+      tls: await tlsArchive(pki, target),
+      network: `container:${consumer.id}`,
+      ports: [],
+      netAdmin: true,
+    });
+
+  /** What the consumer gets from the link at 127.0.0.2:5000. */
+  const throughLink = (consumer: Docker.Container) =>
+    execIn(consumer, ["wget", "-q", "-O", "-", "http://127.0.0.2:5000/"]);
 
   beforeAll(async () => {
     da = await labDocker(a);
@@ -112,10 +142,10 @@ describe("the ambassador image", () => {
     });
     expect(tgt.logs).toMatch(/^ambassador: ready$/m);
     expect(await toolboxGet(db, targetNet, "http://helloapp:5000/")).toBe("Hello World!\n");
-    // HAProxy, which faces the network, runs as nobody with no capability; the entrypoint stays root.
-    // (It drops them a moment after it binds its ports, which is when the ambassador says it is ready.)
+    // HAProxy, which faces the network, runs as nobody with no capability; the entrypoint stays root. HAProxy drops
+    // them once it has bound its ports, and the ambassador says it is ready only after that: one look suffices.
     for (const side of [src, tgt]) {
-      const listing = await ownersOnceSeen(side.container, /^haproxy 65534 0{16}$/m, 5_000);
+      const listing = await owners(side.container);
       expect(listing).toMatch(/^haproxy 65534 0{16}$/m);
       expect(listing).toMatch(/^ambassador 0 /m);
     }
@@ -292,45 +322,64 @@ describe("the ambassador image", () => {
     expect(await getFrom(b.netns, a.ip, port)).toContain("Hello World!");
     expect(await getFrom(undefined, a.ip, port)).toBe("");
     // The one process carrying connections runs as nobody, with no capability.
-    expect(await ownersOnceSeen(src.container, /^haproxy 65534 0{16}$/m, 5_000)).toMatch(
-      /^haproxy 65534 0{16}$/m,
-    );
+    expect(await owners(src.container)).toMatch(/^haproxy 65534 0{16}$/m);
   });
 
   it("tls beside a consumer: an image without ss finds the consumer's listener in /proc and moves past it", async () => {
     const src = await tlsSource("amb-img-tls-no-ss-src");
-    const consumer = await db.createContainer({
-      Image: "hello-web:latest",
-      name: "amb-img-no-ss-consumer",
-      Cmd: ["sh", "-c", "httpd -p 61000 -h /srv/web; exec httpd -f -p 5000 -h /srv/web"],
-      Labels: { [testLabel]: "1" },
-      HostConfig: { NetworkMode: targetNet },
-    });
-    await consumer.start();
-    const tgt = await startAmbassador(db, {
-      name: "amb-img-tls-no-ss-tgt",
-      env: [
-        // ss is in /usr/bin; HAProxy and iptables are in /usr/sbin.
-        "PATH=/usr/sbin:/sbin:/bin",
-        `HELLOAPP_PORT_5000_TCP=tcp://${a.ip}:${src.hostPort}`,
-        "AMBASSADOR_MODE=tls",
-        "AMBASSADOR_TLS_ROLE=client",
-        `AMBASSADOR_TLS_PEER=${source}`,
-        "AMBASSADOR_CONSUMER_ADDRESS=127.0.0.2",
-      ],
-      tls: await tlsArchive(pki, target),
-      network: `container:${consumer.id}`,
-      ports: [],
-      netAdmin: true,
-    });
+    const consumer = await consumerOn(
+      "amb-img-no-ss-consumer",
+      "httpd -p 61000 -h /srv/web; exec httpd -f -p 5000 -h /srv/web",
+    );
+    // ss is in /usr/bin; HAProxy and iptables are in /usr/sbin.
+    const tgt = await clientBeside("amb-img-tls-no-ss-tgt", consumer, src.hostPort, [
+      "PATH=/usr/sbin:/sbin:/bin",
+    ]);
     expect(await execIn(tgt.container, ["sh", "-c", "command -v ss || echo none"])).toBe("none\n");
     expect(tgt.logs).toContain(
       "ambassador: the consumer listens on port 61000 itself; route :5000 takes another inner port",
     );
     expect(tgt.logs).toMatch(/^ambassador: ready$/m);
-    expect(await execIn(consumer, ["wget", "-q", "-O", "-", "http://127.0.0.2:5000/"])).toBe(
-      "Hello World!\n",
+    expect(await throughLink(consumer)).toBe("Hello World!\n");
+  });
+
+  it("tls beside a consumer: a port the consumer holds in a connection, which no listener shows, is moved past", async () => {
+    const src = await tlsSource("amb-img-tls-held-src");
+    const consumer = await consumerOn(
+      "amb-img-held-consumer",
+      "(sleep 100000 | socat - TCP-LISTEN:7000,bind=127.0.0.1 >/dev/null) & exec httpd -f -p 5000 -h /srv/web",
     );
+    // A connection of the consumer's own from 127.0.0.1:61000, open before the ambassador starts (0xEE48 is 61000).
+    const holding = await execIn(consumer, [
+      "sh",
+      "-c",
+      "for i in $(seq 100); do grep -q ':1B58 .* 0A ' /proc/net/tcp && break; sleep 0.05; done; " +
+        "( (sleep 100000 | socat - TCP:127.0.0.1:7000,bind=127.0.0.1:61000) >/dev/null 2>&1 & ); " +
+        "for i in $(seq 100); do grep -q '0100007F:EE48 .* 01 ' /proc/net/tcp && echo held && exit; sleep 0.05; done",
+    ]);
+    expect(holding).toBe("held\n");
+    const tgt = await clientBeside("amb-img-tls-held-tgt", consumer, src.hostPort);
+    expect(tgt.logs).toContain(
+      "ambassador: the consumer holds port 61000 itself; route :5000 takes another inner port",
+    );
+    expect(tgt.logs).toMatch(/^ambassador: ready$/m);
+    expect(await throughLink(consumer)).toBe("Hello World!\n");
+  });
+
+  it("tls beside a consumer: a route's inner port is not shared with a listener that asks for SO_REUSEPORT", async () => {
+    const src = await tlsSource("amb-img-tls-reuse-src");
+    const consumer = await consumerOn("amb-img-reuse-consumer");
+    const tgt = await clientBeside("amb-img-tls-reuse-tgt", consumer, src.hostPort);
+    expect(tgt.logs).toMatch(/^ambassador: ready$/m);
+    // As root in the same namespace, as HAProxy was when it bound: a listener sharing the port would split the link.
+    const tried = await execIn(tgt.container, [
+      "sh",
+      "-c",
+      "timeout 2 socat -u TCP-LISTEN:61000,bind=127.0.0.1,reuseport,reuseaddr /dev/null 2>&1; echo exit $?",
+    ]);
+    expect(tried).toMatch(/Address (already )?in use/);
+    expect(tried).not.toContain("exit 124");
+    expect(await throughLink(consumer)).toBe("Hello World!\n");
   });
 
   it("kernel: Docker's DNS keeps working, and an app back on another address is followed within 15 s", async () => {

@@ -1,4 +1,7 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
 const entrypoint = new URL("../../ambassador/entrypoint.sh", import.meta.url).pathname;
@@ -92,4 +95,44 @@ describe("the ambassador's checks of its settings, before it forwards a byte", (
     expect(run.stdout).not.toContain("5432");
     expect(run.status).toBe(1);
   });
+});
+
+describe("the ambassador's word that it is ready", () => {
+  it("is never given while HAProxy has not taken nobody's uid, which it does once its ports are bound", async () => {
+    // An HAProxy that starts and stays as it was started: as if it never got past binding (a name that would not
+    // resolve, say). Its PID goes to a file, to see it stopped.
+    const dir = await mkdtemp(join(tmpdir(), "ambassador-haproxy-"));
+    try {
+      const pidFile = join(dir, "pid");
+      await writeFile(join(dir, "haproxy"), `#!/bin/sh\necho $$ >${pidFile}\nexec sleep 60\n`);
+      await chmod(join(dir, "haproxy"), 0o755);
+      const run = spawn("sh", [entrypoint], {
+        env: {
+          PATH: `${dir}:${process.env.PATH ?? "/usr/bin:/bin"}`,
+          APP_PORT_5000_TCP: "tcp://127.0.0.1:5000",
+          AMBASSADOR_MODE: "relay",
+        },
+      });
+      let said = "";
+      for (const stream of [run.stdout, run.stderr]) {
+        stream.on("data", (chunk) => {
+          said += chunk;
+        });
+      }
+      const status = await new Promise<number | null>((resolve) => run.on("close", resolve));
+      expect({ status, said }).toEqual({
+        status: 2,
+        said: [
+          "ambassador: mode relay",
+          "ambassador: :5000 -> 127.0.0.1:5000",
+          "ambassador: HAProxy did not bind its ports within 6 s; a destination's name may not resolve",
+          "",
+        ].join("\n"),
+      });
+      const pid = Number(await readFile(pidFile, "utf8"));
+      expect(() => process.kill(pid, 0)).toThrow();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 15_000);
 });
