@@ -29,8 +29,8 @@ export async function failAttempt(
     );
   }
   // The error below tells the user all of it; a terminal, which shows warnings, says it once. Something left
-  // behind, or a host not searched, is worth a warning in the bot's log as well.
-  const level = left.length || unsearched.length ? "warn" : "info";
+  // behind, a host not searched, or a repair's removed parts not replaced is worth a warning in the bot's log as well.
+  const level = left.length || unsearched.length || attempt.lost.length ? "warn" : "info";
   logger?.[level](
     {
       link: attempt.linkId,
