@@ -21,6 +21,16 @@ export interface ImageCheck {
   ensure(on: DockerHost, images: WantedImage[]): Promise<Docker.ImageInspectInfo[]>;
 }
 
+/**
+ * A pull's failure as a user reads it: Docker's "Get "https://registry/v2/": dial tcp: lookup …: i/o timeout" becomes
+ * "the registry registry did not answer: i/o timeout"; anything else is kept as Docker said it.
+ */
+export function pullFailure(reason: string): string {
+  const unreached = /^Get "https?:\/\/([^/"]+)[^"]*": .*: ([^:]+)$/.exec(reason);
+  if (!unreached) return reason;
+  return `the registry ${unreached[1]} did not answer: ${unreached[2]?.trim()}`;
+}
+
 async function ensureImage(
   on: DockerHost,
   image: string,
@@ -46,8 +56,12 @@ async function ensureImage(
       `The ${what} image ${image} is not on ${on.name} and could not be pulled (${reason}); ${fix}.`;
     throw new UserError(
       "image-missing",
-      say(error instanceof DockerCallError ? error.reason : describeError(error)),
-      say(error instanceof DockerCallError ? error.reasonWithoutAddress : describeErrorWithoutAddress(error)),
+      say(error instanceof DockerCallError ? pullFailure(error.reason) : describeError(error)),
+      say(
+        error instanceof DockerCallError
+          ? pullFailure(error.reasonWithoutAddress)
+          : describeErrorWithoutAddress(error),
+      ),
     );
   }
 }
