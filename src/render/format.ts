@@ -394,12 +394,19 @@ export function partialTeardown(
   return `${what} only in part: ${left.length} left. Run \`${again}\` again when the host answers.`;
 }
 
-/** A teardown's line per object: removed, already gone, or left and why. */
+/**
+ * A teardown's line per object: removed, already gone, or left and why. One gone beside another of its name that was
+ * removed (made anew under that name, unrecorded) is told apart as the one the link recorded.
+ */
 export function teardownObjectLines(result: TeardownResult): string[] {
+  const where = (r: { cluster: string; kind: string; name: string }) => `${r.kind} ${r.name} on ${r.cluster}`;
+  const removed = new Set(result.removed.map(where));
   return [
-    ...result.removed.map((r) => `removed ${r.kind} ${r.name} on ${r.cluster}`),
-    ...(result.gone ?? []).map((r) => `already gone: ${r.kind} ${r.name} on ${r.cluster}`),
-    ...result.left.map((r) => `left ${r.kind} ${r.name} on ${r.cluster}: ${r.error}`),
+    ...result.removed.map((r) => `removed ${where(r)}`),
+    ...(result.gone ?? []).map(
+      (r) => `already gone: ${where(r)}${removed.has(where(r)) ? " (the one the link recorded)" : ""}`,
+    ),
+    ...result.left.map((r) => `left ${where(r)}: ${r.error}`),
   ];
 }
 

@@ -336,6 +336,22 @@ describe("teardown of parts removed behind its back", () => {
   });
 });
 
+describe("teardown of a part that was replaced under its name", () => {
+  it("tells the one it removed from the one already gone by the link's record", async () => {
+    const lab = setup();
+    const result = await lab.link();
+    const old = await lab.b.inspectContainer("web");
+    lab.b.removeExternally("web");
+    // Made as a repair makes it, with the link's labels, but never recorded (the repair was cut short).
+    lab.b.run({ name: "web", Image: "hello-web", Labels: old?.Config.Labels });
+    const done = await lab.engine.teardown(result.link.id, context);
+    const text = renderText({ kind: "teardown", result: done });
+    expect(text).toContain("  removed container web on clusterb\n");
+    expect(text).toContain("  already gone: container web on clusterb (the one the link recorded)");
+    await expectNothingLeft(lab);
+  });
+});
+
 describe("repair", () => {
   it("recreates a target ambassador removed behind its back", async () => {
     const lab = setup();
