@@ -649,7 +649,7 @@ run_haproxy() {
   trap 'kill $(jobs -p) 2>/dev/null; exit 0' TERM INT
   starts=1
   until start_haproxy; do
-    wait "$haproxy"
+    wait "$haproxy" 2>/dev/null
     if [ -z "${AMBASSADOR_CONSUMER_ADDRESS:-}" ] || [ "$starts" -ge 4 ] || ! hold_taken_inner_ports held; then
       # Quiet, HAProxy said nothing of why: its check of the configuration says what it refuses there; a
       # configuration it takes leaves a port it could not listen on.
