@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { createDockerClient } from "../src/docker/docker-client.js";
+import { DockerodeHost } from "../src/docker/dockerode-host.js";
 
 /** A plain HTTP server on loopback, reachable as `tcp://127.0.0.1:PORT`; stops with `await using`. */
 export interface LoopbackServer extends AsyncDisposable {
@@ -36,4 +38,10 @@ export function engineLikeHandler(request: IncomingMessage, response: ServerResp
   }
   response.statusCode = 404;
   response.end('{"message":"page not found"}');
+}
+
+/** The bot's view of an engine at `url` (a loopback server), named `name`, each call given `callMs`. */
+export function loopbackDockerHost(url: string, name = "clustera", callMs = 5_000): DockerodeHost {
+  const docker = createDockerClient({ host: url }, { timeoutMs: 60_000 });
+  return new DockerodeHost(docker, { name, advertise: "127.0.0.1", url, callMs, pullMs: callMs });
 }

@@ -504,8 +504,11 @@ export class DockerodeHost implements DockerHost {
             },
           );
           this.docker.modem.followProgress(stream, (error: Error | null, output: { error?: string }[]) => {
-            const failed = error ?? output?.find((event) => event.error)?.error;
-            if (failed) reject(failed instanceof Error ? failed : new Error(failed));
+            if (error) return reject(error);
+            const failed = output?.find((event) => event.error)?.error;
+            // The Engine answered (200) and then said in its progress that the pull failed: a registry's
+            // answer, not an Engine out of reach.
+            if (failed) reject(Object.assign(new Error(failed), { statusCode: 200 }));
             else resolve();
           });
         });

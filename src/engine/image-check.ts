@@ -21,14 +21,22 @@ export interface ImageCheck {
   ensure(on: DockerHost, images: WantedImage[]): Promise<Docker.ImageInspectInfo[]>;
 }
 
+/** Causes that mean the registry was never reached, as Go's network errors end. */
+const networkCause =
+  /(i\/o timeout|connection refused|connection reset by peer|network is unreachable|no route to host|TLS handshake timeout|context deadline exceeded|Client\.Timeout exceeded[^:)]*)\)?$/;
+
 /**
- * A pull's failure as a user reads it: Docker's "Get "https://registry/v2/": dial tcp: lookup …: i/o timeout" becomes
- * "the registry registry did not answer: i/o timeout"; anything else is kept as Docker said it.
+ * A pull's failure as a user reads it. Docker's "Get "https://registry/v2/": dial tcp: lookup …: i/o timeout"
+ * becomes "the registry registry did not answer: i/o timeout", and a lookup that finds no such host "the registry
+ * registry does not resolve (no such host)". A registry that answered (x509, unauthorized, 503, pull access denied)
+ * is quoted as Docker said it.
  */
 export function pullFailure(reason: string): string {
-  const unreached = /^Get "https?:\/\/([^/"]+)[^"]*": .*: ([^:]+)$/.exec(reason);
-  if (!unreached) return reason;
-  return `the registry ${unreached[1]} did not answer: ${unreached[2]?.trim()}`;
+  const registry = /\b(?:Get|Head) "https?:\/\/([^/"]+)[^"]*": /.exec(reason)?.[1];
+  if (!registry) return reason;
+  if (/: no such host$/.test(reason)) return `the registry ${registry} does not resolve (no such host)`;
+  const cause = networkCause.exec(reason)?.[1];
+  return cause ? `the registry ${registry} did not answer: ${cause}` : reason;
 }
 
 async function ensureImage(

@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { createDockerClient } from "../../../src/docker/docker-client.js";
 import { DockerCallError } from "../../../src/docker/docker-host.js";
-import { DockerodeHost } from "../../../src/docker/dockerode-host.js";
-import { startLoopbackServer } from "../../loopback-server.js";
+import type { DockerodeHost } from "../../../src/docker/dockerode-host.js";
+import { loopbackDockerHost, startLoopbackServer } from "../../loopback-server.js";
 
 /** An engine whose process is paused (`kill -STOP`): it takes every request and never answers. */
 const paused = () => startLoopbackServer(() => {});
@@ -16,14 +15,7 @@ describe("an engine that takes requests and never answers", () => {
     ["inspect network", (host: DockerodeHost) => host.inspectNetwork("bridge")],
   ])("has %s give up at the call's deadline, naming the host", async (call, ask) => {
     await using engine = await paused();
-    const docker = createDockerClient({ host: engine.url }, { timeoutMs: 60_000 });
-    const host = new DockerodeHost(docker, {
-      name: "clusterb",
-      advertise: "127.0.0.1",
-      url: engine.url,
-      callMs: 300,
-      pullMs: 300,
-    });
+    const host = loopbackDockerHost(engine.url, "clusterb", 300);
     const started = performance.now();
     const failed = await ask(host).catch((error: unknown) => error);
     expect(performance.now() - started).toBeLessThan(2_000);

@@ -3,8 +3,8 @@ import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import { createDockerClient } from "../../../src/docker/docker-client.js";
 import { DockerCallError } from "../../../src/docker/docker-host.js";
-import { DockerodeHost } from "../../../src/docker/dockerode-host.js";
-import { startLoopbackServer } from "../../loopback-server.js";
+import type { DockerodeHost } from "../../../src/docker/dockerode-host.js";
+import { loopbackDockerHost, startLoopbackServer } from "../../loopback-server.js";
 
 /** An engine that answers on a kept-alive connection once, then drops that connection as the next request arrives. */
 async function engineDroppingItsConnection() {
@@ -21,16 +21,7 @@ async function engineDroppingItsConnection() {
   });
 }
 
-function hostAt(url: string): DockerodeHost {
-  const docker = createDockerClient({ host: url }, { timeoutMs: 5_000 });
-  return new DockerodeHost(docker, {
-    name: "clustera",
-    advertise: "127.0.0.1",
-    url,
-    callMs: 5_000,
-    pullMs: 5_000,
-  });
-}
+const hostAt = (url: string) => loopbackDockerHost(url);
 
 describe("a connection the engine closes while it is kept alive", () => {
   it("costs a read nothing: it is asked again on a new connection", async () => {

@@ -15,6 +15,26 @@ describe("a --web image that is not on the host and cannot be pulled", () => {
       "the registry localhost:5999 did not answer: connection refused",
     ],
     [
+      'Get "https://registry.example:5000/v2/": net/http: request canceled while waiting for connection (Client.Timeout exceeded while awaiting headers)',
+      "the registry registry.example:5000 did not answer: Client.Timeout exceeded while awaiting headers",
+    ],
+    [
+      'Error response from daemon: Head "https://nosuch.example/v2/web/manifests/latest": dial tcp: lookup nosuch.example on 127.0.0.11:53: no such host',
+      "the registry nosuch.example does not resolve (no such host)",
+    ],
+    [
+      'Get "https://localhost:5999/v2/": http: server gave HTTP response to HTTPS client',
+      'Get "https://localhost:5999/v2/": http: server gave HTTP response to HTTPS client',
+    ],
+    [
+      'Get "https://registry.example/v2/": tls: failed to verify certificate: x509: certificate signed by unknown authority',
+      'Get "https://registry.example/v2/": tls: failed to verify certificate: x509: certificate signed by unknown authority',
+    ],
+    [
+      'Head "https://registry.example/v2/web/manifests/latest": received unexpected HTTP status: 503 Service Unavailable',
+      'Head "https://registry.example/v2/web/manifests/latest": received unexpected HTTP status: 503 Service Unavailable',
+    ],
+    [
       "pull access denied for nosuch/web, repository does not exist or may require 'docker login'",
       "pull access denied for nosuch/web, repository does not exist or may require 'docker login'",
     ],
