@@ -275,6 +275,12 @@ tls_options() {
 # The uid and gid HAProxy runs as once it has bound its ports: nobody's.
 HAPROXY_UID=65534
 
+# This shell's own uid, from its status: HAProxy taking $HAPROXY_UID says it has bound only if it started as another.
+own_uid=""
+while read -r key uid _; do
+  [ "$key" != Uid: ] || own_uid=$uid
+done </proc/$$/status
+
 # The first port routes listen on inside a namespace shared with the consumer: above Linux's ephemeral ports, so
 # no outgoing connection of the consumer's holds it.
 INNER_BASE=61000
@@ -376,22 +382,33 @@ haproxy_bound() {
   return 1
 }
 
-# Looks, 5 ms apart, after which the ambassador says HAProxy has not bound yet: about 6 s, so that the bot, which
-# waits 10 s for `ready`, quotes that line. HAProxy looks each destination's name up before it binds.
-BIND_LOOKS=1200
+# The seconds after which the ambassador says HAProxy has not bound yet: 6, so that the bot, which waits 10 s for
+# `ready`, quotes that line. HAProxy looks each destination's name up before it binds.
+BIND_SECONDS=6
+
+# The time since the host started, in hundredths of a second, as $uptime: read, not a process started.
+read_uptime() {
+  read -r uptime _ </proc/uptime
+  uptime=$((${uptime%.*} * 100 + 1${uptime#*.} - 100))
+}
 
 # Waits until HAProxy, process $1, has bound its ports, and says `ready` once one listing shows every route's port
 # listening. False, saying nothing, once HAProxy has exited (it could not bind one); false too, HAProxy stopped and
-# saying which, if a port does not listen once it has bound. After BIND_LOOKS it says HAProxy has not bound yet, and
+# saying which, if a port does not listen once it has bound. After BIND_SECONDS it says HAProxy has not bound yet, and
 # goes on waiting: a name that resolves slowly delays HAProxy, and it comes up once the name answers.
 announce_ready() {
-  looks=0
+  read_uptime
+  late=$((uptime + BIND_SECONDS * 100))
   until haproxy_bound "$1"; do
     ! exited "$1" || return 1
-    [ "$looks" -ne "$BIND_LOOKS" ] ||
-      echo "ambassador: HAProxy has not bound its ports after $((BIND_LOOKS / 200)) s; a destination's name may resolve slowly"
+    if [ -n "$late" ]; then
+      read_uptime
+      if [ "$uptime" -ge "$late" ]; then
+        echo "ambassador: HAProxy has not bound its ports after $BIND_SECONDS s; a destination's name may resolve slowly"
+        late=""
+      fi
+    fi
     pause 0.005
-    looks=$((looks + 1))
   done
   count_tcp6
   listened_ports
@@ -622,7 +639,8 @@ start_haproxy() {
   # Beside a consumer, inner ports something listens on already (none of ours yet) are passed over, so that a
   # listener there is never taken for HAProxy's.
   if [ -n "${AMBASSADOR_CONSUMER_ADDRESS:-}" ]; then count_tcp6 && hold_taken_inner_ports || true; fi
-  haproxy_config >/tmp/ambassador-haproxy.cfg
+  haproxy_config 2>/dev/null >/tmp/ambassador-haproxy.cfg ||
+    fail "cannot write HAProxy's configuration in /tmp as uid $own_uid; start the ambassador as root (no --user)"
   # HAProxy reads the configuration and the files as it starts, and exits at once on anything it refuses.
   haproxy -q -db -f /tmp/ambassador-haproxy.cfg &
   haproxy=$!
@@ -641,22 +659,28 @@ start_haproxy() {
 # HAProxy on every route, on this ambassador's side ($side): server or client (tls), or relay. Beside a consumer that
 # listens on an inner port itself, the routes move past it (a few times at most: it may take more as it starts).
 run_haproxy() {
+  [ "$own_uid" != "$HAPROXY_UID" ] ||
+    fail "the ambassador runs as uid $HAPROXY_UID, which it keeps for HAProxy once its ports are bound; start it as root (no --user)"
   trap 'kill $(jobs -p) 2>/dev/null; exit 0' TERM INT
   starts=1
   until start_haproxy; do
     wait "$haproxy" 2>/dev/null
-    if [ -z "${AMBASSADOR_CONSUMER_ADDRESS:-}" ] || [ "$starts" -ge 4 ] || ! hold_taken_inner_ports held; then
+    if [ -z "${AMBASSADOR_CONSUMER_ADDRESS:-}" ] || [ "$starts" -ge 4 ] || ! { count_tcp6 && hold_taken_inner_ports held; }; then
       # Quiet, HAProxy said nothing of why: its check of the configuration says what it refuses there; a
-      # configuration it takes leaves a port it could not listen on.
+      # configuration it takes leaves a port it could not listen on, or, started as another user than root, a uid
+      # it could not take.
       said=$(haproxy -c -f /tmp/ambassador-haproxy.cfg 2>&1 | sed -n 's/^\[ALERT\] *([0-9]*) *: *//p' | head -n 1)
       [ -z "$said" ] || fail "HAProxy refused its configuration: $said"
+      [ "$own_uid" = 0 ] ||
+        fail "HAProxy could not start as uid $own_uid: it binds as root and then takes uid $HAPROXY_UID; start the ambassador as root (no --user)"
       fail "HAProxy could not listen on its ports; another process holds one of them"
     fi
     starts=$((starts + 1))
   done
   if follows_hosts; then follow_hosts & fi
   if [ -n "${AMBASSADOR_CONSUMER_ADDRESS:-}" ]; then watch_namespace "$haproxy" & fi
-  wait "$haproxy"
+  # Stopped by watch_namespace, HAProxy ends on a signal, which the shell would report.
+  wait "$haproxy" 2>/dev/null
 }
 
 check_tls() {
@@ -792,7 +816,7 @@ if [ -n "$admit" ] && [ "$mode" != kernel ] && ! apply_admit_rules 2>/tmp/ambass
 fi
 
 echo "ambassador: mode $mode"
-echo "$mode" >/run/ambassador.mode 2>/dev/null || true
+echo "$mode" 2>/dev/null >/run/ambassador.mode || true
 while read -r listen host port; do echo "ambassador: :$listen -> $host:$port"; done <<ROUTES
 $ROUTES
 ROUTES

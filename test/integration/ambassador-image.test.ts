@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
-import { copyFile, writeFile } from "node:fs/promises";
+import { chmod, copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type Docker from "dockerode";
@@ -537,6 +538,43 @@ describe("the ambassador image", () => {
     );
     expect(refused.logs).not.toContain("ambassador: ready");
   });
+
+  it.each([
+    [
+      "65534",
+      false,
+      "ambassador: the ambassador runs as uid 65534, which it keeps for HAProxy once its ports are bound; start it as root (no --user)",
+    ],
+    [
+      "1000",
+      false,
+      "ambassador: cannot write HAProxy's configuration in /tmp as uid 1000; start the ambassador as root (no --user)",
+    ],
+    [
+      "1000",
+      true,
+      "ambassador: HAProxy could not start as uid 1000: it binds as root and then takes uid 65534; start the ambassador as root (no --user)",
+    ],
+  ])(
+    "relay: started as uid %s (a /tmp it may write: %s), exits 2 with one line saying to start it as root, never a ready",
+    async (user, writableTmp, line) => {
+      const tmp = await mkdtemp(join(tmpdir(), "amb-img-tmp-"));
+      try {
+        await chmod(tmp, 0o1777);
+        const refused = await startAmbassador(da, {
+          name: `amb-img-relay-uid-${user}${writableTmp ? "-tmp" : ""}`,
+          env: ["APP_PORT_5000_TCP=tcp://app:5000", "AMBASSADOR_MODE=relay"],
+          links: [`${app}:app`],
+          user,
+          binds: writableTmp ? [`${tmp}:/tmp`] : undefined,
+        });
+        expect(refused.exitCode).toBe(2);
+        expect(refused.logs).toBe(`ambassador: mode relay\nambassador: :5000 -> app:5000\n${line}\n`);
+      } finally {
+        await rm(tmp, { recursive: true, force: true });
+      }
+    },
+  );
 
   it("tls: exits 2 with one line naming what is missing", async () => {
     const base = ["APP_PORT_5000_TCP=tcp://app:5000", "AMBASSADOR_MODE=tls", `AMBASSADOR_TLS_PEER=${target}`];

@@ -111,6 +111,10 @@ export interface AmbassadorSpec {
   /** Publishes every container port on this host address, on a port Docker picks. */
   publishOn?: string;
   ports?: number[];
+  /** The user it runs as, as `docker run --user` takes it; root when not given. */
+  user?: string;
+  /** Host directories mounted into it, as `docker run -v` takes them (the lab's hosts share this machine's files). */
+  binds?: string[];
 }
 
 /** A started ambassador and how it ended its start: `ready`, or the exit code when it stopped. */
@@ -132,11 +136,13 @@ export async function startAmbassador(docker: Docker, spec: AmbassadorSpec): Pro
     Image: "ambassador-bot/ambassador:latest",
     name: spec.name,
     Env: spec.env,
+    User: spec.user,
     Labels: { [testLabel]: "1" },
     ...(spec.stdin ? { OpenStdin: true, StdinOnce: true } : {}),
     ExposedPorts: Object.fromEntries(ports.map((p) => [`${p}/tcp`, {}])),
     HostConfig: {
       Links: spec.links,
+      Binds: spec.binds,
       ExtraHosts: spec.extraHosts,
       NetworkMode: spec.network,
       PortBindings: spec.publishOn
