@@ -639,8 +639,10 @@ start_haproxy() {
   # Beside a consumer, inner ports something listens on already (none of ours yet) are passed over, so that a
   # listener there is never taken for HAProxy's.
   if [ -n "${AMBASSADOR_CONSUMER_ADDRESS:-}" ]; then count_tcp6 && hold_taken_inner_ports || true; fi
-  haproxy_config 2>/dev/null >/tmp/ambassador-haproxy.cfg ||
+  # `true`, not `:`: a redirection a special built-in cannot make ends the shell.
+  true 2>/dev/null >/tmp/ambassador-haproxy.cfg ||
     fail "cannot write HAProxy's configuration in /tmp as uid $own_uid; start the ambassador as root (no --user)"
+  haproxy_config >/tmp/ambassador-haproxy.cfg
   # HAProxy reads the configuration and the files as it starts, and exits at once on anything it refuses.
   haproxy -q -db -f /tmp/ambassador-haproxy.cfg &
   haproxy=$!
