@@ -1,3 +1,4 @@
+import { listedName } from "../docker/docker-host.js";
 import { describeError } from "../errors.js";
 import { assertChannelAllowed, assertMayRun } from "./authorize.js";
 import type { Invocation } from "./command.js";
@@ -43,7 +44,7 @@ export async function containerChoices(
     const containers = listed
       .filter((info) => info.State === "running" && !info.Labels?.[linkLabel])
       .map((info) => ({
-        name: (info.Names?.[0] ?? info.Id).replace(/^\//, ""),
+        name: listedName(info),
         image: info.Image,
         ports: [
           ...new Set((info.Ports ?? []).filter((p) => p.Type === "tcp").map((p) => p.PrivatePort)),

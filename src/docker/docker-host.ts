@@ -48,6 +48,16 @@ function describeContext(context: DockerCallContext): string {
   return parts.length ? ` (${parts.join(", ")})` : "";
 }
 
+/**
+ * A listed container's own name. Docker lists it among the names legacy links give it in the containers that link to
+ * it (`/web/db`), in no set order: its own is the one with no other slash.
+ */
+export function listedName(container: Pick<Docker.ContainerInfo, "Names" | "Id">): string {
+  const names = container.Names ?? [];
+  const own = names.find((name) => !name.slice(1).includes("/")) ?? names[0];
+  return own?.replace(/^\//, "") ?? container.Id;
+}
+
 export function isNotFound(error: unknown): boolean {
   return error instanceof DockerCallError && error.statusCode === 404;
 }

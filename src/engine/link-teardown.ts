@@ -1,4 +1,4 @@
-import { isUnreachable } from "../docker/docker-host.js";
+import { isDeadlinePassed, isUnreachable } from "../docker/docker-host.js";
 import {
   type LinkRecord,
   type LinkResource,
@@ -8,26 +8,66 @@ import {
 } from "../domain/link.js";
 import { UserError, userErrorFrom } from "../errors.js";
 import { type EngineCore, isRegistered } from "./engine-core.js";
-import { type LeftResource, labelledResources, removeResources, sameResource } from "./resource-removal.js";
+import {
+  type LeftResource,
+  labelledObjects,
+  labelledResources,
+  listedWithLabel,
+  removeResources,
+  sameResource,
+  whyLeft,
+} from "./resource-removal.js";
 import type { RepairResult, TeardownResult } from "./types.js";
 
 /**
- * What only the labels show of the link on its hosts (a lost store write, say): networks first. Rejects when a host
- * could not be asked (down, or too slow): what it holds is not known, so the link is not forgotten.
+ * The link on its hosts as their labels show it: the IDs carrying its label on each host that answered, and what only
+ * the labels show (a lost store write, say), networks first; `unlisted`, why a host could not be asked (down, or too
+ * slow): what it holds is not known, so the link is not forgotten.
  */
-async function unrecorded(core: EngineCore, link: LinkRecord): Promise<LinkResource[]> {
+async function labelledOnHosts(
+  core: EngineCore,
+  link: LinkRecord,
+): Promise<{
+  ids: Map<string, Set<string>>;
+  extra: LinkResource[];
+  unlisted?: unknown;
+  /** Why each host that could not be listed was not. */
+  silent: Map<string, unknown>;
+}> {
   const clusters = [...new Set([...linkClusters(link), ...link.resources.map((r) => r.cluster)])].filter(
     (cluster) => isRegistered(core, cluster),
   );
-  const found = await Promise.all(
+  const found = await Promise.allSettled(
     clusters.map((cluster) =>
-      labelledResources(core.clusters.host(cluster), link.id, link.resources, {
-        storeId: core.links.storeId,
-      }),
+      labelledObjects(core.clusters.host(cluster), link.id, link.resources, { storeId: core.links.storeId }),
     ),
   );
-  const extra = found.flat();
-  return [...extra.filter((r) => r.kind === "network"), ...extra.filter((r) => r.kind === "container")];
+  const ids = new Map<string, Set<string>>();
+  const extra: LinkResource[] = [];
+  let unlisted: unknown;
+  const silent = new Map<string, unknown>();
+  found.forEach((result, i) => {
+    if (result.status === "rejected") {
+      unlisted ??= result.reason;
+      silent.set(clusters[i] as string, result.reason);
+    } else {
+      ids.set(clusters[i] as string, result.value.ids);
+      extra.push(...result.value.unknown);
+    }
+  });
+  return {
+    ids,
+    extra: [...extra.filter((r) => r.kind === "network"), ...extra.filter((r) => r.kind === "container")],
+    unlisted,
+    silent,
+  };
+}
+
+/** A part the record names but its host shows without the link's label, as a teardown leaves it: alone. */
+function leftAlone(linkId: string, r: LinkResource): TeardownResult["left"][number] {
+  const what = r.kind === "connection" ? `its network ${r.network ?? ""} does` : "it does";
+  const error = `${what} not carry link ${linkId}'s label, so the link did not make it; left alone`;
+  return { cluster: r.cluster, kind: r.kind, name: r.name, error, errorWithoutAddress: error };
 }
 
 /**
@@ -66,31 +106,37 @@ function leftOf(left: readonly LeftResource[]): TeardownResult["left"] {
  * on a cluster that is no longer registered are named and left, and do not keep the link.
  */
 export async function teardownLink(core: EngineCore, link: LinkRecord): Promise<TeardownResult> {
-  // What only the labels show is looked for while the recorded parts go: those the link made, by their IDs.
-  const listing = unrecorded(core, link);
-  listing.catch(() => undefined);
+  // The labels are asked first, while the link is saved partial: only what carries the link's label goes, whatever
+  // its record says.
+  const listing = labelledOnHosts(core, link);
   // Partial before anything goes: a teardown cut short (a crash, a kill) leaves a link that says it is partly torn
   // down and that the next teardown finishes, never an active one with its parts detached.
   if (link.status !== "partial") await core.links.save({ ...link, status: "partial" });
+  const { ids, extra, unlisted, silent } = await listing;
   const hostOf = (cluster: string) => core.clusters.host(cluster);
   const recorded = link.resources.filter((r) => isRegistered(core, r.cluster));
+  const confirmed = recorded.filter((r) => listedWithLabel(r, ids.get(r.cluster) ?? new Set()));
+  // A host that let the listing's deadline pass holds calls: it is asked nothing more, its parts left, and why.
+  const unasked = recorded.filter((r) => isDeadlinePassed(silent.get(r.cluster)));
+  const leftUnasked = unasked.map((r) => ({ ...r, ...whyLeft(silent.get(r.cluster)) }));
+  // Not listed with the label: gone, or not the link's; each is asked.
+  const unconfirmed = recorded.filter((r) => !confirmed.includes(r) && !unasked.includes(r));
   const gone: LinkResource[] = [];
-  const [leftRecorded, listed] = await Promise.allSettled([
-    removeResources(hostOf, recorded, link.id, { labelled: true, gone }),
-    listing,
+  const foreign: LinkResource[] = [];
+  const [leftConfirmed, leftUnconfirmed] = await Promise.all([
+    removeResources(hostOf, confirmed, link.id, { labelled: true, gone }),
+    removeResources(hostOf, unconfirmed, link.id, { gone, foreign }),
   ]);
-  if (leftRecorded.status === "rejected") throw leftRecorded.reason;
-  const extra = listed.status === "fulfilled" ? listed.value : [];
   const leftExtra = await removeResources(hostOf, extra, link.id, { labelled: true, gone });
-  const left = [...leftRecorded.value, ...leftExtra];
+  const left = [...leftConfirmed, ...leftUnconfirmed, ...leftUnasked, ...leftExtra];
   const all = [...link.resources, ...extra];
   const abandoned = unregisteredParts(core, all);
   const ordered = all.filter((r) => isRegistered(core, r.cluster));
   const removed = [...ordered]
     .reverse()
-    .filter((r) => !left.some((l) => sameResource(l, r)) && !gone.some((g) => sameResource(g, r)))
+    .filter((r) => ![...left, ...gone, ...foreign].some((l) => sameResource(l, r)))
     .map(named);
-  if (left.length || listed.status === "rejected") {
+  if (left.length || unlisted !== undefined) {
     await core.links.save({
       ...link,
       status: "partial",
@@ -99,24 +145,24 @@ export async function teardownLink(core: EngineCore, link: LinkRecord): Promise<
   } else {
     await core.links.remove(link.id);
   }
-  if (listed.status === "rejected") {
+  if (unlisted !== undefined) {
     core.logger?.warn(
-      { err: listed.reason, link: link.id },
+      { err: unlisted, link: link.id },
       "teardown could not list the link's labelled objects",
     );
   }
   // The link's recorded parts went, but a host could not be asked what else carries its label: the link stays
   // partly torn down, and the next teardown looks again. With parts left, the answer names them instead.
-  if (listed.status === "rejected" && left.length === 0) {
+  if (unlisted !== undefined && left.length === 0) {
     const say = (why: string) =>
       `Removed what link ${link.id} records, but could not list what else carries its label (${why.replace(/\.$/, "")}); run teardown ${link.id} again.`;
-    throw userErrorFrom("teardown-unlisted", say, listed.reason);
+    throw userErrorFrom("teardown-unlisted", say, unlisted);
   }
   return {
     linkId: link.id,
     removed,
     gone: [...gone].reverse().map(named),
-    left: [...leftOf(left), ...abandoned],
+    left: [...leftOf(left), ...foreign.map((r) => leftAlone(link.id, r)), ...abandoned],
     status: left.length ? "partial" : "removed",
   };
 }

@@ -1,7 +1,7 @@
 import { setImmediate as turn } from "node:timers/promises";
 import type Docker from "dockerode";
 import type { ClusterDirectory } from "../docker/clusters.js";
-import type { PortBindings } from "../docker/docker-host.js";
+import { listedName, type PortBindings } from "../docker/docker-host.js";
 import { type LinkRecord, linkClusters, partlyTornDown } from "../domain/link.js";
 import { admitsOnlyContainersOnItsNetwork, labelKeys, servesReplacedContainer } from "./labels.js";
 import { admitsOnlyItsNetwork, sourceDockerLinked } from "./link-plan.js";
@@ -20,7 +20,7 @@ function listedMappings(cluster: string, advertise: string, c: Docker.ContainerI
     const key = `${port.PrivatePort}/${port.Type}`;
     bindings[key] = [...(bindings[key] ?? []), { HostIp: port.IP ?? "", HostPort: String(port.PublicPort) }];
   }
-  return mappingsOf(cluster, c.Names[0]?.replace(/^\//, "") ?? c.Id, advertise, bindings);
+  return mappingsOf(cluster, listedName(c), advertise, bindings);
 }
 
 type Seen = {
@@ -67,9 +67,9 @@ function containerStates(cluster: string, advertise: string, containers: readonl
     const mappings = listed ? listedMappings(cluster, advertise, listed) : [];
     return {
       state,
-      mappings: mappings.map((m) => ({ ...m, container: found.Names[0]?.replace(/^\//, "") ?? found.Id })),
+      mappings: mappings.map((m) => ({ ...m, container: listedName(found) })),
       id: found.Id,
-      name: found.Names[0]?.replace(/^\//, ""),
+      name: listedName(found),
       labels: found.Labels,
     };
   };

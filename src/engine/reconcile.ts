@@ -1,5 +1,5 @@
 import type { ClusterDirectory } from "../docker/clusters.js";
-import type { CallOptions, DockerHost } from "../docker/docker-host.js";
+import { type CallOptions, type DockerHost, listedName } from "../docker/docker-host.js";
 import {
   type LinkRecord,
   type LinkRepository,
@@ -28,7 +28,7 @@ export async function labelledObjects(on: DockerHost, selector: string[], option
     ...containers.map((c) => ({
       kind: "container" as const,
       id: c.Id,
-      name: c.Names[0]?.replace(/^\//, "") ?? c.Id,
+      name: listedName(c),
       labels: c.Labels as Record<string, string> | undefined,
     })),
     ...networks.map((n) => ({ kind: "network" as const, id: n.Id, name: n.Name, labels: n.Labels })),
@@ -90,7 +90,8 @@ export async function removeOrphans(
     if (owned(orphan.linkId)) continue;
     try {
       const resource = { ...orphan, role: "source" as const };
-      if (await removeResource(clusters.host(orphan.cluster), resource, orphan.linkId)) removed.push(orphan);
+      if ((await removeResource(clusters.host(orphan.cluster), resource, orphan.linkId)) === "removed")
+        removed.push(orphan);
     } catch (error) {
       logger?.warn({ err: describeError(error), orphan }, "could not remove an orphan");
     }

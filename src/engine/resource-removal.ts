@@ -1,5 +1,10 @@
-import type { DockerHost } from "../docker/docker-host.js";
-import { DockerCallError, isDeadlinePassed, isUnreachable } from "../docker/docker-host.js";
+import {
+  DockerCallError,
+  type DockerHost,
+  isDeadlinePassed,
+  isUnreachable,
+  listedName,
+} from "../docker/docker-host.js";
 import type { LinkResource, ResourceRole } from "../domain/link.js";
 import { describeError, describeErrorWithoutAddress } from "../errors.js";
 import { labelKeys, leftToStore, linkIdOf } from "./labels.js";
@@ -28,42 +33,67 @@ export function sameResource(a: LinkResource, b: LinkResource): boolean {
 
 const activeEndpoints = /active endpoints/i;
 
+/** What became of a part a link made: removed, gone before, or there but without the link's label, so left alone. */
+export type Removal = "removed" | "gone" | "foreign";
+
+const removal = (removed: boolean): Removal => (removed ? "removed" : "gone");
+
+/** Whether labels name the link: "gone" for an object that is not there. */
+function carrying(
+  labels: Record<string, string> | null | undefined,
+  linkId: string,
+  there: boolean,
+): Removal {
+  if (!there) return "gone";
+  return linkIdOf(labels ?? undefined) === linkId ? "removed" : "foreign";
+}
+
 /**
- * Removes one thing a link made, only while it still carries that link's label; false when it was gone. `labelled`:
- * the resource is known to carry it (the link's record names it, or a listing by the label just found it), so no
- * inspect comes first. Docker never changes a container's or network's labels, so an ID the link made carries the
- * label for as long as it exists, and one that is gone says so when removed.
+ * Removes one thing a link made, only while it carries that link's label (a connection: while its network does).
+ * `labelled`: the resource is known to carry it (a listing by the label just found it), so no inspect comes first.
+ * Docker never changes a container's or network's labels, so an ID found with the label carries it for as long as it
+ * exists, and one that is gone says so when removed.
  */
 export async function removeResource(
   on: DockerHost,
   resource: LinkResource,
   linkId: string,
   labelled = false,
-): Promise<boolean> {
+): Promise<Removal> {
   switch (resource.kind) {
     case "container": {
-      if (labelled) return on.removeContainer(resource.id, resource.name);
-      const info = await on.inspectContainer(resource.id);
-      if (!info || linkIdOf(info.Config.Labels) !== linkId) return false;
-      return on.removeContainer(resource.id, resource.name);
+      if (!labelled) {
+        const info = await on.inspectContainer(resource.id);
+        const found = carrying(info?.Config.Labels, linkId, info !== undefined);
+        if (found !== "removed") return found;
+      }
+      return removal(await on.removeContainer(resource.id, resource.name));
     }
-    case "connection":
-      return resource.network ? on.disconnectNetwork(resource.network, resource.id) : false;
+    case "connection": {
+      if (!resource.network) return "gone";
+      if (!labelled) {
+        const info = await on.inspectNetwork(resource.network);
+        const found = carrying(info?.Labels, linkId, info !== undefined);
+        if (found !== "removed") return found;
+      }
+      return removal(await on.disconnectNetwork(resource.network, resource.id));
+    }
     case "network": {
       if (labelled) {
         try {
-          return await on.removeNetwork(resource.id, resource.name);
+          return removal(await on.removeNetwork(resource.id, resource.name));
         } catch (error) {
           // Something not of this link joined it since: let it go, then remove the network.
           if (!(error instanceof DockerCallError) || !activeEndpoints.test(error.reason)) throw error;
         }
       }
       const info = await on.inspectNetwork(resource.id);
-      if (!info || linkIdOf(info.Labels) !== linkId) return false;
+      const found = carrying(info?.Labels, linkId, info !== undefined);
+      if (found !== "removed") return found;
       await Promise.all(
-        Object.keys(info.Containers ?? {}).map((endpoint) => on.disconnectNetwork(resource.id, endpoint)),
+        Object.keys(info?.Containers ?? {}).map((endpoint) => on.disconnectNetwork(resource.id, endpoint)),
       );
-      return on.removeNetwork(resource.id, resource.name);
+      return removal(await on.removeNetwork(resource.id, resource.name));
     }
   }
 }
@@ -102,7 +132,7 @@ function leaveNetworks(
   );
 }
 
-function whyLeft(error: unknown): Pick<LeftResource, "error" | "errorWithoutAddress"> {
+export function whyLeft(error: unknown): Pick<LeftResource, "error" | "errorWithoutAddress"> {
   return { error: describeError(error), errorWithoutAddress: describeErrorWithoutAddress(error) };
 }
 
@@ -120,9 +150,11 @@ export async function removeResources(
     labelled?: boolean;
     /** Given the resources that were no longer there to remove. */
     gone?: LinkResource[];
+    /** Given the resources there without the link's label, left alone: the record named what the link did not make. */
+    foreign?: LinkResource[];
   } = {},
 ): Promise<LeftResource[]> {
-  const { labelled, gone } = options;
+  const { labelled, gone, foreign } = options;
   const clusters = [...new Set(resources.map((r) => r.cluster))];
   const perCluster = await Promise.all(
     clusters.map(async (cluster) => {
@@ -146,7 +178,8 @@ export async function removeResources(
           ...batch.map(async (resource) => {
             try {
               const removed = await removeResource(hostOf(cluster), resource, linkId, labelled);
-              if (!removed) gone?.push(resource);
+              if (removed === "gone") gone?.push(resource);
+              if (removed === "foreign") (foreign ?? gone)?.push(resource);
             } catch (error) {
               const why = whyLeft(error);
               if (isUnreachable(error)) down = why;
@@ -164,10 +197,10 @@ export async function removeResources(
 }
 
 /**
- * Objects on a host carrying the link's label that `known` does not name (a lost store write, say), unless their
- * labels name a store other than `storeId`.
+ * Objects on a host carrying the link's label: the IDs of all of them, and as resources those `known` does not name
+ * (a lost store write, say), unless their labels name a store other than `storeId`.
  */
-export async function labelledResources(
+export async function labelledObjects(
   on: DockerHost,
   linkId: string,
   known: readonly LinkResource[],
@@ -176,7 +209,7 @@ export async function labelledResources(
     /** Ends the listing sooner than the host's own deadline for calls. */
     signal?: AbortSignal;
   } = {},
-): Promise<LinkResource[]> {
+): Promise<{ ids: Set<string>; unknown: LinkResource[] }> {
   const selector = [`${labelKeys.link}=${linkId}`];
   const call = options.signal ? { signal: options.signal } : undefined;
   const [containers, networks] = await Promise.all([
@@ -186,20 +219,38 @@ export async function labelledResources(
   const ids = new Set(known.map((r) => r.id));
   const unknown = (object: { Id: string; Labels?: Record<string, string> }) =>
     !ids.has(object.Id) && leftToStore(object.Labels, options.storeId);
-  return [
-    ...containers.filter(unknown).map((c) => ({
-      cluster: on.name,
-      kind: "container" as const,
-      role: (c.Labels[labelKeys.role] ?? "source") as ResourceRole,
-      id: c.Id,
-      name: c.Names[0]?.replace(/^\//, "") ?? c.Id,
-    })),
-    ...networks.filter(unknown).map((n) => ({
-      cluster: on.name,
-      kind: "network" as const,
-      role: (n.Labels?.[labelKeys.role] ?? "source-network") as ResourceRole,
-      id: n.Id,
-      name: n.Name,
-    })),
-  ];
+  return {
+    ids: new Set([...containers, ...networks].map((object) => object.Id)),
+    unknown: [
+      ...containers.filter(unknown).map((c) => ({
+        cluster: on.name,
+        kind: "container" as const,
+        role: (c.Labels[labelKeys.role] ?? "source") as ResourceRole,
+        id: c.Id,
+        name: listedName(c),
+      })),
+      ...networks.filter(unknown).map((n) => ({
+        cluster: on.name,
+        kind: "network" as const,
+        role: (n.Labels?.[labelKeys.role] ?? "source-network") as ResourceRole,
+        id: n.Id,
+        name: n.Name,
+      })),
+    ],
+  };
+}
+
+/** Objects on a host carrying the link's label that `known` does not name (see labelledObjects). */
+export async function labelledResources(
+  on: DockerHost,
+  linkId: string,
+  known: readonly LinkResource[],
+  options: { storeId?: string; signal?: AbortSignal } = {},
+): Promise<LinkResource[]> {
+  return (await labelledObjects(on, linkId, known, options)).unknown;
+}
+
+/** Whether a listing of the link's labelled objects shows the part: a connection by its network. */
+export function listedWithLabel(resource: LinkResource, ids: ReadonlySet<string>): boolean {
+  return ids.has(resource.kind === "connection" ? (resource.network ?? "") : resource.id);
 }

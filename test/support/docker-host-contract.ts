@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type Docker from "dockerode";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { bindingsOf, DockerCallError, type DockerHost } from "../../src/docker/docker-host.js";
+import { bindingsOf, DockerCallError, type DockerHost, listedName } from "../../src/docker/docker-host.js";
 import { tlsArchive } from "../../src/engine/tls-files.js";
 import { testAuthority } from "./memory-links.js";
 
@@ -177,6 +177,17 @@ export function dockerHostContract(
       const renamed = unique("renamed");
       await host.renameContainer(second.id, second.name, renamed);
       expect((await host.inspectContainer(renamed))?.Id).toBe(second.id);
+    });
+
+    it("lists a container a legacy link names under the linker's alias too, sorted; listedName is its own name", async () => {
+      const linked = await started();
+      const linker = await create({ HostConfig: { Links: [`${linked.name}:db`] } });
+      // Renamed to sort after the alias, as a `docker rename` may.
+      const renamed = `${linker.name}z`;
+      await host.renameContainer(linked.id, linked.name, renamed);
+      const [listed] = (await host.listContainers([mine])).filter((c) => c.Id === linked.id);
+      expect(listed?.Names).toEqual([`/${linker.name}/db`, `/${renamed}`]);
+      expect(listedName(listed as Docker.ContainerInfo)).toBe(renamed);
     });
 
     it("refuses an image that is not there with 404", async () => {

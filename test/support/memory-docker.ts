@@ -106,6 +106,8 @@ interface MemoryContainer {
   inputTaken?: boolean;
   /** Every write on its standard input, in order. */
   inputs: Buffer[];
+  /** Its legacy links, each to the container found by name as it was created, under an alias. */
+  linkedTo: { id: string; alias: string }[];
 }
 
 interface MemoryNetwork {
@@ -956,11 +958,12 @@ export class MemoryDockerHost implements DockerHost {
         : !mode || mode === "default"
           ? this.network("bridge")
           : this.network(mode);
+    const linkedTo: MemoryContainer["linkedTo"] = [];
     for (const link of spec.HostConfig?.Links ?? []) {
-      const target = link.split(":")[0] ?? "";
-      if (!this.findContainer(target)) {
-        refuse(400, `could not get container for ${target}: No such container: ${target}`);
-      }
+      const [target = "", alias = target] = link.split(":");
+      const found = this.findContainer(target);
+      if (!found) refuse(400, `could not get container for ${target}: No such container: ${target}`);
+      linkedTo.push({ id: found.id, alias });
     }
     const endpoints = spec.NetworkingConfig?.EndpointsConfig ?? {};
     const aliases = endpoints[mode ?? ""]?.Aliases ?? (network && endpoints[network.name]?.Aliases) ?? [];
@@ -984,6 +987,7 @@ export class MemoryDockerHost implements DockerHost {
       logs: [],
       files: new Map(),
       inputs: [],
+      linkedTo,
     });
     return id;
   }
@@ -1284,7 +1288,15 @@ export class MemoryDockerHost implements DockerHost {
     });
     return {
       Id: container.id,
-      Names: [`/${container.name}`],
+      // As Docker lists them: its own name and, for each container linking to it, `/<that one>/<alias>`, sorted.
+      Names: [
+        `/${container.name}`,
+        ...[...this.containers.values()].flatMap((from) =>
+          from.linkedTo
+            .filter((link) => link.id === container.id)
+            .map((link) => `/${from.name}/${link.alias}`),
+        ),
+      ].sort(),
       Image: container.spec.Image ?? container.image.ref,
       ImageID: container.image.id,
       Command: (container.spec.Cmd ?? []).join(" "),

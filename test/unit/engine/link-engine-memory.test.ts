@@ -455,26 +455,48 @@ describe("repair", () => {
 });
 
 describe("teardown", () => {
-  it("removes the parts the link records without waiting for the listing by its label", async () => {
+  it("leaves alone what the record names without the link's label, and says so: the labels decide", async () => {
     const lab = setup();
     const result = await lab.link();
-    const list = lab.b.listContainers.bind(lab.b);
-    let removingWhileListed = false;
-    // The listing answers once a removal was asked for, or after a second: the removal came first or it did not.
-    lab.b.listContainers = async (...args) => {
-      for (let waited = 0; waited < 1000; waited += 10) {
-        if (lab.b.calls.some((call) => call.action === "remove container")) {
-          removingWhileListed = true;
-          break;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      return list(...args);
+    // A record edited by hand names a container of the user's, and the app's place on a network of theirs.
+    const mine = lab.b.run({ name: "mine", Image: "hello-web" });
+    const theirs = await lab.a.createNetwork("theirs", {});
+    const app = (await lab.a.inspectContainer("app"))?.Id as string;
+    await lab.a.connectNetwork(theirs, app);
+    const edited: typeof result.link = {
+      ...result.link,
+      resources: [
+        {
+          cluster: "clustera",
+          kind: "connection",
+          role: "connection",
+          id: app,
+          name: "app",
+          network: theirs,
+        },
+        ...result.link.resources.map((r) => (r.role === "web" ? { ...r, id: mine } : r)),
+      ],
     };
+    await lab.links.save(edited);
     const done = await lab.engine.teardown(result.link.id, context);
-    expect(removingWhileListed).toBe(true);
     expect(done.status).toBe("removed");
-    await expectNothingLeft(lab);
+    const web = result.link.resources.find((r) => r.role === "web");
+    expect(done.left).toContainEqual(
+      expect.objectContaining({
+        cluster: "clusterb",
+        kind: "container",
+        name: web?.name,
+        error: `it does not carry link ${result.link.id}'s label, so the link did not make it; left alone`,
+      }),
+    );
+    expect(done.left.map((r) => r.error)).toContainEqual(
+      `its network ${theirs} does not carry link ${result.link.id}'s label, so the link did not make it; left alone`,
+    );
+    expect((await lab.b.inspectContainer(mine))?.State.Running).toBe(true);
+    expect(Object.keys((await lab.a.inspectContainer(app))?.NetworkSettings.Networks ?? {})).toContain(
+      "theirs",
+    );
+    expect(lab.links.get(result.link.id)).toBeUndefined();
   });
 
   it("still finds and removes a part only the labels name", async () => {

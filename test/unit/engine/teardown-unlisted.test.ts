@@ -8,6 +8,8 @@ import { rejection } from "../../support/rejection.js";
 const context: RequestContext = { actor: { kind: "local", user: "op" } };
 /** A listing the host took too long to answer. */
 const timedOut = { statusCode: undefined, reason: "no answer within 5 s to list containers" };
+/** A listing whose connection the host refused. */
+const refused = { statusCode: undefined, reason: "connect ECONNREFUSED 10.0.0.13:2376" };
 
 /** What a killed repair can leave: a container carrying the link's label that its record does not list. */
 function leaveUnrecorded(host: MemoryDockerHost, linkId: string, name: string): void {
@@ -27,7 +29,7 @@ describe("a teardown whose listing of the link's labelled objects did not answer
     const lab = memoryEngine();
     const made = await lab.engine.link("app", "clustera", "clusterb", { web: "hello-web" }, context);
     leaveUnrecorded(lab.b, made.link.id, "app-ambassador-2");
-    lab.b.failOn("list containers", timedOut);
+    lab.b.failOn("list containers", refused);
     const error = await rejection(lab.engine.teardown(made.link.id, context));
     expect((error as Error).message).toMatch(
       new RegExp(
@@ -41,6 +43,29 @@ describe("a teardown whose listing of the link's labelled objects did not answer
     expect(finished.removed.map((r) => r.name)).toContain("app-ambassador-2");
     expect(await names(lab.b)).toEqual([]);
     expect(lab.links.get(made.link.id)).toBeUndefined();
+  });
+
+  it("whose deadline passed, asks that host nothing more: its parts are left and named, and the next one removes them", async () => {
+    const lab = memoryEngine();
+    const made = await lab.engine.link("app", "clustera", "clusterb", { web: "hello-web" }, context);
+    const onB = made.link.resources.filter((r) => r.cluster === "clusterb");
+    lab.b.failOn("list containers", timedOut);
+    const callsBefore = lab.b.calls.length;
+    const partial = await lab.engine.teardown(made.link.id, context);
+    expect(partial.status).toBe("partial");
+    expect(partial.left.map((r) => `${r.kind} ${r.name}: ${r.error}`).sort()).toEqual(
+      onB
+        .map((r) => `${r.kind} ${r.name}: clusterb: list containers: no answer within 5 s to list containers`)
+        .sort(),
+    );
+    expect(lab.b.calls.slice(callsBefore).map((call) => call.action)).toEqual([
+      "list containers",
+      "list networks",
+    ]);
+    expect(lab.links.get(made.link.id)?.status).toBe("partial");
+    const finished = await lab.engine.teardown(made.link.id, context);
+    expect(finished.status).toBe("removed");
+    expect(await names(lab.b)).toEqual([]);
   });
 
   it("with --target, keeps that target leaving, says to run it again, and the next one finishes", async () => {
