@@ -10,6 +10,8 @@ export const clustersCommand = defineCommand({
   summary:
     "List the registered clusters with reachability and round-trip time (never credentials); at the terminal, `clusters list` shows how each is registered and `clusters test` checks them.",
   example: "clusters",
+  elsewhere:
+    "Clusters are added, changed and removed at a terminal on the bot's machine (`npm run cli -- clusters add <name> --docker-env …`), never from Slack: their credentials stay there.",
   schema: ClustersInput,
   mutating: false,
   progress: () => "Checking the clusters…",

@@ -137,6 +137,8 @@ export interface CommandSpec<Input = unknown> {
    * channel, or the command is refused before it is acknowledged.
    */
   linkOf?: (input: Input) => string | undefined;
+  /** Said after "Unexpected argument …": where the arguments a user tried belong instead. */
+  elsewhere?: string;
   /** The message shown at once while the work runs; none means the command answers at once. */
   progress?: (input: Input) => string;
   /** Audit target, e.g. the container or link ID. */

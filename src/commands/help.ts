@@ -2,7 +2,7 @@ import { z } from "zod";
 import { UserError } from "../errors.js";
 import { type CommandSpec, defineCommand, type HelpEntry, optionUsage, usageOf } from "./command.js";
 
-export const HelpInput = z.object({ command: z.string().max(64).optional() });
+export const HelpInput = z.object({ command: z.string().max(64, "is longer than 64 characters").optional() });
 
 export function helpEntry(command: CommandSpec): HelpEntry {
   return {

@@ -92,6 +92,7 @@ export function parseWords(
 }
 
 function parseArguments(command: CommandSpec, tokens: string[]): ParseResult {
+  const elsewhere = command.elsewhere ? ` ${command.elsewhere}` : "";
   const raw: Record<string, unknown> = {};
   const positionals: string[] = [];
   let optionsEnded = false;
@@ -119,7 +120,7 @@ function parseArguments(command: CommandSpec, tokens: string[]): ParseResult {
         ? ` Options: ${command.options.map((o) => `--${o.name}`).join(", ")}.`
         : ` \`${command.name}\` takes no options.`;
       return fail(
-        `Unknown option ${quoteValue(token)} for \`${command.name}\`.${suggestion ? ` Did you mean \`--${suggestion}\`?` : ""}${known}`,
+        `Unknown option ${quoteValue(token)} for \`${command.name}\`.${suggestion ? ` Did you mean \`--${suggestion}\`?` : ""}${known}${elsewhere}`,
         command,
       );
     }
@@ -152,7 +153,10 @@ function parseArguments(command: CommandSpec, tokens: string[]): ParseResult {
     const extra = positionals.slice(expected.length);
     const shown = extra.slice(0, 3).map(quoteValue).join(" ");
     const more = extra.length > 3 ? ` and ${extra.length - 3} more` : "";
-    return fail(`Unexpected ${extra.length === 1 ? "argument" : "arguments"} ${shown}${more}.`, command);
+    return fail(
+      `Unexpected ${extra.length === 1 ? "argument" : "arguments"} ${shown}${more}.${elsewhere}`,
+      command,
+    );
   }
   for (const [index, positional] of expected.entries()) {
     const value = positionals[index];

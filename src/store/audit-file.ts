@@ -46,6 +46,22 @@ export function auditLine(entry: AuditEntry): string {
   return `${JSON.stringify(entry).replace(misleading, escaped)}\n`;
 }
 
+/** What to do about a write the system refused, by its error code; nothing where the reason says it already. */
+export function auditFix(code: string | undefined, path: string): string {
+  switch (code) {
+    case "EACCES":
+    case "EPERM":
+      return `; check that this user may write it and its folder (ls -l), and that it is not immutable (lsattr ${path})`;
+    case "ENOSPC":
+    case "EDQUOT":
+      return "; free space on its disk";
+    case "EROFS":
+      return "; its file system is read-only: set AMBASSADOR_STORE to a writable place";
+    default:
+      return "";
+  }
+}
+
 /**
  * The audit log as an append-only JSON-lines file (mode 0600), one self-contained line per event, rotated by
  * size. `record` only queues: the lines are written in the background on a later turn of the event loop, in
@@ -178,7 +194,8 @@ export class FileAuditLog implements AuditLog {
       this.#size = size;
     } catch (error) {
       this.#size = undefined;
-      throw new Error(`could not write the audit log ${this.path}: ${(error as Error).message}`, {
+      const fix = auditFix((error as NodeJS.ErrnoException).code, this.path);
+      throw new Error(`could not write the audit log ${this.path}: ${(error as Error).message}${fix}`, {
         cause: error,
       });
     }

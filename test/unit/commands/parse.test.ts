@@ -111,6 +111,17 @@ describe("parseCommand", () => {
     ],
     ["link app clustera clusterb extra", /Unexpected argument `extra`\./, /^link /],
     [`help list ${"x ".repeat(5_000)}`, /^Unexpected arguments `x` `x` `x` and 4997 more\.$/m, /^help /],
+    [`help ${"a".repeat(65)}`, /^Bad value for <command> `a+…`: is longer than 64 characters\.$/m, /^help /],
+    [
+      "clusters add evil --docker-env /tmp/x",
+      /^Unknown option `--docker-env` for `clusters`\. `clusters` takes no options\. Clusters are added, changed and removed at a terminal on the bot's machine \(`npm run cli -- clusters add <name> --docker-env …`\), never from Slack: their credentials stay there\.$/m,
+      /^clusters/,
+    ],
+    [
+      "clusters add evil",
+      /^Unexpected arguments `add` `evil`\. Clusters are added, changed and removed at a terminal/m,
+      /^clusters/,
+    ],
     ["link app clustera clusterb --alais x", /Unknown option `--alais`.*Did you mean `--alias`\?/, /^link /],
     ["link app clustera clusterb -p 5000", /Unknown option `-p`/, /^link /],
     [

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { seedAuditedStore } from "../../../bench/audited-store.js";
 import type { AuditEntry } from "../../../src/domain/audit.js";
 import { UserError } from "../../../src/errors.js";
-import { auditFilePath, FileAuditLog } from "../../../src/store/audit-file.js";
+import { auditFilePath, auditFix, FileAuditLog } from "../../../src/store/audit-file.js";
 import { openStoreServices } from "../../../src/store/store-services.js";
 import { fakeTls as tls } from "../../support/scratch-store.js";
 
@@ -225,5 +225,23 @@ describe("a store that kept its audit log inside", () => {
     expect(reported).toEqual([
       `could not write the audit log ${auditPath}: ${auditPath} is not a regular file (a symbolic link, say); move it away`,
     ]);
+  });
+});
+
+describe("an audit line the system refuses to write", () => {
+  it.each([
+    [
+      "EPERM",
+      "; check that this user may write it and its folder (ls -l), and that it is not immutable (lsattr /s/a.jsonl)",
+    ],
+    [
+      "EACCES",
+      "; check that this user may write it and its folder (ls -l), and that it is not immutable (lsattr /s/a.jsonl)",
+    ],
+    ["ENOSPC", "; free space on its disk"],
+    ["EROFS", "; its file system is read-only: set AMBASSADOR_STORE to a writable place"],
+    ["EIO", ""],
+  ])("%s: the log's line ends with what to do", (code, fix) => {
+    expect(auditFix(code, "/s/a.jsonl")).toBe(fix);
   });
 });
