@@ -137,8 +137,22 @@ function carried(info: Docker.ContainerInspectInfo, on: DockerHost, options: Lin
       `Container "${name}" on ${on.name} exposes no TCP port; pass the port(s) to carry with --port.`,
     );
   }
+  if (ports.length > maxLinkPorts) {
+    throw new UserError(
+      "too-many-ports",
+      options.ports?.length
+        ? `${ports.length} ports were given with --port; a link carries at most ${maxLinkPorts}: split them across links.`
+        : `Container "${name}" on ${on.name} exposes ${ports.length} TCP ports; a link carries at most ${maxLinkPorts}: pass the ones to carry with --port.`,
+    );
+  }
   return { name, alias, ports };
 }
+
+/**
+ * The most ports one link carries: each is a published port and firewall rules on both hosts, which Docker sets up
+ * and takes down one by one (on the lab, 128 ports took 10 s to tear down, near a call's 15 s deadline).
+ */
+export const maxLinkPorts = 64;
 
 /**
  * How a link is wired: as asked with `--legacy-links`; else `shared` for an mTLS link that starts its consumer
