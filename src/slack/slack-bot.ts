@@ -207,7 +207,17 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
       );
     }
   };
+  /** What a person does, once the bot is back, about a command it stopped before it finished. */
+  const afterStop: Record<string, string> = {
+    link: "What it made carries the link's labels: once the bot is back, run it again (it first removes what this one left), or `reconcile --fix` removes it.",
+    other: "Once the bot is back, `status` shows where the link stands and its Next line what finishes it.",
+  };
+  // Commands that change links, running after their ack: whom to tell if the bot stops before they finish.
+  const unfinished = new Map<symbol, { respond: RespondFn; command: string }>();
   const runAfterAck: RunAfterAck = (respond, prepared, what, paging, destination?: PictureDestination) => {
+    const key = Symbol(prepared.command.name);
+    if (changesLinks.has(prepared.command.name))
+      unfinished.set(key, { respond, command: prepared.command.name });
     tracker.run(async () => {
       try {
         await gate.clear();
@@ -232,9 +242,28 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
             "could not post to the response URL",
           ),
         );
+      } finally {
+        unfinished.delete(key);
       }
     });
   };
+
+  /** Tells each person whose link command is still running that the bot stopped before it finished, and what to do. */
+  const tellUnfinished = () =>
+    Promise.allSettled(
+      [...unfinished.values()].map(({ respond, command }) =>
+        finishedWithin(
+          respondWith(
+            respond,
+            ephemeral(
+              `The bot stopped before this \`${command}\` finished. ${afterStop[command] ?? afterStop.other}`,
+            ),
+          ),
+          // Out of the link checks' second, so that the bot still stops within 8 s.
+          httpLimits.shutdownChecksMs,
+        ),
+      ),
+    );
 
   const failedToAnswer = (error: unknown, what: Record<string, unknown>): SlackMessage => {
     const reference = errorReference();
@@ -438,6 +467,7 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
             { running: tracker.running, waitedMs: httpLimits.shutdownWorkMs },
             "stopping with commands still running: what they leave half-made carries the link's labels, for reconcile to name",
           );
+          await tellUnfinished();
         }
         // The link checks (and a repair one of them started) share the same budget.
         const checksUntil = httpLimits.shutdownWorkMs + httpLimits.shutdownChecksMs;

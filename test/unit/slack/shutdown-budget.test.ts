@@ -7,7 +7,7 @@ import { memoryEngine } from "../../support/memory-engine.js";
 import { startSlackHarness } from "../../support/slack-harness.js";
 
 describe("the Slack bot stopping while a command waits on a host that stopped answering", () => {
-  it("stops within its budget for running commands, and says in its log that it left one running", async () => {
+  it("stops within its budget for running commands, says in its log that it left one running, and tells whoever asked", async () => {
     const lab = memoryEngine();
     const harness = await startSlackHarness({ lab });
     try {
@@ -21,6 +21,10 @@ describe("the Slack bot stopping while a command waits on a host that stopped an
       expect(took).toBeLessThan(httpLimits.shutdownWorkMs + 2_000);
       expect(harness.log.text).toMatch(
         /"running":1,"waitedMs":4000,"msg":"stopping with commands still running/,
+      );
+      // The person who asked is told, through the command's own response URL, and what to do.
+      expect(harness.responses.map((r) => r.body.text)).toContain(
+        "The bot stopped before this `link` finished. What it made carries the link's labels: once the bot is back, run it again (it first removes what this one left), or `reconcile --fix` removes it.",
       );
     } finally {
       lab.a.up();
