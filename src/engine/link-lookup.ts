@@ -1,8 +1,10 @@
 import { type LinkRecord, targetClusters } from "../domain/link.js";
 import { UserError } from "../errors.js";
 
+/** A link as a choice among several: enough to tell two links of one container apart. */
 function describe(link: LinkRecord): string {
-  return `${link.id}: ${link.container} ${link.sourceCluster} -> ${targetClusters(link).join(",")}`;
+  const by = link.consumer ? `consumer ${link.consumer.name}` : link.web ? `web ${link.web.name}` : undefined;
+  return `${link.id}: ${link.container} ${link.sourceCluster} -> ${targetClusters(link).join(",")} as ${link.alias}${by ? `, ${by}` : ""}`;
 }
 
 function names(link: LinkRecord, ref: string): boolean {

@@ -233,7 +233,7 @@ export function nextStepLines(view: LinkView): string[] {
     return own.map((c) =>
       c.renamedTo
         ? `Next: ${describeRole(c.role)} ${c.name} on ${c.cluster} was renamed to ${c.renamedTo}; rename it back (docker rename ${c.renamedTo} ${c.name}), or tear this link down and link ${c.renamedTo}.`
-        : `Next: ${describeRole(c.role)} ${c.name} on ${c.cluster} is ${c.state === "stopped" ? "stopped" : "gone"}; ${c.state === "stopped" ? `start it (docker start ${c.name})` : "run it again under the same name"}, then run repair ${link.id}.`,
+        : `Next: ${describeRole(c.role)} ${c.name} on ${c.cluster} is ${c.state === "stopped" ? "stopped" : "gone"}; ${c.state === "stopped" ? `start it (docker start ${c.name})` : "run it again under the same name"}; the link follows it, and if status still shows it broken, run repair ${link.id}.`,
     );
   }
   const amiss = view.containers.filter((c) => ["missing", "stopped", "disconnected"].includes(c.state));

@@ -595,11 +595,15 @@ describe("find", () => {
 
   it("says when a container has two links", async () => {
     const lab = setup();
-    await lab.link();
-    await lab.engine.link("app", "clustera", "clusterb", { alias: "other" }, context);
+    const first = await lab.link();
+    const second = await lab.engine.link("app", "clustera", "clusterb", { alias: "other" }, context);
     const error = await rejection(Promise.resolve().then(() => lab.engine.find("app")));
     expect(error).toBeInstanceOf(UserError);
     expect((error as UserError).code).toBe("ambiguous-link");
+    // Each choice tells the links apart: alias and consumer.
+    expect((error as UserError).message).toBe(
+      `"app" is part of 2 links (${first.link.id}: app clustera -> clusterb as ${first.link.alias}, web ${first.link.web?.name}; ${second.link.id}: app clustera -> clusterb as other); name one by its link ID.`,
+    );
   });
 });
 

@@ -10,6 +10,7 @@ import {
   renderSlackMessage,
 } from "../../../src/render/slack-message.js";
 import { renderText } from "../../../src/render/text.js";
+import { MemoryDockerHost } from "../../support/memory-docker.js";
 import { memoryEngine, publishedUrl } from "../../support/memory-engine.js";
 
 const context = { actor: { kind: "slack" as const, team: "T1", user: "U1" }, channel: "C1" };
@@ -131,14 +132,19 @@ describe("renderSlackMessage", () => {
   });
 
   it("splits many mappings into several code sections rather than one too long", async () => {
-    const { engine } = memoryEngine();
-    const ports = Array.from({ length: 300 }, (_v, i) => 1000 + i);
-    const result = await engine.link("app", "clustera", "clusterb", { ports }, context);
+    // The most ports a link carries, from a host advertised by a long name.
+    const { engine, clusters } = memoryEngine();
+    const far = "docker-host-1.platform-team.eu-west.example.internal";
+    const source = new MemoryDockerHost({ name: "clusterz", advertise: far });
+    clusters.add(source);
+    source.run({ name: "app", Image: "hello-app" });
+    const ports = Array.from({ length: 64 }, (_v, i) => 1000 + i);
+    const result = await engine.link("app", "clusterz", "clusterb", { ports }, context);
     const message = renderSlackMessage({ kind: "link", result });
     const texts = sectionTexts(message.blocks ?? []);
     for (const text of texts) expect(text.length).toBeLessThanOrEqual(maxSectionText);
     expect(texts.filter((t) => t.startsWith("```")).length).toBeGreaterThan(1);
-    expect(texts.join("\n")).toContain("1299/tcp -> 10.0.0.12:1299");
+    expect(texts.join("\n")).toContain(`1063/tcp -> ${far}:1063`);
   });
 
   it("offers a Tear down button per link when there are several", () => {

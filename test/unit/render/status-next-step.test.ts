@@ -75,10 +75,10 @@ describe("status says what to run next, with or without a health check", () => {
 
   it("asks for the linked container to be started or run again first, as repair would", () => {
     expect(next(view({ app: "stopped", source: "stopped" }))).toEqual([
-      "Next: container app on clustera is stopped; start it (docker start app), then run repair lnk1.",
+      "Next: container app on clustera is stopped; start it (docker start app); the link follows it, and if status still shows it broken, run repair lnk1.",
     ]);
     expect(next(view({ app: "missing" }))).toEqual([
-      "Next: container app on clustera is gone; run it again under the same name, then run repair lnk1.",
+      "Next: container app on clustera is gone; run it again under the same name; the link follows it, and if status still shows it broken, run repair lnk1.",
     ]);
   });
 
