@@ -123,11 +123,12 @@ export async function teardownLink(core: EngineCore, link: LinkRecord): Promise<
   const unconfirmed = recorded.filter((r) => !confirmed.includes(r) && !unasked.includes(r));
   const gone: LinkResource[] = [];
   const foreign: LinkResource[] = [];
+  const strangers: NonNullable<TeardownResult["disconnected"]> = [];
   const [leftConfirmed, leftUnconfirmed] = await Promise.all([
-    removeResources(hostOf, confirmed, link.id, { labelled: true, gone }),
-    removeResources(hostOf, unconfirmed, link.id, { gone, foreign }),
+    removeResources(hostOf, confirmed, link.id, { labelled: true, gone, strangers }),
+    removeResources(hostOf, unconfirmed, link.id, { gone, foreign, strangers }),
   ]);
-  const leftExtra = await removeResources(hostOf, extra, link.id, { labelled: true, gone });
+  const leftExtra = await removeResources(hostOf, extra, link.id, { labelled: true, gone, strangers });
   const left = [...leftConfirmed, ...leftUnconfirmed, ...leftUnasked, ...leftExtra];
   const all = [...link.resources, ...extra];
   const abandoned = unregisteredParts(core, all);
@@ -163,6 +164,7 @@ export async function teardownLink(core: EngineCore, link: LinkRecord): Promise<
     removed,
     gone: [...gone].reverse().map(named),
     left: [...leftOf(left), ...foreign.map((r) => leftAlone(link.id, r)), ...abandoned],
+    ...(strangers.length ? { disconnected: strangers } : {}),
     status: left.length ? "partial" : "removed",
   };
 }

@@ -59,6 +59,8 @@ export async function removeResource(
   resource: LinkResource,
   linkId: string,
   labelled = false,
+  /** Told the name of each container not of the link that had joined a network of its, disconnected first. */
+  onStranger?: (container: string) => void,
 ): Promise<Removal> {
   switch (resource.kind) {
     case "container": {
@@ -91,7 +93,9 @@ export async function removeResource(
       const found = carrying(info?.Labels, linkId, info !== undefined);
       if (found !== "removed") return found;
       await Promise.all(
-        Object.keys(info?.Containers ?? {}).map((endpoint) => on.disconnectNetwork(resource.id, endpoint)),
+        Object.entries(info?.Containers ?? {}).map(async ([endpoint, joined]) => {
+          if (await on.disconnectNetwork(resource.id, endpoint)) onStranger?.(joined.Name ?? endpoint);
+        }),
       );
       return removal(await on.removeNetwork(resource.id, resource.name));
     }
@@ -152,9 +156,11 @@ export async function removeResources(
     gone?: LinkResource[];
     /** Given the resources there without the link's label, left alone: the record named what the link did not make. */
     foreign?: LinkResource[];
+    /** Given each container not of the link disconnected from one of its networks so the network could go. */
+    strangers?: { cluster: string; container: string; network: string }[];
   } = {},
 ): Promise<LeftResource[]> {
-  const { labelled, gone, foreign } = options;
+  const { labelled, gone, foreign, strangers } = options;
   const clusters = [...new Set(resources.map((r) => r.cluster))];
   const perCluster = await Promise.all(
     clusters.map(async (cluster) => {
@@ -177,7 +183,9 @@ export async function removeResources(
           leaving,
           ...batch.map(async (resource) => {
             try {
-              const removed = await removeResource(hostOf(cluster), resource, linkId, labelled);
+              const removed = await removeResource(hostOf(cluster), resource, linkId, labelled, (container) =>
+                strangers?.push({ cluster, container, network: resource.name }),
+              );
               if (removed === "gone") gone?.push(resource);
               if (removed === "foreign") (foreign ?? gone)?.push(resource);
             } catch (error) {

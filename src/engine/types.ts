@@ -165,6 +165,8 @@ export interface TeardownResult {
    * cluster no longer registered (left for good; the link goes all the same).
    */
   left: (ClusterFailure & { kind: string; name: string })[];
+  /** Containers not of the link that had joined one of its networks, disconnected (never stopped) so it could go. */
+  disconnected?: { cluster: string; container: string; network: string }[];
   status: "removed" | "partial";
 }
 

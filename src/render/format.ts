@@ -407,6 +407,10 @@ export function teardownObjectLines(result: TeardownResult): string[] {
       (r) => `already gone: ${where(r)}${removed.has(where(r)) ? " (the one the link recorded)" : ""}`,
     ),
     ...result.left.map((r) => `left ${where(r)}: ${r.error}`),
+    ...(result.disconnected ?? []).map(
+      (d) =>
+        `disconnected container ${d.container} on ${d.cluster} from network ${d.network}: it had joined the link's network, and was left running`,
+    ),
   ];
 }
 

@@ -499,6 +499,23 @@ describe("teardown", () => {
     expect(lab.links.get(result.link.id)).toBeUndefined();
   });
 
+  it("disconnects a container of the user's that joined the link's network, leaves it running, and says so", async () => {
+    const lab = setup();
+    const made = await lab.engine.link("app", "clustera", "clusterb", { alias: "netl" }, context);
+    const network = made.link.resources.find((r) => r.kind === "network" && r.cluster === "clusterb");
+    if (!network) throw new Error("a link without --web has a network of its own on the target");
+    const mine = lab.b.run({ name: "mine", Image: "hello-web" });
+    await lab.b.connectNetwork(network.id, mine);
+    const done = await lab.engine.teardown(made.link.id, context);
+    expect(done.status).toBe("removed");
+    expect(done.disconnected).toEqual([{ cluster: "clusterb", container: "mine", network: network.name }]);
+    expect(format.teardownObjectLines(done)).toContain(
+      `disconnected container mine on clusterb from network ${network.name}: it had joined the link's network, and was left running`,
+    );
+    expect((await lab.b.inspectContainer(mine))?.State.Running).toBe(true);
+    expect(await lab.b.inspectNetwork(network.id)).toBeUndefined();
+  });
+
   it("still finds and removes a part only the labels name", async () => {
     const lab = setup();
     const result = await lab.link();
