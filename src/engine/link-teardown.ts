@@ -119,17 +119,24 @@ export async function teardownLink(core: EngineCore, link: LinkRecord): Promise<
   // A host that let the listing's deadline pass holds calls: it is asked nothing more, its parts left, and why.
   const unasked = recorded.filter((r) => isDeadlinePassed(silent.get(r.cluster)));
   const leftUnasked = unasked.map((r) => ({ ...r, ...whyLeft(silent.get(r.cluster)) }));
-  // Not listed with the label: gone, or not the link's; each is asked.
-  const unconfirmed = recorded.filter((r) => !confirmed.includes(r) && !unasked.includes(r));
+  // The rest of what is recorded, not listed with the label (gone, or not the link's), is asked first, each.
   const gone: LinkResource[] = [];
   const foreign: LinkResource[] = [];
   const strangers: NonNullable<TeardownResult["disconnected"]> = [];
-  const [leftConfirmed, leftUnconfirmed] = await Promise.all([
-    removeResources(hostOf, confirmed, link.id, { labelled: true, gone, strangers }),
-    removeResources(hostOf, unconfirmed, link.id, { gone, foreign, strangers }),
-  ]);
+  // One removal for both, so that each host's parts go in their order: connections and containers, then networks.
+  const leftRecorded = await removeResources(
+    hostOf,
+    recorded.filter((r) => !unasked.includes(r)),
+    link.id,
+    {
+      labelled: (r) => confirmed.includes(r),
+      gone,
+      foreign,
+      strangers,
+    },
+  );
   const leftExtra = await removeResources(hostOf, extra, link.id, { labelled: true, gone, strangers });
-  const left = [...leftConfirmed, ...leftUnconfirmed, ...leftUnasked, ...leftExtra];
+  const left = [...leftRecorded, ...leftUnasked, ...leftExtra];
   const all = [...link.resources, ...extra];
   const abandoned = unregisteredParts(core, all);
   const ordered = all.filter((r) => isRegistered(core, r.cluster));

@@ -150,8 +150,11 @@ export async function removeResources(
   resources: readonly LinkResource[],
   linkId: string,
   options: {
-    /** Every resource is known to carry the link's label (see removeResource): none is inspected first. */
-    labelled?: boolean;
+    /**
+     * Which resources are known to carry the link's label (see removeResource), none inspected first: all of them,
+     * or those this says.
+     */
+    labelled?: boolean | ((resource: LinkResource) => boolean);
     /** Given the resources that were no longer there to remove. */
     gone?: LinkResource[];
     /** Given the resources there without the link's label, left alone: the record named what the link did not make. */
@@ -160,16 +163,19 @@ export async function removeResources(
     strangers?: { cluster: string; container: string; network: string }[];
   } = {},
 ): Promise<LeftResource[]> {
-  const { labelled, gone, foreign, strangers } = options;
+  const { gone, foreign, strangers } = options;
+  const labelled = (r: LinkResource) =>
+    typeof options.labelled === "function" ? options.labelled(r) : options.labelled === true;
   const clusters = [...new Set(resources.map((r) => r.cluster))];
   const perCluster = await Promise.all(
     clusters.map(async (cluster) => {
       const left: LeftResource[] = [];
       let down: Pick<LeftResource, "error" | "errorWithoutAddress"> | undefined;
       const own = resources.filter((r) => r.cluster === cluster).reverse();
-      let leaving =
-        labelled &&
-        leaveNetworks(hostOf(cluster), own, (error) => {
+      const known = own.filter(labelled);
+      let leaving: Promise<unknown> | false | undefined =
+        known.length > 0 &&
+        leaveNetworks(hostOf(cluster), known, (error) => {
           down ??= whyLeft(error);
         });
       for (const kinds of leaving ? phasesAfterLeaving : phases) {
@@ -183,8 +189,12 @@ export async function removeResources(
           leaving,
           ...batch.map(async (resource) => {
             try {
-              const removed = await removeResource(hostOf(cluster), resource, linkId, labelled, (container) =>
-                strangers?.push({ cluster, container, network: resource.name }),
+              const removed = await removeResource(
+                hostOf(cluster),
+                resource,
+                linkId,
+                labelled(resource),
+                (container) => strangers?.push({ cluster, container, network: resource.name }),
               );
               if (removed === "gone") gone?.push(resource);
               if (removed === "foreign") (foreign ?? gone)?.push(resource);
@@ -228,7 +238,8 @@ export async function labelledObjects(
   const unknown = (object: { Id: string; Labels?: Record<string, string> }) =>
     !ids.has(object.Id) && leftToStore(object.Labels, options.storeId);
   return {
-    ids: new Set([...containers, ...networks].map((object) => object.Id)),
+    // Networks by name too: a connection's record names its network so.
+    ids: new Set([...containers.map((c) => c.Id), ...networks.flatMap((n) => [n.Id, n.Name])]),
     unknown: [
       ...containers.filter(unknown).map((c) => ({
         cluster: on.name,

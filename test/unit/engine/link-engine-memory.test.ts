@@ -499,6 +499,18 @@ describe("teardown", () => {
     expect(lab.links.get(result.link.id)).toBeUndefined();
   });
 
+  it("removes the recorded parts the labels show without inspecting one, a connection known by its network's name", async () => {
+    const lab = setup();
+    const made = await lab.engine.link("app", "clustera", "clusterb", { alias: "netl" }, context);
+    expect(made.link.resources.some((r) => r.kind === "connection")).toBe(true);
+    const before = [lab.a.calls.length, lab.b.calls.length] as const;
+    const done = await lab.engine.teardown(made.link.id, context);
+    expect(done.status).toBe("removed");
+    const asked = [...lab.a.calls.slice(before[0]), ...lab.b.calls.slice(before[1])].map((call) => call.action);
+    expect(asked.filter((action) => action.startsWith("inspect"))).toEqual([]);
+    await expectNothingLeft(lab);
+  });
+
   it("disconnects a container of the user's that joined the link's network, leaves it running, and says so", async () => {
     const lab = setup();
     const made = await lab.engine.link("app", "clustera", "clusterb", { alias: "netl" }, context);
