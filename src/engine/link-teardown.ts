@@ -63,11 +63,27 @@ async function labelledOnHosts(
   };
 }
 
-/** A part the record names but its host shows without the link's label, as a teardown leaves it: alone. */
-function leftAlone(linkId: string, r: LinkResource): TeardownResult["left"][number] {
+/**
+ * A part the record names but its host shows without the link's label, as a teardown leaves it: alone, under the
+ * name its host gives it, and the one the record gave it when they differ.
+ */
+async function leftAlone(
+  core: EngineCore,
+  linkId: string,
+  r: LinkResource,
+): Promise<TeardownResult["left"][number]> {
+  const info =
+    r.kind === "container"
+      ? await core.clusters
+          .host(r.cluster)
+          .inspectContainer(r.id)
+          .catch(() => undefined)
+      : undefined;
+  const name = info?.Name.replace(/^\//, "") ?? r.name;
+  const recorded = name === r.name ? "" : `the link's record calls it ${r.name}, but `;
   const what = r.kind === "connection" ? `its network ${r.network ?? ""} does` : "it does";
-  const error = `${what} not carry link ${linkId}'s label, so the link did not make it; left alone`;
-  return { cluster: r.cluster, kind: r.kind, name: r.name, error, errorWithoutAddress: error };
+  const error = `${recorded}${what} not carry link ${linkId}'s label, so the link did not make it; left alone`;
+  return { cluster: r.cluster, kind: r.kind, name, error, errorWithoutAddress: error };
 }
 
 /**
@@ -170,7 +186,11 @@ export async function teardownLink(core: EngineCore, link: LinkRecord): Promise<
     linkId: link.id,
     removed,
     gone: [...gone].reverse().map(named),
-    left: [...leftOf(left), ...foreign.map((r) => leftAlone(link.id, r)), ...abandoned],
+    left: [
+      ...leftOf(left),
+      ...(await Promise.all(foreign.map((r) => leftAlone(core, link.id, r)))),
+      ...abandoned,
+    ],
     ...(strangers.length ? { disconnected: strangers } : {}),
     status: left.length ? "partial" : "removed",
   };

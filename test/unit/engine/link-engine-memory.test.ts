@@ -485,8 +485,8 @@ describe("teardown", () => {
       expect.objectContaining({
         cluster: "clusterb",
         kind: "container",
-        name: web?.name,
-        error: `it does not carry link ${result.link.id}'s label, so the link did not make it; left alone`,
+        name: "mine",
+        error: `the link's record calls it ${web?.name}, but it does not carry link ${result.link.id}'s label, so the link did not make it; left alone`,
       }),
     );
     expect(done.left.map((r) => r.error)).toContainEqual(
@@ -506,7 +506,9 @@ describe("teardown", () => {
     const before = [lab.a.calls.length, lab.b.calls.length] as const;
     const done = await lab.engine.teardown(made.link.id, context);
     expect(done.status).toBe("removed");
-    const asked = [...lab.a.calls.slice(before[0]), ...lab.b.calls.slice(before[1])].map((call) => call.action);
+    const asked = [...lab.a.calls.slice(before[0]), ...lab.b.calls.slice(before[1])].map(
+      (call) => call.action,
+    );
     expect(asked.filter((action) => action.startsWith("inspect"))).toEqual([]);
     await expectNothingLeft(lab);
   });
