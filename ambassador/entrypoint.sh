@@ -620,6 +620,8 @@ watch_namespace() {
 }
 
 run_tls() {
+  # Its files are root's alone (/run/ambassador/tls is mode 700), and HAProxy binds as root before it takes uid 65534.
+  [ "$own_uid" = 0 ] || fail "tls mode runs as root, not uid $own_uid; start the ambassador as root (no --user)"
   receive_tls_files
   await_tls_files
   # The peer names as HAProxy's pattern list takes them, separated by spaces.
@@ -671,10 +673,10 @@ run_haproxy() {
       # Quiet, HAProxy said nothing of why: its check of the configuration says what it refuses there; a
       # configuration it takes leaves a port it could not listen on, or, started as another user than root, a uid
       # it could not take.
-      said=$(haproxy -c -f /tmp/ambassador-haproxy.cfg 2>&1 | sed -n 's/^\[ALERT\] *([0-9]*) *: *//p' | head -n 1)
-      [ -z "$said" ] || fail "HAProxy refused its configuration: $said"
       [ "$own_uid" = 0 ] ||
         fail "HAProxy could not start as uid $own_uid: it binds as root and then takes uid $HAPROXY_UID; start the ambassador as root (no --user)"
+      said=$(haproxy -c -f /tmp/ambassador-haproxy.cfg 2>&1 | sed -n 's/^\[ALERT\] *([0-9]*) *: *//p' | head -n 1)
+      [ -z "$said" ] || fail "HAProxy refused its configuration: $said"
       fail "HAProxy could not listen on its ports; another process holds one of them"
     fi
     starts=$((starts + 1))

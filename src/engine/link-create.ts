@@ -1,5 +1,5 @@
 import type Docker from "dockerode";
-import type { DockerHost } from "../docker/docker-host.js";
+import { type DockerHost, listedName } from "../docker/docker-host.js";
 import { type LinkRecord, renamedWeb } from "../domain/link.js";
 import { targetCertificateName } from "../domain/pki.js";
 import { Alias, Port } from "../domain/values.js";
@@ -27,9 +27,7 @@ async function missingHint(
   signal: AbortSignal,
   otherwise: string,
 ): Promise<string> {
-  const names = (await on.listContainers([], { signal })).flatMap((c) =>
-    c.Names.map((n) => n.replace(/^\//, "")),
-  );
+  const names = (await on.listContainers([], { signal })).map(listedName);
   const close = closeNames(ref, names);
   return close.length ? ` Did you mean ${close.map((n) => `"${n}"`).join(" or ")}?` : ` ${otherwise}`;
 }

@@ -139,20 +139,20 @@ export async function teardownLink(core: EngineCore, link: LinkRecord): Promise<
   const gone: LinkResource[] = [];
   const foreign: LinkResource[] = [];
   const strangers: NonNullable<TeardownResult["disconnected"]> = [];
-  // One removal for both, so that each host's parts go in their order: connections and containers, then networks.
-  const leftRecorded = await removeResources(
+  // One removal for all, what only the labels show too, so that each host's parts go in their order: connections and
+  // containers (leaving the link's networks first), then networks.
+  const leftRemoved = await removeResources(
     hostOf,
-    recorded.filter((r) => !unasked.includes(r)),
+    [...recorded.filter((r) => !unasked.includes(r)), ...extra],
     link.id,
     {
-      labelled: (r) => confirmed.includes(r),
+      labelled: (r) => confirmed.includes(r) || extra.includes(r),
       gone,
       foreign,
       strangers,
     },
   );
-  const leftExtra = await removeResources(hostOf, extra, link.id, { labelled: true, gone, strangers });
-  const left = [...leftRecorded, ...leftUnasked, ...leftExtra];
+  const left = [...leftRemoved, ...leftUnasked];
   const all = [...link.resources, ...extra];
   const abandoned = unregisteredParts(core, all);
   const ordered = all.filter((r) => isRegistered(core, r.cluster));
@@ -272,9 +272,16 @@ export async function teardownTarget(
   };
   if (leaving !== cluster) await core.links.save(markedLeaving);
   const alreadyGone: LinkResource[] = [];
+  const foreign: LinkResource[] = [];
+  const strangers: NonNullable<TeardownResult["disconnected"]> = [];
   const leftOnTarget = registered
-    ? await removeResources(hostOf, onTarget, link.id, { gone: alreadyGone })
+    ? await removeResources(hostOf, onTarget, link.id, { gone: alreadyGone, foreign, strangers })
     : [];
+  const wasOurs = (r: LinkResource) => !foreign.some((f) => sameResource(f, r));
+  const aside = async () => ({
+    left: await Promise.all(foreign.map((r) => leftAlone(core, link.id, r))),
+    ...(strangers.length ? { disconnected: strangers } : {}),
+  });
   const wasThere = (r: LinkResource) => !alreadyGone.some((g) => sameResource(g, r));
   if (leftOnTarget.length || unlisted !== undefined) {
     // The source ambassador stays as it is, serving the other targets, until the target's host lets its parts go.
@@ -289,12 +296,14 @@ export async function teardownTarget(
         `Removed what link ${link.id} records on ${cluster}, but could not list what else carries its label there (${why.replace(/\.$/, "")}); run teardown ${link.id} --target ${cluster} again.`;
       throw userErrorFrom("teardown-unlisted", say, unlisted);
     }
+    const { left: alone, ...disconnected } = await aside();
     return {
       linkId: link.id,
       target: cluster,
-      removed: [...goneOnTarget].reverse().filter(wasThere).map(named),
+      removed: [...goneOnTarget].reverse().filter(wasThere).filter(wasOurs).map(named),
       gone: [...alreadyGone].reverse().map(named),
-      left: leftOf(leftOnTarget),
+      left: [...leftOf(leftOnTarget), ...alone],
+      ...disconnected,
       status: "partial",
     };
   }
@@ -317,8 +326,8 @@ export async function teardownTarget(
   // other targets only.
   const next = withoutTarget(onTarget);
   await core.links.save(next);
-  const left = await removeResources(hostOf, source, link.id);
-  const gone = [...source, ...onTarget].filter((r) => !left.some((l) => sameResource(l, r)));
+  const left = await removeResources(hostOf, source, link.id, { foreign, strangers });
+  const gone = [...source, ...onTarget].filter((r) => !left.some((l) => sameResource(l, r)) && wasOurs(r));
   try {
     await remakeSource(next);
   } catch (error) {
@@ -328,6 +337,7 @@ export async function teardownTarget(
   }
   // A source ambassador that could not be removed at first admits the removed target: the repair replaced it.
   const stillLeft = await stillThere(core, left);
+  const { left: alone, ...disconnected } = await aside();
   return {
     linkId: link.id,
     target: cluster,
@@ -336,7 +346,8 @@ export async function teardownTarget(
       .filter((r) => r.role !== "source" && registered && wasThere(r))
       .map(named),
     gone: [...alreadyGone].reverse().map(named),
-    left: [...leftOf(stillLeft), ...abandoned],
+    left: [...leftOf(stillLeft), ...alone, ...abandoned],
+    ...disconnected,
     status: stillLeft.length ? "partial" : "removed",
   };
 }

@@ -59,8 +59,8 @@ export async function removeResource(
   resource: LinkResource,
   linkId: string,
   labelled = false,
-  /** Told the name of each container not of the link that had joined a network of its, disconnected first. */
-  onStranger?: (container: string) => void,
+  /** Told each container (ID, name) that was still on a network of the link's, disconnected first. */
+  onStranger?: (id: string, container: string) => void,
 ): Promise<Removal> {
   switch (resource.kind) {
     case "container": {
@@ -94,7 +94,8 @@ export async function removeResource(
       if (found !== "removed") return found;
       await Promise.all(
         Object.entries(info?.Containers ?? {}).map(async ([endpoint, joined]) => {
-          if (await on.disconnectNetwork(resource.id, endpoint)) onStranger?.(joined.Name ?? endpoint);
+          if (await on.disconnectNetwork(resource.id, endpoint))
+            onStranger?.(endpoint, joined.Name ?? endpoint);
         }),
       );
       return removal(await on.removeNetwork(resource.id, resource.name));
@@ -164,6 +165,7 @@ export async function removeResources(
   } = {},
 ): Promise<LeftResource[]> {
   const { gone, foreign, strangers } = options;
+  const ownContainers = new Set(resources.filter((r) => r.kind === "container").map((r) => r.id));
   const labelled = (r: LinkResource) =>
     typeof options.labelled === "function" ? options.labelled(r) : options.labelled === true;
   const clusters = [...new Set(resources.map((r) => r.cluster))];
@@ -194,10 +196,13 @@ export async function removeResources(
                 resource,
                 linkId,
                 labelled(resource),
-                (container) => strangers?.push({ cluster, container, network: resource.name }),
+                // One of the link's own containers still on the network (its leave failed) is no stranger.
+                (id, container) => {
+                  if (!ownContainers.has(id)) strangers?.push({ cluster, container, network: resource.name });
+                },
               );
               if (removed === "gone") gone?.push(resource);
-              if (removed === "foreign") (foreign ?? gone)?.push(resource);
+              if (removed === "foreign") foreign?.push(resource);
             } catch (error) {
               const why = whyLeft(error);
               if (isUnreachable(error)) down = why;

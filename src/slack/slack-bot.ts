@@ -210,6 +210,7 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
   /** What a person does, once the bot is back, about a command it stopped before it finished. */
   const afterStop: Record<string, string> = {
     link: "What it made carries the link's labels: once the bot is back, run it again (it first removes what this one left), or `reconcile --fix` removes it.",
+    reconcile: "Once the bot is back, run `reconcile` again: it names what is still left.",
     other: "Once the bot is back, `status` shows where the link stands and its Next line what finishes it.",
   };
   // Commands that change links, running after their ack: whom to tell if the bot stops before they finish.

@@ -56,9 +56,10 @@ describe("the ambassador image", () => {
   let db: Docker;
   let pki: TestPki;
 
-  const tlsSource = async (name: string, admit = `${b.ip}/32`, netAdmin = false) =>
+  const tlsSource = async (name: string, admit = `${b.ip}/32`, netAdmin = false, user?: string) =>
     startAmbassador(da, {
       netAdmin,
+      user,
       name,
       env: [
         "APP_PORT_5000_TCP=tcp://app:5000",
@@ -575,6 +576,15 @@ describe("the ambassador image", () => {
       }
     },
   );
+
+  it("tls: started as uid 1000, exits 2 with one line saying to start it as root, never a ready", async () => {
+    const refused = await tlsSource("amb-img-tls-uid-1000", undefined, false, "1000");
+    expect(refused.exitCode).toBe(2);
+    expect(refused.logs.trimEnd().split("\n").at(-1)).toBe(
+      "ambassador: tls mode runs as root, not uid 1000; start the ambassador as root (no --user)",
+    );
+    expect(refused.logs).not.toContain("ambassador: ready");
+  });
 
   it("tls: exits 2 with one line naming what is missing", async () => {
     const base = ["APP_PORT_5000_TCP=tcp://app:5000", "AMBASSADOR_MODE=tls", `AMBASSADOR_TLS_PEER=${target}`];

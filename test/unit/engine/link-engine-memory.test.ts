@@ -520,8 +520,16 @@ describe("teardown", () => {
     if (!network) throw new Error("a link without --web has a network of its own on the target");
     const mine = lab.b.run({ name: "mine", Image: "hello-web" });
     await lab.b.connectNetwork(network.id, mine);
+    // And one of the link's own that its record lost (a repair killed midway): removed, not called the user's.
+    const lost = lab.b.run({
+      name: "app-ambassador-2",
+      Image: "hello-app",
+      Labels: { [linkLabel]: made.link.id, "io.ambassador.role": "target" },
+    });
+    await lab.b.connectNetwork(network.id, lost);
     const done = await lab.engine.teardown(made.link.id, context);
     expect(done.status).toBe("removed");
+    expect(done.removed).toContainEqual({ cluster: "clusterb", kind: "container", name: "app-ambassador-2" });
     expect(done.disconnected).toEqual([{ cluster: "clusterb", container: "mine", network: network.name }]);
     expect(format.teardownObjectLines(done)).toContain(
       `disconnected container mine on clusterb from network ${network.name}: it had joined the link's network, and was left running`,
