@@ -570,7 +570,9 @@ describe("the ambassador image", () => {
           binds: writableTmp ? [`${tmp}:/tmp`] : undefined,
         });
         expect(refused.exitCode).toBe(2);
-        expect(refused.logs).toBe(`ambassador: mode relay\nambassador: :5000 -> app:5000\n${line}\n`);
+        // Its last line says why, as the bot quotes it; what HAProxy may say before it is not asserted.
+        expect(refused.logs.trimEnd().split("\n").at(-1)).toBe(line);
+        expect(refused.logs).not.toContain("ambassador: ready");
       } finally {
         await rm(tmp, { recursive: true, force: true });
       }
