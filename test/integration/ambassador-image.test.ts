@@ -183,9 +183,11 @@ describe("the ambassador image", () => {
     const lastPid = async () => Number((await execIn(src.container, ["cat", "/proc/loadavg"])).split(" ")[4]);
     // Past its first look, which tells HAProxy where the app is.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // What one look costs varies with the host's load: the larger of two.
     const first = await lastPid();
-    const oneLook = (await lastPid()) - first;
+    const second = await lastPid();
     const before = await lastPid();
+    const oneLook = Math.max(second - first, before - second);
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     // One more for a look that took another thread: a process a second would be three.
     expect((await lastPid()) - before).toBeLessThanOrEqual(oneLook + 1);
