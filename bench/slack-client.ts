@@ -91,7 +91,10 @@ export interface SlackClient {
   events: string[];
   /** Makes a Web API method answer `{ ok: false, error }`, as Slack does when it refuses; "upload" fails the POST of the bytes. */
   failApi(method: string, error: string): void;
-  /** Leaves every call of a Web API method unanswered, as a Slack that hangs does, until the client closes. */
+  /**
+   * Leaves every call of a Web API method unanswered, as a Slack that hangs does, until the client closes;
+   * "response" every post to a response URL.
+   */
   holdApi(method: string): void;
   /** Resolves once the Web API has received a call to `method`. */
   waitForApiCall(method: string, timeoutMs?: number): Promise<ApiCall>;
@@ -187,6 +190,14 @@ export async function startSlackClient(options: { signingSecret?: string } = {})
       responses.push({ id, body: JSON.parse(body || "{}") });
       events.push(`response ${id}`);
       wakeAll();
+      // Held as `holdApi("response")` asks: taken and never answered, until the poster closes the connection.
+      if (held.has("response")) {
+        req.socket.once("close", () => {
+          events.push(`closed ${id}`);
+          wakeAll();
+        });
+        return;
+      }
       res.writeHead(200, { "content-type": "text/plain" }).end("ok");
       return;
     }

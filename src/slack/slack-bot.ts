@@ -32,6 +32,7 @@ import { answerUnlistened, ListenedInteractions } from "./listened-interactions.
 import { type RunAfterAck, registerMorePages } from "./more-pages.js";
 import { rawRefusal } from "./raw-refusal.js";
 import { refusalLog } from "./refusal-log.js";
+import { refuseForeignResponseUrls, responseOrigins } from "./response-urls.js";
 import { SeenSignatures } from "./seen-signatures.js";
 import { guardSignedRequests, healthMethods, isHealthCheck } from "./signed-request-guard.js";
 import { hasResponseUrl, isLinkId, type SlackContext, teamOf } from "./slack-context.js";
@@ -179,6 +180,7 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
   };
   const tellBy = (respond: RespondFn) => (text: string) => respondWith(respond, ephemeral(text));
   const listened = new ListenedInteractions();
+  app.use(refuseForeignResponseUrls(responseOrigins(apiUrl), refused));
   app.use(answerUnlistened(listened, log));
   const context: SlackContext = {
     services,

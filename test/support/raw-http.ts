@@ -109,3 +109,21 @@ export async function eventually(check: () => boolean, timeoutMs: number): Promi
   }
   return true;
 }
+
+/** Posts a body to the bot at `to.url`, signed as Slack signs it. */
+export function postSigned(
+  to: { url: string; signingSecret: string },
+  body: string,
+  contentType = "application/x-www-form-urlencoded",
+): Promise<Response> {
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  return fetch(`${to.url}/slack/events`, {
+    method: "POST",
+    body,
+    headers: {
+      "content-type": contentType,
+      "x-slack-request-timestamp": timestamp,
+      "x-slack-signature": slackSignature(to.signingSecret, timestamp, body),
+    },
+  });
+}

@@ -31,6 +31,8 @@ export interface HarnessOptions {
 /** The real app on an ephemeral port, with a test server for response URLs and the Web API. */
 export interface SlackHarness extends BotRequests {
   url: string;
+  /** The Slack stand-in's origin: where response URLs may point. */
+  slackUrl: string;
   signingSecret: string;
   botToken: string;
   services: AppServices;
@@ -78,6 +80,7 @@ export async function startSlackHarness(options: HarnessOptions = {}): Promise<S
   return {
     ...slack.talkTo(url),
     url,
+    slackUrl: new URL(slack.botEnv.SLACK_API_URL).origin,
     signingSecret: slack.signingSecret,
     botToken: slack.botToken,
     services,

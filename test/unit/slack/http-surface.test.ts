@@ -61,7 +61,7 @@ describe("the bot's HTTP surface, probed as an attacker would", () => {
     expect(unsigned.status()).toBe(401);
     expect(unsigned.received).not.toContain("100 Continue");
 
-    const body = slashCommandBody(`${harness.url}/commands/T1/1/asked`);
+    const body = slashCommandBody(`${harness.slackUrl}/commands/T1/1/asked`);
     const asking = await open();
     await asking.write(
       eventsRequestHead({ length: body.length, secret: harness.signingSecret, body }).replace(
@@ -157,7 +157,7 @@ describe("the bot's HTTP surface, probed as an attacker would", () => {
 
   it("answers every one of 300 signed commands sent at once, each on a new connection, their bodies a moment later", async () => {
     const requests = Array.from({ length: 300 }, (_, index) => {
-      const body = slashCommandBody(`${harness.url}/commands/T1/${index}/burst`);
+      const body = slashCommandBody(`${harness.slackUrl}/commands/T1/${index}/burst`);
       return { head: eventsRequestHead({ length: body.length, secret: harness.signingSecret, body }), body };
     });
     const connected = await Promise.all(requests.map(() => open()));
@@ -280,7 +280,7 @@ describe("the bot's HTTP surface, probed as an attacker would", () => {
   });
 
   it("refuses a signed slash command sent again with 401, so a captured request cannot run its command twice", async () => {
-    const body = slashCommandBody(`${harness.url}/commands/T1/1/captured`);
+    const body = slashCommandBody(`${harness.slackUrl}/commands/T1/1/captured`);
     const timestamp = String(Math.floor(Date.now() / 1000));
     const headers = {
       "content-type": "application/x-www-form-urlencoded",
@@ -295,7 +295,7 @@ describe("the bot's HTTP surface, probed as an attacker would", () => {
   });
 
   it("answers a command sent with bytes past its body first, then refuses the bytes with a 400 and closes", async () => {
-    const body = slashCommandBody(`${harness.url}/commands/T1/1/trailing`, "list");
+    const body = slashCommandBody(`${harness.slackUrl}/commands/T1/1/trailing`, "list");
     const client = await open();
     await client.write(
       `${eventsRequestHead({ length: body.length, secret: harness.signingSecret, body })}${body}XXXXXXXXXXXXXXXXXXXX`,
@@ -315,7 +315,7 @@ describe("the bot's HTTP surface, probed as an attacker would", () => {
   });
 
   it("answers a command before the request that follows it, whose body cannot be read, and writes nothing after a refusal", async () => {
-    const body = slashCommandBody(`${harness.url}/commands/T1/1/pipelined`, "list");
+    const body = slashCommandBody(`${harness.slackUrl}/commands/T1/1/pipelined`, "list");
     const signed = `${eventsRequestHead({ length: body.length, secret: harness.signingSecret, body })}${body}`;
     const client = await open();
     await client.write(
@@ -349,7 +349,7 @@ describe("the bot's HTTP surface, probed as an attacker would", () => {
 
   it("runs nothing sent on a connection behind an answer that closed it, and answers pipelined commands in turn", async () => {
     const signedCommand = (name: string) => {
-      const body = slashCommandBody(`${harness.url}/commands/T1/1/${name}`, "list");
+      const body = slashCommandBody(`${harness.slackUrl}/commands/T1/1/${name}`, "list");
       return `${eventsRequestHead({ length: body.length, secret: harness.signingSecret, body })}${body}`;
     };
     const unsigned = eventsRequestHead({ length: 10 });
@@ -393,7 +393,7 @@ describe("the bot's HTTP surface, probed as an attacker would", () => {
   });
 
   it("refuses with 415 a signed body said to be compressed or otherwise coded, and runs nothing", async () => {
-    const body = slashCommandBody(`${harness.url}/commands/T1/1/coded`, "list");
+    const body = slashCommandBody(`${harness.slackUrl}/commands/T1/1/coded`, "list");
     const head = eventsRequestHead({ length: body.length, secret: harness.signingSecret, body });
     const chunked = head.replace(/Content-Length: \d+\r\n/, "Transfer-Encoding: gzip, chunked\r\n");
     for (const [request, coding] of <[string, string][]>[

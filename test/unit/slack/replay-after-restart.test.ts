@@ -33,7 +33,7 @@ describe("a signed slash command captured and sent again", () => {
         "x-slack-signature": slackSignature(options.signingSecret, at, body),
       });
     const first = await startSlackHarness(options);
-    const body = slashCommandBody(`${first.url}/commands/T1/1/captured`);
+    const body = slashCommandBody(`${first.slackUrl}/commands/T1/1/captured`);
     const at = String(Math.floor(Date.now() / 1000));
     expect((await send(first, body, at)).status).toBe(200);
     await first.close();
