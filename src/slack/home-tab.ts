@@ -4,7 +4,7 @@ import { prepareCommand } from "../commands/execute.js";
 import { homeLinks } from "../commands/home-links.js";
 import { homeActions, homeView } from "../render/home-blocks.js";
 import { answerView } from "../render/link-dialog-blocks.js";
-import { renderSlackFailure, renderSlackMessage } from "../render/slack-message.js";
+import { renderSlackFailure, renderSlackMessage, type SlackMessage } from "../render/slack-message.js";
 import { type ClusterReachability, createClusterReachability } from "./cluster-reachability.js";
 import { isLinkId, isSlackId, type SlackContext, teamOf } from "./slack-context.js";
 
@@ -165,13 +165,20 @@ export function registerHomeTab(app: App, context: SlackContext): HomeTab {
         trigger_id: body.trigger_id,
         view: answerView(verb.title, { text: prepared.progress ?? "Working…" }),
       });
-      context.track(async () => {
-        const outcome = await prepared.run();
-        if (verb.command !== "status") context.linksChanged();
-        const message = outcome.ok ? renderSlackMessage(outcome.result) : renderSlackFailure(outcome.failure);
+      const answer = async (message: SlackMessage) => {
         const viewId = opened.view?.id;
         if (viewId) await client.views.update({ view_id: viewId, view: answerView(verb.title, message) });
-      });
+      };
+      context.track(
+        async () => {
+          const outcome = await prepared.run();
+          if (verb.command !== "status") context.linksChanged();
+          await answer(outcome.ok ? renderSlackMessage(outcome.result) : renderSlackFailure(outcome.failure));
+        },
+        verb.command === "status"
+          ? undefined
+          : { command: verb.command, tell: (text) => answer({ text, response_type: "ephemeral" }) },
+      );
     },
   );
 

@@ -223,16 +223,19 @@ export function registerLinkDialog(app: App, context: SlackContext): LinkDialog 
       response_action: "update",
       view: answerView("Linking", { text: prepared.progress ?? "Linking…" }),
     });
-    context.track(async () => {
-      const outcome = await prepared.run();
-      context.linksChanged();
-      const message = outcome.ok ? renderSlackMessage(outcome.result) : renderSlackFailure(outcome.failure);
-      await client.views.update({
-        view_id: view.id,
-        view: answerView(outcome.ok ? "Linked" : "Not linked", message),
-      });
+    const answer = async (title: string, message: SlackMessage) => {
+      await client.views.update({ view_id: view.id, view: answerView(title, message) });
       if (origin.channel) await answerInChannel(origin.channel, user, message);
-    });
+    };
+    context.track(
+      async () => {
+        const outcome = await prepared.run();
+        context.linksChanged();
+        const message = outcome.ok ? renderSlackMessage(outcome.result) : renderSlackFailure(outcome.failure);
+        await answer(outcome.ok ? "Linked" : "Not linked", message);
+      },
+      { command: "link", tell: (text) => answer("Not finished", { text, response_type: "ephemeral" }) },
+    );
   });
 
   // Results go to the channel the dialog was opened from; errors only to the person, as with typed commands.

@@ -35,7 +35,7 @@ import { refusalLog } from "./refusal-log.js";
 import { refuseForeignResponseUrls, responseOrigins } from "./response-urls.js";
 import { SeenSignatures } from "./seen-signatures.js";
 import { guardSignedRequests, healthMethods, isHealthCheck } from "./signed-request-guard.js";
-import { hasResponseUrl, isLinkId, type SlackContext, teamOf } from "./slack-context.js";
+import { hasResponseUrl, isLinkId, type SlackContext, teamOf, type Unfinished } from "./slack-context.js";
 import { fetchWithDeadline, slackPostDeadlineMs } from "./slack-fetch.js";
 import { answerBeforeRefusing } from "./unreadable-requests.js";
 import { createWorkTracker } from "./work-tracker.js";
@@ -179,6 +179,18 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
     }
   };
   const tellBy = (respond: RespondFn) => (text: string) => respondWith(respond, ephemeral(text));
+  // Commands that change links, running after their ack: whom to tell if the bot stops before they finish.
+  const unfinished = new Set<Unfinished>();
+  const track = (work: () => Promise<void>, running?: Unfinished) => {
+    if (running) unfinished.add(running);
+    tracker.run(async () => {
+      try {
+        await work();
+      } finally {
+        if (running) unfinished.delete(running);
+      }
+    });
+  };
   const listened = new ListenedInteractions();
   app.use(refuseForeignResponseUrls(responseOrigins(apiUrl), refused));
   app.use(answerUnlistened(listened, log));
@@ -187,7 +199,7 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
     client,
     log,
     listened,
-    track: (work) => tracker.run(work),
+    track,
     draining: () => state.draining,
     linksChanged: () => home.changed(),
   };
@@ -215,13 +227,11 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
     reconcile: "Once the bot is back, run `reconcile` again: it names what is still left.",
     other: "Once the bot is back, `status` shows where the link stands and its Next line what finishes it.",
   };
-  // Commands that change links, running after their ack: whom to tell if the bot stops before they finish.
-  const unfinished = new Map<symbol, { respond: RespondFn; command: string }>();
   const runAfterAck: RunAfterAck = (respond, prepared, what, paging, destination?: PictureDestination) => {
-    const key = Symbol(prepared.command.name);
-    if (changesLinks.has(prepared.command.name))
-      unfinished.set(key, { respond, command: prepared.command.name });
-    tracker.run(async () => {
+    const running = changesLinks.has(prepared.command.name)
+      ? { command: prepared.command.name, tell: tellBy(respond) }
+      : undefined;
+    track(async () => {
       try {
         await gate.clear();
         const outcome = await prepared.run();
@@ -245,22 +255,17 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
             "could not post to the response URL",
           ),
         );
-      } finally {
-        unfinished.delete(key);
       }
-    });
+    }, running);
   };
 
   /** Tells each person whose link command is still running that the bot stopped before it finished, and what to do. */
   const tellUnfinished = () =>
     Promise.allSettled(
-      [...unfinished.values()].map(({ respond, command }) =>
+      [...unfinished].map(({ command, tell }) =>
         finishedWithin(
-          respondWith(
-            respond,
-            ephemeral(
-              `The bot stopped before this \`${command}\` finished. ${afterStop[command] ?? afterStop.other}`,
-            ),
+          tell(
+            `The bot stopped before this \`${command}\` finished. ${afterStop[command] ?? afterStop.other}`,
           ),
           // Out of the link checks' second, so that the bot still stops within 8 s.
           httpLimits.shutdownChecksMs,

@@ -3,6 +3,12 @@ import type { Services } from "../commands/services.js";
 import type { Logger } from "../logger.js";
 import type { ListenedInteractions } from "./listened-interactions.js";
 
+/** A running command that changes links, and how to tell its person that the bot stopped before it finished. */
+export interface Unfinished {
+  command: string;
+  tell(text: string): Promise<unknown>;
+}
+
 /** What the Slack handlers share: the services, the log, and the bot's running work. */
 export interface SlackContext {
   services: Services;
@@ -11,8 +17,11 @@ export interface SlackContext {
   log: Logger;
   /** Where every interaction listener takes the ID it is registered with. */
   listened: ListenedInteractions;
-  /** Runs work after an ack, so shutdown waits for it. */
-  track(work: () => Promise<void>): void;
+  /**
+   * Runs work after an ack, so shutdown waits for it; with `unfinished`, a command that changes links, whose person
+   * is told (by `tell`) if the bot stops before it finishes.
+   */
+  track(work: () => Promise<void>, unfinished?: Unfinished): void;
   /** True once shutdown began: new work is refused. */
   draining(): boolean;
   /** A link was made, torn down, repaired or changed health: the Home tabs open on it are redrawn. */

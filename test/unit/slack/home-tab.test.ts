@@ -214,4 +214,22 @@ describe("the Home tab", () => {
     expect(textOf(viewOf(later.at(-1)))).toContain("*clusterd*: :red_circle: does not answer");
     expect(textOf(viewOf(later.at(-1)))).toMatch(/\*clustera\*: :large_green_circle: answers/);
   });
+
+  it("stopped before a teardown pressed there finished, says so in its modal and what to do", async () => {
+    const { harness: h, lab, shown } = await homeLab();
+    await openHome(h, "UADMIN");
+    lab.b.hang();
+    await h.interact(homePress("home_teardown", shown.id), { user: "UADMIN" });
+    const [opened] = await h.waitForApi("views.open");
+    const started = async () =>
+      (await h.services.audit.entries()).some(
+        (entry) => entry.action === "teardown" && entry.outcome === "started",
+      );
+    await expect.poll(started).toBe(true);
+    await h.bot.shutdown();
+    const [updated] = await h.waitForApi("views.update");
+    expect(updated?.args.view_id).toBe((opened?.answer as { view?: { id: string } } | undefined)?.view?.id);
+    expect(textOf(viewOf(updated))).toContain("The bot stopped before this `teardown` finished.");
+    expect(textOf(viewOf(updated))).toContain("`status` shows where the link stands");
+  }, 15_000);
 });

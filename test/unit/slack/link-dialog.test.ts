@@ -364,4 +364,22 @@ describe("the link dialog", () => {
     );
     expect(harness.apiCalls.filter((call) => call.method === "views.update")).toEqual([]);
   });
+
+  it("stopped before the link it submitted finished, tells its person in the dialog and in the channel what to do", async () => {
+    const lab = memoryEngine();
+    harness = await startSlackHarness({ lab });
+    lab.a.hang();
+    const reply = await submit(harness, { source: "clustera", container: "app", target: "clusterb" });
+    expect(reply.body).toMatchObject({ response_action: "update" });
+    await expect.poll(() => lab.a.calls.length).toBeGreaterThan(0);
+    await harness.bot.shutdown();
+    const told =
+      "The bot stopped before this `link` finished. What it made carries the link's labels: once the bot is back, run it again (it first removes what this one left), or `reconcile --fix` removes it.";
+    const [updated] = await harness.waitForApi("views.update");
+    expect(updated?.args.view_id).toBe("VDIALOG");
+    expect(viewOf(updated).title?.text).toBe("Not finished");
+    expect(textOf(viewOf(updated))).toContain(told.slice(0, 60));
+    const [said] = await harness.waitForApi("chat.postEphemeral");
+    expect(said?.args).toMatchObject({ channel: "C1", user: "UADMIN", text: told });
+  }, 15_000);
 });
