@@ -83,7 +83,7 @@ async function leftAlone(
   const recorded = name === r.name ? "" : `the link's record calls it ${r.name}, but `;
   const what = r.kind === "connection" ? `its network ${r.network ?? ""} does` : "it does";
   const error = `${recorded}${what} not carry link ${linkId}'s label, so the link did not make it; left alone`;
-  return { cluster: r.cluster, kind: r.kind, name, error, errorWithoutAddress: error };
+  return { cluster: r.cluster, kind: r.kind, name, error, errorWithoutAddress: error, forGood: true };
 }
 
 /**
@@ -96,7 +96,14 @@ function unregisteredParts(core: EngineCore, resources: readonly LinkResource[])
     .filter((r) => !isRegistered(core, r.cluster))
     .map((r) => {
       const error = `${r.cluster} is no longer registered; once it is registered again, reconcile --fix removes it`;
-      return { cluster: r.cluster, kind: r.kind, name: r.name, error, errorWithoutAddress: error };
+      return {
+        cluster: r.cluster,
+        kind: r.kind,
+        name: r.name,
+        error,
+        errorWithoutAddress: error,
+        forGood: true as const,
+      };
     });
 }
 

@@ -161,10 +161,11 @@ export interface TeardownResult {
   /** What the link had made that was no longer there to remove (removed by hand, say). */
   gone?: { cluster: string; kind: string; name: string }[];
   /**
-   * What was not removed: on a host that did not answer (the link stays `partial` until a repeat finishes), or on a
-   * cluster no longer registered (left for good; the link goes all the same).
+   * What was not removed: on a host that did not answer (the link stays `partial` until a repeat finishes); `forGood`,
+   * what a repeat leaves too: on a cluster no longer registered (the link goes all the same), or not the link's own
+   * (no label of it).
    */
-  left: (ClusterFailure & { kind: string; name: string })[];
+  left: (ClusterFailure & { kind: string; name: string; forGood?: true })[];
   /** Containers not of the link that had joined one of its networks, disconnected (never stopped) so it could go. */
   disconnected?: { cluster: string; container: string; network: string }[];
   status: "removed" | "partial";

@@ -383,7 +383,9 @@ export function partialTeardown(
   /** How the link's ID is set: as code in Slack, as it is at the terminal. */
   id: (linkId: string) => string = (linkId) => linkId,
 ): string {
-  const { linkId, target, left } = result;
+  const { linkId, target } = result;
+  // What a repeat finishes: not what it would leave too.
+  const left = result.left.filter((l) => !l.forGood);
   const what = target ? `Removed target ${target} of link ${id(linkId)}` : `Tore down link ${id(linkId)}`;
   // The target gone, what is left elsewhere is the old source ambassador (what is left on the target cluster then is
   // on one no longer registered, left for good).

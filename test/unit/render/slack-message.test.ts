@@ -229,6 +229,32 @@ describe("renderText", () => {
     expect(text).toContain("left container app-ambassador on clusterb: host unreachable");
   });
 
+  it("counts as left only what running the teardown again removes, not what it leaves alone for good", () => {
+    const unreachable = { error: "host unreachable", errorWithoutAddress: "host unreachable" };
+    const alone = "it does not carry link lnk1's label, so the link did not make it; left alone";
+    const text = renderText({
+      kind: "teardown",
+      result: {
+        linkId: "lnk1",
+        status: "partial",
+        removed: [],
+        left: [
+          { cluster: "clusterb", kind: "container", name: "app-ambassador", ...unreachable },
+          {
+            cluster: "clustera",
+            kind: "container",
+            name: "mine",
+            error: alone,
+            errorWithoutAddress: alone,
+            forGood: true,
+          },
+        ],
+      },
+    });
+    expect(text).toContain("Tore down link lnk1 only in part: 1 left. Run `teardown lnk1` again");
+    expect(text).toContain(`left container mine on clustera: ${alone}`);
+  });
+
   it("asks a target's teardown cut short to be run again for that target only, never for the whole link", () => {
     const result = {
       linkId: "lnk1",
