@@ -1,11 +1,16 @@
 import type { LinkFilter, LinkList, LinkView, Staged } from "../engine/types.js";
 import type { Services } from "./services.js";
 
-/** Each view with the health the monitor last saw (else the stored one). */
+/**
+ * Each view with the health the monitor last saw (else the stored one); broken, though every part runs, when that
+ * check found its path broken: `(active)` beside `Health: broken` would contradict it.
+ */
 function withHealth(services: Services, views: LinkView[]): LinkView[] {
   return views.map((view) => {
     const health = services.health?.(view.link.id) ?? view.health;
-    return health ? { ...view, health } : view;
+    if (!health) return view;
+    const status = view.status === "active" && health.state === "broken" ? "broken" : view.status;
+    return { ...view, health, status };
   });
 }
 

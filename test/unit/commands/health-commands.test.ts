@@ -55,7 +55,7 @@ function textOf(outcome: Awaited<ReturnType<typeof executeCommand>>): string {
 }
 
 describe("status <link-id>", () => {
-  it("shows each container's live state and the monitor's health, since when and the last check", async () => {
+  it("shows each container's live state and the monitor's health, since when and the last check, and calls the link broken as that check found it", async () => {
     const { lab, link, storeHealth } = await linked();
     await storeHealth(storedHealth);
     const services = {
@@ -63,7 +63,7 @@ describe("status <link-id>", () => {
       health: (id: string) => (id === link.id ? liveHealth : undefined),
     };
     const text = textOf(await executeCommand(`status ${link.id}`, slack("UBOB"), services));
-    expect(text).toContain(`Link ${link.id}: app clustera -> clusterb as helloapp (active)`);
+    expect(text).toContain(`Link ${link.id}: app clustera -> clusterb as helloapp (broken)`);
     expect(text).toContain(
       "Health: broken since 2026-11-25T13:00:00.000Z, last check 2026-11-25T13:00:30.000Z",
     );
