@@ -31,8 +31,14 @@ export class LinkStepError extends UserError {
       : operation === "repair"
         ? ` What it may have made on ${where} could not be looked for; once ${answers}, \`reconcile\` names it and the link's teardown removes it.`
         : ` What it may have made on ${where} could not be looked for; once ${answers}, \`reconcile\` names it and \`reconcile --fix\` removes it.`;
+    const unlooked = `what may have been made on ${where} (it could not be looked for)`;
+    // A repair's leftovers carry the link's label outside its record: the next repair removes them and keeps the link.
+    const finish =
+      operation === "repair"
+        ? `run repair ${linkId} again once the host answers: it removes them${unsearched.length ? `, and ${unlooked},` : ""} and keeps the link`
+        : `run teardown ${linkId} once the host answers${unsearched.length ? `, which also removes ${unlooked}` : ""}`;
     const cleanup = leftovers.length
-      ? ` ${leftovers.length} object(s) could not be removed (${leftovers.map((l) => `${l.kind} ${l.name} on ${l.cluster}`).join(", ")}); run teardown ${linkId} once the host answers${unsearched.length ? `, which also removes what may have been made on ${where} (it could not be looked for)` : ""}.`
+      ? ` ${leftovers.length} object(s) could not be removed (${leftovers.map((l) => `${l.kind} ${l.name} on ${l.cluster}`).join(", ")}); ${finish}.`
       : unknown ||
         (operation === "repair" && !lost.length
           ? ` Nothing of this attempt was left behind; link ${linkId} is as it was.`

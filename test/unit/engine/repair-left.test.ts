@@ -29,3 +29,27 @@ describe("a repair whose replaced container its host would not remove", () => {
     expect(await targets()).toHaveLength(1);
   });
 });
+
+describe("a repair that failed and could not remove what it made", () => {
+  it("says to run repair again, which removes it and keeps the link, not teardown", async () => {
+    const lab = memoryEngine();
+    const made = await lab.engine.link("app", "clustera", "clusterb", { web: "hello-web" }, context);
+    const id = made.link.id;
+    lab.b.removeExternally(made.link.web?.name ?? "");
+    lab.b.failOn("start container", { statusCode: 500, reason: "no space left on device" });
+    lab.b.failOn("remove container", { statusCode: 500, reason: "device or resource busy" });
+    const failed = lab.engine.repair(id, context);
+    await expect(failed).rejects.toMatchObject({ code: "repair-failed" });
+    const message = await failed.catch((error: Error) => error.message);
+    expect(message).toMatch(
+      new RegExp(
+        `1 object\\(s\\) could not be removed \\(container [\\w-]+ on clusterb\\); run repair ${id} again once the host answers: it removes them and keeps the link\\.`,
+      ),
+    );
+    expect(message).not.toContain("teardown");
+    const again = await lab.engine.repair(id, context);
+    expect(again.status).toBe("repaired");
+    expect(again.cleared).toHaveLength(1);
+    expect(lab.links.get(id)?.status).toBe("active");
+  });
+});
