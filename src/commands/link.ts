@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ClusterName } from "../domain/cluster.js";
-import { Alias, ContainerName, ImageName, NewContainerName, PortText } from "../domain/values.js";
+import { Alias, ContainerName, GivenPorts, ImageName, NewContainerName } from "../domain/values.js";
 import { visibleClusters } from "./authorize.js";
 import { defineCommand } from "./command.js";
 import { linkViews } from "./link-views.js";
@@ -15,7 +15,7 @@ export const LinkInput = z
       .transform((text) => text.split(","))
       .pipe(z.array(ClusterName)),
     alias: Alias.optional(),
-    ports: z.array(PortText).optional(),
+    ports: GivenPorts.optional(),
     web: ImageName.optional(),
     webName: NewContainerName.optional(),
     consumer: ContainerName.optional(),

@@ -12,6 +12,18 @@ export const PortText = z
   .transform(Number)
   .pipe(Port);
 
+/**
+ * The most ports one link carries: each is a published port and firewall rules on both hosts, which Docker sets up
+ * and takes down one by one (on the lab, 128 ports took 10 s to tear down, near a call's 15 s deadline).
+ */
+export const maxLinkPorts = 64;
+
+/** The ports to carry, as given (`--port`, the dialog's field), each once: at most `maxLinkPorts`. */
+export const GivenPorts = z.array(PortText).refine((ports) => new Set(ports).size <= maxLinkPorts, {
+  error: (issue) =>
+    `${new Set(issue.input as number[]).size} ports were given; a link carries at most ${maxLinkPorts}: split them across links`,
+});
+
 /** A container's name or ID, as Docker accepts it. */
 export const ContainerName = z
   .string()

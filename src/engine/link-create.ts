@@ -2,7 +2,7 @@ import type Docker from "dockerode";
 import { type DockerHost, listedName } from "../docker/docker-host.js";
 import { type LinkRecord, renamedWeb } from "../domain/link.js";
 import { targetCertificateName } from "../domain/pki.js";
-import { Alias, Port } from "../domain/values.js";
+import { Alias, maxLinkPorts, Port } from "../domain/values.js";
 import { describeError, isUserError, UserError } from "../errors.js";
 import type { Attempt } from "./attempt.js";
 import { failAttempt } from "./attempt-failure.js";
@@ -145,12 +145,6 @@ function carried(info: Docker.ContainerInspectInfo, on: DockerHost, options: Lin
   }
   return { name, alias, ports };
 }
-
-/**
- * The most ports one link carries: each is a published port and firewall rules on both hosts, which Docker sets up
- * and takes down one by one (on the lab, 128 ports took 10 s to tear down, near a call's 15 s deadline).
- */
-export const maxLinkPorts = 64;
 
 /**
  * How a link is wired: as asked with `--legacy-links`; else `shared` for an mTLS link that starts its consumer

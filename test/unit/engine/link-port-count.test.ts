@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { prepareCommand } from "../../../src/commands/execute.js";
+import { checkLinkForm } from "../../../src/commands/link-form.js";
 import { UserError } from "../../../src/errors.js";
+import { testServices } from "../../support/fakes.js";
 import { memoryEngine } from "../../support/memory-engine.js";
 
 const tester = { actor: { kind: "local" as const, user: "tester" } };
@@ -41,5 +44,37 @@ describe("a link asked to carry more ports than one link carries", () => {
       tester,
     );
     expect(made.link.ports).toHaveLength(64);
+  });
+
+  it("given with --port or in the dialog, is refused as bad input before the command is taken: audited as refused, no host asked", async () => {
+    const services = testServices();
+    const typed = ports(65)
+      .map((port) => `--port ${port}`)
+      .join(" ");
+    const prepared = await prepareCommand(
+      ["link", "app", "clustera", "clusterb", ...typed.split(" ")],
+      { actor: { kind: "slack", team: "T1", user: "UADMIN" }, channel: "C1", trusted: false },
+      services,
+    );
+    expect(prepared).toMatchObject({
+      kind: "failed",
+      failure: {
+        message:
+          "Bad value for --port: 65 ports were given; a link carries at most 64: split them across links.",
+        usage: expect.stringContaining("link <container>"),
+      },
+    });
+    expect(services.audit.recorded.map((entry) => entry.outcome)).toEqual(["refused"]);
+    expect(services.lab.a.calls.length + services.lab.b.calls.length).toBe(0);
+    const form = checkLinkForm({
+      sourceCluster: "clustera",
+      container: "app",
+      targetCluster: "clusterb",
+      ports: [...ports(65), 7001].join(", "),
+    });
+    expect(form).toEqual({
+      ok: false,
+      errors: { ports: "65 ports were given; a link carries at most 64: split them across links" },
+    });
   });
 });
