@@ -62,6 +62,18 @@ function readLinkForm(values: unknown, portsBlock: string | undefined): CheckedL
   return checkLinkForm(Object.fromEntries(read.map(([name, field]) => [name, field.value])));
 }
 
+/**
+ * Why the dialog cannot offer a link where it was opened: a link needs two clusters open there, and a dialog with
+ * fewer could not be filled in. Undefined when there are two.
+ */
+function tooFewClusters(open: readonly string[], channel: string | undefined): string | undefined {
+  if (open.length >= 2) return undefined;
+  const where = channel ? "to this channel" : "outside channels (the Home tab and the shortcut)";
+  const which = open.length === 0 ? "no cluster is" : `only ${open[0]} is`;
+  const add = channel ? ` with \`--channel ${channel}\`` : " without `--channel`";
+  return `A link needs two clusters, and ${which} open ${where}. Open the dialog in a channel two clusters are bound to, or ask an operator to register one${add} (\`ambassador clusters add <cluster> …\`).`;
+}
+
 /** Serves the dialog: its opening, the container picker, the ports it fills in, and its submission. */
 export function registerLinkDialog(app: App, context: SlackContext): LinkDialog {
   const { services, log, listened } = context;
@@ -78,12 +90,16 @@ export function registerLinkDialog(app: App, context: SlackContext): LinkDialog 
 
   const open = async (triggerId: string, invocation: Invocation) => {
     const refused = authoriseDialog(linkCommand, invocation, services);
+    const clusters = clustersFor(invocation);
+    const tooFew = refused ? undefined : tooFewClusters(clusters, invocation.channel);
     const view = refused
       ? answerView("Link a container", renderSlackFailure(refused))
-      : linkDialogView({
-          clusters: clustersFor(invocation),
-          metadata: sealDialogOrigin(sealKey, invocation.actor.user, { channel: invocation.channel }),
-        });
+      : tooFew
+        ? answerView("Link a container", { text: tooFew })
+        : linkDialogView({
+            clusters,
+            metadata: sealDialogOrigin(sealKey, invocation.actor.user, { channel: invocation.channel }),
+          });
     await context.client.views.open({ trigger_id: triggerId, view });
   };
 

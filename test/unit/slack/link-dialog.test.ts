@@ -136,6 +136,25 @@ describe("the link dialog", () => {
     expect(source?.element?.options?.map((option) => option.value)).toEqual(["clustera", "clusterb"]);
   });
 
+  it("opened where fewer than two clusters are open, says so and what to do instead of a dialog that cannot be filled in", async () => {
+    const lab = memoryEngine();
+    lab.clusters.setChannels("clusterb", ["CBOUND"]);
+    harness = await startSlackHarness({ lab });
+    await harness.slash("link", { channel: "C1" });
+    const [here] = await harness.waitForApi("views.open");
+    expect(viewOf(here).callback_id).toBeUndefined();
+    expect(textOf(viewOf(here))).toContain(
+      "A link needs two clusters, and only clustera is open to this channel. Open the dialog in a channel two clusters are bound to, or ask an operator to register one with `--channel C1`",
+    );
+    lab.clusters.setChannels("clustera", ["CBOUND"]);
+    await harness.interact({ type: "shortcut", callback_id: "link_dialog", action_ts: "1.1" });
+    const [, shortcut] = await harness.waitForApi("views.open", 2);
+    expect(textOf(viewOf(shortcut))).toContain(
+      "A link needs two clusters, and no cluster is open outside channels (the Home tab and the shortcut).",
+    );
+    expect(await harness.services.audit.entries()).toEqual([]);
+  });
+
   it("opens from the global shortcut", async () => {
     harness = await startSlackHarness();
     await harness.interact({ type: "shortcut", callback_id: "link_dialog", action_ts: "1.1" });
