@@ -232,6 +232,8 @@ async function startAmbassador(
         return launch(other);
       });
     } catch (error) {
+      if (side === "source" && error instanceof DockerCallError && dockerLinkRefused.test(error.reason))
+        throw sourceStopped(error, build.plan.app.name, host.name);
       // In the namespace of a consumer this attempt made: one that stopped as it started is named, with its last words.
       const made = joined !== undefined && build.attempt.created.some((r) => r.id === joined);
       throw (made && (await consumerStopped(host, joined, error))) || error;
@@ -239,6 +241,17 @@ async function startAmbassador(
   });
   build.containers[side] = started;
   return { name: started.name, kind: "container" };
+}
+
+/** Docker's refusal to start a container Docker-linked to one that does not run. */
+const dockerLinkRefused = /cannot link to a non running container/i;
+
+/** The source ambassador's start refused as the container it serves stopped meanwhile (restarted, say): what to do. */
+function sourceStopped(error: DockerCallError, name: string, cluster: string): DockerCallError {
+  const reason = `${name} on ${cluster} stopped while this ran, and Docker starts an ambassador linked to a running container only; once ${name} runs (docker start ${name}), run it again`;
+  return new DockerCallError(error.cluster, error.action, error.context, reason, error.statusCode, {
+    cause: error,
+  });
 }
 
 /** The value of `name` in a container's environment. */
