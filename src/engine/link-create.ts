@@ -247,7 +247,7 @@ async function attemptLink(
     if (unfinished) {
       throw new UserError(
         "link-partial",
-        `Link ${unfinished.id} of "${name}" on ${source.name} was only partly torn down; run teardown ${unfinished.id} to finish it, then link again.`,
+        `Link ${unfinished.id} of "${name}" on ${source.name} is only parts left (of a teardown or a link cut short); run teardown ${unfinished.id} to finish removing them, then link again.`,
       );
     }
     if (!info.State.Running) {

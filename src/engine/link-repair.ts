@@ -111,7 +111,7 @@ async function planRepair(
   if (link.status === "partial") {
     throw new UserError(
       "link-partial",
-      `Link ${link.id} was only partly torn down, so there is nothing to repair; run teardown ${link.id} to finish it.`,
+      `Link ${link.id} is only parts left (of a teardown or a link cut short), so there is nothing to repair; run teardown ${link.id} to finish removing them.`,
     );
   }
   const leaving = leavingTarget(link);

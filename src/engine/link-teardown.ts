@@ -242,7 +242,7 @@ export async function teardownTarget(
   if (link.status === "partial") {
     throw new UserError(
       "link-partial",
-      `Link ${link.id} was only partly torn down; run teardown ${link.id} to finish it.`,
+      `Link ${link.id} is only parts left (of a teardown or a link cut short); run teardown ${link.id} to finish removing them.`,
     );
   }
   const leaving = leavingTarget(link);

@@ -83,7 +83,9 @@ function shortState(container: LinkView["containers"][number]): string {
 export function describeContainers(view: LinkView): string {
   return view.containers
     .map((c) => {
-      const urls = c.role === "web" ? (c.mappings ?? []).flatMap((m) => (m.url ? [m.url] : [])) : [];
+      // Of a link that is only parts left, no URL: nothing it serves is reached there.
+      const shown = c.role === "web" && view.link.status !== "partial";
+      const urls = shown ? (c.mappings ?? []).flatMap((m) => (m.url ? [m.url] : [])) : [];
       return `${c.cluster} ${c.name} ${shortState(c)}${urls.length ? ` ${urls.join(" ")}` : ""}`;
     })
     .join(", ");
@@ -185,6 +187,17 @@ export function describeHealth(health: LinkHealth): string {
 /** The status command's lines, the same in a terminal and in Slack. */
 export function statusLines(view: LinkView): string[] {
   const { link, health } = view;
+  // Only parts left (a teardown or a link cut short): what they are, never a URL or a protection it no longer has.
+  if (link.status === "partial") {
+    return [
+      `Link ${describeLink(view)}`,
+      "Parts left:",
+      ...view.containers.map(
+        (c) => `  ${describeRole(c.role)} ${c.name} on ${c.cluster}: ${describeState(c)}`,
+      ),
+      ...nextStepLines(view),
+    ];
+  }
   return [
     `Link ${describeLink(view)}`,
     health ? `Health: ${describeHealth(health)}` : "Health: not checked yet",

@@ -260,7 +260,7 @@ describe("teardown cut short or refused by the store", () => {
     const error = await rejection(lab.link());
     expect(error).toBeInstanceOf(UserError);
     expect((error as Error).message).toBe(
-      `Link ${result.link.id} of "app" on clustera was only partly torn down; run teardown ${result.link.id} to finish it, then link again.`,
+      `Link ${result.link.id} of "app" on clustera is only parts left (of a teardown or a link cut short); run teardown ${result.link.id} to finish removing them, then link again.`,
     );
     expect(lab.links.all().map((link) => link.id)).toEqual([result.link.id]);
     expect((await lab.engine.teardown(result.link.id, context)).status).toBe("removed");
