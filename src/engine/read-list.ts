@@ -153,7 +153,14 @@ function viewOf(link: LinkRecord, seenOn: SeenOn): LinkView {
     (c) =>
       c.state === "missing" || c.state === "stopped" || c.state === "paused" || c.state === "disconnected",
   );
-  const status = partlyTornDown(link) ? "partial" : bad || link.status === "broken" ? "broken" : "active";
+  const silent = containers.some((c) => c.state === "unreachable");
+  const status = partlyTornDown(link)
+    ? "partial"
+    : bad || link.status === "broken"
+      ? "broken"
+      : silent
+        ? "unknown"
+        : "active";
   return { link, status, containers, health: link.health };
 }
 

@@ -180,7 +180,8 @@ export type LiveState = "running" | "paused" | "stopped" | "missing" | "unreacha
 
 export interface LinkView {
   link: LinkRecord;
-  status: LinkStatus;
+  /** As its hosts show it now; `unknown` when every part seen runs but a host did not answer. */
+  status: LinkStatus | "unknown";
   /** Each container with its live state; a consumer and the source ambassador with their published ports. */
   containers: {
     cluster: string;

@@ -102,7 +102,7 @@ describe("status <link-id>", () => {
     });
   });
 
-  it("names every one of the link's clusters that did not answer, its second target included", async () => {
+  it("names every one of the link's clusters that did not answer, its second target included, and calls the link unknown, not active", async () => {
     const lab = memoryEngine({ deadlines: { read: 500, answer: 200, recheck: 100, ping: 200 } });
     const c = new MemoryDockerHost({ name: "clusterc", advertise: "10.0.0.14" });
     lab.clusters.add(c);
@@ -110,7 +110,7 @@ describe("status <link-id>", () => {
     const { link } = await lab.engine.link("app", "clustera", ["clusterb", "clusterc"], {}, context);
     c.hang();
     const text = textOf(await executeCommand(`status ${link.id}`, slack("UBOB"), testServices({ lab })));
-    expect(text).toContain(`Link ${link.id}: app clustera -> clusterb`);
+    expect(text).toContain(`Link ${link.id}: app clustera -> clusterb,clusterc (unknown)`);
     expect(text).toMatch(/clusterc: no answer since \d\d:\d\d UTC, still asking/);
   });
 
