@@ -37,11 +37,14 @@ type Seen = {
  */
 function containerStates(cluster: string, advertise: string, containers: readonly Docker.ContainerInfo[]) {
   const byKey = new Map<string, Docker.ContainerInfo>();
+  const byLink = new Map<string, Docker.ContainerInfo[]>();
   for (const c of containers) {
     byKey.set(c.Id, c);
     for (const name of c.Names) byKey.set(name.replace(/^\//, ""), c);
+    const link = c.Labels?.[labelKeys.link];
+    if (link) byLink.set(link, [...(byLink.get(link) ?? []), c]);
   }
-  return (ref: string, network?: string): Seen => {
+  const seen = (ref: string, network?: string): Seen => {
     let found = byKey.get(ref);
     if (found === undefined && /^[0-9a-f]{6,63}$/.test(ref)) {
       found = containers.find((c) => c.Id.startsWith(ref));
@@ -73,9 +76,18 @@ function containerStates(cluster: string, advertise: string, containers: readonl
       labels: found.Labels,
     };
   };
+  /** The containers carrying a link's label. */
+  const labelled = (linkId: string): readonly Docker.ContainerInfo[] => byLink.get(linkId) ?? [];
+  return { seen, labelled };
 }
 
-type SeenOn = (cluster: string, ref: string, network?: string) => Seen;
+type Listing = ReturnType<typeof containerStates>;
+
+interface SeenOn {
+  (cluster: string, ref: string, network?: string): Seen;
+  /** The containers on `cluster` carrying the link's label; undefined when it did not answer. */
+  labelled(cluster: string, linkId: string): readonly Docker.ContainerInfo[] | undefined;
+}
 
 /** Links viewed between two turns of the event loop: a long list never holds a request waiting for its ack. */
 const viewsPerTurn = 100;
@@ -161,7 +173,23 @@ function viewOf(link: LinkRecord, seenOn: SeenOn): LinkView {
       : silent
         ? "unknown"
         : "active";
-  return { link, status, containers, health: link.health };
+  const unrecorded = unrecordedOf(link, seenOn);
+  return { link, status, containers, health: link.health, ...(unrecorded.length ? { unrecorded } : {}) };
+}
+
+/** The containers on the link's clusters that carry its label but are not in its record (an interrupted repair's). */
+function unrecordedOf(link: LinkRecord, seenOn: SeenOn): NonNullable<LinkView["unrecorded"]> {
+  const recorded = new Set(link.resources.map((r) => r.id));
+  return linkClusters(link).flatMap((cluster) =>
+    (seenOn.labelled(cluster, link.id) ?? [])
+      .filter((c) => !recorded.has(c.Id) && ![...recorded].some((id) => id && c.Id.startsWith(id)))
+      .map((c) => ({
+        cluster,
+        role: c.Labels?.[labelKeys.role] ?? "container",
+        name: listedName(c),
+        state: runningStates.has(c.State) ? ("running" as const) : ("stopped" as const),
+      })),
+  );
 }
 
 /**
@@ -191,15 +219,14 @@ export async function readList(
     return containerStates(cluster, host.advertise, await host.listContainers([], { timeoutMs }));
   });
   const unreachable: Seen = { state: "unreachable", mappings: [] };
-  const result = async (
-    replies: ClusterReply<ReturnType<typeof containerStates>>[],
-    silent: SilentCluster[],
-  ): Promise<LinkList> => {
+  const result = async (replies: ClusterReply<Listing>[], silent: SilentCluster[]): Promise<LinkList> => {
     const listings = new Map(replies.flatMap((reply) => (reply.ok ? [[reply.cluster, reply.value]] : [])));
-    const views = await viewsOf(
-      links,
-      (cluster, ref, network) => listings.get(cluster)?.(ref, network) ?? unreachable,
+    const seenOn: SeenOn = Object.assign(
+      (cluster: string, ref: string, network?: string) =>
+        listings.get(cluster)?.seen(ref, network) ?? unreachable,
+      { labelled: (cluster: string, linkId: string) => listings.get(cluster)?.labelled(linkId) },
     );
+    const views = await viewsOf(links, seenOn);
     // A cluster that failed while asked is named like one known to be down: its links show as unreachable.
     const failed = replies.flatMap((reply) =>
       reply.ok

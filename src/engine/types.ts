@@ -194,6 +194,8 @@ export interface LinkView {
     /** The source container, missing under its name: the name it was renamed to (`docker rename`). */
     renamedTo?: string;
   }[];
+  /** Containers on its clusters that carry its label but are not in its record (an interrupted repair's). */
+  unrecorded?: { cluster: string; role: string; name: string; state: "running" | "stopped" }[];
   health?: LinkHealth;
 }
 

@@ -188,6 +188,9 @@ export function describeHealth(health: LinkHealth): string {
 export function statusLines(view: LinkView): string[] {
   const { link, health } = view;
   // Only parts left (a teardown or a link cut short): what they are, never a URL or a protection it no longer has.
+  const unrecorded = (view.unrecorded ?? []).map(
+    (c) => `  ${describeRole(c.role)} ${c.name} on ${c.cluster}: ${c.state}`,
+  );
   if (link.status === "partial") {
     return [
       `Link ${describeLink(view)}`,
@@ -195,6 +198,7 @@ export function statusLines(view: LinkView): string[] {
       ...view.containers.map(
         (c) => `  ${describeRole(c.role)} ${c.name} on ${c.cluster}: ${describeState(c)}`,
       ),
+      ...unrecorded,
       ...nextStepLines(view),
     ];
   }
@@ -210,6 +214,12 @@ export function statusLines(view: LinkView): string[] {
           `    ${formatMapping(m)}${m.url && (c.role === "web" || c.role === "consumer") ? `   ${m.url}` : ""}`,
       ),
     ]),
+    ...(unrecorded.length
+      ? [
+          `Carrying its label, not in its record (left by a repair cut short; repair ${link.id} removes them):`,
+        ]
+      : []),
+    ...unrecorded,
     `Connection: ${link.connections.map((c) => `${c.port} -> ${c.address}`).join(", ") || "none"}`,
     `Protection: ${describeProtection(link)}`,
     ...wiringCaveats(link),
@@ -264,6 +274,8 @@ export function nextStepLines(view: LinkView): string[] {
   }
   // Every part runs, yet the link was left broken (a teardown --target cut short, a repair that failed).
   if (link.status === "broken") return [`Next: run repair ${link.id} to make it whole again.`];
+  if (view.unrecorded?.length)
+    return [`Next: run repair ${link.id} to remove what carries its label outside its record.`];
   const open = view.containers.filter((c) => c.openToHost);
   return open.length
     ? [

@@ -1,3 +1,4 @@
+import { labelKeys } from "../../src/engine/labels.js";
 import { createLinkEngine, type LinkEngineDeps } from "../../src/engine/link-engine.js";
 import type { Engine } from "../../src/engine/types.js";
 import { type MemoryClusterDirectory, type MemoryDockerHost, memoryLab } from "./memory-docker.js";
@@ -43,4 +44,13 @@ export async function publishedUrl(
   const hostPort = info?.NetworkSettings.Ports?.[port]?.[0]?.HostPort;
   if (!hostPort) throw new Error(`${container} on ${host.name} publishes no ${port}`);
   return `http://${host.advertise}:${hostPort}`;
+}
+
+/** What a killed repair can leave: a container carrying the link's label (as `role`) that its record does not list. */
+export function leaveUnrecorded(host: MemoryDockerHost, linkId: string, name: string, role = "target"): void {
+  host.run({
+    name,
+    Image: "hello-app",
+    Labels: { [labelKeys.link]: linkId, [labelKeys.role]: role },
+  });
 }

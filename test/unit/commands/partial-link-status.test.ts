@@ -1,15 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type { Invocation } from "../../../src/commands/command.js";
 import { executeCommand } from "../../../src/commands/execute.js";
-import { renderText } from "../../../src/render/text.js";
 import { testServices } from "../../support/fakes.js";
 import { memoryEngine } from "../../support/memory-engine.js";
+import { inSlack, terminalText } from "../../support/shown-text.js";
 
-const admin: Invocation = {
-  actor: { kind: "slack", team: "T1", user: "UADMIN" },
-  channel: "C1",
-  trusted: false,
-};
+const admin = inSlack("UADMIN");
 
 describe("a link whose rollback could not remove everything it made", () => {
   it("shows as parts left, with no URL, connection or protection, and a second link is told to finish removing them", async () => {
@@ -23,18 +18,14 @@ describe("a link whose rollback could not remove everything it made", () => {
     expect(record?.status).toBe("partial");
     const id = record?.id ?? "";
 
-    const status = await executeCommand(`status ${id}`, admin, services);
-    if (!status.ok) throw new Error(status.failure.message);
-    const text = renderText(status.result);
+    const text = terminalText(await executeCommand(`status ${id}`, admin, services));
     expect(text).toContain(`Link ${id}: app clustera -> clusterb`);
     expect(text).toContain("(partial)");
     expect(text).toContain("Parts left:");
     expect(text).toMatch(/on clusterb: (running|created|stopped)/);
     expect(text).not.toMatch(/Protection|Connection|http:\/\//);
     expect(text).toContain(`Next: run teardown ${id} to finish removing what is left of it.`);
-    const list = await executeCommand("list", admin, services);
-    if (!list.ok) throw new Error(list.failure.message);
-    expect(renderText(list.result)).not.toContain("http://");
+    expect(terminalText(await executeCommand("list", admin, services))).not.toContain("http://");
 
     const again = await executeCommand("link app clustera clusterb --web hello-web", admin, services);
     expect(again).toMatchObject({

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { labelKeys } from "../../../src/engine/labels.js";
 import type { RequestContext } from "../../../src/engine/types.js";
 import { MemoryDockerHost } from "../../support/memory-docker.js";
-import { memoryEngine } from "../../support/memory-engine.js";
+import { leaveUnrecorded, memoryEngine } from "../../support/memory-engine.js";
 import { rejection } from "../../support/rejection.js";
 
 const context: RequestContext = { actor: { kind: "local", user: "op" } };
@@ -10,15 +10,6 @@ const context: RequestContext = { actor: { kind: "local", user: "op" } };
 const timedOut = { statusCode: undefined, reason: "no answer within 5 s to list containers" };
 /** A listing whose connection the host refused. */
 const refused = { statusCode: undefined, reason: "connect ECONNREFUSED 10.0.0.13:2376" };
-
-/** What a killed repair can leave: a container carrying the link's label that its record does not list. */
-function leaveUnrecorded(host: MemoryDockerHost, linkId: string, name: string): void {
-  host.run({
-    name,
-    Image: "hello-app",
-    Labels: { [labelKeys.link]: linkId, [labelKeys.role]: "target" },
-  });
-}
 
 async function names(host: MemoryDockerHost): Promise<string[]> {
   return (await host.listContainers([labelKeys.link])).map((c) => c.Names[0]?.slice(1) ?? "").sort();
