@@ -23,4 +23,21 @@ export interface AuditLog {
   record(entry: Omit<AuditEntry, "at">): Promise<void>;
   /** Every entry kept, oldest first, once those recorded so far are written. */
   entries(): Promise<AuditEntry[]>;
+  /** The latest entries, oldest first: at least those of the last run (the current file's last megabyte). */
+  recent(): Promise<AuditEntry[]>;
+}
+
+/**
+ * The entries `started` with no end after them (`ok`, `error` or `refused` of the same actor, action, target and
+ * channel): changes a process stopped before they finished, oldest first.
+ */
+export function unfinished(entries: readonly AuditEntry[]): AuditEntry[] {
+  const open = new Map<string, AuditEntry[]>();
+  for (const entry of entries) {
+    const key = JSON.stringify([entry.actor, entry.action, entry.target, entry.channel]);
+    const started = open.get(key) ?? [];
+    if (entry.outcome === "started") open.set(key, [...started, entry]);
+    else if (started.length) open.set(key, started.slice(1));
+  }
+  return [...open.values()].flat().sort((a, b) => a.at.localeCompare(b.at));
 }

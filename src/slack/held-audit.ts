@@ -15,6 +15,7 @@ export function holdAudit(audit: AuditLog): { audit: AuditLog; release(): void }
         });
       },
       entries: () => audit.entries(),
+      recent: () => audit.recent(),
     },
     release() {
       const waiting = held ?? [];

@@ -18,6 +18,7 @@ import {
   teardownActionPrefix,
   teardownButtonOf,
 } from "../render/slack-message.js";
+import { stoppedBefore } from "../render/stop-notices.js";
 import { createAckGate } from "./ack-gate.js";
 import { boltFailureHandlers } from "./bolt-failures.js";
 import { createBoltLogger } from "./bolt-logger.js";
@@ -26,6 +27,7 @@ import { type ConnectionGuard, guardConnections } from "./connection-guard.js";
 import { holdAudit } from "./held-audit.js";
 import { registerHomeTab } from "./home-tab.js";
 import { httpLimits, serverOptions } from "./http-limits.js";
+import { tellInterrupted } from "./interrupted-commands.js";
 import { registerLinkDialog } from "./link-dialog.js";
 import { createPictureSender, type PictureDestination, pictureClientOptions } from "./link-picture-upload.js";
 import { answerUnlistened, ListenedInteractions } from "./listened-interactions.js";
@@ -221,12 +223,6 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
       );
     }
   };
-  /** What a person does, once the bot is back, about a command it stopped before it finished. */
-  const afterStop: Record<string, string> = {
-    link: "What it made carries the link's labels: once the bot is back, run it again (it first removes what this one left), or `reconcile --fix` removes it.",
-    reconcile: "Once the bot is back, run `reconcile` again: it names what is still left.",
-    other: "Once the bot is back, `status` shows where the link stands and its Next line what finishes it.",
-  };
   const runAfterAck: RunAfterAck = (respond, prepared, what, paging, destination?: PictureDestination) => {
     const running = changesLinks.has(prepared.command.name)
       ? { command: prepared.command.name, tell: tellBy(respond) }
@@ -264,9 +260,7 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
     Promise.allSettled(
       [...unfinished].map(({ command, tell }) =>
         finishedWithin(
-          tell(
-            `The bot stopped before this \`${command}\` finished. ${afterStop[command] ?? afterStop.other}`,
-          ),
+          tell(`The bot stopped before this \`${command}\` finished. ${stoppedBefore(command, false)}`),
           // Out of the link checks' second, so that the bot still stops within 8 s.
           httpLimits.shutdownChecksMs,
         ),
@@ -459,6 +453,7 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
     `Slack bot started (${mode === "http" ? `POST ${eventsPath}` : "Socket Mode"})`,
   );
   void checkBotToken(botToken, { ...clientOptions, logger: boltLogger }, log);
+  tracker.run(() => tellInterrupted(services.audit, client, log));
 
   let stopping: Promise<void> | undefined;
   return {

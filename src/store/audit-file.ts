@@ -1,5 +1,5 @@
 import { constants } from "node:fs";
-import { lstat, open, readFile, rename } from "node:fs/promises";
+import { type FileHandle, lstat, open, readFile, rename } from "node:fs/promises";
 import { AuditEntry, type AuditLog } from "../domain/audit.js";
 import { hiddenCharacters } from "../domain/hidden-text.js";
 import { auditEntry } from "./audit.js";
@@ -106,14 +106,15 @@ export class FileAuditLog implements AuditLog {
   async entries(): Promise<AuditEntry[]> {
     await this.flush();
     const entries: AuditEntry[] = [];
-    for (const file of this.#files()) {
-      for (const line of (await readIfExists(file)).split("\n")) {
-        if (!line) continue;
-        const parsed = AuditEntry.safeParse(safeJson(line));
-        if (parsed.success) entries.push(parsed.data);
-      }
-    }
+    for (const file of this.#files()) entries.push(...parsedEntries(await readIfExists(file)));
     return entries;
+  }
+
+  /** The current file's last megabyte of entries, oldest first. */
+  async recent(): Promise<AuditEntry[]> {
+    await this.flush();
+    const tail = await readTail(this.path, recentBytes);
+    return parsedEntries(tail.whole ? tail.text : tail.text.slice(tail.text.indexOf("\n") + 1));
   }
 
   /**
@@ -251,6 +252,40 @@ export class FileAuditLog implements AuditLog {
     for (let i = this.keep - 1; i >= 1; i--)
       await renameIfExists(`${this.path}.${i}`, `${this.path}.${i + 1}`);
     await rename(this.path, `${this.path}.1`);
+  }
+}
+
+/** How much of the current file `recent` reads: far more than one run's unfinished changes need. */
+const recentBytes = 1024 * 1024;
+
+/** The entries of the lines of `text` that are entries. */
+function parsedEntries(text: string): AuditEntry[] {
+  const entries: AuditEntry[] = [];
+  for (const line of text.split("\n")) {
+    if (!line) continue;
+    const parsed = AuditEntry.safeParse(safeJson(line));
+    if (parsed.success) entries.push(parsed.data);
+  }
+  return entries;
+}
+
+/** The last `bytes` of a file (all of it, `whole`, when it is no longer), or nothing when there is none. */
+async function readTail(file: string, bytes: number): Promise<{ text: string; whole: boolean }> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, "r");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { text: "", whole: true };
+    throw error;
+  }
+  try {
+    const { size } = await handle.stat();
+    const length = Math.min(size, bytes);
+    const buffer = Buffer.alloc(length);
+    await handle.read(buffer, 0, length, size - length);
+    return { text: buffer.toString("utf8"), whole: length === size };
+  } finally {
+    await handle.close();
   }
 }
 

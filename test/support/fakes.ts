@@ -16,6 +16,9 @@ export class MemoryAuditLog implements AuditLog {
   async entries(): Promise<AuditEntry[]> {
     return this.recorded;
   }
+  async recent(): Promise<AuditEntry[]> {
+    return this.recorded;
+  }
 }
 
 /** Collects everything written to it, for tests that read the log. */

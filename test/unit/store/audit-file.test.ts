@@ -89,6 +89,21 @@ describe("the audit log file", () => {
     expect(kept.length).toBeLessThan(40);
   });
 
+  it("reads its recent entries from the current file's last megabyte, whole lines only, the newest included", async () => {
+    await mkdir(join(dir, "data"), { mode: 0o700 });
+    const audit = new FileAuditLog(auditPath, { maxBytes: 8 * 1024 * 1024 });
+    const detail = "x".repeat(400);
+    for (let i = 0; i < 4_000; i++)
+      void audit.record({ actor, action: "ports", target: `c${i}`, detail, outcome: "ok" });
+    await audit.flush();
+    expect((await stat(auditPath)).size).toBeGreaterThan(1_500_000);
+    const recent = (await audit.recent()).map((entry) => Number(entry.target?.slice(1)));
+    expect(recent.at(-1)).toBe(3_999);
+    expect(recent).toEqual(Array.from({ length: recent.length }, (_, i) => 4_000 - recent.length + i));
+    expect(recent.length).toBeGreaterThan(1_500);
+    expect(recent.length).toBeLessThan(4_000);
+  });
+
   it("keeps one line short however long the command was, so no one can flush the log out with a few", async () => {
     await mkdir(join(dir, "data"), { mode: 0o700 });
     const audit = new FileAuditLog(auditPath);

@@ -1,0 +1,41 @@
+import type { webApi } from "@slack/bolt";
+import { type AuditLog, unfinished } from "../domain/audit.js";
+import type { Logger } from "../logger.js";
+import { stoppedBefore } from "../render/stop-notices.js";
+
+/**
+ * Tells each person whose change asked in Slack the bot's last run never finished (killed, or crashed: its audit
+ * entry `started` has no end) what to do, where they asked, and ends that entry as `error`, so each is told once.
+ * Run as the bot starts, when none of its own commands runs yet.
+ */
+export async function tellInterrupted(audit: AuditLog, client: webApi.WebClient, log: Logger): Promise<void> {
+  const cut = unfinished(await audit.recent()).filter(
+    (entry) => entry.actor.kind === "slack" && entry.channel,
+  );
+  for (const entry of cut) {
+    const { actor, action, target, channel } = entry;
+    const asked = `${action}${target ? ` ${target}` : ""}`;
+    await audit.record({
+      actor,
+      action,
+      target,
+      channel,
+      outcome: "error",
+      detail: "cut short: the bot stopped before it finished",
+    });
+    try {
+      await client.chat.postEphemeral({
+        channel: channel as string,
+        user: actor.user,
+        text: `The bot stopped before your \`${asked}\` of ${entry.at.slice(11, 16)} UTC finished. ${stoppedBefore(action, true)}`,
+      });
+    } catch (error) {
+      log.warn({ err: error, channel }, "could not tell of a command the bot's last stop cut short");
+    }
+  }
+  if (cut.length)
+    log.warn(
+      { count: cut.length },
+      "commands asked in Slack that the bot's last stop cut short: each person told, each audited as ended",
+    );
+}

@@ -1,0 +1,94 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { defaultBackend } from "../../../src/app-context.js";
+import type { AuditEntry } from "../../../src/domain/audit.js";
+import { auditFilePath } from "../../../src/store/audit-file.js";
+import { type SlackHarness, startSlackHarness } from "../../support/slack-harness.js";
+
+let dir: string;
+let harness: SlackHarness | undefined;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "amb-cut-"));
+});
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+  await rm(dir, { recursive: true, force: true });
+});
+
+const alice = { kind: "slack" as const, team: "T1", user: "UALICE" };
+const bob = { kind: "slack" as const, team: "T1", user: "UBOB" };
+
+describe("a Slack command the bot's last run was killed in the middle of", () => {
+  it("is told to its person, in its channel, with what to do, once the bot starts again, and only once", async () => {
+    const store = join(dir, "data", "ambassador.json");
+    await mkdir(join(dir, "data"), { mode: 0o700 });
+    const lines: AuditEntry[] = [
+      {
+        at: "2026-11-29T04:00:00.000Z",
+        actor: bob,
+        action: "teardown",
+        target: "abc",
+        channel: "C2",
+        outcome: "started",
+      },
+      {
+        at: "2026-11-29T04:00:01.000Z",
+        actor: bob,
+        action: "teardown",
+        target: "abc",
+        channel: "C2",
+        outcome: "ok",
+      },
+      // Killed here: Alice's link never ended, nor did a one-shot command at the terminal (its person saw it die).
+      {
+        at: "2026-11-29T04:01:00.000Z",
+        actor: alice,
+        action: "link",
+        target: "app clustera->clusterb",
+        channel: "C1",
+        outcome: "started",
+      },
+      {
+        at: "2026-11-29T04:01:00.500Z",
+        actor: { kind: "local", user: "root" },
+        action: "repair",
+        target: "abc",
+        outcome: "started",
+      },
+    ];
+    await writeFile(auditFilePath(store), lines.map((line) => `${JSON.stringify(line)}\n`).join(""), {
+      mode: 0o600,
+    });
+    const options = {
+      backend: defaultBackend,
+      env: { AMBASSADOR_STORE: store, AMBASSADOR_KEY: randomBytes(32).toString("base64") },
+    };
+    harness = await startSlackHarness(options);
+    const [told] = await harness.waitForApi("chat.postEphemeral");
+    expect(told?.args).toMatchObject({
+      channel: "C1",
+      user: "UALICE",
+      text: "The bot stopped before your `link app clustera->clusterb` of 04:01 UTC finished. What it made carries the link's labels: run it again (it first removes what this one left), or `reconcile --fix` removes it.",
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(harness.apiCalls.filter((call) => call.method === "chat.postEphemeral")).toHaveLength(1);
+    const ended = (await harness.services.audit.entries()).at(-1);
+    expect(ended).toMatchObject({
+      actor: alice,
+      action: "link",
+      target: "app clustera->clusterb",
+      channel: "C1",
+      outcome: "error",
+      detail: "cut short: the bot stopped before it finished",
+    });
+    await harness.close();
+
+    harness = await startSlackHarness(options);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(harness.apiCalls.filter((call) => call.method === "chat.postEphemeral")).toEqual([]);
+  });
+});
