@@ -374,7 +374,7 @@ export function reconcileLines(result: ReconcileResult, fixed: boolean, commandP
     ...broken.map((b) =>
       b.finish
         ? `  link ${b.linkId} was left partly removed and is missing ${b.missing.join(", ")}; \`${commandPrefix}teardown ${b.linkId}${b.finish.target ? ` --target ${b.finish.target}` : ""}\` finishes it`
-        : `  link ${b.linkId} is missing ${b.missing.join(", ")}; \`${commandPrefix}repair ${b.linkId}\` makes them again`,
+        : `  link ${b.linkId} is missing ${b.missing.join(", ")}; \`${commandPrefix}repair ${b.linkId}\` makes ${b.missing.length === 1 ? "it" : "them"} again`,
     ),
     ...unlisted.map((u) =>
       u.finish

@@ -26,7 +26,7 @@ export interface LinkDialog {
 
 /** Said to someone whose dialog's metadata the bot did not seal for them (or sealed before it restarted). */
 const unsealed =
-  "This dialog was not opened for you by the running bot (it may have restarted since): run `/ambassador link` again.";
+  "This dialog was not opened for you by this bot (or its token changed since): run `/ambassador link` again.";
 
 const blockOf: Record<LinkFormField, string> = {
   container: linkFields.container.block,

@@ -176,7 +176,7 @@ describe("reconcile", () => {
     const there = await executeCommand("reconcile --fix", localInvocation("operator"), services);
     if (!there.ok) throw new Error(there.failure.message);
     expect(renderText(there.result)).toContain(
-      `link ${link.id} is missing container app-ambassador on clustera; \`repair ${link.id}\` makes them again`,
+      `link ${link.id} is missing container app-ambassador on clustera; \`repair ${link.id}\` makes it again`,
     );
     expect(lab.links.get(link.id)?.status).toBe("broken");
   });

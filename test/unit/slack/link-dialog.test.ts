@@ -357,7 +357,7 @@ describe("the link dialog", () => {
     for (const [why, metadata] of forged) {
       const view = { ...sealed, private_metadata: metadata };
       const reply = await h.interact({ type: "view_submission", view }, { user: "UADMIN" });
-      expect(JSON.stringify(reply.body), why).toContain("not opened for you by the running bot");
+      expect(JSON.stringify(reply.body), why).toContain("not opened for you by this bot");
       const picked = await h.interact(
         { type: "block_suggestion", action_id: "link_container", block_id: "container", value: "", view },
         { user: "UADMIN" },
