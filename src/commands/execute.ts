@@ -74,7 +74,7 @@ function auditDetail(result: CommandResult): string | undefined {
     case "reconcile":
       return result.fixed
         ? `removed ${result.result.removed} of ${result.result.orphans.length} orphan(s)`
-        : `${result.result.orphans.length} orphan(s), ${result.result.broken.length} broken link(s)`;
+        : `${result.result.orphans.length} orphan(s), ${result.result.broken.length} broken link(s), ${result.result.unlisted?.length ?? 0} object(s) outside a link's record`;
     default:
       return undefined;
   }

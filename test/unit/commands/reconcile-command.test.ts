@@ -82,7 +82,7 @@ describe("reconcile", () => {
       "reconcile started undefined",
       "reconcile ok removed 4 of 4 orphan(s)",
       "reconcile started undefined",
-      "reconcile ok 0 orphan(s), 0 broken link(s)",
+      "reconcile ok 0 orphan(s), 0 broken link(s), 0 object(s) outside a link's record",
     ]);
   });
 
