@@ -3,9 +3,13 @@ import { type AuditLog, unfinished } from "../domain/audit.js";
 import type { Logger } from "../logger.js";
 import { stoppedBefore } from "../render/stop-notices.js";
 
+/** How old a cut-short command may be for its person to be told: the time within which they may still wait for it. */
+const toldWithinMs = 24 * 60 * 60 * 1000;
+
 /**
  * Tells each person whose change asked in Slack the bot's last run never finished (killed, or crashed: its audit
- * entry `started` has no end) what to do, where they asked, and ends that entry as `error`, so each is told once.
+ * entry `started` has no end) what to do, where they asked, within a day, and ends that entry as `error`, so each is
+ * told once.
  * Run as the bot starts, when none of its own commands runs yet.
  */
 export async function tellInterrupted(audit: AuditLog, client: webApi.WebClient, log: Logger): Promise<void> {
@@ -23,6 +27,8 @@ export async function tellInterrupted(audit: AuditLog, client: webApi.WebClient,
       outcome: "error",
       detail: "cut short: the bot stopped before it finished",
     });
+    // One cut short long ago (before a restart that could tell it) is only ended in the audit log.
+    if (Date.now() - Date.parse(entry.at) > toldWithinMs) continue;
     try {
       await client.chat.postEphemeral({
         channel: channel as string,

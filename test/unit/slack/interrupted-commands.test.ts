@@ -26,9 +26,20 @@ describe("a Slack command the bot's last run was killed in the middle of", () =>
   it("is told to its person, in its channel, with what to do, once the bot starts again, and only once", async () => {
     const store = join(dir, "data", "ambassador.json");
     await mkdir(join(dir, "data"), { mode: 0o700 });
+    const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
+    const cutAt = ago(60_000);
     const lines: AuditEntry[] = [
+      // Cut short two days ago: ended in the log, not told.
       {
-        at: "2026-11-29T04:00:00.000Z",
+        at: ago(2 * 86_400_000),
+        actor: bob,
+        action: "repair",
+        target: "old",
+        channel: "C2",
+        outcome: "started",
+      },
+      {
+        at: ago(120_000),
         actor: bob,
         action: "teardown",
         target: "abc",
@@ -36,7 +47,7 @@ describe("a Slack command the bot's last run was killed in the middle of", () =>
         outcome: "started",
       },
       {
-        at: "2026-11-29T04:00:01.000Z",
+        at: ago(119_000),
         actor: bob,
         action: "teardown",
         target: "abc",
@@ -45,7 +56,7 @@ describe("a Slack command the bot's last run was killed in the middle of", () =>
       },
       // Killed here: Alice's link never ended, nor did a one-shot command at the terminal (its person saw it die).
       {
-        at: "2026-11-29T04:01:00.000Z",
+        at: cutAt,
         actor: alice,
         action: "link",
         target: "app clustera->clusterb",
@@ -53,7 +64,7 @@ describe("a Slack command the bot's last run was killed in the middle of", () =>
         outcome: "started",
       },
       {
-        at: "2026-11-29T04:01:00.500Z",
+        at: ago(59_500),
         actor: { kind: "local", user: "root" },
         action: "repair",
         target: "abc",
@@ -72,12 +83,16 @@ describe("a Slack command the bot's last run was killed in the middle of", () =>
     expect(told?.args).toMatchObject({
       channel: "C1",
       user: "UALICE",
-      text: "The bot stopped before your `link app clustera->clusterb` of 04:01 UTC finished. What it made carries the link's labels: run it again (it first removes what this one left), or `reconcile --fix` removes it.",
+      text: `The bot stopped before your \`link app clustera->clusterb\` of ${cutAt.slice(11, 16)} UTC finished. What it made carries the link's labels: run it again (it first removes what this one left), or \`reconcile --fix\` removes it.`,
     });
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(harness.apiCalls.filter((call) => call.method === "chat.postEphemeral")).toHaveLength(1);
-    const ended = (await harness.services.audit.entries()).at(-1);
-    expect(ended).toMatchObject({
+    const ended = (await harness.services.audit.entries()).filter((entry) => entry.outcome === "error");
+    expect(ended.map((entry) => [entry.actor.user, entry.action, entry.target])).toEqual([
+      ["UBOB", "repair", "old"],
+      ["UALICE", "link", "app clustera->clusterb"],
+    ]);
+    expect(ended.at(-1)).toMatchObject({
       actor: alice,
       action: "link",
       target: "app clustera->clusterb",
