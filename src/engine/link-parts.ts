@@ -248,7 +248,7 @@ const dockerLinkRefused = /cannot link to a non running container/i;
 
 /** The source ambassador's start refused as the container it serves stopped meanwhile (restarted, say): what to do. */
 function sourceStopped(error: DockerCallError, name: string, cluster: string): DockerCallError {
-  const reason = `${name} on ${cluster} stopped while this ran, and Docker starts an ambassador linked to a running container only; once ${name} runs (docker start ${name}), run it again`;
+  const reason = `${name} on ${cluster} stopped or restarted while this ran, and Docker starts an ambassador linked to a running container only; once ${name} runs (docker start ${name}, if it is stopped), run it again`;
   return new DockerCallError(error.cluster, error.action, error.context, reason, error.statusCode, {
     cause: error,
   });

@@ -192,12 +192,14 @@ export function statusLines(view: LinkView): string[] {
     (c) => `  ${describeRole(c.role)} ${c.name} on ${c.cluster}: ${c.state}`,
   );
   if (link.status === "partial") {
+    // What the link made and is still there: not the user's own containers, which a teardown leaves, nor the gone.
+    const left = view.containers.filter(
+      (c) => c.role !== "container" && c.role !== "consumer" && c.state !== "missing",
+    );
     return [
       `Link ${describeLink(view)}`,
       "Parts left:",
-      ...view.containers.map(
-        (c) => `  ${describeRole(c.role)} ${c.name} on ${c.cluster}: ${describeState(c)}`,
-      ),
+      ...left.map((c) => `  ${describeRole(c.role)} ${c.name} on ${c.cluster}: ${describeState(c)}`),
       ...unrecorded,
       ...nextStepLines(view),
     ];
@@ -216,7 +218,7 @@ export function statusLines(view: LinkView): string[] {
     ]),
     ...(unrecorded.length
       ? [
-          `Carrying its label, not in its record (left by a repair cut short; repair ${link.id} removes them):`,
+          `Carrying its label, not in its record (left by a repair that failed or was cut short; repair ${link.id} removes them):`,
         ]
       : []),
     ...unrecorded,

@@ -35,13 +35,15 @@ function responseUrlsOf(body: unknown): unknown[] {
  */
 export function foreignResponseOrigin(body: unknown, origins: readonly string[]): string | undefined {
   for (const url of responseUrlsOf(body)) {
-    let origin: string;
+    let parsed: URL;
     try {
-      origin = new URL(String(url)).origin;
+      parsed = new URL(String(url));
     } catch {
       return "not a URL";
     }
-    if (!origins.includes(origin)) return origin.slice(0, 200);
+    // A user name or password in it: no post could be made (and the URL would be logged as the post failed).
+    if (parsed.username || parsed.password) return `${parsed.origin}, with a user name or password`;
+    if (!origins.includes(parsed.origin)) return parsed.origin.slice(0, 200);
   }
   return undefined;
 }

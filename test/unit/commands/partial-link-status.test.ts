@@ -24,6 +24,9 @@ describe("a link whose rollback could not remove everything it made", () => {
     expect(text).toContain("Parts left:");
     expect(text).toMatch(/on clusterb: (running|created|stopped)/);
     expect(text).not.toMatch(/Protection|Connection|http:\/\//);
+    // The user's own container is not a part the link left, nor is what is gone.
+    expect(text).not.toContain("container app on clustera");
+    expect(text).not.toContain("missing");
     expect(text).toContain(`Next: run teardown ${id} to finish removing what is left of it.`);
     expect(terminalText(await executeCommand("list", admin, services))).not.toContain("http://");
 

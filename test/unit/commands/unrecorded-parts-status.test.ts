@@ -28,7 +28,7 @@ describe("status of a link a repair was cut short on", () => {
     const before = await status();
     expect(before).toContain("target ambassador app-ambassador on clusterb: missing");
     expect(before).toContain(
-      `Carrying its label, not in its record (left by a repair cut short; repair ${link.id} removes them):\n  target ambassador app-ambassador-4 on clusterb: running`,
+      `Carrying its label, not in its record (left by a repair that failed or was cut short; repair ${link.id} removes them):\n  target ambassador app-ambassador-4 on clusterb: running`,
     );
     expect(before).toContain(
       `Next: run repair ${link.id} to make again target ambassador app-ambassador on clusterb (missing).`,

@@ -16,7 +16,7 @@ describe("a link whose container stops between its check and its ambassador's st
     };
     const failed = lab.engine.link("app", "clustera", "clusterb", { web: "hello-web" }, tester);
     await expect(failed).rejects.toThrow(
-      /^Link failed at step "start source ambassador" on clustera: start container app-ambassador: app on clustera stopped while this ran, and Docker starts an ambassador linked to a running container only; once app runs \(docker start app\), run it again\. Nothing of this attempt was left behind\.$/,
+      /^Link failed at step "start source ambassador" on clustera: start container app-ambassador: app on clustera stopped or restarted while this ran, and Docker starts an ambassador linked to a running container only; once app runs \(docker start app, if it is stopped\), run it again\. Nothing of this attempt was left behind\.$/,
     );
     expect(await lab.a.listContainers([labelKeys.link])).toEqual([]);
     expect(await lab.b.listContainers([labelKeys.link])).toEqual([]);

@@ -42,8 +42,13 @@ describe("a signed request whose response URL is not at Slack", () => {
     expect(warned(harness, refusal).map((line) => line.origin)).toEqual([insideUrl]);
   });
 
-  it("(a Tear down button, and Slack's host over plain HTTP) removes nothing and posts nothing", async () => {
-    for (const responseUrl of [`${insideUrl}/actions/T1/1/y`, "http://hooks.slack.com/actions/T1/1/z"]) {
+  it("(a Tear down button; Slack's host over plain HTTP; Slack's with a password in it) removes nothing and posts nothing", async () => {
+    const withPassword = `${harness.slackUrl.replace("://", "://u:p@")}/actions/T1/1/w`;
+    for (const responseUrl of [
+      `${insideUrl}/actions/T1/1/y`,
+      "http://hooks.slack.com/actions/T1/1/z",
+      withPassword,
+    ]) {
       const payload = {
         type: "block_actions",
         user: { id: "UADMIN", team_id: "T1" },
