@@ -47,7 +47,12 @@ export type Prepared =
       /** Shown at once while the work runs; absent for commands that answer at once. */
       progress?: string;
       run(): Promise<Outcome>;
+      /** Ends its audit entry as cut short, when it began and has not ended: the bot stops without it. */
+      cutShort(): void;
     };
+
+/** The detail of the audit entry that ends a change the bot stopped before it finished. */
+export const cutShortDetail = "cut short: the bot stopped before it finished";
 
 /** Writes the entry through the audit writer every change shares. */
 function audit(services: Services, entry: Omit<AuditEntry, "at">): void {
@@ -103,8 +108,13 @@ export async function prepareCommand(
   }
   const { command, input } = parsed;
   const target = command.target?.(input);
-  const record = (outcome: AuditEntry["outcome"], detail?: string) =>
+  // Whether its `started` entry was written, and whether an end followed it.
+  let begun = false;
+  let ended = false;
+  const record = (outcome: AuditEntry["outcome"], detail?: string) => {
+    if (outcome !== "started") ended = true;
     audit(services, { ...base, action: command.name, target, outcome, detail });
+  };
   const failed = (error: unknown): Failure => {
     if (isUserError(error)) {
       const refused = refusalCodes.has(error.code);
@@ -147,8 +157,10 @@ export async function prepareCommand(
     command,
     input,
     progress: command.progress?.(input),
+    cutShort: () => {
+      if (begun && !ended) record("error", cutShortDetail);
+    },
     run: async () => {
-      let begun = false;
       const begin = () => {
         if (begun || !changesLinks.has(command.name)) return;
         begun = true;

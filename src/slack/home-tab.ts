@@ -177,7 +177,11 @@ export function registerHomeTab(app: App, context: SlackContext): HomeTab {
         },
         verb.command === "status"
           ? undefined
-          : { command: verb.command, tell: (text) => answer({ text, response_type: "ephemeral" }) },
+          : {
+              command: verb.command,
+              tell: (text) => answer({ text, response_type: "ephemeral" }),
+              cutShort: prepared.cutShort,
+            },
       );
     },
   );

@@ -250,7 +250,11 @@ export function registerLinkDialog(app: App, context: SlackContext): LinkDialog 
         const message = outcome.ok ? renderSlackMessage(outcome.result) : renderSlackFailure(outcome.failure);
         await answer(outcome.ok ? "Linked" : "Not linked", message);
       },
-      { command: "link", tell: (text) => answer("Not finished", { text, response_type: "ephemeral" }) },
+      {
+        command: "link",
+        tell: (text) => answer("Not finished", { text, response_type: "ephemeral" }),
+        cutShort: prepared.cutShort,
+      },
     );
   });
 

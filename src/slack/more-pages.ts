@@ -9,7 +9,7 @@ import { hasResponseUrl, type SlackContext, teamOf } from "./slack-context.js";
 /** Runs a prepared command after the ack and posts its answer, a page of it when `paging` is given. */
 export type RunAfterAck = (
   respond: RespondFn,
-  prepared: { command: { name: string }; run: () => Promise<Outcome> },
+  prepared: { command: { name: string }; run: () => Promise<Outcome>; cutShort(): void },
   what: Record<string, unknown>,
   paging?: PageRequest,
   destination?: PictureDestination,

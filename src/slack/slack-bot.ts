@@ -225,7 +225,7 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
   };
   const runAfterAck: RunAfterAck = (respond, prepared, what, paging, destination?: PictureDestination) => {
     const running = changesLinks.has(prepared.command.name)
-      ? { command: prepared.command.name, tell: tellBy(respond) }
+      ? { command: prepared.command.name, tell: tellBy(respond), cutShort: prepared.cutShort }
       : undefined;
     track(async () => {
       try {
@@ -258,13 +258,14 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
   /** Tells each person whose link command is still running that the bot stopped before it finished, and what to do. */
   const tellUnfinished = () =>
     Promise.allSettled(
-      [...unfinished].map(({ command, tell }) =>
-        finishedWithin(
+      [...unfinished].map(({ command, tell, cutShort }) => {
+        cutShort();
+        return finishedWithin(
           tell(`The bot stopped before this \`${command}\` finished. ${stoppedBefore(command, false)}`),
           // Out of the link checks' second, so that the bot still stops within 8 s.
           httpLimits.shutdownChecksMs,
-        ),
-      ),
+        );
+      }),
     );
 
   const failedToAnswer = (error: unknown, what: Record<string, unknown>): SlackMessage => {

@@ -7,6 +7,8 @@ import type { ListenedInteractions } from "./listened-interactions.js";
 export interface Unfinished {
   command: string;
   tell(text: string): Promise<unknown>;
+  /** Ends its audit entry as cut short: told now, it is not told again when the bot starts. */
+  cutShort(): void;
 }
 
 /** What the Slack handlers share: the services, the log, and the bot's running work. */

@@ -231,5 +231,7 @@ describe("the Home tab", () => {
     expect(updated?.args.view_id).toBe((opened?.answer as { view?: { id: string } } | undefined)?.view?.id);
     expect(textOf(viewOf(updated))).toContain("The bot stopped before this `teardown` finished.");
     expect(textOf(viewOf(updated))).toContain("`status` shows where the link stands");
+    const cut = (await h.services.audit.entries()).filter((entry) => entry.outcome === "error");
+    expect(cut.map((entry) => entry.detail)).toEqual(["cut short: the bot stopped before it finished"]);
   }, 15_000);
 });

@@ -21,6 +21,7 @@ afterEach(async () => {
 
 const alice = { kind: "slack" as const, team: "T1", user: "UALICE" };
 const bob = { kind: "slack" as const, team: "T1", user: "UBOB" };
+const carol = { kind: "slack" as const, team: "T1", user: "UCAROL" };
 
 describe("a Slack command the bot's last run was killed in the middle of", () => {
   it("is told to its person, in its channel, with what to do, once the bot starts again, and only once", async () => {
@@ -70,6 +71,8 @@ describe("a Slack command the bot's last run was killed in the middle of", () =>
         target: "abc",
         outcome: "started",
       },
+      // Pressed in the Home tab, which is in no channel: told in a direct message.
+      { at: ago(59_000), actor: carol, action: "teardown", target: "def", outcome: "started" },
     ];
     await writeFile(auditFilePath(store), lines.map((line) => `${JSON.stringify(line)}\n`).join(""), {
       mode: 0o600,
@@ -85,14 +88,22 @@ describe("a Slack command the bot's last run was killed in the middle of", () =>
       user: "UALICE",
       text: `The bot stopped before your \`link app clustera->clusterb\` of ${cutAt.slice(11, 16)} UTC finished. What it made carries the link's labels: run it again (it first removes what this one left), or \`reconcile --fix\` removes it.`,
     });
+    const [direct] = await harness.waitForApi("chat.postMessage");
+    expect(direct?.args).toMatchObject({
+      channel: "UCAROL",
+      text: expect.stringMatching(
+        /^The bot stopped before your `teardown def` of \d\d:\d\d UTC finished\. `status` shows where the link stands/,
+      ),
+    });
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(harness.apiCalls.filter((call) => call.method === "chat.postEphemeral")).toHaveLength(1);
     const ended = (await harness.services.audit.entries()).filter((entry) => entry.outcome === "error");
     expect(ended.map((entry) => [entry.actor.user, entry.action, entry.target])).toEqual([
       ["UBOB", "repair", "old"],
       ["UALICE", "link", "app clustera->clusterb"],
+      ["UCAROL", "teardown", "def"],
     ]);
-    expect(ended.at(-1)).toMatchObject({
+    expect(ended.at(1)).toMatchObject({
       actor: alice,
       action: "link",
       target: "app clustera->clusterb",
@@ -104,6 +115,8 @@ describe("a Slack command the bot's last run was killed in the middle of", () =>
 
     harness = await startSlackHarness(options);
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(harness.apiCalls.filter((call) => call.method === "chat.postEphemeral")).toEqual([]);
+    expect(
+      harness.apiCalls.filter((call) => ["chat.postEphemeral", "chat.postMessage"].includes(call.method)),
+    ).toEqual([]);
   });
 });

@@ -400,5 +400,7 @@ describe("the link dialog", () => {
     expect(textOf(viewOf(updated))).toContain(told.slice(0, 60));
     const [said] = await harness.waitForApi("chat.postEphemeral");
     expect(said?.args).toMatchObject({ channel: "C1", user: "UADMIN", text: told });
+    const cut = (await harness.services.audit.entries()).filter((entry) => entry.outcome === "error");
+    expect(cut.map((entry) => entry.detail)).toEqual(["cut short: the bot stopped before it finished"]);
   }, 15_000);
 });

@@ -26,6 +26,12 @@ describe("the Slack bot stopping while a command waits on a host that stopped an
       expect(harness.responses.map((r) => r.body.text)).toContain(
         "The bot stopped before this `link` finished. What it made carries the link's labels: once the bot is back, run it again (it first removes what this one left), or `reconcile --fix` removes it.",
       );
+      // Its audit entry is ended as it is told, so the bot's next start does not tell it again.
+      const audited = await harness.services.audit.entries();
+      expect(audited.map((entry) => [entry.action, entry.outcome, entry.detail])).toEqual([
+        ["link", "started", undefined],
+        ["link", "error", "cut short: the bot stopped before it finished"],
+      ]);
     } finally {
       lab.a.up();
       await harness.close();
