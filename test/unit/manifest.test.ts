@@ -8,7 +8,11 @@ import { eventsPath, slashCommand } from "../../src/slack/slack-bot.js";
 interface Manifest {
   display_information: { name: string; description: string };
   features: {
-    app_home: { home_tab_enabled: boolean; messages_tab_enabled: boolean };
+    app_home: {
+      home_tab_enabled: boolean;
+      messages_tab_enabled: boolean;
+      messages_tab_read_only_enabled: boolean;
+    };
     shortcuts: { name: string; type: string; callback_id: string; description: string }[];
     bot_user: { display_name: string };
     slash_commands: {
@@ -71,7 +75,12 @@ describe("manifest.yml", () => {
   });
 
   it("shows the Home tab, hears it opened at the same endpoint, and declares the link dialog's shortcut", () => {
-    expect(manifest.features.app_home).toEqual({ home_tab_enabled: true, messages_tab_enabled: false });
+    // The Messages tab only for what the bot tells: no one writes to it.
+    expect(manifest.features.app_home).toEqual({
+      home_tab_enabled: true,
+      messages_tab_enabled: true,
+      messages_tab_read_only_enabled: true,
+    });
     expect(manifest.settings.event_subscriptions).toEqual({
       request_url: `https://YOUR-HOST${eventsPath}`,
       bot_events: ["app_home_opened"],
