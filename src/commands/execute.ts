@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { AuditEntry } from "../domain/audit.js";
 import { recreatedParts } from "../engine/link-repair.js";
 import { describeError, errorReference, isUserError } from "../errors.js";
@@ -47,6 +48,11 @@ export type Prepared =
       /** Shown at once while the work runs; absent for commands that answer at once. */
       progress?: string;
       run(): Promise<Outcome>;
+      /**
+       * Where it stands: `waiting` (nothing changed yet), `running` (its `started` entry written), `done` (ended,
+       * its answer perhaps still on its way).
+       */
+      stage(): "waiting" | "running" | "done";
       /** Ends its audit entry as cut short, when it began and has not ended: the bot stops without it. */
       cutShort(): void;
     };
@@ -108,12 +114,15 @@ export async function prepareCommand(
   }
   const { command, input } = parsed;
   const target = command.target?.(input);
-  // Whether its `started` entry was written, and whether an end followed it.
+  // Whether its `started` entry was written, and whether an end followed it (one only: a cut short is its end).
   let begun = false;
   let ended = false;
+  // Its entries share it, so that a start is paired with its own end.
+  const run = randomBytes(6).toString("hex");
   const record = (outcome: AuditEntry["outcome"], detail?: string) => {
+    if (ended) return;
     if (outcome !== "started") ended = true;
-    audit(services, { ...base, action: command.name, target, outcome, detail });
+    audit(services, { ...base, action: command.name, target, outcome, detail, run });
   };
   const failed = (error: unknown): Failure => {
     if (isUserError(error)) {
@@ -157,6 +166,7 @@ export async function prepareCommand(
     command,
     input,
     progress: command.progress?.(input),
+    stage: () => (ended ? "done" : begun ? "running" : "waiting"),
     cutShort: () => {
       if (begun && !ended) record("error", cutShortDetail);
     },

@@ -11,6 +11,8 @@ export const AuditEntry = z.object({
   /** `started` is written before a change touches a host: a process killed midway leaves that line, never none. */
   outcome: z.enum(["started", "ok", "refused", "error"]),
   detail: z.string().optional(),
+  /** The same on a change's `started` entry and on its end, which it pairs them by. */
+  run: z.string().optional(),
 });
 export type AuditEntry = z.infer<typeof AuditEntry>;
 
@@ -23,18 +25,19 @@ export interface AuditLog {
   record(entry: Omit<AuditEntry, "at">): Promise<void>;
   /** Every entry kept, oldest first, once those recorded so far are written. */
   entries(): Promise<AuditEntry[]>;
-  /** The latest entries, oldest first: at least those of the last run (the current file's last megabyte). */
+  /** The latest entries, oldest first: the last megabyte of them, where a run cut short has its last changes. */
   recent(): Promise<AuditEntry[]>;
 }
 
 /**
- * The entries `started` with no end after them (`ok`, `error` or `refused` of the same actor, action, target and
- * channel): changes a process stopped before they finished, oldest first.
+ * The entries `started` with no end after them (`ok`, `error` or `refused` of the same run, or for entries without
+ * one, of the same actor, action, target and channel): changes a process stopped before they finished, oldest first.
  */
 export function unfinished(entries: readonly AuditEntry[]): AuditEntry[] {
   const open = new Map<string, AuditEntry[]>();
   for (const entry of entries) {
-    const key = JSON.stringify([entry.actor, entry.action, entry.target, entry.channel]);
+    // By the change's own run when its entries carry one; as entries written before they did, by what it was.
+    const key = entry.run ?? JSON.stringify([entry.actor, entry.action, entry.target, entry.channel]);
     const started = open.get(key) ?? [];
     if (entry.outcome === "started") open.set(key, [...started, entry]);
     else if (started.length) open.set(key, started.slice(1));

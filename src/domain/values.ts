@@ -18,7 +18,7 @@ export const PortText = z
  */
 export const maxLinkPorts = 64;
 
-/** The ports to carry, as given (`--port`, the dialog's field), each once: at most `maxLinkPorts`. */
+/** The ports to carry, as given (`--port`, the dialog's field): at most `maxLinkPorts` different ones. */
 export const GivenPorts = z.array(PortText).refine((ports) => new Set(ports).size <= maxLinkPorts, {
   error: (issue) =>
     `${new Set(issue.input as number[]).size} ports were given; a link carries at most ${maxLinkPorts}: split them across links`,

@@ -169,9 +169,11 @@ export function createLinkEngine(deps: LinkEngineDeps): Engine {
     const { now, later } = await read;
     return later ?? now;
   };
-  const stagedList = (filter?: LinkFilter) =>
-    readList(deps.clusters, staged, deps.links.all().filter(keptBy(filter)));
   const mutex = createKeyedMutex();
+  const stagedList = (filter?: LinkFilter) =>
+    readList(deps.clusters, staged, deps.links.all().filter(keptBy(filter)), (link) =>
+      mutex.held(`${link.sourceCluster}/${link.container}`),
+    );
   // A read asked after a change starts afresh rather than join one that may have started before it.
   const serialised = <T>(cluster: string, container: string, task: () => Promise<T>) =>
     mutex.run(`${cluster}/${container}`, task).finally(() => shared.renew());

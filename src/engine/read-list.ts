@@ -85,8 +85,8 @@ type Listing = ReturnType<typeof containerStates>;
 
 interface SeenOn {
   (cluster: string, ref: string, network?: string): Seen;
-  /** The containers on `cluster` carrying the link's label; undefined when it did not answer. */
-  labelled(cluster: string, linkId: string): readonly Docker.ContainerInfo[] | undefined;
+  /** The containers on `cluster` carrying the link's label; undefined when it did not answer, or a change runs. */
+  labelled(cluster: string, link: LinkRecord): readonly Docker.ContainerInfo[] | undefined;
 }
 
 /** Links viewed between two turns of the event loop: a long list never holds a request waiting for its ack. */
@@ -181,7 +181,7 @@ function viewOf(link: LinkRecord, seenOn: SeenOn): LinkView {
 function unrecordedOf(link: LinkRecord, seenOn: SeenOn): NonNullable<LinkView["unrecorded"]> {
   const recorded = new Set(link.resources.map((r) => r.id));
   return linkClusters(link).flatMap((cluster) =>
-    (seenOn.labelled(cluster, link.id) ?? [])
+    (seenOn.labelled(cluster, link) ?? [])
       .filter((c) => !recorded.has(c.Id) && ![...recorded].some((id) => id && c.Id.startsWith(id)))
       .map((c) => ({
         cluster,
@@ -200,6 +200,8 @@ export async function readList(
   clusters: ClusterDirectory,
   options: StagedReadOptions,
   links: readonly LinkRecord[],
+  /** Whether a change of the link runs now: what it makes is not yet in its record, and is not named as outside it. */
+  busy: (link: LinkRecord) => boolean = () => false,
 ): Promise<Staged<LinkList>> {
   const registered = new Set(clusters.list().map((summary) => summary.name));
   const all = [...new Set(links.flatMap(linkClusters))];
@@ -224,7 +226,10 @@ export async function readList(
     const seenOn: SeenOn = Object.assign(
       (cluster: string, ref: string, network?: string) =>
         listings.get(cluster)?.seen(ref, network) ?? unreachable,
-      { labelled: (cluster: string, linkId: string) => listings.get(cluster)?.labelled(linkId) },
+      {
+        labelled: (cluster: string, link: LinkRecord) =>
+          busy(link) ? undefined : listings.get(cluster)?.labelled(link.id),
+      },
     );
     const views = await viewsOf(links, seenOn);
     // A cluster that failed while asked is named like one known to be down: its links show as unreachable.

@@ -35,7 +35,7 @@ export class LinkStepError extends UserError {
     // A repair's leftovers carry the link's label outside its record: the next repair removes them and keeps the link.
     const finish =
       operation === "repair"
-        ? `run repair ${linkId} again once the host answers: it removes them${unsearched.length ? `, and ${unlooked},` : ""} and keeps the link`
+        ? `run repair ${linkId} again once the host answers: it removes ${leftovers.length === 1 ? "it" : "them"}${unsearched.length ? `, and ${unlooked},` : ""} and keeps the link`
         : `run teardown ${linkId} once the host answers${unsearched.length ? `, which also removes ${unlooked}` : ""}`;
     const cleanup = leftovers.length
       ? ` ${leftovers.length} object(s) could not be removed (${leftovers.map((l) => `${l.kind} ${l.name} on ${l.cluster}`).join(", ")}); ${finish}.`

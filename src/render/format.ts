@@ -198,7 +198,7 @@ export function statusLines(view: LinkView): string[] {
     );
     return [
       `Link ${describeLink(view)}`,
-      "Parts left:",
+      left.length || unrecorded.length ? "Parts left:" : "Parts left: none that its hosts show now.",
       ...left.map((c) => `  ${describeRole(c.role)} ${c.name} on ${c.cluster}: ${describeState(c)}`),
       ...unrecorded,
       ...nextStepLines(view),

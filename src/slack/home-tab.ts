@@ -180,6 +180,7 @@ export function registerHomeTab(app: App, context: SlackContext): HomeTab {
           : {
               command: verb.command,
               tell: (text) => answer({ text, response_type: "ephemeral" }),
+              stage: prepared.stage,
               cutShort: prepared.cutShort,
             },
       );

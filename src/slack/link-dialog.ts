@@ -239,9 +239,14 @@ export function registerLinkDialog(app: App, context: SlackContext): LinkDialog 
       response_action: "update",
       view: answerView("Linking", { text: prepared.progress ?? "Linking…" }),
     });
+    // In the dialog, which its person may have closed, and in the channel, each whether or not the other took it;
+    // failed when neither did.
     const answer = async (title: string, message: SlackMessage) => {
-      await client.views.update({ view_id: view.id, view: answerView(title, message) });
-      if (origin.channel) await answerInChannel(origin.channel, user, message);
+      const [updated, said] = await Promise.allSettled([
+        client.views.update({ view_id: view.id, view: answerView(title, message) }),
+        origin.channel ? answerInChannel(origin.channel, user, message) : Promise.resolve(false),
+      ]);
+      if (updated.status === "rejected" && !(said.status === "fulfilled" && said.value)) throw updated.reason;
     };
     context.track(
       async () => {
@@ -253,20 +258,23 @@ export function registerLinkDialog(app: App, context: SlackContext): LinkDialog 
       {
         command: "link",
         tell: (text) => answer("Not finished", { text, response_type: "ephemeral" }),
+        stage: prepared.stage,
         cutShort: prepared.cutShort,
       },
     );
   });
 
   // Results go to the channel the dialog was opened from; errors only to the person, as with typed commands.
-  const answerInChannel = async (channel: string, user: string, message: SlackMessage) => {
+  const answerInChannel = async (channel: string, user: string, message: SlackMessage): Promise<boolean> => {
     try {
       const { text, blocks } = message;
       if (message.response_type === "in_channel")
         await context.client.chat.postMessage({ channel, text, blocks });
       else await context.client.chat.postEphemeral({ channel, user, text, blocks });
+      return true;
     } catch (error) {
       log.warn({ err: error, channel }, "could not answer the link dialog in its channel");
+      return false;
     }
   };
 

@@ -225,7 +225,12 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
   };
   const runAfterAck: RunAfterAck = (respond, prepared, what, paging, destination?: PictureDestination) => {
     const running = changesLinks.has(prepared.command.name)
-      ? { command: prepared.command.name, tell: tellBy(respond), cutShort: prepared.cutShort }
+      ? {
+          command: prepared.command.name,
+          tell: tellBy(respond),
+          stage: prepared.stage,
+          cutShort: prepared.cutShort,
+        }
       : undefined;
     track(async () => {
       try {
@@ -255,17 +260,26 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
     }, running);
   };
 
-  /** Tells each person whose link command is still running that the bot stopped before it finished, and what to do. */
+  /**
+   * Tells each person whose link command is still running that the bot stopped before it finished, and what to do;
+   * once told, its audit entry is ended, so the next start does not tell it again (untold, it does). One that ended
+   * and is only posting its answer is left to that answer.
+   */
   const tellUnfinished = () =>
     Promise.allSettled(
-      [...unfinished].map(({ command, tell, cutShort }) => {
-        cutShort();
-        return finishedWithin(
-          tell(`The bot stopped before this \`${command}\` finished. ${stoppedBefore(command, false)}`),
+      [...unfinished]
+        .filter((running) => running.stage() !== "done")
+        .map(async ({ command, tell, stage, cutShort }) => {
+          const text =
+            stage() === "waiting"
+              ? `The bot stopped before this \`${command}\` changed anything. Once the bot is back, run it again.`
+              : `The bot stopped before this \`${command}\` finished. ${stoppedBefore(command, false)}`;
           // Out of the link checks' second, so that the bot still stops within 8 s.
-          httpLimits.shutdownChecksMs,
-        );
-      }),
+          await finishedWithin(
+            tell(text).then(cutShort, () => undefined),
+            httpLimits.shutdownChecksMs,
+          );
+        }),
     );
 
   const failedToAnswer = (error: unknown, what: Record<string, unknown>): SlackMessage => {
@@ -398,6 +412,8 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
     });
   let stopServer: () => Promise<void>;
   let listening: number;
+  // Audit entries from before this are the last runs'; a command may begin as soon as the app starts.
+  const startedAt = new Date();
   if (mode === "http") {
     // A request with no Host is refused by the guard, in turn with the others on its connection, not by Node.
     const server = (await app.start(listenOn, { ...serverOptions, requireHostHeader: false })) as Server;
@@ -454,7 +470,7 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
     `Slack bot started (${mode === "http" ? `POST ${eventsPath}` : "Socket Mode"})`,
   );
   void checkBotToken(botToken, { ...clientOptions, logger: boltLogger }, log);
-  tracker.run(() => tellInterrupted(services.audit, client, log));
+  tracker.run(() => tellInterrupted(services.audit, client, log, startedAt));
 
   let stopping: Promise<void> | undefined;
   return {

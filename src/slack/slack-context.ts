@@ -7,6 +7,8 @@ import type { ListenedInteractions } from "./listened-interactions.js";
 export interface Unfinished {
   command: string;
   tell(text: string): Promise<unknown>;
+  /** Where it stands: nothing changed yet, changing, or ended with its answer on its way. */
+  stage(): "waiting" | "running" | "done";
   /** Ends its audit entry as cut short: told now, it is not told again when the bot starts. */
   cutShort(): void;
 }

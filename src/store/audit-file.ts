@@ -110,11 +110,15 @@ export class FileAuditLog implements AuditLog {
     return entries;
   }
 
-  /** The current file's last megabyte of entries, oldest first. */
+  /**
+   * The last megabyte of entries, oldest first: of the current file, and of the last rotated one when the current
+   * is shorter (a rotation may have just moved a change's start there).
+   */
   async recent(): Promise<AuditEntry[]> {
     await this.flush();
-    const tail = await readTail(this.path, recentBytes);
-    return parsedEntries(tail.whole ? tail.text : tail.text.slice(tail.text.indexOf("\n") + 1));
+    const current = await readTail(this.path, recentBytes);
+    const before = current.whole ? await readTail(`${this.path}.1`, recentBytes - current.bytes) : undefined;
+    return [before ? wholeLines(before) : "", wholeLines(current)].flatMap(parsedEntries);
   }
 
   /**
@@ -269,24 +273,44 @@ function parsedEntries(text: string): AuditEntry[] {
   return entries;
 }
 
+interface Tail {
+  text: string;
+  /** How many bytes were read. */
+  bytes: number;
+  /** The whole file was read. */
+  whole: boolean;
+  /** The first byte read begins a line. */
+  atLineStart: boolean;
+}
+
 /** The last `bytes` of a file (all of it, `whole`, when it is no longer), or nothing when there is none. */
-async function readTail(file: string, bytes: number): Promise<{ text: string; whole: boolean }> {
+async function readTail(file: string, bytes: number): Promise<Tail> {
   let handle: FileHandle;
   try {
     handle = await open(file, "r");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { text: "", whole: true };
+    if ((error as NodeJS.ErrnoException).code === "ENOENT")
+      return { text: "", bytes: 0, whole: true, atLineStart: true };
     throw error;
   }
   try {
     const { size } = await handle.stat();
     const length = Math.min(size, bytes);
-    const buffer = Buffer.alloc(length);
-    await handle.read(buffer, 0, length, size - length);
-    return { text: buffer.toString("utf8"), whole: length === size };
+    // One byte more before the tail, to know whether it begins a line.
+    const from = size - length;
+    const buffer = Buffer.alloc(length + (from > 0 ? 1 : 0));
+    await handle.read(buffer, 0, buffer.length, from > 0 ? from - 1 : 0);
+    const atLineStart = from === 0 || buffer[0] === 0x0a;
+    const text = buffer.subarray(from > 0 ? 1 : 0).toString("utf8");
+    return { text, bytes: length, whole: from === 0, atLineStart };
   } finally {
     await handle.close();
   }
+}
+
+/** The lines of a tail that are whole: without the first when the tail began inside it. */
+function wholeLines(tail: Tail): string {
+  return tail.atLineStart ? tail.text : tail.text.slice(tail.text.indexOf("\n") + 1);
 }
 
 async function readIfExists(file: string): Promise<string> {

@@ -43,7 +43,7 @@ describe("a repair that failed and could not remove what it made", () => {
     const message = await failed.catch((error: Error) => error.message);
     expect(message).toMatch(
       new RegExp(
-        `1 object\\(s\\) could not be removed \\(container [\\w-]+ on clusterb\\); run repair ${id} again once the host answers: it removes them and keeps the link\\.`,
+        `1 object\\(s\\) could not be removed \\(container [\\w-]+ on clusterb\\); run repair ${id} again once the host answers: it removes it and keeps the link\\.`,
       ),
     );
     expect(message).not.toContain("teardown");

@@ -119,4 +119,39 @@ describe("a Slack command the bot's last run was killed in the middle of", () =>
       harness.apiCalls.filter((call) => ["chat.postEphemeral", "chat.postMessage"].includes(call.method)),
     ).toEqual([]);
   });
+
+  it("is told in a direct message when the bot cannot post in its channel, and one of this run is left alone", async () => {
+    const store = join(dir, "data", "ambassador.json");
+    await mkdir(join(dir, "data"), { mode: 0o700 });
+    const at = (ms: number) => new Date(Date.now() + ms).toISOString();
+    const lines: AuditEntry[] = [
+      {
+        at: at(-60_000),
+        actor: alice,
+        action: "repair",
+        target: "abc",
+        channel: "CPRIVATE",
+        outcome: "started",
+      },
+      // Written as this run started: a command of this run, not the last run's.
+      { at: at(60_000), actor: bob, action: "teardown", target: "def", channel: "C1", outcome: "started" },
+    ];
+    await writeFile(auditFilePath(store), lines.map((line) => `${JSON.stringify(line)}\n`).join(""), {
+      mode: 0o600,
+    });
+    harness = await startSlackHarness({
+      backend: defaultBackend,
+      env: { AMBASSADOR_STORE: store, AMBASSADOR_KEY: randomBytes(32).toString("base64") },
+      api: { fail: { "chat.postEphemeral": "channel_not_found" } },
+    });
+    const [direct] = await harness.waitForApi("chat.postMessage");
+    expect(direct?.args).toMatchObject({
+      channel: "UALICE",
+      text: expect.stringContaining("The bot stopped before your `repair abc` of"),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(harness.apiCalls.filter((call) => call.method === "chat.postMessage")).toHaveLength(1);
+    const ended = (await harness.services.audit.entries()).filter((entry) => entry.outcome === "error");
+    expect(ended.map((entry) => [entry.actor.user, entry.target])).toEqual([["UALICE", "abc"]]);
+  });
 });

@@ -34,7 +34,7 @@ describe("a signed interaction whose ID the app has no listener for", () => {
         "home_status_old",
         {
           type: "block_actions",
-          response_url: "https://hooks.slack.com/actions/T1/1/never",
+          response_url: `${harness.slackUrl}/actions/T1/1/never`,
           actions: [{ type: "button", action_id: "home_status_old", block_id: "b", value: "x" }],
         },
       ],
@@ -79,7 +79,7 @@ describe("a signed interaction whose ID the app has no listener for", () => {
     const drawn: Record<string, unknown>[] = [
       ...[`${teardownActionPrefix}_0`, moreAction, `${homeActions.page}_2`].map((action_id) => ({
         type: "block_actions",
-        response_url: "https://hooks.slack.com/actions/T1/1/drawn",
+        response_url: `${harness.slackUrl}/actions/T1/1/drawn`,
         actions: [{ type: "button", action_id, block_id: "b", value: "x" }],
       })),
       ...[homeActions.status, homeActions.repair, homeActions.teardown].map((action_id) => ({

@@ -89,19 +89,48 @@ describe("the audit log file", () => {
     expect(kept.length).toBeLessThan(40);
   });
 
-  it("reads its recent entries from the current file's last megabyte, whole lines only, the newest included", async () => {
+  it("reads its recent entries from the last megabyte, whole lines only, the first too when the cut falls between lines", async () => {
     await mkdir(join(dir, "data"), { mode: 0o700 });
-    const audit = new FileAuditLog(auditPath, { maxBytes: 8 * 1024 * 1024 });
-    const detail = "x".repeat(400);
-    for (let i = 0; i < 4_000; i++)
-      void audit.record({ actor, action: "ports", target: `c${i}`, detail, outcome: "ok" });
-    await audit.flush();
-    expect((await stat(auditPath)).size).toBeGreaterThan(1_500_000);
+    // Lines of exactly 1,024 bytes: the last megabyte holds exactly the last 1,024 of them, whole.
+    const line = (i: number) => {
+      const entry = {
+        at: "2026-11-29T04:00:00.000Z",
+        actor,
+        action: "ports",
+        target: `c${i}`,
+        outcome: "ok",
+        detail: "",
+      };
+      const padding = 1_024 - `${JSON.stringify(entry)}\n`.length;
+      return `${JSON.stringify({ ...entry, detail: "x".repeat(padding) })}\n`;
+    };
+    await writeFile(auditPath, Array.from({ length: 1_500 }, (_, i) => line(i)).join(""), { mode: 0o600 });
+    const audit = new FileAuditLog(auditPath);
     const recent = (await audit.recent()).map((entry) => Number(entry.target?.slice(1)));
-    expect(recent.at(-1)).toBe(3_999);
-    expect(recent).toEqual(Array.from({ length: recent.length }, (_, i) => 4_000 - recent.length + i));
-    expect(recent.length).toBeGreaterThan(1_500);
-    expect(recent.length).toBeLessThan(4_000);
+    expect(recent).toEqual(Array.from({ length: 1_024 }, (_, i) => 1_500 - 1_024 + i));
+    // Cut inside a line: that line is left out, the rest read.
+    await writeFile(
+      auditPath,
+      `{"torn":${"1".repeat(500)}\n${Array.from({ length: 1_500 }, (_, i) => line(i)).join("")}`,
+      {
+        mode: 0o600,
+      },
+    );
+    expect((await audit.recent()).length).toBe(1_024);
+  });
+
+  it("reads its recent entries from the last rotated file too when the current one is short", async () => {
+    await mkdir(join(dir, "data"), { mode: 0o700 });
+    const audit = new FileAuditLog(auditPath, { maxBytes: 1_000, keep: 2 });
+    for (let i = 0; i < 12; i++)
+      void audit.record({ actor, action: "ports", target: `c${i}`, outcome: "ok" });
+    await audit.flush();
+    const recent = (await audit.recent()).map((entry) => Number(entry.target?.slice(1)));
+    const current = (await readFile(auditPath, "utf8")).split("\n").filter(Boolean).length;
+    const rotated = (await readFile(`${auditPath}.1`, "utf8")).split("\n").filter(Boolean).length;
+    expect(recent).toHaveLength(current + rotated);
+    expect(recent.at(-1)).toBe(11);
+    expect(recent).toEqual(Array.from({ length: recent.length }, (_, i) => 12 - recent.length + i));
   });
 
   it("keeps one line short however long the command was, so no one can flush the log out with a few", async () => {
