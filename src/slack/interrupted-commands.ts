@@ -40,7 +40,9 @@ export async function tellInterrupted(
  */
 async function tell(client: webApi.WebClient, entry: AuditEntry, log: Logger): Promise<void> {
   const { action, target, channel, actor } = entry;
-  const text = `The bot stopped before your \`${action}${target ? ` ${target}` : ""}\` of ${entry.at.slice(11, 16)} UTC finished. ${stoppedBefore(action, true)}`;
+  // Its time, and its day when that was not today.
+  const when = `${entry.at.slice(0, 10) === new Date().toISOString().slice(0, 10) ? "" : `${entry.at.slice(0, 10)} `}${entry.at.slice(11, 16)} UTC`;
+  const text = `The bot stopped before your \`${action}${target ? ` ${target}` : ""}\` of ${when} finished. ${stoppedBefore(action, true)}`;
   try {
     if (channel) {
       try {
