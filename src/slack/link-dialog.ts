@@ -24,7 +24,7 @@ export interface LinkDialog {
   open(triggerId: string, invocation: Invocation): Promise<void>;
 }
 
-/** Said to someone whose dialog's metadata the bot did not seal for them (or sealed before it restarted). */
+/** Said to someone whose dialog's metadata the bot did not seal for them (or sealed under another bot token). */
 const unsealed =
   "This dialog was not opened for you by this bot (or its token changed since): run `/ambassador link` again.";
 
