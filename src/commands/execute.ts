@@ -57,6 +57,9 @@ export type Prepared =
       cutShort(): void;
     };
 
+/** A command ready to run. */
+export type ReadyCommand = Extract<Prepared, { kind: "ready" }>;
+
 /** The detail of the audit entry that ends a change the bot stopped before it finished. */
 export const cutShortDetail = "cut short: the bot stopped before it finished";
 

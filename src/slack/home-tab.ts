@@ -177,12 +177,7 @@ export function registerHomeTab(app: App, context: SlackContext): HomeTab {
         },
         verb.command === "status"
           ? undefined
-          : {
-              command: verb.command,
-              tell: (text) => answer({ text, response_type: "ephemeral" }),
-              stage: prepared.stage,
-              cutShort: prepared.cutShort,
-            },
+          : { change: prepared, tell: (text) => answer({ text, response_type: "ephemeral" }) },
       );
     },
   );

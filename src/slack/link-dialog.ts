@@ -255,12 +255,7 @@ export function registerLinkDialog(app: App, context: SlackContext): LinkDialog 
         const message = outcome.ok ? renderSlackMessage(outcome.result) : renderSlackFailure(outcome.failure);
         await answer(outcome.ok ? "Linked" : "Not linked", message);
       },
-      {
-        command: "link",
-        tell: (text) => answer("Not finished", { text, response_type: "ephemeral" }),
-        stage: prepared.stage,
-        cutShort: prepared.cutShort,
-      },
+      { change: prepared, tell: (text) => answer("Not finished", { text, response_type: "ephemeral" }) },
     );
   });
 

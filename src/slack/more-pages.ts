@@ -1,6 +1,6 @@
 import type { App, BlockButtonAction, RespondFn } from "@slack/bolt";
 import type { Invocation } from "../commands/command.js";
-import { type Prepared, prepareCommand } from "../commands/execute.js";
+import { prepareCommand, type ReadyCommand } from "../commands/execute.js";
 import { moreAction, type PageRequest, readMoreValue } from "../render/pages.js";
 import { escapeFallback, renderSlackFailure } from "../render/slack-message.js";
 import type { PictureDestination } from "./link-picture-upload.js";
@@ -9,9 +9,7 @@ import { hasResponseUrl, type SlackContext, teamOf } from "./slack-context.js";
 /** Runs a prepared command after the ack and posts its answer, a page of it when `paging` is given. */
 export type RunAfterAck = (
   respond: RespondFn,
-  prepared: Pick<Extract<Prepared, { kind: "ready" }>, "run" | "stage" | "cutShort"> & {
-    command: { name: string };
-  },
+  prepared: ReadyCommand,
   what: Record<string, unknown>,
   paging?: PageRequest,
   destination?: PictureDestination,

@@ -225,12 +225,7 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
   };
   const runAfterAck: RunAfterAck = (respond, prepared, what, paging, destination?: PictureDestination) => {
     const running = changesLinks.has(prepared.command.name)
-      ? {
-          command: prepared.command.name,
-          tell: tellBy(respond),
-          stage: prepared.stage,
-          cutShort: prepared.cutShort,
-        }
+      ? { change: prepared, tell: tellBy(respond) }
       : undefined;
     track(async () => {
       try {
@@ -268,15 +263,16 @@ export async function startSlackBot(services: Services, options: SlackBotOptions
   const tellUnfinished = () =>
     Promise.allSettled(
       [...unfinished]
-        .filter((running) => running.stage() !== "done")
-        .map(async ({ command, tell, stage, cutShort }) => {
+        .filter(({ change }) => change.stage() !== "done")
+        .map(async ({ change, tell }) => {
+          const command = change.command.name;
           const text =
-            stage() === "waiting"
+            change.stage() === "waiting"
               ? `The bot stopped before this \`${command}\` changed anything. Once the bot is back, run it again.`
               : `The bot stopped before this \`${command}\` finished. ${stoppedBefore(command, false)}`;
           // Out of the link checks' second, so that the bot still stops within 8 s.
           await finishedWithin(
-            tell(text).then(cutShort, () => undefined),
+            tell(text).then(change.cutShort, () => undefined),
             httpLimits.shutdownChecksMs,
           );
         }),

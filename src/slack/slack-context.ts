@@ -1,16 +1,14 @@
 import type { webApi } from "@slack/bolt";
+import type { ReadyCommand } from "../commands/execute.js";
 import type { Services } from "../commands/services.js";
 import type { Logger } from "../logger.js";
 import type { ListenedInteractions } from "./listened-interactions.js";
 
 /** A running command that changes links, and how to tell its person that the bot stopped before it finished. */
 export interface Unfinished {
-  command: string;
+  /** The command: its name, where it stands, and how its audit entry is ended as cut short. */
+  change: Pick<ReadyCommand, "command" | "stage" | "cutShort">;
   tell(text: string): Promise<unknown>;
-  /** Where it stands: nothing changed yet, changing, or ended with its answer on its way. */
-  stage(): "waiting" | "running" | "done";
-  /** Ends its audit entry as cut short: told now, it is not told again when the bot starts. */
-  cutShort(): void;
 }
 
 /** What the Slack handlers share: the services, the log, and the bot's running work. */
