@@ -179,17 +179,20 @@ function viewOf(link: LinkRecord, seenOn: SeenOn): LinkView {
 
 /** The containers on the link's clusters that carry its label but are not in its record (an interrupted repair's). */
 function unrecordedOf(link: LinkRecord, seenOn: SeenOn): NonNullable<LinkView["unrecorded"]> {
-  const recorded = new Set(link.resources.map((r) => r.id));
-  return linkClusters(link).flatMap((cluster) =>
-    (seenOn.labelled(cluster, link) ?? [])
-      .filter((c) => !recorded.has(c.Id) && ![...recorded].some((id) => id && c.Id.startsWith(id)))
+  return linkClusters(link).flatMap((cluster) => {
+    // The recorded containers as the listing finds them (by ID, ID prefix or name): their full IDs.
+    const recorded = new Set(
+      link.resources.filter((r) => r.cluster === cluster).map((r) => seenOn(cluster, r.id).id),
+    );
+    return (seenOn.labelled(cluster, link) ?? [])
+      .filter((c) => !recorded.has(c.Id))
       .map((c) => ({
         cluster,
         role: c.Labels?.[labelKeys.role] ?? "container",
         name: listedName(c),
         state: runningStates.has(c.State) ? ("running" as const) : ("stopped" as const),
-      })),
-  );
+      }));
+  });
 }
 
 /**
