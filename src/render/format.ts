@@ -120,7 +120,7 @@ export function describeCluster(summary: ClusterListing, probe: ClusterProbe | u
 }
 
 /** `10:42 UTC` of an ISO time: when a cluster was last heard from is news within a day. */
-function clockTime(iso: string): string {
+export function clockTime(iso: string): string {
   return `${iso.slice(11, 16)} UTC`;
 }
 

@@ -4,14 +4,13 @@
  */
 export function stoppedBefore(command: string, back: boolean): string {
   const once = back ? "" : "once the bot is back, ";
-  const then = (text: string) => (back ? text : `${once}${text}`);
-  const upper = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+  const sentence = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
   switch (command) {
     case "link":
-      return `What it made carries the link's labels: ${then("run it again (it first removes what this one left), or `reconcile --fix` removes it.")}`;
+      return `What it made carries the link's labels: ${once}run it again (it first removes what this one left), or \`reconcile --fix\` removes it.`;
     case "reconcile":
-      return upper(then("run `reconcile` again: it names what is still left."));
+      return sentence(`${once}run \`reconcile\` again: it names what is still left.`);
     default:
-      return upper(then("`status` shows where the link stands and its Next line what finishes it."));
+      return sentence(`${once}\`status\` shows where the link stands and its Next line what finishes it.`);
   }
 }

@@ -2,6 +2,7 @@ import type { webApi } from "@slack/bolt";
 import { cutShortDetail } from "../commands/execute.js";
 import { type AuditEntry, type AuditLog, unfinished } from "../domain/audit.js";
 import type { Logger } from "../logger.js";
+import { clockTime } from "../render/format.js";
 import { stoppedBefore } from "../render/stop-notices.js";
 
 /** How old a cut-short command may be for its person to be told: the time within which they may still wait for it. */
@@ -41,7 +42,8 @@ export async function tellInterrupted(
 async function tell(client: webApi.WebClient, entry: AuditEntry, log: Logger): Promise<void> {
   const { action, target, channel, actor } = entry;
   // Its time, and its day when that was not today.
-  const when = `${entry.at.slice(0, 10) === new Date().toISOString().slice(0, 10) ? "" : `${entry.at.slice(0, 10)} `}${entry.at.slice(11, 16)} UTC`;
+  const day = entry.at.slice(0, 10);
+  const when = `${day === new Date().toISOString().slice(0, 10) ? "" : `${day} `}${clockTime(entry.at)}`;
   const text = `The bot stopped before your \`${action}${target ? ` ${target}` : ""}\` of ${when} finished. ${stoppedBefore(action, true)}`;
   try {
     if (channel) {
