@@ -22,6 +22,8 @@ export interface BackendPurpose {
   clustersCommand?: boolean;
   /** The store's lock, begun before the run loaded (a one-shot command); the store takes it over. */
   storeLock?: Promise<StoreLock>;
+  /** A command that only reads, run while another process holds the store: it opens it without the lock. */
+  readOnly?: boolean;
 }
 
 /** Opens the store and builds the link engine over it. */
@@ -38,6 +40,7 @@ export const defaultBackend: BackendFactory = async (config, logger, purpose = {
     allowAlteredClusters: purpose.clustersCommand === true,
     logger,
     lock: purpose.storeLock,
+    readOnly: purpose.readOnly,
   });
   for (const notice of store.notices) process.stderr.write(`${notice}\n`);
   const engine = createLinkEngine({

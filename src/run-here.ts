@@ -4,6 +4,7 @@ import type { Readable, Writable } from "node:stream";
 import type { DestinationStream } from "pino";
 import { type AppServices, type BackendFactory, createServices, defaultBackend } from "./app-context.js";
 import { changesLinks } from "./commands/changes-links.js";
+import { findCommand } from "./commands/command-table.js";
 import type { Services } from "./commands/services.js";
 import { type Config, configSecrets, loadConfig } from "./config.js";
 import { dockerConfigDir } from "./docker/docker-context.js";
@@ -65,14 +66,17 @@ export async function runHere(args: readonly string[], io: MainIo): Promise<numb
   let services: AppServices;
   // The lock begun before loading is for the first try only: one that found the store held is spent.
   let begun = io.storeLock;
-  const open = () => {
-    const storeLock = begun;
-    begun = undefined;
+  const open = (readOnly = false) => {
+    const storeLock = readOnly ? undefined : begun;
+    if (!readOnly) begun = undefined;
     return createServices(config, logger, io.backend ?? defaultBackend, {
       clustersCommand: args[0] === "clusters",
       storeLock,
+      readOnly,
     });
   };
+  // A command that only reads does not wait for another one-shot command's turn: it reads the store as it is.
+  let mayRead = readsOnly(args);
   const waitUntil = performance.now() + config.storeWaitSeconds * 1000;
   let waited = false;
   for (;;) {
@@ -85,6 +89,15 @@ export async function runHere(args: readonly string[], io: MainIo): Promise<numb
         // A bot that started after this command looked for one holds the store: it takes the command now.
         const answered = await handToRunningBot(args, io, config.store.path);
         if (answered !== undefined) return answered;
+        if (mayRead) {
+          mayRead = false;
+          try {
+            services = await open(true);
+            break;
+          } catch {
+            // Being made or upgraded, say: it waits its turn as a change does.
+          }
+        }
         // Else another one-shot command does, for as long as it runs: this one waits its turn.
         if (performance.now() < waitUntil) {
           if (!waited)
@@ -148,6 +161,12 @@ export async function runHere(args: readonly string[], io: MainIo): Promise<numb
       removeSignals?.();
     }
   }
+}
+
+/** Whether the command line is one that only reads the store (at the terminal, `clusters` has subcommands that change it). */
+function readsOnly(args: readonly string[]): boolean {
+  const name = args[0];
+  return name !== undefined && name !== "clusters" && findCommand(name)?.mutating === false;
 }
 
 /**

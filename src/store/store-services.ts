@@ -45,6 +45,11 @@ export interface StoreServicesOptions {
   logger?: Logger;
   /** The store's lock, already begun; the store takes it over (and gives it back when it cannot open). */
   lock?: Promise<StoreLock>;
+  /**
+   * Open it to read while another process holds its lock (Store's `readOnly`): the key must exist, and the audit
+   * lines are appended without rotating the file, which its writer does.
+   */
+  readOnly?: boolean;
 }
 
 /**
@@ -67,16 +72,19 @@ export async function openStoreServices(
   const source = { storePath: config.path, key: config.key, keyFile: config.keyFile };
   let loaded: { box: SecretBox; created?: string } | undefined;
   const notices: string[] = [];
+  const readOnly = options.readOnly === true;
   const audit = new FileAuditLog(auditFilePath(config.path), {
+    ...(readOnly ? { maxBytes: Number.POSITIVE_INFINITY } : {}),
     onWriteError: (error, entries) => {
       if (options.logger) options.logger.error({ err: error, entries }, "could not write the audit log");
       else process.stderr.write(`ambassador: ${error.message}; not written: ${JSON.stringify(entries)}\n`);
     },
   });
   // A new store's key first: a key that cannot be had leaves no store behind.
-  if (config.keyFile && !existsSync(config.path)) loaded = await loadSecretBox(source);
+  if (config.keyFile && !readOnly && !existsSync(config.path)) loaded = await loadSecretBox(source);
   const store = await Store.open(config.path, {
     lock: options.lock,
+    readOnly,
     upgrade: async (older) => {
       if (older.version === 3) return withLinkTargets(older);
       let audited: AuditedStoreData;
@@ -102,12 +110,12 @@ export async function openStoreServices(
     },
   });
   try {
-    loaded ??= await loadSecretBox(source, { mustExist: holdsSecrets(store.data) });
+    loaded ??= await loadSecretBox(source, { mustExist: readOnly || holdsSecrets(store.data) });
     const { box, created } = loaded;
     const registry = new ClusterRegistry(store, box, audit);
     const altered = registry.verifySeals();
     if (altered.length && !options.allowAlteredClusters) throw altered[0];
-    if (altered.length < store.data.clusters.length || store.data.clusters.length === 0) {
+    if (!readOnly && (altered.length < store.data.clusters.length || store.data.clusters.length === 0)) {
       await registry.ensureKeyCheck();
     }
     for (const refusal of altered) notices.push(`ambassador: ${refusal.message}`);

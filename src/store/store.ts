@@ -122,6 +122,17 @@ export interface StoreOpenOptions {
    * and gives it back when it cannot open. Without it, the store takes its lock itself.
    */
   lock?: Promise<StoreLock>;
+  /**
+   * Read what is there without the lock, for a command that only reads while another process holds it: nothing is
+   * written (a change throws), and a store that is missing, older or not yet named is refused, since only its writer
+   * may make it current.
+   */
+  readOnly?: boolean;
+}
+
+/** A read-only store holds no lock: it has none to give back. */
+function noLock(path: string): StoreLock {
+  return { path: `${path}.lock`, release: async () => undefined };
 }
 
 /** The store: one JSON file, one writer (a lock file), every change through one serialised, atomic write. */
@@ -133,8 +144,19 @@ export class Store {
     readonly path: string,
     private readonly db: Low<StoreData>,
     private readonly lock: StoreLock,
+    readonly readOnly: boolean,
   ) {
     deepFreeze(db.data);
+  }
+
+  static async #openReadOnly(path: string): Promise<Store> {
+    const adapter = new PrivateJsonFile(path);
+    const existing = await adapter.readStored();
+    if (!existing || "older" in existing || existing.current.id === undefined) {
+      throw new UserError("store-unready", `the store ${path} is being made or upgraded by another process`);
+    }
+    const db = new Low<StoreData>(adapter, existing.current);
+    return new Store(path, db, noLock(path), true);
   }
 
   /**
@@ -142,6 +164,7 @@ export class Store {
    * An older file goes through `upgrade` and is written back at once, under the lock.
    */
   static async open(path: string, options: StoreOpenOptions = {}): Promise<Store> {
+    if (options.readOnly) return Store.#openReadOnly(path);
     let lock: StoreLock;
     try {
       await ensurePrivateDir(dirname(path)).catch(async (error: unknown) => {
@@ -182,7 +205,7 @@ export class Store {
       const named = db.data.id !== undefined;
       if (!named) db.data = { ...db.data, id: newStoreId() };
       if (!existing || "older" in existing || !named) await db.write();
-      return new Store(path, db, lock);
+      return new Store(path, db, lock, false);
     } catch (error) {
       await lock.release();
       // A write the file system refused (the store made, upgraded or named); anything else is said as it is.
@@ -202,7 +225,7 @@ export class Store {
    */
   update<T>(change: (draft: StoreData) => T | Promise<T>): Promise<T> {
     const run = this.#queue.then(async () => {
-      if (this.#closed) throw new Error(`the store ${this.path} is closed`);
+      this.#assertWritable();
       const before = this.db.data;
       const draft = structuredClone(before) as StoreData;
       const result = await change(draft);
@@ -227,7 +250,7 @@ export class Store {
    */
   updateLinks(change: (links: LinkRecord[]) => void): Promise<void> {
     const run = this.#queue.then(async () => {
-      if (this.#closed) throw new Error(`the store ${this.path} is closed`);
+      this.#assertWritable();
       const before = this.db.data;
       const links = [...before.links];
       change(links);
@@ -252,6 +275,11 @@ export class Store {
     });
     this.#queue = run.catch(() => undefined);
     return run;
+  }
+
+  #assertWritable(): void {
+    if (this.#closed) throw new Error(`the store ${this.path} is closed`);
+    if (this.readOnly) throw new Error(`the store ${this.path} is open read-only`);
   }
 
   /** Writes `next`; when the write fails, the data stays `before` and the error says which store. */

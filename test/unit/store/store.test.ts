@@ -252,4 +252,36 @@ describe("Store", () => {
     const third = await run(tsx, [fixture, path]);
     expect(third.stdout.trim()).toBe("opened");
   }, 60_000);
+
+  it("opens read-only beside its writer: reads what the writer last wrote, writes nothing, takes no lock", async () => {
+    const writer = await open();
+    await writer.updateLinks((links) => links.push(link("l1")));
+    const reader = await Store.open(path, { readOnly: true });
+    expect(reader.data.links.map((each) => each.id)).toEqual(["l1"]);
+    await expect(reader.updateLinks((links) => links.push(link("l2")))).rejects.toThrow(
+      `the store ${path} is open read-only`,
+    );
+    await expect(reader.update((data) => void data.clusters.push())).rejects.toThrow("open read-only");
+    await reader.close();
+    // The writer still holds its lock, and kept its change alone.
+    await expect(run(tsx, [fixture, path])).resolves.toMatchObject({
+      stdout: expect.stringMatching(/^refused/),
+    });
+    await writer.updateLinks((links) => links.push(link("l3")));
+    expect(JSON.parse(await readFile(path, "utf8")).links.map((each: LinkRecord) => each.id)).toEqual([
+      "l1",
+      "l3",
+    ]);
+  }, 60_000);
+
+  it("refuses read-only a store that is missing or older, which only its writer may make current", async () => {
+    await expect(Store.open(path, { readOnly: true })).rejects.toThrow("being made or upgraded");
+    await mkdir(join(dir, "data"), { mode: 0o700 });
+    await writeFile(path, JSON.stringify({ version: 1, clusters: [], links: [], audit: [] }), {
+      mode: 0o600,
+    });
+    await expect(Store.open(path, { readOnly: true })).rejects.toThrow("being made or upgraded");
+    // Left as it was.
+    expect(JSON.parse(await readFile(path, "utf8")).version).toBe(1);
+  });
 });

@@ -138,13 +138,13 @@ describe("ambassador clusters while the bot runs", () => {
     );
   }, 60_000);
 
-  // `list` takes the store's lock while the rest of the program loads; `clusters` only once it opens the store.
+  // `teardown` takes the store's lock while the rest of the program loads; `clusters` only once it opens the store.
   it.each([
-    [["clusters", "list"], "", "No clusters"],
-    [["list"], "Reading the links…\n", "No links yet."],
+    [["clusters", "list"], "", "No clusters", 0],
+    [["teardown"], "Looking for this channel's links…\n", "There are no links to tear down.", 1],
   ])(
     "%j waits its turn while another command holds the store, then runs",
-    async (args, progress, answer) => {
+    async (args, progress, answer, code) => {
       const holder = spawnLines(process.execPath, ["--import", tsxLoader, holdStore, store, "--now"], env);
       running.push(holder);
       await holder.next((line) => line.startsWith("held"));
@@ -152,13 +152,33 @@ describe("ambassador clusters while the bot runs", () => {
       await new Promise((resolve) => setTimeout(resolve, 1_500));
       holder.child.stdin?.write("done\n");
       const ran = await waiting;
-      expect(ran.code).toBe(0);
+      expect(ran.code).toBe(code);
       expect(ran.stderr).toMatch(
         new RegExp(
-          `^Waiting for the store: the store ${store} is in use by process ${holder.child.pid} .*…\n${progress}$`,
+          `^Waiting for the store: the store ${store} is in use by process ${holder.child.pid} .*…\n${progress}`,
         ),
       );
-      expect(ran.stdout).toContain(answer);
+      expect(`${ran.stdout}${ran.stderr}`).toContain(answer);
+    },
+    60_000,
+  );
+
+  it.each([
+    [["list"], "No links yet."],
+    [["status", "web"], 'No link with ID or container "web"'],
+    [["ports", "web"], "No container named web on any cluster."],
+  ])(
+    "%j reads the store as it is while another command holds it, without waiting its turn",
+    async (args, answer) => {
+      const holder = spawnLines(process.execPath, ["--import", tsxLoader, holdStore, store, "--now"], env);
+      running.push(holder);
+      await holder.next((line) => line.startsWith("held"));
+      const ran = await ambassador(args, dir);
+      expect(ran.stderr).not.toContain("Waiting for the store");
+      expect(`${ran.stdout}${ran.stderr}`).toContain(answer);
+      // Still held: the reader neither took the lock nor waited for it.
+      expect(holder.child.exitCode).toBeNull();
+      holder.child.stdin?.write("done\n");
     },
     60_000,
   );
