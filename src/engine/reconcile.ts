@@ -127,6 +127,8 @@ export async function reconcile(
     otherStores: 0,
   };
   const present = new Map<string, Set<string>>();
+  // A host registered under two names lists the same objects under both: each is named, and removed, once.
+  const seen = new Set<string>();
   for (const entry of await labelled(clusters, options)) {
     if (entry.error !== undefined || !entry.objects) {
       const { cluster, error = "unknown", errorWithoutAddress = error } = entry;
@@ -135,6 +137,8 @@ export async function reconcile(
     }
     present.set(entry.cluster, new Set(entry.objects.map((o) => o.id)));
     for (const { labels, ...object } of entry.objects) {
+      if (seen.has(object.id)) continue;
+      seen.add(object.id);
       // Another bot's store keeps the links of these: neither orphans nor this store's to remove.
       if (!leftToStore(labels, links.storeId)) {
         result.otherStores++;

@@ -1359,11 +1359,16 @@ export class MemoryClusterDirectory implements ClusterDirectory {
     for (const host of hosts) this.add(host);
   }
 
-  add(host: MemoryDockerHost, summary: Partial<Omit<ClusterSummary, "name" | "advertise">> = {}): this {
-    this.#clusters.set(host.name, {
+  /** Registers `host` under its own name, or under `name` (a second name for the same host). */
+  add(
+    host: MemoryDockerHost,
+    summary: Partial<Omit<ClusterSummary, "name" | "advertise">> = {},
+    name = host.name,
+  ): this {
+    this.#clusters.set(name, {
       host,
       summary: {
-        name: host.name,
+        name,
         host: host.url,
         tls: true,
         advertise: host.advertise,
