@@ -1,10 +1,19 @@
 import { spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 
 const entrypoint = new URL("../../ambassador/entrypoint.sh", import.meta.url).pathname;
+
+// The FIFO an ambassador waits on is made at its first wait, at a fixed place a container's /run holds; run here as
+// root, the script makes it on this machine, where nothing else would remove it.
+const pauseFifo = "/run/ambassador-pause";
+const hadPauseFifo = existsSync(pauseFifo);
+afterAll(async () => {
+  if (!hadPauseFifo) await rm(pauseFifo, { force: true });
+});
 
 /** Runs the ambassador's entrypoint with only these variables, as a container would start it. */
 function start(env: Record<string, string>): { status: number | null; stderr: string } {
