@@ -8,6 +8,7 @@ import {
   hostOfPart,
   type LinkPart,
   linkParts,
+  portsFreedFor,
   readConnections,
   usedHostPorts,
 } from "./link-parts.js";
@@ -135,13 +136,14 @@ export async function buildLink(
   prepare?: (images: ImageCheck) => Promise<unknown>,
 ): Promise<LinkBuild> {
   const certificates = plan.targets.flatMap((t) => (t.certificate ? [t.certificate] : []));
+  const freed = portsFreedFor(plan);
   const source: Build = {
     plan,
     attempt,
     launcher,
     images: createImageCheck(attempt),
     credentials: once(() => authority.issue(plan.id, certificates)),
-    usedHostPorts: once(() => usedHostPorts(plan.source, attempt, plan.interrupted)),
+    usedHostPorts: once(() => usedHostPorts(plan.source, attempt, freed)),
     remade: new Map(),
     renewing: new Set(),
     containers: {},
@@ -170,7 +172,7 @@ export async function buildLink(
     (target): Build => ({
       ...source,
       plan: { ...plan, target: target.host, certificate: target.certificate, live: target.live },
-      usedTargetPorts: once(() => usedHostPorts(target.host, attempt, plan.interrupted)),
+      usedTargetPorts: once(() => usedHostPorts(target.host, attempt, freed)),
       remade: new Map(),
       renewing: new Set(),
       containers: {},

@@ -10,7 +10,7 @@ import type { Attempt } from "./attempt.js";
 import { consumerStopped } from "./consumer-stopped.js";
 import { anyEphemeral, otherHostPorts } from "./host-ports.js";
 import { type ImageCheck, webImageFix } from "./image-check.js";
-import { admitsOnlyContainersOnItsNetwork, linkLabels, servesReplacedContainer } from "./labels.js";
+import { admitsOnlyContainersOnItsNetwork, linkIdOf, linkLabels, servesReplacedContainer } from "./labels.js";
 import {
   admitsOnlyItsNetwork,
   type LinkPlan,
@@ -347,14 +347,27 @@ const sourcePart: LinkPart = {
   },
 };
 
-/** Host ports published on `host` now, by any container but those the attempt removes before it makes anything. */
+/**
+ * Whether a listed container's host ports are free for the parts the attempt makes: it is one the attempt removes
+ * before it makes anything (what an interrupted link left), or one of this link's own parts that does not run, which
+ * holds no port and which a repair replaces (Docker still lists the ports of one a killed daemon left exited).
+ */
+export function portsFreedFor(
+  plan: Pick<LinkPlan, "id" | "interrupted">,
+): (container: Pick<Docker.ContainerInfo, "Labels" | "State">) => boolean {
+  return (container) =>
+    plan.interrupted?.(container.Labels) === true ||
+    (container.State !== "running" && linkIdOf(container.Labels) === plan.id);
+}
+
+/** Host ports published on `host` now, by any container but those whose ports are `freed`. */
 export async function usedHostPorts(
   host: DockerHost,
   attempt: Attempt,
-  removed?: (labels: Record<string, string>) => boolean,
+  freed: (container: Pick<Docker.ContainerInfo, "Labels" | "State">) => boolean,
 ): Promise<Set<number>> {
   return attempt.step("read used host ports", host.name, async (signal) => {
-    const containers = (await host.listContainers([], { signal })).filter((c) => !removed?.(c.Labels));
+    const containers = (await host.listContainers([], { signal })).filter((c) => !freed(c));
     return new Set(containers.flatMap((c) => c.Ports.flatMap((p) => (p.PublicPort ? [p.PublicPort] : []))));
   });
 }

@@ -94,6 +94,8 @@ interface MemoryContainer {
   finishedAt?: Date;
   restartCount: number;
   published: Map<string, { HostIp: string; HostPort: string }[]>;
+  /** The ports a container the daemon died under is still listed with, though nothing holds them. */
+  listedAfterDaemonDied?: PortBindings;
   networks: Map<string, Attachment>;
   logs: string[];
   files: Map<string, Buffer>;
@@ -301,6 +303,21 @@ export class MemoryDockerHost implements DockerHost {
       const container = this.container(ref);
       if (!this.isRunning(container)) refuse(409, `Container ${container.id} is not running`);
       this.exit(container, 137, true);
+    });
+  }
+
+  /**
+   * The daemon killed (`kill -9`) and started again: every container it ran died with it and is left exited (137),
+   * still listed with the host ports it published, which nothing holds any more.
+   */
+  killDaemon(): void {
+    this.external("kill daemon", () => {
+      for (const container of this.containers.values()) {
+        if (!this.isRunning(container)) continue;
+        const listed = this.portsOf(container);
+        this.exit(container, 137, true);
+        container.listedAfterDaemonDied = listed;
+      }
     });
   }
 
@@ -1014,6 +1031,7 @@ export class MemoryDockerHost implements DockerHost {
       }
     }
     container.published = this.publish(container);
+    container.listedAfterDaemonDied = undefined;
     container.state = "running";
     container.startedAt = new Date();
     for (const networkId of container.networks.keys()) {
@@ -1168,7 +1186,7 @@ export class MemoryDockerHost implements DockerHost {
   }
 
   private portsOf(container: MemoryContainer): PortBindings {
-    if (!this.isUp(container)) return {};
+    if (!this.isUp(container)) return container.listedAfterDaemonDied ?? {};
     // In another container's network namespace, the ports are that container's.
     if (namespaceOwner(container.spec.HostConfig?.NetworkMode) !== undefined) return {};
     const ports: PortBindings = {};
