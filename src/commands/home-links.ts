@@ -2,6 +2,7 @@ import type { LinkHealth, LinkRecord } from "../domain/link.js";
 import { keptBy } from "../engine/link-filter.js";
 import { isAdmin, visibleClusters, visibleLinks } from "./authorize.js";
 import type { Invocation } from "./command.js";
+import { linkHealth } from "./link-views.js";
 import type { Services } from "./services.js";
 
 /** What a person's Home tab may show, read from the store and the monitor alone: no host is asked. */
@@ -26,7 +27,7 @@ export function homeLinks(services: Services, invocation: Omit<Invocation, "chan
   const shown = stored.filter(keptBy(visibleLinks(noChannel, services.clusters)));
   return {
     links: shown.map((link) => {
-      const health = services.health?.(link.id) ?? link.health;
+      const health = linkHealth(services, link);
       return health ? { link, health } : { link };
     }),
     clusters: visible.map((summary) => summary.name),

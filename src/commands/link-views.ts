@@ -1,16 +1,31 @@
+import { type LinkHealth, type LinkRecord, partlyTornDown } from "../domain/link.js";
 import type { LinkFilter, LinkList, LinkView, Staged } from "../engine/types.js";
 import type { Services } from "./services.js";
 
 /**
- * Each view with the health the monitor last saw (else the stored one); broken, though every part runs, when that
- * check found its path broken: `(active)` beside `Health: broken` would contradict it.
+ * The health the monitor last saw of a link (else the one stored with it); none for a link of which only parts are
+ * left, which nothing checks: an old `healthy` would be said of a link that no longer carries anything.
+ */
+export function linkHealth(
+  services: Pick<Services, "health">,
+  link: Pick<LinkRecord, "id" | "status" | "targets" | "health">,
+): LinkHealth | undefined {
+  // The monitor checks no such link.
+  if (partlyTornDown(link)) return undefined;
+  return services.health?.(link.id) ?? link.health;
+}
+
+/**
+ * Each view with its health (linkHealth); broken, though every part runs, when the last check found its path broken:
+ * `(active)` beside `Health: broken` would contradict it.
  */
 function withHealth(services: Services, views: LinkView[]): LinkView[] {
   return views.map((view) => {
-    const health = services.health?.(view.link.id) ?? view.health;
-    if (!health) return view;
+    const { health: _stored, ...rest } = view;
+    const health = linkHealth(services, { ...view.link, health: view.health });
+    if (!health) return rest;
     const status = view.status === "active" && health.state === "broken" ? "broken" : view.status;
-    return { ...view, health, status };
+    return { ...rest, health, status };
   });
 }
 

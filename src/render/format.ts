@@ -184,6 +184,12 @@ export function describeHealth(health: LinkHealth): string {
   return `${health.state} since ${health.since}, last check ${health.lastCheck}`;
 }
 
+/** The health line of a link in `list`: nothing checks a link of which only parts are left. */
+export function listedHealth(view: Pick<LinkView, "status" | "health">): string {
+  if (view.status === "partial") return "health not checked: only parts left";
+  return `health ${view.health ? describeHealth(view.health) : "not checked yet"}`;
+}
+
 /** The status command's lines, the same in a terminal and in Slack. */
 export function statusLines(view: LinkView): string[] {
   const { link, health } = view;

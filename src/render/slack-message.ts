@@ -236,11 +236,7 @@ function blocksFor(result: CommandResult): KnownBlock[] {
           section(
             format.cutText(
               escapeMrkdwn(
-                [
-                  format.describeLink(view),
-                  format.describeContainers(view),
-                  `health ${view.health ? format.describeHealth(view.health) : "not checked yet"}`,
-                ]
+                [format.describeLink(view), format.describeContainers(view), format.listedHealth(view)]
                   .filter(Boolean)
                   .join("\n"),
               ),

@@ -4,13 +4,13 @@ import * as format from "./format.js";
 import {
   describeCluster,
   describeContainers,
-  describeHealth,
   describeLink,
   describeProtection,
   formatDuration,
   formatMapping,
   groupMappings,
   hiddenNote,
+  listedHealth,
   reconcileLines,
   repairLines,
   statusLines,
@@ -99,7 +99,7 @@ export function renderText(result: CommandResult, options: TextOptions = {}): st
         ...result.links.flatMap((view) => [
           `  ${describeLink(view)}`,
           ...(view.containers.length ? [`    ${describeContainers(view)}`] : []),
-          `    health ${view.health ? describeHealth(view.health) : "not checked yet"}`,
+          `    ${listedHealth(view)}`,
         ]),
       ].join("\n");
     case "status":

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Invocation } from "../../../src/commands/command.js";
 import { executeCommand } from "../../../src/commands/execute.js";
+import { homeLinks } from "../../../src/commands/home-links.js";
 import type { LinkHealth } from "../../../src/domain/link.js";
 import { renderSlackMessage } from "../../../src/render/slack-message.js";
 import { renderText } from "../../../src/render/text.js";
@@ -154,6 +155,27 @@ describe("list", () => {
     expect(text).toContain(
       "    health broken since 2026-11-25T13:00:00.000Z, last check 2026-11-25T13:00:30.000Z",
     );
+  });
+
+  it("claims no health for a link of which a teardown left parts, in text, in Slack and on the Home tab", async () => {
+    const { lab, link, storeHealth } = await linked();
+    await storeHealth(storedHealth);
+    // clusterb's Engine is down as the teardown runs: the source side goes, its side is left.
+    lab.b.down();
+    const torn = await lab.engine.teardown(link.id, { actor: { kind: "slack", team: "T1", user: "UADMIN" } });
+    expect(torn.status).toBe("partial");
+    lab.b.up();
+    const services = { ...testServices({ lab }), links: lab.links, health: () => storedHealth };
+    const text = textOf(await executeCommand("list", slack("UBOB"), services));
+    expect(text).toContain(`${link.id}: app clustera -> clusterb as helloapp (partial)`);
+    expect(text).toContain("    health not checked: only parts left");
+    expect(text).not.toContain("healthy");
+    const outcome = await executeCommand("list", slack("UBOB"), services);
+    if (!outcome.ok) throw new Error(outcome.failure.message);
+    expect(JSON.stringify(renderSlackMessage(outcome.result))).not.toContain("healthy");
+    expect(homeLinks(services, { actor: slack("UBOB").actor, trusted: false }).links).toEqual([
+      { link: expect.objectContaining({ id: link.id, status: "partial" }) },
+    ]);
   });
 });
 
