@@ -231,6 +231,7 @@ export function statusLines(view: LinkView): string[] {
     `Connection: ${link.connections.map((c) => `${c.port} -> ${c.address}`).join(", ") || "none"}`,
     `Protection: ${describeProtection(link)}`,
     ...wiringCaveats(link),
+    ...reachLines(link),
     ...nextStepLines(view),
   ];
 }
@@ -344,6 +345,23 @@ export function wiringCaveats(link: Pick<LinkRecord, "wiring" | "targets">): str
   return [
     `Note: on ${where}, the target ambassador is on the default bridge (--legacy-links): every container there reaches the link in plaintext, unless the daemon runs with icc off.`,
   ];
+}
+
+/**
+ * For a link with no consumer (no `--web`, no `--consumer`): the network on each target that a container joins to
+ * reach the linked container by its alias, as its record names it.
+ */
+export function reachLines(
+  link: Pick<LinkRecord, "web" | "consumer" | "resources" | "alias" | "ports">,
+): string[] {
+  if (link.web || link.consumer) return [];
+  const ports = link.ports.map((port) => `${link.alias}:${port}`).join(", ");
+  return link.resources
+    .filter((resource) => resource.kind === "network" && resource.role === "target-network")
+    .map(
+      (network) =>
+        `Reach it: on ${network.cluster}, connect a container to network ${network.name} (docker network connect ${network.name} <container>); there it reaches ${ports}.`,
+    );
 }
 
 /**

@@ -128,6 +128,7 @@ function blocksFor(result: CommandResult): KnownBlock[] {
           ...format.renamedWebLines(result.result),
           ...format.linkClearedLines(result.result),
           ...format.wiringCaveats(link),
+          ...format.reachLines(link),
           ...(result.view ? format.nextStepLines(result.view) : []),
         ]),
         context(

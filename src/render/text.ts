@@ -47,6 +47,7 @@ export function renderText(result: CommandResult, options: TextOptions = {}): st
         `Ambassadors: ${[source, ...targets.map((t) => t.ambassador)].map((a) => `${a.name} on ${a.cluster} (${a.mode})`).join(", ")}`,
         `Protection: ${describeProtection(link)}`,
         ...format.wiringCaveats(link),
+        ...format.reachLines(link),
       ];
       lines.push(...format.linkClearedLines(result.result));
       if (result.view) lines.push(...format.nextStepLines(result.view));
