@@ -32,6 +32,8 @@ export class Attempt {
   readonly #lost: LinkResource[] = [];
   /** Clusters a step of this attempt found not answering. */
   readonly #silent = new Set<string>();
+  /** Clusters a step that may make something ran on: only there can a call cut short have left an unknown object. */
+  readonly #written = new Set<string>();
   readonly #abort = new AbortController();
 
   constructor(
@@ -57,7 +59,21 @@ export class Attempt {
     return [...this.#created].sort(byRoleOrder);
   }
 
-  async step<T>(name: string, cluster: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  /**
+   * Runs a step on `cluster`. One that `makesNothing` of this link (a read, or the removal of another link's leftovers)
+   * spares its cluster a rollback's search for what a call cut short may have made there.
+   */
+  step<T>(
+    name: string,
+    cluster: string,
+    run: (signal: AbortSignal) => Promise<T>,
+    options: { makesNothing?: boolean } = {},
+  ): Promise<T> {
+    if (!options.makesNothing) this.#written.add(cluster);
+    return this.#run(name, cluster, run);
+  }
+
+  async #run<T>(name: string, cluster: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const started = performance.now();
     try {
       this.signal.throwIfAborted();
@@ -118,8 +134,12 @@ export class Attempt {
   ): Promise<{ left: LeftResource[]; unsearched: string[] }> {
     const created = this.created;
     const unsearched: string[] = [];
+    // Where this attempt only read, nothing of its own can be: the link's other objects there are not its to take.
+    const searched = [...new Set(clusters)].filter(
+      (cluster) => this.#written.has(cluster) || created.some((resource) => resource.cluster === cluster),
+    );
     const found = await Promise.all(
-      [...new Set(clusters)].map((cluster) =>
+      searched.map((cluster) =>
         labelledResources(this.deps.hostOf(cluster), this.linkId, [...kept, ...created], {
           storeId: this.deps.storeId,
           // A host that already did not answer is given a health check's time at most, not a whole deadline again.

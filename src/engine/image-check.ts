@@ -82,14 +82,19 @@ export function createImageCheck(attempt: Attempt): ImageCheck {
       const fresh = images.filter((wanted) => !checked.has(key(on, wanted.image)));
       if (fresh.length) {
         // A host's images are checked at once: one round trip, not one per image.
-        const step = attempt.step("check images", on.name, async (signal) => {
-          const inspected = await Promise.all(
-            fresh.map(({ image, what, fix = ambassadorImageFix }) =>
-              ensureImage(on, image, what, fix, signal),
-            ),
-          );
-          return new Map(fresh.map(({ image }, i) => [image, inspected[i] as Docker.ImageInspectInfo]));
-        });
+        const step = attempt.step(
+          "check images",
+          on.name,
+          async (signal) => {
+            const inspected = await Promise.all(
+              fresh.map(({ image, what, fix = ambassadorImageFix }) =>
+                ensureImage(on, image, what, fix, signal),
+              ),
+            );
+            return new Map(fresh.map(({ image }, i) => [image, inspected[i] as Docker.ImageInspectInfo]));
+          },
+          { makesNothing: true },
+        );
         for (const { image } of fresh) {
           checked.set(
             key(on, image),

@@ -92,8 +92,11 @@ async function buildTarget(
     await attempt.all([webSide, consumerSide]);
     const web = build.containers.web ?? plan.consumer;
     if (web) {
-      build.webMappings = await attempt.step("read web ports", plan.target.name, (signal) =>
-        publishedPorts(plan.target, web, signal),
+      build.webMappings = await attempt.step(
+        "read web ports",
+        plan.target.name,
+        (signal) => publishedPorts(plan.target, web, signal),
+        { makesNothing: true },
       );
     }
   })();

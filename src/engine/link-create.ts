@@ -206,11 +206,20 @@ async function attemptLink(
   let plan: LinkPlan | undefined;
   try {
     const [info, consumer] = await attempt.all([
-      attempt.step("inspect container", source.name, (signal) =>
-        inspected ? Promise.resolve(inspected) : findSourceContainer(source, containerRef, signal),
+      attempt.step(
+        "inspect container",
+        source.name,
+        (signal) =>
+          inspected ? Promise.resolve(inspected) : findSourceContainer(source, containerRef, signal),
+        { makesNothing: true },
       ),
       consumerRef
-        ? attempt.step("inspect consumer", target.name, (signal) => findConsumer(target, consumerRef, signal))
+        ? attempt.step(
+            "inspect consumer",
+            target.name,
+            (signal) => findConsumer(target, consumerRef, signal),
+            { makesNothing: true },
+          )
         : Promise.resolve(undefined),
     ]);
     if (linkIdOf(info.Config.Labels)) {
@@ -309,11 +318,17 @@ async function makeLink(
       images.ensure(plan.source, [ambassador]),
       ...plan.targets.map((target) => images.ensure(target.host, [ambassador, ...web])),
       ...hosts.map((on, i) =>
-        attempt.step("clear what an interrupted link left", on.name, async (signal) => {
-          const found = await clearInterruptedLinks(core, on, plan.app.name, signal);
-          cleared[i] = found.cleared;
-          for (const cluster of found.spans) spans.add(cluster);
-        }),
+        attempt.step(
+          "clear what an interrupted link left",
+          on.name,
+          async (signal) => {
+            const found = await clearInterruptedLinks(core, on, plan.app.name, signal);
+            cleared[i] = found.cleared;
+            for (const cluster of found.spans) spans.add(cluster);
+          },
+          // It removes other links' objects only.
+          { makesNothing: true },
+        ),
       ),
     ]),
   );

@@ -366,10 +366,15 @@ export async function usedHostPorts(
   attempt: Attempt,
   freed: (container: Pick<Docker.ContainerInfo, "Labels" | "State">) => boolean,
 ): Promise<Set<number>> {
-  return attempt.step("read used host ports", host.name, async (signal) => {
-    const containers = (await host.listContainers([], { signal })).filter((c) => !freed(c));
-    return new Set(containers.flatMap((c) => c.Ports.flatMap((p) => (p.PublicPort ? [p.PublicPort] : []))));
-  });
+  return attempt.step(
+    "read used host ports",
+    host.name,
+    async (signal) => {
+      const containers = (await host.listContainers([], { signal })).filter((c) => !freed(c));
+      return new Set(containers.flatMap((c) => c.Ports.flatMap((p) => (p.PublicPort ? [p.PublicPort] : []))));
+    },
+    { makesNothing: true },
+  );
 }
 
 /**
@@ -402,15 +407,20 @@ export async function readConnections(build: Build, sourceSide?: Promise<unknown
   const { source, ports } = build.plan;
   const ambassador = build.containers.source;
   if (!ambassador) throw new Error("the link records no source ambassador");
-  await build.attempt.step("read connection information", source.name, async (signal) => {
-    try {
-      build.sourceMappings = await publishedPorts(source, ambassador, signal);
-      build.connections = connectionsOf(source, ambassador.name, ports, build.sourceMappings);
-    } catch (error) {
-      await sourceSide;
-      throw error;
-    }
-  });
+  await build.attempt.step(
+    "read connection information",
+    source.name,
+    async (signal) => {
+      try {
+        build.sourceMappings = await publishedPorts(source, ambassador, signal);
+        build.connections = connectionsOf(source, ambassador.name, ports, build.sourceMappings);
+      } catch (error) {
+        await sourceSide;
+        throw error;
+      }
+    },
+    { makesNothing: true },
+  );
 }
 
 function staleTarget(build: Build): boolean {
@@ -425,8 +435,11 @@ function staleTarget(build: Build): boolean {
  */
 async function networkPeers(build: Build, network: string): Promise<string[]> {
   const { target } = build.plan;
-  const info = await build.attempt.step("read target network", target.name, (signal) =>
-    target.inspectNetwork(network, { signal }),
+  const info = await build.attempt.step(
+    "read target network",
+    target.name,
+    (signal) => target.inspectNetwork(network, { signal }),
+    { makesNothing: true },
   );
   const ipv4 = info?.IPAM?.Config?.find(
     (config) => config.Subnet && config.Gateway && !config.Subnet.includes(":"),

@@ -221,15 +221,16 @@ describe("a host that stops answering", () => {
     expect(ms).toBeLessThan(deadline * 1.8);
   });
 
-  it("fails a link to it after one call's deadline and a short search of it, not two deadlines", async () => {
+  it("fails a link to it after one call's deadline, and, having only read there, sends no one to look for leftovers", async () => {
     const lab = hung();
     lab.b.hang();
     const error = await rejection(
       lab.engine.link("app", "clustera", "clusterb", { web: "hello-web" }, context),
     );
-    expect((error as Error).message).toMatch(
-      /could not be looked for; once that host answers, `reconcile` names it/,
-    );
+    expect((error as Error).message).toMatch(/^Link failed at step "[^"]+" on clusterb: .*no answer within/);
+    expect((error as Error).message).toMatch(/Nothing of this attempt was left behind\.$/);
+    expect((error as Error).message).not.toContain("reconcile");
+    expect(lab.b.calls.filter((call) => /^(create|start|connect)/.test(call.action))).toEqual([]);
     const ms = await took(lab.engine.link("app", "clustera", "clusterb", { web: "hello-web" }, context));
     expect(ms).toBeLessThan(deadline * 1.8);
   });
