@@ -21,8 +21,9 @@ export function linkHealth(
  */
 function withHealth(services: Services, views: LinkView[]): LinkView[] {
   return views.map((view) => {
+    // A view carries the health stored with its link; none is shown of a link that is only parts.
     const { health: _stored, ...rest } = view;
-    const health = linkHealth(services, { ...view.link, health: view.health });
+    const health = linkHealth(services, view.link);
     if (!health) return rest;
     const status = view.status === "active" && health.state === "broken" ? "broken" : view.status;
     return { ...rest, health, status };

@@ -63,17 +63,13 @@ export class Attempt {
    * Runs a step on `cluster`. One that `makesNothing` of this link (a read, or the removal of another link's leftovers)
    * spares its cluster a rollback's search for what a call cut short may have made there.
    */
-  step<T>(
+  async step<T>(
     name: string,
     cluster: string,
     run: (signal: AbortSignal) => Promise<T>,
     options: { makesNothing?: boolean } = {},
   ): Promise<T> {
     if (!options.makesNothing) this.#written.add(cluster);
-    return this.#run(name, cluster, run);
-  }
-
-  async #run<T>(name: string, cluster: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const started = performance.now();
     try {
       this.signal.throwIfAborted();
